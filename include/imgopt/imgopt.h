@@ -1,0 +1,16 @@
+/*
+ * imgopt.h: umbrella include for libimgopt, the core of the imgopt tool.
+ *
+ * The CLI and the tests include this (or single headers from
+ * include/imgopt/) and nothing from src/.
+ */
+#ifndef IMGOPT_IMGOPT_H
+#define IMGOPT_IMGOPT_H
+
+#include "imgopt/error.h"
+#include "imgopt/init.h"
+#include "imgopt/scan.h"
+#include "imgopt/site.h"
+#include "imgopt/types.h"
+
+#endif /* IMGOPT_IMGOPT_H */

@@ -1,0 +1,43 @@
+/*
+ * scan.h: stage 1, post text → image references.
+ *
+ * The scanner is pure: it reads a buffer, never the filesystem, so it can
+ * be unit-tested and fuzzed alone.  It finds what a CommonMark renderer
+ * would show as an image, plus raw HTML, front matter image keys and the
+ * Liquid/Hexo forms listed in docs/references.md, and nothing inside code
+ * blocks, code spans or HTML comments.
+ *
+ * Calling sequence: imgopt_scan_text() per post, then resolve each reference
+ * against the site (site.h).
+ *
+ * Ownership: returned arrays are transfer full and own their elements.
+ * Thread-safety: reentrant; may be called from worker threads.
+ */
+#ifndef IMGOPT_SCAN_H
+#define IMGOPT_SCAN_H
+
+#include <glib.h> /* GPtrArray, GError */
+
+#include "imgopt/types.h"
+
+/**
+ * imgopt_scan_text:
+ * @post_path: the post's path, copied into each reference's `post` field
+ * @text: the post's bytes, not necessarily NUL-terminated, not necessarily
+ *   valid UTF-8
+ * @len: the number of bytes in @text
+ * @error: return location for a #GError
+ *
+ * Finds every image reference in @text, in document order (reference-style
+ * images at the place they are used).  Runs in time linear in @len.
+ * Invalid UTF-8, NUL bytes, CRLF or CR line ends, a BOM and unterminated
+ * constructs are accepted.
+ *
+ * Returns: (transfer full) (element-type ImgoptRef): the references, all
+ *   with status UNRESOLVED; NULL only if @text cannot be scanned at all,
+ *   with @error set (IMGOPT_ERROR_PARSE).
+ */
+GPtrArray *imgopt_scan_text(const char *post_path, const char *text, gsize len,
+			    GError **error);
+
+#endif /* IMGOPT_SCAN_H */

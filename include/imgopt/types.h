@@ -1,0 +1,179 @@
+/*
+ * types.h: the value types passed between pipeline stages.
+ *
+ * These are plain data structs.  Each owns its strings; a `_free` function
+ * releases a heap-allocated value and accepts NULL, and each has a
+ * g_autoptr cleanup.  Arrays of them are GPtrArrays created with the
+ * matching free function, so the array owns its elements.
+ *
+ * Ownership default for this header: functions returning a pointer return
+ * a new value (transfer full) unless stated otherwise.
+ *
+ * Thread-safety: values are not shared between threads; functions here are
+ * reentrant.
+ */
+#ifndef IMGOPT_TYPES_H
+#define IMGOPT_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h> /* gsize, G_DEFINE_AUTOPTR_CLEANUP_FUNC */
+
+/**
+ * ImgoptHash:
+ *
+ * An XXH3-128 digest in canonical (big-endian) byte order, as `xxhsum -H2`
+ * prints it.
+ */
+typedef struct {
+	uint8_t bytes[16]; /* canonical big-endian digest */
+} ImgoptHash;
+
+/** Length of a hash in hex digits, without the terminating NUL. */
+#define IMGOPT_HASH_HEX_LEN 32
+
+/**
+ * imgopt_hash_format:
+ * @hash: the digest
+ * @hex_out: (out caller-allocates): at least IMGOPT_HASH_HEX_LEN + 1 bytes
+ *
+ * Writes the 32 lowercase hex digits of @hash and a NUL into @hex_out.
+ */
+void imgopt_hash_format(const ImgoptHash *hash, char *hex_out);
+
+/**
+ * imgopt_hash_parse:
+ * @hex: 32 hex digits (either case), NUL-terminated
+ * @hash_out: (out): the digest
+ *
+ * Returns: true if @hex was a valid digest; false (and @hash_out untouched)
+ *   otherwise.
+ */
+bool imgopt_hash_parse(const char *hex, ImgoptHash *hash_out);
+
+/**
+ * imgopt_hash_equal:
+ *
+ * Returns: true if @a and @b are the same digest.
+ */
+bool imgopt_hash_equal(const ImgoptHash *a, const ImgoptHash *b);
+
+/**
+ * ImgoptFormat:
+ *
+ * An image format, as sniffed from the bytes (never from the name).
+ */
+typedef enum {
+	IMGOPT_FORMAT_UNKNOWN, /* not an image we recognise */
+	IMGOPT_FORMAT_JPEG,
+	IMGOPT_FORMAT_PNG,
+	IMGOPT_FORMAT_GIF,
+	IMGOPT_FORMAT_WEBP,
+	IMGOPT_FORMAT_AVIF,
+	IMGOPT_FORMAT_SVG,
+	IMGOPT_FORMAT_OTHER, /* a known non-web image format (BMP, ICO, TIFF) */
+} ImgoptFormat;
+
+/**
+ * imgopt_format_name:
+ *
+ * Returns: (transfer none): the lowercase name of @format ("jpeg", "gif"…).
+ */
+const char *imgopt_format_name(ImgoptFormat format);
+
+/**
+ * ImgoptRefKind:
+ *
+ * Where in a post a reference was found.  The names are those of the
+ * `scan --json` output.
+ */
+typedef enum {
+	IMGOPT_REF_MARKDOWN,     /* ![alt](dest) */
+	IMGOPT_REF_MARKDOWN_REF, /* ![alt][label] and its [label]: dest */
+	IMGOPT_REF_HTML,         /* <img src>, <source src> */
+	IMGOPT_REF_SRCSET,       /* one candidate of srcset="" */
+	IMGOPT_REF_FRONT_MATTER, /* header-img:, image:, cover: … */
+	IMGOPT_REF_STYLE,        /* url(...) inside style="" */
+	IMGOPT_REF_LIQUID_TAG,   /* {% asset_img x.png %} */
+} ImgoptRefKind;
+
+/**
+ * imgopt_ref_kind_name:
+ *
+ * Returns: (transfer none): "markdown", "markdown-ref", "html", "srcset",
+ *   "front-matter", "style" or "liquid-tag".
+ */
+const char *imgopt_ref_kind_name(ImgoptRefKind kind);
+
+/**
+ * ImgoptRefStatus:
+ *
+ * What resolving a reference against the site found.
+ */
+typedef enum {
+	IMGOPT_REF_STATUS_UNRESOLVED, /* scanned, not resolved yet */
+	IMGOPT_REF_STATUS_OK,         /* points at an existing file */
+	IMGOPT_REF_STATUS_REPAIRED,   /* broken as written; one file matches */
+	IMGOPT_REF_STATUS_BROKEN,     /* no file, or several candidates */
+	IMGOPT_REF_STATUS_REMOTE,     /* http:, https:, //host, data: … */
+	IMGOPT_REF_STATUS_OUTSIDE,    /* leads outside the site root */
+} ImgoptRefStatus;
+
+/**
+ * imgopt_ref_status_name:
+ *
+ * Returns: (transfer none): "unresolved", "ok", "repaired", "broken",
+ *   "remote" or "outside".
+ */
+const char *imgopt_ref_status_name(ImgoptRefStatus status);
+
+/**
+ * ImgoptRef:
+ *
+ * One image reference in one post.  The scanner fills the first group of
+ * fields from the post text alone; resolving fills the second.
+ *
+ * The span (@offset, @length) is the destination exactly as written, in
+ * bytes from the start of the post file (front matter and BOM included),
+ * so a rewrite replaces exactly those bytes.  For a reference-style image
+ * the span is the destination of its `[label]: dest` definition.
+ */
+typedef struct {
+	char *post;          /* post path as given to the scanner */
+	gsize line;          /* 1-based line of the span's first byte */
+	gsize column;        /* 1-based byte column of the span's first byte */
+	gsize offset;        /* byte offset of the destination in the file */
+	gsize length;        /* byte length of the destination as written */
+	ImgoptRefKind kind;  /* where it was found */
+	char *raw;           /* the @length bytes at @offset, verbatim */
+	char *url;           /* destination with escapes and entities decoded;
+	                        Liquid prefixes kept as written */
+	char *alt;           /* alt text for images (plain), or NULL */
+	char *key;           /* front matter key path ("header-img",
+	                        "image.path"), or NULL */
+	bool is_multiline;   /* destination broken across lines (an export
+	                        tool's damage, not CommonMark) */
+
+	ImgoptRefStatus status; /* filled by resolving */
+	char *resolved;      /* resolved file relative to the site root, or NULL */
+	char *message;       /* why broken/outside/repaired, or NULL */
+} ImgoptRef;
+
+/**
+ * imgopt_ref_new:
+ *
+ * Returns: (transfer full): a zeroed reference, status UNRESOLVED.
+ */
+ImgoptRef *imgopt_ref_new(void);
+
+/**
+ * imgopt_ref_free:
+ * @ref: (nullable): a reference
+ *
+ * Frees @ref and the strings it owns.
+ */
+void imgopt_ref_free(ImgoptRef *ref);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptRef, imgopt_ref_free)
+
+#endif /* IMGOPT_TYPES_H */

@@ -1,0 +1,101 @@
+/*
+ * cli.h: the command table and what the subcommands share.
+ *
+ * Adding a subcommand is: a cmd_<name>.c with a handler, its declaration
+ * below, and one line in the table in main.c.  Handlers parse their own
+ * options with cli_parse(), which adds the options every command has.
+ *
+ * Only src/cli/ prints or exits; the core reports through return values,
+ * GErrors and reporter callbacks.
+ */
+#ifndef IMGOPT_CLI_H
+#define IMGOPT_CLI_H
+
+#include <stdbool.h>
+#include <glib.h>               /* GOptionEntry, GError */
+#include <json-glib/json-glib.h> /* JsonBuilder */
+
+#include "imgopt/imgopt.h"
+
+/** The documented exit codes (docs/exit-codes.md). */
+typedef enum {
+	CLI_EXIT_OK = 0,    /* nothing failed, nothing to do (check) */
+	CLI_EXIT_ITEMS = 1, /* some items failed, or check found work */
+	CLI_EXIT_USAGE = 2, /* bad command line */
+	CLI_EXIT_FATAL = 3, /* the run could not go on */
+} CliExit;
+
+/** Options every subcommand accepts, filled by cli_parse(). */
+typedef struct {
+	gboolean json;      /* --json: one JSON document on stdout */
+	gboolean quiet;     /* --quiet: no progress, no summary */
+	gboolean verbose;   /* --verbose: list every item */
+	char *site_root;    /* --site-root DIR, or NULL to detect */
+	char *manifest;     /* --manifest PATH, or NULL for the default */
+	int jobs;           /* --jobs N, 0 = number of cores */
+	char **args;        /* positional arguments (NULL-terminated) */
+	int n_args;         /* number of positional arguments */
+} CliCommon;
+
+/** One subcommand: a row of the table in main.c. */
+typedef struct {
+	const char *name;    /* as typed: "scan" */
+	const char *summary; /* one line, for `imgopt --help` */
+	int (*handler)(const char *name, int argc, char **argv);
+} CliCommand;
+
+/**
+ * cli_parse:
+ * @name: the subcommand's name, for --help and messages
+ * @usage: the positional arguments, for --help ("POSTS IMAGES")
+ * @summary: a paragraph for --help
+ * @extra: (nullable): the subcommand's own options, NULL-terminated
+ * @min_args: @max_args: the positional argument count allowed
+ * @common: (out caller-allocates): filled with the common options
+ * @argc: @argv: the subcommand's arguments (argv[0] is its name)
+ *
+ * Parses the command line.  On --help, prints help and returns false with
+ * *exit_out = 0; on a usage error prints it and returns false with
+ * *exit_out = CLI_EXIT_USAGE.
+ */
+bool cli_parse(const char *name, const char *usage, const char *summary,
+	       const GOptionEntry *extra, int min_args, int max_args,
+	       CliCommon *common, int argc, char **argv, int *exit_out);
+
+/** Frees what cli_parse() stored in @common. */
+void cli_common_clear(CliCommon *common);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliCommon, cli_common_clear)
+
+/**
+ * cli_fail:
+ * @error: the fatal error
+ *
+ * Prints `imgopt: error: <message>` on stderr.
+ *
+ * Returns: CLI_EXIT_FATAL, or CLI_EXIT_USAGE for option errors.
+ */
+int cli_fail(const GError *error);
+
+/**
+ * cli_open_site:
+ *
+ * Opens the site named by the first two positional arguments and
+ * --site-root.
+ *
+ * Returns: (transfer full): the site, or NULL with @error set.
+ */
+ImgoptSite *cli_open_site(const CliCommon *common, GError **error);
+
+/**
+ * cli_json_print:
+ * @builder: a builder holding one complete document
+ *
+ * Prints the document, pretty-printed, and a newline on stdout.
+ */
+void cli_json_print(JsonBuilder *builder);
+
+/* Subcommand handlers, one per cmd_<name>.c. */
+int cli_cmd_scan(const char *name, int argc, char **argv);
+
+#endif /* IMGOPT_CLI_H */

@@ -1,0 +1,192 @@
+/*
+ * cmd_scan.c: `imgopt scan POSTS IMAGES`: every image reference of every
+ * post, with its status.  Exit 1 if a reference is broken or a post could
+ * not be read.
+ */
+#include <stdio.h>
+
+#include "cli.h"
+
+#define N_STATUS (IMGOPT_REF_STATUS_OUTSIDE + 1)
+
+/* What the scan found, across all posts. */
+typedef struct {
+	GPtrArray *posts;     /* (element-type utf8) relative post paths */
+	GPtrArray *refs;      /* (element-type ImgoptRef) in post order */
+	GPtrArray *failures;  /* (element-type utf8) unreadable posts */
+	guint counts[N_STATUS]; /* references per status */
+} ScanResult;
+
+static void
+scan_result_clear(ScanResult *res)
+{
+	g_clear_pointer(&res->posts, g_ptr_array_unref);
+	g_clear_pointer(&res->refs, g_ptr_array_unref);
+	g_clear_pointer(&res->failures, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ScanResult, scan_result_clear)
+
+static bool
+scan_site(const ImgoptSite *site, ScanResult *res, GError **error)
+{
+	res->posts = imgopt_site_list_posts(site, error);
+	if (res->posts == NULL)
+		return false;
+	res->refs = g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_ref_free);
+	res->failures = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < res->posts->len; i++) {
+		const char *post = g_ptr_array_index(res->posts, i);
+		g_autoptr(GError) local = NULL;
+		g_autoptr(GPtrArray) refs = imgopt_site_scan_post(site, post, &local);
+
+		if (refs == NULL) {
+			g_ptr_array_add(res->failures, g_strdup(local->message));
+			continue;
+		}
+		for (guint j = 0; j < refs->len; j++) {
+			ImgoptRef *ref = g_ptr_array_index(refs, j);
+
+			res->counts[ref->status]++;
+		}
+		g_ptr_array_extend_and_steal(res->refs, g_steal_pointer(&refs));
+	}
+	return true;
+}
+
+static void
+add_string_or_null(JsonBuilder *b, const char *member, const char *value)
+{
+	json_builder_set_member_name(b, member);
+	if (value != NULL)
+		json_builder_add_string_value(b, value);
+	else
+		json_builder_add_null_value(b);
+}
+
+static void
+add_ref_json(JsonBuilder *b, const ImgoptRef *ref)
+{
+	json_builder_begin_object(b);
+	add_string_or_null(b, "post", ref->post);
+	json_builder_set_member_name(b, "line");
+	json_builder_add_int_value(b, (gint64)ref->line);
+	json_builder_set_member_name(b, "column");
+	json_builder_add_int_value(b, (gint64)ref->column);
+	json_builder_set_member_name(b, "offset");
+	json_builder_add_int_value(b, (gint64)ref->offset);
+	json_builder_set_member_name(b, "length");
+	json_builder_add_int_value(b, (gint64)ref->length);
+	add_string_or_null(b, "kind", imgopt_ref_kind_name(ref->kind));
+	add_string_or_null(b, "url", ref->url);
+	add_string_or_null(b, "raw", ref->raw);
+	add_string_or_null(b, "key", ref->key);
+	add_string_or_null(b, "resolved", ref->resolved);
+	add_string_or_null(b, "status", imgopt_ref_status_name(ref->status));
+	add_string_or_null(b, "message", ref->message);
+	json_builder_end_object(b);
+}
+
+static void
+print_json(const ImgoptSite *site, const ScanResult *res)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	add_string_or_null(b, "site_root", imgopt_site_get_root(site));
+	json_builder_set_member_name(b, "posts");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < res->posts->len; i++)
+		json_builder_add_string_value(b, g_ptr_array_index(res->posts, i));
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "references");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < res->refs->len; i++)
+		add_ref_json(b, g_ptr_array_index(res->refs, i));
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "errors");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < res->failures->len; i++)
+		json_builder_add_string_value(b, g_ptr_array_index(res->failures, i));
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "summary");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "posts");
+	json_builder_add_int_value(b, res->posts->len);
+	json_builder_set_member_name(b, "references");
+	json_builder_add_int_value(b, res->refs->len);
+	for (int s = IMGOPT_REF_STATUS_OK; s < N_STATUS; s++) {
+		json_builder_set_member_name(b, imgopt_ref_status_name(s));
+		json_builder_add_int_value(b, res->counts[s]);
+	}
+	json_builder_set_member_name(b, "errors");
+	json_builder_add_int_value(b, res->failures->len);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	cli_json_print(b);
+}
+
+static void
+print_ref_line(FILE *out, const ImgoptRef *ref)
+{
+	fprintf(out, "%s:%zu: %s %s '%s'", ref->post, ref->line,
+		imgopt_ref_status_name(ref->status), imgopt_ref_kind_name(ref->kind),
+		ref->url);
+	if (ref->resolved != NULL)
+		fprintf(out, " -> %s", ref->resolved);
+	if (ref->message != NULL)
+		fprintf(out, " (%s)", ref->message);
+	fputc('\n', out);
+}
+
+static void
+print_text(const ScanResult *res, const CliCommon *common)
+{
+	for (guint i = 0; i < res->refs->len; i++) {
+		const ImgoptRef *ref = g_ptr_array_index(res->refs, i);
+		bool is_problem = ref->status == IMGOPT_REF_STATUS_BROKEN ||
+				  ref->status == IMGOPT_REF_STATUS_OUTSIDE;
+
+		if (common->verbose || (is_problem && !common->quiet))
+			print_ref_line(stdout, ref);
+	}
+	for (guint i = 0; i < res->failures->len; i++)
+		fprintf(stderr, "imgopt: %s\n", (char *)g_ptr_array_index(res->failures, i));
+	if (common->quiet)
+		return;
+	printf("%u posts, %u references: %u ok, %u repaired, %u broken, "
+	       "%u remote, %u outside\n",
+	       res->posts->len, res->refs->len,
+	       res->counts[IMGOPT_REF_STATUS_OK],
+	       res->counts[IMGOPT_REF_STATUS_REPAIRED],
+	       res->counts[IMGOPT_REF_STATUS_BROKEN],
+	       res->counts[IMGOPT_REF_STATUS_REMOTE],
+	       res->counts[IMGOPT_REF_STATUS_OUTSIDE]);
+}
+
+int
+cli_cmd_scan(const char *name, int argc, char **argv)
+{
+	g_auto(CliCommon) common = {0};
+	g_auto(ScanResult) res = {0};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptSite) site = NULL;
+	int code = CLI_EXIT_OK;
+
+	if (!cli_parse(name, "POSTS IMAGES",
+		       "Lists every image reference of every post under POSTS, "
+		       "resolved against the site.\nExit status 1 if a reference "
+		       "is broken or a post cannot be read.",
+		       NULL, 2, 2, &common, argc, argv, &code))
+		return code;
+	site = cli_open_site(&common, &error);
+	if (site == NULL || !scan_site(site, &res, &error))
+		return cli_fail(error);
+	if (common.json)
+		print_json(site, &res);
+	else
+		print_text(&res, &common);
+	if (res.counts[IMGOPT_REF_STATUS_BROKEN] > 0 || res.failures->len > 0)
+		return CLI_EXIT_ITEMS;
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,98 @@
+/*
+ * fsio.h: file system helpers shared by the stages: atomic writes, path
+ * arithmetic relative to the site root, and a sorted directory walk.
+ *
+ * Ownership: returned strings and arrays are transfer full.
+ * Thread-safety: all functions are reentrant.
+ */
+#ifndef IMGOPT_FSIO_H
+#define IMGOPT_FSIO_H
+
+#include <stdbool.h>
+#include <glib.h> /* GPtrArray, GError */
+
+/**
+ * imgopt_fs_write_atomic:
+ * @path: destination
+ * @data: @len: the new contents
+ * @mode: file mode for a new file (e.g. 0644, or the old file's mode)
+ * @is_durable: also fsync the file and its folder before returning
+ * @error: return location for a #GError
+ *
+ * Writes @data to a temporary file beside @path and renames it over @path,
+ * so a reader sees the old or the new contents, never a mix.  Hard links to
+ * the old file are broken (the rename makes a new inode).
+ *
+ * Returns: true on success, false with @error set (G_FILE_ERROR).
+ */
+bool imgopt_fs_write_atomic(const char *path, const void *data, gsize len,
+			    int mode, bool is_durable, GError **error);
+
+/**
+ * imgopt_fs_realpath:
+ *
+ * Returns: (transfer full): the absolute, symlink-free path of an existing
+ *   @path, or NULL with @error set (G_FILE_ERROR).
+ */
+char *imgopt_fs_realpath(const char *path, GError **error);
+
+/**
+ * imgopt_fs_relative:
+ * @root: an absolute folder path without a trailing `/`
+ * @path: an absolute path
+ *
+ * Returns: (transfer full) (nullable): @path relative to @root ("" for
+ *   @root itself), or NULL if @path is not inside @root.
+ */
+char *imgopt_fs_relative(const char *root, const char *path);
+
+/**
+ * imgopt_fs_normalize:
+ * @path: a relative path with `/` separators
+ *
+ * Folds `.` and `..` components and repeated slashes lexically.
+ *
+ * Returns: (transfer full) (nullable): the normalised path ("" for the
+ *   root), or NULL if a `..` would climb above the starting folder.
+ */
+char *imgopt_fs_normalize(const char *path);
+
+/** What imgopt_fs_walk() found at a path. */
+typedef enum {
+	IMGOPT_FS_REGULAR, /* a regular file */
+	IMGOPT_FS_SYMLINK, /* a symbolic link (not followed) */
+	IMGOPT_FS_SPECIAL, /* FIFO, socket or device */
+} ImgoptFsType;
+
+/**
+ * ImgoptFsEntryFunc:
+ * @rel: the entry's path relative to the walk's root
+ * @name: its last component
+ * @is_dir: whether it is a folder (to decide whether to descend)
+ * @user_data: what imgopt_fs_walk() was given
+ *
+ * Returns: true to keep the entry (descend into a folder, list a file).
+ */
+typedef bool (*ImgoptFsEntryFunc)(const char *rel, const char *name,
+				  bool is_dir, void *user_data);
+
+/**
+ * imgopt_fs_walk:
+ * @root: the folder to walk
+ * @filter: (nullable): decides what is kept; NULL keeps everything
+ * @user_data: passed to @filter
+ * @types: (nullable) (out) (transfer full): if not NULL, an array of
+ *   ImgoptFsType values (as GUINT_TO_POINTER) parallel to the result
+ * @error: return location for a #GError
+ *
+ * Lists every non-folder entry below @root, recursively, without following
+ * symlinks (so loops cannot hang it), sorted by byte order of the relative
+ * path.  Folders that cannot be read are skipped.
+ *
+ * Returns: (transfer full) (element-type filename): relative paths, or NULL
+ *   with @error set if @root itself cannot be read.
+ */
+GPtrArray *imgopt_fs_walk(const char *root, ImgoptFsEntryFunc filter,
+			  void *user_data, GPtrArray **types, GError **error);
+
+#endif /* IMGOPT_FSIO_H */

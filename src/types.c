@@ -1,0 +1,134 @@
+/*
+ * types.c: free functions and name tables for the value types of types.h,
+ * and the error quark.
+ */
+#include "imgopt/error.h"
+#include "imgopt/types.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK(imgopt-error-quark, imgopt_error)
+
+void
+imgopt_hash_format(const ImgoptHash *hash, char *hex_out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < sizeof hash->bytes; i++) {
+		hex_out[2 * i] = digits[hash->bytes[i] >> 4];
+		hex_out[2 * i + 1] = digits[hash->bytes[i] & 0xf];
+	}
+	hex_out[IMGOPT_HASH_HEX_LEN] = '\0';
+}
+
+bool
+imgopt_hash_parse(const char *hex, ImgoptHash *hash_out)
+{
+	ImgoptHash hash;
+
+	if (hex == NULL || strlen(hex) != IMGOPT_HASH_HEX_LEN)
+		return false;
+	for (size_t i = 0; i < sizeof hash.bytes; i++) {
+		int hi = g_ascii_xdigit_value(hex[2 * i]);
+		int lo = g_ascii_xdigit_value(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		hash.bytes[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*hash_out = hash;
+	return true;
+}
+
+bool
+imgopt_hash_equal(const ImgoptHash *a, const ImgoptHash *b)
+{
+	return memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0;
+}
+
+const char *
+imgopt_format_name(ImgoptFormat format)
+{
+	switch (format) {
+	case IMGOPT_FORMAT_UNKNOWN:
+		return "unknown";
+	case IMGOPT_FORMAT_JPEG:
+		return "jpeg";
+	case IMGOPT_FORMAT_PNG:
+		return "png";
+	case IMGOPT_FORMAT_GIF:
+		return "gif";
+	case IMGOPT_FORMAT_WEBP:
+		return "webp";
+	case IMGOPT_FORMAT_AVIF:
+		return "avif";
+	case IMGOPT_FORMAT_SVG:
+		return "svg";
+	case IMGOPT_FORMAT_OTHER:
+		return "other";
+	}
+	g_assert_not_reached();
+}
+
+const char *
+imgopt_ref_kind_name(ImgoptRefKind kind)
+{
+	switch (kind) {
+	case IMGOPT_REF_MARKDOWN:
+		return "markdown";
+	case IMGOPT_REF_MARKDOWN_REF:
+		return "markdown-ref";
+	case IMGOPT_REF_HTML:
+		return "html";
+	case IMGOPT_REF_SRCSET:
+		return "srcset";
+	case IMGOPT_REF_FRONT_MATTER:
+		return "front-matter";
+	case IMGOPT_REF_STYLE:
+		return "style";
+	case IMGOPT_REF_LIQUID_TAG:
+		return "liquid-tag";
+	}
+	g_assert_not_reached();
+}
+
+const char *
+imgopt_ref_status_name(ImgoptRefStatus status)
+{
+	switch (status) {
+	case IMGOPT_REF_STATUS_UNRESOLVED:
+		return "unresolved";
+	case IMGOPT_REF_STATUS_OK:
+		return "ok";
+	case IMGOPT_REF_STATUS_REPAIRED:
+		return "repaired";
+	case IMGOPT_REF_STATUS_BROKEN:
+		return "broken";
+	case IMGOPT_REF_STATUS_REMOTE:
+		return "remote";
+	case IMGOPT_REF_STATUS_OUTSIDE:
+		return "outside";
+	}
+	g_assert_not_reached();
+}
+
+ImgoptRef *
+imgopt_ref_new(void)
+{
+	return g_new0(ImgoptRef, 1);
+}
+
+void
+imgopt_ref_free(ImgoptRef *ref)
+{
+	if (ref == NULL)
+		return;
+	g_free(ref->post);
+	g_free(ref->raw);
+	g_free(ref->url);
+	g_free(ref->alt);
+	g_free(ref->key);
+	g_free(ref->resolved);
+	g_free(ref->message);
+	g_free(ref);
+}
