@@ -132,3 +132,56 @@ imgopt_ref_free(ImgoptRef *ref)
 	g_free(ref->message);
 	g_free(ref);
 }
+
+ImgoptAsset *
+imgopt_asset_new(const char *path)
+{
+	ImgoptAsset *asset = g_new0(ImgoptAsset, 1);
+
+	asset->path = g_strdup(path);
+	return asset;
+}
+
+ImgoptAsset *
+imgopt_asset_copy(const ImgoptAsset *asset)
+{
+	ImgoptAsset *copy = g_memdup2(asset, sizeof *asset);
+
+	copy->path = g_strdup(asset->path);
+	return copy;
+}
+
+void
+imgopt_asset_free(ImgoptAsset *asset)
+{
+	if (asset == NULL)
+		return;
+	g_free(asset->path);
+	g_free(asset);
+}
+
+ImgoptVariant *
+imgopt_variant_new(void)
+{
+	return g_new0(ImgoptVariant, 1);
+}
+
+ImgoptVariant *
+imgopt_variant_copy(const ImgoptVariant *variant)
+{
+	ImgoptVariant *copy = g_memdup2(variant, sizeof *variant);
+
+	copy->settings = g_strdup(variant->settings);
+	copy->path = g_strdup(variant->path);
+	return copy;
+}
+
+void
+imgopt_variant_free(ImgoptVariant *variant)
+{
+	if (variant == NULL)
+		return;
+	g_free(variant->settings);
+	g_free(variant->path);
+	g_free(variant);
+}

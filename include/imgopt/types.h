@@ -176,4 +176,89 @@ void imgopt_ref_free(ImgoptRef *ref);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptRef, imgopt_ref_free)
 
+/**
+ * ImgoptAsset:
+ *
+ * One file as the index saw it: identity on disk, content hash, and what
+ * its header says.  @path is relative to the site root.  @width, @height
+ * and @n_frames are 0 when the header could not tell.
+ */
+typedef struct {
+	char *path;          /* relative to the site root */
+	uint64_t size;       /* bytes */
+	int64_t mtime_ns;    /* modification time, ns since the epoch */
+	uint64_t inode;      /* st_ino */
+	uint64_t device;     /* st_dev */
+	ImgoptHash hash;     /* XXH3-128 of the bytes (valid if has_hash) */
+	bool has_hash;       /* false until the bytes were hashed */
+	ImgoptFormat format; /* sniffed from the bytes */
+	uint32_t width;      /* pixels, from the header; 0 if unknown */
+	uint32_t height;     /* pixels, from the header; 0 if unknown */
+	uint32_t n_frames;   /* 1 for stills, > 1 for animations; 0 unknown */
+} ImgoptAsset;
+
+/**
+ * imgopt_asset_new:
+ * @path: the path relative to the site root (copied)
+ *
+ * Returns: (transfer full): an asset with only @path set.
+ */
+ImgoptAsset *imgopt_asset_new(const char *path);
+
+/**
+ * imgopt_asset_copy:
+ *
+ * Returns: (transfer full): a deep copy of @asset.
+ */
+ImgoptAsset *imgopt_asset_copy(const ImgoptAsset *asset);
+
+/**
+ * imgopt_asset_free:
+ * @asset: (nullable): an asset
+ */
+void imgopt_asset_free(ImgoptAsset *asset);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptAsset, imgopt_asset_free)
+
+/**
+ * ImgoptVariant:
+ *
+ * One encoded web-size copy of a source content.  A variant is keyed by
+ * the source's hash and the fingerprint of the settings that produced it
+ * (quality, format options…): the same content with the same settings is
+ * never encoded twice.
+ */
+typedef struct {
+	ImgoptHash hash;     /* XXH3-128 of the source content */
+	char *settings;      /* fingerprint of the encode settings */
+	uint32_t width;      /* pixels */
+	uint32_t height;     /* pixels */
+	ImgoptFormat format; /* the variant's format */
+	char *path;          /* the variant file, relative to the site root */
+	uint64_t bytes;      /* size of the variant file */
+	uint32_t n_frames;   /* frames kept (1 for stills) */
+} ImgoptVariant;
+
+/**
+ * imgopt_variant_new:
+ *
+ * Returns: (transfer full): a zeroed variant.
+ */
+ImgoptVariant *imgopt_variant_new(void);
+
+/**
+ * imgopt_variant_copy:
+ *
+ * Returns: (transfer full): a deep copy of @variant.
+ */
+ImgoptVariant *imgopt_variant_copy(const ImgoptVariant *variant);
+
+/**
+ * imgopt_variant_free:
+ * @variant: (nullable): a variant
+ */
+void imgopt_variant_free(ImgoptVariant *variant);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptVariant, imgopt_variant_free)
+
 #endif /* IMGOPT_TYPES_H */
