@@ -7,7 +7,9 @@
 
 #include <string.h>
 
+/* clang-format off */
 G_DEFINE_QUARK(imgopt-error-quark, imgopt_error)
+/* clang-format on */
 
 void
 imgopt_hash_format(const ImgoptHash *hash, char *hex_out)

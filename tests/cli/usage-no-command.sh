@@ -1,0 +1,2 @@
+# No command at all: usage on stderr, exit 2.
+"$IMGOPT"

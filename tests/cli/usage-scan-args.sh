@@ -1,0 +1,2 @@
+# scan needs exactly POSTS and IMAGES.
+"$IMGOPT" scan onlyone
