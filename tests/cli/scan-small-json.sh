@@ -1,5 +1,5 @@
 # The same tiny site as scan-small, as JSON (site_root is replaced by a
-# placeholder: it is a temporary folder).
+# placeholder: it is a temporary folder).  Exit 1: a reference is broken.
 mkdir -p site/_posts site/img
 echo 'title: t' > site/_config.yml
 printf 'P' > site/img/a.png
@@ -12,4 +12,7 @@ header-img: img/a.png
 ![missing](/img/missing.png)
 MD
 cd site
-"$IMGOPT" scan --json _posts img | sed "s|\"site_root\" : \".*\"|\"site_root\" : \"SITE\"|"
+status=0
+"$IMGOPT" scan --json _posts img > ../out.json || status=$?
+sed "s|\"site_root\" : \".*\"|\"site_root\" : \"SITE\"|" ../out.json
+exit $status
