@@ -1,0 +1,274 @@
+/*
+ * manifest.h: the SQLite manifest, imgopt's memory between runs.
+ *
+ * The manifest (default `<site root>/.imgopt/manifest.db`) records what
+ * every run learnt, so the next run only does new work and every edit can
+ * be undone.  Its tables (schema version 1):
+ *
+ *   files       path, size, mtime, inode, device, hash, format, width,
+ *               height, frames: the index's cache; a file whose size, mtime
+ *               and inode did not change is not hashed again
+ *   variants    source hash, settings fingerprint, width, height, format,
+ *               path, bytes, frames: what recompress wrote
+ *   refs        post, span, kind, raw text, url, resolved file, status
+ *   rewrites    run, post, hash before, hash after, edits (for undo)
+ *   runs        id, command, start and end time, status
+ *
+ * Paths are relative to the site root; hashes are stored as 32 lowercase
+ * hex digits in canonical (big-endian) order.  The callers speak domain
+ * types only; no SQL crosses this header.
+ *
+ * Calling sequence:
+ *   m = imgopt_manifest_open(path, &error);     creates or migrates
+ *   imgopt_manifest_begin(m, &error);
+ *   imgopt_manifest_put_file(m, asset, &error); …  one batch
+ *   imgopt_manifest_commit(m, &error);          (or _rollback)
+ *   imgopt_manifest_close(m);
+ *
+ * Writes outside a transaction are refused: the writer groups rows into
+ * one transaction per batch (never autocommit per row).
+ *
+ * Ownership: returned values are transfer full.
+ * Thread-safety: an ImgoptManifest is used by one thread at a time (the
+ * pipeline's single writer).  Several processes may open the same file;
+ * a busy database is waited for (busy timeout) before failing with
+ * IMGOPT_ERROR_CONFLICT.
+ */
+#ifndef IMGOPT_MANIFEST_H
+#define IMGOPT_MANIFEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h> /* GPtrArray, GString, GError */
+
+#include "imgopt/types.h"
+
+/** The schema version a fresh manifest gets and an old one migrates to. */
+#define IMGOPT_MANIFEST_SCHEMA_VERSION 1
+
+/** An open manifest database.  Opaque. */
+typedef struct ImgoptManifest ImgoptManifest;
+
+/**
+ * imgopt_manifest_open:
+ * @path: the database file; its folder is created if missing; ":memory:"
+ *   opens a private in-memory manifest (for tests)
+ * @error: return location for a #GError
+ *
+ * Opens or creates the manifest, enables WAL, foreign keys and a busy
+ * timeout, and applies the pending schema migrations in one transaction.
+ *
+ * Returns: (transfer full): the manifest, or NULL with @error set
+ *   (IMGOPT_ERROR_MANIFEST; IMGOPT_ERROR_UNSUPPORTED if the file's schema
+ *   is newer than this imgopt knows).
+ */
+ImgoptManifest *imgopt_manifest_open(const char *path, GError **error);
+
+/**
+ * imgopt_manifest_close:
+ * @manifest: (nullable): a manifest; an open transaction is rolled back
+ */
+void imgopt_manifest_close(ImgoptManifest *manifest);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptManifest, imgopt_manifest_close)
+
+/**
+ * imgopt_manifest_default_path:
+ * @site_root: the absolute site root
+ *
+ * Returns: (transfer full): `<site_root>/.imgopt/manifest.db`.
+ */
+char *imgopt_manifest_default_path(const char *site_root);
+
+/**
+ * imgopt_manifest_schema_version:
+ *
+ * Returns: the schema version of the open database (PRAGMA user_version).
+ */
+int imgopt_manifest_schema_version(ImgoptManifest *manifest);
+
+/**
+ * imgopt_manifest_begin:
+ *
+ * Starts a write transaction (BEGIN IMMEDIATE, so a second writer waits
+ * for the busy timeout here rather than failing mid-batch).
+ *
+ * Returns: true, or false with @error set.
+ */
+bool imgopt_manifest_begin(ImgoptManifest *manifest, GError **error);
+
+/** Commits the open transaction.  Returns: true, or false with @error set. */
+bool imgopt_manifest_commit(ImgoptManifest *manifest, GError **error);
+
+/** Rolls back the open transaction, if any.  Never fails. */
+void imgopt_manifest_rollback(ImgoptManifest *manifest);
+
+/* ---- runs ---- */
+
+/**
+ * imgopt_manifest_begin_run:
+ * @command: the subcommand ("dupes", "run"…)
+ * @run_id_out: (out): the new run's id
+ *
+ * Records the start of a run.  Inside a transaction.
+ */
+bool imgopt_manifest_begin_run(ImgoptManifest *manifest, const char *command,
+			       int64_t *run_id_out, GError **error);
+
+/**
+ * imgopt_manifest_end_run:
+ * @run_id: what imgopt_manifest_begin_run() gave
+ * @status: "ok", "failed" (some items failed) or "aborted"
+ *
+ * Records the end of a run.  Inside a transaction.
+ */
+bool imgopt_manifest_end_run(ImgoptManifest *manifest, int64_t run_id,
+			     const char *status, GError **error);
+
+/* ---- files ---- */
+
+/**
+ * imgopt_manifest_put_file:
+ * @asset: a hashed asset (has_hash true)
+ *
+ * Inserts or replaces the row of @asset->path.  Inside a transaction.
+ */
+bool imgopt_manifest_put_file(ImgoptManifest *manifest,
+			      const ImgoptAsset *asset, GError **error);
+
+/**
+ * imgopt_manifest_lookup_file:
+ * @path: a path relative to the site root
+ * @asset_out: (out) (transfer full) (nullable): the stored row, or NULL
+ *   if there is none
+ *
+ * Returns: true (found or not), or false with @error set.
+ */
+bool imgopt_manifest_lookup_file(ImgoptManifest *manifest, const char *path,
+				 ImgoptAsset **asset_out, GError **error);
+
+/**
+ * imgopt_manifest_load_files:
+ *
+ * Loads every files row, for the index's unchanged-file check in one query
+ * rather than one per file.
+ *
+ * Returns: (transfer full): a table from path (char *) to ImgoptAsset *,
+ *   both owned by the table; or NULL with @error set.
+ */
+GHashTable *imgopt_manifest_load_files(ImgoptManifest *manifest,
+				       GError **error);
+
+/**
+ * imgopt_manifest_delete_file:
+ *
+ * Forgets the row of @path (the file is gone).  Inside a transaction.
+ */
+bool imgopt_manifest_delete_file(ImgoptManifest *manifest, const char *path,
+				 GError **error);
+
+/* ---- references ---- */
+
+/**
+ * imgopt_manifest_replace_refs:
+ * @post: a post path relative to the site root
+ * @refs: (element-type ImgoptRef): its references, resolved, all with
+ *   `post` equal to @post
+ *
+ * Replaces every stored reference of @post by @refs.  Inside a
+ * transaction.
+ */
+bool imgopt_manifest_replace_refs(ImgoptManifest *manifest, const char *post,
+				  const GPtrArray *refs, GError **error);
+
+/**
+ * imgopt_manifest_lookup_refs:
+ * @post: a post path relative to the site root
+ *
+ * Returns: (transfer full) (element-type ImgoptRef): the stored references
+ *   of @post in offset order (empty if none), or NULL with @error set.
+ */
+GPtrArray *imgopt_manifest_lookup_refs(ImgoptManifest *manifest,
+				       const char *post, GError **error);
+
+/* ---- variants ---- */
+
+/**
+ * imgopt_manifest_put_variant:
+ * @variant: an encoded variant whose file is already written
+ *
+ * Inserts or replaces the variant of (hash, settings, width, format).
+ * Inside a transaction.
+ */
+bool imgopt_manifest_put_variant(ImgoptManifest *manifest,
+				 const ImgoptVariant *variant, GError **error);
+
+/**
+ * imgopt_manifest_lookup_variants:
+ * @hash: the source content's hash
+ * @settings: the settings fingerprint
+ *
+ * Returns: (transfer full) (element-type ImgoptVariant): the variants of
+ *   @hash made with @settings, sorted by format then width (empty if
+ *   none), or NULL with @error set.
+ */
+GPtrArray *imgopt_manifest_lookup_variants(ImgoptManifest *manifest,
+					   const ImgoptHash *hash,
+					   const char *settings,
+					   GError **error);
+
+/* ---- rewrites ---- */
+
+/**
+ * ImgoptRewrite:
+ *
+ * One atomic rewrite of one post, enough to undo it.
+ */
+typedef struct {
+	int64_t run_id;     /* the run that made it */
+	char *post;         /* relative to the site root */
+	ImgoptHash before;  /* hash of the post before */
+	ImgoptHash after;   /* hash of the post after */
+	char *edits;        /* the edits, serialised by the rewrite stage */
+} ImgoptRewrite;
+
+/** Frees @rewrite (nullable). */
+void imgopt_rewrite_record_free(ImgoptRewrite *rewrite);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptRewrite, imgopt_rewrite_record_free)
+
+/**
+ * imgopt_manifest_put_rewrite:
+ *
+ * Records @rewrite.  Inside a transaction.
+ */
+bool imgopt_manifest_put_rewrite(ImgoptManifest *manifest,
+				 const ImgoptRewrite *rewrite, GError **error);
+
+/**
+ * imgopt_manifest_lookup_rewrites:
+ * @run_id: a run, or 0 for the latest run that rewrote something
+ *
+ * Returns: (transfer full) (element-type ImgoptRewrite): the rewrites of
+ *   that run sorted by post (empty if none), or NULL with @error set.
+ */
+GPtrArray *imgopt_manifest_lookup_rewrites(ImgoptManifest *manifest,
+					   int64_t run_id, GError **error);
+
+/* ---- dump ---- */
+
+/**
+ * imgopt_manifest_dump:
+ * @with_runs: include the runs table (its timestamps differ between
+ *   runs, so golden tests leave it out)
+ *
+ * Writes every table as sorted, canonical text, one row a line, for golden
+ * tests and `status`.  mtime, inode and device are left out (they differ
+ * between copies of a tree).
+ *
+ * Returns: (transfer full): the text, or NULL with @error set.
+ */
+char *imgopt_manifest_dump(ImgoptManifest *manifest, bool with_runs,
+			   GError **error);
+
+#endif /* IMGOPT_MANIFEST_H */
