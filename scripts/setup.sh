@@ -1,0 +1,73 @@
+#!/bin/sh
+# imgopt's one entry point for a new machine (Debian 12, as root or with
+# sudo).  Installs what is missing, builds, then:
+#   scripts/setup.sh demo    runs imgopt on the bundled demo site (a copy)
+#   scripts/setup.sh test    runs the whole test suite (what CI runs)
+#   scripts/setup.sh bench   runs the benchmarks of bench/ (slow)
+#   scripts/setup.sh build   only installs and builds
+# Idempotent: re-running skips what is already done.
+set -eu
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+# Debian packages: build, run, test (cmark, jekyll: differential and
+# real-client tests; ctags, clang-format: lint; clang: fuzzing) and
+# benchmark (rmlint, jdupes, butteraugli, time, node).
+PACKAGES="gcc pkg-config meson ninja-build git libglib2.0-dev libvips-dev
+libvips-tools libjpeg62-turbo-dev libgif-dev libxxhash-dev libsqlite3-dev
+libjson-glib-dev cmark jekyll ruby-jekyll-paginate universal-ctags
+clang-format clang sqlite3"
+BENCH_PACKAGES="rmlint jdupes butteraugli time nodejs npm"
+
+install_packages() {
+	missing=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "setup: installing$missing"
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+}
+
+build() { # builddir, meson options...
+	dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" --werror "$@"
+	fi
+	ninja -C "$dir"
+}
+
+cmd=${1:-build}
+install_packages $PACKAGES
+case $cmd in
+build)
+	build build
+	;;
+demo)
+	build build
+	exec sh scripts/demo.sh "$root/build/src/imgopt"
+	;;
+test)
+	build build
+	meson test -C build --print-errorlogs --num-processes 2
+	# The same suites under AddressSanitizer and UndefinedBehaviorSanitizer.
+	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debug
+	ASAN_OPTIONS=detect_leaks=1 meson test -C build-asan --print-errorlogs \
+		--num-processes 2 --no-suite lint --no-suite headers
+	;;
+bench)
+	install_packages $BENCH_PACKAGES
+	build build-release -Dbuildtype=release
+	exec sh bench/run.sh "$root/build-release"
+	;;
+*)
+	echo "usage: scripts/setup.sh [build|demo|test|bench]" >&2
+	exit 2
+	;;
+esac
