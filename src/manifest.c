@@ -1,0 +1,845 @@
+/*
+ * manifest.c: the SQLite adapter behind manifest.h; the only file that
+ * includes <sqlite3.h>.
+ *
+ * Schema and migrations.  The schema version lives in PRAGMA user_version.
+ * `migrations[]` below lists, per version, the SQL that brings a database
+ * from the previous version to it.  Opening applies every pending step in
+ * one IMMEDIATE transaction and records each in the `migrations` table, so
+ * a crash mid-migration leaves the old version intact and two processes
+ * opening a fresh file at once cannot both migrate it.  A database newer
+ * than this build is refused rather than guessed at.
+ *
+ * Connection set-up: WAL (readers never block the writer, and a commit is
+ * one append to the log), synchronous=NORMAL (durable at checkpoints, safe
+ * against corruption in WAL mode), foreign_keys=ON, and a busy timeout so
+ * a second process waits for the first's transaction instead of failing.
+ *
+ * Statements are prepared once per connection and cached by their SQL
+ * text's address: the index writes tens of thousands of rows per run and
+ * re-preparing each would dominate.
+ */
+#include "imgopt/error.h"
+#include "imgopt/manifest.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+/* How long a second writer waits for the first before giving up. */
+#define BUSY_TIMEOUT_MS 10000
+
+struct ImgoptManifest {
+	sqlite3 *db;        /* the connection */
+	GHashTable *stmts;  /* SQL text address → sqlite3_stmt * (cached) */
+};
+
+/* One schema step: the SQL that takes version - 1 to version. */
+typedef struct {
+	int version;     /* the version this step produces */
+	const char *sql; /* statements run in the migration transaction */
+} Migration;
+
+static const Migration migrations[] = {
+	{1,
+	 "CREATE TABLE IF NOT EXISTS migrations ("
+	 "  version INTEGER PRIMARY KEY,"
+	 "  applied_us INTEGER NOT NULL);"
+	 "CREATE TABLE runs ("
+	 "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	 "  command TEXT NOT NULL,"
+	 "  started_us INTEGER NOT NULL,"
+	 "  ended_us INTEGER,"
+	 "  status TEXT NOT NULL DEFAULT 'running');"
+	 "CREATE TABLE files ("
+	 "  path TEXT PRIMARY KEY,"
+	 "  size INTEGER NOT NULL,"
+	 "  mtime_ns INTEGER NOT NULL,"
+	 "  inode INTEGER NOT NULL,"
+	 "  device INTEGER NOT NULL,"
+	 "  hash TEXT NOT NULL,"
+	 "  format TEXT NOT NULL,"
+	 "  width INTEGER NOT NULL,"
+	 "  height INTEGER NOT NULL,"
+	 "  frames INTEGER NOT NULL);"
+	 "CREATE INDEX files_by_hash ON files(hash);"
+	 "CREATE TABLE variants ("
+	 "  hash TEXT NOT NULL,"
+	 "  settings TEXT NOT NULL,"
+	 "  width INTEGER NOT NULL,"
+	 "  height INTEGER NOT NULL,"
+	 "  format TEXT NOT NULL,"
+	 "  path TEXT NOT NULL,"
+	 "  bytes INTEGER NOT NULL,"
+	 "  frames INTEGER NOT NULL,"
+	 "  PRIMARY KEY (hash, settings, width, format));"
+	 "CREATE TABLE refs ("
+	 "  post TEXT NOT NULL,"
+	 "  seq INTEGER NOT NULL,"
+	 "  offset INTEGER NOT NULL,"
+	 "  length INTEGER NOT NULL,"
+	 "  line INTEGER NOT NULL,"
+	 "  col INTEGER NOT NULL,"
+	 "  kind TEXT NOT NULL,"
+	 "  raw TEXT NOT NULL,"
+	 "  url TEXT,"
+	 "  resolved TEXT,"
+	 "  status TEXT NOT NULL,"
+	 "  message TEXT,"
+	 "  PRIMARY KEY (post, seq));"
+	 "CREATE INDEX refs_by_resolved ON refs(resolved);"
+	 "CREATE TABLE rewrites ("
+	 "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	 "  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	 "  post TEXT NOT NULL,"
+	 "  hash_before TEXT NOT NULL,"
+	 "  hash_after TEXT NOT NULL,"
+	 "  edits TEXT NOT NULL);"
+	 "CREATE INDEX rewrites_by_run ON rewrites(run_id);"},
+};
+
+static void
+stmt_finalize(sqlite3_stmt *stmt)
+{
+	sqlite3_finalize(stmt);
+}
+
+static bool
+fail(ImgoptManifest *m, GError **error, const char *what)
+{
+	int code = sqlite3_extended_errcode(m->db);
+	int primary = code & 0xff;
+
+	g_set_error(error, IMGOPT_ERROR,
+		    primary == SQLITE_BUSY || primary == SQLITE_LOCKED ?
+			    IMGOPT_ERROR_CONFLICT : IMGOPT_ERROR_MANIFEST,
+		    "manifest: %s: %s", what, sqlite3_errmsg(m->db));
+	return false;
+}
+
+static bool
+exec(ImgoptManifest *m, const char *sql, GError **error)
+{
+	if (sqlite3_exec(m->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return fail(m, error, sql);
+	return true;
+}
+
+/* Returns the cached statement for @sql (a string literal), reset and with
+ * its bindings cleared; NULL with @error set if it does not compile. */
+static sqlite3_stmt *
+stmt(ImgoptManifest *m, const char *sql, GError **error)
+{
+	sqlite3_stmt *s = g_hash_table_lookup(m->stmts, sql);
+
+	if (s == NULL) {
+		if (sqlite3_prepare_v3(m->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				       &s, NULL) != SQLITE_OK) {
+			fail(m, error, "prepare");
+			return NULL;
+		}
+		g_hash_table_insert(m->stmts, (gpointer)sql, s);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+/* Steps a statement that returns no rows. */
+static bool
+step_done(ImgoptManifest *m, sqlite3_stmt *s, const char *what, GError **error)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(m, error, what);
+	return true;
+}
+
+static bool
+require_transaction(ImgoptManifest *m, GError **error)
+{
+	if (sqlite3_get_autocommit(m->db)) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_MANIFEST,
+			    "manifest: write outside a transaction");
+		return false;
+	}
+	return true;
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *text)
+{
+	if (text == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, text, -1, SQLITE_TRANSIENT);
+}
+
+static void
+bind_hash(sqlite3_stmt *s, int i, const ImgoptHash *hash)
+{
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+
+	imgopt_hash_format(hash, hex);
+	sqlite3_bind_text(s, i, hex, IMGOPT_HASH_HEX_LEN, SQLITE_TRANSIENT);
+}
+
+static char *
+column_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *text = sqlite3_column_text(s, i);
+
+	return text == NULL ? NULL : g_strdup((const char *)text);
+}
+
+static void
+column_hash(sqlite3_stmt *s, int i, ImgoptHash *hash_out)
+{
+	const char *hex = (const char *)sqlite3_column_text(s, i);
+
+	memset(hash_out, 0, sizeof *hash_out);
+	if (hex != NULL)
+		imgopt_hash_parse(hex, hash_out);
+}
+
+static ImgoptFormat
+format_from_name(const char *name)
+{
+	for (int f = IMGOPT_FORMAT_UNKNOWN; f <= IMGOPT_FORMAT_OTHER; f++)
+		if (g_strcmp0(name, imgopt_format_name(f)) == 0)
+			return f;
+	return IMGOPT_FORMAT_UNKNOWN;
+}
+
+/* ---- opening and migrations ---- */
+
+int
+imgopt_manifest_schema_version(ImgoptManifest *manifest)
+{
+	sqlite3_stmt *s = stmt(manifest, "PRAGMA user_version", NULL);
+	int version = -1;
+
+	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	if (s != NULL)
+		sqlite3_reset(s);
+	return version;
+}
+
+static bool
+apply_migration(ImgoptManifest *m, const Migration *mig, GError **error)
+{
+	g_autofree char *pragma =
+		g_strdup_printf("PRAGMA user_version = %d", mig->version);
+	g_autofree char *record = g_strdup_printf(
+		"INSERT INTO migrations(version, applied_us) VALUES (%d, %"
+		G_GINT64_FORMAT ")", mig->version, g_get_real_time());
+
+	g_debug("manifest: migrating to schema %d", mig->version);
+	return exec(m, mig->sql, error) && exec(m, record, error) &&
+	       exec(m, pragma, error);
+}
+
+static bool
+migrate(ImgoptManifest *m, GError **error)
+{
+	int version;
+
+	if (!exec(m, "BEGIN IMMEDIATE", error))
+		return false;
+	version = imgopt_manifest_schema_version(m);
+	if (version > IMGOPT_MANIFEST_SCHEMA_VERSION) {
+		imgopt_manifest_rollback(m);
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSUPPORTED,
+			    "manifest: schema version %d is newer than this "
+			    "imgopt (%d): upgrade imgopt", version,
+			    IMGOPT_MANIFEST_SCHEMA_VERSION);
+		return false;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(migrations); i++) {
+		if (migrations[i].version <= version)
+			continue;
+		if (!apply_migration(m, &migrations[i], error)) {
+			imgopt_manifest_rollback(m);
+			return false;
+		}
+	}
+	return exec(m, "COMMIT", error);
+}
+
+static bool
+configure(ImgoptManifest *m, bool is_memory, GError **error)
+{
+	sqlite3_busy_timeout(m->db, BUSY_TIMEOUT_MS);
+	if (!is_memory && !exec(m, "PRAGMA journal_mode=WAL", error))
+		return false;
+	return exec(m, "PRAGMA synchronous=NORMAL", error) &&
+	       exec(m, "PRAGMA foreign_keys=ON", error);
+}
+
+static bool
+make_parent(const char *path, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+
+	if (g_mkdir_with_parents(dir, 0755) != 0) {
+		int saved = errno;
+
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_MANIFEST,
+			    "manifest: cannot create folder '%s': %s", dir,
+			    g_strerror(saved));
+		return false;
+	}
+	return true;
+}
+
+ImgoptManifest *
+imgopt_manifest_open(const char *path, GError **error)
+{
+	g_autoptr(ImgoptManifest) m = g_new0(ImgoptManifest, 1);
+	bool is_memory = strcmp(path, ":memory:") == 0;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX;
+
+	m->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					 (GDestroyNotify)stmt_finalize);
+	if (!is_memory && !make_parent(path, error))
+		return NULL;
+	if (sqlite3_open_v2(path, &m->db, flags, NULL) != SQLITE_OK) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_MANIFEST,
+			    "manifest: cannot open '%s': %s", path,
+			    m->db ? sqlite3_errmsg(m->db) : "out of memory");
+		return NULL;
+	}
+	if (!configure(m, is_memory, error) || !migrate(m, error)) {
+		g_prefix_error(error, "%s: ", path);
+		return NULL;
+	}
+	return g_steal_pointer(&m);
+}
+
+void
+imgopt_manifest_close(ImgoptManifest *manifest)
+{
+	if (manifest == NULL)
+		return;
+	if (manifest->db != NULL && !sqlite3_get_autocommit(manifest->db))
+		sqlite3_exec(manifest->db, "ROLLBACK", NULL, NULL, NULL);
+	g_clear_pointer(&manifest->stmts, g_hash_table_unref);
+	sqlite3_close(manifest->db);
+	g_free(manifest);
+}
+
+char *
+imgopt_manifest_default_path(const char *site_root)
+{
+	return g_build_filename(site_root, ".imgopt", "manifest.db", NULL);
+}
+
+/* ---- transactions ---- */
+
+bool
+imgopt_manifest_begin(ImgoptManifest *manifest, GError **error)
+{
+	return exec(manifest, "BEGIN IMMEDIATE", error);
+}
+
+bool
+imgopt_manifest_commit(ImgoptManifest *manifest, GError **error)
+{
+	return exec(manifest, "COMMIT", error);
+}
+
+void
+imgopt_manifest_rollback(ImgoptManifest *manifest)
+{
+	if (!sqlite3_get_autocommit(manifest->db))
+		sqlite3_exec(manifest->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- runs ---- */
+
+bool
+imgopt_manifest_begin_run(ImgoptManifest *manifest, const char *command,
+			  int64_t *run_id_out, GError **error)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (!require_transaction(manifest, error))
+		return false;
+	s = stmt(manifest, "INSERT INTO runs(command, started_us) VALUES (?, ?)",
+		 error);
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, command);
+	sqlite3_bind_int64(s, 2, g_get_real_time());
+	if (!step_done(manifest, s, "begin run", error))
+		return false;
+	*run_id_out = sqlite3_last_insert_rowid(manifest->db);
+	return true;
+}
+
+bool
+imgopt_manifest_end_run(ImgoptManifest *manifest, int64_t run_id,
+			const char *status, GError **error)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (!require_transaction(manifest, error))
+		return false;
+	s = stmt(manifest,
+		 "UPDATE runs SET ended_us = ?, status = ? WHERE id = ?", error);
+	if (s == NULL)
+		return false;
+	sqlite3_bind_int64(s, 1, g_get_real_time());
+	bind_text(s, 2, status);
+	sqlite3_bind_int64(s, 3, run_id);
+	return step_done(manifest, s, "end run", error);
+}
+
+/* ---- files ---- */
+
+static const char put_file_sql[] =
+	"INSERT OR REPLACE INTO files(path, size, mtime_ns, inode, device, "
+	"hash, format, width, height, frames) VALUES (?,?,?,?,?,?,?,?,?,?)";
+
+bool
+imgopt_manifest_put_file(ImgoptManifest *manifest, const ImgoptAsset *asset,
+			 GError **error)
+{
+	sqlite3_stmt *s = NULL;
+
+	g_return_val_if_fail(asset->has_hash, false);
+	if (!require_transaction(manifest, error))
+		return false;
+	s = stmt(manifest, put_file_sql, error);
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, asset->path);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)asset->size);
+	sqlite3_bind_int64(s, 3, asset->mtime_ns);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)asset->inode);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)asset->device);
+	bind_hash(s, 6, &asset->hash);
+	bind_text(s, 7, imgopt_format_name(asset->format));
+	sqlite3_bind_int64(s, 8, asset->width);
+	sqlite3_bind_int64(s, 9, asset->height);
+	sqlite3_bind_int64(s, 10, asset->n_frames);
+	return step_done(manifest, s, "put file", error);
+}
+
+#define FILE_COLUMNS \
+	"path, size, mtime_ns, inode, device, hash, format, width, height, " \
+	"frames"
+
+static ImgoptAsset *
+asset_from_row(sqlite3_stmt *s)
+{
+	ImgoptAsset *a = imgopt_asset_new((const char *)sqlite3_column_text(s, 0));
+
+	a->size = (uint64_t)sqlite3_column_int64(s, 1);
+	a->mtime_ns = sqlite3_column_int64(s, 2);
+	a->inode = (uint64_t)sqlite3_column_int64(s, 3);
+	a->device = (uint64_t)sqlite3_column_int64(s, 4);
+	column_hash(s, 5, &a->hash);
+	a->has_hash = true;
+	a->format = format_from_name((const char *)sqlite3_column_text(s, 6));
+	a->width = (uint32_t)sqlite3_column_int64(s, 7);
+	a->height = (uint32_t)sqlite3_column_int64(s, 8);
+	a->n_frames = (uint32_t)sqlite3_column_int64(s, 9);
+	return a;
+}
+
+bool
+imgopt_manifest_lookup_file(ImgoptManifest *manifest, const char *path,
+			    ImgoptAsset **asset_out, GError **error)
+{
+	sqlite3_stmt *s = stmt(manifest,
+			       "SELECT " FILE_COLUMNS " FROM files WHERE path = ?",
+			       error);
+	int rc;
+
+	*asset_out = NULL;
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, path);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*asset_out = asset_from_row(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(manifest, error, "lookup file");
+	return true;
+}
+
+GHashTable *
+imgopt_manifest_load_files(ImgoptManifest *manifest, GError **error)
+{
+	g_autoptr(GHashTable) table = g_hash_table_new_full(
+		g_str_hash, g_str_equal, NULL, (GDestroyNotify)imgopt_asset_free);
+	sqlite3_stmt *s = stmt(manifest, "SELECT " FILE_COLUMNS " FROM files",
+			       error);
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ImgoptAsset *a = asset_from_row(s);
+
+		/* The key is the value's own path: freed with the value. */
+		g_hash_table_replace(table, a->path, a);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		fail(manifest, error, "load files");
+		return NULL;
+	}
+	return g_steal_pointer(&table);
+}
+
+bool
+imgopt_manifest_delete_file(ImgoptManifest *manifest, const char *path,
+			    GError **error)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (!require_transaction(manifest, error))
+		return false;
+	s = stmt(manifest, "DELETE FROM files WHERE path = ?", error);
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, path);
+	return step_done(manifest, s, "delete file", error);
+}
+
+/* ---- references ---- */
+
+static const char put_ref_sql[] =
+	"INSERT INTO refs(post, seq, offset, length, line, col, kind, raw, "
+	"url, resolved, status, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+
+static bool
+put_ref(ImgoptManifest *m, const ImgoptRef *ref, int seq, GError **error)
+{
+	sqlite3_stmt *s = stmt(m, put_ref_sql, error);
+
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, ref->post);
+	sqlite3_bind_int(s, 2, seq);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)ref->offset);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)ref->length);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)ref->line);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)ref->column);
+	bind_text(s, 7, imgopt_ref_kind_name(ref->kind));
+	bind_text(s, 8, ref->raw != NULL ? ref->raw : "");
+	bind_text(s, 9, ref->url);
+	bind_text(s, 10, ref->resolved);
+	bind_text(s, 11, imgopt_ref_status_name(ref->status));
+	bind_text(s, 12, ref->message);
+	return step_done(m, s, "put reference", error);
+}
+
+bool
+imgopt_manifest_replace_refs(ImgoptManifest *manifest, const char *post,
+			     const GPtrArray *refs, GError **error)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (!require_transaction(manifest, error))
+		return false;
+	s = stmt(manifest, "DELETE FROM refs WHERE post = ?", error);
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, post);
+	if (!step_done(manifest, s, "delete references", error))
+		return false;
+	for (guint i = 0; i < refs->len; i++) {
+		const ImgoptRef *ref = g_ptr_array_index(refs, i);
+
+		g_return_val_if_fail(g_strcmp0(ref->post, post) == 0, false);
+		if (!put_ref(manifest, ref, (int)i, error))
+			return false;
+	}
+	return true;
+}
+
+static int
+enum_from_name(const char *name, int last, const char *(*namer)(int))
+{
+	for (int v = 0; v <= last; v++)
+		if (g_strcmp0(name, namer(v)) == 0)
+			return v;
+	return 0;
+}
+
+static const char *
+kind_namer(int v)
+{
+	return imgopt_ref_kind_name((ImgoptRefKind)v);
+}
+
+static const char *
+status_namer(int v)
+{
+	return imgopt_ref_status_name((ImgoptRefStatus)v);
+}
+
+static ImgoptRef *
+ref_from_row(sqlite3_stmt *s)
+{
+	ImgoptRef *ref = imgopt_ref_new();
+
+	ref->post = column_dup(s, 0);
+	ref->offset = (gsize)sqlite3_column_int64(s, 1);
+	ref->length = (gsize)sqlite3_column_int64(s, 2);
+	ref->line = (gsize)sqlite3_column_int64(s, 3);
+	ref->column = (gsize)sqlite3_column_int64(s, 4);
+	ref->kind = enum_from_name((const char *)sqlite3_column_text(s, 5),
+				   IMGOPT_REF_LIQUID_TAG, kind_namer);
+	ref->raw = column_dup(s, 6);
+	ref->url = column_dup(s, 7);
+	ref->resolved = column_dup(s, 8);
+	ref->status = enum_from_name((const char *)sqlite3_column_text(s, 9),
+				     IMGOPT_REF_STATUS_OUTSIDE, status_namer);
+	ref->message = column_dup(s, 10);
+	return ref;
+}
+
+GPtrArray *
+imgopt_manifest_lookup_refs(ImgoptManifest *manifest, const char *post,
+			    GError **error)
+{
+	g_autoptr(GPtrArray) refs =
+		g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_ref_free);
+	sqlite3_stmt *s = stmt(manifest,
+		"SELECT post, offset, length, line, col, kind, raw, url, "
+		"resolved, status, message FROM refs WHERE post = ? "
+		"ORDER BY offset, seq", error);
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	bind_text(s, 1, post);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		g_ptr_array_add(refs, ref_from_row(s));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		fail(manifest, error, "lookup references");
+		return NULL;
+	}
+	return g_steal_pointer(&refs);
+}
+
+/* ---- variants ---- */
+
+bool
+imgopt_manifest_put_variant(ImgoptManifest *manifest,
+			    const ImgoptVariant *variant, GError **error)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (!require_transaction(manifest, error))
+		return false;
+	s = stmt(manifest,
+		 "INSERT OR REPLACE INTO variants(hash, settings, width, "
+		 "height, format, path, bytes, frames) VALUES (?,?,?,?,?,?,?,?)",
+		 error);
+	if (s == NULL)
+		return false;
+	bind_hash(s, 1, &variant->hash);
+	bind_text(s, 2, variant->settings != NULL ? variant->settings : "");
+	sqlite3_bind_int64(s, 3, variant->width);
+	sqlite3_bind_int64(s, 4, variant->height);
+	bind_text(s, 5, imgopt_format_name(variant->format));
+	bind_text(s, 6, variant->path != NULL ? variant->path : "");
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)variant->bytes);
+	sqlite3_bind_int64(s, 8, variant->n_frames);
+	return step_done(manifest, s, "put variant", error);
+}
+
+static ImgoptVariant *
+variant_from_row(sqlite3_stmt *s)
+{
+	ImgoptVariant *v = imgopt_variant_new();
+
+	column_hash(s, 0, &v->hash);
+	v->settings = column_dup(s, 1);
+	v->width = (uint32_t)sqlite3_column_int64(s, 2);
+	v->height = (uint32_t)sqlite3_column_int64(s, 3);
+	v->format = format_from_name((const char *)sqlite3_column_text(s, 4));
+	v->path = column_dup(s, 5);
+	v->bytes = (uint64_t)sqlite3_column_int64(s, 6);
+	v->n_frames = (uint32_t)sqlite3_column_int64(s, 7);
+	return v;
+}
+
+GPtrArray *
+imgopt_manifest_lookup_variants(ImgoptManifest *manifest,
+				const ImgoptHash *hash, const char *settings,
+				GError **error)
+{
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
+	sqlite3_stmt *s = stmt(manifest,
+		"SELECT hash, settings, width, height, format, path, bytes, "
+		"frames FROM variants WHERE hash = ? AND settings = ? "
+		"ORDER BY format, width", error);
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	bind_hash(s, 1, hash);
+	bind_text(s, 2, settings != NULL ? settings : "");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		g_ptr_array_add(out, variant_from_row(s));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		fail(manifest, error, "lookup variants");
+		return NULL;
+	}
+	return g_steal_pointer(&out);
+}
+
+/* ---- rewrites ---- */
+
+void
+imgopt_rewrite_record_free(ImgoptRewrite *rewrite)
+{
+	if (rewrite == NULL)
+		return;
+	g_free(rewrite->post);
+	g_free(rewrite->edits);
+	g_free(rewrite);
+}
+
+bool
+imgopt_manifest_put_rewrite(ImgoptManifest *manifest,
+			    const ImgoptRewrite *rewrite, GError **error)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (!require_transaction(manifest, error))
+		return false;
+	s = stmt(manifest,
+		 "INSERT INTO rewrites(run_id, post, hash_before, hash_after, "
+		 "edits) VALUES (?,?,?,?,?)", error);
+	if (s == NULL)
+		return false;
+	sqlite3_bind_int64(s, 1, rewrite->run_id);
+	bind_text(s, 2, rewrite->post);
+	bind_hash(s, 3, &rewrite->before);
+	bind_hash(s, 4, &rewrite->after);
+	bind_text(s, 5, rewrite->edits != NULL ? rewrite->edits : "");
+	return step_done(manifest, s, "put rewrite", error);
+}
+
+static ImgoptRewrite *
+rewrite_from_row(sqlite3_stmt *s)
+{
+	ImgoptRewrite *r = g_new0(ImgoptRewrite, 1);
+
+	r->run_id = sqlite3_column_int64(s, 0);
+	r->post = column_dup(s, 1);
+	column_hash(s, 2, &r->before);
+	column_hash(s, 3, &r->after);
+	r->edits = column_dup(s, 4);
+	return r;
+}
+
+GPtrArray *
+imgopt_manifest_lookup_rewrites(ImgoptManifest *manifest, int64_t run_id,
+				GError **error)
+{
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_rewrite_record_free);
+	sqlite3_stmt *s = stmt(manifest,
+		"SELECT run_id, post, hash_before, hash_after, edits "
+		"FROM rewrites WHERE run_id = CASE WHEN ?1 > 0 THEN ?1 ELSE "
+		"(SELECT max(run_id) FROM rewrites) END ORDER BY post, id",
+		error);
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		g_ptr_array_add(out, rewrite_from_row(s));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		fail(manifest, error, "lookup rewrites");
+		return NULL;
+	}
+	return g_steal_pointer(&out);
+}
+
+/* ---- dump ---- */
+
+/* One section of the dump: a title and a query whose columns are printed
+ * tab-separated, text escaped so every row stays on one line. */
+typedef struct {
+	const char *title; /* "[files]" */
+	const char *sql;   /* sorted query */
+	bool is_run_dependent; /* left out unless with_runs */
+} DumpSection;
+
+static const DumpSection dump_sections[] = {
+	{"[files]", "SELECT path, size, hash, format, width || 'x' || height, "
+		    "frames FROM files ORDER BY path", false},
+	{"[variants]", "SELECT hash, settings, format, width || 'x' || height, "
+		       "frames, path, bytes FROM variants "
+		       "ORDER BY hash, settings, format, width", false},
+	{"[refs]", "SELECT post, offset, length, kind, status, "
+		   "coalesce(resolved, '-'), raw FROM refs ORDER BY post, seq",
+	 false},
+	{"[rewrites]", "SELECT post, hash_before, hash_after, edits FROM "
+		       "rewrites ORDER BY post, id", false},
+	{"[runs]", "SELECT id, command, status FROM runs ORDER BY id", true},
+};
+
+static bool
+dump_section(ImgoptManifest *m, const DumpSection *sec, GString *out,
+	     GError **error)
+{
+	sqlite3_stmt *s = stmt(m, sec->sql, error);
+	int rc;
+
+	if (s == NULL)
+		return false;
+	g_string_append_printf(out, "%s\n", sec->title);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int n = sqlite3_column_count(s);
+
+		for (int i = 0; i < n; i++) {
+			const char *v = (const char *)sqlite3_column_text(s, i);
+			g_autofree char *esc = g_strescape(v ? v : "", NULL);
+
+			g_string_append_printf(out, "%s%s", i ? "\t" : "", esc);
+		}
+		g_string_append_c(out, '\n');
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(m, error, "dump");
+	return true;
+}
+
+char *
+imgopt_manifest_dump(ImgoptManifest *manifest, bool with_runs, GError **error)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	g_string_append_printf(out, "# imgopt manifest, schema %d\n",
+			       imgopt_manifest_schema_version(manifest));
+	for (size_t i = 0; i < G_N_ELEMENTS(dump_sections); i++) {
+		if (dump_sections[i].is_run_dependent && !with_runs)
+			continue;
+		if (!dump_section(manifest, &dump_sections[i], out, error))
+			return NULL;
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
