@@ -1,10 +1,10 @@
 /*
  * site.h: the site being worked on, its posts, and resolving references.
  *
- * An ImgoptSite holds the absolute, symlink-free paths of the site root,
- * the posts folder and the images folder, and an index of the image files'
- * names used to repair broken links.  It is built once per run and then
- * read-only.
+ * An ImgoptSite holds the absolute, symlink-free path of the site root,
+ * the posts and images folders relative to it, the site's `baseurl`, and
+ * an index of the image files under IMAGES by name, used to repair broken
+ * links.  It is built once per run and then read-only.
  *
  * Calling sequence:
  *   site = imgopt_site_open(posts, images, site_root_or_NULL, &error);
@@ -13,10 +13,37 @@
  *   (imgopt_site_scan_post() does those three);
  *   imgopt_site_free(site);
  *
+ * Resolving a reference (imgopt_site_resolve_ref()):
+ *   1. Liquid prefixes are removed (`{{site.baseurl}}`, `{{ site.url }}`,
+ *      `{{ "/x.png" | relative_url }}`, `absolute_url`,
+ *      `prepend: site.baseurl`); what remains is a site-root path.
+ *   2. http:, https:, //host, data:, mailto: … are REMOTE.
+ *   3. `?query` and `#fragment` are cut, the site's literal `baseurl` is
+ *      removed from the front of a `/` path, `%XX` escapes are decoded
+ *      (UTF-8 names included) and `\` becomes `/`.
+ *   4. Candidates are tried in this order; the first existing regular file
+ *      inside the site root wins (status OK):
+ *      - `/x` and Liquid-prefixed paths: the site root, then `static/`
+ *        (Hugo) and `source/` (Hexo) when those folders exist;
+ *      - front matter values: the site root, then the post's folder, then
+ *        the post asset folder;
+ *      - Hexo `{% asset_img x %}`: the post asset folder only;
+ *      - any other relative `x`: the post's folder, then the post asset
+ *        folder.
+ *      The post asset folder of `_posts/2020-01-01-foo.md` is
+ *      `_posts/2020-01-01-foo/` (Hexo); for a Hugo page bundle
+ *      (`content/posts/foo/index.md`) it is the post's folder itself.
+ *   5. If no candidate exists, the reference is repaired when exactly one
+ *      file under IMAGES has the URL's last path component as its name
+ *      (status REPAIRED); otherwise it is BROKEN and the message says
+ *      whether no file or several files have that name.
+ *
  * Path safety: a reference never resolves to a path outside the site root
- * (`..`, absolute file system paths, `%2e%2e`, `\` separators, symlinks
- * leading out); such a reference gets status OUTSIDE and the file it names
- * is never opened.
+ * (`..` climbing above it, `%2e%2e`, `..\`, `file:` URLs, Windows drive and
+ * UNC paths, symlinks leading out); such a reference gets status OUTSIDE,
+ * its message says why, and the file it names is never opened: candidates
+ * are checked with realpath() and stat() only.  `/x` is a site path, not a
+ * file system path.  Resolving never opens an image at all.
  *
  * Ownership: the site owns its strings; getters return transfer none.
  * Thread-safety: after imgopt_site_open() returns, all functions taking a
@@ -30,6 +57,16 @@
 
 #include "imgopt/types.h"
 
+/**
+ * IMGOPT_OUTPUT_DIR:
+ *
+ * The name of imgopt's variant folder, directly under IMAGES
+ * (`<images>/optimized/`).  It is imgopt's output, never its input: posts
+ * are not listed from it and its files are not in the name index (they
+ * are still valid targets of a reference, once posts point at them).
+ */
+#define IMGOPT_OUTPUT_DIR "optimized"
+
 /** The site: roots and the image-name index.  Opaque. */
 typedef struct ImgoptSite ImgoptSite;
 
@@ -40,12 +77,19 @@ typedef struct ImgoptSite ImgoptSite;
  * @images_dir: the IMAGES argument
  * @site_root: (nullable): --site-root, or NULL to detect it: the nearest
  *   folder at or above @posts_dir holding a site config (`_config.yml`,
- *   `hugo.toml`, `config.toml`, …), else the deepest folder holding both
- *   @posts_dir and @images_dir
+ *   `_config.yaml`, `hugo.toml`, `hugo.yaml`, `config.toml`,
+ *   `config.yaml`) and also holding @images_dir, else the deepest folder
+ *   holding both @posts_dir and @images_dir
  * @error: return location for a #GError
  *
- * Returns: (transfer full): the site, or NULL with @error set if a folder
- *   does not exist or @posts_dir/@images_dir lie outside the site root.
+ * Opens the site: resolves the three folders, reads the `baseurl:` line of
+ * the root's `_config.yml` (or `_config.yaml`), if any, and indexes the
+ * regular files under @images_dir by name (skipping IMGOPT_OUTPUT_DIR,
+ * folders whose name starts with `.`, and symlinks).
+ *
+ * Returns: (transfer full): the site, or NULL with @error set: G_FILE_ERROR
+ *   if a folder does not exist or is not a folder, IMGOPT_ERROR_UNSAFE if
+ *   @posts_dir or @images_dir lie outside the site root.
  */
 ImgoptSite *imgopt_site_open(const char *posts_dir, const char *images_dir,
 			     const char *site_root, GError **error);
@@ -61,7 +105,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptSite, imgopt_site_free)
 /**
  * imgopt_site_get_root:
  *
- * Returns: (transfer none): the absolute site root.
+ * Returns: (transfer none): the absolute, symlink-free site root.
  */
 const char *imgopt_site_get_root(const ImgoptSite *site);
 
@@ -80,13 +124,47 @@ const char *imgopt_site_get_posts_dir(const ImgoptSite *site);
 const char *imgopt_site_get_images_dir(const ImgoptSite *site);
 
 /**
+ * imgopt_site_get_baseurl:
+ *
+ * Returns: (transfer none) (nullable): the `baseurl` of the site's
+ *   `_config.yml` as a path with a leading and no trailing `/`
+ *   ("/blog"), or NULL if there is none or it is empty or "/".
+ */
+const char *imgopt_site_get_baseurl(const ImgoptSite *site);
+
+/**
+ * imgopt_site_get_images:
+ *
+ * Returns: (transfer none) (element-type utf8): every regular file under
+ *   IMAGES, relative to the site root, sorted by byte order, without
+ *   IMGOPT_OUTPUT_DIR, dot-folders and symlinks.
+ */
+const GPtrArray *imgopt_site_get_images(const ImgoptSite *site);
+
+/**
+ * imgopt_site_lookup_name:
+ * @site: the site
+ * @name: a file name (one path component, e.g. "cat.jpg")
+ *
+ * Looks @name up in the name index: the files of imgopt_site_get_images()
+ * whose last component is exactly @name (case-sensitive).
+ *
+ * Returns: (transfer none) (nullable) (element-type utf8): the matching
+ *   paths relative to the site root, sorted, or NULL if there is none.
+ */
+const GPtrArray *imgopt_site_lookup_name(const ImgoptSite *site,
+					 const char *name);
+
+/**
  * imgopt_site_list_posts:
  * @site: the site
  * @error: return location for a #GError
  *
- * Lists, recursively and sorted by byte order, the `.md`, `.markdown` and
- * `.html` files under POSTS, skipping imgopt's own folders and folders
- * whose name starts with `.`.  Symlinks are not followed.
+ * Lists, recursively and sorted by byte order, the regular files under
+ * POSTS whose name ends in `.md`, `.markdown` or `.html` (any case),
+ * skipping folders whose name starts with `.` (so `.imgopt/`), `_site/`,
+ * `node_modules/` and IMAGES/IMGOPT_OUTPUT_DIR.  Symlinks are not
+ * followed, and symlinked posts are not listed.
  *
  * Returns: (transfer full) (element-type utf8): post paths relative to the
  *   site root, or NULL with @error set if POSTS cannot be read.
@@ -98,9 +176,11 @@ GPtrArray *imgopt_site_list_posts(const ImgoptSite *site, GError **error);
  * @site: the site
  * @ref: a scanned reference whose `post` is relative to the site root
  *
- * Sets @ref's status, resolved path and message.  Never fails: a
- * reference that cannot be resolved is BROKEN, OUTSIDE or REMOTE.  Only
- * looks at paths inside the site root.
+ * Sets @ref's status, resolved path (relative to the site root, or NULL
+ * for REMOTE, BROKEN and OUTSIDE) and message (NULL for OK and REMOTE),
+ * following the order described at the top of this header.  Never fails:
+ * a reference that cannot be resolved is BROKEN, OUTSIDE or REMOTE.  Only
+ * looks at paths inside the site root, and opens no file.
  */
 void imgopt_site_resolve_ref(const ImgoptSite *site, ImgoptRef *ref);
 
@@ -113,7 +193,9 @@ void imgopt_site_resolve_ref(const ImgoptSite *site, ImgoptRef *ref);
  * Reads @post, scans it and resolves every reference.
  *
  * Returns: (transfer full) (element-type ImgoptRef): the references, or
- *   NULL with @error set if the post cannot be read.
+ *   NULL with @error set if the post cannot be read (G_FILE_ERROR, the
+ *   message names the post and the reason), if it lies outside the site
+ *   root (IMGOPT_ERROR_UNSAFE), or if it cannot be scanned.
  */
 GPtrArray *imgopt_site_scan_post(const ImgoptSite *site, const char *post,
 				 GError **error);

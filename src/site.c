@@ -1,0 +1,900 @@
+/*
+ * site.c: the site root, the post list, and resolving references.
+ *
+ * Resolving turns the URL a post wrote into a file of the site, in four
+ * steps (site.h lists the rules a user sees):
+ *
+ *   url ──▶ strip_liquid ──▶ classify_scheme ──▶ clean_path ──▶ candidates
+ *           {{site.baseurl}}  REMOTE / OUTSIDE    ?#, baseurl,   site root,
+ *           {{ "x" | … }}     (file:, C:, \\)     %XX, \ → /     post folder,
+ *                                                                asset folder
+ *                                                      │ none
+ *                                                      ▼
+ *                                                   repair (by name)
+ *
+ * Path safety works in two layers, and neither opens a file:
+ *   - lexical: the decoded path is joined to its base folder and folded
+ *     with imgopt_fs_normalize(), which refuses a `..` climbing above the
+ *     site root.  Decoding comes first, so `%2e%2e` and `..%2f` are seen as
+ *     the `..` they are; `\` becomes `/` first, so `..\..\x` is too.
+ *   - physical: an existing candidate is passed through realpath(), and
+ *     the symlink-free result must still lie under the (symlink-free) site
+ *     root; only then is it stat()ed to check it is a regular file.  So a
+ *     symlink, or a symlinked folder, leading out gives OUTSIDE, and a
+ *     FIFO or device is never opened.
+ *
+ * The name index maps a file name to the files of IMAGES that have it; the
+ * strings are borrowed from the sorted `images` array, so each list is
+ * sorted too.
+ */
+#include "imgopt/error.h"
+#include "imgopt/scan.h"
+#include "imgopt/site.h"
+
+#include "fsio.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+
+struct ImgoptSite {
+	char *root;          /* absolute, symlink-free */
+	char *posts_dir;     /* POSTS relative to root, "" for root */
+	char *images_dir;    /* IMAGES relative to root, "" for root */
+	char *output_dir;    /* IMAGES/IMGOPT_OUTPUT_DIR relative to root */
+	char *baseurl;       /* "/blog", or NULL */
+	GPtrArray *web_dirs; /* (element-type utf8) where `/x` is looked up */
+	GPtrArray *images;   /* (element-type utf8) files under IMAGES */
+	GHashTable *by_name; /* name → GPtrArray of paths from images */
+};
+
+/* The files that make a folder a site root (Jekyll/Hexo, Hugo). */
+static const char *const config_names[] = {
+	"_config.yml", "_config.yaml", "hugo.toml",
+	"hugo.yaml",   "config.toml",  "config.yaml",
+};
+
+/* Folders a static-site generator publishes at `/` besides the root. */
+static const char *const web_dir_names[] = {"static", "source"};
+
+/* Folders never scanned, wherever they are (besides dot-folders). */
+static const char *const skipped_dirs[] = {"_site", "node_modules"};
+
+/* ---- opening ---------------------------------------------------------- */
+
+static char *
+real_dir(const char *path, GError **error)
+{
+	g_autofree char *real = imgopt_fs_realpath(path, error);
+
+	if (real == NULL)
+		return NULL;
+	if (!g_file_test(real, G_FILE_TEST_IS_DIR)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR,
+			    "'%s' is not a folder", path);
+		return NULL;
+	}
+	return g_steal_pointer(&real);
+}
+
+static bool
+is_inside(const char *root, const char *path)
+{
+	g_autofree char *rel = imgopt_fs_relative(root, path);
+
+	return rel != NULL;
+}
+
+static bool
+has_config(const char *dir)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(config_names); i++) {
+		g_autofree char *path =
+			g_build_filename(dir, config_names[i], NULL);
+
+		if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
+			return true;
+	}
+	return false;
+}
+
+/* The deepest folder holding both absolute paths @a and @b. */
+static char *
+common_ancestor(const char *a, const char *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; a[i] != '\0' && a[i] == b[i]; i++)
+		if (a[i] == '/')
+			n = i;
+	/* Both may be the same folder, or one may contain the other. */
+	size_t la = strlen(a), lb = strlen(b);
+	if (strncmp(a, b, MIN(la, lb)) == 0 &&
+	    (la == lb || (la < lb ? b[la] : a[lb]) == '/'))
+		n = MIN(la, lb);
+	return n == 0 ? g_strdup("/") : g_strndup(a, n);
+}
+
+static char *
+detect_root(const char *posts, const char *images)
+{
+	g_autofree char *dir = g_strdup(posts);
+
+	for (;;) {
+		if (has_config(dir) && is_inside(dir, images))
+			return g_steal_pointer(&dir);
+		if (strcmp(dir, "/") == 0)
+			break;
+		char *parent = g_path_get_dirname(dir);
+		g_free(dir);
+		dir = parent;
+	}
+	return common_ancestor(posts, images);
+}
+
+static char *
+relative_to_root(const char *root, const char *real, const char *as_given,
+		 GError **error)
+{
+	char *rel = imgopt_fs_relative(root, real);
+
+	if (rel == NULL)
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
+			    "'%s' is not inside the site root '%s'", as_given,
+			    root);
+	return rel;
+}
+
+/* The value of a `baseurl:` line as a "/path" prefix, or NULL. */
+static char *
+parse_baseurl(const char *line)
+{
+	g_autofree char *value =
+		g_strstrip(g_strdup(line + strlen("baseurl:")));
+	char *v = value;
+
+	if (*v == '"' || *v == '\'') {
+		char *end = strchr(v + 1, *v);
+
+		if (end == NULL)
+			return NULL;
+		*end = '\0';
+		v++;
+	}
+	else {
+		char *comment = strstr(v, " #");
+
+		if (comment != NULL)
+			*comment = '\0';
+	}
+	g_strstrip(v);
+	while (*v != '\0' && v[strlen(v) - 1] == '/')
+		v[strlen(v) - 1] = '\0';
+	while (*v == '/')
+		v++;
+	if (*v == '\0' || strstr(v, "://") != NULL || strstr(v, "{{") != NULL)
+		return NULL;
+	return g_strconcat("/", v, NULL);
+}
+
+/*
+ * Reads the site's `baseurl` the simple way: the first line starting with
+ * `baseurl:` in the root's `_config.yml`/`_config.yaml`.  A config that
+ * cannot be read simply has no baseurl.
+ */
+static char *
+read_baseurl(const char *root)
+{
+	for (size_t i = 0; i < 2; i++) {
+		g_autofree char *path =
+			g_build_filename(root, config_names[i], NULL);
+		g_autofree char *text = NULL;
+
+		if (!g_file_test(path, G_FILE_TEST_IS_REGULAR) ||
+		    !g_file_get_contents(path, &text, NULL, NULL))
+			continue;
+		g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+		for (char **l = lines; *l != NULL; l++)
+			if (g_str_has_prefix(*l, "baseurl:"))
+				return parse_baseurl(*l);
+	}
+	return NULL;
+}
+
+/* What a directory walk of the site keeps (imgopt_fs_walk() filter). */
+typedef struct {
+	const ImgoptSite *site;
+	const char *prefix; /* the walk root relative to the site root */
+	bool is_post_walk;  /* keep only post files (else every file) */
+} WalkFilter;
+
+static bool
+is_skipped_dir(const WalkFilter *f, const char *rel, const char *name)
+{
+	if (name[0] == '.')
+		return true;
+	for (size_t i = 0; i < G_N_ELEMENTS(skipped_dirs); i++)
+		if (strcmp(name, skipped_dirs[i]) == 0)
+			return true;
+	g_autofree char *site_rel =
+		*f->prefix ? g_build_filename(f->prefix, rel, NULL)
+			   : g_strdup(rel);
+	return strcmp(site_rel, f->site->output_dir) == 0;
+}
+
+static bool
+is_post_name(const char *name)
+{
+	g_autofree char *lower = g_ascii_strdown(name, -1);
+
+	return g_str_has_suffix(lower, ".md") ||
+	       g_str_has_suffix(lower, ".markdown") ||
+	       g_str_has_suffix(lower, ".html");
+}
+
+static bool
+keep_entry(const char *rel, const char *name, bool is_dir, void *user_data)
+{
+	const WalkFilter *f = user_data;
+
+	if (is_dir)
+		return !is_skipped_dir(f, rel, name);
+	return !f->is_post_walk || is_post_name(name);
+}
+
+/*
+ * Walks @dir (relative to the root) and returns its regular files,
+ * relative to the root, sorted.
+ */
+static GPtrArray *
+walk_site(const ImgoptSite *site, const char *dir, bool is_post_walk,
+	  GError **error)
+{
+	WalkFilter f = {site, dir, is_post_walk};
+	g_autofree char *abs = g_build_filename(site->root, dir, NULL);
+	GPtrArray *types = NULL;
+	g_autoptr(GPtrArray) found =
+		imgopt_fs_walk(abs, keep_entry, &f, &types, error);
+	g_autoptr(GPtrArray) kinds = types;
+
+	if (found == NULL)
+		return NULL;
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < found->len; i++) {
+		const char *rel = g_ptr_array_index(found, i);
+
+		if (GPOINTER_TO_UINT(g_ptr_array_index(kinds, i)) !=
+		    IMGOPT_FS_REGULAR)
+			continue;
+		g_ptr_array_add(out, *dir ? g_build_filename(dir, rel, NULL)
+					  : g_strdup(rel));
+	}
+	return out;
+}
+
+static bool
+index_images(ImgoptSite *site, GError **error)
+{
+	site->images = walk_site(site, site->images_dir, false, error);
+	if (site->images == NULL)
+		return false;
+	site->by_name =
+		g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+				      (GDestroyNotify)g_ptr_array_unref);
+	for (guint i = 0; i < site->images->len; i++) {
+		char *path = g_ptr_array_index(site->images, i);
+		char *slash = strrchr(path, '/');
+		char *name = slash != NULL ? slash + 1 : path;
+		GPtrArray *same = g_hash_table_lookup(site->by_name, name);
+
+		if (same == NULL) {
+			same = g_ptr_array_new();
+			g_hash_table_insert(site->by_name, name, same);
+		}
+		g_ptr_array_add(same, path);
+	}
+	return true;
+}
+
+static void
+find_web_dirs(ImgoptSite *site)
+{
+	site->web_dirs = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(site->web_dirs, g_strdup(""));
+	for (size_t i = 0; i < G_N_ELEMENTS(web_dir_names); i++) {
+		g_autofree char *abs =
+			g_build_filename(site->root, web_dir_names[i], NULL);
+
+		if (g_file_test(abs, G_FILE_TEST_IS_DIR))
+			g_ptr_array_add(site->web_dirs,
+					g_strdup(web_dir_names[i]));
+	}
+}
+
+/* Fills @site's relative folders from the absolute ones. */
+static bool
+set_dirs(ImgoptSite *site, const char *posts, const char *posts_as_given,
+	 const char *images, const char *images_as_given, GError **error)
+{
+	site->posts_dir =
+		relative_to_root(site->root, posts, posts_as_given, error);
+	if (site->posts_dir == NULL)
+		return false;
+	site->images_dir =
+		relative_to_root(site->root, images, images_as_given, error);
+	if (site->images_dir == NULL)
+		return false;
+	site->output_dir = *site->images_dir
+				   ? g_build_filename(site->images_dir,
+						      IMGOPT_OUTPUT_DIR, NULL)
+				   : g_strdup(IMGOPT_OUTPUT_DIR);
+	return true;
+}
+
+ImgoptSite *
+imgopt_site_open(const char *posts_dir, const char *images_dir,
+		 const char *site_root, GError **error)
+{
+	g_return_val_if_fail(posts_dir != NULL, NULL);
+	g_return_val_if_fail(images_dir != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	g_autofree char *posts = real_dir(posts_dir, error);
+	if (posts == NULL)
+		return NULL;
+	g_autofree char *images = real_dir(images_dir, error);
+	if (images == NULL)
+		return NULL;
+	g_autofree char *root = site_root != NULL ? real_dir(site_root, error)
+						  : detect_root(posts, images);
+	if (root == NULL)
+		return NULL;
+
+	g_autoptr(ImgoptSite) site = g_new0(ImgoptSite, 1);
+	site->root = g_steal_pointer(&root);
+	if (!set_dirs(site, posts, posts_dir, images, images_dir, error))
+		return NULL;
+	site->baseurl = read_baseurl(site->root);
+	find_web_dirs(site);
+	if (!index_images(site, error))
+		return NULL;
+	return g_steal_pointer(&site);
+}
+
+void
+imgopt_site_free(ImgoptSite *site)
+{
+	if (site == NULL)
+		return;
+	g_clear_pointer(&site->by_name, g_hash_table_unref);
+	g_clear_pointer(&site->images, g_ptr_array_unref);
+	g_clear_pointer(&site->web_dirs, g_ptr_array_unref);
+	g_free(site->root);
+	g_free(site->posts_dir);
+	g_free(site->images_dir);
+	g_free(site->output_dir);
+	g_free(site->baseurl);
+	g_free(site);
+}
+
+const char *
+imgopt_site_get_root(const ImgoptSite *site)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+	return site->root;
+}
+
+const char *
+imgopt_site_get_posts_dir(const ImgoptSite *site)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+	return site->posts_dir;
+}
+
+const char *
+imgopt_site_get_images_dir(const ImgoptSite *site)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+	return site->images_dir;
+}
+
+const char *
+imgopt_site_get_baseurl(const ImgoptSite *site)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+	return site->baseurl;
+}
+
+const GPtrArray *
+imgopt_site_get_images(const ImgoptSite *site)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+	return site->images;
+}
+
+const GPtrArray *
+imgopt_site_lookup_name(const ImgoptSite *site, const char *name)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+	g_return_val_if_fail(name != NULL, NULL);
+	return g_hash_table_lookup(site->by_name, name);
+}
+
+GPtrArray *
+imgopt_site_list_posts(const ImgoptSite *site, GError **error)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	return walk_site(site, site->posts_dir, true, error);
+}
+
+/* ---- resolving -------------------------------------------------------- */
+
+/* A reference on its way from URL to file. */
+typedef struct {
+	char *path;        /* the URL, then the cleaned path */
+	bool is_site_path; /* relative to the site root (`/x`, Liquid) */
+} Dest;
+
+static void
+dest_clear(Dest *d)
+{
+	g_clear_pointer(&d->path, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Dest, dest_clear)
+
+static void
+set_result(ImgoptRef *ref, ImgoptRefStatus status, char *resolved,
+	   char *message)
+{
+	ref->status = status;
+	g_free(ref->resolved);
+	ref->resolved = resolved;
+	g_free(ref->message);
+	ref->message = message;
+}
+
+/* @s without its spaces: "prepend: site.baseurl" → "prepend:site.baseurl". */
+static char *
+squeeze(const char *s, size_t len)
+{
+	GString *out = g_string_sized_new(len);
+
+	for (size_t i = 0; i < len; i++)
+		if (!g_ascii_isspace(s[i]))
+			g_string_append_c(out, s[i]);
+	return g_string_free(out, FALSE);
+}
+
+/* Whether every filter of "| a | b" is one that only adds the site URL. */
+static bool
+is_url_filter_chain(const char *filters)
+{
+	static const char *const known[] = {
+		"relative_url",
+		"absolute_url",
+		"prepend:site.baseurl",
+		"prepend:site.url",
+	};
+	g_auto(GStrv) parts = g_strsplit(filters, "|", -1);
+
+	for (char **p = parts; *p != NULL; p++) {
+		bool is_known = false;
+
+		if (p == parts) {
+			if (**p != '\0') /* something between string and "|" */
+				return false;
+			continue;
+		}
+		for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
+			is_known = is_known || strcmp(*p, known[i]) == 0;
+		if (!is_known)
+			return false;
+	}
+	return parts[0] != NULL && parts[1] != NULL;
+}
+
+/*
+ * One `{{ … }}` at the start of @d: a site-URL variable is dropped, a
+ * quoted string under URL filters is replaced by the string.  Returns
+ * false if the expression is something else.
+ */
+static bool
+strip_one_liquid(Dest *d, const char *end)
+{
+	size_t inner_len = (size_t)(end - d->path) - 2;
+	g_autofree char *inner = squeeze(d->path + 2, inner_len);
+	const char *after = end + 2;
+	char quote = inner[0];
+
+	if (strcmp(inner, "site.baseurl") == 0 ||
+	    strcmp(inner, "site.url") == 0) {
+		char *rest = g_strdup(after);
+
+		g_free(d->path);
+		d->path = rest;
+		return true;
+	}
+	if (quote != '"' && quote != '\'')
+		return false;
+	/* Quotes are found in the original text: the string may hold spaces. */
+	const char *open = strchr(d->path + 2, quote);
+	const char *close = strchr(open + 1, quote);
+	if (close == NULL || close > end)
+		return false;
+	g_autofree char *filters =
+		squeeze(close + 1, (size_t)(end - close - 1));
+	if (!is_url_filter_chain(filters))
+		return false;
+	char *value = g_strdup_printf("%.*s%s", (int)(close - open - 1),
+				      open + 1, after);
+	g_free(d->path);
+	d->path = value;
+	return true;
+}
+
+/*
+ * Removes the Liquid prefixes a Jekyll post keeps as written.  Returns
+ * false (with *why_out set) for a template expression we cannot evaluate.
+ */
+static bool
+strip_liquid(Dest *d, char **why_out)
+{
+	while (g_str_has_prefix(d->path, "{{")) {
+		const char *end = strstr(d->path, "}}");
+
+		if (end == NULL || !strip_one_liquid(d, end)) {
+			*why_out = g_strdup("a template expression imgopt "
+					    "cannot evaluate");
+			return false;
+		}
+		d->is_site_path = true;
+	}
+	if (strstr(d->path, "{{") != NULL || strstr(d->path, "{%") != NULL) {
+		*why_out = g_strdup(
+			"a template expression imgopt cannot evaluate");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The scheme decides before any path work: a URL with a host or a
+ * non-file scheme is someone else's; `file:`, `C:` and `\\server` name
+ * file system paths, which a post never may.
+ */
+static ImgoptRefStatus
+classify_scheme(const char *path, char **why_out)
+{
+	if (g_str_has_prefix(path, "\\\\")) {
+		*why_out =
+			g_strdup("a Windows network path is not a site path");
+		return IMGOPT_REF_STATUS_OUTSIDE;
+	}
+	if (g_str_has_prefix(path, "//"))
+		return IMGOPT_REF_STATUS_REMOTE;
+
+	const char *scheme = g_uri_peek_scheme(path); /* interned */
+	if (scheme == NULL)
+		return IMGOPT_REF_STATUS_UNRESOLVED;
+	if (strlen(scheme) == 1) {
+		*why_out = g_strdup("a Windows drive path is not a site path");
+		return IMGOPT_REF_STATUS_OUTSIDE;
+	}
+	if (strcmp(scheme, "file") == 0) {
+		*why_out = g_strdup("a file: URL is not a site path");
+		return IMGOPT_REF_STATUS_OUTSIDE;
+	}
+	return IMGOPT_REF_STATUS_REMOTE;
+}
+
+/*
+ * Turns what is left of the URL into a relative path with `/` separators:
+ * cuts `?query` and `#fragment` (before decoding, so `%23` stays part of
+ * the name), drops the site's literal baseurl, decodes `%XX` (a malformed
+ * escape is taken literally, as a browser would send it) and turns `\`
+ * into `/`.  Returns false with *why_out set if the decoded path names a
+ * Windows drive.
+ */
+static bool
+clean_path(const ImgoptSite *site, Dest *d, char **why_out)
+{
+	d->path[strcspn(d->path, "?#")] = '\0';
+	if (d->path[0] == '/' && site->baseurl != NULL &&
+	    g_str_has_prefix(d->path, site->baseurl)) {
+		size_t n = strlen(site->baseurl);
+
+		if (d->path[n] == '/' || d->path[n] == '\0') {
+			memmove(d->path, d->path + n, strlen(d->path + n) + 1);
+			d->is_site_path = true;
+		}
+	}
+	char *decoded = g_uri_unescape_string(d->path, NULL);
+	if (decoded != NULL) {
+		g_free(d->path);
+		d->path = decoded;
+	}
+	g_strdelimit(d->path, "\\", '/');
+	if (g_ascii_isalpha(d->path[0]) && d->path[1] == ':' &&
+	    (d->path[2] == '/' || d->path[2] == '\0')) {
+		*why_out = g_strdup("a Windows drive path is not a site path");
+		return false;
+	}
+	if (d->path[0] == '/')
+		d->is_site_path = true;
+	return true;
+}
+
+/* The folder of @post ("" at the root). */
+static char *
+post_folder(const char *post)
+{
+	const char *slash = post != NULL ? strrchr(post, '/') : NULL;
+
+	return slash != NULL ? g_strndup(post, (size_t)(slash - post))
+			     : g_strdup("");
+}
+
+/*
+ * The Hexo post asset folder: the post's path without its extension.
+ * NULL for a Hugo page bundle (`index.md`, `_index.md`), whose assets are
+ * in the post's own folder.
+ */
+static char *
+asset_folder(const char *post)
+{
+	if (post == NULL)
+		return NULL;
+	const char *slash = strrchr(post, '/');
+	const char *name = slash != NULL ? slash + 1 : post;
+	const char *dot = strrchr(name, '.');
+	size_t stem = dot != NULL && dot != name ? (size_t)(dot - name)
+						 : strlen(name);
+
+	if ((stem == 5 && strncmp(name, "index", 5) == 0) ||
+	    (stem == 6 && strncmp(name, "_index", 6) == 0))
+		return NULL;
+	return g_strndup(post, (size_t)(name - post) + stem);
+}
+
+/* The folders to look in, in order (see site.h). */
+static GPtrArray *
+candidate_bases(const ImgoptSite *site, const ImgoptRef *ref, const Dest *d)
+{
+	GPtrArray *bases = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *post_dir = post_folder(ref->post);
+	char *asset_dir = asset_folder(ref->post);
+
+	if (d->is_site_path) {
+		for (guint i = 0; i < site->web_dirs->len; i++)
+			g_ptr_array_add(bases, g_strdup(g_ptr_array_index(
+						       site->web_dirs, i)));
+		g_free(asset_dir);
+		return bases;
+	}
+	if (ref->kind == IMGOPT_REF_LIQUID_TAG) {
+		g_ptr_array_add(bases, asset_dir != NULL
+					       ? asset_dir
+					       : g_steal_pointer(&post_dir));
+		return bases;
+	}
+	if (ref->kind == IMGOPT_REF_FRONT_MATTER)
+		g_ptr_array_add(bases, g_strdup(""));
+	g_ptr_array_add(bases, g_steal_pointer(&post_dir));
+	if (asset_dir != NULL)
+		g_ptr_array_add(bases, asset_dir);
+	return bases;
+}
+
+/* What the file system holds at one candidate. */
+typedef enum {
+	CANDIDATE_MISSING, /* nothing, or not a regular file */
+	CANDIDATE_FOUND,   /* a regular file inside the root */
+	CANDIDATE_ESCAPES, /* exists, but its real path is outside the root */
+} CandidateState;
+
+/*
+ * Checks @rel (normalised, relative to the root) without opening it: the
+ * real path first, so a symlink leading out is caught before stat() looks
+ * at its target.
+ */
+static CandidateState
+check_candidate(const ImgoptSite *site, const char *rel)
+{
+	if (*rel == '\0')
+		return CANDIDATE_MISSING;
+	g_autofree char *abs = g_build_filename(site->root, rel, NULL);
+	g_autofree char *real = imgopt_fs_realpath(abs, NULL);
+	GStatBuf st;
+
+	if (real == NULL)
+		return CANDIDATE_MISSING;
+	if (!is_inside(site->root, real))
+		return CANDIDATE_ESCAPES;
+	if (g_stat(real, &st) != 0 || !S_ISREG(st.st_mode))
+		return CANDIDATE_MISSING;
+	return CANDIDATE_FOUND;
+}
+
+static void set_resultf(ImgoptRef *ref, ImgoptRefStatus status, char *resolved,
+			const char *format, ...) G_GNUC_PRINTF(4, 5);
+
+/* Sets the outcome; @resolved is transfer full; the message is made valid
+ * UTF-8, since URLs may decode to anything and messages end up in JSON. */
+static void
+set_resultf(ImgoptRef *ref, ImgoptRefStatus status, char *resolved,
+	    const char *format, ...)
+{
+	va_list ap;
+
+	va_start(ap, format);
+	g_autofree char *message = g_strdup_vprintf(format, ap);
+	va_end(ap);
+	set_result(ref, status, resolved, g_utf8_make_valid(message, -1));
+}
+
+/* Returns true if a candidate decided the outcome (OK or OUTSIDE). */
+static bool
+resolve_candidates(const ImgoptSite *site, ImgoptRef *ref, const Dest *d)
+{
+	g_autoptr(GPtrArray) bases = candidate_bases(site, ref, d);
+
+	for (guint i = 0; i < bases->len; i++) {
+		const char *base = g_ptr_array_index(bases, i);
+		g_autofree char *joined = g_strconcat(base, "/", d->path, NULL);
+		g_autofree char *rel = imgopt_fs_normalize(joined);
+
+		if (rel == NULL) {
+			set_resultf(ref, IMGOPT_REF_STATUS_OUTSIDE, NULL,
+				    "'%s' climbs above the site root", d->path);
+			return true;
+		}
+		switch (check_candidate(site, rel)) {
+		case CANDIDATE_FOUND:
+			set_result(ref, IMGOPT_REF_STATUS_OK,
+				   g_steal_pointer(&rel), NULL);
+			return true;
+		case CANDIDATE_ESCAPES:
+			set_resultf(ref, IMGOPT_REF_STATUS_OUTSIDE, NULL,
+				    "'%s' leads outside the site root through "
+				    "a symlink",
+				    rel);
+			return true;
+		case CANDIDATE_MISSING:
+			break;
+		}
+	}
+	return false;
+}
+
+/*
+ * A reference no candidate matched: repaired only when exactly one file
+ * fits.  Today the fit is by name (the URL's last component, looked up in
+ * the IMAGES index).  Repair by content (the file whose hash the manifest
+ * recorded for this URL on an earlier run) belongs here, before the
+ * BROKEN verdict, under the same exactly-one rule.
+ */
+static void
+repair(const ImgoptSite *site, ImgoptRef *ref, const Dest *d)
+{
+	const char *slash = strrchr(d->path, '/');
+	const char *name = slash != NULL ? slash + 1 : d->path;
+	const GPtrArray *same = imgopt_site_lookup_name(site, name);
+	const char *note =
+		ref->is_multiline ? " (link broken across lines)" : "";
+
+	if (*name == '\0')
+		set_resultf(ref, IMGOPT_REF_STATUS_BROKEN, NULL,
+			    "'%s' names no file%s", d->path, note);
+	else if (same != NULL && same->len == 1)
+		set_resultf(ref, IMGOPT_REF_STATUS_REPAIRED,
+			    g_strdup(g_ptr_array_index(same, 0)),
+			    "repaired by name%s", note);
+	else if (same != NULL)
+		set_resultf(ref, IMGOPT_REF_STATUS_BROKEN, NULL,
+			    "%u files named '%s': ambiguous%s", same->len, name,
+			    note);
+	else if (*site->images_dir == '\0')
+		set_resultf(ref, IMGOPT_REF_STATUS_BROKEN, NULL,
+			    "no file named '%s' in the site%s", name, note);
+	else
+		set_resultf(ref, IMGOPT_REF_STATUS_BROKEN, NULL,
+			    "no file named '%s' under %s/%s", name,
+			    site->images_dir, note);
+}
+
+void
+imgopt_site_resolve_ref(const ImgoptSite *site, ImgoptRef *ref)
+{
+	g_return_if_fail(site != NULL);
+	g_return_if_fail(ref != NULL);
+
+	g_auto(Dest)
+		d = {g_strstrip(g_strdup(ref->url ? ref->url : "")), false};
+	g_autofree char *why = NULL;
+	ImgoptRefStatus status = IMGOPT_REF_STATUS_UNRESOLVED;
+
+	if (!strip_liquid(&d, &why)) {
+		set_result(ref, IMGOPT_REF_STATUS_BROKEN, NULL,
+			   g_steal_pointer(&why));
+		return;
+	}
+	status = classify_scheme(d.path, &why);
+	if (status != IMGOPT_REF_STATUS_UNRESOLVED) {
+		set_result(ref, status, NULL, g_steal_pointer(&why));
+		return;
+	}
+	if (!clean_path(site, &d, &why)) {
+		set_result(ref, IMGOPT_REF_STATUS_OUTSIDE, NULL,
+			   g_steal_pointer(&why));
+		return;
+	}
+	if (*d.path == '\0') {
+		set_result(ref, IMGOPT_REF_STATUS_BROKEN, NULL,
+			   g_strdup("empty destination"));
+		return;
+	}
+	if (!resolve_candidates(site, ref, &d))
+		repair(site, ref, &d);
+}
+
+/* ---- posts ------------------------------------------------------------ */
+
+/*
+ * The absolute path of @post, refused when it climbs out of the root or
+ * is a symlink leading out.  A post that does not exist passes: reading it
+ * reports that.
+ */
+static char *
+post_abs_path(const ImgoptSite *site, const char *post, GError **error)
+{
+	g_autofree char *norm =
+		post[0] != '/' ? imgopt_fs_normalize(post) : NULL;
+
+	if (norm == NULL) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
+			    "post '%s' is not inside the site root", post);
+		return NULL;
+	}
+	g_autofree char *abs = g_build_filename(site->root, norm, NULL);
+	g_autofree char *real = imgopt_fs_realpath(abs, NULL);
+	if (real != NULL && !is_inside(site->root, real)) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
+			    "post '%s' leads outside the site root through a "
+			    "symlink",
+			    post);
+		return NULL;
+	}
+	return g_steal_pointer(&abs);
+}
+
+GPtrArray *
+imgopt_site_scan_post(const ImgoptSite *site, const char *post, GError **error)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+	g_return_val_if_fail(post != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	g_autofree char *abs = post_abs_path(site, post, error);
+	g_autofree char *text = NULL;
+	gsize len = 0;
+
+	if (abs == NULL)
+		return NULL;
+	if (!g_file_get_contents(abs, &text, &len, error)) {
+		g_prefix_error(error, "cannot read post '%s': ", post);
+		return NULL;
+	}
+	g_autoptr(GPtrArray) refs = imgopt_scan_text(post, text, len, error);
+	if (refs == NULL) {
+		g_prefix_error(error, "cannot scan post '%s': ", post);
+		return NULL;
+	}
+	for (guint i = 0; i < refs->len; i++)
+		imgopt_site_resolve_ref(site, g_ptr_array_index(refs, i));
+	return g_steal_pointer(&refs);
+}
