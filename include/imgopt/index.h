@@ -1,0 +1,132 @@
+/*
+ * index.h: stage 2, file → ImgoptAsset.
+ *
+ * The index learns, for one file: its identity on disk (size, mtime,
+ * inode, device), its real format sniffed from its bytes (the extension
+ * often lies), the width, height and frame count its header claims, and
+ * the XXH3-128 hash of its bytes.  It reads each file once, front to back,
+ * through a fixed-size buffer: the hash and a push parser of the header
+ * are fed the same chunks, so memory stays bounded whatever the file's
+ * size and pixels are never decoded.
+ *
+ * Only regular files are ever opened: a FIFO, socket or device is refused
+ * from its lstat(), before open(), so it cannot block the run, and a
+ * symlink is never followed (O_NOFOLLOW).
+ *
+ * Calling sequence, per file:
+ *   asset = imgopt_index_stat(root, rel, &error);        lstat only
+ *   if (!imgopt_index_unchanged(cached, asset))
+ *       imgopt_index_read(root, asset, &n_bytes, &error); hash + probe
+ * (imgopt_pipeline_dupes() runs the reads on a thread pool.)
+ *
+ * Ownership: returned assets are transfer full.
+ * Thread-safety: every function is reentrant and may run in parallel on
+ * different files.
+ */
+#ifndef IMGOPT_INDEX_H
+#define IMGOPT_INDEX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h> /* GError */
+
+#include "imgopt/types.h"
+
+/** Bytes read from a file per read() call (and the index's memory per
+ * worker thread). */
+#define IMGOPT_INDEX_CHUNK (256 * 1024)
+
+/**
+ * imgopt_index_probe_buffer:
+ * @data: the first @len bytes of a file (the whole file, or any prefix)
+ * @len: bytes at @data
+ * @asset: (inout): receives format, width, height and n_frames; nothing
+ *   else is touched
+ *
+ * Sniffs the format from the bytes and reads the dimensions and frame
+ * count from the headers found within @data: JPEG (first SOF), PNG (IHDR;
+ * acTL before IDAT for APNG frames), GIF (logical screen; image
+ * descriptors counted by skipping sub-blocks, no LZW), WebP (VP8, VP8L,
+ * VP8X; ANMF frames counted), AVIF (ftyp brand, first ispe, best effort),
+ * SVG (`<svg` near the start; width/height attributes if plain numbers),
+ * and BMP, ICO, TIFF as IMGOPT_FORMAT_OTHER.  Anything else is
+ * IMGOPT_FORMAT_UNKNOWN.  Values the header does not give stay 0.
+ * Never fails; runs in time linear in @len.
+ */
+void imgopt_index_probe_buffer(const void *data, size_t len,
+			       ImgoptAsset *asset);
+
+/**
+ * imgopt_index_stat:
+ * @root: the absolute site root
+ * @rel: a path relative to @root
+ * @error: return location for a #GError
+ *
+ * lstat()s the file and fills path, size, mtime, inode and device.  The
+ * bytes are not read (has_hash false).
+ *
+ * Returns: (transfer full): the asset, or NULL with @error set:
+ *   G_FILE_ERROR_NOENT if it does not exist (or vanished),
+ *   G_FILE_ERROR_ACCES and other G_FILE_ERRORs from lstat(), or
+ *   IMGOPT_ERROR_UNSUPPORTED if it is not a regular file (a symlink,
+ *   FIFO, socket, device or folder; the message says which).
+ */
+ImgoptAsset *imgopt_index_stat(const char *root, const char *rel,
+			       GError **error);
+
+/**
+ * imgopt_index_unchanged:
+ * @cached: (nullable): what the manifest remembers of the path
+ * @now: what imgopt_index_stat() just found
+ *
+ * Returns: true if @cached is hashed and has the same size, mtime (ns)
+ *   and inode as @now: the bytes need not be read again.
+ */
+bool imgopt_index_unchanged(const ImgoptAsset *cached, const ImgoptAsset *now);
+
+/**
+ * imgopt_index_read:
+ * @root: the absolute site root
+ * @asset: (inout): from imgopt_index_stat(); receives hash, format,
+ *   width, height and n_frames, and the size and mtime as read
+ * @bytes_read: (out) (optional): bytes read (and hashed)
+ * @error: return location for a #GError
+ *
+ * Opens the file (regular files only, without following a symlink, with
+ * O_NONBLOCK so nothing can block the open), reads it to the end through
+ * an IMGOPT_INDEX_CHUNK buffer, hashes it and probes its header.
+ *
+ * Returns: true, or false with @error set: a G_FILE_ERROR from open() or
+ *   read() (gone, unreadable), IMGOPT_ERROR_UNSUPPORTED (not a regular
+ *   file) or IMGOPT_ERROR_CONFLICT (the file was replaced or changed
+ *   while it was read: size, mtime or inode moved).
+ */
+bool imgopt_index_read(const char *root, ImgoptAsset *asset,
+		       uint64_t *bytes_read, GError **error);
+
+/**
+ * imgopt_index_files_equal:
+ * @root: the absolute site root
+ * @a: @b: two paths relative to @root
+ * @equal_out: (out): whether their bytes are identical
+ * @error: return location for a #GError
+ *
+ * Compares two regular files byte for byte, in chunks (the duplicate
+ * groups' confirmation: equal hashes only nominate).
+ *
+ * Returns: true if the comparison ran, false with @error set if a file
+ *   could not be read.
+ */
+bool imgopt_index_files_equal(const char *root, const char *a, const char *b,
+			      bool *equal_out, GError **error);
+
+/**
+ * imgopt_index_is_image_name:
+ * @path: a file name or path
+ *
+ * Returns: true if the name ends in an image extension (jpg, jpeg, png,
+ *   gif, webp, avif, svg, bmp, ico, tif, tiff; any case).
+ */
+bool imgopt_index_is_image_name(const char *path);
+
+#endif /* IMGOPT_INDEX_H */
