@@ -3,17 +3,19 @@
  */
 #include "imgopt/init.h"
 
+#include "image.h"
+
 bool
 imgopt_init(const char *argv0, GError **error)
 {
 	g_return_val_if_fail(error == NULL || *error == NULL, false);
-	(void)argv0;
-	return true;
+	return imgopt_vips_init(argv0, error);
 }
 
 void
 imgopt_shutdown(void)
 {
+	imgopt_vips_shutdown();
 }
 
 const char *

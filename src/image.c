@@ -1,0 +1,657 @@
+/*
+ * image.c: everything imgopt asks of libvips.
+ *
+ * Error attribution.  libvips reports failures through one process-wide
+ * error buffer.  imgopt_vips_error() copies that buffer into the GError
+ * and clears it, after imgopt's own exact context (the caller's message:
+ * path, width, format).  When several workers fail at the same moment,
+ * one worker may copy text another worker's failure appended, or find
+ * the buffer already cleared: the libvips detail can then be missing or
+ * belong to a different image.  imgopt's own prefix is always right, and
+ * the error code is decided by imgopt, never parsed from libvips' text.
+ *
+ * Untrusted input.  vips_block_untrusted_set(TRUE) disables loaders that
+ * were not written with hostile files in mind (ImageMagick, PDF, FITS…);
+ * on top of that only the loaders in `loaders[]` are accepted, chosen by
+ * libvips from the bytes.  Dimensions are checked against a pixel limit
+ * before anything is decoded; GIFs are walked with giflib first (gif.c)
+ * because libvips' GIF loader allocates the logical screen while reading
+ * the header.  Decoding is strict: fail_on=warning turns a truncated or
+ * corrupt file into an error rather than a grey picture.
+ */
+#include <string.h>
+
+#include <vips/vips.h>
+
+#include "imgopt/error.h"
+
+#include "gif.h"
+#include "image.h"
+
+/* An animation may hold this many times the pixel limit in all its frames
+ * together: libvips decodes frames one at a time, but a toilet roll of
+ * thousands of full-screen frames is still a denial of service. */
+#define ANIMATION_PIXEL_FACTOR 4
+
+/* libvips 8.14 ships no g_autoptr cleanup for its image class. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VipsImage, g_object_unref)
+
+struct ImgoptPicture {
+	VipsImage *image; /* in memory; frames stacked vertically */
+	uint32_t page_height; /* height of one frame */
+	uint32_t n_frames;    /* frames in @image */
+};
+
+/* The loaders imgopt accepts, by libvips nickname, and what they read. */
+static const struct {
+	const char *loader;
+	ImgoptFormat format;
+} loaders[] = {
+	{"jpegload_buffer", IMGOPT_FORMAT_JPEG},
+	{"pngload_buffer", IMGOPT_FORMAT_PNG},
+	{"gifload_buffer", IMGOPT_FORMAT_GIF},
+	{"webpload_buffer", IMGOPT_FORMAT_WEBP},
+	{"heifload_buffer", IMGOPT_FORMAT_AVIF},
+};
+
+G_GNUC_PRINTF(3, 4)
+static void
+imgopt_vips_error(GError **error, ImgoptError code, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	g_autofree char *context = g_strdup_vprintf(format, args);
+	va_end(args);
+
+	g_autofree char *detail = vips_error_buffer_copy();
+	g_strstrip(detail);
+	for (char *p = detail; *p != '\0'; p++)
+		if (*p == '\n')
+			*p = ';';
+	if (detail[0] != '\0')
+		g_set_error(error, IMGOPT_ERROR, code, "%s: %s", context,
+			    detail);
+	else
+		g_set_error_literal(error, IMGOPT_ERROR, code, context);
+}
+
+bool
+imgopt_vips_init(const char *argv0, GError **error)
+{
+	g_return_val_if_fail(error == NULL || *error == NULL, false);
+
+	if (VIPS_INIT(argv0 != NULL ? argv0 : "imgopt") != 0) {
+		imgopt_vips_error(error, IMGOPT_ERROR_UNSUPPORTED,
+				  "cannot start libvips");
+		return false;
+	}
+	vips_block_untrusted_set(TRUE);
+	vips_cache_set_max(0);
+	return true;
+}
+
+void
+imgopt_vips_shutdown(void)
+{
+	vips_shutdown();
+}
+
+void
+imgopt_vips_set_concurrency(int n_threads)
+{
+	vips_concurrency_set(MAX(n_threads, 1));
+}
+
+void
+imgopt_vips_thread_done(void)
+{
+	vips_thread_shutdown();
+}
+
+const char *
+imgopt_vips_version(void)
+{
+	return vips_version_string();
+}
+
+static bool
+is_gif(const void *data, gsize len)
+{
+	return len >= 6 && (memcmp(data, "GIF87a", 6) == 0 ||
+			    memcmp(data, "GIF89a", 6) == 0);
+}
+
+static bool
+refuse_size(uint64_t w, uint64_t h, uint64_t limit, const char *what,
+	    GError **error)
+{
+	if (w * h <= limit && w > 0 && h > 0)
+		return true;
+	if (w == 0 || h == 0)
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_DECODE,
+			    "%s is empty (%" G_GUINT64_FORMAT "x%"
+			    G_GUINT64_FORMAT ")", what, w, h);
+	else
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
+			    "%s of %" G_GUINT64_FORMAT "x%" G_GUINT64_FORMAT
+			    " exceeds the pixel limit of %" G_GUINT64_FORMAT
+			    " (--max-pixels)", what, w, h, limit);
+	return false;
+}
+
+/* The GIF checks libvips cannot do safely itself: screen, frames, and
+ * the whole animation. */
+static bool
+check_gif(const void *data, gsize len, uint64_t max_pixels, GError **error)
+{
+	g_auto(ImgoptGifInfo) gif = {0};
+
+	if (!imgopt_gif_read_info(data, len, &gif, error))
+		return false;
+	if (!refuse_size(gif.screen_width, gif.screen_height, max_pixels,
+			 "GIF logical screen", error))
+		return false;
+	if (gif.max_frame_pixels > max_pixels) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
+			    "a GIF frame of %" G_GUINT64_FORMAT " pixels "
+			    "exceeds the pixel limit of %" G_GUINT64_FORMAT
+			    " (--max-pixels)", gif.max_frame_pixels,
+			    max_pixels);
+		return false;
+	}
+	uint64_t total = (uint64_t)gif.screen_width * gif.screen_height *
+			 gif.n_frames;
+	if (total > max_pixels * ANIMATION_PIXEL_FACTOR) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
+			    "a GIF of %u frames of %ux%u exceeds %d times the "
+			    "pixel limit", gif.n_frames, gif.screen_width,
+			    gif.screen_height, ANIMATION_PIXEL_FACTOR);
+		return false;
+	}
+	return true;
+}
+
+static bool
+choose_loader(const void *data, gsize len, ImgoptFormat *format_out,
+	      GError **error)
+{
+	const char *loader = vips_foreign_find_load_buffer(data, len);
+
+	if (loader == NULL) {
+		vips_error_clear();
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSUPPORTED,
+			    "not an image format imgopt decodes");
+		return false;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(loaders); i++)
+		if (strcmp(loader, loaders[i].loader) == 0) {
+			*format_out = loaders[i].format;
+			return true;
+		}
+	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSUPPORTED,
+		    "not a web image format (libvips would use %s)", loader);
+	return false;
+}
+
+static void
+fill_info(VipsImage *image, ImgoptImageInfo *info)
+{
+	int page_height = vips_image_get_page_height(image);
+	int n_pages = image->Ysize / MAX(page_height, 1);
+	int orientation = 1;
+
+	if (vips_image_get_typeof(image, VIPS_META_ORIENTATION) &&
+	    vips_image_get_int(image, VIPS_META_ORIENTATION, &orientation))
+		orientation = 1;
+	info->width = (uint32_t)image->Xsize;
+	info->height = (uint32_t)page_height;
+	info->n_frames = (uint32_t)MAX(n_pages, 1);
+	info->orientation = orientation >= 1 && orientation <= 8 ? orientation
+								 : 1;
+	info->has_alpha = vips_image_hasalpha(image);
+	info->has_icc = vips_image_get_typeof(image, VIPS_META_ICC_NAME) != 0;
+	info->is_cmyk = image->Type == VIPS_INTERPRETATION_CMYK;
+	info->is_16bit = image->BandFmt != VIPS_FORMAT_UCHAR &&
+			 image->BandFmt != VIPS_FORMAT_CHAR;
+	info->is_interlaced = vips_image_get_typeof(image, "interlaced") != 0;
+	vips_error_clear();
+}
+
+static const char *
+animation_option(ImgoptFormat format)
+{
+	return format == IMGOPT_FORMAT_GIF || format == IMGOPT_FORMAT_WEBP
+		       ? "n=-1"
+		       : "";
+}
+
+bool
+imgopt_vips_probe(const void *data, gsize len, uint64_t max_pixels,
+		  ImgoptImageInfo *info_out, GError **error)
+{
+	g_return_val_if_fail(data != NULL || len == 0, false);
+	g_return_val_if_fail(info_out != NULL, false);
+	g_return_val_if_fail(error == NULL || *error == NULL, false);
+
+	memset(info_out, 0, sizeof(*info_out));
+	if (len == 0) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_DECODE,
+			    "empty file");
+		return false;
+	}
+	if (is_gif(data, len) && !check_gif(data, len, max_pixels, error))
+		return false;
+	if (!choose_loader(data, len, &info_out->format, error))
+		return false;
+
+	g_autoptr(VipsImage) image = vips_image_new_from_buffer(
+		data, len, animation_option(info_out->format), "fail_on",
+		VIPS_FAIL_ON_WARNING, NULL);
+	if (image == NULL) {
+		imgopt_vips_error(error, IMGOPT_ERROR_DECODE,
+				  "cannot read the %s header",
+				  imgopt_format_name(info_out->format));
+		return false;
+	}
+	fill_info(image, info_out);
+	if (!refuse_size(info_out->width, info_out->height, max_pixels,
+			 "an image", error))
+		return false;
+	if ((uint64_t)info_out->width * info_out->height *
+		    info_out->n_frames >
+	    max_pixels * ANIMATION_PIXEL_FACTOR) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
+			    "an animation of %u frames of %ux%u exceeds %d "
+			    "times the pixel limit", info_out->n_frames,
+			    info_out->width, info_out->height,
+			    ANIMATION_PIXEL_FACTOR);
+		return false;
+	}
+	return true;
+}
+
+/* Brings a thumbnail to what browsers expect: 8-bit sRGB (or grey), with
+ * or without alpha.  ICC and CMYK were handled by the thumbnail's colour
+ * management; this covers 16-bit samples and other interpretations. */
+static VipsImage *
+to_srgb8(VipsImage *in)
+{
+	VipsInterpretation want = in->Bands <= 2 ? VIPS_INTERPRETATION_B_W
+						 : VIPS_INTERPRETATION_sRGB;
+	VipsImage *out = NULL;
+
+	if (in->BandFmt == VIPS_FORMAT_UCHAR && in->Type == want)
+		return g_object_ref(in);
+	if (vips_colourspace(in, &out, want, NULL) != 0)
+		return NULL;
+	if (out->BandFmt == VIPS_FORMAT_UCHAR)
+		return out;
+	VipsImage *cast = NULL;
+	int failed = vips_cast_uchar(out, &cast, NULL);
+	g_object_unref(out);
+	return failed ? NULL : cast;
+}
+
+/* Makes @image (transfer full) a picture: 8-bit sRGB, decoded into
+ * memory so decode errors surface here and later steps are cheap. */
+static ImgoptPicture *
+wrap_picture(VipsImage *image_in, GError **error, const char *what)
+{
+	g_autoptr(VipsImage) image = image_in;
+	g_autoptr(VipsImage) srgb = to_srgb8(image);
+	g_autoptr(VipsImage) memory = NULL;
+
+	if (srgb == NULL || (memory = vips_image_copy_memory(srgb)) == NULL) {
+		imgopt_vips_error(error, IMGOPT_ERROR_DECODE, "%s", what);
+		return NULL;
+	}
+	ImgoptPicture *picture = g_new0(ImgoptPicture, 1);
+	int page_height = vips_image_get_page_height(memory);
+	picture->page_height = (uint32_t)page_height;
+	picture->n_frames = (uint32_t)(memory->Ysize / page_height);
+	picture->image = g_steal_pointer(&memory);
+	return picture;
+}
+
+ImgoptPicture *
+imgopt_picture_load(const void *data, gsize len, const ImgoptImageInfo *info,
+		    uint32_t width, GError **error)
+{
+	g_return_val_if_fail(data != NULL && info != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	VipsImage *image = NULL;
+	if (vips_thumbnail_buffer((void *)data, len, &image, (int)width,
+				  "height", VIPS_MAX_COORD, "size",
+				  VIPS_SIZE_DOWN, "fail_on",
+				  VIPS_FAIL_ON_WARNING, "export_profile",
+				  "srgb", "option_string",
+				  animation_option(info->format), NULL) != 0) {
+		imgopt_vips_error(error, IMGOPT_ERROR_DECODE,
+				  "cannot decode the %s image at width %u",
+				  imgopt_format_name(info->format), width);
+		return NULL;
+	}
+	return wrap_picture(image, error, "cannot decode the image");
+}
+
+ImgoptPicture *
+imgopt_picture_decode(const void *data, gsize len, GError **error)
+{
+	g_return_val_if_fail(data != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	ImgoptImageInfo info;
+	if (!imgopt_vips_probe(data, len, G_MAXUINT32, &info, error))
+		return NULL;
+	uint32_t upright = info.orientation >= 5 ? info.height : info.width;
+	return imgopt_picture_load(data, len, &info, upright, error);
+}
+
+ImgoptPicture *
+imgopt_picture_shrink(const ImgoptPicture *picture, uint32_t width,
+		      GError **error)
+{
+	g_return_val_if_fail(picture != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	VipsImage *image = NULL;
+	if (vips_thumbnail_image(picture->image, &image, (int)width,
+				 "height", VIPS_MAX_COORD, "size",
+				 VIPS_SIZE_DOWN, "no_rotate", TRUE,
+				 NULL) != 0) {
+		imgopt_vips_error(error, IMGOPT_ERROR_DECODE,
+				  "cannot resize to width %u", width);
+		return NULL;
+	}
+	return wrap_picture(image, error, "cannot resize the image");
+}
+
+void
+imgopt_picture_free(ImgoptPicture *picture)
+{
+	if (picture == NULL)
+		return;
+	g_clear_object(&picture->image);
+	g_free(picture);
+}
+
+uint32_t
+imgopt_picture_get_width(const ImgoptPicture *picture)
+{
+	return (uint32_t)picture->image->Xsize;
+}
+
+uint32_t
+imgopt_picture_get_height(const ImgoptPicture *picture)
+{
+	return picture->page_height;
+}
+
+uint32_t
+imgopt_picture_get_n_frames(const ImgoptPicture *picture)
+{
+	return picture->n_frames;
+}
+
+int
+imgopt_picture_get_bands(const ImgoptPicture *picture)
+{
+	return picture->image->Bands;
+}
+
+bool
+imgopt_picture_is_srgb8(const ImgoptPicture *picture)
+{
+	const VipsImage *image = picture->image;
+
+	return image->BandFmt == VIPS_FORMAT_UCHAR &&
+	       (image->Type == VIPS_INTERPRETATION_sRGB ||
+		image->Type == VIPS_INTERPRETATION_B_W);
+}
+
+bool
+imgopt_picture_get_mean(const ImgoptPicture *picture, int left, int top,
+			int width, int height, double *mean_out,
+			GError **error)
+{
+	g_return_val_if_fail(picture != NULL && mean_out != NULL, false);
+
+	g_autoptr(VipsImage) area = NULL;
+	g_autoptr(VipsImage) stats = NULL;
+
+	memset(mean_out, 0, 4 * sizeof(double));
+	if (vips_extract_area(picture->image, &area, left, top, width, height,
+			      NULL) != 0 ||
+	    vips_stats(area, &stats, NULL) != 0) {
+		imgopt_vips_error(error, IMGOPT_ERROR_DECODE,
+				  "cannot measure the area %dx%d+%d+%d",
+				  width, height, left, top);
+		return false;
+	}
+	/* vips_stats: row 0 is all bands, row b + 1 is band b; column 4 is
+	 * the mean. */
+	for (int b = 0; b < MIN(area->Bands, 4); b++)
+		mean_out[b] = *VIPS_MATRIX(stats, 4, b + 1);
+	return true;
+}
+
+/* JPEG has no alpha: flatten onto white, as a page background would be. */
+static VipsImage *
+without_alpha(VipsImage *in)
+{
+	VipsImage *out = NULL;
+
+	if (!vips_image_hasalpha(in))
+		return g_object_ref(in);
+	double white[] = {255, 255, 255};
+	VipsArrayDouble *background = vips_array_double_new(white, 3);
+	int failed = vips_flatten(in, &out, "background", background, NULL);
+	vips_area_unref(VIPS_AREA(background));
+	return failed ? NULL : out;
+}
+
+static int
+save_jpeg(VipsImage *in, void **buf, size_t *len,
+	  const ImgoptEncodeOptions *options)
+{
+	g_autoptr(VipsImage) flat = without_alpha(in);
+
+	if (flat == NULL)
+		return -1;
+	return vips_jpegsave_buffer(
+		flat, buf, len, "Q", options->quality, "optimize_coding", TRUE,
+		"interlace", TRUE, "strip", TRUE, "subsample_mode",
+		options->is_full_chroma ? VIPS_FOREIGN_SUBSAMPLE_OFF
+					: VIPS_FOREIGN_SUBSAMPLE_ON,
+		NULL);
+}
+
+static int
+save_image(VipsImage *in, void **buf, size_t *len,
+	   const ImgoptEncodeOptions *options)
+{
+	switch (options->format) {
+	case IMGOPT_FORMAT_JPEG:
+		return save_jpeg(in, buf, len, options);
+	case IMGOPT_FORMAT_PNG:
+		return vips_pngsave_buffer(in, buf, len, "compression", 9,
+					   "strip", TRUE, NULL);
+	case IMGOPT_FORMAT_GIF:
+		return vips_gifsave_buffer(in, buf, len, "strip", TRUE, NULL);
+	case IMGOPT_FORMAT_WEBP:
+		return vips_webpsave_buffer(in, buf, len, "Q",
+					    options->quality, "strip", TRUE,
+					    "effort", 4, NULL);
+	case IMGOPT_FORMAT_AVIF:
+		return vips_heifsave_buffer(
+			in, buf, len, "Q", options->quality, "compression",
+			VIPS_FOREIGN_HEIF_COMPRESSION_AV1, "effort", 2,
+			"strip", TRUE, NULL);
+	default:
+		vips_error("imgopt", "no encoder");
+		return -1;
+	}
+}
+
+GBytes *
+imgopt_picture_encode(const ImgoptPicture *picture,
+		      const ImgoptEncodeOptions *options, GError **error)
+{
+	g_return_val_if_fail(picture != NULL && options != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	void *buf = NULL;
+	size_t len = 0;
+
+	if (save_image(picture->image, &buf, &len, options) != 0 ||
+	    len == 0) {
+		g_free(buf);
+		imgopt_vips_error(error, IMGOPT_ERROR_ENCODE,
+				  "cannot encode %s at width %u",
+				  imgopt_format_name(options->format),
+				  imgopt_picture_get_width(picture));
+		return NULL;
+	}
+	return g_bytes_new_take(buf, len);
+}
+
+/* The mean absolute difference between the Lab chroma of @in and the
+ * same chroma halved and doubled again: what 4:2:0 subsampling loses. */
+static bool
+chroma_loss(VipsImage *in, double *loss_out)
+{
+	VipsImage *base = vips_image_new();
+	VipsImage **t = (VipsImage **)vips_object_local_array(
+		VIPS_OBJECT(base), 9);
+	bool is_ok = false;
+
+	if (vips_extract_band(in, &t[0], 0, "n", 3, NULL) == 0 &&
+	    vips_colourspace(t[0], &t[1], VIPS_INTERPRETATION_LAB, NULL) ==
+		    0 &&
+	    vips_extract_band(t[1], &t[2], 1, "n", 2, NULL) == 0 &&
+	    vips_shrink(t[2], &t[3], 2, 2, NULL) == 0 &&
+	    vips_resize(t[3], &t[4], 2, "kernel", VIPS_KERNEL_LINEAR,
+			NULL) == 0) {
+		int w = MIN(t[2]->Xsize, t[4]->Xsize);
+		int h = MIN(t[2]->Ysize, t[4]->Ysize);
+		is_ok = vips_extract_area(t[2], &t[5], 0, 0, w, h, NULL) == 0 &&
+			vips_extract_area(t[4], &t[6], 0, 0, w, h, NULL) == 0 &&
+			vips_subtract(t[5], t[6], &t[7], NULL) == 0 &&
+			vips_abs(t[7], &t[8], NULL) == 0 &&
+			vips_avg(t[8], loss_out, NULL) == 0;
+	}
+	g_object_unref(base);
+	return is_ok;
+}
+
+/* Above this mean Lab a/b loss (about one just-noticeable difference),
+ * colour edges are sharp enough for 4:2:0 to smear them. */
+#define CHROMA_LOSS_LIMIT 1.0
+
+bool
+imgopt_picture_wants_full_chroma(const ImgoptPicture *picture)
+{
+	g_return_val_if_fail(picture != NULL, false);
+
+	double loss = 0;
+
+	if (picture->image->Bands < 3 || picture->image->Xsize < 4 ||
+	    picture->page_height < 4)
+		return false;
+	if (!chroma_loss(picture->image, &loss)) {
+		vips_error_clear();
+		return false;
+	}
+	return loss > CHROMA_LOSS_LIMIT;
+}
+
+/* The first frame of @in as float luminance, alpha flattened as the
+ * encoders do. */
+static int
+first_luma(VipsImage *in, int page_height, VipsImage **out)
+{
+	VipsImage *base = vips_image_new();
+	VipsImage **t = (VipsImage **)vips_object_local_array(
+		VIPS_OBJECT(base), 4);
+	int failed = 1;
+
+	t[0] = without_alpha(in);
+	if (t[0] != NULL &&
+	    vips_extract_area(t[0], &t[1], 0, 0, t[0]->Xsize, page_height,
+			      NULL) == 0 &&
+	    vips_colourspace(t[1], &t[2], VIPS_INTERPRETATION_B_W, NULL) ==
+		    0 &&
+	    vips_extract_band(t[2], &t[3], 0, NULL) == 0)
+		failed = vips_cast_float(t[3], out, NULL);
+	g_object_unref(base);
+	return failed ? -1 : 0;
+}
+
+static int
+blur(VipsImage *in, VipsImage **out)
+{
+	return vips_gaussblur(in, out, 1.5, "precision", VIPS_PRECISION_FLOAT,
+			      NULL);
+}
+
+/* SSIM of two float luminance images of the same size (Wang et al.
+ * 2004, Gaussian window sigma 1.5, K1 0.01, K2 0.03, L 255). */
+static int
+ssim_of(VipsImage *x, VipsImage *y, double *ssim_out)
+{
+	const double c1 = 6.5025, c2 = 58.5225;
+	VipsImage *base = vips_image_new();
+	VipsImage **t = (VipsImage **)vips_object_local_array(
+		VIPS_OBJECT(base), 24);
+	int failed =
+		blur(x, &t[0]) || blur(y, &t[1]) ||
+		vips_multiply(x, x, &t[2], NULL) ||
+		vips_multiply(y, y, &t[3], NULL) ||
+		vips_multiply(x, y, &t[4], NULL) || blur(t[2], &t[5]) ||
+		blur(t[3], &t[6]) || blur(t[4], &t[7]) ||
+		vips_multiply(t[0], t[0], &t[8], NULL) ||
+		vips_multiply(t[1], t[1], &t[9], NULL) ||
+		vips_multiply(t[0], t[1], &t[10], NULL) ||
+		vips_subtract(t[5], t[8], &t[11], NULL) ||
+		vips_subtract(t[6], t[9], &t[12], NULL) ||
+		vips_subtract(t[7], t[10], &t[13], NULL) ||
+		vips_linear1(t[10], &t[14], 2, c1, NULL) ||
+		vips_linear1(t[13], &t[15], 2, c2, NULL) ||
+		vips_multiply(t[14], t[15], &t[16], NULL) ||
+		vips_add(t[8], t[9], &t[17], NULL) ||
+		vips_linear1(t[17], &t[18], 1, c1, NULL) ||
+		vips_add(t[11], t[12], &t[19], NULL) ||
+		vips_linear1(t[19], &t[20], 1, c2, NULL) ||
+		vips_multiply(t[18], t[20], &t[21], NULL) ||
+		vips_divide(t[16], t[21], &t[22], NULL) ||
+		vips_avg(t[22], ssim_out, NULL);
+	g_object_unref(base);
+	return failed ? -1 : 0;
+}
+
+bool
+imgopt_picture_ssim(const ImgoptPicture *reference, GBytes *encoded,
+		    double *ssim_out, GError **error)
+{
+	g_return_val_if_fail(reference != NULL && encoded != NULL, false);
+	g_return_val_if_fail(ssim_out != NULL, false);
+
+	gsize len = 0;
+	const void *data = g_bytes_get_data(encoded, &len);
+	g_autoptr(VipsImage) decoded = vips_image_new_from_buffer(
+		data, len, "", "fail_on", VIPS_FAIL_ON_WARNING, NULL);
+	g_autoptr(VipsImage) x = NULL;
+	g_autoptr(VipsImage) y = NULL;
+
+	if (decoded == NULL ||
+	    first_luma(reference->image, (int)reference->page_height, &x) ||
+	    first_luma(decoded, (int)reference->page_height, &y) ||
+	    ssim_of(x, y, ssim_out)) {
+		imgopt_vips_error(error, IMGOPT_ERROR_ENCODE,
+				  "cannot compare an encoding with its "
+				  "reference");
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,224 @@
+/*
+ * image.h: the libvips adapter (the only includer of <vips/vips.h>).
+ *
+ * What imgopt asks of libvips, in domain terms:
+ *   imgopt_vips_init()            once, from imgopt_init(): VIPS_INIT,
+ *                                 untrusted loaders blocked, cache off
+ *   imgopt_vips_probe()           header only: format, size, frames,
+ *                                 orientation, ICC; refuses images above
+ *                                 the pixel limit before any decoding
+ *   imgopt_picture_load()         decode once, with shrink-on-load, to the
+ *                                 largest width needed: upright, sRGB,
+ *                                 8 bits, every frame of an animation
+ *   imgopt_picture_shrink()       a smaller width from a loaded picture
+ *   imgopt_picture_encode()       JPEG/PNG/GIF/WebP/AVIF into memory
+ *   imgopt_picture_ssim()         how close an encoding is to a picture
+ *
+ * A picture (ImgoptPicture) is fully decoded into memory, so later steps
+ * never re-read the source and decode errors surface in
+ * imgopt_picture_load().  Loading is strict: libvips warnings are fatal
+ * (fail_on=warning), and only JPEG, PNG, GIF, WebP and HEIF/AVIF loaders
+ * are accepted, chosen from the bytes, never from a file name.
+ *
+ * Errors: libvips' error buffer is copied into the GError as detail after
+ * imgopt's own context; see image.c for why that detail may be imperfect
+ * under concurrency.
+ *
+ * Ownership: pictures and GBytes returned are transfer full.
+ * Thread-safety: everything but init/shutdown may be called from worker
+ * threads; a worker calls imgopt_vips_thread_done() after each item.
+ */
+#ifndef IMGOPT_IMAGE_H
+#define IMGOPT_IMAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h> /* GBytes, GError */
+
+#include "imgopt/types.h"
+
+/** What an image's header says (imgopt_vips_probe()). */
+typedef struct {
+	ImgoptFormat format;  /* from the loader libvips chose for the bytes */
+	uint32_t width;       /* one frame, as stored (before orientation) */
+	uint32_t height;      /* one frame, as stored */
+	uint32_t n_frames;    /* 1 for stills */
+	int orientation;      /* EXIF orientation 1..8 (1 when absent) */
+	bool has_alpha;       /* an alpha channel */
+	bool has_icc;         /* an embedded ICC profile */
+	bool is_cmyk;         /* CMYK (or YCCK) pixels */
+	bool is_16bit;        /* more than 8 bits per sample */
+	bool is_interlaced;   /* progressive JPEG / interlaced PNG or GIF */
+} ImgoptImageInfo;
+
+/** A decoded picture in memory.  Opaque. */
+typedef struct ImgoptPicture ImgoptPicture;
+
+/** How to encode a picture (imgopt_picture_encode()). */
+typedef struct {
+	ImgoptFormat format;  /* JPEG, PNG, GIF, WEBP or AVIF */
+	int quality;          /* 1..100, for the lossy formats */
+	bool is_full_chroma;  /* JPEG: 4:4:4 rather than 4:2:0 */
+} ImgoptEncodeOptions;
+
+/**
+ * imgopt_vips_init:
+ * @argv0: the program name
+ * @error: return location for a #GError
+ *
+ * Starts libvips, blocks its untrusted loaders and turns its operation
+ * cache off (every image is different).  Main thread only, once.
+ *
+ * Returns: true, or false with @error set (IMGOPT_ERROR_UNSUPPORTED).
+ */
+bool imgopt_vips_init(const char *argv0, GError **error);
+
+/** Shuts libvips down.  Main thread only; safe if init failed. */
+void imgopt_vips_shutdown(void);
+
+/**
+ * imgopt_vips_set_concurrency:
+ * @n_threads: libvips worker threads per image (>= 1)
+ *
+ * Sets how many threads libvips uses for one image; imgopt runs several
+ * images at once, so this is cores / pool size.
+ */
+void imgopt_vips_set_concurrency(int n_threads);
+
+/** Frees libvips' per-thread state; called by a worker after each item. */
+void imgopt_vips_thread_done(void);
+
+/** Returns: (transfer none): libvips' version, e.g. "8.14.1". */
+const char *imgopt_vips_version(void);
+
+/**
+ * imgopt_vips_probe:
+ * @data: @len: the file's bytes (kept by the caller)
+ * @max_pixels: the largest frame accepted (width × height)
+ * @info_out: (out caller-allocates): the header's facts
+ * @error: return location for a #GError
+ *
+ * Reads the header only.  GIFs are first walked with giflib, so their
+ * logical screen and every frame rectangle are checked before libvips
+ * sees them.
+ *
+ * Returns: true, or false with @error set: IMGOPT_ERROR_UNSUPPORTED (not
+ *   a web image format), IMGOPT_ERROR_DECODE (a bad header) or
+ *   IMGOPT_ERROR_UNSAFE (above the pixel limit).
+ */
+bool imgopt_vips_probe(const void *data, gsize len, uint64_t max_pixels,
+		       ImgoptImageInfo *info_out, GError **error);
+
+/**
+ * imgopt_picture_load:
+ * @data: @len: the file's bytes, already probed
+ * @info: what imgopt_vips_probe() said
+ * @width: the width wanted (never upscaled: a narrower image keeps its
+ *   own width)
+ * @error: return location for a #GError
+ *
+ * Decodes with shrink-on-load: EXIF orientation applied, ICC profile (or
+ * CMYK) converted to sRGB, 16-bit samples reduced to 8, all frames of an
+ * animation kept with their delays and loop count.
+ *
+ * Returns: (transfer full): the picture, or NULL with @error set
+ *   (IMGOPT_ERROR_DECODE, libvips' reason as detail).
+ */
+ImgoptPicture *imgopt_picture_load(const void *data, gsize len,
+				   const ImgoptImageInfo *info, uint32_t width,
+				   GError **error);
+
+/**
+ * imgopt_picture_decode:
+ * @data: @len: an image's bytes
+ *
+ * Loads at full size (for tests and checks: what a browser would show):
+ * upright, sRGB, 8 bits, all frames.
+ *
+ * Returns: (transfer full): the picture, or NULL with @error set.
+ */
+ImgoptPicture *imgopt_picture_decode(const void *data, gsize len,
+				     GError **error);
+
+/**
+ * imgopt_picture_shrink:
+ * @width: a width no larger than @picture's
+ *
+ * Returns: (transfer full): @picture resized to @width (all frames), or
+ *   NULL with @error set.
+ */
+ImgoptPicture *imgopt_picture_shrink(const ImgoptPicture *picture,
+				     uint32_t width, GError **error);
+
+/** Frees @picture (nullable). */
+void imgopt_picture_free(ImgoptPicture *picture);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptPicture, imgopt_picture_free)
+
+/** Returns: the width of @picture, in pixels. */
+uint32_t imgopt_picture_get_width(const ImgoptPicture *picture);
+
+/** Returns: the height of one frame of @picture, in pixels. */
+uint32_t imgopt_picture_get_height(const ImgoptPicture *picture);
+
+/** Returns: the number of frames of @picture. */
+uint32_t imgopt_picture_get_n_frames(const ImgoptPicture *picture);
+
+/** Returns: the number of bands (1 grey … 4 RGBA). */
+int imgopt_picture_get_bands(const ImgoptPicture *picture);
+
+/** Returns: whether @picture is 8-bit sRGB or grey, as a browser wants. */
+bool imgopt_picture_is_srgb8(const ImgoptPicture *picture);
+
+/**
+ * imgopt_picture_get_mean:
+ * @left: @top: @width: @height: an area of the first frame
+ * @mean_out: (out caller-allocates): 4 values, the mean of each band
+ *   (unused bands are 0)
+ *
+ * Returns: true, or false with @error set if the area is outside.
+ */
+bool imgopt_picture_get_mean(const ImgoptPicture *picture, int left, int top,
+			     int width, int height, double *mean_out,
+			     GError **error);
+
+/**
+ * imgopt_picture_wants_full_chroma:
+ *
+ * Looks at the colour detail of @picture: sharp colour edges (graphics,
+ * text, screenshots) blur visibly with 4:2:0 chroma subsampling; photos
+ * do not.
+ *
+ * Returns: true if JPEG should keep full chroma (4:4:4).
+ */
+bool imgopt_picture_wants_full_chroma(const ImgoptPicture *picture);
+
+/**
+ * imgopt_picture_encode:
+ * @options: format and quality
+ *
+ * Encodes into memory, progressive with optimised Huffman tables for
+ * JPEG, metadata stripped.  Alpha is flattened onto white for JPEG.
+ * Animated pictures keep their frames, delays and loop count (GIF and
+ * WebP).
+ *
+ * Returns: (transfer full): the encoded bytes, or NULL with @error set
+ *   (IMGOPT_ERROR_ENCODE).
+ */
+GBytes *imgopt_picture_encode(const ImgoptPicture *picture,
+			      const ImgoptEncodeOptions *options,
+			      GError **error);
+
+/**
+ * imgopt_picture_ssim:
+ * @reference: the picture that was encoded
+ * @encoded: its encoding
+ * @ssim_out: (out): the mean SSIM of the luminance (1 = identical),
+ *   Gaussian window sigma 1.5, of the first frame
+ *
+ * Returns: true, or false with @error set if @encoded does not decode.
+ */
+bool imgopt_picture_ssim(const ImgoptPicture *reference, GBytes *encoded,
+			 double *ssim_out, GError **error);
+
+#endif /* IMGOPT_IMAGE_H */

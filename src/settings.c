@@ -1,0 +1,185 @@
+/*
+ * settings.c: defaults, parsing of the list options, and the fingerprint
+ * that keys variants in the manifest.
+ */
+#include <string.h>
+
+#include "imgopt/error.h"
+#include "imgopt/settings.h"
+
+#include "gif.h"
+#include "image.h"
+#include "jpeg.h"
+
+/* A width above this is no web size; 16383 is also WebP's limit. */
+#define MAX_WIDTH 16383
+
+/* Bumped when the variant policy in recompress.c changes its output. */
+#define POLICY_VERSION 1
+
+void
+imgopt_settings_init(ImgoptSettings *settings)
+{
+	g_return_if_fail(settings != NULL);
+
+	memset(settings, 0, sizeof(*settings));
+	settings->widths = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	const uint32_t defaults[] = {480, 960, 1600};
+	g_array_append_vals(settings->widths, defaults, G_N_ELEMENTS(defaults));
+	settings->formats = IMGOPT_OUTPUT_JPEG;
+	settings->quality = IMGOPT_DEFAULT_QUALITY;
+	settings->target = 0;
+	settings->max_pixels = IMGOPT_DEFAULT_MAX_PIXELS;
+	settings->jobs = 0;
+}
+
+void
+imgopt_settings_clear(ImgoptSettings *settings)
+{
+	if (settings == NULL)
+		return;
+	g_clear_pointer(&settings->widths, g_array_unref);
+}
+
+static int
+compare_u32(gconstpointer a, gconstpointer b)
+{
+	uint32_t x = *(const uint32_t *)a;
+	uint32_t y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool
+parse_width(const char *item, uint32_t *width_out, GError **error)
+{
+	guint64 value = 0;
+	g_autoptr(GError) local = NULL;
+
+	if (!g_ascii_string_to_unsigned(item, 10, 1, MAX_WIDTH, &value,
+					&local)) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE,
+			    "bad width '%s' in --widths: a whole number from "
+			    "1 to %d is expected", item, MAX_WIDTH);
+		return false;
+	}
+	*width_out = (uint32_t)value;
+	return true;
+}
+
+bool
+imgopt_settings_parse_widths(ImgoptSettings *settings, const char *text,
+			     GError **error)
+{
+	g_return_val_if_fail(settings != NULL && text != NULL, false);
+	g_return_val_if_fail(error == NULL || *error == NULL, false);
+
+	g_auto(GStrv) items = g_strsplit(text, ",", -1);
+	g_autoptr(GArray) widths = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+
+	for (guint i = 0; items[i] != NULL; i++) {
+		g_strstrip(items[i]);
+		uint32_t width = 0;
+		if (!parse_width(items[i], &width, error))
+			return false;
+		g_array_append_val(widths, width);
+	}
+	if (widths->len == 0) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE,
+			    "--widths needs at least one width");
+		return false;
+	}
+	g_array_sort(widths, compare_u32);
+	for (guint i = widths->len - 1; i > 0; i--)
+		if (g_array_index(widths, uint32_t, i) ==
+		    g_array_index(widths, uint32_t, i - 1))
+			g_array_remove_index(widths, i);
+
+	g_clear_pointer(&settings->widths, g_array_unref);
+	settings->widths = g_steal_pointer(&widths);
+	return true;
+}
+
+/* The --formats names, in the order the fingerprint lists them. */
+static const struct {
+	const char *name;
+	ImgoptOutputFormats flag;
+} format_names[] = {
+	{"jpeg", IMGOPT_OUTPUT_JPEG},
+	{"webp", IMGOPT_OUTPUT_WEBP},
+	{"avif", IMGOPT_OUTPUT_AVIF},
+};
+
+static bool
+parse_format(const char *item, unsigned *flags, GError **error)
+{
+	const char *name = g_ascii_strcasecmp(item, "jpg") == 0 ? "jpeg" : item;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(format_names); i++)
+		if (g_ascii_strcasecmp(name, format_names[i].name) == 0) {
+			*flags |= format_names[i].flag;
+			return true;
+		}
+	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE,
+		    "bad format '%s' in --formats: jpeg, webp or avif is "
+		    "expected", item);
+	return false;
+}
+
+bool
+imgopt_settings_parse_formats(ImgoptSettings *settings, const char *text,
+			      GError **error)
+{
+	g_return_val_if_fail(settings != NULL && text != NULL, false);
+	g_return_val_if_fail(error == NULL || *error == NULL, false);
+
+	g_auto(GStrv) items = g_strsplit(text, ",", -1);
+	unsigned flags = IMGOPT_OUTPUT_JPEG;
+
+	for (guint i = 0; items[i] != NULL; i++) {
+		g_strstrip(items[i]);
+		if (!parse_format(items[i], &flags, error))
+			return false;
+	}
+	settings->formats = flags;
+	return true;
+}
+
+char *
+imgopt_settings_format_formats(const ImgoptSettings *settings)
+{
+	g_return_val_if_fail(settings != NULL, NULL);
+
+	g_autoptr(GString) text = g_string_new(NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(format_names); i++)
+		if (settings->formats & format_names[i].flag)
+			g_string_append_printf(text, "%s%s",
+					       text->len ? "," : "",
+					       format_names[i].name);
+	return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+char *
+imgopt_settings_fingerprint(const ImgoptSettings *settings)
+{
+	g_return_val_if_fail(settings != NULL, NULL);
+
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autofree char *formats = imgopt_settings_format_formats(settings);
+	char target[G_ASCII_DTOSTR_BUF_SIZE];
+
+	g_string_append_printf(text, "v%d;w=", POLICY_VERSION);
+	for (guint i = 0; i < settings->widths->len; i++)
+		g_string_append_printf(text, "%s%u", i ? "," : "",
+				       g_array_index(settings->widths,
+						     uint32_t, i));
+	g_ascii_formatd(target, sizeof(target), "%.4f", settings->target);
+	g_string_append_printf(text, ";f=%s;q=%d;t=%s", formats,
+			       settings->quality,
+			       settings->target > 0 ? target : "0");
+	g_string_append_printf(text, ";vips=%s;jpeg=%s;gif=%s",
+			       imgopt_vips_version(), imgopt_jpeg_version(),
+			       imgopt_gif_version());
+	return g_string_free(g_steal_pointer(&text), FALSE);
+}
