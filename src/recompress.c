@@ -1,0 +1,801 @@
+/*
+ * recompress.c: stage 4, one distinct content → web-size variants.
+ *
+ * The variant policy
+ * ==================
+ *
+ * Widths.  Each width of --widths (default 480, 960, 1600) is clamped to
+ * the upright width of the source (EXIF orientation 5-8 swap the axes),
+ * and repeats are dropped: a 1080 px photo gives 480, 960 and 1080, never
+ * an upscaled 1600.  Heights follow the aspect ratio.
+ *
+ * Decode once.  The source is decoded a single time, with shrink-on-load
+ * (libjpeg's DCT scaling, WebP's scaled decode), to the largest width
+ * needed; every smaller width is resized from that picture in memory.
+ * The picture is upright, sRGB (embedded ICC profiles and CMYK converted)
+ * and 8-bit; encoders strip all metadata.
+ *
+ * Formats.  One "primary" variant per width, always:
+ *
+ *     source                     primary      extra (--formats)
+ *     animated GIF (or any GIF)  GIF (cgif)   WebP (animated); no AVIF
+ *     animated WebP              WebP         -
+ *     still with alpha           PNG          WebP, AVIF
+ *     any other still            JPEG         WebP, AVIF
+ *
+ * JPEG is progressive with optimised Huffman tables; its chroma is 4:2:0
+ * unless the picture has sharp colour edges (graphics, screenshots: see
+ * imgopt_picture_wants_full_chroma()), then 4:4:4.
+ *
+ * Quality.  Without --target, every lossy variant uses --quality
+ * (default 80).  With --target S, the quality is searched per content and
+ * per format: a bisection over 40..95 (six encodes) for the lowest
+ * quality whose luminance SSIM against the resized picture reaches S.
+ * The search runs once, on the variant closest to 960 px wide (the width
+ * most pages show), and its result is used for every width: SSIM changes
+ * little between these scales, and searching each width would triple the
+ * cost.  The default target, 0.985, gives about the visual quality of
+ * libjpeg quality 80 on photos at fewer bytes on smooth ones.
+ * Animations use --quality (a search over all frames would be costly).
+ *
+ * Never larger.  No variant may be as large as the source file it
+ * replaces.  An encoding that does not win is not kept:
+ *   - at the source's own width, the primary variant falls back to a
+ *     lossless optimisation of the source (a JPEG re-coded progressive
+ *     with optimised Huffman tables by jpeg.c: no pixel changes) when that
+ *     is smaller, and else to the source's own bytes, in the source's
+ *     format.  The lossless path drops metadata, so it is only taken for
+ *     a JPEG without an ICC profile or an EXIF orientation; GIFs use the
+ *     original bytes (see gif.h for why giflib is not used to re-write);
+ *   - a smaller width that loses is dropped, and the fallback at the
+ *     source's own width is added if it is not there yet, so a page can
+ *     always use a variant;
+ *   - an extra format (WebP, AVIF) that loses is dropped.
+ * An animated GIF variant must also keep its source's frame count, delays
+ * and loop count (checked by re-reading it with giflib); otherwise it
+ * counts as losing.
+ *
+ * Incremental.  Variants are keyed in the manifest by the content hash
+ * and the settings fingerprint (imgopt_settings_fingerprint()); the
+ * writer (imgopt_recompress_all()) skips a content whose rows and files
+ * are all present.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "imgopt/error.h"
+#include "imgopt/recompress.h"
+
+#include "fsio.h"
+#include "gif.h"
+#include "image.h"
+#include "jpeg.h"
+
+/* The quality search: a bisection over [SEARCH_LOW, SEARCH_HIGH]. */
+#define SEARCH_LOW 40
+#define SEARCH_HIGH 95
+
+/* The width the quality search and the chroma check look at. */
+#define SEARCH_WIDTH 960
+
+/* Formats a content can get, at most (primary + two extras). */
+#define MAX_FORMATS 3
+
+/* Everything known about one content while its variants are made. */
+typedef struct {
+	const char *name;               /* the source, for messages */
+	const uint8_t *data;            /* its bytes */
+	gsize len;                      /* their count */
+	const ImgoptHash *hash;         /* its content hash */
+	const ImgoptSettings *settings; /* what to make */
+	char *fingerprint;              /* of @settings */
+	ImgoptImageInfo info;           /* the probe's facts */
+	ImgoptGifInfo gif;              /* a GIF source's timing */
+	uint32_t full_width;            /* upright width */
+	uint32_t full_height;           /* upright height of one frame */
+	GArray *widths;                 /* uint32_t, ascending */
+	ImgoptFormat formats[MAX_FORMATS]; /* [0] is the primary */
+	int n_formats;                  /* used entries of @formats */
+	GPtrArray *pictures;            /* ImgoptPicture, one per width */
+	GPtrArray *out;                 /* ImgoptEncoded made so far */
+} Job;
+
+static void
+job_clear(Job *job)
+{
+	g_clear_pointer(&job->fingerprint, g_free);
+	imgopt_gif_info_clear(&job->gif);
+	g_clear_pointer(&job->widths, g_array_unref);
+	g_clear_pointer(&job->pictures, g_ptr_array_unref);
+	g_clear_pointer(&job->out, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Job, job_clear)
+
+void
+imgopt_encoded_free(ImgoptEncoded *encoded)
+{
+	if (encoded == NULL)
+		return;
+	imgopt_variant_free(encoded->variant);
+	g_clear_pointer(&encoded->data, g_bytes_unref);
+	g_free(encoded);
+}
+
+const char *
+imgopt_format_extension(ImgoptFormat format)
+{
+	switch (format) {
+	case IMGOPT_FORMAT_JPEG:
+		return "jpg";
+	case IMGOPT_FORMAT_PNG:
+		return "png";
+	case IMGOPT_FORMAT_GIF:
+		return "gif";
+	case IMGOPT_FORMAT_WEBP:
+		return "webp";
+	case IMGOPT_FORMAT_AVIF:
+		return "avif";
+	default:
+		return "bin";
+	}
+}
+
+char *
+imgopt_variant_file_name(const ImgoptHash *hash, uint32_t width,
+			 ImgoptFormat format)
+{
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+
+	imgopt_hash_format(hash, hex);
+	return g_strdup_printf("%.16s-%u.%s", hex, width,
+			       imgopt_format_extension(format));
+}
+
+static bool
+is_animated(const Job *job)
+{
+	return job->info.n_frames > 1;
+}
+
+static ImgoptFormat
+primary_format(const ImgoptImageInfo *info)
+{
+	if (info->format == IMGOPT_FORMAT_GIF)
+		return IMGOPT_FORMAT_GIF;
+	if (info->n_frames > 1)
+		return IMGOPT_FORMAT_WEBP;
+	return info->has_alpha ? IMGOPT_FORMAT_PNG : IMGOPT_FORMAT_JPEG;
+}
+
+static void
+plan_formats(Job *job)
+{
+	unsigned wanted = job->settings->formats;
+	ImgoptFormat primary = primary_format(&job->info);
+
+	job->formats[job->n_formats++] = primary;
+	if ((wanted & IMGOPT_OUTPUT_WEBP) && primary != IMGOPT_FORMAT_WEBP)
+		job->formats[job->n_formats++] = IMGOPT_FORMAT_WEBP;
+	if ((wanted & IMGOPT_OUTPUT_AVIF) && !is_animated(job))
+		job->formats[job->n_formats++] = IMGOPT_FORMAT_AVIF;
+}
+
+static void
+plan_widths(Job *job)
+{
+	const GArray *wanted = job->settings->widths;
+	bool is_turned = job->info.orientation >= 5;
+
+	job->full_width = is_turned ? job->info.height : job->info.width;
+	job->full_height = is_turned ? job->info.width : job->info.height;
+	job->widths = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	for (guint i = 0; i < wanted->len; i++) {
+		uint32_t width = MIN(g_array_index(wanted, uint32_t, i),
+				     job->full_width);
+		guint n = job->widths->len;
+		if (n == 0 || g_array_index(job->widths, uint32_t, n - 1) !=
+				      width)
+			g_array_append_val(job->widths, width);
+	}
+}
+
+static uint32_t
+width_at(const Job *job, guint i)
+{
+	return g_array_index(job->widths, uint32_t, i);
+}
+
+/* Decodes once at the largest width, then resizes that picture to each
+ * smaller width: pictures[i] matches widths[i]. */
+static bool
+decode_pictures(Job *job, GError **error)
+{
+	guint n = job->widths->len;
+	g_autoptr(ImgoptPicture) largest = imgopt_picture_load(
+		job->data, job->len, &job->info, width_at(job, n - 1), error);
+
+	if (largest == NULL)
+		return false;
+	job->pictures = g_ptr_array_new_full(
+		n, (GDestroyNotify)imgopt_picture_free);
+	g_ptr_array_set_size(job->pictures, (int)n);
+	for (guint i = 0; i + 1 < n; i++) {
+		ImgoptPicture *smaller = imgopt_picture_shrink(
+			largest, width_at(job, i), error);
+		if (smaller == NULL)
+			return false;
+		g_ptr_array_index(job->pictures, i) = smaller;
+	}
+	g_ptr_array_index(job->pictures, n - 1) = g_steal_pointer(&largest);
+	return true;
+}
+
+/* The picture the quality search and the chroma check use: the widest
+ * not above SEARCH_WIDTH, else the narrowest. */
+static const ImgoptPicture *
+search_picture(const Job *job)
+{
+	guint best = 0;
+
+	for (guint i = 0; i < job->widths->len; i++)
+		if (width_at(job, i) <= SEARCH_WIDTH)
+			best = i;
+	return g_ptr_array_index(job->pictures, best);
+}
+
+static bool
+is_lossy(ImgoptFormat format)
+{
+	return format == IMGOPT_FORMAT_JPEG || format == IMGOPT_FORMAT_WEBP ||
+	       format == IMGOPT_FORMAT_AVIF;
+}
+
+/* Bisection for the lowest quality whose SSIM reaches the target. */
+static bool
+search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
+	       double target, GError **error)
+{
+	int low = SEARCH_LOW, high = SEARCH_HIGH, best = SEARCH_HIGH;
+
+	while (low <= high) {
+		options->quality = (low + high) / 2;
+		g_autoptr(GBytes) bytes =
+			imgopt_picture_encode(picture, options, error);
+		double ssim = 0;
+		if (bytes == NULL ||
+		    !imgopt_picture_ssim(picture, bytes, &ssim, error))
+			return false;
+		if (ssim >= target) {
+			best = options->quality;
+			high = options->quality - 1;
+		}
+		else
+			low = options->quality + 1;
+	}
+	options->quality = best;
+	return true;
+}
+
+/* Chooses quality and chroma for each format, once per content. */
+static bool
+choose_options(const Job *job, ImgoptEncodeOptions *options,
+	       GError **error)
+{
+	const ImgoptPicture *picture = search_picture(job);
+	bool is_full_chroma = job->formats[0] == IMGOPT_FORMAT_JPEG &&
+			      imgopt_picture_wants_full_chroma(picture);
+
+	for (int f = 0; f < job->n_formats; f++) {
+		options[f].format = job->formats[f];
+		options[f].quality = job->settings->quality;
+		options[f].is_full_chroma = is_full_chroma;
+		if (job->settings->target <= 0 || is_animated(job) ||
+		    !is_lossy(job->formats[f]))
+			continue;
+		if (!search_quality(picture, &options[f],
+				    job->settings->target, error))
+			return false;
+	}
+	return true;
+}
+
+static ImgoptEncoded *
+encoded_new(const Job *job, ImgoptFormat format, uint32_t width,
+	    uint32_t height, uint32_t n_frames, GBytes *data)
+{
+	ImgoptEncoded *encoded = g_new0(ImgoptEncoded, 1);
+	ImgoptVariant *variant = imgopt_variant_new();
+
+	variant->hash = *job->hash;
+	variant->settings = g_strdup(job->fingerprint);
+	variant->width = width;
+	variant->height = height;
+	variant->format = format;
+	variant->path = imgopt_variant_file_name(job->hash, width, format);
+	variant->bytes = g_bytes_get_size(data);
+	variant->n_frames = n_frames;
+	encoded->variant = variant;
+	encoded->data = g_bytes_ref(data);
+	return encoded;
+}
+
+/* Adds @encoded (transfer full) unless a variant of the same name is
+ * there: then the smaller of the two stays. */
+static void
+add_encoded(Job *job, ImgoptEncoded *encoded)
+{
+	for (guint i = 0; i < job->out->len; i++) {
+		ImgoptEncoded *old = g_ptr_array_index(job->out, i);
+		if (strcmp(old->variant->path, encoded->variant->path) != 0)
+			continue;
+		if (encoded->variant->bytes < old->variant->bytes)
+			g_ptr_array_index(job->out, i) = encoded;
+		else
+			old = encoded;
+		imgopt_encoded_free(old);
+		return;
+	}
+	g_ptr_array_add(job->out, encoded);
+}
+
+static bool
+has_variant(const Job *job, ImgoptFormat format, uint32_t width)
+{
+	for (guint i = 0; i < job->out->len; i++) {
+		const ImgoptEncoded *e = g_ptr_array_index(job->out, i);
+		if (e->variant->format == format && e->variant->width == width)
+			return true;
+	}
+	return false;
+}
+
+/* The source as a variant at its own width: losslessly re-coded when
+ * that is smaller and safe (see the policy above), else its bytes. */
+static void
+add_fallback(Job *job)
+{
+	const ImgoptImageInfo *info = &job->info;
+	g_autoptr(GBytes) bytes = NULL;
+	ImgoptEncodedKind kind = IMGOPT_ENCODED_ORIGINAL;
+
+	if (has_variant(job, info->format, job->full_width))
+		return;
+	if (info->format == IMGOPT_FORMAT_JPEG && info->orientation == 1 &&
+	    !info->has_icc && !info->is_cmyk) {
+		bytes = imgopt_jpeg_optimize(job->data, job->len, NULL);
+		if (bytes != NULL && g_bytes_get_size(bytes) < job->len)
+			kind = IMGOPT_ENCODED_LOSSLESS;
+		else
+			g_clear_pointer(&bytes, g_bytes_unref);
+	}
+	if (bytes == NULL)
+		bytes = g_bytes_new(job->data, job->len);
+	ImgoptEncoded *encoded =
+		encoded_new(job, info->format, job->full_width,
+			    job->full_height, info->n_frames, bytes);
+	encoded->kind = kind;
+	add_encoded(job, encoded);
+}
+
+/* Whether an encoding may replace the source: smaller, and for an
+ * animated GIF, the same frames, delays and loop count. */
+static bool
+is_winner(const Job *job, ImgoptFormat format, GBytes *bytes)
+{
+	gsize len = 0;
+	const void *data = g_bytes_get_data(bytes, &len);
+
+	if (len >= job->len)
+		return false;
+	if (format != IMGOPT_FORMAT_GIF || job->gif.delays == NULL)
+		return true;
+	g_auto(ImgoptGifInfo) made = {0};
+	if (!imgopt_gif_read_info(data, len, &made, NULL))
+		return false;
+	return imgopt_gif_same_timing(&job->gif, &made);
+}
+
+/* Encodes every width in every format, applying the never-larger rule. */
+static bool
+encode_all(Job *job, const ImgoptEncodeOptions *options, GError **error)
+{
+	bool needs_fallback = false;
+
+	for (guint i = 0; i < job->widths->len; i++) {
+		const ImgoptPicture *picture =
+			g_ptr_array_index(job->pictures, i);
+		for (int f = 0; f < job->n_formats; f++) {
+			g_autoptr(GBytes) bytes = imgopt_picture_encode(
+				picture, &options[f], error);
+			if (bytes == NULL)
+				return false;
+			if (!is_winner(job, options[f].format, bytes)) {
+				needs_fallback |= f == 0;
+				continue;
+			}
+			ImgoptEncoded *encoded = encoded_new(
+				job, options[f].format, width_at(job, i),
+				imgopt_picture_get_height(picture),
+				imgopt_picture_get_n_frames(picture), bytes);
+			encoded->quality = is_lossy(options[f].format)
+						   ? options[f].quality
+						   : 0;
+			add_encoded(job, encoded);
+		}
+	}
+	if (needs_fallback)
+		add_fallback(job);
+	return true;
+}
+
+static int
+compare_encoded(gconstpointer a, gconstpointer b)
+{
+	const ImgoptVariant *x = (*(ImgoptEncoded *const *)a)->variant;
+	const ImgoptVariant *y = (*(ImgoptEncoded *const *)b)->variant;
+
+	if (x->format != y->format)
+		return x->format < y->format ? -1 : 1;
+	return x->width < y->width ? -1 : x->width > y->width;
+}
+
+static bool
+make_variants(Job *job, GError **error)
+{
+	ImgoptEncodeOptions options[MAX_FORMATS];
+
+	if (!imgopt_vips_probe(job->data, job->len, job->settings->max_pixels,
+			       &job->info, error))
+		return false;
+	if (job->info.format == IMGOPT_FORMAT_GIF &&
+	    !imgopt_gif_read_info(job->data, job->len, &job->gif, error))
+		return false;
+	plan_widths(job);
+	plan_formats(job);
+	return decode_pictures(job, error) &&
+	       choose_options(job, options, error) &&
+	       encode_all(job, options, error);
+}
+
+bool
+imgopt_recompress_buffer(const char *name, const void *data, gsize len,
+			 const ImgoptHash *hash,
+			 const ImgoptSettings *settings, GPtrArray *out,
+			 GError **error)
+{
+	g_return_val_if_fail(name != NULL && hash != NULL, false);
+	g_return_val_if_fail(settings != NULL && out != NULL, false);
+	g_return_val_if_fail(error == NULL || *error == NULL, false);
+
+	g_auto(Job) job = {0};
+	job.name = name;
+	job.data = data;
+	job.len = len;
+	job.hash = hash;
+	job.settings = settings;
+	job.fingerprint = imgopt_settings_fingerprint(settings);
+	job.out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_encoded_free);
+
+	if (!make_variants(&job, error)) {
+		g_prefix_error(error, "'%s': ", name);
+		return false;
+	}
+	g_ptr_array_sort(job.out, compare_encoded);
+	for (guint i = 0; i < job.out->len; i++)
+		g_ptr_array_add(out, g_steal_pointer(&job.out->pdata[i]));
+	g_ptr_array_set_free_func(job.out, NULL);
+	return true;
+}
+
+bool
+imgopt_recompress_asset(const char *root, const ImgoptAsset *asset,
+			const ImgoptSettings *settings, GPtrArray *out,
+			GError **error)
+{
+	g_return_val_if_fail(root != NULL && asset != NULL, false);
+	g_return_val_if_fail(error == NULL || *error == NULL, false);
+
+	/* Read, not mapped: a file truncated by someone else while mapped
+	 * would kill the process with SIGBUS. */
+	g_autofree char *path = g_build_filename(root, asset->path, NULL);
+	g_autofree char *data = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &data, &len, error)) {
+		g_prefix_error(error, "'%s': ", asset->path);
+		return false;
+	}
+	return imgopt_recompress_buffer(asset->path, data, len, &asset->hash,
+					settings, out, error);
+}
+
+/*
+ * The writer: imgopt_recompress_all()
+ * ===================================
+ *
+ *   calling thread                      GThreadPool (--jobs workers)
+ *   ──────────────                      ────────────────────────────
+ *   distinct contents, by path
+ *   manifest lookup: cached? ──no──▶    read, probe, decode, encode
+ *                                       (vips_thread_shutdown after each)
+ *   pop Result ◀──── GAsyncQueue ◀───── push Result
+ *   write files (atomic), then rows
+ *   commit every BATCH results
+ *
+ * Only the calling thread touches the manifest and the file system's
+ * output folder; workers own a copy of their asset and hand their result
+ * back by move.  libvips gets cores / workers threads per image.
+ */
+
+/* Results written per manifest transaction. */
+#define BATCH 32
+
+/* One content's trip through the pool. */
+typedef struct {
+	ImgoptAsset *asset;  /* owned copy */
+	GPtrArray *encoded;  /* ImgoptEncoded, or NULL on failure */
+	GError *error;       /* why it failed, or NULL */
+} Result;
+
+static void
+result_free(Result *result)
+{
+	if (result == NULL)
+		return;
+	imgopt_asset_free(result->asset);
+	g_clear_pointer(&result->encoded, g_ptr_array_unref);
+	g_clear_error(&result->error);
+	g_free(result);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Result, result_free)
+
+/* What the workers share (read-only) and where they put results. */
+typedef struct {
+	const char *root;               /* site root */
+	const ImgoptSettings *settings; /* settings */
+	GAsyncQueue *results;           /* Result *, to the writer */
+} Pool;
+
+static void
+work(gpointer item, gpointer user_data)
+{
+	Result *result = item;
+	Pool *pool = user_data;
+
+	result->encoded = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_encoded_free);
+	if (!imgopt_recompress_asset(pool->root, result->asset,
+				     pool->settings, result->encoded,
+				     &result->error))
+		g_clear_pointer(&result->encoded, g_ptr_array_unref);
+	imgopt_vips_thread_done();
+	g_async_queue_push(pool->results, result);
+}
+
+/* The writer's state for one run. */
+typedef struct {
+	const char *root;                    /* site root */
+	const char *out_dir;                 /* variant folder, site-relative */
+	const char *fingerprint;             /* of the settings */
+	ImgoptManifest *manifest;            /* written by this thread only */
+	const ImgoptRecompressReporter *reporter; /* nullable */
+	ImgoptRecompressSummary summary;     /* counts so far */
+	bool has_out_dir;                    /* folder created already */
+} Writer;
+
+static bool
+files_exist(const Writer *w, const GPtrArray *variants)
+{
+	for (guint i = 0; i < variants->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(variants, i);
+		g_autofree char *full = g_build_filename(w->root, v->path, NULL);
+		if (!g_file_test(full, G_FILE_TEST_IS_REGULAR))
+			return false;
+	}
+	return true;
+}
+
+/* Whether the manifest already has every variant of @asset's content. */
+static bool
+is_cached(Writer *w, const ImgoptAsset *asset, GError **error)
+{
+	g_autoptr(GPtrArray) variants = imgopt_manifest_lookup_variants(
+		w->manifest, &asset->hash, w->fingerprint, error);
+
+	if (variants == NULL || variants->len == 0 || !files_exist(w, variants))
+		return false;
+	for (guint i = 0; w->reporter && w->reporter->on_variant &&
+			  i < variants->len; i++)
+		w->reporter->on_variant(g_ptr_array_index(variants, i), true,
+					w->reporter->user_data);
+	return true;
+}
+
+static bool
+write_variant(Writer *w, ImgoptEncoded *encoded, GError **error)
+{
+	ImgoptVariant *v = encoded->variant;
+	g_autofree char *dir = g_build_filename(w->root, w->out_dir, NULL);
+
+	if (!w->has_out_dir && g_mkdir_with_parents(dir, 0755) != 0) {
+		int saved = errno;
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+			    "cannot create '%s': %s", w->out_dir,
+			    g_strerror(saved));
+		return false;
+	}
+	w->has_out_dir = true;
+
+	g_autofree char *rel = g_build_filename(w->out_dir, v->path, NULL);
+	g_autofree char *full = g_build_filename(w->root, rel, NULL);
+	gsize len = 0;
+	const void *data = g_bytes_get_data(encoded->data, &len);
+	if (!imgopt_fs_write_atomic(full, data, len, 0644, true, error))
+		return false;
+	g_free(v->path);
+	v->path = g_steal_pointer(&rel);
+	if (!imgopt_manifest_put_variant(w->manifest, v, error))
+		return false;
+	w->summary.n_written++;
+	w->summary.bytes_output += len;
+	if (w->reporter && w->reporter->on_variant)
+		w->reporter->on_variant(v, false, w->reporter->user_data);
+	return true;
+}
+
+/* Files first, then rows: a row never names a file not yet written. */
+static bool
+write_result(Writer *w, Result *result, GError **error)
+{
+	if (result->encoded == NULL) {
+		w->summary.n_failed++;
+		if (w->reporter && w->reporter->on_failure)
+			w->reporter->on_failure(result->asset, result->error,
+						w->reporter->user_data);
+		return true;
+	}
+	w->summary.n_encoded++;
+	w->summary.bytes_source += result->asset->size;
+	for (guint i = 0; i < result->encoded->len; i++)
+		if (!write_variant(w, g_ptr_array_index(result->encoded, i),
+				   error))
+			return false;
+	return true;
+}
+
+static int
+compare_asset_path(gconstpointer a, gconstpointer b)
+{
+	return strcmp((*(ImgoptAsset *const *)a)->path,
+		      (*(ImgoptAsset *const *)b)->path);
+}
+
+/* The canonical copy of each content: the first path in byte order. */
+static GPtrArray *
+distinct_contents(const GPtrArray *assets)
+{
+	g_autoptr(GPtrArray) sorted = g_ptr_array_copy((GPtrArray *)assets,
+						       NULL, NULL);
+	g_autoptr(GHashTable) seen =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GPtrArray *distinct = g_ptr_array_new();
+
+	g_ptr_array_sort(sorted, compare_asset_path);
+	for (guint i = 0; i < sorted->len; i++) {
+		ImgoptAsset *asset = g_ptr_array_index(sorted, i);
+		char hex[IMGOPT_HASH_HEX_LEN + 1];
+		if (!asset->has_hash)
+			continue;
+		imgopt_hash_format(&asset->hash, hex);
+		if (g_hash_table_add(seen, g_strdup(hex)))
+			g_ptr_array_add(distinct, asset);
+	}
+	return distinct;
+}
+
+static void
+discard(GAsyncQueue *results, guint n_pending)
+{
+	for (guint i = 0; i < n_pending; i++)
+		result_free(g_async_queue_pop(results));
+}
+
+/* Writes the pool's @n_pending results; after a fatal error it only
+ * drains the queue.  Commits every BATCH results. */
+static bool
+drain(Writer *w, GAsyncQueue *results, guint n_pending, GError **error)
+{
+	bool is_ok = true;
+
+	for (guint i = 0; i < n_pending; i++) {
+		g_autoptr(Result) result = g_async_queue_pop(results);
+		if (!is_ok)
+			continue;
+		is_ok = write_result(w, result, error);
+		if (is_ok && (i + 1) % BATCH == 0)
+			is_ok = imgopt_manifest_commit(w->manifest, error) &&
+				imgopt_manifest_begin(w->manifest, error);
+	}
+	return is_ok;
+}
+
+static int
+pool_size(const ImgoptSettings *settings)
+{
+	return settings->jobs > 0 ? settings->jobs
+				  : (int)g_get_num_processors();
+}
+
+/* Queues every content the manifest does not have; returns how many. */
+static bool
+queue_work(Writer *w, GThreadPool *pool, const GPtrArray *distinct,
+	   guint *n_pending_out, GError **error)
+{
+	*n_pending_out = 0;
+	for (guint i = 0; i < distinct->len; i++) {
+		const ImgoptAsset *asset = g_ptr_array_index(distinct, i);
+		g_autoptr(GError) local = NULL;
+		if (is_cached(w, asset, &local)) {
+			w->summary.n_cached++;
+			continue;
+		}
+		if (local != NULL) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return false;
+		}
+		Result *result = g_new0(Result, 1);
+		result->asset = imgopt_asset_copy(asset);
+		g_thread_pool_push(pool, result, NULL);
+		(*n_pending_out)++;
+	}
+	return true;
+}
+
+bool
+imgopt_recompress_all(const char *root, const char *out_dir,
+		      const GPtrArray *assets, const ImgoptSettings *settings,
+		      ImgoptManifest *manifest,
+		      const ImgoptRecompressReporter *reporter,
+		      ImgoptRecompressSummary *summary_out, GError **error)
+{
+	g_return_val_if_fail(root != NULL && out_dir != NULL, false);
+	g_return_val_if_fail(assets != NULL && settings != NULL, false);
+	g_return_val_if_fail(manifest != NULL, false);
+	g_return_val_if_fail(error == NULL || *error == NULL, false);
+
+	g_autofree char *fingerprint = imgopt_settings_fingerprint(settings);
+	g_autoptr(GPtrArray) distinct = distinct_contents(assets);
+	g_autoptr(GAsyncQueue) results = g_async_queue_new();
+	Writer w = {root, out_dir, fingerprint, manifest, reporter, {0}, false};
+	Pool shared = {root, settings, results};
+	int n_workers = pool_size(settings);
+	guint n_pending = 0;
+
+	w.summary.n_sources = distinct->len;
+	imgopt_vips_set_concurrency(
+		MAX(1, (int)g_get_num_processors() / n_workers));
+	GThreadPool *pool = g_thread_pool_new(work, &shared, n_workers, FALSE,
+					      error);
+	if (pool == NULL)
+		return false;
+	bool is_ok = queue_work(&w, pool, distinct, &n_pending, error) &&
+		     imgopt_manifest_begin(manifest, error);
+	/* Every queued item must come back before the pool and the queue
+	 * go away, whatever failed. */
+	bool is_written = is_ok && drain(&w, results, n_pending, error);
+	if (!is_ok)
+		discard(results, n_pending);
+	g_thread_pool_free(pool, FALSE, TRUE);
+	if (is_written)
+		is_written = imgopt_manifest_commit(manifest, error);
+	else
+		imgopt_manifest_rollback(manifest);
+	if (summary_out != NULL)
+		*summary_out = w.summary;
+	return is_written;
+}
