@@ -1,0 +1,131 @@
+/*
+ * test_fsio.c: atomic writes, path arithmetic and the walk.
+ */
+#include "fsio.h"
+#include "testutil.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+static void
+test_normalize(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"a/b/c", "a/b/c"},   {"a//b/./c", "a/b/c"}, {"a/../b", "b"},
+		{"./a/", "a"},        {"", ""},              {"a/..", ""},
+		{"..", NULL},         {"a/../../b", NULL},   {"/a/b", "a/b"},
+		{"a/b/../../..", NULL},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *got = imgopt_fs_normalize(cases[i].in);
+
+		g_assert_cmpstr(got, ==, cases[i].out);
+	}
+}
+
+static void
+test_relative(void)
+{
+	g_autofree char *a = imgopt_fs_relative("/site", "/site/img/x.png");
+	g_autofree char *b = imgopt_fs_relative("/site", "/site");
+	g_autofree char *c = imgopt_fs_relative("/site", "/sitex/y");
+	g_autofree char *d = imgopt_fs_relative("/site", "/other");
+	g_autofree char *e = imgopt_fs_relative("/", "/etc/x");
+
+	g_assert_cmpstr(a, ==, "img/x.png");
+	g_assert_cmpstr(b, ==, "");
+	g_assert_null(c);
+	g_assert_null(d);
+	g_assert_cmpstr(e, ==, "etc/x");
+}
+
+static void
+test_write_atomic(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "post.md", NULL);
+	g_autoptr(GError) error = NULL;
+	GStatBuf st;
+	gsize len = 0;
+
+	tu_write(path, "old");
+	g_assert_true(imgopt_fs_write_atomic(path, "new\r\n", 5, 0600, true, &error));
+	g_assert_no_error(error);
+	g_autofree char *text = tu_read(path, &len);
+	g_assert_cmpuint(len, ==, 5);
+	g_assert_cmpmem(text, len, "new\r\n", 5);
+	g_assert_cmpint(g_stat(path, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+
+	/* No temporary file is left beside it. */
+	g_autoptr(GPtrArray) left = imgopt_fs_walk(dir, NULL, NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(left->len, ==, 1);
+
+	g_autofree char *missing = g_build_filename(dir, "no/such/dir/x", NULL);
+	g_assert_false(imgopt_fs_write_atomic(missing, "x", 1, 0644, false, &error));
+	g_assert_nonnull(error);
+	tu_rmtree(dir);
+}
+
+static bool
+skip_dot(const char *rel, const char *name, bool is_dir, void *user_data)
+{
+	(void)rel;
+	(void)is_dir;
+	(void)user_data;
+	return name[0] != '.';
+}
+
+static void
+test_walk(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *loop = g_build_filename(dir, "a/loop", NULL);
+	g_autofree char *fifo = g_build_filename(dir, "a/fifo", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) types = NULL;
+
+	for (const char *const *p = (const char *const[]){"b/z.png", "a/y.jpg",
+							  "a/c/x.gif", ".hidden/h.png",
+							  "a/.dot.png", NULL};
+	     *p; p++) {
+		g_autofree char *f = g_build_filename(dir, *p, NULL);
+		tu_write(f, "x");
+	}
+	/* A symlink loop and a FIFO: listed, never followed or opened. */
+	g_assert_cmpint(symlink("..", loop), ==, 0);
+	g_assert_cmpint(mkfifo(fifo, 0644), ==, 0);
+
+	g_autoptr(GPtrArray) all = imgopt_fs_walk(dir, skip_dot, NULL, &types, &error);
+	g_assert_no_error(error);
+	const char *expect[] = {"a/c/x.gif", "a/fifo", "a/loop", "a/y.jpg", "b/z.png"};
+	g_assert_cmpuint(all->len, ==, G_N_ELEMENTS(expect));
+	for (guint i = 0; i < all->len; i++)
+		g_assert_cmpstr(g_ptr_array_index(all, i), ==, expect[i]);
+	g_assert_cmpuint(GPOINTER_TO_UINT(types->pdata[1]), ==, IMGOPT_FS_SPECIAL);
+	g_assert_cmpuint(GPOINTER_TO_UINT(types->pdata[2]), ==, IMGOPT_FS_SYMLINK);
+	g_assert_cmpuint(GPOINTER_TO_UINT(types->pdata[3]), ==, IMGOPT_FS_REGULAR);
+
+	g_autofree char *nope = g_build_filename(dir, "nope", NULL);
+	g_assert_null(imgopt_fs_walk(nope, NULL, NULL, NULL, &error));
+	g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+	tu_rmtree(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+	g_test_add_func("/fsio/normalize", test_normalize);
+	g_test_add_func("/fsio/relative", test_relative);
+	g_test_add_func("/fsio/write-atomic", test_write_atomic);
+	g_test_add_func("/fsio/walk", test_walk);
+	return g_test_run();
+}
