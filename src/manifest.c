@@ -97,7 +97,10 @@ static const Migration migrations[] = {
 	 "  hash_before TEXT NOT NULL,"
 	 "  hash_after TEXT NOT NULL,"
 	 "  edits TEXT NOT NULL);"
-	 "CREATE INDEX rewrites_by_run ON rewrites(run_id);"},
+	 "CREATE INDEX rewrites_by_run ON rewrites(run_id);"
+	 "CREATE TABLE confirmations ("
+	 "  path TEXT PRIMARY KEY REFERENCES files(path) ON DELETE CASCADE,"
+	 "  token TEXT NOT NULL);"},
 };
 
 static void
@@ -416,6 +419,13 @@ imgopt_manifest_put_file(ImgoptManifest *manifest, const ImgoptAsset *asset,
 	g_return_val_if_fail(asset->has_hash, false);
 	if (!require_transaction(manifest, error))
 		return false;
+	/* New bytes void any earlier byte comparison of this path. */
+	s = stmt(manifest, "DELETE FROM confirmations WHERE path = ?", error);
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, asset->path);
+	if (!step_done(manifest, s, "put file", error))
+		return false;
 	s = stmt(manifest, put_file_sql, error);
 	if (s == NULL)
 		return false;
@@ -514,6 +524,46 @@ imgopt_manifest_delete_file(ImgoptManifest *manifest, const char *path,
 		return false;
 	bind_text(s, 1, path);
 	return step_done(manifest, s, "delete file", error);
+}
+
+/* ---- byte-comparison confirmations ---- */
+
+bool
+imgopt_manifest_put_confirmation(ImgoptManifest *manifest, const char *path,
+				 const char *token, GError **error)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (!require_transaction(manifest, error))
+		return false;
+	s = stmt(manifest, "INSERT OR REPLACE INTO confirmations(path, token) "
+		 "VALUES (?, ?)", error);
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, path);
+	bind_text(s, 2, token);
+	return step_done(manifest, s, "put confirmation", error);
+}
+
+GHashTable *
+imgopt_manifest_load_confirmations(ImgoptManifest *manifest, GError **error)
+{
+	g_autoptr(GHashTable) table =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sqlite3_stmt *s = stmt(manifest, "SELECT path, token FROM confirmations",
+			       error);
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		g_hash_table_replace(table, column_dup(s, 0), column_dup(s, 1));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		fail(manifest, error, "load confirmations");
+		return NULL;
+	}
+	return g_steal_pointer(&table);
 }
 
 /* ---- references ---- */

@@ -13,6 +13,8 @@
  *   refs        post, span, kind, raw text, url, resolved file, status
  *   rewrites    run, post, hash before, hash after, edits (for undo)
  *   runs        id, command, start and end time, status
+ *   confirmations  path, token: which byte comparison confirmed the file
+ *               as a duplicate (dropped when the file changes)
  *
  * Paths are relative to the site root; hashes are stored as 32 lowercase
  * hex digits in canonical (big-endian) order.  The callers speak domain
@@ -166,6 +168,32 @@ GHashTable *imgopt_manifest_load_files(ImgoptManifest *manifest,
  */
 bool imgopt_manifest_delete_file(ImgoptManifest *manifest, const char *path,
 				 GError **error);
+
+/* ---- byte-comparison confirmations ---- */
+
+/**
+ * imgopt_manifest_put_confirmation:
+ * @path: a file with a files row
+ * @token: names the byte comparison that put @path in its duplicate
+ *   class (the class representative's path and identity)
+ *
+ * Remembers that @path's bytes were compared equal to the representative
+ * named by @token, so a later run may skip the comparison while both stay
+ * unchanged.  imgopt_manifest_put_file() and _delete_file() forget it.
+ * Inside a transaction.
+ */
+bool imgopt_manifest_put_confirmation(ImgoptManifest *manifest,
+				      const char *path, const char *token,
+				      GError **error);
+
+/**
+ * imgopt_manifest_load_confirmations:
+ *
+ * Returns: (transfer full): path → token (both char *, owned by the
+ *   table), or NULL with @error set.
+ */
+GHashTable *imgopt_manifest_load_confirmations(ImgoptManifest *manifest,
+					       GError **error);
 
 /* ---- references ---- */
 

@@ -1,0 +1,121 @@
+/*
+ * pipeline.h: the stages put together, one entry function per command,
+ * and the reporter through which the core tells the CLI what happens.
+ *
+ * imgopt_pipeline_dupes() is the whole `imgopt dupes` job: scan every
+ * post and resolve its references, index every image file under IMAGES
+ * and every file a post references (hashing in parallel, cached in the
+ * manifest), group identical files, confirm the groups byte for byte, and
+ * list the orphans.  The core never prints: progress and per-file
+ * problems go to the ImgoptReporter, the outcome comes back in an
+ * ImgoptDupesResult.
+ *
+ * Ownership: results are transfer full and freed with their _free().
+ * Thread-safety: one pipeline call per thread; the reporter's callbacks
+ * are called from the calling thread only.
+ */
+#ifndef IMGOPT_PIPELINE_H
+#define IMGOPT_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h> /* GPtrArray, GHashTable, GError */
+
+#include "imgopt/group.h"
+#include "imgopt/manifest.h"
+#include "imgopt/site.h"
+#include "imgopt/types.h"
+
+/**
+ * ImgoptReporter:
+ *
+ * Callbacks the core calls while it works.  Any may be NULL.
+ */
+typedef struct {
+	/* @done of @total items of @stage ("scan", "index", "compare"). */
+	void (*progress)(const char *stage, uint64_t done, uint64_t total,
+			 void *user_data);
+	/* A file was not processed: @is_error says whether it counts as a
+	 * failure (exit 1) or was only skipped (a symlink, a FIFO…). */
+	void (*problem)(const char *path, const char *message, bool is_error,
+			void *user_data);
+	void *user_data; /* passed to every callback */
+} ImgoptReporter;
+
+/** A file that could not be processed, and why. */
+typedef struct {
+	char *path;    /* relative to the site root */
+	char *message; /* the reason, starting with the path */
+} ImgoptProblem;
+
+/** Frees @problem (nullable). */
+void imgopt_problem_free(ImgoptProblem *problem);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptProblem, imgopt_problem_free)
+
+/** How imgopt_pipeline_dupes() works (not what it finds). */
+typedef struct {
+	int jobs; /* hashing threads; 0 = g_get_num_processors() */
+} ImgoptDupesOptions;
+
+/** What imgopt_pipeline_dupes() found.  Everything sorted by path. */
+typedef struct {
+	GPtrArray *groups;   /* (element-type ImgoptGroup) confirmed,
+				by canonical path */
+	GPtrArray *orphans;  /* (element-type ImgoptAsset) image files under
+				IMAGES that no post references */
+	GPtrArray *errors;   /* (element-type ImgoptProblem) failures */
+	GPtrArray *skipped;  /* (element-type ImgoptProblem) not indexed on
+				purpose: symlinks, FIFOs, devices */
+	GPtrArray *empty;    /* (element-type filename) zero-byte files (never
+				grouped) */
+	GHashTable *posts_by_file; /* path → GPtrArray of the distinct posts
+				      referencing it, sorted */
+	uint64_t files;        /* files indexed (hashed or cached) */
+	uint64_t hashed_files; /* files read and hashed this run */
+	uint64_t hashed_bytes; /* bytes read and hashed this run */
+	uint64_t cached_files; /* files unchanged since the manifest saw them */
+	uint64_t posts;        /* posts scanned */
+	uint64_t references;   /* references found */
+	int64_t run_id;        /* the runs row of this run */
+} ImgoptDupesResult;
+
+/** Frees @result (nullable). */
+void imgopt_dupes_result_free(ImgoptDupesResult *result);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptDupesResult, imgopt_dupes_result_free)
+
+/**
+ * imgopt_dupes_result_get_posts:
+ * @path: a file path relative to the site root
+ *
+ * Returns: (transfer none) (nullable) (element-type utf8): the posts that
+ *   reference @path, sorted, or NULL if none does.
+ */
+const GPtrArray *imgopt_dupes_result_get_posts(const ImgoptDupesResult *result,
+					       const char *path);
+
+/**
+ * imgopt_pipeline_dupes:
+ * @site: the open site
+ * @options: (nullable): how to work; NULL for the defaults
+ * @manifest: the open manifest (the index's cache; receives files,
+ *   references and a runs row)
+ * @reporter: (nullable): progress and problems
+ * @result_out: (out) (transfer full): what was found
+ * @error: return location for a #GError
+ *
+ * Runs the dupes job.  A file that cannot be read fails alone: it is in
+ * @result_out's errors and reported, and the run goes on.
+ *
+ * Returns: true if the job ran (check the result's errors for failed
+ *   files), false with @error set if it could not (POSTS unreadable, the
+ *   manifest failing).
+ */
+bool imgopt_pipeline_dupes(const ImgoptSite *site,
+			   const ImgoptDupesOptions *options,
+			   ImgoptManifest *manifest,
+			   const ImgoptReporter *reporter,
+			   ImgoptDupesResult **result_out, GError **error);
+
+#endif /* IMGOPT_PIPELINE_H */
