@@ -8,7 +8,11 @@
 #define IMGOPT_IMGOPT_H
 
 #include "imgopt/error.h"
+#include "imgopt/group.h"
+#include "imgopt/index.h"
 #include "imgopt/init.h"
+#include "imgopt/manifest.h"
+#include "imgopt/pipeline.h"
 #include "imgopt/scan.h"
 #include "imgopt/site.h"
 #include "imgopt/types.h"

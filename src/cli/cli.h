@@ -96,6 +96,7 @@ ImgoptSite *cli_open_site(const CliCommon *common, GError **error);
 void cli_json_print(JsonBuilder *builder);
 
 /* Subcommand handlers, one per cmd_<name>.c. */
+int cli_cmd_dupes(const char *name, int argc, char **argv);
 int cli_cmd_scan(const char *name, int argc, char **argv);
 
 #endif /* IMGOPT_CLI_H */

@@ -9,6 +9,7 @@
 #include "cli.h"
 
 static const CliCommand commands[] = {
+	{"dupes", "list groups of identical image files and the orphans", cli_cmd_dupes},
 	{"scan", "list every image reference of every post", cli_cmd_scan},
 };
 

@@ -1,0 +1,300 @@
+/*
+ * rewrite.h: stage 5, post text + edits → new post text.
+ *
+ * Everything here is pure: functions take bytes and return bytes, never
+ * touching the file system, so the byte-exactness of a rewrite can be
+ * tested and fuzzed alone.  The run (run.h) reads a post, builds one
+ * ImgoptEdit per reference to change, calls imgopt_rewrite_text(), and
+ * writes the result atomically.
+ *
+ * An edit replaces the bytes of one span with new bytes.  Only those bytes
+ * change: CRLF line ends, a BOM, trailing spaces, a missing final newline,
+ * Liquid and code blocks outside the spans are copied through untouched.
+ * Each edit carries the bytes it expects to find at its span (the
+ * reference's `raw`), so a post edited between scanning and rewriting is
+ * detected (IMGOPT_ERROR_CONFLICT) rather than damaged.
+ *
+ * The helpers format what goes into a span in the post's own style:
+ * imgopt_rewrite_format_url() (Liquid prefix, root- or post-relative),
+ * imgopt_rewrite_format_img() (`--srcset` markup),
+ * imgopt_rewrite_format_srcset() (a srcset attribute value), and
+ * imgopt_rewrite_find_image() (the whole `![alt](dest "title")` around a
+ * destination).  imgopt_rewrite_diff() renders a unified diff for
+ * `--dry-run`, byte-identical to GNU `diff -u --label a/P --label b/P`.
+ * imgopt_rewrite_format_edits()/_parse_edits() serialise edits for the
+ * manifest, and imgopt_rewrite_invert() turns them into the edits that
+ * undo them.
+ *
+ * Ownership: returned values are transfer full; arrays own their elements.
+ * Thread-safety: all functions are reentrant.
+ */
+#ifndef IMGOPT_REWRITE_H
+#define IMGOPT_REWRITE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h> /* GBytes, GPtrArray, GError */
+
+#include "imgopt/types.h"
+
+/**
+ * ImgoptEdit:
+ *
+ * Replace @length bytes at @offset, which must equal @expected, by
+ * @replacement.  A zero @length inserts.
+ */
+typedef struct {
+	gsize offset;          /* byte offset in the original text */
+	gsize length;          /* bytes replaced */
+	char *expected;        /* the @length bytes that must be there */
+	char *replacement;     /* the new bytes */
+	gsize replacement_len; /* their length */
+} ImgoptEdit;
+
+/**
+ * imgopt_edit_new:
+ * @offset: where the span starts
+ * @expected: (array length=length): the bytes the span holds now
+ * @length: the span's length
+ * @replacement: (array length=replacement_len): the new bytes
+ * @replacement_len: their length
+ *
+ * Returns: (transfer full): a new edit owning copies of both buffers.
+ */
+ImgoptEdit *imgopt_edit_new(gsize offset, const char *expected, gsize length,
+			    const char *replacement, gsize replacement_len);
+
+/** Frees @edit (nullable). */
+void imgopt_edit_free(ImgoptEdit *edit);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptEdit, imgopt_edit_free)
+
+/**
+ * imgopt_rewrite_text:
+ * @text: (array length=len): the post's bytes
+ * @len: their number
+ * @edits: (element-type ImgoptEdit): the edits, in any order; not changed
+ * @error: return location for a #GError
+ *
+ * Applies @edits to @text.  Every byte outside the spans is copied as is.
+ *
+ * Returns: (transfer full): the new bytes, or NULL with @error set:
+ *   IMGOPT_ERROR_CONFLICT if a span lies past the end of @text, if two
+ *   spans overlap (two insertions at one offset count as overlapping), or
+ *   if the bytes at a span are not its @expected bytes (the post was edited
+ *   since it was scanned).
+ */
+GBytes *imgopt_rewrite_text(const char *text, gsize len, const GPtrArray *edits,
+			    GError **error);
+
+/**
+ * imgopt_rewrite_invert:
+ * @edits: (element-type ImgoptEdit): valid, non-overlapping edits of a text
+ *
+ * Returns: (transfer full) (element-type ImgoptEdit): the edits that turn
+ *   the rewritten text back into the original, sorted by offset.
+ */
+GPtrArray *imgopt_rewrite_invert(const GPtrArray *edits);
+
+/**
+ * imgopt_rewrite_format_edits:
+ * @edits: (element-type ImgoptEdit): edits
+ *
+ * Serialises @edits as text, one edit a line (`offset base64(expected)
+ * base64(replacement)`), sorted by offset, for the manifest's rewrites
+ * table.
+ *
+ * Returns: (transfer full): the text ("" for no edits).
+ */
+char *imgopt_rewrite_format_edits(const GPtrArray *edits);
+
+/**
+ * imgopt_rewrite_parse_edits:
+ * @text: what imgopt_rewrite_format_edits() produced
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (element-type ImgoptEdit): the edits, or NULL
+ *   with @error set (IMGOPT_ERROR_PARSE).
+ */
+GPtrArray *imgopt_rewrite_parse_edits(const char *text, GError **error);
+
+/**
+ * ImgoptUrlStyle:
+ *
+ * How a new destination should be written: what the old one looked like
+ * and where it resolved.  All strings are transfer none.
+ */
+typedef struct {
+	const char *written;  /* the url as written (ImgoptRef.url) */
+	const char *resolved; /* what it resolved to, relative to the site
+				 root, or NULL if it was repaired or broken */
+	const char *post;     /* the post, relative to the site root */
+	const char *baseurl;  /* the site's baseurl ("/blog") or NULL */
+	const char *fallback; /* prefix to use for a path that resolved
+				 nowhere as written (a repaired link), e.g.
+				 "{{site.baseurl}}/" or "/"; NULL means "/" */
+	ImgoptRefKind kind;   /* where the reference is */
+	bool is_angle;        /* Markdown `<dest>` form */
+} ImgoptUrlStyle;
+
+/**
+ * imgopt_rewrite_format_url:
+ * @style: the old destination
+ * @target: the new file, relative to the site root
+ *
+ * Writes the destination of @target the way @style's was written:
+ * - Liquid prefixes (`{{site.baseurl}}`, `{{ site.url }}{{ site.baseurl
+ *   }}`) are kept and followed by `/` and @target; `{{ "x" | relative_url
+ *   }}` gets @target inside its quotes;
+ * - a `/` path stays root-relative (after the site's baseurl if the old
+ *   one started with it);
+ * - a relative path stays relative to the folder it resolved against
+ *   (the post's folder, the post's asset folder, or the site root for
+ *   front matter values like `header-img: img/x.jpg`), using `../` where
+ *   needed;
+ * - a repaired link (@style->resolved NULL) gets @style->fallback;
+ * - a `?query` or `#fragment` of the old one is kept.
+ * The result is escaped for where it goes: in a Markdown destination,
+ * spaces, parentheses, `<`, `>` and control bytes are %-encoded (in
+ * `<dest>` form only `<`, `>` and line ends are); in HTML and style
+ * attributes `&` and quotes become entities; front matter values are
+ * written plain.
+ *
+ * Returns: (transfer full): the new destination text, ready to replace the
+ *   old span (without the angle brackets of the `<dest>` form).
+ */
+char *imgopt_rewrite_format_url(const ImgoptUrlStyle *style,
+				const char *target);
+
+/**
+ * ImgoptSrcsetItem:
+ *
+ * One candidate of a srcset: a destination (already formatted) and the
+ * width of the image it names.
+ */
+typedef struct {
+	const char *url; /* transfer none */
+	uint32_t width;  /* pixels */
+} ImgoptSrcsetItem;
+
+/**
+ * imgopt_rewrite_format_srcset:
+ * @items: (array length=n_items): candidates, in any order
+ * @n_items: their number
+ *
+ * Returns: (transfer full): `url1 480w, url2 960w` in ascending width
+ *   order, with `,` and spaces in urls %-encoded.
+ */
+char *imgopt_rewrite_format_srcset(const ImgoptSrcsetItem *items,
+				   gsize n_items);
+
+/**
+ * ImgoptImgMarkup:
+ *
+ * What the `--srcset` markup of one image says.  Strings are transfer
+ * none; @alt is plain text (it is HTML-escaped here).
+ */
+typedef struct {
+	const char *src;               /* the fallback image (display width) */
+	const ImgoptSrcsetItem *items; /* srcset candidates */
+	gsize n_items;          /* their number (0: no srcset, no sizes) */
+	uint32_t display_width; /* the width the page shows it at */
+	uint32_t width;         /* width attribute: the src's pixels */
+	uint32_t height;        /* height attribute: the src's pixels */
+	const char *alt;        /* alt text, or NULL for "" */
+	const char *title;      /* title, or NULL for none */
+} ImgoptImgMarkup;
+
+/**
+ * imgopt_rewrite_format_img:
+ *
+ * Returns: (transfer full): one line of HTML that kramdown and goldmark
+ *   pass through: `<img src="…" srcset="…" sizes="(max-width: Wpx) 100vw,
+ *   Wpx" width="…" height="…" alt="…" [title="…"] loading="lazy"
+ *   decoding="async">`.
+ */
+char *imgopt_rewrite_format_img(const ImgoptImgMarkup *markup);
+
+/**
+ * imgopt_rewrite_find_image:
+ * @text: (array length=len): the post's bytes
+ * @len: their number
+ * @offset: @length: the destination span of a Markdown inline image
+ * @start_out: (out): where its `![` starts
+ * @end_out: (out): one past its closing `)`
+ * @title_out: (out) (optional) (transfer full) (nullable): its title,
+ *   unescaped, or NULL
+ *
+ * Finds the whole `![alt](dest "title")` around a destination span,
+ * matching nested brackets and skipping backslash escapes.
+ *
+ * Returns: true if the span is the destination of an inline image.
+ */
+bool imgopt_rewrite_find_image(const char *text, gsize len, gsize offset,
+			       gsize length, gsize *start_out, gsize *end_out,
+			       char **title_out);
+
+/**
+ * ImgoptTagInfo:
+ *
+ * What imgopt_rewrite_inspect_tag() found about the HTML tag around a
+ * `src` attribute value.
+ */
+typedef struct {
+	gsize value_end; /* one past the closing quote of the value (or the
+			    value's end when unquoted) */
+	bool is_img;     /* the tag is `<img` */
+	bool has_srcset; /* it has a srcset attribute */
+	bool has_sizes;  /* it has a sizes attribute */
+} ImgoptTagInfo;
+
+/**
+ * imgopt_rewrite_inspect_tag:
+ * @text: (array length=len): the post's bytes
+ * @len: their number
+ * @offset: @length: the span of an attribute value inside a tag
+ * @info_out: (out): what was found
+ *
+ * Returns: true if the span lies inside an HTML tag (a `<name` before it
+ *   with no `>` in between, and a `>` after it).
+ */
+bool imgopt_rewrite_inspect_tag(const char *text, gsize len, gsize offset,
+				gsize length, ImgoptTagInfo *info_out);
+
+/**
+ * imgopt_rewrite_pick_variant:
+ * @variants: (element-type ImgoptVariant): the variants of one content
+ * @format: the format wanted
+ * @width: the display width wanted
+ *
+ * Picks the variant of @format with the largest width not above @width,
+ * or, if every one is wider, the narrowest.
+ *
+ * Returns: (transfer none) (nullable): the variant, or NULL if none has
+ *   @format.
+ */
+const ImgoptVariant *imgopt_rewrite_pick_variant(const GPtrArray *variants,
+						 ImgoptFormat format,
+						 uint32_t width);
+
+/**
+ * imgopt_rewrite_diff:
+ * @label: the post's path, shown as `a/<label>` and `b/<label>`
+ * @old_text: (array length=old_len): the text before
+ * @old_len: its length
+ * @new_text: (array length=new_len): the text after
+ * @new_len: its length
+ * @edits: (element-type ImgoptEdit): the edits that turned one into the
+ *   other (as given to imgopt_rewrite_text())
+ *
+ * Renders the unified diff with three lines of context, as GNU `diff -u
+ * --label a/L --label b/L` prints it (`\ No newline at end of file`
+ * included).  Changed lines are derived from the edit spans.
+ *
+ * Returns: (transfer full): the diff, "" when nothing changed.
+ */
+char *imgopt_rewrite_diff(const char *label, const char *old_text,
+			  gsize old_len, const char *new_text, gsize new_len,
+			  const GPtrArray *edits);
+
+#endif /* IMGOPT_REWRITE_H */

@@ -1,0 +1,989 @@
+/*
+ * rewrite.c: stage 5, replacing reference spans in post text.
+ *
+ * A rewrite is a list of byte spans and their replacements.  The text is
+ * copied in one pass: the bytes between spans verbatim, each span checked
+ * against the bytes the scanner saw and replaced.  Nothing else is
+ * parsed, so whatever the post holds outside the spans (CRLF, a BOM,
+ * trailing blanks, Liquid, code blocks, invalid UTF-8) comes out as it
+ * went in.
+ *
+ * Destination style.  A new destination is written the way the old one
+ * was: the Liquid prefix kept, a `/` path kept root-relative, a relative
+ * path made relative to the same folder it resolved against.  Only the
+ * path part is escaped for its context; a Liquid prefix is copied as is
+ * because Jekyll renders Liquid before Markdown sees the text.
+ *
+ * The diff.  Edits change bytes within lines; the changed lines are the
+ * lines touched by a span, in the old text and, shifted by the length
+ * change of the earlier spans, in the new one.  Equal lines at either end
+ * of such a block are trimmed, blocks closer than 2 x 3 lines share a
+ * hunk, and the hunks are printed as GNU diff prints them.
+ */
+#include "imgopt/rewrite.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "imgopt/error.h"
+
+#define DIFF_CONTEXT 3
+
+ImgoptEdit *
+imgopt_edit_new(gsize offset, const char *expected, gsize length,
+		const char *replacement, gsize replacement_len)
+{
+	ImgoptEdit *edit = g_new0(ImgoptEdit, 1);
+
+	edit->offset = offset;
+	edit->length = length;
+	edit->expected = g_strndup(expected != NULL ? expected : "", length);
+	edit->replacement = g_strndup(replacement != NULL ? replacement : "",
+				      replacement_len);
+	edit->replacement_len = replacement_len;
+	/* g_strndup stops at a NUL; the copies must keep every byte. */
+	if (expected != NULL)
+		memcpy(edit->expected, expected, length);
+	if (replacement != NULL)
+		memcpy(edit->replacement, replacement, replacement_len);
+	return edit;
+}
+
+void
+imgopt_edit_free(ImgoptEdit *edit)
+{
+	if (edit == NULL)
+		return;
+	g_free(edit->expected);
+	g_free(edit->replacement);
+	g_free(edit);
+}
+
+static int
+compare_edits(gconstpointer a, gconstpointer b)
+{
+	const ImgoptEdit *x = *(const ImgoptEdit *const *)a;
+	const ImgoptEdit *y = *(const ImgoptEdit *const *)b;
+
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	if (x->length != y->length)
+		return x->length < y->length ? -1 : 1;
+	return 0;
+}
+
+/* A borrowed, sorted view of @edits (the caller's array is not changed). */
+static GPtrArray *
+sorted_view(const GPtrArray *edits)
+{
+	GPtrArray *view = g_ptr_array_sized_new(edits->len);
+
+	for (guint i = 0; i < edits->len; i++)
+		g_ptr_array_add(view, g_ptr_array_index(edits, i));
+	g_ptr_array_sort(view, compare_edits);
+	return view;
+}
+
+static bool
+check_edits(const char *text, gsize len, const GPtrArray *sorted,
+	    GError **error)
+{
+	gsize end = 0;
+
+	for (guint i = 0; i < sorted->len; i++) {
+		const ImgoptEdit *e = g_ptr_array_index(sorted, i);
+
+		if (e->offset > len || e->length > len - e->offset) {
+			g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
+				    "edit at byte %zu lies past the end of the "
+				    "text (%zu bytes)",
+				    e->offset, len);
+			return false;
+		}
+		if (i > 0 &&
+		    (e->offset < end || (e->offset == end && e->length == 0))) {
+			g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
+				    "edits overlap at byte %zu", e->offset);
+			return false;
+		}
+		if (memcmp(text + e->offset, e->expected, e->length) != 0) {
+			g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
+				    "the text at byte %zu is not '%s' any more "
+				    "(edited since it was scanned)",
+				    e->offset, e->expected);
+			return false;
+		}
+		end = e->offset + e->length;
+	}
+	return true;
+}
+
+GBytes *
+imgopt_rewrite_text(const char *text, gsize len, const GPtrArray *edits,
+		    GError **error)
+{
+	g_return_val_if_fail(text != NULL || len == 0, NULL);
+	g_return_val_if_fail(edits != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	g_autoptr(GPtrArray) sorted = sorted_view(edits);
+	if (!check_edits(text, len, sorted, error))
+		return NULL;
+
+	g_autoptr(GByteArray) out = g_byte_array_sized_new((guint)len + 64);
+	gsize pos = 0;
+
+	for (guint i = 0; i < sorted->len; i++) {
+		const ImgoptEdit *e = g_ptr_array_index(sorted, i);
+
+		g_byte_array_append(out, (const guint8 *)text + pos,
+				    (guint)(e->offset - pos));
+		g_byte_array_append(out, (const guint8 *)e->replacement,
+				    (guint)e->replacement_len);
+		pos = e->offset + e->length;
+	}
+	g_byte_array_append(out, (const guint8 *)text + pos,
+			    (guint)(len - pos));
+	return g_byte_array_free_to_bytes(g_steal_pointer(&out));
+}
+
+GPtrArray *
+imgopt_rewrite_invert(const GPtrArray *edits)
+{
+	g_autoptr(GPtrArray) sorted = sorted_view(edits);
+	GPtrArray *out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_edit_free);
+	gssize delta = 0;
+
+	for (guint i = 0; i < sorted->len; i++) {
+		const ImgoptEdit *e = g_ptr_array_index(sorted, i);
+		gsize at = (gsize)((gssize)e->offset + delta);
+
+		g_ptr_array_add(out, imgopt_edit_new(at, e->replacement,
+						     e->replacement_len,
+						     e->expected, e->length));
+		delta += (gssize)e->replacement_len - (gssize)e->length;
+	}
+	return out;
+}
+
+/* ---- serialisation ---- */
+
+static void
+append_base64(GString *s, const char *data, gsize len)
+{
+	g_autofree char *b64 = g_base64_encode((const guchar *)data, len);
+
+	g_string_append(s, b64);
+}
+
+char *
+imgopt_rewrite_format_edits(const GPtrArray *edits)
+{
+	g_autoptr(GPtrArray) sorted = sorted_view(edits);
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < sorted->len; i++) {
+		const ImgoptEdit *e = g_ptr_array_index(sorted, i);
+
+		g_string_append_printf(s, "%zu ", e->offset);
+		append_base64(s, e->expected, e->length);
+		g_string_append_c(s, ' ');
+		append_base64(s, e->replacement, e->replacement_len);
+		g_string_append_c(s, '\n');
+	}
+	return g_string_free(s, false);
+}
+
+static ImgoptEdit *
+parse_edit_line(const char *line, GError **error)
+{
+	g_auto(GStrv) f = g_strsplit(line, " ", 3);
+	guint64 offset = 0;
+
+	if (g_strv_length(f) != 3 ||
+	    !g_ascii_string_to_unsigned(f[0], 10, 0, G_MAXSIZE, &offset,
+					NULL)) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE,
+			    "bad edit record '%s'", line);
+		return NULL;
+	}
+	gsize n_old = 0, n_new = 0;
+	g_autofree guchar *old = g_base64_decode(f[1], &n_old);
+	g_autofree guchar *new = g_base64_decode(f[2], &n_new);
+
+	return imgopt_edit_new((gsize)offset, (const char *)old, n_old,
+			       (const char *)new, n_new);
+}
+
+GPtrArray *
+imgopt_rewrite_parse_edits(const char *text, GError **error)
+{
+	g_return_val_if_fail(text != NULL, NULL);
+
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_edit_free);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+	for (char **l = lines; *l != NULL; l++) {
+		if (**l == '\0')
+			continue;
+		ImgoptEdit *e = parse_edit_line(*l, error);
+		if (e == NULL)
+			return NULL;
+		g_ptr_array_add(out, e);
+	}
+	return g_steal_pointer(&out);
+}
+
+/* ---- destinations ---- */
+
+/* Length of the leading `{{ … }}` groups of @url (0 if none). */
+static gsize
+liquid_prefix_len(const char *url)
+{
+	gsize n = 0;
+
+	while (g_str_has_prefix(url + n, "{{")) {
+		const char *close = strstr(url + n, "}}");
+		if (close == NULL)
+			break;
+		n = (gsize)(close + 2 - url);
+	}
+	return n;
+}
+
+static bool
+is_markdown_kind(ImgoptRefKind kind)
+{
+	return kind == IMGOPT_REF_MARKDOWN || kind == IMGOPT_REF_MARKDOWN_REF;
+}
+
+/* Whether byte @c must be %-encoded in a destination of @style's kind. */
+static bool
+needs_percent(const ImgoptUrlStyle *style, unsigned char c)
+{
+	if (c < 0x20 || c == 0x7f || c == '%')
+		return true;
+	if (style->kind == IMGOPT_REF_FRONT_MATTER)
+		return false;
+	if (is_markdown_kind(style->kind) && style->is_angle)
+		return c == '<' || c == '>';
+	if (is_markdown_kind(style->kind) || style->kind == IMGOPT_REF_STYLE)
+		return strchr(" ()<>\\\"'", c) != NULL;
+	if (style->kind == IMGOPT_REF_SRCSET)
+		return c == ' ' || c == ',';
+	return c == ' ';
+}
+
+/* Appends @path escaped for @style's context. */
+static void
+append_escaped(GString *out, const ImgoptUrlStyle *style, const char *path)
+{
+	bool is_html = style->kind == IMGOPT_REF_HTML ||
+		       style->kind == IMGOPT_REF_SRCSET ||
+		       style->kind == IMGOPT_REF_STYLE;
+
+	for (const char *p = path; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (needs_percent(style, c))
+			g_string_append_printf(out, "%%%02X", c);
+		else if (is_html && c == '&')
+			g_string_append(out, "&amp;");
+		else if (is_html && c == '"')
+			g_string_append(out, "&quot;");
+		else if (is_html && c == '\'')
+			g_string_append(out, "&#39;");
+		else
+			g_string_append_c(out, (char)c);
+	}
+}
+
+/* Decodes %XX escapes and turns `\` into `/`, as resolving does. */
+static char *
+decode_path(const char *path, gsize len)
+{
+	GString *out = g_string_sized_new(len);
+
+	for (gsize i = 0; i < len; i++) {
+		bool is_escape = path[i] == '%' && i + 2 < len &&
+				 g_ascii_isxdigit(path[i + 1]) &&
+				 g_ascii_isxdigit(path[i + 2]);
+
+		if (is_escape) {
+			g_string_append_c(
+				out,
+				(char)(g_ascii_xdigit_value(path[i + 1]) * 16 +
+				       g_ascii_xdigit_value(path[i + 2])));
+			i += 2;
+		}
+		else
+			g_string_append_c(out, path[i] == '\\' ? '/' : path[i]);
+	}
+	return g_string_free(out, false);
+}
+
+/* @to (a path relative to the site root) relative to folder @from. */
+static char *
+relative_path(const char *from, const char *to)
+{
+	g_auto(GStrv) a = g_strsplit(from, "/", -1);
+	g_auto(GStrv) b = g_strsplit(to, "/", -1);
+	guint na = g_strv_length(a), nb = g_strv_length(b), k = 0;
+	GString *out = g_string_new(NULL);
+
+	if (na == 1 && a[0][0] == '\0')
+		na = 0;
+	while (k < na && k + 1 < nb && strcmp(a[k], b[k]) == 0)
+		k++;
+	for (guint i = k; i < na; i++)
+		g_string_append(out, "../");
+	for (guint i = k; i < nb; i++) {
+		g_string_append(out, b[i]);
+		if (i + 1 < nb)
+			g_string_append_c(out, '/');
+	}
+	return g_string_free(out, false);
+}
+
+/* The folder a relative @path resolved against to give @resolved, or
+ * NULL if none of the folders resolving tries gives it. */
+static char *
+resolving_base(const ImgoptUrlStyle *style, const char *path)
+{
+	g_autofree char *post_dir = g_path_get_dirname(style->post);
+	const char *dot = strrchr(style->post, '.');
+	g_autofree char *asset =
+		dot != NULL ? g_strndup(style->post, (gsize)(dot - style->post))
+			    : g_strdup(style->post);
+	const char *bases[] = {"", post_dir, asset};
+	gsize first = style->kind == IMGOPT_REF_FRONT_MATTER ? 0 : 1;
+
+	if (strcmp(post_dir, ".") == 0)
+		bases[1] = "";
+	for (gsize i = first; i < G_N_ELEMENTS(bases); i++) {
+		g_autofree char *joined =
+			*bases[i] != '\0'
+				? g_strconcat(bases[i], "/", path, NULL)
+				: g_strdup(path);
+		g_autoptr(GString) norm = g_string_new(NULL);
+		g_auto(GStrv) parts = g_strsplit(joined, "/", -1);
+		g_autoptr(GPtrArray) stack = g_ptr_array_new();
+
+		for (char **p = parts; *p != NULL; p++) {
+			if (**p == '\0' || strcmp(*p, ".") == 0)
+				continue;
+			if (strcmp(*p, "..") == 0 && stack->len > 0)
+				g_ptr_array_set_size(stack, stack->len - 1);
+			else if (strcmp(*p, "..") != 0)
+				g_ptr_array_add(stack, *p);
+		}
+		for (guint k = 0; k < stack->len; k++)
+			g_string_append_printf(
+				norm, "%s%s", k ? "/" : "",
+				(char *)g_ptr_array_index(stack, k));
+		if (strcmp(norm->str, style->resolved) == 0)
+			return g_strdup(bases[i]);
+	}
+	return NULL;
+}
+
+/* `{{ "…" | relative_url }}`: put @target inside the quotes. */
+static bool
+format_filter_form(GString *out, const ImgoptUrlStyle *style,
+		   const char *target)
+{
+	const char *w = style->written;
+	const char *q = strpbrk(w, "\"'");
+
+	if (!g_str_has_prefix(w, "{{") || q == NULL || strstr(w, "}}") < q)
+		return false;
+	const char *q2 = strchr(q + 1, *q);
+	if (q2 == NULL)
+		return false;
+	g_string_append_len(out, w, q + 1 - w);
+	if (q[1] == '/')
+		g_string_append_c(out, '/');
+	append_escaped(out, style, target);
+	g_string_append(out, q2);
+	return true;
+}
+
+/* Writes the path part (without query/fragment) of the new destination. */
+static void
+format_path(GString *out, const ImgoptUrlStyle *style, const char *path,
+	    gsize path_len, const char *target)
+{
+	gsize pre = liquid_prefix_len(path);
+	const char *base = style->baseurl;
+
+	if (pre > 0) {
+		g_string_append_len(out, path, pre);
+		if (path[pre] == '/' || path[pre] == '\0')
+			g_string_append_c(out, '/');
+	}
+	else if (path[0] == '/') {
+		if (base != NULL && g_str_has_prefix(path, base) &&
+		    path[strlen(base)] == '/')
+			g_string_append(out, base);
+		g_string_append_c(out, '/');
+	}
+	else {
+		g_autofree char *decoded = decode_path(path, path_len);
+		g_autofree char *from = style->resolved != NULL
+						? resolving_base(style, decoded)
+						: NULL;
+
+		if (from != NULL) {
+			g_autofree char *rel = relative_path(from, target);
+			append_escaped(out, style, rel);
+			return;
+		}
+		if (style->kind != IMGOPT_REF_FRONT_MATTER)
+			g_string_append(out, style->fallback != NULL
+						     ? style->fallback
+						     : "/");
+	}
+	append_escaped(out, style, target);
+}
+
+char *
+imgopt_rewrite_format_url(const ImgoptUrlStyle *style, const char *target)
+{
+	g_return_val_if_fail(style != NULL && style->written != NULL, NULL);
+	g_return_val_if_fail(target != NULL, NULL);
+
+	GString *out = g_string_new(NULL);
+	const char *w = style->written;
+	gsize pre = liquid_prefix_len(w);
+
+	if (pre > 0 && format_filter_form(out, style, target))
+		return g_string_free(out, false);
+	gsize path_len = pre + strcspn(w + pre, "?#");
+	g_autofree char *path = g_strndup(w, path_len);
+
+	format_path(out, style, path, path_len, target);
+	/* The query or fragment was valid as written: copied as is. */
+	g_string_append(out, w + path_len);
+	return g_string_free(out, false);
+}
+
+static int
+compare_items(gconstpointer a, gconstpointer b)
+{
+	const ImgoptSrcsetItem *x = a, *y = b;
+
+	return x->width < y->width ? -1 : x->width > y->width;
+}
+
+char *
+imgopt_rewrite_format_srcset(const ImgoptSrcsetItem *items, gsize n_items)
+{
+	g_autofree ImgoptSrcsetItem *copy =
+		g_memdup2(items, n_items * sizeof(*items));
+	GString *out = g_string_new(NULL);
+
+	if (n_items > 0)
+		qsort(copy, n_items, sizeof(*copy), compare_items);
+	for (gsize i = 0; i < n_items; i++)
+		g_string_append_printf(out, "%s%s %uw", i > 0 ? ", " : "",
+				       copy[i].url, copy[i].width);
+	return g_string_free(out, false);
+}
+
+static void
+append_attr(GString *out, const char *name, const char *value)
+{
+	g_autofree char *esc = g_markup_escape_text(value, -1);
+
+	g_string_append_printf(out, " %s=\"%s\"", name, esc);
+}
+
+char *
+imgopt_rewrite_format_img(const ImgoptImgMarkup *m)
+{
+	g_return_val_if_fail(m != NULL && m->src != NULL, NULL);
+
+	GString *out = g_string_new("<img");
+
+	/* src and srcset are already escaped for an attribute. */
+	g_string_append_printf(out, " src=\"%s\"", m->src);
+	if (m->n_items > 0) {
+		g_autofree char *set =
+			imgopt_rewrite_format_srcset(m->items, m->n_items);
+		g_string_append_printf(out,
+				       " srcset=\"%s\" sizes=\"(max-width: "
+				       "%upx) 100vw, %upx\"",
+				       set, m->display_width, m->display_width);
+	}
+	if (m->width > 0 && m->height > 0)
+		g_string_append_printf(out, " width=\"%u\" height=\"%u\"",
+				       m->width, m->height);
+	append_attr(out, "alt", m->alt != NULL ? m->alt : "");
+	if (m->title != NULL)
+		append_attr(out, "title", m->title);
+	g_string_append(out, " loading=\"lazy\" decoding=\"async\">");
+	return g_string_free(out, false);
+}
+
+/* ---- locating the construct around a span ---- */
+
+static bool
+is_escaped(const char *text, gsize i)
+{
+	gsize n = 0;
+
+	while (i > n && text[i - n - 1] == '\\')
+		n++;
+	return n % 2 == 1;
+}
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Finds the `![` whose `](` ends just before @pos; returns its offset or
+ * G_MAXSIZE. */
+static gsize
+find_image_start(const char *text, gsize pos)
+{
+	while (pos > 0 && is_blank(text[pos - 1]))
+		pos--;
+	if (pos < 2 || text[pos - 1] != '(' || text[pos - 2] != ']')
+		return G_MAXSIZE;
+	int depth = 1;
+	for (gsize i = pos - 2; i > 0; i--) {
+		char c = text[i - 1];
+
+		if ((c != '[' && c != ']') || is_escaped(text, i - 1))
+			continue;
+		depth += c == ']' ? 1 : -1;
+		if (depth == 0)
+			return i >= 2 && text[i - 2] == '!' ? i - 2 : G_MAXSIZE;
+	}
+	return G_MAXSIZE;
+}
+
+/* Parses an optional link title at @pos; sets *end_out past the `)`. */
+static bool
+find_image_end(const char *text, gsize len, gsize pos, gsize *end_out,
+	       char **title_out)
+{
+	while (pos < len && is_blank(text[pos]))
+		pos++;
+	if (pos < len && strchr("\"'(", text[pos]) != NULL) {
+		char close = text[pos] == '(' ? ')' : text[pos];
+		GString *title = g_string_new(NULL);
+
+		for (pos++; pos < len && text[pos] != close; pos++) {
+			if (text[pos] == '\\' && pos + 1 < len &&
+			    g_ascii_ispunct(text[pos + 1]))
+				pos++;
+			g_string_append_c(title, text[pos]);
+		}
+		pos++;
+		if (title_out != NULL)
+			*title_out = g_string_free(title, false);
+		else
+			g_string_free(title, true);
+		while (pos < len && is_blank(text[pos]))
+			pos++;
+	}
+	if (pos >= len || text[pos] != ')')
+		return false;
+	*end_out = pos + 1;
+	return true;
+}
+
+bool
+imgopt_rewrite_find_image(const char *text, gsize len, gsize offset,
+			  gsize length, gsize *start_out, gsize *end_out,
+			  char **title_out)
+{
+	g_return_val_if_fail(text != NULL && offset + length <= len, false);
+
+	gsize start = offset, end = offset + length;
+	g_autofree char *title = NULL;
+
+	if (title_out != NULL)
+		*title_out = NULL;
+	if (length == 0 || text[offset] != '<') {
+		if (start > 0 && text[start - 1] == '<' && end < len &&
+		    text[end] == '>') {
+			start--;
+			end++;
+		}
+	}
+	start = find_image_start(text, start);
+	if (start == G_MAXSIZE ||
+	    !find_image_end(text, len, end, end_out, &title))
+		return false;
+	*start_out = start;
+	if (title_out != NULL)
+		*title_out = g_steal_pointer(&title);
+	return true;
+}
+
+/* Skips an attribute value at @pos (after `=`); returns where it ends. */
+static gsize
+skip_value(const char *text, gsize len, gsize pos)
+{
+	if (pos < len && (text[pos] == '"' || text[pos] == '\'')) {
+		const char *q =
+			memchr(text + pos + 1, text[pos], len - pos - 1);
+		return q != NULL ? (gsize)(q - text) + 1 : len;
+	}
+	while (pos < len && !is_blank(text[pos]) && text[pos] != '>')
+		pos++;
+	return pos;
+}
+
+/* Reads the attributes of the tag whose name ends at @pos, noting
+ * srcset and sizes; returns the offset of its closing `>` (or @len). */
+static gsize
+scan_attributes(const char *text, gsize len, gsize pos, ImgoptTagInfo *info)
+{
+	while (pos < len && text[pos] != '>') {
+		if (is_blank(text[pos]) || text[pos] == '/') {
+			pos++;
+			continue;
+		}
+		gsize name = pos;
+		while (pos < len && !is_blank(text[pos]) &&
+		       strchr("=>/", text[pos]) == NULL)
+			pos++;
+		gsize n = pos - name;
+		info->has_srcset |=
+			n == 6 &&
+			g_ascii_strncasecmp(text + name, "srcset", 6) == 0;
+		info->has_sizes |=
+			n == 5 &&
+			g_ascii_strncasecmp(text + name, "sizes", 5) == 0;
+		if (pos < len && text[pos] == '=')
+			pos = skip_value(text, len, pos + 1);
+	}
+	return pos;
+}
+
+bool
+imgopt_rewrite_inspect_tag(const char *text, gsize len, gsize offset,
+			   gsize length, ImgoptTagInfo *info_out)
+{
+	g_return_val_if_fail(text != NULL && offset + length <= len, false);
+
+	gsize lt = offset;
+
+	/* The nearest `<name` before the span; a `>` in between may sit in a
+	 * quoted value, so the forward parse decides. */
+	while (lt > 0 && !(text[lt - 1] == '<' && g_ascii_isalpha(text[lt])))
+		lt--;
+	if (lt == 0)
+		return false;
+	gsize name_end = lt;
+	while (name_end < len && g_ascii_isalnum(text[name_end]))
+		name_end++;
+	memset(info_out, 0, sizeof(*info_out));
+	info_out->is_img = name_end - lt == 3 &&
+			   g_ascii_strncasecmp(text + lt, "img", 3) == 0;
+	info_out->value_end = offset + length;
+	if (offset > 0 && offset + length < len &&
+	    (text[offset - 1] == '"' || text[offset - 1] == '\'') &&
+	    text[offset + length] == text[offset - 1])
+		info_out->value_end++;
+	gsize gt = scan_attributes(text, len, name_end, info_out);
+	return gt < len && gt >= info_out->value_end;
+}
+
+const ImgoptVariant *
+imgopt_rewrite_pick_variant(const GPtrArray *variants, ImgoptFormat format,
+			    uint32_t width)
+{
+	const ImgoptVariant *best = NULL, *narrowest = NULL;
+
+	for (guint i = 0; i < variants->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(variants, i);
+
+		if (v->format != format)
+			continue;
+		if (narrowest == NULL || v->width < narrowest->width)
+			narrowest = v;
+		if (v->width <= width &&
+		    (best == NULL || v->width > best->width))
+			best = v;
+	}
+	return best != NULL ? best : narrowest;
+}
+
+/* ---- unified diff ---- */
+
+/* Line start offsets of a text, plus its length as a sentinel. */
+typedef struct {
+	const char *text; /* the bytes (borrowed) */
+	gsize len;        /* their number */
+	GArray *starts;   /* gsize: start of each line, then @len */
+} Lines;
+
+static void
+lines_init(Lines *l, const char *text, gsize len)
+{
+	l->text = text;
+	l->len = len;
+	l->starts = g_array_new(false, false, sizeof(gsize));
+	for (gsize i = 0; i < len;) {
+		g_array_append_val(l->starts, i);
+		const char *nl = memchr(text + i, '\n', len - i);
+		i = nl != NULL ? (gsize)(nl - text) + 1 : len;
+	}
+	g_array_append_val(l->starts, len);
+}
+
+static gsize
+n_lines(const Lines *l)
+{
+	return l->starts->len - 1;
+}
+
+static gsize
+line_start(const Lines *l, gsize i)
+{
+	return g_array_index(l->starts, gsize, i);
+}
+
+/* Index of the line holding byte @pos (the last line if @pos == len). */
+static gsize
+line_of(const Lines *l, gsize pos)
+{
+	gsize lo = 0, hi = n_lines(l);
+
+	if (hi == 0)
+		return 0;
+	while (hi - lo > 1) {
+		gsize mid = (lo + hi) / 2;
+		if (line_start(l, mid) <= pos)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool
+lines_equal(const Lines *a, gsize i, const Lines *b, gsize j)
+{
+	gsize na = line_start(a, i + 1) - line_start(a, i);
+	gsize nb = line_start(b, j + 1) - line_start(b, j);
+
+	return na == nb && memcmp(a->text + line_start(a, i),
+				  b->text + line_start(b, j), na) == 0;
+}
+
+/* One block of changed lines: old [o0, o1) became new [n0, n1). */
+typedef struct {
+	gsize o0, o1, n0, n1;
+} Change;
+
+/* Start of the line holding byte @pos; a @pos at the end of the text
+ * belongs to an unterminated last line, if there is one. */
+static gsize
+line_start_at(const Lines *l, gsize pos)
+{
+	if (pos >= l->len && (l->len == 0 || l->text[l->len - 1] == '\n'))
+		return l->len;
+	return line_start(l, line_of(l, MIN(pos, l->len - 1)));
+}
+
+/* One past the end of the line holding byte @pos. */
+static gsize
+line_end_at(const Lines *l, gsize pos)
+{
+	if (pos >= l->len)
+		return l->len;
+	return line_start(l, line_of(l, pos) + 1);
+}
+
+/* Index of the line starting at byte @pos (n_lines at the end). */
+static gsize
+line_index_at(const Lines *l, gsize pos)
+{
+	return pos >= l->len ? n_lines(l) : line_of(l, pos);
+}
+
+/* A block being grown, in bytes: old [a0, a1), new [b0, b1), and the ends
+ * of its last edit in both texts. */
+typedef struct {
+	gsize a0, a1, b0, b1, e, ne;
+} Block;
+
+/* Extends the block until the text after its last edit is the same
+ * number of bytes in both, so its lines correspond.  Stops once it has
+ * reached the next edit (at @stop_a / @stop_b), which then joins it. */
+static void
+equalize(const Lines *a, const Lines *b, Block *k, gsize stop_a, gsize stop_b)
+{
+	while (k->a1 - k->e != k->b1 - k->ne && k->a1 <= stop_a &&
+	       k->b1 <= stop_b) {
+		if (k->a1 - k->e < k->b1 - k->ne && k->a1 < a->len)
+			k->a1 = line_end_at(a, k->a1);
+		else if (k->b1 - k->ne < k->a1 - k->e && k->b1 < b->len)
+			k->b1 = line_end_at(b, k->b1);
+		else
+			break;
+	}
+}
+
+static void
+add_change(GArray *changes, const Lines *a, const Lines *b, const Block *k)
+{
+	Change c = {line_index_at(a, k->a0), line_index_at(a, k->a1),
+		    line_index_at(b, k->b0), line_index_at(b, k->b1)};
+
+	while (c.o0 < c.o1 && c.n0 < c.n1 && lines_equal(a, c.o0, b, c.n0)) {
+		c.o0++;
+		c.n0++;
+	}
+	while (c.o1 > c.o0 && c.n1 > c.n0 &&
+	       lines_equal(a, c.o1 - 1, b, c.n1 - 1)) {
+		c.o1--;
+		c.n1--;
+	}
+	if (c.o0 == c.o1 && c.n0 == c.n1)
+		return;
+	/* Touching blocks are one change to diff: all `-`, then all `+`. */
+	if (changes->len > 0) {
+		Change *last =
+			&g_array_index(changes, Change, changes->len - 1);
+		if (last->o1 == c.o0 && last->n1 == c.n0) {
+			last->o1 = c.o1;
+			last->n1 = c.n1;
+			return;
+		}
+	}
+	g_array_append_val(changes, c);
+}
+
+/* The blocks of changed lines, in order, from the edit spans.  An edit
+ * joins the open block when it starts on a line the block holds. */
+static GArray *
+diff_changes(const Lines *a, const Lines *b, const GPtrArray *sorted)
+{
+	GArray *changes = g_array_new(false, false, sizeof(Change));
+	gssize delta = 0;
+	Block cur = {0};
+	bool is_open = false;
+
+	for (guint i = 0; i < sorted->len; i++) {
+		const ImgoptEdit *ed = g_ptr_array_index(sorted, i);
+		gsize s = ed->offset, e = s + ed->length;
+		gsize ns = (gsize)((gssize)s + delta),
+		      ne = ns + ed->replacement_len;
+
+		delta += (gssize)ed->replacement_len - (gssize)ed->length;
+		if (is_open && s >= cur.a1 && ns >= cur.b1)
+			equalize(a, b, &cur, s, ns);
+		if (is_open && s >= cur.a1 && ns >= cur.b1) {
+			add_change(changes, a, b, &cur);
+			is_open = false;
+		}
+		if (!is_open) {
+			cur.a0 = line_start_at(a, s);
+			cur.b0 = line_start_at(b, ns);
+			cur.a1 = cur.a0;
+			cur.b1 = cur.b0;
+			is_open = true;
+		}
+		cur.e = e;
+		cur.ne = ne;
+		cur.a1 = MAX(cur.a1, line_end_at(a, e > s ? e - 1 : s));
+		cur.b1 = MAX(cur.b1, line_end_at(b, ne > ns ? ne - 1 : ns));
+	}
+	if (is_open) {
+		equalize(a, b, &cur, a->len, b->len);
+		add_change(changes, a, b, &cur);
+	}
+	return changes;
+}
+
+static void
+append_line(GString *out, char mark, const Lines *l, gsize i)
+{
+	gsize s = line_start(l, i), e = line_start(l, i + 1);
+
+	g_string_append_c(out, mark);
+	g_string_append_len(out, l->text + s, (gssize)(e - s));
+	if (e == s || l->text[e - 1] != '\n')
+		g_string_append(out, "\n\\ No newline at end of file\n");
+}
+
+static void
+append_range(GString *out, gsize first, gsize count)
+{
+	if (count == 0)
+		g_string_append_printf(out, "%zu,0", first);
+	else if (count == 1)
+		g_string_append_printf(out, "%zu", first + 1);
+	else
+		g_string_append_printf(out, "%zu,%zu", first + 1, count);
+}
+
+/* Prints changes [from, to) as one hunk. */
+static void
+append_hunk(GString *out, const Lines *a, const Lines *b, const Change *ch,
+	    gsize from, gsize to)
+{
+	gsize o0 = ch[from].o0 > DIFF_CONTEXT ? ch[from].o0 - DIFF_CONTEXT : 0;
+	gsize o1 = MIN(n_lines(a), ch[to - 1].o1 + DIFF_CONTEXT);
+	gsize n0 = ch[from].n0 - (ch[from].o0 - o0);
+	gsize n1 = ch[to - 1].n1 + (o1 - ch[to - 1].o1);
+	gsize o = o0;
+
+	g_string_append(out, "@@ -");
+	append_range(out, o0, o1 - o0);
+	g_string_append(out, " +");
+	append_range(out, n0, n1 - n0);
+	g_string_append(out, " @@\n");
+	for (gsize k = from; k < to; k++) {
+		for (; o < ch[k].o0; o++)
+			append_line(out, ' ', a, o);
+		for (gsize i = ch[k].o0; i < ch[k].o1; i++)
+			append_line(out, '-', a, i);
+		for (gsize i = ch[k].n0; i < ch[k].n1; i++)
+			append_line(out, '+', b, i);
+		o = ch[k].o1;
+	}
+	for (; o < o1; o++)
+		append_line(out, ' ', a, o);
+}
+
+char *
+imgopt_rewrite_diff(const char *label, const char *old_text, gsize old_len,
+		    const char *new_text, gsize new_len, const GPtrArray *edits)
+{
+	g_return_val_if_fail(label != NULL && edits != NULL, NULL);
+
+	Lines a, b;
+	g_autoptr(GPtrArray) sorted = sorted_view(edits);
+	GString *out = g_string_new(NULL);
+
+	lines_init(&a, old_text, old_len);
+	lines_init(&b, new_text, new_len);
+	g_autoptr(GArray) changes = diff_changes(&a, &b, sorted);
+	const Change *ch = (const Change *)(void *)changes->data;
+
+	if (changes->len > 0)
+		g_string_append_printf(out, "--- a/%s\n+++ b/%s\n", label,
+				       label);
+	for (gsize i = 0; i < changes->len;) {
+		gsize j = i + 1;
+		while (j < changes->len &&
+		       ch[j].o0 - ch[j - 1].o1 <= 2 * DIFF_CONTEXT)
+			j++;
+		append_hunk(out, &a, &b, ch, i, j);
+		i = j;
+	}
+	g_array_unref(a.starts);
+	g_array_unref(b.starts);
+	return g_string_free(out, false);
+}

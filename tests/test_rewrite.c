@@ -1,0 +1,512 @@
+/*
+ * test_rewrite.c: the pure rewrite stage: byte-exact span replacement,
+ * destination styles, --srcset markup, and the --dry-run diff (compared
+ * with GNU diff's on the same files).
+ */
+#include <string.h>
+
+#include "imgopt/error.h"
+#include "imgopt/rewrite.h"
+#include "testutil.h"
+
+static GPtrArray *
+new_edits(void)
+{
+	return g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_edit_free);
+}
+
+static void
+add_edit(GPtrArray *edits, const char *text, const char *find,
+	 const char *replace)
+{
+	const char *at = strstr(text, find);
+
+	g_assert_nonnull(at);
+	g_ptr_array_add(edits,
+			imgopt_edit_new((gsize)(at - text), find, strlen(find),
+					replace, strlen(replace)));
+}
+
+static char *
+apply(const char *text, const GPtrArray *edits, GError **error)
+{
+	g_autoptr(GBytes) out =
+		imgopt_rewrite_text(text, strlen(text), edits, error);
+	gsize n = 0;
+
+	if (out == NULL)
+		return NULL;
+	const char *data = g_bytes_get_data(out, &n);
+	return g_strndup(data, n);
+}
+
+static void
+test_apply_basic(void)
+{
+	const char *text = "a ![](x.jpg) b ![](y.jpg)\r\n";
+	g_autoptr(GPtrArray) edits = new_edits();
+	g_autoptr(GError) error = NULL;
+
+	/* Given in reverse order: the stage sorts them. */
+	add_edit(edits, text, "y.jpg", "/o/2-960.jpg");
+	add_edit(edits, text, "x.jpg", "/o/1-960.jpg");
+	g_autofree char *out = apply(text, edits, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(out, ==, "a ![](/o/1-960.jpg) b ![](/o/2-960.jpg)\r\n");
+}
+
+static void
+test_apply_conflict(void)
+{
+	const char *text = "![](x.jpg)\n";
+	g_autoptr(GPtrArray) edits = new_edits();
+	g_autoptr(GError) error = NULL;
+
+	/* The post now says x.jpg where the scan saw z.jpg. */
+	g_ptr_array_add(edits, imgopt_edit_new(4, "z.jpg", 5, "n.jpg", 5));
+	g_autofree char *out = apply(text, edits, &error);
+	g_assert_null(out);
+	g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT);
+}
+
+static void
+test_apply_overlap_and_range(void)
+{
+	const char *text = "![](x.jpg)\n";
+	g_autoptr(GPtrArray) overlap = new_edits();
+	g_autoptr(GPtrArray) past = new_edits();
+	g_autoptr(GPtrArray) inserts = new_edits();
+	g_autoptr(GError) e1 = NULL;
+	g_autoptr(GError) e2 = NULL;
+	g_autoptr(GError) e3 = NULL;
+
+	g_ptr_array_add(overlap, imgopt_edit_new(4, "x.jpg", 5, "a", 1));
+	g_ptr_array_add(overlap, imgopt_edit_new(6, "jpg", 3, "b", 1));
+	g_assert_null(imgopt_rewrite_text(text, strlen(text), overlap, &e1));
+	g_assert_error(e1, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT);
+	g_ptr_array_add(past, imgopt_edit_new(9, "g)\n?", 4, "", 0));
+	g_assert_null(imgopt_rewrite_text(text, strlen(text), past, &e2));
+	g_assert_error(e2, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT);
+	g_ptr_array_add(inserts, imgopt_edit_new(3, "", 0, "a", 1));
+	g_ptr_array_add(inserts, imgopt_edit_new(3, "", 0, "b", 1));
+	g_assert_null(imgopt_rewrite_text(text, strlen(text), inserts, &e3));
+	g_assert_error(e3, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT);
+}
+
+/* Decodes the \n \r \t \\ escapes of a .edits fixture field. */
+static char *
+unescape(const char *s)
+{
+	GString *out = g_string_new(NULL);
+
+	for (; *s != '\0'; s++) {
+		if (*s != '\\' || s[1] == '\0') {
+			g_string_append_c(out, *s);
+			continue;
+		}
+		s++;
+		g_string_append_c(out, *s == 'n'   ? '\n'
+				       : *s == 'r' ? '\r'
+				       : *s == 't' ? '\t'
+						   : *s);
+	}
+	return g_string_free(out, false);
+}
+
+/* fixtures/rewrite/<case>.{md,edits,expected,diff}: each edit line is
+ * "find<TAB>replace", find occurring once in the input. */
+static void
+test_golden(gconstpointer data)
+{
+	const char *name = data;
+	g_autofree char *md = g_strconcat(name, ".md", NULL);
+	g_autofree char *in_path = tu_fixture("rewrite", md, NULL);
+	g_autofree char *ed_name = g_strconcat(name, ".edits", NULL);
+	g_autofree char *ed_path = tu_fixture("rewrite", ed_name, NULL);
+	g_autofree char *exp_name = g_strconcat(name, ".expected", NULL);
+	g_autofree char *exp_path = tu_fixture("rewrite", exp_name, NULL);
+	g_autofree char *diff_name = g_strconcat(name, ".diff", NULL);
+	g_autofree char *diff_path = tu_fixture("rewrite", diff_name, NULL);
+	g_autofree char *text = tu_read(in_path, NULL);
+	g_autofree char *spec = tu_read(ed_path, NULL);
+	g_auto(GStrv) lines = g_strsplit(spec, "\n", -1);
+	g_autoptr(GPtrArray) edits = new_edits();
+	g_autoptr(GError) error = NULL;
+
+	for (char **l = lines; *l != NULL && **l != '\0'; l++) {
+		g_auto(GStrv) f = g_strsplit(*l, "\t", 2);
+		g_autofree char *find = unescape(f[0]);
+		g_autofree char *repl = unescape(f[1]);
+
+		add_edit(edits, text, find, repl);
+	}
+	g_autofree char *out = apply(text, edits, &error);
+	g_assert_no_error(error);
+	tu_assert_golden(out, exp_path);
+	g_autofree char *diff = imgopt_rewrite_diff(md, text, strlen(text), out,
+						    strlen(out), edits);
+	tu_assert_golden(diff, diff_path);
+}
+
+/* ---- random property test ---- */
+
+/* Random bytes of the kinds posts hold.  Every line end is preceded by a
+ * serial number: lines are distinct, so a line diff has one minimal
+ * answer and ours must be GNU diff's. */
+static char *
+random_text(GRand *rng, gsize *len_out)
+{
+	static const char *pieces[] = {"a",        "b",
+				       " ",        "~%d\n",
+				       "~%d\r\n",  "\t",
+				       "é",        "![](",
+				       ")",        "{{site.baseurl}}",
+				       "```~%d\n", "\xef\xbb\xbf",
+				       "~%d  \n",  "x"};
+	GString *s = g_string_new(NULL);
+	int n = g_rand_int_range(rng, 0, 120);
+
+	for (int i = 0; i < n; i++) {
+		const char *p =
+			pieces[g_rand_int_range(rng, 0, G_N_ELEMENTS(pieces))];
+		if (strchr(p, '%') != NULL)
+			g_string_append_printf(s, p, i);
+		else
+			g_string_append(s, p);
+	}
+	*len_out = s->len;
+	return g_string_free(s, false);
+}
+
+/* Random non-overlapping spans over @text, each replaced by a fresh
+ * token (so no replacement equals any other line: the diff is unique). */
+static GPtrArray *
+random_edits(GRand *rng, const char *text, gsize len, int *serial)
+{
+	GPtrArray *edits = new_edits();
+	gsize pos = 0;
+
+	while (pos < len && g_rand_int_range(rng, 0, 4) != 0) {
+		gsize off = pos + (gsize)g_rand_int_range(
+					  rng, 0, (gint32)(len - pos) + 1);
+		gsize n = (gsize)g_rand_int_range(
+			rng, 0, (gint32)MIN(len - off, 12) + 1);
+		g_autofree char *repl = g_strdup_printf(
+			"<%d%s>", (*serial)++,
+			g_rand_int_range(rng, 0, 5) == 0 ? "\n" : "");
+
+		if (off >= len && n == 0 && edits->len > 0)
+			break;
+		g_ptr_array_add(edits, imgopt_edit_new(off, text + off, n, repl,
+						       strlen(repl)));
+		pos = off + n + 1;
+	}
+	return edits;
+}
+
+/* The output minus the replacements equals the input minus the spans. */
+static void
+check_outside_bytes(const char *text, gsize len, GBytes *out,
+		    const GPtrArray *edits)
+{
+	g_autoptr(GString) a = g_string_new(NULL);
+	g_autoptr(GString) b = g_string_new(NULL);
+	gsize n = 0, pos = 0, npos = 0;
+	const char *o = g_bytes_get_data(out, &n);
+
+	for (guint i = 0; i < edits->len; i++) {
+		const ImgoptEdit *e = g_ptr_array_index(edits, i);
+		gsize gap = e->offset - pos;
+
+		g_string_append_len(a, text + pos, (gssize)gap);
+		g_string_append_len(b, o + npos, (gssize)gap);
+		g_assert_cmpmem(o + npos + gap, e->replacement_len,
+				e->replacement, e->replacement_len);
+		pos = e->offset + e->length;
+		npos += gap + e->replacement_len;
+	}
+	g_string_append_len(a, text + pos, (gssize)(len - pos));
+	g_string_append_len(b, o + npos, (gssize)(n - npos));
+	g_assert_cmpmem(a->str, a->len, b->str, b->len);
+}
+
+static void
+check_invert_and_serialise(const char *text, gsize len, GBytes *out,
+			   const GPtrArray *edits)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) inverse = imgopt_rewrite_invert(edits);
+	gsize n = 0;
+	const char *o = g_bytes_get_data(out, &n);
+	g_autoptr(GBytes) back = imgopt_rewrite_text(o, n, inverse, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpmem(g_bytes_get_data(back, NULL), g_bytes_get_size(back),
+			text, len);
+	g_autofree char *ser = imgopt_rewrite_format_edits(edits);
+	g_autoptr(GPtrArray) parsed = imgopt_rewrite_parse_edits(ser, &error);
+	g_assert_no_error(error);
+	g_autoptr(GBytes) again =
+		imgopt_rewrite_text(text, len, parsed, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_bytes_equal(again, out));
+}
+
+/* Writes both texts and compares our diff with `diff -u`'s. */
+static void
+check_diff_against_gnu(const char *dir, const char *text, gsize len,
+		       GBytes *out, const GPtrArray *edits)
+{
+	g_autofree char *a = g_build_filename(dir, "a.md", NULL);
+	g_autofree char *b = g_build_filename(dir, "b.md", NULL);
+	g_autofree char *gnu = NULL;
+	gsize n = 0;
+	const char *o = g_bytes_get_data(out, &n);
+
+	g_assert_true(g_file_set_contents(a, text, (gssize)len, NULL));
+	g_assert_true(g_file_set_contents(b, o, (gssize)n, NULL));
+	const char *argv[] = {"diff",   "-u", "--label", "a/p.md", "--label",
+			      "b/p.md", a,    b,         NULL};
+	tu_run(argv, &gnu, NULL);
+	g_autofree char *ours =
+		imgopt_rewrite_diff("p.md", text, len, o, n, edits);
+	if (strcmp(ours, gnu) != 0) {
+		g_autofree char *ser = imgopt_rewrite_format_edits(edits);
+		g_printerr("input:\n%s\nedits:\n%s\n", text, ser);
+	}
+	g_assert_cmpstr(ours, ==, gnu);
+}
+
+static void
+test_random_properties(void)
+{
+	g_autoptr(GRand) rng = g_rand_new_with_seed(20201414);
+	g_autofree char *dir = tu_tmpdir();
+	int serial = 0;
+
+	for (int round = 0; round < 400; round++) {
+		gsize len = 0;
+		g_autofree char *text = random_text(rng, &len);
+		g_autoptr(GPtrArray) edits =
+			random_edits(rng, text, len, &serial);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GBytes) out =
+			imgopt_rewrite_text(text, len, edits, &error);
+
+		g_assert_no_error(error);
+		check_outside_bytes(text, len, out, edits);
+		check_invert_and_serialise(text, len, out, edits);
+		if (round % 2 == 0)
+			check_diff_against_gnu(dir, text, len, out, edits);
+	}
+	tu_rmtree(dir);
+}
+
+/* ---- destinations ---- */
+
+typedef struct {
+	const char *written, *resolved, *post, *baseurl, *fallback;
+	ImgoptRefKind kind;
+	bool is_angle;
+	const char *target, *expected;
+} UrlCase;
+
+static const UrlCase url_cases[] = {
+	{"{{site.baseurl}}/postimg/abc.jpeg", "postimg/abc.jpeg", "_posts/p.md",
+	 NULL, NULL, IMGOPT_REF_MARKDOWN, false,
+	 "postimg/optimized/0123-960.jpeg",
+	 "{{site.baseurl}}/postimg/optimized/0123-960.jpeg"},
+	{"{{ site.url }}{{ site.baseurl }}/img/a.jpg", "img/a.jpg",
+	 "_posts/p.md", NULL, NULL, IMGOPT_REF_MARKDOWN, false,
+	 "img/optimized/1-960.jpg",
+	 "{{ site.url }}{{ site.baseurl }}/img/optimized/1-960.jpg"},
+	{"{{ \"/img/a.jpg\" | relative_url }}", "img/a.jpg", "_posts/p.md",
+	 NULL, NULL, IMGOPT_REF_HTML, false, "img/optimized/1-960.jpg",
+	 "{{ \"/img/optimized/1-960.jpg\" | relative_url }}"},
+	{"img/post-bg.jpg", "img/post-bg.jpg", "_posts/p.md", NULL, NULL,
+	 IMGOPT_REF_FRONT_MATTER, false, "img/optimized/2-1600.jpg",
+	 "img/optimized/2-1600.jpg"},
+	{"/img/a.jpg", "img/a.jpg", "_posts/p.md", NULL, NULL,
+	 IMGOPT_REF_MARKDOWN, false, "img/optimized/3-960.jpg",
+	 "/img/optimized/3-960.jpg"},
+	{"/blog/img/a.jpg?v=2#top", "img/a.jpg", "_posts/p.md", "/blog", NULL,
+	 IMGOPT_REF_MARKDOWN, false, "img/optimized/3-960.jpg",
+	 "/blog/img/optimized/3-960.jpg?v=2#top"},
+	{"../img/a%20b.jpg", "img/a b.jpg", "_posts/p.md", NULL, NULL,
+	 IMGOPT_REF_MARKDOWN, false, "img/optimized/4-960.jpg",
+	 "../img/optimized/4-960.jpg"},
+	{"pics/a.jpg", "content/posts/x/pics/a.jpg", "content/posts/x/index.md",
+	 NULL, NULL, IMGOPT_REF_MARKDOWN, false,
+	 "content/posts/x/pics/optimized/5-480.jpg",
+	 "pics/optimized/5-480.jpg"},
+	{"2020-07-14\r\nT\\\\m6.jpeg", NULL, "_posts/p.md", NULL,
+	 "{{site.baseurl}}/", IMGOPT_REF_MARKDOWN, false,
+	 "postimg/optimized/6-960.jpeg",
+	 "{{site.baseurl}}/postimg/optimized/6-960.jpeg"},
+	{"/my pics/a (1).jpg", "my pics/a (1).jpg", "_posts/p.md", NULL, NULL,
+	 IMGOPT_REF_MARKDOWN, false, "my pics/optimized/7-960.jpg",
+	 "/my%20pics/optimized/7-960.jpg"},
+	{"/my pics/a.jpg", "my pics/a.jpg", "_posts/p.md", NULL, NULL,
+	 IMGOPT_REF_MARKDOWN, true, "my pics/optimized/7-960.jpg",
+	 "/my pics/optimized/7-960.jpg"},
+	{"/a&b/x.jpg", "a&b/x.jpg", "p.html", NULL, NULL, IMGOPT_REF_HTML,
+	 false, "a&b/optimized/8-960.jpg", "/a&amp;b/optimized/8-960.jpg"},
+	{"x.png", "_posts/p/x.png", "_posts/p.md", NULL, NULL,
+	 IMGOPT_REF_LIQUID_TAG, false, "_posts/p/optimized/9-960.png",
+	 "optimized/9-960.png"},
+};
+
+static void
+test_format_url(void)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(url_cases); i++) {
+		const UrlCase *c = &url_cases[i];
+		ImgoptUrlStyle style = {c->written, c->resolved, c->post,
+					c->baseurl, c->fallback, c->kind,
+					c->is_angle};
+		g_autofree char *got =
+			imgopt_rewrite_format_url(&style, c->target);
+
+		g_test_message("case %zu: %s", i, c->written);
+		g_assert_cmpstr(got, ==, c->expected);
+	}
+}
+
+static void
+test_format_img(void)
+{
+	ImgoptSrcsetItem items[] = {{"/o/h-960.jpg", 960},
+				    {"/o/h-480.jpg", 480}};
+	ImgoptImgMarkup m = {"/o/h-960.jpg",
+			     items,
+			     2,
+			     960,
+			     960,
+			     540,
+			     "a \"quoted\" <b> & more",
+			     NULL};
+	g_autofree char *html = imgopt_rewrite_format_img(&m);
+
+	g_assert_cmpstr(
+		html, ==,
+		"<img src=\"/o/h-960.jpg\" srcset=\"/o/h-480.jpg 480w, "
+		"/o/h-960.jpg 960w\" sizes=\"(max-width: 960px) 100vw, "
+		"960px\" width=\"960\" height=\"540\" alt=\"a &quot;quoted"
+		"&quot; &lt;b&gt; &amp; more\" loading=\"lazy\" "
+		"decoding=\"async\">");
+	ImgoptImgMarkup one = {"x.gif", NULL, 0, 960, 0, 0, NULL, "t"};
+	g_autofree char *plain = imgopt_rewrite_format_img(&one);
+	g_assert_cmpstr(plain, ==,
+			"<img src=\"x.gif\" alt=\"\" title=\"t\" "
+			"loading=\"lazy\" decoding=\"async\">");
+}
+
+static void
+test_find_image(void)
+{
+	const char *text =
+		"x ![a [nested] \\] alt](<my dest.jpg> \"ti\\\"tle\") "
+		"![](2020\r\nT\\\\id.jpeg)";
+	const char *d1 = strstr(text, "my dest");
+	const char *d2 = strstr(text, "2020");
+	gsize s = 0, e = 0;
+	g_autofree char *title = NULL;
+
+	g_assert_true(imgopt_rewrite_find_image(
+		text, strlen(text), (gsize)(d1 - text), 11, &s, &e, &title));
+	g_assert_cmpuint(s, ==, 2);
+	g_assert_cmpuint(text[e - 1], ==, ')');
+	g_assert_cmpstr(title, ==, "ti\"tle");
+	g_assert_true(imgopt_rewrite_find_image(
+		text, strlen(text), (gsize)(d2 - text),
+		strlen("2020\r\nT\\\\id.jpeg"), &s, &e, NULL));
+	g_assert_cmpuint(e, ==, strlen(text));
+	g_assert_cmpuint(text[s], ==, '!');
+	/* A link destination ([x](y)) is not an image. */
+	g_assert_false(
+		imgopt_rewrite_find_image("[x](y)", 6, 4, 1, &s, &e, NULL));
+}
+
+static void
+test_inspect_tag(void)
+{
+	const char *t1 = "<img alt=\"a>b\" src=\"/x.jpg\" width=240>";
+	const char *t2 = "<IMG SRC='/x.jpg' srcset=\"/x.jpg 1x\" sizes=50vw/>";
+	const char *t3 = "<source src=/x.jpg>";
+	ImgoptTagInfo info;
+
+	g_assert_true(imgopt_rewrite_inspect_tag(
+		t1, strlen(t1), (gsize)(strstr(t1, "/x") - t1), 6, &info));
+	g_assert_true(info.is_img);
+	g_assert_false(info.has_srcset);
+	g_assert_cmpuint(t1[info.value_end - 1], ==, '"');
+	g_assert_true(imgopt_rewrite_inspect_tag(t2, strlen(t2), 10, 6, &info));
+	g_assert_true(info.is_img && info.has_srcset && info.has_sizes);
+	g_assert_true(imgopt_rewrite_inspect_tag(t3, strlen(t3), 12, 6, &info));
+	g_assert_false(info.is_img);
+	g_assert_cmpuint(info.value_end, ==, 18);
+	g_assert_false(imgopt_rewrite_inspect_tag("a /x.jpg", 8, 2, 6, &info));
+}
+
+static void
+test_pick_variant(void)
+{
+	g_autoptr(GPtrArray) vs = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
+	uint32_t widths[] = {480, 960, 1080};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(widths); i++) {
+		ImgoptVariant *v = imgopt_variant_new();
+		v->format = IMGOPT_FORMAT_JPEG;
+		v->width = widths[i];
+		g_ptr_array_add(vs, v);
+	}
+	g_assert_cmpuint(
+		imgopt_rewrite_pick_variant(vs, IMGOPT_FORMAT_JPEG, 960)->width,
+		==, 960);
+	g_assert_cmpuint(
+		imgopt_rewrite_pick_variant(vs, IMGOPT_FORMAT_JPEG, 2000)
+			->width,
+		==, 1080);
+	g_assert_cmpuint(
+		imgopt_rewrite_pick_variant(vs, IMGOPT_FORMAT_JPEG, 100)->width,
+		==, 480);
+	g_assert_null(imgopt_rewrite_pick_variant(vs, IMGOPT_FORMAT_GIF, 960));
+}
+
+static void
+test_diff_empty(void)
+{
+	g_autoptr(GPtrArray) edits = new_edits();
+	g_autofree char *d =
+		imgopt_rewrite_diff("p.md", "a\n", 2, "a\n", 2, edits);
+
+	g_assert_cmpstr(d, ==, "");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *golden[] = {"crlf", "bom-no-final-newline",
+				       "liquid-and-code", "windows-multiline",
+				       "hunks"};
+
+	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+	g_test_add_func("/rewrite/apply/basic", test_apply_basic);
+	g_test_add_func("/rewrite/apply/conflict", test_apply_conflict);
+	g_test_add_func("/rewrite/apply/overlap-and-range",
+			test_apply_overlap_and_range);
+	for (gsize i = 0; i < G_N_ELEMENTS(golden); i++) {
+		g_autofree char *path =
+			g_strconcat("/rewrite/golden/", golden[i], NULL);
+		g_test_add_data_func(path, golden[i], test_golden);
+	}
+	g_test_add_func("/rewrite/random-properties", test_random_properties);
+	g_test_add_func("/rewrite/format-url", test_format_url);
+	g_test_add_func("/rewrite/format-img", test_format_img);
+	g_test_add_func("/rewrite/find-image", test_find_image);
+	g_test_add_func("/rewrite/inspect-tag", test_inspect_tag);
+	g_test_add_func("/rewrite/pick-variant", test_pick_variant);
+	g_test_add_func("/rewrite/diff-empty", test_diff_empty);
+	return g_test_run();
+}
