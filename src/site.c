@@ -470,7 +470,7 @@ squeeze(const char *s, size_t len)
 	return g_string_free(out, FALSE);
 }
 
-/* Whether every filter of "| a | b" is one that only adds the site URL. */
+/* Whether every filter of "| a | b" (maybe none) only adds the site URL. */
 static bool
 is_url_filter_chain(const char *filters)
 {
@@ -495,7 +495,7 @@ is_url_filter_chain(const char *filters)
 		if (!is_known)
 			return false;
 	}
-	return parts[0] != NULL && parts[1] != NULL;
+	return true;
 }
 
 /*

@@ -513,6 +513,7 @@ test_resolve_liquid(void)
 		"{{ \"/postimg/a.png\" | prepend: site.baseurl }}",
 		"{{ \"postimg/a.png\" | relative_url }}",
 		"{{ site.baseurl }}postimg/a.png",
+		"{{ \"/postimg/a.png\" }}",
 	};
 	g_auto(TmpSite) t = {0};
 	g_autoptr(ImgoptSite) site = open_resolve_site(&t);
