@@ -1,0 +1,326 @@
+/*
+ * cmd_dupes.c: `imgopt dupes POSTS IMAGES`: groups of byte-identical
+ * image files with the posts that use each copy, the canonical copy of
+ * each group, and the orphans (image files no post references).  Exit 1
+ * if a file could not be read.
+ *
+ * Paths are printed relative to the site root.  A name that is not valid
+ * UTF-8 is printed with its invalid bytes as `\xNN`, so the JSON stays
+ * valid and the name stays recognisable.
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* Progress and problems on stderr (reporter callbacks). */
+typedef struct {
+	bool is_tty;     /* stderr is a terminal: draw progress */
+	bool is_quiet;   /* --quiet: errors only */
+	bool has_bar;    /* a progress line is on screen */
+} DupesUi;
+
+static char *
+display_path(const char *path)
+{
+	GString *out = NULL;
+	const char *p = path;
+	const char *end = NULL;
+
+	if (g_utf8_validate(path, -1, NULL))
+		return g_strdup(path);
+	out = g_string_new(NULL);
+	while (!g_utf8_validate(p, -1, &end)) {
+		g_string_append_len(out, p, end - p);
+		g_string_append_printf(out, "\\x%02X", (guchar)*end);
+		p = end + 1;
+	}
+	g_string_append(out, p);
+	return g_string_free(out, FALSE);
+}
+
+static void
+clear_bar(DupesUi *ui)
+{
+	if (ui->has_bar)
+		fprintf(stderr, "\r\033[K");
+	ui->has_bar = false;
+}
+
+static void
+on_progress(const char *stage, uint64_t done, uint64_t total, void *user_data)
+{
+	DupesUi *ui = user_data;
+
+	if (!ui->is_tty || ui->is_quiet || total == 0)
+		return;
+	fprintf(stderr, "\r%-8s %3u%% (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+		")", stage, (unsigned)(done * 100 / total), done, total);
+	ui->has_bar = true;
+}
+
+static void
+on_problem(const char *path, const char *message, bool is_error,
+	   void *user_data)
+{
+	DupesUi *ui = user_data;
+	g_autofree char *shown = display_path(message);
+
+	(void)path;
+	if (!is_error && ui->is_quiet)
+		return;
+	clear_bar(ui);
+	fprintf(stderr, "imgopt: %s: %s\n", is_error ? "error" : "skipped",
+		shown);
+}
+
+static void
+add_path(JsonBuilder *b, const char *member, const char *path)
+{
+	g_autofree char *shown = display_path(path);
+
+	json_builder_set_member_name(b, member);
+	json_builder_add_string_value(b, shown);
+}
+
+static void
+add_int(JsonBuilder *b, const char *member, uint64_t value)
+{
+	json_builder_set_member_name(b, member);
+	json_builder_add_int_value(b, (gint64)value);
+}
+
+static void
+add_member_json(JsonBuilder *b, const ImgoptDupesResult *res,
+		const ImgoptGroupMember *m)
+{
+	const GPtrArray *posts = imgopt_dupes_result_get_posts(res, m->path);
+
+	json_builder_begin_object(b);
+	add_path(b, "path", m->path);
+	json_builder_set_member_name(b, "references");
+	json_builder_begin_array(b);
+	for (guint i = 0; posts != NULL && i < posts->len; i++) {
+		g_autofree char *shown = display_path(g_ptr_array_index(posts, i));
+
+		json_builder_add_string_value(b, shown);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+}
+
+static void
+add_group_json(JsonBuilder *b, const ImgoptDupesResult *res,
+	       const ImgoptGroup *g)
+{
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+
+	imgopt_hash_format(&g->hash, hex);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "hash");
+	json_builder_add_string_value(b, hex);
+	add_int(b, "bytes", g->bytes);
+	add_path(b, "canonical", imgopt_group_get_canonical(g)->path);
+	json_builder_set_member_name(b, "members");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < g->members->len; i++)
+		add_member_json(b, res, g_ptr_array_index(g->members, i));
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+}
+
+static void
+add_problems_json(JsonBuilder *b, const char *member, const GPtrArray *list)
+{
+	json_builder_set_member_name(b, member);
+	json_builder_begin_array(b);
+	for (guint i = 0; i < list->len; i++) {
+		const ImgoptProblem *p = g_ptr_array_index(list, i);
+		g_autofree char *reason = display_path(p->message);
+
+		json_builder_begin_object(b);
+		add_path(b, "path", p->path);
+		json_builder_set_member_name(b, "reason");
+		json_builder_add_string_value(b, reason);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+/* The summary's totals, shared by both output forms. */
+typedef struct {
+	uint64_t duplicate_files;   /* members beyond each canonical */
+	uint64_t reclaimable_bytes; /* their bytes */
+	uint64_t orphan_bytes;      /* the orphans' bytes */
+} DupesTotals;
+
+static DupesTotals
+totals_of(const ImgoptDupesResult *res)
+{
+	DupesTotals t = {0};
+
+	for (guint i = 0; i < res->groups->len; i++) {
+		const ImgoptGroup *g = g_ptr_array_index(res->groups, i);
+
+		t.duplicate_files += g->members->len - 1;
+		t.reclaimable_bytes += imgopt_group_reclaimable(g);
+	}
+	for (guint i = 0; i < res->orphans->len; i++)
+		t.orphan_bytes +=
+			((const ImgoptAsset *)g_ptr_array_index(res->orphans, i))->size;
+	return t;
+}
+
+static void
+add_summary_json(JsonBuilder *b, const ImgoptDupesResult *res)
+{
+	DupesTotals t = totals_of(res);
+
+	json_builder_set_member_name(b, "summary");
+	json_builder_begin_object(b);
+	add_int(b, "groups", res->groups->len);
+	add_int(b, "duplicate_files", t.duplicate_files);
+	add_int(b, "reclaimable_bytes", t.reclaimable_bytes);
+	add_int(b, "orphans", res->orphans->len);
+	add_int(b, "orphan_bytes", t.orphan_bytes);
+	add_int(b, "files", res->files);
+	add_int(b, "hashed_files", res->hashed_files);
+	add_int(b, "hashed_bytes", res->hashed_bytes);
+	add_int(b, "cached_files", res->cached_files);
+	add_int(b, "empty_files", res->empty->len);
+	add_int(b, "posts", res->posts);
+	add_int(b, "references", res->references);
+	add_int(b, "errors", res->errors->len);
+	add_int(b, "skipped", res->skipped->len);
+	json_builder_end_object(b);
+}
+
+static void
+print_json(const ImgoptSite *site, const ImgoptDupesResult *res)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	add_path(b, "site_root", imgopt_site_get_root(site));
+	json_builder_set_member_name(b, "groups");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < res->groups->len; i++)
+		add_group_json(b, res, g_ptr_array_index(res->groups, i));
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "orphans");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < res->orphans->len; i++) {
+		const ImgoptAsset *a = g_ptr_array_index(res->orphans, i);
+
+		json_builder_begin_object(b);
+		add_path(b, "path", a->path);
+		add_int(b, "bytes", a->size);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "empty");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < res->empty->len; i++) {
+		g_autofree char *shown = display_path(g_ptr_array_index(res->empty, i));
+
+		json_builder_add_string_value(b, shown);
+	}
+	json_builder_end_array(b);
+	add_problems_json(b, "errors", res->errors);
+	add_problems_json(b, "skipped", res->skipped);
+	add_summary_json(b, res);
+	json_builder_end_object(b);
+	cli_json_print(b);
+}
+
+static void
+print_group_text(const ImgoptDupesResult *res, const ImgoptGroup *g)
+{
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+
+	imgopt_hash_format(&g->hash, hex);
+	printf("%.16s  %u copies of %" G_GUINT64_FORMAT " bytes\n", hex,
+	       g->members->len, g->bytes);
+	for (guint i = 0; i < g->members->len; i++) {
+		const ImgoptGroupMember *m = g_ptr_array_index(g->members, i);
+		const GPtrArray *posts = imgopt_dupes_result_get_posts(res, m->path);
+		g_autofree char *shown = display_path(m->path);
+
+		printf("  %c %s  (%u post%s)\n", i == g->canonical ? '*' : ' ',
+		       shown, posts ? posts->len : 0,
+		       posts && posts->len == 1 ? "" : "s");
+	}
+}
+
+static void
+print_text(const ImgoptDupesResult *res, const CliCommon *common)
+{
+	DupesTotals t = totals_of(res);
+
+	if (common->quiet)
+		return;
+	for (guint i = 0; i < res->groups->len; i++)
+		print_group_text(res, g_ptr_array_index(res->groups, i));
+	if (res->groups->len > 0)
+		printf("(* = canonical copy: most referenced, then shortest "
+		       "path, then oldest)\n");
+	for (guint i = 0; common->verbose && i < res->orphans->len; i++) {
+		const ImgoptAsset *a = g_ptr_array_index(res->orphans, i);
+		g_autofree char *shown = display_path(a->path);
+
+		printf("orphan: %s (%" G_GUINT64_FORMAT " bytes)\n", shown, a->size);
+	}
+	printf("%u groups, %" G_GUINT64_FORMAT " duplicate files, %"
+	       G_GUINT64_FORMAT " bytes reclaimable; %u orphans (%"
+	       G_GUINT64_FORMAT " bytes)%s\n", res->groups->len,
+	       t.duplicate_files, t.reclaimable_bytes, res->orphans->len,
+	       t.orphan_bytes, common->verbose ? "" : " (--verbose lists them)");
+	printf("%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT " hashed (%"
+	       G_GUINT64_FORMAT " bytes), %" G_GUINT64_FORMAT " unchanged; %u "
+	       "errors\n", res->files, res->hashed_files, res->hashed_bytes,
+	       res->cached_files, res->errors->len);
+}
+
+static ImgoptManifest *
+open_manifest(const CliCommon *common, const ImgoptSite *site, GError **error)
+{
+	g_autofree char *path = common->manifest != NULL ?
+		g_strdup(common->manifest) :
+		imgopt_manifest_default_path(imgopt_site_get_root(site));
+
+	return imgopt_manifest_open(path, error);
+}
+
+int
+cli_cmd_dupes(const char *name, int argc, char **argv)
+{
+	g_auto(CliCommon) common = {0};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptSite) site = NULL;
+	g_autoptr(ImgoptManifest) manifest = NULL;
+	g_autoptr(ImgoptDupesResult) res = NULL;
+	DupesUi ui = {isatty(STDERR_FILENO) == 1, false, false};
+	ImgoptReporter reporter = {on_progress, on_problem, &ui};
+	int code = 0;
+
+	if (!cli_parse(name, "POSTS IMAGES",
+		       "Lists groups of byte-identical image files, the posts "
+		       "using each copy, and the orphans.", NULL, 2, 2, &common,
+		       argc, argv, &code))
+		return code;
+	ui.is_quiet = common.quiet;
+	ImgoptDupesOptions options = {common.jobs};
+	site = cli_open_site(&common, &error);
+	if (site == NULL || !(manifest = open_manifest(&common, site, &error)) ||
+	    !imgopt_pipeline_dupes(site, &options, manifest, &reporter, &res,
+				   &error)) {
+		clear_bar(&ui);
+		return cli_fail(error);
+	}
+	clear_bar(&ui);
+	if (common.json)
+		print_json(site, res);
+	else
+		print_text(res, &common);
+	return res->errors->len > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
+}
