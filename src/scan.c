@@ -1,12 +1,563 @@
 /*
  * scan.c: stage 1, post text -> image references.
  *
- * Work in progress: the full scanner (CommonMark blocks and inlines, raw
- * HTML, front matter, Liquid) lands in the next commits.  This first
- * version only links, so other modules can build against scan.h.
+ * The grammar we accept
+ * =====================
+ *
+ * The scanner answers one question: which bytes of this post would a
+ * reader's browser load as an image?  For Markdown the oracle is CommonMark
+ * as `cmark --unsafe` (0.30) renders it; docs/references.md states the
+ * dialect for users, and tests/test_cmark_diff.c holds us to cmark.
+ *
+ *   post        := [BOM] [front-matter] body
+ *   front-matter:= "---" EOL yaml-lines ("---" | "...") EOL
+ *                  (only at byte 0 after the BOM; unterminated = absent)
+ *   body        := CommonMark blocks, or raw HTML for a .html/.htm post
+ *
+ * References, by kind:
+ *
+ *   markdown      ![alt](dest "title")           inline image
+ *                 ![alt](<dest with spaces>)
+ *   markdown-ref  ![alt][label]  ![label][]  ![label]
+ *                 with  [label]: dest "title"  anywhere in the post
+ *                 (span = the definition's destination)
+ *   html          <img src=...>  <source src=...>   in raw HTML
+ *   srcset        each URL of srcset="a.png 1x, b.png 2x" (img, source)
+ *   style         each url(...) of style="..." on any tag
+ *   front-matter  header-img image cover thumbnail featured_image og_image
+ *                 teaser image.path header.image header.teaser
+ *                 header.overlay_image
+ *   liquid-tag    {% asset_img x.png title %}   (Hexo)
+ *
+ * Two passes, as CommonMark itself needs them (a definition may follow its
+ * use):
+ *
+ *   text --(scan_block.c: containers, code, HTML blocks)--> leaves + defs
+ *   leaf --(scan_inline.c | scan_html.c)-------------------> refs
+ *
+ * The block pass follows the CommonMark algorithm line by line: it matches
+ * the open containers (block quotes, list items, with 4-column tab stops
+ * and partly consumed tabs), then tries block starts in cmark's order
+ * (quote, ATX heading, fence, HTML block, setext underline, thematic break,
+ * list item, indented code), then lazy paragraph continuation.  Code blocks
+ * are dropped; paragraphs, headings and HTML blocks become leaves whose
+ * lines keep a map back to file offsets.  Link reference definitions are
+ * taken off the start of each paragraph when it closes.
+ *
+ * The inline pass walks a leaf once, left to right.  Code spans, autolinks
+ * and raw HTML are consumed where they start (so brackets inside them do
+ * not count); `[` and `![` go on a bracket stack; a `]` tries an inline
+ * destination, then a reference label, against the nearest opener, exactly
+ * as the CommonMark "look for link or image" procedure does.  Images inside
+ * another image's alt text are dropped (cmark renders them as alt text);
+ * images inside link text stay.
+ *
+ * Deliberate extensions beyond CommonMark, each narrow:
+ *   - Liquid `{{ ... }}` and `{% ... %}` inside a bare destination are one
+ *     token, spaces included: Jekyll expands them before Markdown runs.
+ *   - `![alt](first line EOL second line)`, one line break inside the
+ *     destination, the second line holding a path separator and ending in
+ *     `.ext)`: the damage a Windows export leaves; is_multiline = true.
+ *
+ * Cost: every position is visited a bounded number of times.  Searches
+ * that could restart from many places (code span closers, HTML comment and
+ * processing-instruction ends) are memoised per leaf; destinations stop at
+ * 32 nested parentheses as in cmark; labels stop at 999 bytes.
  */
 #include "imgopt/error.h"
 #include "imgopt/scan.h"
+
+#include <string.h>
+
+#include "scan_priv.h"
+
+/* An HTML5 named character reference. */
+typedef struct {
+	const char *name;  /* without '&' and ';' */
+	const char *value; /* UTF-8 */
+} ScanEntity;
+
+#include "scan_entities.inc"
+
+/* Front matter keys whose value is an image: top level, then nested. */
+static const char *const fm_keys[] = {
+	"header-img", "image", "cover", "thumbnail", "featured_image",
+	"og_image", "teaser", NULL,
+};
+static const char *const fm_image_keys[] = {"path", NULL};
+static const char *const fm_header_keys[] = {
+	"image", "teaser", "overlay_image", NULL,
+};
+
+bool
+imgopt_scan_is_punct(int c)
+{
+	return c >= 0 && c < 128 && g_ascii_ispunct(c);
+}
+
+gsize
+imgopt_scan_lines_map(const ScanLines *lines, gsize pos)
+{
+	guint lo = 0, hi = lines->segs->len;
+
+	g_assert(hi > 0); /* a leaf always has a line */
+	while (hi - lo > 1) {
+		guint mid = lo + (hi - lo) / 2;
+
+		if (g_array_index(lines->segs, ScanSeg, mid).log <= pos)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	const ScanSeg *seg = &g_array_index(lines->segs, ScanSeg, lo);
+	return seg->orig + (pos - seg->log);
+}
+
+void
+imgopt_scan_lines_add(ScanLines *lines, const char *text, gsize orig,
+		      gsize len)
+{
+	if (lines->segs->len > 0)
+		g_string_append_c(lines->buf, '\n');
+	ScanSeg seg = {lines->buf->len, orig};
+	g_array_append_val(lines->segs, seg);
+	g_string_append_len(lines->buf, text + orig, (gssize)len);
+}
+
+static void
+locate(const Scanner *sc, gsize offset, gsize *line_out, gsize *col_out)
+{
+	guint lo = 0, hi = sc->line_starts->len;
+
+	while (hi - lo > 1) {
+		guint mid = lo + (hi - lo) / 2;
+
+		if (g_array_index(sc->line_starts, gsize, mid) <= offset)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*line_out = lo + 1;
+	*col_out = offset - g_array_index(sc->line_starts, gsize, lo) + 1;
+}
+
+ImgoptRef *
+imgopt_scan_add_ref(Scanner *sc, GPtrArray *refs, ImgoptRefKind kind,
+		    gsize offset, gsize length, char *url, char *alt)
+{
+	g_autofree char *owned_url = url;
+	g_autofree char *owned_alt = alt;
+
+	if (offset > sc->len || length > sc->len - offset ||
+	    memchr(sc->text + offset, '\0', length) != NULL)
+		return NULL;
+	ImgoptRef *ref = imgopt_ref_new();
+	ref->post = g_strdup(sc->post);
+	ref->offset = offset;
+	ref->length = length;
+	ref->kind = kind;
+	ref->raw = g_strndup(sc->text + offset, length);
+	ref->url = g_steal_pointer(&owned_url);
+	ref->alt = g_steal_pointer(&owned_alt);
+	ref->status = IMGOPT_REF_STATUS_UNRESOLVED;
+	locate(sc, offset, &ref->line, &ref->column);
+	g_ptr_array_add(refs, ref);
+	return ref;
+}
+
+/* Appends code point @cp as UTF-8; invalid ones become U+FFFD. */
+static void
+append_code_point(GString *out, gunichar cp)
+{
+	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		cp = 0xFFFD;
+	g_string_append_unichar(out, cp);
+}
+
+static gsize
+numeric_entity(const char *s, gsize len, GString *out)
+{
+	bool is_hex = len > 2 && (s[2] == 'x' || s[2] == 'X');
+	gsize i = is_hex ? 3 : 2, start = i;
+	guint64 cp = 0;
+
+	while (i < len && i - start < (is_hex ? 6u : 7u) &&
+	       (is_hex ? g_ascii_isxdigit(s[i]) : g_ascii_isdigit(s[i]))) {
+		cp = cp * (is_hex ? 16 : 10) +
+		     (guint64)(is_hex ? g_ascii_xdigit_value(s[i])
+				      : g_ascii_digit_value(s[i]));
+		i++;
+	}
+	if (i == start || i >= len || s[i] != ';')
+		return 0;
+	if (out != NULL)
+		append_code_point(out, (gunichar)cp);
+	return i + 1;
+}
+
+static int
+entity_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const ScanEntity *)elem)->name);
+}
+
+gsize
+imgopt_scan_entity(const char *s, gsize len, GString *out)
+{
+	if (len < 3 || s[0] != '&')
+		return 0;
+	if (s[1] == '#')
+		return numeric_entity(s, len, out);
+	gsize i = 1;
+	while (i < len && i < 34 && g_ascii_isalnum(s[i]))
+		i++;
+	if (i == 1 || i >= len || s[i] != ';' || !g_ascii_isalpha(s[1]))
+		return 0;
+	char name[40];
+	memcpy(name, s + 1, i - 1);
+	name[i - 1] = '\0';
+	const ScanEntity *e = bsearch(name, scan_entities,
+				      G_N_ELEMENTS(scan_entities),
+				      sizeof scan_entities[0], entity_cmp);
+	if (e == NULL)
+		return 0;
+	if (out != NULL)
+		g_string_append(out, e->value);
+	return i + 1;
+}
+
+char *
+imgopt_scan_decode(const char *s, gsize len, bool escapes)
+{
+	GString *out = g_string_sized_new(len);
+
+	for (gsize i = 0; i < len;) {
+		if (escapes && s[i] == '\\' && i + 1 < len &&
+		    imgopt_scan_is_punct((unsigned char)s[i + 1])) {
+			g_string_append_c(out, s[i + 1]);
+			i += 2;
+			continue;
+		}
+		gsize n = s[i] == '&' ? imgopt_scan_entity(s + i, len - i, out)
+				      : 0;
+		if (n == 0)
+			g_string_append_c(out, s[i++]);
+		else
+			i += n;
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* ---- front matter ---- */
+
+/* One line of the front matter. */
+typedef struct {
+	gsize start; /* file offset of the first byte */
+	gsize end;   /* file offset of the line end */
+	gsize next;  /* file offset of the next line */
+} FmLine;
+
+static void
+next_line(const Scanner *sc, gsize pos, FmLine *line)
+{
+	const char *s = sc->text;
+	gsize i = pos;
+
+	while (i < sc->len && s[i] != '\n' && s[i] != '\r')
+		i++;
+	line->start = pos;
+	line->end = i;
+	if (i < sc->len && s[i] == '\r' && i + 1 < sc->len && s[i + 1] == '\n')
+		i++;
+	line->next = i < sc->len ? i + 1 : i;
+}
+
+/* Is the line a front matter fence: "---" (or "..." to close), then
+ * only whitespace? */
+static bool
+is_fence(const Scanner *sc, const FmLine *line, bool is_closing)
+{
+	const char *s = sc->text + line->start;
+	gsize n = line->end - line->start;
+
+	if (n < 3 || !(memcmp(s, "---", 3) == 0 ||
+		       (is_closing && memcmp(s, "...", 3) == 0)))
+		return false;
+	for (gsize i = 3; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return false;
+	return true;
+}
+
+static bool
+in_list(const char *const *list, const char *s, gsize n)
+{
+	for (guint i = 0; list[i] != NULL; i++)
+		if (strlen(list[i]) == n && memcmp(list[i], s, n) == 0)
+			return true;
+	return false;
+}
+
+/* Adds a front matter value at [start, end) (already without quotes);
+ * @quote is the quote character that surrounded it, or 0. */
+static void
+add_fm_value(Scanner *sc, const char *key, gsize start, gsize end, char quote)
+{
+	const char *v = sc->text + start;
+	gsize n = end - start;
+	static const char *const not_paths[] = {
+		"true", "false", "null", "~", "yes", "no", "|", ">", NULL,
+	};
+
+	if (n == 0 || (quote == 0 && in_list(not_paths, v, n)))
+		return;
+	GString *url = g_string_sized_new(n);
+	for (gsize i = 0; i < n; i++) {
+		if (quote == '"' && v[i] == '\\' && i + 1 < n)
+			i++;
+		else if (quote == '\'' && v[i] == '\'' && i + 1 < n)
+			i++;
+		g_string_append_c(url, v[i]);
+	}
+	ImgoptRef *ref = imgopt_scan_add_ref(sc, sc->refs,
+					     IMGOPT_REF_FRONT_MATTER, start, n,
+					     g_string_free(url, FALSE), NULL);
+	if (ref != NULL)
+		ref->key = g_strdup(key);
+}
+
+/* Parses a scalar starting at @pos (first non-space) and ending at
+ * @limit or at one of @stops (for flow mappings); reports it under @key.
+ * Returns where the scalar ends. */
+static gsize
+fm_scalar(Scanner *sc, const char *key, gsize pos, gsize limit,
+	  const char *stops)
+{
+	const char *s = sc->text;
+
+	if (pos < limit && (s[pos] == '"' || s[pos] == '\'')) {
+		char q = s[pos];
+		gsize i = pos + 1;
+
+		while (i < limit && s[i] != q) {
+			if (q == '"' && s[i] == '\\' && i + 1 < limit)
+				i++;
+			else if (q == '\'' && i + 1 < limit && s[i + 1] == '\'')
+				i++;
+			i++;
+		}
+		if (i < limit && key != NULL)
+			add_fm_value(sc, key, pos + 1, i, q);
+		return i < limit ? i + 1 : limit;
+	}
+	gsize end = pos;
+	while (end < limit && strchr(stops, s[end]) == NULL &&
+	       !(s[end] == '#' && end > pos &&
+		 (s[end - 1] == ' ' || s[end - 1] == '\t')))
+		end++;
+	gsize stop = end;
+	while (end > pos && (s[end - 1] == ' ' || s[end - 1] == '\t'))
+		end--;
+	if (key != NULL && end > pos && s[pos] != '{' && s[pos] != '[' &&
+	    s[pos] != '&' && s[pos] != '*')
+		add_fm_value(sc, key, pos, end, 0);
+	return stop;
+}
+
+static gsize
+skip_blanks(const char *s, gsize pos, gsize limit)
+{
+	while (pos < limit && (s[pos] == ' ' || s[pos] == '\t'))
+		pos++;
+	return pos;
+}
+
+/* Finds "key:" at @pos; sets the key's extent and returns the offset after
+ * the colon, or 0 if the line holds no key. */
+static gsize
+fm_key(const Scanner *sc, gsize pos, gsize limit, const char *stops,
+       gsize *key_len)
+{
+	const char *s = sc->text;
+	gsize i = pos;
+
+	while (i < limit && s[i] != ':' && strchr(stops, s[i]) == NULL)
+		i++;
+	if (i >= limit || s[i] != ':' || i == pos ||
+	    (i + 1 < limit && s[i + 1] != ' ' && s[i + 1] != '\t'))
+		return 0;
+	gsize n = i - pos;
+	while (n > 0 && (s[pos + n - 1] == ' ' || s[pos + n - 1] == '\t'))
+		n--;
+	*key_len = n;
+	return i + 1;
+}
+
+/* A flow mapping `{k: v, k2: v2}` on one line: reports the values of
+ * @keys under "parent.k". */
+static void
+fm_flow(Scanner *sc, const char *parent, const char *const *keys, gsize pos,
+	gsize limit)
+{
+	const char *s = sc->text;
+
+	pos++; /* '{' */
+	while (pos < limit && s[pos] != '}') {
+		pos = skip_blanks(s, pos, limit);
+		gsize n = 0, after = fm_key(sc, pos, limit, ",}", &n);
+		if (after == 0)
+			return;
+		g_autofree char *path = g_strdup_printf("%s.%.*s", parent,
+							(int)n, s + pos);
+		bool wanted = in_list(keys, s + pos, n);
+		pos = fm_scalar(sc, wanted ? path : NULL,
+				skip_blanks(s, after, limit), limit, ",}");
+		pos = skip_blanks(s, pos, limit);
+		if (pos < limit && s[pos] == ',')
+			pos++;
+	}
+}
+
+/* State of the block-mapping walk: the top-level key whose nested
+ * children we are reading, if it is one we care about. */
+typedef struct {
+	const char *parent;       /* "image" or "header", or NULL */
+	const char *const *keys;  /* its wanted children */
+} FmNest;
+
+static void
+fm_line(Scanner *sc, const FmLine *line, FmNest *nest)
+{
+	const char *s = sc->text;
+	gsize pos = skip_blanks(s, line->start, line->end);
+	bool is_top = pos == line->start;
+	gsize n = 0, after;
+
+	if (pos == line->end || s[pos] == '#')
+		return;
+	if (is_top)
+		nest->parent = NULL;
+	after = fm_key(sc, pos, line->end, "", &n);
+	if (after == 0)
+		return;
+	gsize value = skip_blanks(s, after, line->end);
+	bool is_empty = value == line->end || s[value] == '#';
+	if (is_top) {
+		bool is_image = n == 5 && memcmp(s + pos, "image", 5) == 0;
+		bool is_header = n == 6 && memcmp(s + pos, "header", 6) == 0;
+		const char *const *keys = is_image    ? fm_image_keys
+					  : is_header ? fm_header_keys
+						      : NULL;
+		g_autofree char *key = g_strndup(s + pos, n);
+
+		if (keys != NULL && is_empty)
+			*nest = (FmNest){is_image ? "image" : "header", keys};
+		else if (keys != NULL && s[value] == '{')
+			fm_flow(sc, key, keys, value, line->end);
+		else if (in_list(fm_keys, s + pos, n))
+			fm_scalar(sc, key, value, line->end, "");
+	}
+	else if (nest->parent != NULL && in_list(nest->keys, s + pos, n)) {
+		g_autofree char *key = g_strdup_printf("%s.%.*s", nest->parent,
+						       (int)n, s + pos);
+		fm_scalar(sc, key, value, line->end, "");
+	}
+}
+
+/* Scans the front matter starting at @pos (after the BOM).  Returns where
+ * the body starts: after the closing fence, or @pos if there is no
+ * complete front matter. */
+static gsize
+scan_front_matter(Scanner *sc, gsize pos)
+{
+	FmLine line;
+
+	next_line(sc, pos, &line);
+	if (!is_fence(sc, &line, false) || line.next == line.end)
+		return pos;
+	gsize first = line.next, body = 0;
+	for (gsize p = first; p < sc->len; p = line.next) {
+		next_line(sc, p, &line);
+		if (is_fence(sc, &line, true)) {
+			body = line.next;
+			break;
+		}
+	}
+	if (body == 0)
+		return pos; /* unterminated: no front matter at all */
+	FmNest nest = {NULL, NULL};
+	for (gsize p = first; p < body; p = line.next) {
+		next_line(sc, p, &line);
+		if (is_fence(sc, &line, true))
+			break;
+		fm_line(sc, &line, &nest);
+	}
+	return body;
+}
+
+/* ---- entry point ---- */
+
+static void
+index_lines(Scanner *sc)
+{
+	gsize zero = 0;
+
+	g_array_append_val(sc->line_starts, zero);
+	for (gsize i = 0; i < sc->len; i++) {
+		if (sc->text[i] == '\n' ||
+		    (sc->text[i] == '\r' &&
+		     (i + 1 >= sc->len || sc->text[i + 1] != '\n'))) {
+			gsize next = i + 1;
+			g_array_append_val(sc->line_starts, next);
+		}
+	}
+}
+
+static void
+leaf_free(gpointer data)
+{
+	ScanLeaf *leaf = data;
+
+	g_string_free(leaf->lines.buf, TRUE);
+	g_array_unref(leaf->lines.segs);
+	g_free(leaf);
+}
+
+static void
+def_free(gpointer data)
+{
+	ScanDef *def = data;
+
+	g_free(def->url);
+	g_free(def);
+}
+
+static bool
+is_html_post(const char *path)
+{
+	return path != NULL && (g_str_has_suffix(path, ".html") ||
+				g_str_has_suffix(path, ".htm") ||
+				g_str_has_suffix(path, ".HTML"));
+}
+
+/* A .html post's body is one HTML leaf. */
+static void
+add_html_body(Scanner *sc, gsize pos)
+{
+	ScanLeaf *leaf = g_new0(ScanLeaf, 1);
+	FmLine line;
+
+	leaf->kind = SCAN_LEAF_HTML;
+	leaf->lines.buf = g_string_new(NULL);
+	leaf->lines.segs = g_array_new(FALSE, FALSE, sizeof(ScanSeg));
+	do {
+		next_line(sc, pos, &line);
+		imgopt_scan_lines_add(&leaf->lines, sc->text, line.start,
+				      line.end - line.start);
+		pos = line.next;
+	} while (pos < sc->len);
+	g_ptr_array_add(sc->leaves, leaf);
+}
 
 GPtrArray *
 imgopt_scan_text(const char *post_path, const char *text, gsize len,
@@ -15,6 +566,32 @@ imgopt_scan_text(const char *post_path, const char *text, gsize len,
 	g_return_val_if_fail(text != NULL || len == 0, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-	(void)post_path;
-	return g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_ref_free);
+	g_autoptr(GArray) line_starts = g_array_new(FALSE, FALSE, sizeof(gsize));
+	g_autoptr(GPtrArray) leaves = g_ptr_array_new_with_free_func(leaf_free);
+	g_autoptr(GHashTable) defs = g_hash_table_new_full(g_str_hash,
+							   g_str_equal, g_free,
+							   def_free);
+	g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_ref_free);
+	Scanner sc = {text != NULL ? text : "", len, post_path, line_starts,
+		      leaves, defs, refs};
+	gsize body = 0;
+
+	index_lines(&sc);
+	if (len >= 3 && memcmp(sc.text, "\xEF\xBB\xBF", 3) == 0)
+		body = 3;
+	body = scan_front_matter(&sc, body);
+	if (is_html_post(post_path))
+		add_html_body(&sc, body);
+	else
+		imgopt_scan_blocks(&sc, body);
+	for (guint i = 0; i < leaves->len; i++) {
+		const ScanLeaf *leaf = g_ptr_array_index(leaves, i);
+
+		if (leaf->kind == SCAN_LEAF_HTML)
+			imgopt_scan_html_block(&sc, &leaf->lines);
+		else
+			imgopt_scan_inline(&sc, leaf);
+	}
+	return g_steal_pointer(&refs);
 }

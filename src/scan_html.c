@@ -1,0 +1,330 @@
+/*
+ * scan_html.c: raw HTML for the scanner: the CommonMark tag grammar (for
+ * inline HTML and HTML block starts), a lenient tag walk for HTML blocks,
+ * and the attributes that load images.
+ *
+ *   <img src=U srcset="U 1x, U 2x" style="background: url(U)">
+ *   <source src=U srcset="U 480w">     (inside <picture>, <video> ...)
+ *   <any style="...url('U')...">
+ *
+ * Attribute values may be double-quoted, single-quoted or bare; tag and
+ * attribute names are case-insensitive; entities in values are decoded in
+ * the url, and the span is the URL's own bytes.  A value broken across
+ * lines is skipped (it cannot be one span).  In HTML blocks, comments and
+ * the contents of <script> and <style> are skipped.
+ */
+#include <string.h>
+
+#include "scan_priv.h"
+
+static bool
+is_ws(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	       c == '\f';
+}
+
+static gsize
+skip_ws(const char *s, gsize n, gsize i)
+{
+	while (i < n && is_ws((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+static gsize
+tag_name(const char *s, gsize n, gsize i)
+{
+	if (i >= n || !g_ascii_isalpha(s[i]))
+		return i;
+	while (i < n && (g_ascii_isalnum(s[i]) || s[i] == '-'))
+		i++;
+	return i;
+}
+
+/* A CommonMark attribute value at @i; returns the offset after it or 0. */
+static gsize
+attr_value(const char *s, gsize n, gsize i)
+{
+	if (i >= n)
+		return 0;
+	if (s[i] == '"' || s[i] == '\'') {
+		const char *q = memchr(s + i + 1, s[i], n - i - 1);
+		return q != NULL ? (gsize)(q - s) + 1 : 0;
+	}
+	gsize j = i;
+	while (j < n && !is_ws((unsigned char)s[j]) &&
+	       strchr("\"'=<>`", s[j]) == NULL && s[j] != '\0')
+		j++;
+	return j > i ? j : 0;
+}
+
+/* One CommonMark attribute (whitespace, name, optional value) at @i;
+ * returns the offset after it, or 0. */
+static gsize
+attribute(const char *s, gsize n, gsize i)
+{
+	gsize j = skip_ws(s, n, i);
+
+	if (j == i || j >= n ||
+	    !(g_ascii_isalpha(s[j]) || s[j] == '_' || s[j] == ':'))
+		return 0;
+	while (j < n && (g_ascii_isalnum(s[j]) || strchr("_.:-", s[j]) != NULL))
+		j++;
+	gsize k = skip_ws(s, n, j);
+	if (k < n && s[k] == '=') {
+		gsize v = attr_value(s, n, skip_ws(s, n, k + 1));
+		return v;
+	}
+	return j;
+}
+
+gsize
+imgopt_scan_html_open_tag(const char *s, gsize len)
+{
+	gsize i = tag_name(s, len, 1), next;
+
+	if (len < 3 || s[0] != '<' || i == 1)
+		return 0;
+	while ((next = attribute(s, len, i)) != 0)
+		i = next;
+	i = skip_ws(s, len, i);
+	if (i < len && s[i] == '/')
+		i++;
+	return i < len && s[i] == '>' ? i + 1 : 0;
+}
+
+gsize
+imgopt_scan_html_close_tag(const char *s, gsize len)
+{
+	if (len < 4 || s[0] != '<' || s[1] != '/')
+		return 0;
+	gsize i = tag_name(s, len, 2);
+	if (i == 2)
+		return 0;
+	i = skip_ws(s, len, i);
+	return i < len && s[i] == '>' ? i + 1 : 0;
+}
+
+/* ---- the references in one tag ---- */
+
+/* Where a tag's attributes are, in the leaf's text. */
+typedef struct {
+	Scanner *sc;
+	const ScanLines *lines;
+	GPtrArray *pending; /* where references go */
+	const char *s;      /* the leaf's text */
+} TagCtx;
+
+/* Reports the URL at [a, b) as @kind if it is one line, not empty. */
+static void
+add_url(const TagCtx *t, ImgoptRefKind kind, gsize a, gsize b)
+{
+	if (b <= a || memchr(t->s + a, '\n', b - a) != NULL)
+		return;
+	gsize start = imgopt_scan_lines_map(t->lines, a);
+	imgopt_scan_add_ref(t->sc, t->pending, kind, start, b - a,
+			    imgopt_scan_decode(t->s + a, b - a, false), NULL);
+}
+
+/* srcset="url [descriptor], url [descriptor], ..." as the HTML standard
+ * splits it: a URL ending in ',' has no descriptors. */
+static void
+scan_srcset(const TagCtx *t, gsize i, gsize end)
+{
+	const char *s = t->s;
+
+	while (i < end) {
+		while (i < end && (is_ws((unsigned char)s[i]) || s[i] == ','))
+			i++;
+		gsize a = i;
+		while (i < end && !is_ws((unsigned char)s[i]))
+			i++;
+		gsize b = i;
+		if (b > a && s[b - 1] == ',') {
+			while (b > a && s[b - 1] == ',')
+				b--;
+		}
+		else {
+			bool in_paren = false;
+			for (; i < end && (in_paren || s[i] != ','); i++) {
+				if (s[i] == '(')
+					in_paren = true;
+				else if (s[i] == ')')
+					in_paren = false;
+			}
+		}
+		add_url(t, IMGOPT_REF_SRCSET, a, b);
+	}
+}
+
+/* The quote that opens a url(): ' or " or the entity &quot;, and its
+ * length in bytes. */
+static gsize
+url_quote(const char *s, gsize i, gsize end, const char **quote)
+{
+	if (i < end && (s[i] == '"' || s[i] == '\'')) {
+		*quote = s[i] == '"' ? "\"" : "'";
+		return 1;
+	}
+	if (end - i >= 6 && g_ascii_strncasecmp(s + i, "&quot;", 6) == 0) {
+		*quote = "&quot;";
+		return 6;
+	}
+	*quote = NULL;
+	return 0;
+}
+
+/* Every url(...) inside a style value. */
+static void
+scan_style(const TagCtx *t, gsize i, gsize end)
+{
+	const char *s = t->s;
+	const char *quote;
+
+	for (; i + 4 <= end; i++) {
+		if (g_ascii_strncasecmp(s + i, "url(", 4) != 0)
+			continue;
+		gsize a = i + 4;
+		while (a < end && is_ws((unsigned char)s[a]))
+			a++;
+		a += url_quote(s, a, end, &quote);
+		gsize b = a;
+		if (quote != NULL) {
+			gsize k = strlen(quote);
+			while (b + k <= end && memcmp(s + b, quote, k) != 0)
+				b++;
+			if (b + k > end)
+				return;
+		}
+		else {
+			while (b < end && s[b] != ')' &&
+			       !is_ws((unsigned char)s[b]))
+				b++;
+		}
+		add_url(t, IMGOPT_REF_STYLE, a, b);
+		i = b;
+	}
+}
+
+/* A lenient attribute at @i: name [= value]; sets the extents and returns
+ * the offset after it (never less than @i + 1 unless at @end). */
+static gsize
+next_attr(const char *s, gsize i, gsize end, gsize *name, gsize *name_end,
+	  gsize *value, gsize *value_end)
+{
+	while (i < end && (is_ws((unsigned char)s[i]) || s[i] == '/'))
+		i++;
+	*name = i;
+	while (i < end && !is_ws((unsigned char)s[i]) &&
+	       strchr("/>=", s[i]) == NULL)
+		i++;
+	*name_end = i;
+	*value = *value_end = 0;
+	gsize k = skip_ws(s, end, i);
+	if (k >= end || s[k] != '=')
+		return i == *name ? i + 1 : i;
+	k = skip_ws(s, end, k + 1);
+	if (k < end && (s[k] == '"' || s[k] == '\'')) {
+		const char *q = memchr(s + k + 1, s[k], end - k - 1);
+		*value = k + 1;
+		*value_end = q != NULL ? (gsize)(q - s) : end;
+		return q != NULL ? *value_end + 1 : end;
+	}
+	*value = k;
+	while (k < end && !is_ws((unsigned char)s[k]) && s[k] != '>')
+		k++;
+	*value_end = k;
+	return k > i ? k : i + 1;
+}
+
+static bool
+name_is(const char *s, gsize a, gsize b, const char *name)
+{
+	return b - a == strlen(name) && g_ascii_strncasecmp(s + a, name,
+							    b - a) == 0;
+}
+
+void
+imgopt_scan_html_tag(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
+		     gsize start, gsize end)
+{
+	TagCtx t = {sc, lines, pending, lines->buf->str};
+	const char *s = t.s;
+	gsize i = tag_name(s, end, start + 1);
+	bool is_img = name_is(s, start + 1, i, "img") ||
+		      name_is(s, start + 1, i, "source");
+	gsize a, b, v, w;
+
+	while (i < end && s[i] != '>') {
+		i = next_attr(s, i, end, &a, &b, &v, &w);
+		if (w == 0 && v == 0)
+			continue;
+		if (is_img && name_is(s, a, b, "src"))
+			add_url(&t, IMGOPT_REF_HTML, v, w);
+		else if (is_img && name_is(s, a, b, "srcset"))
+			scan_srcset(&t, v, w);
+		else if (name_is(s, a, b, "style"))
+			scan_style(&t, v, w);
+	}
+}
+
+/* ---- HTML blocks ---- */
+
+/* The end of a tag starting at @i ('<' + letter): just past '>', quotes
+ * respected; or @n if it does not close. */
+static gsize
+lenient_tag_end(const char *s, gsize n, gsize i)
+{
+	for (i++; i < n && s[i] != '>'; i++) {
+		if (s[i] == '"' || s[i] == '\'') {
+			const char *q = memchr(s + i + 1, s[i], n - i - 1);
+			if (q == NULL)
+				return n;
+			i = (gsize)(q - s);
+		}
+	}
+	return i < n ? i + 1 : n;
+}
+
+static gsize
+find_ci(const char *s, gsize n, gsize i, const char *needle)
+{
+	gsize k = strlen(needle);
+
+	for (; i + k <= n; i++)
+		if (g_ascii_strncasecmp(s + i, needle, k) == 0)
+			return i;
+	return n;
+}
+
+void
+imgopt_scan_html_block(Scanner *sc, const ScanLines *lines)
+{
+	const char *s = lines->buf->str;
+	gsize n = lines->buf->len, i = 0;
+
+	while (i < n) {
+		const char *lt = memchr(s + i, '<', n - i);
+		if (lt == NULL)
+			break;
+		i = (gsize)(lt - s);
+		if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+			gsize e = find_ci(s, n, i + 4, "-->");
+			i = e < n ? e + 3 : n;
+			continue;
+		}
+		if (i + 1 >= n || !g_ascii_isalpha(s[i + 1])) {
+			i++;
+			continue;
+		}
+		gsize name_end = tag_name(s, n, i + 1);
+		gsize end = lenient_tag_end(s, n, i);
+		imgopt_scan_html_tag(sc, lines, sc->refs, i, end);
+		if (name_is(s, i + 1, name_end, "script"))
+			end = find_ci(s, n, end, "</script");
+		else if (name_is(s, i + 1, name_end, "style"))
+			end = find_ci(s, n, end, "</style");
+		i = end;
+	}
+}

@@ -1,0 +1,829 @@
+/*
+ * scan_inline.c: the CommonMark inline pass of the scanner, and link
+ * reference definitions.
+ *
+ * A leaf's text is walked once, left to right.  What can hide a bracket is
+ * consumed where it starts: a backslash escape, a code span (a backtick
+ * run up to the next run of the same length), an autolink or raw HTML
+ * (open tags are handed to scan_html.c for their src/srcset/style).  `[`
+ * and `![` are pushed on a bracket stack; `]` pops the nearest opener and
+ * tries, in cmark's order:
+ *
+ *   ](dest "title")          inline: dest is <...> or a bare run with
+ *                            balanced parentheses (at most 32 deep)
+ *   ][label]  ][]  ]         reference: the label (or, for ][] and ],
+ *                            the bracket text) must name a definition
+ *   ](line EOL line)         (images only) the export-damage extension
+ *
+ * A link (not an image) deactivates the `[` openers before it, since links
+ * do not nest.  Images inside an image's alt text are dropped: cmark
+ * renders them as alt text.
+ *
+ * Searches that could restart at many places are memoised (Finder,
+ * CodeRuns), so the pass stays linear: e.g. a thousand unclosed `<?` look
+ * for "?>" once.
+ */
+#include <string.h>
+
+#include "scan_priv.h"
+
+/* Labels longer than this cannot match (CommonMark: 999 characters). */
+#define MAX_LABEL 999
+/* cmark gives up on a destination nested deeper than this. */
+#define MAX_PAREN_DEPTH 32
+
+/* A memoised forward search for @needle: the first occurrence at or after
+ * @from is @at (or G_MAXSIZE for none). */
+typedef struct {
+	const char *needle; /* what to look for */
+	gsize from;         /* the search that was done started here */
+	gsize at;           /* and found this, or G_MAXSIZE */
+	bool is_valid;      /* a search was done */
+} Finder;
+
+/* The backtick runs of a leaf, by length, for code span closers. */
+typedef struct {
+	GHashTable *by_len; /* run length -> GArray of gsize starts (ascending) */
+	GHashTable *cursor; /* run length -> index of the next candidate */
+	bool is_built;      /* by_len has been filled */
+} CodeRuns;
+
+typedef struct {
+	gsize pos;          /* offset of '[' (or '!' of "![") */
+	gsize text;         /* offset of the bracket text */
+	bool is_image;      /* "![" */
+	bool is_active;     /* false once a link closed after it */
+	bool bracket_after; /* another opener was pushed after it */
+	guint n_pending;    /* pending->len when it was pushed */
+} Bracket;
+
+typedef struct {
+	Scanner *sc;
+	const ScanLines *lines; /* the leaf's text and map */
+	const char *s;          /* lines->buf->str */
+	gsize n;                /* its length */
+	GArray *brackets;       /* (element-type Bracket) the stack */
+	GPtrArray *pending;     /* (element-type ImgoptRef) found so far */
+	Finder find_liquid_expr; /* "}}" */
+	Finder find_liquid_tag;  /* "%}" */
+	Finder find_newline;     /* "\n" */
+	Finder find_comment;     /* "--" */
+	Finder find_pi;          /* "?>" */
+	Finder find_decl;        /* ">" */
+	Finder find_cdata;       /* "]]>" */
+	CodeRuns runs;           /* backtick runs */
+} Inline;
+
+/* What a closing bracket matched. */
+typedef struct {
+	ImgoptRefKind kind;  /* markdown or markdown-ref */
+	gsize offset;        /* file offset of the destination */
+	gsize length;        /* its length in the file */
+	char *url;           /* decoded destination (owned) */
+	bool is_multiline;   /* the export-damage extension */
+	gsize end;           /* logical offset after the construct */
+} Match;
+
+static gsize
+find(Finder *f, const char *s, gsize n, gsize from)
+{
+	if (f->is_valid && from >= f->from && from <= f->at)
+		return f->at;
+	gsize k = strlen(f->needle);
+	f->is_valid = true;
+	f->from = from;
+	f->at = G_MAXSIZE;
+	for (gsize i = from; i + k <= n; i++) {
+		if (s[i] == f->needle[0] && memcmp(s + i, f->needle, k) == 0) {
+			f->at = i;
+			break;
+		}
+	}
+	return f->at;
+}
+
+static bool
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	       c == '\f';
+}
+
+static gsize
+skip_space(const char *s, gsize n, gsize i)
+{
+	while (i < n && is_space((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+static bool
+is_escape(const char *s, gsize n, gsize i)
+{
+	return s[i] == '\\' && i + 1 < n &&
+	       imgopt_scan_is_punct((unsigned char)s[i + 1]);
+}
+
+/* ---- labels ---- */
+
+char *
+imgopt_scan_label_key(const char *s, gsize len)
+{
+	GString *out = g_string_sized_new(len);
+	bool in_space = false;
+
+	for (gsize i = 0; i < len; i++) {
+		if (is_space((unsigned char)s[i])) {
+			in_space = out->len > 0;
+			continue;
+		}
+		if (in_space)
+			g_string_append_c(out, ' ');
+		in_space = false;
+		g_string_append_c(out, s[i]);
+	}
+	if (out->len == 0) {
+		g_string_free(out, TRUE);
+		return NULL;
+	}
+	g_autofree char *text = g_string_free(out, FALSE);
+	if (g_utf8_validate(text, -1, NULL))
+		return g_utf8_casefold(text, -1);
+	return g_ascii_strdown(text, -1);
+}
+
+/* A link label `[...]` at @pos: returns the offset after ']' and sets the
+ * text's extent, or returns 0. */
+static gsize
+link_label(const char *s, gsize n, gsize pos, gsize *start, gsize *end)
+{
+	if (pos >= n || s[pos] != '[')
+		return 0;
+	for (gsize i = pos + 1; i < n && i - pos - 1 <= MAX_LABEL; i++) {
+		if (is_escape(s, n, i))
+			i++;
+		else if (s[i] == '[')
+			return 0;
+		else if (s[i] == ']') {
+			*start = pos + 1;
+			*end = i;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- destinations and titles ---- */
+
+/* A destination: [start, end) as written, next = offset after it. */
+typedef struct {
+	gsize start; /* first byte of the destination */
+	gsize end;   /* byte after it (before '>' if pointy) */
+	gsize next;  /* offset after the destination */
+	bool is_pointy; /* written <...> */
+} Dest;
+
+static bool
+pointy_dest(const char *s, gsize n, gsize pos, Dest *d)
+{
+	for (gsize i = pos + 1; i < n; i++) {
+		if (is_escape(s, n, i))
+			i++;
+		else if (s[i] == '>') {
+			*d = (Dest){pos + 1, i, i + 1, true};
+			return true;
+		}
+		else if (s[i] == '<' || s[i] == '\n')
+			return false;
+	}
+	return false;
+}
+
+/* A Liquid `{{ ... }}` or `{% ... %}` at @i inside a destination: returns
+ * the offset after it, or 0 if it does not close on this line. */
+static gsize
+liquid_token(Inline *in, gsize i)
+{
+	bool is_expr = in->s[i + 1] == '{';
+	Finder *f = is_expr ? &in->find_liquid_expr : &in->find_liquid_tag;
+	gsize close = find(f, in->s, in->n, i + 2);
+	gsize eol = find(&in->find_newline, in->s, in->n, i);
+
+	if (close == G_MAXSIZE || (eol != G_MAXSIZE && eol < close))
+		return 0;
+	return close + 2;
+}
+
+static bool
+bare_dest(Inline *in, gsize pos, Dest *d)
+{
+	const char *s = in->s;
+	gsize i = pos, depth = 0, t;
+
+	while (i < in->n) {
+		if (is_escape(s, in->n, i)) {
+			i += 2;
+			continue;
+		}
+		if (s[i] == '{' && i + 1 < in->n &&
+		    (s[i + 1] == '{' || s[i + 1] == '%') &&
+		    (t = liquid_token(in, i)) != 0) {
+			i = t;
+			continue;
+		}
+		if (s[i] == '(') {
+			if (++depth > MAX_PAREN_DEPTH)
+				return false;
+		}
+		else if (s[i] == ')') {
+			if (depth == 0)
+				break;
+			depth--;
+		}
+		else if (is_space((unsigned char)s[i]))
+			break;
+		i++;
+	}
+	if (depth != 0)
+		return false;
+	*d = (Dest){pos, i, i, false};
+	return true;
+}
+
+static bool
+parse_dest(Inline *in, gsize pos, Dest *d)
+{
+	if (pos < in->n && in->s[pos] == '<')
+		return pointy_dest(in->s, in->n, pos, d);
+	return bare_dest(in, pos, d);
+}
+
+/* A title at @pos ("...", '...' or (...)); returns the offset after it,
+ * or 0. */
+static gsize
+parse_title(const char *s, gsize n, gsize pos)
+{
+	if (pos >= n || (s[pos] != '"' && s[pos] != '\'' && s[pos] != '('))
+		return 0;
+	char close = s[pos] == '(' ? ')' : s[pos];
+	for (gsize i = pos + 1; i < n; i++) {
+		if (is_escape(s, n, i))
+			i++;
+		else if (s[i] == close)
+			return i + 1;
+		else if (s[pos] == '(' && s[i] == '(')
+			return 0;
+	}
+	return 0;
+}
+
+/* Sets @m's span from the logical range [start, end); false if it does
+ * not map to one contiguous run of the file. */
+static bool
+set_span(const Inline *in, gsize start, gsize end, Match *m)
+{
+	gsize a = imgopt_scan_lines_map(in->lines, start);
+	gsize b = end > start ? imgopt_scan_lines_map(in->lines, end - 1) + 1
+			      : a;
+
+	if (b < a)
+		return false;
+	m->offset = a;
+	m->length = b - a;
+	return true;
+}
+
+/* ---- link reference definitions ---- */
+
+static gsize
+skip_blanks(const char *s, gsize n, gsize i)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i;
+}
+
+/* Spaces, at most one line end, spaces. */
+static gsize
+skip_spnl(const char *s, gsize n, gsize i)
+{
+	i = skip_blanks(s, n, i);
+	if (i < n && s[i] == '\n')
+		i = skip_blanks(s, n, i + 1);
+	return i;
+}
+
+/* The end of a definition: optional title, then only blanks to the end of
+ * the line.  Returns the offset of the next line, or 0. */
+static gsize
+def_end(const char *s, gsize n, gsize after_dest)
+{
+	gsize i = skip_spnl(s, n, after_dest), t;
+
+	if (i > after_dest && (t = parse_title(s, n, i)) != 0) {
+		t = skip_blanks(s, n, t);
+		if (t >= n || s[t] == '\n')
+			return t < n ? t + 1 : n;
+	}
+	i = skip_blanks(s, n, after_dest);
+	if (i >= n || s[i] == '\n')
+		return i < n ? i + 1 : n;
+	return 0;
+}
+
+static void
+add_def(Inline *in, char *key, const Dest *d)
+{
+	Match m = {0};
+
+	if (g_hash_table_contains(in->sc->defs, key) ||
+	    !set_span(in, d->start, d->end, &m)) {
+		g_free(key);
+		return;
+	}
+	ScanDef *def = g_new0(ScanDef, 1);
+	def->offset = m.offset;
+	def->length = m.length;
+	def->url = imgopt_scan_decode(in->s + d->start, d->end - d->start,
+				      true);
+	g_hash_table_insert(in->sc->defs, key, def);
+}
+
+/* One definition at @pos; returns the offset after it, or 0. */
+static gsize
+parse_def(Inline *in, gsize pos)
+{
+	const char *s = in->s;
+	gsize n = in->n, a = 0, b = 0;
+	Dest d;
+
+	pos = skip_blanks(s, n, pos);
+	gsize i = link_label(s, n, pos, &a, &b);
+	if (i == 0 || i >= n || s[i] != ':')
+		return 0;
+	i = skip_spnl(s, n, i + 1);
+	if (!parse_dest(in, i, &d) || (!d.is_pointy && d.end == d.start))
+		return 0;
+	gsize next = def_end(s, n, d.next);
+	if (next == 0)
+		return 0;
+	char *key = imgopt_scan_label_key(s + a, b - a);
+	if (key == NULL)
+		return 0;
+	add_def(in, key, &d);
+	return next;
+}
+
+static void
+inline_init(Inline *in, Scanner *sc, const ScanLines *lines)
+{
+	*in = (Inline){.sc = sc, .lines = lines, .s = lines->buf->str,
+		       .n = lines->buf->len};
+	in->find_liquid_expr.needle = "}}";
+	in->find_liquid_tag.needle = "%}";
+	in->find_newline.needle = "\n";
+	in->find_comment.needle = "--";
+	in->find_pi.needle = "?>";
+	in->find_decl.needle = ">";
+	in->find_cdata.needle = "]]>";
+}
+
+gsize
+imgopt_scan_parse_defs(Scanner *sc, const ScanLines *lines, gsize from)
+{
+	Inline in;
+	gsize next;
+
+	inline_init(&in, sc, lines);
+	while (from < in.n && (next = parse_def(&in, from)) != 0)
+		from = next;
+	return from;
+}
+
+/* ---- code spans ---- */
+
+static void
+build_runs(CodeRuns *runs, const char *s, gsize n)
+{
+	runs->by_len = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+					     NULL,
+					     (GDestroyNotify)g_array_unref);
+	runs->cursor = g_hash_table_new(g_direct_hash, g_direct_equal);
+	runs->is_built = true;
+	for (gsize i = 0; i < n;) {
+		if (s[i] != '`') {
+			i++;
+			continue;
+		}
+		gsize start = i;
+		while (i < n && s[i] == '`')
+			i++;
+		gpointer key = GSIZE_TO_POINTER(i - start);
+		GArray *list = g_hash_table_lookup(runs->by_len, key);
+		if (list == NULL) {
+			list = g_array_new(FALSE, FALSE, sizeof(gsize));
+			g_hash_table_insert(runs->by_len, key, list);
+		}
+		g_array_append_val(list, start);
+	}
+}
+
+/* The start of the first run of exactly @len backticks at or after
+ * @from, or G_MAXSIZE. */
+static gsize
+next_run(Inline *in, gsize len, gsize from)
+{
+	if (!in->runs.is_built)
+		build_runs(&in->runs, in->s, in->n);
+	gpointer key = GSIZE_TO_POINTER(len);
+	GArray *list = g_hash_table_lookup(in->runs.by_len, key);
+	if (list == NULL)
+		return G_MAXSIZE;
+	guint k = GPOINTER_TO_UINT(g_hash_table_lookup(in->runs.cursor, key));
+	while (k < list->len && g_array_index(list, gsize, k) < from)
+		k++;
+	g_hash_table_insert(in->runs.cursor, key, GUINT_TO_POINTER(k));
+	return k < list->len ? g_array_index(list, gsize, k) : G_MAXSIZE;
+}
+
+static gsize
+code_span(Inline *in, gsize pos)
+{
+	gsize i = pos;
+
+	while (i < in->n && in->s[i] == '`')
+		i++;
+	gsize close = next_run(in, i - pos, i);
+	return close == G_MAXSIZE ? i : close + (i - pos);
+}
+
+/* ---- autolinks and raw HTML ---- */
+
+static gsize
+autolink(const char *s, gsize n, gsize pos)
+{
+	gsize i = pos + 1;
+	bool is_uri = i < n && g_ascii_isalpha(s[i]);
+
+	while (is_uri && i < n && i - pos <= 33 &&
+	       (g_ascii_isalnum(s[i]) || s[i] == '+' || s[i] == '.' ||
+		s[i] == '-'))
+		i++;
+	if (is_uri && i < n && s[i] == ':' && i - pos >= 3) {
+		for (i++; i < n; i++) {
+			if (s[i] == '>')
+				return i + 1;
+			if (s[i] == '<' || (unsigned char)s[i] <= ' ')
+				return 0;
+		}
+		return 0;
+	}
+	for (i = pos + 1; i < n && (g_ascii_isalnum(s[i]) ||
+				    strchr(".!#$%&'*+/=?^_`{|}~-", s[i]));
+	     i++)
+		;
+	if (i == pos + 1 || i >= n || s[i] != '@')
+		return 0;
+	for (i++; i < n && (g_ascii_isalnum(s[i]) || s[i] == '-' || s[i] == '.');
+	     i++)
+		;
+	return i < n && s[i] == '>' && s[i - 1] != '@' ? i + 1 : 0;
+}
+
+static gsize
+html_comment(Inline *in, gsize pos)
+{
+	const char *s = in->s;
+	gsize body = pos + 4;
+
+	if (body < in->n && (s[body] == '>' ||
+			     (s[body] == '-' && body + 1 < in->n &&
+			      s[body + 1] == '>')))
+		return 0;
+	gsize dash = find(&in->find_comment, s, in->n, body);
+	if (dash == G_MAXSIZE || dash + 2 >= in->n || s[dash + 2] != '>')
+		return 0;
+	if (dash > body && s[dash - 1] == '-')
+		return 0;
+	return dash + 3;
+}
+
+/* Comments, processing instructions, declarations and CDATA: returns the
+ * offset after one at @pos, or 0. */
+static gsize
+html_other(Inline *in, gsize pos)
+{
+	const char *s = in->s + pos;
+	gsize n = in->n - pos, at;
+
+	if (n >= 4 && memcmp(s, "<!--", 4) == 0)
+		return html_comment(in, pos);
+	if (n >= 2 && s[1] == '?') {
+		at = find(&in->find_pi, in->s, in->n, pos + 2);
+		return at == G_MAXSIZE ? 0 : at + 2;
+	}
+	if (n >= 9 && memcmp(s, "<![CDATA[", 9) == 0) {
+		at = find(&in->find_cdata, in->s, in->n, pos + 9);
+		return at == G_MAXSIZE ? 0 : at + 3;
+	}
+	if (n >= 3 && s[1] == '!' && g_ascii_isupper(s[2])) {
+		gsize i = 2;
+		while (i < n && g_ascii_isupper(s[i]))
+			i++;
+		if (i >= n || !is_space((unsigned char)s[i]))
+			return 0;
+		at = find(&in->find_decl, in->s, in->n, pos + i);
+		return at == G_MAXSIZE ? 0 : at + 1;
+	}
+	return 0;
+}
+
+static gsize
+angle(Inline *in, gsize pos)
+{
+	gsize m;
+
+	if ((m = autolink(in->s, in->n, pos)) != 0)
+		return m;
+	if ((m = imgopt_scan_html_open_tag(in->s + pos, in->n - pos)) != 0) {
+		imgopt_scan_html_tag(in->sc, in->lines, in->pending, pos,
+				     pos + m);
+		return pos + m;
+	}
+	if ((m = imgopt_scan_html_close_tag(in->s + pos, in->n - pos)) != 0)
+		return pos + m;
+	if ((m = html_other(in, pos)) != 0)
+		return m;
+	return pos + 1;
+}
+
+/* ---- Liquid tags ---- */
+
+/* `{% asset_img [class] x.png [title] %}`: the first argument holding a
+ * '.' or '/', else the first argument, is the image. */
+static gsize
+liquid_tag(Inline *in, gsize pos)
+{
+	const char *s = in->s;
+	gsize close = find(&in->find_liquid_tag, s, in->n, pos + 2);
+	gsize eol = find(&in->find_newline, s, in->n, pos);
+
+	if (close == G_MAXSIZE || (eol != G_MAXSIZE && eol < close))
+		return pos + 2;
+	gsize i = skip_blanks(s, close, pos + 2 + (s[pos + 2] == '-'));
+	if (close - i < 10 || memcmp(s + i, "asset_img", 9) != 0 ||
+	    (s[i + 9] != ' ' && s[i + 9] != '\t'))
+		return pos + 2;
+	gsize end = close > i && s[close - 1] == '-' ? close - 1 : close;
+	gsize a = 0, b = 0;
+	for (i = skip_blanks(s, end, i + 9); i < end;
+	     i = skip_blanks(s, end, i)) {
+		gsize t0 = i, t1;
+		if (s[i] == '"' || s[i] == '\'') {
+			const char *q = memchr(s + i + 1, s[i], end - i - 1);
+			t1 = q != NULL ? (gsize)(q - s) : end;
+			t0++;
+			i = t1 < end ? t1 + 1 : end;
+		}
+		else {
+			while (i < end && s[i] != ' ' && s[i] != '\t')
+				i++;
+			t1 = i;
+		}
+		bool is_path = memchr(s + t0, '.', t1 - t0) != NULL ||
+			       memchr(s + t0, '/', t1 - t0) != NULL;
+		if (b == 0 || is_path) {
+			a = t0;
+			b = t1;
+		}
+		if (is_path)
+			break;
+	}
+	Match m = {0};
+	if (b > a && set_span(in, a, b, &m))
+		imgopt_scan_add_ref(in->sc, in->pending, IMGOPT_REF_LIQUID_TAG,
+				    m.offset, m.length, g_strndup(s + a, b - a),
+				    NULL);
+	return close + 2;
+}
+
+/* ---- brackets ---- */
+
+static Bracket *
+top(Inline *in)
+{
+	return &g_array_index(in->brackets, Bracket, in->brackets->len - 1);
+}
+
+static void
+push_bracket(Inline *in, gsize pos, bool is_image)
+{
+	Bracket b = {pos, pos + (is_image ? 2 : 1), is_image, true, false,
+		     in->pending->len};
+
+	if (in->brackets->len > 0)
+		top(in)->bracket_after = true;
+	g_array_append_val(in->brackets, b);
+}
+
+/* `](dest "title")` after the ']' at @p. */
+static bool
+try_inline(Inline *in, gsize p, Match *m)
+{
+	const char *s = in->s;
+	gsize n = in->n;
+	Dest d;
+
+	if (p + 1 >= n || s[p + 1] != '(')
+		return false;
+	gsize i = skip_space(s, n, p + 2);
+	if (!parse_dest(in, i, &d))
+		return false;
+	gsize t = skip_space(s, n, d.next), e;
+	if (t > d.next && (e = parse_title(s, n, t)) != 0)
+		t = skip_space(s, n, e);
+	if (t >= n || s[t] != ')' || !set_span(in, d.start, d.end, m))
+		return false;
+	m->kind = IMGOPT_REF_MARKDOWN;
+	m->url = imgopt_scan_decode(s + d.start, d.end - d.start, true);
+	m->end = t + 1;
+	return true;
+}
+
+/* `][label]`, `][]` or `]` after the ']' at @p, closing @o. */
+static bool
+try_reference(Inline *in, const Bracket *o, gsize p, Match *m)
+{
+	gsize a = 0, b = 0, end = link_label(in->s, in->n, p + 1, &a, &b);
+
+	if ((end == 0 || a == b) && !o->bracket_after) {
+		a = o->text;
+		b = p;
+		end = end == 0 ? p + 1 : end;
+	}
+	else if (end == 0)
+		return false;
+	if (b - a > MAX_LABEL)
+		return false;
+	g_autofree char *key = imgopt_scan_label_key(in->s + a, b - a);
+	const ScanDef *def = key != NULL ? g_hash_table_lookup(in->sc->defs,
+								key)
+					 : NULL;
+	if (def == NULL)
+		return false;
+	m->kind = IMGOPT_REF_MARKDOWN_REF;
+	m->offset = def->offset;
+	m->length = def->length;
+	m->url = g_strdup(def->url);
+	m->end = end;
+	return true;
+}
+
+/* Part of a damaged destination: up to a line end or ')'; sets *has_sep
+ * if it holds a path separator.  Returns where it stops. */
+static gsize
+damaged_part(const char *s, gsize n, gsize i, bool *has_sep)
+{
+	for (; i < n && s[i] != '\n' && s[i] != ')'; i++) {
+		if (strchr("([]<>", s[i]) != NULL)
+			return G_MAXSIZE;
+		if (s[i] == '\\' || s[i] == '/')
+			*has_sep = true;
+		if ((s[i] == ' ' || s[i] == '\t') && i + 1 < n &&
+		    (s[i + 1] == '"' || s[i + 1] == '\''))
+			return G_MAXSIZE;
+		if (is_escape(s, n, i))
+			i++;
+	}
+	return i;
+}
+
+/* The export-damage extension: `](first EOL second.ext)`, one line
+ * break, no blank in the first part, a separator in the second. */
+static bool
+try_multiline(Inline *in, gsize p, Match *m)
+{
+	const char *s = in->s;
+	gsize n = in->n, i = p + 2, j, q, k;
+	bool sep1 = false, sep2 = false;
+
+	if (p + 1 >= n || s[p + 1] != '(')
+		return false;
+	for (j = i; j < n && !is_space((unsigned char)s[j]); j++)
+		if (s[j] == '(' || s[j] == ')')
+			return false;
+	if (j == i || j >= n || s[j] != '\n' ||
+	    damaged_part(s, j, i, &sep1) != j)
+		return false;
+	k = j + 1;
+	if (k >= n || is_space((unsigned char)s[k]) || strchr("\"'", s[k]))
+		return false;
+	q = damaged_part(s, n, k, &sep2);
+	if (q == G_MAXSIZE || q >= n || s[q] != ')' || !sep2)
+		return false;
+	gsize dot = q;
+	while (dot > k && q - dot <= 6 && g_ascii_isalnum(s[dot - 1]))
+		dot--;
+	if (dot == q || dot <= k || s[dot - 1] != '.')
+		return false;
+	gsize a = imgopt_scan_lines_map(in->lines, i);
+	gsize b = imgopt_scan_lines_map(in->lines, q);
+	m->kind = IMGOPT_REF_MARKDOWN;
+	m->offset = a;
+	m->length = b - a;
+	m->url = imgopt_scan_decode(s + i, q - i, true);
+	m->is_multiline = true;
+	m->end = q + 1;
+	return true;
+}
+
+static void
+add_image(Inline *in, const Bracket *o, gsize p, Match *m)
+{
+	if (in->pending->len > o->n_pending)
+		g_ptr_array_remove_range(in->pending, o->n_pending,
+					 in->pending->len - o->n_pending);
+	char *alt = imgopt_scan_decode(in->s + o->text, p - o->text, true);
+	ImgoptRef *ref = imgopt_scan_add_ref(in->sc, in->pending, m->kind,
+					     m->offset, m->length,
+					     g_steal_pointer(&m->url), alt);
+	if (ref != NULL)
+		ref->is_multiline = m->is_multiline;
+}
+
+static gsize
+close_bracket(Inline *in, gsize p)
+{
+	if (in->brackets->len == 0)
+		return p + 1;
+	Bracket o = *top(in);
+	g_array_set_size(in->brackets, in->brackets->len - 1);
+	if (!o.is_active)
+		return p + 1;
+	Match m = {0};
+	if (!try_inline(in, p, &m) && !try_reference(in, &o, p, &m) &&
+	    !(o.is_image && try_multiline(in, p, &m)))
+		return p + 1;
+	if (o.is_image)
+		add_image(in, &o, p, &m);
+	else {
+		for (guint i = 0; i < in->brackets->len; i++) {
+			Bracket *b = &g_array_index(in->brackets, Bracket, i);
+			if (!b->is_image)
+				b->is_active = false;
+		}
+	}
+	g_free(m.url);
+	return m.end;
+}
+
+static gsize
+step(Inline *in, gsize pos)
+{
+	const char *s = in->s;
+
+	switch (s[pos]) {
+	case '\\':
+		return is_escape(s, in->n, pos) ? pos + 2 : pos + 1;
+	case '`':
+		return code_span(in, pos);
+	case '<':
+		return angle(in, pos);
+	case '!':
+		if (pos + 1 < in->n && s[pos + 1] == '[') {
+			push_bracket(in, pos, true);
+			return pos + 2;
+		}
+		return pos + 1;
+	case '[':
+		push_bracket(in, pos, false);
+		return pos + 1;
+	case ']':
+		return close_bracket(in, pos);
+	case '{':
+		if (pos + 2 < in->n && s[pos + 1] == '%')
+			return liquid_tag(in, pos);
+		return pos + 1;
+	default:
+		return pos + 1;
+	}
+}
+
+void
+imgopt_scan_inline(Scanner *sc, const ScanLeaf *leaf)
+{
+	Inline in;
+
+	inline_init(&in, sc, &leaf->lines);
+	in.brackets = g_array_new(FALSE, FALSE, sizeof(Bracket));
+	in.pending = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_ref_free);
+	for (gsize pos = leaf->start; pos < in.n;)
+		pos = step(&in, pos);
+	g_ptr_array_extend_and_steal(sc->refs, in.pending);
+	g_array_unref(in.brackets);
+	if (in.runs.is_built) {
+		g_hash_table_unref(in.runs.by_len);
+		g_hash_table_unref(in.runs.cursor);
+	}
+}

@@ -1,0 +1,187 @@
+/*
+ * scan_priv.h: what the parts of the reference scanner share.
+ *
+ * The scanner is split by layer: scan.c (entry point, front matter,
+ * decoding helpers, the design comment), scan_block.c (CommonMark block
+ * structure: containers, code blocks, HTML blocks, paragraphs and link
+ * reference definitions), scan_inline.c (CommonMark inlines: code spans,
+ * brackets, destinations) and scan_html.c (tags and attributes: src,
+ * srcset, style url()).
+ *
+ * Calling sequence, all inside imgopt_scan_text(): the block pass turns the
+ * body into leaves (ScanLeaf) and fills the definition table; then each
+ * leaf is scanned by the inline or the HTML scanner, which append
+ * references through imgopt_scan_add_ref().
+ *
+ * Ownership: a Scanner owns its leaves, definitions and references until
+ * imgopt_scan_text() steals the references.  Thread-safety: one Scanner per
+ * call; nothing here is global.
+ */
+#ifndef IMGOPT_SCAN_PRIV_H
+#define IMGOPT_SCAN_PRIV_H
+
+#include <stdbool.h>
+#include <glib.h> /* GString, GArray, GPtrArray, GHashTable */
+
+#include "imgopt/types.h"
+
+/** Where one line of a leaf's logical text starts in the file. */
+typedef struct {
+	gsize log;  /* offset in ScanLines.buf */
+	gsize orig; /* offset in the file */
+} ScanSeg;
+
+/**
+ * ScanLines:
+ *
+ * A leaf block's content with container prefixes removed: its lines
+ * joined by single '\n' whatever the file's line ends, plus the map back to
+ * file offsets.  A logical offset inside line i maps to segs[i].orig plus
+ * the distance from segs[i].log; the '\n' after a line maps to the line's
+ * original ending.
+ */
+typedef struct {
+	GString *buf; /* logical text */
+	GArray *segs; /* (element-type ScanSeg) one per line, in order */
+} ScanLines;
+
+/** What a leaf holds, and so which scanner reads it. */
+typedef enum {
+	SCAN_LEAF_INLINE, /* paragraph or heading: CommonMark inlines */
+	SCAN_LEAF_HTML,   /* HTML block or .html body: tags only */
+} ScanLeafKind;
+
+/** One leaf block kept for the inline pass. */
+typedef struct {
+	ScanLeafKind kind; /* which scanner reads it */
+	ScanLines lines;   /* its text */
+	gsize start;       /* logical offset where inlines begin (after
+	                      link reference definitions) */
+} ScanLeaf;
+
+/** A link reference definition: `[label]: dest "title"`. */
+typedef struct {
+	gsize offset; /* file offset of the destination as written */
+	gsize length; /* its byte length (inside <> if pointy) */
+	char *url;    /* destination, escapes and entities decoded */
+} ScanDef;
+
+/** The state of one imgopt_scan_text() call. */
+typedef struct {
+	const char *text;   /* the whole file */
+	gsize len;          /* its length */
+	const char *post;   /* post path for ImgoptRef.post */
+	GArray *line_starts; /* (element-type gsize) file offset of each line */
+	GPtrArray *leaves;  /* (element-type ScanLeaf) in document order */
+	GHashTable *defs;   /* normalised label -> ScanDef, first one wins */
+	GPtrArray *refs;    /* (element-type ImgoptRef) the result */
+} Scanner;
+
+/* ---- scan.c: shared helpers ---- */
+
+/** The file offset of logical offset @pos of @lines. */
+gsize imgopt_scan_lines_map(const ScanLines *lines, gsize pos);
+
+/** Appends a line (@len bytes at file offset @orig) to @lines. */
+void imgopt_scan_lines_add(ScanLines *lines, const char *text, gsize orig,
+			   gsize len);
+
+/**
+ * imgopt_scan_add_ref:
+ * @url: (transfer full): decoded destination
+ * @alt: (transfer full) (nullable): alt text
+ *
+ * Appends a reference whose span is @length bytes at file offset @offset
+ * to @refs (a per-leaf pending list or the scanner's result).  Returns the
+ * new reference (transfer none), or NULL if the span holds a NUL byte or
+ * leaves the file, in which case nothing is added.
+ */
+ImgoptRef *imgopt_scan_add_ref(Scanner *sc, GPtrArray *refs, ImgoptRefKind kind,
+			       gsize offset, gsize length, char *url,
+			       char *alt);
+
+/**
+ * imgopt_scan_decode:
+ * @s: @len: text
+ * @escapes: decode backslash escapes of ASCII punctuation
+ *
+ * Returns: (transfer full): @s with entity and numeric character
+ *   references (and, if @escapes, backslash escapes) decoded, as CommonMark
+ *   does for destinations and titles.
+ */
+char *imgopt_scan_decode(const char *s, gsize len, bool escapes);
+
+/**
+ * imgopt_scan_entity:
+ * @s: @len: text starting with '&'
+ * @out: (nullable): where to append the decoded character
+ *
+ * Returns: the length of the entity or numeric reference at @s (including
+ *   '&' and ';'), or 0 if there is none.
+ */
+gsize imgopt_scan_entity(const char *s, gsize len, GString *out);
+
+/** ASCII punctuation, as CommonMark defines it for backslash escapes. */
+bool imgopt_scan_is_punct(int c);
+
+/* ---- scan_block.c ---- */
+
+/** Splits the body (@start to the end of the file) into leaves and
+ * definitions. */
+void imgopt_scan_blocks(Scanner *sc, gsize start);
+
+/* ---- scan_inline.c ---- */
+
+/**
+ * imgopt_scan_parse_defs:
+ *
+ * Parses the link reference definitions at the start of a paragraph's
+ * text, from @from; adds new labels to @sc->defs.  Returns the logical
+ * offset where the paragraph's inline content begins.
+ */
+gsize imgopt_scan_parse_defs(Scanner *sc, const ScanLines *lines, gsize from);
+
+/** Scans a paragraph or heading for images, raw HTML and Liquid tags. */
+void imgopt_scan_inline(Scanner *sc, const ScanLeaf *leaf);
+
+/**
+ * imgopt_scan_label_key:
+ *
+ * Returns: (transfer full): the CommonMark-normalised form of a link label
+ *   (case-folded, inner whitespace collapsed, trimmed), or NULL if the label
+ *   is empty or only whitespace.
+ */
+char *imgopt_scan_label_key(const char *s, gsize len);
+
+/* ---- scan_html.c ---- */
+
+/**
+ * imgopt_scan_html_open_tag:
+ * @s: @len: text starting with '<'
+ *
+ * Matches a CommonMark "open tag" (`<name attr="v" ...>` or `/>`).  Line
+ * ends may appear where whitespace may; pass one line to forbid them.
+ * Returns: its length, or 0.
+ */
+gsize imgopt_scan_html_open_tag(const char *s, gsize len);
+
+/** Matches a CommonMark "closing tag" (`</name >`); returns its length
+ * or 0. */
+gsize imgopt_scan_html_close_tag(const char *s, gsize len);
+
+/** Scans an HTML block (or .html body) leniently for tags, skipping
+ * comments and the bodies of script and style elements. */
+void imgopt_scan_html_block(Scanner *sc, const ScanLines *lines);
+
+/**
+ * imgopt_scan_html_tag:
+ * @start: logical offset of '<' of an open tag
+ * @end: logical offset just past its '>'
+ *
+ * Reports the src, srcset and style url() references of the tag at
+ * @start..@end into @pending.
+ */
+void imgopt_scan_html_tag(Scanner *sc, const ScanLines *lines,
+			  GPtrArray *pending, gsize start, gsize end);
+
+#endif /* IMGOPT_SCAN_PRIV_H */
