@@ -75,6 +75,21 @@ imgopt_vips_error(GError **error, ImgoptError code, const char *format, ...)
 		g_set_error_literal(error, IMGOPT_ERROR, code, context);
 }
 
+/* libvips logs decode warnings with g_warning() in its "VIPS" domain.
+ * The core never prints, and with fail_on=warning those warnings come
+ * back as errors anyway, so the log copy is dropped.  (It cannot be
+ * forwarded to g_debug(): logging from a log handler is a recursion,
+ * which GLib treats as fatal.) */
+static void
+on_vips_log(const char *domain, GLogLevelFlags level, const char *message,
+	    gpointer user_data)
+{
+	(void)domain;
+	(void)level;
+	(void)message;
+	(void)user_data;
+}
+
 bool
 imgopt_vips_init(const char *argv0, GError **error)
 {
@@ -85,6 +100,9 @@ imgopt_vips_init(const char *argv0, GError **error)
 				  "cannot start libvips");
 		return false;
 	}
+	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
+				  G_LOG_LEVEL_INFO,
+			  on_vips_log, NULL);
 	vips_block_untrusted_set(TRUE);
 	vips_cache_set_max(0);
 	return true;
@@ -175,7 +193,10 @@ static bool
 choose_loader(const void *data, gsize len, ImgoptFormat *format_out,
 	      GError **error)
 {
-	const char *loader = vips_foreign_find_load_buffer(data, len);
+	const char *class_name = vips_foreign_find_load_buffer(data, len);
+	const char *loader = class_name != NULL
+				     ? vips_nickname_find(g_type_from_name(class_name))
+				     : NULL;
 
 	if (loader == NULL) {
 		vips_error_clear();
@@ -217,12 +238,15 @@ fill_info(VipsImage *image, ImgoptImageInfo *info)
 	vips_error_clear();
 }
 
+/* Loader options for vips_thumbnail_buffer(): every frame of an
+ * animation, and strictness.  libvips 8.14's thumbnail_buffer does not
+ * pass its own fail_on argument to the loader, so it goes here too. */
 static const char *
-animation_option(ImgoptFormat format)
+load_options(ImgoptFormat format)
 {
 	return format == IMGOPT_FORMAT_GIF || format == IMGOPT_FORMAT_WEBP
-		       ? "n=-1"
-		       : "";
+		       ? "n=-1,fail_on=warning"
+		       : "fail_on=warning";
 }
 
 bool
@@ -245,8 +269,7 @@ imgopt_vips_probe(const void *data, gsize len, uint64_t max_pixels,
 		return false;
 
 	g_autoptr(VipsImage) image = vips_image_new_from_buffer(
-		data, len, animation_option(info_out->format), "fail_on",
-		VIPS_FAIL_ON_WARNING, NULL);
+		data, len, load_options(info_out->format), NULL);
 	if (image == NULL) {
 		imgopt_vips_error(error, IMGOPT_ERROR_DECODE,
 				  "cannot read the %s header",
@@ -326,7 +349,7 @@ imgopt_picture_load(const void *data, gsize len, const ImgoptImageInfo *info,
 				  VIPS_SIZE_DOWN, "fail_on",
 				  VIPS_FAIL_ON_WARNING, "export_profile",
 				  "srgb", "option_string",
-				  animation_option(info->format), NULL) != 0) {
+				  load_options(info->format), NULL) != 0) {
 		imgopt_vips_error(error, IMGOPT_ERROR_DECODE,
 				  "cannot decode the %s image at width %u",
 				  imgopt_format_name(info->format), width);

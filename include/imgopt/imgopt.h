@@ -12,8 +12,10 @@
 #include "imgopt/index.h"
 #include "imgopt/init.h"
 #include "imgopt/manifest.h"
+#include "imgopt/recompress.h"
 #include "imgopt/pipeline.h"
 #include "imgopt/scan.h"
+#include "imgopt/settings.h"
 #include "imgopt/site.h"
 #include "imgopt/types.h"
 

@@ -1,0 +1,450 @@
+/*
+ * test_image.c: the libvips adapter: header probe and pixel limit, strict
+ * decoding, EXIF orientation, colour conversion, encoders, SSIM.
+ *
+ * Inputs are the shared edge-case collection (../shared/badimages) and
+ * images generated at test time with the `vips` command; nothing big is
+ * stored in the repository.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "imgopt/imgopt.h"
+
+#include "image.h"
+#include "testutil.h"
+
+static char *tmp_dir;
+
+/* Reads a file of the shared collection, or skips the test. */
+static GBytes *
+read_shared(const char *name)
+{
+	g_autofree char *path = tu_shared("badimages", name, NULL);
+
+	if (path == NULL || !g_file_test(path, G_FILE_TEST_EXISTS)) {
+		g_test_skip("../shared/badimages is missing");
+		return NULL;
+	}
+	gsize len = 0;
+	char *data = tu_read(path, &len);
+	return g_bytes_new_take(data, len);
+}
+
+static GBytes *
+read_path(const char *path)
+{
+	gsize len = 0;
+	char *data = tu_read(path, &len);
+
+	return g_bytes_new_take(data, len);
+}
+
+static ImgoptPicture *
+decode(GBytes *bytes)
+{
+	g_autoptr(GError) error = NULL;
+	ImgoptPicture *picture = imgopt_picture_decode(
+		g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes), &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(picture);
+	return picture;
+}
+
+static bool
+probe(GBytes *bytes, uint64_t max_pixels, ImgoptImageInfo *info,
+      GError **error)
+{
+	return imgopt_vips_probe(g_bytes_get_data(bytes, NULL),
+				 g_bytes_get_size(bytes), max_pixels, info,
+				 error);
+}
+
+static void
+test_probe_jpeg(void)
+{
+	g_autoptr(GBytes) bytes = read_shared("libvips__rotation__6.jpg");
+	if (bytes == NULL)
+		return;
+	ImgoptImageInfo info;
+	g_autoptr(GError) error = NULL;
+
+	bool is_ok = probe(bytes, IMGOPT_DEFAULT_MAX_PIXELS, &info, &error);
+	g_assert_no_error(error);
+	g_assert_true(is_ok);
+	g_assert_cmpint(info.format, ==, IMGOPT_FORMAT_JPEG);
+	g_assert_cmpuint(info.width, ==, 308);
+	g_assert_cmpuint(info.height, ==, 231);
+	g_assert_cmpint(info.orientation, ==, 6);
+	g_assert_cmpuint(info.n_frames, ==, 1);
+}
+
+static void
+test_probe_animated_gif(void)
+{
+	g_autoptr(GBytes) bytes = read_shared("wuffs__muybridge.gif");
+	if (bytes == NULL)
+		return;
+	ImgoptImageInfo info;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(probe(bytes, IMGOPT_DEFAULT_MAX_PIXELS, &info, &error));
+	g_assert_cmpint(info.format, ==, IMGOPT_FORMAT_GIF);
+	g_assert_cmpuint(info.n_frames, ==, 15);
+	g_assert_cmpuint(info.width, ==, 30);
+	g_assert_cmpuint(info.height, ==, 20);
+}
+
+/* A GIF header claiming a @w × @h screen and one frame of that size,
+ * with a one-code LZW stream: a decompression bomb in 35 bytes. */
+static GBytes *
+crafted_gif(unsigned w, unsigned h)
+{
+	guint8 gif[] = {
+		'G', 'I', 'F', '8', '9', 'a', w & 0xff, w >> 8, h & 0xff,
+		h >> 8, 0x80, 0, 0, 0, 0, 0, 255, 255, 255, /* 2-colour map */
+		',', 0, 0, 0, 0, w & 0xff, w >> 8, h & 0xff, h >> 8, 0,
+		2, 2, 0x4c, 0x01, 0, ';'};
+
+	return g_bytes_new(gif, sizeof(gif));
+}
+
+static void
+assert_refused(GBytes *bytes, uint64_t max_pixels, int code)
+{
+	ImgoptImageInfo info;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_false(probe(bytes, max_pixels, &info, &error));
+	g_assert_error(error, IMGOPT_ERROR, code);
+	g_test_message("refused: %s", error->message);
+}
+
+static void
+test_pixel_limit_crafted_gif(void)
+{
+	g_autoptr(GBytes) bomb = crafted_gif(65535, 65535);
+	g_autoptr(GBytes) fine = crafted_gif(64, 64);
+	ImgoptImageInfo info;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpuint(g_bytes_get_size(bomb), ==, 35);
+	assert_refused(bomb, IMGOPT_DEFAULT_MAX_PIXELS, IMGOPT_ERROR_UNSAFE);
+	g_assert_true(probe(fine, IMGOPT_DEFAULT_MAX_PIXELS, &info, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(info.width, ==, 64);
+	/* the same small GIF is refused under a tighter limit */
+	assert_refused(fine, 64 * 64 - 1, IMGOPT_ERROR_UNSAFE);
+}
+
+static void
+test_pixel_limit_generated_png(void)
+{
+	g_autofree char *path = g_build_filename(tmp_dir, "big.png", NULL);
+	const char *argv[] = {"black", path, "10001", "10000", NULL};
+
+	tu_vips(argv);
+	g_autoptr(GBytes) bytes = read_path(path);
+	assert_refused(bytes, IMGOPT_DEFAULT_MAX_PIXELS, IMGOPT_ERROR_UNSAFE);
+}
+
+static void
+test_pixel_limit_shared_bombs(void)
+{
+	const char *bombs[] = {
+		"synthetic__sof-65500x65500.jpg",
+		"synthetic__gif-frame-65535x65535-35bytes.gif",
+		"synthetic__gif-screen-65535x65535.gif",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bombs); i++) {
+		g_autoptr(GBytes) bytes = read_shared(bombs[i]);
+		if (bytes == NULL)
+			return;
+		assert_refused(bytes, IMGOPT_DEFAULT_MAX_PIXELS,
+			       IMGOPT_ERROR_UNSAFE);
+	}
+	/* Pillow's bomb: a 65535x1321 frame on a 32x32 screen, cut short;
+	 * its blocks are malformed, which is found before any decoding */
+	g_autoptr(GBytes) pillow = read_shared("pillow__decompression_bomb.gif");
+	assert_refused(pillow, IMGOPT_DEFAULT_MAX_PIXELS, IMGOPT_ERROR_DECODE);
+}
+
+static void
+test_untrusted_loader_refused(void)
+{
+	const char *svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+			  "width=\"10\" height=\"10\"/>";
+	const char *ppm = "P3\n1 1\n255\n0 0 0\n";
+	g_autoptr(GBytes) as_svg = g_bytes_new_static(svg, strlen(svg));
+	g_autoptr(GBytes) as_ppm = g_bytes_new_static(ppm, strlen(ppm));
+	g_autoptr(GBytes) empty = g_bytes_new_static("", 0);
+
+	assert_refused(as_svg, IMGOPT_DEFAULT_MAX_PIXELS,
+		       IMGOPT_ERROR_UNSUPPORTED);
+	assert_refused(as_ppm, IMGOPT_DEFAULT_MAX_PIXELS,
+		       IMGOPT_ERROR_UNSUPPORTED);
+	assert_refused(empty, IMGOPT_DEFAULT_MAX_PIXELS, IMGOPT_ERROR_DECODE);
+}
+
+static void
+test_truncated_jpeg_fails(void)
+{
+	g_autoptr(GBytes) bytes = read_shared("libvips__truncated.jpg");
+	if (bytes == NULL)
+		return;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptPicture) picture = imgopt_picture_decode(
+		g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes), &error);
+
+	g_assert_null(picture);
+	g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_DECODE);
+}
+
+/* The mean colour of each quarter of the first frame, as a fraction of
+ * its size, so pictures of different sizes compare. */
+static void
+quarter_means(const ImgoptPicture *picture, double means[4][4])
+{
+	int w = (int)imgopt_picture_get_width(picture);
+	int h = (int)imgopt_picture_get_height(picture);
+	g_autoptr(GError) error = NULL;
+
+	for (int q = 0; q < 4; q++) {
+		int left = (q % 2) * (w / 2), top = (q / 2) * (h / 2);
+		g_assert_true(imgopt_picture_get_mean(picture, left, top,
+						      w / 2, h / 2, means[q],
+						      &error));
+		g_assert_no_error(error);
+	}
+}
+
+static void
+assert_same_layout(const ImgoptPicture *a, const ImgoptPicture *b,
+		   const char *what)
+{
+	double ma[4][4], mb[4][4];
+
+	quarter_means(a, ma);
+	quarter_means(b, mb);
+	for (int q = 0; q < 4; q++)
+		for (int band = 0; band < 3; band++)
+			if (fabs(ma[q][band] - mb[q][band]) > 12) {
+				g_test_message("%s: quarter %d band %d: "
+					       "%.1f vs %.1f", what, q, band,
+					       ma[q][band], mb[q][band]);
+				g_test_fail();
+			}
+}
+
+static void
+test_orientation_libvips(void)
+{
+	g_autoptr(GBytes) upright_bytes = read_shared("libvips__rotation__1.jpg");
+	if (upright_bytes == NULL)
+		return;
+	g_autoptr(ImgoptPicture) upright = decode(upright_bytes);
+
+	for (int o = 1; o <= 8; o++) {
+		g_autofree char *name =
+			g_strdup_printf("libvips__rotation__%d.jpg", o);
+		g_autoptr(GBytes) bytes = read_shared(name);
+		g_autoptr(ImgoptPicture) picture = decode(bytes);
+		/* portrait once upright, whatever the stored axes */
+		g_assert_cmpuint(imgopt_picture_get_width(picture), <,
+				 imgopt_picture_get_height(picture));
+		assert_same_layout(upright, picture, name);
+	}
+}
+
+static void
+test_orientation_pillow(void)
+{
+	g_autoptr(GBytes) upright_bytes = read_shared("pillow__hopper.webp");
+	if (upright_bytes == NULL)
+		return;
+	g_autoptr(ImgoptPicture) upright = decode(upright_bytes);
+
+	for (int o = 2; o <= 8; o++) {
+		g_autofree char *name =
+			g_strdup_printf("pillow__hopper_orientation_%d.jpg", o);
+		g_autoptr(GBytes) bytes = read_shared(name);
+		g_autoptr(ImgoptPicture) picture = decode(bytes);
+		assert_same_layout(upright, picture, name);
+	}
+}
+
+static void
+test_cmyk_becomes_srgb(void)
+{
+	g_autoptr(GBytes) cmyk_bytes = read_shared("pillow__pil_sample_cmyk.jpg");
+	g_autoptr(GBytes) rgb_bytes = read_shared("pillow__pil_sample_rgb.jpg");
+	if (cmyk_bytes == NULL || rgb_bytes == NULL)
+		return;
+	g_autoptr(ImgoptPicture) cmyk = decode(cmyk_bytes);
+	g_autoptr(ImgoptPicture) rgb = decode(rgb_bytes);
+
+	g_assert_true(imgopt_picture_is_srgb8(cmyk));
+	g_assert_cmpint(imgopt_picture_get_bands(cmyk), ==, 3);
+	/* Pillow's RGB twin was made with a naive formula, libvips uses a
+	 * CMYK profile: the tones differ, the picture must not.  Its
+	 * quarters rank the same from light to dark. */
+	double mc[4][4], mr[4][4];
+	quarter_means(cmyk, mc);
+	quarter_means(rgb, mr);
+	for (int a = 0; a < 4; a++)
+		for (int b = 0; b < 4; b++)
+			g_assert_true((mc[a][0] < mc[b][0]) ==
+				      (mr[a][0] < mr[b][0]));
+}
+
+static void
+test_icc_and_16bit_become_srgb8(void)
+{
+	const char *names[] = {
+		"pillow__icc_profile_big.jpg",
+		"imagers__images__png__16bpc__basn2c16.png",
+		"imagers__images__png__16bpc__basn6a16.png",
+		"imagers__images__png__16bpc__basi0g16.png",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autoptr(GBytes) bytes = read_shared(names[i]);
+		if (bytes == NULL)
+			return;
+		ImgoptImageInfo info;
+		g_assert_true(probe(bytes, IMGOPT_DEFAULT_MAX_PIXELS, &info,
+				    NULL));
+		g_assert_true(info.has_icc || info.is_16bit);
+		g_autoptr(ImgoptPicture) picture = decode(bytes);
+		g_assert_true(imgopt_picture_is_srgb8(picture));
+	}
+}
+
+/* A photo-like test picture generated with vips: smooth gradients plus
+ * noise, @w × @h. */
+static char *
+generate_photo(const char *name, int w, int h)
+{
+	g_autofree char *noise = g_build_filename(tmp_dir, "noise.v", NULL);
+	g_autofree char *grad = g_build_filename(tmp_dir, "grad.v", NULL);
+	g_autofree char *mix = g_build_filename(tmp_dir, "mix.v", NULL);
+	char *path = g_build_filename(tmp_dir, name, NULL);
+	g_autofree char *ws = g_strdup_printf("%d", w);
+	g_autofree char *hs = g_strdup_printf("%d", h);
+	const char *a1[] = {"gaussnoise", noise, ws, hs, "--sigma", "30",
+			    NULL};
+	const char *a2[] = {"sines", grad, ws, hs, "--hfreq", "2", NULL};
+	const char *a3[] = {"linear", grad, mix, "100", "128", NULL};
+	g_autofree char *bands = g_strdup_printf("%s %s %s", noise, mix, mix);
+	g_autofree char *joined = g_build_filename(tmp_dir, "rgb.v", NULL);
+	const char *a4[] = {"bandjoin", bands, joined, NULL};
+	g_autofree char *out = g_strdup_printf("%s[Q=95]", path);
+	const char *a5[] = {"copy", joined, out, "--interpretation", "srgb",
+			    NULL};
+
+	tu_vips(a1);
+	tu_vips(a2);
+	tu_vips(a3);
+	tu_vips(a4);
+	tu_vips(a5);
+	return path;
+}
+
+static void
+test_encode_jpeg_progressive_stripped(void)
+{
+	g_autofree char *path = generate_photo("photo.jpg", 300, 200);
+	g_autoptr(GBytes) source = read_path(path);
+	g_autoptr(ImgoptPicture) picture = decode(source);
+	ImgoptEncodeOptions options = {IMGOPT_FORMAT_JPEG, 80, false};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) jpeg = imgopt_picture_encode(picture, &options,
+						       &error);
+
+	g_assert_no_error(error);
+	gsize len = 0;
+	const guint8 *p = g_bytes_get_data(jpeg, &len);
+	g_assert_cmpuint(len, >, 100);
+	g_assert_cmpint(p[0], ==, 0xff);
+	g_assert_cmpint(p[1], ==, 0xd8);
+	bool has_sof2 = false, has_app1 = false;
+	for (gsize i = 0; i + 1 < len; i++) {
+		has_sof2 |= p[i] == 0xff && p[i + 1] == 0xc2;
+		has_app1 |= p[i] == 0xff && p[i + 1] == 0xe1;
+	}
+	g_assert_true(has_sof2); /* progressive */
+	g_assert_false(has_app1); /* no EXIF/XMP */
+
+	double ssim = 0;
+	g_assert_true(imgopt_picture_ssim(picture, jpeg, &ssim, &error));
+	g_assert_no_error(error);
+	g_assert_cmpfloat(ssim, >, 0.5);
+	g_assert_cmpfloat(ssim, <=, 1.0001);
+}
+
+static void
+test_ssim_orders_qualities(void)
+{
+	g_autofree char *path = generate_photo("photo2.jpg", 256, 256);
+	g_autoptr(GBytes) source = read_path(path);
+	g_autoptr(ImgoptPicture) picture = decode(source);
+	double ssim[2] = {0, 0};
+	const int qualities[2] = {20, 95};
+
+	for (int i = 0; i < 2; i++) {
+		ImgoptEncodeOptions options = {IMGOPT_FORMAT_JPEG,
+					       qualities[i], true};
+		g_autoptr(GBytes) bytes =
+			imgopt_picture_encode(picture, &options, NULL);
+		g_assert_nonnull(bytes);
+		g_assert_true(imgopt_picture_ssim(picture, bytes, &ssim[i],
+						  NULL));
+	}
+	g_assert_cmpfloat(ssim[0], <, ssim[1]);
+	g_assert_cmpfloat(ssim[1], >, 0.95);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+	/* libvips logs its decode warnings (which imgopt turns into errors)
+	 * with g_warning(); they are expected here, so only criticals stay
+	 * fatal. */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	g_assert_true(imgopt_init(argv[0], NULL));
+	tmp_dir = tu_tmpdir();
+
+	g_test_add_func("/image/probe/jpeg", test_probe_jpeg);
+	g_test_add_func("/image/probe/animated-gif", test_probe_animated_gif);
+	g_test_add_func("/image/pixel-limit/crafted-gif",
+			test_pixel_limit_crafted_gif);
+	g_test_add_func("/image/pixel-limit/generated-png",
+			test_pixel_limit_generated_png);
+	g_test_add_func("/image/pixel-limit/shared-bombs",
+			test_pixel_limit_shared_bombs);
+	g_test_add_func("/image/untrusted/loader-refused",
+			test_untrusted_loader_refused);
+	g_test_add_func("/image/decode/truncated-jpeg-fails",
+			test_truncated_jpeg_fails);
+	g_test_add_func("/image/orientation/libvips-1-8",
+			test_orientation_libvips);
+	g_test_add_func("/image/orientation/pillow-2-8",
+			test_orientation_pillow);
+	g_test_add_func("/image/colour/cmyk-becomes-srgb",
+			test_cmyk_becomes_srgb);
+	g_test_add_func("/image/colour/icc-and-16bit-become-srgb8",
+			test_icc_and_16bit_become_srgb8);
+	g_test_add_func("/image/encode/jpeg-progressive-stripped",
+			test_encode_jpeg_progressive_stripped);
+	g_test_add_func("/image/ssim/orders-qualities",
+			test_ssim_orders_qualities);
+
+	int status = g_test_run();
+	tu_rmtree(tmp_dir);
+	g_free(tmp_dir);
+	imgopt_shutdown();
+	return status;
+}
