@@ -679,12 +679,15 @@ compare_asset_path(gconstpointer a, gconstpointer b)
 static GPtrArray *
 distinct_contents(const GPtrArray *assets)
 {
-	g_autoptr(GPtrArray) sorted = g_ptr_array_copy((GPtrArray *)assets,
-						       NULL, NULL);
+	/* Borrowed pointers: no free function (g_ptr_array_copy() would
+	 * inherit the caller's). */
+	g_autoptr(GPtrArray) sorted = g_ptr_array_sized_new(assets->len);
 	g_autoptr(GHashTable) seen =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	GPtrArray *distinct = g_ptr_array_new();
 
+	for (guint i = 0; i < assets->len; i++)
+		g_ptr_array_add(sorted, g_ptr_array_index(assets, i));
 	g_ptr_array_sort(sorted, compare_asset_path);
 	for (guint i = 0; i < sorted->len; i++) {
 		ImgoptAsset *asset = g_ptr_array_index(sorted, i);

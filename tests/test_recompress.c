@@ -1,0 +1,446 @@
+/*
+ * test_recompress.c: stage 4.  Every variant decodes, has its width and
+ * is smaller than its source; widths are never upscaled; animated GIFs
+ * keep frames, delays and loop count; extra formats; the quality search;
+ * and a second run over the same site encodes nothing.
+ *
+ * Photos are generated at test time with `vips`; animated GIFs come from
+ * the shared edge-case collection.
+ */
+#include <string.h>
+
+#include "imgopt/imgopt.h"
+
+#include "gif.h"
+#include "hash.h"
+#include "image.h"
+#include "testutil.h"
+
+static char *tmp_dir;
+
+/* A photo-like JPEG (noise plus gradients) of @w × @h at quality @q. */
+static char *
+generate_photo(const char *name, int w, int h, int q)
+{
+	g_autofree char *noise = g_build_filename(tmp_dir, "noise.v", NULL);
+	g_autofree char *grad = g_build_filename(tmp_dir, "grad.v", NULL);
+	g_autofree char *mix = g_build_filename(tmp_dir, "mix.v", NULL);
+	g_autofree char *rgb = g_build_filename(tmp_dir, "rgb.v", NULL);
+	g_autofree char *ws = g_strdup_printf("%d", w);
+	g_autofree char *hs = g_strdup_printf("%d", h);
+	g_autofree char *bands = g_strdup_printf("%s %s %s", mix, noise, mix);
+	char *path = g_build_filename(tmp_dir, name, NULL);
+	g_autofree char *out = g_strdup_printf("%s[Q=%d]", path, q);
+	const char *a1[] = {"gaussnoise", noise, ws, hs, "--sigma", "20",
+			    NULL};
+	const char *a2[] = {"sines", grad, ws, hs, "--hfreq", "3", NULL};
+	const char *a3[] = {"linear", grad, mix, "90", "120", NULL};
+	const char *a4[] = {"bandjoin", bands, rgb, NULL};
+	const char *a5[] = {"copy", rgb, out, "--interpretation", "srgb",
+			    NULL};
+
+	tu_vips(a1);
+	tu_vips(a2);
+	tu_vips(a3);
+	tu_vips(a4);
+	tu_vips(a5);
+	return path;
+}
+
+/* Runs recompress on a file; fails the test if it fails. */
+static GPtrArray *
+recompress_file(const char *path, const ImgoptSettings *settings,
+		gsize *len_out)
+{
+	gsize len = 0;
+	g_autofree char *data = tu_read(path, &len);
+	ImgoptHash hash;
+	g_autoptr(GError) error = NULL;
+	GPtrArray *out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_encoded_free);
+
+	imgopt_hash_buffer(data, len, &hash);
+	bool is_ok = imgopt_recompress_buffer(path, data, len, &hash,
+					      settings, out, &error);
+	g_assert_no_error(error);
+	g_assert_true(is_ok);
+	if (len_out != NULL)
+		*len_out = len;
+	return out;
+}
+
+/* Each variant decodes to its recorded size and is smaller than the
+ * source. */
+static void
+assert_variants_valid(const GPtrArray *variants, gsize source_len)
+{
+	g_assert_cmpuint(variants->len, >, 0);
+	for (guint i = 0; i < variants->len; i++) {
+		const ImgoptEncoded *e = g_ptr_array_index(variants, i);
+		gsize len = 0;
+		const void *data = g_bytes_get_data(e->data, &len);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(ImgoptPicture) picture =
+			imgopt_picture_decode(data, len, &error);
+
+		g_test_message("%s: %" G_GSIZE_FORMAT " bytes, kind %d, q %d",
+			       e->variant->path, len, e->kind, e->quality);
+		g_assert_no_error(error);
+		g_assert_cmpuint(imgopt_picture_get_width(picture), ==,
+				 e->variant->width);
+		g_assert_cmpuint(imgopt_picture_get_height(picture), ==,
+				 e->variant->height);
+		g_assert_cmpuint(e->variant->bytes, ==, len);
+		if (e->kind != IMGOPT_ENCODED_ORIGINAL)
+			g_assert_cmpuint(len, <, source_len);
+		else
+			g_assert_cmpuint(len, ==, source_len);
+	}
+}
+
+static uint32_t
+variant_width(const GPtrArray *variants, guint i)
+{
+	const ImgoptEncoded *e = g_ptr_array_index(variants, i);
+
+	return e->variant->width;
+}
+
+static void
+test_widths(void)
+{
+	g_autofree char *path = generate_photo("w.jpg", 1200, 800, 95);
+	g_auto(ImgoptSettings) settings;
+	gsize len = 0;
+
+	imgopt_settings_init(&settings);
+	g_autoptr(GPtrArray) variants = recompress_file(path, &settings, &len);
+	assert_variants_valid(variants, len);
+	/* 1600 is clamped to the source's 1200: no upscale */
+	g_assert_cmpuint(variants->len, ==, 3);
+	g_assert_cmpuint(variant_width(variants, 0), ==, 480);
+	g_assert_cmpuint(variant_width(variants, 1), ==, 960);
+	g_assert_cmpuint(variant_width(variants, 2), ==, 1200);
+	const ImgoptEncoded *e = g_ptr_array_index(variants, 0);
+	g_assert_cmpint(e->variant->format, ==, IMGOPT_FORMAT_JPEG);
+	g_assert_cmpuint(e->variant->height, ==, 320);
+	g_assert_true(g_str_has_suffix(e->variant->path, "-480.jpg"));
+	g_assert_cmpuint(strlen(e->variant->path), ==, 16 + strlen("-480.jpg"));
+}
+
+static void
+test_never_upscale(void)
+{
+	g_autofree char *path = generate_photo("small.jpg", 300, 200, 95);
+	g_auto(ImgoptSettings) settings;
+	gsize len = 0;
+
+	imgopt_settings_init(&settings);
+	g_autoptr(GPtrArray) variants = recompress_file(path, &settings, &len);
+	assert_variants_valid(variants, len);
+	g_assert_cmpuint(variants->len, ==, 1);
+	g_assert_cmpuint(variant_width(variants, 0), ==, 300);
+}
+
+/* A source already smaller than any re-encoding: quality 30 photo asked
+ * for quality 100 variants.  Nothing may be larger than the source. */
+static void
+test_never_larger(void)
+{
+	g_autofree char *path = generate_photo("tight.jpg", 700, 500, 30);
+	g_auto(ImgoptSettings) settings;
+	gsize len = 0;
+
+	imgopt_settings_init(&settings);
+	settings.quality = 100;
+	g_assert_true(imgopt_settings_parse_widths(&settings, "600,700",
+						   NULL));
+	g_autoptr(GPtrArray) variants = recompress_file(path, &settings, &len);
+	assert_variants_valid(variants, len);
+	/* the full width falls back to a lossless rewrite or the source */
+	const ImgoptEncoded *last =
+		g_ptr_array_index(variants, variants->len - 1);
+	g_assert_cmpuint(last->variant->width, ==, 700);
+	g_assert_cmpint(last->kind, !=, IMGOPT_ENCODED_RESIZED);
+}
+
+static void
+assert_same_timing(GBytes *a, GBytes *b)
+{
+	g_auto(ImgoptGifInfo) ia = {0};
+	g_auto(ImgoptGifInfo) ib = {0};
+	gsize la = 0, lb = 0;
+	const void *da = g_bytes_get_data(a, &la);
+	const void *db = g_bytes_get_data(b, &lb);
+
+	g_assert_true(imgopt_gif_read_info(da, la, &ia, NULL));
+	g_assert_true(imgopt_gif_read_info(db, lb, &ib, NULL));
+	g_assert_cmpuint(ia.n_frames, ==, ib.n_frames);
+	for (guint i = 0; i < ia.n_frames; i++)
+		g_assert_cmpint(g_array_index(ia.delays, int, i), ==,
+				g_array_index(ib.delays, int, i));
+	g_assert_true(imgopt_gif_same_timing(&ia, &ib));
+}
+
+static void
+test_animated_gif(void)
+{
+	g_autofree char *path = tu_shared("badimages", "pillow__chi.gif", NULL);
+	if (path == NULL || !g_file_test(path, G_FILE_TEST_EXISTS)) {
+		g_test_skip("../shared/badimages is missing");
+		return;
+	}
+	g_auto(ImgoptSettings) settings;
+	gsize len = 0;
+	g_autofree char *source = tu_read(path, &len);
+	g_autoptr(GBytes) source_bytes = g_bytes_new(source, len);
+
+	imgopt_settings_init(&settings);
+	g_assert_true(imgopt_settings_parse_widths(&settings, "160,240",
+						   NULL));
+	g_assert_true(imgopt_settings_parse_formats(&settings, "jpeg,webp",
+						    NULL));
+	g_autoptr(GPtrArray) variants = recompress_file(path, &settings, NULL);
+	assert_variants_valid(variants, len);
+	guint n_gif = 0, n_webp = 0;
+	for (guint i = 0; i < variants->len; i++) {
+		const ImgoptEncoded *e = g_ptr_array_index(variants, i);
+		g_assert_cmpuint(e->variant->n_frames, ==, 31);
+		if (e->variant->format == IMGOPT_FORMAT_GIF) {
+			n_gif++;
+			assert_same_timing(source_bytes, e->data);
+		}
+		else {
+			g_assert_cmpint(e->variant->format, ==,
+					IMGOPT_FORMAT_WEBP);
+			n_webp++;
+		}
+	}
+	g_assert_cmpuint(n_gif, ==, 2);
+	g_assert_cmpuint(n_webp, >=, 1);
+}
+
+static void
+test_extra_formats(void)
+{
+	g_autofree char *path = generate_photo("f.jpg", 640, 480, 95);
+	g_auto(ImgoptSettings) settings;
+	gsize len = 0;
+
+	imgopt_settings_init(&settings);
+	g_assert_true(imgopt_settings_parse_widths(&settings, "320", NULL));
+	g_assert_true(imgopt_settings_parse_formats(&settings,
+						    "jpeg,webp,avif", NULL));
+	g_autoptr(GPtrArray) variants = recompress_file(path, &settings, &len);
+	assert_variants_valid(variants, len);
+	bool seen[3] = {false, false, false};
+	for (guint i = 0; i < variants->len; i++) {
+		const ImgoptEncoded *e = g_ptr_array_index(variants, i);
+		seen[0] |= e->variant->format == IMGOPT_FORMAT_JPEG;
+		seen[1] |= e->variant->format == IMGOPT_FORMAT_WEBP;
+		seen[2] |= e->variant->format == IMGOPT_FORMAT_AVIF;
+	}
+	g_assert_true(seen[0] && seen[1] && seen[2]);
+}
+
+static void
+test_target_quality(void)
+{
+	g_autofree char *path = generate_photo("t.jpg", 960, 640, 95);
+	g_auto(ImgoptSettings) settings;
+	gsize len = 0;
+
+	imgopt_settings_init(&settings);
+	g_assert_true(imgopt_settings_parse_widths(&settings, "960", NULL));
+	settings.target = 0.97;
+	g_autoptr(GPtrArray) low = recompress_file(path, &settings, &len);
+	settings.target = 0.995;
+	g_autoptr(GPtrArray) high = recompress_file(path, &settings, &len);
+	assert_variants_valid(low, len);
+	assert_variants_valid(high, len);
+	const ImgoptEncoded *l = g_ptr_array_index(low, 0);
+	const ImgoptEncoded *h = g_ptr_array_index(high, 0);
+	g_assert_cmpint(l->quality, >=, 40);
+	g_assert_cmpint(h->quality, <=, 95);
+	g_assert_cmpint(l->quality, <, h->quality);
+	/* the encoding reaches the target it was searched for */
+	gsize vlen = 0;
+	const void *vdata = g_bytes_get_data(h->data, &vlen);
+	g_autofree char *src = tu_read(path, NULL);
+	g_autoptr(ImgoptPicture) reference =
+		imgopt_picture_decode(src, len, NULL);
+	double ssim = 0;
+	g_autoptr(GBytes) vbytes = g_bytes_new(vdata, vlen);
+	g_assert_true(imgopt_picture_ssim(reference, vbytes, &ssim, NULL));
+	g_assert_cmpfloat(ssim, >=, 0.99);
+}
+
+static void
+test_fingerprint(void)
+{
+	g_auto(ImgoptSettings) a;
+	g_auto(ImgoptSettings) b;
+	g_autoptr(GError) error = NULL;
+
+	imgopt_settings_init(&a);
+	imgopt_settings_init(&b);
+	g_autofree char *fa = imgopt_settings_fingerprint(&a);
+	b.jobs = 7;
+	b.max_pixels = 5;
+	g_autofree char *fb = imgopt_settings_fingerprint(&b);
+	g_assert_cmpstr(fa, ==, fb); /* how, not what: same fingerprint */
+	b.quality = 81;
+	g_autofree char *fc = imgopt_settings_fingerprint(&b);
+	g_assert_cmpstr(fa, !=, fc);
+	g_assert_true(strstr(fa, "vips=") != NULL);
+
+	g_assert_false(imgopt_settings_parse_widths(&a, "480,abc", &error));
+	g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE);
+	g_assert_true(strstr(error->message, "'abc'") != NULL);
+	g_clear_error(&error);
+	g_assert_false(imgopt_settings_parse_formats(&a, "jpeg,bmp", &error));
+	g_assert_true(strstr(error->message, "'bmp'") != NULL);
+	g_assert_true(imgopt_settings_parse_widths(&a, "960, 480,960", NULL));
+	g_assert_cmpuint(a.widths->len, ==, 2);
+}
+
+/* Indexes @rel under @root into a hashed asset. */
+static ImgoptAsset *
+index_file(const char *root, const char *rel)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptAsset) asset = imgopt_index_stat(root, rel, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(imgopt_index_read(root, asset, NULL, &error));
+	g_assert_no_error(error);
+	return g_steal_pointer(&asset);
+}
+
+static void
+copy_file(const char *from, const char *to)
+{
+	gsize len = 0;
+	g_autofree char *data = tu_read(from, &len);
+
+	g_assert_true(g_file_set_contents(to, data, (gssize)len, NULL));
+}
+
+/* A site with two names for one photo and one broken JPEG. */
+static GPtrArray *
+make_site(const char *root)
+{
+	g_autofree char *img = g_build_filename(root, "img", NULL);
+	g_autofree char *photo = generate_photo("site.jpg", 1000, 700, 92);
+	g_autofree char *a = g_build_filename(img, "a.jpg", NULL);
+	g_autofree char *b = g_build_filename(img, "b.jpeg", NULL);
+	g_autofree char *bad = g_build_filename(img, "bad.jpg", NULL);
+	gsize len = 0;
+	g_autofree char *data = tu_read(photo, &len);
+	GPtrArray *assets = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_asset_free);
+
+	g_assert_cmpint(g_mkdir_with_parents(img, 0755), ==, 0);
+	copy_file(photo, a);
+	copy_file(photo, b);
+	g_assert_true(g_file_set_contents(bad, data, (gssize)len / 2, NULL));
+	g_ptr_array_add(assets, index_file(root, "img/a.jpg"));
+	g_ptr_array_add(assets, index_file(root, "img/b.jpeg"));
+	g_ptr_array_add(assets, index_file(root, "img/bad.jpg"));
+	return assets;
+}
+
+static void
+count_failure(const ImgoptAsset *asset, const GError *error, void *data)
+{
+	g_test_message("failed: %s: %s", asset->path, error->message);
+	g_assert_true(strstr(error->message, asset->path) != NULL);
+	(*(int *)data)++;
+}
+
+static void
+run_all(const char *root, ImgoptManifest *manifest,
+	const GPtrArray *assets, ImgoptRecompressSummary *summary)
+{
+	g_auto(ImgoptSettings) settings;
+	int n_failures = 0;
+	ImgoptRecompressReporter reporter = {NULL, count_failure,
+					     &n_failures};
+	g_autoptr(GError) error = NULL;
+
+	imgopt_settings_init(&settings);
+	settings.jobs = 2;
+	bool is_ok = imgopt_recompress_all(root, "img/" IMGOPT_OUTPUT_DIR,
+					   assets, &settings, manifest,
+					   &reporter, summary, &error);
+	g_assert_no_error(error);
+	g_assert_true(is_ok);
+	g_assert_cmpint(n_failures, ==, (int)summary->n_failed);
+}
+
+static void
+test_second_run_encodes_nothing(void)
+{
+	g_autofree char *root = g_build_filename(tmp_dir, "site", NULL);
+	g_autoptr(GPtrArray) assets = make_site(root);
+	g_autofree char *db = g_build_filename(root, "manifest.db", NULL);
+	g_autoptr(ImgoptManifest) manifest = imgopt_manifest_open(db, NULL);
+	ImgoptRecompressSummary first, second;
+
+	g_assert_nonnull(manifest);
+	run_all(root, manifest, assets, &first);
+	g_assert_cmpuint(first.n_sources, ==, 2); /* a.jpg = b.jpeg */
+	g_assert_cmpuint(first.n_encoded, ==, 1);
+	g_assert_cmpuint(first.n_failed, ==, 1);
+	g_assert_cmpuint(first.n_written, ==, 3);
+
+	g_autofree char *out = g_build_filename(root, "img", IMGOPT_OUTPUT_DIR,
+						NULL);
+	g_autoptr(GDir) dir = g_dir_open(out, 0, NULL);
+	g_assert_nonnull(dir);
+	guint n_files = 0;
+	for (const char *name; (name = g_dir_read_name(dir)) != NULL;) {
+		g_autofree char *full = g_build_filename(out, name, NULL);
+		gsize len = 0;
+		g_autofree char *data = tu_read(full, &len);
+		g_assert_cmpuint(len, >, 0);
+		g_assert_true(g_str_has_suffix(name, ".jpg"));
+		n_files++;
+	}
+	g_assert_cmpuint(n_files, ==, 3);
+
+	run_all(root, manifest, assets, &second);
+	g_assert_cmpuint(second.n_encoded, ==, 0);
+	g_assert_cmpuint(second.n_cached, ==, 1);
+	g_assert_cmpuint(second.n_written, ==, 0);
+	g_assert_cmpuint(second.n_failed, ==, 1); /* still bad, still alone */
+	tu_rmtree(root);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+	/* libvips logs its decode warnings (which imgopt turns into errors)
+	 * with g_warning(); only criticals stay fatal. */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	g_assert_true(imgopt_init(argv[0], NULL));
+	tmp_dir = tu_tmpdir();
+
+	g_test_add_func("/recompress/widths", test_widths);
+	g_test_add_func("/recompress/never-upscale", test_never_upscale);
+	g_test_add_func("/recompress/never-larger", test_never_larger);
+	g_test_add_func("/recompress/animated-gif-keeps-frames-and-delays",
+			test_animated_gif);
+	g_test_add_func("/recompress/extra-formats", test_extra_formats);
+	g_test_add_func("/recompress/target-quality", test_target_quality);
+	g_test_add_func("/recompress/settings-fingerprint", test_fingerprint);
+	g_test_add_func("/recompress/second-run-encodes-nothing",
+			test_second_run_encodes_nothing);
+
+	int status = g_test_run();
+	tu_rmtree(tmp_dir);
+	g_free(tmp_dir);
+	imgopt_shutdown();
+	return status;
+}
