@@ -100,8 +100,12 @@ check_edits(const char *text, gsize len, const GPtrArray *sorted,
 				    e->offset, len);
 			return false;
 		}
-		if (i > 0 &&
-		    (e->offset < end || (e->offset == end && e->length == 0))) {
+		const ImgoptEdit *prev =
+			i > 0 ? g_ptr_array_index(sorted, i - 1) : NULL;
+		/* Two insertions at one offset have no defined order. */
+		if (prev != NULL &&
+		    (e->offset < end || (prev->length == 0 && e->length == 0 &&
+					 prev->offset == e->offset))) {
 			g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
 				    "edits overlap at byte %zu", e->offset);
 			return false;
@@ -238,9 +242,8 @@ imgopt_rewrite_parse_edits(const char *text, GError **error)
 
 /* ---- destinations ---- */
 
-/* Length of the leading `{{ … }}` groups of @url (0 if none). */
-static gsize
-liquid_prefix_len(const char *url)
+gsize
+imgopt_rewrite_liquid_prefix_len(const char *url)
 {
 	gsize n = 0;
 
@@ -415,7 +418,7 @@ static void
 format_path(GString *out, const ImgoptUrlStyle *style, const char *path,
 	    gsize path_len, const char *target)
 {
-	gsize pre = liquid_prefix_len(path);
+	gsize pre = imgopt_rewrite_liquid_prefix_len(path);
 	const char *base = style->baseurl;
 
 	if (pre > 0) {
@@ -456,7 +459,7 @@ imgopt_rewrite_format_url(const ImgoptUrlStyle *style, const char *target)
 
 	GString *out = g_string_new(NULL);
 	const char *w = style->written;
-	gsize pre = liquid_prefix_len(w);
+	gsize pre = imgopt_rewrite_liquid_prefix_len(w);
 
 	if (pre > 0 && format_filter_form(out, style, target))
 		return g_string_free(out, false);
@@ -706,7 +709,7 @@ imgopt_rewrite_pick_variant(const GPtrArray *variants, ImgoptFormat format,
 	for (guint i = 0; i < variants->len; i++) {
 		const ImgoptVariant *v = g_ptr_array_index(variants, i);
 
-		if (v->format != format)
+		if (format != IMGOPT_FORMAT_UNKNOWN && v->format != format)
 			continue;
 		if (narrowest == NULL || v->width < narrowest->width)
 			narrowest = v;

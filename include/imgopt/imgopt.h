@@ -14,9 +14,12 @@
 #include "imgopt/manifest.h"
 #include "imgopt/recompress.h"
 #include "imgopt/pipeline.h"
+#include "imgopt/rewrite.h"
+#include "imgopt/run.h"
 #include "imgopt/scan.h"
 #include "imgopt/settings.h"
 #include "imgopt/site.h"
 #include "imgopt/types.h"
+#include "imgopt/undo.h"
 
 #endif /* IMGOPT_IMGOPT_H */

@@ -167,6 +167,15 @@ char *imgopt_rewrite_format_url(const ImgoptUrlStyle *style,
 				const char *target);
 
 /**
+ * imgopt_rewrite_liquid_prefix_len:
+ * @url: a destination as written
+ *
+ * Returns: the length of the Liquid `{{ … }}` groups @url starts with
+ *   (`{{ site.url }}{{ site.baseurl }}` counts as one prefix), 0 if none.
+ */
+gsize imgopt_rewrite_liquid_prefix_len(const char *url);
+
+/**
  * ImgoptSrcsetItem:
  *
  * One candidate of a srcset: a destination (already formatted) and the
@@ -264,7 +273,7 @@ bool imgopt_rewrite_inspect_tag(const char *text, gsize len, gsize offset,
 /**
  * imgopt_rewrite_pick_variant:
  * @variants: (element-type ImgoptVariant): the variants of one content
- * @format: the format wanted
+ * @format: the format wanted, or IMGOPT_FORMAT_UNKNOWN for any
  * @width: the display width wanted
  *
  * Picks the variant of @format with the largest width not above @width,

@@ -96,7 +96,12 @@ ImgoptSite *cli_open_site(const CliCommon *common, GError **error);
 void cli_json_print(JsonBuilder *builder);
 
 /* Subcommand handlers, one per cmd_<name>.c. */
+int cli_cmd_check(const char *name, int argc, char **argv);
 int cli_cmd_dupes(const char *name, int argc, char **argv);
+int cli_cmd_run(const char *name, int argc, char **argv);
 int cli_cmd_scan(const char *name, int argc, char **argv);
+int cli_cmd_undo(const char *name, int argc, char **argv);
+/* run and check share their options and handler (cmd_run.c). */
+int cli_run_like(const char *name, int argc, char **argv, bool is_check);
 
 #endif /* IMGOPT_CLI_H */

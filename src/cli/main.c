@@ -9,23 +9,54 @@
 #include "cli.h"
 
 static const CliCommand commands[] = {
-	{"dupes", "list groups of identical image files and the orphans", cli_cmd_dupes},
+	{"run",
+	 "the whole job: optimize the images, rewrite the posts (default)",
+	 cli_cmd_run},
+	{"check", "exit 1 if run would change something or a link is broken",
+	 cli_cmd_check},
+	{"dupes", "list groups of identical image files and the orphans",
+	 cli_cmd_dupes},
 	{"scan", "list every image reference of every post", cli_cmd_scan},
+	{"undo", "restore the posts the last run rewrote, byte for byte",
+	 cli_cmd_undo},
 };
 
 static int
 usage(FILE *out, int code)
 {
-	fprintf(out, "usage: imgopt COMMAND [OPTIONS] POSTS IMAGES\n\ncommands:\n");
+	fprintf(out,
+		"usage: imgopt COMMAND [OPTIONS] POSTS IMAGES\n\ncommands:\n");
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\n`imgopt COMMAND --help` describes a command's options.\n");
+		fprintf(out, "  %-8s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(out,
+		"\n`imgopt COMMAND --help` describes a command's options.\n");
 	return code;
+}
+
+/* The command named by @arg; `imgopt [OPTIONS] POSTS IMAGES` without a
+ * command is `run`.  NULL (after printing why) for an unknown command. */
+static const CliCommand *
+find_command(const char *arg, bool *is_default_out)
+{
+	*is_default_out = false;
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (strcmp(arg, commands[i].name) == 0)
+			return &commands[i];
+	*is_default_out = arg[0] == '-' || g_file_test(arg, G_FILE_TEST_IS_DIR);
+	if (*is_default_out)
+		return &commands[0];
+	fprintf(stderr, "imgopt: error: unknown command '%s'\n", arg);
+	usage(stderr, CLI_EXIT_USAGE);
+	return NULL;
 }
 
 int
 main(int argc, char **argv)
 {
+	g_autoptr(GError) error = NULL;
+	bool is_default = false;
+
 	setlocale(LC_ALL, "");
 	if (argc < 2)
 		return usage(stderr, CLI_EXIT_USAGE);
@@ -35,9 +66,13 @@ main(int argc, char **argv)
 		printf("imgopt %s\n", imgopt_version());
 		return CLI_EXIT_OK;
 	}
-	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].handler(argv[1], argc - 1, argv + 1);
-	fprintf(stderr, "imgopt: error: unknown command '%s'\n", argv[1]);
-	return usage(stderr, CLI_EXIT_USAGE);
+	const CliCommand *cmd = find_command(argv[1], &is_default);
+	if (cmd == NULL)
+		return CLI_EXIT_USAGE;
+	if (!imgopt_init(argv[0], &error))
+		return cli_fail(error);
+	int code = is_default ? cmd->handler(cmd->name, argc, argv)
+			      : cmd->handler(argv[1], argc - 1, argv + 1);
+	imgopt_shutdown();
+	return code;
 }

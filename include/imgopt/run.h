@@ -1,0 +1,171 @@
+/*
+ * run.h: the whole job, `imgopt [run] POSTS IMAGES`, and its `check` and
+ * `--dry-run` forms.
+ *
+ * imgopt_run_site() scans every post, indexes and groups the images
+ * (imgopt_pipeline_dupes()), makes the web-size variants of every
+ * referenced content (imgopt_recompress_all()), then rewrites every local
+ * reference to its content's variant, in the post's own style (rewrite.h).
+ * Which variant a reference gets:
+ *   - Markdown images, reference definitions, `url(...)`: the variant of
+ *     the content's primary format (its own format when a variant of it
+ *     exists: JPEG, PNG, GIF for animations) at the display width, or the
+ *     widest one below it, or the image's own width if it is narrower;
+ *     with `--srcset`, an inline Markdown image becomes an
+ *     `<img src srcset sizes width height alt loading decoding>` tag;
+ *   - HTML `<img src>`: the same, and a `srcset` of every width (and a
+ *     `sizes`) when the tag has none;
+ *   - a srcset candidate `x.jpg 480w`: the widest variant not above its
+ *     `w` descriptor (the display width for `1x`/`2x` descriptors);
+ *   - front matter values (`header-img`…): the widest variant (they are
+ *     page-wide banners);
+ *   - Hexo `{% asset_img %}` tags are left alone (they can only name files
+ *     in the post's asset folder).
+ * References already pointing into IMAGES/IMGOPT_OUTPUT_DIR are done and
+ * left alone, so a second run changes nothing.  Broken references stay as
+ * written and are reported; repaired ones are rewritten to the variant of
+ * the file they were repaired to.
+ *
+ * Order of writes (DESIGN.md): 1. variant files, then their manifest rows
+ * (recompress); 2. the rewrites rows of every post about to change
+ * (before/after hashes and the edits, enough to undo), committed, then
+ * each post written atomically and durably with its mode kept, after
+ * checking it still has the bytes the plan was made from; 3. the run's
+ * end.  A run killed anywhere leaves each post old or new, and the next
+ * run finishes the work.
+ *
+ * Ownership: results are transfer full.
+ * Thread-safety: one call per thread; callbacks on the calling thread.
+ */
+#ifndef IMGOPT_RUN_H
+#define IMGOPT_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h> /* GPtrArray, GError */
+
+#include "imgopt/manifest.h"
+#include "imgopt/pipeline.h"
+#include "imgopt/settings.h"
+#include "imgopt/site.h"
+#include "imgopt/types.h"
+
+/** The width a Markdown image is shown at when --display-width is not
+ * given. */
+#define IMGOPT_DEFAULT_DISPLAY_WIDTH 960
+
+/** What imgopt_run_site() does. */
+typedef enum {
+	IMGOPT_RUN_APPLY,   /* do the work */
+	IMGOPT_RUN_DRY_RUN, /* plan it, encode in memory, write nothing */
+	IMGOPT_RUN_CHECK,   /* plan it without encoding, write nothing */
+} ImgoptRunMode;
+
+/** How to run.  Strings and settings are transfer none. */
+typedef struct {
+	ImgoptRunMode mode;     /* apply, dry run or check */
+	uint32_t display_width; /* Markdown image width (960) */
+	bool use_srcset;        /* --srcset: Markdown images become <img> */
+	const ImgoptSettings *settings; /* widths, formats, quality, jobs */
+} ImgoptRunOptions;
+
+/** One post the run rewrote (or would rewrite). */
+typedef struct {
+	char *post;        /* relative to the site root */
+	guint n_edits;     /* references changed */
+	ImgoptHash before; /* hash of the post before */
+	ImgoptHash after;  /* hash of the post after */
+	char *diff;        /* unified diff (dry run only), else NULL */
+	bool is_written;   /* the new bytes are on disk */
+} ImgoptPostChange;
+
+/** Frees @change (nullable). */
+void imgopt_post_change_free(ImgoptPostChange *change);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptPostChange, imgopt_post_change_free)
+
+/** What imgopt_run_site() did or would do.  Arrays sorted by post. */
+typedef struct {
+	GPtrArray *changes;          /* (element-type ImgoptPostChange) */
+	GPtrArray *broken;           /* (element-type ImgoptRef) broken and
+					outside references, left as written */
+	GPtrArray *errors;           /* (element-type ImgoptProblem) images that
+					failed, posts that could not be read or
+					changed under the run */
+	GPtrArray *variant_files;    /* (element-type filename) variant files
+					written (or, in a dry run, to write),
+					sorted */
+	uint64_t posts;              /* posts scanned */
+	uint64_t references;         /* references found */
+	uint64_t rewritten;          /* references changed */
+	uint64_t done;               /* references already on a variant */
+	unsigned n_sources;          /* distinct referenced contents */
+	unsigned n_encoded;          /* contents encoded (0 in check mode) */
+	unsigned n_to_encode;        /* check: contents without variants yet */
+	unsigned n_written;          /* variant files written */
+	uint64_t bytes_shown_before; /* bytes of the images the posts show */
+	uint64_t bytes_shown_after;  /* the same once rewritten */
+	int64_t run_id;              /* the runs row (0 unless applied) */
+} ImgoptRunResult;
+
+/** Frees @result (nullable). */
+void imgopt_run_result_free(ImgoptRunResult *result);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptRunResult, imgopt_run_result_free)
+
+/**
+ * imgopt_run_result_has_work:
+ *
+ * Returns: true if @result (from a check or a dry run) has a post to
+ *   rewrite, a content to encode or a broken reference: what makes
+ *   `imgopt check` exit 1.
+ */
+bool imgopt_run_result_has_work(const ImgoptRunResult *result);
+
+/**
+ * imgopt_run_site:
+ * @site: the open site
+ * @manifest: the open manifest; in dry-run and check modes a scratch copy
+ *   (imgopt_run_open_scratch_manifest()) so nothing on disk changes
+ * @options: what to do
+ * @reporter: (nullable): progress and problems
+ * @result_out: (out) (transfer full): what was done
+ * @error: return location for a #GError
+ *
+ * Runs the whole job (see the top of this header).  Files that fail are
+ * in the result's errors and the run goes on.
+ *
+ * Returns: true if the run completed, false with @error set on a fatal
+ *   error (POSTS unreadable, the manifest or a folder not writable).
+ */
+bool imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
+		     const ImgoptRunOptions *options,
+		     const ImgoptReporter *reporter,
+		     ImgoptRunResult **result_out, GError **error);
+
+/**
+ * imgopt_run_open_scratch_manifest:
+ * @path: the real manifest's path (it may not exist)
+ * @scratch_dir_out: (out) (transfer full) (nullable): the temporary folder
+ *   holding the copy, for imgopt_run_remove_scratch(); NULL if none
+ * @error: return location for a #GError
+ *
+ * Opens a private copy of the manifest at @path (or an empty in-memory
+ * one if there is none), so a dry run or a check can use the index's
+ * cache without changing the real file.
+ *
+ * Returns: (transfer full): the copy, or NULL with @error set.
+ */
+ImgoptManifest *imgopt_run_open_scratch_manifest(const char *path,
+						 char **scratch_dir_out,
+						 GError **error);
+
+/**
+ * imgopt_run_remove_scratch:
+ * @dir: (nullable): what imgopt_run_open_scratch_manifest() gave
+ *
+ * Removes the scratch folder and its files.
+ */
+void imgopt_run_remove_scratch(const char *dir);
+
+#endif /* IMGOPT_RUN_H */

@@ -1,0 +1,13 @@
+/*
+ * cmd_check.c: `imgopt check POSTS IMAGES`, the CI gate.  It plans what
+ * `imgopt run` would do with the same options, on a scratch copy of the
+ * manifest, and encodes and writes nothing: exit 0 if the run would
+ * change nothing and no reference is broken, 1 otherwise.
+ */
+#include "cli.h"
+
+int
+cli_cmd_check(const char *name, int argc, char **argv)
+{
+	return cli_run_like(name, argc, argv, true);
+}

@@ -1,0 +1,957 @@
+/*
+ * run.c: the whole job.  See run.h for what it does and in which order
+ * it writes; this file is the plan and its execution.
+ *
+ *   index    imgopt_pipeline_dupes(): posts scanned, files hashed (cached
+ *            in the manifest), references and files rows stored
+ *   variants imgopt_recompress_all() for every referenced content (apply),
+ *            or the manifest's rows, encoding in memory what is missing
+ *            (dry run), or only counting it (check)
+ *   plan     every post read once, scanned and resolved from those very
+ *            bytes, one ImgoptEdit per reference to change; the new bytes
+ *            and both hashes computed in memory
+ *   write    the rewrites rows committed first (an intent log: undo can
+ *            restore a post whatever instant the run died at), then each
+ *            post, still holding the planned bytes, replaced atomically
+ *
+ * Kill points (fault.h) follow each durable step, for tests/test_kill.c.
+ */
+#include "imgopt/run.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+
+#include "imgopt/error.h"
+#include "imgopt/recompress.h"
+#include "imgopt/rewrite.h"
+#include "imgopt/scan.h"
+
+#include "fault.h"
+#include "fsio.h"
+#include "hash.h"
+
+/* One post's plan. */
+typedef struct {
+	char *post;        /* relative to the site root */
+	GBytes *old_bytes; /* as read */
+	GBytes *new_bytes; /* after the edits (NULL if none) */
+	GPtrArray *edits;  /* (element-type ImgoptEdit) */
+	int mode;          /* st_mode & 07777 */
+	char *fallback;    /* prefix for repaired links in this post */
+} PostPlan;
+
+static void
+post_plan_free(PostPlan *p)
+{
+	if (p == NULL)
+		return;
+	g_free(p->post);
+	g_clear_pointer(&p->old_bytes, g_bytes_unref);
+	g_clear_pointer(&p->new_bytes, g_bytes_unref);
+	g_clear_pointer(&p->edits, g_ptr_array_unref);
+	g_free(p->fallback);
+	g_free(p);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PostPlan, post_plan_free)
+
+/* The run's working state. */
+typedef struct {
+	const ImgoptSite *site;         /* the site */
+	ImgoptManifest *manifest;       /* the (possibly scratch) manifest */
+	const ImgoptRunOptions *opt;    /* what to do */
+	const ImgoptReporter *reporter; /* nullable */
+	ImgoptRunResult *result;        /* being filled */
+	char *fingerprint;              /* settings fingerprint */
+	char *out_dir;                  /* IMAGES/optimized, site-relative */
+	GHashTable *files;              /* path → ImgoptAsset (manifest) */
+	GHashTable *variants;           /* hex → GPtrArray of ImgoptVariant */
+	GPtrArray *assets;              /* referenced assets, by path */
+} Run;
+
+static void
+run_clear(Run *r)
+{
+	g_clear_pointer(&r->result, imgopt_run_result_free);
+	g_clear_pointer(&r->fingerprint, g_free);
+	g_clear_pointer(&r->out_dir, g_free);
+	g_clear_pointer(&r->files, g_hash_table_unref);
+	g_clear_pointer(&r->variants, g_hash_table_unref);
+	g_clear_pointer(&r->assets, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
+
+void
+imgopt_post_change_free(ImgoptPostChange *change)
+{
+	if (change == NULL)
+		return;
+	g_free(change->post);
+	g_free(change->diff);
+	g_free(change);
+}
+
+void
+imgopt_run_result_free(ImgoptRunResult *result)
+{
+	if (result == NULL)
+		return;
+	g_clear_pointer(&result->changes, g_ptr_array_unref);
+	g_clear_pointer(&result->broken, g_ptr_array_unref);
+	g_clear_pointer(&result->errors, g_ptr_array_unref);
+	g_clear_pointer(&result->variant_files, g_ptr_array_unref);
+	g_free(result);
+}
+
+bool
+imgopt_run_result_has_work(const ImgoptRunResult *result)
+{
+	return result->changes->len > 0 || result->n_to_encode > 0 ||
+	       result->broken->len > 0;
+}
+
+static ImgoptRunResult *
+result_new(void)
+{
+	ImgoptRunResult *r = g_new0(ImgoptRunResult, 1);
+
+	r->changes = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_post_change_free);
+	r->broken =
+		g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_ref_free);
+	r->errors = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_problem_free);
+	r->variant_files = g_ptr_array_new_with_free_func(g_free);
+	return r;
+}
+
+static void
+add_problem(Run *r, const char *path, const char *message)
+{
+	ImgoptProblem *p = g_new0(ImgoptProblem, 1);
+
+	p->path = g_strdup(path);
+	p->message = g_strdup(message);
+	g_ptr_array_add(r->result->errors, p);
+	if (r->reporter != NULL && r->reporter->problem != NULL)
+		r->reporter->problem(path, message, true,
+				     r->reporter->user_data);
+}
+
+static char *
+hash_hex(const ImgoptHash *hash)
+{
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+
+	imgopt_hash_format(hash, hex);
+	return g_strdup(hex);
+}
+
+static bool
+is_under(const char *path, const char *dir)
+{
+	gsize n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* ---- 1. index ---- */
+
+static bool
+is_web_image(ImgoptFormat format)
+{
+	return format == IMGOPT_FORMAT_JPEG || format == IMGOPT_FORMAT_PNG ||
+	       format == IMGOPT_FORMAT_GIF || format == IMGOPT_FORMAT_WEBP ||
+	       format == IMGOPT_FORMAT_AVIF;
+}
+
+static int
+asset_cmp(gconstpointer a, gconstpointer b)
+{
+	const ImgoptAsset *x = *(const ImgoptAsset *const *)a;
+	const ImgoptAsset *y = *(const ImgoptAsset *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+static void
+copy_problems(Run *r, const GPtrArray *problems)
+{
+	for (guint i = 0; i < problems->len; i++) {
+		const ImgoptProblem *p = g_ptr_array_index(problems, i);
+		ImgoptProblem *copy = g_new0(ImgoptProblem, 1);
+
+		copy->path = g_strdup(p->path);
+		copy->message = g_strdup(p->message);
+		g_ptr_array_add(r->result->errors, copy);
+	}
+}
+
+/* Scans, indexes and collects the referenced image assets. */
+static bool
+run_index(Run *r, GError **error)
+{
+	ImgoptDupesOptions dopt = {r->opt->settings->jobs};
+	g_autoptr(ImgoptDupesResult) dupes = NULL;
+	GHashTableIter iter;
+	gpointer key;
+
+	if (!imgopt_pipeline_dupes(r->site, &dopt, r->manifest, r->reporter,
+				   &dupes, error))
+		return false;
+	imgopt_fault_point();
+	copy_problems(r, dupes->errors);
+	r->files = imgopt_manifest_load_files(r->manifest, error);
+	if (r->files == NULL)
+		return false;
+	r->assets = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_asset_free);
+	g_hash_table_iter_init(&iter, dupes->posts_by_file);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		const ImgoptAsset *a = g_hash_table_lookup(r->files, key);
+
+		if (a != NULL && a->has_hash && is_web_image(a->format) &&
+		    !is_under(a->path, r->out_dir))
+			g_ptr_array_add(r->assets, imgopt_asset_copy(a));
+	}
+	g_ptr_array_sort(r->assets, asset_cmp);
+	return true;
+}
+
+/* ---- 2. variants ---- */
+
+static void
+on_variant(const ImgoptVariant *variant, bool is_cached, void *user_data)
+{
+	Run *r = user_data;
+
+	if (is_cached)
+		return;
+	g_ptr_array_add(r->result->variant_files, g_strdup(variant->path));
+	imgopt_fault_point();
+}
+
+static void
+on_failure(const ImgoptAsset *asset, const GError *err, void *user_data)
+{
+	add_problem(user_data, asset->path, err->message);
+}
+
+static int
+str_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool
+variants_on_disk(const Run *r, const GPtrArray *variants)
+{
+	const char *root = imgopt_site_get_root(r->site);
+
+	for (guint i = 0; i < variants->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(variants, i);
+		g_autofree char *full = g_build_filename(root, v->path, NULL);
+
+		if (!g_file_test(full, G_FILE_TEST_IS_REGULAR))
+			return false;
+	}
+	return variants->len > 0;
+}
+
+/* Dry run: the variants of @asset, encoded in memory, not written. */
+static GPtrArray *
+encode_in_memory(Run *r, const ImgoptAsset *asset)
+{
+	g_autoptr(GPtrArray) enc = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_encoded_free);
+	g_autoptr(GError) local = NULL;
+	GPtrArray *out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
+
+	if (!imgopt_recompress_asset(imgopt_site_get_root(r->site), asset,
+				     r->opt->settings, enc, &local)) {
+		add_problem(r, asset->path, local->message);
+		return out;
+	}
+	for (guint i = 0; i < enc->len; i++) {
+		const ImgoptEncoded *e = g_ptr_array_index(enc, i);
+		ImgoptVariant *v = imgopt_variant_copy(e->variant);
+
+		g_free(v->path);
+		v->path = g_build_filename(r->out_dir, e->variant->path, NULL);
+		g_ptr_array_add(r->result->variant_files, g_strdup(v->path));
+		g_ptr_array_add(out, v);
+	}
+	r->result->n_encoded++;
+	return out;
+}
+
+/* Fills r->variants from the manifest (and, in a dry run, from in-memory
+ * encodes of what it lacks). */
+static bool
+load_variants(Run *r, GError **error)
+{
+	r->variants = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					    (GDestroyNotify)g_ptr_array_unref);
+	for (guint i = 0; i < r->assets->len; i++) {
+		const ImgoptAsset *a = g_ptr_array_index(r->assets, i);
+		g_autofree char *hex = hash_hex(&a->hash);
+
+		if (g_hash_table_contains(r->variants, hex))
+			continue;
+		r->result->n_sources++;
+		g_autoptr(GPtrArray) vs = imgopt_manifest_lookup_variants(
+			r->manifest, &a->hash, r->fingerprint, error);
+		if (vs == NULL)
+			return false;
+		if (!variants_on_disk(r, vs)) {
+			g_clear_pointer(&vs, g_ptr_array_unref);
+			if (r->opt->mode == IMGOPT_RUN_CHECK)
+				r->result->n_to_encode++;
+			if (r->opt->mode == IMGOPT_RUN_DRY_RUN)
+				vs = encode_in_memory(r, a);
+		}
+		/* An empty list marks a content seen without variants. */
+		if (vs == NULL)
+			vs = g_ptr_array_new();
+		g_hash_table_insert(r->variants, g_steal_pointer(&hex),
+				    g_steal_pointer(&vs));
+	}
+	return true;
+}
+
+static bool
+run_variants(Run *r, GError **error)
+{
+	ImgoptRecompressReporter rep = {on_variant, on_failure, r};
+	ImgoptRecompressSummary sum = {0};
+
+	if (r->opt->mode == IMGOPT_RUN_APPLY) {
+		if (!imgopt_recompress_all(imgopt_site_get_root(r->site),
+					   r->out_dir, r->assets,
+					   r->opt->settings, r->manifest, &rep,
+					   &sum, error))
+			return false;
+		imgopt_fault_point();
+		r->result->n_encoded = sum.n_encoded;
+		r->result->n_written = sum.n_written;
+	}
+	return load_variants(r, error);
+}
+
+/* ---- 3. plan: one edit per reference ---- */
+
+/* The variants a page may link for @asset: its primary format (the extra
+ * WebP/AVIF variants would need <picture>), its own format included. */
+static GPtrArray *
+linkable_variants(const Run *r, const ImgoptAsset *asset)
+{
+	g_autofree char *hex = hash_hex(&asset->hash);
+	const GPtrArray *all = g_hash_table_lookup(r->variants, hex);
+	GPtrArray *out = g_ptr_array_new();
+
+	for (guint i = 0; all != NULL && i < all->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(all, i);
+		bool is_extra = (v->format == IMGOPT_FORMAT_WEBP ||
+				 v->format == IMGOPT_FORMAT_AVIF) &&
+				v->format != asset->format;
+
+		if (!is_extra)
+			g_ptr_array_add(out, (gpointer)v);
+	}
+	return out;
+}
+
+/* What one reference needs to build its edit. */
+typedef struct {
+	const char *text;          /* the post's bytes */
+	gsize len;                 /* their number */
+	const ImgoptRef *ref;      /* the reference */
+	const ImgoptAsset *asset;  /* its resolved file */
+	const GPtrArray *variants; /* linkable variants (borrowed) */
+	const PostPlan *plan;      /* the post */
+} RefCtx;
+
+static ImgoptUrlStyle
+style_of(const Run *r, const RefCtx *c, ImgoptRefKind kind)
+{
+	const ImgoptRef *ref = c->ref;
+	ImgoptUrlStyle st = {ref->url,
+			     ref->status == IMGOPT_REF_STATUS_OK ? ref->resolved
+								 : NULL,
+			     ref->post,
+			     imgopt_site_get_baseurl(r->site),
+			     c->plan->fallback,
+			     kind,
+			     false};
+
+	return st;
+}
+
+static void
+add_edit(GPtrArray *edits, const char *text, gsize offset, gsize length,
+	 const char *replacement)
+{
+	g_ptr_array_add(edits,
+			imgopt_edit_new(offset, text + offset, length,
+					replacement, strlen(replacement)));
+}
+
+/* The `w` descriptor after a srcset candidate, or 0. */
+static uint32_t
+srcset_descriptor(const char *text, gsize len, gsize pos)
+{
+	guint64 w = 0;
+	gsize digits = 0;
+
+	while (pos < len && (text[pos] == ' ' || text[pos] == '\t'))
+		pos++;
+	while (pos + digits < len && g_ascii_isdigit(text[pos + digits]))
+		digits++;
+	if (digits == 0 || digits > 6 || pos + digits >= len ||
+	    text[pos + digits] != 'w')
+		return 0;
+	for (gsize i = 0; i < digits; i++)
+		w = w * 10 + (guint64)(text[pos + i] - '0');
+	return (uint32_t)w;
+}
+
+/* Which width the reference should show. */
+static uint32_t
+wanted_width(const Run *r, const RefCtx *c)
+{
+	const ImgoptRef *ref = c->ref;
+
+	if (ref->kind == IMGOPT_REF_FRONT_MATTER)
+		return G_MAXUINT32;
+	if (ref->kind == IMGOPT_REF_SRCSET) {
+		uint32_t w = srcset_descriptor(c->text, c->len,
+					       ref->offset + ref->length);
+		if (w > 0)
+			return w;
+	}
+	return r->opt->display_width;
+}
+
+/* Markdown `<dest>` and quoted front matter keep their delimiters. */
+static char *
+wrap_like_raw(const char *raw, gsize raw_len, const char *url,
+	      bool *is_angle_out)
+{
+	char first = raw_len >= 2 ? raw[0] : '\0';
+	char last = raw_len >= 2 ? raw[raw_len - 1] : '\0';
+
+	*is_angle_out = first == '<' && last == '>';
+	if (*is_angle_out)
+		return g_strconcat("<", url, ">", NULL);
+	if ((first == '"' || first == '\'') && last == first)
+		return g_strdup_printf("%c%s%c", first, url, first);
+	return g_strdup(url);
+}
+
+static char *
+format_target(const Run *r, const RefCtx *c, ImgoptRefKind kind,
+	      const ImgoptVariant *v)
+{
+	ImgoptUrlStyle st = style_of(r, c, kind);
+	const ImgoptRef *ref = c->ref;
+
+	st.is_angle = (ref->length >= 2 && c->text[ref->offset] == '<') ||
+		      (ref->offset > 0 && c->text[ref->offset - 1] == '<' &&
+		       ref->offset + ref->length < c->len &&
+		       c->text[ref->offset + ref->length] == '>');
+	return imgopt_rewrite_format_url(&st, v->path);
+}
+
+/* The srcset candidates of every linkable width; @urls owns the urls. */
+static ImgoptSrcsetItem *
+srcset_items(const Run *r, const RefCtx *c, GPtrArray *urls)
+{
+	ImgoptSrcsetItem *items =
+		g_new0(ImgoptSrcsetItem, MAX(1, c->variants->len));
+
+	for (guint i = 0; i < c->variants->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(c->variants, i);
+		char *u = format_target(r, c, IMGOPT_REF_SRCSET, v);
+
+		g_ptr_array_add(urls, u);
+		items[i].url = u;
+		items[i].width = v->width;
+	}
+	return items;
+}
+
+static char *
+format_all_widths(const Run *r, const RefCtx *c)
+{
+	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
+	g_autofree ImgoptSrcsetItem *items = srcset_items(r, c, urls);
+
+	return imgopt_rewrite_format_srcset(items, c->variants->len);
+}
+
+/* --srcset: the whole `![alt](dest "title")` becomes an <img> tag. */
+static bool
+edit_markdown_img(const Run *r, const RefCtx *c, const ImgoptVariant *v,
+		  GPtrArray *edits)
+{
+	gsize start = 0, end = 0;
+	g_autofree char *title = NULL;
+
+	if (!imgopt_rewrite_find_image(c->text, c->len, c->ref->offset,
+				       c->ref->length, &start, &end, &title))
+		return false;
+	g_autofree char *src = format_target(r, c, IMGOPT_REF_HTML, v);
+	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
+	g_autofree ImgoptSrcsetItem *items = srcset_items(r, c, urls);
+	ImgoptImgMarkup m = {src,
+			     items,
+			     c->variants->len > 1 ? c->variants->len : 0,
+			     r->opt->display_width,
+			     v->width,
+			     v->height,
+			     c->ref->alt,
+			     title};
+	g_autofree char *tag = imgopt_rewrite_format_img(&m);
+
+	add_edit(edits, c->text, start, end - start, tag);
+	return true;
+}
+
+/* An <img> without srcset gets one, right after its src value. */
+static void
+edit_html_srcset(const Run *r, const RefCtx *c, GPtrArray *edits)
+{
+	ImgoptTagInfo info;
+
+	if (c->variants->len < 2 ||
+	    !imgopt_rewrite_inspect_tag(c->text, c->len, c->ref->offset,
+					c->ref->length, &info) ||
+	    !info.is_img || info.has_srcset)
+		return;
+	g_autofree char *set = format_all_widths(r, c);
+	g_autofree char *ins =
+		info.has_sizes
+			? g_strdup_printf(" srcset=\"%s\"", set)
+			: g_strdup_printf(
+				  " srcset=\"%s\" sizes=\"(max-width: %upx) "
+				  "100vw, %upx\"",
+				  set, r->opt->display_width,
+				  r->opt->display_width);
+	add_edit(edits, c->text, info.value_end, 0, ins);
+}
+
+/* Builds the edits of one reference; returns the variant it now shows. */
+static const ImgoptVariant *
+edit_ref(const Run *r, const RefCtx *c, GPtrArray *edits)
+{
+	const ImgoptRef *ref = c->ref;
+	const ImgoptVariant *v = imgopt_rewrite_pick_variant(
+		c->variants, IMGOPT_FORMAT_UNKNOWN, wanted_width(r, c));
+
+	if (v == NULL)
+		return NULL;
+	if (ref->kind == IMGOPT_REF_MARKDOWN && r->opt->use_srcset &&
+	    edit_markdown_img(r, c, v, edits))
+		return v;
+	g_autofree char *url = format_target(r, c, ref->kind, v);
+	bool is_angle = false;
+	g_autofree char *repl =
+		ref->kind == IMGOPT_REF_HTML ||
+				ref->kind == IMGOPT_REF_SRCSET ||
+				ref->kind == IMGOPT_REF_STYLE
+			? g_strdup(url)
+			: wrap_like_raw(c->text + ref->offset, ref->length, url,
+					&is_angle);
+
+	add_edit(edits, c->text, ref->offset, ref->length, repl);
+	if (ref->kind == IMGOPT_REF_HTML)
+		edit_html_srcset(r, c, edits);
+	return v;
+}
+
+static ImgoptRef *
+ref_copy(const ImgoptRef *ref)
+{
+	ImgoptRef *c = imgopt_ref_new();
+
+	c->post = g_strdup(ref->post);
+	c->line = ref->line;
+	c->column = ref->column;
+	c->offset = ref->offset;
+	c->length = ref->length;
+	c->kind = ref->kind;
+	c->raw = g_strdup(ref->raw);
+	c->url = g_strdup(ref->url);
+	c->alt = g_strdup(ref->alt);
+	c->key = g_strdup(ref->key);
+	c->is_multiline = ref->is_multiline;
+	c->status = ref->status;
+	c->resolved = g_strdup(ref->resolved);
+	c->message = g_strdup(ref->message);
+	return c;
+}
+
+/* How this post writes site paths, for links that resolved nowhere as
+ * written: the Liquid prefix or `/` of its first working link. */
+static char *
+post_fallback(const Run *r, const GPtrArray *refs)
+{
+	const char *base = imgopt_site_get_baseurl(r->site);
+
+	for (guint i = 0; i < refs->len; i++) {
+		const ImgoptRef *ref = g_ptr_array_index(refs, i);
+		gsize pre = imgopt_rewrite_liquid_prefix_len(ref->url);
+
+		if (ref->status != IMGOPT_REF_STATUS_OK ||
+		    ref->kind == IMGOPT_REF_FRONT_MATTER ||
+		    ref->kind == IMGOPT_REF_LIQUID_TAG)
+			continue;
+		if (pre > 0 && ref->url[pre] == '/' &&
+		    strstr(ref->url, "relative_url") == NULL)
+			return g_strndup(ref->url, pre + 1);
+		if (ref->url[0] == '/' && ref->url[1] != '/')
+			break;
+	}
+	return g_strconcat(base != NULL ? base : "", "/", NULL);
+}
+
+static uint64_t
+file_size(const Run *r, const char *path)
+{
+	g_autofree char *full =
+		g_build_filename(imgopt_site_get_root(r->site), path, NULL);
+	GStatBuf st;
+
+	return g_stat(full, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* Adds the edits of one reference to @edits, and counts it. */
+static void
+plan_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
+	 const ImgoptRef *ref, GPtrArray *edits)
+{
+	ImgoptRunResult *res = r->result;
+	bool is_usable = ref->status == IMGOPT_REF_STATUS_OK ||
+			 ref->status == IMGOPT_REF_STATUS_REPAIRED;
+
+	if (ref->status == IMGOPT_REF_STATUS_BROKEN ||
+	    ref->status == IMGOPT_REF_STATUS_OUTSIDE)
+		g_ptr_array_add(res->broken, ref_copy(ref));
+	if (!is_usable || ref->resolved == NULL)
+		return;
+	const ImgoptAsset *asset = g_hash_table_lookup(r->files, ref->resolved);
+	uint64_t before =
+		asset != NULL ? asset->size : file_size(r, ref->resolved);
+
+	res->bytes_shown_before += before;
+	if (is_under(ref->resolved, r->out_dir))
+		res->done++;
+	if (is_under(ref->resolved, r->out_dir) || asset == NULL ||
+	    ref->kind == IMGOPT_REF_LIQUID_TAG) {
+		res->bytes_shown_after += before;
+		return;
+	}
+	g_autoptr(GPtrArray) vs = linkable_variants(r, asset);
+	RefCtx c = {text, len, ref, asset, vs, plan};
+	const ImgoptVariant *v = vs->len > 0 ? edit_ref(r, &c, edits) : NULL;
+
+	res->bytes_shown_after += v != NULL ? v->bytes : before;
+	if (v != NULL)
+		res->rewritten++;
+}
+
+/* Scans @plan's bytes and builds its edits and new bytes. */
+static void
+plan_edits(Run *r, PostPlan *plan)
+{
+	gsize len = 0;
+	const char *text = g_bytes_get_data(plan->old_bytes, &len);
+	g_autoptr(GError) local = NULL;
+	g_autoptr(GPtrArray) refs =
+		imgopt_scan_text(plan->post, text, len, &local);
+	g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
+
+	if (refs == NULL) {
+		add_problem(r, plan->post, local->message);
+		return;
+	}
+	for (guint i = 0; i < refs->len; i++)
+		imgopt_site_resolve_ref(r->site, g_ptr_array_index(refs, i));
+	r->result->references += refs->len;
+	plan->fallback = post_fallback(r, refs);
+	for (guint i = 0; i < refs->len; i++) {
+		const ImgoptRef *ref = g_ptr_array_index(refs, i);
+		gpointer key = GSIZE_TO_POINTER(ref->offset + 1);
+
+		/* A reference definition used twice is one span. */
+		if (g_hash_table_contains(seen, key))
+			continue;
+		g_hash_table_add(seen, key);
+		plan_ref(r, plan, text, len, ref, plan->edits);
+	}
+	if (plan->edits->len == 0)
+		return;
+	plan->new_bytes = imgopt_rewrite_text(text, len, plan->edits, &local);
+	if (plan->new_bytes == NULL)
+		add_problem(r, plan->post, local->message);
+}
+
+static PostPlan *
+plan_post(Run *r, const char *post)
+{
+	g_autofree char *full =
+		g_build_filename(imgopt_site_get_root(r->site), post, NULL);
+	g_autoptr(PostPlan) plan = g_new0(PostPlan, 1);
+	g_autoptr(GError) local = NULL;
+	char *text = NULL;
+	gsize len = 0;
+	GStatBuf st;
+
+	plan->post = g_strdup(post);
+	plan->edits = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_edit_free);
+	if (g_stat(full, &st) != 0 ||
+	    !g_file_get_contents(full, &text, &len, &local)) {
+		g_autofree char *msg = g_strdup_printf(
+			"cannot read '%s': %s", post,
+			local != NULL ? local->message : g_strerror(errno));
+		add_problem(r, post, msg);
+		return NULL;
+	}
+	plan->mode = (int)(st.st_mode & 07777);
+	plan->old_bytes = g_bytes_new_take(text, len);
+	plan_edits(r, plan);
+	return g_steal_pointer(&plan);
+}
+
+static ImgoptPostChange *
+change_new(const PostPlan *plan, bool with_diff)
+{
+	ImgoptPostChange *ch = g_new0(ImgoptPostChange, 1);
+	gsize n_old = 0, n_new = 0;
+	const char *o = g_bytes_get_data(plan->old_bytes, &n_old);
+	const char *n = g_bytes_get_data(plan->new_bytes, &n_new);
+
+	ch->post = g_strdup(plan->post);
+	ch->n_edits = plan->edits->len;
+	imgopt_hash_buffer(o, n_old, &ch->before);
+	imgopt_hash_buffer(n, n_new, &ch->after);
+	if (with_diff)
+		ch->diff = imgopt_rewrite_diff(plan->post, o, n_old, n, n_new,
+					       plan->edits);
+	return ch;
+}
+
+/* Plans every post; the posts that change go to @plans. */
+static bool
+run_plan(Run *r, GPtrArray *plans, GError **error)
+{
+	g_autoptr(GPtrArray) posts = imgopt_site_list_posts(r->site, error);
+
+	if (posts == NULL)
+		return false;
+	r->result->posts = posts->len;
+	for (guint i = 0; i < posts->len; i++) {
+		PostPlan *plan = plan_post(r, g_ptr_array_index(posts, i));
+
+		if (plan == NULL || plan->new_bytes == NULL) {
+			post_plan_free(plan);
+			continue;
+		}
+		g_ptr_array_add(
+			r->result->changes,
+			change_new(plan, r->opt->mode == IMGOPT_RUN_DRY_RUN));
+		g_ptr_array_add(plans, plan);
+		if (r->reporter != NULL && r->reporter->progress != NULL)
+			r->reporter->progress("plan", i + 1, posts->len,
+					      r->reporter->user_data);
+	}
+	return true;
+}
+
+/* ---- 4. write ---- */
+
+/* The intent log: every rewrite recorded before any post changes. */
+static bool
+record_rewrites(Run *r, const GPtrArray *plans, GError **error)
+{
+	if (!imgopt_manifest_begin(r->manifest, error))
+		return false;
+	bool is_ok = imgopt_manifest_begin_run(r->manifest, "run",
+					       &r->result->run_id, error);
+	for (guint i = 0; is_ok && i < plans->len; i++) {
+		const PostPlan *plan = g_ptr_array_index(plans, i);
+		const ImgoptPostChange *ch =
+			g_ptr_array_index(r->result->changes, i);
+		g_autofree char *edits =
+			imgopt_rewrite_format_edits(plan->edits);
+		ImgoptRewrite rw = {r->result->run_id, plan->post, ch->before,
+				    ch->after, edits};
+
+		is_ok = imgopt_manifest_put_rewrite(r->manifest, &rw, error);
+	}
+	if (!is_ok) {
+		imgopt_manifest_rollback(r->manifest);
+		return false;
+	}
+	if (!imgopt_manifest_commit(r->manifest, error))
+		return false;
+	imgopt_fault_point();
+	return true;
+}
+
+/* Writes one post if it still holds the bytes the plan was made from. */
+static bool
+write_post(Run *r, const PostPlan *plan, ImgoptPostChange *ch, GError **error)
+{
+	g_autofree char *full = g_build_filename(imgopt_site_get_root(r->site),
+						 plan->post, NULL);
+	g_autofree char *now = NULL;
+	gsize n_now = 0, n_new = 0;
+
+	gsize n_old = 0;
+	const char *old = g_bytes_get_data(plan->old_bytes, &n_old);
+
+	if (!g_file_get_contents(full, &now, &n_now, NULL) || n_now != n_old ||
+	    memcmp(now, old, n_old) != 0) {
+		g_autofree char *msg = g_strdup_printf(
+			"'%s' changed during the run; not rewritten",
+			plan->post);
+		add_problem(r, plan->post, msg);
+		return true;
+	}
+	const char *data = g_bytes_get_data(plan->new_bytes, &n_new);
+	if (!imgopt_fs_write_atomic(full, data, n_new, plan->mode, true,
+				    error)) {
+		g_prefix_error(error, "cannot rewrite '%s': ", plan->post);
+		return false;
+	}
+	ch->is_written = true;
+	imgopt_fault_point();
+	return true;
+}
+
+static bool
+run_write(Run *r, const GPtrArray *plans, GError **error)
+{
+	if (!record_rewrites(r, plans, error))
+		return false;
+	for (guint i = 0; i < plans->len; i++)
+		if (!write_post(r, g_ptr_array_index(plans, i),
+				g_ptr_array_index(r->result->changes, i),
+				error))
+			return false;
+	if (!imgopt_manifest_begin(r->manifest, error))
+		return false;
+	if (!imgopt_manifest_end_run(
+		    r->manifest, r->result->run_id,
+		    r->result->errors->len > 0 ? "failed" : "ok", error)) {
+		imgopt_manifest_rollback(r->manifest);
+		return false;
+	}
+	return imgopt_manifest_commit(r->manifest, error);
+}
+
+static int
+change_cmp(gconstpointer a, gconstpointer b)
+{
+	const ImgoptPostChange *x = *(const ImgoptPostChange *const *)a;
+	const ImgoptPostChange *y = *(const ImgoptPostChange *const *)b;
+
+	return strcmp(x->post, y->post);
+}
+
+bool
+imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
+		const ImgoptRunOptions *options, const ImgoptReporter *reporter,
+		ImgoptRunResult **result_out, GError **error)
+{
+	g_return_val_if_fail(site != NULL && manifest != NULL, false);
+	g_return_val_if_fail(options != NULL && options->settings != NULL,
+			     false);
+	g_return_val_if_fail(result_out != NULL, false);
+	g_return_val_if_fail(error == NULL || *error == NULL, false);
+
+	g_auto(Run) r = {site, manifest, options, reporter, result_new(),
+			 NULL, NULL,     NULL,    NULL,     NULL};
+	g_autoptr(GPtrArray) plans =
+		g_ptr_array_new_with_free_func((GDestroyNotify)post_plan_free);
+	const char *images = imgopt_site_get_images_dir(site);
+
+	*result_out = NULL;
+	r.fingerprint = imgopt_settings_fingerprint(options->settings);
+	r.out_dir = *images != '\0'
+			    ? g_build_filename(images, IMGOPT_OUTPUT_DIR, NULL)
+			    : g_strdup(IMGOPT_OUTPUT_DIR);
+	if (!run_index(&r, error) || !run_variants(&r, error) ||
+	    !run_plan(&r, plans, error))
+		return false;
+	if (options->mode == IMGOPT_RUN_APPLY && !run_write(&r, plans, error))
+		return false;
+	g_ptr_array_sort(r.result->changes, change_cmp);
+	g_ptr_array_sort(r.result->variant_files, str_cmp);
+	*result_out = g_steal_pointer(&r.result);
+	return true;
+}
+
+/* ---- scratch manifests for dry runs and checks ---- */
+
+static bool
+copy_file(const char *from, const char *to, GError **error)
+{
+	g_autofree char *data = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(from, &data, &len, error))
+		return false;
+	return g_file_set_contents(to, data, (gssize)len, error);
+}
+
+ImgoptManifest *
+imgopt_run_open_scratch_manifest(const char *path, char **scratch_dir_out,
+				 GError **error)
+{
+	g_return_val_if_fail(path != NULL && scratch_dir_out != NULL, NULL);
+
+	*scratch_dir_out = NULL;
+	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+		return imgopt_manifest_open(":memory:", error);
+	g_autofree char *dir = g_dir_make_tmp("imgopt-plan-XXXXXX", error);
+	if (dir == NULL)
+		return NULL;
+	g_autofree char *copy = g_build_filename(dir, "manifest.db", NULL);
+	/* A WAL left by a killed run holds committed rows: copy it too. */
+	g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+	g_autofree char *wal_copy = g_strconcat(copy, "-wal", NULL);
+	bool is_ok = copy_file(path, copy, error) &&
+		     (!g_file_test(wal, G_FILE_TEST_IS_REGULAR) ||
+		      copy_file(wal, wal_copy, error));
+	ImgoptManifest *m = is_ok ? imgopt_manifest_open(copy, error) : NULL;
+
+	if (m == NULL) {
+		imgopt_run_remove_scratch(dir);
+		return NULL;
+	}
+	*scratch_dir_out = g_steal_pointer(&dir);
+	return m;
+}
+
+void
+imgopt_run_remove_scratch(const char *dir)
+{
+	const char *names[] = {"manifest.db", "manifest.db-wal",
+			       "manifest.db-shm"};
+
+	if (dir == NULL)
+		return;
+	for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree char *p = g_build_filename(dir, names[i], NULL);
+		g_unlink(p);
+	}
+	g_rmdir(dir);
+}
