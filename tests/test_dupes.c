@@ -1,0 +1,440 @@
+/*
+ * test_dupes.c: `imgopt dupes` end to end on blogs written by genblog:
+ * the exact groups, canonical copies and orphans of genblog's ground
+ * truth; a second run hashes nothing; a file changed in place is hashed
+ * again; bad entries in the tree are reported, never fatal.
+ */
+#include "imgopt/imgopt.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "testutil.h"
+
+/* A generated blog in a temporary folder. */
+typedef struct {
+	char *tmp;   /* the temporary folder */
+	char *root;  /* the blog (site root) */
+	char *posts; /* root/_posts */
+	char *images; /* root/postimg */
+	JsonNode *truth; /* genblog-truth.json */
+} Blog;
+
+static void
+blog_clear(Blog *b)
+{
+	if (b->tmp != NULL)
+		tu_rmtree(b->tmp);
+	g_free(b->tmp);
+	g_free(b->root);
+	g_free(b->posts);
+	g_free(b->images);
+	if (b->truth != NULL)
+		json_node_unref(b->truth);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Blog, blog_clear)
+
+static void
+blog_make(Blog *b, const char *posts, const char *images, const char *seed)
+{
+	const char *genblog = g_getenv("GENBLOG");
+	g_autofree char *truth = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	int status;
+
+	g_assert_nonnull(genblog);
+	b->tmp = tu_tmpdir();
+	b->root = g_build_filename(b->tmp, "blog", NULL);
+	b->posts = g_build_filename(b->root, "_posts", NULL);
+	b->images = g_build_filename(b->root, "postimg", NULL);
+	const char *argv[] = {genblog, "--posts", posts, "--images", images,
+			      "--seed", seed, "--out", b->root, NULL};
+	status = tu_run(argv, NULL, NULL);
+	g_assert_cmpint(status, ==, 0);
+	truth = g_build_filename(b->root, "genblog-truth.json", NULL);
+	json_parser_load_from_file(parser, truth, &error);
+	g_assert_no_error(error);
+	b->truth = json_node_copy(json_parser_get_root(parser));
+}
+
+static JsonObject *
+run_dupes(const Blog *b, int expect_exit)
+{
+	const char *argv[] = {"imgopt", "dupes", b->posts, b->images, "--json",
+			      NULL};
+	int code = -1;
+	JsonNode *root = tu_run_json(argv, &code);
+	JsonObject *obj = json_object_ref(json_node_get_object(root));
+
+	json_node_unref(root);
+	g_assert_cmpint(code, ==, expect_exit);
+	return obj;
+}
+
+static gint64
+summary(JsonObject *out, const char *key)
+{
+	JsonObject *s = json_object_get_object_member(out, "summary");
+
+	g_assert_true(json_object_has_member(s, key));
+	return json_object_get_int_member(s, key);
+}
+
+static int
+str_ptr_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "canonical|member,member,…" per group, sorted: comparable sets. */
+static GPtrArray *
+group_keys(JsonArray *groups, bool members_are_objects)
+{
+	GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < json_array_get_length(groups); i++) {
+		JsonObject *g = json_array_get_object_element(groups, i);
+		JsonArray *members = json_object_get_array_member(g, "members");
+		GString *k = g_string_new(json_object_get_string_member(g, "canonical"));
+
+		g_string_append_c(k, '|');
+		for (guint j = 0; j < json_array_get_length(members); j++) {
+			const char *p = members_are_objects ?
+				json_object_get_string_member(
+					json_array_get_object_element(members, j), "path") :
+				json_array_get_string_element(members, j);
+
+			g_string_append_printf(k, "%s%s", j ? "," : "", p);
+		}
+		g_ptr_array_add(keys, g_string_free(k, FALSE));
+	}
+	g_ptr_array_sort(keys, str_ptr_cmp);
+	return keys;
+}
+
+static void
+assert_same_strings(GPtrArray *a, GPtrArray *b)
+{
+	g_assert_cmpuint(a->len, ==, b->len);
+	for (guint i = 0; i < a->len; i++)
+		g_assert_cmpstr(g_ptr_array_index(a, i), ==, g_ptr_array_index(b, i));
+}
+
+static void
+assert_matches_truth(const Blog *b, JsonObject *out)
+{
+	JsonObject *t = json_node_get_object(b->truth);
+	g_autoptr(GPtrArray) got = group_keys(
+		json_object_get_array_member(out, "groups"), true);
+	g_autoptr(GPtrArray) want = group_keys(
+		json_object_get_array_member(t, "groups"), false);
+	JsonArray *orphans = json_object_get_array_member(out, "orphans");
+	JsonArray *want_orphans = json_object_get_array_member(t, "orphans");
+
+	g_assert_cmpuint(want->len, >, 5);
+	assert_same_strings(got, want);
+	g_assert_cmpuint(json_array_get_length(orphans), ==,
+			 json_array_get_length(want_orphans));
+	for (guint i = 0; i < json_array_get_length(orphans); i++)
+		g_assert_cmpstr(json_object_get_string_member(
+			json_array_get_object_element(orphans, i), "path"), ==,
+			json_array_get_string_element(want_orphans, i));
+	g_assert_cmpint(summary(out, "groups"), ==, (gint64)want->len);
+	g_assert_cmpint(summary(out, "files"), ==,
+			json_object_get_int_member(t, "files"));
+}
+
+static void
+test_ground_truth_and_cache(void)
+{
+	g_auto(Blog) b = {0};
+	JsonObject *first = NULL, *second = NULL;
+	g_autofree char *manifest = NULL;
+
+	blog_make(&b, "30", "400", "7");
+	first = run_dupes(&b, 0);
+	assert_matches_truth(&b, first);
+	g_assert_cmpint(summary(first, "hashed_files"), ==, summary(first, "files"));
+	g_assert_cmpint(summary(first, "cached_files"), ==, 0);
+	g_assert_cmpint(summary(first, "hashed_bytes"), >, 0);
+	manifest = g_build_filename(b.root, ".imgopt", "manifest.db", NULL);
+	g_assert_true(g_file_test(manifest, G_FILE_TEST_IS_REGULAR));
+	/* Unchanged tree: nothing read, the same answer. */
+	second = run_dupes(&b, 0);
+	assert_matches_truth(&b, second);
+	g_assert_cmpint(summary(second, "hashed_files"), ==, 0);
+	g_assert_cmpint(summary(second, "hashed_bytes"), ==, 0);
+	g_assert_cmpint(summary(second, "cached_files"), ==, summary(first, "files"));
+	json_object_unref(first);
+	json_object_unref(second);
+}
+
+static void
+test_other_seeds(void)
+{
+	const char *seeds[] = {"1", "2", "3"};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(seeds); i++) {
+		g_auto(Blog) b = {0};
+		JsonObject *out = NULL;
+
+		blog_make(&b, "12", "150", seeds[i]);
+		out = run_dupes(&b, 0);
+		assert_matches_truth(&b, out);
+		json_object_unref(out);
+	}
+}
+
+/* The first member of the first group with more than two members. */
+static char *
+some_member(JsonObject *out, guint *n_members)
+{
+	JsonArray *groups = json_object_get_array_member(out, "groups");
+
+	for (guint i = 0; i < json_array_get_length(groups); i++) {
+		JsonObject *g = json_array_get_object_element(groups, i);
+		JsonArray *m = json_object_get_array_member(g, "members");
+
+		if (json_array_get_length(m) > 2) {
+			*n_members = json_array_get_length(m);
+			return g_strdup(json_object_get_string_member(
+				json_array_get_object_element(m, 0), "path"));
+		}
+	}
+	g_assert_not_reached();
+}
+
+static guint
+members_of_group_holding(JsonObject *out, const char *path)
+{
+	JsonArray *groups = json_object_get_array_member(out, "groups");
+
+	for (guint i = 0; i < json_array_get_length(groups); i++) {
+		JsonArray *m = json_object_get_array_member(
+			json_array_get_object_element(groups, i), "members");
+
+		for (guint j = 0; j < json_array_get_length(m); j++)
+			if (strcmp(json_object_get_string_member(
+					   json_array_get_object_element(m, j), "path"),
+				   path) == 0)
+				return json_array_get_length(m);
+	}
+	return 0;
+}
+
+static void
+rewrite_same_size(const char *path, bool flip_byte)
+{
+	gsize len = 0;
+	g_autofree char *data = tu_read(path, &len);
+	g_autoptr(GError) error = NULL;
+	FILE *f = fopen(path, "r+b"); /* in place: same inode */
+
+	g_assert_nonnull(f);
+	if (flip_byte)
+		data[len - 3] ^= 0x55;
+	g_assert_cmpuint(fwrite(data, 1, len, f), ==, len);
+	fclose(f);
+	(void)error;
+}
+
+static void
+set_mtime(const char *path, time_t when)
+{
+	struct timespec t[2] = {{when, 0}, {when, 0}};
+
+	g_assert_cmpint(utimensat(AT_FDCWD, path, t, 0), ==, 0);
+}
+
+static void
+test_changed_in_place(void)
+{
+	g_auto(Blog) b = {0};
+	JsonObject *first = NULL, *touched = NULL, *changed = NULL;
+	g_autofree char *rel = NULL;
+	g_autofree char *path = NULL;
+	guint n = 0;
+	struct stat st;
+
+	blog_make(&b, "10", "120", "11");
+	first = run_dupes(&b, 0);
+	rel = some_member(first, &n);
+	path = g_build_filename(b.root, rel, NULL);
+	g_assert_cmpint(stat(path, &st), ==, 0);
+	/* Same bytes, same size, new mtime: read again, nothing else. */
+	rewrite_same_size(path, false);
+	set_mtime(path, st.st_mtime + 3600);
+	touched = run_dupes(&b, 0);
+	g_assert_cmpint(summary(touched, "hashed_files"), ==, 1);
+	g_assert_cmpint(summary(touched, "hashed_bytes"), ==, st.st_size);
+	g_assert_cmpuint(members_of_group_holding(touched, rel), ==, n);
+	/* Different bytes, same size: it leaves its group. */
+	rewrite_same_size(path, true);
+	set_mtime(path, st.st_mtime + 7200);
+	changed = run_dupes(&b, 0);
+	g_assert_cmpint(summary(changed, "hashed_files"), ==, 1);
+	g_assert_cmpuint(members_of_group_holding(changed, rel), ==, 0);
+	g_assert_cmpint(summary(changed, "groups"), ==, summary(first, "groups"));
+	json_object_unref(first);
+	json_object_unref(touched);
+	json_object_unref(changed);
+}
+
+static bool
+has_problem(JsonObject *out, const char *list, const char *path,
+	    const char *reason_part)
+{
+	JsonArray *a = json_object_get_array_member(out, list);
+
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonObject *p = json_array_get_object_element(a, i);
+
+		if (strcmp(json_object_get_string_member(p, "path"), path) == 0 &&
+		    strstr(json_object_get_string_member(p, "reason"),
+			   reason_part) != NULL)
+			return true;
+	}
+	return false;
+}
+
+static bool
+has_orphan(JsonObject *out, const char *path)
+{
+	JsonArray *a = json_object_get_array_member(out, "orphans");
+
+	for (guint i = 0; i < json_array_get_length(a); i++)
+		if (strcmp(json_object_get_string_member(
+				   json_array_get_object_element(a, i), "path"),
+			   path) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_bad_entries_reported(void)
+{
+	g_auto(Blog) b = {0};
+	JsonObject *out = NULL;
+	g_autofree char *fifo = NULL, *loop = NULL, *empty = NULL, *odd = NULL;
+	g_autofree char *outdir = NULL, *outcopy = NULL;
+
+	blog_make(&b, "5", "60", "5");
+	fifo = g_build_filename(b.images, "pipe.jpeg", NULL);
+	loop = g_build_filename(b.images, "loop.jpeg", NULL);
+	empty = g_build_filename(b.images, "empty.jpeg", NULL);
+	odd = g_build_filename(b.images, "caf\xE9.gif", NULL);
+	outdir = g_build_filename(b.images, IMGOPT_OUTPUT_DIR, NULL);
+	outcopy = g_build_filename(outdir, "x.gif", NULL);
+	g_assert_cmpint(mkfifo(fifo, 0644), ==, 0);
+	g_assert_cmpint(symlink("loop.jpeg", loop), ==, 0);
+	tu_write(empty, "");
+	tu_write(odd, "GIF89a not really");
+	tu_write(outcopy, "GIF89a not really"); /* imgopt's own output: ignored */
+	out = run_dupes(&b, 0);
+	g_assert_true(has_problem(out, "skipped", "postimg/pipe.jpeg", "FIFO"));
+	g_assert_true(has_problem(out, "skipped", "postimg/loop.jpeg",
+				  "symbolic link"));
+	g_assert_cmpint(summary(out, "empty_files"), ==, 1);
+	/* The non-UTF-8 name is shown escaped, and is an orphan; its twin in
+	 * imgopt's output folder is not an input, so no group holds it. */
+	g_assert_true(has_orphan(out, "postimg/caf\\xE9.gif"));
+	g_assert_false(has_orphan(out, "postimg/optimized/x.gif"));
+	g_assert_cmpuint(members_of_group_holding(out, "postimg/caf\\xE9.gif"),
+			 ==, 0);
+	g_assert_cmpint(summary(out, "errors"), ==, 0);
+	json_object_unref(out);
+}
+
+/* Reporter that deletes a referenced file once every post is scanned:
+ * the file vanishes between resolving and indexing. */
+typedef struct {
+	char *victim;  /* absolute path to delete */
+	guint problems; /* errors reported */
+} Saboteur;
+
+static void
+sabotage(const char *stage, uint64_t done, uint64_t total, void *user_data)
+{
+	Saboteur *s = user_data;
+
+	if (strcmp(stage, "scan") == 0 && done == total && s->victim != NULL) {
+		g_assert_cmpint(g_unlink(s->victim), ==, 0);
+		g_clear_pointer(&s->victim, g_free);
+	}
+}
+
+static void
+count_problem(const char *path, const char *message, bool is_error,
+	      void *user_data)
+{
+	Saboteur *s = user_data;
+
+	(void)path;
+	(void)message;
+	s->problems += is_error;
+}
+
+static void
+test_vanished_during_run(void)
+{
+	g_auto(Blog) b = {0};
+	Saboteur s = {NULL, 0};
+	ImgoptReporter reporter = {sabotage, count_problem, &s};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptSite) site = NULL;
+	g_autoptr(ImgoptManifest) m = imgopt_manifest_open(":memory:", &error);
+	g_autoptr(ImgoptDupesResult) res = NULL;
+	const ImgoptProblem *p;
+
+	blog_make(&b, "4", "40", "9");
+	site = imgopt_site_open(b.posts, b.images, NULL, &error);
+	g_assert_no_error(error);
+	s.victim = g_build_filename(b.root, "img", "the-first.png", NULL);
+	g_assert_true(imgopt_pipeline_dupes(site, NULL, m, &reporter, &res, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(res->errors->len, ==, 1);
+	g_assert_cmpuint(s.problems, ==, 1);
+	p = g_ptr_array_index(res->errors, 0);
+	g_assert_cmpstr(p->path, ==, "img/the-first.png");
+	g_assert_nonnull(strstr(p->message, "vanished"));
+	/* The rest of the run went on. */
+	g_assert_cmpuint(res->groups->len, >, 0);
+}
+
+static void
+test_manifest_option(void)
+{
+	g_auto(Blog) b = {0};
+	g_autofree char *manifest = NULL;
+	g_autofree char *out = NULL;
+	int code;
+
+	blog_make(&b, "3", "30", "4");
+	manifest = g_build_filename(b.tmp, "elsewhere.db", NULL);
+	const char *argv[] = {"imgopt", "dupes", b.posts, b.images, "--manifest",
+			      manifest, NULL};
+	code = tu_run(argv, &out, NULL);
+	g_assert_cmpint(code, ==, 0);
+	g_assert_true(g_file_test(manifest, G_FILE_TEST_IS_REGULAR));
+	g_assert_nonnull(strstr(out, "groups"));
+	g_assert_nonnull(strstr(out, "(* = canonical copy"));
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+	g_test_add_func("/dupes/ground-truth-then-cached", test_ground_truth_and_cache);
+	g_test_add_func("/dupes/ground-truth-other-seeds", test_other_seeds);
+	g_test_add_func("/dupes/changed-in-place-rehashed", test_changed_in_place);
+	g_test_add_func("/dupes/bad-entries-reported", test_bad_entries_reported);
+	g_test_add_func("/dupes/vanished-during-run", test_vanished_during_run);
+	g_test_add_func("/dupes/manifest-option", test_manifest_option);
+	return g_test_run();
+}
