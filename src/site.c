@@ -785,7 +785,7 @@ repair(const ImgoptSite *site, ImgoptRef *ref, const Dest *d)
 	const char *name = slash != NULL ? slash + 1 : d->path;
 	const GPtrArray *same = imgopt_site_lookup_name(site, name);
 	const char *note =
-		ref->is_multiline ? " (link broken across lines)" : "";
+		ref->is_multiline ? "; link broken across lines" : "";
 
 	if (*name == '\0')
 		set_resultf(ref, IMGOPT_REF_STATUS_BROKEN, NULL,

@@ -982,7 +982,7 @@ static const struct {
 				 last component for an ok markdown link */
 	bool is_multiline;    /* one of the five links broken across lines */
 } seed_refs[] = {
-	{5, "front-matter", "ok", "img/the-first.png", false},
+	{6, "front-matter", "ok", "img/the-first.png", false},
 	{21, "markdown", "ok", NULL, false},
 	{27, "markdown", "ok", NULL, false},
 	{33, "markdown", "ok", NULL, false},
