@@ -678,6 +678,23 @@ begin(Dupes *d, GError **error)
 	return d->tokens != NULL;
 }
 
+/* Logs how long the step that just returned @ok took (G_MESSAGES_DEBUG=
+ * imgopt shows it); the clock restarts at every call. */
+static bool
+timed(const char *step, bool ok)
+{
+	static GMutex lock;
+	static gint64 last;
+	gint64 now = g_get_monotonic_time();
+
+	g_mutex_lock(&lock);
+	if (last != 0 && g_strcmp0(step, "begin") != 0)
+		g_debug("dupes: %s took %.3f s", step, (double)(now - last) / 1e6);
+	last = now;
+	g_mutex_unlock(&lock);
+	return ok;
+}
+
 bool
 imgopt_pipeline_dupes(const ImgoptSite *site,
 		      const ImgoptDupesOptions *options,
@@ -698,13 +715,16 @@ imgopt_pipeline_dupes(const ImgoptSite *site,
 	d.assets = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_asset_free);
 	*result_out = NULL;
-	if (!begin(&d, error) || !scan_posts(&d, error) ||
-	    !list_candidates(&d, error) || !index_files(&d, options, error))
+	if (!timed("begin", begin(&d, error)) ||
+	    !timed("scan", scan_posts(&d, error)) ||
+	    !timed("list", list_candidates(&d, error)) ||
+	    !timed("index", index_files(&d, options, error)))
 		return false;
 	find_groups(&d);
 	find_orphans(&d);
 	sort_result(d.result);
-	if (!store_outcome(&d, error))
+	timed("group", true);
+	if (!timed("store", store_outcome(&d, error)))
 		return false;
 	*result_out = g_steal_pointer(&d.result);
 	return true;
