@@ -63,14 +63,21 @@ imgopt_vips_error(GError **error, ImgoptError code, const char *format, ...)
 	g_autofree char *context = g_strdup_vprintf(format, args);
 	va_end(args);
 
-	g_autofree char *detail = vips_error_buffer_copy();
-	g_strstrip(detail);
-	for (char *p = detail; *p != '\0'; p++)
-		if (*p == '\n')
-			*p = ';';
-	if (detail[0] != '\0')
+	g_autofree char *buffer = vips_error_buffer_copy();
+	g_auto(GStrv) lines = g_strsplit(g_strstrip(buffer), "\n", -1);
+	g_autoptr(GString) detail = g_string_new(NULL);
+
+	/* libvips repeats a warning once per tile: keep each line once. */
+	for (guint i = 0; lines[i] != NULL; i++)
+		if (lines[i][0] != '\0' &&
+		    !g_strv_contains((const char *const *)lines + i + 1,
+				     lines[i]))
+			g_string_append_printf(detail, "%s%s",
+					       detail->len ? "; " : "",
+					       lines[i]);
+	if (detail->len > 0)
 		g_set_error(error, IMGOPT_ERROR, code, "%s: %s", context,
-			    detail);
+			    detail->str);
 	else
 		g_set_error_literal(error, IMGOPT_ERROR, code, context);
 }
@@ -189,6 +196,41 @@ check_gif(const void *data, gsize len, uint64_t max_pixels, GError **error)
 	return true;
 }
 
+/* Whether every PNG chunk fits in the file.  A 57-byte PNG whose chunk
+ * claims gigabytes makes the PNG loader allocate and wait for them (tens
+ * of seconds per file): refuse it before libvips reads it. */
+static bool
+check_png(const uint8_t *data, gsize len, GError **error)
+{
+	gsize pos = 8; /* after the signature */
+
+	while (pos + 8 <= len) {
+		uint32_t length = (uint32_t)data[pos] << 24 |
+				  (uint32_t)data[pos + 1] << 16 |
+				  (uint32_t)data[pos + 2] << 8 | data[pos + 3];
+		if ((uint64_t)length + 12 > len - pos) {
+			g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_DECODE,
+				    "malformed PNG: chunk '%.4s' claims %u "
+				    "bytes, the file has %" G_GSIZE_FORMAT
+				    " left", (const char *)data + pos + 4,
+				    length, len - pos - 8);
+			return false;
+		}
+		if (memcmp(data + pos + 4, "IEND", 4) == 0)
+			return true;
+		pos += (gsize)length + 12;
+	}
+	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_DECODE,
+		    "malformed PNG: no IEND chunk (truncated file)");
+	return false;
+}
+
+static bool
+is_png(const void *data, gsize len)
+{
+	return len >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0;
+}
+
 static bool
 choose_loader(const void *data, gsize len, ImgoptFormat *format_out,
 	      GError **error)
@@ -264,6 +306,8 @@ imgopt_vips_probe(const void *data, gsize len, uint64_t max_pixels,
 		return false;
 	}
 	if (is_gif(data, len) && !check_gif(data, len, max_pixels, error))
+		return false;
+	if (is_png(data, len) && !check_png(data, len, error))
 		return false;
 	if (!choose_loader(data, len, &info_out->format, error))
 		return false;

@@ -50,7 +50,9 @@
  *   - a smaller width that loses is dropped, and the fallback at the
  *     source's own width is added if it is not there yet, so a page can
  *     always use a variant;
- *   - an extra format (WebP, AVIF) that loses is dropped.
+ *   - an extra format (WebP, AVIF) that loses is dropped;
+ *   - an animated GIF is not re-encoded at its own width at all (see
+ *     is_gif_at_full_size()): that variant is the source's bytes.
  * An animated GIF variant must also keep its source's frame count, delays
  * and loop count (checked by re-reading it with giflib); otherwise it
  * counts as losing.
@@ -398,6 +400,19 @@ is_winner(const Job *job, ImgoptFormat format, GBytes *bytes)
 	return imgopt_gif_same_timing(&job->gif, &made);
 }
 
+/* An animated GIF at its own size is not re-encoded: cgif quantises
+ * every frame again and without inter-frame optimisation, which loses
+ * to the source's own encoder almost always (wuffs' 380-frame
+ * muybridge: 517 KB against 357 KB) at seconds of CPU per file.  The
+ * source's bytes are the variant at that width. */
+static bool
+is_gif_at_full_size(const Job *job, ImgoptFormat format, uint32_t width)
+{
+	return format == IMGOPT_FORMAT_GIF &&
+	       job->info.format == IMGOPT_FORMAT_GIF && is_animated(job) &&
+	       width == job->full_width;
+}
+
 /* Encodes every width in every format, applying the never-larger rule. */
 static bool
 encode_all(Job *job, const ImgoptEncodeOptions *options, GError **error)
@@ -408,6 +423,11 @@ encode_all(Job *job, const ImgoptEncodeOptions *options, GError **error)
 		const ImgoptPicture *picture =
 			g_ptr_array_index(job->pictures, i);
 		for (int f = 0; f < job->n_formats; f++) {
+			if (is_gif_at_full_size(job, options[f].format,
+						width_at(job, i))) {
+				needs_fallback = true;
+				continue;
+			}
 			g_autoptr(GBytes) bytes = imgopt_picture_encode(
 				picture, &options[f], error);
 			if (bytes == NULL)

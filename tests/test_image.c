@@ -169,6 +169,11 @@ test_pixel_limit_shared_bombs(void)
 	 * its blocks are malformed, which is found before any decoding */
 	g_autoptr(GBytes) pillow = read_shared("pillow__decompression_bomb.gif");
 	assert_refused(pillow, IMGOPT_DEFAULT_MAX_PIXELS, IMGOPT_ERROR_DECODE);
+	/* 57 bytes whose zTXt chunk claims 1 GB: refused from the chunk
+	 * table, before the PNG loader waits for a gigabyte */
+	g_autoptr(GBytes) png = read_shared(
+		"libpng__crashers__huge_zTXt_chunk.png");
+	assert_refused(png, IMGOPT_DEFAULT_MAX_PIXELS, IMGOPT_ERROR_DECODE);
 }
 
 static void
