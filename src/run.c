@@ -426,8 +426,12 @@ wanted_width(const Run *r, const RefCtx *c)
 {
 	const ImgoptRef *ref = c->ref;
 
-	if (ref->kind == IMGOPT_REF_FRONT_MATTER)
-		return G_MAXUINT32;
+	/* Page-wide banners: the widest configured width. */
+	if (ref->kind == IMGOPT_REF_FRONT_MATTER) {
+		const GArray *w = r->opt->settings->widths;
+		return w->len > 0 ? g_array_index(w, uint32_t, w->len - 1) :
+				    G_MAXUINT32;
+	}
 	if (ref->kind == IMGOPT_REF_SRCSET) {
 		uint32_t w = srcset_descriptor(c->text, c->len,
 					       ref->offset + ref->length);
