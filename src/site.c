@@ -187,9 +187,12 @@ parse_baseurl(const char *line)
 static char *
 read_baseurl(const char *root)
 {
-	for (size_t i = 0; i < 2; i++) {
+	static const char *const jekyll_configs[] = {"_config.yml",
+						     "_config.yaml"};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(jekyll_configs); i++) {
 		g_autofree char *path =
-			g_build_filename(root, config_names[i], NULL);
+			g_build_filename(root, jekyll_configs[i], NULL);
 		g_autofree char *text = NULL;
 
 		if (!g_file_test(path, G_FILE_TEST_IS_REGULAR) ||
