@@ -9,6 +9,8 @@
 #include "cli.h"
 
 static const CliCommand commands[] = {
+	{"build", "make the web-size variants of the referenced images",
+	 cli_cmd_build},
 	{"run",
 	 "the whole job: optimize the images, rewrite the posts (default)",
 	 cli_cmd_run},
@@ -34,18 +36,29 @@ usage(FILE *out, int code)
 	return code;
 }
 
+static const CliCommand *
+lookup_command(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
 /* The command named by @arg; `imgopt [OPTIONS] POSTS IMAGES` without a
  * command is `run`.  NULL (after printing why) for an unknown command. */
 static const CliCommand *
 find_command(const char *arg, bool *is_default_out)
 {
+	const CliCommand *cmd = lookup_command(arg);
+
 	*is_default_out = false;
-	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-		if (strcmp(arg, commands[i].name) == 0)
-			return &commands[i];
-	*is_default_out = arg[0] == '-' || g_file_test(arg, G_FILE_TEST_IS_DIR);
-	if (*is_default_out)
-		return &commands[0];
+	if (cmd != NULL)
+		return cmd;
+	if (arg[0] == '-' || g_file_test(arg, G_FILE_TEST_IS_DIR)) {
+		*is_default_out = true;
+		return lookup_command("run");
+	}
 	fprintf(stderr, "imgopt: error: unknown command '%s'\n", arg);
 	usage(stderr, CLI_EXIT_USAGE);
 	return NULL;
