@@ -626,7 +626,7 @@ imgopt_index_stat(const char *root, const char *rel, GError **error)
 bool
 imgopt_index_unchanged(const ImgoptAsset *cached, const ImgoptAsset *now)
 {
-	return cached != NULL && cached->has_hash && cached->size == now->size &&
+	return cached != NULL && cached->size == now->size &&
 	       cached->mtime_ns == now->mtime_ns && cached->inode == now->inode;
 }
 
@@ -691,7 +691,8 @@ read_all(int fd, ImgoptAsset *asset, ImgoptHasher *hasher, uint64_t *total,
 	}
 }
 
-/* The file must look after the read as it did before. */
+/* The file must look after the read as it did before.  @total is what a
+ * full read got (it must be the size), or G_MAXUINT64 after a partial one. */
 static bool
 check_stable(int fd, const ImgoptAsset *before, uint64_t total, GError **error)
 {
@@ -699,7 +700,8 @@ check_stable(int fd, const ImgoptAsset *before, uint64_t total, GError **error)
 
 	if (fstat(fd, &st) != 0)
 		return set_errno_error(error, errno, before->path, "cannot stat");
-	if ((uint64_t)st.st_size != before->size || total != before->size ||
+	if ((uint64_t)st.st_size != before->size ||
+	    (total != G_MAXUINT64 && total != before->size) ||
 	    (int64_t)st.st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) +
 			    st.st_mtim.tv_nsec != before->mtime_ns) {
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
@@ -737,6 +739,73 @@ imgopt_index_read(const char *root, ImgoptAsset *asset, uint64_t *bytes_read,
 	imgopt_hasher_finish(hasher, &asset->hash);
 	asset->has_hash = true;
 	return true;
+}
+
+/* ---- header-only probe ---- */
+
+/* Feeds windows read at increasing offsets; a skip that runs past the
+ * window becomes a seek.  Stops when the parser is done, at the end of
+ * the file, or when @budget bytes were read. */
+static bool
+probe_windows(int fd, Probe *p, uint8_t *buf, uint64_t budget,
+	      const ImgoptAsset *asset, uint64_t *total, GError **error)
+{
+	uint64_t off = 0;
+
+	*total = 0;
+	while (p->step != NULL && off < asset->size && *total < budget) {
+		size_t want = (size_t)MIN((uint64_t)IMGOPT_INDEX_PROBE_WINDOW,
+					  budget - *total);
+		ssize_t n = pread(fd, buf, want, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return set_errno_error(error, errno, asset->path,
+					       "read failed");
+		if (n == 0)
+			break;
+		if (off == 0)
+			probe_start(p, buf, (size_t)n);
+		probe_feed(p, buf, (size_t)n);
+		*total += (uint64_t)n;
+		off += (uint64_t)n + p->skip;
+		p->skip = 0;
+	}
+	return true;
+}
+
+bool
+imgopt_index_probe_file(const char *root, ImgoptAsset *asset,
+			uint64_t *bytes_read, GError **error)
+{
+	g_autofree uint8_t *buf = NULL;
+	uint64_t total = 0;
+	Probe p;
+	int fd;
+	bool ok;
+
+	if (asset->size <= IMGOPT_INDEX_PROBE_WINDOW)
+		return imgopt_index_read(root, asset, bytes_read, error);
+	if (bytes_read != NULL)
+		*bytes_read = 0;
+	fd = open_regular(root, asset, error);
+	if (fd < 0)
+		return false;
+	buf = g_malloc(IMGOPT_INDEX_PROBE_WINDOW);
+	probe_reset(&p, asset);
+	ok = probe_windows(fd, &p, buf, IMGOPT_INDEX_PROBE_BUDGET, asset, &total,
+			   error) &&
+	     check_stable(fd, asset, G_MAXUINT64, error);
+	close(fd);
+	if (bytes_read != NULL)
+		*bytes_read = total;
+	/* Frames counted in part are no count: unknown until a full read. */
+	if (p.step != NULL && (asset->format == IMGOPT_FORMAT_GIF ||
+			       asset->format == IMGOPT_FORMAT_WEBP))
+		asset->n_frames = 0;
+	asset->has_hash = false;
+	return ok;
 }
 
 /* ---- byte comparison ---- */

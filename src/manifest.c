@@ -59,7 +59,7 @@ static const Migration migrations[] = {
 	 "  mtime_ns INTEGER NOT NULL,"
 	 "  inode INTEGER NOT NULL,"
 	 "  device INTEGER NOT NULL,"
-	 "  hash TEXT NOT NULL,"
+	 "  hash TEXT,"
 	 "  format TEXT NOT NULL,"
 	 "  width INTEGER NOT NULL,"
 	 "  height INTEGER NOT NULL,"
@@ -101,6 +101,12 @@ static const Migration migrations[] = {
 	 "CREATE TABLE confirmations ("
 	 "  path TEXT PRIMARY KEY REFERENCES files(path) ON DELETE CASCADE,"
 	 "  token TEXT NOT NULL);"},
+	{2,
+	 /* Idempotent, like every later step should be: a database whose
+	  * version was lowered by hand must still open. */
+	 "CREATE TABLE IF NOT EXISTS post_digests ("
+	 "  post TEXT PRIMARY KEY,"
+	 "  digest TEXT NOT NULL);"},
 };
 
 static void
@@ -239,7 +245,8 @@ apply_migration(ImgoptManifest *m, const Migration *mig, GError **error)
 	g_autofree char *pragma =
 		g_strdup_printf("PRAGMA user_version = %d", mig->version);
 	g_autofree char *record = g_strdup_printf(
-		"INSERT INTO migrations(version, applied_us) VALUES (%d, %"
+		"INSERT OR REPLACE INTO migrations(version, applied_us) "
+		"VALUES (%d, %"
 		G_GINT64_FORMAT ")", mig->version, g_get_real_time());
 
 	g_debug("manifest: migrating to schema %d", mig->version);
@@ -416,7 +423,6 @@ imgopt_manifest_put_file(ImgoptManifest *manifest, const ImgoptAsset *asset,
 {
 	sqlite3_stmt *s = NULL;
 
-	g_return_val_if_fail(asset->has_hash, false);
 	if (!require_transaction(manifest, error))
 		return false;
 	/* New bytes void any earlier byte comparison of this path. */
@@ -434,7 +440,10 @@ imgopt_manifest_put_file(ImgoptManifest *manifest, const ImgoptAsset *asset,
 	sqlite3_bind_int64(s, 3, asset->mtime_ns);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)asset->inode);
 	sqlite3_bind_int64(s, 5, (sqlite3_int64)asset->device);
-	bind_hash(s, 6, &asset->hash);
+	if (asset->has_hash)
+		bind_hash(s, 6, &asset->hash);
+	else
+		sqlite3_bind_null(s, 6);
 	bind_text(s, 7, imgopt_format_name(asset->format));
 	sqlite3_bind_int64(s, 8, asset->width);
 	sqlite3_bind_int64(s, 9, asset->height);
@@ -456,7 +465,7 @@ asset_from_row(sqlite3_stmt *s)
 	a->inode = (uint64_t)sqlite3_column_int64(s, 3);
 	a->device = (uint64_t)sqlite3_column_int64(s, 4);
 	column_hash(s, 5, &a->hash);
-	a->has_hash = true;
+	a->has_hash = sqlite3_column_type(s, 5) != SQLITE_NULL;
 	a->format = format_from_name((const char *)sqlite3_column_text(s, 6));
 	a->width = (uint32_t)sqlite3_column_int64(s, 7);
 	a->height = (uint32_t)sqlite3_column_int64(s, 8);
@@ -567,6 +576,44 @@ imgopt_manifest_load_confirmations(ImgoptManifest *manifest, GError **error)
 }
 
 /* ---- references ---- */
+
+bool
+imgopt_manifest_put_post_digest(ImgoptManifest *manifest, const char *post,
+				const char *digest, GError **error)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (!require_transaction(manifest, error))
+		return false;
+	s = stmt(manifest, "INSERT OR REPLACE INTO post_digests(post, digest) "
+		 "VALUES (?, ?)", error);
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, post);
+	bind_text(s, 2, digest);
+	return step_done(manifest, s, "put post digest", error);
+}
+
+GHashTable *
+imgopt_manifest_load_post_digests(ImgoptManifest *manifest, GError **error)
+{
+	g_autoptr(GHashTable) table =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sqlite3_stmt *s = stmt(manifest, "SELECT post, digest FROM post_digests",
+			       error);
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		g_hash_table_replace(table, column_dup(s, 0), column_dup(s, 1));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		fail(manifest, error, "load post digests");
+		return NULL;
+	}
+	return g_steal_pointer(&table);
+}
 
 static const char put_ref_sql[] =
 	"INSERT INTO refs(post, seq, offset, length, line, col, kind, raw, "
@@ -838,7 +885,8 @@ typedef struct {
 } DumpSection;
 
 static const DumpSection dump_sections[] = {
-	{"[files]", "SELECT path, size, hash, format, width || 'x' || height, "
+	{"[files]", "SELECT path, size, coalesce(hash, '-'), format, "
+		    "width || 'x' || height, "
 		    "frames FROM files ORDER BY path", false},
 	{"[variants]", "SELECT hash, settings, format, width || 'x' || height, "
 		       "frames, path, bytes FROM variants "

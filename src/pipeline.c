@@ -124,6 +124,11 @@ typedef struct {
 	GHashTable *cache;           /* path → ImgoptAsset: manifest rows */
 	GHashTable *tokens;          /* path → confirmation token */
 	GHashTable *cached_now;      /* paths found unchanged this run */
+	bool is_size_first;          /* hash only possible duplicates */
+	GPtrArray *stats;            /* (element-type ImgoptAsset) stat'ed,
+					before reading */
+	uint64_t n_to_read;          /* files queued to be read */
+	uint64_t n_read;             /* of which done */
 	GPtrArray *assets;           /* (element-type ImgoptAsset) indexed */
 	GHashTable *asset_by_path;   /* path → ImgoptAsset (in @assets) */
 } Dupes;
@@ -140,6 +145,7 @@ dupes_clear(Dupes *d)
 	g_clear_pointer(&d->cached_now, g_hash_table_unref);
 	g_clear_pointer(&d->asset_by_path, g_hash_table_unref);
 	g_clear_pointer(&d->assets, g_ptr_array_unref);
+	g_clear_pointer(&d->stats, g_ptr_array_unref);
 	g_clear_pointer(&d->result, imgopt_dupes_result_free);
 }
 
@@ -310,182 +316,267 @@ list_candidates(Dupes *d, GError **error)
 
 /* ---- 3. indexing on the pool ---- */
 
-/* What a worker learnt about one file. */
+/* What a worker is asked to do with one file. */
+typedef enum {
+	WORK_STAT,  /* lstat: identity only */
+	WORK_HASH,  /* read it all: hash and header facts */
+	WORK_PROBE, /* read only the header (size-first: no duplicate) */
+} WorkKind;
+
+/* One file on its way through the pool, moved between threads whole. */
 typedef struct {
 	char *path;          /* relative to the site root */
-	ImgoptAsset *asset;  /* NULL on error */
+	WorkKind kind;       /* what to do */
+	ImgoptAsset *asset;  /* in: the stat (HASH, PROBE); out: the result */
 	GError *error;       /* why not */
-	bool was_cached;     /* unchanged since the manifest's row */
-	uint64_t bytes_read; /* hashed this time */
-} FileResult;
+	bool was_cached;     /* taken from the manifest, not read */
+	uint64_t bytes_read; /* read this time */
+} FileWork;
+
+static FileWork *
+file_work_new(const char *path, WorkKind kind)
+{
+	FileWork *w = g_new0(FileWork, 1);
+
+	w->path = g_strdup(path);
+	w->kind = kind;
+	return w;
+}
 
 static void
-file_result_free(FileResult *r)
+file_work_free(FileWork *w)
 {
-	g_free(r->path);
-	imgopt_asset_free(r->asset);
-	g_clear_error(&r->error);
-	g_free(r);
+	if (w == NULL)
+		return;
+	g_free(w->path);
+	imgopt_asset_free(w->asset);
+	g_clear_error(&w->error);
+	g_free(w);
 }
 
 /* Shared by the workers, read-only while the pool runs. */
 typedef struct {
 	const char *root;     /* site root */
-	GHashTable *cache;    /* manifest rows by path */
-	GAsyncQueue *results; /* receives one GPtrArray of FileResult a batch */
+	GAsyncQueue *results; /* receives one GPtrArray of FileWork a batch */
 } PoolShared;
 
-/* Reads a file, once more if it changed under the first read. */
-static ImgoptAsset *
-index_one(const PoolShared *sh, const char *path, FileResult *r)
+static bool
+read_once(const PoolShared *sh, FileWork *w)
 {
-	for (int attempt = 0; attempt < 2; attempt++) {
-		g_autoptr(ImgoptAsset) a = imgopt_index_stat(sh->root, path,
-							     &r->error);
-		const ImgoptAsset *cached = NULL;
-		uint64_t n = 0;
+	uint64_t n = 0;
+	bool ok = w->kind == WORK_HASH ?
+		imgopt_index_read(sh->root, w->asset, &n, &w->error) :
+		imgopt_index_probe_file(sh->root, w->asset, &n, &w->error);
 
-		if (a == NULL)
-			return NULL;
-		cached = g_hash_table_lookup(sh->cache, path);
-		if (imgopt_index_unchanged(cached, a)) {
-			r->was_cached = true;
-			return imgopt_asset_copy(cached);
-		}
-		bool ok = imgopt_index_read(sh->root, a, &n, &r->error);
-
-		r->bytes_read += n;
-		if (ok)
-			return g_steal_pointer(&a);
-		if (!g_error_matches(r->error, IMGOPT_ERROR,
-				     IMGOPT_ERROR_CONFLICT) || attempt == 1)
-			return NULL;
-		g_clear_error(&r->error);
-	}
-	return NULL;
+	w->bytes_read += n;
+	return ok;
 }
 
+/* Reads a file; once more, freshly stat'ed, if it changed under us. */
 static void
-index_batch(gpointer data, gpointer user_data)
+work_read(const PoolShared *sh, FileWork *w)
 {
-	GPtrArray *paths = data;
-	const PoolShared *sh = user_data;
-	GPtrArray *out = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)file_result_free);
-
-	for (guint i = 0; i < paths->len; i++) {
-		FileResult *r = g_new0(FileResult, 1);
-
-		r->path = g_strdup(g_ptr_array_index(paths, i));
-		r->asset = index_one(sh, r->path, r);
-		g_ptr_array_add(out, r);
-	}
-	g_ptr_array_unref(paths);
-	g_async_queue_push(sh->results, out);
-}
-
-/* Takes one result in: counters, the asset list, problems. */
-static void
-take_result(Dupes *d, FileResult *r)
-{
-	ImgoptAsset *a = g_steal_pointer(&r->asset);
-
-	d->result->hashed_bytes += r->bytes_read;
-	if (a == NULL) {
-		report_problem(d, r->path, r->error->message, true);
+	if (read_once(sh, w))
 		return;
+	if (!g_error_matches(w->error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT))
+		return;
+	g_clear_error(&w->error);
+	imgopt_asset_free(w->asset);
+	w->asset = imgopt_index_stat(sh->root, w->path, &w->error);
+	if (w->asset != NULL && !read_once(sh, w))
+		g_clear_pointer(&w->asset, imgopt_asset_free);
+}
+
+static void
+work_batch(gpointer data, gpointer user_data)
+{
+	GPtrArray *batch = data;
+	const PoolShared *sh = user_data;
+
+	for (guint i = 0; i < batch->len; i++) {
+		FileWork *w = g_ptr_array_index(batch, i);
+
+		if (w->kind == WORK_STAT)
+			w->asset = imgopt_index_stat(sh->root, w->path, &w->error);
+		else
+			work_read(sh, w);
+		if (w->error != NULL)
+			g_clear_pointer(&w->asset, imgopt_asset_free);
 	}
-	if (r->was_cached) {
+	g_async_queue_push(sh->results, batch);
+}
+
+/* Called on the main thread with each finished batch. */
+typedef bool (*BatchFunc)(Dupes *d, GPtrArray *batch, GError **error);
+
+/* Runs @work (element-type FileWork, consumed) through a pool of @jobs
+ * threads in batches of BATCH, handing each finished batch to @done. */
+static bool
+run_pool(Dupes *d, int jobs, GPtrArray *work, BatchFunc done, GError **error)
+{
+	g_autoptr(GAsyncQueue) queue = g_async_queue_new();
+	PoolShared sh = {d->root, queue};
+	GThreadPool *pool = g_thread_pool_new(
+		work_batch, &sh, jobs > 0 ? jobs : (int)g_get_num_processors(),
+		FALSE, error);
+	guint n_batches = 0;
+	bool ok = pool != NULL;
+
+	for (guint i = 0; ok && i < work->len; i += BATCH) {
+		GPtrArray *batch = g_ptr_array_new_with_free_func(
+			(GDestroyNotify)file_work_free);
+
+		for (guint j = i; j < MIN(i + BATCH, work->len); j++)
+			g_ptr_array_add(batch, g_steal_pointer(&work->pdata[j]));
+		ok = g_thread_pool_push(pool, batch, error);
+		n_batches += ok;
+	}
+	for (guint b = 0; b < n_batches; b++) {
+		g_autoptr(GPtrArray) batch = g_async_queue_pop(queue);
+
+		/* After a failure, keep draining so the pool can end. */
+		if (ok && !done(d, batch, error))
+			ok = false;
+	}
+	if (pool != NULL)
+		g_thread_pool_free(pool, FALSE, TRUE);
+	return ok;
+}
+
+/* Phase one: every candidate's identity. */
+static bool
+stat_done(Dupes *d, GPtrArray *batch, GError **error)
+{
+	(void)error;
+	for (guint i = 0; i < batch->len; i++) {
+		FileWork *w = g_ptr_array_index(batch, i);
+
+		if (w->asset == NULL)
+			report_problem(d, w->path, w->error->message, true);
+		else
+			g_ptr_array_add(d->stats, g_steal_pointer(&w->asset));
+	}
+	return true;
+}
+
+/* Takes one indexed file in: counters and the asset list. */
+static void
+take_asset(Dupes *d, ImgoptAsset *a, bool was_cached)
+{
+	if (was_cached) {
 		d->result->cached_files++;
 		g_hash_table_add(d->cached_now, a->path);
 	}
-	else
-		d->result->hashed_files++;
 	if (a->size == 0)
 		g_ptr_array_add(d->result->empty, g_strdup(a->path));
 	g_ptr_array_add(d->assets, a);
 	g_hash_table_insert(d->asset_by_path, a->path, a);
 }
 
-/* One manifest transaction per batch: the re-hashed files' rows. */
-static bool
-store_batch(Dupes *d, GPtrArray *batch, GError **error)
+static void
+count_read(Dupes *d, const FileWork *w)
 {
-	bool has_new = false;
-
-	for (guint i = 0; i < batch->len && !has_new; i++) {
-		const FileResult *r = g_ptr_array_index(batch, i);
-
-		has_new = r->asset != NULL && !r->was_cached;
+	if (w->kind == WORK_HASH) {
+		d->result->hashed_files += w->asset != NULL;
+		d->result->hashed_bytes += w->bytes_read;
 	}
-	if (!has_new)
-		return true;
+	else {
+		d->result->probed_files += w->asset != NULL;
+		d->result->probed_bytes += w->bytes_read;
+	}
+}
+
+/* Phase two: one manifest transaction per batch of files read. */
+static bool
+read_done(Dupes *d, GPtrArray *batch, GError **error)
+{
 	if (!imgopt_manifest_begin(d->manifest, error))
 		return false;
 	for (guint i = 0; i < batch->len; i++) {
-		const FileResult *r = g_ptr_array_index(batch, i);
+		FileWork *w = g_ptr_array_index(batch, i);
 
-		if (r->asset != NULL && !r->was_cached &&
-		    !imgopt_manifest_put_file(d->manifest, r->asset, error)) {
+		count_read(d, w);
+		if (w->asset == NULL) {
+			report_problem(d, w->path, w->error->message, true);
+			continue;
+		}
+		if (!imgopt_manifest_put_file(d->manifest, w->asset, error)) {
 			imgopt_manifest_rollback(d->manifest);
 			return false;
 		}
+		take_asset(d, g_steal_pointer(&w->asset), false);
 	}
+	d->n_read += batch->len;
+	report_progress(d, "index", d->n_read, d->n_to_read);
 	return imgopt_manifest_commit(d->manifest, error);
 }
 
-static GThreadPool *
-start_pool(PoolShared *sh, int jobs, guint *n_batches, const GPtrArray *paths,
-	   GError **error)
+/* How many indexed files have each size (size-first: a file whose size
+ * is unique cannot have a duplicate). */
+static GHashTable *
+count_sizes(const GPtrArray *stats)
 {
-	GThreadPool *pool = g_thread_pool_new(index_batch, sh,
-					      jobs > 0 ? jobs :
-					      (int)g_get_num_processors(),
-					      FALSE, error);
+	GHashTable *counts = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+						   g_free, NULL);
 
-	*n_batches = 0;
-	if (pool == NULL)
-		return NULL;
-	for (guint i = 0; i < paths->len; i += BATCH) {
-		GPtrArray *batch = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < stats->len; i++) {
+		const ImgoptAsset *a = g_ptr_array_index(stats, i);
+		gint64 *key = g_memdup2(&a->size, sizeof(gint64));
+		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, key));
 
-		for (guint j = i; j < MIN(i + BATCH, paths->len); j++)
-			g_ptr_array_add(batch, g_strdup(g_ptr_array_index(paths, j)));
-		if (!g_thread_pool_push(pool, batch, error)) {
-			g_ptr_array_unref(batch);
-			break;
-		}
-		(*n_batches)++;
+		g_hash_table_replace(counts, key, GUINT_TO_POINTER(n + 1));
 	}
-	return pool;
+	return counts;
+}
+
+/* Cached files are taken as they are; the others are queued to be read,
+ * hashed if they may have a duplicate (or everything is hashed). */
+static GPtrArray *
+plan_reads(Dupes *d, bool is_size_first)
+{
+	g_autoptr(GHashTable) sizes = count_sizes(d->stats);
+	GPtrArray *work = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)file_work_free);
+
+	for (guint i = 0; i < d->stats->len; i++) {
+		ImgoptAsset *a = g_steal_pointer(&d->stats->pdata[i]);
+		const ImgoptAsset *cached = g_hash_table_lookup(d->cache, a->path);
+		bool need_hash = !is_size_first || a->size == 0 ||
+			GPOINTER_TO_UINT(g_hash_table_lookup(sizes, &a->size)) > 1;
+		FileWork *w = NULL;
+
+		if (imgopt_index_unchanged(cached, a) &&
+		    (cached->has_hash || !need_hash)) {
+			take_asset(d, imgopt_asset_copy(cached), true);
+			imgopt_asset_free(a);
+			continue;
+		}
+		w = file_work_new(a->path, need_hash ? WORK_HASH : WORK_PROBE);
+		w->asset = a;
+		g_ptr_array_add(work, w);
+	}
+	return work;
 }
 
 static bool
 index_files(Dupes *d, const ImgoptDupesOptions *options, GError **error)
 {
-	g_autoptr(GAsyncQueue) queue = g_async_queue_new();
-	PoolShared sh = {d->root, d->cache, queue};
-	guint n_batches = 0;
-	bool ok = true;
-	GThreadPool *pool = start_pool(&sh, options ? options->jobs : 0,
-				       &n_batches, d->candidates, error);
+	int jobs = options != NULL ? options->jobs : 0;
+	g_autoptr(GPtrArray) stat_work = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)file_work_free);
+	g_autoptr(GPtrArray) read_work = NULL;
 
-	if (pool == NULL)
+	for (guint i = 0; i < d->candidates->len; i++)
+		g_ptr_array_add(stat_work, file_work_new(
+			g_ptr_array_index(d->candidates, i), WORK_STAT));
+	if (!run_pool(d, jobs, stat_work, stat_done, error))
 		return false;
-	for (guint b = 0; b < n_batches; b++) {
-		g_autoptr(GPtrArray) batch = g_async_queue_pop(queue);
-
-		/* After a manifest error, keep draining so the pool ends. */
-		if (ok && !store_batch(d, batch, error))
-			ok = false;
-		for (guint i = 0; i < batch->len; i++)
-			take_result(d, g_ptr_array_index(batch, i));
-		d->result->files = d->assets->len;
-		report_progress(d, "index", (uint64_t)MIN((b + 1) * BATCH,
-			d->candidates->len), d->candidates->len);
-	}
-	g_thread_pool_free(pool, FALSE, TRUE);
-	return ok && n_batches * BATCH >= d->candidates->len;
+	read_work = plan_reads(d, d->is_size_first);
+	d->n_to_read = read_work->len;
+	if (!run_pool(d, jobs, read_work, read_done, error))
+		return false;
+	d->result->files = d->assets->len;
+	return true;
 }
 
 /* ---- 4. groups, confirmed byte for byte ---- */
@@ -695,14 +786,15 @@ timed(const char *step, bool ok)
 	return ok;
 }
 
-bool
-imgopt_pipeline_dupes(const ImgoptSite *site,
-		      const ImgoptDupesOptions *options,
-		      ImgoptManifest *manifest, const ImgoptReporter *reporter,
-		      ImgoptDupesResult **result_out, GError **error)
+static bool
+dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
+	  bool is_size_first, ImgoptManifest *manifest,
+	  const ImgoptReporter *reporter, ImgoptDupesResult **result_out,
+	  GError **error)
 {
 	g_auto(Dupes) d = {0};
 
+	d.is_size_first = is_size_first;
 	d.site = site;
 	d.root = imgopt_site_get_root(site);
 	d.manifest = manifest;
@@ -713,6 +805,8 @@ imgopt_pipeline_dupes(const ImgoptSite *site,
 	d.cached_now = g_hash_table_new(g_str_hash, g_str_equal);
 	d.asset_by_path = g_hash_table_new(g_str_hash, g_str_equal);
 	d.assets = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_asset_free);
+	d.stats = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_asset_free);
 	*result_out = NULL;
 	if (!timed("begin", begin(&d, error)) ||
@@ -728,4 +822,25 @@ imgopt_pipeline_dupes(const ImgoptSite *site,
 		return false;
 	*result_out = g_steal_pointer(&d.result);
 	return true;
+}
+
+bool
+imgopt_pipeline_dupes(const ImgoptSite *site,
+		      const ImgoptDupesOptions *options,
+		      ImgoptManifest *manifest, const ImgoptReporter *reporter,
+		      ImgoptDupesResult **result_out, GError **error)
+{
+	return dupes_job(site, options, false, manifest, reporter, result_out,
+			 error);
+}
+
+bool
+imgopt_pipeline_dupes_size_first(const ImgoptSite *site,
+				 const ImgoptDupesOptions *options,
+				 ImgoptManifest *manifest,
+				 const ImgoptReporter *reporter,
+				 ImgoptDupesResult **result_out, GError **error)
+{
+	return dupes_job(site, options, true, manifest, reporter, result_out,
+			 error);
 }

@@ -40,7 +40,8 @@ blog_clear(Blog *b)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Blog, blog_clear)
 
 static void
-blog_make(Blog *b, const char *posts, const char *images, const char *seed)
+blog_make_sized(Blog *b, const char *posts, const char *images,
+		const char *seed, const char *sizes)
 {
 	const char *genblog = g_getenv("GENBLOG");
 	g_autofree char *truth = NULL;
@@ -54,7 +55,8 @@ blog_make(Blog *b, const char *posts, const char *images, const char *seed)
 	b->posts = g_build_filename(b->root, "_posts", NULL);
 	b->images = g_build_filename(b->root, "postimg", NULL);
 	const char *argv[] = {genblog, "--posts", posts, "--images", images,
-			      "--seed", seed, "--out", b->root, NULL};
+			      "--seed", seed, "--sizes", sizes, "--out", b->root,
+			      NULL};
 	status = tu_run(argv, NULL, NULL);
 	g_assert_cmpint(status, ==, 0);
 	truth = g_build_filename(b->root, "genblog-truth.json", NULL);
@@ -63,11 +65,17 @@ blog_make(Blog *b, const char *posts, const char *images, const char *seed)
 	b->truth = json_node_copy(json_parser_get_root(parser));
 }
 
+static void
+blog_make(Blog *b, const char *posts, const char *images, const char *seed)
+{
+	blog_make_sized(b, posts, images, seed, "tiny");
+}
+
 static JsonObject *
-run_dupes(const Blog *b, int expect_exit)
+run_dupes_with(const Blog *b, const char *extra, int expect_exit)
 {
 	const char *argv[] = {"imgopt", "dupes", b->posts, b->images, "--json",
-			      NULL};
+			      extra, NULL};
 	int code = -1;
 	JsonNode *root = tu_run_json(argv, &code);
 	JsonObject *obj = json_object_ref(json_node_get_object(root));
@@ -75,6 +83,12 @@ run_dupes(const Blog *b, int expect_exit)
 	json_node_unref(root);
 	g_assert_cmpint(code, ==, expect_exit);
 	return obj;
+}
+
+static JsonObject *
+run_dupes(const Blog *b, int expect_exit)
+{
+	return run_dupes_with(b, NULL, expect_exit);
 }
 
 static gint64
@@ -160,7 +174,12 @@ test_ground_truth_and_cache(void)
 	blog_make(&b, "30", "400", "7");
 	first = run_dupes(&b, 0);
 	assert_matches_truth(&b, first);
-	g_assert_cmpint(summary(first, "hashed_files"), ==, summary(first, "files"));
+	/* Size-first: only files whose size another shares are hashed. */
+	g_assert_cmpint(summary(first, "hashed_files") +
+				summary(first, "probed_files"), ==,
+			summary(first, "files"));
+	g_assert_cmpint(summary(first, "hashed_files"), >, 0);
+	g_assert_cmpint(summary(first, "probed_files"), >, 0);
 	g_assert_cmpint(summary(first, "cached_files"), ==, 0);
 	g_assert_cmpint(summary(first, "hashed_bytes"), >, 0);
 	manifest = g_build_filename(b.root, ".imgopt", "manifest.db", NULL);
@@ -170,9 +189,40 @@ test_ground_truth_and_cache(void)
 	assert_matches_truth(&b, second);
 	g_assert_cmpint(summary(second, "hashed_files"), ==, 0);
 	g_assert_cmpint(summary(second, "hashed_bytes"), ==, 0);
+	g_assert_cmpint(summary(second, "probed_bytes"), ==, 0);
 	g_assert_cmpint(summary(second, "cached_files"), ==, summary(first, "files"));
 	json_object_unref(first);
 	json_object_unref(second);
+}
+
+static void
+test_hash_all(void)
+{
+	g_auto(Blog) b = {0};
+	JsonObject *sized = NULL, *all = NULL, *again = NULL;
+
+	/* Real sizes: most files are larger than one probe window. */
+	blog_make_sized(&b, "3", "30", "21", "real");
+	sized = run_dupes(&b, 0);
+	assert_matches_truth(&b, sized);
+	g_assert_cmpint(summary(sized, "probed_bytes"), <,
+			summary(sized, "probed_files") * IMGOPT_INDEX_PROBE_BUDGET);
+	/* The files size-first left unhashed are hashed now, the rest is
+	 * cached; the answer is the same. */
+	all = run_dupes_with(&b, "--hash-all", 0);
+	assert_matches_truth(&b, all);
+	g_assert_cmpint(summary(all, "hashed_files"), >, 0);
+	g_assert_cmpint(summary(all, "hashed_files"), <=,
+			summary(sized, "probed_files"));
+	g_assert_cmpint(summary(all, "hashed_files") +
+				summary(all, "cached_files"), ==,
+			summary(all, "files"));
+	again = run_dupes_with(&b, "--hash-all", 0);
+	g_assert_cmpint(summary(again, "hashed_files"), ==, 0);
+	g_assert_cmpint(summary(again, "cached_files"), ==, summary(all, "files"));
+	json_object_unref(sized);
+	json_object_unref(all);
+	json_object_unref(again);
 }
 
 static void
@@ -432,6 +482,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 	g_test_add_func("/dupes/ground-truth-then-cached", test_ground_truth_and_cache);
 	g_test_add_func("/dupes/ground-truth-other-seeds", test_other_seeds);
+	g_test_add_func("/dupes/hash-all-after-size-first", test_hash_all);
 	g_test_add_func("/dupes/changed-in-place-rehashed", test_changed_in_place);
 	g_test_add_func("/dupes/bad-entries-reported", test_bad_entries_reported);
 	g_test_add_func("/dupes/vanished-during-run", test_vanished_during_run);

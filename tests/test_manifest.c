@@ -97,7 +97,8 @@ test_reopen_keeps_data(void)
 	imgopt_manifest_close(m);
 	/* Opening again applies no migration and loses nothing. */
 	m = open_or_fail(path);
-	g_assert_cmpint(imgopt_manifest_schema_version(m), ==, 1);
+	g_assert_cmpint(imgopt_manifest_schema_version(m), ==,
+			IMGOPT_MANIFEST_SCHEMA_VERSION);
 	g_assert_true(imgopt_manifest_lookup_file(m, "postimg/a.gif", &back,
 						  &error));
 	g_assert_nonnull(back);
@@ -139,6 +140,46 @@ test_newer_schema_refused(void)
 	g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSUPPORTED);
 	g_assert_nonnull(strstr(error->message, "99"));
 	tu_rmtree(dir);
+}
+
+static void
+test_older_schema_migrated(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "m.db", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GHashTable) digests = NULL;
+	ImgoptManifest *m = open_or_fail(path);
+
+	imgopt_manifest_close(m);
+	/* As a schema-1 imgopt left it: step 2 runs again, idempotently. */
+	patch_user_version(path, 1);
+	m = open_or_fail(path);
+	g_assert_cmpint(imgopt_manifest_schema_version(m), ==, 2);
+	begin(m);
+	g_assert_true(imgopt_manifest_put_post_digest(m, "p.md", "d1", &error));
+	commit(m);
+	digests = imgopt_manifest_load_post_digests(m, &error);
+	g_assert_cmpstr(g_hash_table_lookup(digests, "p.md"), ==, "d1");
+	imgopt_manifest_close(m);
+	tu_rmtree(dir);
+}
+
+static void
+test_unhashed_file_row(void)
+{
+	g_autoptr(ImgoptManifest) m = open_or_fail(":memory:");
+	g_autoptr(ImgoptAsset) a = sample_asset("big.gif", 0x21);
+	g_autoptr(ImgoptAsset) back = NULL;
+	g_autoptr(GError) error = NULL;
+
+	a->has_hash = false;
+	begin(m);
+	g_assert_true(imgopt_manifest_put_file(m, a, &error));
+	commit(m);
+	g_assert_true(imgopt_manifest_lookup_file(m, "big.gif", &back, &error));
+	g_assert_false(back->has_hash);
+	g_assert_cmpuint(back->width, ==, 1080);
 }
 
 static void
@@ -367,6 +408,9 @@ main(int argc, char **argv)
 	g_test_add_func("/manifest/schema-created-wal", test_schema_created);
 	g_test_add_func("/manifest/reopen-keeps-data", test_reopen_keeps_data);
 	g_test_add_func("/manifest/newer-schema-refused", test_newer_schema_refused);
+	g_test_add_func("/manifest/older-schema-migrated",
+			test_older_schema_migrated);
+	g_test_add_func("/manifest/unhashed-file-row", test_unhashed_file_row);
 	g_test_add_func("/manifest/file-roundtrip", test_file_roundtrip);
 	g_test_add_func("/manifest/write-outside-transaction-refused",
 			test_write_outside_transaction_refused);

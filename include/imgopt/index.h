@@ -36,6 +36,12 @@
  * worker thread). */
 #define IMGOPT_INDEX_CHUNK (256 * 1024)
 
+/** Bytes read per window by imgopt_index_probe_file(). */
+#define IMGOPT_INDEX_PROBE_WINDOW (16 * 1024)
+
+/** The most imgopt_index_probe_file() reads of one file. */
+#define IMGOPT_INDEX_PROBE_BUDGET (256 * 1024)
+
 /**
  * imgopt_index_probe_buffer:
  * @data: the first @len bytes of a file (the whole file, or any prefix)
@@ -79,8 +85,9 @@ ImgoptAsset *imgopt_index_stat(const char *root, const char *rel,
  * @cached: (nullable): what the manifest remembers of the path
  * @now: what imgopt_index_stat() just found
  *
- * Returns: true if @cached is hashed and has the same size, mtime (ns)
- *   and inode as @now: the bytes need not be read again.
+ * Returns: true if @cached has the same size, mtime (ns) and inode as
+ *   @now: what was learnt from its bytes still holds (whether that
+ *   included the hash is the caller's to check: has_hash).
  */
 bool imgopt_index_unchanged(const ImgoptAsset *cached, const ImgoptAsset *now);
 
@@ -103,6 +110,28 @@ bool imgopt_index_unchanged(const ImgoptAsset *cached, const ImgoptAsset *now);
  */
 bool imgopt_index_read(const char *root, ImgoptAsset *asset,
 		       uint64_t *bytes_read, GError **error);
+
+/**
+ * imgopt_index_probe_file:
+ * @root: the absolute site root
+ * @asset: (inout): from imgopt_index_stat(); receives format, width,
+ *   height and n_frames, and the hash only if the whole file was read
+ * @bytes_read: (out) (optional): bytes read
+ * @error: return location for a #GError
+ *
+ * Learns a file's header facts while reading as little as it can: windows
+ * of IMGOPT_INDEX_PROBE_WINDOW bytes, seeking over the segments the header
+ * parser skips (a JPEG's APPn blocks, a WebP's frames), at most
+ * IMGOPT_INDEX_PROBE_BUDGET bytes.  A file no larger than one window is
+ * read whole and hashed (as imgopt_index_read()).  The frame count of a
+ * GIF or WebP whose frames lie beyond what was read is 0 (unknown).  The
+ * duplicate search uses this for files whose size no other file has:
+ * they cannot be duplicates, so their bytes need not be hashed.
+ *
+ * Returns: true, or false with @error set as imgopt_index_read() does.
+ */
+bool imgopt_index_probe_file(const char *root, ImgoptAsset *asset,
+			     uint64_t *bytes_read, GError **error);
 
 /**
  * imgopt_index_files_equal:

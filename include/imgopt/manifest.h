@@ -3,7 +3,7 @@
  *
  * The manifest (default `<site root>/.imgopt/manifest.db`) records what
  * every run learnt, so the next run only does new work and every edit can
- * be undone.  Its tables (schema version 1):
+ * be undone.  Its tables (schema version 2):
  *
  *   files       path, size, mtime, inode, device, hash, format, width,
  *               height, frames: the index's cache; a file whose size, mtime
@@ -15,6 +15,8 @@
  *   runs        id, command, start and end time, status
  *   confirmations  path, token: which byte comparison confirmed the file
  *               as a duplicate (dropped when the file changes)
+ *   post_digests   post, digest of its stored references (schema 2), so
+ *               an unchanged post's rows are not rewritten
  *
  * Paths are relative to the site root; hashes are stored as 32 lowercase
  * hex digits in canonical (big-endian) order.  The callers speak domain
@@ -46,7 +48,7 @@
 #include "imgopt/types.h"
 
 /** The schema version a fresh manifest gets and an old one migrates to. */
-#define IMGOPT_MANIFEST_SCHEMA_VERSION 1
+#define IMGOPT_MANIFEST_SCHEMA_VERSION 2
 
 /** An open manifest database.  Opaque. */
 typedef struct ImgoptManifest ImgoptManifest;
@@ -131,7 +133,8 @@ bool imgopt_manifest_end_run(ImgoptManifest *manifest, int64_t run_id,
 
 /**
  * imgopt_manifest_put_file:
- * @asset: a hashed asset (has_hash true)
+ * @asset: an indexed asset; its hash is stored only if has_hash (a file
+ *   whose size no other file shares may be indexed without hashing)
  *
  * Inserts or replaces the row of @asset->path.  Inside a transaction.
  */
@@ -196,6 +199,27 @@ GHashTable *imgopt_manifest_load_confirmations(ImgoptManifest *manifest,
 					       GError **error);
 
 /* ---- references ---- */
+
+/**
+ * imgopt_manifest_put_post_digest:
+ * @post: a post path relative to the site root
+ * @digest: a digest of the references stored for @post
+ *
+ * Remembers what references @post had when they were last stored.
+ * Inside a transaction.
+ */
+bool imgopt_manifest_put_post_digest(ImgoptManifest *manifest,
+				     const char *post, const char *digest,
+				     GError **error);
+
+/**
+ * imgopt_manifest_load_post_digests:
+ *
+ * Returns: (transfer full): post → digest (both char *, owned by the
+ *   table), or NULL with @error set.
+ */
+GHashTable *imgopt_manifest_load_post_digests(ImgoptManifest *manifest,
+					      GError **error);
 
 /**
  * imgopt_manifest_replace_refs:

@@ -74,6 +74,8 @@ typedef struct {
 	uint64_t files;        /* files indexed (hashed or cached) */
 	uint64_t hashed_files; /* files read and hashed this run */
 	uint64_t hashed_bytes; /* bytes read and hashed this run */
+	uint64_t probed_files; /* files whose header only was read (size-first) */
+	uint64_t probed_bytes; /* bytes read for those headers */
 	uint64_t cached_files; /* files unchanged since the manifest saw them */
 	uint64_t posts;        /* posts scanned */
 	uint64_t references;   /* references found */
@@ -117,5 +119,22 @@ bool imgopt_pipeline_dupes(const ImgoptSite *site,
 			   ImgoptManifest *manifest,
 			   const ImgoptReporter *reporter,
 			   ImgoptDupesResult **result_out, GError **error);
+
+/**
+ * imgopt_pipeline_dupes_size_first:
+ *
+ * As imgopt_pipeline_dupes(), but reads the bytes (hashes) only of files
+ * whose size another indexed file shares, as rmlint and jdupes do: a file
+ * of a unique size cannot have a duplicate, so only its header facts are
+ * read (imgopt_index_probe_file()) and its manifest row has no hash until
+ * a command that needs one (run) reads it.  The groups and orphans found
+ * are the same; a cold run reads far less.  This is `imgopt dupes`.
+ */
+bool imgopt_pipeline_dupes_size_first(const ImgoptSite *site,
+				      const ImgoptDupesOptions *options,
+				      ImgoptManifest *manifest,
+				      const ImgoptReporter *reporter,
+				      ImgoptDupesResult **result_out,
+				      GError **error);
 
 #endif /* IMGOPT_PIPELINE_H */

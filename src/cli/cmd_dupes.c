@@ -187,6 +187,8 @@ add_summary_json(JsonBuilder *b, const ImgoptDupesResult *res)
 	add_int(b, "hashed_files", res->hashed_files);
 	add_int(b, "hashed_bytes", res->hashed_bytes);
 	add_int(b, "cached_files", res->cached_files);
+	add_int(b, "probed_files", res->probed_files);
+	add_int(b, "probed_bytes", res->probed_bytes);
 	add_int(b, "empty_files", res->empty->len);
 	add_int(b, "posts", res->posts);
 	add_int(b, "references", res->references);
@@ -276,8 +278,9 @@ print_text(const ImgoptDupesResult *res, const CliCommon *common)
 	       t.duplicate_files, t.reclaimable_bytes, res->orphans->len,
 	       t.orphan_bytes, common->verbose ? "" : " (--verbose lists them)");
 	printf("%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT " hashed (%"
-	       G_GUINT64_FORMAT " bytes), %" G_GUINT64_FORMAT " unchanged; %u "
-	       "errors\n", res->files, res->hashed_files, res->hashed_bytes,
+	       G_GUINT64_FORMAT " bytes), %" G_GUINT64_FORMAT " headers only, %"
+	       G_GUINT64_FORMAT " unchanged; %u errors\n", res->files,
+	       res->hashed_files, res->hashed_bytes, res->probed_files,
 	       res->cached_files, res->errors->len);
 }
 
@@ -301,19 +304,27 @@ cli_cmd_dupes(const char *name, int argc, char **argv)
 	g_autoptr(ImgoptDupesResult) res = NULL;
 	DupesUi ui = {isatty(STDERR_FILENO) == 1, false, false};
 	ImgoptReporter reporter = {on_progress, on_problem, &ui};
+	gboolean hash_all = FALSE;
+	const GOptionEntry extra[] = {
+		{"hash-all", 0, 0, G_OPTION_ARG_NONE, &hash_all,
+		 "hash every file, not only those whose size another file "
+		 "shares", NULL},
+		G_OPTION_ENTRY_NULL,
+	};
 	int code = 0;
 
 	if (!cli_parse(name, "POSTS IMAGES",
 		       "Lists groups of byte-identical image files, the posts "
-		       "using each copy, and the orphans.", NULL, 2, 2, &common,
-		       argc, argv, &code))
+		       "using each copy, and the orphans.", extra, 2, 2,
+		       &common, argc, argv, &code))
 		return code;
 	ui.is_quiet = common.quiet;
 	ImgoptDupesOptions options = {common.jobs};
 	site = cli_open_site(&common, &error);
 	if (site == NULL || !(manifest = open_manifest(&common, site, &error)) ||
-	    !imgopt_pipeline_dupes(site, &options, manifest, &reporter, &res,
-				   &error)) {
+	    !(hash_all ? imgopt_pipeline_dupes :
+			 imgopt_pipeline_dupes_size_first)(
+		    site, &options, manifest, &reporter, &res, &error)) {
 		clear_bar(&ui);
 		return cli_fail(error);
 	}
