@@ -150,7 +150,7 @@ test_every_bad_image(void)
 	g_autoptr(GPtrArray) assets = copy_and_index(source, root);
 	g_autofree char *db = g_build_filename(root, "m.db", NULL);
 	g_autoptr(ImgoptManifest) manifest = imgopt_manifest_open(db, NULL);
-	g_auto(ImgoptSettings) settings;
+	g_auto(ImgoptSettings) settings = {0};
 	Seen seen = {g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					   g_free), 0};
 	ImgoptRecompressReporter reporter = {on_variant, on_failure, &seen};

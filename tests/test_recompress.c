@@ -110,7 +110,7 @@ static void
 test_widths(void)
 {
 	g_autofree char *path = generate_photo("w.jpg", 1200, 800, 95);
-	g_auto(ImgoptSettings) settings;
+	g_auto(ImgoptSettings) settings = {0};
 	gsize len = 0;
 
 	imgopt_settings_init(&settings);
@@ -132,7 +132,7 @@ static void
 test_never_upscale(void)
 {
 	g_autofree char *path = generate_photo("small.jpg", 300, 200, 95);
-	g_auto(ImgoptSettings) settings;
+	g_auto(ImgoptSettings) settings = {0};
 	gsize len = 0;
 
 	imgopt_settings_init(&settings);
@@ -148,7 +148,7 @@ static void
 test_never_larger(void)
 {
 	g_autofree char *path = generate_photo("tight.jpg", 700, 500, 30);
-	g_auto(ImgoptSettings) settings;
+	g_auto(ImgoptSettings) settings = {0};
 	gsize len = 0;
 
 	imgopt_settings_init(&settings);
@@ -190,7 +190,7 @@ test_animated_gif(void)
 		g_test_skip("../shared/badimages is missing");
 		return;
 	}
-	g_auto(ImgoptSettings) settings;
+	g_auto(ImgoptSettings) settings = {0};
 	gsize len = 0;
 	g_autofree char *source = tu_read(path, &len);
 	g_autoptr(GBytes) source_bytes = g_bytes_new(source, len);
@@ -224,7 +224,7 @@ static void
 test_extra_formats(void)
 {
 	g_autofree char *path = generate_photo("f.jpg", 640, 480, 95);
-	g_auto(ImgoptSettings) settings;
+	g_auto(ImgoptSettings) settings = {0};
 	gsize len = 0;
 
 	imgopt_settings_init(&settings);
@@ -247,7 +247,7 @@ static void
 test_target_quality(void)
 {
 	g_autofree char *path = generate_photo("t.jpg", 960, 640, 95);
-	g_auto(ImgoptSettings) settings;
+	g_auto(ImgoptSettings) settings = {0};
 	gsize len = 0;
 
 	imgopt_settings_init(&settings);
@@ -278,8 +278,8 @@ test_target_quality(void)
 static void
 test_fingerprint(void)
 {
-	g_auto(ImgoptSettings) a;
-	g_auto(ImgoptSettings) b;
+	g_auto(ImgoptSettings) a = {0};
+	g_auto(ImgoptSettings) b = {0};
 	g_autoptr(GError) error = NULL;
 
 	imgopt_settings_init(&a);
@@ -362,7 +362,7 @@ static void
 run_all(const char *root, ImgoptManifest *manifest,
 	const GPtrArray *assets, ImgoptRecompressSummary *summary)
 {
-	g_auto(ImgoptSettings) settings;
+	g_auto(ImgoptSettings) settings = {0};
 	int n_failures = 0;
 	ImgoptRecompressReporter reporter = {NULL, count_failure,
 					     &n_failures};

@@ -96,6 +96,7 @@ ImgoptSite *cli_open_site(const CliCommon *common, GError **error);
 void cli_json_print(JsonBuilder *builder);
 
 /* Subcommand handlers, one per cmd_<name>.c. */
+int cli_cmd_build(const char *name, int argc, char **argv);
 int cli_cmd_check(const char *name, int argc, char **argv);
 int cli_cmd_dupes(const char *name, int argc, char **argv);
 int cli_cmd_run(const char *name, int argc, char **argv);

@@ -1,0 +1,251 @@
+/*
+ * cmd_build.c: `imgopt build POSTS IMAGES`: stage 4 alone.  Indexes the
+ * images the posts reference, and makes the web-size variants of each
+ * distinct content into IMAGES/optimized/, recorded in the manifest.
+ * Posts are not touched (that is `run`).  Exit 1 if an image failed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#include "imgopt/pipeline.h"
+
+/* The options of build beyond the common ones. */
+typedef struct {
+	char *widths;       /* --widths */
+	char *formats;      /* --formats */
+	int quality;        /* --quality, 0 = default */
+	double target;      /* --target, 0 = fixed quality */
+	gint64 max_pixels;  /* --max-pixels, 0 = default */
+} BuildArgs;
+
+static void
+build_args_clear(BuildArgs *a)
+{
+	g_clear_pointer(&a->widths, g_free);
+	g_clear_pointer(&a->formats, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BuildArgs, build_args_clear)
+
+/* What the run reports back, for the summary. */
+typedef struct {
+	const CliCommon *common; /* --json, --verbose, --quiet */
+	GPtrArray *failures;     /* "path\tmessage" strings */
+	unsigned n_written;      /* variants written this run */
+} BuildOut;
+
+static bool
+bad_value(const char *message, GError **error)
+{
+	g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    message);
+	return false;
+}
+
+static bool
+make_settings(const BuildArgs *a, const CliCommon *common,
+	      ImgoptSettings *settings, GError **error)
+{
+	settings->jobs = common->jobs;
+	if (a->widths != NULL &&
+	    !imgopt_settings_parse_widths(settings, a->widths, error))
+		return false;
+	if (a->formats != NULL &&
+	    !imgopt_settings_parse_formats(settings, a->formats, error))
+		return false;
+	if (a->quality < 0 || a->quality > 100)
+		return bad_value("--quality must be from 1 to 100", error);
+	if (a->quality != 0)
+		settings->quality = a->quality;
+	if (a->target < 0 || a->target >= 1)
+		return bad_value("--target is an SSIM below 1, e.g. 0.985",
+				 error);
+	settings->target = a->target;
+	if (a->max_pixels < 0)
+		return bad_value("--max-pixels must be positive", error);
+	if (a->max_pixels > 0)
+		settings->max_pixels = (uint64_t)a->max_pixels;
+	return true;
+}
+
+static bool
+is_web_image(ImgoptFormat format)
+{
+	return format == IMGOPT_FORMAT_JPEG || format == IMGOPT_FORMAT_PNG ||
+	       format == IMGOPT_FORMAT_GIF || format == IMGOPT_FORMAT_WEBP ||
+	       format == IMGOPT_FORMAT_AVIF;
+}
+
+/* The referenced image files, as the index stored them. */
+static GPtrArray *
+referenced_assets(const ImgoptSite *site, const ImgoptSettings *settings,
+		  ImgoptManifest *manifest, const char *out_dir,
+		  GError **error)
+{
+	ImgoptDupesOptions options = {.jobs = settings->jobs};
+	g_autoptr(ImgoptDupesResult) dupes = NULL;
+
+	if (!imgopt_pipeline_dupes(site, &options, manifest, NULL, &dupes,
+				   error))
+		return NULL;
+	g_autoptr(GHashTable) files = imgopt_manifest_load_files(manifest,
+								 error);
+	if (files == NULL)
+		return NULL;
+	GPtrArray *assets = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_asset_free);
+	GHashTableIter iter;
+	gpointer key;
+	g_hash_table_iter_init(&iter, dupes->posts_by_file);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		const ImgoptAsset *a = g_hash_table_lookup(files, key);
+		if (a != NULL && a->has_hash && is_web_image(a->format) &&
+		    !g_str_has_prefix(a->path, out_dir))
+			g_ptr_array_add(assets, imgopt_asset_copy(a));
+	}
+	return assets;
+}
+
+static void
+on_variant(const ImgoptVariant *variant, bool is_cached, void *user_data)
+{
+	BuildOut *out = user_data;
+
+	if (!is_cached)
+		out->n_written++;
+	if (out->common->verbose && !out->common->json)
+		printf("%s %s (%ux%u, %" G_GUINT64_FORMAT " bytes)\n",
+		       is_cached ? "kept" : "wrote", variant->path,
+		       variant->width, variant->height, variant->bytes);
+}
+
+static void
+on_failure(const ImgoptAsset *asset, const GError *error, void *user_data)
+{
+	BuildOut *out = user_data;
+
+	g_ptr_array_add(out->failures,
+			g_strdup_printf("%s\t%s", asset->path, error->message));
+	if (!out->common->json)
+		fprintf(stderr, "imgopt: %s\n", error->message);
+}
+
+static void
+print_json(const ImgoptRecompressSummary *s, const BuildOut *out)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	const struct {
+		const char *name;
+		uint64_t value;
+	} counts[] = {
+		{"sources", s->n_sources},   {"encoded", s->n_encoded},
+		{"cached", s->n_cached},     {"failed", s->n_failed},
+		{"written", s->n_written},   {"bytes_source", s->bytes_source},
+		{"bytes_output", s->bytes_output},
+	};
+
+	json_builder_begin_object(b);
+	for (size_t i = 0; i < G_N_ELEMENTS(counts); i++) {
+		json_builder_set_member_name(b, counts[i].name);
+		json_builder_add_int_value(b, (gint64)counts[i].value);
+	}
+	json_builder_set_member_name(b, "failures");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < out->failures->len; i++) {
+		g_auto(GStrv) parts =
+			g_strsplit(g_ptr_array_index(out->failures, i), "\t", 2);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "path");
+		json_builder_add_string_value(b, parts[0]);
+		json_builder_set_member_name(b, "message");
+		json_builder_add_string_value(b, parts[1]);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	cli_json_print(b);
+}
+
+static void
+print_summary(const ImgoptRecompressSummary *s, const BuildOut *out)
+{
+	if (out->common->json) {
+		print_json(s, out);
+		return;
+	}
+	if (out->common->quiet)
+		return;
+	printf("%u distinct images: %u encoded, %u up to date, %u failed; "
+	       "%u variant files written (%" G_GUINT64_FORMAT " bytes from "
+	       "%" G_GUINT64_FORMAT ")\n",
+	       s->n_sources, s->n_encoded, s->n_cached, s->n_failed,
+	       s->n_written, s->bytes_output, s->bytes_source);
+}
+
+static bool
+build(const CliCommon *common, const ImgoptSettings *settings,
+      BuildOut *out, ImgoptRecompressSummary *summary, GError **error)
+{
+	g_autoptr(ImgoptSite) site = cli_open_site(common, error);
+	if (site == NULL)
+		return false;
+	g_autofree char *db =
+		common->manifest != NULL
+			? g_strdup(common->manifest)
+			: imgopt_manifest_default_path(imgopt_site_get_root(site));
+	g_autoptr(ImgoptManifest) manifest = imgopt_manifest_open(db, error);
+	if (manifest == NULL)
+		return false;
+	g_autofree char *out_dir = g_build_filename(
+		imgopt_site_get_images_dir(site), IMGOPT_OUTPUT_DIR, NULL);
+	g_autoptr(GPtrArray) assets = referenced_assets(site, settings,
+							manifest, out_dir,
+							error);
+	if (assets == NULL)
+		return false;
+	ImgoptRecompressReporter reporter = {on_variant, on_failure, out};
+	return imgopt_recompress_all(imgopt_site_get_root(site), out_dir,
+				     assets, settings, manifest, &reporter,
+				     summary, error);
+}
+
+int
+cli_cmd_build(const char *name, int argc, char **argv)
+{
+	g_auto(BuildArgs) a = {0};
+	const GOptionEntry entries[] = {
+		{"widths", 0, 0, G_OPTION_ARG_STRING, &a.widths,
+		 "variant widths (default " IMGOPT_DEFAULT_WIDTHS ")", "W,W,…"},
+		{"formats", 0, 0, G_OPTION_ARG_STRING, &a.formats,
+		 "variant formats: jpeg, webp, avif (default jpeg)", "F,…"},
+		{"quality", 0, 0, G_OPTION_ARG_INT, &a.quality,
+		 "encoder quality 1-100 (default 80)", "N"},
+		{"target", 0, 0, G_OPTION_ARG_DOUBLE, &a.target,
+		 "choose the quality per image to reach this SSIM "
+		 "(e.g. 0.985; default: off, fixed --quality)", "S"},
+		{"max-pixels", 0, 0, G_OPTION_ARG_INT64, &a.max_pixels,
+		 "refuse images larger than this (default 100000000)", "N"},
+		G_OPTION_ENTRY_NULL,
+	};
+	g_auto(CliCommon) common = {0};
+	int exit_code = CLI_EXIT_OK;
+
+	if (!cli_parse(name, "POSTS IMAGES",
+		       "Makes the web-size variants of every referenced image "
+		       "into IMAGES/" IMGOPT_OUTPUT_DIR "/.",
+		       entries, 2, 2, &common, argc, argv, &exit_code))
+		return exit_code;
+	g_auto(ImgoptSettings) settings = {0};
+	imgopt_settings_init(&settings);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func(g_free);
+	BuildOut out = {&common, failures, 0};
+	ImgoptRecompressSummary summary = {0};
+	if (!make_settings(&a, &common, &settings, &error) ||
+	    !build(&common, &settings, &out, &summary, &error))
+		return cli_fail(error);
+	print_summary(&summary, &out);
+	return summary.n_failed > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
+}
