@@ -149,15 +149,25 @@ finish_group(ImgoptGroup *g, GPtrArray *out)
 	g_ptr_array_add(out, g);
 }
 
-/* Bucket key: hash and size, so equal-hash files of different sizes
- * (impossible unless the hash collides) never meet. */
-static char *
-bucket_key(const ImgoptAsset *a)
+/* Buckets are keyed by the group itself (its hash and size), so files
+ * with equal hashes but different sizes (a collision) never meet.  The
+ * first four bytes of an XXH3 digest are already uniformly spread. */
+static guint
+bucket_hash(gconstpointer key)
 {
-	char hex[IMGOPT_HASH_HEX_LEN + 1];
+	const ImgoptGroup *g = key;
+	guint h;
 
-	imgopt_hash_format(&a->hash, hex);
-	return g_strdup_printf("%s:%" G_GUINT64_FORMAT, hex, a->size);
+	memcpy(&h, g->hash.bytes, sizeof h);
+	return h ^ (guint)g->bytes;
+}
+
+static gboolean
+bucket_equal(gconstpointer a, gconstpointer b)
+{
+	const ImgoptGroup *ga = a, *gb = b;
+
+	return ga->bytes == gb->bytes && imgopt_hash_equal(&ga->hash, &gb->hash);
 }
 
 static guint
@@ -171,8 +181,8 @@ ref_count(GHashTable *ref_counts, const char *path)
 GPtrArray *
 imgopt_group_nominate(const GPtrArray *assets, GHashTable *ref_counts)
 {
-	g_autoptr(GHashTable) buckets = g_hash_table_new_full(
-		g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) buckets = g_hash_table_new(bucket_hash,
+							 bucket_equal);
 	GPtrArray *out = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_group_free);
 	GHashTableIter iter;
@@ -180,19 +190,16 @@ imgopt_group_nominate(const GPtrArray *assets, GHashTable *ref_counts)
 
 	for (guint i = 0; i < assets->len; i++) {
 		const ImgoptAsset *a = g_ptr_array_index(assets, i);
-		char *key = NULL;
+		ImgoptGroup probe = {a->hash, a->size, NULL, 0};
 		ImgoptGroup *g = NULL;
 
 		if (!a->has_hash || a->size == 0)
 			continue;
-		key = bucket_key(a);
-		g = g_hash_table_lookup(buckets, key);
+		g = g_hash_table_lookup(buckets, &probe);
 		if (g == NULL) {
 			g = group_new(&a->hash, a->size);
-			g_hash_table_insert(buckets, key, g);
+			g_hash_table_add(buckets, g);
 		}
-		else
-			g_free(key);
 		g_ptr_array_add(g->members,
 				member_new(a, ref_count(ref_counts, a->path)));
 	}

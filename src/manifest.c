@@ -585,12 +585,15 @@ imgopt_manifest_put_post_digest(ImgoptManifest *manifest, const char *post,
 
 	if (!require_transaction(manifest, error))
 		return false;
-	s = stmt(manifest, "INSERT OR REPLACE INTO post_digests(post, digest) "
-		 "VALUES (?, ?)", error);
+	s = digest != NULL ?
+		stmt(manifest, "INSERT OR REPLACE INTO post_digests(post, "
+		     "digest) VALUES (?, ?)", error) :
+		stmt(manifest, "DELETE FROM post_digests WHERE post = ?", error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, post);
-	bind_text(s, 2, digest);
+	if (digest != NULL)
+		bind_text(s, 2, digest);
 	return step_done(manifest, s, "put post digest", error);
 }
 

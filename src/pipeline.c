@@ -44,6 +44,7 @@
 #include <sys/stat.h>
 
 #include "fsio.h"
+#include "hash.h"
 
 /* Files per work item and per manifest transaction. */
 #define BATCH 256
@@ -117,8 +118,9 @@ typedef struct {
 	const ImgoptReporter *reporter; /* nullable */
 	ImgoptDupesResult *result;   /* being filled */
 	GHashTable *ref_counts;      /* path → references (GUINT_TO_POINTER) */
+	GPtrArray *posts;            /* (element-type filename) scanned */
 	GPtrArray *refs;             /* (element-type GPtrArray of ImgoptRef)
-					one array per post */
+					one array per post, NULL if unread */
 	GPtrArray *candidates;       /* (element-type filename) to index */
 	GHashTable *under_images;    /* candidate paths found under IMAGES */
 	GHashTable *cache;           /* path → ImgoptAsset: manifest rows */
@@ -138,6 +140,7 @@ dupes_clear(Dupes *d)
 {
 	g_clear_pointer(&d->ref_counts, g_hash_table_unref);
 	g_clear_pointer(&d->refs, g_ptr_array_unref);
+	g_clear_pointer(&d->posts, g_ptr_array_unref);
 	g_clear_pointer(&d->candidates, g_ptr_array_unref);
 	g_clear_pointer(&d->under_images, g_hash_table_unref);
 	g_clear_pointer(&d->cache, g_hash_table_unref);
@@ -218,6 +221,7 @@ scan_posts(Dupes *d, GError **error)
 		return false;
 	d->refs = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)g_ptr_array_unref);
+	d->posts = g_ptr_array_ref(posts);
 	for (guint i = 0; i < posts->len; i++) {
 		const char *post = g_ptr_array_index(posts, i);
 		g_autoptr(GError) local = NULL;
@@ -226,6 +230,7 @@ scan_posts(Dupes *d, GError **error)
 
 		if (refs == NULL) {
 			report_problem(d, post, local->message, true);
+			g_ptr_array_add(d->refs, NULL);
 			continue;
 		}
 		for (guint j = 0; j < refs->len; j++)
@@ -715,21 +720,77 @@ forget_vanished(Dupes *d, GError **error)
 	return true;
 }
 
-static bool
-store_refs(Dupes *d, GError **error)
+/* A digest of what the manifest stores of @refs: equal digests, equal
+ * rows, so an unchanged post's rows are not rewritten. */
+static char *
+refs_digest(const GPtrArray *refs)
 {
-	for (guint i = 0; i < d->refs->len; i++) {
-		const GPtrArray *refs = g_ptr_array_index(d->refs, i);
-		const ImgoptRef *first = NULL;
+	g_autoptr(ImgoptHasher) h = imgopt_hasher_new();
+	ImgoptHash digest;
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
-		if (refs->len == 0)
+	for (guint i = 0; i < refs->len; i++) {
+		const ImgoptRef *r = g_ptr_array_index(refs, i);
+		g_autofree char *row = g_strdup_printf(
+			"%zu:%zu:%zu:%zu:%d:%d:%s\x1f%s\x1f%s\x1f%s\x1e", r->offset,
+			r->length, r->line, r->column, (int)r->kind,
+			(int)r->status, r->raw ? r->raw : "", r->url ? r->url : "",
+			r->resolved ? r->resolved : "",
+			r->message ? r->message : "");
+
+		imgopt_hasher_update(h, row, strlen(row));
+	}
+	imgopt_hasher_finish(h, &digest);
+	imgopt_hash_format(&digest, hex);
+	return g_strdup(hex);
+}
+
+/* Posts that are gone: their rows go too. */
+static bool
+forget_posts(Dupes *d, GHashTable *digests, GError **error)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) none = g_ptr_array_new();
+	GHashTableIter iter;
+	gpointer key;
+
+	for (guint i = 0; i < d->posts->len; i++)
+		g_hash_table_add(seen, g_ptr_array_index(d->posts, i));
+	g_hash_table_iter_init(&iter, digests);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		if (g_hash_table_contains(seen, key))
 			continue;
-		first = g_ptr_array_index(refs, 0);
-		if (!imgopt_manifest_replace_refs(d->manifest, first->post, refs,
-						  error))
+		if (!imgopt_manifest_replace_refs(d->manifest, key, none, error) ||
+		    !imgopt_manifest_put_post_digest(d->manifest, key, NULL, error))
 			return false;
 	}
 	return true;
+}
+
+static bool
+store_refs(Dupes *d, GError **error)
+{
+	g_autoptr(GHashTable) digests =
+		imgopt_manifest_load_post_digests(d->manifest, error);
+
+	if (digests == NULL)
+		return false;
+	for (guint i = 0; i < d->posts->len; i++) {
+		const char *post = g_ptr_array_index(d->posts, i);
+		const GPtrArray *refs = g_ptr_array_index(d->refs, i);
+		g_autofree char *digest = NULL;
+
+		if (refs == NULL)
+			continue; /* unreadable: keep what we knew */
+		digest = refs_digest(refs);
+		if (g_strcmp0(g_hash_table_lookup(digests, post), digest) == 0)
+			continue;
+		if (!imgopt_manifest_replace_refs(d->manifest, post, refs, error) ||
+		    !imgopt_manifest_put_post_digest(d->manifest, post, digest,
+						     error))
+			return false;
+	}
+	return forget_posts(d, digests, error);
 }
 
 /* The closing transaction: tokens, references, vanished rows, the run. */

@@ -203,7 +203,8 @@ GHashTable *imgopt_manifest_load_confirmations(ImgoptManifest *manifest,
 /**
  * imgopt_manifest_put_post_digest:
  * @post: a post path relative to the site root
- * @digest: a digest of the references stored for @post
+ * @digest: (nullable): a digest of the references stored for @post, or
+ *   NULL to forget @post
  *
  * Remembers what references @post had when they were last stored.
  * Inside a transaction.
