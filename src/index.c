@@ -753,7 +753,8 @@ probe_windows(int fd, Probe *p, uint8_t *buf, uint64_t budget,
 	uint64_t off = 0;
 
 	*total = 0;
-	while (p->step != NULL && off < asset->size && *total < budget) {
+	while ((off == 0 || p->step != NULL) && off < asset->size &&
+	       *total < budget) {
 		size_t want = (size_t)MIN((uint64_t)IMGOPT_INDEX_PROBE_WINDOW,
 					  budget - *total);
 		ssize_t n = pread(fd, buf, want, (off_t)off);

@@ -383,6 +383,53 @@ test_jpeg_sof_after_big_segments(void)
 	tu_rmtree(dir);
 }
 
+/* A header-only probe seeks over 512 KB of APP segments: it finds the
+ * SOF having read one window per segment, and leaves the hash unknown. */
+static void
+test_probe_file_seeks(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "big.jpg", NULL);
+	g_autoptr(GByteArray) b = g_byte_array_new();
+	g_autofree uint8_t *payload = g_malloc0(65533);
+	static const uint8_t sof[] = {0xFF, 0xC0, 0, 11, 8, 0x00, 0x10, 0x00,
+				      0x20, 1, 1, 0x11, 0, 0xFF, 0xD9};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptAsset) a = NULL;
+	g_autoptr(GByteArray) gif = NULL;
+	g_autoptr(ImgoptAsset) g = NULL;
+	uint64_t n = 0;
+
+	g_byte_array_append(b, (const guint8 *)"\xFF\xD8", 2);
+	for (int i = 0; i < 8; i++) {
+		static const uint8_t app1[] = {0xFF, 0xE1, 0xFF, 0xFF};
+
+		g_byte_array_append(b, app1, 4);
+		g_byte_array_append(b, payload, 65533);
+	}
+	g_byte_array_append(b, sof, sizeof sof);
+	write_bytes(path, b->data, b->len);
+	a = imgopt_index_stat(dir, "big.jpg", &error);
+	g_assert_true(imgopt_index_probe_file(dir, a, &n, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(a->format, ==, IMGOPT_FORMAT_JPEG);
+	g_assert_cmpuint(a->width, ==, 32);
+	g_assert_cmpuint(a->height, ==, 16);
+	g_assert_false(a->has_hash);
+	g_assert_cmpuint(n, >, 0);
+	g_assert_cmpuint(n, <=, 9 * IMGOPT_INDEX_PROBE_WINDOW);
+	/* A GIF whose frames run past the budget: screen size, frames unknown. */
+	gif = gif_with_frames(40000);
+	write_bytes(path, gif->data, gif->len);
+	g = imgopt_index_stat(dir, "big.jpg", &error);
+	g_assert_true(imgopt_index_probe_file(dir, g, &n, &error));
+	g_assert_cmpint(g->format, ==, IMGOPT_FORMAT_GIF);
+	g_assert_cmpuint(g->width, ==, 4);
+	g_assert_cmpuint(g->n_frames, ==, 0);
+	g_assert_cmpuint(n, ==, IMGOPT_INDEX_PROBE_BUDGET);
+	tu_rmtree(dir);
+}
+
 /* ---- hashing ---- */
 
 static void
@@ -628,6 +675,7 @@ main(int argc, char **argv)
 	g_test_add_func("/index/apng-frames", test_apng_frames);
 	g_test_add_func("/index/jpeg-sof-after-big-segments",
 			test_jpeg_sof_after_big_segments);
+	g_test_add_func("/index/probe-file-seeks", test_probe_file_seeks);
 	g_test_add_func("/index/zero-byte-file", test_zero_byte_file);
 	g_test_add_func("/index/streaming-hash-matches-oneshot",
 			test_streaming_hash_matches_oneshot);

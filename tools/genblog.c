@@ -157,7 +157,6 @@ make_jpeg(GByteArray *b, Rng *r, unsigned w, unsigned h, size_t pad)
 	size_t nbytes = (blocks * 2 + 7) / 8;
 
 	put16be(b, 0xFFD8);
-	jpeg_comments(b, r, MAX(pad, (size_t)16));
 	put16be(b, 0xFFDB);
 	put16be(b, 67);
 	put_byte(b, 0);
@@ -172,6 +171,8 @@ make_jpeg(GByteArray *b, Rng *r, unsigned w, unsigned h, size_t pad)
 	put_byte(b, 1), put_byte(b, 0x11), put_byte(b, 0);
 	jpeg_dht(b, 0x00);
 	jpeg_dht(b, 0x10);
+	/* The bulk of a real JPEG follows its headers: so does the padding. */
+	jpeg_comments(b, r, MAX(pad, (size_t)16));
 	put16be(b, 0xFFDA);
 	put16be(b, 8);
 	put_byte(b, 1), put_byte(b, 1), put_byte(b, 0x00);
