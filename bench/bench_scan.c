@@ -81,12 +81,12 @@ main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 1; i < argc; i++) {
-		char *text = NULL;
+		g_autofree char *text = NULL;
 		gsize len = 0;
 
 		if (!g_file_get_contents(argv[i], &text, &len, &error))
 			g_error("%s", error->message);
-		g_ptr_array_add(tmpls, g_string_new_take(text));
+		g_ptr_array_add(tmpls, g_string_new_len(text, (gssize)len));
 	}
 	for (int i = 0; i < n_posts; i++) {
 		GString *t = g_ptr_array_index(tmpls, (guint)i % tmpls->len);
