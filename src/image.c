@@ -545,7 +545,15 @@ save_image(VipsImage *in, void **buf, size_t *len,
 		return vips_pngsave_buffer(in, buf, len, "compression", 9,
 					   "strip", TRUE, NULL);
 	case IMGOPT_FORMAT_GIF:
-		return vips_gifsave_buffer(in, buf, len, "strip", TRUE, NULL);
+		/* reuse: keep the source's palette rather than quantise
+		 * each frame again (faster, and no new dithering);
+		 * interframe_maxerror: a pixel that changes by at most 4
+		 * levels between frames is left transparent, which LZW
+		 * packs far better (what gifsicle's --lossy-free
+		 * optimisation does). */
+		return vips_gifsave_buffer(in, buf, len, "strip", TRUE,
+					   "reuse", TRUE,
+					   "interframe_maxerror", 4.0, NULL);
 	case IMGOPT_FORMAT_WEBP:
 		return vips_webpsave_buffer(in, buf, len, "Q",
 					    options->quality, "strip", TRUE,

@@ -7,7 +7,8 @@
  * Widths.  Each width of --widths (default 480, 960, 1600) is clamped to
  * the upright width of the source (EXIF orientation 5-8 swap the axes),
  * and repeats are dropped: a 1080 px photo gives 480, 960 and 1080, never
- * an upscaled 1600.  Heights follow the aspect ratio.
+ * an upscaled 1600.  Heights follow the aspect ratio.  An animated GIF is
+ * not resized by less than a fifth of its width (is_near_full_gif()).
  *
  * Decode once.  The source is decoded a single time, with shrink-on-load
  * (libjpeg's DCT scaling, WebP's scaled decode), to the largest width
@@ -185,6 +186,18 @@ plan_formats(Job *job)
 		job->formats[job->n_formats++] = IMGOPT_FORMAT_AVIF;
 }
 
+/* An animated GIF is only resized where that removes at least a fifth
+ * of its width: a GIF resized by less re-encodes every frame to save
+ * little or nothing (Hux's 500 px navbar GIF at 480 px: 1.2 MB against
+ * the source's 0.8 MB), so such a width gets the source's own width. */
+static bool
+is_near_full_gif(const Job *job, uint32_t width)
+{
+	return job->info.format == IMGOPT_FORMAT_GIF &&
+	       job->info.n_frames > 1 &&
+	       (uint64_t)width * 5 > (uint64_t)job->full_width * 4;
+}
+
 static void
 plan_widths(Job *job)
 {
@@ -197,6 +210,8 @@ plan_widths(Job *job)
 	for (guint i = 0; i < wanted->len; i++) {
 		uint32_t width = MIN(g_array_index(wanted, uint32_t, i),
 				     job->full_width);
+		if (is_near_full_gif(job, width))
+			width = job->full_width;
 		guint n = job->widths->len;
 		if (n == 0 || g_array_index(job->widths, uint32_t, n - 1) !=
 				      width)
@@ -287,8 +302,11 @@ choose_options(const Job *job, ImgoptEncodeOptions *options,
 	       GError **error)
 {
 	const ImgoptPicture *picture = search_picture(job);
+	/* colour edges show at any scale: the narrowest picture is enough
+	 * and the cheapest to look at */
 	bool is_full_chroma = job->formats[0] == IMGOPT_FORMAT_JPEG &&
-			      imgopt_picture_wants_full_chroma(picture);
+			      imgopt_picture_wants_full_chroma(
+				      g_ptr_array_index(job->pictures, 0));
 
 	for (int f = 0; f < job->n_formats; f++) {
 		options[f].format = job->formats[f];
@@ -451,6 +469,20 @@ encode_all(Job *job, const ImgoptEncodeOptions *options, GError **error)
 	return true;
 }
 
+/* Whether every planned variant would be the source's own bytes (an
+ * animated GIF asked only for widths near its own): then nothing needs
+ * decoding. */
+static bool
+is_source_only(const Job *job)
+{
+	for (guint i = 0; i < job->widths->len; i++)
+		for (int f = 0; f < job->n_formats; f++)
+			if (!is_gif_at_full_size(job, job->formats[f],
+						 width_at(job, i)))
+				return false;
+	return true;
+}
+
 static int
 compare_encoded(gconstpointer a, gconstpointer b)
 {
@@ -475,6 +507,10 @@ make_variants(Job *job, GError **error)
 		return false;
 	plan_widths(job);
 	plan_formats(job);
+	if (is_source_only(job)) {
+		add_fallback(job);
+		return true;
+	}
 	return decode_pictures(job, error) &&
 	       choose_options(job, options, error) &&
 	       encode_all(job, options, error);

@@ -33,7 +33,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BuildArgs, build_args_clear)
 typedef struct {
 	const CliCommon *common; /* --json, --verbose, --quiet */
 	GPtrArray *failures;     /* "path\tmessage" strings */
-	unsigned n_written;      /* variants written this run */
+	GPtrArray *variants;     /* ImgoptVariant copies, for --json */
+	GHashTable *sources;     /* content hash hex → canonical path */
 } BuildOut;
 
 static bool
@@ -113,8 +114,7 @@ on_variant(const ImgoptVariant *variant, bool is_cached, void *user_data)
 {
 	BuildOut *out = user_data;
 
-	if (!is_cached)
-		out->n_written++;
+	g_ptr_array_add(out->variants, imgopt_variant_copy(variant));
 	if (out->common->verbose && !out->common->json)
 		printf("%s %s (%ux%u, %" G_GUINT64_FORMAT " bytes)\n",
 		       is_cached ? "kept" : "wrote", variant->path,
@@ -130,6 +130,49 @@ on_failure(const ImgoptAsset *asset, const GError *error, void *user_data)
 			g_strdup_printf("%s\t%s", asset->path, error->message));
 	if (!out->common->json)
 		fprintf(stderr, "imgopt: %s\n", error->message);
+}
+
+static void
+add_variant_json(JsonBuilder *b, const BuildOut *out, const ImgoptVariant *v)
+{
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+
+	imgopt_hash_format(&v->hash, hex);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "path");
+	json_builder_add_string_value(b, v->path);
+	json_builder_set_member_name(b, "source");
+	json_builder_add_string_value(b, g_hash_table_lookup(out->sources,
+							     hex));
+	json_builder_set_member_name(b, "format");
+	json_builder_add_string_value(b, imgopt_format_name(v->format));
+	json_builder_set_member_name(b, "width");
+	json_builder_add_int_value(b, v->width);
+	json_builder_set_member_name(b, "height");
+	json_builder_add_int_value(b, v->height);
+	json_builder_set_member_name(b, "bytes");
+	json_builder_add_int_value(b, (gint64)v->bytes);
+	json_builder_end_object(b);
+}
+
+static int
+compare_variant_path(gconstpointer a, gconstpointer b)
+{
+	return strcmp((*(ImgoptVariant *const *)a)->path,
+		      (*(ImgoptVariant *const *)b)->path);
+}
+
+/* Every variant of the referenced contents (written or kept), sorted by
+ * path, with the canonical copy of its source. */
+static void
+add_variants_json(JsonBuilder *b, const BuildOut *out)
+{
+	g_ptr_array_sort(out->variants, compare_variant_path);
+	json_builder_set_member_name(b, "variants");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < out->variants->len; i++)
+		add_variant_json(b, out, g_ptr_array_index(out->variants, i));
+	json_builder_end_array(b);
 }
 
 static void
@@ -164,6 +207,7 @@ print_json(const ImgoptRecompressSummary *s, const BuildOut *out)
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
+	add_variants_json(b, out);
 	json_builder_end_object(b);
 	cli_json_print(b);
 }
@@ -182,6 +226,21 @@ print_summary(const ImgoptRecompressSummary *s, const BuildOut *out)
 	       "%" G_GUINT64_FORMAT ")\n",
 	       s->n_sources, s->n_encoded, s->n_cached, s->n_failed,
 	       s->n_written, s->bytes_output, s->bytes_source);
+}
+
+/* Content hash → its canonical copy (the first path in byte order). */
+static void
+note_sources(GHashTable *sources, const GPtrArray *assets)
+{
+	for (guint i = 0; i < assets->len; i++) {
+		const ImgoptAsset *a = g_ptr_array_index(assets, i);
+		char hex[IMGOPT_HASH_HEX_LEN + 1];
+		imgopt_hash_format(&a->hash, hex);
+		const char *old = g_hash_table_lookup(sources, hex);
+		if (old == NULL || strcmp(a->path, old) < 0)
+			g_hash_table_insert(sources, g_strdup(hex),
+					    g_strdup(a->path));
+	}
 }
 
 static bool
@@ -205,6 +264,7 @@ build(const CliCommon *common, const ImgoptSettings *settings,
 							error);
 	if (assets == NULL)
 		return false;
+	note_sources(out->sources, assets);
 	ImgoptRecompressReporter reporter = {on_variant, on_failure, out};
 	return imgopt_recompress_all(imgopt_site_get_root(site), out_dir,
 				     assets, settings, manifest, &reporter,
@@ -241,7 +301,11 @@ cli_cmd_build(const char *name, int argc, char **argv)
 	imgopt_settings_init(&settings);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func(g_free);
-	BuildOut out = {&common, failures, 0};
+	g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
+	g_autoptr(GHashTable) sources =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	BuildOut out = {&common, failures, variants, sources};
 	ImgoptRecompressSummary summary = {0};
 	if (!make_settings(&a, &common, &settings, &error) ||
 	    !build(&common, &settings, &out, &summary, &error))
