@@ -63,7 +63,8 @@ group_new(const ImgoptHash *hash, uint64_t bytes)
 
 	g->hash = *hash;
 	g->bytes = bytes;
-	g->members = g_ptr_array_new_with_free_func((GDestroyNotify)member_free);
+	g->members =
+		g_ptr_array_new_with_free_func((GDestroyNotify)member_free);
 	return g;
 }
 
@@ -167,7 +168,8 @@ bucket_equal(gconstpointer a, gconstpointer b)
 {
 	const ImgoptGroup *ga = a, *gb = b;
 
-	return ga->bytes == gb->bytes && imgopt_hash_equal(&ga->hash, &gb->hash);
+	return ga->bytes == gb->bytes &&
+	       imgopt_hash_equal(&ga->hash, &gb->hash);
 }
 
 static guint
@@ -181,8 +183,8 @@ ref_count(GHashTable *ref_counts, const char *path)
 GPtrArray *
 imgopt_group_nominate(const GPtrArray *assets, GHashTable *ref_counts)
 {
-	g_autoptr(GHashTable) buckets = g_hash_table_new(bucket_hash,
-							 bucket_equal);
+	g_autoptr(GHashTable) buckets =
+		g_hash_table_new(bucket_hash, bucket_equal);
 	GPtrArray *out = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_group_free);
 	GHashTableIter iter;
@@ -214,15 +216,15 @@ imgopt_group_nominate(const GPtrArray *assets, GHashTable *ref_counts)
  * or into a new class.  Returns false if @m could not be compared (it is
  * then dropped). */
 static bool
-classify(GPtrArray *classes, const ImgoptGroup *src,
-	 const ImgoptGroupMember *m, ImgoptBytesEqualFunc equal,
-	 void *user_data)
+classify(GPtrArray *classes, const ImgoptGroup *src, const ImgoptGroupMember *m,
+	 ImgoptBytesEqualFunc equal, void *user_data)
 {
 	ImgoptGroup *cls = NULL;
 
 	for (guint c = 0; c < classes->len; c++) {
 		ImgoptGroup *cand = g_ptr_array_index(classes, c);
-		const ImgoptGroupMember *rep = g_ptr_array_index(cand->members, 0);
+		const ImgoptGroupMember *rep =
+			g_ptr_array_index(cand->members, 0);
 		bool same = false;
 
 		if (!equal(rep->path, m->path, &same, user_data))

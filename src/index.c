@@ -56,16 +56,16 @@ typedef struct Probe Probe;
 typedef void (*ProbeStep)(Probe *p);
 
 struct Probe {
-	ImgoptAsset *asset;    /* receives format, width, height, frames */
-	ProbeStep step;        /* the format's record handler; NULL = done */
-	int state;             /* the format's parser state */
-	uint64_t skip;         /* bytes to drop before collecting */
+	ImgoptAsset *asset;     /* receives format, width, height, frames */
+	ProbeStep step;         /* the format's record handler; NULL = done */
+	int state;              /* the format's parser state */
+	uint64_t skip;          /* bytes to drop before collecting */
 	uint8_t buf[PROBE_BUF]; /* the record being collected */
-	size_t want;           /* record length, 1..PROBE_BUF */
-	size_t have;           /* bytes of the record collected so far */
-	uint64_t aux;          /* per-format scratch (a chunk length…) */
-	uint8_t marker;        /* JPEG: the marker whose segment follows */
-	bool is_animated;      /* WebP: VP8X said ANIM */
+	size_t want;            /* record length, 1..PROBE_BUF */
+	size_t have;            /* bytes of the record collected so far */
+	uint64_t aux;           /* per-format scratch (a chunk length…) */
+	uint8_t marker;         /* JPEG: the marker whose segment follows */
+	bool is_animated;       /* WebP: VP8X said ANIM */
 };
 
 static uint32_t
@@ -153,7 +153,8 @@ jpeg_step(Probe *p)
 
 	switch (p->state) {
 	case JPEG_SEEK: /* junk between segments is skipped, as libjpeg does */
-		probe_next(p, p->buf[0] == 0xFF ? JPEG_MARKER : JPEG_SEEK, 0, 1);
+		probe_next(p, p->buf[0] == 0xFF ? JPEG_MARKER : JPEG_SEEK, 0,
+			   1);
 		break;
 	case JPEG_MARKER:
 		jpeg_marker(p, p->buf[0]);
@@ -465,14 +466,15 @@ probe_other(const uint8_t *d, size_t len, ImgoptAsset *asset)
 			int32_t h = (int32_t)le32(d + 22);
 
 			asset->width = le32(d + 18);
-			asset->height = h < 0 ? (uint32_t)-(int64_t)h : (uint32_t)h;
+			asset->height =
+				h < 0 ? (uint32_t) - (int64_t)h : (uint32_t)h;
 		}
 	}
-	else if (len >= 6 && d[0] == 0 && d[1] == 0 && (d[2] == 1 || d[2] == 2) &&
-		 d[3] == 0 && le16(d + 4) > 0)
+	else if (len >= 6 && d[0] == 0 && d[1] == 0 &&
+		 (d[2] == 1 || d[2] == 2) && d[3] == 0 && le16(d + 4) > 0)
 		is_other = true;
-	else if (len >= 4 && (memcmp(d, "II*\0", 4) == 0 ||
-			      memcmp(d, "MM\0*", 4) == 0))
+	else if (len >= 4 &&
+		 (memcmp(d, "II*\0", 4) == 0 || memcmp(d, "MM\0*", 4) == 0))
 		is_other = true;
 	if (is_other)
 		asset->format = IMGOPT_FORMAT_OTHER;
@@ -499,8 +501,8 @@ probe_start(Probe *p, const uint8_t *d, size_t len)
 		p->step = png_step;
 		probe_next(p, PNG_CHUNK, 8, 8);
 	}
-	else if (len >= 6 && (memcmp(d, "GIF87a", 6) == 0 ||
-			      memcmp(d, "GIF89a", 6) == 0)) {
+	else if (len >= 6 &&
+		 (memcmp(d, "GIF87a", 6) == 0 || memcmp(d, "GIF89a", 6) == 0)) {
 		a->format = IMGOPT_FORMAT_GIF;
 		p->step = gif_step;
 		probe_next(p, GIF_SCREEN, 0, 13);
@@ -600,8 +602,9 @@ static void
 fill_identity(ImgoptAsset *asset, const struct stat *st)
 {
 	asset->size = (uint64_t)st->st_size;
-	asset->mtime_ns = (int64_t)st->st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) +
-			  st->st_mtim.tv_nsec;
+	asset->mtime_ns =
+		(int64_t)st->st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) +
+		st->st_mtim.tv_nsec;
 	asset->inode = (uint64_t)st->st_ino;
 	asset->device = (uint64_t)st->st_dev;
 }
@@ -699,11 +702,13 @@ check_stable(int fd, const ImgoptAsset *before, uint64_t total, GError **error)
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
-		return set_errno_error(error, errno, before->path, "cannot stat");
+		return set_errno_error(error, errno, before->path,
+				       "cannot stat");
 	if ((uint64_t)st.st_size != before->size ||
 	    (total != G_MAXUINT64 && total != before->size) ||
 	    (int64_t)st.st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) +
-			    st.st_mtim.tv_nsec != before->mtime_ns) {
+			    st.st_mtim.tv_nsec !=
+		    before->mtime_ns) {
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
 			    "%s: changed while being read (%" G_GUINT64_FORMAT
 			    " bytes read, size now %" G_GUINT64_FORMAT ")",
@@ -795,8 +800,8 @@ imgopt_index_probe_file(const char *root, ImgoptAsset *asset,
 		return false;
 	buf = g_malloc(IMGOPT_INDEX_PROBE_WINDOW);
 	probe_reset(&p, asset);
-	ok = probe_windows(fd, &p, buf, IMGOPT_INDEX_PROBE_BUDGET, asset, &total,
-			   error) &&
+	ok = probe_windows(fd, &p, buf, IMGOPT_INDEX_PROBE_BUDGET, asset,
+			   &total, error) &&
 	     check_stable(fd, asset, G_MAXUINT64, error);
 	close(fd);
 	if (bytes_read != NULL)
@@ -883,9 +888,9 @@ imgopt_index_files_equal(const char *root, const char *a, const char *b,
 bool
 imgopt_index_is_image_name(const char *path)
 {
-	static const char *const exts[] = {".jpg", ".jpeg", ".png", ".gif",
+	static const char *const exts[] = {".jpg",  ".jpeg", ".png", ".gif",
 					   ".webp", ".avif", ".svg", ".bmp",
-					   ".ico", ".tif", ".tiff"};
+					   ".ico",  ".tif",  ".tiff"};
 	const char *dot = strrchr(path, '.');
 
 	if (dot == NULL || strchr(dot, '/') != NULL)

@@ -32,8 +32,8 @@
 #define BUSY_TIMEOUT_MS 10000
 
 struct ImgoptManifest {
-	sqlite3 *db;        /* the connection */
-	GHashTable *stmts;  /* SQL text address → sqlite3_stmt * (cached) */
+	sqlite3 *db;       /* the connection */
+	GHashTable *stmts; /* SQL text address → sqlite3_stmt * (cached) */
 };
 
 /* One schema step: the SQL that takes version - 1 to version. */
@@ -43,64 +43,63 @@ typedef struct {
 } Migration;
 
 static const Migration migrations[] = {
-	{1,
-	 "CREATE TABLE IF NOT EXISTS migrations ("
-	 "  version INTEGER PRIMARY KEY,"
-	 "  applied_us INTEGER NOT NULL);"
-	 "CREATE TABLE runs ("
-	 "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	 "  command TEXT NOT NULL,"
-	 "  started_us INTEGER NOT NULL,"
-	 "  ended_us INTEGER,"
-	 "  status TEXT NOT NULL DEFAULT 'running');"
-	 "CREATE TABLE files ("
-	 "  path TEXT PRIMARY KEY,"
-	 "  size INTEGER NOT NULL,"
-	 "  mtime_ns INTEGER NOT NULL,"
-	 "  inode INTEGER NOT NULL,"
-	 "  device INTEGER NOT NULL,"
-	 "  hash TEXT,"
-	 "  format TEXT NOT NULL,"
-	 "  width INTEGER NOT NULL,"
-	 "  height INTEGER NOT NULL,"
-	 "  frames INTEGER NOT NULL);"
-	 "CREATE INDEX files_by_hash ON files(hash);"
-	 "CREATE TABLE variants ("
-	 "  hash TEXT NOT NULL,"
-	 "  settings TEXT NOT NULL,"
-	 "  width INTEGER NOT NULL,"
-	 "  height INTEGER NOT NULL,"
-	 "  format TEXT NOT NULL,"
-	 "  path TEXT NOT NULL,"
-	 "  bytes INTEGER NOT NULL,"
-	 "  frames INTEGER NOT NULL,"
-	 "  PRIMARY KEY (hash, settings, width, format));"
-	 "CREATE TABLE refs ("
-	 "  post TEXT NOT NULL,"
-	 "  seq INTEGER NOT NULL,"
-	 "  offset INTEGER NOT NULL,"
-	 "  length INTEGER NOT NULL,"
-	 "  line INTEGER NOT NULL,"
-	 "  col INTEGER NOT NULL,"
-	 "  kind TEXT NOT NULL,"
-	 "  raw TEXT NOT NULL,"
-	 "  url TEXT,"
-	 "  resolved TEXT,"
-	 "  status TEXT NOT NULL,"
-	 "  message TEXT,"
-	 "  PRIMARY KEY (post, seq));"
-	 "CREATE INDEX refs_by_resolved ON refs(resolved);"
-	 "CREATE TABLE rewrites ("
-	 "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	 "  run_id INTEGER NOT NULL REFERENCES runs(id),"
-	 "  post TEXT NOT NULL,"
-	 "  hash_before TEXT NOT NULL,"
-	 "  hash_after TEXT NOT NULL,"
-	 "  edits TEXT NOT NULL);"
-	 "CREATE INDEX rewrites_by_run ON rewrites(run_id);"
-	 "CREATE TABLE confirmations ("
-	 "  path TEXT PRIMARY KEY REFERENCES files(path) ON DELETE CASCADE,"
-	 "  token TEXT NOT NULL);"},
+	{1, "CREATE TABLE IF NOT EXISTS migrations ("
+	    "  version INTEGER PRIMARY KEY,"
+	    "  applied_us INTEGER NOT NULL);"
+	    "CREATE TABLE runs ("
+	    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    "  command TEXT NOT NULL,"
+	    "  started_us INTEGER NOT NULL,"
+	    "  ended_us INTEGER,"
+	    "  status TEXT NOT NULL DEFAULT 'running');"
+	    "CREATE TABLE files ("
+	    "  path TEXT PRIMARY KEY,"
+	    "  size INTEGER NOT NULL,"
+	    "  mtime_ns INTEGER NOT NULL,"
+	    "  inode INTEGER NOT NULL,"
+	    "  device INTEGER NOT NULL,"
+	    "  hash TEXT,"
+	    "  format TEXT NOT NULL,"
+	    "  width INTEGER NOT NULL,"
+	    "  height INTEGER NOT NULL,"
+	    "  frames INTEGER NOT NULL);"
+	    "CREATE INDEX files_by_hash ON files(hash);"
+	    "CREATE TABLE variants ("
+	    "  hash TEXT NOT NULL,"
+	    "  settings TEXT NOT NULL,"
+	    "  width INTEGER NOT NULL,"
+	    "  height INTEGER NOT NULL,"
+	    "  format TEXT NOT NULL,"
+	    "  path TEXT NOT NULL,"
+	    "  bytes INTEGER NOT NULL,"
+	    "  frames INTEGER NOT NULL,"
+	    "  PRIMARY KEY (hash, settings, width, format));"
+	    "CREATE TABLE refs ("
+	    "  post TEXT NOT NULL,"
+	    "  seq INTEGER NOT NULL,"
+	    "  offset INTEGER NOT NULL,"
+	    "  length INTEGER NOT NULL,"
+	    "  line INTEGER NOT NULL,"
+	    "  col INTEGER NOT NULL,"
+	    "  kind TEXT NOT NULL,"
+	    "  raw TEXT NOT NULL,"
+	    "  url TEXT,"
+	    "  resolved TEXT,"
+	    "  status TEXT NOT NULL,"
+	    "  message TEXT,"
+	    "  PRIMARY KEY (post, seq));"
+	    "CREATE INDEX refs_by_resolved ON refs(resolved);"
+	    "CREATE TABLE rewrites ("
+	    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    "  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	    "  post TEXT NOT NULL,"
+	    "  hash_before TEXT NOT NULL,"
+	    "  hash_after TEXT NOT NULL,"
+	    "  edits TEXT NOT NULL);"
+	    "CREATE INDEX rewrites_by_run ON rewrites(run_id);"
+	    "CREATE TABLE confirmations ("
+	    "  path TEXT PRIMARY KEY REFERENCES files(path) ON DELETE CASCADE,"
+	    "  token TEXT NOT NULL);"},
 	{2,
 	 /* Idempotent, like every later step should be: a database whose
 	  * version was lowered by hand must still open. */
@@ -122,8 +121,9 @@ fail(ImgoptManifest *m, GError **error, const char *what)
 	int primary = code & 0xff;
 
 	g_set_error(error, IMGOPT_ERROR,
-		    primary == SQLITE_BUSY || primary == SQLITE_LOCKED ?
-			    IMGOPT_ERROR_CONFLICT : IMGOPT_ERROR_MANIFEST,
+		    primary == SQLITE_BUSY || primary == SQLITE_LOCKED
+			    ? IMGOPT_ERROR_CONFLICT
+			    : IMGOPT_ERROR_MANIFEST,
 		    "manifest: %s: %s", what, sqlite3_errmsg(m->db));
 	return false;
 }
@@ -144,8 +144,9 @@ stmt(ImgoptManifest *m, const char *sql, GError **error)
 	sqlite3_stmt *s = g_hash_table_lookup(m->stmts, sql);
 
 	if (s == NULL) {
-		if (sqlite3_prepare_v3(m->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				       &s, NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v3(m->db, sql, -1,
+				       SQLITE_PREPARE_PERSISTENT, &s,
+				       NULL) != SQLITE_OK) {
 			fail(m, error, "prepare");
 			return NULL;
 		}
@@ -246,8 +247,8 @@ apply_migration(ImgoptManifest *m, const Migration *mig, GError **error)
 		g_strdup_printf("PRAGMA user_version = %d", mig->version);
 	g_autofree char *record = g_strdup_printf(
 		"INSERT OR REPLACE INTO migrations(version, applied_us) "
-		"VALUES (%d, %"
-		G_GINT64_FORMAT ")", mig->version, g_get_real_time());
+		"VALUES (%d, %" G_GINT64_FORMAT ")",
+		mig->version, g_get_real_time());
 
 	g_debug("manifest: migrating to schema %d", mig->version);
 	return exec(m, mig->sql, error) && exec(m, record, error) &&
@@ -266,8 +267,8 @@ migrate(ImgoptManifest *m, GError **error)
 		imgopt_manifest_rollback(m);
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSUPPORTED,
 			    "manifest: schema version %d is newer than this "
-			    "imgopt (%d): upgrade imgopt", version,
-			    IMGOPT_MANIFEST_SCHEMA_VERSION);
+			    "imgopt (%d): upgrade imgopt",
+			    version, IMGOPT_MANIFEST_SCHEMA_VERSION);
 		return false;
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(migrations); i++) {
@@ -381,8 +382,8 @@ imgopt_manifest_begin_run(ImgoptManifest *manifest, const char *command,
 
 	if (!require_transaction(manifest, error))
 		return false;
-	s = stmt(manifest, "INSERT INTO runs(command, started_us) VALUES (?, ?)",
-		 error);
+	s = stmt(manifest,
+		 "INSERT INTO runs(command, started_us) VALUES (?, ?)", error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, command);
@@ -402,7 +403,8 @@ imgopt_manifest_end_run(ImgoptManifest *manifest, int64_t run_id,
 	if (!require_transaction(manifest, error))
 		return false;
 	s = stmt(manifest,
-		 "UPDATE runs SET ended_us = ?, status = ? WHERE id = ?", error);
+		 "UPDATE runs SET ended_us = ?, status = ? WHERE id = ?",
+		 error);
 	if (s == NULL)
 		return false;
 	sqlite3_bind_int64(s, 1, g_get_real_time());
@@ -451,14 +453,15 @@ imgopt_manifest_put_file(ImgoptManifest *manifest, const ImgoptAsset *asset,
 	return step_done(manifest, s, "put file", error);
 }
 
-#define FILE_COLUMNS \
-	"path, size, mtime_ns, inode, device, hash, format, width, height, " \
+#define FILE_COLUMNS                                                           \
+	"path, size, mtime_ns, inode, device, hash, format, width, height, "   \
 	"frames"
 
 static ImgoptAsset *
 asset_from_row(sqlite3_stmt *s)
 {
-	ImgoptAsset *a = imgopt_asset_new((const char *)sqlite3_column_text(s, 0));
+	ImgoptAsset *a =
+		imgopt_asset_new((const char *)sqlite3_column_text(s, 0));
 
 	a->size = (uint64_t)sqlite3_column_int64(s, 1);
 	a->mtime_ns = sqlite3_column_int64(s, 2);
@@ -477,9 +480,9 @@ bool
 imgopt_manifest_lookup_file(ImgoptManifest *manifest, const char *path,
 			    ImgoptAsset **asset_out, GError **error)
 {
-	sqlite3_stmt *s = stmt(manifest,
-			       "SELECT " FILE_COLUMNS " FROM files WHERE path = ?",
-			       error);
+	sqlite3_stmt *s = stmt(
+		manifest, "SELECT " FILE_COLUMNS " FROM files WHERE path = ?",
+		error);
 	int rc;
 
 	*asset_out = NULL;
@@ -498,10 +501,11 @@ imgopt_manifest_lookup_file(ImgoptManifest *manifest, const char *path,
 GHashTable *
 imgopt_manifest_load_files(ImgoptManifest *manifest, GError **error)
 {
-	g_autoptr(GHashTable) table = g_hash_table_new_full(
-		g_str_hash, g_str_equal, NULL, (GDestroyNotify)imgopt_asset_free);
-	sqlite3_stmt *s = stmt(manifest, "SELECT " FILE_COLUMNS " FROM files",
-			       error);
+	g_autoptr(GHashTable) table =
+		g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+				      (GDestroyNotify)imgopt_asset_free);
+	sqlite3_stmt *s =
+		stmt(manifest, "SELECT " FILE_COLUMNS " FROM files", error);
 	int rc;
 
 	if (s == NULL)
@@ -545,8 +549,10 @@ imgopt_manifest_put_confirmation(ImgoptManifest *manifest, const char *path,
 
 	if (!require_transaction(manifest, error))
 		return false;
-	s = stmt(manifest, "INSERT OR REPLACE INTO confirmations(path, token) "
-		 "VALUES (?, ?)", error);
+	s = stmt(manifest,
+		 "INSERT OR REPLACE INTO confirmations(path, token) "
+		 "VALUES (?, ?)",
+		 error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, path);
@@ -559,8 +565,8 @@ imgopt_manifest_load_confirmations(ImgoptManifest *manifest, GError **error)
 {
 	g_autoptr(GHashTable) table =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	sqlite3_stmt *s = stmt(manifest, "SELECT path, token FROM confirmations",
-			       error);
+	sqlite3_stmt *s =
+		stmt(manifest, "SELECT path, token FROM confirmations", error);
 	int rc;
 
 	if (s == NULL)
@@ -585,10 +591,13 @@ imgopt_manifest_put_post_digest(ImgoptManifest *manifest, const char *post,
 
 	if (!require_transaction(manifest, error))
 		return false;
-	s = digest != NULL ?
-		stmt(manifest, "INSERT OR REPLACE INTO post_digests(post, "
-		     "digest) VALUES (?, ?)", error) :
-		stmt(manifest, "DELETE FROM post_digests WHERE post = ?", error);
+	s = digest != NULL
+		    ? stmt(manifest,
+			   "INSERT OR REPLACE INTO post_digests(post, "
+			   "digest) VALUES (?, ?)",
+			   error)
+		    : stmt(manifest, "DELETE FROM post_digests WHERE post = ?",
+			   error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, post);
@@ -602,8 +611,8 @@ imgopt_manifest_load_post_digests(ImgoptManifest *manifest, GError **error)
 {
 	g_autoptr(GHashTable) table =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	sqlite3_stmt *s = stmt(manifest, "SELECT post, digest FROM post_digests",
-			       error);
+	sqlite3_stmt *s =
+		stmt(manifest, "SELECT post, digest FROM post_digests", error);
 	int rc;
 
 	if (s == NULL)
@@ -716,10 +725,12 @@ imgopt_manifest_lookup_refs(ImgoptManifest *manifest, const char *post,
 {
 	g_autoptr(GPtrArray) refs =
 		g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_ref_free);
-	sqlite3_stmt *s = stmt(manifest,
-		"SELECT post, offset, length, line, col, kind, raw, url, "
-		"resolved, status, message FROM refs WHERE post = ? "
-		"ORDER BY offset, seq", error);
+	sqlite3_stmt *s =
+		stmt(manifest,
+		     "SELECT post, offset, length, line, col, kind, raw, url, "
+		     "resolved, status, message FROM refs WHERE post = ? "
+		     "ORDER BY offset, seq",
+		     error);
 	int rc;
 
 	if (s == NULL)
@@ -745,10 +756,11 @@ imgopt_manifest_put_variant(ImgoptManifest *manifest,
 
 	if (!require_transaction(manifest, error))
 		return false;
-	s = stmt(manifest,
-		 "INSERT OR REPLACE INTO variants(hash, settings, width, "
-		 "height, format, path, bytes, frames) VALUES (?,?,?,?,?,?,?,?)",
-		 error);
+	s = stmt(
+		manifest,
+		"INSERT OR REPLACE INTO variants(hash, settings, width, "
+		"height, format, path, bytes, frames) VALUES (?,?,?,?,?,?,?,?)",
+		error);
 	if (s == NULL)
 		return false;
 	bind_hash(s, 1, &variant->hash);
@@ -785,10 +797,12 @@ imgopt_manifest_lookup_variants(ImgoptManifest *manifest,
 {
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_variant_free);
-	sqlite3_stmt *s = stmt(manifest,
+	sqlite3_stmt *s = stmt(
+		manifest,
 		"SELECT hash, settings, width, height, format, path, bytes, "
 		"frames FROM variants WHERE hash = ? AND settings = ? "
-		"ORDER BY format, width", error);
+		"ORDER BY format, width",
+		error);
 	int rc;
 
 	if (s == NULL)
@@ -827,7 +841,8 @@ imgopt_manifest_put_rewrite(ImgoptManifest *manifest,
 		return false;
 	s = stmt(manifest,
 		 "INSERT INTO rewrites(run_id, post, hash_before, hash_after, "
-		 "edits) VALUES (?,?,?,?,?)", error);
+		 "edits) VALUES (?,?,?,?,?)",
+		 error);
 	if (s == NULL)
 		return false;
 	sqlite3_bind_int64(s, 1, rewrite->run_id);
@@ -857,7 +872,8 @@ imgopt_manifest_lookup_rewrites(ImgoptManifest *manifest, int64_t run_id,
 {
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_rewrite_record_free);
-	sqlite3_stmt *s = stmt(manifest,
+	sqlite3_stmt *s = stmt(
+		manifest,
 		"SELECT run_id, post, hash_before, hash_after, edits "
 		"FROM rewrites WHERE run_id = CASE WHEN ?1 > 0 THEN ?1 ELSE "
 		"(SELECT max(run_id) FROM rewrites) END ORDER BY post, id",
@@ -882,23 +898,30 @@ imgopt_manifest_lookup_rewrites(ImgoptManifest *manifest, int64_t run_id,
 /* One section of the dump: a title and a query whose columns are printed
  * tab-separated, text escaped so every row stays on one line. */
 typedef struct {
-	const char *title; /* "[files]" */
-	const char *sql;   /* sorted query */
+	const char *title;     /* "[files]" */
+	const char *sql;       /* sorted query */
 	bool is_run_dependent; /* left out unless with_runs */
 } DumpSection;
 
 static const DumpSection dump_sections[] = {
-	{"[files]", "SELECT path, size, coalesce(hash, '-'), format, "
-		    "width || 'x' || height, "
-		    "frames FROM files ORDER BY path", false},
-	{"[variants]", "SELECT hash, settings, format, width || 'x' || height, "
-		       "frames, path, bytes FROM variants "
-		       "ORDER BY hash, settings, format, width", false},
-	{"[refs]", "SELECT post, offset, length, kind, status, "
-		   "coalesce(resolved, '-'), raw FROM refs ORDER BY post, seq",
+	{"[files]",
+	 "SELECT path, size, coalesce(hash, '-'), format, "
+	 "width || 'x' || height, "
+	 "frames FROM files ORDER BY path",
 	 false},
-	{"[rewrites]", "SELECT post, hash_before, hash_after, edits FROM "
-		       "rewrites ORDER BY post, id", false},
+	{"[variants]",
+	 "SELECT hash, settings, format, width || 'x' || height, "
+	 "frames, path, bytes FROM variants "
+	 "ORDER BY hash, settings, format, width",
+	 false},
+	{"[refs]",
+	 "SELECT post, offset, length, kind, status, "
+	 "coalesce(resolved, '-'), raw FROM refs ORDER BY post, seq",
+	 false},
+	{"[rewrites]",
+	 "SELECT post, hash_before, hash_after, edits FROM "
+	 "rewrites ORDER BY post, id",
+	 false},
 	{"[runs]", "SELECT id, command, status FROM runs ORDER BY id", true},
 };
 

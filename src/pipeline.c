@@ -86,8 +86,7 @@ imgopt_dupes_result_free(ImgoptDupesResult *result)
 }
 
 const GPtrArray *
-imgopt_dupes_result_get_posts(const ImgoptDupesResult *result,
-			      const char *path)
+imgopt_dupes_result_get_posts(const ImgoptDupesResult *result, const char *path)
 {
 	return g_hash_table_lookup(result->posts_by_file, path);
 }
@@ -103,36 +102,36 @@ result_new(void)
 	r->errors = g_ptr_array_new_with_free_func(pfree);
 	r->skipped = g_ptr_array_new_with_free_func(pfree);
 	r->empty = g_ptr_array_new_with_free_func(g_free);
-	r->posts_by_file = g_hash_table_new_full(
-		g_str_hash, g_str_equal, g_free,
-		(GDestroyNotify)g_ptr_array_unref);
+	r->posts_by_file =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+				      (GDestroyNotify)g_ptr_array_unref);
 	return r;
 }
 
 /* ---- the job's state ---- */
 
 typedef struct {
-	const ImgoptSite *site;      /* the site */
-	const char *root;            /* its absolute root */
-	ImgoptManifest *manifest;    /* the single writer's connection */
+	const ImgoptSite *site;         /* the site */
+	const char *root;               /* its absolute root */
+	ImgoptManifest *manifest;       /* the single writer's connection */
 	const ImgoptReporter *reporter; /* nullable */
-	ImgoptDupesResult *result;   /* being filled */
-	GHashTable *ref_counts;      /* path → references (GUINT_TO_POINTER) */
-	GPtrArray *posts;            /* (element-type filename) scanned */
-	GPtrArray *refs;             /* (element-type GPtrArray of ImgoptRef)
-					one array per post, NULL if unread */
-	GPtrArray *candidates;       /* (element-type filename) to index */
-	GHashTable *under_images;    /* candidate paths found under IMAGES */
-	GHashTable *cache;           /* path → ImgoptAsset: manifest rows */
-	GHashTable *tokens;          /* path → confirmation token */
-	GHashTable *cached_now;      /* paths found unchanged this run */
-	bool is_size_first;          /* hash only possible duplicates */
-	GPtrArray *stats;            /* (element-type ImgoptAsset) stat'ed,
-					before reading */
-	uint64_t n_to_read;          /* files queued to be read */
-	uint64_t n_read;             /* of which done */
-	GPtrArray *assets;           /* (element-type ImgoptAsset) indexed */
-	GHashTable *asset_by_path;   /* path → ImgoptAsset (in @assets) */
+	ImgoptDupesResult *result;      /* being filled */
+	GHashTable *ref_counts;    /* path → references (GUINT_TO_POINTER) */
+	GPtrArray *posts;          /* (element-type filename) scanned */
+	GPtrArray *refs;           /* (element-type GPtrArray of ImgoptRef)
+				      one array per post, NULL if unread */
+	GPtrArray *candidates;     /* (element-type filename) to index */
+	GHashTable *under_images;  /* candidate paths found under IMAGES */
+	GHashTable *cache;         /* path → ImgoptAsset: manifest rows */
+	GHashTable *tokens;        /* path → confirmation token */
+	GHashTable *cached_now;    /* paths found unchanged this run */
+	bool is_size_first;        /* hash only possible duplicates */
+	GPtrArray *stats;          /* (element-type ImgoptAsset) stat'ed,
+				      before reading */
+	uint64_t n_to_read;        /* files queued to be read */
+	uint64_t n_read;           /* of which done */
+	GPtrArray *assets;         /* (element-type ImgoptAsset) indexed */
+	GHashTable *asset_by_path; /* path → ImgoptAsset (in @assets) */
 } Dupes;
 
 static void
@@ -169,7 +168,8 @@ static void
 report_progress(Dupes *d, const char *stage, uint64_t done, uint64_t total)
 {
 	if (d->reporter != NULL && d->reporter->progress != NULL)
-		d->reporter->progress(stage, done, total, d->reporter->user_data);
+		d->reporter->progress(stage, done, total,
+				      d->reporter->user_data);
 }
 
 /* ---- 1. posts and references ---- */
@@ -178,9 +178,9 @@ static bool
 is_output_path(const Dupes *d, const char *path)
 {
 	const char *images = imgopt_site_get_images_dir(d->site);
-	g_autofree char *out = *images ?
-		g_build_filename(images, IMGOPT_OUTPUT_DIR, NULL) :
-		g_strdup(IMGOPT_OUTPUT_DIR);
+	g_autofree char *out =
+		*images ? g_build_filename(images, IMGOPT_OUTPUT_DIR, NULL)
+			: g_strdup(IMGOPT_OUTPUT_DIR);
 	size_t n = strlen(out);
 
 	return strncmp(path, out, n) == 0 && (path[n] == '/' || path[n] == 0);
@@ -269,11 +269,15 @@ add_image_entry(Dupes *d, const char *path, ImgoptFsType type)
 		g_hash_table_add(d->under_images, g_strdup(path));
 	}
 	else if (type == IMGOPT_FS_SYMLINK)
-		report_problem(d, path, "not indexed: a symbolic link (not "
-			       "followed)", false);
+		report_problem(d, path,
+			       "not indexed: a symbolic link (not "
+			       "followed)",
+			       false);
 	else
-		report_problem(d, path, "not indexed: not a regular file "
-			       "(FIFO, socket or device)", false);
+		report_problem(d, path,
+			       "not indexed: not a regular file "
+			       "(FIFO, socket or device)",
+			       false);
 }
 
 static bool
@@ -290,8 +294,9 @@ list_images(Dupes *d, GError **error)
 		return false;
 	for (guint i = 0; i < found->len; i++) {
 		const char *rel = g_ptr_array_index(found, i);
-		g_autofree char *path = *images ?
-			g_build_filename(images, rel, NULL) : g_strdup(rel);
+		g_autofree char *path =
+			*images ? g_build_filename(images, rel, NULL)
+				: g_strdup(rel);
 
 		add_image_entry(d, path,
 				GPOINTER_TO_UINT(g_ptr_array_index(kinds, i)));
@@ -307,8 +312,8 @@ list_candidates(Dupes *d, GError **error)
 	gpointer key;
 
 	d->candidates = g_ptr_array_new_with_free_func(g_free);
-	d->under_images = g_hash_table_new_full(g_str_hash, g_str_equal,
-						g_free, NULL);
+	d->under_images =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	if (!list_images(d, error))
 		return false;
 	g_hash_table_iter_init(&iter, d->ref_counts);
@@ -369,9 +374,10 @@ static bool
 read_once(const PoolShared *sh, FileWork *w)
 {
 	uint64_t n = 0;
-	bool ok = w->kind == WORK_HASH ?
-		imgopt_index_read(sh->root, w->asset, &n, &w->error) :
-		imgopt_index_probe_file(sh->root, w->asset, &n, &w->error);
+	bool ok = w->kind == WORK_HASH
+			  ? imgopt_index_read(sh->root, w->asset, &n, &w->error)
+			  : imgopt_index_probe_file(sh->root, w->asset, &n,
+						    &w->error);
 
 	w->bytes_read += n;
 	return ok;
@@ -402,7 +408,8 @@ work_batch(gpointer data, gpointer user_data)
 		FileWork *w = g_ptr_array_index(batch, i);
 
 		if (w->kind == WORK_STAT)
-			w->asset = imgopt_index_stat(sh->root, w->path, &w->error);
+			w->asset =
+				imgopt_index_stat(sh->root, w->path, &w->error);
 		else
 			work_read(sh, w);
 		if (w->error != NULL)
@@ -432,7 +439,8 @@ run_pool(Dupes *d, int jobs, GPtrArray *work, BatchFunc done, GError **error)
 			(GDestroyNotify)file_work_free);
 
 		for (guint j = i; j < MIN(i + BATCH, work->len); j++)
-			g_ptr_array_add(batch, g_steal_pointer(&work->pdata[j]));
+			g_ptr_array_add(batch,
+					g_steal_pointer(&work->pdata[j]));
 		ok = g_thread_pool_push(pool, batch, error);
 		n_batches += ok;
 	}
@@ -540,14 +548,17 @@ static GPtrArray *
 plan_reads(Dupes *d, bool is_size_first)
 {
 	g_autoptr(GHashTable) sizes = count_sizes(d->stats);
-	GPtrArray *work = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)file_work_free);
+	GPtrArray *work =
+		g_ptr_array_new_with_free_func((GDestroyNotify)file_work_free);
 
 	for (guint i = 0; i < d->stats->len; i++) {
 		ImgoptAsset *a = g_steal_pointer(&d->stats->pdata[i]);
-		const ImgoptAsset *cached = g_hash_table_lookup(d->cache, a->path);
-		bool need_hash = !is_size_first || a->size == 0 ||
-			GPOINTER_TO_UINT(g_hash_table_lookup(sizes, &a->size)) > 1;
+		const ImgoptAsset *cached =
+			g_hash_table_lookup(d->cache, a->path);
+		bool need_hash =
+			!is_size_first || a->size == 0 ||
+			GPOINTER_TO_UINT(g_hash_table_lookup(sizes, &a->size)) >
+				1;
 		FileWork *w = NULL;
 
 		if (imgopt_index_unchanged(cached, a) &&
@@ -567,13 +578,15 @@ static bool
 index_files(Dupes *d, const ImgoptDupesOptions *options, GError **error)
 {
 	int jobs = options != NULL ? options->jobs : 0;
-	g_autoptr(GPtrArray) stat_work = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)file_work_free);
+	g_autoptr(GPtrArray) stat_work =
+		g_ptr_array_new_with_free_func((GDestroyNotify)file_work_free);
 	g_autoptr(GPtrArray) read_work = NULL;
 
 	for (guint i = 0; i < d->candidates->len; i++)
-		g_ptr_array_add(stat_work, file_work_new(
-			g_ptr_array_index(d->candidates, i), WORK_STAT));
+		g_ptr_array_add(
+			stat_work,
+			file_work_new(g_ptr_array_index(d->candidates, i),
+				      WORK_STAT));
 	if (!run_pool(d, jobs, stat_work, stat_done, error))
 		return false;
 	read_work = plan_reads(d, d->is_size_first);
@@ -590,8 +603,8 @@ static char *
 make_token(const ImgoptAsset *rep)
 {
 	return g_strdup_printf("%s\n%" G_GUINT64_FORMAT ":%" G_GINT64_FORMAT
-			       ":%" G_GUINT64_FORMAT, rep->path, rep->size,
-			       rep->mtime_ns, rep->inode);
+			       ":%" G_GUINT64_FORMAT,
+			       rep->path, rep->size, rep->mtime_ns, rep->inode);
 }
 
 /* ImgoptBytesEqualFunc: from the token cache when both files are
@@ -625,18 +638,20 @@ store_tokens(Dupes *d, const GPtrArray *groups, GError **error)
 {
 	for (guint i = 0; i < groups->len; i++) {
 		const ImgoptGroup *g = g_ptr_array_index(groups, i);
-		const ImgoptGroupMember *first = g_ptr_array_index(g->members, 0);
+		const ImgoptGroupMember *first =
+			g_ptr_array_index(g->members, 0);
 		g_autofree char *token = make_token(
 			g_hash_table_lookup(d->asset_by_path, first->path));
 
 		for (guint j = 0; j < g->members->len; j++) {
-			const ImgoptGroupMember *m = g_ptr_array_index(g->members, j);
+			const ImgoptGroupMember *m =
+				g_ptr_array_index(g->members, j);
 
 			if (g_strcmp0(g_hash_table_lookup(d->tokens, m->path),
 				      token) == 0)
 				continue;
-			if (!imgopt_manifest_put_confirmation(d->manifest, m->path,
-							      token, error))
+			if (!imgopt_manifest_put_confirmation(
+				    d->manifest, m->path, token, error))
 				return false;
 		}
 	}
@@ -732,10 +747,10 @@ refs_digest(const GPtrArray *refs)
 	for (guint i = 0; i < refs->len; i++) {
 		const ImgoptRef *r = g_ptr_array_index(refs, i);
 		g_autofree char *row = g_strdup_printf(
-			"%zu:%zu:%zu:%zu:%d:%d:%s\x1f%s\x1f%s\x1f%s\x1e", r->offset,
-			r->length, r->line, r->column, (int)r->kind,
-			(int)r->status, r->raw ? r->raw : "", r->url ? r->url : "",
-			r->resolved ? r->resolved : "",
+			"%zu:%zu:%zu:%zu:%d:%d:%s\x1f%s\x1f%s\x1f%s\x1e",
+			r->offset, r->length, r->line, r->column, (int)r->kind,
+			(int)r->status, r->raw ? r->raw : "",
+			r->url ? r->url : "", r->resolved ? r->resolved : "",
 			r->message ? r->message : "");
 
 		imgopt_hasher_update(h, row, strlen(row));
@@ -760,8 +775,10 @@ forget_posts(Dupes *d, GHashTable *digests, GError **error)
 	while (g_hash_table_iter_next(&iter, &key, NULL)) {
 		if (g_hash_table_contains(seen, key))
 			continue;
-		if (!imgopt_manifest_replace_refs(d->manifest, key, none, error) ||
-		    !imgopt_manifest_put_post_digest(d->manifest, key, NULL, error))
+		if (!imgopt_manifest_replace_refs(d->manifest, key, none,
+						  error) ||
+		    !imgopt_manifest_put_post_digest(d->manifest, key, NULL,
+						     error))
 			return false;
 	}
 	return true;
@@ -785,7 +802,8 @@ store_refs(Dupes *d, GError **error)
 		digest = refs_digest(refs);
 		if (g_strcmp0(g_hash_table_lookup(digests, post), digest) == 0)
 			continue;
-		if (!imgopt_manifest_replace_refs(d->manifest, post, refs, error) ||
+		if (!imgopt_manifest_replace_refs(d->manifest, post, refs,
+						  error) ||
 		    !imgopt_manifest_put_post_digest(d->manifest, post, digest,
 						     error))
 			return false;
@@ -816,8 +834,8 @@ begin(Dupes *d, GError **error)
 {
 	if (!imgopt_manifest_begin(d->manifest, error))
 		return false;
-	if (!imgopt_manifest_begin_run(d->manifest, "dupes",
-				       &d->result->run_id, error)) {
+	if (!imgopt_manifest_begin_run(d->manifest, "dupes", &d->result->run_id,
+				       error)) {
 		imgopt_manifest_rollback(d->manifest);
 		return false;
 	}
@@ -841,7 +859,8 @@ timed(const char *step, bool ok)
 
 	g_mutex_lock(&lock);
 	if (last != 0 && g_strcmp0(step, "begin") != 0)
-		g_debug("dupes: %s took %.3f s", step, (double)(now - last) / 1e6);
+		g_debug("dupes: %s took %.3f s", step,
+			(double)(now - last) / 1e6);
 	last = now;
 	g_mutex_unlock(&lock);
 	return ok;
@@ -861,8 +880,8 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 	d.manifest = manifest;
 	d.reporter = reporter;
 	d.result = result_new();
-	d.ref_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					     NULL);
+	d.ref_counts =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	d.cached_now = g_hash_table_new(g_str_hash, g_str_equal);
 	d.asset_by_path = g_hash_table_new(g_str_hash, g_str_equal);
 	d.assets = g_ptr_array_new_with_free_func(
@@ -886,8 +905,7 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 }
 
 bool
-imgopt_pipeline_dupes(const ImgoptSite *site,
-		      const ImgoptDupesOptions *options,
+imgopt_pipeline_dupes(const ImgoptSite *site, const ImgoptDupesOptions *options,
 		      ImgoptManifest *manifest, const ImgoptReporter *reporter,
 		      ImgoptDupesResult **result_out, GError **error)
 {

@@ -17,10 +17,10 @@
 
 /* A generated blog in a temporary folder. */
 typedef struct {
-	char *tmp;   /* the temporary folder */
-	char *root;  /* the blog (site root) */
-	char *posts; /* root/_posts */
-	char *images; /* root/postimg */
+	char *tmp;       /* the temporary folder */
+	char *root;      /* the blog (site root) */
+	char *posts;     /* root/_posts */
+	char *images;    /* root/postimg */
 	JsonNode *truth; /* genblog-truth.json */
 } Blog;
 
@@ -54,9 +54,9 @@ blog_make_sized(Blog *b, const char *posts, const char *images,
 	b->root = g_build_filename(b->tmp, "blog", NULL);
 	b->posts = g_build_filename(b->root, "_posts", NULL);
 	b->images = g_build_filename(b->root, "postimg", NULL);
-	const char *argv[] = {genblog, "--posts", posts, "--images", images,
-			      "--seed", seed, "--sizes", sizes, "--out", b->root,
-			      NULL};
+	const char *argv[] = {genblog, "--posts", posts,   "--images",
+			      images,  "--seed",  seed,    "--sizes",
+			      sizes,   "--out",   b->root, NULL};
 	status = tu_run(argv, NULL, NULL);
 	g_assert_cmpint(status, ==, 0);
 	truth = g_build_filename(b->root, "genblog-truth.json", NULL);
@@ -74,8 +74,8 @@ blog_make(Blog *b, const char *posts, const char *images, const char *seed)
 static JsonObject *
 run_dupes_with(const Blog *b, const char *extra, int expect_exit)
 {
-	const char *argv[] = {"imgopt", "dupes", b->posts, b->images, "--json",
-			      extra, NULL};
+	const char *argv[] = {"imgopt", "dupes", b->posts, b->images,
+			      "--json", extra,   NULL};
 	int code = -1;
 	JsonNode *root = tu_run_json(argv, &code);
 	JsonObject *obj = json_object_ref(json_node_get_object(root));
@@ -115,14 +115,19 @@ group_keys(JsonArray *groups, bool members_are_objects)
 	for (guint i = 0; i < json_array_get_length(groups); i++) {
 		JsonObject *g = json_array_get_object_element(groups, i);
 		JsonArray *members = json_object_get_array_member(g, "members");
-		GString *k = g_string_new(json_object_get_string_member(g, "canonical"));
+		GString *k = g_string_new(
+			json_object_get_string_member(g, "canonical"));
 
 		g_string_append_c(k, '|');
 		for (guint j = 0; j < json_array_get_length(members); j++) {
-			const char *p = members_are_objects ?
-				json_object_get_string_member(
-					json_array_get_object_element(members, j), "path") :
-				json_array_get_string_element(members, j);
+			const char *p =
+				members_are_objects
+					? json_object_get_string_member(
+						  json_array_get_object_element(
+							  members, j),
+						  "path")
+					: json_array_get_string_element(members,
+									j);
 
 			g_string_append_printf(k, "%s%s", j ? "," : "", p);
 		}
@@ -137,17 +142,18 @@ assert_same_strings(GPtrArray *a, GPtrArray *b)
 {
 	g_assert_cmpuint(a->len, ==, b->len);
 	for (guint i = 0; i < a->len; i++)
-		g_assert_cmpstr(g_ptr_array_index(a, i), ==, g_ptr_array_index(b, i));
+		g_assert_cmpstr(g_ptr_array_index(a, i), ==,
+				g_ptr_array_index(b, i));
 }
 
 static void
 assert_matches_truth(const Blog *b, JsonObject *out)
 {
 	JsonObject *t = json_node_get_object(b->truth);
-	g_autoptr(GPtrArray) got = group_keys(
-		json_object_get_array_member(out, "groups"), true);
-	g_autoptr(GPtrArray) want = group_keys(
-		json_object_get_array_member(t, "groups"), false);
+	g_autoptr(GPtrArray) got =
+		group_keys(json_object_get_array_member(out, "groups"), true);
+	g_autoptr(GPtrArray) want =
+		group_keys(json_object_get_array_member(t, "groups"), false);
 	JsonArray *orphans = json_object_get_array_member(out, "orphans");
 	JsonArray *want_orphans = json_object_get_array_member(t, "orphans");
 
@@ -156,9 +162,11 @@ assert_matches_truth(const Blog *b, JsonObject *out)
 	g_assert_cmpuint(json_array_get_length(orphans), ==,
 			 json_array_get_length(want_orphans));
 	for (guint i = 0; i < json_array_get_length(orphans); i++)
-		g_assert_cmpstr(json_object_get_string_member(
-			json_array_get_object_element(orphans, i), "path"), ==,
-			json_array_get_string_element(want_orphans, i));
+		g_assert_cmpstr(
+			json_object_get_string_member(
+				json_array_get_object_element(orphans, i),
+				"path"),
+			==, json_array_get_string_element(want_orphans, i));
 	g_assert_cmpint(summary(out, "groups"), ==, (gint64)want->len);
 	g_assert_cmpint(summary(out, "files"), ==,
 			json_object_get_int_member(t, "files"));
@@ -176,8 +184,8 @@ test_ground_truth_and_cache(void)
 	assert_matches_truth(&b, first);
 	/* Size-first: only files whose size another shares are hashed. */
 	g_assert_cmpint(summary(first, "hashed_files") +
-				summary(first, "probed_files"), ==,
-			summary(first, "files"));
+				summary(first, "probed_files"),
+			==, summary(first, "files"));
 	g_assert_cmpint(summary(first, "hashed_files"), >, 0);
 	g_assert_cmpint(summary(first, "probed_files"), >, 0);
 	g_assert_cmpint(summary(first, "cached_files"), ==, 0);
@@ -190,7 +198,8 @@ test_ground_truth_and_cache(void)
 	g_assert_cmpint(summary(second, "hashed_files"), ==, 0);
 	g_assert_cmpint(summary(second, "hashed_bytes"), ==, 0);
 	g_assert_cmpint(summary(second, "probed_bytes"), ==, 0);
-	g_assert_cmpint(summary(second, "cached_files"), ==, summary(first, "files"));
+	g_assert_cmpint(summary(second, "cached_files"), ==,
+			summary(first, "files"));
 	json_object_unref(first);
 	json_object_unref(second);
 }
@@ -207,7 +216,8 @@ test_hash_all(void)
 	assert_matches_truth(&b, sized);
 	g_assert_cmpint(summary(sized, "probed_bytes"), >, 0);
 	g_assert_cmpint(summary(sized, "probed_bytes"), <,
-			summary(sized, "probed_files") * IMGOPT_INDEX_PROBE_BUDGET);
+			summary(sized, "probed_files") *
+				IMGOPT_INDEX_PROBE_BUDGET);
 	/* The files size-first left unhashed are hashed now, the rest is
 	 * cached; the answer is the same. */
 	all = run_dupes_with(&b, "--hash-all", 0);
@@ -216,11 +226,12 @@ test_hash_all(void)
 	g_assert_cmpint(summary(all, "hashed_files"), <=,
 			summary(sized, "probed_files"));
 	g_assert_cmpint(summary(all, "hashed_files") +
-				summary(all, "cached_files"), ==,
-			summary(all, "files"));
+				summary(all, "cached_files"),
+			==, summary(all, "files"));
 	again = run_dupes_with(&b, "--hash-all", 0);
 	g_assert_cmpint(summary(again, "hashed_files"), ==, 0);
-	g_assert_cmpint(summary(again, "cached_files"), ==, summary(all, "files"));
+	g_assert_cmpint(summary(again, "cached_files"), ==,
+			summary(all, "files"));
 	json_object_unref(sized);
 	json_object_unref(all);
 	json_object_unref(again);
@@ -272,7 +283,8 @@ members_of_group_holding(JsonObject *out, const char *path)
 
 		for (guint j = 0; j < json_array_get_length(m); j++)
 			if (strcmp(json_object_get_string_member(
-					   json_array_get_object_element(m, j), "path"),
+					   json_array_get_object_element(m, j),
+					   "path"),
 				   path) == 0)
 				return json_array_get_length(m);
 	}
@@ -331,7 +343,8 @@ test_changed_in_place(void)
 	changed = run_dupes(&b, 0);
 	g_assert_cmpint(summary(changed, "hashed_files"), ==, 1);
 	g_assert_cmpuint(members_of_group_holding(changed, rel), ==, 0);
-	g_assert_cmpint(summary(changed, "groups"), ==, summary(first, "groups"));
+	g_assert_cmpint(summary(changed, "groups"), ==,
+			summary(first, "groups"));
 	json_object_unref(first);
 	json_object_unref(touched);
 	json_object_unref(changed);
@@ -346,7 +359,8 @@ has_problem(JsonObject *out, const char *list, const char *path,
 	for (guint i = 0; i < json_array_get_length(a); i++) {
 		JsonObject *p = json_array_get_object_element(a, i);
 
-		if (strcmp(json_object_get_string_member(p, "path"), path) == 0 &&
+		if (strcmp(json_object_get_string_member(p, "path"), path) ==
+			    0 &&
 		    strstr(json_object_get_string_member(p, "reason"),
 			   reason_part) != NULL)
 			return true;
@@ -386,7 +400,8 @@ test_bad_entries_reported(void)
 	g_assert_cmpint(symlink("loop.jpeg", loop), ==, 0);
 	tu_write(empty, "");
 	tu_write(odd, "GIF89a not really");
-	tu_write(outcopy, "GIF89a not really"); /* imgopt's own output: ignored */
+	tu_write(outcopy,
+		 "GIF89a not really"); /* imgopt's own output: ignored */
 	out = run_dupes(&b, 0);
 	g_assert_true(has_problem(out, "skipped", "postimg/pipe.jpeg", "FIFO"));
 	g_assert_true(has_problem(out, "skipped", "postimg/loop.jpeg",
@@ -405,7 +420,7 @@ test_bad_entries_reported(void)
 /* Reporter that deletes a referenced file once every post is scanned:
  * the file vanishes between resolving and indexing. */
 typedef struct {
-	char *victim;  /* absolute path to delete */
+	char *victim;   /* absolute path to delete */
 	guint problems; /* errors reported */
 } Saboteur;
 
@@ -447,7 +462,8 @@ test_vanished_during_run(void)
 	site = imgopt_site_open(b.posts, b.images, NULL, &error);
 	g_assert_no_error(error);
 	s.victim = g_build_filename(b.root, "img", "the-first.png", NULL);
-	g_assert_true(imgopt_pipeline_dupes(site, NULL, m, &reporter, &res, &error));
+	g_assert_true(
+		imgopt_pipeline_dupes(site, NULL, m, &reporter, &res, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(res->errors->len, ==, 1);
 	g_assert_cmpuint(s.problems, ==, 1);
@@ -468,8 +484,8 @@ test_manifest_option(void)
 
 	blog_make(&b, "3", "30", "4");
 	manifest = g_build_filename(b.tmp, "elsewhere.db", NULL);
-	const char *argv[] = {"imgopt", "dupes", b.posts, b.images, "--manifest",
-			      manifest, NULL};
+	const char *argv[] = {"imgopt",     "dupes",  b.posts, b.images,
+			      "--manifest", manifest, NULL};
 	code = tu_run(argv, &out, NULL);
 	g_assert_cmpint(code, ==, 0);
 	g_assert_true(g_file_test(manifest, G_FILE_TEST_IS_REGULAR));
@@ -481,11 +497,14 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-	g_test_add_func("/dupes/ground-truth-then-cached", test_ground_truth_and_cache);
+	g_test_add_func("/dupes/ground-truth-then-cached",
+			test_ground_truth_and_cache);
 	g_test_add_func("/dupes/ground-truth-other-seeds", test_other_seeds);
 	g_test_add_func("/dupes/hash-all-after-size-first", test_hash_all);
-	g_test_add_func("/dupes/changed-in-place-rehashed", test_changed_in_place);
-	g_test_add_func("/dupes/bad-entries-reported", test_bad_entries_reported);
+	g_test_add_func("/dupes/changed-in-place-rehashed",
+			test_changed_in_place);
+	g_test_add_func("/dupes/bad-entries-reported",
+			test_bad_entries_reported);
 	g_test_add_func("/dupes/vanished-during-run", test_vanished_during_run);
 	g_test_add_func("/dupes/manifest-option", test_manifest_option);
 	return g_test_run();

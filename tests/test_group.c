@@ -21,7 +21,8 @@ asset(const char *path, uint8_t hash_byte, uint64_t size, int64_t mtime)
 static GPtrArray *
 assets_new(void)
 {
-	return g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_asset_free);
+	return g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_asset_free);
 }
 
 static const char *
@@ -65,7 +66,8 @@ test_canonical_rule(void)
 	/* Group 1: the most referenced wins over shorter and older paths. */
 	g_ptr_array_add(assets, asset("a.jpg", 1, 10, 1));
 	g_ptr_array_add(assets, asset("longer/name.jpg", 1, 10, 9));
-	g_hash_table_insert(refs, (char *)"longer/name.jpg", GUINT_TO_POINTER(2));
+	g_hash_table_insert(refs, (char *)"longer/name.jpg",
+			    GUINT_TO_POINTER(2));
 	g_hash_table_insert(refs, (char *)"a.jpg", GUINT_TO_POINTER(1));
 	/* Group 2: equal references: the shortest path wins over the oldest. */
 	g_ptr_array_add(assets, asset("x/bb.jpg", 2, 10, 1));
@@ -79,8 +81,10 @@ test_canonical_rule(void)
 	g_assert_cmpstr(canonical_path(groups, 0), ==, "longer/name.jpg");
 	g_assert_cmpstr(canonical_path(groups, 1), ==, "x/c.jpg");
 	g_assert_cmpstr(canonical_path(groups, 2), ==, "y/p.jpg");
-	g_assert_cmpuint(imgopt_group_get_canonical(
-		g_ptr_array_index(groups, 0))->n_refs, ==, 2);
+	g_assert_cmpuint(
+		imgopt_group_get_canonical(g_ptr_array_index(groups, 0))
+			->n_refs,
+		==, 2);
 }
 
 static void
@@ -129,7 +133,8 @@ static void
 test_collision_veto(void)
 {
 	g_autoptr(GPtrArray) assets = assets_new();
-	g_autoptr(GHashTable) contents = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) contents =
+		g_hash_table_new(g_str_hash, g_str_equal);
 	FakeDisk disk = {contents, NULL, 0};
 	g_autoptr(GPtrArray) nominated = NULL;
 	g_autoptr(GPtrArray) confirmed = NULL;
@@ -139,27 +144,33 @@ test_collision_veto(void)
 	/* Five files with one (fake) hash: three different contents. */
 	for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
 		g_ptr_array_add(assets, asset(paths[i], 7, 2, (int64_t)i));
-		g_hash_table_insert(contents, (char *)paths[i], (char *)bytes[i]);
+		g_hash_table_insert(contents, (char *)paths[i],
+				    (char *)bytes[i]);
 	}
 	nominated = imgopt_group_nominate(assets, NULL);
 	g_assert_cmpuint(nominated->len, ==, 1);
-	g_assert_cmpuint(((ImgoptGroup *)nominated->pdata[0])->members->len, ==, 5);
+	g_assert_cmpuint(((ImgoptGroup *)nominated->pdata[0])->members->len, ==,
+			 5);
 	confirmed = imgopt_group_confirm(nominated, fake_equal, &disk);
 	/* {a, c} and {b, d}; e alone is no group. */
 	g_assert_cmpuint(confirmed->len, ==, 2);
 	g_assert_cmpstr(canonical_path(confirmed, 0), ==, "a");
 	g_assert_cmpstr(canonical_path(confirmed, 1), ==, "b");
-	g_assert_cmpuint(((ImgoptGroup *)confirmed->pdata[0])->members->len, ==, 2);
-	g_assert_cmpstr(((ImgoptGroupMember *)((ImgoptGroup *)confirmed->pdata[1])
-				 ->members->pdata[1])->path, ==, "d");
+	g_assert_cmpuint(((ImgoptGroup *)confirmed->pdata[0])->members->len, ==,
+			 2);
+	g_assert_cmpstr(
+		((ImgoptGroupMember *)((ImgoptGroup *)confirmed->pdata[1])
+			 ->members->pdata[1])
+			->path,
+		==, "d");
 }
 
 static void
 test_confirm_all_equal_is_linear(void)
 {
 	g_autoptr(GPtrArray) assets = assets_new();
-	g_autoptr(GHashTable) contents = g_hash_table_new_full(
-		g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) contents =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	FakeDisk disk = {contents, NULL, 0};
 	g_autoptr(GPtrArray) nominated = NULL;
 	g_autoptr(GPtrArray) confirmed = NULL;
@@ -173,7 +184,8 @@ test_confirm_all_equal_is_linear(void)
 	nominated = imgopt_group_nominate(assets, NULL);
 	confirmed = imgopt_group_confirm(nominated, fake_equal, &disk);
 	g_assert_cmpuint(confirmed->len, ==, 1);
-	g_assert_cmpuint(((ImgoptGroup *)confirmed->pdata[0])->members->len, ==, 50);
+	g_assert_cmpuint(((ImgoptGroup *)confirmed->pdata[0])->members->len, ==,
+			 50);
 	/* One comparison per member beyond the first. */
 	g_assert_cmpuint(disk.calls, ==, 49);
 }
@@ -182,7 +194,8 @@ static void
 test_confirm_drops_unreadable(void)
 {
 	g_autoptr(GPtrArray) assets = assets_new();
-	g_autoptr(GHashTable) contents = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) contents =
+		g_hash_table_new(g_str_hash, g_str_equal);
 	FakeDisk disk = {contents, "b", 0};
 	g_autoptr(GPtrArray) nominated = NULL;
 	g_autoptr(GPtrArray) confirmed = NULL;
@@ -195,7 +208,8 @@ test_confirm_drops_unreadable(void)
 	nominated = imgopt_group_nominate(assets, NULL);
 	confirmed = imgopt_group_confirm(nominated, fake_equal, &disk);
 	g_assert_cmpuint(confirmed->len, ==, 1);
-	g_assert_cmpuint(((ImgoptGroup *)confirmed->pdata[0])->members->len, ==, 2);
+	g_assert_cmpuint(((ImgoptGroup *)confirmed->pdata[0])->members->len, ==,
+			 2);
 }
 
 static void
@@ -224,6 +238,7 @@ main(int argc, char **argv)
 			test_confirm_all_equal_is_linear);
 	g_test_add_func("/group/confirm-drops-unreadable-member",
 			test_confirm_drops_unreadable);
-	g_test_add_func("/group/choose-canonical-single", test_choose_canonical_single);
+	g_test_add_func("/group/choose-canonical-single",
+			test_choose_canonical_single);
 	return g_test_run();
 }

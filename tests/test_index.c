@@ -106,7 +106,8 @@ check_index_row(const char *dir, char **f)
 	if (frames != NULL)
 		g_assert_cmpuint(a->n_frames, ==,
 				 (guint)g_ascii_strtoull(frames + 7, NULL, 10));
-	if (strstr(f[5], "apng") != NULL && strstr(f[1], "actl_after_idat") == NULL)
+	if (strstr(f[5], "apng") != NULL &&
+	    strstr(f[1], "actl_after_idat") == NULL)
 		g_assert_cmpuint(a->n_frames, >=, 1);
 }
 
@@ -143,8 +144,10 @@ test_lying_extensions(void)
 		const char *file;
 		ImgoptFormat format;
 	} cases[] = {
-		{"mzlogin__images__posts__gecko__plugin_dll.gif", IMGOPT_FORMAT_JPEG},
-		{"jalammar__images__google-tensorflow-android.jpg", IMGOPT_FORMAT_PNG},
+		{"mzlogin__images__posts__gecko__plugin_dll.gif",
+		 IMGOPT_FORMAT_JPEG},
+		{"jalammar__images__google-tensorflow-android.jpg",
+		 IMGOPT_FORMAT_PNG},
 		{"chenquan__img__favicon2.ico", IMGOPT_FORMAT_PNG},
 		{"synthetic__webp-content-named.jpeg", IMGOPT_FORMAT_WEBP},
 		{"synthetic__gif-content-named.jpg", IMGOPT_FORMAT_GIF},
@@ -171,15 +174,18 @@ test_vips_formats(void)
 		const char *name;
 		ImgoptFormat format;
 	} cases[] = {
-		{"a.jpg", IMGOPT_FORMAT_JPEG}, {"a.png", IMGOPT_FORMAT_PNG},
-		{"a.gif", IMGOPT_FORMAT_GIF},  {"a.webp", IMGOPT_FORMAT_WEBP},
+		{"a.jpg", IMGOPT_FORMAT_JPEG},  {"a.png", IMGOPT_FORMAT_PNG},
+		{"a.gif", IMGOPT_FORMAT_GIF},   {"a.webp", IMGOPT_FORMAT_WEBP},
 		{"a.avif", IMGOPT_FORMAT_AVIF}, {"a.tif", IMGOPT_FORMAT_OTHER},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree char *path = g_build_filename(dir, cases[i].name, NULL);
-		g_autofree char *lying = g_strconcat(cases[i].name, ".jpeg", NULL);
-		g_autofree char *lying_path = g_build_filename(dir, lying, NULL);
+		g_autofree char *path =
+			g_build_filename(dir, cases[i].name, NULL);
+		g_autofree char *lying =
+			g_strconcat(cases[i].name, ".jpeg", NULL);
+		g_autofree char *lying_path =
+			g_build_filename(dir, lying, NULL);
 		const char *argv[] = {"black", path, "37", "21", NULL};
 		g_autoptr(ImgoptAsset) a = NULL;
 		g_autoptr(ImgoptAsset) b = NULL;
@@ -234,10 +240,11 @@ test_other_formats(void)
 	g_autoptr(ImgoptAsset) c = probe(tiff, sizeof tiff);
 	g_autoptr(ImgoptAsset) d = probe("BMxx", 4);
 
-	bmp[14] = 40;              /* BITMAPINFOHEADER */
-	bmp[18] = 0x40;            /* width 320 */
+	bmp[14] = 40;   /* BITMAPINFOHEADER */
+	bmp[18] = 0x40; /* width 320 */
 	bmp[19] = 0x01;
-	bmp[22] = 0x10, bmp[23] = 0xFF, bmp[24] = 0xFF, bmp[25] = 0xFF; /* -240 */
+	bmp[22] = 0x10, bmp[23] = 0xFF, bmp[24] = 0xFF,
+	bmp[25] = 0xFF; /* -240 */
 	a = probe(bmp, sizeof bmp);
 	g_assert_cmpint(a->format, ==, IMGOPT_FORMAT_OTHER);
 	g_assert_cmpuint(a->width, ==, 320);
@@ -260,7 +267,8 @@ static void
 test_webp_animated(void)
 {
 	g_autoptr(GByteArray) b = g_byte_array_new();
-	static const uint8_t vp8x[10] = {0x02, 0, 0, 0, 0x3F, 0x01, 0, 0xC7, 0, 0};
+	static const uint8_t vp8x[10] = {0x02, 0, 0,    0, 0x3F,
+					 0x01, 0, 0xC7, 0, 0};
 	uint8_t frame[16] = {0};
 	g_autoptr(ImgoptAsset) a = NULL;
 
@@ -287,11 +295,12 @@ static GByteArray *
 gif_with_frames(guint n)
 {
 	GByteArray *b = g_byte_array_new();
-	static const uint8_t head[] = {'G', 'I', 'F', '8', '9', 'a', 4, 0, 3, 0,
-				       0x80, 0, 0, 0, 0, 0, 255, 255, 255};
-	static const uint8_t frame[] = {0x21, 0xF9, 4, 0, 0, 0, 0, 0,
-					0x2C, 0, 0, 0, 0, 4, 0, 3, 0, 0,
-					2, 3, 1, 2, 3, 2, 9, 9, 0};
+	static const uint8_t head[] = {'G', 'I', 'F', '8',  '9', 'a', 4,
+				       0,   3,   0,   0x80, 0,   0,   0,
+				       0,   0,   255, 255,  255};
+	static const uint8_t frame[] = {0x21, 0xF9, 4, 0, 0, 0, 0, 0, 0x2C,
+					0,    0,    0, 0, 4, 0, 3, 0, 0,
+					2,    3,    1, 2, 3, 2, 9, 9, 0};
 
 	g_byte_array_append(b, head, sizeof head);
 	for (guint i = 0; i < n; i++)
@@ -338,11 +347,13 @@ static void
 test_apng_frames(void)
 {
 	g_autoptr(GByteArray) b = g_byte_array_new();
-	static const uint8_t sig[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-	static const uint8_t ihdr[] = {0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 1, 0,
-				       0, 0, 0, 0x80, 8, 6, 0, 0, 0, 1, 2, 3, 4};
-	static const uint8_t actl[] = {0, 0, 0, 8, 'a', 'c', 'T', 'L', 0, 0, 0, 7,
-				       0, 0, 0, 0, 1, 2, 3, 4};
+	static const uint8_t sig[] = {0x89, 'P',  'N',  'G',
+				      '\r', '\n', 0x1a, '\n'};
+	static const uint8_t ihdr[] = {0, 0, 0, 13, 'I', 'H', 'D',  'R', 0,
+				       0, 1, 0, 0,  0,   0,   0x80, 8,   6,
+				       0, 0, 0, 1,  2,   3,   4};
+	static const uint8_t actl[] = {0, 0, 0, 8, 'a', 'c', 'T', 'L', 0, 0,
+				       0, 7, 0, 0, 0,   0,   1,   2,   3, 4};
 	g_autoptr(ImgoptAsset) a = NULL;
 
 	g_byte_array_append(b, sig, sizeof sig);
@@ -363,8 +374,8 @@ test_jpeg_sof_after_big_segments(void)
 	g_autofree char *path = g_build_filename(dir, "icc.jpg", NULL);
 	g_autoptr(GByteArray) b = g_byte_array_new();
 	g_autofree uint8_t *payload = g_malloc0(65533);
-	static const uint8_t sof[] = {0xFF, 0xC2, 0, 11, 8, 0x01, 0x2C, 0x02,
-				      0x58, 1, 1, 0x11, 0, 0xFF, 0xD9};
+	static const uint8_t sof[] = {0xFF, 0xC2, 0, 11,   8, 0x01, 0x2C, 0x02,
+				      0x58, 1,    1, 0x11, 0, 0xFF, 0xD9};
 	g_autoptr(ImgoptAsset) a = NULL;
 
 	g_byte_array_append(b, (const guint8 *)"\xFF\xD8", 2);
@@ -392,8 +403,8 @@ test_probe_file_seeks(void)
 	g_autofree char *path = g_build_filename(dir, "big.jpg", NULL);
 	g_autoptr(GByteArray) b = g_byte_array_new();
 	g_autofree uint8_t *payload = g_malloc0(65533);
-	static const uint8_t sof[] = {0xFF, 0xC0, 0, 11, 8, 0x00, 0x10, 0x00,
-				      0x20, 1, 1, 0x11, 0, 0xFF, 0xD9};
+	static const uint8_t sof[] = {0xFF, 0xC0, 0, 11,   8, 0x00, 0x10, 0x00,
+				      0x20, 1,    1, 0x11, 0, 0xFF, 0xD9};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(ImgoptAsset) a = NULL;
 	g_autoptr(GByteArray) gif = NULL;
@@ -418,7 +429,8 @@ test_probe_file_seeks(void)
 	g_assert_false(a->has_hash);
 	g_assert_cmpuint(n, >, 0);
 	g_assert_cmpuint(n, <=, 9 * IMGOPT_INDEX_PROBE_WINDOW);
-	/* A GIF whose frames run past the budget: screen size, frames unknown. */
+	/* A GIF whose frames run past the budget: screen size, frames unknown.
+	 */
 	gif = gif_with_frames(40000);
 	write_bytes(path, gif->data, gif->len);
 	g = imgopt_index_stat(dir, "big.jpg", &error);
@@ -644,7 +656,8 @@ test_files_equal(void)
 	g_assert_false(equal);
 	g_assert_true(imgopt_index_files_equal(dir, "a", "d", &equal, &error));
 	g_assert_false(equal);
-	g_assert_false(imgopt_index_files_equal(dir, "a", "nope", &equal, &error));
+	g_assert_false(
+		imgopt_index_files_equal(dir, "a", "nope", &equal, &error));
 	g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
 	tu_rmtree(dir);
 }
@@ -680,7 +693,8 @@ main(int argc, char **argv)
 	g_test_add_func("/index/streaming-hash-matches-oneshot",
 			test_streaming_hash_matches_oneshot);
 	g_test_add_func("/index/fifo-never-opened", test_fifo_never_opened);
-	g_test_add_func("/index/device-and-folder-refused", test_device_refused);
+	g_test_add_func("/index/device-and-folder-refused",
+			test_device_refused);
 	g_test_add_func("/index/symlinks-and-loops-not-followed",
 			test_symlinks_not_followed);
 	g_test_add_func("/index/vanished", test_vanished);

@@ -62,8 +62,8 @@ static void
 test_schema_created(void)
 {
 	g_autofree char *dir = tu_tmpdir();
-	g_autofree char *path = g_build_filename(dir, "sub", ".imgopt",
-						 "manifest.db", NULL);
+	g_autofree char *path =
+		g_build_filename(dir, "sub", ".imgopt", "manifest.db", NULL);
 	g_autofree char *wal = g_strconcat(path, "-wal", NULL);
 	g_autoptr(ImgoptManifest) m = open_or_fail(path);
 	g_autoptr(GError) error = NULL;
@@ -99,8 +99,8 @@ test_reopen_keeps_data(void)
 	m = open_or_fail(path);
 	g_assert_cmpint(imgopt_manifest_schema_version(m), ==,
 			IMGOPT_MANIFEST_SCHEMA_VERSION);
-	g_assert_true(imgopt_manifest_lookup_file(m, "postimg/a.gif", &back,
-						  &error));
+	g_assert_true(
+		imgopt_manifest_lookup_file(m, "postimg/a.gif", &back, &error));
 	g_assert_nonnull(back);
 	g_assert_cmpuint(back->size, ==, 1234);
 	imgopt_manifest_close(m);
@@ -296,10 +296,12 @@ test_refs_roundtrip(void)
 	g_ptr_array_add(refs, sample_ref("_posts/p.md", 90, "b\nc\\x.jpeg"));
 	g_ptr_array_add(refs, sample_ref("_posts/p.md", 10, "a.jpeg"));
 	begin(m);
-	g_assert_true(imgopt_manifest_replace_refs(m, "_posts/p.md", refs, &error));
+	g_assert_true(
+		imgopt_manifest_replace_refs(m, "_posts/p.md", refs, &error));
 	/* Replacing drops the old rows of that post. */
 	g_ptr_array_set_size(refs, 1);
-	g_assert_true(imgopt_manifest_replace_refs(m, "_posts/p.md", refs, &error));
+	g_assert_true(
+		imgopt_manifest_replace_refs(m, "_posts/p.md", refs, &error));
 	commit(m);
 	back = imgopt_manifest_lookup_refs(m, "_posts/p.md", &error);
 	g_assert_cmpuint(back->len, ==, 1);
@@ -319,8 +321,14 @@ test_variants_roundtrip(void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) found = NULL;
 	g_autoptr(GPtrArray) other = NULL;
-	ImgoptVariant v = {{{0}}, (char *)"q80", 960, 540, IMGOPT_FORMAT_WEBP,
-			   (char *)"postimg/optimized/ab-960.webp", 5000, 1};
+	ImgoptVariant v = {{{0}},
+			   (char *)"q80",
+			   960,
+			   540,
+			   IMGOPT_FORMAT_WEBP,
+			   (char *)"postimg/optimized/ab-960.webp",
+			   5000,
+			   1};
 	const ImgoptVariant *got;
 
 	memset(v.hash.bytes, 0x5A, sizeof v.hash.bytes);
@@ -348,7 +356,8 @@ test_runs_and_rewrites(void)
 	g_autoptr(ImgoptManifest) m = open_or_fail(":memory:");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) latest = NULL;
-	ImgoptRewrite rw = {0, (char *)"_posts/p.md", {{0}}, {{0}}, (char *)"e"};
+	ImgoptRewrite rw = {
+		0, (char *)"_posts/p.md", {{0}}, {{0}}, (char *)"e"};
 	int64_t run1 = 0, run2 = 0;
 
 	begin(m);
@@ -365,7 +374,8 @@ test_runs_and_rewrites(void)
 	latest = imgopt_manifest_lookup_rewrites(m, 0, &error);
 	g_assert_cmpuint(latest->len, ==, 1);
 	g_assert_cmpint(((ImgoptRewrite *)latest->pdata[0])->run_id, ==, run2);
-	g_assert_cmpuint(((ImgoptRewrite *)latest->pdata[0])->after.bytes[15], ==, 1);
+	g_assert_cmpuint(((ImgoptRewrite *)latest->pdata[0])->after.bytes[15],
+			 ==, 1);
 	g_clear_pointer(&latest, g_ptr_array_unref);
 	latest = imgopt_manifest_lookup_rewrites(m, run1, &error);
 	g_assert_cmpuint(latest->len, ==, 1);
@@ -382,8 +392,14 @@ test_dump_golden(void)
 	g_autofree char *golden = tu_fixture("manifest", "dump.golden", NULL);
 	g_autoptr(ImgoptAsset) b = sample_asset("postimg/b.gif", 0x33);
 	g_autoptr(ImgoptAsset) a = sample_asset("postimg/a.jpeg", 0x44);
-	ImgoptVariant v = {{{0}}, (char *)"q80", 480, 270, IMGOPT_FORMAT_JPEG,
-			   (char *)"postimg/optimized/44-480.jpeg", 900, 1};
+	ImgoptVariant v = {{{0}},
+			   (char *)"q80",
+			   480,
+			   270,
+			   IMGOPT_FORMAT_JPEG,
+			   (char *)"postimg/optimized/44-480.jpeg",
+			   900,
+			   1};
 
 	a->format = IMGOPT_FORMAT_JPEG;
 	a->n_frames = 1;
@@ -394,7 +410,8 @@ test_dump_golden(void)
 	g_assert_true(imgopt_manifest_put_file(m, b, &error));
 	g_assert_true(imgopt_manifest_put_file(m, a, &error));
 	g_assert_true(imgopt_manifest_put_variant(m, &v, &error));
-	g_assert_true(imgopt_manifest_replace_refs(m, "_posts/p.md", refs, &error));
+	g_assert_true(
+		imgopt_manifest_replace_refs(m, "_posts/p.md", refs, &error));
 	commit(m);
 	dump = imgopt_manifest_dump(m, false, &error);
 	g_assert_no_error(error);
@@ -407,7 +424,8 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 	g_test_add_func("/manifest/schema-created-wal", test_schema_created);
 	g_test_add_func("/manifest/reopen-keeps-data", test_reopen_keeps_data);
-	g_test_add_func("/manifest/newer-schema-refused", test_newer_schema_refused);
+	g_test_add_func("/manifest/newer-schema-refused",
+			test_newer_schema_refused);
 	g_test_add_func("/manifest/older-schema-migrated",
 			test_older_schema_migrated);
 	g_test_add_func("/manifest/unhashed-file-row", test_unhashed_file_row);
@@ -418,7 +436,8 @@ main(int argc, char **argv)
 	g_test_add_func("/manifest/confirmation-dropped-on-change",
 			test_confirmation_dropped_on_change);
 	g_test_add_func("/manifest/refs-roundtrip", test_refs_roundtrip);
-	g_test_add_func("/manifest/variants-roundtrip", test_variants_roundtrip);
+	g_test_add_func("/manifest/variants-roundtrip",
+			test_variants_roundtrip);
 	g_test_add_func("/manifest/runs-and-rewrites", test_runs_and_rewrites);
 	g_test_add_func("/manifest/dump-golden", test_dump_golden);
 	return g_test_run();

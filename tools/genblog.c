@@ -99,8 +99,8 @@ put16be(GByteArray *b, unsigned v)
 static void
 put32be(GByteArray *b, uint32_t v)
 {
-	uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
-			(uint8_t)v};
+	uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16),
+			(uint8_t)(v >> 8), (uint8_t)v};
 
 	g_byte_array_append(b, x, 4);
 }
@@ -335,8 +335,10 @@ make_gif(GByteArray *b, Rng *r, unsigned w, unsigned h, unsigned frames,
 	put_byte(b, 0x80), put_byte(b, 0), put_byte(b, 0);
 	g_byte_array_append(b, palette, sizeof palette);
 	/* NETSCAPE2.0 loop extension: loop forever. */
-	g_byte_array_append(b, (const guint8 *)"\x21\xFF\x0BNETSCAPE2.0\x03\x01"
-			    "\x00\x00\x00", 19);
+	g_byte_array_append(b,
+			    (const guint8 *)"\x21\xFF\x0BNETSCAPE2.0\x03\x01"
+					    "\x00\x00\x00",
+			    19);
 	gif_comment(b, r, MAX(pad, (size_t)16));
 	for (unsigned f = 0; f < frames; f++)
 		gif_frame(b, w, h, f);
@@ -365,16 +367,16 @@ typedef struct {
 } File;
 
 typedef struct {
-	Rng rng;            /* the only source of randomness */
-	bool is_real_size;  /* --sizes real */
-	GArray *contents;   /* Content */
-	GPtrArray *files;   /* File * */
-	GHashTable *names;  /* media ids in use */
+	Rng rng;             /* the only source of randomness */
+	bool is_real_size;   /* --sizes real */
+	GArray *contents;    /* Content */
+	GPtrArray *files;    /* File * */
+	GHashTable *names;   /* media ids in use */
 	guint banners[2][3]; /* two accounts' banner contents */
-	GPtrArray *body;    /* File * of body images, for reposts and reuse */
-	guint links_ok;     /* references written in the usual form */
+	GPtrArray *body;     /* File * of body images, for reposts and reuse */
+	guint links_ok;      /* references written in the usual form */
 	guint links_repairable; /* two-line Windows links to existing files */
-	guint links_broken; /* two-line Windows links to missing files */
+	guint links_broken;     /* two-line Windows links to missing files */
 } Gen;
 
 static void
@@ -441,8 +443,8 @@ body_kind(Gen *g)
 static char *
 media_id(Gen *g)
 {
-	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+				       "nopqrstuvwxyz0123456789";
 
 	for (;;) {
 		GString *s = g_string_new("m6vdLvvo6W");
@@ -486,10 +488,10 @@ new_file(Gen *g, guint content)
 
 /* One post being written. */
 typedef struct {
-	GString *md;      /* its text */
-	char *date;       /* "2020-07-14" */
-	char *title;      /* its title, also in its broken links */
-	GPtrArray *line;  /* (element-type utf8) refs of the current line */
+	GString *md;     /* its text */
+	char *date;      /* "2020-07-14" */
+	char *title;     /* its title, also in its broken links */
+	GPtrArray *line; /* (element-type utf8) refs of the current line */
 } Post;
 
 static void
@@ -501,7 +503,9 @@ post_flush_line(Post *p)
 		g_string_append(p->md, g_ptr_array_index(p->line, i));
 	g_string_append_c(p->md, '\n');
 	g_ptr_array_set_size(p->line, 0);
-	g_string_append(p->md, "今年以来，南宁市公安局刑侦支队立足本职，守护市民“钱袋”。\n");
+	g_string_append(
+		p->md,
+		"今年以来，南宁市公安局刑侦支队立足本职，守护市民“钱袋”。\n");
 }
 
 /* The Windows export's damage: the post's date, a newline, the title and
@@ -523,8 +527,9 @@ add_ref(Gen *g, Post *p, File *f, bool may_break)
 		g->links_repairable++;
 	}
 	else {
-		g_ptr_array_add(p->line, g_strdup_printf(
-			"![]({{site.baseurl}}/%s)", f->path));
+		g_ptr_array_add(
+			p->line,
+			g_strdup_printf("![]({{site.baseurl}}/%s)", f->path));
 		g->links_ok++;
 	}
 	if (p->line->len >= rng_range(&g->rng, 1, 3))
@@ -539,8 +544,8 @@ body_file(Gen *g)
 	if (n > 0 && rng_chance(&g->rng, 6)) /* used again by path */
 		return g_ptr_array_index(g->body, rng_range(&g->rng, 0, n - 1));
 	if (n > 0 && rng_chance(&g->rng, 8)) { /* reposted: a new copy */
-		const File *old = g_ptr_array_index(g->body,
-						    rng_range(&g->rng, 0, n - 1));
+		const File *old = g_ptr_array_index(
+			g->body, rng_range(&g->rng, 0, n - 1));
 		File *copy = new_file(g, old->content);
 
 		g_ptr_array_add(g->body, copy);
@@ -555,13 +560,14 @@ body_file(Gen *g)
 static void
 post_front_matter(Post *p)
 {
-	g_string_append_printf(p->md,
+	g_string_append_printf(
+		p->md,
 		"---\nlayout:     post\ntitle:      %s\ndate:       %s\n"
 		"author:     转载\nheader-img: img/the-first.png\n"
 		"catalog:   false\ntags:\n    - 其他\n---\n\n"
 		"<blockquote><p>转载：南宁市反诈骗<br>\n来源：微信公众号</p>"
-		"</blockquote>\n\n#%s\n**南宁市反诈骗**\n", p->title, p->date,
-		p->title);
+		"</blockquote>\n\n#%s\n**南宁市反诈骗**\n",
+		p->title, p->date, p->title);
 }
 
 static char *
@@ -585,7 +591,8 @@ post_text(Gen *g, guint index, guint n_body)
 		g->links_broken++;
 	}
 	post_flush_line(&p);
-	g_string_append(p.md, "(审核:杨俊责编:朱耀华编辑:蒋越校对:谭玉兰)\n***\n");
+	g_string_append(p.md,
+			"(审核:杨俊责编:朱耀华编辑:蒋越校对:谭玉兰)\n***\n");
 	for (guint b = 0; b < 3; b++) {
 		add_ref(g, &p, new_file(g, banners[b]), false);
 		post_flush_line(&p);
@@ -640,19 +647,24 @@ static void
 write_files(Gen *g, const char *out)
 {
 	/* Banner bytes are written hundreds of times: build them once. */
-	g_autoptr(GHashTable) cache = g_hash_table_new_full(
-		g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_bytes_unref);
+	g_autoptr(GHashTable) cache =
+		g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+				      (GDestroyNotify)g_bytes_unref);
 
 	for (int a = 0; a < 2; a++)
 		for (int b = 0; b < 3; b++)
-			g_hash_table_insert(cache, GUINT_TO_POINTER(g->banners[a][b]),
-				build_content(&g_array_index(g->contents, Content,
-							     g->banners[a][b])));
+			g_hash_table_insert(cache,
+					    GUINT_TO_POINTER(g->banners[a][b]),
+					    build_content(&g_array_index(
+						    g->contents, Content,
+						    g->banners[a][b])));
 	for (guint i = 0; i < g->files->len; i++) {
 		const File *f = g_ptr_array_index(g->files, i);
 		Content *c = &g_array_index(g->contents, Content, f->content);
-		GBytes *cached = g_hash_table_lookup(cache, GUINT_TO_POINTER(f->content));
-		g_autoptr(GBytes) bytes = cached ? g_bytes_ref(cached) : build_content(c);
+		GBytes *cached = g_hash_table_lookup(
+			cache, GUINT_TO_POINTER(f->content));
+		g_autoptr(GBytes) bytes =
+			cached ? g_bytes_ref(cached) : build_content(c);
 		g_autofree char *path = g_build_filename(out, f->path, NULL);
 		gsize len = 0;
 		gconstpointer data = g_bytes_get_data(bytes, &len);
@@ -689,7 +701,8 @@ file_path_cmp(gconstpointer a, gconstpointer b)
 static int
 group_cmp(gconstpointer a, gconstpointer b)
 {
-	const GPtrArray *ga = *(GPtrArray *const *)a, *gb = *(GPtrArray *const *)b;
+	const GPtrArray *ga = *(GPtrArray *const *)a,
+			*gb = *(GPtrArray *const *)b;
 
 	return strcmp(((File *)ga->pdata[ga->len - 1])->path,
 		      ((File *)gb->pdata[gb->len - 1])->path);
@@ -700,8 +713,9 @@ group_cmp(gconstpointer a, gconstpointer b)
 static GPtrArray *
 truth_groups(Gen *g)
 {
-	g_autoptr(GHashTable) by_content = g_hash_table_new_full(
-		g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
+	g_autoptr(GHashTable) by_content =
+		g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+				      (GDestroyNotify)g_ptr_array_unref);
 	GPtrArray *groups = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)g_ptr_array_unref);
 	GHashTableIter it;
@@ -709,13 +723,13 @@ truth_groups(Gen *g)
 
 	for (guint i = 0; i < g->files->len; i++) {
 		File *f = g_ptr_array_index(g->files, i);
-		GPtrArray *list = g_hash_table_lookup(by_content,
-						      GUINT_TO_POINTER(f->content));
+		GPtrArray *list = g_hash_table_lookup(
+			by_content, GUINT_TO_POINTER(f->content));
 
 		if (list == NULL) {
 			list = g_ptr_array_new();
-			g_hash_table_insert(by_content, GUINT_TO_POINTER(f->content),
-					    list);
+			g_hash_table_insert(by_content,
+					    GUINT_TO_POINTER(f->content), list);
 		}
 		g_ptr_array_add(list, f);
 	}
@@ -728,7 +742,8 @@ truth_groups(Gen *g)
 			continue;
 		g_ptr_array_sort(list, file_path_cmp);
 		for (guint i = 0; i < list->len; i++)
-			if (best == NULL || canonical_cmp(list->pdata[i], best) < 0)
+			if (best == NULL ||
+			    canonical_cmp(list->pdata[i], best) < 0)
 				best = list->pdata[i];
 		g_ptr_array_add(list, best);
 		g_ptr_array_add(groups, g_ptr_array_ref(list));
@@ -740,9 +755,11 @@ truth_groups(Gen *g)
 static void
 truth_group_json(GString *s, const GPtrArray *list, const Content *c, bool last)
 {
-	g_string_append_printf(s, "    {\"canonical\": \"%s\", \"bytes\": %zu, "
+	g_string_append_printf(s,
+			       "    {\"canonical\": \"%s\", \"bytes\": %zu, "
 			       "\"members\": [",
-			       ((File *)list->pdata[list->len - 1])->path, c->bytes);
+			       ((File *)list->pdata[list->len - 1])->path,
+			       c->bytes);
 	for (guint j = 0; j + 1 < list->len; j++)
 		g_string_append_printf(s, "%s\"%s\"", j ? ", " : "",
 				       ((File *)list->pdata[j])->path);
@@ -762,9 +779,10 @@ write_truth(Gen *g, const char *path, guint posts)
 		const GPtrArray *list = g_ptr_array_index(groups, i);
 		const File *any = list->pdata[0];
 
-		truth_group_json(s, list, &g_array_index(g->contents, Content,
-							 any->content),
-				 i + 1 == groups->len);
+		truth_group_json(
+			s, list,
+			&g_array_index(g->contents, Content, any->content),
+			i + 1 == groups->len);
 	}
 	g_string_append(s, "  ],\n  \"orphans\": [");
 	g_ptr_array_extend(sorted, g->files, NULL, NULL);
@@ -774,13 +792,16 @@ write_truth(Gen *g, const char *path, guint posts)
 
 		if (f->refs > 0 || !g_str_has_prefix(f->path, "postimg/"))
 			continue;
-		g_string_append_printf(s, "%s\n    \"%s\"", first ? "" : ",", f->path);
+		g_string_append_printf(s, "%s\n    \"%s\"", first ? "" : ",",
+				       f->path);
 		first = false;
 	}
-	g_string_append_printf(s, "\n  ],\n  \"posts\": %u,\n  \"files\": %u,\n"
+	g_string_append_printf(s,
+			       "\n  ],\n  \"posts\": %u,\n  \"files\": %u,\n"
 			       "  \"links\": {\"ok\": %u, \"repairable\": %u, "
-			       "\"broken\": %u}\n}\n", posts, g->files->len,
-			       g->links_ok, g->links_repairable, g->links_broken);
+			       "\"broken\": %u}\n}\n",
+			       posts, g->files->len, g->links_ok,
+			       g->links_repairable, g->links_broken);
 	text = g_string_free(s, FALSE);
 	write_or_die(path, text, strlen(text));
 }
@@ -788,12 +809,12 @@ write_truth(Gen *g, const char *path, guint posts)
 /* ---- the whole blog ---- */
 
 typedef struct {
-	gint posts;     /* --posts */
-	gint images;    /* --images: about how many image files */
-	gint64 seed;    /* --seed */
-	char *sizes;    /* --sizes tiny|real */
-	char *out;      /* --out */
-	char *truth;    /* --truth, default OUT/genblog-truth.json */
+	gint posts;  /* --posts */
+	gint images; /* --images: about how many image files */
+	gint64 seed; /* --seed */
+	char *sizes; /* --sizes tiny|real */
+	char *out;   /* --out */
+	char *truth; /* --truth, default OUT/genblog-truth.json */
 } Options;
 
 static void
@@ -824,11 +845,14 @@ write_posts(Gen *g, const Options *o)
 	guint per_post = (guint)MAX(1, spare / MAX(1, o->posts));
 
 	for (guint i = 0; i < (guint)o->posts; i++) {
-		g_autoptr(GDateTime) day0 = g_date_time_new_utc(2018, 1, 1, 0, 0, 0);
+		g_autoptr(GDateTime) day0 =
+			g_date_time_new_utc(2018, 1, 1, 0, 0, 0);
 		g_autoptr(GDateTime) day = g_date_time_add_days(day0, (gint)i);
 		g_autofree char *date = g_date_time_format(day, "%Y-%m-%d");
-		g_autofree char *name = g_strdup_printf("%s-post-%u.md", date, i + 1);
-		g_autofree char *path = g_build_filename(o->out, "_posts", name, NULL);
+		g_autofree char *name =
+			g_strdup_printf("%s-post-%u.md", date, i + 1);
+		g_autofree char *path =
+			g_build_filename(o->out, "_posts", name, NULL);
 		g_autofree char *text = post_text(g, i, per_post);
 
 		write_or_die(path, text, strlen(text));
@@ -841,8 +865,9 @@ generate(const Options *o)
 {
 	Gen g = {0};
 	g_autofree char *config = g_build_filename(o->out, "_config.yml", NULL);
-	g_autofree char *truth = o->truth ? g_strdup(o->truth) :
-		g_build_filename(o->out, "genblog-truth.json", NULL);
+	g_autofree char *truth =
+		o->truth ? g_strdup(o->truth)
+			 : g_build_filename(o->out, "genblog-truth.json", NULL);
 	static const char config_text[] =
 		"# Generated by genblog: a blog shaped like the seed.\n"
 		"title: genblog\nurl: \"https://example.com\"\nbaseurl: \"\"\n"
@@ -875,21 +900,28 @@ main(int argc, char **argv)
 {
 	Options o = {10, 100, 1, NULL, NULL, NULL};
 	GOptionEntry entries[] = {
-		{"posts", 0, 0, G_OPTION_ARG_INT, &o.posts, "posts to write", "N"},
-		{"images", 0, 0, G_OPTION_ARG_INT, &o.images, "about how many image files", "M"},
+		{"posts", 0, 0, G_OPTION_ARG_INT, &o.posts, "posts to write",
+		 "N"},
+		{"images", 0, 0, G_OPTION_ARG_INT, &o.images,
+		 "about how many image files", "M"},
 		{"seed", 0, 0, G_OPTION_ARG_INT64, &o.seed, "random seed", "S"},
-		{"sizes", 0, 0, G_OPTION_ARG_STRING, &o.sizes, "tiny (default) or real", "KIND"},
-		{"out", 0, 0, G_OPTION_ARG_FILENAME, &o.out, "the blog's folder", "DIR"},
-		{"truth", 0, 0, G_OPTION_ARG_FILENAME, &o.truth, "ground truth JSON", "FILE"},
+		{"sizes", 0, 0, G_OPTION_ARG_STRING, &o.sizes,
+		 "tiny (default) or real", "KIND"},
+		{"out", 0, 0, G_OPTION_ARG_FILENAME, &o.out,
+		 "the blog's folder", "DIR"},
+		{"truth", 0, 0, G_OPTION_ARG_FILENAME, &o.truth,
+		 "ground truth JSON", "FILE"},
 		G_OPTION_ENTRY_NULL};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("- write a seed-like blog");
+	g_autoptr(GOptionContext) ctx =
+		g_option_context_new("- write a seed-like blog");
 	g_autoptr(GError) error = NULL;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &error) || o.out == NULL ||
-	    o.posts < 1 || o.images < 1) {
-		g_printerr("genblog: %s\n", error ? error->message :
-			   "--out DIR is required; --posts and --images > 0");
+	if (!g_option_context_parse(ctx, &argc, &argv, &error) ||
+	    o.out == NULL || o.posts < 1 || o.images < 1) {
+		g_printerr("genblog: %s\n", error ? error->message
+						  : "--out DIR is required; "
+						    "--posts and --images > 0");
 		return 2;
 	}
 	generate(&o);

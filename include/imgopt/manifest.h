@@ -209,9 +209,8 @@ GHashTable *imgopt_manifest_load_confirmations(ImgoptManifest *manifest,
  * Remembers what references @post had when they were last stored.
  * Inside a transaction.
  */
-bool imgopt_manifest_put_post_digest(ImgoptManifest *manifest,
-				     const char *post, const char *digest,
-				     GError **error);
+bool imgopt_manifest_put_post_digest(ImgoptManifest *manifest, const char *post,
+				     const char *digest, GError **error);
 
 /**
  * imgopt_manifest_load_post_digests:
@@ -278,11 +277,11 @@ GPtrArray *imgopt_manifest_lookup_variants(ImgoptManifest *manifest,
  * One atomic rewrite of one post, enough to undo it.
  */
 typedef struct {
-	int64_t run_id;     /* the run that made it */
-	char *post;         /* relative to the site root */
-	ImgoptHash before;  /* hash of the post before */
-	ImgoptHash after;   /* hash of the post after */
-	char *edits;        /* the edits, serialised by the rewrite stage */
+	int64_t run_id;    /* the run that made it */
+	char *post;        /* relative to the site root */
+	ImgoptHash before; /* hash of the post before */
+	ImgoptHash after;  /* hash of the post after */
+	char *edits;       /* the edits, serialised by the rewrite stage */
 } ImgoptRewrite;
 
 /** Frees @rewrite (nullable). */

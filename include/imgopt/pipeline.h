@@ -60,21 +60,22 @@ typedef struct {
 
 /** What imgopt_pipeline_dupes() found.  Everything sorted by path. */
 typedef struct {
-	GPtrArray *groups;   /* (element-type ImgoptGroup) confirmed,
-				by canonical path */
-	GPtrArray *orphans;  /* (element-type ImgoptAsset) image files under
-				IMAGES that no post references */
-	GPtrArray *errors;   /* (element-type ImgoptProblem) failures */
-	GPtrArray *skipped;  /* (element-type ImgoptProblem) not indexed on
-				purpose: symlinks, FIFOs, devices */
-	GPtrArray *empty;    /* (element-type filename) zero-byte files (never
-				grouped) */
+	GPtrArray *groups;  /* (element-type ImgoptGroup) confirmed,
+			       by canonical path */
+	GPtrArray *orphans; /* (element-type ImgoptAsset) image files under
+			       IMAGES that no post references */
+	GPtrArray *errors;  /* (element-type ImgoptProblem) failures */
+	GPtrArray *skipped; /* (element-type ImgoptProblem) not indexed on
+			       purpose: symlinks, FIFOs, devices */
+	GPtrArray *empty;   /* (element-type filename) zero-byte files (never
+			       grouped) */
 	GHashTable *posts_by_file; /* path → GPtrArray of the distinct posts
 				      referencing it, sorted */
-	uint64_t files;        /* files indexed (hashed or cached) */
-	uint64_t hashed_files; /* files read and hashed this run */
-	uint64_t hashed_bytes; /* bytes read and hashed this run */
-	uint64_t probed_files; /* files whose header only was read (size-first) */
+	uint64_t files;            /* files indexed (hashed or cached) */
+	uint64_t hashed_files;     /* files read and hashed this run */
+	uint64_t hashed_bytes;     /* bytes read and hashed this run */
+	uint64_t probed_files; /* files whose header only was read (size-first)
+				*/
 	uint64_t probed_bytes; /* bytes read for those headers */
 	uint64_t cached_files; /* files unchanged since the manifest saw them */
 	uint64_t posts;        /* posts scanned */

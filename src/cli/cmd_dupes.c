@@ -15,9 +15,9 @@
 
 /* Progress and problems on stderr (reporter callbacks). */
 typedef struct {
-	bool is_tty;     /* stderr is a terminal: draw progress */
-	bool is_quiet;   /* --quiet: errors only */
-	bool has_bar;    /* a progress line is on screen */
+	bool is_tty;   /* stderr is a terminal: draw progress */
+	bool is_quiet; /* --quiet: errors only */
+	bool has_bar;  /* a progress line is on screen */
 } DupesUi;
 
 static char *
@@ -54,8 +54,9 @@ on_progress(const char *stage, uint64_t done, uint64_t total, void *user_data)
 
 	if (!ui->is_tty || ui->is_quiet || total == 0)
 		return;
-	fprintf(stderr, "\r%-8s %3u%% (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
-		")", stage, (unsigned)(done * 100 / total), done, total);
+	fprintf(stderr,
+		"\r%-8s %3u%% (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT ")",
+		stage, (unsigned)(done * 100 / total), done, total);
 	ui->has_bar = true;
 }
 
@@ -101,7 +102,8 @@ add_member_json(JsonBuilder *b, const ImgoptDupesResult *res,
 	json_builder_set_member_name(b, "references");
 	json_builder_begin_array(b);
 	for (guint i = 0; posts != NULL && i < posts->len; i++) {
-		g_autofree char *shown = display_path(g_ptr_array_index(posts, i));
+		g_autofree char *shown =
+			display_path(g_ptr_array_index(posts, i));
 
 		json_builder_add_string_value(b, shown);
 	}
@@ -166,8 +168,9 @@ totals_of(const ImgoptDupesResult *res)
 		t.reclaimable_bytes += imgopt_group_reclaimable(g);
 	}
 	for (guint i = 0; i < res->orphans->len; i++)
-		t.orphan_bytes +=
-			((const ImgoptAsset *)g_ptr_array_index(res->orphans, i))->size;
+		t.orphan_bytes += ((const ImgoptAsset *)g_ptr_array_index(
+					   res->orphans, i))
+					  ->size;
 	return t;
 }
 
@@ -223,7 +226,8 @@ print_json(const ImgoptSite *site, const ImgoptDupesResult *res)
 	json_builder_set_member_name(b, "empty");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < res->empty->len; i++) {
-		g_autofree char *shown = display_path(g_ptr_array_index(res->empty, i));
+		g_autofree char *shown =
+			display_path(g_ptr_array_index(res->empty, i));
 
 		json_builder_add_string_value(b, shown);
 	}
@@ -245,7 +249,8 @@ print_group_text(const ImgoptDupesResult *res, const ImgoptGroup *g)
 	       g->members->len, g->bytes);
 	for (guint i = 0; i < g->members->len; i++) {
 		const ImgoptGroupMember *m = g_ptr_array_index(g->members, i);
-		const GPtrArray *posts = imgopt_dupes_result_get_posts(res, m->path);
+		const GPtrArray *posts =
+			imgopt_dupes_result_get_posts(res, m->path);
 		g_autofree char *shown = display_path(m->path);
 
 		printf("  %c %s  (%u post%s)\n", i == g->canonical ? '*' : ' ',
@@ -270,26 +275,30 @@ print_text(const ImgoptDupesResult *res, const CliCommon *common)
 		const ImgoptAsset *a = g_ptr_array_index(res->orphans, i);
 		g_autofree char *shown = display_path(a->path);
 
-		printf("orphan: %s (%" G_GUINT64_FORMAT " bytes)\n", shown, a->size);
+		printf("orphan: %s (%" G_GUINT64_FORMAT " bytes)\n", shown,
+		       a->size);
 	}
-	printf("%u groups, %" G_GUINT64_FORMAT " duplicate files, %"
-	       G_GUINT64_FORMAT " bytes reclaimable; %u orphans (%"
-	       G_GUINT64_FORMAT " bytes)%s\n", res->groups->len,
-	       t.duplicate_files, t.reclaimable_bytes, res->orphans->len,
-	       t.orphan_bytes, common->verbose ? "" : " (--verbose lists them)");
-	printf("%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT " hashed (%"
-	       G_GUINT64_FORMAT " bytes), %" G_GUINT64_FORMAT " headers only, %"
-	       G_GUINT64_FORMAT " unchanged; %u errors\n", res->files,
-	       res->hashed_files, res->hashed_bytes, res->probed_files,
-	       res->cached_files, res->errors->len);
+	printf("%u groups, %" G_GUINT64_FORMAT
+	       " duplicate files, %" G_GUINT64_FORMAT
+	       " bytes reclaimable; %u orphans (%" G_GUINT64_FORMAT
+	       " bytes)%s\n",
+	       res->groups->len, t.duplicate_files, t.reclaimable_bytes,
+	       res->orphans->len, t.orphan_bytes,
+	       common->verbose ? "" : " (--verbose lists them)");
+	printf("%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT
+	       " hashed (%" G_GUINT64_FORMAT " bytes), %" G_GUINT64_FORMAT
+	       " headers only, %" G_GUINT64_FORMAT " unchanged; %u errors\n",
+	       res->files, res->hashed_files, res->hashed_bytes,
+	       res->probed_files, res->cached_files, res->errors->len);
 }
 
 static ImgoptManifest *
 open_manifest(const CliCommon *common, const ImgoptSite *site, GError **error)
 {
-	g_autofree char *path = common->manifest != NULL ?
-		g_strdup(common->manifest) :
-		imgopt_manifest_default_path(imgopt_site_get_root(site));
+	g_autofree char *path = common->manifest != NULL
+					? g_strdup(common->manifest)
+					: imgopt_manifest_default_path(
+						  imgopt_site_get_root(site));
 
 	return imgopt_manifest_open(path, error);
 }
@@ -308,22 +317,24 @@ cli_cmd_dupes(const char *name, int argc, char **argv)
 	const GOptionEntry extra[] = {
 		{"hash-all", 0, 0, G_OPTION_ARG_NONE, &hash_all,
 		 "hash every file, not only those whose size another file "
-		 "shares", NULL},
+		 "shares",
+		 NULL},
 		G_OPTION_ENTRY_NULL,
 	};
 	int code = 0;
 
 	if (!cli_parse(name, "POSTS IMAGES",
 		       "Lists groups of byte-identical image files, the posts "
-		       "using each copy, and the orphans.", extra, 2, 2,
-		       &common, argc, argv, &code))
+		       "using each copy, and the orphans.",
+		       extra, 2, 2, &common, argc, argv, &code))
 		return code;
 	ui.is_quiet = common.quiet;
 	ImgoptDupesOptions options = {common.jobs};
 	site = cli_open_site(&common, &error);
-	if (site == NULL || !(manifest = open_manifest(&common, site, &error)) ||
-	    !(hash_all ? imgopt_pipeline_dupes :
-			 imgopt_pipeline_dupes_size_first)(
+	if (site == NULL ||
+	    !(manifest = open_manifest(&common, site, &error)) ||
+	    !(hash_all ? imgopt_pipeline_dupes
+		       : imgopt_pipeline_dupes_size_first)(
 		    site, &options, manifest, &reporter, &res, &error)) {
 		clear_bar(&ui);
 		return cli_fail(error);

@@ -1,0 +1,184 @@
+#!/bin/sh
+# bench/dupes.sh: `imgopt dupes` against rmlint and jdupes, side by side
+# in one run, on a seed-like blog of at least 20,000 image files written
+# by genblog, cold and warm; then the peak memory of hashing 2 GB files.
+#
+#   bench/dupes.sh [BUILD_DIR] [WORK_DIR]
+#
+# BUILD_DIR (default: build) holds src/imgopt and tools/genblog; WORK_DIR
+# (default: /tmp/imgopt-bench-dupes) receives the blog (about 4 GB) and is
+# left in place for a re-run (delete it to regenerate).  POSTS, IMAGES and
+# SEED may be set in the environment.
+#
+# "cold" means the page cache was dropped first (echo 3 >
+# /proc/sys/vm/drop_caches, root only) and imgopt's manifest removed;
+# without permission to drop caches, cold runs read from a warm page cache
+# and the report says so.  "warm" is an unchanged re-run: imgopt keeps its
+# manifest, rmlint and jdupes (which keep nothing by default) re-run with
+# the page cache warm.
+#
+# Needs /usr/bin/time (Debian: time), rmlint, jdupes and python3 (to
+# compare the groups).  Prints a Markdown report on stdout and saves it in
+# bench/results/dupes.md.
+set -eu
+
+BUILD=${1:-build}
+WORK=${2:-/tmp/imgopt-bench-dupes}
+POSTS=${POSTS:-1600}
+IMAGES=${IMAGES:-26000}
+SEED=${SEED:-1}
+HERE=$(cd "$(dirname "$0")" && pwd)
+IMGOPT=$(cd "$BUILD" && pwd)/src/imgopt
+GENBLOG=$(cd "$BUILD" && pwd)/tools/genblog
+BLOG=$WORK/blog
+OUT=$WORK/out
+REPORT=$HERE/results/dupes.md
+
+for tool in /usr/bin/time rmlint jdupes python3; do
+	command -v "$tool" >/dev/null 2>&1 || {
+		echo "bench/dupes.sh: $tool is missing (apt-get install -y time rmlint jdupes python3)" >&2
+		exit 2
+	}
+done
+[ -x "$IMGOPT" ] && [ -x "$GENBLOG" ] || {
+	echo "bench/dupes.sh: build $BUILD first (src/imgopt, tools/genblog)" >&2
+	exit 2
+}
+mkdir -p "$OUT" "$HERE/results"
+
+if [ ! -f "$BLOG/genblog-truth.json" ]; then
+	echo "generating $POSTS posts, about $IMAGES images in $BLOG ..." >&2
+	rm -rf "$BLOG"
+	/usr/bin/time -f "%e" -o "$OUT/gen.time" \
+		"$GENBLOG" --posts "$POSTS" --images "$IMAGES" --seed "$SEED" \
+		--sizes real --out "$BLOG"
+fi
+N_FILES=$(find "$BLOG/postimg" -type f | wc -l)
+BYTES=$(du -sb "$BLOG/postimg" | cut -f1)
+if [ "$N_FILES" -lt 20000 ]; then
+	echo "bench/dupes.sh: only $N_FILES files; raise IMAGES" >&2
+	exit 2
+fi
+
+CAN_DROP=no
+if (sync && echo 3 >/proc/sys/vm/drop_caches) 2>/dev/null; then
+	CAN_DROP=yes
+fi
+drop_caches() {
+	if [ "$CAN_DROP" = yes ]; then
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
+	fi
+}
+
+# measure NAME CMD...: runs CMD in the blog folder, stdout to OUT/NAME.out,
+# wall/user/sys/peak RSS to OUT/NAME.time.
+measure() {
+	name=$1
+	shift
+	(cd "$BLOG" && /usr/bin/time -f "%e %U %S %M" -o "$OUT/$name.time" \
+		"$@" >"$OUT/$name.out" 2>"$OUT/$name.err") || true
+}
+
+echo "running (cold runs drop the page cache: $CAN_DROP) ..." >&2
+rm -rf "$BLOG/.imgopt"
+drop_caches
+measure imgopt-cold "$IMGOPT" dupes _posts postimg --json
+measure imgopt-warm "$IMGOPT" dupes _posts postimg --json
+drop_caches
+measure rmlint-cold rmlint -T df -o json:"$OUT/rmlint-cold.json" postimg
+measure rmlint-warm rmlint -T df -o json:"$OUT/rmlint-warm.json" postimg
+drop_caches
+measure jdupes-cold jdupes -r -q postimg
+measure jdupes-warm jdupes -r -q postimg
+
+# Peak memory of hashing and comparing two 2 GB files (sparse: the bytes
+# are zeros, what is measured is the buffers, not the disk).
+BIG=$WORK/big
+rm -rf "$BIG"
+mkdir -p "$BIG/_posts" "$BIG/img"
+printf '![](/img/a.jpg)\n' >"$BIG/_posts/2020-01-01-big.md"
+truncate -s 2G "$BIG/img/a.jpg"
+truncate -s 2G "$BIG/img/b.jpg"
+(cd "$BIG" && /usr/bin/time -f "%e %U %S %M" -o "$OUT/big.time" \
+	"$IMGOPT" dupes _posts img --json --hash-all >"$OUT/big.out" 2>"$OUT/big.err") || true
+rm -rf "$BIG"
+
+python3 - "$OUT" "$BLOG" "$N_FILES" "$BYTES" "$CAN_DROP" >"$REPORT" <<'EOF'
+import json, os, sys
+
+out, blog, n_files, nbytes, can_drop = sys.argv[1:6]
+
+def timing(name):
+    wall, user, sys_, rss = open(os.path.join(out, name + ".time")).read().split()[-4:]
+    return float(wall), float(user) + float(sys_), int(rss) / 1024
+
+def imgopt_groups(name):
+    doc = json.load(open(os.path.join(out, name + ".out")))
+    return doc, {frozenset(m["path"] for m in g["members"]) for g in doc["groups"]}
+
+def rmlint_groups(name):
+    groups = {}
+    for item in json.load(open(os.path.join(out, name + ".json"))):
+        if item.get("type") == "duplicate_file":
+            rel = os.path.relpath(item["path"], blog)
+            groups.setdefault(item["checksum"], set()).add(rel)
+    return {frozenset(g) for g in groups.values() if len(g) > 1}
+
+def jdupes_groups(name):
+    groups, cur = set(), []
+    for line in open(os.path.join(out, name + ".out"), encoding="utf-8",
+                     errors="surrogateescape"):
+        line = line.rstrip("\n")
+        if line:
+            cur.append(os.path.normpath(line))
+        elif cur:
+            groups.add(frozenset(cur))
+            cur = []
+    if cur:
+        groups.add(frozenset(cur))
+    return groups
+
+truth = json.load(open(os.path.join(blog, "genblog-truth.json")))
+want = {frozenset(g["members"]) for g in truth["groups"]}
+cold_doc, found = imgopt_groups("imgopt-cold")
+_, found_warm = imgopt_groups("imgopt-warm")
+rows = [
+    ("imgopt dupes", "cold", "imgopt-cold", found),
+    ("imgopt dupes", "warm (unchanged re-run)", "imgopt-warm", found_warm),
+    ("rmlint -T df", "cold", "rmlint-cold", rmlint_groups("rmlint-cold")),
+    ("rmlint -T df", "warm page cache", "rmlint-warm", rmlint_groups("rmlint-warm")),
+    ("jdupes -r", "cold", "jdupes-cold", jdupes_groups("jdupes-cold")),
+    ("jdupes -r", "warm page cache", "jdupes-warm", jdupes_groups("jdupes-warm")),
+]
+base_wall = timing("imgopt-cold")[0]
+s = cold_doc["summary"]
+print("# `imgopt dupes` vs rmlint and jdupes\n")
+print("Generated by `bench/dupes.sh` (genblog --sizes real): %s image files, "
+      "%.2f GB, %d posts; %d duplicate groups in the ground truth." %
+      (n_files, int(nbytes) / 1e9, truth["posts"], len(want)))
+print("Cold runs %s." % ("dropped the page cache first" if can_drop == "yes"
+      else "could NOT drop the page cache (not permitted): every run read "
+      "from a warm cache"))
+print("\n| tool | run | wall s | CPU s | peak RSS MB | groups | same groups as truth | wall vs imgopt cold |")
+print("|---|---|---:|---:|---:|---:|---|---:|")
+for tool, run, name, groups in rows:
+    wall, cpu, rss = timing(name)
+    print("| %s | %s | %.2f | %.2f | %.1f | %d | %s | %.2fx |" %
+          (tool, run, wall, cpu, rss, len(groups),
+           "yes" if groups == want else "NO", wall / base_wall))
+wwall = timing("imgopt-warm")[0]
+print("\nimgopt cold: %d files hashed (%.0f MB), %d header-only (size unique: "
+      "no duplicate possible, %.1f MB read), then byte-compared every group. "
+      "Warm re-run: %d hashed, %d cached, %.1f%% of the cold time." %
+      (s["hashed_files"], s["hashed_bytes"] / 1e6, s["probed_files"],
+       s["probed_bytes"] / 1e6, json.load(open(os.path.join(out, "imgopt-warm.out")))["summary"]["hashed_files"],
+       json.load(open(os.path.join(out, "imgopt-warm.out")))["summary"]["cached_files"],
+       100 * wwall / base_wall))
+bwall, bcpu, brss = timing("big")
+big = json.load(open(os.path.join(out, "big.out")))["summary"]
+print("\nBounded memory: two 2 GB files (sparse), `imgopt dupes --hash-all`: "
+      "%d bytes hashed, %d group, peak RSS %.1f MB (%.1f s)." %
+      (big["hashed_bytes"], big["groups"], brss, bwall))
+EOF
+cat "$REPORT"
