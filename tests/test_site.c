@@ -981,31 +981,32 @@ static const struct {
 	const char *resolved; /* expected file; NULL: "postimg/" + the URL's
 				 last component for an ok markdown link */
 	bool is_multiline;    /* one of the five links broken across lines */
+	const char *why;      /* part of the message, for broken ones */
 } seed_refs[] = {
-	{6, "front-matter", "ok", "img/the-first.png", false},
-	{21, "markdown", "ok", NULL, false},
-	{27, "markdown", "ok", NULL, false},
-	{33, "markdown", "ok", NULL, false},
+	{6, "front-matter", "ok", "img/the-first.png", false, NULL},
+	{21, "markdown", "ok", NULL, false, NULL},
+	{27, "markdown", "ok", NULL, false, NULL},
+	{33, "markdown", "ok", NULL, false, NULL},
 	{33, "markdown", "repaired",
 	 "postimg/" MEDIA
 	 "4EHGI7N1SjYfmibCly6ibAqqNrqJ4jBfz380Jwn5MpgicShdaEHCKGCzA.jpeg",
-	 true},
+	 true, NULL},
 	{34, "markdown", "repaired",
 	 "postimg/old/" MEDIA
 	 "uzLerE6ibc8ryop3M3cBibRjoKf1zQTAWGaQ7hTWfSDTp1ujfnYx6nEA.jpeg",
-	 true},
-	{43, "markdown", "ok", NULL, false},
-	{43, "markdown", "broken", NULL, true},
-	{46, "markdown", "ok", NULL, false},
-	{46, "markdown", "broken", NULL, true},
+	 true, NULL},
+	{43, "markdown", "ok", NULL, false, NULL},
+	{43, "markdown", "broken", NULL, true, "no file named"},
+	{46, "markdown", "ok", NULL, false, NULL},
+	{46, "markdown", "broken", NULL, true, "2 files named"},
 	{47, "markdown", "repaired",
 	 "postimg/" MEDIA
 	 "4wEYpiaHYYXRxBONKq9gCJicAekyiaCsCTfNo0LdXuAUnjxOGSkqK92fA.jpeg",
-	 true},
-	{51, "markdown", "ok", NULL, false},
-	{56, "markdown", "ok", NULL, false},
-	{57, "markdown", "ok", NULL, false},
-	{58, "markdown", "ok", NULL, false},
+	 true, NULL},
+	{51, "markdown", "ok", NULL, false, NULL},
+	{56, "markdown", "ok", NULL, false, NULL},
+	{57, "markdown", "ok", NULL, false, NULL},
+	{58, "markdown", "ok", NULL, false, NULL},
 };
 
 /* A temporary copy of the seed site; returns the copy's root. */
@@ -1045,6 +1046,10 @@ check_seed_ref(JsonObject *ref, guint i, const char *text, gsize len)
 	g_assert_cmpint((gint64)strlen(raw), ==, length);
 	g_assert_true(memcmp(text + offset, raw, (size_t)length) == 0);
 
+	if (seed_refs[i].why != NULL)
+		g_assert_nonnull(
+			strstr(json_object_get_string_member(ref, "message"),
+			       seed_refs[i].why));
 	if (seed_refs[i].resolved != NULL)
 		g_assert_cmpstr(resolved, ==, seed_refs[i].resolved);
 	else if (strcmp(seed_refs[i].status, "ok") == 0)
