@@ -798,6 +798,11 @@ imgopt_index_probe_file(const char *root, ImgoptAsset *asset,
 	fd = open_regular(root, asset, error);
 	if (fd < 0)
 		return false;
+		/* A few scattered windows: readahead would read what we skip.
+		 */
+#ifdef POSIX_FADV_RANDOM
+	posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
+#endif
 	buf = g_malloc(IMGOPT_INDEX_PROBE_WINDOW);
 	probe_reset(&p, asset);
 	ok = probe_windows(fd, &p, buf, IMGOPT_INDEX_PROBE_BUDGET, asset,

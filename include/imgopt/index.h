@@ -40,7 +40,7 @@
 #define IMGOPT_INDEX_PROBE_WINDOW (16 * 1024)
 
 /** The most imgopt_index_probe_file() reads of one file. */
-#define IMGOPT_INDEX_PROBE_BUDGET (256 * 1024)
+#define IMGOPT_INDEX_PROBE_BUDGET (64 * 1024)
 
 /**
  * imgopt_index_probe_buffer:
