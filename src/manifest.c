@@ -105,7 +105,11 @@ static const Migration migrations[] = {
 	  * version was lowered by hand must still open. */
 	 "CREATE TABLE IF NOT EXISTS post_digests ("
 	 "  post TEXT PRIMARY KEY,"
-	 "  digest TEXT NOT NULL);"},
+	 "  digest TEXT NOT NULL,"
+	 "  size INTEGER NOT NULL DEFAULT 0,"
+	 "  mtime_ns INTEGER NOT NULL DEFAULT 0,"
+	 "  inode INTEGER NOT NULL DEFAULT 0,"
+	 "  context TEXT NOT NULL DEFAULT '');"},
 };
 
 static void
@@ -583,45 +587,75 @@ imgopt_manifest_load_confirmations(ImgoptManifest *manifest, GError **error)
 
 /* ---- references ---- */
 
+void
+imgopt_post_record_free(ImgoptPostRecord *record)
+{
+	if (record == NULL)
+		return;
+	g_free(record->digest);
+	g_free(record->context);
+	g_free(record);
+}
+
 bool
-imgopt_manifest_put_post_digest(ImgoptManifest *manifest, const char *post,
-				const char *digest, GError **error)
+imgopt_manifest_put_post(ImgoptManifest *manifest, const char *post,
+			 const ImgoptPostRecord *record, GError **error)
 {
 	sqlite3_stmt *s = NULL;
 
 	if (!require_transaction(manifest, error))
 		return false;
-	s = digest != NULL
-		    ? stmt(manifest,
-			   "INSERT OR REPLACE INTO post_digests(post, "
-			   "digest) VALUES (?, ?)",
-			   error)
-		    : stmt(manifest, "DELETE FROM post_digests WHERE post = ?",
-			   error);
+	s = record != NULL ?
+		stmt(manifest, "INSERT OR REPLACE INTO post_digests(post, "
+		     "digest, size, mtime_ns, inode, context) "
+		     "VALUES (?, ?, ?, ?, ?, ?)", error) :
+		stmt(manifest, "DELETE FROM post_digests WHERE post = ?", error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, post);
-	if (digest != NULL)
-		bind_text(s, 2, digest);
-	return step_done(manifest, s, "put post digest", error);
+	if (record != NULL) {
+		bind_text(s, 2, record->digest);
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)record->size);
+		sqlite3_bind_int64(s, 4, record->mtime_ns);
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)record->inode);
+		bind_text(s, 6, record->context != NULL ? record->context : "");
+	}
+	return step_done(manifest, s, "put post", error);
+}
+
+static ImgoptPostRecord *
+post_record_from_row(sqlite3_stmt *s)
+{
+	ImgoptPostRecord *r = g_new0(ImgoptPostRecord, 1);
+
+	r->digest = column_dup(s, 1);
+	r->size = (uint64_t)sqlite3_column_int64(s, 2);
+	r->mtime_ns = sqlite3_column_int64(s, 3);
+	r->inode = (uint64_t)sqlite3_column_int64(s, 4);
+	r->context = column_dup(s, 5);
+	return r;
 }
 
 GHashTable *
-imgopt_manifest_load_post_digests(ImgoptManifest *manifest, GError **error)
+imgopt_manifest_load_posts(ImgoptManifest *manifest, GError **error)
 {
-	g_autoptr(GHashTable) table =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	sqlite3_stmt *s =
-		stmt(manifest, "SELECT post, digest FROM post_digests", error);
+	g_autoptr(GHashTable) table = g_hash_table_new_full(
+		g_str_hash, g_str_equal, g_free,
+		(GDestroyNotify)imgopt_post_record_free);
+	sqlite3_stmt *s = stmt(manifest,
+			       "SELECT post, digest, size, mtime_ns, inode, "
+			       "context FROM post_digests",
+			       error);
 	int rc;
 
 	if (s == NULL)
 		return NULL;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		g_hash_table_replace(table, column_dup(s, 0), column_dup(s, 1));
+		g_hash_table_replace(table, column_dup(s, 0),
+				     post_record_from_row(s));
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
-		fail(manifest, error, "load post digests");
+		fail(manifest, error, "load posts");
 		return NULL;
 	}
 	return g_steal_pointer(&table);
@@ -711,6 +745,8 @@ ref_from_row(sqlite3_stmt *s)
 	ref->kind = enum_from_name((const char *)sqlite3_column_text(s, 5),
 				   IMGOPT_REF_LIQUID_TAG, kind_namer);
 	ref->raw = column_dup(s, 6);
+	/* Not a column: a destination broken across lines holds a newline. */
+	ref->is_multiline = ref->raw != NULL && strchr(ref->raw, '\n') != NULL;
 	ref->url = column_dup(s, 7);
 	ref->resolved = column_dup(s, 8);
 	ref->status = enum_from_name((const char *)sqlite3_column_text(s, 9),
@@ -744,6 +780,42 @@ imgopt_manifest_lookup_refs(ImgoptManifest *manifest, const char *post,
 		return NULL;
 	}
 	return g_steal_pointer(&refs);
+}
+
+GHashTable *
+imgopt_manifest_load_all_refs(ImgoptManifest *manifest, GError **error)
+{
+	g_autoptr(GHashTable) table = g_hash_table_new_full(
+		g_str_hash, g_str_equal, g_free,
+		(GDestroyNotify)g_ptr_array_unref);
+	sqlite3_stmt *s = stmt(manifest,
+			       "SELECT post, offset, length, line, col, kind, "
+			       "raw, url, resolved, status, message FROM refs "
+			       "ORDER BY post, offset, seq",
+			       error);
+	GPtrArray *list = NULL;
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ImgoptRef *ref = ref_from_row(s);
+
+		/* Rows come grouped by post: a new post starts a new list. */
+		if (list == NULL || g_strcmp0(ref->post, ((ImgoptRef *)
+			list->pdata[0])->post) != 0) {
+			list = g_ptr_array_new_with_free_func(
+				(GDestroyNotify)imgopt_ref_free);
+			g_hash_table_replace(table, g_strdup(ref->post), list);
+		}
+		g_ptr_array_add(list, ref);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		fail(manifest, error, "load references");
+		return NULL;
+	}
+	return g_steal_pointer(&table);
 }
 
 /* ---- variants ---- */

@@ -118,6 +118,12 @@ typedef struct {
 	ImgoptDupesResult *result;      /* being filled */
 	GHashTable *ref_counts;    /* path → references (GUINT_TO_POINTER) */
 	GPtrArray *posts;          /* (element-type filename) scanned */
+	GPtrArray *scanned;        /* (element-type ImgoptPostRecord) each
+				      post's identity, parallel to @posts */
+	GHashTable *post_records;  /* post → ImgoptPostRecord: manifest's */
+	GHashTable *stored_refs;   /* post → GPtrArray of ImgoptRef: the
+				      manifest's, loaded on first use */
+	char *context;             /* see scan_context() */
 	GPtrArray *refs;           /* (element-type GPtrArray of ImgoptRef)
 				      one array per post, NULL if unread */
 	GPtrArray *candidates;     /* (element-type filename) to index */
@@ -140,6 +146,10 @@ dupes_clear(Dupes *d)
 	g_clear_pointer(&d->ref_counts, g_hash_table_unref);
 	g_clear_pointer(&d->refs, g_ptr_array_unref);
 	g_clear_pointer(&d->posts, g_ptr_array_unref);
+	g_clear_pointer(&d->scanned, g_ptr_array_unref);
+	g_clear_pointer(&d->post_records, g_hash_table_unref);
+	g_clear_pointer(&d->stored_refs, g_hash_table_unref);
+	g_clear_pointer(&d->context, g_free);
 	g_clear_pointer(&d->candidates, g_ptr_array_unref);
 	g_clear_pointer(&d->under_images, g_hash_table_unref);
 	g_clear_pointer(&d->cache, g_hash_table_unref);
@@ -212,6 +222,142 @@ count_ref(Dupes *d, const ImgoptRef *ref)
 		g_ptr_array_add(posts, g_strdup(ref->post));
 }
 
+/* What resolving references depends on besides the post's own bytes: the
+ * base URL, the folders, and the image files' paths (a broken link is
+ * repaired by name among them).  Same post bytes, same context: same
+ * references, so the post need not be scanned again. */
+static char *
+scan_context(const ImgoptSite *site)
+{
+	g_autoptr(ImgoptHasher) h = imgopt_hasher_new();
+	const GPtrArray *images = imgopt_site_get_images(site);
+	const char *base = imgopt_site_get_baseurl(site);
+	const char *parts[] = {base != NULL ? base : "",
+			       imgopt_site_get_posts_dir(site),
+			       imgopt_site_get_images_dir(site)};
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+	ImgoptHash digest;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(parts); i++)
+		imgopt_hasher_update(h, parts[i], strlen(parts[i]) + 1);
+	for (guint i = 0; images != NULL && i < images->len; i++) {
+		const char *p = g_ptr_array_index(images, i);
+
+		imgopt_hasher_update(h, p, strlen(p) + 1);
+	}
+	imgopt_hasher_finish(h, &digest);
+	imgopt_hash_format(&digest, hex);
+	return g_strdup(hex);
+}
+
+static bool
+is_under_images(const Dupes *d, const char *path)
+{
+	const char *images = imgopt_site_get_images_dir(d->site);
+	size_t n = strlen(images);
+
+	return n == 0 || (strncmp(path, images, n) == 0 && path[n] == '/');
+}
+
+/* Files outside IMAGES are not in the context: check that the cached
+ * references' targets there still exist. */
+static bool
+targets_exist(Dupes *d, const GPtrArray *refs)
+{
+	for (guint i = 0; i < refs->len; i++) {
+		const ImgoptRef *r = g_ptr_array_index(refs, i);
+		g_autofree char *abs = NULL;
+
+		if ((r->status != IMGOPT_REF_STATUS_OK &&
+		     r->status != IMGOPT_REF_STATUS_REPAIRED) ||
+		    r->resolved == NULL || is_under_images(d, r->resolved))
+			continue;
+		abs = g_build_filename(d->root, r->resolved, NULL);
+		if (!g_file_test(abs, G_FILE_TEST_IS_REGULAR))
+			return false;
+	}
+	return true;
+}
+
+static bool
+same_post(const ImgoptPostRecord *rec, const struct stat *st,
+	  const char *context)
+{
+	return rec != NULL && rec->size == (uint64_t)st->st_size &&
+	       rec->inode == (uint64_t)st->st_ino &&
+	       rec->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 +
+					st->st_mtim.tv_nsec &&
+	       g_strcmp0(rec->context, context) == 0;
+}
+
+/* The stored references of an unchanged post, or NULL to scan it.  Broken
+ * and outside ones are resolved again: a file may have appeared where
+ * the context does not look. */
+static GPtrArray *
+cached_refs(Dupes *d, const char *post, const struct stat *st)
+{
+	gpointer key = NULL, value = NULL;
+	GPtrArray *refs = NULL;
+
+	if (!same_post(g_hash_table_lookup(d->post_records, post), st,
+		       d->context))
+		return NULL;
+	if (d->stored_refs == NULL) {
+		d->stored_refs = imgopt_manifest_load_all_refs(d->manifest, NULL);
+		if (d->stored_refs == NULL)
+			return NULL;
+	}
+	if (g_hash_table_steal_extended(d->stored_refs, post, &key, &value))
+		g_free(key);
+	refs = value != NULL ? value : g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_ref_free);
+	if (!targets_exist(d, refs)) {
+		g_ptr_array_unref(refs);
+		return NULL;
+	}
+	for (guint i = 0; i < refs->len; i++) {
+		ImgoptRef *r = g_ptr_array_index(refs, i);
+
+		if (r->status == IMGOPT_REF_STATUS_BROKEN ||
+		    r->status == IMGOPT_REF_STATUS_OUTSIDE)
+			imgopt_site_resolve_ref(d->site, r);
+	}
+	return refs;
+}
+
+/* One post's references: from the manifest if it is unchanged, else
+ * read, scanned and resolved.  @st_out receives its identity (zeroed if
+ * it cannot be stat'ed). */
+static GPtrArray *
+post_refs(Dupes *d, const char *post, struct stat *st_out, GError **error)
+{
+	g_autofree char *abs = g_build_filename(d->root, post, NULL);
+	GPtrArray *refs = NULL;
+
+	memset(st_out, 0, sizeof *st_out);
+	if (lstat(abs, st_out) == 0 && S_ISREG(st_out->st_mode)) {
+		refs = cached_refs(d, post, st_out);
+		if (refs != NULL) {
+			d->result->cached_posts++;
+			return refs;
+		}
+	}
+	return imgopt_site_scan_post(d->site, post, error);
+}
+
+static ImgoptPostRecord *
+post_record_new(const struct stat *st, const char *context)
+{
+	ImgoptPostRecord *rec = g_new0(ImgoptPostRecord, 1);
+
+	rec->size = (uint64_t)st->st_size;
+	rec->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
+			st->st_mtim.tv_nsec;
+	rec->inode = (uint64_t)st->st_ino;
+	rec->context = g_strdup(context);
+	return rec;
+}
+
 static bool
 scan_posts(Dupes *d, GError **error)
 {
@@ -219,15 +365,22 @@ scan_posts(Dupes *d, GError **error)
 
 	if (posts == NULL)
 		return false;
+	d->post_records = imgopt_manifest_load_posts(d->manifest, error);
+	if (d->post_records == NULL)
+		return false;
+	d->context = scan_context(d->site);
 	d->refs = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)g_ptr_array_unref);
+	d->scanned = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_post_record_free);
 	d->posts = g_ptr_array_ref(posts);
 	for (guint i = 0; i < posts->len; i++) {
 		const char *post = g_ptr_array_index(posts, i);
 		g_autoptr(GError) local = NULL;
-		g_autoptr(GPtrArray) refs =
-			imgopt_site_scan_post(d->site, post, &local);
+		struct stat st;
+		g_autoptr(GPtrArray) refs = post_refs(d, post, &st, &local);
 
+		g_ptr_array_add(d->scanned, post_record_new(&st, d->context));
 		if (refs == NULL) {
 			report_problem(d, post, local->message, true);
 			g_ptr_array_add(d->refs, NULL);
@@ -762,7 +915,7 @@ refs_digest(const GPtrArray *refs)
 
 /* Posts that are gone: their rows go too. */
 static bool
-forget_posts(Dupes *d, GHashTable *digests, GError **error)
+forget_posts(Dupes *d, GError **error)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 	g_autoptr(GPtrArray) none = g_ptr_array_new();
@@ -771,44 +924,43 @@ forget_posts(Dupes *d, GHashTable *digests, GError **error)
 
 	for (guint i = 0; i < d->posts->len; i++)
 		g_hash_table_add(seen, g_ptr_array_index(d->posts, i));
-	g_hash_table_iter_init(&iter, digests);
+	g_hash_table_iter_init(&iter, d->post_records);
 	while (g_hash_table_iter_next(&iter, &key, NULL)) {
 		if (g_hash_table_contains(seen, key))
 			continue;
 		if (!imgopt_manifest_replace_refs(d->manifest, key, none,
 						  error) ||
-		    !imgopt_manifest_put_post_digest(d->manifest, key, NULL,
-						     error))
+		    !imgopt_manifest_put_post(d->manifest, key, NULL, error))
 			return false;
 	}
 	return true;
 }
 
+/* Each post's references and identity, where they changed. */
 static bool
 store_refs(Dupes *d, GError **error)
 {
-	g_autoptr(GHashTable) digests =
-		imgopt_manifest_load_post_digests(d->manifest, error);
-
-	if (digests == NULL)
-		return false;
 	for (guint i = 0; i < d->posts->len; i++) {
 		const char *post = g_ptr_array_index(d->posts, i);
 		const GPtrArray *refs = g_ptr_array_index(d->refs, i);
-		g_autofree char *digest = NULL;
+		ImgoptPostRecord *rec = g_ptr_array_index(d->scanned, i);
+		const ImgoptPostRecord *old =
+			g_hash_table_lookup(d->post_records, post);
 
 		if (refs == NULL)
 			continue; /* unreadable: keep what we knew */
-		digest = refs_digest(refs);
-		if (g_strcmp0(g_hash_table_lookup(digests, post), digest) == 0)
+		rec->digest = refs_digest(refs);
+		if (old != NULL && g_strcmp0(old->digest, rec->digest) == 0 &&
+		    old->size == rec->size && old->mtime_ns == rec->mtime_ns &&
+		    old->inode == rec->inode &&
+		    g_strcmp0(old->context, rec->context) == 0)
 			continue;
 		if (!imgopt_manifest_replace_refs(d->manifest, post, refs,
 						  error) ||
-		    !imgopt_manifest_put_post_digest(d->manifest, post, digest,
-						     error))
+		    !imgopt_manifest_put_post(d->manifest, post, rec, error))
 			return false;
 	}
-	return forget_posts(d, digests, error);
+	return forget_posts(d, error);
 }
 
 /* The closing transaction: tokens, references, vanished rows, the run. */

@@ -148,7 +148,9 @@ test_older_schema_migrated(void)
 	g_autofree char *dir = tu_tmpdir();
 	g_autofree char *path = g_build_filename(dir, "m.db", NULL);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GHashTable) digests = NULL;
+	g_autoptr(GHashTable) posts = NULL;
+	ImgoptPostRecord rec = {(char *)"d1", 10, 20, 30, (char *)"ctx"};
+	const ImgoptPostRecord *back = NULL;
 	ImgoptManifest *m = open_or_fail(path);
 
 	imgopt_manifest_close(m);
@@ -157,10 +159,21 @@ test_older_schema_migrated(void)
 	m = open_or_fail(path);
 	g_assert_cmpint(imgopt_manifest_schema_version(m), ==, 2);
 	begin(m);
-	g_assert_true(imgopt_manifest_put_post_digest(m, "p.md", "d1", &error));
+	g_assert_true(imgopt_manifest_put_post(m, "p.md", &rec, &error));
 	commit(m);
-	digests = imgopt_manifest_load_post_digests(m, &error);
-	g_assert_cmpstr(g_hash_table_lookup(digests, "p.md"), ==, "d1");
+	posts = imgopt_manifest_load_posts(m, &error);
+	back = g_hash_table_lookup(posts, "p.md");
+	g_assert_cmpstr(back->digest, ==, "d1");
+	g_assert_cmpuint(back->size, ==, 10);
+	g_assert_cmpint(back->mtime_ns, ==, 20);
+	g_assert_cmpuint(back->inode, ==, 30);
+	g_assert_cmpstr(back->context, ==, "ctx");
+	g_clear_pointer(&posts, g_hash_table_unref);
+	begin(m);
+	g_assert_true(imgopt_manifest_put_post(m, "p.md", NULL, &error));
+	commit(m);
+	posts = imgopt_manifest_load_posts(m, &error);
+	g_assert_cmpuint(g_hash_table_size(posts), ==, 0);
 	imgopt_manifest_close(m);
 	tu_rmtree(dir);
 }

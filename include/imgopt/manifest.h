@@ -15,8 +15,9 @@
  *   runs        id, command, start and end time, status
  *   confirmations  path, token: which byte comparison confirmed the file
  *               as a duplicate (dropped when the file changes)
- *   post_digests   post, digest of its stored references (schema 2), so
- *               an unchanged post's rows are not rewritten
+ *   post_digests   post, digest of its stored references, its size,
+ *               mtime and inode when scanned, and the resolution context
+ *               (schema 2): an unchanged post is not scanned again
  *
  * Paths are relative to the site root; hashes are stored as 32 lowercase
  * hex digits in canonical (big-endian) order.  The callers speak domain
@@ -201,25 +202,53 @@ GHashTable *imgopt_manifest_load_confirmations(ImgoptManifest *manifest,
 /* ---- references ---- */
 
 /**
- * imgopt_manifest_put_post_digest:
- * @post: a post path relative to the site root
- * @digest: (nullable): a digest of the references stored for @post, or
- *   NULL to forget @post
+ * ImgoptPostRecord:
  *
- * Remembers what references @post had when they were last stored.
- * Inside a transaction.
+ * What the manifest remembers of one post, so that an unchanged post need
+ * not be read, scanned and resolved again.
  */
-bool imgopt_manifest_put_post_digest(ImgoptManifest *manifest, const char *post,
-				     const char *digest, GError **error);
+typedef struct {
+	char *digest;     /* digest of its stored references */
+	uint64_t size;    /* the post file when scanned: size, */
+	int64_t mtime_ns; /* modification time (ns) */
+	uint64_t inode;   /* and inode */
+	char *context;    /* digest of what resolving depended on (the
+			     site's image files, base URL and folders) */
+} ImgoptPostRecord;
+
+/** Frees @record (nullable). */
+void imgopt_post_record_free(ImgoptPostRecord *record);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptPostRecord, imgopt_post_record_free)
 
 /**
- * imgopt_manifest_load_post_digests:
+ * imgopt_manifest_put_post:
+ * @post: a post path relative to the site root
+ * @record: (nullable): what to remember of it, or NULL to forget @post
  *
- * Returns: (transfer full): post → digest (both char *, owned by the
- *   table), or NULL with @error set.
+ * Inside a transaction.
  */
-GHashTable *imgopt_manifest_load_post_digests(ImgoptManifest *manifest,
-					      GError **error);
+bool imgopt_manifest_put_post(ImgoptManifest *manifest, const char *post,
+			      const ImgoptPostRecord *record, GError **error);
+
+/**
+ * imgopt_manifest_load_posts:
+ *
+ * Returns: (transfer full): post (char *) → ImgoptPostRecord *, owned by
+ *   the table; or NULL with @error set.
+ */
+GHashTable *imgopt_manifest_load_posts(ImgoptManifest *manifest,
+				       GError **error);
+
+/**
+ * imgopt_manifest_load_all_refs:
+ *
+ * Returns: (transfer full): post (char *) → GPtrArray of its ImgoptRef
+ *   in offset order, owned by the table (posts without references are
+ *   absent); or NULL with @error set.
+ */
+GHashTable *imgopt_manifest_load_all_refs(ImgoptManifest *manifest,
+					  GError **error);
 
 /**
  * imgopt_manifest_replace_refs:

@@ -79,6 +79,8 @@ typedef struct {
 	uint64_t probed_bytes; /* bytes read for those headers */
 	uint64_t cached_files; /* files unchanged since the manifest saw them */
 	uint64_t posts;        /* posts scanned */
+	uint64_t cached_posts; /* of which unchanged: references from the
+				  manifest, not scanned again */
 	uint64_t references;   /* references found */
 	int64_t run_id;        /* the runs row of this run */
 } ImgoptDupesResult;

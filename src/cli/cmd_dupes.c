@@ -194,6 +194,7 @@ add_summary_json(JsonBuilder *b, const ImgoptDupesResult *res)
 	add_int(b, "probed_bytes", res->probed_bytes);
 	add_int(b, "empty_files", res->empty->len);
 	add_int(b, "posts", res->posts);
+	add_int(b, "cached_posts", res->cached_posts);
 	add_int(b, "references", res->references);
 	add_int(b, "errors", res->errors->len);
 	add_int(b, "skipped", res->skipped->len);
