@@ -574,7 +574,7 @@ imgopt_scan_text(const char *post_path, const char *text, gsize len,
 	g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_ref_free);
 	Scanner sc = {text != NULL ? text : "", len, post_path, line_starts,
-		      leaves, defs, refs};
+		      leaves, defs, refs, SCAN_RAW_NONE};
 	gsize body = 0;
 
 	index_lines(&sc);
@@ -589,7 +589,8 @@ imgopt_scan_text(const char *post_path, const char *text, gsize len,
 		const ScanLeaf *leaf = g_ptr_array_index(leaves, i);
 
 		if (leaf->kind == SCAN_LEAF_HTML)
-			imgopt_scan_html_block(&sc, &leaf->lines);
+			imgopt_scan_html_range(&sc, &leaf->lines, refs, 0,
+					       leaf->lines.buf->len);
 		else
 			imgopt_scan_inline(&sc, leaf);
 	}

@@ -269,10 +269,15 @@ imgopt_scan_html_tag(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
 	}
 }
 
-/* ---- HTML blocks ---- */
+/* ---- HTML streams ---- */
 
-/* The end of a tag starting at @i ('<' + letter): just past '>', quotes
- * respected; or @n if it does not close. */
+/* Raw-text elements: their content is not markup, up to the end tag. */
+static const char *const raw_elements[] = {
+	"script", "style", "textarea", NULL,
+};
+
+/* The end of a tag starting at @i ('<' + letter or "</"): just past '>',
+ * quotes respected; or @n if it does not close. */
 static gsize
 lenient_tag_end(const char *s, gsize n, gsize i)
 {
@@ -298,33 +303,83 @@ find_ci(const char *s, gsize n, gsize i, const char *needle)
 	return n;
 }
 
+/* Inside a comment or a raw-text element: returns where its end is (the
+ * end tag itself is left to be read as a tag), and leaves the state. */
+static gsize
+skip_raw(Scanner *sc, const char *s, gsize i, gsize to)
+{
+	if (sc->raw_state == SCAN_RAW_COMMENT) {
+		gsize e = find_ci(s, to, i, "-->");
+		if (e >= to)
+			return to;
+		sc->raw_state = SCAN_RAW_NONE;
+		return e + 3;
+	}
+	g_autofree char *end_tag = g_strconcat(
+		"</", raw_elements[sc->raw_state - SCAN_RAW_ELEMENT], NULL);
+	gsize e = find_ci(s, to, i, end_tag);
+	if (e >= to)
+		return to;
+	sc->raw_state = SCAN_RAW_NONE;
+	return e;
+}
+
+/* Markup at @i that is not a start tag: a comment opens; "<?", "<!x" and
+ * a CDATA section are bogus comments up to the next '>' (as HTML parses
+ * them outside SVG and MathML).  Returns where to go on. */
+static gsize
+skip_other(Scanner *sc, const char *s, gsize i, gsize to)
+{
+	if (to - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+		if (to - i >= 5 && s[i + 4] == '>')
+			return i + 5;
+		if (to - i >= 6 && s[i + 4] == '-' && s[i + 5] == '>')
+			return i + 6;
+		sc->raw_state = SCAN_RAW_COMMENT;
+		return i + 4;
+	}
+	if (s[i + 1] == '/' && i + 2 < to && g_ascii_isalpha(s[i + 2]))
+		return lenient_tag_end(s, to, i);
+	const char *gt = memchr(s + i, '>', to - i);
+	return gt != NULL ? (gsize)(gt - s) + 1 : to;
+}
+
+static void
+open_element(Scanner *sc, const char *s, gsize a, gsize b)
+{
+	for (guint k = 0; raw_elements[k] != NULL; k++)
+		if (name_is(s, a, b, raw_elements[k]))
+			sc->raw_state = SCAN_RAW_ELEMENT + (int)k;
+}
+
 void
-imgopt_scan_html_block(Scanner *sc, const ScanLines *lines)
+imgopt_scan_html_range(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
+		       gsize from, gsize to)
 {
 	const char *s = lines->buf->str;
-	gsize n = lines->buf->len, i = 0;
+	gsize i = from;
 
-	while (i < n) {
-		const char *lt = memchr(s + i, '<', n - i);
-		if (lt == NULL)
-			break;
-		i = (gsize)(lt - s);
-		if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
-			gsize e = find_ci(s, n, i + 4, "-->");
-			i = e < n ? e + 3 : n;
+	while (i < to) {
+		if (sc->raw_state != SCAN_RAW_NONE) {
+			i = skip_raw(sc, s, i, to);
 			continue;
 		}
-		if (i + 1 >= n || !g_ascii_isalpha(s[i + 1])) {
+		const char *lt = memchr(s + i, '<', to - i);
+		if (lt == NULL || (gsize)(lt - s) + 1 >= to)
+			break;
+		i = (gsize)(lt - s);
+		if (s[i + 1] == '!' || s[i + 1] == '?' || s[i + 1] == '/') {
+			i = skip_other(sc, s, i, to);
+			continue;
+		}
+		if (!g_ascii_isalpha(s[i + 1])) {
 			i++;
 			continue;
 		}
-		gsize name_end = tag_name(s, n, i + 1);
-		gsize end = lenient_tag_end(s, n, i);
-		imgopt_scan_html_tag(sc, lines, sc->refs, i, end);
-		if (name_is(s, i + 1, name_end, "script"))
-			end = find_ci(s, n, end, "</script");
-		else if (name_is(s, i + 1, name_end, "style"))
-			end = find_ci(s, n, end, "</style");
+		gsize name_end = tag_name(s, to, i + 1);
+		gsize end = lenient_tag_end(s, to, i);
+		imgopt_scan_html_tag(sc, lines, pending, i, end);
+		open_element(sc, s, i + 1, name_end);
 		i = end;
 	}
 }

@@ -55,6 +55,7 @@ typedef struct {
 	bool is_active;     /* false once a link closed after it */
 	bool bracket_after; /* another opener was pushed after it */
 	guint n_pending;    /* pending->len when it was pushed */
+	int raw_state;      /* the scanner's raw_state when it was pushed */
 } Bracket;
 
 typedef struct {
@@ -545,16 +546,14 @@ angle(Inline *in, gsize pos)
 
 	if ((m = autolink(in->s, in->n, pos)) != 0)
 		return m;
-	if ((m = imgopt_scan_html_open_tag(in->s + pos, in->n - pos)) != 0) {
-		imgopt_scan_html_tag(in->sc, in->lines, in->pending, pos,
-				     pos + m);
-		return pos + m;
-	}
-	if ((m = imgopt_scan_html_close_tag(in->s + pos, in->n - pos)) != 0)
-		return pos + m;
-	if ((m = html_other(in, pos)) != 0)
-		return m;
-	return pos + 1;
+	if ((m = imgopt_scan_html_open_tag(in->s + pos, in->n - pos)) != 0 ||
+	    (m = imgopt_scan_html_close_tag(in->s + pos, in->n - pos)) != 0)
+		m += pos;
+	else if ((m = html_other(in, pos)) == 0)
+		return pos + 1;
+	/* cmark passes the chunk through; read it as the browser will */
+	imgopt_scan_html_range(in->sc, in->lines, in->pending, pos, m);
+	return m;
 }
 
 /* ---- Liquid tags ---- */
@@ -600,7 +599,8 @@ liquid_tag(Inline *in, gsize pos)
 			break;
 	}
 	Match m = {0};
-	if (b > a && set_span(in, a, b, &m))
+	if (b > a && in->sc->raw_state == SCAN_RAW_NONE &&
+	    set_span(in, a, b, &m))
 		imgopt_scan_add_ref(in->sc, in->pending, IMGOPT_REF_LIQUID_TAG,
 				    m.offset, m.length, g_strndup(s + a, b - a),
 				    NULL);
@@ -619,7 +619,7 @@ static void
 push_bracket(Inline *in, gsize pos, bool is_image)
 {
 	Bracket b = {pos, pos + (is_image ? 2 : 1), is_image, true, false,
-		     in->pending->len};
+		     in->pending->len, in->sc->raw_state};
 
 	if (in->brackets->len > 0)
 		top(in)->bracket_after = true;
@@ -743,6 +743,11 @@ add_image(Inline *in, const Bracket *o, gsize p, Match *m)
 	if (in->pending->len > o->n_pending)
 		g_ptr_array_remove_range(in->pending, o->n_pending,
 					 in->pending->len - o->n_pending);
+	/* cmark renders the alt text as plain text: raw HTML in it is not
+	 * markup, so it cannot have opened a comment or a <script> */
+	in->sc->raw_state = o->raw_state;
+	if (in->sc->raw_state != SCAN_RAW_NONE)
+		return; /* inside a comment or <script> opened by raw HTML */
 	char *alt = imgopt_scan_decode(in->s + o->text, p - o->text, true);
 	ImgoptRef *ref = imgopt_scan_add_ref(in->sc, in->pending, m->kind,
 					     m->offset, m->length,

@@ -66,6 +66,15 @@ typedef struct {
 	char *url;    /* destination, escapes and entities decoded */
 } ScanDef;
 
+/** Where the raw HTML seen so far leaves a browser: in markup, inside a
+ * comment, or inside a raw-text element (script, style, textarea), where
+ * nothing loads until raw HTML closes it. */
+typedef enum {
+	SCAN_RAW_NONE,
+	SCAN_RAW_COMMENT,
+	SCAN_RAW_ELEMENT, /* + index in scan_html.c's raw_elements */
+} ScanRawState;
+
 /** The state of one imgopt_scan_text() call. */
 typedef struct {
 	const char *text;   /* the whole file */
@@ -75,6 +84,7 @@ typedef struct {
 	GPtrArray *leaves;  /* (element-type ScanLeaf) in document order */
 	GHashTable *defs;   /* normalised label -> ScanDef, first one wins */
 	GPtrArray *refs;    /* (element-type ImgoptRef) the result */
+	int raw_state;      /* ScanRawState after the raw HTML so far */
 } Scanner;
 
 /* ---- scan.c: shared helpers ---- */
@@ -169,9 +179,16 @@ gsize imgopt_scan_html_open_tag(const char *s, gsize len);
  * or 0. */
 gsize imgopt_scan_html_close_tag(const char *s, gsize len);
 
-/** Scans an HTML block (or .html body) leniently for tags, skipping
- * comments and the bodies of script and style elements. */
-void imgopt_scan_html_block(Scanner *sc, const ScanLines *lines);
+/**
+ * imgopt_scan_html_range:
+ *
+ * Reads [@from, @to) of @lines as a browser would read raw HTML, from the
+ * state in @sc->raw_state, leaving the state for the next chunk: tags
+ * report their references into @pending; comments, bogus comments and
+ * the contents of script, style and textarea are skipped.
+ */
+void imgopt_scan_html_range(Scanner *sc, const ScanLines *lines,
+			    GPtrArray *pending, gsize from, gsize to);
 
 /**
  * imgopt_scan_html_tag:
