@@ -175,10 +175,11 @@ report_problem(Dupes *d, const char *path, const char *message, bool is_error)
 }
 
 static void
-report_progress(Dupes *d, const char *stage, uint64_t done, uint64_t total)
+report_progress(Dupes *d, const char *stage, uint64_t done, uint64_t total,
+		uint64_t bytes)
 {
 	if (d->reporter != NULL && d->reporter->progress != NULL)
-		d->reporter->progress(stage, done, total,
+		d->reporter->progress(stage, done, total, bytes,
 				      d->reporter->user_data);
 }
 
@@ -390,7 +391,7 @@ scan_posts(Dupes *d, GError **error)
 			count_ref(d, g_ptr_array_index(refs, j));
 		d->result->references += refs->len;
 		g_ptr_array_add(d->refs, g_steal_pointer(&refs));
-		report_progress(d, "scan", i + 1, posts->len);
+		report_progress(d, "scan", i + 1, posts->len, 0);
 	}
 	d->result->posts = posts->len;
 	return true;
@@ -673,7 +674,8 @@ read_done(Dupes *d, GPtrArray *batch, GError **error)
 		take_asset(d, g_steal_pointer(&w->asset), false);
 	}
 	d->n_read += batch->len;
-	report_progress(d, "index", d->n_read, d->n_to_read);
+	report_progress(d, "index", d->n_read, d->n_to_read,
+			d->result->hashed_bytes + d->result->probed_bytes);
 	return imgopt_manifest_commit(d->manifest, error);
 }
 
@@ -817,9 +819,9 @@ find_groups(Dupes *d)
 	g_autoptr(GPtrArray) nominated =
 		imgopt_group_nominate(d->assets, d->ref_counts);
 
-	report_progress(d, "compare", 0, nominated->len);
+	report_progress(d, "compare", 0, nominated->len, 0);
 	d->result->groups = imgopt_group_confirm(nominated, bytes_equal, d);
-	report_progress(d, "compare", nominated->len, nominated->len);
+	report_progress(d, "compare", nominated->len, nominated->len, 0);
 }
 
 /* ---- 5. orphans ---- */

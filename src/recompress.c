@@ -642,6 +642,8 @@ typedef struct {
 	const ImgoptRecompressReporter *reporter; /* nullable */
 	ImgoptRecompressSummary summary;     /* counts so far */
 	bool has_out_dir;                    /* folder created already */
+	uint64_t bytes_done;                 /* source bytes of the results
+						drained, for progress */
 } Writer;
 
 static bool
@@ -776,6 +778,11 @@ drain(Writer *w, GAsyncQueue *results, guint n_pending, GError **error)
 		if (!is_ok)
 			continue;
 		is_ok = write_result(w, result, error);
+		w->bytes_done += result->asset->size;
+		if (is_ok && w->reporter && w->reporter->on_progress)
+			w->reporter->on_progress(i + 1, n_pending,
+						 w->bytes_done,
+						 w->reporter->user_data);
 		if (is_ok && (i + 1) % BATCH == 0)
 			is_ok = imgopt_manifest_commit(w->manifest, error) &&
 				imgopt_manifest_begin(w->manifest, error);
@@ -830,7 +837,8 @@ imgopt_recompress_all(const char *root, const char *out_dir,
 	g_autofree char *fingerprint = imgopt_settings_fingerprint(settings);
 	g_autoptr(GPtrArray) distinct = distinct_contents(assets);
 	g_autoptr(GAsyncQueue) results = g_async_queue_new();
-	Writer w = {root, out_dir, fingerprint, manifest, reporter, {0}, false};
+	Writer w = {root, out_dir, fingerprint, manifest, reporter, {0}, false,
+		    0};
 	Pool shared = {root, settings, results};
 	int n_workers = pool_size(settings);
 	guint n_pending = 0;

@@ -70,6 +70,10 @@ typedef struct {
 	GHashTable *files;              /* path → ImgoptAsset (manifest) */
 	GHashTable *variants;           /* hex → GPtrArray of ImgoptVariant */
 	GPtrArray *assets;              /* referenced assets, by path */
+	GHashTable *seen_before;        /* files shown now, counted once */
+	GHashTable *seen_after;         /* files shown once rewritten */
+	GHashTable *post_seen;          /* the same, for the current post */
+	ImgoptPostBytes post;           /* the current post's bytes */
 } Run;
 
 static void
@@ -81,6 +85,9 @@ run_clear(Run *r)
 	g_clear_pointer(&r->files, g_hash_table_unref);
 	g_clear_pointer(&r->variants, g_hash_table_unref);
 	g_clear_pointer(&r->assets, g_ptr_array_unref);
+	g_clear_pointer(&r->seen_before, g_hash_table_unref);
+	g_clear_pointer(&r->seen_after, g_hash_table_unref);
+	g_clear_pointer(&r->post_seen, g_hash_table_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
@@ -104,6 +111,7 @@ imgopt_run_result_free(ImgoptRunResult *result)
 	g_clear_pointer(&result->broken, g_ptr_array_unref);
 	g_clear_pointer(&result->errors, g_ptr_array_unref);
 	g_clear_pointer(&result->variant_files, g_ptr_array_unref);
+	g_clear_pointer(&result->post_bytes, g_array_unref);
 	g_free(result);
 }
 
@@ -112,6 +120,12 @@ imgopt_run_result_has_work(const ImgoptRunResult *result)
 {
 	return result->changes->len > 0 || result->n_to_encode > 0 ||
 	       result->broken->len > 0;
+}
+
+static void
+post_bytes_clear(gpointer p)
+{
+	g_clear_pointer(&((ImgoptPostBytes *)p)->post, g_free);
 }
 
 static ImgoptRunResult *
@@ -126,7 +140,37 @@ result_new(void)
 	r->errors = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_problem_free);
 	r->variant_files = g_ptr_array_new_with_free_func(g_free);
+	r->post_bytes = g_array_new(FALSE, TRUE, sizeof(ImgoptPostBytes));
+	g_array_set_clear_func(r->post_bytes, post_bytes_clear);
 	return r;
+}
+
+static int
+u64_cmp(gconstpointer a, gconstpointer b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+imgopt_run_result_post_bytes(const ImgoptRunResult *result, bool after,
+			     uint64_t *median_out, uint64_t *largest_out)
+{
+	g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+
+	for (guint i = 0; i < result->post_bytes->len; i++) {
+		const ImgoptPostBytes *p =
+			&g_array_index(result->post_bytes, ImgoptPostBytes, i);
+		uint64_t n = after ? p->after : p->before;
+
+		if (p->before > 0)
+			g_array_append_val(v, n);
+	}
+	g_array_sort(v, u64_cmp);
+	*median_out = v->len > 0 ? g_array_index(v, uint64_t, (v->len - 1) / 2)
+				 : 0;
+	*largest_out = v->len > 0 ? g_array_index(v, uint64_t, v->len - 1) : 0;
 }
 
 static void
@@ -205,6 +249,10 @@ run_index(Run *r, GError **error)
 		return false;
 	imgopt_fault_point();
 	copy_problems(r, dupes->errors);
+	r->result->n_groups = dupes->groups->len;
+	for (guint i = 0; i < dupes->groups->len; i++)
+		r->result->bytes_reclaimable += imgopt_group_reclaimable(
+			g_ptr_array_index(dupes->groups, i));
 	r->files = imgopt_manifest_load_files(r->manifest, error);
 	if (r->files == NULL)
 		return false;
@@ -239,6 +287,17 @@ static void
 on_failure(const ImgoptAsset *asset, const GError *err, void *user_data)
 {
 	add_problem(user_data, asset->path, err->message);
+}
+
+static void
+on_encode_progress(uint64_t done, uint64_t total, uint64_t bytes,
+		   void *user_data)
+{
+	Run *r = user_data;
+
+	if (r->reporter != NULL && r->reporter->progress != NULL)
+		r->reporter->progress("encode", done, total, bytes,
+				      r->reporter->user_data);
 }
 
 static int
@@ -327,7 +386,8 @@ load_variants(Run *r, GError **error)
 static bool
 run_variants(Run *r, GError **error)
 {
-	ImgoptRecompressReporter rep = {on_variant, on_failure, r};
+	ImgoptRecompressReporter rep = {on_variant, on_failure, r,
+					on_encode_progress};
 	ImgoptRecompressSummary sum = {0};
 
 	if (r->opt->mode == IMGOPT_RUN_APPLY) {
@@ -634,6 +694,39 @@ file_size(const Run *r, const char *path)
 	return g_stat(full, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
+/* Whether @set already held @path (adding it if not). */
+static bool
+seen(GHashTable **set, const char *path)
+{
+	if (*set == NULL)
+		*set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					     NULL);
+	if (g_hash_table_contains(*set, path))
+		return true;
+	g_hash_table_add(*set, g_strdup(path));
+	return false;
+}
+
+/* Counts the bytes a reader downloads, each file once per post and once
+ * in the run's totals.  Post keys are prefixed so a variant named like a
+ * source cannot be confused with it. */
+static void
+count_shown(Run *r, const char *before_path, uint64_t before,
+	    const char *after_path, uint64_t after)
+{
+	g_autofree char *b = g_strconcat("b:", before_path, NULL);
+	g_autofree char *a = g_strconcat("a:", after_path, NULL);
+
+	if (!seen(&r->seen_before, before_path))
+		r->result->bytes_before += before;
+	if (!seen(&r->seen_after, after_path))
+		r->result->bytes_after += after;
+	if (!seen(&r->post_seen, b))
+		r->post.before += before;
+	if (!seen(&r->post_seen, a))
+		r->post.after += after;
+}
+
 /* Adds the edits of one reference to @edits, and counts it. */
 static void
 plan_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
@@ -642,6 +735,9 @@ plan_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
 	ImgoptRunResult *res = r->result;
 	bool is_usable = ref->status == IMGOPT_REF_STATUS_OK ||
 			 ref->status == IMGOPT_REF_STATUS_REPAIRED;
+
+	if ((guint)ref->status < G_N_ELEMENTS(res->n_by_status))
+		res->n_by_status[ref->status]++;
 
 	if (ref->status == IMGOPT_REF_STATUS_BROKEN ||
 	    ref->status == IMGOPT_REF_STATUS_OUTSIDE)
@@ -658,6 +754,7 @@ plan_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
 	if (is_under(ref->resolved, r->out_dir) || asset == NULL ||
 	    ref->kind == IMGOPT_REF_LIQUID_TAG) {
 		res->bytes_shown_after += before;
+		count_shown(r, ref->resolved, before, ref->resolved, before);
 		return;
 	}
 	g_autoptr(GPtrArray) vs = linkable_variants(r, asset);
@@ -665,8 +762,21 @@ plan_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
 	const ImgoptVariant *v = vs->len > 0 ? edit_ref(r, &c, edits) : NULL;
 
 	res->bytes_shown_after += v != NULL ? v->bytes : before;
+	count_shown(r, ref->resolved, before,
+		    v != NULL ? v->path : ref->resolved,
+		    v != NULL ? v->bytes : before);
 	if (v != NULL)
 		res->rewritten++;
+}
+
+/* Starts counting @post's bytes (post_bytes takes r->post at the end). */
+static void
+post_bytes_begin(Run *r, const char *post)
+{
+	if (r->post_seen != NULL)
+		g_hash_table_remove_all(r->post_seen);
+	memset(&r->post, 0, sizeof r->post);
+	r->post.post = g_strdup(post);
 }
 
 /* Scans @plan's bytes and builds its edits and new bytes. */
@@ -688,6 +798,7 @@ plan_edits(Run *r, PostPlan *plan)
 		imgopt_site_resolve_ref(r->site, g_ptr_array_index(refs, i));
 	r->result->references += refs->len;
 	plan->fallback = post_fallback(r, refs);
+	post_bytes_begin(r, plan->post);
 	for (guint i = 0; i < refs->len; i++) {
 		const ImgoptRef *ref = g_ptr_array_index(refs, i);
 		gpointer key = GSIZE_TO_POINTER(ref->offset + 1);
@@ -698,6 +809,8 @@ plan_edits(Run *r, PostPlan *plan)
 		g_hash_table_add(seen, key);
 		plan_ref(r, plan, text, len, ref, plan->edits);
 	}
+	g_array_append_val(r->result->post_bytes, r->post);
+	memset(&r->post, 0, sizeof r->post);
 	if (plan->edits->len == 0)
 		return;
 	plan->new_bytes = imgopt_rewrite_text(text, len, plan->edits, &local);
@@ -763,6 +876,9 @@ run_plan(Run *r, GPtrArray *plans, GError **error)
 	for (guint i = 0; i < posts->len; i++) {
 		PostPlan *plan = plan_post(r, g_ptr_array_index(posts, i));
 
+		if (r->reporter != NULL && r->reporter->progress != NULL)
+			r->reporter->progress("plan", i + 1, posts->len, 0,
+					      r->reporter->user_data);
 		if (plan == NULL || plan->new_bytes == NULL) {
 			post_plan_free(plan);
 			continue;
@@ -771,9 +887,6 @@ run_plan(Run *r, GPtrArray *plans, GError **error)
 			r->result->changes,
 			change_new(plan, r->opt->mode == IMGOPT_RUN_DRY_RUN));
 		g_ptr_array_add(plans, plan);
-		if (r->reporter != NULL && r->reporter->progress != NULL)
-			r->reporter->progress("plan", i + 1, posts->len,
-					      r->reporter->user_data);
 	}
 	return true;
 }
@@ -882,7 +995,8 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 	g_return_val_if_fail(error == NULL || *error == NULL, false);
 
 	g_auto(Run) r = {site, manifest, options, reporter, result_new(),
-			 NULL, NULL,     NULL,    NULL,     NULL};
+			 NULL, NULL,     NULL,    NULL,     NULL,
+			 NULL, NULL,     NULL,    {0}};
 	g_autoptr(GPtrArray) plans =
 		g_ptr_array_new_with_free_func((GDestroyNotify)post_plan_free);
 	const char *images = imgopt_site_get_images_dir(site);
@@ -892,11 +1006,21 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 	r.out_dir = *images != '\0'
 			    ? g_build_filename(images, IMGOPT_OUTPUT_DIR, NULL)
 			    : g_strdup(IMGOPT_OUTPUT_DIR);
-	if (!run_index(&r, error) || !run_variants(&r, error) ||
-	    !run_plan(&r, plans, error))
+	gint64 t0 = g_get_monotonic_time();
+	if (!run_index(&r, error))
 		return false;
+	gint64 t1 = g_get_monotonic_time();
+	if (!run_variants(&r, error))
+		return false;
+	gint64 t2 = g_get_monotonic_time();
+	if (!run_plan(&r, plans, error))
+		return false;
+	gint64 t3 = g_get_monotonic_time();
 	if (options->mode == IMGOPT_RUN_APPLY && !run_write(&r, plans, error))
 		return false;
+	g_debug("run: index %.3f s, variants %.3f s, plan %.3f s, write %.3f s",
+		(t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6,
+		(g_get_monotonic_time() - t3) / 1e6);
 	g_ptr_array_sort(r.result->changes, change_cmp);
 	g_ptr_array_sort(r.result->variant_files, str_cmp);
 	*result_out = g_steal_pointer(&r.result);

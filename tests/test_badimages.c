@@ -153,7 +153,8 @@ test_every_bad_image(void)
 	g_auto(ImgoptSettings) settings = {0};
 	Seen seen = {g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					   g_free), 0};
-	ImgoptRecompressReporter reporter = {on_variant, on_failure, &seen};
+	ImgoptRecompressReporter reporter = {on_variant, on_failure, &seen,
+					     NULL};
 	ImgoptRecompressSummary summary;
 	g_autoptr(GError) error = NULL;
 

@@ -425,10 +425,12 @@ typedef struct {
 } Saboteur;
 
 static void
-sabotage(const char *stage, uint64_t done, uint64_t total, void *user_data)
+sabotage(const char *stage, uint64_t done, uint64_t total, uint64_t bytes,
+	 void *user_data)
 {
 	Saboteur *s = user_data;
 
+	(void)bytes;
 	if (strcmp(stage, "scan") == 0 && done == total && s->victim != NULL) {
 		g_assert_cmpint(g_unlink(s->victim), ==, 0);
 		g_clear_pointer(&s->victim, g_free);

@@ -365,7 +365,7 @@ run_all(const char *root, ImgoptManifest *manifest,
 	g_auto(ImgoptSettings) settings = {0};
 	int n_failures = 0;
 	ImgoptRecompressReporter reporter = {NULL, count_failure,
-					     &n_failures};
+					     &n_failures, NULL};
 	g_autoptr(GError) error = NULL;
 
 	imgopt_settings_init(&settings);

@@ -32,9 +32,12 @@
  * Callbacks the core calls while it works.  Any may be NULL.
  */
 typedef struct {
-	/* @done of @total items of @stage ("scan", "index", "compare"). */
+	/* @done of @total items of @stage ("scan", "index", "compare",
+	 * and for a run "encode", "plan"), @bytes of files read so far in
+	 * the stage (0 where not counted).  Called at item or batch
+	 * granularity from the calling thread; keep it cheap. */
 	void (*progress)(const char *stage, uint64_t done, uint64_t total,
-			 void *user_data);
+			 uint64_t bytes, void *user_data);
 	/* A file was not processed: @is_error says whether it counts as a
 	 * failure (exit 1) or was only skipped (a symlink, a FIFO…). */
 	void (*problem)(const char *path, const char *message, bool is_error,

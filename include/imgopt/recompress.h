@@ -119,7 +119,11 @@ typedef struct {
 	/* a source failed; @error says which and why */
 	void (*on_failure)(const ImgoptAsset *asset, const GError *error,
 			   void *user_data);
-	void *user_data; /* passed to both */
+	void *user_data; /* passed to every callback */
+	/* @done of the @total contents to encode are written (or failed),
+	 * @bytes of their sources read: called after each one */
+	void (*on_progress)(uint64_t done, uint64_t total, uint64_t bytes,
+			    void *user_data);
 } ImgoptRecompressReporter;
 
 /** What imgopt_recompress_all() did. */

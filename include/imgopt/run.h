@@ -84,6 +84,14 @@ void imgopt_post_change_free(ImgoptPostChange *change);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptPostChange, imgopt_post_change_free)
 
+/** The image bytes a reader downloads to see one post: each file the post
+ * shows counted once. */
+typedef struct {
+	char *post;      /* relative to the site root */
+	uint64_t before; /* the files its references point at now */
+	uint64_t after;  /* the files they point at once rewritten */
+} ImgoptPostBytes;
+
 /** What imgopt_run_site() did or would do.  Arrays sorted by post. */
 typedef struct {
 	GPtrArray *changes;          /* (element-type ImgoptPostChange) */
@@ -105,6 +113,15 @@ typedef struct {
 	unsigned n_written;          /* variant files written */
 	uint64_t bytes_shown_before; /* bytes of the images the posts show */
 	uint64_t bytes_shown_after;  /* the same once rewritten */
+	uint64_t n_by_status[IMGOPT_REF_STATUS_OUTSIDE + 1]; /* references
+					by ImgoptRefStatus */
+	unsigned n_groups;           /* duplicate groups */
+	uint64_t bytes_reclaimable;  /* freed by keeping one copy of each */
+	uint64_t bytes_before;       /* distinct files the posts show now */
+	uint64_t bytes_after;        /* distinct files they show once
+					rewritten */
+	GArray *post_bytes;          /* (element-type ImgoptPostBytes) every
+					post read, by post */
 	int64_t run_id;              /* the runs row (0 unless applied) */
 } ImgoptRunResult;
 
@@ -121,6 +138,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptRunResult, imgopt_run_result_free)
  *   `imgopt check` exit 1.
  */
 bool imgopt_run_result_has_work(const ImgoptRunResult *result);
+
+/**
+ * imgopt_run_result_post_bytes:
+ * @result: a run's result
+ * @after: false for the bytes shown now, true for once rewritten
+ * @median_out: (out): the median of the posts' ImgoptPostBytes (the lower
+ *   middle one for an even count; 0 if there is no post)
+ * @largest_out: (out): the largest
+ *
+ * Summarises what a reader downloads per post, over the posts that show
+ * at least one local image.
+ */
+void imgopt_run_result_post_bytes(const ImgoptRunResult *result, bool after,
+				  uint64_t *median_out, uint64_t *largest_out);
 
 /**
  * imgopt_run_site:

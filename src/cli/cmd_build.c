@@ -265,7 +265,8 @@ build(const CliCommon *common, const ImgoptSettings *settings,
 	if (assets == NULL)
 		return false;
 	note_sources(out->sources, assets);
-	ImgoptRecompressReporter reporter = {on_variant, on_failure, out};
+	ImgoptRecompressReporter reporter = {on_variant, on_failure, out,
+					     NULL};
 	return imgopt_recompress_all(imgopt_site_get_root(site), out_dir,
 				     assets, settings, manifest, &reporter,
 				     summary, error);

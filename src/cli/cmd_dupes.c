@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 
 /* Progress and problems on stderr (reporter callbacks). */
 typedef struct {
-	bool is_tty;   /* stderr is a terminal: draw progress */
-	bool is_quiet; /* --quiet: errors only */
-	bool has_bar;  /* a progress line is on screen */
+	CliProgress *progress; /* the bar or the CI lines */
+	bool is_quiet;         /* --quiet: errors only */
 } DupesUi;
 
 static char *
@@ -42,22 +42,16 @@ display_path(const char *path)
 static void
 clear_bar(DupesUi *ui)
 {
-	if (ui->has_bar)
-		fprintf(stderr, "\r\033[K");
-	ui->has_bar = false;
+	cli_progress_clear(ui->progress);
 }
 
 static void
-on_progress(const char *stage, uint64_t done, uint64_t total, void *user_data)
+on_progress(const char *stage, uint64_t done, uint64_t total, uint64_t bytes,
+	    void *user_data)
 {
 	DupesUi *ui = user_data;
 
-	if (!ui->is_tty || ui->is_quiet || total == 0)
-		return;
-	fprintf(stderr,
-		"\r%-8s %3u%% (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT ")",
-		stage, (unsigned)(done * 100 / total), done, total);
-	ui->has_bar = true;
+	cli_progress_update(ui->progress, stage, done, total, bytes);
 }
 
 static void
@@ -312,7 +306,8 @@ cli_cmd_dupes(const char *name, int argc, char **argv)
 	g_autoptr(ImgoptSite) site = NULL;
 	g_autoptr(ImgoptManifest) manifest = NULL;
 	g_autoptr(ImgoptDupesResult) res = NULL;
-	DupesUi ui = {isatty(STDERR_FILENO) == 1, false, false};
+	g_autoptr(CliProgress) progress = NULL;
+	DupesUi ui = {NULL, false};
 	ImgoptReporter reporter = {on_progress, on_problem, &ui};
 	gboolean hash_all = FALSE;
 	const GOptionEntry extra[] = {
@@ -330,6 +325,8 @@ cli_cmd_dupes(const char *name, int argc, char **argv)
 		       extra, 2, 2, &common, argc, argv, &code))
 		return code;
 	ui.is_quiet = common.quiet;
+	progress = cli_progress_new(common.quiet);
+	ui.progress = progress;
 	ImgoptDupesOptions options = {common.jobs};
 	site = cli_open_site(&common, &error);
 	if (site == NULL ||

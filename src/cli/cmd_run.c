@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 
 #include "imgopt/run.h"
 
@@ -167,6 +168,42 @@ add_lists_json(JsonBuilder *b, const ImgoptRunResult *res)
 	json_builder_end_array(b);
 }
 
+/* Contents whose variants were already made (neither encoded nor, in a
+ * check, to encode). */
+static unsigned
+n_skipped(const ImgoptRunResult *res)
+{
+	unsigned work = res->n_encoded + res->n_to_encode;
+
+	return res->n_sources - MIN(res->n_sources, work);
+}
+
+/* The facts of the issue-7 summary: references by status, duplicates,
+ * bytes before and after, per-post downloads. */
+static void
+add_more_summary_json(JsonBuilder *b, const ImgoptRunResult *res)
+{
+	uint64_t med = 0, big = 0;
+
+	json_builder_set_member_name(b, "references_by_status");
+	json_builder_begin_object(b);
+	for (int s = IMGOPT_REF_STATUS_OK; s <= IMGOPT_REF_STATUS_OUTSIDE; s++)
+		add_int(b, imgopt_ref_status_name(s),
+			(gint64)res->n_by_status[s]);
+	json_builder_end_object(b);
+	add_int(b, "duplicate_groups", res->n_groups);
+	add_int(b, "bytes_reclaimable", (gint64)res->bytes_reclaimable);
+	add_int(b, "skipped", n_skipped(res));
+	add_int(b, "bytes_before", (gint64)res->bytes_before);
+	add_int(b, "bytes_after", (gint64)res->bytes_after);
+	imgopt_run_result_post_bytes(res, false, &med, &big);
+	add_int(b, "post_bytes_median_before", (gint64)med);
+	add_int(b, "post_bytes_largest_before", (gint64)big);
+	imgopt_run_result_post_bytes(res, true, &med, &big);
+	add_int(b, "post_bytes_median_after", (gint64)med);
+	add_int(b, "post_bytes_largest_after", (gint64)big);
+}
+
 static void
 add_summary_json(JsonBuilder *b, const ImgoptRunResult *res)
 {
@@ -185,12 +222,13 @@ add_summary_json(JsonBuilder *b, const ImgoptRunResult *res)
 	add_int(b, "variant_files_written", res->n_written);
 	add_int(b, "bytes_shown_before", (gint64)res->bytes_shown_before);
 	add_int(b, "bytes_shown_after", (gint64)res->bytes_shown_after);
+	add_more_summary_json(b, res);
 	json_builder_end_object(b);
 }
 
 static void
 print_json(const ImgoptSite *site, const ImgoptRunResult *res,
-	   ImgoptRunMode mode)
+	   ImgoptRunMode mode, double seconds)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
@@ -210,13 +248,63 @@ print_json(const ImgoptSite *site, const ImgoptRunResult *res,
 			b, g_ptr_array_index(res->variant_files, i));
 	json_builder_end_array(b);
 	add_summary_json(b, res);
+	json_builder_set_member_name(b, "seconds");
+	json_builder_add_double_value(b, seconds);
 	json_builder_end_object(b);
 	cli_json_print(b);
 }
 
+/* "27.8 kB -> 20.9 kB" */
+static char *
+before_after(uint64_t before, uint64_t after)
+{
+	g_autofree char *b = cli_format_bytes(before);
+	g_autofree char *a = cli_format_bytes(after);
+
+	return g_strdup_printf("%s -> %s", b, a);
+}
+
+/* The end-of-run summary on stdout, one fact per line. */
+static void
+print_summary(const ImgoptRunResult *res, ImgoptRunMode mode, double seconds)
+{
+	const uint64_t *st = res->n_by_status;
+	uint64_t mb = 0, lb = 0, ma = 0, la = 0;
+	bool is_apply = mode == IMGOPT_RUN_APPLY;
+	g_autofree char *reclaim = cli_format_bytes(res->bytes_reclaimable);
+	g_autofree char *bytes = before_after(res->bytes_before,
+					      res->bytes_after);
+	g_autofree char *time = cli_format_duration(seconds);
+
+	imgopt_run_result_post_bytes(res, false, &mb, &lb);
+	imgopt_run_result_post_bytes(res, true, &ma, &la);
+	g_autofree char *median = before_after(mb, ma);
+	g_autofree char *largest = before_after(lb, la);
+	printf("posts:        %" G_GUINT64_FORMAT " (%u %s)\n", res->posts,
+	       res->changes->len, is_apply ? "rewritten" : "to rewrite");
+	printf("references:   %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
+	       " ok, %" G_GUINT64_FORMAT " repaired, %" G_GUINT64_FORMAT
+	       " broken, %" G_GUINT64_FORMAT " remote); %" G_GUINT64_FORMAT
+	       " %s\n",
+	       res->references, st[IMGOPT_REF_STATUS_OK],
+	       st[IMGOPT_REF_STATUS_REPAIRED],
+	       st[IMGOPT_REF_STATUS_BROKEN] + st[IMGOPT_REF_STATUS_OUTSIDE],
+	       st[IMGOPT_REF_STATUS_REMOTE], res->rewritten,
+	       is_apply ? "rewritten" : "to rewrite");
+	printf("duplicates:   %u groups, %s reclaimable\n", res->n_groups,
+	       reclaim);
+	printf("images:       %u %s, %u skipped (up to date), %u errors\n",
+	       mode == IMGOPT_RUN_CHECK ? res->n_to_encode : res->n_encoded,
+	       mode == IMGOPT_RUN_CHECK ? "to encode" : "encoded",
+	       n_skipped(res), res->errors->len);
+	printf("image bytes:  %s\n", bytes);
+	printf("per post:     median %s, largest %s\n", median, largest);
+	printf("time:         %s\n", time);
+}
+
 static void
 print_text(const ImgoptRunResult *res, const CliCommon *common,
-	   ImgoptRunMode mode)
+	   ImgoptRunMode mode, double seconds)
 {
 	for (guint i = 0; mode == IMGOPT_RUN_DRY_RUN && i < res->changes->len;
 	     i++)
@@ -249,20 +337,8 @@ print_text(const ImgoptRunResult *res, const CliCommon *common,
 		fprintf(stderr, "imgopt: %s\n",
 			((ImgoptProblem *)g_ptr_array_index(res->errors, i))
 				->message);
-	if (common->quiet)
-		return;
-	printf("%" G_GUINT64_FORMAT " posts, %" G_GUINT64_FORMAT
-	       " references: %u posts %s, %" G_GUINT64_FORMAT
-	       " references rewritten, %u broken, %u errors; %u contents, %u "
-	       "%s; image bytes shown %" G_GUINT64_FORMAT
-	       " -> %" G_GUINT64_FORMAT "\n",
-	       res->posts, res->references, res->changes->len,
-	       mode == IMGOPT_RUN_APPLY ? "rewritten" : "to rewrite",
-	       res->rewritten, res->broken->len, res->errors->len,
-	       res->n_sources,
-	       mode == IMGOPT_RUN_CHECK ? res->n_to_encode : res->n_encoded,
-	       mode == IMGOPT_RUN_CHECK ? "to encode" : "encoded",
-	       res->bytes_shown_before, res->bytes_shown_after);
+	if (!common->quiet)
+		print_summary(res, mode, seconds);
 }
 
 /* ---- the handlers ---- */
@@ -271,6 +347,9 @@ static bool
 run_once(const CliCommon *common, const RunArgs *a, ImgoptRunMode mode,
 	 ImgoptSite **site_out, ImgoptRunResult **res_out, GError **error)
 {
+	g_autoptr(CliProgress) progress = cli_progress_new(common->quiet);
+	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
+				   progress};
 	g_auto(ImgoptSettings) settings = {0};
 	g_autoptr(ImgoptManifest) manifest = NULL;
 	g_autofree char *scratch = NULL;
@@ -291,8 +370,8 @@ run_once(const CliCommon *common, const RunArgs *a, ImgoptRunMode mode,
 						      path, &scratch, error);
 	if (manifest == NULL)
 		return false;
-	bool is_ok = imgopt_run_site(*site_out, manifest, &opt, NULL, res_out,
-				     error);
+	bool is_ok = imgopt_run_site(*site_out, manifest, &opt, &reporter,
+				     res_out, error);
 	g_clear_pointer(&manifest, imgopt_manifest_close);
 	imgopt_run_remove_scratch(scratch);
 	return is_ok;
@@ -322,12 +401,15 @@ cli_run_like(const char *name, int argc, char **argv, bool is_check)
 	ImgoptRunMode mode = is_check       ? IMGOPT_RUN_CHECK
 			     : a.is_dry_run ? IMGOPT_RUN_DRY_RUN
 					    : IMGOPT_RUN_APPLY;
+	gint64 start = g_get_monotonic_time();
 	if (!run_once(&common, &a, mode, &site, &res, &error))
 		return cli_fail(error);
+	double seconds =
+		(double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
 	if (common.json)
-		print_json(site, res, mode);
+		print_json(site, res, mode, seconds);
 	else
-		print_text(res, &common, mode);
+		print_text(res, &common, mode, seconds);
 	if (is_check)
 		return imgopt_run_result_has_work(res) ? CLI_EXIT_ITEMS
 						       : CLI_EXIT_OK;
