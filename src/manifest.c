@@ -110,6 +110,20 @@ static const Migration migrations[] = {
 	 "  mtime_ns INTEGER NOT NULL DEFAULT 0,"
 	 "  inode INTEGER NOT NULL DEFAULT 0,"
 	 "  context TEXT NOT NULL DEFAULT '');"},
+	{3,
+	 /* prune's moves and deletions (prune.c), for restore and recovery */
+	 "CREATE TABLE IF NOT EXISTS trash ("
+	 "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	 "  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	 "  path TEXT NOT NULL,"
+	 "  trash_path TEXT,"
+	 "  keep TEXT,"
+	 "  hash TEXT NOT NULL,"
+	 "  size INTEGER NOT NULL,"
+	 "  mtime_ns INTEGER NOT NULL,"
+	 "  state TEXT NOT NULL,"
+	 "  changed_us INTEGER NOT NULL);"
+	 "CREATE INDEX IF NOT EXISTS trash_by_run ON trash(run_id);"},
 };
 
 static void
@@ -1038,4 +1052,154 @@ imgopt_manifest_dump(ImgoptManifest *manifest, bool with_runs, GError **error)
 			return NULL;
 	}
 	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* ---- trash (schema 3): prune's moves, see prune.h ---- */
+
+static const char *const trash_state_names[] = {
+	"planned", "trashed", "deleted", "restored", "cancelled", "purged",
+};
+
+const char *
+imgopt_trash_state_name(ImgoptTrashState state)
+{
+	g_return_val_if_fail(state <= IMGOPT_TRASH_PURGED, "planned");
+	return trash_state_names[state];
+}
+
+static ImgoptTrashState
+trash_state_from_name(const char *name)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(trash_state_names); i++)
+		if (g_strcmp0(name, trash_state_names[i]) == 0)
+			return (ImgoptTrashState)i;
+	return IMGOPT_TRASH_PLANNED;
+}
+
+void
+imgopt_trash_entry_free(ImgoptTrashEntry *entry)
+{
+	if (entry == NULL)
+		return;
+	g_free(entry->path);
+	g_free(entry->trash_path);
+	g_free(entry->keep);
+	g_free(entry);
+}
+
+bool
+imgopt_manifest_put_trash(ImgoptManifest *manifest, ImgoptTrashEntry *entry,
+			  GError **error)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (!require_transaction(manifest, error))
+		return false;
+	s = stmt(manifest,
+		 "INSERT INTO trash(run_id, path, trash_path, keep, hash, "
+		 "size, mtime_ns, state, changed_us) "
+		 "VALUES (?,?,?,?,?,?,?,?,?)",
+		 error);
+	if (s == NULL)
+		return false;
+	entry->changed_us = g_get_real_time();
+	sqlite3_bind_int64(s, 1, entry->run_id);
+	bind_text(s, 2, entry->path);
+	bind_text(s, 3, entry->trash_path);
+	bind_text(s, 4, entry->keep);
+	bind_hash(s, 5, &entry->hash);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)entry->size);
+	sqlite3_bind_int64(s, 7, entry->mtime_ns);
+	bind_text(s, 8, imgopt_trash_state_name(entry->state));
+	sqlite3_bind_int64(s, 9, entry->changed_us);
+	if (!step_done(manifest, s, "put trash", error))
+		return false;
+	entry->id = sqlite3_last_insert_rowid(manifest->db);
+	return true;
+}
+
+bool
+imgopt_manifest_set_trash_state(ImgoptManifest *manifest, int64_t id,
+				ImgoptTrashState state, GError **error)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (!require_transaction(manifest, error))
+		return false;
+	s = stmt(manifest,
+		 "UPDATE trash SET state = ?, changed_us = ? WHERE id = ?",
+		 error);
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, imgopt_trash_state_name(state));
+	sqlite3_bind_int64(s, 2, g_get_real_time());
+	sqlite3_bind_int64(s, 3, id);
+	return step_done(manifest, s, "set trash state", error);
+}
+
+static ImgoptTrashEntry *
+trash_from_row(sqlite3_stmt *s)
+{
+	ImgoptTrashEntry *e = g_new0(ImgoptTrashEntry, 1);
+
+	e->id = sqlite3_column_int64(s, 0);
+	e->run_id = sqlite3_column_int64(s, 1);
+	e->path = column_dup(s, 2);
+	e->trash_path = column_dup(s, 3);
+	e->keep = column_dup(s, 4);
+	column_hash(s, 5, &e->hash);
+	e->size = (uint64_t)sqlite3_column_int64(s, 6);
+	e->mtime_ns = sqlite3_column_int64(s, 7);
+	e->state =
+		trash_state_from_name((const char *)sqlite3_column_text(s, 8));
+	e->changed_us = sqlite3_column_int64(s, 9);
+	return e;
+}
+
+GPtrArray *
+imgopt_manifest_lookup_trash(ImgoptManifest *manifest, int64_t run_id,
+			     GError **error)
+{
+	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_trash_entry_free);
+	sqlite3_stmt *s = stmt(
+		manifest,
+		"SELECT id, run_id, path, trash_path, keep, hash, size, "
+		"mtime_ns, state, changed_us FROM trash "
+		"WHERE ?1 = 0 OR run_id = ?1 ORDER BY run_id, path, id",
+		error);
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		g_ptr_array_add(rows, trash_from_row(s));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		fail(manifest, error, "lookup trash");
+		return NULL;
+	}
+	return g_steal_pointer(&rows);
+}
+
+GHashTable *
+imgopt_manifest_load_variant_sources(ImgoptManifest *manifest, GError **error)
+{
+	g_autoptr(GHashTable) t =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sqlite3_stmt *s =
+		stmt(manifest, "SELECT path, hash FROM variants", error);
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		g_hash_table_replace(t, column_dup(s, 0), column_dup(s, 1));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		fail(manifest, error, "load variant sources");
+		return NULL;
+	}
+	return g_steal_pointer(&t);
 }

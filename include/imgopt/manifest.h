@@ -3,7 +3,7 @@
  *
  * The manifest (default `<site root>/.imgopt/manifest.db`) records what
  * every run learnt, so the next run only does new work and every edit can
- * be undone.  Its tables (schema version 2):
+ * be undone.  Its tables (schema version 3):
  *
  *   files       path, size, mtime, inode, device, hash, format, width,
  *               height, frames: the index's cache; a file whose size, mtime
@@ -18,6 +18,8 @@
  *   post_digests   post, digest of its stored references, its size,
  *               mtime and inode when scanned, and the resolution context
  *               (schema 2): an unchanged post is not scanned again
+ *   trash       run, path, trash path, hash, size, mtime, action, state:
+ *               every file prune moved to the trash or deleted (schema 3)
  *
  * Paths are relative to the site root; hashes are stored as 32 lowercase
  * hex digits in canonical (big-endian) order.  The callers speak domain
@@ -49,7 +51,7 @@
 #include "imgopt/types.h"
 
 /** The schema version a fresh manifest gets and an old one migrates to. */
-#define IMGOPT_MANIFEST_SCHEMA_VERSION 2
+#define IMGOPT_MANIFEST_SCHEMA_VERSION 3
 
 /** An open manifest database.  Opaque. */
 typedef struct ImgoptManifest ImgoptManifest;
@@ -351,5 +353,84 @@ GPtrArray *imgopt_manifest_lookup_rewrites(ImgoptManifest *manifest,
  */
 char *imgopt_manifest_dump(ImgoptManifest *manifest, bool with_runs,
 			   GError **error);
+
+/* ---- trash (schema 3; written by prune.c, see prune.h) ---- */
+
+/** Where one file prune removed stands. */
+typedef enum {
+	IMGOPT_TRASH_PLANNED,   /* recorded, not acted on yet */
+	IMGOPT_TRASH_TRASHED,   /* renamed into the trash */
+	IMGOPT_TRASH_DELETED,   /* unlinked (--delete) */
+	IMGOPT_TRASH_RESTORED,  /* renamed back by restore */
+	IMGOPT_TRASH_CANCELLED, /* not done: rolled back or skipped */
+	IMGOPT_TRASH_PURGED,    /* its trash copy removed (--empty-trash) */
+} ImgoptTrashState;
+
+/**
+ * imgopt_trash_state_name:
+ *
+ * Returns: (transfer none): "planned", "trashed", "deleted", "restored",
+ *   "cancelled" or "purged".
+ */
+const char *imgopt_trash_state_name(ImgoptTrashState state);
+
+/** One file prune moved to the trash or deleted: a trash row. */
+typedef struct {
+	int64_t id;             /* row id (set by _put_trash) */
+	int64_t run_id;         /* the prune run */
+	char *path;             /* where it was, relative to the site root */
+	char *trash_path;       /* where it went, relative to the site root;
+				   NULL for a deletion */
+	char *keep;             /* the copy of the same bytes that stays
+				   (compared before a deletion), or NULL */
+	ImgoptHash hash;        /* its content */
+	uint64_t size;          /* bytes */
+	int64_t mtime_ns;       /* modification time when indexed */
+	ImgoptTrashState state; /* where it stands */
+	int64_t changed_us;     /* when the state last changed */
+} ImgoptTrashEntry;
+
+/** Frees @entry (nullable). */
+void imgopt_trash_entry_free(ImgoptTrashEntry *entry);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptTrashEntry, imgopt_trash_entry_free)
+
+/**
+ * imgopt_manifest_put_trash:
+ * @entry: a new row; its id is set
+ *
+ * Inserts @entry.  Inside a transaction.
+ */
+bool imgopt_manifest_put_trash(ImgoptManifest *manifest,
+			       ImgoptTrashEntry *entry, GError **error);
+
+/**
+ * imgopt_manifest_set_trash_state:
+ * @id: a trash row
+ *
+ * Sets the row's state and its change time.  Inside a transaction.
+ */
+bool imgopt_manifest_set_trash_state(ImgoptManifest *manifest, int64_t id,
+				     ImgoptTrashState state, GError **error);
+
+/**
+ * imgopt_manifest_lookup_trash:
+ * @run_id: a prune run, or 0 for every run
+ *
+ * Returns: (transfer full) (element-type ImgoptTrashEntry): the rows,
+ *   sorted by run then path (empty if none), or NULL with @error set.
+ */
+GPtrArray *imgopt_manifest_lookup_trash(ImgoptManifest *manifest,
+					int64_t run_id, GError **error);
+
+/**
+ * imgopt_manifest_load_variant_sources:
+ *
+ * Returns: (transfer full): every variant file's path → the 32 hex digits
+ *   of its source content's hash (both char *, owned by the table), or
+ *   NULL with @error set.
+ */
+GHashTable *imgopt_manifest_load_variant_sources(ImgoptManifest *manifest,
+						 GError **error);
 
 #endif /* IMGOPT_MANIFEST_H */

@@ -3,6 +3,7 @@
  * GOptionContext builder, error printing and JSON output.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -26,6 +27,8 @@ fill_common_entries(GOptionEntry *entries, CliCommon *common)
 		 "PATH"},
 		{"jobs", 'j', 0, G_OPTION_ARG_INT, &common->jobs,
 		 "worker threads (default: number of cores)", "N"},
+		{"wait", 0, 0, G_OPTION_ARG_NONE, &common->wait,
+		 "wait for another imgopt working on the site", NULL},
 		G_OPTION_ENTRY_NULL,
 	};
 
@@ -37,7 +40,7 @@ cli_parse(const char *name, const char *usage, const char *summary,
 	  const GOptionEntry *extra, int min_args, int max_args,
 	  CliCommon *common, int argc, char **argv, int *exit_out)
 {
-	GOptionEntry entries[7];
+	GOptionEntry entries[8];
 	g_autofree char *param = g_strdup_printf("%s %s", name, usage);
 	g_autoptr(GOptionContext) ctx = g_option_context_new(param);
 	g_autoptr(GError) error = NULL;
@@ -96,6 +99,49 @@ cli_open_site(const CliCommon *common, GError **error)
 	g_assert(common->n_args >= 2);
 	return imgopt_site_open(common->args[0], common->args[1],
 				common->site_root, error);
+}
+
+/* Held until the process exits: released (emptied) at a normal exit; a
+ * killed process leaves its record, and the kernel still drops the lock. */
+static ImgoptLock *site_lock;
+
+static void
+release_site_lock(void)
+{
+	g_clear_pointer(&site_lock, imgopt_lock_release);
+}
+
+bool
+cli_lock_site(const CliCommon *common, const ImgoptSite *site, GError **error)
+{
+	g_autofree char *db = common->manifest != NULL
+				      ? g_strdup(common->manifest)
+				      : imgopt_manifest_default_path(
+						imgopt_site_get_root(site));
+	g_autofree char *dir = g_path_get_dirname(db);
+	g_autoptr(GError) busy = NULL;
+
+	if (site_lock != NULL)
+		return true;
+	site_lock = imgopt_lock_acquire(dir, false, &busy);
+	if (site_lock == NULL && common->wait &&
+	    g_error_matches(busy, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT)) {
+		if (!common->quiet)
+			fprintf(stderr, "imgopt: waiting: %s\n", busy->message);
+		site_lock = imgopt_lock_acquire(dir, true, error);
+	}
+	else if (site_lock == NULL) {
+		g_propagate_error(error, g_steal_pointer(&busy));
+	}
+	if (site_lock == NULL)
+		return false;
+	atexit(release_site_lock);
+	if (imgopt_lock_get_stale_pid(site_lock) > 0 && !common->quiet)
+		fprintf(stderr,
+			"imgopt: note: took over the lock of an imgopt that "
+			"ended without releasing it (pid %d)\n",
+			imgopt_lock_get_stale_pid(site_lock));
+	return true;
 }
 
 void

@@ -33,6 +33,7 @@ typedef struct {
 	char *site_root;    /* --site-root DIR, or NULL to detect */
 	char *manifest;     /* --manifest PATH, or NULL for the default */
 	int jobs;           /* --jobs N, 0 = number of cores */
+	gboolean wait;      /* --wait: wait for another imgopt's lock */
 	char **args;        /* positional arguments (NULL-terminated) */
 	int n_args;         /* number of positional arguments */
 } CliCommon;
@@ -88,6 +89,19 @@ int cli_fail(const GError *error);
 ImgoptSite *cli_open_site(const CliCommon *common, GError **error);
 
 /**
+ * cli_lock_site:
+ *
+ * Takes the site's lock (lock.h) in the manifest's folder for the rest of
+ * the process, waiting for it with --wait.  Every command that writes the
+ * manifest or the site calls this before opening the manifest.
+ *
+ * Returns: true, or false with @error set (IMGOPT_ERROR_CONFLICT: another
+ *   imgopt holds it).
+ */
+bool cli_lock_site(const CliCommon *common, const ImgoptSite *site,
+		   GError **error);
+
+/**
  * cli_json_print:
  * @builder: a builder holding one complete document
  *
@@ -99,6 +113,8 @@ void cli_json_print(JsonBuilder *builder);
 int cli_cmd_build(const char *name, int argc, char **argv);
 int cli_cmd_check(const char *name, int argc, char **argv);
 int cli_cmd_dupes(const char *name, int argc, char **argv);
+int cli_cmd_prune(const char *name, int argc, char **argv);
+int cli_cmd_restore(const char *name, int argc, char **argv);
 int cli_cmd_run(const char *name, int argc, char **argv);
 int cli_cmd_scan(const char *name, int argc, char **argv);
 int cli_cmd_undo(const char *name, int argc, char **argv);
