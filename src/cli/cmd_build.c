@@ -248,7 +248,7 @@ build(const CliCommon *common, const ImgoptSettings *settings,
       BuildOut *out, ImgoptRecompressSummary *summary, GError **error)
 {
 	g_autoptr(ImgoptSite) site = cli_open_site(common, error);
-	if (site == NULL)
+	if (site == NULL || !cli_lock_site(common, site, error))
 		return false;
 	g_autofree char *db =
 		common->manifest != NULL

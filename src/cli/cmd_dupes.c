@@ -295,6 +295,8 @@ open_manifest(const CliCommon *common, const ImgoptSite *site, GError **error)
 					: imgopt_manifest_default_path(
 						  imgopt_site_get_root(site));
 
+	if (!cli_lock_site(common, site, error))
+		return NULL;
 	return imgopt_manifest_open(path, error);
 }
 

@@ -362,7 +362,8 @@ run_once(const CliCommon *common, const RunArgs *a, ImgoptRunMode mode,
 	if (!make_settings(a, common, &settings, error))
 		return false;
 	*site_out = cli_open_site(common, error);
-	if (*site_out == NULL)
+	if (*site_out == NULL || (mode == IMGOPT_RUN_APPLY &&
+				  !cli_lock_site(common, *site_out, error)))
 		return false;
 	g_autofree char *path = manifest_path(common, *site_out);
 	manifest = mode == IMGOPT_RUN_APPLY ? imgopt_manifest_open(path, error)

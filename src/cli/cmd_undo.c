@@ -105,7 +105,8 @@ cli_cmd_undo(const char *name, int argc, char **argv)
 		    extra, 2, 2, &common, argc, argv, &code))
 		return code;
 	site = cli_open_site(&common, &error);
-	if (site == NULL)
+	if (site == NULL ||
+	    (!is_dry_run && !cli_lock_site(&common, site, &error)))
 		return cli_fail(error);
 	g_autofree char *path = common.manifest != NULL
 					? g_strdup(common.manifest)
