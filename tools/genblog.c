@@ -860,7 +860,8 @@ write_posts(Gen *g, const Options *o)
 	make_orphans(g, n_orphans);
 }
 
-static void
+/* Writes the blog and its truth; exits through g_error() on failure. */
+static int
 generate(const Options *o)
 {
 	Gen g = {0};
@@ -893,6 +894,7 @@ generate(const Options *o)
 	g_ptr_array_unref(g.files);
 	g_hash_table_unref(g.names);
 	g_ptr_array_unref(g.body);
+	return 0;
 }
 
 int
@@ -917,13 +919,11 @@ main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &error) ||
-	    o.out == NULL || o.posts < 1 || o.images < 1) {
-		g_printerr("genblog: %s\n", error ? error->message
-						  : "--out DIR is required; "
-						    "--posts and --images > 0");
-		return 2;
-	}
-	generate(&o);
-	return 0;
+	if (g_option_context_parse(ctx, &argc, &argv, &error) &&
+	    o.out != NULL && o.posts > 0 && o.images > 0)
+		return generate(&o);
+	g_printerr("genblog: %s\n", error ? error->message
+					  : "--out DIR is required; "
+					    "--posts and --images > 0");
+	return 2;
 }
