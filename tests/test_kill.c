@@ -1,0 +1,249 @@
+/*
+ * test_kill.c: `imgopt run` killed with SIGKILL at every kill point, then
+ * run again.
+ *
+ * The core calls imgopt_fault_point() after each durable step (src/fault.h:
+ * the index stored, each variant file written, the variants committed, the
+ * rewrites recorded, each post renamed into place); IMGOPT_FAULT_AFTER=N
+ * makes the N-th one raise SIGKILL.  For N = 1, 2, … until a run survives,
+ * on a fresh copy of a genblog blog each time:
+ *   - after the kill, every post is byte for byte its old or its new self
+ *     (the new self being what an uninterrupted run writes), no original
+ *     image changed or went missing, and no reference is broken that was
+ *     not broken before (every post points at files that exist);
+ *   - after a second, uninterrupted run, the posts and the variant folder
+ *     are exactly those of the uninterrupted run.
+ * The default suite covers every point of a blog with at least 50 of them;
+ * with `--many-kill-points` (registered as kill-slow under
+ * -Dslow_tests=true) a bigger blog is used.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "fsio.h"
+#include "imgopt/imgopt.h"
+#include "testutil.h"
+
+static bool many_points;
+
+/* Path → bytes of every file below @dir whose path passes @keep. */
+static GHashTable *
+load_tree(const char *dir, const char *skip_prefix)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) files =
+		imgopt_fs_walk(dir, NULL, NULL, NULL, &error);
+	GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					      (GDestroyNotify)g_bytes_unref);
+
+	g_assert_no_error(error);
+	for (guint i = 0; i < files->len; i++) {
+		const char *rel = g_ptr_array_index(files, i);
+		if (skip_prefix != NULL && g_str_has_prefix(rel, skip_prefix))
+			continue;
+		g_autofree char *full = g_build_filename(dir, rel, NULL);
+		gsize len = 0;
+		char *data = tu_read(full, &len);
+		g_hash_table_insert(t, g_strdup(rel),
+				    g_bytes_new_take(data, len));
+	}
+	return t;
+}
+
+static void
+assert_same_tree(GHashTable *a, GHashTable *b, const char *what)
+{
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, a);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		GBytes *other = g_hash_table_lookup(b, k);
+		if (other == NULL || !g_bytes_equal(v, other))
+			g_error("%s: '%s' differs", what, (char *)k);
+	}
+	g_assert_cmpuint(g_hash_table_size(a), ==, g_hash_table_size(b));
+}
+
+/* Broken or outside references of the whole site, in process. */
+static guint
+count_broken(const char *site)
+{
+	g_autofree char *posts = g_build_filename(site, "_posts", NULL);
+	g_autofree char *images = g_build_filename(site, "postimg", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptSite) s = imgopt_site_open(posts, images, NULL, &error);
+	guint n = 0;
+
+	g_assert_no_error(error);
+	g_autoptr(GPtrArray) list = imgopt_site_list_posts(s, &error);
+	g_assert_no_error(error);
+	for (guint i = 0; i < list->len; i++) {
+		g_autoptr(GPtrArray) refs = imgopt_site_scan_post(
+			s, g_ptr_array_index(list, i), &error);
+		g_assert_no_error(error);
+		for (guint j = 0; j < refs->len; j++) {
+			const ImgoptRef *r = g_ptr_array_index(refs, j);
+			n += r->status == IMGOPT_REF_STATUS_BROKEN ||
+			     r->status == IMGOPT_REF_STATUS_OUTSIDE;
+		}
+	}
+	return n;
+}
+
+/* What an uninterrupted run starts from and ends with. */
+typedef struct {
+	char *pristine;      /* the blog as generated */
+	GHashTable *posts0;  /* posts before */
+	GHashTable *posts1;  /* posts after an uninterrupted run */
+	GHashTable *images0; /* original images */
+	GHashTable *out1;    /* the variant folder after it */
+	guint broken0;       /* broken references before */
+} Reference;
+
+static int
+run_imgopt(const char *site, const char *fault_after)
+{
+	g_autofree char *posts = g_build_filename(site, "_posts", NULL);
+	g_autofree char *images = g_build_filename(site, "postimg", NULL);
+	const char *argv[] = {"imgopt",   posts, images, "--widths",
+			      "16,32,64", "-q",  NULL};
+
+	g_autofree char *err = NULL;
+
+	if (fault_after != NULL)
+		g_setenv("IMGOPT_FAULT_AFTER", fault_after, TRUE);
+	else
+		g_unsetenv("IMGOPT_FAULT_AFTER");
+	int code = tu_run(argv, NULL, &err);
+	g_unsetenv("IMGOPT_FAULT_AFTER");
+	if (code > 1 && code != 128 + 9)
+		g_printerr("imgopt (kill point %s) exited %d: %s\n",
+			   fault_after ? fault_after : "none", code, err);
+	return code;
+}
+
+static char *
+fresh_copy(const Reference *ref, const char *tmp, const char *name)
+{
+	char *site = g_build_filename(tmp, name, NULL);
+
+	tu_rmtree(site);
+	tu_copytree(ref->pristine, site);
+	return site;
+}
+
+static void
+make_reference(Reference *ref, const char *tmp)
+{
+	const char *genblog = g_getenv("GENBLOG");
+	const char *posts = many_points ? "60" : "20";
+	const char *images = many_points ? "150" : "40";
+	const char *argv[] = {genblog, "--posts", posts,         "--images",
+			      images,  "--seed",  "11",          "--sizes",
+			      "tiny",  "--out",   ref->pristine, NULL};
+
+	g_assert_cmpint(tu_run(argv, NULL, NULL), ==, 0);
+	g_autofree char *p = g_build_filename(ref->pristine, "_posts", NULL);
+	g_autofree char *i = g_build_filename(ref->pristine, "postimg", NULL);
+	ref->posts0 = load_tree(p, NULL);
+	ref->images0 = load_tree(i, NULL);
+	ref->broken0 = count_broken(ref->pristine);
+	g_autofree char *site = fresh_copy(ref, tmp, "uninterrupted");
+	g_assert_cmpint(run_imgopt(site, NULL), <=, 1);
+	g_autofree char *p1 = g_build_filename(site, "_posts", NULL);
+	g_autofree char *o1 =
+		g_build_filename(site, "postimg", "optimized", NULL);
+	ref->posts1 = load_tree(p1, NULL);
+	ref->out1 = load_tree(o1, NULL);
+}
+
+/* Right after a kill: old or new posts, originals intact, links work. */
+static void
+check_debris(const Reference *ref, const char *site)
+{
+	g_autofree char *p = g_build_filename(site, "_posts", NULL);
+	g_autofree char *i = g_build_filename(site, "postimg", NULL);
+	g_autoptr(GHashTable) posts = load_tree(p, NULL);
+	g_autoptr(GHashTable) images = load_tree(i, "optimized/");
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, posts);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (!g_bytes_equal(v, g_hash_table_lookup(ref->posts0, k)) &&
+		    !g_bytes_equal(v, g_hash_table_lookup(ref->posts1, k)))
+			g_error("post '%s' is neither old nor new", (char *)k);
+	assert_same_tree(ref->images0, images, "original images");
+	g_assert_cmpuint(count_broken(site), ==, ref->broken0);
+}
+
+/* A scratch folder, on tmpfs when there is one: every run fsyncs each
+ * file it writes, which a disk makes the slowest part of this test, and
+ * SIGKILL (unlike a power cut) keeps what was written either way. */
+static char *
+scratch_dir(void)
+{
+	if (g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) &&
+	    g_access("/dev/shm", W_OK) == 0) {
+		char *dir = g_strdup("/dev/shm/imgopt-kill-XXXXXX");
+		if (g_mkdtemp(dir) != NULL)
+			return dir;
+		g_free(dir);
+	}
+	return tu_tmpdir();
+}
+
+static void
+test_kill_points(void)
+{
+	g_autofree char *tmp = scratch_dir();
+	Reference ref = {0};
+	guint n = 1;
+
+	if (g_getenv("GENBLOG") == NULL) {
+		g_test_skip("no GENBLOG (tools/genblog)");
+		return;
+	}
+	ref.pristine = g_build_filename(tmp, "pristine", NULL);
+	make_reference(&ref, tmp);
+	for (;; n++) {
+		g_autofree char *after = g_strdup_printf("%u", n);
+		g_autofree char *site = fresh_copy(&ref, tmp, "killed");
+		int code = run_imgopt(site, after);
+
+		if (code != 128 + 9) {
+			g_assert_cmpint(code, <=, 1);
+			break;
+		}
+		check_debris(&ref, site);
+		g_assert_cmpint(run_imgopt(site, NULL), <=, 1);
+		g_autofree char *p = g_build_filename(site, "_posts", NULL);
+		g_autofree char *o =
+			g_build_filename(site, "postimg", "optimized", NULL);
+		g_autoptr(GHashTable) posts = load_tree(p, NULL);
+		g_autoptr(GHashTable) out = load_tree(o, NULL);
+		assert_same_tree(ref.posts1, posts, "posts after the re-run");
+		assert_same_tree(ref.out1, out, "variants after the re-run");
+	}
+	g_test_message("%u kill points", n - 1);
+	g_assert_cmpuint(n - 1, >=, 50);
+	g_hash_table_unref(ref.posts0);
+	g_hash_table_unref(ref.posts1);
+	g_hash_table_unref(ref.images0);
+	g_hash_table_unref(ref.out1);
+	g_free(ref.pristine);
+	tu_rmtree(tmp);
+}
+
+int
+main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		many_points |= strcmp(argv[i], "--many-kill-points") == 0;
+	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+	g_test_add_func("/kill/every-point", test_kill_points);
+	return g_test_run();
+}
