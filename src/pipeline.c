@@ -132,6 +132,8 @@ typedef struct {
 	GHashTable *tokens;        /* path → confirmation token */
 	GHashTable *cached_now;    /* paths found unchanged this run */
 	bool is_size_first;        /* hash only possible duplicates */
+	GPtrArray *unread;         /* (element-type ImgoptAsset) indexed from
+				      their stat alone (size-first) */
 	GPtrArray *stats;          /* (element-type ImgoptAsset) stat'ed,
 				      before reading */
 	uint64_t n_to_read;        /* files queued to be read */
@@ -158,6 +160,7 @@ dupes_clear(Dupes *d)
 	g_clear_pointer(&d->asset_by_path, g_hash_table_unref);
 	g_clear_pointer(&d->assets, g_ptr_array_unref);
 	g_clear_pointer(&d->stats, g_ptr_array_unref);
+	g_clear_pointer(&d->unread, g_ptr_array_unref);
 	g_clear_pointer(&d->result, imgopt_dupes_result_free);
 }
 
@@ -304,14 +307,16 @@ cached_refs(Dupes *d, const char *post, const struct stat *st)
 		       d->context))
 		return NULL;
 	if (d->stored_refs == NULL) {
-		d->stored_refs = imgopt_manifest_load_all_refs(d->manifest, NULL);
+		d->stored_refs =
+			imgopt_manifest_load_all_refs(d->manifest, NULL);
 		if (d->stored_refs == NULL)
 			return NULL;
 	}
 	if (g_hash_table_steal_extended(d->stored_refs, post, &key, &value))
 		g_free(key);
-	refs = value != NULL ? value : g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_ref_free);
+	refs = value != NULL ? value
+			     : g_ptr_array_new_with_free_func(
+				       (GDestroyNotify)imgopt_ref_free);
 	if (!targets_exist(d, refs)) {
 		g_ptr_array_unref(refs);
 		return NULL;
@@ -352,8 +357,8 @@ post_record_new(const struct stat *st, const char *context)
 	ImgoptPostRecord *rec = g_new0(ImgoptPostRecord, 1);
 
 	rec->size = (uint64_t)st->st_size;
-	rec->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
-			st->st_mtim.tv_nsec;
+	rec->mtime_ns =
+		(int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 	rec->inode = (uint64_t)st->st_ino;
 	rec->context = g_strdup(context);
 	return rec;
@@ -418,10 +423,10 @@ entry_type(const char *abs_dir, const struct dirent *e)
 	abs = g_build_filename(abs_dir, e->d_name, NULL);
 	if (lstat(abs, &st) != 0)
 		return DT_UNKNOWN;
-	return S_ISDIR(st.st_mode)   ? DT_DIR :
-	       S_ISREG(st.st_mode)   ? DT_REG :
-	       S_ISLNK(st.st_mode)   ? DT_LNK :
-				       DT_FIFO;
+	return S_ISDIR(st.st_mode)   ? DT_DIR
+	       : S_ISREG(st.st_mode) ? DT_REG
+	       : S_ISLNK(st.st_mode) ? DT_LNK
+				     : DT_FIFO;
 }
 
 static void
@@ -712,6 +717,32 @@ read_done(Dupes *d, GPtrArray *batch, GError **error)
 	return imgopt_manifest_commit(d->manifest, error);
 }
 
+/* Files indexed from their stat alone (size-first, unique size): their
+ * rows, a transaction per batch, say what is known (no hash, format not
+ * sniffed), so the next run finds them unchanged. */
+static bool
+store_unread(Dupes *d, GError **error)
+{
+	for (guint i = 0; i < d->unread->len; i += BATCH) {
+		if (!imgopt_manifest_begin(d->manifest, error))
+			return false;
+		for (guint j = i; j < MIN(i + BATCH, d->unread->len); j++) {
+			ImgoptAsset *a = g_ptr_array_index(d->unread, j);
+
+			if (!imgopt_manifest_put_file(d->manifest, a, error)) {
+				imgopt_manifest_rollback(d->manifest);
+				return false;
+			}
+			d->unread->pdata[j] = NULL;
+			take_asset(d, a, false);
+			d->result->unread_files++;
+		}
+		if (!imgopt_manifest_commit(d->manifest, error))
+			return false;
+	}
+	return true;
+}
+
 /* How many indexed files have each size (size-first: a file whose size
  * is unique cannot have a duplicate). */
 static GHashTable *
@@ -755,6 +786,13 @@ plan_reads(Dupes *d, bool is_size_first)
 			imgopt_asset_free(a);
 			continue;
 		}
+		/* No duplicate possible and named as an image: nothing to
+		 * learn from its bytes here (run reads them when it needs to).
+		 * Other names get their header read: is it an image at all? */
+		if (!need_hash && imgopt_index_is_image_name(a->path)) {
+			g_ptr_array_add(d->unread, a);
+			continue;
+		}
 		w = file_work_new(a->path, need_hash ? WORK_HASH : WORK_PROBE);
 		w->asset = a;
 		g_ptr_array_add(work, w);
@@ -778,6 +816,8 @@ index_files(Dupes *d, const ImgoptDupesOptions *options, GError **error)
 	if (!run_pool(d, jobs, stat_work, stat_done, error))
 		return false;
 	read_work = plan_reads(d, d->is_size_first);
+	if (!store_unread(d, error))
+		return false;
 	d->n_to_read = read_work->len;
 	if (!run_pool(d, jobs, read_work, read_done, error))
 		return false;
@@ -1072,6 +1112,8 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 	d.cached_now = g_hash_table_new(g_str_hash, g_str_equal);
 	d.asset_by_path = g_hash_table_new(g_str_hash, g_str_equal);
 	d.assets = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_asset_free);
+	d.unread = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_asset_free);
 	d.stats = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_asset_free);

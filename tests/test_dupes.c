@@ -182,12 +182,15 @@ test_ground_truth_and_cache(void)
 	blog_make(&b, "30", "400", "7");
 	first = run_dupes(&b, 0);
 	assert_matches_truth(&b, first);
-	/* Size-first: only files whose size another shares are hashed. */
+	/* Size-first: only files whose size another shares are hashed;
+	 * the others, named as images, are not read at all. */
 	g_assert_cmpint(summary(first, "hashed_files") +
-				summary(first, "probed_files"),
+				summary(first, "probed_files") +
+				summary(first, "unread_files"),
 			==, summary(first, "files"));
 	g_assert_cmpint(summary(first, "hashed_files"), >, 0);
-	g_assert_cmpint(summary(first, "probed_files"), >, 0);
+	g_assert_cmpint(summary(first, "unread_files"), >, 0);
+	g_assert_cmpint(summary(first, "probed_files"), ==, 0);
 	g_assert_cmpint(summary(first, "cached_files"), ==, 0);
 	g_assert_cmpint(summary(first, "hashed_bytes"), >, 0);
 	manifest = g_build_filename(b.root, ".imgopt", "manifest.db", NULL);
@@ -210,21 +213,16 @@ test_hash_all(void)
 	g_auto(Blog) b = {0};
 	JsonObject *sized = NULL, *all = NULL, *again = NULL;
 
-	/* Real sizes: most files are larger than one probe window. */
 	blog_make_sized(&b, "3", "30", "21", "real");
 	sized = run_dupes(&b, 0);
 	assert_matches_truth(&b, sized);
-	g_assert_cmpint(summary(sized, "probed_bytes"), >, 0);
-	g_assert_cmpint(summary(sized, "probed_bytes"), <,
-			summary(sized, "probed_files") *
-				IMGOPT_INDEX_PROBE_BUDGET);
-	/* The files size-first left unhashed are hashed now, the rest is
+	g_assert_cmpint(summary(sized, "unread_files"), >, 0);
+	/* The files size-first left unread are hashed now, the rest is
 	 * cached; the answer is the same. */
 	all = run_dupes_with(&b, "--hash-all", 0);
 	assert_matches_truth(&b, all);
-	g_assert_cmpint(summary(all, "hashed_files"), >, 0);
-	g_assert_cmpint(summary(all, "hashed_files"), <=,
-			summary(sized, "probed_files"));
+	g_assert_cmpint(summary(all, "hashed_files"), ==,
+			summary(sized, "unread_files"));
 	g_assert_cmpint(summary(all, "hashed_files") +
 				summary(all, "cached_files"),
 			==, summary(all, "files"));
@@ -387,6 +385,7 @@ test_bad_entries_reported(void)
 	g_auto(Blog) b = {0};
 	JsonObject *out = NULL;
 	g_autofree char *fifo = NULL, *loop = NULL, *empty = NULL, *odd = NULL;
+	g_autofree char *bin = NULL, *txt = NULL;
 	g_autofree char *outdir = NULL, *outcopy = NULL;
 
 	blog_make(&b, "5", "60", "5");
@@ -394,12 +393,16 @@ test_bad_entries_reported(void)
 	loop = g_build_filename(b.images, "loop.jpeg", NULL);
 	empty = g_build_filename(b.images, "empty.jpeg", NULL);
 	odd = g_build_filename(b.images, "caf\xE9.gif", NULL);
+	bin = g_build_filename(b.images, "photo.bin", NULL);
+	txt = g_build_filename(b.images, "notes.txt", NULL);
 	outdir = g_build_filename(b.images, IMGOPT_OUTPUT_DIR, NULL);
 	outcopy = g_build_filename(outdir, "x.gif", NULL);
 	g_assert_cmpint(mkfifo(fifo, 0644), ==, 0);
 	g_assert_cmpint(symlink("loop.jpeg", loop), ==, 0);
 	tu_write(empty, "");
 	tu_write(odd, "GIF89a not really");
+	tu_write(bin, "\xFF\xD8\xFF\xDB a JPEG by its bytes, a unique size");
+	tu_write(txt, "notes, not an image");
 	tu_write(outcopy,
 		 "GIF89a not really"); /* imgopt's own output: ignored */
 	out = run_dupes(&b, 0);
@@ -407,6 +410,11 @@ test_bad_entries_reported(void)
 	g_assert_true(has_problem(out, "skipped", "postimg/loop.jpeg",
 				  "symbolic link"));
 	g_assert_cmpint(summary(out, "empty_files"), ==, 1);
+	/* Not named as images, of unique sizes: their headers are read,
+	 * and the one whose bytes are an image's is an orphan. */
+	g_assert_cmpint(summary(out, "probed_files"), ==, 2);
+	g_assert_true(has_orphan(out, "postimg/photo.bin"));
+	g_assert_false(has_orphan(out, "postimg/notes.txt"));
 	/* The non-UTF-8 name is shown escaped, and is an orphan; its twin in
 	 * imgopt's output folder is not an input, so no group holds it. */
 	g_assert_true(has_orphan(out, "postimg/caf\\xE9.gif"));

@@ -80,6 +80,8 @@ typedef struct {
 	uint64_t probed_files; /* files whose header only was read (size-first)
 				*/
 	uint64_t probed_bytes; /* bytes read for those headers */
+	uint64_t unread_files; /* size-first: files of a unique size, named
+				  as images, indexed from their stat alone */
 	uint64_t cached_files; /* files unchanged since the manifest saw them */
 	uint64_t posts;        /* posts scanned */
 	uint64_t cached_posts; /* of which unchanged: references from the
@@ -131,9 +133,10 @@ bool imgopt_pipeline_dupes(const ImgoptSite *site,
  *
  * As imgopt_pipeline_dupes(), but reads the bytes (hashes) only of files
  * whose size another indexed file shares, as rmlint and jdupes do: a file
- * of a unique size cannot have a duplicate, so only its header facts are
- * read (imgopt_index_probe_file()) and its manifest row has no hash until
- * a command that needs one (run) reads it.  The groups and orphans found
+ * of a unique size cannot have a duplicate, so its bytes are not read at
+ * all if its name is an image's (only its header is, to tell whether it
+ * is an image, if not) and its manifest row has no hash and no format
+ * until a command that needs them (run) reads it.  The groups and orphans found
  * are the same; a cold run reads far less.  This is `imgopt dupes`.
  */
 bool imgopt_pipeline_dupes_size_first(const ImgoptSite *site,

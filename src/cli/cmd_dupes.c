@@ -186,6 +186,7 @@ add_summary_json(JsonBuilder *b, const ImgoptDupesResult *res)
 	add_int(b, "cached_files", res->cached_files);
 	add_int(b, "probed_files", res->probed_files);
 	add_int(b, "probed_bytes", res->probed_bytes);
+	add_int(b, "unread_files", res->unread_files);
 	add_int(b, "empty_files", res->empty->len);
 	add_int(b, "posts", res->posts);
 	add_int(b, "cached_posts", res->cached_posts);
@@ -282,9 +283,12 @@ print_text(const ImgoptDupesResult *res, const CliCommon *common)
 	       common->verbose ? "" : " (--verbose lists them)");
 	printf("%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT
 	       " hashed (%" G_GUINT64_FORMAT " bytes), %" G_GUINT64_FORMAT
-	       " headers only, %" G_GUINT64_FORMAT " unchanged; %u errors\n",
+	       " headers only, %" G_GUINT64_FORMAT
+	       " unread (unique size), %" G_GUINT64_FORMAT
+	       " unchanged; %u errors\n",
 	       res->files, res->hashed_files, res->hashed_bytes,
-	       res->probed_files, res->cached_files, res->errors->len);
+	       res->probed_files, res->unread_files, res->cached_files,
+	       res->errors->len);
 }
 
 static ImgoptManifest *
