@@ -33,13 +33,15 @@
  * originals prune keeps, and the next run reuses them instead of encoding
  * again.  Removing them is `rm -r IMAGES/optimized` and a run.
  *
- * Reclaimable bytes agree with `imgopt dupes`: its reclaimable_bytes
- * counts every copy beyond the canonical one of each group; prune removes
- * exactly those copies once no post references them (after `imgopt run`
- * the posts reference variants, so every duplicate of a replaced
- * original goes, and `duplicate_bytes` equals dupes' figure).  Before a
- * run, referenced copies stay: dupes reports what prune would take as
- * `prunable_bytes`.
+ * Reclaimable bytes agree with `imgopt dupes`:
+ *   - dupes' reclaimable_bytes counts every copy beyond the canonical one
+ *     of each group, referenced or not.  Once no post references them
+ *     (after `imgopt run` the posts show variants) prune removes exactly
+ *     those copies: its duplicate_bytes equals dupes' reclaimable_bytes.
+ *   - Before a run, referenced copies stay; prune removes every orphan
+ *     dupes lists (an unreferenced image under IMAGES), as a duplicate or
+ *     as a last copy, so its reclaimed bytes equal dupes' orphan_bytes.
+ * (Non-image duplicates, which dupes groups too, are never removed.)
  *
  * Crash safety: see the design comment at the top of prune.c.  Every
  * command here recovers first what a killed prune, restore or
