@@ -148,7 +148,9 @@ imgopt_scan_add_ref(Scanner *sc, GPtrArray *refs, ImgoptRefKind kind,
 	g_autofree char *owned_url = url;
 	g_autofree char *owned_alt = alt;
 
-	if (offset > sc->len || length > sc->len - offset ||
+	/* an empty destination names the page itself, not an image; a NUL
+	 * byte could not be carried in ImgoptRef.raw */
+	if (length == 0 || offset > sc->len || length > sc->len - offset ||
 	    memchr(sc->text + offset, '\0', length) != NULL)
 		return NULL;
 	ImgoptRef *ref = imgopt_ref_new();
@@ -339,13 +341,16 @@ fm_scalar(Scanner *sc, const char *key, gsize pos, gsize limit,
 		char q = s[pos];
 		gsize i = pos + 1;
 
-		while (i < limit && s[i] != q) {
-			if (q == '"' && s[i] == '\\' && i + 1 < limit)
-				i++;
-			else if (q == '\'' && i + 1 < limit && s[i + 1] == '\'')
-				i++;
-			i++;
+		while (i < limit) {
+			if (q == '\'' && s[i] == q && i + 1 < limit &&
+			    s[i + 1] == q)
+				i += 2; /* '' is a quote inside '...' */
+			else if (s[i] == q)
+				break;
+			else
+				i += q == '"' && s[i] == '\\' ? 2 : 1;
 		}
+		i = MIN(i, limit);
 		if (i < limit && key != NULL)
 			add_fm_value(sc, key, pos + 1, i, q);
 		return i < limit ? i + 1 : limit;
