@@ -112,6 +112,7 @@ imgopt_run_result_free(ImgoptRunResult *result)
 	g_clear_pointer(&result->errors, g_ptr_array_unref);
 	g_clear_pointer(&result->variant_files, g_ptr_array_unref);
 	g_clear_pointer(&result->post_bytes, g_array_unref);
+	g_clear_pointer(&result->shown, g_ptr_array_unref);
 	g_free(result);
 }
 
@@ -142,7 +143,26 @@ result_new(void)
 	r->variant_files = g_ptr_array_new_with_free_func(g_free);
 	r->post_bytes = g_array_new(FALSE, TRUE, sizeof(ImgoptPostBytes));
 	g_array_set_clear_func(r->post_bytes, post_bytes_clear);
+	r->shown = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_shown_image_free);
 	return r;
+}
+
+void
+imgopt_shown_image_free(ImgoptShownImage *image)
+{
+	if (image == NULL)
+		return;
+	g_free(image->path);
+	g_free(image->after_path);
+	g_free(image);
+}
+
+static int
+shown_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp((*(ImgoptShownImage *const *)a)->path,
+		      (*(ImgoptShownImage *const *)b)->path);
 }
 
 static int
@@ -168,8 +188,8 @@ imgopt_run_result_post_bytes(const ImgoptRunResult *result, bool after,
 			g_array_append_val(v, n);
 	}
 	g_array_sort(v, u64_cmp);
-	*median_out = v->len > 0 ? g_array_index(v, uint64_t, (v->len - 1) / 2)
-				 : 0;
+	*median_out =
+		v->len > 0 ? g_array_index(v, uint64_t, (v->len - 1) / 2) : 0;
 	*largest_out = v->len > 0 ? g_array_index(v, uint64_t, v->len - 1) : 0;
 }
 
@@ -717,8 +737,16 @@ count_shown(Run *r, const char *before_path, uint64_t before,
 	g_autofree char *b = g_strconcat("b:", before_path, NULL);
 	g_autofree char *a = g_strconcat("a:", after_path, NULL);
 
-	if (!seen(&r->seen_before, before_path))
+	if (!seen(&r->seen_before, before_path)) {
+		ImgoptShownImage *img = g_new0(ImgoptShownImage, 1);
+
+		img->path = g_strdup(before_path);
+		img->bytes = before;
+		img->after_path = g_strdup(after_path);
+		img->after_bytes = after;
+		g_ptr_array_add(r->result->shown, img);
 		r->result->bytes_before += before;
+	}
 	if (!seen(&r->seen_after, after_path))
 		r->result->bytes_after += after;
 	if (!seen(&r->post_seen, b))
@@ -1023,6 +1051,7 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		(g_get_monotonic_time() - t3) / 1e6);
 	g_ptr_array_sort(r.result->changes, change_cmp);
 	g_ptr_array_sort(r.result->variant_files, str_cmp);
+	g_ptr_array_sort(r.result->shown, shown_cmp);
 	*result_out = g_steal_pointer(&r.result);
 	return true;
 }

@@ -14,6 +14,7 @@
 #include "imgopt/lock.h"
 #include "imgopt/manifest.h"
 #include "imgopt/recompress.h"
+#include "imgopt/report.h"
 #include "imgopt/pipeline.h"
 #include "imgopt/prune.h"
 #include "imgopt/rewrite.h"

@@ -92,6 +92,18 @@ typedef struct {
 	uint64_t after;  /* the files they point at once rewritten */
 } ImgoptPostBytes;
 
+/** A file the posts show, and the file shown instead once rewritten. */
+typedef struct {
+	char *path;           /* relative to the site root */
+	uint64_t bytes;       /* its size */
+	char *after_path;     /* what the references point at once
+				 rewritten (@path if they stay) */
+	uint64_t after_bytes; /* that file's size */
+} ImgoptShownImage;
+
+/** Frees @image (nullable). */
+void imgopt_shown_image_free(ImgoptShownImage *image);
+
 /** What imgopt_run_site() did or would do.  Arrays sorted by post. */
 typedef struct {
 	GPtrArray *changes;          /* (element-type ImgoptPostChange) */
@@ -115,14 +127,16 @@ typedef struct {
 	uint64_t bytes_shown_after;  /* the same once rewritten */
 	uint64_t n_by_status[IMGOPT_REF_STATUS_OUTSIDE + 1]; /* references
 					by ImgoptRefStatus */
-	unsigned n_groups;           /* duplicate groups */
-	uint64_t bytes_reclaimable;  /* freed by keeping one copy of each */
-	uint64_t bytes_before;       /* distinct files the posts show now */
-	uint64_t bytes_after;        /* distinct files they show once
-					rewritten */
-	GArray *post_bytes;          /* (element-type ImgoptPostBytes) every
-					post read, by post */
-	int64_t run_id;              /* the runs row (0 unless applied) */
+	unsigned n_groups;          /* duplicate groups */
+	uint64_t bytes_reclaimable; /* freed by keeping one copy of each */
+	uint64_t bytes_before;      /* distinct files the posts show now */
+	uint64_t bytes_after;       /* distinct files they show once
+				       rewritten */
+	GArray *post_bytes;         /* (element-type ImgoptPostBytes) every
+				       post read, by post */
+	GPtrArray *shown;           /* (element-type ImgoptShownImage) every
+				       local file the posts show, by path */
+	int64_t run_id;             /* the runs row (0 unless applied) */
 } ImgoptRunResult;
 
 /** Frees @result (nullable). */

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "progress.h"
 
 /* Progress and problems on stderr (reporter callbacks). */
 typedef struct {

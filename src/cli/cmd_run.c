@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "progress.h"
 
 #include "imgopt/run.h"
 
@@ -272,8 +271,8 @@ print_summary(const ImgoptRunResult *res, ImgoptRunMode mode, double seconds)
 	uint64_t mb = 0, lb = 0, ma = 0, la = 0;
 	bool is_apply = mode == IMGOPT_RUN_APPLY;
 	g_autofree char *reclaim = cli_format_bytes(res->bytes_reclaimable);
-	g_autofree char *bytes = before_after(res->bytes_before,
-					      res->bytes_after);
+	g_autofree char *bytes =
+		before_after(res->bytes_before, res->bytes_after);
 	g_autofree char *time = cli_format_duration(seconds);
 
 	imgopt_run_result_post_bytes(res, false, &mb, &lb);

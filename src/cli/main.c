@@ -22,6 +22,8 @@ static const CliCommand commands[] = {
 	 cli_cmd_prune},
 	{"restore", "put back the files a prune moved to the trash",
 	 cli_cmd_restore},
+	{"report", "write an HTML report of savings, duplicates, broken links",
+	 cli_cmd_report},
 	{"scan", "list every image reference of every post", cli_cmd_scan},
 	{"undo", "restore the posts the last run rewrote, byte for byte",
 	 cli_cmd_undo},

@@ -1,5 +1,5 @@
 /*
- * progress.c: the progress bar and the CI lines (see progress.h).
+ * progress.c: the progress bar and the CI lines (see cli.h).
  *
  * Every update is cheap when nothing is drawn: one clock read and a
  * comparison.  Rates and the time left are measured from the first update
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "progress.h"
+#include "cli.h"
 
 #define TTY_INTERVAL_US (G_USEC_PER_SEC / 10)
 #define PLAIN_INTERVAL_US (5 * G_USEC_PER_SEC)
@@ -35,7 +35,7 @@ static const struct {
 	const char *verb;  /* shown before the counts */
 	const char *noun;  /* the items counted */
 } stage_names[] = {
-	{"scan", "scanning", "posts"},     {"index", "hashing", "files"},
+	{"scan", "scanning", "posts"},      {"index", "hashing", "files"},
 	{"compare", "comparing", "groups"}, {"encode", "encoding", "images"},
 	{"plan", "planning", "posts"},      {"prune", "pruning", "files"},
 };
@@ -89,14 +89,14 @@ cli_progress_new(bool is_quiet)
 	CliProgress *p = g_new0(CliProgress, 1);
 	const char *hook = g_getenv("IMGOPT_PROGRESS_INTERVAL_MS");
 
-	p->mode = is_quiet	    ? CLI_PROGRESS_OFF
+	p->mode = is_quiet         ? CLI_PROGRESS_OFF
 		  : isatty(2) != 0 ? CLI_PROGRESS_TTY
 				   : CLI_PROGRESS_PLAIN;
 	p->interval_us = p->mode == CLI_PROGRESS_TTY ? TTY_INTERVAL_US
 						     : PLAIN_INTERVAL_US;
 	if (hook != NULL && p->mode == CLI_PROGRESS_PLAIN)
-		p->interval_us = (gint64)g_ascii_strtoull(hook, NULL, 10) *
-				 1000;
+		p->interval_us =
+			(gint64)g_ascii_strtoull(hook, NULL, 10) * 1000;
 	return p;
 }
 
@@ -124,13 +124,13 @@ counts_text(const CliProgress *p, gint64 now)
 		g_string_append_printf(s, ", %s", b);
 	}
 	if (secs >= 0.5 && p->bytes > 0) {
-		g_autofree char *r = cli_format_bytes(
-			(uint64_t)((double)p->bytes / secs));
+		g_autofree char *r =
+			cli_format_bytes((uint64_t)((double)p->bytes / secs));
 		g_string_append_printf(s, ", %s/s", r);
 	}
 	else if (secs >= 0.5)
-		g_string_append_printf(s, ", %.1f %s/s",
-				       (double)p->done / secs, noun);
+		g_string_append_printf(s, ", %.1f %s/s", (double)p->done / secs,
+				       noun);
 	if (secs >= 0.5 && p->done > 0 && p->total > p->done) {
 		g_autofree char *left = cli_format_duration(
 			secs * (double)(p->total - p->done) / (double)p->done);
@@ -145,8 +145,8 @@ draw_bar(CliProgress *p, gint64 now)
 	const char *verb = NULL, *noun = NULL;
 	char cells[BAR_CELLS + 1];
 	g_autofree char *counts = counts_text(p, now);
-	size_t full = p->total > 0 ? (size_t)(p->done * BAR_CELLS / p->total)
-				   : 0;
+	size_t full =
+		p->total > 0 ? (size_t)(p->done * BAR_CELLS / p->total) : 0;
 
 	describe(p->stage, &verb, &noun);
 	memset(cells, '#', MIN(full, (size_t)BAR_CELLS));
@@ -184,8 +184,7 @@ cli_progress_clear(CliProgress *progress)
 static void
 start_stage(CliProgress *p, const char *stage, gint64 now)
 {
-	if (p->mode == CLI_PROGRESS_PLAIN && p->has_line &&
-	    p->done != p->total)
+	if (p->mode == CLI_PROGRESS_PLAIN && p->has_line && p->done != p->total)
 		print_line(p, now);
 	g_free(p->stage);
 	p->stage = g_strdup(stage);
@@ -226,8 +225,8 @@ cli_progress_update(CliProgress *progress, const char *stage, uint64_t done,
 }
 
 void
-cli_progress_reporter_callback(const char *stage, uint64_t done,
-			       uint64_t total, uint64_t bytes, void *user_data)
+cli_progress_reporter_callback(const char *stage, uint64_t done, uint64_t total,
+			       uint64_t bytes, void *user_data)
 {
 	cli_progress_update(user_data, stage, done, total, bytes);
 }

@@ -1,0 +1,156 @@
+/*
+ * cmd_report.c: `imgopt report POSTS IMAGES --html FILE`: one
+ * self-contained HTML page of what a run would save, the duplicate
+ * groups, the broken references and the largest images (report.h).
+ *
+ * It works on a scratch copy of the manifest, like check and --dry-run:
+ * the dupes job, then a dry run (encoding in memory what has no variant
+ * yet), so the site and the real manifest are left exactly as they were.
+ * Exit 1 if an image or a post could not be read; broken references are
+ * what the report is for and do not change the exit status.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#include "imgopt/report.h"
+#include "imgopt/run.h"
+
+/* What the report found, kept for the output. */
+typedef struct {
+	ImgoptSite *site;         /* the open site */
+	ImgoptDupesResult *dupes; /* groups */
+	ImgoptRunResult *run;     /* the dry run */
+} Found;
+
+static void
+found_clear(Found *f)
+{
+	g_clear_pointer(&f->site, imgopt_site_free);
+	g_clear_pointer(&f->dupes, imgopt_dupes_result_free);
+	g_clear_pointer(&f->run, imgopt_run_result_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Found, found_clear)
+
+/* The dupes job and a dry run, on a scratch manifest. */
+static bool
+gather(const CliCommon *common, const ImgoptSettings *settings,
+       CliProgress *progress, Found *f, GError **error)
+{
+	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
+				   progress};
+	ImgoptDupesOptions dopt = {settings->jobs};
+	ImgoptRunOptions ropt = {IMGOPT_RUN_DRY_RUN,
+				 IMGOPT_DEFAULT_DISPLAY_WIDTH, false, settings};
+	g_autofree char *scratch = NULL;
+
+	f->site = cli_open_site(common, error);
+	if (f->site == NULL)
+		return false;
+	g_autofree char *path =
+		common->manifest != NULL
+			? g_strdup(common->manifest)
+			: imgopt_manifest_default_path(
+				  imgopt_site_get_root(f->site));
+	ImgoptManifest *m =
+		imgopt_run_open_scratch_manifest(path, &scratch, error);
+	if (m == NULL)
+		return false;
+	bool is_ok =
+		imgopt_pipeline_dupes(f->site, &dopt, m, &reporter, &f->dupes,
+				      error) &&
+		imgopt_run_site(f->site, m, &ropt, &reporter, &f->run, error);
+	imgopt_manifest_close(m);
+	imgopt_run_remove_scratch(scratch);
+	return is_ok;
+}
+
+static void
+print_json(const Found *f, const char *html_path)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "site_root");
+	json_builder_add_string_value(b, imgopt_site_get_root(f->site));
+	json_builder_set_member_name(b, "html");
+	json_builder_add_string_value(b, html_path);
+	json_builder_set_member_name(b, "summary");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "posts");
+	json_builder_add_int_value(b, (gint64)f->run->posts);
+	json_builder_set_member_name(b, "duplicate_groups");
+	json_builder_add_int_value(b, f->dupes->groups->len);
+	json_builder_set_member_name(b, "broken");
+	json_builder_add_int_value(b, f->run->broken->len);
+	json_builder_set_member_name(b, "errors");
+	json_builder_add_int_value(b, f->run->errors->len);
+	json_builder_set_member_name(b, "bytes_before");
+	json_builder_add_int_value(b, (gint64)f->run->bytes_before);
+	json_builder_set_member_name(b, "bytes_after");
+	json_builder_add_int_value(b, (gint64)f->run->bytes_after);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	cli_json_print(b);
+}
+
+static bool
+write_report(const Found *f, const ImgoptSettings *settings,
+	     const char *html_path, GError **error)
+{
+	ImgoptReportInput in = {f->site, f->dupes, f->run,
+				settings->max_pixels};
+	g_autofree char *html = imgopt_report_html(&in);
+
+	return g_file_set_contents(html_path, html, -1, error);
+}
+
+int
+cli_cmd_report(const char *name, int argc, char **argv)
+{
+	g_auto(CliCommon) common = {0};
+	g_auto(ImgoptSettings) settings = {0};
+	g_auto(Found) f = {0};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CliProgress) progress = NULL;
+	g_autofree char *html_path = NULL;
+	const GOptionEntry extra[] = {
+		{"html", 0, 0, G_OPTION_ARG_FILENAME, &html_path,
+		 "write the report to FILE (required)", "FILE"},
+		G_OPTION_ENTRY_NULL,
+	};
+	int code = 0;
+
+	if (!cli_parse(name, "POSTS IMAGES",
+		       "Writes one self-contained HTML page: the savings per "
+		       "post, the duplicate groups with the posts using each "
+		       "copy, the broken references and the largest images. "
+		       "Changes nothing.",
+		       extra, 2, 2, &common, argc, argv, &code))
+		return code;
+	if (html_path == NULL) {
+		fprintf(stderr, "imgopt %s: --html FILE is required\n", name);
+		return CLI_EXIT_USAGE;
+	}
+	imgopt_settings_init(&settings);
+	settings.jobs = common.jobs;
+	progress = cli_progress_new(common.quiet);
+	if (!gather(&common, &settings, progress, &f, &error) ||
+	    !write_report(&f, &settings, html_path, &error)) {
+		cli_progress_clear(progress);
+		return cli_fail(error);
+	}
+	cli_progress_clear(progress);
+	for (guint i = 0; i < f.run->errors->len; i++)
+		fprintf(stderr, "imgopt: %s\n",
+			((ImgoptProblem *)g_ptr_array_index(f.run->errors, i))
+				->message);
+	if (common.json)
+		print_json(&f, html_path);
+	else if (!common.quiet)
+		printf("wrote %s: %u duplicate groups, %u broken references\n",
+		       html_path, f.dupes->groups->len, f.run->broken->len);
+	return f.run->errors->len > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
+}
