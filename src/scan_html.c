@@ -127,6 +127,19 @@ add_url(const TagCtx *t, ImgoptRefKind kind, gsize a, gsize b)
 			    imgopt_scan_decode(t->s + a, b - a, false), NULL);
 }
 
+/* One step through a URL: a Liquid `{{ ... }}` (spaces and all, at most 256 bytes, since
+ * Jekyll expands it before a browser splits anything) or one byte. */
+static gsize
+skip_liquid(const char *s, gsize i, gsize end)
+{
+	if (i + 1 < end && s[i] == '{' && s[i + 1] == '{') {
+		for (gsize j = i + 2; j + 1 < end && j < i + 256 && s[j] != '\n'; j++)
+			if (s[j] == '}' && s[j + 1] == '}')
+				return j + 2;
+	}
+	return i + 1;
+}
+
 /* srcset="url [descriptor], url [descriptor], ..." as the HTML standard
  * splits it: a URL ending in ',' has no descriptors. */
 static void
@@ -139,7 +152,7 @@ scan_srcset(const TagCtx *t, gsize i, gsize end)
 			i++;
 		gsize a = i;
 		while (i < end && !is_ws((unsigned char)s[i]))
-			i++;
+			i = skip_liquid(s, i, end);
 		gsize b = i;
 		if (b > a && s[b - 1] == ',') {
 			while (b > a && s[b - 1] == ',')
@@ -200,7 +213,7 @@ scan_style(const TagCtx *t, gsize i, gsize end)
 		else {
 			while (b < end && s[b] != ')' &&
 			       !is_ws((unsigned char)s[b]))
-				b++;
+				b = skip_liquid(s, b, end);
 		}
 		add_url(t, IMGOPT_REF_STYLE, a, b);
 		i = b;
