@@ -633,6 +633,37 @@ imgopt_index_unchanged(const ImgoptAsset *cached, const ImgoptAsset *now)
 	       cached->mtime_ns == now->mtime_ns && cached->inode == now->inode;
 }
 
+/* Read buffers, two per thread, kept for the thread's life: a fresh
+ * 256 KB allocation per file is an mmap, page faults and an munmap each
+ * time, which costs more than reading a small file. */
+static void
+buffers_free(gpointer data)
+{
+	uint8_t **bufs = data;
+
+	g_free(bufs[0]);
+	g_free(bufs[1]);
+	g_free(bufs);
+}
+
+static GPrivate buffers_key = G_PRIVATE_INIT(buffers_free);
+
+/* Returns this thread's buffer @which (0 or 1) of IMGOPT_INDEX_CHUNK
+ * bytes.  Not reentrant within a thread: callers use it and return. */
+static uint8_t *
+thread_buffer(int which)
+{
+	uint8_t **bufs = g_private_get(&buffers_key);
+
+	if (bufs == NULL) {
+		bufs = g_new0(uint8_t *, 2);
+		g_private_set(&buffers_key, bufs);
+	}
+	if (bufs[which] == NULL)
+		bufs[which] = g_malloc(IMGOPT_INDEX_CHUNK);
+	return bufs[which];
+}
+
 /* Opens @rel for reading if it is still the regular file @asset saw. */
 static int
 open_regular(const char *root, const ImgoptAsset *asset, GError **error)
@@ -671,7 +702,7 @@ static bool
 read_all(int fd, ImgoptAsset *asset, ImgoptHasher *hasher, uint64_t *total,
 	 GError **error)
 {
-	g_autofree uint8_t *buf = g_malloc(IMGOPT_INDEX_CHUNK);
+	uint8_t *buf = thread_buffer(0);
 	Probe p;
 
 	probe_reset(&p, asset);
@@ -853,8 +884,8 @@ open_for_compare(const char *root, const char *rel, GError **error)
 static bool
 compare_fds(int fa, int fb, const char *a, bool *equal_out, GError **error)
 {
-	g_autofree uint8_t *ba = g_malloc(IMGOPT_INDEX_CHUNK);
-	g_autofree uint8_t *bb = g_malloc(IMGOPT_INDEX_CHUNK);
+	uint8_t *ba = thread_buffer(0);
+	uint8_t *bb = thread_buffer(1);
 	size_t na = 0, nb = 0;
 
 	*equal_out = true;
