@@ -63,8 +63,13 @@
  * writer (imgopt_recompress_all()) skips a content whose rows and files
  * are all present.
  */
+/* syncfs() is a GNU extension: one flush per batch of variant files
+ * instead of an fsync() per file (4 ms each on ext4 here). */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -580,7 +585,7 @@ imgopt_recompress_asset(const char *root, const ImgoptAsset *asset,
  *                                       (vips_thread_shutdown after each)
  *   pop Result ◀──── GAsyncQueue ◀───── push Result
  *   write files (atomic), then rows
- *   commit every BATCH results
+ *   syncfs + commit every BATCH results
  *
  * Only the calling thread touches the manifest and the file system's
  * output folder; workers own a copy of their asset and hand their result
@@ -693,7 +698,7 @@ write_variant(Writer *w, ImgoptEncoded *encoded, GError **error)
 	g_autofree char *full = g_build_filename(w->root, rel, NULL);
 	gsize len = 0;
 	const void *data = g_bytes_get_data(encoded->data, &len);
-	if (!imgopt_fs_write_atomic(full, data, len, 0644, true, error))
+	if (!imgopt_fs_write_atomic(full, data, len, 0644, false, error))
 		return false;
 	g_free(v->path);
 	v->path = g_steal_pointer(&rel);
@@ -704,6 +709,36 @@ write_variant(Writer *w, ImgoptEncoded *encoded, GError **error)
 	if (w->reporter && w->reporter->on_variant)
 		w->reporter->on_variant(v, false, w->reporter->user_data);
 	return true;
+}
+
+/* Makes the batch's variant files durable before their rows commit:
+ * written (renamed into place) without an fsync each, then one syncfs()
+ * of the file system holding the variant folder. */
+static bool
+sync_output(const Writer *w, GError **error)
+{
+	if (!w->has_out_dir)
+		return true;
+	g_autofree char *dir = g_build_filename(w->root, w->out_dir, NULL);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd) != 0) {
+		int saved = errno;
+		if (fd >= 0)
+			close(fd);
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+			    "cannot flush '%s' to disk: %s", w->out_dir,
+			    g_strerror(saved));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+static bool
+commit_batch(const Writer *w, GError **error)
+{
+	return sync_output(w, error) &&
+	       imgopt_manifest_commit(w->manifest, error);
 }
 
 /* Files first, then rows: a row never names a file not yet written. */
@@ -784,7 +819,7 @@ drain(Writer *w, GAsyncQueue *results, guint n_pending, GError **error)
 						 w->bytes_done,
 						 w->reporter->user_data);
 		if (is_ok && (i + 1) % BATCH == 0)
-			is_ok = imgopt_manifest_commit(w->manifest, error) &&
+			is_ok = commit_batch(w, error) &&
 				imgopt_manifest_begin(w->manifest, error);
 	}
 	return is_ok;
@@ -859,7 +894,7 @@ imgopt_recompress_all(const char *root, const char *out_dir,
 		discard(results, n_pending);
 	g_thread_pool_free(pool, FALSE, TRUE);
 	if (is_written)
-		is_written = imgopt_manifest_commit(manifest, error);
+		is_written = commit_batch(&w, error);
 	else
 		imgopt_manifest_rollback(manifest);
 	if (summary_out != NULL)

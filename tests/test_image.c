@@ -357,6 +357,38 @@ generate_photo(const char *name, int w, int h)
 	return path;
 }
 
+/* The mean of a file's pixels, as the `vips` command decodes it. */
+static double
+vips_cli_mean(const char *path)
+{
+	g_autofree char *out = NULL;
+	const char *argv[] = {"vips", "avg", path, NULL};
+	int status = 0;
+
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+				   G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+				   NULL, &status, NULL));
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+	return g_ascii_strtod(out, NULL);
+}
+
+/* An image without an ICC profile is sRGB already: decoding must not
+ * pass it through a colour transform (libvips' fallback profiles shift
+ * it by several levels). */
+static void
+test_no_profile_colours_kept(void)
+{
+	g_autofree char *path = generate_photo("plain.jpg", 400, 300);
+	g_autoptr(GBytes) bytes = read_path(path);
+	g_autoptr(ImgoptPicture) picture = decode(bytes);
+	double mean[4];
+
+	g_assert_true(imgopt_picture_get_mean(picture, 0, 0, 400, 300, mean,
+					      NULL));
+	double ours = (mean[0] + mean[1] + mean[2]) / 3;
+	g_assert_cmpfloat(fabs(ours - vips_cli_mean(path)), <, 0.5);
+}
+
 static void
 test_encode_jpeg_progressive_stripped(void)
 {
@@ -442,6 +474,8 @@ main(int argc, char **argv)
 			test_cmyk_becomes_srgb);
 	g_test_add_func("/image/colour/icc-and-16bit-become-srgb8",
 			test_icc_and_16bit_become_srgb8);
+	g_test_add_func("/image/colour/no-profile-colours-kept",
+			test_no_profile_colours_kept);
 	g_test_add_func("/image/encode/jpeg-progressive-stripped",
 			test_encode_jpeg_progressive_stripped);
 	g_test_add_func("/image/ssim/orders-qualities",
