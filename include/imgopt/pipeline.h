@@ -58,7 +58,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptProblem, imgopt_problem_free)
 
 /** How imgopt_pipeline_dupes() works (not what it finds). */
 typedef struct {
-	int jobs; /* hashing threads; 0 = g_get_num_processors() */
+	int jobs; /* indexing threads; 0 = 4 per core (I/O-bound) */
 } ImgoptDupesOptions;
 
 /** What imgopt_pipeline_dupes() found.  Everything sorted by path. */
