@@ -230,20 +230,48 @@ width_at(const Job *job, guint i)
 	return g_array_index(job->widths, uint32_t, i);
 }
 
-/* Decodes once at the largest width, then resizes that picture to each
- * smaller width: pictures[i] matches widths[i]. */
+/* An animated GIF at its own size is not re-encoded: cgif quantises
+ * every frame again and without inter-frame optimisation, which loses
+ * to the source's own encoder almost always (wuffs' 380-frame
+ * muybridge: 517 KB against 357 KB) at seconds of CPU per file.  The
+ * source's bytes are the variant at that width. */
+static bool
+is_gif_at_full_size(const Job *job, ImgoptFormat format, uint32_t width)
+{
+	return format == IMGOPT_FORMAT_GIF &&
+	       job->info.format == IMGOPT_FORMAT_GIF && is_animated(job) &&
+	       width == job->full_width;
+}
+
+/* How many of the widths (from the narrowest) need a picture: an
+ * animated GIF's own width is not decoded when nothing is encoded there
+ * (a 30-frame 640 px GIF is 27 MB decoded). */
+static guint
+n_decoded_widths(const Job *job)
+{
+	for (guint i = job->widths->len; i > 0; i--)
+		for (int f = 0; f < job->n_formats; f++)
+			if (!is_gif_at_full_size(job, job->formats[f],
+						 width_at(job, i - 1)))
+				return i;
+	g_assert_not_reached(); /* is_source_only() jobs are not decoded */
+}
+
+/* Decodes once at the largest width needed, then resizes that picture to
+ * each smaller width: pictures[i] matches widths[i] (NULL above the
+ * widths n_decoded_widths() counts). */
 static bool
 decode_pictures(Job *job, GError **error)
 {
-	guint n = job->widths->len;
+	guint n = n_decoded_widths(job);
 	g_autoptr(ImgoptPicture) largest = imgopt_picture_load(
 		job->data, job->len, &job->info, width_at(job, n - 1), error);
 
 	if (largest == NULL)
 		return false;
 	job->pictures = g_ptr_array_new_full(
-		n, (GDestroyNotify)imgopt_picture_free);
-	g_ptr_array_set_size(job->pictures, (int)n);
+		job->widths->len, (GDestroyNotify)imgopt_picture_free);
+	g_ptr_array_set_size(job->pictures, (int)job->widths->len);
 	for (guint i = 0; i + 1 < n; i++) {
 		ImgoptPicture *smaller = imgopt_picture_shrink(
 			largest, width_at(job, i), error);
@@ -263,7 +291,8 @@ search_picture(const Job *job)
 	guint best = 0;
 
 	for (guint i = 0; i < job->widths->len; i++)
-		if (width_at(job, i) <= SEARCH_WIDTH)
+		if (width_at(job, i) <= SEARCH_WIDTH &&
+		    g_ptr_array_index(job->pictures, i) != NULL)
 			best = i;
 	return g_ptr_array_index(job->pictures, best);
 }
@@ -421,19 +450,6 @@ is_winner(const Job *job, ImgoptFormat format, GBytes *bytes)
 	if (!imgopt_gif_read_info(data, len, &made, NULL))
 		return false;
 	return imgopt_gif_same_timing(&job->gif, &made);
-}
-
-/* An animated GIF at its own size is not re-encoded: cgif quantises
- * every frame again and without inter-frame optimisation, which loses
- * to the source's own encoder almost always (wuffs' 380-frame
- * muybridge: 517 KB against 357 KB) at seconds of CPU per file.  The
- * source's bytes are the variant at that width. */
-static bool
-is_gif_at_full_size(const Job *job, ImgoptFormat format, uint32_t width)
-{
-	return format == IMGOPT_FORMAT_GIF &&
-	       job->info.format == IMGOPT_FORMAT_GIF && is_animated(job) &&
-	       width == job->full_width;
 }
 
 /* Encodes every width in every format, applying the never-larger rule. */
