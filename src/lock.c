@@ -73,8 +73,8 @@ set_busy_error(int fd, const char *path, GError **error)
 static bool
 set_errno_error(const char *what, const char *path, int saved, GError **error)
 {
-	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_IO,
-		    "cannot %s '%s': %s", what, path, g_strerror(saved));
+	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_IO, "cannot %s '%s': %s",
+		    what, path, g_strerror(saved));
 	return false;
 }
 
@@ -100,8 +100,7 @@ write_record(int fd, const char *path, GError **error)
 		g_strdup_printf("pid %d started %s\n", (int)getpid(), when);
 	size_t len = strlen(record);
 
-	if (ftruncate(fd, 0) != 0 ||
-	    pwrite(fd, record, len, 0) != (ssize_t)len)
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, record, len, 0) != (ssize_t)len)
 		return set_errno_error("write", path, errno, error);
 	return true;
 }

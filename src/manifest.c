@@ -1162,12 +1162,12 @@ imgopt_manifest_lookup_trash(ImgoptManifest *manifest, int64_t run_id,
 {
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_trash_entry_free);
-	sqlite3_stmt *s = stmt(
-		manifest,
-		"SELECT id, run_id, path, trash_path, keep, hash, size, "
-		"mtime_ns, state, changed_us FROM trash "
-		"WHERE ?1 = 0 OR run_id = ?1 ORDER BY run_id, path, id",
-		error);
+	sqlite3_stmt *s =
+		stmt(manifest,
+		     "SELECT id, run_id, path, trash_path, keep, hash, size, "
+		     "mtime_ns, state, changed_us FROM trash "
+		     "WHERE ?1 = 0 OR run_id = ?1 ORDER BY run_id, path, id",
+		     error);
 	int rc;
 
 	if (s == NULL)

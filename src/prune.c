@@ -53,8 +53,7 @@
 #include "fault.h"
 #include "fsio.h"
 
-static const char *const reason_names[] = {"duplicate", "orphan",
-					   "original"};
+static const char *const reason_names[] = {"duplicate", "orphan", "original"};
 
 const char *
 imgopt_prune_reason_name(ImgoptPruneReason reason)
@@ -137,7 +136,8 @@ check_file(const ImgoptSite *site, const char *path, uint64_t size,
 {
 	g_autofree char *abs = abs_path(site, path);
 	g_autofree char *dir = g_path_get_dirname(abs);
-	g_autofree char *images = abs_path(site, imgopt_site_get_images_dir(site));
+	g_autofree char *images =
+		abs_path(site, imgopt_site_get_images_dir(site));
 	g_autofree char *real_dir = imgopt_fs_realpath(dir, NULL);
 	g_autofree char *real_images = imgopt_fs_realpath(images, NULL);
 	struct stat st;
@@ -150,9 +150,10 @@ check_file(const ImgoptSite *site, const char *path, uint64_t size,
 	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec !=
 		    mtime_ns)
 		return g_strdup("size or mtime changed since it was indexed");
-	g_autofree char *rel = real_dir && real_images
-				       ? imgopt_fs_relative(real_images, real_dir)
-				       : NULL;
+	g_autofree char *rel =
+		real_dir && real_images
+			? imgopt_fs_relative(real_images, real_dir)
+			: NULL;
 	if (rel == NULL)
 		return g_strdup("its folder leads outside IMAGES");
 	if (strcmp(rel, IMGOPT_OUTPUT_DIR) == 0 ||
@@ -246,8 +247,8 @@ bool
 imgopt_prune_recover(const ImgoptSite *site, ImgoptManifest *manifest,
 		     guint *n_recovered_out, GError **error)
 {
-	g_autoptr(GPtrArray) rows = imgopt_manifest_lookup_trash(manifest, 0,
-								 error);
+	g_autoptr(GPtrArray) rows =
+		imgopt_manifest_lookup_trash(manifest, 0, error);
 	guint n = 0;
 
 	if (n_recovered_out != NULL)
@@ -316,8 +317,8 @@ note_ref(const ImgoptSite *site, Needs *n, GHashTable *variants,
 	if ((ref->status == IMGOPT_REF_STATUS_OK ||
 	     ref->status == IMGOPT_REF_STATUS_REPAIRED) &&
 	    ref->resolved != NULL) {
-		const char *source = g_hash_table_lookup(variants,
-							 ref->resolved);
+		const char *source =
+			g_hash_table_lookup(variants, ref->resolved);
 
 		g_hash_table_add(n->protected, g_strdup(ref->resolved));
 		if (source != NULL)
@@ -344,10 +345,10 @@ scan_needs(const ImgoptSite *site, ImgoptManifest *manifest, Needs *n,
 	g_autoptr(GPtrArray) posts = imgopt_site_list_posts(site, error);
 	if (posts == NULL)
 		return false;
-	n->protected = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					     NULL);
-	n->replaced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					    NULL);
+	n->protected =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	n->replaced =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; i < posts->len; i++) {
 		const char *post = g_ptr_array_index(posts, i);
 		g_autoptr(GPtrArray) refs =
@@ -376,7 +377,7 @@ typedef struct {
 				  under IMAGES), borrowed from dupes */
 	GHashTable *done;      /* paths the plan has decided on (set) */
 	ImgoptPruneResult *result;
-	char *trash_dir;       /* IMGOPT_TRASH_DIR/<run id> */
+	char *trash_dir; /* IMGOPT_TRASH_DIR/<run id> */
 } Plan;
 
 static void
@@ -403,8 +404,8 @@ static void
 plan_item(Plan *p, const ImgoptAsset *a, ImgoptPruneReason reason,
 	  const char *keep)
 {
-	g_autofree char *why = check_file(p->site, a->path, a->size,
-					  a->mtime_ns);
+	g_autofree char *why =
+		check_file(p->site, a->path, a->size, a->mtime_ns);
 	ImgoptPruneItem *it = NULL;
 
 	g_hash_table_add(p->done, g_strdup(a->path));
@@ -438,8 +439,8 @@ plan_last_copy(Plan *p, const ImgoptAsset *a)
 		p->result->kept_original_bytes += a->size;
 		return true;
 	}
-	plan_item(p, a, is_original ? IMGOPT_PRUNE_ORIGINAL
-				    : IMGOPT_PRUNE_ORPHAN,
+	plan_item(p, a,
+		  is_original ? IMGOPT_PRUNE_ORIGINAL : IMGOPT_PRUNE_ORPHAN,
 		  NULL);
 	return false;
 }
@@ -473,8 +474,8 @@ plan_group(Plan *p, const ImgoptGroup *g)
 	}
 	for (guint i = 0; i < g->members->len; i++) {
 		const ImgoptGroupMember *m = g_ptr_array_index(g->members, i);
-		const ImgoptAsset *a = g_hash_table_lookup(p->removable,
-							   m->path);
+		const ImgoptAsset *a =
+			g_hash_table_lookup(p->removable, m->path);
 
 		if (a == NULL || g_hash_table_contains(p->done, m->path))
 			continue;
@@ -530,16 +531,23 @@ make_plan(Plan *p)
 /* ---- 2. record ---- */
 
 static bool
-record_plan(ImgoptManifest *manifest, ImgoptPruneResult *r,
-	    GArray *ids, GError **error)
+record_plan(ImgoptManifest *manifest, ImgoptPruneResult *r, GArray *ids,
+	    GError **error)
 {
 	if (!imgopt_manifest_begin(manifest, error))
 		return false;
 	for (guint i = 0; i < r->items->len; i++) {
 		const ImgoptPruneItem *it = g_ptr_array_index(r->items, i);
-		ImgoptTrashEntry e = {0, r->run_id, it->path, it->trash_path,
-				      it->keep, it->hash, it->size,
-				      it->mtime_ns, IMGOPT_TRASH_PLANNED, 0};
+		ImgoptTrashEntry e = {0,
+				      r->run_id,
+				      it->path,
+				      it->trash_path,
+				      it->keep,
+				      it->hash,
+				      it->size,
+				      it->mtime_ns,
+				      IMGOPT_TRASH_PLANNED,
+				      0};
 
 		if (!imgopt_manifest_put_trash(manifest, &e, error)) {
 			imgopt_manifest_rollback(manifest);
@@ -571,11 +579,10 @@ keeper_path(const ImgoptSite *site, const ImgoptPruneResult *r,
 
 /* Moves or deletes @it; its new state, with a problem added if none. */
 static ImgoptTrashState
-act_one(const ImgoptSite *site, ImgoptPruneResult *r,
-	const ImgoptPruneItem *it)
+act_one(const ImgoptSite *site, ImgoptPruneResult *r, const ImgoptPruneItem *it)
 {
-	g_autofree char *why = check_file(site, it->path, it->size,
-					  it->mtime_ns);
+	g_autofree char *why =
+		check_file(site, it->path, it->size, it->mtime_ns);
 	g_autofree char *abs = abs_path(site, it->path);
 	g_autoptr(GError) local = NULL;
 	bool is_equal = false;
@@ -635,7 +642,8 @@ mark_states(ImgoptManifest *manifest, ImgoptPruneResult *r, GArray *ids,
 		return false;
 	for (guint i = 0; i < r->items->len; i++) {
 		const ImgoptPruneItem *it = g_ptr_array_index(r->items, i);
-		ImgoptTrashState st = g_array_index(states, ImgoptTrashState, i);
+		ImgoptTrashState st =
+			g_array_index(states, ImgoptTrashState, i);
 
 		if (!imgopt_manifest_set_trash_state(
 			    manifest, g_array_index(ids, int64_t, i), st,
@@ -662,7 +670,8 @@ keep_done(ImgoptPruneResult *r, GArray *states)
 		(GDestroyNotify)imgopt_prune_item_free);
 
 	for (guint i = 0; i < r->items->len; i++) {
-		ImgoptTrashState st = g_array_index(states, ImgoptTrashState, i);
+		ImgoptTrashState st =
+			g_array_index(states, ImgoptTrashState, i);
 
 		if (st == IMGOPT_TRASH_CANCELLED)
 			continue;
@@ -699,8 +708,7 @@ count_items(ImgoptPruneResult *r)
 /* ---- the prune job ---- */
 
 static bool
-begin_prune_run(ImgoptManifest *manifest, int64_t *run_id_out,
-		GError **error)
+begin_prune_run(ImgoptManifest *manifest, int64_t *run_id_out, GError **error)
 {
 	if (!imgopt_manifest_begin(manifest, error))
 		return false;
@@ -823,8 +831,8 @@ mark_entries(ImgoptManifest *manifest, const char *command,
 
 	if (!imgopt_manifest_begin(manifest, error))
 		return false;
-	bool is_ok = imgopt_manifest_begin_run(manifest, command, &run_id,
-					       error);
+	bool is_ok =
+		imgopt_manifest_begin_run(manifest, command, &run_id, error);
 	for (guint i = 0; is_ok && i < r->entries->len; i++) {
 		ImgoptTrashEntry *e = g_ptr_array_index(r->entries, i);
 
@@ -841,8 +849,8 @@ mark_entries(ImgoptManifest *manifest, const char *command,
 
 /* Puts @e back, or says why not. */
 static bool
-restore_one(const ImgoptSite *site, const ImgoptTrashEntry *e,
-	    bool is_dry_run, GPtrArray *skipped)
+restore_one(const ImgoptSite *site, const ImgoptTrashEntry *e, bool is_dry_run,
+	    GPtrArray *skipped)
 {
 	g_autofree char *orig = abs_path(site, e->path);
 	g_autofree char *trash = abs_path(site, e->trash_path);
@@ -869,9 +877,8 @@ restore_one(const ImgoptSite *site, const ImgoptTrashEntry *e,
 }
 
 static bool
-restore_rows(const ImgoptSite *site, ImgoptManifest *manifest,
-	     GPtrArray *rows, bool is_dry_run, ImgoptTrashResult *r,
-	     GError **error)
+restore_rows(const ImgoptSite *site, ImgoptManifest *manifest, GPtrArray *rows,
+	     bool is_dry_run, ImgoptTrashResult *r, GError **error)
 {
 	for (guint i = 0; i < rows->len; i++) {
 		ImgoptTrashEntry *e = g_ptr_array_index(rows, i);
@@ -890,9 +897,9 @@ restore_rows(const ImgoptSite *site, ImgoptManifest *manifest,
 	if (!mark_entries(manifest, "restore", r, IMGOPT_TRASH_RESTORED, error))
 		return false;
 	imgopt_fault_point();
-	g_autofree char *dir = g_strdup_printf(
-		"%s/" IMGOPT_TRASH_DIR "/%" G_GINT64_FORMAT,
-		imgopt_site_get_root(site), r->run_id);
+	g_autofree char *dir =
+		g_strdup_printf("%s/" IMGOPT_TRASH_DIR "/%" G_GINT64_FORMAT,
+				imgopt_site_get_root(site), r->run_id);
 	remove_empty_dirs(dir);
 	return true;
 }
@@ -968,8 +975,8 @@ imgopt_prune_empty_trash(const ImgoptSite *site, ImgoptManifest *manifest,
 	if (!is_dry_run &&
 	    !imgopt_prune_recover(site, manifest, &r->n_recovered, error))
 		return false;
-	g_autoptr(GPtrArray) rows = imgopt_manifest_lookup_trash(manifest, 0,
-								 error);
+	g_autoptr(GPtrArray) rows =
+		imgopt_manifest_lookup_trash(manifest, 0, error);
 	if (rows == NULL)
 		return false;
 	purge_rows(site, rows, max_age_us, is_dry_run, r);

@@ -60,17 +60,16 @@ static GHashTable *
 load_tree(const char *root, bool trash_only)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *base = trash_only ? g_build_filename(
-						     root, ".imgopt", "trash", NULL)
-					   : g_strdup(root);
+	g_autofree char *base =
+		trash_only ? g_build_filename(root, ".imgopt", "trash", NULL)
+			   : g_strdup(root);
 	GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					      (GDestroyNotify)g_bytes_unref);
 
 	if (!g_file_test(base, G_FILE_TEST_IS_DIR))
 		return t;
-	g_autoptr(GPtrArray) files =
-		imgopt_fs_walk(base, trash_only ? NULL : dot_or_trash, NULL,
-			       NULL, &error);
+	g_autoptr(GPtrArray) files = imgopt_fs_walk(
+		base, trash_only ? NULL : dot_or_trash, NULL, NULL, &error);
 	g_assert_no_error(error);
 	for (guint i = 0; i < files->len; i++) {
 		const char *rel = g_ptr_array_index(files, i);
@@ -258,8 +257,8 @@ make_site(void)
 	write_text(root, "img/lonely.jpg", "BBBBB");   /* orphan */
 	write_text(root, "img/twin1.gif", "CC");       /* orphan pair */
 	write_text(root, "img/twin-two.gif", "CC");
-	write_text(root, "img/notes.txt", "AAAA");     /* not an image */
-	write_text(root, "img/wanted.png", "DDD");     /* a broken link's name */
+	write_text(root, "img/notes.txt", "AAAA"); /* not an image */
+	write_text(root, "img/wanted.png", "DDD"); /* a broken link's name */
 	write_text(root, "img/deep/wanted.png", "EEE");
 	write_text(root, "img/.cache/x.png", "FFFF");  /* dot folder */
 	write_text(root, "img/optimized/v.png", "GG"); /* variant folder */
@@ -285,9 +284,8 @@ test_prune_basic(void)
 	g_assert_nonnull(it);
 	g_assert_cmpint(it->reason, ==, IMGOPT_PRUNE_DUPLICATE);
 	g_assert_cmpstr(it->keep, ==, "img/used.png");
-	g_autofree char *to = g_strdup_printf(".imgopt/trash/%" G_GINT64_FORMAT
-					      "/img/copy1.png",
-					      r->run_id);
+	g_autofree char *to = g_strdup_printf(
+		".imgopt/trash/%" G_GINT64_FORMAT "/img/copy1.png", r->run_id);
 	g_assert_cmpstr(it->trash_path, ==, to);
 	g_assert_true(exists(root, to));
 	g_assert_nonnull(find_item(r, "img/sub/copy2.png"));
@@ -302,11 +300,13 @@ test_prune_basic(void)
 	g_assert_cmpstr(it->keep, ==, "img/twin1.gif");
 	g_assert_cmpuint(r->duplicate_bytes, ==, 4 + 4 + 2);
 	g_assert_cmpuint(r->orphan_bytes, ==, 5 + 2);
-	for (const char *const *p = (const char *const[]){
-		     "img/used.png", "img/notes.txt", "img/wanted.png",
-		     "img/deep/wanted.png", "img/.cache/x.png",
-		     "img/optimized/v.png", "other/out.png", "other/unused.png",
-		     "_posts/2020-01-01-a.md", NULL};
+	for (const char *const *p =
+		     (const char *const[]){
+			     "img/used.png", "img/notes.txt", "img/wanted.png",
+			     "img/deep/wanted.png", "img/.cache/x.png",
+			     "img/optimized/v.png", "other/out.png",
+			     "other/unused.png", "_posts/2020-01-01-a.md",
+			     NULL};
 	     *p != NULL; p++)
 		g_assert_true(exists(root, *p));
 	g_assert_false(exists(root, "img/copy1.png"));
@@ -348,7 +348,8 @@ change_on_compare(const char *stage, uint64_t done, uint64_t total,
 	(void)done;
 	(void)total;
 	(void)bytes;
-	if (strcmp(stage, "compare") != 0 || g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+	if (strcmp(stage, "compare") != 0 ||
+	    g_file_test(path, G_FILE_TEST_IS_SYMLINK))
 		return;
 	g_autoptr(GError) error = NULL;
 	g_file_set_contents(path, "ZZZZ", 4, &error);
@@ -390,14 +391,20 @@ add_variant(const char *root, ImgoptManifest *m)
 	write_text(root, "img/optimized/0123-480.png", "VAR");
 	write_text(root, "_posts/2020-01-02-b.md",
 		   "![](/img/optimized/0123-480.png)\n");
-	g_autoptr(ImgoptAsset) a = imgopt_index_stat(
-		imgopt_site_get_root(site), "img/orig.png", &error);
+	g_autoptr(ImgoptAsset) a = imgopt_index_stat(imgopt_site_get_root(site),
+						     "img/orig.png", &error);
 	g_assert_no_error(error);
-	g_assert_true(imgopt_index_read(imgopt_site_get_root(site), a, NULL,
-					&error));
+	g_assert_true(
+		imgopt_index_read(imgopt_site_get_root(site), a, NULL, &error));
 	g_assert_no_error(error);
-	ImgoptVariant v = {a->hash, (char *)"s", 480, 1, IMGOPT_FORMAT_PNG,
-			   (char *)"img/optimized/0123-480.png", 3, 1};
+	ImgoptVariant v = {a->hash,
+			   (char *)"s",
+			   480,
+			   1,
+			   IMGOPT_FORMAT_PNG,
+			   (char *)"img/optimized/0123-480.png",
+			   3,
+			   1};
 	g_assert_true(imgopt_manifest_begin(m, &error));
 	g_assert_true(imgopt_manifest_put_variant(m, &v, &error));
 	g_assert_true(imgopt_manifest_commit(m, &error));
@@ -448,7 +455,8 @@ test_restore(void)
 		".imgopt/trash/%" G_GINT64_FORMAT "/img/lonely.jpg", r->run_id);
 	g_assert_true(exists(root, trashed));
 	/* Once the place is free again, the rest comes back. */
-	g_autofree char *lonely = g_build_filename(root, "img/lonely.jpg", NULL);
+	g_autofree char *lonely =
+		g_build_filename(root, "img/lonely.jpg", NULL);
 	g_assert_cmpint(g_unlink(lonely), ==, 0);
 	g_autoptr(ImgoptTrashResult) t2 = restore(root, m, r->run_id);
 	g_assert_cmpuint(t2->entries->len, ==, 1);
@@ -466,8 +474,16 @@ add_planned(ImgoptManifest *m, const char *path, const char *trash_path)
 {
 	g_autoptr(GError) error = NULL;
 	int64_t run = 0;
-	ImgoptTrashEntry e = {0, 0, (char *)path, (char *)trash_path, NULL,
-			      {{0}}, 4, 0, IMGOPT_TRASH_PLANNED, 0};
+	ImgoptTrashEntry e = {0,
+			      0,
+			      (char *)path,
+			      (char *)trash_path,
+			      NULL,
+			      {{0}},
+			      4,
+			      0,
+			      IMGOPT_TRASH_PLANNED,
+			      0};
 
 	g_assert_true(imgopt_manifest_begin(m, &error));
 	g_assert_true(imgopt_manifest_begin_run(m, "prune", &run, &error));
@@ -482,8 +498,8 @@ static ImgoptTrashState
 state_of(ImgoptManifest *m, int64_t run)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) rows = imgopt_manifest_lookup_trash(m, run,
-								 &error);
+	g_autoptr(GPtrArray) rows =
+		imgopt_manifest_lookup_trash(m, run, &error);
 
 	g_assert_no_error(error);
 	g_assert_cmpuint(rows->len, ==, 1);
@@ -506,7 +522,8 @@ test_recover(void)
 	int64_t stays = add_planned(m, "img/twin1.gif", NULL);
 	g_autofree char *from = g_build_filename(root, "img/copy1.png", NULL);
 	g_autofree char *to = g_build_filename(root, ".imgopt/trash/x/a", NULL);
-	g_autofree char *twin = g_build_filename(root, "img/twin-two.gif", NULL);
+	g_autofree char *twin =
+		g_build_filename(root, "img/twin-two.gif", NULL);
 	g_autofree char *to_dir = g_path_get_dirname(to);
 	g_assert_cmpint(g_mkdir_with_parents(to_dir, 0755), ==, 0);
 	g_assert_cmpint(rename(from, to), ==, 0);
@@ -543,13 +560,13 @@ test_empty_trash(void)
 	g_assert_true(imgopt_prune_empty_trash(site, m, G_TIME_SPAN_DAY, false,
 					       &young, &error));
 	g_assert_cmpuint(young->entries->len, ==, 0);
-	g_assert_true(imgopt_prune_empty_trash(site, m, 0, false, &all,
-					       &error));
+	g_assert_true(
+		imgopt_prune_empty_trash(site, m, 0, false, &all, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(all->entries->len, ==, r->n_trashed);
 	g_assert_cmpuint(all->bytes, ==, 4 + 4 + 5 + 2 + 2);
-	g_autofree char *trash = g_build_filename(root, ".imgopt", "trash",
-						  NULL);
+	g_autofree char *trash =
+		g_build_filename(root, ".imgopt", "trash", NULL);
 	g_assert_false(g_file_test(trash, G_FILE_TEST_EXISTS));
 	g_autoptr(ImgoptTrashResult) none = restore(root, m, 0);
 	g_assert_cmpint(none->run_id, ==, 0);
@@ -598,8 +615,7 @@ gen_contents(Gen *g)
 static void
 gen_images(Gen *g, GPtrArray *contents)
 {
-	static const char *const exts[] = {"png", "jpg", "gif", "jpeg",
-					   "txt"};
+	static const char *const exts[] = {"png", "jpg", "gif", "jpeg", "txt"};
 	int n = g_rand_int_range(g->rng, 1, 9);
 
 	for (int i = 0; i < n; i++) {
@@ -632,8 +648,8 @@ gen_posts(Gen *g)
 			g_strdup_printf("_posts/2020-01-0%d-p.md", p + 1);
 
 		for (int r = g_rand_int_range(g->rng, 0, 5); r > 0; r--) {
-			int pick = g_rand_int_range(g->rng, 0,
-						    (gint32)g->targets->len + 2);
+			int pick = g_rand_int_range(
+				g->rng, 0, (gint32)g->targets->len + 2);
 
 			if (pick < (int)g->targets->len)
 				g_string_append_printf(
@@ -641,7 +657,8 @@ gen_posts(Gen *g)
 					(char *)g_ptr_array_index(g->targets,
 								  pick));
 			else if (pick == (int)g->targets->len)
-				g_string_append(text, "![](/img/missing.png)\n");
+				g_string_append(text,
+						"![](/img/missing.png)\n");
 			else
 				g_string_append(text, "![](f1.png)\n");
 		}
@@ -656,23 +673,23 @@ resolve_all(const char *root)
 	g_autoptr(ImgoptSite) site = open_site(root);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) posts = imgopt_site_list_posts(site, &error);
-	GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					      g_free);
+	GHashTable *t =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
 	g_assert_no_error(error);
 	for (guint i = 0; i < posts->len; i++) {
 		const char *post = g_ptr_array_index(posts, i);
-		g_autoptr(GPtrArray) refs = imgopt_site_scan_post(site, post,
-								  &error);
+		g_autoptr(GPtrArray) refs =
+			imgopt_site_scan_post(site, post, &error);
 		g_autoptr(GString) s = g_string_new(NULL);
 
 		g_assert_no_error(error);
 		for (guint j = 0; j < refs->len; j++) {
 			const ImgoptRef *r = g_ptr_array_index(refs, j);
 
-			g_string_append_printf(s, "%s %s\n",
-					       imgopt_ref_status_name(r->status),
-					       r->resolved ? r->resolved : "-");
+			g_string_append_printf(
+				s, "%s %s\n", imgopt_ref_status_name(r->status),
+				r->resolved ? r->resolved : "-");
 		}
 		g_hash_table_insert(t, g_strdup(post),
 				    g_string_free(g_steal_pointer(&s), FALSE));

@@ -52,9 +52,9 @@ load_tree(const char *dir, bool with_dot_imgopt)
 
 	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
 		return t;
-	g_autoptr(GPtrArray) files = imgopt_fs_walk(
-		dir, with_dot_imgopt ? NULL : not_dot_imgopt, NULL, NULL,
-		&error);
+	g_autoptr(GPtrArray) files =
+		imgopt_fs_walk(dir, with_dot_imgopt ? NULL : not_dot_imgopt,
+			       NULL, NULL, &error);
 	g_assert_no_error(error);
 	for (guint i = 0; i < files->len; i++) {
 		const char *rel = g_ptr_array_index(files, i);
@@ -90,11 +90,11 @@ static void
 assert_nothing_lost(GHashTable *before, const char *site)
 {
 	g_autoptr(GHashTable) now = load_tree(site, false);
-	g_autofree char *trash = g_build_filename(site, ".imgopt", "trash",
-						  NULL);
+	g_autofree char *trash =
+		g_build_filename(site, ".imgopt", "trash", NULL);
 	g_autoptr(GHashTable) trashed = load_tree(trash, true);
-	g_autoptr(GHashTable) have = g_hash_table_new(g_bytes_hash,
-						      g_bytes_equal);
+	g_autoptr(GHashTable) have =
+		g_hash_table_new(g_bytes_hash, g_bytes_equal);
 	GHashTableIter it;
 	gpointer k, v;
 
@@ -117,8 +117,8 @@ resolve_all(const char *root)
 	g_autofree char *posts = g_build_filename(root, "_posts", NULL);
 	g_autofree char *images = g_build_filename(root, "postimg", NULL);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(ImgoptSite) site = imgopt_site_open(posts, images, NULL,
-						      &error);
+	g_autoptr(ImgoptSite) site =
+		imgopt_site_open(posts, images, NULL, &error);
 	g_autoptr(GString) out = g_string_new(NULL);
 
 	g_assert_no_error(error);
@@ -132,9 +132,10 @@ resolve_all(const char *root)
 		for (guint j = 0; j < refs->len; j++) {
 			const ImgoptRef *r = g_ptr_array_index(refs, j);
 
-			g_string_append_printf(out, "%s %s %s\n", r->post,
-					       imgopt_ref_status_name(r->status),
-					       r->resolved ? r->resolved : "-");
+			g_string_append_printf(
+				out, "%s %s %s\n", r->post,
+				imgopt_ref_status_name(r->status),
+				r->resolved ? r->resolved : "-");
 		}
 	}
 	return g_string_free(g_steal_pointer(&out), FALSE);
@@ -143,9 +144,8 @@ resolve_all(const char *root)
 /* ---- running imgopt ---- */
 
 /* Runs `imgopt CMD SITE/_posts SITE/postimg ARGS…`. */
-static int
-imgopt(const char *site, const char *fault_after, char **out, char **err,
-       const char *cmd, ...) G_GNUC_NULL_TERMINATED;
+static int imgopt(const char *site, const char *fault_after, char **out,
+		  char **err, const char *cmd, ...) G_GNUC_NULL_TERMINATED;
 
 static int
 imgopt(const char *site, const char *fault_after, char **out, char **err,
@@ -197,8 +197,8 @@ summary_int(const char *json, const char *member)
 static void
 restore_all(const char *site)
 {
-	g_autofree char *trash = g_build_filename(site, ".imgopt", "trash",
-						  NULL);
+	g_autofree char *trash =
+		g_build_filename(site, ".imgopt", "trash", NULL);
 	g_autoptr(GDir) d = g_dir_open(trash, 0, NULL);
 	const char *name;
 	g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func(g_free);
@@ -207,18 +207,18 @@ restore_all(const char *site)
 		g_ptr_array_add(runs, g_strdup(name));
 	for (guint i = 0; i < runs->len; i++)
 		g_assert_cmpint(imgopt(site, NULL, NULL, NULL, "restore",
-				       (char *)g_ptr_array_index(runs, i),
-				       "-q", NULL),
+				       (char *)g_ptr_array_index(runs, i), "-q",
+				       NULL),
 				==, 0);
 }
 
 /* ---- the blog ---- */
 
 typedef struct {
-	char *tmp;          /* holds every copy */
-	char *ran;          /* the blog after `imgopt run` */
-	GHashTable *tree;   /* its files */
-	char *refs;         /* its references, resolved */
+	char *tmp;        /* holds every copy */
+	char *ran;        /* the blog after `imgopt run` */
+	GHashTable *tree; /* its files */
+	char *refs;       /* its references, resolved */
 } Blog;
 
 static void
@@ -237,9 +237,18 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Blog, blog_clear)
 static char *
 make_genblog(const char *dir, const char *seed)
 {
-	const char *argv[] = {g_getenv("GENBLOG"), "--posts", "18",
-			      "--images", "76", "--seed", seed, "--sizes",
-			      "tiny", "--out", dir, NULL};
+	const char *argv[] = {g_getenv("GENBLOG"),
+			      "--posts",
+			      "18",
+			      "--images",
+			      "76",
+			      "--seed",
+			      seed,
+			      "--sizes",
+			      "tiny",
+			      "--out",
+			      dir,
+			      NULL};
 
 	g_assert_cmpint(tu_run(argv, NULL, NULL), ==, 0);
 	return g_strdup(dir);
@@ -296,9 +305,9 @@ kill_once(const Blog *b, guint point, const char *mode,
 	g_autofree char *refs = resolve_all(site);
 	g_assert_cmpstr(refs, ==, b->refs);
 	/* The next prune settles the debris and finishes the job. */
-	g_assert_cmpint(imgopt(site, NULL, NULL, NULL, "prune", "-q", mode,
-			       NULL),
-			==, 0);
+	g_assert_cmpint(
+		imgopt(site, NULL, NULL, NULL, "prune", "-q", mode, NULL), ==,
+		0);
 	g_autoptr(GHashTable) after = load_tree(site, false);
 	assert_same_tree(uninterrupted, after, "after the re-run");
 	assert_nothing_lost(b->tree, site);
@@ -316,9 +325,9 @@ kill_every(const Blog *b, const char *mode, guint step)
 	g_autofree char *site = fresh_copy(b, "uninterrupted");
 	guint point = 1;
 
-	g_assert_cmpint(imgopt(site, NULL, NULL, NULL, "prune", "-q", mode,
-			       NULL),
-			==, 0);
+	g_assert_cmpint(
+		imgopt(site, NULL, NULL, NULL, "prune", "-q", mode, NULL), ==,
+		0);
 	g_autoptr(GHashTable) uninterrupted = load_tree(site, false);
 	g_assert_cmpuint(g_hash_table_size(uninterrupted), <,
 			 g_hash_table_size(b->tree));
@@ -388,16 +397,21 @@ test_lock(void)
 	/* --wait: it says it waits, and works once the lock is free. */
 	g_autofree char *posts = g_build_filename(b.ran, "_posts", NULL);
 	g_autofree char *images = g_build_filename(b.ran, "postimg", NULL);
-	const char *argv[] = {g_getenv("IMGOPT_BIN"), "prune", "--wait",
-			      "--json", posts, images, NULL};
+	const char *argv[] = {g_getenv("IMGOPT_BIN"),
+			      "prune",
+			      "--wait",
+			      "--json",
+			      posts,
+			      images,
+			      NULL};
 	GPid pid = 0;
 	int err_fd = -1;
 	int status = 0;
 
 	g_assert_true(g_spawn_async_with_pipes(
-		NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
-		G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid, NULL, NULL,
-		&err_fd, &error));
+		NULL, (char **)argv, NULL,
+		G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+		NULL, &pid, NULL, NULL, &err_fd, &error));
 	g_assert_true(read_until(err_fd, "imgopt: waiting: another imgopt"));
 	g_clear_pointer(&lock, imgopt_lock_release);
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
@@ -416,8 +430,14 @@ spawn(const char *site, const char *cmd, int *err_fd)
 {
 	g_autofree char *posts = g_build_filename(site, "_posts", NULL);
 	g_autofree char *images = g_build_filename(site, "postimg", NULL);
-	const char *argv[] = {g_getenv("IMGOPT_BIN"), cmd, posts, images,
-			      "-q", "--widths", "16,32", NULL};
+	const char *argv[] = {g_getenv("IMGOPT_BIN"),
+			      cmd,
+			      posts,
+			      images,
+			      "-q",
+			      "--widths",
+			      "16,32",
+			      NULL};
 	g_autoptr(GError) error = NULL;
 	GPid pid = 0;
 
@@ -458,8 +478,8 @@ reap(GPid pid, int err_fd)
 static void
 integrity_check(const char *site)
 {
-	g_autofree char *db = g_build_filename(site, ".imgopt", "manifest.db",
-					       NULL);
+	g_autofree char *db =
+		g_build_filename(site, ".imgopt", "manifest.db", NULL);
 	const char *argv[] = {"sqlite3", db, "PRAGMA integrity_check", NULL};
 	g_autofree char *out = NULL;
 
@@ -471,7 +491,7 @@ static void
 test_two_at_once(void)
 {
 	static const char *const pairs[][2] = {
-		{"prune", "prune"}, {"prune", "run"},   {"run", "prune"},
+		{"prune", "prune"}, {"prune", "run"},     {"run", "prune"},
 		{"prune", "dupes"}, {"restore", "prune"}, {"prune", "prune"},
 	};
 	g_auto(Blog) b = {0};
@@ -515,9 +535,9 @@ test_genblog_figures(void)
 	tmp = tu_tmpdir();
 	g_autofree char *dir = g_build_filename(tmp, "blog", NULL);
 	g_autofree char *site = make_genblog(dir, "9");
-	g_assert_cmpint(imgopt(site, NULL, &dupes, NULL, "dupes", "--json",
-			       NULL),
-			==, 0);
+	g_assert_cmpint(
+		imgopt(site, NULL, &dupes, NULL, "dupes", "--json", NULL), ==,
+		0);
 	/* Before a run: every orphan dupes lists, nothing referenced. */
 	g_assert_cmpint(imgopt(site, NULL, &dry, NULL, "prune", "--dry-run",
 			       "--json", NULL),
@@ -532,12 +552,12 @@ test_genblog_figures(void)
 			       "16,32", NULL),
 			<=, 1);
 	g_clear_pointer(&dry, g_free);
-	g_assert_cmpint(imgopt(site, NULL, &dry, NULL, "prune", "-n", "--json",
-			       NULL),
-			==, 0);
-	g_assert_cmpint(imgopt(site, NULL, &real, NULL, "prune", "--json",
-			       NULL),
-			==, 0);
+	g_assert_cmpint(
+		imgopt(site, NULL, &dry, NULL, "prune", "-n", "--json", NULL),
+		==, 0);
+	g_assert_cmpint(
+		imgopt(site, NULL, &real, NULL, "prune", "--json", NULL), ==,
+		0);
 	g_assert_cmpint(summary_int(real, "duplicate_bytes"), ==,
 			summary_int(dupes, "reclaimable_bytes"));
 	g_assert_cmpint(summary_int(real, "duplicate_bytes"), >, 0);
@@ -545,7 +565,7 @@ test_genblog_figures(void)
 	g_autoptr(JsonParser) pd = json_parser_new();
 	g_autoptr(JsonParser) pr = json_parser_new();
 	JsonObject *od = parse_object(dry, pd);
-	JsonObject *or = parse_object(real, pr);
+	JsonObject * or = parse_object(real, pr);
 	g_assert_true(json_node_equal(json_object_get_member(od, "items"),
 				      json_object_get_member(or, "items")));
 	g_assert_true(json_node_equal(json_object_get_member(od, "summary"),

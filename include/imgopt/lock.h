@@ -51,8 +51,7 @@ typedef struct ImgoptLock ImgoptLock;
  *   false (the message names its pid and start time when it wrote them),
  *   IMGOPT_ERROR_IO if the file cannot be created or locked.
  */
-ImgoptLock *imgopt_lock_acquire(const char *dir, bool is_wait,
-				GError **error);
+ImgoptLock *imgopt_lock_acquire(const char *dir, bool is_wait, GError **error);
 
 /**
  * imgopt_lock_get_stale_pid:

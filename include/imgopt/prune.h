@@ -110,13 +110,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptPruneItem, imgopt_prune_item_free)
 
 /** What imgopt_prune_site() did or would do.  Arrays sorted by path. */
 typedef struct {
-	int64_t run_id;          /* the prune run (its trash folder's name) */
-	GPtrArray *items;        /* (element-type ImgoptPruneItem) removed */
-	GPtrArray *skipped;      /* (element-type ImgoptProblem) left on
-				    purpose: changed since indexing, unsafe
-				    path, comparison failed */
-	GPtrArray *errors;       /* (element-type ImgoptProblem) failures:
-				    index errors, a rename that failed */
+	int64_t run_id;           /* the prune run (its trash folder's name) */
+	GPtrArray *items;         /* (element-type ImgoptPruneItem) removed */
+	GPtrArray *skipped;       /* (element-type ImgoptProblem) left on
+				     purpose: changed since indexing, unsafe
+				     path, comparison failed */
+	GPtrArray *errors;        /* (element-type ImgoptProblem) failures:
+				     index errors, a rename that failed */
 	uint64_t duplicate_bytes; /* bytes of DUPLICATE items */
 	uint64_t orphan_bytes;    /* bytes of ORPHAN items */
 	uint64_t original_bytes;  /* bytes of ORIGINAL items */
@@ -125,8 +125,8 @@ typedef struct {
 	guint n_kept_originals;   /* replaced originals kept (no
 				     --originals) */
 	uint64_t kept_original_bytes; /* their bytes */
-	guint n_recovered;        /* half-done entries of a killed run
-				     completed or rolled back first */
+	guint n_recovered;            /* half-done entries of a killed run
+					 completed or rolled back first */
 } ImgoptPruneResult;
 
 /** Frees @result (nullable). */

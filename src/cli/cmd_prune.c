@@ -92,9 +92,9 @@ add_summary(JsonBuilder *b, const ImgoptPruneResult *r)
 	add_int(b, "files", r->items->len);
 	add_int(b, "trashed", r->n_trashed);
 	add_int(b, "deleted", r->n_deleted);
-	add_int(b, "reclaimed_bytes", (int64_t)(r->duplicate_bytes +
-						r->orphan_bytes +
-						r->original_bytes));
+	add_int(b, "reclaimed_bytes",
+		(int64_t)(r->duplicate_bytes + r->orphan_bytes +
+			  r->original_bytes));
 	add_int(b, "duplicate_bytes", (int64_t)r->duplicate_bytes);
 	add_int(b, "orphan_bytes", (int64_t)r->orphan_bytes);
 	add_int(b, "original_bytes", (int64_t)r->original_bytes);
@@ -155,8 +155,7 @@ print_item(const ImgoptPruneItem *it, bool is_dry_run)
 }
 
 static void
-print_text(const ImgoptPruneResult *r, const CliCommon *common,
-	   bool is_dry_run)
+print_text(const ImgoptPruneResult *r, const CliCommon *common, bool is_dry_run)
 {
 	for (guint i = 0; i < r->skipped->len; i++)
 		fprintf(stderr, "imgopt: skipped: %s\n",
@@ -180,7 +179,8 @@ print_text(const ImgoptPruneResult *r, const CliCommon *common,
 	       r->duplicate_bytes, r->orphan_bytes, r->original_bytes,
 	       r->skipped->len);
 	if (r->n_kept_originals > 0)
-		printf("kept %u originals replaced by variants (%" G_GUINT64_FORMAT
+		printf("kept %u originals replaced by variants "
+		       "(%" G_GUINT64_FORMAT
 		       " bytes; --originals removes them)\n",
 		       r->n_kept_originals, r->kept_original_bytes);
 	if (r->n_recovered > 0)
@@ -212,8 +212,7 @@ parse_age(const char *text, int64_t *us_out, GError **error)
 			scale = units[i].us;
 			digits[n - 1] = '\0';
 		}
-	if (!g_ascii_string_to_unsigned(digits, 10, 0, G_MAXINT32, &v,
-					NULL)) {
+	if (!g_ascii_string_to_unsigned(digits, 10, 0, G_MAXINT32, &v, NULL)) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			    "--empty-trash: '%s' is not an age such as 30d, "
 			    "12h, 90m or 0",
@@ -269,9 +268,8 @@ print_trash_text(const ImgoptTrashResult *r, const CliCommon *common,
 				->message);
 	if (common->quiet)
 		return;
-	for (guint i = 0; (is_dry_run || common->verbose) &&
-			  i < r->entries->len;
-	     i++)
+	for (guint i = 0;
+	     (is_dry_run || common->verbose) && i < r->entries->len; i++)
 		printf("%s %s\n", is_dry_run ? "would remove" : "removed",
 		       ((ImgoptTrashEntry *)g_ptr_array_index(r->entries, i))
 			       ->trash_path);
@@ -283,8 +281,8 @@ print_trash_text(const ImgoptTrashResult *r, const CliCommon *common,
 /* ---- the handler ---- */
 
 static int
-empty_trash(const CliCommon *common, const ImgoptSite *site,
-	    const PruneArgs *a, GError **error)
+empty_trash(const CliCommon *common, const ImgoptSite *site, const PruneArgs *a,
+	    GError **error)
 {
 	g_autoptr(ImgoptManifest) manifest = NULL;
 	g_autoptr(ImgoptTrashResult) r = NULL;
@@ -324,14 +322,13 @@ prune(const CliCommon *common, const ImgoptSite *site, const PruneArgs *a,
 
 	if (!a->is_dry_run && !cli_lock_site(common, site, error))
 		return false;
-	manifest = a->is_dry_run
-			   ? imgopt_run_open_scratch_manifest(path, &scratch,
-							      error)
-			   : imgopt_manifest_open(path, error);
+	manifest = a->is_dry_run ? imgopt_run_open_scratch_manifest(
+					   path, &scratch, error)
+				 : imgopt_manifest_open(path, error);
 	if (manifest == NULL)
 		return false;
-	bool is_ok = imgopt_prune_site(site, manifest, &opt, NULL, r_out,
-				       error);
+	bool is_ok =
+		imgopt_prune_site(site, manifest, &opt, NULL, r_out, error);
 	g_clear_pointer(&manifest, imgopt_manifest_close);
 	imgopt_run_remove_scratch(scratch);
 	return is_ok;
@@ -353,8 +350,7 @@ cli_cmd_prune(const char *name, int argc, char **argv)
 		 "copy that stays) instead of moving them to the trash",
 		 NULL},
 		{"originals", 0, 0, G_OPTION_ARG_NONE, &a.with_originals,
-		 "also remove originals the posts now show as variants",
-		 NULL},
+		 "also remove originals the posts now show as variants", NULL},
 		{"empty-trash", 0, 0, G_OPTION_ARG_STRING, &a.empty_trash,
 		 "only remove trash older than AGE (30d, 12h, 0: all) for "
 		 "good",

@@ -53,8 +53,7 @@ add_entries(JsonBuilder *b, const ImgoptTrashResult *r)
 }
 
 static void
-print_json(const ImgoptSite *site, const ImgoptTrashResult *r,
-	   bool is_dry_run)
+print_json(const ImgoptSite *site, const ImgoptTrashResult *r, bool is_dry_run)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
@@ -77,8 +76,7 @@ print_json(const ImgoptSite *site, const ImgoptTrashResult *r,
 }
 
 static void
-print_text(const ImgoptTrashResult *r, const CliCommon *common,
-	   bool is_dry_run)
+print_text(const ImgoptTrashResult *r, const CliCommon *common, bool is_dry_run)
 {
 	for (guint i = 0; i < r->skipped->len; i++)
 		fprintf(stderr, "imgopt: not restored: %s\n",
@@ -86,9 +84,8 @@ print_text(const ImgoptTrashResult *r, const CliCommon *common,
 				->message);
 	if (common->quiet)
 		return;
-	for (guint i = 0; (is_dry_run || common->verbose) &&
-			  i < r->entries->len;
-	     i++) {
+	for (guint i = 0;
+	     (is_dry_run || common->verbose) && i < r->entries->len; i++) {
 		const ImgoptTrashEntry *e = g_ptr_array_index(r->entries, i);
 		g_autofree char *path = g_utf8_make_valid(e->path, -1);
 
@@ -117,8 +114,8 @@ parse_run(const CliCommon *common, int64_t *run_out, GError **error)
 	*run_out = 0;
 	if (common->n_args < 3)
 		return true;
-	if (!g_ascii_string_to_unsigned(common->args[2], 10, 1, G_MAXINT64,
-					&v, NULL)) {
+	if (!g_ascii_string_to_unsigned(common->args[2], 10, 1, G_MAXINT64, &v,
+					NULL)) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			    "RUN must be a prune run's number, not '%s'",
 			    common->args[2]);
@@ -154,8 +151,8 @@ cli_cmd_restore(const char *name, int argc, char **argv)
 	if (!parse_run(&common, &run, &error))
 		return cli_fail(error);
 	site = cli_open_site(&common, &error);
-	if (site == NULL || (!is_dry_run && !cli_lock_site(&common, site,
-							    &error)))
+	if (site == NULL ||
+	    (!is_dry_run && !cli_lock_site(&common, site, &error)))
 		return cli_fail(error);
 	g_autofree char *path = common.manifest != NULL
 					? g_strdup(common.manifest)
