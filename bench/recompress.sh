@@ -7,7 +7,7 @@
 #   BUILD_DIR    where imgopt was built (default: build)
 #   N_GENERATED  photos in the generated corpus (default 100), plus 4 GIFs
 # environment: WIDTHS (480,960,1600), FORMATS (jpeg), QUALITY (80),
-#   TARGET (0.985: the --target row), SCORE_EVERY_GEN (4: butteraugli
+#   TARGET (0.98: the --target row), SCORE_EVERY_GEN (4: butteraugli
 #   scores every output of every 4th generated source; 1 = all),
 #   BENCH_TMP (a scratch folder; default mktemp), JOBS (cores), HUX_DIR
 #   (the first corpus; default ../shared/sites/hux/img)
@@ -31,7 +31,7 @@ hux=${HUX_DIR:-$shared/sites/hux/img}
 widths=${WIDTHS:-480,960,1600}
 formats=${FORMATS:-jpeg}
 quality=${QUALITY:-80}
-target=${TARGET:-0.985}
+target=${TARGET:-0.98}
 jobs=${JOBS:-$(nproc)}
 work=${BENCH_TMP:-$(mktemp -d "${TMPDIR:-/tmp}/imgopt-bench.XXXXXX")}
 mkdir -p "$work"

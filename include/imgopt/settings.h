@@ -44,10 +44,10 @@
  * IMGOPT_DEFAULT_TARGET:
  *
  * The perceptual target used by `--target` without a value: a luminance
- * SSIM (0 to 1, higher is closer to the reference resize) of 0.985.  See
+ * SSIM (0 to 1, higher is closer to the reference resize) of 0.98.  See
  * recompress.c for how the quality is searched.
  */
-#define IMGOPT_DEFAULT_TARGET 0.985
+#define IMGOPT_DEFAULT_TARGET 0.98
 
 /**
  * ImgoptOutputFormats:

@@ -61,7 +61,7 @@ make_settings(const BuildArgs *a, const CliCommon *common,
 	if (a->quality != 0)
 		settings->quality = a->quality;
 	if (a->target < 0 || a->target >= 1)
-		return bad_value("--target is an SSIM below 1, e.g. 0.985",
+		return bad_value("--target is an SSIM below 1, e.g. 0.98",
 				 error);
 	settings->target = a->target;
 	if (a->max_pixels < 0)
@@ -285,7 +285,7 @@ cli_cmd_build(const char *name, int argc, char **argv)
 		 "encoder quality 1-100 (default 80)", "N"},
 		{"target", 0, 0, G_OPTION_ARG_DOUBLE, &a.target,
 		 "choose the quality per image to reach this SSIM "
-		 "(e.g. 0.985; default: off, fixed --quality)", "S"},
+		 "(e.g. 0.98; default: off, fixed --quality)", "S"},
 		{"max-pixels", 0, 0, G_OPTION_ARG_INT64, &a.max_pixels,
 		 "refuse images larger than this (default 100000000)", "N"},
 		G_OPTION_ENTRY_NULL,
