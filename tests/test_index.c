@@ -116,6 +116,7 @@ test_badimages_index(void)
 {
 	g_autofree char *dir = tu_shared("badimages", NULL);
 	g_autofree char *tsv = NULL;
+	g_autofree char *text = NULL;
 	g_auto(GStrv) lines = NULL;
 	guint checked = 0;
 
@@ -124,7 +125,8 @@ test_badimages_index(void)
 		return;
 	}
 	tsv = g_build_filename(dir, "INDEX.tsv", NULL);
-	lines = g_strsplit(tu_read(tsv, NULL), "\n", -1);
+	text = tu_read(tsv, NULL);
+	lines = g_strsplit(text, "\n", -1);
 	for (guint i = 1; lines[i] != NULL; i++) {
 		g_auto(GStrv) f = g_strsplit(lines[i], "\t", -1);
 

@@ -818,6 +818,16 @@ typedef struct {
 } Options;
 
 static void
+options_clear(Options *o)
+{
+	g_clear_pointer(&o->sizes, g_free);
+	g_clear_pointer(&o->out, g_free);
+	g_clear_pointer(&o->truth, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
+
+static void
 make_banners(Gen *g)
 {
 	for (int a = 0; a < 2; a++)
@@ -900,7 +910,7 @@ generate(const Options *o)
 int
 main(int argc, char **argv)
 {
-	Options o = {10, 100, 1, NULL, NULL, NULL};
+	g_auto(Options) o = {10, 100, 1, NULL, NULL, NULL};
 	GOptionEntry entries[] = {
 		{"posts", 0, 0, G_OPTION_ARG_INT, &o.posts, "posts to write",
 		 "N"},
