@@ -124,6 +124,7 @@ typedef struct {
 	GHashTable *stored_refs;   /* post → GPtrArray of ImgoptRef: the
 				      manifest's, loaded on first use */
 	char *context;             /* see scan_context() */
+	GHashTable *clean;         /* posts whose stored rows still hold */
 	GPtrArray *refs;           /* (element-type GPtrArray of ImgoptRef)
 				      one array per post, NULL if unread */
 	GPtrArray *candidates;     /* (element-type filename) to index */
@@ -152,6 +153,7 @@ dupes_clear(Dupes *d)
 	g_clear_pointer(&d->post_records, g_hash_table_unref);
 	g_clear_pointer(&d->stored_refs, g_hash_table_unref);
 	g_clear_pointer(&d->context, g_free);
+	g_clear_pointer(&d->clean, g_hash_table_unref);
 	g_clear_pointer(&d->candidates, g_ptr_array_unref);
 	g_clear_pointer(&d->under_images, g_hash_table_unref);
 	g_clear_pointer(&d->cache, g_hash_table_unref);
@@ -294,6 +296,29 @@ same_post(const ImgoptPostRecord *rec, const struct stat *st,
 	       g_strcmp0(rec->context, context) == 0;
 }
 
+/* Resolves the broken and outside references of @refs again.  Returns
+ * whether that changed any. */
+static bool
+reresolve(Dupes *d, GPtrArray *refs)
+{
+	bool changed = false;
+
+	for (guint i = 0; i < refs->len; i++) {
+		ImgoptRef *r = g_ptr_array_index(refs, i);
+		ImgoptRefStatus was = r->status;
+		g_autofree char *was_resolved = NULL;
+
+		if (was != IMGOPT_REF_STATUS_BROKEN &&
+		    was != IMGOPT_REF_STATUS_OUTSIDE)
+			continue;
+		was_resolved = g_strdup(r->resolved);
+		imgopt_site_resolve_ref(d->site, r);
+		changed |= r->status != was ||
+			   g_strcmp0(r->resolved, was_resolved) != 0;
+	}
+	return changed;
+}
+
 /* The stored references of an unchanged post, or NULL to scan it.  Broken
  * and outside ones are resolved again: a file may have appeared where
  * the context does not look. */
@@ -321,13 +346,8 @@ cached_refs(Dupes *d, const char *post, const struct stat *st)
 		g_ptr_array_unref(refs);
 		return NULL;
 	}
-	for (guint i = 0; i < refs->len; i++) {
-		ImgoptRef *r = g_ptr_array_index(refs, i);
-
-		if (r->status == IMGOPT_REF_STATUS_BROKEN ||
-		    r->status == IMGOPT_REF_STATUS_OUTSIDE)
-			imgopt_site_resolve_ref(d->site, r);
-	}
+	if (!reresolve(d, refs))
+		g_hash_table_add(d->clean, (gpointer)post);
 	return refs;
 }
 
@@ -1032,8 +1052,8 @@ store_refs(Dupes *d, GError **error)
 		const ImgoptPostRecord *old =
 			g_hash_table_lookup(d->post_records, post);
 
-		if (refs == NULL)
-			continue; /* unreadable: keep what we knew */
+		if (refs == NULL || g_hash_table_contains(d->clean, post))
+			continue; /* unreadable, or all as stored */
 		rec->digest = refs_digest(refs);
 		if (old != NULL && g_strcmp0(old->digest, rec->digest) == 0 &&
 		    old->size == rec->size && old->mtime_ns == rec->mtime_ns &&
@@ -1123,6 +1143,7 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 	d.asset_by_path = g_hash_table_new(g_str_hash, g_str_equal);
 	d.assets = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_asset_free);
+	d.clean = g_hash_table_new(g_str_hash, g_str_equal);
 	d.unread = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_asset_free);
 	d.stats = g_ptr_array_new_with_free_func(

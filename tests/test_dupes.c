@@ -348,6 +348,76 @@ test_changed_in_place(void)
 	json_object_unref(changed);
 }
 
+static void
+append(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "ab");
+
+	g_assert_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char *
+first_orphan(JsonObject *out)
+{
+	JsonArray *a = json_object_get_array_member(out, "orphans");
+
+	g_assert_cmpuint(json_array_get_length(a), >, 0);
+	return json_object_get_string_member(
+		json_array_get_object_element(a, 0), "path");
+}
+
+static bool has_orphan(JsonObject *out, const char *path);
+
+/* Unchanged posts come from the manifest; a changed post, a new image
+ * file, or a file appearing where a broken link points are noticed. */
+static void
+test_post_cache_follows_changes(void)
+{
+	g_auto(Blog) b = {0};
+	JsonObject *out[5] = {NULL};
+	g_autofree char *post = NULL, *link = NULL, *later = NULL;
+	g_autofree char *late = NULL;
+	g_autoptr(GDir) dir = NULL;
+
+	blog_make(&b, "6", "60", "13");
+	out[0] = run_dupes(&b, 0);
+	out[1] = run_dupes(&b, 0);
+	g_assert_cmpint(summary(out[1], "cached_posts"), ==, 6);
+	/* A post now uses an orphan, and links a file that is missing. */
+	dir = g_dir_open(b.posts, 0, NULL);
+	post = g_build_filename(b.posts, g_dir_read_name(dir), NULL);
+	link = g_strdup_printf("\n![]({{site.baseurl}}/%s)\n"
+			       "![](/postimg/later.jpeg) ![](/img/late.png)\n",
+			       first_orphan(out[1]));
+	append(post, link);
+	out[2] = run_dupes(&b, 0);
+	g_assert_cmpint(summary(out[2], "cached_posts"), ==, 5);
+	g_assert_cmpint(summary(out[2], "orphans"), ==,
+			summary(out[1], "orphans") - 1);
+	/* A file outside IMAGES appears where the broken link points: the
+	 * post is unchanged and comes from the manifest, its broken link is
+	 * resolved again and the file is now referenced (indexed). */
+	late = g_build_filename(b.root, "img", "late.png", NULL);
+	tu_write(late, "\x89PNG\r\n\x1a\n late");
+	out[3] = run_dupes(&b, 0);
+	g_assert_cmpint(summary(out[3], "cached_posts"), ==, 6);
+	g_assert_cmpint(summary(out[3], "files"), ==,
+			summary(out[2], "files") + 1);
+	/* A new file under IMAGES: every post is resolved again, and the
+	 * link to it is no longer broken (so it is no orphan). */
+	later = g_build_filename(b.images, "later.jpeg", NULL);
+	tu_write(later, "\xFF\xD8\xFF later, a unique size");
+	out[4] = run_dupes(&b, 0);
+	g_assert_cmpint(summary(out[4], "cached_posts"), ==, 0);
+	g_assert_false(has_orphan(out[4], "postimg/later.jpeg"));
+	g_assert_cmpint(summary(out[4], "files"), ==,
+			summary(out[3], "files") + 1);
+	for (guint i = 0; i < G_N_ELEMENTS(out); i++)
+		json_object_unref(out[i]);
+}
+
 static bool
 has_problem(JsonObject *out, const char *list, const char *path,
 	    const char *reason_part)
@@ -513,6 +583,8 @@ main(int argc, char **argv)
 	g_test_add_func("/dupes/hash-all-after-size-first", test_hash_all);
 	g_test_add_func("/dupes/changed-in-place-rehashed",
 			test_changed_in_place);
+	g_test_add_func("/dupes/post-cache-follows-changes",
+			test_post_cache_follows_changes);
 	g_test_add_func("/dupes/bad-entries-reported",
 			test_bad_entries_reported);
 	g_test_add_func("/dupes/vanished-during-run", test_vanished_during_run);
