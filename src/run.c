@@ -509,8 +509,8 @@ wanted_width(const Run *r, const RefCtx *c)
 	/* Page-wide banners: the widest configured width. */
 	if (ref->kind == IMGOPT_REF_FRONT_MATTER) {
 		const GArray *w = r->opt->settings->widths;
-		return w->len > 0 ? g_array_index(w, uint32_t, w->len - 1) :
-				    G_MAXUINT32;
+		return w->len > 0 ? g_array_index(w, uint32_t, w->len - 1)
+				  : G_MAXUINT32;
 	}
 	if (ref->kind == IMGOPT_REF_SRCSET) {
 		uint32_t w = srcset_descriptor(c->text, c->len,
@@ -981,6 +981,35 @@ write_post(Run *r, const PostPlan *plan, ImgoptPostChange *ch, GError **error)
 	return true;
 }
 
+/* The index stored each post's references as it found them; a rewritten
+ * post's are replaced by those of its new bytes, so the manifest says
+ * what the posts reference now (prune relies on it). */
+static bool
+store_new_refs(Run *r, const GPtrArray *plans, GError **error)
+{
+	for (guint i = 0; i < plans->len; i++) {
+		const PostPlan *plan = g_ptr_array_index(plans, i);
+		const ImgoptPostChange *ch =
+			g_ptr_array_index(r->result->changes, i);
+		gsize len = 0;
+		const char *text = g_bytes_get_data(plan->new_bytes, &len);
+
+		if (!ch->is_written)
+			continue;
+		g_autoptr(GPtrArray) refs =
+			imgopt_scan_text(plan->post, text, len, error);
+		if (refs == NULL)
+			return false;
+		for (guint j = 0; j < refs->len; j++)
+			imgopt_site_resolve_ref(r->site,
+						g_ptr_array_index(refs, j));
+		if (!imgopt_manifest_replace_refs(r->manifest, plan->post, refs,
+						  error))
+			return false;
+	}
+	return true;
+}
+
 static bool
 run_write(Run *r, const GPtrArray *plans, GError **error)
 {
@@ -993,7 +1022,8 @@ run_write(Run *r, const GPtrArray *plans, GError **error)
 			return false;
 	if (!imgopt_manifest_begin(r->manifest, error))
 		return false;
-	if (!imgopt_manifest_end_run(
+	if (!store_new_refs(r, plans, error) ||
+	    !imgopt_manifest_end_run(
 		    r->manifest, r->result->run_id,
 		    r->result->errors->len > 0 ? "failed" : "ok", error)) {
 		imgopt_manifest_rollback(r->manifest);

@@ -2,9 +2,10 @@
  * test_run.c: `imgopt run`, `check`, `undo` and `--dry-run` end to end,
  * through the built binary, on copies of fixtures/sites/rewrite-basic:
  * the rewritten posts byte for byte against expected/ (and
- * expected-srcset/), the variant files by name, idempotence, the exit
- * codes of check, undo byte for byte, and a dry run changing no byte of
- * the tree (the manifest included).
+ * expected-srcset/), the variant files by name, the manifest's dump (files,
+ * variants, the rewritten posts' references, the rewrites undo uses),
+ * idempotence, the exit codes of check, undo byte for byte, and a dry run
+ * changing no byte of the tree (the manifest included).
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "fsio.h"
+#include "imgopt/imgopt.h"
 #include "testutil.h"
 
 #define CASE "rewrite-basic"
@@ -91,6 +93,21 @@ list_variants(const char *site)
 	return g_string_free(s, false);
 }
 
+/* The manifest's canonical dump, without the runs (their times vary). */
+static char *
+dump_manifest(const char *site)
+{
+	g_autofree char *path =
+		g_build_filename(site, ".imgopt", "manifest.db", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptManifest) m = imgopt_manifest_open(path, &error);
+
+	g_assert_no_error(error);
+	char *dump = imgopt_manifest_dump(m, false, &error);
+	g_assert_no_error(error);
+	return dump;
+}
+
 /* Compares every post of @site with @expected_dir/_posts. */
 static void
 assert_posts(const char *site, const char *expected_dir)
@@ -131,6 +148,10 @@ test_golden(gconstpointer data)
 	g_autofree char *exp =
 		tu_fixture("sites", CASE, expected_dir, "variants.txt", NULL);
 	tu_assert_golden(variants, exp);
+	g_autofree char *dump = dump_manifest(site);
+	g_autofree char *exp_dump =
+		tu_fixture("sites", CASE, expected_dir, "manifest.txt", NULL);
+	tu_assert_golden(dump, exp_dump);
 	g_autofree char *parent = g_path_get_dirname(site);
 	tu_rmtree(parent);
 }
