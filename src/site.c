@@ -27,6 +27,7 @@
  * strings are borrowed from the sorted `images` array, so each list is
  * sorted too.
  */
+#include "imgopt/config.h"
 #include "imgopt/error.h"
 #include "imgopt/scan.h"
 #include "imgopt/site.h"
@@ -48,6 +49,7 @@ struct ImgoptSite {
 	GPtrArray *web_dirs; /* (element-type utf8) where `/x` is looked up */
 	GPtrArray *images;   /* (element-type utf8) files under IMAGES */
 	GHashTable *by_name; /* name → GPtrArray of paths from images */
+	GPtrArray *exclude;  /* (element-type utf8) Jekyll's exclude list */
 };
 
 /* The files that make a folder a site root (Jekyll/Hexo, Hugo). */
@@ -336,6 +338,19 @@ set_dirs(ImgoptSite *site, const char *posts, const char *posts_as_given,
 	return true;
 }
 
+/* What config.c reads of the site's own config: Jekyll's exclude list
+ * (posts matching it are not listed) and Hugo's baseURL when no Jekyll
+ * baseurl was found. */
+static void
+apply_site_config(ImgoptSite *site)
+{
+	g_autoptr(ImgoptSiteConfig) sc = imgopt_site_config_read(site->root);
+
+	if (site->baseurl == NULL)
+		site->baseurl = g_steal_pointer(&sc->baseurl);
+	site->exclude = g_steal_pointer(&sc->exclude);
+}
+
 ImgoptSite *
 imgopt_site_open(const char *posts_dir, const char *images_dir,
 		 const char *site_root, GError **error)
@@ -360,6 +375,7 @@ imgopt_site_open(const char *posts_dir, const char *images_dir,
 	if (!set_dirs(site, posts, posts_dir, images, images_dir, error))
 		return NULL;
 	site->baseurl = read_baseurl(site->root);
+	apply_site_config(site);
 	find_web_dirs(site);
 	if (!index_images(site, error))
 		return NULL;
@@ -379,6 +395,7 @@ imgopt_site_free(ImgoptSite *site)
 	g_free(site->images_dir);
 	g_free(site->output_dir);
 	g_free(site->baseurl);
+	g_clear_pointer(&site->exclude, g_ptr_array_unref);
 	g_free(site);
 }
 
@@ -431,7 +448,13 @@ imgopt_site_list_posts(const ImgoptSite *site, GError **error)
 	g_return_val_if_fail(site != NULL, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-	return walk_site(site, site->posts_dir, true, error);
+	GPtrArray *posts = walk_site(site, site->posts_dir, true, error);
+
+	for (guint i = posts != NULL ? posts->len : 0; i > 0; i--)
+		if (imgopt_config_is_excluded(site->exclude,
+					      g_ptr_array_index(posts, i - 1)))
+			g_ptr_array_remove_index(posts, i - 1);
+	return posts;
 }
 
 /* ---- resolving -------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #ifndef IMGOPT_IMGOPT_H
 #define IMGOPT_IMGOPT_H
 
+#include "imgopt/config.h"
 #include "imgopt/error.h"
 #include "imgopt/group.h"
 #include "imgopt/index.h"

@@ -35,45 +35,282 @@ fill_common_entries(GOptionEntry *entries, CliCommon *common)
 	memcpy(entries, template, sizeof template);
 }
 
+/* ---- imgopt.conf ---- */
+
+/* An option value the config set, to free if the command line replaced
+ * it (GOption keeps, but does not free, the value it replaces). */
+typedef struct {
+	char **location; /* the option's arg_data */
+	char *value;     /* what the config put there */
+} Preset;
+
+/* Where to look for imgopt.conf: --site-root, else the first argument
+ * naming a folder (POSTS), else the current folder. */
+static const char *
+config_start(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (g_str_has_prefix(argv[i], "--site-root="))
+			return argv[i] + strlen("--site-root=");
+		if (strcmp(argv[i], "--site-root") == 0 && i + 1 < argc)
+			return argv[i + 1];
+	}
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] != '-' &&
+		    g_file_test(argv[i], G_FILE_TEST_IS_DIR))
+			return argv[i];
+	return ".";
+}
+
+/* @path as a person at the current folder would write it. */
+static char *
+shown_path(const char *path)
+{
+	g_autofree char *cwd = g_get_current_dir();
+	size_t n = strlen(cwd);
+
+	if (g_str_has_prefix(path, cwd) && path[n] == '/')
+		return g_strdup(path + n + 1);
+	return g_strdup(path);
+}
+
+static bool
+config_error(const ImgoptConfig *conf, int line, const char *key,
+	     const char *what, GError **error)
+{
+	g_autofree char *file = shown_path(imgopt_config_get_path(conf));
+
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "%s:%d: key '%s': %s", file, line, key, what);
+	return false;
+}
+
+static bool
+not_a(const char *text, const char *what, GError **error)
+{
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "'%s' is not %s", text, what);
+	return false;
+}
+
+/* Sets one option's default from @text (already checked by the core). */
+static bool
+preset_one(const GOptionEntry *e, const char *text, GArray *presets,
+	   GError **error)
+{
+	char *end = NULL;
+
+	switch (e->arg) {
+	case G_OPTION_ARG_NONE:
+		if (g_ascii_strcasecmp(text, "true") == 0 ||
+		    strcmp(text, "1") == 0 ||
+		    g_ascii_strcasecmp(text, "yes") == 0)
+			*(gboolean *)e->arg_data = TRUE;
+		else if (g_ascii_strcasecmp(text, "false") == 0 ||
+			 strcmp(text, "0") == 0 ||
+			 g_ascii_strcasecmp(text, "no") == 0)
+			*(gboolean *)e->arg_data = FALSE;
+		else
+			return not_a(text, "true or false", error);
+		return true;
+	case G_OPTION_ARG_INT:
+		*(int *)e->arg_data = (int)g_ascii_strtoll(text, &end, 10);
+		break;
+	case G_OPTION_ARG_INT64:
+		*(gint64 *)e->arg_data = g_ascii_strtoll(text, &end, 10);
+		break;
+	case G_OPTION_ARG_DOUBLE:
+		*(double *)e->arg_data = g_ascii_strtod(text, &end);
+		break;
+	case G_OPTION_ARG_STRING:
+	case G_OPTION_ARG_FILENAME: {
+		Preset p = {e->arg_data, g_strdup(text)};
+		g_free(*p.location);
+		*p.location = p.value;
+		g_array_append_val(presets, p);
+		return true;
+	}
+	default:
+		return true;
+	}
+	if (end == text || *end != '\0')
+		return not_a(text, "a number", error);
+	return true;
+}
+
+/* Every entry of @entries whose long name is a key of @conf gets the
+ * key's value as its default. */
+static bool
+preset_entries(const ImgoptConfig *conf, const GOptionEntry *entries,
+	       GArray *presets, GError **error)
+{
+	for (; entries != NULL && entries->long_name != NULL; entries++) {
+		int line = 0;
+		const char *text =
+			imgopt_config_get(conf, entries->long_name, &line);
+		g_autoptr(GError) local = NULL;
+
+		if (text == NULL)
+			continue;
+		if (!imgopt_config_check_value(entries->long_name, text,
+					       &local) ||
+		    !preset_one(entries, text, presets, &local))
+			return config_error(conf, line, entries->long_name,
+					    local->message, error);
+	}
+	return true;
+}
+
+/* After parsing: a preset the command line replaced is freed. */
+static void
+drop_replaced(GArray *presets)
+{
+	for (guint i = 0; i < presets->len; i++) {
+		Preset *p = &g_array_index(presets, Preset, i);
+
+		if (*p->location != p->value)
+			g_free(p->value);
+	}
+}
+
+/* POSTS and IMAGES for a command given neither: imgopt.conf's `posts`
+ * and `images`, else imgopt_config_detect_dirs() on the site root (the
+ * config's folder, or the current one). */
+static bool
+default_args(const ImgoptConfig *conf, char ***args_out, GError **error)
+{
+	g_autofree char *root =
+		conf != NULL ? g_path_get_dirname(imgopt_config_get_path(conf))
+			     : g_get_current_dir();
+	const char *posts =
+		conf ? imgopt_config_get(conf, "posts", NULL) : NULL;
+	const char *images =
+		conf ? imgopt_config_get(conf, "images", NULL) : NULL;
+	g_autofree char *found_posts = NULL, *found_images = NULL;
+
+	if ((posts == NULL || images == NULL) &&
+	    !imgopt_config_detect_dirs(root, &found_posts, &found_images,
+				       error))
+		return false;
+	char **args = g_new0(char *, 3);
+	args[0] = g_build_filename(root, posts ? posts : found_posts, NULL);
+	args[1] = g_build_filename(root, images ? images : found_images, NULL);
+	*args_out = args;
+	return true;
+}
+
+static GOptionContext *
+make_context(const char *name, const char *usage, const char *summary,
+	     GOptionEntry *entries, const GOptionEntry *extra)
+{
+	g_autofree char *param = g_strdup_printf("%s %s", name, usage);
+	GOptionContext *ctx = g_option_context_new(param);
+
+	g_option_context_set_summary(ctx, summary);
+	g_option_context_set_description(
+		ctx, "Options default to the keys of the same name in the site "
+		     "root's imgopt.conf.\nSee imgopt(1) and docs/.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (extra != NULL)
+		g_option_group_add_entries(g_option_context_get_main_group(ctx),
+					   extra);
+	return ctx;
+}
+
+/* Loads the imgopt.conf that applies, if any, and presets the options. */
+static bool
+load_config(int argc, char **argv, const GOptionEntry *entries,
+	    const GOptionEntry *extra, GArray *presets, ImgoptConfig **conf_out,
+	    GError **error)
+{
+	g_autofree char *path = imgopt_config_find(config_start(argc, argv));
+
+	*conf_out = NULL;
+	if (path == NULL)
+		return true;
+	*conf_out = imgopt_config_load(path, error);
+	if (*conf_out == NULL) {
+		g_autofree char *msg = shown_path((*error)->message);
+		g_free((*error)->message);
+		(*error)->message = g_steal_pointer(&msg);
+		return false;
+	}
+	return preset_entries(*conf_out, entries, presets, error) &&
+	       preset_entries(*conf_out, extra, presets, error);
+}
+
+/* The positional arguments (or, given none, the detected POSTS and
+ * IMAGES) into @common; false after printing why. */
+static bool
+take_args(const char *name, const char *usage, const ImgoptConfig *conf,
+	  char **args, int min_args, int max_args, CliCommon *common)
+{
+	g_autoptr(GError) error = NULL;
+	int n = (int)g_strv_length(args) - 1;
+
+	if (n == 0 && min_args == 2) {
+		if (!default_args(conf, &common->args, &error)) {
+			fprintf(stderr, "imgopt %s: %s\n", name,
+				error->message);
+			return false;
+		}
+		n = 2;
+	}
+	else if (n < min_args || n > max_args) {
+		fprintf(stderr, "usage: imgopt %s %s (see imgopt %s --help)\n",
+			name, usage, name);
+		return false;
+	}
+	else
+		common->args = g_strdupv(args + 1);
+	common->n_args = n;
+	if (common->jobs < 0) {
+		fprintf(stderr, "imgopt %s: --jobs must be 0 or more\n", name);
+		return false;
+	}
+	return true;
+}
+
 bool
 cli_parse(const char *name, const char *usage, const char *summary,
 	  const GOptionEntry *extra, int min_args, int max_args,
 	  CliCommon *common, int argc, char **argv, int *exit_out)
 {
 	GOptionEntry entries[8];
-	g_autofree char *param = g_strdup_printf("%s %s", name, usage);
-	g_autoptr(GOptionContext) ctx = g_option_context_new(param);
 	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptConfig) conf = NULL;
+	g_autoptr(GArray) presets = g_array_new(FALSE, FALSE, sizeof(Preset));
 	g_auto(GStrv) args = g_strdupv(argv);
-	int n = argc;
 
 	memset(common, 0, sizeof *common);
 	fill_common_entries(entries, common);
-	g_option_context_set_summary(ctx, summary);
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (extra != NULL) {
-		GOptionGroup *group = g_option_context_get_main_group(ctx);
-
-		g_option_group_add_entries(group, extra);
-	}
+	g_autoptr(GOptionContext) ctx =
+		make_context(name, usage, summary, entries, extra);
 	*exit_out = CLI_EXIT_USAGE;
-	if (!g_option_context_parse_strv(ctx, &args, &error)) {
+	if (!load_config(argc, argv, entries, extra, presets, &conf, &error)) {
 		fprintf(stderr, "imgopt %s: %s\n", name, error->message);
 		return false;
 	}
-	n = (int)g_strv_length(args) - 1;
-	if (n < min_args || n > max_args) {
-		fprintf(stderr, "usage: imgopt %s %s (see imgopt %s --help)\n",
-			name, usage, name);
+	bool is_parsed = g_option_context_parse_strv(ctx, &args, &error);
+	drop_replaced(presets);
+	if (!is_parsed) {
+		fprintf(stderr, "imgopt %s: %s\n", name, error->message);
 		return false;
 	}
-	if (common->jobs < 0) {
-		fprintf(stderr, "imgopt %s: --jobs must be 0 or more\n", name);
-		return false;
-	}
-	common->args = g_strdupv(args + 1);
-	common->n_args = n;
-	return true;
+	return take_args(name, usage, conf, args, min_args, max_args, common);
+}
+
+bool
+cli_site_here(void)
+{
+	static const char *const posts[] = {"_posts", "source/_posts",
+					    "content"};
+	g_autofree char *conf = imgopt_config_find(".");
+
+	for (size_t i = 0; conf == NULL && i < G_N_ELEMENTS(posts); i++)
+		if (g_file_test(posts[i], G_FILE_TEST_IS_DIR))
+			return true;
+	return conf != NULL;
 }
 
 void

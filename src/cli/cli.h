@@ -63,6 +63,15 @@ bool cli_parse(const char *name, const char *usage, const char *summary,
 	       const GOptionEntry *extra, int min_args, int max_args,
 	       CliCommon *common, int argc, char **argv, int *exit_out);
 
+/**
+ * cli_site_here:
+ *
+ * Returns: true if the current folder looks like a site root (an
+ *   imgopt.conf, or a posts folder: `_posts`, `source/_posts`,
+ *   `content`), so a bare `imgopt` runs there rather than printing usage.
+ */
+bool cli_site_here(void);
+
 /** Frees what cli_parse() stored in @common. */
 void cli_common_clear(CliCommon *common);
 

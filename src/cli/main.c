@@ -77,15 +77,18 @@ main(int argc, char **argv)
 	bool is_default = false;
 
 	setlocale(LC_ALL, "");
-	if (argc < 2)
+	/* A bare `imgopt` in a site root runs there (cli_parse finds POSTS
+	 * and IMAGES); "-" sends it to the default command. */
+	const char *first = argc > 1 ? argv[1] : "-";
+	if (argc < 2 && !cli_site_here())
 		return usage(stderr, CLI_EXIT_USAGE);
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+	if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0)
 		return usage(stdout, CLI_EXIT_OK);
-	if (strcmp(argv[1], "--version") == 0) {
+	if (strcmp(first, "--version") == 0) {
 		printf("imgopt %s\n", imgopt_version());
 		return CLI_EXIT_OK;
 	}
-	const CliCommand *cmd = find_command(argv[1], &is_default);
+	const CliCommand *cmd = find_command(first, &is_default);
 	if (cmd == NULL)
 		return CLI_EXIT_USAGE;
 	if (!imgopt_init(argv[0], &error))

@@ -1,0 +1,187 @@
+/*
+ * test_config.c: imgopt.conf (values, line numbers, errors), the site's
+ * own config (Jekyll, Hugo), exclude patterns, and finding POSTS and
+ * IMAGES in a site root.
+ */
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "imgopt/config.h"
+#include "imgopt/error.h"
+
+#include "testutil.h"
+
+static void
+test_values_and_lines(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "imgopt.conf", NULL);
+	g_autoptr(GError) error = NULL;
+	int line = 0;
+
+	tu_write(path, "# a comment\n[imgopt]\nposts = _posts\nimages=postimg\n"
+		       "\n[sizes]\nwidths = 480;960;1600;\n"
+		       "[output]\nquality = 70\nsrcset = true\n"
+		       "[other]\nquality = 75\n");
+	g_autoptr(ImgoptConfig) c = imgopt_config_load(path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(imgopt_config_get(c, "widths", &line), ==,
+			"480,960,1600");
+	g_assert_cmpint(line, ==, 7);
+	g_assert_cmpstr(imgopt_config_get(c, "posts", &line), ==, "_posts");
+	g_assert_cmpint(line, ==, 3);
+	/* A key repeated in a later group wins, with its own line. */
+	g_assert_cmpstr(imgopt_config_get(c, "quality", &line), ==, "75");
+	g_assert_cmpint(line, ==, 12);
+	g_assert_null(imgopt_config_get(c, "formats", &line));
+	g_assert_cmpint(line, ==, 0);
+	tu_rmtree(dir);
+}
+
+static void
+test_parse_error_names_line(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "imgopt.conf", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *want = g_strdup_printf("%s:3: ", path);
+
+	tu_write(path, "[sizes]\nwidths = 480\nthis is not ini\n");
+	g_assert_null(imgopt_config_load(path, &error));
+	g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE);
+	g_assert_true(g_str_has_prefix(error->message, want));
+	tu_rmtree(dir);
+}
+
+static void
+test_check_value(void)
+{
+	static const struct {
+		const char *key, *value, *message; /* NULL message: valid */
+	} cases[] = {
+		{"widths", "480,960", NULL},
+		{"widths", "480,12x", "'12x' is not a width"},
+		{"widths", "0", "'0' is not a width"},
+		{"formats", "jpeg,webp", NULL},
+		{"formats", "jpeg,gif",
+		 "'gif' is not a format (jpeg, webp, avif)"},
+		{"quality", "101", "'101' is not a quality from 1 to 100"},
+		{"quality", "80", NULL},
+		{"jobs", "-1", "'-1' is not a number of jobs"},
+		{"target", "1.5", "'1.5' is not an SSIM target below 1"},
+		{"target", "0.98", NULL},
+		{"posts", "anything", NULL},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		bool is_ok = imgopt_config_check_value(cases[i].key,
+						       cases[i].value, &error);
+
+		g_assert_cmpint(is_ok, ==, cases[i].message == NULL);
+		if (cases[i].message != NULL)
+			g_assert_cmpstr(error->message, ==, cases[i].message);
+	}
+}
+
+static void
+test_find_stops_at_site_root(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *site = g_build_filename(dir, "site", NULL);
+	g_autofree char *posts = g_build_filename(site, "_posts", "y", NULL);
+	g_autofree char *conf = g_build_filename(site, "imgopt.conf", NULL);
+
+	g_autofree char *yml = g_build_filename(site, "_config.yml", NULL);
+
+	g_assert_cmpint(g_mkdir_with_parents(posts, 0755), ==, 0);
+	tu_write(yml, "title: t\n");
+	g_assert_null(imgopt_config_find(posts));
+	tu_write(conf, "[imgopt]\n");
+	g_autofree char *found = imgopt_config_find(posts);
+	g_assert_cmpstr(found, ==, conf);
+	/* A parent's imgopt.conf is not this site's. */
+	g_autofree char *other = g_build_filename(dir, "imgopt.conf", NULL);
+	g_assert_true(g_rename(conf, other) == 0);
+	g_assert_null(imgopt_config_find(posts));
+	tu_rmtree(dir);
+}
+
+static void
+test_site_config(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *jekyll = g_build_filename(dir, "_config.yml", NULL);
+	g_autofree char *hugo = g_build_filename(dir, "hugo.toml", NULL);
+
+	tu_write(jekyll, "title: x\nbaseurl: \"/blog/\"\nexclude:\n"
+			 "  - Gemfile\n  - _posts/drafts\n\nother: 1\n");
+	g_autoptr(ImgoptSiteConfig) j = imgopt_site_config_read(dir);
+	g_assert_cmpstr(j->baseurl, ==, "/blog");
+	g_assert_cmpuint(j->exclude->len, ==, 2);
+	g_assert_true(
+		imgopt_config_is_excluded(j->exclude, "_posts/drafts/a.md"));
+	g_assert_false(
+		imgopt_config_is_excluded(j->exclude, "_posts/drafts-old.md"));
+	g_assert_true(imgopt_config_is_excluded(j->exclude, "Gemfile"));
+	g_assert_cmpint(g_unlink(jekyll), ==, 0);
+	tu_write(hugo, "baseURL = 'https://example.org/site/'\n"
+		       "contentDir = \"posts-here\"\nstaticDir = \"assets\"\n"
+		       "[params]\ncontentDir = \"no\"\n");
+	g_autoptr(ImgoptSiteConfig) h = imgopt_site_config_read(dir);
+	g_assert_cmpstr(h->baseurl, ==, "/site");
+	g_assert_cmpstr(h->content_dir, ==, "posts-here");
+	g_assert_cmpstr(h->static_dir, ==, "assets");
+	g_assert_cmpuint(h->exclude->len, ==, 0);
+	tu_rmtree(dir);
+}
+
+/* IMAGES is the folder most referenced files live in, not the first. */
+static void
+test_detect_dirs(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autoptr(GError) error = NULL;
+	char *posts = NULL, *images = NULL;
+	const char *files[] = {"img/a.png", "postimg/b.png", "postimg/c.png",
+			       "static/images/d.png"};
+
+	g_assert_false(imgopt_config_detect_dirs(dir, &posts, &images, &error));
+	g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+	g_clear_error(&error);
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autofree char *p = g_build_filename(dir, files[i], NULL);
+		g_autofree char *parent = g_path_get_dirname(p);
+		g_assert_cmpint(g_mkdir_with_parents(parent, 0755), ==, 0);
+		tu_write(p, "x");
+	}
+	g_autofree char *pd = g_build_filename(dir, "_posts", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(pd, 0755), ==, 0);
+	g_autofree char *md = g_build_filename(pd, "a.md", NULL);
+	tu_write(md,
+		 "![](/img/a.png) ![](/postimg/b.png)\n\n![](/postimg/c.png)\n"
+		 "![](/postimg/c.png) ![](/static/images/d.png)\n");
+	g_assert_true(imgopt_config_detect_dirs(dir, &posts, &images, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(posts, ==, "_posts");
+	g_assert_cmpstr(images, ==, "postimg");
+	g_free(posts);
+	g_free(images);
+	tu_rmtree(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/config/values-and-lines", test_values_and_lines);
+	g_test_add_func("/config/parse-error-names-line",
+			test_parse_error_names_line);
+	g_test_add_func("/config/check-value", test_check_value);
+	g_test_add_func("/config/find-stops-at-site-root",
+			test_find_stops_at_site_root);
+	g_test_add_func("/config/site-config", test_site_config);
+	g_test_add_func("/config/detect-dirs", test_detect_dirs);
+	return g_test_run();
+}
