@@ -98,35 +98,89 @@ imgopt_scan_is_punct(int c)
 gsize
 imgopt_scan_lines_map(const ScanLines *lines, gsize pos)
 {
-	guint lo = 0, hi = lines->segs->len;
+	guint lo = 0, hi = lines->n_segs;
 
 	g_assert(hi > 0); /* a leaf always has a line */
 	while (hi - lo > 1) {
 		guint mid = lo + (hi - lo) / 2;
 
-		if (g_array_index(lines->segs, ScanSeg, mid).log <= pos)
+		if (lines->segs[mid].log <= pos)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	const ScanSeg *seg = &g_array_index(lines->segs, ScanSeg, lo);
-	return seg->orig + (pos - seg->log);
+	return lines->segs[lo].orig + (pos - lines->segs[lo].log);
+}
+
+ScanLeaf *
+imgopt_scan_leaf_new(Scanner *sc, ScanLeafKind kind)
+{
+	/* the NUL keeps the previous leaf's text terminated, as the inline
+	 * scanner's fast skip (strcspn) relies on */
+	if (sc->leaves->len > 0)
+		g_string_append_c(sc->leaf_text, '\0');
+	ScanLeaf leaf = {kind, sc->leaf_text->len, 0, sc->leaf_segs->len, 0, 0};
+	g_array_append_val(sc->leaves, leaf);
+	return &g_array_index(sc->leaves, ScanLeaf, sc->leaves->len - 1);
 }
 
 void
-imgopt_scan_lines_add(ScanLines *lines, const char *text, gsize orig,
-		      gsize len)
+imgopt_scan_leaf_add_line(Scanner *sc, gsize orig, gsize len)
 {
-	if (lines->segs->len > 0)
-		g_string_append_c(lines->buf, '\n');
-	ScanSeg seg = {lines->buf->len, orig};
-	g_array_append_val(lines->segs, seg);
-	g_string_append_len(lines->buf, text + orig, (gssize)len);
+	ScanLeaf *leaf = &g_array_index(sc->leaves, ScanLeaf,
+					sc->leaves->len - 1);
+
+	if (leaf->n_segs > 0)
+		g_string_append_c(sc->leaf_text, '\n');
+	ScanSeg seg = {sc->leaf_text->len - leaf->text_at, orig};
+	g_array_append_val(sc->leaf_segs, seg);
+	g_string_append_len(sc->leaf_text, sc->text + orig, (gssize)len);
+	leaf->n_segs++;
+	leaf->text_len = sc->leaf_text->len - leaf->text_at;
+}
+
+void
+imgopt_scan_leaf_lines(const Scanner *sc, const ScanLeaf *leaf,
+		       ScanLines *lines)
+{
+	lines->str = sc->leaf_text->str + leaf->text_at;
+	lines->len = leaf->text_len;
+	lines->segs = &g_array_index(sc->leaf_segs, ScanSeg, leaf->seg_at);
+	lines->n_segs = leaf->n_segs;
+}
+
+/* The offset of every line start; only posts with a reference need it.
+ * Without a '\r' in the file, lines end at '\n' alone and memchr finds
+ * them. */
+static void
+index_lines(Scanner *sc)
+{
+	const char *s = sc->text;
+	gsize zero = 0;
+
+	sc->line_starts = g_array_sized_new(FALSE, FALSE, sizeof(gsize),
+					    (guint)(sc->len / 64 + 16));
+	g_array_append_val(sc->line_starts, zero);
+	for (gsize i = 0; i < sc->len; i++) {
+		if (!sc->has_cr) {
+			const char *nl = memchr(s + i, '\n', sc->len - i);
+			if (nl == NULL)
+				break;
+			i = (gsize)(nl - s);
+		}
+		if (s[i] == '\n' ||
+		    (s[i] == '\r' && (i + 1 >= sc->len || s[i + 1] != '\n'))) {
+			gsize next = i + 1;
+			g_array_append_val(sc->line_starts, next);
+		}
+	}
 }
 
 static void
-locate(const Scanner *sc, gsize offset, gsize *line_out, gsize *col_out)
+locate(Scanner *sc, gsize offset, gsize *line_out, gsize *col_out)
 {
+	if (sc->line_starts == NULL)
+		index_lines(sc);
 	guint lo = 0, hi = sc->line_starts->len;
 
 	while (hi - lo > 1) {
@@ -231,6 +285,9 @@ imgopt_scan_entity(const char *s, gsize len, GString *out)
 char *
 imgopt_scan_decode(const char *s, gsize len, bool escapes)
 {
+	if (memchr(s, '&', len) == NULL &&
+	    (!escapes || memchr(s, '\\', len) == NULL))
+		return g_strndup(s, len); /* nothing to decode: most URLs */
 	GString *out = g_string_sized_new(len);
 
 	for (gsize i = 0; i < len;) {
@@ -502,41 +559,6 @@ scan_front_matter(Scanner *sc, gsize pos)
 
 /* ---- entry point ---- */
 
-static void
-index_lines(Scanner *sc)
-{
-	gsize zero = 0;
-
-	g_array_append_val(sc->line_starts, zero);
-	for (gsize i = 0; i < sc->len; i++) {
-		if (sc->text[i] == '\n' ||
-		    (sc->text[i] == '\r' &&
-		     (i + 1 >= sc->len || sc->text[i + 1] != '\n'))) {
-			gsize next = i + 1;
-			g_array_append_val(sc->line_starts, next);
-		}
-	}
-}
-
-static void
-leaf_free(gpointer data)
-{
-	ScanLeaf *leaf = data;
-
-	g_string_free(leaf->lines.buf, TRUE);
-	g_array_unref(leaf->lines.segs);
-	g_free(leaf);
-}
-
-static void
-def_free(gpointer data)
-{
-	ScanDef *def = data;
-
-	g_free(def->url);
-	g_free(def);
-}
-
 static bool
 is_html_post(const char *path)
 {
@@ -549,19 +571,14 @@ is_html_post(const char *path)
 static void
 add_html_body(Scanner *sc, gsize pos)
 {
-	ScanLeaf *leaf = g_new0(ScanLeaf, 1);
 	FmLine line;
 
-	leaf->kind = SCAN_LEAF_HTML;
-	leaf->lines.buf = g_string_new(NULL);
-	leaf->lines.segs = g_array_new(FALSE, FALSE, sizeof(ScanSeg));
+	imgopt_scan_leaf_new(sc, SCAN_LEAF_HTML);
 	do {
 		next_line(sc, pos, &line);
-		imgopt_scan_lines_add(&leaf->lines, sc->text, line.start,
-				      line.end - line.start);
+		imgopt_scan_leaf_add_line(sc, line.start, line.end - line.start);
 		pos = line.next;
 	} while (pos < sc->len);
-	g_ptr_array_add(sc->leaves, leaf);
 }
 
 GPtrArray *
@@ -571,18 +588,24 @@ imgopt_scan_text(const char *post_path, const char *text, gsize len,
 	g_return_val_if_fail(text != NULL || len == 0, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-	g_autoptr(GArray) line_starts = g_array_new(FALSE, FALSE, sizeof(gsize));
-	g_autoptr(GPtrArray) leaves = g_ptr_array_new_with_free_func(leaf_free);
-	g_autoptr(GHashTable) defs = g_hash_table_new_full(g_str_hash,
-							   g_str_equal, g_free,
-							   def_free);
+	g_autoptr(GArray) leaves = g_array_new(FALSE, FALSE, sizeof(ScanLeaf));
+	g_autoptr(GString) leaf_text = g_string_sized_new(len + 64);
+	g_autoptr(GArray) leaf_segs = g_array_new(FALSE, FALSE, sizeof(ScanSeg));
 	g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_ref_free);
-	Scanner sc = {text != NULL ? text : "", len, post_path, line_starts,
-		      leaves, defs, refs, SCAN_RAW_NONE};
+	Scanner sc = {
+		.text = text != NULL ? text : "",
+		.len = len,
+		.post = post_path,
+		.has_cr = len > 0 && memchr(text, '\r', len) != NULL,
+		.leaves = leaves,
+		.leaf_text = leaf_text,
+		.leaf_segs = leaf_segs,
+		.refs = refs,
+		.raw_state = SCAN_RAW_NONE,
+	};
 	gsize body = 0;
 
-	index_lines(&sc);
 	if (len >= 3 && memcmp(sc.text, "\xEF\xBB\xBF", 3) == 0)
 		body = 3;
 	body = scan_front_matter(&sc, body);
@@ -590,14 +613,8 @@ imgopt_scan_text(const char *post_path, const char *text, gsize len,
 		add_html_body(&sc, body);
 	else
 		imgopt_scan_blocks(&sc, body);
-	for (guint i = 0; i < leaves->len; i++) {
-		const ScanLeaf *leaf = g_ptr_array_index(leaves, i);
-
-		if (leaf->kind == SCAN_LEAF_HTML)
-			imgopt_scan_html_range(&sc, &leaf->lines, refs, 0,
-					       leaf->lines.buf->len);
-		else
-			imgopt_scan_inline(&sc, leaf);
-	}
+	imgopt_scan_leaves(&sc);
+	g_clear_pointer(&sc.line_starts, g_array_unref);
+	g_clear_pointer(&sc.defs, g_hash_table_unref);
 	return g_steal_pointer(&refs);
 }

@@ -54,7 +54,6 @@ typedef struct {
 	guint fbs;       /* first container a blank line cannot match */
 	OpenKind open;   /* the open leaf */
 	guint open_depth; /* containers around the open leaf */
-	ScanLeaf *leaf;  /* its leaf, for paragraphs and HTML blocks */
 	char fence_char; /* '`' or '~' */
 	int fence_len;   /* length of the opening fence */
 	int fence_indent; /* indentation of the opening fence */
@@ -69,6 +68,8 @@ typedef struct {
 	gsize nonspace;   /* first non-blank at or after pos */
 	int indent;       /* columns from pos to nonspace */
 	bool blank;       /* nothing but blanks after pos */
+	gsize next_nl;    /* the first '\n' at or after line_start, or the
+	                     end of the file; G_MAXSIZE before the first */
 } Blocks;
 
 static int
@@ -165,26 +166,35 @@ mark_child(Blocks *b)
 		b->fbs++;
 }
 
+/* The open paragraph's or HTML block's leaf: always the last one, since
+ * a leaf is made only once the previous one is complete. */
 static ScanLeaf *
-new_leaf(Blocks *b, ScanLeafKind kind)
+open_leaf_of(const Blocks *b)
 {
-	ScanLeaf *leaf = g_new0(ScanLeaf, 1);
+	GArray *leaves = b->sc->leaves;
 
-	leaf->kind = kind;
-	leaf->lines.buf = g_string_new(NULL);
-	leaf->lines.segs = g_array_new(FALSE, FALSE, sizeof(ScanSeg));
-	g_ptr_array_add(b->sc->leaves, leaf);
-	return leaf;
+	g_assert(b->open == OPEN_PARA || b->open == OPEN_HTML);
+	return &g_array_index(leaves, ScanLeaf, leaves->len - 1);
+}
+
+/* Takes the link reference definitions off the start of the open
+ * paragraph. */
+static void
+parse_para_defs(Blocks *b)
+{
+	ScanLeaf *leaf = open_leaf_of(b);
+	ScanLines lines;
+
+	imgopt_scan_leaf_lines(b->sc, leaf, &lines);
+	leaf->start = imgopt_scan_parse_defs(b->sc, &lines, leaf->start);
 }
 
 static void
 close_leaf(Blocks *b)
 {
 	if (b->open == OPEN_PARA)
-		b->leaf->start = imgopt_scan_parse_defs(b->sc, &b->leaf->lines,
-							b->leaf->start);
+		parse_para_defs(b);
 	b->open = OPEN_NONE;
-	b->leaf = NULL;
 }
 
 /* Closes the containers past @n and, if it lives in one of them, the open
@@ -207,9 +217,9 @@ open_leaf(Blocks *b, OpenKind kind)
 	b->open = kind;
 	b->open_depth = b->conts->len;
 	if (kind == OPEN_PARA)
-		b->leaf = new_leaf(b, SCAN_LEAF_INLINE);
+		imgopt_scan_leaf_new(b->sc, SCAN_LEAF_INLINE);
 	else if (kind == OPEN_HTML)
-		b->leaf = new_leaf(b, SCAN_LEAF_HTML);
+		imgopt_scan_leaf_new(b->sc, SCAN_LEAF_HTML);
 }
 
 static void
@@ -225,7 +235,8 @@ push_cont(Blocks *b, ContKind kind, int indent)
 static void
 add_line_from(Blocks *b, gsize from)
 {
-	imgopt_scan_lines_add(&b->leaf->lines, b->s, from, b->line_end - from);
+	g_assert(b->open == OPEN_PARA || b->open == OPEN_HTML);
+	imgopt_scan_leaf_add_line(b->sc, from, b->line_end - from);
 }
 
 /* ---- step 1: matching the open blocks ---- */
@@ -288,14 +299,21 @@ is_fence_close(const Blocks *b)
 	return n >= b->fence_len && i >= b->line_end;
 }
 
+/* Every needle starts with punctuation, so memchr can find the candidate
+ * places and only they are compared case-insensitively. */
 static bool
 contains_ci(const char *s, gsize len, const char *needle)
 {
 	gsize n = strlen(needle);
+	const char *p = s, *end = s + len;
 
-	for (gsize i = 0; i + n <= len; i++)
-		if (g_ascii_strncasecmp(s + i, needle, n) == 0)
+	g_assert(!g_ascii_isalpha(needle[0]));
+	while (end - p >= (ptrdiff_t)n &&
+	       (p = memchr(p, needle[0], (gsize)(end - p) - n + 1)) != NULL) {
+		if (g_ascii_strncasecmp(p, needle, n) == 0)
 			return true;
+		p++;
+	}
 	return false;
 }
 
@@ -384,8 +402,8 @@ add_atx(Blocks *b)
 		hashes--;
 	if (hashes == i || b->s[hashes - 1] == ' ' || b->s[hashes - 1] == '\t')
 		end = hashes;
-	ScanLeaf *leaf = new_leaf(b, SCAN_LEAF_INLINE);
-	imgopt_scan_lines_add(&leaf->lines, b->s, i, end - i);
+	imgopt_scan_leaf_new(b->sc, SCAN_LEAF_INLINE);
+	imgopt_scan_leaf_add_line(b->sc, i, end - i);
 }
 
 static bool
@@ -582,12 +600,13 @@ start_item(Blocks *b, int width)
 static void
 setext_line(Blocks *b)
 {
-	ScanLeaf *leaf = b->leaf;
+	ScanLines lines;
 
-	leaf->start = imgopt_scan_parse_defs(b->sc, &leaf->lines, leaf->start);
-	const GString *buf = leaf->lines.buf;
-	for (gsize i = leaf->start; i < buf->len; i++) {
-		if (!g_ascii_isspace(buf->str[i])) {
+	parse_para_defs(b);
+	const ScanLeaf *leaf = open_leaf_of(b);
+	imgopt_scan_leaf_lines(b->sc, leaf, &lines);
+	for (gsize i = leaf->start; i < lines.len; i++) {
+		if (!g_ascii_isspace(lines.str[i])) {
 			close_leaf(b);
 			return;
 		}
@@ -707,18 +726,37 @@ process_line(Blocks *b)
 	add_line_from(b, b->nonspace);
 }
 
+/* The end of the line at @p: the next '\n' or '\r', or the end.  The
+ * next '\n' is remembered, so a file whose lines end in '\r' alone does
+ * not search to its end for each line. */
+static gsize
+line_end(Blocks *b, gsize p)
+{
+	const Scanner *sc = b->sc;
+
+	if (b->next_nl == G_MAXSIZE || b->next_nl < p) {
+		const char *nl = memchr(b->s + p, '\n', sc->len - p);
+		b->next_nl = nl != NULL ? (gsize)(nl - b->s) : sc->len;
+	}
+	gsize e = b->next_nl;
+	if (sc->has_cr) {
+		const char *cr = memchr(b->s + p, '\r', e - p);
+		if (cr != NULL)
+			e = (gsize)(cr - b->s);
+	}
+	return e;
+}
+
 void
 imgopt_scan_blocks(Scanner *sc, gsize start)
 {
-	Blocks b = {.sc = sc, .s = sc->text};
+	Blocks b = {.sc = sc, .s = sc->text, .next_nl = G_MAXSIZE};
 	const char *s = sc->text;
 
 	b.conts = g_array_new(FALSE, FALSE, sizeof(Cont));
 	for (gsize p = start; p < sc->len;) {
-		gsize e = p;
+		gsize e = line_end(&b, p);
 
-		while (e < sc->len && s[e] != '\n' && s[e] != '\r')
-			e++;
 		b.line_start = p;
 		b.line_end = e;
 		process_line(&b);

@@ -262,7 +262,7 @@ void
 imgopt_scan_html_tag(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
 		     gsize start, gsize end)
 {
-	TagCtx t = {sc, lines, pending, lines->buf->str};
+	TagCtx t = {sc, lines, pending, lines->str};
 	const char *s = t.s;
 	gsize i = tag_name(s, end, start + 1);
 	bool is_img = name_is(s, start + 1, i, "img") ||
@@ -369,7 +369,7 @@ void
 imgopt_scan_html_range(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
 		       gsize from, gsize to)
 {
-	const char *s = lines->buf->str;
+	const char *s = lines->str;
 	gsize i = from;
 
 	while (i < to) {

@@ -41,12 +41,29 @@ typedef struct {
 	bool is_valid;      /* a search was done */
 } Finder;
 
+/* Backtick runs of one length: where they start, and how far the
+ * closer search has got (it only moves forward, as the walk does). */
+typedef struct {
+	GArray *starts; /* (element-type gsize) ascending */
+	guint cursor;   /* index of the next candidate */
+} RunList;
+
+/* Runs this short are kept in arrays reused from leaf to leaf. */
+#define N_SHORT_RUNS 8
+
 /* The backtick runs of a leaf, by length, for code span closers. */
 typedef struct {
-	GHashTable *by_len; /* run length -> GArray of gsize starts (ascending) */
-	GHashTable *cursor; /* run length -> index of the next candidate */
-	bool is_built;      /* by_len has been filled */
+	RunList *short_runs; /* [N_SHORT_RUNS]: lengths 1..8 (borrowed) */
+	GHashTable *long_runs; /* longer: length -> RunList, or NULL */
+	bool is_built;       /* the lists hold this leaf's runs */
 } CodeRuns;
+
+/* What the inline pass reuses from leaf to leaf, so that a leaf costs
+ * no allocation unless it holds a reference or a long backtick run. */
+typedef struct {
+	GArray *brackets;                 /* (element-type Bracket) */
+	RunList short_runs[N_SHORT_RUNS]; /* see CodeRuns */
+} InlineScratch;
 
 typedef struct {
 	gsize pos;          /* offset of '[' (or '!' of "![") */
@@ -61,7 +78,7 @@ typedef struct {
 typedef struct {
 	Scanner *sc;
 	const ScanLines *lines; /* the leaf's text and map */
-	const char *s;          /* lines->buf->str */
+	const char *s;          /* lines->str */
 	gsize n;                /* its length */
 	GArray *brackets;       /* (element-type Bracket) the stack */
 	GPtrArray *pending;     /* (element-type ImgoptRef) found so far */
@@ -95,7 +112,11 @@ find(Finder *f, const char *s, gsize n, gsize from)
 	f->from = from;
 	f->at = G_MAXSIZE;
 	for (gsize i = from; i + k <= n; i++) {
-		if (s[i] == f->needle[0] && memcmp(s + i, f->needle, k) == 0) {
+		const char *p = memchr(s + i, f->needle[0], n - k + 1 - i);
+		if (p == NULL)
+			break;
+		i = (gsize)(p - s);
+		if (memcmp(p, f->needle, k) == 0) {
 			f->at = i;
 			break;
 		}
@@ -333,15 +354,28 @@ def_end(const char *s, gsize n, gsize after_dest)
 }
 
 static void
+def_free(gpointer data)
+{
+	ScanDef *def = data;
+
+	g_free(def->url);
+	g_free(def);
+}
+
+static void
 add_def(Inline *in, char *key, const Dest *d)
 {
 	Match m = {0};
 
-	if (g_hash_table_contains(in->sc->defs, key) ||
+	if ((in->sc->defs != NULL &&
+	     g_hash_table_contains(in->sc->defs, key)) ||
 	    !set_span(in, d->start, d->end, &m)) {
 		g_free(key);
 		return;
 	}
+	if (in->sc->defs == NULL)
+		in->sc->defs = g_hash_table_new_full(g_str_hash, g_str_equal,
+						     g_free, def_free);
 	ScanDef *def = g_new0(ScanDef, 1);
 	def->offset = m.offset;
 	def->length = m.length;
@@ -378,8 +412,8 @@ parse_def(Inline *in, gsize pos)
 static void
 inline_init(Inline *in, Scanner *sc, const ScanLines *lines)
 {
-	*in = (Inline){.sc = sc, .lines = lines, .s = lines->buf->str,
-		       .n = lines->buf->len};
+	*in = (Inline){.sc = sc, .lines = lines, .s = lines->str,
+		       .n = lines->len};
 	in->find_liquid_expr.needle = "}}";
 	in->find_liquid_tag.needle = "%}";
 	in->find_newline.needle = "\n";
@@ -404,28 +438,57 @@ imgopt_scan_parse_defs(Scanner *sc, const ScanLines *lines, gsize from)
 /* ---- code spans ---- */
 
 static void
+run_list_free(gpointer data)
+{
+	RunList *list = data;
+
+	g_array_unref(list->starts);
+	g_free(list);
+}
+
+/* The list for runs of @len backticks; with @create, made if missing. */
+static RunList *
+run_list(CodeRuns *runs, gsize len, bool create)
+{
+	if (len <= N_SHORT_RUNS)
+		return &runs->short_runs[len - 1];
+	if (runs->long_runs == NULL && !create)
+		return NULL;
+	if (runs->long_runs == NULL)
+		runs->long_runs = g_hash_table_new_full(g_direct_hash,
+							g_direct_equal, NULL,
+							run_list_free);
+	gpointer key = GSIZE_TO_POINTER(len);
+	RunList *list = g_hash_table_lookup(runs->long_runs, key);
+	if (list == NULL && create) {
+		list = g_new0(RunList, 1);
+		list->starts = g_array_new(FALSE, FALSE, sizeof(gsize));
+		g_hash_table_insert(runs->long_runs, key, list);
+	}
+	return list;
+}
+
+static void
 build_runs(CodeRuns *runs, const char *s, gsize n)
 {
-	runs->by_len = g_hash_table_new_full(g_direct_hash, g_direct_equal,
-					     NULL,
-					     (GDestroyNotify)g_array_unref);
-	runs->cursor = g_hash_table_new(g_direct_hash, g_direct_equal);
+	for (guint k = 0; k < N_SHORT_RUNS; k++) {
+		RunList *list = &runs->short_runs[k];
+
+		if (list->starts == NULL)
+			list->starts = g_array_new(FALSE, FALSE, sizeof(gsize));
+		g_array_set_size(list->starts, 0);
+		list->cursor = 0;
+	}
 	runs->is_built = true;
 	for (gsize i = 0; i < n;) {
-		if (s[i] != '`') {
-			i++;
-			continue;
-		}
-		gsize start = i;
-		while (i < n && s[i] == '`')
-			i++;
-		gpointer key = GSIZE_TO_POINTER(i - start);
-		GArray *list = g_hash_table_lookup(runs->by_len, key);
-		if (list == NULL) {
-			list = g_array_new(FALSE, FALSE, sizeof(gsize));
-			g_hash_table_insert(runs->by_len, key, list);
-		}
-		g_array_append_val(list, start);
+		const char *tick = memchr(s + i, '`', n - i);
+		if (tick == NULL)
+			break;
+		gsize start = (gsize)(tick - s);
+		for (i = start; i < n && s[i] == '`'; i++)
+			;
+		g_array_append_val(run_list(runs, i - start, true)->starts,
+				   start);
 	}
 }
 
@@ -436,15 +499,16 @@ next_run(Inline *in, gsize len, gsize from)
 {
 	if (!in->runs.is_built)
 		build_runs(&in->runs, in->s, in->n);
-	gpointer key = GSIZE_TO_POINTER(len);
-	GArray *list = g_hash_table_lookup(in->runs.by_len, key);
+	RunList *list = run_list(&in->runs, len, false);
 	if (list == NULL)
 		return G_MAXSIZE;
-	guint k = GPOINTER_TO_UINT(g_hash_table_lookup(in->runs.cursor, key));
-	while (k < list->len && g_array_index(list, gsize, k) < from)
+	guint k = list->cursor;
+	while (k < list->starts->len &&
+	       g_array_index(list->starts, gsize, k) < from)
 		k++;
-	g_hash_table_insert(in->runs.cursor, key, GUINT_TO_POINTER(k));
-	return k < list->len ? g_array_index(list, gsize, k) : G_MAXSIZE;
+	list->cursor = k;
+	return k < list->starts->len ? g_array_index(list->starts, gsize, k)
+				     : G_MAXSIZE;
 }
 
 static gsize
@@ -654,6 +718,8 @@ try_inline(Inline *in, gsize p, Match *m)
 static bool
 try_reference(Inline *in, const Bracket *o, gsize p, Match *m)
 {
+	if (in->sc->defs == NULL)
+		return false; /* no definition: spare the label's key */
 	gsize a = 0, b = 0, end = link_label(in->s, in->n, p + 1, &a, &b);
 
 	if ((end == 0 || a == b) && !o->bracket_after) {
@@ -814,21 +880,58 @@ step(Inline *in, gsize pos)
 	}
 }
 
-void
-imgopt_scan_inline(Scanner *sc, const ScanLeaf *leaf)
+/* The bytes step() does something with; any other byte it passes over. */
+static const bool is_special[256] = {
+	['\\'] = true, ['`'] = true, ['<'] = true, ['!'] = true,
+	['['] = true,  [']'] = true, ['{'] = true,
+};
+
+/* The first byte at or after @pos that step() must see, or @n. */
+static gsize
+skip_plain(const char *s, gsize n, gsize pos)
+{
+	while (pos < n && !is_special[(unsigned char)s[pos]])
+		pos++;
+	return pos;
+}
+
+/* References found in the leaf go straight to the result: a dropped
+ * image (one inside another's alt text) is removed from its tail. */
+static void
+scan_inline_leaf(Scanner *sc, const ScanLines *lines, gsize start,
+		 InlineScratch *scratch)
 {
 	Inline in;
 
-	inline_init(&in, sc, &leaf->lines);
-	in.brackets = g_array_new(FALSE, FALSE, sizeof(Bracket));
-	in.pending = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_ref_free);
-	for (gsize pos = leaf->start; pos < in.n;)
+	inline_init(&in, sc, lines);
+	in.brackets = scratch->brackets;
+	g_array_set_size(in.brackets, 0);
+	in.pending = sc->refs;
+	in.runs.short_runs = scratch->short_runs;
+	for (gsize pos = skip_plain(in.s, in.n, start); pos < in.n;
+	     pos = skip_plain(in.s, in.n, pos))
 		pos = step(&in, pos);
-	g_ptr_array_extend_and_steal(sc->refs, in.pending);
-	g_array_unref(in.brackets);
-	if (in.runs.is_built) {
-		g_hash_table_unref(in.runs.by_len);
-		g_hash_table_unref(in.runs.cursor);
+	g_clear_pointer(&in.runs.long_runs, g_hash_table_unref);
+}
+
+void
+imgopt_scan_leaves(Scanner *sc)
+{
+	InlineScratch scratch = {0};
+	ScanLines lines;
+
+	scratch.brackets = g_array_new(FALSE, FALSE, sizeof(Bracket));
+	for (guint i = 0; i < sc->leaves->len; i++) {
+		const ScanLeaf *leaf = &g_array_index(sc->leaves, ScanLeaf, i);
+
+		imgopt_scan_leaf_lines(sc, leaf, &lines);
+		if (leaf->kind == SCAN_LEAF_HTML)
+			imgopt_scan_html_range(sc, &lines, sc->refs, 0,
+					       lines.len);
+		else
+			scan_inline_leaf(sc, &lines, leaf->start, &scratch);
 	}
+	g_array_unref(scratch.brackets);
+	for (guint k = 0; k < N_SHORT_RUNS; k++)
+		g_clear_pointer(&scratch.short_runs[k].starts, g_array_unref);
 }

@@ -27,22 +27,25 @@
 
 /** Where one line of a leaf's logical text starts in the file. */
 typedef struct {
-	gsize log;  /* offset in ScanLines.buf */
+	gsize log;  /* offset in the leaf's logical text */
 	gsize orig; /* offset in the file */
 } ScanSeg;
 
 /**
  * ScanLines:
  *
- * A leaf block's content with container prefixes removed: its lines
- * joined by single '\n' whatever the file's line ends, plus the map back to
- * file offsets.  A logical offset inside line i maps to segs[i].orig plus
- * the distance from segs[i].log; the '\n' after a line maps to the line's
- * original ending.
+ * A view of a leaf block's content with container prefixes removed: its
+ * lines joined by single '\n' whatever the file's line ends, plus the map
+ * back to file offsets.  A logical offset inside line i maps to
+ * segs[i].orig plus the distance from segs[i].log; the '\n' after a line
+ * maps to the line's original ending.  The view borrows the scanner's
+ * leaf arena and is valid until the next line is added to any leaf.
  */
 typedef struct {
-	GString *buf; /* logical text */
-	GArray *segs; /* (element-type ScanSeg) one per line, in order */
+	const char *str;     /* logical text; str[len] is NUL */
+	gsize len;           /* its length */
+	const ScanSeg *segs; /* one per line, in order */
+	guint n_segs;        /* at least 1 */
 } ScanLines;
 
 /** What a leaf holds, and so which scanner reads it. */
@@ -51,10 +54,15 @@ typedef enum {
 	SCAN_LEAF_HTML,   /* HTML block or .html body: tags only */
 } ScanLeafKind;
 
-/** One leaf block kept for the inline pass. */
+/** One leaf block kept for the inline pass.  Its text and line map live
+ * in the scanner's arenas (Scanner.leaf_text, .leaf_segs), so a post
+ * costs a few growing buffers rather than allocations per leaf. */
 typedef struct {
 	ScanLeafKind kind; /* which scanner reads it */
-	ScanLines lines;   /* its text */
+	gsize text_at;     /* offset of its text in Scanner.leaf_text */
+	gsize text_len;    /* length of its text */
+	guint seg_at;      /* index of its first ScanSeg in .leaf_segs */
+	guint n_segs;      /* its number of lines */
 	gsize start;       /* logical offset where inlines begin (after
 	                      link reference definitions) */
 } ScanLeaf;
@@ -77,14 +85,20 @@ typedef enum {
 
 /** The state of one imgopt_scan_text() call. */
 typedef struct {
-	const char *text;   /* the whole file */
-	gsize len;          /* its length */
-	const char *post;   /* post path for ImgoptRef.post */
-	GArray *line_starts; /* (element-type gsize) file offset of each line */
-	GPtrArray *leaves;  /* (element-type ScanLeaf) in document order */
-	GHashTable *defs;   /* normalised label -> ScanDef, first one wins */
-	GPtrArray *refs;    /* (element-type ImgoptRef) the result */
-	int raw_state;      /* ScanRawState after the raw HTML so far */
+	const char *text;    /* the whole file */
+	gsize len;           /* its length */
+	const char *post;    /* post path for ImgoptRef.post */
+	bool has_cr;         /* the file holds a '\r' (else lines end at
+	                        '\n' only, and memchr finds them) */
+	GArray *line_starts; /* (element-type gsize) file offset of each
+	                        line; built at the first reference */
+	GArray *leaves;      /* (element-type ScanLeaf) in document order */
+	GString *leaf_text;  /* every leaf's text, each followed by a NUL */
+	GArray *leaf_segs;   /* (element-type ScanSeg) every leaf's lines */
+	GHashTable *defs;    /* normalised label -> ScanDef, first one wins;
+	                        NULL until the first definition */
+	GPtrArray *refs;     /* (element-type ImgoptRef) the result */
+	int raw_state;       /* ScanRawState after the raw HTML so far */
 } Scanner;
 
 /* ---- scan.c: shared helpers ---- */
@@ -92,9 +106,21 @@ typedef struct {
 /** The file offset of logical offset @pos of @lines. */
 gsize imgopt_scan_lines_map(const ScanLines *lines, gsize pos);
 
-/** Appends a line (@len bytes at file offset @orig) to @lines. */
-void imgopt_scan_lines_add(ScanLines *lines, const char *text, gsize orig,
-			   gsize len);
+/**
+ * imgopt_scan_leaf_new:
+ *
+ * Appends an empty leaf to @sc->leaves; lines can then be added to it, and
+ * only to it, until the next leaf is made.  Returns: (transfer none): the
+ * leaf, valid until the next imgopt_scan_leaf_new().
+ */
+ScanLeaf *imgopt_scan_leaf_new(Scanner *sc, ScanLeafKind kind);
+
+/** Appends a line (@len bytes at file offset @orig) to the last leaf. */
+void imgopt_scan_leaf_add_line(Scanner *sc, gsize orig, gsize len);
+
+/** Sets @lines to a view of @leaf's text (see ScanLines). */
+void imgopt_scan_leaf_lines(const Scanner *sc, const ScanLeaf *leaf,
+			    ScanLines *lines);
 
 /**
  * imgopt_scan_add_ref:
@@ -151,8 +177,14 @@ void imgopt_scan_blocks(Scanner *sc, gsize start);
  */
 gsize imgopt_scan_parse_defs(Scanner *sc, const ScanLines *lines, gsize from);
 
-/** Scans a paragraph or heading for images, raw HTML and Liquid tags. */
-void imgopt_scan_inline(Scanner *sc, const ScanLeaf *leaf);
+/**
+ * imgopt_scan_leaves:
+ *
+ * The second pass: scans every leaf in order, paragraphs and headings for
+ * images, raw HTML and Liquid tags, HTML blocks as raw HTML, appending
+ * the references to @sc->refs.
+ */
+void imgopt_scan_leaves(Scanner *sc);
 
 /**
  * imgopt_scan_label_key:
