@@ -619,11 +619,14 @@ imgopt_manifest_put_post(ImgoptManifest *manifest, const char *post,
 
 	if (!require_transaction(manifest, error))
 		return false;
-	s = record != NULL ?
-		stmt(manifest, "INSERT OR REPLACE INTO post_digests(post, "
-		     "digest, size, mtime_ns, inode, context) "
-		     "VALUES (?, ?, ?, ?, ?, ?)", error) :
-		stmt(manifest, "DELETE FROM post_digests WHERE post = ?", error);
+	s = record != NULL
+		    ? stmt(manifest,
+			   "INSERT OR REPLACE INTO post_digests(post, "
+			   "digest, size, mtime_ns, inode, context) "
+			   "VALUES (?, ?, ?, ?, ?, ?)",
+			   error)
+		    : stmt(manifest, "DELETE FROM post_digests WHERE post = ?",
+			   error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, post);
@@ -653,9 +656,9 @@ post_record_from_row(sqlite3_stmt *s)
 GHashTable *
 imgopt_manifest_load_posts(ImgoptManifest *manifest, GError **error)
 {
-	g_autoptr(GHashTable) table = g_hash_table_new_full(
-		g_str_hash, g_str_equal, g_free,
-		(GDestroyNotify)imgopt_post_record_free);
+	g_autoptr(GHashTable) table =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+				      (GDestroyNotify)imgopt_post_record_free);
 	sqlite3_stmt *s = stmt(manifest,
 			       "SELECT post, digest, size, mtime_ns, inode, "
 			       "context FROM post_digests",
@@ -799,9 +802,9 @@ imgopt_manifest_lookup_refs(ImgoptManifest *manifest, const char *post,
 GHashTable *
 imgopt_manifest_load_all_refs(ImgoptManifest *manifest, GError **error)
 {
-	g_autoptr(GHashTable) table = g_hash_table_new_full(
-		g_str_hash, g_str_equal, g_free,
-		(GDestroyNotify)g_ptr_array_unref);
+	g_autoptr(GHashTable) table =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+				      (GDestroyNotify)g_ptr_array_unref);
 	sqlite3_stmt *s = stmt(manifest,
 			       "SELECT post, offset, length, line, col, kind, "
 			       "raw, url, resolved, status, message FROM refs "
@@ -816,8 +819,9 @@ imgopt_manifest_load_all_refs(ImgoptManifest *manifest, GError **error)
 		ImgoptRef *ref = ref_from_row(s);
 
 		/* Rows come grouped by post: a new post starts a new list. */
-		if (list == NULL || g_strcmp0(ref->post, ((ImgoptRef *)
-			list->pdata[0])->post) != 0) {
+		if (list == NULL ||
+		    g_strcmp0(ref->post, ((ImgoptRef *)list->pdata[0])->post) !=
+			    0) {
 			list = g_ptr_array_new_with_free_func(
 				(GDestroyNotify)imgopt_ref_free);
 			g_hash_table_replace(table, g_strdup(ref->post), list);
