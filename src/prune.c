@@ -497,6 +497,20 @@ problem_path_cmp(gconstpointer a, gconstpointer b)
 		      (*(ImgoptProblem *const *)b)->path);
 }
 
+/* Under a site generator's output or a package folder, which the
+ * generator rebuilds and posts are not listed from. */
+static bool
+is_generated(const char *path)
+{
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+
+	for (guint i = 0; parts[i] != NULL && parts[i + 1] != NULL; i++)
+		if (strcmp(parts[i], "_site") == 0 ||
+		    strcmp(parts[i], "node_modules") == 0)
+			return true;
+	return false;
+}
+
 static void
 make_plan(Plan *p)
 {
@@ -507,7 +521,8 @@ make_plan(Plan *p)
 	for (guint i = 0; i < orphans->len; i++) {
 		ImgoptAsset *a = g_ptr_array_index(orphans, i);
 
-		if (g_hash_table_contains(p->needs->protected, a->path))
+		if (g_hash_table_contains(p->needs->protected, a->path) ||
+		    is_generated(a->path))
 			continue;
 		if (!a->has_hash && a->size > 0)
 			add_problem(p->result->skipped, a->path,

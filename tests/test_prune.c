@@ -262,6 +262,7 @@ make_site(void)
 	write_text(root, "img/deep/wanted.png", "EEE");
 	write_text(root, "img/.cache/x.png", "FFFF");  /* dot folder */
 	write_text(root, "img/optimized/v.png", "GG"); /* variant folder */
+	write_text(root, "img/_site/x.png", "II");     /* generated */
 	write_text(root, "other/out.png", "AAAA");     /* outside IMAGES */
 	write_text(root, "other/unused.png", "HH");
 	write_text(root, "_posts/2020-01-01-a.md",
@@ -304,9 +305,9 @@ test_prune_basic(void)
 		     (const char *const[]){
 			     "img/used.png", "img/notes.txt", "img/wanted.png",
 			     "img/deep/wanted.png", "img/.cache/x.png",
-			     "img/optimized/v.png", "other/out.png",
-			     "other/unused.png", "_posts/2020-01-01-a.md",
-			     NULL};
+			     "img/optimized/v.png", "img/_site/x.png",
+			     "other/out.png", "other/unused.png",
+			     "_posts/2020-01-01-a.md", NULL};
 	     *p != NULL; p++)
 		g_assert_true(exists(root, *p));
 	g_assert_false(exists(root, "img/copy1.png"));

@@ -25,7 +25,8 @@
  * broken reference names (a later repair may need it), a post, anything
  * that is not an image (the orphan rule of `dupes`: a sniffed image
  * format or an image extension), anything outside IMAGES, in a dot
- * folder or in IMAGES/IMGOPT_OUTPUT_DIR, and a file whose size or mtime
+ * folder, in IMAGES/IMGOPT_OUTPUT_DIR or under `_site/` or `node_modules/`
+ * (generated, rebuilt by the site's tools), and a file whose size or mtime
  * changed since it was indexed (skipped and reported).
  *
  * imgopt's variants (IMAGES/IMGOPT_OUTPUT_DIR) are left alone, even those
