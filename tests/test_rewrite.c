@@ -169,10 +169,15 @@ random_text(GRand *rng, gsize *len_out)
 	for (int i = 0; i < n; i++) {
 		const char *p =
 			pieces[g_rand_int_range(rng, 0, G_N_ELEMENTS(pieces))];
-		if (strchr(p, '%') != NULL)
-			g_string_append_printf(s, p, i);
-		else
+		const char *num = strstr(p, "%d");
+
+		if (num == NULL) {
 			g_string_append(s, p);
+			continue;
+		}
+		g_string_append_len(s, p, num - p);
+		g_string_append_printf(s, "%d", i);
+		g_string_append(s, num + 2);
 	}
 	*len_out = s->len;
 	return g_string_free(s, false);
