@@ -6,7 +6,7 @@
  * posts are identical, then scans them all on one thread, several rounds,
  * and prints MB/s per core (scanning is single-threaded per post, so one
  * core's rate is the figure that scales).  With --write DIR it also writes
- * the posts as DIR/_posts/*.md for an end-to-end `imgopt scan` timing.
+ * the posts as .md files under DIR/_posts for an end-to-end `imgopt scan` timing.
  *
  *   bench_scan [--posts 5000] [--rounds 5] [--write DIR] TEMPLATE.md...
  */
