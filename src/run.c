@@ -30,8 +30,8 @@
 #include "imgopt/scan.h"
 
 #include "fault.h"
-#include "fsio.h"
 #include "hash.h"
+#include "postfile.h"
 
 /* One post's plan. */
 typedef struct {
@@ -971,8 +971,7 @@ write_post(Run *r, const PostPlan *plan, ImgoptPostChange *ch, GError **error)
 		return true;
 	}
 	const char *data = g_bytes_get_data(plan->new_bytes, &n_new);
-	if (!imgopt_fs_write_atomic(full, data, n_new, plan->mode, true,
-				    error)) {
+	if (!imgopt_postfile_write(full, data, n_new, plan->mode, error)) {
 		g_prefix_error(error, "cannot rewrite '%s': ", plan->post);
 		return false;
 	}

@@ -15,8 +15,8 @@
 #include "imgopt/rewrite.h"
 
 #include "fault.h"
-#include "fsio.h"
 #include "hash.h"
+#include "postfile.h"
 
 const char *
 imgopt_undo_status_name(ImgoptUndoStatus status)
@@ -130,10 +130,9 @@ undo_post(const ImgoptSite *site, const ImgoptRewrite *rw, bool is_dry_run,
 	if (old == NULL)
 		return false;
 	if (!is_dry_run) {
-		if (!imgopt_fs_write_atomic(full, g_bytes_get_data(old, NULL),
-					    g_bytes_get_size(old),
-					    (int)(st.st_mode & 07777), true,
-					    error))
+		if (!imgopt_postfile_write(full, g_bytes_get_data(old, NULL),
+					   g_bytes_get_size(old),
+					   (int)(st.st_mode & 07777), error))
 			return false;
 		imgopt_fault_point();
 	}

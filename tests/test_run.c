@@ -268,12 +268,19 @@ test_undo(void)
 		g_build_filename(posts, "2020-01-01-crlf.md", NULL);
 	int code = 0;
 
+	g_autofree char *bom =
+		g_build_filename(posts, "2020-01-02-bom-html.md", NULL);
+
+	/* Modes the umask would change if the writer relied on open(). */
+	umask(022);
 	g_assert_cmpint(g_chmod(crlf, 0600), ==, 0);
+	g_assert_cmpint(g_chmod(bom, 0664), ==, 0);
 	g_autofree char *original = snapshot(posts);
 	g_assert_cmpint(run_cmd(site, "run", NULL, NULL, NULL), ==, 1);
 	g_autofree char *rewritten = snapshot(posts);
 	g_assert_cmpstr(original, !=, rewritten);
 	g_assert_nonnull(strstr(rewritten, "crlf.md 600 "));
+	g_assert_nonnull(strstr(rewritten, "bom-html.md 664 "));
 	g_autoptr(JsonNode) res = run_json(site, "undo", NULL, &code);
 	g_assert_cmpint(code, ==, 0);
 	g_assert_cmpint(
