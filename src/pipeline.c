@@ -228,6 +228,16 @@ count_ref(Dupes *d, const ImgoptRef *ref)
 		g_ptr_array_add(posts, g_strdup(ref->post));
 }
 
+/* Indexing waits on the disk far more than on the CPU (XXH3 hashes
+ * faster than a disk reads): more reads in flight than cores keep the
+ * device's queue full.  Measured on a 2-core VM, cold, 21,886 files:
+ * 2 threads 14.2 s, 8 threads 10.4 s (bench/results/dupes.md). */
+static int
+default_jobs(void)
+{
+	return (int)MAX(4u, 4 * g_get_num_processors());
+}
+
 /* What resolving references depends on besides the post's own bytes: the
  * base URL, the folders, and the image files' paths (a broken link is
  * repaired by name among them).  Same post bytes, same context: same
@@ -351,26 +361,6 @@ cached_refs(Dupes *d, const char *post, const struct stat *st)
 	return refs;
 }
 
-/* One post's references: from the manifest if it is unchanged, else
- * read, scanned and resolved.  @st_out receives its identity (zeroed if
- * it cannot be stat'ed). */
-static GPtrArray *
-post_refs(Dupes *d, const char *post, struct stat *st_out, GError **error)
-{
-	g_autofree char *abs = g_build_filename(d->root, post, NULL);
-	GPtrArray *refs = NULL;
-
-	memset(st_out, 0, sizeof *st_out);
-	if (lstat(abs, st_out) == 0 && S_ISREG(st_out->st_mode)) {
-		refs = cached_refs(d, post, st_out);
-		if (refs != NULL) {
-			d->result->cached_posts++;
-			return refs;
-		}
-	}
-	return imgopt_site_scan_post(d->site, post, error);
-}
-
 static ImgoptPostRecord *
 post_record_new(const struct stat *st, const char *context)
 {
@@ -384,10 +374,59 @@ post_record_new(const struct stat *st, const char *context)
 	return rec;
 }
 
+/* Posts to scan on the pool; each worker fills only its own slots. */
+typedef struct {
+	const ImgoptSite *site; /* thread-safe once open (site.h) */
+	GPtrArray *posts;       /* read-only while the pool runs */
+	GPtrArray **refs;       /* one slot per post */
+	GError **errors;        /* one slot per post */
+} ScanShared;
+
+static void
+scan_one(gpointer data, gpointer user_data)
+{
+	guint i = GPOINTER_TO_UINT(data) - 1;
+	ScanShared *sh = user_data;
+
+	sh->refs[i] = imgopt_site_scan_post(
+		sh->site, g_ptr_array_index(sh->posts, i), &sh->errors[i]);
+}
+
+/* Reading and resolving posts waits on the disk: the posts not found
+ * unchanged in the manifest are scanned on a pool, in any order, into
+ * their own slots. */
+static void
+scan_changed(Dupes *d, ScanShared *sh, int jobs)
+{
+	GThreadPool *pool = g_thread_pool_new(
+		scan_one, sh, jobs > 0 ? jobs : default_jobs(), FALSE, NULL);
+
+	for (guint i = 0; i < sh->posts->len; i++) {
+		g_autofree char *abs =
+			g_build_filename(d->root, sh->posts->pdata[i], NULL);
+		struct stat st;
+
+		memset(&st, 0, sizeof st);
+		if (lstat(abs, &st) == 0 && S_ISREG(st.st_mode))
+			sh->refs[i] = cached_refs(d, sh->posts->pdata[i], &st);
+		d->result->cached_posts += sh->refs[i] != NULL;
+		g_ptr_array_add(d->scanned, post_record_new(&st, d->context));
+		if (sh->refs[i] == NULL && pool != NULL)
+			g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL);
+		else if (sh->refs[i] == NULL)
+			scan_one(GUINT_TO_POINTER(i + 1), sh);
+	}
+	if (pool != NULL)
+		g_thread_pool_free(pool, FALSE, TRUE);
+}
+
 static bool
-scan_posts(Dupes *d, GError **error)
+scan_posts(Dupes *d, int jobs, GError **error)
 {
 	g_autoptr(GPtrArray) posts = imgopt_site_list_posts(d->site, error);
+	g_autofree GPtrArray **refs = NULL;
+	g_autofree GError **errors = NULL;
+	ScanShared sh;
 
 	if (posts == NULL)
 		return false;
@@ -400,22 +439,22 @@ scan_posts(Dupes *d, GError **error)
 	d->scanned = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_post_record_free);
 	d->posts = g_ptr_array_ref(posts);
+	refs = g_new0(GPtrArray *, posts->len + 1);
+	errors = g_new0(GError *, posts->len + 1);
+	sh = (ScanShared){d->site, posts, refs, errors};
+	scan_changed(d, &sh, jobs);
 	for (guint i = 0; i < posts->len; i++) {
-		const char *post = g_ptr_array_index(posts, i);
-		g_autoptr(GError) local = NULL;
-		struct stat st;
-		g_autoptr(GPtrArray) refs = post_refs(d, post, &st, &local);
-
-		g_ptr_array_add(d->scanned, post_record_new(&st, d->context));
-		if (refs == NULL) {
-			report_problem(d, post, local->message, true);
+		if (refs[i] == NULL) {
+			report_problem(d, posts->pdata[i], errors[i]->message,
+				       true);
+			g_clear_error(&errors[i]);
 			g_ptr_array_add(d->refs, NULL);
 			continue;
 		}
-		for (guint j = 0; j < refs->len; j++)
-			count_ref(d, g_ptr_array_index(refs, j));
-		d->result->references += refs->len;
-		g_ptr_array_add(d->refs, g_steal_pointer(&refs));
+		for (guint j = 0; j < refs[i]->len; j++)
+			count_ref(d, g_ptr_array_index(refs[i], j));
+		d->result->references += refs[i]->len;
+		g_ptr_array_add(d->refs, refs[i]);
 		report_progress(d, "scan", i + 1, posts->len, 0);
 	}
 	d->result->posts = posts->len;
@@ -630,15 +669,6 @@ work_batch(gpointer data, gpointer user_data)
 	g_async_queue_push(sh->results, batch);
 }
 
-/* Indexing waits on the disk far more than on the CPU (XXH3 hashes
- * faster than a disk reads): more reads in flight than cores keep the
- * device's queue full.  Measured on a 2-core VM, cold, 21,886 files:
- * 2 threads 14.2 s, 8 threads 10.4 s (bench/results/dupes.md). */
-static int
-default_jobs(void)
-{
-	return (int)MAX(4u, 4 * g_get_num_processors());
-}
 
 /* Called on the main thread with each finished batch. */
 typedef bool (*BatchFunc)(Dupes *d, GPtrArray *batch, GError **error);
@@ -849,6 +879,7 @@ index_files(Dupes *d, const ImgoptDupesOptions *options, GError **error)
 	if (!store_unread(d, error))
 		return false;
 	d->n_to_read = read_work->len;
+	report_progress(d, "index", 0, d->n_to_read, 0);
 	if (!run_pool(d, jobs, read_work, read_done, error))
 		return false;
 	d->result->files = d->assets->len;
@@ -1150,7 +1181,8 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 		(GDestroyNotify)imgopt_asset_free);
 	*result_out = NULL;
 	if (!timed("begin", begin(&d, error)) ||
-	    !timed("scan", scan_posts(&d, error)) ||
+	    !timed("scan", scan_posts(&d, options ? options->jobs : 0,
+				      error)) ||
 	    !timed("list", list_candidates(&d, error)) ||
 	    !timed("index", index_files(&d, options, error)))
 		return false;

@@ -206,6 +206,7 @@ make_context(const char *name, const char *usage, const char *summary,
 	g_autofree char *param = g_strdup_printf("%s %s", name, usage);
 	GOptionContext *ctx = g_option_context_new(param);
 
+	g_set_prgname("imgopt");
 	g_option_context_set_summary(ctx, summary);
 	g_option_context_set_description(
 		ctx, "Options default to the keys of the same name in the site "

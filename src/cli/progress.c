@@ -199,7 +199,7 @@ cli_progress_update(CliProgress *progress, const char *stage, uint64_t done,
 {
 	CliProgress *p = progress;
 
-	if (p == NULL || p->mode == CLI_PROGRESS_OFF)
+	if (p == NULL || p->mode == CLI_PROGRESS_OFF || total == 0)
 		return;
 	gint64 now = g_get_monotonic_time();
 	bool is_new = p->stage == NULL || strcmp(p->stage, stage) != 0;
