@@ -669,7 +669,6 @@ work_batch(gpointer data, gpointer user_data)
 	g_async_queue_push(sh->results, batch);
 }
 
-
 /* Called on the main thread with each finished batch. */
 typedef bool (*BatchFunc)(Dupes *d, GPtrArray *batch, GError **error);
 
@@ -879,7 +878,6 @@ index_files(Dupes *d, const ImgoptDupesOptions *options, GError **error)
 	if (!store_unread(d, error))
 		return false;
 	d->n_to_read = read_work->len;
-	report_progress(d, "index", 0, d->n_to_read, 0);
 	if (!run_pool(d, jobs, read_work, read_done, error))
 		return false;
 	d->result->files = d->assets->len;
@@ -1181,8 +1179,8 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 		(GDestroyNotify)imgopt_asset_free);
 	*result_out = NULL;
 	if (!timed("begin", begin(&d, error)) ||
-	    !timed("scan", scan_posts(&d, options ? options->jobs : 0,
-				      error)) ||
+	    !timed("scan",
+		   scan_posts(&d, options ? options->jobs : 0, error)) ||
 	    !timed("list", list_candidates(&d, error)) ||
 	    !timed("index", index_files(&d, options, error)))
 		return false;
