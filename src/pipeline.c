@@ -878,6 +878,7 @@ index_files(Dupes *d, const ImgoptDupesOptions *options, GError **error)
 	if (!store_unread(d, error))
 		return false;
 	d->n_to_read = read_work->len;
+	report_progress(d, "index", 0, d->n_to_read, 0);
 	if (!run_pool(d, jobs, read_work, read_done, error))
 		return false;
 	d->result->files = d->assets->len;
