@@ -70,6 +70,9 @@ typedef struct {
 	bool blank;       /* nothing but blanks after pos */
 	gsize next_nl;    /* the first '\n' at or after line_start, or the
 	                     end of the file; G_MAXSIZE before the first */
+	gsize ns_pos;     /* pos and col of the last find_nonspace() on this */
+	int ns_col;       /* line, whose results are still in place; or
+	                     G_MAXSIZE and -1 */
 } Blocks;
 
 static int
@@ -81,6 +84,11 @@ peek(const Blocks *b, gsize i)
 static void
 find_nonspace(Blocks *b)
 {
+	/* the line's matching asks again and again from the same place */
+	if (b->ns_pos == b->pos && b->ns_col == b->col)
+		return;
+	b->ns_pos = b->pos;
+	b->ns_col = b->col;
 	int to_tab = 4 - b->col % 4, col = b->col;
 	gsize i = b->pos;
 
@@ -445,7 +453,12 @@ static const char *const block_tags[] = {
 static bool
 tag_name_in(const char *s, gsize n, const char *const *names, bool slash_ok)
 {
+	if (n == 0)
+		return false;
+	char first = g_ascii_tolower(s[0]); /* the names are lowercase */
 	for (guint i = 0; names[i] != NULL; i++) {
+		if (names[i][0] != first)
+			continue;
 		gsize k = strlen(names[i]);
 
 		if (k > n || g_ascii_strncasecmp(s, names[i], k) != 0)
@@ -703,6 +716,8 @@ process_line(Blocks *b)
 	b->pos = b->line_start;
 	b->col = 0;
 	b->partial_tab = false;
+	b->ns_pos = G_MAXSIZE;
+	b->ns_col = -1;
 	guint matched = match_containers(b);
 	bool is_all = matched == b->conts->len;
 	if (is_all && continue_leaf(b))

@@ -58,10 +58,20 @@ typedef struct {
 	bool is_built;       /* the lists hold this leaf's runs */
 } CodeRuns;
 
+/* An image's alt text, decoded once the leaf is done: an image inside
+ * another's alt text is dropped, and decoding every level of `![![![…`
+ * as it closes would cost the square of the nesting. */
+typedef struct {
+	guint ref;   /* index of the image in Scanner.refs */
+	gsize start; /* its alt text in the leaf */
+	gsize end;
+} AltText;
+
 /* What the inline pass reuses from leaf to leaf, so that a leaf costs
  * no allocation unless it holds a reference or a long backtick run. */
 typedef struct {
 	GArray *brackets;                 /* (element-type Bracket) */
+	GArray *alts;                     /* (element-type AltText) */
 	RunList short_runs[N_SHORT_RUNS]; /* see CodeRuns */
 } InlineScratch;
 
@@ -82,6 +92,8 @@ typedef struct {
 	gsize n;                /* its length */
 	GArray *brackets;       /* (element-type Bracket) the stack */
 	GPtrArray *pending;     /* (element-type ImgoptRef) found so far */
+	GArray *alts;           /* (element-type AltText) of the leaf's images
+	                           in pending, in order */
 	Finder find_liquid_expr; /* "}}" */
 	Finder find_liquid_tag;  /* "%}" */
 	Finder find_newline;     /* "\n" */
@@ -236,6 +248,13 @@ liquid_token(Inline *in, gsize i)
 	return close + 2;
 }
 
+/* The bytes a bare destination treats specially (or stops at). */
+static const bool is_dest_special[256] = {
+	['\\'] = true, ['{'] = true, ['('] = true, [')'] = true,
+	[' '] = true,  ['\t'] = true, ['\n'] = true, ['\r'] = true,
+	['\v'] = true, ['\f'] = true,
+};
+
 static bool
 bare_dest(Inline *in, gsize pos, Dest *d)
 {
@@ -243,6 +262,10 @@ bare_dest(Inline *in, gsize pos, Dest *d)
 	gsize i = pos, depth = 0, t;
 
 	while (i < in->n) {
+		if (!is_dest_special[(unsigned char)s[i]]) {
+			i++;
+			continue;
+		}
 		if (is_escape(s, in->n, i)) {
 			i += 2;
 			continue;
@@ -429,6 +452,10 @@ imgopt_scan_parse_defs(Scanner *sc, const ScanLines *lines, gsize from)
 	Inline in;
 	gsize next;
 
+	/* most paragraphs do not start with a label: spare the set-up */
+	gsize i = skip_blanks(lines->str, lines->len, from);
+	if (i >= lines->len || lines->str[i] != '[')
+		return from;
 	inline_init(&in, sc, lines);
 	while (from < in.n && (next = parse_def(&in, from)) != 0)
 		from = next;
@@ -690,9 +717,10 @@ push_bracket(Inline *in, gsize pos, bool is_image)
 	g_array_append_val(in->brackets, b);
 }
 
-/* `](dest "title")` after the ']' at @p. */
+/* `](dest "title")` after the ']' at @p; the URL is decoded only
+ * if @want_url (for an image: a link's is not reported). */
 static bool
-try_inline(Inline *in, gsize p, Match *m)
+try_inline(Inline *in, gsize p, bool want_url, Match *m)
 {
 	const char *s = in->s;
 	gsize n = in->n;
@@ -709,7 +737,8 @@ try_inline(Inline *in, gsize p, Match *m)
 	if (t >= n || s[t] != ')' || !set_span(in, d.start, d.end, m))
 		return false;
 	m->kind = IMGOPT_REF_MARKDOWN;
-	m->url = imgopt_scan_decode(s + d.start, d.end - d.start, true);
+	if (want_url)
+		m->url = imgopt_scan_decode(s + d.start, d.end - d.start, true);
 	m->end = t + 1;
 	return true;
 }
@@ -809,17 +838,54 @@ add_image(Inline *in, const Bracket *o, gsize p, Match *m)
 	if (in->pending->len > o->n_pending)
 		g_ptr_array_remove_range(in->pending, o->n_pending,
 					 in->pending->len - o->n_pending);
+	while (in->alts->len > 0 &&
+	       g_array_index(in->alts, AltText, in->alts->len - 1).ref >=
+		       o->n_pending)
+		g_array_set_size(in->alts, in->alts->len - 1);
 	/* cmark renders the alt text as plain text: raw HTML in it is not
 	 * markup, so it cannot have opened a comment or a <script> */
 	in->sc->raw_state = o->raw_state;
 	if (in->sc->raw_state != SCAN_RAW_NONE)
 		return; /* inside a comment or <script> opened by raw HTML */
-	char *alt = imgopt_scan_decode(in->s + o->text, p - o->text, true);
 	ImgoptRef *ref = imgopt_scan_add_ref(in->sc, in->pending, m->kind,
 					     m->offset, m->length,
-					     g_steal_pointer(&m->url), alt);
-	if (ref != NULL)
-		ref->is_multiline = m->is_multiline;
+					     g_steal_pointer(&m->url), NULL);
+	if (ref == NULL)
+		return;
+	ref->is_multiline = m->is_multiline;
+	AltText alt = {in->pending->len - 1, o->text, p};
+	g_array_append_val(in->alts, alt);
+}
+
+/* The leaf is done: the images still in pending get their alt text. */
+static void
+decode_alts(Inline *in)
+{
+	for (guint i = 0; i < in->alts->len; i++) {
+		const AltText *alt = &g_array_index(in->alts, AltText, i);
+		ImgoptRef *ref = g_ptr_array_index(in->pending, alt->ref);
+
+		ref->alt = imgopt_scan_decode(in->s + alt->start,
+					      alt->end - alt->start, true);
+	}
+}
+
+/* A link closed: the `[` openers below it can no longer make links.
+ * Those a previous link deactivated lie below those pushed since, so the
+ * walk down stops at the first inactive one, and each opener is
+ * deactivated once: linear however many links follow many `[`. */
+static void
+deactivate_links(Inline *in)
+{
+	for (guint i = in->brackets->len; i > 0; i--) {
+		Bracket *b = &g_array_index(in->brackets, Bracket, i - 1);
+
+		if (b->is_image)
+			continue;
+		if (!b->is_active)
+			break;
+		b->is_active = false;
+	}
 }
 
 static gsize
@@ -832,18 +898,14 @@ close_bracket(Inline *in, gsize p)
 	if (!o.is_active)
 		return p + 1;
 	Match m = {0};
-	if (!try_inline(in, p, &m) && !try_reference(in, &o, p, &m) &&
+	if (!try_inline(in, p, o.is_image, &m) &&
+	    !try_reference(in, &o, p, &m) &&
 	    !(o.is_image && try_multiline(in, p, &m)))
 		return p + 1;
 	if (o.is_image)
 		add_image(in, &o, p, &m);
-	else {
-		for (guint i = 0; i < in->brackets->len; i++) {
-			Bracket *b = &g_array_index(in->brackets, Bracket, i);
-			if (!b->is_image)
-				b->is_active = false;
-		}
-	}
+	else
+		deactivate_links(in);
 	g_free(m.url);
 	return m.end;
 }
@@ -880,19 +942,20 @@ step(Inline *in, gsize pos)
 	}
 }
 
-/* The bytes step() does something with; any other byte it passes over. */
-static const bool is_special[256] = {
-	['\\'] = true, ['`'] = true, ['<'] = true, ['!'] = true,
-	['['] = true,  [']'] = true, ['{'] = true,
-};
-
-/* The first byte at or after @pos that step() must see, or @n. */
+/* The first byte at or after @pos that step() must see (it passes over
+ * any other), or @n.  strcspn is vectorised in glibc; it stops at a NUL,
+ * which the leaf arena puts after every leaf, and at NULs in the text,
+ * which are stepped over. */
 static gsize
 skip_plain(const char *s, gsize n, gsize pos)
 {
-	while (pos < n && !is_special[(unsigned char)s[pos]])
+	while (pos < n) {
+		pos += strcspn(s + pos, "\\`<![]{");
+		if (pos >= n || s[pos] != '\0')
+			break;
 		pos++;
-	return pos;
+	}
+	return MIN(pos, n);
 }
 
 /* References found in the leaf go straight to the result: a dropped
@@ -906,11 +969,14 @@ scan_inline_leaf(Scanner *sc, const ScanLines *lines, gsize start,
 	inline_init(&in, sc, lines);
 	in.brackets = scratch->brackets;
 	g_array_set_size(in.brackets, 0);
+	in.alts = scratch->alts;
+	g_array_set_size(in.alts, 0);
 	in.pending = sc->refs;
 	in.runs.short_runs = scratch->short_runs;
 	for (gsize pos = skip_plain(in.s, in.n, start); pos < in.n;
 	     pos = skip_plain(in.s, in.n, pos))
 		pos = step(&in, pos);
+	decode_alts(&in);
 	g_clear_pointer(&in.runs.long_runs, g_hash_table_unref);
 }
 
@@ -921,6 +987,7 @@ imgopt_scan_leaves(Scanner *sc)
 	ScanLines lines;
 
 	scratch.brackets = g_array_new(FALSE, FALSE, sizeof(Bracket));
+	scratch.alts = g_array_new(FALSE, FALSE, sizeof(AltText));
 	for (guint i = 0; i < sc->leaves->len; i++) {
 		const ScanLeaf *leaf = &g_array_index(sc->leaves, ScanLeaf, i);
 
@@ -932,6 +999,7 @@ imgopt_scan_leaves(Scanner *sc)
 			scan_inline_leaf(sc, &lines, leaf->start, &scratch);
 	}
 	g_array_unref(scratch.brackets);
+	g_array_unref(scratch.alts);
 	for (guint k = 0; k < N_SHORT_RUNS; k++)
 		g_clear_pointer(&scratch.short_runs[k].starts, g_array_unref);
 }
