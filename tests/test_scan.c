@@ -354,6 +354,31 @@ test_hostile_deep_nesting(void)
 	g_assert_cmpuint(scan_count(items), ==, 1);
 }
 
+/* Openers that many closers each reach back over: a link deactivating
+ * every '[' below it, or every level of nested images decoding its alt
+ * text, would cost the square of the length. */
+static void
+test_hostile_nested_closers(void)
+{
+	g_autoptr(GString) links = repeat("[", 100000);
+	g_autoptr(GString) refs = repeat("![", 50000);
+	g_autoptr(GString) alts = repeat("![a", 50000);
+
+	for (int i = 0; i < 100000; i++)
+		g_string_append(links, "[a](b)");
+	g_assert_cmpuint(scan_count(links), ==, 0);
+	g_string_prepend(refs, "[a]: b.png\n\n");
+	for (int i = 0; i < 50000; i++) {
+		g_string_append(refs, "][a]");
+		g_string_append(alts, "](b.png)");
+	}
+	g_assert_cmpuint(scan_count(refs), ==, 1);
+	g_autoptr(GPtrArray) nested = scan("alts.md", alts->str, alts->len);
+	g_assert_cmpuint(nested->len, ==, 1);
+	g_assert_cmpuint(strlen(only_ref(nested, 0)->alt), ==,
+			 alts->len - strlen("![](b.png)"));
+}
+
 static void
 test_hostile_long_line(void)
 {
@@ -412,6 +437,8 @@ main(int argc, char **argv)
 	add_fixture_tests();
 	g_test_add_func("/scan/hostile/repeats", test_hostile_repeats);
 	g_test_add_func("/scan/hostile/deep-nesting", test_hostile_deep_nesting);
+	g_test_add_func("/scan/hostile/nested-closers",
+			test_hostile_nested_closers);
 	g_test_add_func("/scan/hostile/long-line", test_hostile_long_line);
 	g_test_add_func("/scan/hostile/bytes", test_hostile_bytes);
 	g_test_add_func("/scan/hostile/unclosed", test_hostile_unclosed);
