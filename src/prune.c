@@ -445,32 +445,68 @@ plan_last_copy(Plan *p, const ImgoptAsset *a)
 	return false;
 }
 
-/* The member that stays in the site, or NULL if all may go. */
+/* Under a site generator's output or a package folder, which the
+ * generator rebuilds and posts are not listed from. */
+static bool
+is_generated(const char *path)
+{
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+
+	for (guint i = 0; parts[i] != NULL && parts[i + 1] != NULL; i++)
+		if (strcmp(parts[i], "_site") == 0 ||
+		    strcmp(parts[i], "node_modules") == 0)
+			return true;
+	return false;
+}
+
+/* The member that stays in the site, or NULL if none may be trusted to:
+ * a copy under a generator's output goes when the generator runs. */
 static const char *
 group_keeper(const Plan *p, const ImgoptGroup *g)
 {
 	const ImgoptGroupMember *canon = imgopt_group_get_canonical(g);
 
-	if (!g_hash_table_contains(p->removable, canon->path))
+	if (!g_hash_table_contains(p->removable, canon->path) &&
+	    !is_generated(canon->path))
 		return canon->path;
 	for (guint i = 0; i < g->members->len; i++) {
 		const ImgoptGroupMember *m = g_ptr_array_index(g->members, i);
 
-		if (!g_hash_table_contains(p->removable, m->path))
+		if (!g_hash_table_contains(p->removable, m->path) &&
+		    !is_generated(m->path))
 			return m->path;
 	}
 	return NULL;
+}
+
+/* The copy that goes to the trash last when none stays: the canonical
+ * one if it may go, else the first that may. */
+static const ImgoptAsset *
+group_last_copy(const Plan *p, const ImgoptGroup *g)
+{
+	const ImgoptGroupMember *canon = imgopt_group_get_canonical(g);
+	const ImgoptAsset *a = g_hash_table_lookup(p->removable, canon->path);
+
+	for (guint i = 0; a == NULL && i < g->members->len; i++) {
+		const ImgoptGroupMember *m = g_ptr_array_index(g->members, i);
+
+		a = g_hash_table_lookup(p->removable, m->path);
+	}
+	return a;
 }
 
 static void
 plan_group(Plan *p, const ImgoptGroup *g)
 {
 	const char *keep = group_keeper(p, g);
-	const char *canon = imgopt_group_get_canonical(g)->path;
 
 	if (keep == NULL) {
-		plan_last_copy(p, g_hash_table_lookup(p->removable, canon));
-		keep = canon;
+		const ImgoptAsset *last = group_last_copy(p, g);
+
+		if (last == NULL)
+			return;
+		plan_last_copy(p, last);
+		keep = last->path;
 	}
 	for (guint i = 0; i < g->members->len; i++) {
 		const ImgoptGroupMember *m = g_ptr_array_index(g->members, i);
@@ -495,20 +531,6 @@ problem_path_cmp(gconstpointer a, gconstpointer b)
 {
 	return strcmp((*(ImgoptProblem *const *)a)->path,
 		      (*(ImgoptProblem *const *)b)->path);
-}
-
-/* Under a site generator's output or a package folder, which the
- * generator rebuilds and posts are not listed from. */
-static bool
-is_generated(const char *path)
-{
-	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
-
-	for (guint i = 0; parts[i] != NULL && parts[i + 1] != NULL; i++)
-		if (strcmp(parts[i], "_site") == 0 ||
-		    strcmp(parts[i], "node_modules") == 0)
-			return true;
-	return false;
 }
 
 static void
