@@ -7,8 +7,9 @@
 #   BUILD_DIR    where imgopt was built (default: build)
 #   N_GENERATED  photos in the generated corpus (default 100), plus 4 GIFs
 # environment: WIDTHS (480,960,1600), FORMATS (jpeg), QUALITY (80),
-#   TARGET (0.98: the --target row), SCORE_EVERY_GEN (4: butteraugli
-#   scores every output of every 4th generated source; 1 = all),
+#   TARGET (0.98: the --target row), SCORE_EVERY_HUX (1) and
+#   SCORE_EVERY_GEN (4): butteraugli scores the outputs of every Nth
+#   source of each corpus (1 = all; about a second per output),
 #   BENCH_TMP (a scratch folder; default mktemp), JOBS (cores), HUX_DIR
 #   (the first corpus; default ../shared/sites/hux/img)
 #
@@ -124,12 +125,12 @@ bench_corpus() {
 
 [ -d "$work/gen" ] || "$here/gen_photos.sh" "$work/gen" "$n_gen"
 : > "$work/table.md"
-bench_corpus hux "$hux" 1
+bench_corpus hux "$hux" "${SCORE_EVERY_HUX:-1}"
 bench_corpus generated "$work/gen" "${SCORE_EVERY_GEN:-4}"
 
 mkdir -p "$here/results"
 python3 "$here/recompress_report.py" markdown "$work/table.md" \
-	"widths $widths, formats $formats, quality $quality, target $target, jobs $jobs, $(nproc) cores" \
+	"widths $widths, formats $formats, quality $quality, target $target, jobs $jobs, $(nproc) cores; $(ls "$work/gen" | wc -l) generated files; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" \
 	> "$here/results/recompress.md"
 cat "$here/results/recompress.md"
 echo "scratch: $work" >&2

@@ -134,8 +134,8 @@ def markdown(table, settings):
   RSS is that of its largest process.
 - butteraugli: lower is better; each still output against the source
   resized to the output's size by `vips thumbnail` (PNG).  GIF outputs are
-  not scored.  On the generated corpus only every 4th source's outputs are
-  scored (butteraugli takes about a second per output).
+  not scored.  Where the settings line says so, only every Nth source's
+  outputs are scored (butteraugli takes a second or more per output).
 - imgopt processes each distinct content once (duplicates collapse) and
   never writes a variant larger than its source: where re-encoding loses,
   the variant is the source (losslessly optimised when possible), which
