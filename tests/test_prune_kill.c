@@ -13,7 +13,8 @@
  *     byte for byte.  The same, at every third point, with --delete.
  *   - /prune-kill/lock: while this process holds the site's lock a prune
  *     refuses with "another imgopt (pid N, started at T) is working on
- *     this site", and a prune --wait waits for it and then works.
+ *     this site", and a prune --wait waits for it and then works; the
+ *     lock of a prune killed holding it is taken over, with a note.
  *   - /prune-kill/two-at-once: two imgopt processes (prune and prune,
  *     prune and run, prune and dupes) started together on one site: each
  *     works or refuses with the message, the manifest passes
@@ -421,6 +422,20 @@ test_lock(void)
 	g_autoptr(GHashTable) pruned = load_tree(b.ran, false);
 	g_assert_cmpuint(g_hash_table_size(pruned), <,
 			 g_hash_table_size(b.tree));
+
+	/* A prune killed holding the lock: the next imgopt takes it over
+	 * and says so. */
+	g_autofree char *site = fresh_copy(&b, "stale");
+	g_autofree char *note = NULL;
+	g_assert_cmpint(imgopt(site, "2", NULL, NULL, "prune", NULL), ==,
+			128 + SIGKILL);
+	g_assert_cmpint(imgopt(site, NULL, NULL, &note, "restore", NULL), ==,
+			0);
+	g_assert_true(g_str_has_prefix(
+		note, "imgopt: note: took over the lock of an imgopt that "
+		      "ended without releasing it (pid "));
+	g_autoptr(GHashTable) back = load_tree(site, false);
+	assert_same_tree(b.tree, back, "killed, restored");
 }
 
 /* ---- two at once ---- */
