@@ -629,8 +629,10 @@ gen_images(Gen *g, GPtrArray *contents)
 	for (int i = 0; i < n; i++) {
 		const char *ext = exts[g_rand_int_range(g->rng, 0, 5)];
 		bool is_sub = g_rand_int_range(g->rng, 0, 10) < 3;
+		/* Names repeat across folders, so a bare `f1.png` link may
+		 * have no, one (repaired) or several candidates (broken). */
 		g_autofree char *rel = g_strdup_printf(
-			"img/%sf%d.%s", is_sub ? "s/" : "", i, ext);
+			"img/%sf%d.%s", is_sub ? "s/" : "", i % 4, ext);
 
 		gen_file(g, rel, contents);
 	}
