@@ -21,7 +21,9 @@
  *
  * Searches that could restart at many places are memoised (Finder,
  * CodeRuns), so the pass stays linear: e.g. a thousand unclosed `<?` look
- * for "?>" once.
+ * for "?>" once.  References go straight into the scanner's result; an
+ * image's alt text is decoded when the leaf is done (AltText), since an
+ * image nested in another's alt text is dropped again.
  */
 #include <string.h>
 
