@@ -715,8 +715,7 @@ keep_done(ImgoptPruneResult *r, GArray *states)
 		g_ptr_array_add(done, g_ptr_array_steal_index(r->items, i));
 		g_ptr_array_insert(r->items, i, NULL);
 	}
-	g_ptr_array_set_free_func(r->items, NULL);
-	g_ptr_array_unref(r->items);
+	g_ptr_array_unref(r->items); /* frees the cancelled ones */
 	r->items = g_steal_pointer(&done);
 	g_ptr_array_sort(r->skipped, problem_path_cmp);
 }
