@@ -35,6 +35,7 @@ typedef struct {
 	GPtrArray *failures;     /* "path\tmessage" strings */
 	GPtrArray *variants;     /* ImgoptVariant copies, for --json */
 	GHashTable *sources;     /* content hash hex → canonical path */
+	CliProgress *progress;   /* hashing and encoding, on stderr */
 } BuildOut;
 
 static bool
@@ -83,12 +84,14 @@ is_web_image(ImgoptFormat format)
 static GPtrArray *
 referenced_assets(const ImgoptSite *site, const ImgoptSettings *settings,
 		  ImgoptManifest *manifest, const char *out_dir,
-		  GError **error)
+		  CliProgress *progress, GError **error)
 {
 	ImgoptDupesOptions options = {.jobs = settings->jobs};
+	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
+				   progress};
 	g_autoptr(ImgoptDupesResult) dupes = NULL;
 
-	if (!imgopt_pipeline_dupes(site, &options, manifest, NULL, &dupes,
+	if (!imgopt_pipeline_dupes(site, &options, manifest, &reporter, &dupes,
 				   error))
 		return NULL;
 	g_autoptr(GHashTable) files = imgopt_manifest_load_files(manifest,
@@ -115,10 +118,19 @@ on_variant(const ImgoptVariant *variant, bool is_cached, void *user_data)
 	BuildOut *out = user_data;
 
 	g_ptr_array_add(out->variants, imgopt_variant_copy(variant));
+	cli_progress_clear(out->progress);
 	if (out->common->verbose && !out->common->json)
 		printf("%s %s (%ux%u, %" G_GUINT64_FORMAT " bytes)\n",
 		       is_cached ? "kept" : "wrote", variant->path,
 		       variant->width, variant->height, variant->bytes);
+}
+
+static void
+on_progress(uint64_t done, uint64_t total, uint64_t bytes, void *user_data)
+{
+	BuildOut *out = user_data;
+
+	cli_progress_update(out->progress, "encode", done, total, bytes);
 }
 
 static void
@@ -128,6 +140,7 @@ on_failure(const ImgoptAsset *asset, const GError *error, void *user_data)
 
 	g_ptr_array_add(out->failures,
 			g_strdup_printf("%s\t%s", asset->path, error->message));
+	cli_progress_clear(out->progress);
 	if (!out->common->json)
 		fprintf(stderr, "imgopt: %s\n", error->message);
 }
@@ -259,17 +272,20 @@ build(const CliCommon *common, const ImgoptSettings *settings,
 		return false;
 	g_autofree char *out_dir = g_build_filename(
 		imgopt_site_get_images_dir(site), IMGOPT_OUTPUT_DIR, NULL);
-	g_autoptr(GPtrArray) assets = referenced_assets(site, settings,
-							manifest, out_dir,
-							error);
+	g_autoptr(CliProgress) progress = cli_progress_new(common->quiet);
+	out->progress = progress;
+	g_autoptr(GPtrArray) assets = referenced_assets(
+		site, settings, manifest, out_dir, progress, error);
 	if (assets == NULL)
 		return false;
 	note_sources(out->sources, assets);
 	ImgoptRecompressReporter reporter = {on_variant, on_failure, out,
-					     NULL};
-	return imgopt_recompress_all(imgopt_site_get_root(site), out_dir,
-				     assets, settings, manifest, &reporter,
-				     summary, error);
+					     on_progress};
+	bool is_ok = imgopt_recompress_all(imgopt_site_get_root(site),
+					   out_dir, assets, settings, manifest,
+					   &reporter, summary, error);
+	out->progress = NULL;
+	return is_ok;
 }
 
 int
@@ -306,7 +322,7 @@ cli_cmd_build(const char *name, int argc, char **argv)
 		(GDestroyNotify)imgopt_variant_free);
 	g_autoptr(GHashTable) sources =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	BuildOut out = {&common, failures, variants, sources};
+	BuildOut out = {&common, failures, variants, sources, NULL};
 	ImgoptRecompressSummary summary = {0};
 	if (!make_settings(&a, &common, &settings, &error) ||
 	    !build(&common, &settings, &out, &summary, &error))
