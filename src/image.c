@@ -97,14 +97,24 @@ on_vips_log(const char *domain, GLogLevelFlags level, const char *message,
 	(void)user_data;
 }
 
-bool
-imgopt_vips_init(const char *argv0, GError **error)
-{
-	g_return_val_if_fail(error == NULL || *error == NULL, false);
+/* libvips starts on first use (start_vips()), not in imgopt_init(): its
+ * start loads every module it has (HEIF, PDF, ImageMagick…), which cost
+ * commands that never decode an image (scan, dupes, check) most of their
+ * time on an unchanged re-run.  vips_state: 0 not tried yet, 1 started,
+ * 2 failed (vips_failure says why). */
+static char *vips_argv0;
+static gsize vips_state;
+static char *vips_failure;
+static gint vips_up; /* 1 once started, read without starting it */
 
-	if (VIPS_INIT(argv0 != NULL ? argv0 : "imgopt") != 0) {
-		imgopt_vips_error(error, IMGOPT_ERROR_UNSUPPORTED,
+static bool
+start_vips(void)
+{
+	if (VIPS_INIT(vips_argv0 != NULL ? vips_argv0 : "imgopt") != 0) {
+		g_autoptr(GError) error = NULL;
+		imgopt_vips_error(&error, IMGOPT_ERROR_UNSUPPORTED,
 				  "cannot start libvips");
+		vips_failure = g_strdup(error->message);
 		return false;
 	}
 	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
@@ -112,25 +122,63 @@ imgopt_vips_init(const char *argv0, GError **error)
 			  on_vips_log, NULL);
 	vips_block_untrusted_set(TRUE);
 	vips_cache_set_max(0);
+	g_atomic_int_set(&vips_up, 1);
+	return true;
+}
+
+/* Starts libvips once, from whichever thread needs it first; the others
+ * wait for it.  False with @error set if it could not start. */
+static bool
+ensure_vips(GError **error)
+{
+	if (g_once_init_enter(&vips_state))
+		g_once_init_leave(&vips_state, start_vips() ? 1 : 2);
+	if (vips_state == 1)
+		return true;
+	g_set_error_literal(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSUPPORTED,
+			    vips_failure);
+	return false;
+}
+
+/* Whether libvips has been started (without starting it). */
+static bool
+vips_started(void)
+{
+	return g_atomic_int_get(&vips_up) == 1;
+}
+
+bool
+imgopt_vips_init(const char *argv0, GError **error)
+{
+	g_return_val_if_fail(error == NULL || *error == NULL, false);
+
+	if (vips_argv0 == NULL)
+		vips_argv0 = g_strdup(argv0 != NULL ? argv0 : "imgopt");
 	return true;
 }
 
 void
 imgopt_vips_shutdown(void)
 {
-	vips_shutdown();
+	if (vips_started())
+		vips_shutdown();
 }
 
 void
 imgopt_vips_set_concurrency(int n_threads)
 {
-	vips_concurrency_set(MAX(n_threads, 1));
+	/* libvips reads its default concurrency when it starts: start it
+	 * first so that this setting is the one that stays.  A failure to
+	 * start is reported by the first image that needs it. */
+	if (ensure_vips(NULL))
+		vips_concurrency_set(MAX(n_threads, 1));
 }
 
 void
 imgopt_vips_thread_done(void)
 {
-	vips_thread_shutdown();
+	if (vips_started())
+		vips_thread_shutdown();
 }
 
 const char *
@@ -298,6 +346,8 @@ imgopt_vips_probe(const void *data, gsize len, uint64_t max_pixels,
 	g_return_val_if_fail(data != NULL || len == 0, false);
 	g_return_val_if_fail(info_out != NULL, false);
 	g_return_val_if_fail(error == NULL || *error == NULL, false);
+	if (!ensure_vips(error))
+		return false;
 
 	memset(info_out, 0, sizeof(*info_out));
 	if (len == 0) {
@@ -386,6 +436,8 @@ imgopt_picture_load(const void *data, gsize len, const ImgoptImageInfo *info,
 {
 	g_return_val_if_fail(data != NULL && info != NULL, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+	if (!ensure_vips(error))
+		return NULL;
 
 	/* An embedded profile is converted to sRGB (export_profile); CMYK
 	 * is always imported and exported to sRGB by thumbnail itself.  An

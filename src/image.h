@@ -2,8 +2,11 @@
  * image.h: the libvips adapter (the only includer of <vips/vips.h>).
  *
  * What imgopt asks of libvips, in domain terms:
- *   imgopt_vips_init()            once, from imgopt_init(): VIPS_INIT,
- *                                 untrusted loaders blocked, cache off
+ *   imgopt_vips_init()            once, from imgopt_init(): records
+ *                                 argv0; libvips itself starts on first
+ *                                 use (untrusted loaders blocked, cache
+ *                                 off), so commands that decode nothing
+ *                                 never pay for its modules
  *   imgopt_vips_probe()           header only: format, size, frames,
  *                                 orientation, ICC; refuses images above
  *                                 the pixel limit before any decoding
@@ -66,14 +69,18 @@ typedef struct {
  * @argv0: the program name
  * @error: return location for a #GError
  *
- * Starts libvips, blocks its untrusted loaders and turns its operation
- * cache off (every image is different).  Main thread only, once.
+ * Records the program name for libvips, which starts on first use: the
+ * first imgopt_vips_probe(), imgopt_picture_load() or
+ * imgopt_vips_set_concurrency(), from any thread, starts it once (its
+ * untrusted loaders blocked, its operation cache off: every image is
+ * different); a failure to start is that call's error.  Commands that
+ * never decode an image never load libvips' modules.  Main thread only.
  *
- * Returns: true, or false with @error set (IMGOPT_ERROR_UNSUPPORTED).
+ * Returns: true.
  */
 bool imgopt_vips_init(const char *argv0, GError **error);
 
-/** Shuts libvips down.  Main thread only; safe if init failed. */
+/** Shuts libvips down if it was started.  Main thread only. */
 void imgopt_vips_shutdown(void);
 
 /**

@@ -3,7 +3,8 @@
  *
  * Call imgopt_init() once, from the main thread, before any other imgopt
  * function, and imgopt_shutdown() before exit.  They set up the libraries
- * imgopt uses (libvips: untrusted loaders blocked, cache off).
+ * imgopt uses.  imgopt_init() is cheap: libvips (untrusted loaders
+ * blocked, cache off) starts on the first image decoded, once.
  *
  * Thread-safety: main thread only.
  */
