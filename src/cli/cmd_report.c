@@ -34,16 +34,60 @@ found_clear(Found *f)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Found, found_clear)
 
+/* The options that shape the dry run, as run has them (so imgopt.conf's
+ * keys apply to the report too). */
+typedef struct {
+	char *widths;      /* --widths */
+	char *formats;     /* --formats */
+	int quality;       /* --quality, 0 = default */
+	int display_width; /* --display-width, 0 = default */
+	char *html_path;   /* --html */
+} ReportArgs;
+
+static void
+report_args_clear(ReportArgs *a)
+{
+	g_clear_pointer(&a->widths, g_free);
+	g_clear_pointer(&a->formats, g_free);
+	g_clear_pointer(&a->html_path, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ReportArgs, report_args_clear)
+
+static bool
+make_settings(const ReportArgs *a, const CliCommon *common,
+	      ImgoptSettings *settings, GError **error)
+{
+	imgopt_settings_init(settings);
+	settings->jobs = common->jobs;
+	if (a->widths != NULL &&
+	    !imgopt_settings_parse_widths(settings, a->widths, error))
+		return false;
+	if (a->formats != NULL &&
+	    !imgopt_settings_parse_formats(settings, a->formats, error))
+		return false;
+	if (a->quality < 0 || a->quality > 100 || a->display_width < 0 ||
+	    a->display_width > 16383) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--quality is 1 to 100, --display-width 1 to "
+			    "16383");
+		return false;
+	}
+	if (a->quality > 0)
+		settings->quality = a->quality;
+	return true;
+}
+
 /* The dupes job and a dry run, on a scratch manifest. */
 static bool
 gather(const CliCommon *common, const ImgoptSettings *settings,
-       CliProgress *progress, Found *f, GError **error)
+       uint32_t display_width, CliProgress *progress, Found *f, GError **error)
 {
 	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
 				   progress};
 	ImgoptDupesOptions dopt = {settings->jobs};
-	ImgoptRunOptions ropt = {IMGOPT_RUN_DRY_RUN,
-				 IMGOPT_DEFAULT_DISPLAY_WIDTH, false, settings};
+	ImgoptRunOptions ropt = {IMGOPT_RUN_DRY_RUN, display_width, false,
+				 settings};
 	g_autofree char *scratch = NULL;
 
 	f->site = cli_open_site(common, error);
@@ -115,10 +159,18 @@ cli_cmd_report(const char *name, int argc, char **argv)
 	g_auto(Found) f = {0};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CliProgress) progress = NULL;
-	g_autofree char *html_path = NULL;
+	g_auto(ReportArgs) a = {0};
 	const GOptionEntry extra[] = {
-		{"html", 0, 0, G_OPTION_ARG_FILENAME, &html_path,
+		{"html", 0, 0, G_OPTION_ARG_FILENAME, &a.html_path,
 		 "write the report to FILE (required)", "FILE"},
+		{"widths", 0, 0, G_OPTION_ARG_STRING, &a.widths,
+		 "variant widths (default " IMGOPT_DEFAULT_WIDTHS ")", "W,W,…"},
+		{"formats", 0, 0, G_OPTION_ARG_STRING, &a.formats,
+		 "variant formats: jpeg, webp, avif (default jpeg)", "F,…"},
+		{"quality", 0, 0, G_OPTION_ARG_INT, &a.quality,
+		 "encoder quality 1-100 (default 80)", "N"},
+		{"display-width", 0, 0, G_OPTION_ARG_INT, &a.display_width,
+		 "width Markdown images are shown at (default 960)", "PX"},
 		G_OPTION_ENTRY_NULL,
 	};
 	int code = 0;
@@ -130,15 +182,17 @@ cli_cmd_report(const char *name, int argc, char **argv)
 		       "Changes nothing.",
 		       extra, 2, 2, &common, argc, argv, &code))
 		return code;
-	if (html_path == NULL) {
+	if (a.html_path == NULL) {
 		fprintf(stderr, "imgopt %s: --html FILE is required\n", name);
 		return CLI_EXIT_USAGE;
 	}
-	imgopt_settings_init(&settings);
-	settings.jobs = common.jobs;
+	if (!make_settings(&a, &common, &settings, &error))
+		return cli_fail(error);
 	progress = cli_progress_new(common.quiet);
-	if (!gather(&common, &settings, progress, &f, &error) ||
-	    !write_report(&f, &settings, html_path, &error)) {
+	uint32_t width = a.display_width > 0 ? (uint32_t)a.display_width
+					     : IMGOPT_DEFAULT_DISPLAY_WIDTH;
+	if (!gather(&common, &settings, width, progress, &f, &error) ||
+	    !write_report(&f, &settings, a.html_path, &error)) {
 		cli_progress_clear(progress);
 		return cli_fail(error);
 	}
@@ -148,9 +202,9 @@ cli_cmd_report(const char *name, int argc, char **argv)
 			((ImgoptProblem *)g_ptr_array_index(f.run->errors, i))
 				->message);
 	if (common.json)
-		print_json(&f, html_path);
+		print_json(&f, a.html_path);
 	else if (!common.quiet)
 		printf("wrote %s: %u duplicate groups, %u broken references\n",
-		       html_path, f.dupes->groups->len, f.run->broken->len);
+		       a.html_path, f.dupes->groups->len, f.run->broken->len);
 	return f.run->errors->len > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
 }
