@@ -11,13 +11,20 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 # Debian packages: build, run, test (cmark, jekyll: differential and
-# real-client tests; ctags, clang-format: lint; clang: fuzzing) and
-# benchmark (rmlint, jdupes, butteraugli, time, node).
+# real-client tests; ctags, clang-format: lint; clang: fuzzing; chromium,
+# node: the HTML report in a browser and the JSON schemas; bsdutils:
+# script(1) for terminal tests) and benchmark (rmlint, jdupes, butteraugli,
+# time; node for eleventy-img).
 PACKAGES="gcc pkg-config meson ninja-build git libglib2.0-dev libvips-dev
 libvips-tools libjpeg62-turbo-dev libgif-dev libxxhash-dev libsqlite3-dev
 libjson-glib-dev cmark jekyll ruby-jekyll-paginate universal-ctags
-clang-format clang sqlite3"
-BENCH_PACKAGES="rmlint jdupes butteraugli time nodejs npm"
+clang-format clang sqlite3 bsdutils valgrind"
+TEST_PACKAGES="chromium nodejs npm"
+BENCH_PACKAGES="rmlint jdupes butteraugli time python3 nodejs npm"
+
+# node and npm may come from elsewhere than Debian (a newer node on the
+# PATH); only install Debian's when there is none.
+have_node() { command -v node >/dev/null && command -v npm >/dev/null; }
 
 install_packages() {
 	missing=""
@@ -53,6 +60,8 @@ demo)
 	exec sh scripts/demo.sh "$root/build/src/imgopt"
 	;;
 test)
+	if have_node; then install_packages chromium; else install_packages $TEST_PACKAGES; fi
+	[ -d tests/browser/node_modules ] || sh tests/browser/install.sh
 	build build
 	meson test -C build --print-errorlogs --num-processes 2
 	# The same suites under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -62,7 +71,7 @@ test)
 		--num-processes 2 --no-suite lint --no-suite headers
 	;;
 bench)
-	install_packages $BENCH_PACKAGES
+	if have_node; then install_packages rmlint jdupes butteraugli time python3; else install_packages $BENCH_PACKAGES; fi
 	build build-release -Dbuildtype=release
 	exec sh bench/run.sh "$root/build-release"
 	;;
