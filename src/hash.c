@@ -71,3 +71,11 @@ imgopt_hash_buffer(const void *data, gsize len, ImgoptHash *hash_out)
 {
 	to_canonical(XXH3_128bits(data, len), hash_out);
 }
+
+guint
+imgopt_str_hash(gconstpointer key)
+{
+	const char *s = key;
+
+	return (guint)XXH3_64bits(s, strlen(s));
+}

@@ -42,4 +42,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptHasher, imgopt_hasher_free)
  */
 void imgopt_hash_buffer(const void *data, gsize len, ImgoptHash *hash_out);
 
+/**
+ * imgopt_str_hash:
+ * @key: a NUL-terminated string
+ *
+ * A #GHashFunc for string keys (with g_str_equal()): XXH3 of the bytes.
+ * Paths are long and share long prefixes; g_str_hash() walks them a byte
+ * at a time, which was a fifth of an unchanged `imgopt dupes` re-run.
+ *
+ * Returns: the hash of @key.
+ */
+guint imgopt_str_hash(gconstpointer key);
+
 #endif /* IMGOPT_HASH_H */

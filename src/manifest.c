@@ -28,6 +28,8 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "hash.h"
+
 /* How long a second writer waits for the first before giving up. */
 #define BUSY_TIMEOUT_MS 10000
 
@@ -520,7 +522,7 @@ GHashTable *
 imgopt_manifest_load_files(ImgoptManifest *manifest, GError **error)
 {
 	g_autoptr(GHashTable) table =
-		g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+		g_hash_table_new_full(imgopt_str_hash, g_str_equal, NULL,
 				      (GDestroyNotify)imgopt_asset_free);
 	sqlite3_stmt *s =
 		stmt(manifest, "SELECT " FILE_COLUMNS " FROM files", error);
@@ -581,8 +583,8 @@ imgopt_manifest_put_confirmation(ImgoptManifest *manifest, const char *path,
 GHashTable *
 imgopt_manifest_load_confirmations(ImgoptManifest *manifest, GError **error)
 {
-	g_autoptr(GHashTable) table =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) table = g_hash_table_new_full(
+		imgopt_str_hash, g_str_equal, g_free, g_free);
 	sqlite3_stmt *s =
 		stmt(manifest, "SELECT path, token FROM confirmations", error);
 	int rc;
@@ -657,7 +659,7 @@ GHashTable *
 imgopt_manifest_load_posts(ImgoptManifest *manifest, GError **error)
 {
 	g_autoptr(GHashTable) table =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		g_hash_table_new_full(imgopt_str_hash, g_str_equal, g_free,
 				      (GDestroyNotify)imgopt_post_record_free);
 	sqlite3_stmt *s = stmt(manifest,
 			       "SELECT post, digest, size, mtime_ns, inode, "
@@ -803,7 +805,7 @@ GHashTable *
 imgopt_manifest_load_all_refs(ImgoptManifest *manifest, GError **error)
 {
 	g_autoptr(GHashTable) table =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		g_hash_table_new_full(imgopt_str_hash, g_str_equal, g_free,
 				      (GDestroyNotify)g_ptr_array_unref);
 	sqlite3_stmt *s = stmt(manifest,
 			       "SELECT post, offset, length, line, col, kind, "
@@ -1190,8 +1192,8 @@ imgopt_manifest_lookup_trash(ImgoptManifest *manifest, int64_t run_id,
 GHashTable *
 imgopt_manifest_load_variant_sources(ImgoptManifest *manifest, GError **error)
 {
-	g_autoptr(GHashTable) t =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) t = g_hash_table_new_full(
+		imgopt_str_hash, g_str_equal, g_free, g_free);
 	sqlite3_stmt *s =
 		stmt(manifest, "SELECT path, hash FROM variants", error);
 	int rc;

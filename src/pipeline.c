@@ -103,7 +103,7 @@ result_new(void)
 	r->skipped = g_ptr_array_new_with_free_func(pfree);
 	r->empty = g_ptr_array_new_with_free_func(g_free);
 	r->posts_by_file =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		g_hash_table_new_full(imgopt_str_hash, g_str_equal, g_free,
 				      (GDestroyNotify)g_ptr_array_unref);
 	return r;
 }
@@ -563,8 +563,8 @@ list_candidates(Dupes *d, GError **error)
 	gpointer key;
 
 	d->candidates = g_ptr_array_new_with_free_func(g_free);
-	d->under_images =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	d->under_images = g_hash_table_new_full(imgopt_str_hash, g_str_equal,
+						g_free, NULL);
 	if (!list_images(d, error))
 		return false;
 	g_hash_table_iter_init(&iter, d->ref_counts);
@@ -1052,7 +1052,8 @@ refs_digest(const GPtrArray *refs)
 static bool
 forget_posts(Dupes *d, GError **error)
 {
-	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) seen =
+		g_hash_table_new(imgopt_str_hash, g_str_equal);
 	g_autoptr(GPtrArray) none = g_ptr_array_new();
 	GHashTableIter iter;
 	gpointer key;
@@ -1167,13 +1168,13 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 	d.manifest = manifest;
 	d.reporter = reporter;
 	d.result = result_new();
-	d.ref_counts =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	d.cached_now = g_hash_table_new(g_str_hash, g_str_equal);
-	d.asset_by_path = g_hash_table_new(g_str_hash, g_str_equal);
+	d.ref_counts = g_hash_table_new_full(imgopt_str_hash, g_str_equal,
+					     g_free, NULL);
+	d.cached_now = g_hash_table_new(imgopt_str_hash, g_str_equal);
+	d.asset_by_path = g_hash_table_new(imgopt_str_hash, g_str_equal);
 	d.assets = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_asset_free);
-	d.clean = g_hash_table_new(g_str_hash, g_str_equal);
+	d.clean = g_hash_table_new(imgopt_str_hash, g_str_equal);
 	d.unread = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_asset_free);
 	d.stats = g_ptr_array_new_with_free_func(

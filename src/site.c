@@ -33,6 +33,7 @@
 #include "imgopt/site.h"
 
 #include "fsio.h"
+#include "hash.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -286,7 +287,7 @@ index_images(ImgoptSite *site, GError **error)
 	if (site->images == NULL)
 		return false;
 	site->by_name =
-		g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+		g_hash_table_new_full(imgopt_str_hash, g_str_equal, NULL,
 				      (GDestroyNotify)g_ptr_array_unref);
 	for (guint i = 0; i < site->images->len; i++) {
 		char *path = g_ptr_array_index(site->images, i);
