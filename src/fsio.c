@@ -1,13 +1,15 @@
 /*
  * fsio.c: atomic writes, path arithmetic and the directory walk.
  *
- * The walk uses lstat() and never follows symlinks: a symlink loop cannot
- * make it recurse, and a link leading out of the site is reported as a
- * link, not silently entered.  Results are sorted so nothing downstream
+ * The walk takes each entry's type from readdir() (lstat() only where the
+ * file system does not say) and never follows symlinks: a symlink loop
+ * cannot make it recurse, and a link leading out of the site is reported
+ * as a link, not silently entered.  Results are sorted so nothing downstream
  * depends on readdir() order.
  */
 #include "fsio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -93,12 +95,51 @@ typedef struct {
 	GPtrArray *types;        /* ImgoptFsType per result */
 } Walk;
 
-static ImgoptFsType
-classify(const GStatBuf *st)
+char *
+imgopt_fs_join(const char *dir, const char *name)
 {
-	if (S_ISLNK(st->st_mode))
+	size_t n = strlen(dir);
+
+	if (n == 0 || dir[n - 1] == '/' || name[0] == '\0' || name[0] == '/')
+		return g_build_filename(dir, name, NULL);
+	return g_strconcat(dir, "/", name, NULL);
+}
+
+/* The type of @e, from readdir() where the file system gives it (no
+ * system call), else from lstat(): DT_DIR, DT_REG, DT_LNK or DT_UNKNOWN
+ * for anything else (FIFO, socket, device) or a vanished entry. */
+static unsigned char
+entry_type(const char *abs_dir, const struct dirent *e)
+{
+	g_autofree char *abs = NULL;
+	GStatBuf st;
+
+	switch (e->d_type) {
+	case DT_DIR:
+	case DT_REG:
+	case DT_LNK:
+		return e->d_type;
+	case DT_UNKNOWN:
+		break;
+	default:
+		return DT_FIFO;
+	}
+	abs = imgopt_fs_join(abs_dir, e->d_name);
+	if (g_lstat(abs, &st) != 0)
+		return DT_UNKNOWN;
+	if (S_ISDIR(st.st_mode))
+		return DT_DIR;
+	if (S_ISREG(st.st_mode))
+		return DT_REG;
+	return S_ISLNK(st.st_mode) ? DT_LNK : DT_FIFO;
+}
+
+static ImgoptFsType
+classify(unsigned char type)
+{
+	if (type == DT_LNK)
 		return IMGOPT_FS_SYMLINK;
-	if (S_ISREG(st->st_mode))
+	if (type == DT_REG)
 		return IMGOPT_FS_REGULAR;
 	return IMGOPT_FS_SPECIAL;
 }
@@ -106,21 +147,24 @@ classify(const GStatBuf *st)
 static void
 walk_dir(Walk *w, const char *rel)
 {
-	g_autofree char *abs = g_build_filename(w->root, rel, NULL);
-	g_autoptr(GDir) dir = g_dir_open(abs, 0, NULL);
-	const char *name;
+	g_autofree char *abs = *rel ? imgopt_fs_join(w->root, rel)
+				    : g_strdup(w->root);
+	DIR *dir = opendir(abs);
+	const struct dirent *e;
 
 	if (dir == NULL)
 		return;
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child_rel = *rel ? g_build_filename(rel, name, NULL)
-						  : g_strdup(name);
-		g_autofree char *child_abs = g_build_filename(w->root, child_rel, NULL);
-		GStatBuf st;
+	while ((e = readdir(dir)) != NULL) {
+		const char *name = e->d_name;
 
-		if (g_lstat(child_abs, &st) != 0)
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 			continue;
-		bool is_dir = S_ISDIR(st.st_mode);
+		unsigned char type = entry_type(abs, e);
+		if (type == DT_UNKNOWN)
+			continue; /* vanished since readdir() */
+		g_autofree char *child_rel =
+			*rel ? imgopt_fs_join(rel, name) : g_strdup(name);
+		bool is_dir = type == DT_DIR;
 
 		if (w->filter != NULL &&
 		    !w->filter(child_rel, name, is_dir, w->user_data))
@@ -130,8 +174,9 @@ walk_dir(Walk *w, const char *rel)
 			continue;
 		}
 		g_ptr_array_add(w->paths, g_steal_pointer(&child_rel));
-		g_ptr_array_add(w->types, GUINT_TO_POINTER(classify(&st)));
+		g_ptr_array_add(w->types, GUINT_TO_POINTER(classify(type)));
 	}
+	closedir(dir);
 }
 
 static int

@@ -42,6 +42,7 @@
 
 #include <glib/gstdio.h>
 
+#include "fsio.h"
 #include "hash.h"
 
 /* The largest record a step() needs at once. */
@@ -612,7 +613,7 @@ fill_identity(ImgoptAsset *asset, const struct stat *st)
 ImgoptAsset *
 imgopt_index_stat(const char *root, const char *rel, GError **error)
 {
-	g_autofree char *path = g_build_filename(root, rel, NULL);
+	g_autofree char *path = imgopt_fs_join(root, rel);
 	g_autoptr(ImgoptAsset) asset = imgopt_asset_new(rel);
 	struct stat st;
 
