@@ -45,6 +45,35 @@ test_relative(void)
 	g_assert_cmpstr(e, ==, "etc/x");
 }
 
+/* imgopt_fs_join() gives g_build_filename()'s string, in its fast case
+ * and in every case it hands on. */
+static void
+test_join(void)
+{
+	static const struct {
+		const char *dir, *name, *out;
+	} cases[] = {
+		{"img", "a.png", "img/a.png"},
+		{"/site/img", "x/y.jpg", "/site/img/x/y.jpg"},
+		{"", "a.png", "a.png"},
+		{"img/", "a.png", "img/a.png"},
+		{"/", "etc", "/etc"},
+		{"img", "/a.png", "img/a.png"},
+		{"img", "", "img"},
+		{"a//", "//b", "a/b"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *got =
+			imgopt_fs_join(cases[i].dir, cases[i].name);
+		g_autofree char *want =
+			g_build_filename(cases[i].dir, cases[i].name, NULL);
+
+		g_assert_cmpstr(got, ==, cases[i].out);
+		g_assert_cmpstr(got, ==, want);
+	}
+}
+
 static void
 test_write_atomic(void)
 {
@@ -125,6 +154,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 	g_test_add_func("/fsio/normalize", test_normalize);
 	g_test_add_func("/fsio/relative", test_relative);
+	g_test_add_func("/fsio/join", test_join);
 	g_test_add_func("/fsio/write-atomic", test_write_atomic);
 	g_test_add_func("/fsio/walk", test_walk);
 	return g_test_run();
