@@ -198,6 +198,6 @@ imgopt_gif_same_timing(const ImgoptGifInfo *a, const ImgoptGifInfo *b)
 const char *
 imgopt_gif_version(void)
 {
-	return G_STRINGIFY(GIFLIB_MAJOR) "." G_STRINGIFY(GIFLIB_MINOR) "."
-		G_STRINGIFY(GIFLIB_RELEASE);
+	return G_STRINGIFY(GIFLIB_MAJOR) "." G_STRINGIFY(
+		GIFLIB_MINOR) "." G_STRINGIFY(GIFLIB_RELEASE);
 }

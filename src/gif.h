@@ -28,14 +28,14 @@
 
 /** What a GIF's blocks say, without decoding its pixels. */
 typedef struct {
-	uint32_t screen_width;  /* logical screen */
-	uint32_t screen_height;
-	uint32_t n_frames;      /* image descriptors seen */
+	uint32_t screen_width;     /* logical screen */
+	uint32_t screen_height;    /* logical screen */
+	uint32_t n_frames;         /* image descriptors seen */
 	uint64_t max_frame_pixels; /* largest frame rectangle, w × h */
-	int loop;               /* NETSCAPE2.0 loop count: 0 = forever; -1 if
-	                           the block is absent (play once) */
-	GArray *delays;         /* int, centiseconds, one per frame (0 when a
-	                           frame has no graphic control block) */
+	int loop;                  /* NETSCAPE2.0 loop count: 0 = forever; -1 if
+				      the block is absent (play once) */
+	GArray *delays;            /* int, centiseconds, one per frame (0 when a
+				      frame has no graphic control block) */
 } ImgoptGifInfo;
 
 /**
@@ -50,8 +50,8 @@ typedef struct {
  * Returns: true, or false with @error set (IMGOPT_ERROR_DECODE with
  *   giflib's reason) if the blocks are malformed or there is no frame.
  */
-bool imgopt_gif_read_info(const void *data, gsize len,
-			  ImgoptGifInfo *info_out, GError **error);
+bool imgopt_gif_read_info(const void *data, gsize len, ImgoptGifInfo *info_out,
+			  GError **error);
 
 /** Frees what @info owns (nullable fields are fine). */
 void imgopt_gif_info_clear(ImgoptGifInfo *info);

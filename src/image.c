@@ -37,7 +37,7 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VipsImage, g_object_unref)
 
 struct ImgoptPicture {
-	VipsImage *image; /* in memory; frames stacked vertically */
+	VipsImage *image;     /* in memory; frames stacked vertically */
 	uint32_t page_height; /* height of one frame */
 	uint32_t n_frames;    /* frames in @image */
 };
@@ -117,7 +117,8 @@ start_vips(void)
 		vips_failure = g_strdup(error->message);
 		return false;
 	}
-	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
+	g_log_set_handler("VIPS",
+			  G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
 				  G_LOG_LEVEL_INFO,
 			  on_vips_log, NULL);
 	vips_block_untrusted_set(TRUE);
@@ -202,13 +203,15 @@ refuse_size(uint64_t w, uint64_t h, uint64_t limit, const char *what,
 		return true;
 	if (w == 0 || h == 0)
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_DECODE,
-			    "%s is empty (%" G_GUINT64_FORMAT "x%"
-			    G_GUINT64_FORMAT ")", what, w, h);
+			    "%s is empty (%" G_GUINT64_FORMAT
+			    "x%" G_GUINT64_FORMAT ")",
+			    what, w, h);
 	else
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
 			    "%s of %" G_GUINT64_FORMAT "x%" G_GUINT64_FORMAT
 			    " exceeds the pixel limit of %" G_GUINT64_FORMAT
-			    " (--max-pixels)", what, w, h, limit);
+			    " (--max-pixels)",
+			    what, w, h, limit);
 	return false;
 }
 
@@ -228,17 +231,18 @@ check_gif(const void *data, gsize len, uint64_t max_pixels, GError **error)
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
 			    "a GIF frame of %" G_GUINT64_FORMAT " pixels "
 			    "exceeds the pixel limit of %" G_GUINT64_FORMAT
-			    " (--max-pixels)", gif.max_frame_pixels,
-			    max_pixels);
+			    " (--max-pixels)",
+			    gif.max_frame_pixels, max_pixels);
 		return false;
 	}
-	uint64_t total = (uint64_t)gif.screen_width * gif.screen_height *
-			 gif.n_frames;
+	uint64_t total =
+		(uint64_t)gif.screen_width * gif.screen_height * gif.n_frames;
 	if (total > max_pixels * ANIMATION_PIXEL_FACTOR) {
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
 			    "a GIF of %u frames of %ux%u exceeds %d times the "
-			    "pixel limit", gif.n_frames, gif.screen_width,
-			    gif.screen_height, ANIMATION_PIXEL_FACTOR);
+			    "pixel limit",
+			    gif.n_frames, gif.screen_width, gif.screen_height,
+			    ANIMATION_PIXEL_FACTOR);
 		return false;
 	}
 	return true;
@@ -260,8 +264,9 @@ check_png(const uint8_t *data, gsize len, GError **error)
 			g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_DECODE,
 				    "malformed PNG: chunk '%.4s' claims %u "
 				    "bytes, the file has %" G_GSIZE_FORMAT
-				    " left", (const char *)data + pos + 4,
-				    length, len - pos - 8);
+				    " left",
+				    (const char *)data + pos + 4, length,
+				    len - pos - 8);
 			return false;
 		}
 		if (memcmp(data + pos + 4, "IEND", 4) == 0)
@@ -284,9 +289,10 @@ choose_loader(const void *data, gsize len, ImgoptFormat *format_out,
 	      GError **error)
 {
 	const char *class_name = vips_foreign_find_load_buffer(data, len);
-	const char *loader = class_name != NULL
-				     ? vips_nickname_find(g_type_from_name(class_name))
-				     : NULL;
+	const char *loader =
+		class_name != NULL
+			? vips_nickname_find(g_type_from_name(class_name))
+			: NULL;
 
 	if (loader == NULL) {
 		vips_error_clear();
@@ -317,8 +323,8 @@ fill_info(VipsImage *image, ImgoptImageInfo *info)
 	info->width = (uint32_t)image->Xsize;
 	info->height = (uint32_t)page_height;
 	info->n_frames = (uint32_t)MAX(n_pages, 1);
-	info->orientation = orientation >= 1 && orientation <= 8 ? orientation
-								 : 1;
+	info->orientation =
+		orientation >= 1 && orientation <= 8 ? orientation : 1;
 	info->has_alpha = vips_image_hasalpha(image);
 	info->has_icc = vips_image_get_typeof(image, VIPS_META_ICC_NAME) != 0;
 	info->is_cmyk = image->Type == VIPS_INTERPRETATION_CMYK;
@@ -374,14 +380,13 @@ imgopt_vips_probe(const void *data, gsize len, uint64_t max_pixels,
 	if (!refuse_size(info_out->width, info_out->height, max_pixels,
 			 "an image", error))
 		return false;
-	if ((uint64_t)info_out->width * info_out->height *
-		    info_out->n_frames >
+	if ((uint64_t)info_out->width * info_out->height * info_out->n_frames >
 	    max_pixels * ANIMATION_PIXEL_FACTOR) {
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
 			    "an animation of %u frames of %ux%u exceeds %d "
-			    "times the pixel limit", info_out->n_frames,
-			    info_out->width, info_out->height,
-			    ANIMATION_PIXEL_FACTOR);
+			    "times the pixel limit",
+			    info_out->n_frames, info_out->width,
+			    info_out->height, ANIMATION_PIXEL_FACTOR);
 		return false;
 	}
 	return true;
@@ -446,13 +451,12 @@ imgopt_picture_load(const void *data, gsize len, const ImgoptImageInfo *info,
 	 * profile and export it again, shifting its colours by several
 	 * levels (measured: mean -4, red -6). */
 	VipsImage *image = NULL;
-	if (vips_thumbnail_buffer((void *)data, len, &image, (int)width,
-				  "height", VIPS_MAX_COORD, "size",
-				  VIPS_SIZE_DOWN, "fail_on",
-				  VIPS_FAIL_ON_WARNING, "export_profile",
-				  info->has_icc ? "srgb" : NULL,
-				  "option_string", load_options(info->format),
-				  NULL) != 0) {
+	if (vips_thumbnail_buffer(
+		    (void *)data, len, &image, (int)width, "height",
+		    VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, "fail_on",
+		    VIPS_FAIL_ON_WARNING, "export_profile",
+		    info->has_icc ? "srgb" : NULL, "option_string",
+		    load_options(info->format), NULL) != 0) {
 		imgopt_vips_error(error, IMGOPT_ERROR_DECODE,
 				  "cannot decode the %s image at width %u",
 				  imgopt_format_name(info->format), width);
@@ -482,10 +486,9 @@ imgopt_picture_shrink(const ImgoptPicture *picture, uint32_t width,
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
 	VipsImage *image = NULL;
-	if (vips_thumbnail_image(picture->image, &image, (int)width,
-				 "height", VIPS_MAX_COORD, "size",
-				 VIPS_SIZE_DOWN, "no_rotate", TRUE,
-				 NULL) != 0) {
+	if (vips_thumbnail_image(picture->image, &image, (int)width, "height",
+				 VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
+				 "no_rotate", TRUE, NULL) != 0) {
 		imgopt_vips_error(error, IMGOPT_ERROR_DECODE,
 				  "cannot resize to width %u", width);
 		return NULL;
@@ -538,8 +541,7 @@ imgopt_picture_is_srgb8(const ImgoptPicture *picture)
 
 bool
 imgopt_picture_get_mean(const ImgoptPicture *picture, int left, int top,
-			int width, int height, double *mean_out,
-			GError **error)
+			int width, int height, double *mean_out, GError **error)
 {
 	g_return_val_if_fail(picture != NULL && mean_out != NULL, false);
 
@@ -551,8 +553,8 @@ imgopt_picture_get_mean(const ImgoptPicture *picture, int left, int top,
 			      NULL) != 0 ||
 	    vips_stats(area, &stats, NULL) != 0) {
 		imgopt_vips_error(error, IMGOPT_ERROR_DECODE,
-				  "cannot measure the area %dx%d+%d+%d",
-				  width, height, left, top);
+				  "cannot measure the area %dx%d+%d+%d", width,
+				  height, left, top);
 		return false;
 	}
 	/* vips_stats: row 0 is all bands, row b + 1 is band b; column 4 is
@@ -610,18 +612,17 @@ save_image(VipsImage *in, void **buf, size_t *len,
 		 * levels between frames is left transparent, which LZW
 		 * packs far better (what gifsicle's --lossy-free
 		 * optimisation does). */
-		return vips_gifsave_buffer(in, buf, len, "strip", TRUE,
-					   "reuse", TRUE,
-					   "interframe_maxerror", 4.0, NULL);
+		return vips_gifsave_buffer(in, buf, len, "strip", TRUE, "reuse",
+					   TRUE, "interframe_maxerror", 4.0,
+					   NULL);
 	case IMGOPT_FORMAT_WEBP:
-		return vips_webpsave_buffer(in, buf, len, "Q",
-					    options->quality, "strip", TRUE,
-					    "effort", 4, NULL);
+		return vips_webpsave_buffer(in, buf, len, "Q", options->quality,
+					    "strip", TRUE, "effort", 4, NULL);
 	case IMGOPT_FORMAT_AVIF:
-		return vips_heifsave_buffer(
-			in, buf, len, "Q", options->quality, "compression",
-			VIPS_FOREIGN_HEIF_COMPRESSION_AV1, "effort", 2,
-			"strip", TRUE, NULL);
+		return vips_heifsave_buffer(in, buf, len, "Q", options->quality,
+					    "compression",
+					    VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
+					    "effort", 2, "strip", TRUE, NULL);
 	default:
 		vips_error("imgopt", "no encoder");
 		return -1;
@@ -638,8 +639,7 @@ imgopt_picture_encode(const ImgoptPicture *picture,
 	void *buf = NULL;
 	size_t len = 0;
 
-	if (save_image(picture->image, &buf, &len, options) != 0 ||
-	    len == 0) {
+	if (save_image(picture->image, &buf, &len, options) != 0 || len == 0) {
 		g_free(buf);
 		imgopt_vips_error(error, IMGOPT_ERROR_ENCODE,
 				  "cannot encode %s at width %u",
@@ -656,17 +656,16 @@ static bool
 chroma_loss(VipsImage *in, double *loss_out)
 {
 	VipsImage *base = vips_image_new();
-	VipsImage **t = (VipsImage **)vips_object_local_array(
-		VIPS_OBJECT(base), 9);
+	VipsImage **t =
+		(VipsImage **)vips_object_local_array(VIPS_OBJECT(base), 9);
 	bool is_ok = false;
 
 	if (vips_extract_band(in, &t[0], 0, "n", 3, NULL) == 0 &&
-	    vips_colourspace(t[0], &t[1], VIPS_INTERPRETATION_LAB, NULL) ==
-		    0 &&
+	    vips_colourspace(t[0], &t[1], VIPS_INTERPRETATION_LAB, NULL) == 0 &&
 	    vips_extract_band(t[1], &t[2], 1, "n", 2, NULL) == 0 &&
 	    vips_shrink(t[2], &t[3], 2, 2, NULL) == 0 &&
-	    vips_resize(t[3], &t[4], 2, "kernel", VIPS_KERNEL_LINEAR,
-			NULL) == 0) {
+	    vips_resize(t[3], &t[4], 2, "kernel", VIPS_KERNEL_LINEAR, NULL) ==
+		    0) {
 		int w = MIN(t[2]->Xsize, t[4]->Xsize);
 		int h = MIN(t[2]->Ysize, t[4]->Ysize);
 		is_ok = vips_extract_area(t[2], &t[5], 0, 0, w, h, NULL) == 0 &&
@@ -710,16 +709,15 @@ static int
 first_luma(VipsImage *in, int page_height, VipsImage **out)
 {
 	VipsImage *base = vips_image_new();
-	VipsImage **t = (VipsImage **)vips_object_local_array(
-		VIPS_OBJECT(base), 4);
+	VipsImage **t =
+		(VipsImage **)vips_object_local_array(VIPS_OBJECT(base), 4);
 	int failed = 1;
 
 	t[0] = without_alpha(in);
 	if (t[0] != NULL &&
 	    vips_extract_area(t[0], &t[1], 0, 0, t[0]->Xsize, page_height,
 			      NULL) == 0 &&
-	    vips_colourspace(t[1], &t[2], VIPS_INTERPRETATION_B_W, NULL) ==
-		    0 &&
+	    vips_colourspace(t[1], &t[2], VIPS_INTERPRETATION_B_W, NULL) == 0 &&
 	    vips_extract_band(t[2], &t[3], 0, NULL) == 0)
 		failed = vips_cast_float(t[3], out, NULL);
 	g_object_unref(base);
@@ -740,30 +738,29 @@ ssim_of(VipsImage *x, VipsImage *y, double *ssim_out)
 {
 	const double c1 = 6.5025, c2 = 58.5225;
 	VipsImage *base = vips_image_new();
-	VipsImage **t = (VipsImage **)vips_object_local_array(
-		VIPS_OBJECT(base), 24);
-	int failed =
-		blur(x, &t[0]) || blur(y, &t[1]) ||
-		vips_multiply(x, x, &t[2], NULL) ||
-		vips_multiply(y, y, &t[3], NULL) ||
-		vips_multiply(x, y, &t[4], NULL) || blur(t[2], &t[5]) ||
-		blur(t[3], &t[6]) || blur(t[4], &t[7]) ||
-		vips_multiply(t[0], t[0], &t[8], NULL) ||
-		vips_multiply(t[1], t[1], &t[9], NULL) ||
-		vips_multiply(t[0], t[1], &t[10], NULL) ||
-		vips_subtract(t[5], t[8], &t[11], NULL) ||
-		vips_subtract(t[6], t[9], &t[12], NULL) ||
-		vips_subtract(t[7], t[10], &t[13], NULL) ||
-		vips_linear1(t[10], &t[14], 2, c1, NULL) ||
-		vips_linear1(t[13], &t[15], 2, c2, NULL) ||
-		vips_multiply(t[14], t[15], &t[16], NULL) ||
-		vips_add(t[8], t[9], &t[17], NULL) ||
-		vips_linear1(t[17], &t[18], 1, c1, NULL) ||
-		vips_add(t[11], t[12], &t[19], NULL) ||
-		vips_linear1(t[19], &t[20], 1, c2, NULL) ||
-		vips_multiply(t[18], t[20], &t[21], NULL) ||
-		vips_divide(t[16], t[21], &t[22], NULL) ||
-		vips_avg(t[22], ssim_out, NULL);
+	VipsImage **t =
+		(VipsImage **)vips_object_local_array(VIPS_OBJECT(base), 24);
+	int failed = blur(x, &t[0]) || blur(y, &t[1]) ||
+		     vips_multiply(x, x, &t[2], NULL) ||
+		     vips_multiply(y, y, &t[3], NULL) ||
+		     vips_multiply(x, y, &t[4], NULL) || blur(t[2], &t[5]) ||
+		     blur(t[3], &t[6]) || blur(t[4], &t[7]) ||
+		     vips_multiply(t[0], t[0], &t[8], NULL) ||
+		     vips_multiply(t[1], t[1], &t[9], NULL) ||
+		     vips_multiply(t[0], t[1], &t[10], NULL) ||
+		     vips_subtract(t[5], t[8], &t[11], NULL) ||
+		     vips_subtract(t[6], t[9], &t[12], NULL) ||
+		     vips_subtract(t[7], t[10], &t[13], NULL) ||
+		     vips_linear1(t[10], &t[14], 2, c1, NULL) ||
+		     vips_linear1(t[13], &t[15], 2, c2, NULL) ||
+		     vips_multiply(t[14], t[15], &t[16], NULL) ||
+		     vips_add(t[8], t[9], &t[17], NULL) ||
+		     vips_linear1(t[17], &t[18], 1, c1, NULL) ||
+		     vips_add(t[11], t[12], &t[19], NULL) ||
+		     vips_linear1(t[19], &t[20], 1, c2, NULL) ||
+		     vips_multiply(t[18], t[20], &t[21], NULL) ||
+		     vips_divide(t[16], t[21], &t[22], NULL) ||
+		     vips_avg(t[22], ssim_out, NULL);
 	g_object_unref(base);
 	return failed ? -1 : 0;
 }

@@ -42,16 +42,16 @@
 
 /** What an image's header says (imgopt_vips_probe()). */
 typedef struct {
-	ImgoptFormat format;  /* from the loader libvips chose for the bytes */
-	uint32_t width;       /* one frame, as stored (before orientation) */
-	uint32_t height;      /* one frame, as stored */
-	uint32_t n_frames;    /* 1 for stills */
-	int orientation;      /* EXIF orientation 1..8 (1 when absent) */
-	bool has_alpha;       /* an alpha channel */
-	bool has_icc;         /* an embedded ICC profile */
-	bool is_cmyk;         /* CMYK (or YCCK) pixels */
-	bool is_16bit;        /* more than 8 bits per sample */
-	bool is_interlaced;   /* progressive JPEG / interlaced PNG or GIF */
+	ImgoptFormat format; /* from the loader libvips chose for the bytes */
+	uint32_t width;      /* one frame, as stored (before orientation) */
+	uint32_t height;     /* one frame, as stored */
+	uint32_t n_frames;   /* 1 for stills */
+	int orientation;     /* EXIF orientation 1..8 (1 when absent) */
+	bool has_alpha;      /* an alpha channel */
+	bool has_icc;        /* an embedded ICC profile */
+	bool is_cmyk;        /* CMYK (or YCCK) pixels */
+	bool is_16bit;       /* more than 8 bits per sample */
+	bool is_interlaced;  /* progressive JPEG / interlaced PNG or GIF */
 } ImgoptImageInfo;
 
 /** A decoded picture in memory.  Opaque. */
@@ -59,9 +59,9 @@ typedef struct ImgoptPicture ImgoptPicture;
 
 /** How to encode a picture (imgopt_picture_encode()). */
 typedef struct {
-	ImgoptFormat format;  /* JPEG, PNG, GIF, WEBP or AVIF */
-	int quality;          /* 1..100, for the lossy formats */
-	bool is_full_chroma;  /* JPEG: 4:4:4 rather than 4:2:0 */
+	ImgoptFormat format; /* JPEG, PNG, GIF, WEBP or AVIF */
+	int quality;         /* 1..100, for the lossy formats */
+	bool is_full_chroma; /* JPEG: 4:4:4 rather than 4:2:0 */
 } ImgoptEncodeOptions;
 
 /**

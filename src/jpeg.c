@@ -26,10 +26,10 @@
 
 /* libjpeg's error manager extended with the jump target and message. */
 typedef struct {
-	struct jpeg_error_mgr pub; /* must come first: libjpeg casts */
-	jmp_buf jump;              /* where error_exit() returns to */
+	struct jpeg_error_mgr pub;     /* must come first: libjpeg casts */
+	jmp_buf jump;                  /* where error_exit() returns to */
 	char message[JMSG_LENGTH_MAX]; /* the first error or warning */
-	int n_warnings;            /* warnings seen */
+	int n_warnings;                /* warnings seen */
 } ErrorManager;
 
 static void
@@ -55,11 +55,11 @@ on_emit_message(j_common_ptr cinfo, int level)
 /* The two codecs and the output buffer, so one cleanup frees them all.
  * Both codecs share one error manager, hence one jump target. */
 typedef struct {
-	struct jpeg_decompress_struct in;  /* reads the source */
-	struct jpeg_compress_struct out;   /* writes the result */
-	ErrorManager err;                  /* errors of both */
-	unsigned char *buffer;             /* jpeg_mem_dest()'s output */
-	unsigned long size;                /* its length */
+	struct jpeg_decompress_struct in; /* reads the source */
+	struct jpeg_compress_struct out;  /* writes the result */
+	ErrorManager err;                 /* errors of both */
+	unsigned char *buffer;            /* jpeg_mem_dest()'s output */
+	unsigned long size;               /* its length */
 } Transcoder;
 
 /* Runs the transcode proper.  Returns false with the reason in the error
@@ -111,8 +111,7 @@ imgopt_jpeg_optimize(const void *data, gsize len, GError **error)
 	else
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_DECODE,
 			    "lossless JPEG optimisation failed: %s",
-			    t->err.message[0] ? t->err.message
-					       : "no output");
+			    t->err.message[0] ? t->err.message : "no output");
 	/* jpeg_mem_dest() allocates with malloc(); GLib's allocator is the
 	 * system one since 2.46, so g_free() is the matching release. */
 	g_free(t->buffer);

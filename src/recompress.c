@@ -96,21 +96,21 @@
 
 /* Everything known about one content while its variants are made. */
 typedef struct {
-	const char *name;               /* the source, for messages */
-	const uint8_t *data;            /* its bytes */
-	gsize len;                      /* their count */
-	const ImgoptHash *hash;         /* its content hash */
-	const ImgoptSettings *settings; /* what to make */
-	char *fingerprint;              /* of @settings */
-	ImgoptImageInfo info;           /* the probe's facts */
-	ImgoptGifInfo gif;              /* a GIF source's timing */
-	uint32_t full_width;            /* upright width */
-	uint32_t full_height;           /* upright height of one frame */
-	GArray *widths;                 /* uint32_t, ascending */
+	const char *name;                  /* the source, for messages */
+	const uint8_t *data;               /* its bytes */
+	gsize len;                         /* their count */
+	const ImgoptHash *hash;            /* its content hash */
+	const ImgoptSettings *settings;    /* what to make */
+	char *fingerprint;                 /* of @settings */
+	ImgoptImageInfo info;              /* the probe's facts */
+	ImgoptGifInfo gif;                 /* a GIF source's timing */
+	uint32_t full_width;               /* upright width */
+	uint32_t full_height;              /* upright height of one frame */
+	GArray *widths;                    /* uint32_t, ascending */
 	ImgoptFormat formats[MAX_FORMATS]; /* [0] is the primary */
-	int n_formats;                  /* used entries of @formats */
-	GPtrArray *pictures;            /* ImgoptPicture, one per width */
-	GPtrArray *out;                 /* ImgoptEncoded made so far */
+	int n_formats;                     /* used entries of @formats */
+	GPtrArray *pictures;               /* ImgoptPicture, one per width */
+	GPtrArray *out;                    /* ImgoptEncoded made so far */
 } Job;
 
 static void
@@ -221,8 +221,8 @@ plan_widths(Job *job)
 		if (is_near_full_gif(job, width))
 			width = job->full_width;
 		guint n = job->widths->len;
-		if (n == 0 || g_array_index(job->widths, uint32_t, n - 1) !=
-				      width)
+		if (n == 0 ||
+		    g_array_index(job->widths, uint32_t, n - 1) != width)
 			g_array_append_val(job->widths, width);
 	}
 }
@@ -276,8 +276,8 @@ decode_pictures(Job *job, GError **error)
 		job->widths->len, (GDestroyNotify)imgopt_picture_free);
 	g_ptr_array_set_size(job->pictures, (int)job->widths->len);
 	for (guint i = 0; i + 1 < n; i++) {
-		ImgoptPicture *smaller = imgopt_picture_shrink(
-			largest, width_at(job, i), error);
+		ImgoptPicture *smaller =
+			imgopt_picture_shrink(largest, width_at(job, i), error);
 		if (smaller == NULL)
 			return false;
 		g_ptr_array_index(job->pictures, i) = smaller;
@@ -335,8 +335,7 @@ search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
 
 /* Chooses quality and chroma for each format, once per content. */
 static bool
-choose_options(const Job *job, ImgoptEncodeOptions *options,
-	       GError **error)
+choose_options(const Job *job, ImgoptEncodeOptions *options, GError **error)
 {
 	const ImgoptPicture *picture = search_picture(job);
 	/* colour edges show at any scale: the narrowest picture is enough
@@ -352,8 +351,8 @@ choose_options(const Job *job, ImgoptEncodeOptions *options,
 		if (job->settings->target <= 0 || is_animated(job) ||
 		    !is_lossy(job->formats[f]))
 			continue;
-		if (!search_quality(picture, &options[f],
-				    job->settings->target, error))
+		if (!search_quality(picture, &options[f], job->settings->target,
+				    error))
 			return false;
 	}
 	return true;
@@ -542,9 +541,8 @@ make_variants(Job *job, GError **error)
 
 bool
 imgopt_recompress_buffer(const char *name, const void *data, gsize len,
-			 const ImgoptHash *hash,
-			 const ImgoptSettings *settings, GPtrArray *out,
-			 GError **error)
+			 const ImgoptHash *hash, const ImgoptSettings *settings,
+			 GPtrArray *out, GError **error)
 {
 	g_return_val_if_fail(name != NULL && hash != NULL, false);
 	g_return_val_if_fail(settings != NULL && out != NULL, false);
@@ -616,9 +614,9 @@ imgopt_recompress_asset(const char *root, const ImgoptAsset *asset,
 
 /* One content's trip through the pool. */
 typedef struct {
-	ImgoptAsset *asset;  /* owned copy */
-	GPtrArray *encoded;  /* ImgoptEncoded, or NULL on failure */
-	GError *error;       /* why it failed, or NULL */
+	ImgoptAsset *asset; /* owned copy */
+	GPtrArray *encoded; /* ImgoptEncoded, or NULL on failure */
+	GError *error;      /* why it failed, or NULL */
 } Result;
 
 static void
@@ -649,9 +647,8 @@ work(gpointer item, gpointer user_data)
 
 	result->encoded = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_encoded_free);
-	if (!imgopt_recompress_asset(pool->root, result->asset,
-				     pool->settings, result->encoded,
-				     &result->error))
+	if (!imgopt_recompress_asset(pool->root, result->asset, pool->settings,
+				     result->encoded, &result->error))
 		g_clear_pointer(&result->encoded, g_ptr_array_unref);
 	imgopt_vips_thread_done();
 	g_async_queue_push(pool->results, result);
@@ -659,15 +656,15 @@ work(gpointer item, gpointer user_data)
 
 /* The writer's state for one run. */
 typedef struct {
-	const char *root;                    /* site root */
-	const char *out_dir;                 /* variant folder, site-relative */
-	const char *fingerprint;             /* of the settings */
-	ImgoptManifest *manifest;            /* written by this thread only */
+	const char *root;         /* site root */
+	const char *out_dir;      /* variant folder, site-relative */
+	const char *fingerprint;  /* of the settings */
+	ImgoptManifest *manifest; /* written by this thread only */
 	const ImgoptRecompressReporter *reporter; /* nullable */
-	ImgoptRecompressSummary summary;     /* counts so far */
-	bool has_out_dir;                    /* folder created already */
-	uint64_t bytes_done;                 /* source bytes of the results
-						drained, for progress */
+	ImgoptRecompressSummary summary;          /* counts so far */
+	bool has_out_dir;                         /* folder created already */
+	uint64_t bytes_done;                      /* source bytes of the results
+						     drained, for progress */
 } Writer;
 
 static bool
@@ -675,7 +672,8 @@ files_exist(const Writer *w, const GPtrArray *variants)
 {
 	for (guint i = 0; i < variants->len; i++) {
 		const ImgoptVariant *v = g_ptr_array_index(variants, i);
-		g_autofree char *full = g_build_filename(w->root, v->path, NULL);
+		g_autofree char *full =
+			g_build_filename(w->root, v->path, NULL);
 		if (!g_file_test(full, G_FILE_TEST_IS_REGULAR))
 			return false;
 	}
@@ -691,8 +689,8 @@ is_cached(Writer *w, const ImgoptAsset *asset, GError **error)
 
 	if (variants == NULL || variants->len == 0 || !files_exist(w, variants))
 		return false;
-	for (guint i = 0; w->reporter && w->reporter->on_variant &&
-			  i < variants->len; i++)
+	for (guint i = 0;
+	     w->reporter && w->reporter->on_variant && i < variants->len; i++)
 		w->reporter->on_variant(g_ptr_array_index(variants, i), true,
 					w->reporter->user_data);
 	return true;
@@ -891,8 +889,8 @@ imgopt_recompress_all(const char *root, const char *out_dir,
 	g_autofree char *fingerprint = imgopt_settings_fingerprint(settings);
 	g_autoptr(GPtrArray) distinct = distinct_contents(assets);
 	g_autoptr(GAsyncQueue) results = g_async_queue_new();
-	Writer w = {root, out_dir, fingerprint, manifest, reporter, {0}, false,
-		    0};
+	Writer w = {root,     out_dir, fingerprint, manifest,
+		    reporter, {0},     false,       0};
 	Pool shared = {root, settings, results};
 	int n_workers = pool_size(settings);
 	guint n_pending = 0;
@@ -900,8 +898,8 @@ imgopt_recompress_all(const char *root, const char *out_dir,
 	w.summary.n_sources = distinct->len;
 	imgopt_vips_set_concurrency(
 		MAX(1, (int)g_get_num_processors() / n_workers));
-	GThreadPool *pool = g_thread_pool_new(work, &shared, n_workers, FALSE,
-					      error);
+	GThreadPool *pool =
+		g_thread_pool_new(work, &shared, n_workers, FALSE, error);
 	if (pool == NULL)
 		return false;
 	bool is_ok = queue_work(&w, pool, distinct, &n_pending, error) &&

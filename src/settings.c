@@ -60,7 +60,8 @@ parse_width(const char *item, uint32_t *width_out, GError **error)
 					&local)) {
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE,
 			    "bad width '%s' in --widths: a whole number from "
-			    "1 to %d is expected", item, MAX_WIDTH);
+			    "1 to %d is expected",
+			    item, MAX_WIDTH);
 		return false;
 	}
 	*width_out = (uint32_t)value;
@@ -122,7 +123,8 @@ parse_format(const char *item, unsigned *flags, GError **error)
 		}
 	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE,
 		    "bad format '%s' in --formats: jpeg, webp or avif is "
-		    "expected", item);
+		    "expected",
+		    item);
 	return false;
 }
 
@@ -171,9 +173,9 @@ imgopt_settings_fingerprint(const ImgoptSettings *settings)
 
 	g_string_append_printf(text, "v%d;w=", POLICY_VERSION);
 	for (guint i = 0; i < settings->widths->len; i++)
-		g_string_append_printf(text, "%s%u", i ? "," : "",
-				       g_array_index(settings->widths,
-						     uint32_t, i));
+		g_string_append_printf(
+			text, "%s%u", i ? "," : "",
+			g_array_index(settings->widths, uint32_t, i));
 	g_ascii_formatd(target, sizeof(target), "%.4f", settings->target);
 	g_string_append_printf(text, ";f=%s;q=%d;t=%s", formats,
 			       settings->quality,

@@ -41,8 +41,7 @@ on_failure(const ImgoptAsset *asset, const GError *error, void *data)
 	g_assert_nonnull(error);
 	g_assert_true(strstr(error->message, asset->path) != NULL);
 	/* a reason after the path: "'img/x.gif': <what is wrong>" */
-	g_assert_cmpuint(strlen(error->message), >,
-			 strlen(asset->path) + 6);
+	g_assert_cmpuint(strlen(error->message), >, strlen(asset->path) + 6);
 	g_test_message("%s", error->message);
 	g_hash_table_insert(seen->failures, g_strdup(asset->path),
 			    g_strdup(error->message));
@@ -70,8 +69,8 @@ copy_and_index(const char *source, const char *root)
 		g_autofree char *data = tu_read(from, &len);
 		g_assert_true(g_file_set_contents(to, data, (gssize)len, NULL));
 		g_autoptr(GError) error = NULL;
-		g_autoptr(ImgoptAsset) asset = imgopt_index_stat(root, rel,
-								&error);
+		g_autoptr(ImgoptAsset) asset =
+			imgopt_index_stat(root, rel, &error);
 		g_assert_no_error(error);
 		g_assert_true(imgopt_index_read(root, asset, NULL, &error));
 		g_assert_no_error(error);
@@ -95,8 +94,9 @@ assert_clean_output(const char *out)
 		GStatBuf st;
 		g_assert_cmpint(g_stat(full, &st), ==, 0);
 		if (!g_regex_match(name_re, name, 0, NULL) || st.st_size == 0) {
-			g_test_message("unexpected output file '%s' (%ld bytes)",
-				       name, (long)st.st_size);
+			g_test_message(
+				"unexpected output file '%s' (%ld bytes)", name,
+				(long)st.st_size);
 			g_test_fail();
 		}
 	}
@@ -151,8 +151,9 @@ test_every_bad_image(void)
 	g_autofree char *db = g_build_filename(root, "m.db", NULL);
 	g_autoptr(ImgoptManifest) manifest = imgopt_manifest_open(db, NULL);
 	g_auto(ImgoptSettings) settings = {0};
-	Seen seen = {g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					   g_free), 0};
+	Seen seen = {
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
+		0};
 	ImgoptRecompressReporter reporter = {on_variant, on_failure, &seen,
 					     NULL};
 	ImgoptRecompressSummary summary;
@@ -160,8 +161,8 @@ test_every_bad_image(void)
 
 	imgopt_settings_init(&settings);
 	g_assert_true(imgopt_settings_parse_widths(&settings, "64,480", NULL));
-	g_assert_true(imgopt_settings_parse_formats(&settings, "jpeg,webp",
-						    NULL));
+	g_assert_true(
+		imgopt_settings_parse_formats(&settings, "jpeg,webp", NULL));
 	g_assert_nonnull(manifest);
 	bool is_ok = imgopt_recompress_all(root, "img/" IMGOPT_OUTPUT_DIR,
 					   assets, &settings, manifest,
@@ -174,8 +175,8 @@ test_every_bad_image(void)
 	g_assert_cmpuint(summary.n_encoded + summary.n_failed, ==,
 			 summary.n_sources);
 
-	g_autofree char *out = g_build_filename(root, "img", IMGOPT_OUTPUT_DIR,
-						NULL);
+	g_autofree char *out =
+		g_build_filename(root, "img", IMGOPT_OUTPUT_DIR, NULL);
 	assert_clean_output(out);
 	g_autofree char *fingerprint = imgopt_settings_fingerprint(&settings);
 	assert_all_accounted(manifest, assets, &seen, fingerprint);

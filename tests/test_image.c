@@ -53,8 +53,7 @@ decode(GBytes *bytes)
 }
 
 static bool
-probe(GBytes *bytes, uint64_t max_pixels, ImgoptImageInfo *info,
-      GError **error)
+probe(GBytes *bytes, uint64_t max_pixels, ImgoptImageInfo *info, GError **error)
 {
 	return imgopt_vips_probe(g_bytes_get_data(bytes, NULL),
 				 g_bytes_get_size(bytes), max_pixels, info,
@@ -102,10 +101,11 @@ static GBytes *
 crafted_gif(unsigned w, unsigned h)
 {
 	guint8 gif[] = {
-		'G', 'I', 'F', '8', '9', 'a', w & 0xff, w >> 8, h & 0xff,
-		h >> 8, 0x80, 0, 0, 0, 0, 0, 255, 255, 255, /* 2-colour map */
-		',', 0, 0, 0, 0, w & 0xff, w >> 8, h & 0xff, h >> 8, 0,
-		2, 2, 0x4c, 0x01, 0, ';'};
+		'G',      'I',    'F',  '8', '9',  'a',      w & 0xff, w >> 8,
+		h & 0xff, h >> 8, 0x80, 0,   0,    0,        0,        0,
+		255,      255,    255, /* 2-colour map */
+		',',      0,      0,    0,   0,    w & 0xff, w >> 8,   h & 0xff,
+		h >> 8,   0,      2,    2,   0x4c, 0x01,     0,        ';'};
 
 	return g_bytes_new(gif, sizeof(gif));
 }
@@ -167,12 +167,13 @@ test_pixel_limit_shared_bombs(void)
 	}
 	/* Pillow's bomb: a 65535x1321 frame on a 32x32 screen, cut short;
 	 * its blocks are malformed, which is found before any decoding */
-	g_autoptr(GBytes) pillow = read_shared("pillow__decompression_bomb.gif");
+	g_autoptr(GBytes) pillow =
+		read_shared("pillow__decompression_bomb.gif");
 	assert_refused(pillow, IMGOPT_DEFAULT_MAX_PIXELS, IMGOPT_ERROR_DECODE);
 	/* 57 bytes whose zTXt chunk claims 1 GB: refused from the chunk
 	 * table, before the PNG loader waits for a gigabyte */
-	g_autoptr(GBytes) png = read_shared(
-		"libpng__crashers__huge_zTXt_chunk.png");
+	g_autoptr(GBytes) png =
+		read_shared("libpng__crashers__huge_zTXt_chunk.png");
 	assert_refused(png, IMGOPT_DEFAULT_MAX_PIXELS, IMGOPT_ERROR_DECODE);
 }
 
@@ -218,9 +219,8 @@ quarter_means(const ImgoptPicture *picture, double means[4][4])
 
 	for (int q = 0; q < 4; q++) {
 		int left = (q % 2) * (w / 2), top = (q / 2) * (h / 2);
-		g_assert_true(imgopt_picture_get_mean(picture, left, top,
-						      w / 2, h / 2, means[q],
-						      &error));
+		g_assert_true(imgopt_picture_get_mean(picture, left, top, w / 2,
+						      h / 2, means[q], &error));
 		g_assert_no_error(error);
 	}
 }
@@ -237,8 +237,9 @@ assert_same_layout(const ImgoptPicture *a, const ImgoptPicture *b,
 		for (int band = 0; band < 3; band++)
 			if (fabs(ma[q][band] - mb[q][band]) > 12) {
 				g_test_message("%s: quarter %d band %d: "
-					       "%.1f vs %.1f", what, q, band,
-					       ma[q][band], mb[q][band]);
+					       "%.1f vs %.1f",
+					       what, q, band, ma[q][band],
+					       mb[q][band]);
 				g_test_fail();
 			}
 }
@@ -246,7 +247,8 @@ assert_same_layout(const ImgoptPicture *a, const ImgoptPicture *b,
 static void
 test_orientation_libvips(void)
 {
-	g_autoptr(GBytes) upright_bytes = read_shared("libvips__rotation__1.jpg");
+	g_autoptr(GBytes) upright_bytes =
+		read_shared("libvips__rotation__1.jpg");
 	if (upright_bytes == NULL)
 		return;
 	g_autoptr(ImgoptPicture) upright = decode(upright_bytes);
@@ -283,7 +285,8 @@ test_orientation_pillow(void)
 static void
 test_cmyk_becomes_srgb(void)
 {
-	g_autoptr(GBytes) cmyk_bytes = read_shared("pillow__pil_sample_cmyk.jpg");
+	g_autoptr(GBytes) cmyk_bytes =
+		read_shared("pillow__pil_sample_cmyk.jpg");
 	g_autoptr(GBytes) rgb_bytes = read_shared("pillow__pil_sample_rgb.jpg");
 	if (cmyk_bytes == NULL || rgb_bytes == NULL)
 		return;
@@ -319,8 +322,8 @@ test_icc_and_16bit_become_srgb8(void)
 		if (bytes == NULL)
 			return;
 		ImgoptImageInfo info;
-		g_assert_true(probe(bytes, IMGOPT_DEFAULT_MAX_PIXELS, &info,
-				    NULL));
+		g_assert_true(
+			probe(bytes, IMGOPT_DEFAULT_MAX_PIXELS, &info, NULL));
 		g_assert_true(info.has_icc || info.is_16bit);
 		g_autoptr(ImgoptPicture) picture = decode(bytes);
 		g_assert_true(imgopt_picture_is_srgb8(picture));
@@ -338,16 +341,15 @@ generate_photo(const char *name, int w, int h)
 	char *path = g_build_filename(tmp_dir, name, NULL);
 	g_autofree char *ws = g_strdup_printf("%d", w);
 	g_autofree char *hs = g_strdup_printf("%d", h);
-	const char *a1[] = {"gaussnoise", noise, ws, hs, "--sigma", "30",
-			    NULL};
+	const char *a1[] = {"gaussnoise", noise, ws, hs, "--sigma", "30", NULL};
 	const char *a2[] = {"sines", grad, ws, hs, "--hfreq", "2", NULL};
 	const char *a3[] = {"linear", grad, mix, "100", "128", NULL};
 	g_autofree char *bands = g_strdup_printf("%s %s %s", noise, mix, mix);
 	g_autofree char *joined = g_build_filename(tmp_dir, "rgb.v", NULL);
 	const char *a4[] = {"bandjoin", bands, joined, NULL};
 	g_autofree char *out = g_strdup_printf("%s[Q=95]", path);
-	const char *a5[] = {"copy", joined, out, "--interpretation", "srgb",
-			    NULL};
+	const char *a5[] = {"copy", joined, out, "--interpretation",
+			    "srgb", NULL};
 
 	tu_vips(a1);
 	tu_vips(a2);
@@ -366,8 +368,8 @@ vips_cli_mean(const char *path)
 	int status = 0;
 
 	g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
-				   G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
-				   NULL, &status, NULL));
+				   G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL,
+				   &status, NULL));
 	g_assert_true(g_spawn_check_wait_status(status, NULL));
 	return g_ascii_strtod(out, NULL);
 }
@@ -383,8 +385,8 @@ test_no_profile_colours_kept(void)
 	g_autoptr(ImgoptPicture) picture = decode(bytes);
 	double mean[4];
 
-	g_assert_true(imgopt_picture_get_mean(picture, 0, 0, 400, 300, mean,
-					      NULL));
+	g_assert_true(
+		imgopt_picture_get_mean(picture, 0, 0, 400, 300, mean, NULL));
 	double ours = (mean[0] + mean[1] + mean[2]) / 3;
 	g_assert_cmpfloat(fabs(ours - vips_cli_mean(path)), <, 0.5);
 }
@@ -397,8 +399,8 @@ test_encode_jpeg_progressive_stripped(void)
 	g_autoptr(ImgoptPicture) picture = decode(source);
 	ImgoptEncodeOptions options = {IMGOPT_FORMAT_JPEG, 80, false};
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) jpeg = imgopt_picture_encode(picture, &options,
-						       &error);
+	g_autoptr(GBytes) jpeg =
+		imgopt_picture_encode(picture, &options, &error);
 
 	g_assert_no_error(error);
 	gsize len = 0;
@@ -411,7 +413,7 @@ test_encode_jpeg_progressive_stripped(void)
 		has_sof2 |= p[i] == 0xff && p[i + 1] == 0xc2;
 		has_app1 |= p[i] == 0xff && p[i + 1] == 0xe1;
 	}
-	g_assert_true(has_sof2); /* progressive */
+	g_assert_true(has_sof2);  /* progressive */
 	g_assert_false(has_app1); /* no EXIF/XMP */
 
 	double ssim = 0;
@@ -431,13 +433,13 @@ test_ssim_orders_qualities(void)
 	const int qualities[2] = {20, 95};
 
 	for (int i = 0; i < 2; i++) {
-		ImgoptEncodeOptions options = {IMGOPT_FORMAT_JPEG,
-					       qualities[i], true};
+		ImgoptEncodeOptions options = {IMGOPT_FORMAT_JPEG, qualities[i],
+					       true};
 		g_autoptr(GBytes) bytes =
 			imgopt_picture_encode(picture, &options, NULL);
 		g_assert_nonnull(bytes);
-		g_assert_true(imgopt_picture_ssim(picture, bytes, &ssim[i],
-						  NULL));
+		g_assert_true(
+			imgopt_picture_ssim(picture, bytes, &ssim[i], NULL));
 	}
 	g_assert_cmpfloat(ssim[0], <, ssim[1]);
 	g_assert_cmpfloat(ssim[1], >, 0.95);

@@ -31,13 +31,11 @@ generate_photo(const char *name, int w, int h, int q)
 	g_autofree char *bands = g_strdup_printf("%s %s %s", mix, noise, mix);
 	char *path = g_build_filename(tmp_dir, name, NULL);
 	g_autofree char *out = g_strdup_printf("%s[Q=%d]", path, q);
-	const char *a1[] = {"gaussnoise", noise, ws, hs, "--sigma", "20",
-			    NULL};
+	const char *a1[] = {"gaussnoise", noise, ws, hs, "--sigma", "20", NULL};
 	const char *a2[] = {"sines", grad, ws, hs, "--hfreq", "3", NULL};
 	const char *a3[] = {"linear", grad, mix, "90", "120", NULL};
 	const char *a4[] = {"bandjoin", bands, rgb, NULL};
-	const char *a5[] = {"copy", rgb, out, "--interpretation", "srgb",
-			    NULL};
+	const char *a5[] = {"copy", rgb, out, "--interpretation", "srgb", NULL};
 
 	tu_vips(a1);
 	tu_vips(a2);
@@ -60,8 +58,8 @@ recompress_file(const char *path, const ImgoptSettings *settings,
 		(GDestroyNotify)imgopt_encoded_free);
 
 	imgopt_hash_buffer(data, len, &hash);
-	bool is_ok = imgopt_recompress_buffer(path, data, len, &hash,
-					      settings, out, &error);
+	bool is_ok = imgopt_recompress_buffer(path, data, len, &hash, settings,
+					      out, &error);
 	g_assert_no_error(error);
 	g_assert_true(is_ok);
 	if (len_out != NULL)
@@ -153,8 +151,7 @@ test_never_larger(void)
 
 	imgopt_settings_init(&settings);
 	settings.quality = 100;
-	g_assert_true(imgopt_settings_parse_widths(&settings, "600,700",
-						   NULL));
+	g_assert_true(imgopt_settings_parse_widths(&settings, "600,700", NULL));
 	g_autoptr(GPtrArray) variants = recompress_file(path, &settings, &len);
 	assert_variants_valid(variants, len);
 	/* the full width falls back to a lossless rewrite or the source */
@@ -196,10 +193,9 @@ test_animated_gif(void)
 	g_autoptr(GBytes) source_bytes = g_bytes_new(source, len);
 
 	imgopt_settings_init(&settings);
-	g_assert_true(imgopt_settings_parse_widths(&settings, "160,240",
-						   NULL));
-	g_assert_true(imgopt_settings_parse_formats(&settings, "jpeg,webp",
-						    NULL));
+	g_assert_true(imgopt_settings_parse_widths(&settings, "160,240", NULL));
+	g_assert_true(
+		imgopt_settings_parse_formats(&settings, "jpeg,webp", NULL));
 	g_autoptr(GPtrArray) variants = recompress_file(path, &settings, NULL);
 	assert_variants_valid(variants, len);
 	guint n_gif = 0, n_webp = 0;
@@ -229,8 +225,8 @@ test_extra_formats(void)
 
 	imgopt_settings_init(&settings);
 	g_assert_true(imgopt_settings_parse_widths(&settings, "320", NULL));
-	g_assert_true(imgopt_settings_parse_formats(&settings,
-						    "jpeg,webp,avif", NULL));
+	g_assert_true(imgopt_settings_parse_formats(&settings, "jpeg,webp,avif",
+						    NULL));
 	g_autoptr(GPtrArray) variants = recompress_file(path, &settings, &len);
 	assert_variants_valid(variants, len);
 	bool seen[3] = {false, false, false};
@@ -359,13 +355,13 @@ count_failure(const ImgoptAsset *asset, const GError *error, void *data)
 }
 
 static void
-run_all(const char *root, ImgoptManifest *manifest,
-	const GPtrArray *assets, ImgoptRecompressSummary *summary)
+run_all(const char *root, ImgoptManifest *manifest, const GPtrArray *assets,
+	ImgoptRecompressSummary *summary)
 {
 	g_auto(ImgoptSettings) settings = {0};
 	int n_failures = 0;
-	ImgoptRecompressReporter reporter = {NULL, count_failure,
-					     &n_failures, NULL};
+	ImgoptRecompressReporter reporter = {NULL, count_failure, &n_failures,
+					     NULL};
 	g_autoptr(GError) error = NULL;
 
 	imgopt_settings_init(&settings);
@@ -394,8 +390,8 @@ test_second_run_encodes_nothing(void)
 	g_assert_cmpuint(first.n_failed, ==, 1);
 	g_assert_cmpuint(first.n_written, ==, 3);
 
-	g_autofree char *out = g_build_filename(root, "img", IMGOPT_OUTPUT_DIR,
-						NULL);
+	g_autofree char *out =
+		g_build_filename(root, "img", IMGOPT_OUTPUT_DIR, NULL);
 	g_autoptr(GDir) dir = g_dir_open(out, 0, NULL);
 	g_assert_nonnull(dir);
 	guint n_files = 0;

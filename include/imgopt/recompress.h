@@ -49,7 +49,7 @@ typedef enum {
  */
 typedef struct {
 	ImgoptVariant *variant; /* hash, settings, width, height, format,
-	                           bytes, frames; path = file name */
+				   bytes, frames; path = file name */
 	GBytes *data;           /* the encoded file */
 	ImgoptEncodedKind kind; /* how it was made */
 	int quality;            /* quality used (0 for lossless/original) */

@@ -70,12 +70,12 @@ typedef enum {
  * Everything the recompress stage is told.
  */
 typedef struct {
-	GArray *widths;       /* uint32_t, ascending, distinct, > 0 */
-	unsigned formats;     /* ImgoptOutputFormats bits; JPEG always set */
-	int quality;          /* 1..100; the fixed quality when target is 0 */
-	double target;        /* 0: fixed quality; else the SSIM to reach */
-	uint64_t max_pixels;  /* decode limit per frame, see above */
-	int jobs;             /* worker threads; 0 = number of cores */
+	GArray *widths;      /* uint32_t, ascending, distinct, > 0 */
+	unsigned formats;    /* ImgoptOutputFormats bits; JPEG always set */
+	int quality;         /* 1..100; the fixed quality when target is 0 */
+	double target;       /* 0: fixed quality; else the SSIM to reach */
+	uint64_t max_pixels; /* decode limit per frame, see above */
+	int jobs;            /* worker threads; 0 = number of cores */
 } ImgoptSettings;
 
 /**

@@ -13,11 +13,11 @@
 
 /* The options of build beyond the common ones. */
 typedef struct {
-	char *widths;       /* --widths */
-	char *formats;      /* --formats */
-	int quality;        /* --quality, 0 = default */
-	double target;      /* --target, 0 = fixed quality */
-	gint64 max_pixels;  /* --max-pixels, 0 = default */
+	char *widths;      /* --widths */
+	char *formats;     /* --formats */
+	int quality;       /* --quality, 0 = default */
+	double target;     /* --target, 0 = fixed quality */
+	gint64 max_pixels; /* --max-pixels, 0 = default */
 } BuildArgs;
 
 static void
@@ -94,8 +94,8 @@ referenced_assets(const ImgoptSite *site, const ImgoptSettings *settings,
 	if (!imgopt_pipeline_dupes(site, &options, manifest, &reporter, &dupes,
 				   error))
 		return NULL;
-	g_autoptr(GHashTable) files = imgopt_manifest_load_files(manifest,
-								 error);
+	g_autoptr(GHashTable) files =
+		imgopt_manifest_load_files(manifest, error);
 	if (files == NULL)
 		return NULL;
 	GPtrArray *assets = g_ptr_array_new_with_free_func(
@@ -155,8 +155,8 @@ add_variant_json(JsonBuilder *b, const BuildOut *out, const ImgoptVariant *v)
 	json_builder_set_member_name(b, "path");
 	json_builder_add_string_value(b, v->path);
 	json_builder_set_member_name(b, "source");
-	json_builder_add_string_value(b, g_hash_table_lookup(out->sources,
-							     hex));
+	json_builder_add_string_value(b,
+				      g_hash_table_lookup(out->sources, hex));
 	json_builder_set_member_name(b, "format");
 	json_builder_add_string_value(b, imgopt_format_name(v->format));
 	json_builder_set_member_name(b, "width");
@@ -196,9 +196,12 @@ print_json(const ImgoptRecompressSummary *s, const BuildOut *out)
 		const char *name;
 		uint64_t value;
 	} counts[] = {
-		{"sources", s->n_sources},   {"encoded", s->n_encoded},
-		{"cached", s->n_cached},     {"failed", s->n_failed},
-		{"written", s->n_written},   {"bytes_source", s->bytes_source},
+		{"sources", s->n_sources},
+		{"encoded", s->n_encoded},
+		{"cached", s->n_cached},
+		{"failed", s->n_failed},
+		{"written", s->n_written},
+		{"bytes_source", s->bytes_source},
 		{"bytes_output", s->bytes_output},
 	};
 
@@ -210,8 +213,8 @@ print_json(const ImgoptRecompressSummary *s, const BuildOut *out)
 	json_builder_set_member_name(b, "failures");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < out->failures->len; i++) {
-		g_auto(GStrv) parts =
-			g_strsplit(g_ptr_array_index(out->failures, i), "\t", 2);
+		g_auto(GStrv) parts = g_strsplit(
+			g_ptr_array_index(out->failures, i), "\t", 2);
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "path");
 		json_builder_add_string_value(b, parts[0]);
@@ -257,16 +260,16 @@ note_sources(GHashTable *sources, const GPtrArray *assets)
 }
 
 static bool
-build(const CliCommon *common, const ImgoptSettings *settings,
-      BuildOut *out, ImgoptRecompressSummary *summary, GError **error)
+build(const CliCommon *common, const ImgoptSettings *settings, BuildOut *out,
+      ImgoptRecompressSummary *summary, GError **error)
 {
 	g_autoptr(ImgoptSite) site = cli_open_site(common, error);
 	if (site == NULL || !cli_lock_site(common, site, error))
 		return false;
-	g_autofree char *db =
-		common->manifest != NULL
-			? g_strdup(common->manifest)
-			: imgopt_manifest_default_path(imgopt_site_get_root(site));
+	g_autofree char *db = common->manifest != NULL
+				      ? g_strdup(common->manifest)
+				      : imgopt_manifest_default_path(
+						imgopt_site_get_root(site));
 	g_autoptr(ImgoptManifest) manifest = imgopt_manifest_open(db, error);
 	if (manifest == NULL)
 		return false;
@@ -281,8 +284,8 @@ build(const CliCommon *common, const ImgoptSettings *settings,
 	note_sources(out->sources, assets);
 	ImgoptRecompressReporter reporter = {on_variant, on_failure, out,
 					     on_progress};
-	bool is_ok = imgopt_recompress_all(imgopt_site_get_root(site),
-					   out_dir, assets, settings, manifest,
+	bool is_ok = imgopt_recompress_all(imgopt_site_get_root(site), out_dir,
+					   assets, settings, manifest,
 					   &reporter, summary, error);
 	out->progress = NULL;
 	return is_ok;
@@ -301,7 +304,8 @@ cli_cmd_build(const char *name, int argc, char **argv)
 		 "encoder quality 1-100 (default 80)", "N"},
 		{"target", 0, 0, G_OPTION_ARG_DOUBLE, &a.target,
 		 "choose the quality per image to reach this SSIM "
-		 "(e.g. 0.98; default: off, fixed --quality)", "S"},
+		 "(e.g. 0.98; default: off, fixed --quality)",
+		 "S"},
 		{"max-pixels", 0, 0, G_OPTION_ARG_INT64, &a.max_pixels,
 		 "refuse images larger than this (default 100000000)", "N"},
 		G_OPTION_ENTRY_NULL,
