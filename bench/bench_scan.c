@@ -7,8 +7,9 @@
  * and prints MB/s per core (scanning is single-threaded per post, so one
  * core's rate is the figure that scales).  The rate is over the thread's
  * CPU time, which other processes on a busy machine do not inflate; the
- * wall-clock time of the same round is printed beside it.  With --write DIR it also writes
- * the posts as .md files under DIR/_posts for an end-to-end `imgopt scan` timing.
+ * wall-clock time of the same round is printed beside it.  With --write DIR it
+ * also writes the posts as .md files under DIR/_posts for an end-to-end `imgopt
+ * scan` timing.
  *
  *   bench_scan [--posts 5000] [--rounds 5] [--write DIR] TEMPLATE.md...
  */
@@ -32,8 +33,10 @@ mutate(const char *tmpl, gsize len, GRand *rng)
 	for (gsize i = 0; i + 8 < out->len; i++) {
 		if (memcmp(out->str + i, "postimg/", 8) != 0)
 			continue;
-		for (gsize j = i + 8; j < out->len && g_ascii_isalnum(out->str[j]); j++)
-			out->str[j] = alnum[g_rand_int_range(rng, 0, sizeof alnum - 1)];
+		for (gsize j = i + 8;
+		     j < out->len && g_ascii_isalnum(out->str[j]); j++)
+			out->str[j] = alnum[g_rand_int_range(rng, 0,
+							     sizeof alnum - 1)];
 	}
 	return out;
 }
@@ -46,10 +49,11 @@ write_posts(const char *dir, GPtrArray *posts)
 	g_mkdir_with_parents(pdir, 0755);
 	for (guint i = 0; i < posts->len; i++) {
 		GString *text = g_ptr_array_index(posts, i);
-		g_autofree char *name = g_strdup_printf("%s/2020-01-01-post-%05u.md",
-							pdir, i);
+		g_autofree char *name =
+			g_strdup_printf("%s/2020-01-01-post-%05u.md", pdir, i);
 
-		if (!g_file_set_contents(name, text->str, (gssize)text->len, NULL))
+		if (!g_file_set_contents(name, text->str, (gssize)text->len,
+					 NULL))
 			g_error("cannot write %s", name);
 	}
 }
@@ -76,21 +80,27 @@ main(int argc, char **argv)
 	int n_posts = 5000, rounds = 5;
 	g_autofree char *write_dir = NULL;
 	GOptionEntry entries[] = {
-		{"posts", 0, 0, G_OPTION_ARG_INT, &n_posts, "posts to generate", "N"},
-		{"rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "timed rounds", "N"},
-		{"write", 0, 0, G_OPTION_ARG_FILENAME, &write_dir, "also write posts", "DIR"},
+		{"posts", 0, 0, G_OPTION_ARG_INT, &n_posts, "posts to generate",
+		 "N"},
+		{"rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "timed rounds",
+		 "N"},
+		{"write", 0, 0, G_OPTION_ARG_FILENAME, &write_dir,
+		 "also write posts", "DIR"},
 		G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("TEMPLATE.md...");
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) tmpls = g_ptr_array_new_with_free_func(free_gstring);
-	g_autoptr(GPtrArray) posts = g_ptr_array_new_with_free_func(free_gstring);
+	g_autoptr(GPtrArray) tmpls =
+		g_ptr_array_new_with_free_func(free_gstring);
+	g_autoptr(GPtrArray) posts =
+		g_ptr_array_new_with_free_func(free_gstring);
 	g_autoptr(GRand) rng = g_rand_new_with_seed(42);
 	guint64 total = 0, n_refs = 0;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc < 2) {
-		fprintf(stderr, "usage: bench_scan [--posts N] TEMPLATE.md...\n");
+		fprintf(stderr,
+			"usage: bench_scan [--posts N] TEMPLATE.md...\n");
 		return 2;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -117,14 +127,16 @@ main(int argc, char **argv)
 		n_refs = 0;
 		for (guint i = 0; i < posts->len; i++) {
 			GString *p = g_ptr_array_index(posts, i);
-			g_autoptr(GPtrArray) refs = imgopt_scan_text("p.md", p->str, p->len, NULL);
+			g_autoptr(GPtrArray) refs =
+				imgopt_scan_text("p.md", p->str, p->len, NULL);
 
 			n_refs += refs->len;
 		}
 		best = MIN(best, thread_cpu_us() - t0);
 		best_wall = MIN(best_wall, g_get_monotonic_time() - w0);
 	}
-	printf("posts %d, bytes %" G_GUINT64_FORMAT ", references %" G_GUINT64_FORMAT
+	printf("posts %d, bytes %" G_GUINT64_FORMAT
+	       ", references %" G_GUINT64_FORMAT
 	       ", best of %d: %.3f s CPU (%.3f s wall), %.1f MB/s per core\n",
 	       n_posts, total, n_refs, rounds, best / 1e6, best_wall / 1e6,
 	       (double)total / 1e6 / (best / 1e6));

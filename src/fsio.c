@@ -19,8 +19,8 @@
 #include <glib/gstdio.h>
 
 bool
-imgopt_fs_write_atomic(const char *path, const void *data, gsize len,
-		       int mode, bool is_durable, GError **error)
+imgopt_fs_write_atomic(const char *path, const void *data, gsize len, int mode,
+		       bool is_durable, GError **error)
 {
 	GFileSetContentsFlags flags = G_FILE_SET_CONTENTS_CONSISTENT;
 
@@ -88,11 +88,11 @@ imgopt_fs_normalize(const char *path)
 
 /* State of one walk: the root, the filter and the two parallel outputs. */
 typedef struct {
-	const char *root;        /* absolute or relative walk root */
+	const char *root;         /* absolute or relative walk root */
 	ImgoptFsEntryFunc filter; /* nullable */
-	void *user_data;         /* for @filter */
-	GPtrArray *paths;        /* (element-type filename) results */
-	GPtrArray *types;        /* ImgoptFsType per result */
+	void *user_data;          /* for @filter */
+	GPtrArray *paths;         /* (element-type filename) results */
+	GPtrArray *types;         /* ImgoptFsType per result */
 } Walk;
 
 char *
@@ -147,8 +147,8 @@ classify(unsigned char type)
 static void
 walk_dir(Walk *w, const char *rel)
 {
-	g_autofree char *abs = *rel ? imgopt_fs_join(w->root, rel)
-				    : g_strdup(w->root);
+	g_autofree char *abs =
+		*rel ? imgopt_fs_join(w->root, rel) : g_strdup(w->root);
 	DIR *dir = opendir(abs);
 	const struct dirent *e;
 
@@ -185,7 +185,8 @@ compare_index(gconstpointer a, gconstpointer b, gpointer user_data)
 	GPtrArray *paths = user_data;
 	guint ia = *(const guint *)a, ib = *(const guint *)b;
 
-	return strcmp(g_ptr_array_index(paths, ia), g_ptr_array_index(paths, ib));
+	return strcmp(g_ptr_array_index(paths, ia),
+		      g_ptr_array_index(paths, ib));
 }
 
 GPtrArray *
@@ -197,19 +198,21 @@ imgopt_fs_walk(const char *root, ImgoptFsEntryFunc filter, void *user_data,
 
 	if (probe == NULL)
 		return NULL;
-	g_autoptr(GPtrArray) paths = w.paths = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) paths = w.paths =
+		g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) kinds = w.types = g_ptr_array_new();
 	walk_dir(&w, "");
 
 	/* Sort an index permutation, then apply it to both arrays. */
-	g_autoptr(GArray) order = g_array_sized_new(FALSE, FALSE, sizeof(guint),
-						    paths->len);
+	g_autoptr(GArray) order =
+		g_array_sized_new(FALSE, FALSE, sizeof(guint), paths->len);
 	for (guint i = 0; i < paths->len; i++)
 		g_array_append_val(order, i);
 	g_array_sort_with_data(order, compare_index, paths);
 
 	g_autoptr(GPtrArray) sorted = g_ptr_array_new_full(paths->len, g_free);
-	g_autoptr(GPtrArray) sorted_types = g_ptr_array_new_full(paths->len, NULL);
+	g_autoptr(GPtrArray) sorted_types =
+		g_ptr_array_new_full(paths->len, NULL);
 	for (guint i = 0; i < order->len; i++) {
 		guint k = g_array_index(order, guint, i);
 

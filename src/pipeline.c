@@ -195,8 +195,9 @@ static bool
 is_output_path(const Dupes *d, const char *path)
 {
 	const char *images = imgopt_site_get_images_dir(d->site);
-	g_autofree char *out = *images ? imgopt_fs_join(images, IMGOPT_OUTPUT_DIR)
-				       : g_strdup(IMGOPT_OUTPUT_DIR);
+	g_autofree char *out =
+		*images ? imgopt_fs_join(images, IMGOPT_OUTPUT_DIR)
+			: g_strdup(IMGOPT_OUTPUT_DIR);
 	size_t n = strlen(out);
 
 	return strncmp(path, out, n) == 0 && (path[n] == '/' || path[n] == 0);
@@ -526,8 +527,8 @@ walk_images(Dupes *d, const char *rel)
 	}
 	while ((e = readdir(dir)) != NULL) {
 		unsigned char type = entry_type(abs, e);
-		g_autofree char *path =
-			*rel ? imgopt_fs_join(rel, e->d_name) : g_strdup(e->d_name);
+		g_autofree char *path = *rel ? imgopt_fs_join(rel, e->d_name)
+					     : g_strdup(e->d_name);
 
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;

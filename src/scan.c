@@ -93,12 +93,15 @@ typedef struct {
 
 /* Front matter keys whose value is an image: top level, then nested. */
 static const char *const fm_keys[] = {
-	"header-img", "image", "cover", "thumbnail", "featured_image",
-	"og_image", "teaser", NULL,
+	"header-img",     "image",    "cover",  "thumbnail",
+	"featured_image", "og_image", "teaser", NULL,
 };
 static const char *const fm_image_keys[] = {"path", NULL};
 static const char *const fm_header_keys[] = {
-	"image", "teaser", "overlay_image", NULL,
+	"image",
+	"teaser",
+	"overlay_image",
+	NULL,
 };
 
 bool
@@ -139,8 +142,8 @@ imgopt_scan_leaf_new(Scanner *sc, ScanLeafKind kind)
 void
 imgopt_scan_leaf_add_line(Scanner *sc, gsize orig, gsize len)
 {
-	ScanLeaf *leaf = &g_array_index(sc->leaves, ScanLeaf,
-					sc->leaves->len - 1);
+	ScanLeaf *leaf =
+		&g_array_index(sc->leaves, ScanLeaf, sc->leaves->len - 1);
 
 	gsize at = sc->leaf_text->len + (leaf->n_segs > 0 ? 1 : 0);
 	ScanSeg seg = {at - leaf->text_at, orig};
@@ -193,12 +196,13 @@ index_lines(Scanner *sc)
 							    sizeof(gsize), n);
 			g_array_set_size(sc->line_starts, n);
 		}
-		gsize *starts = pass == 1 ? (gsize *)sc->line_starts->data
-					  : NULL;
+		gsize *starts =
+			pass == 1 ? (gsize *)sc->line_starts->data : NULL;
 		n = 1;
 		for (gsize i = 0, next; i < sc->len; i++) {
 			if (!sc->has_cr) {
-				const char *nl = memchr(s + i, '\n', sc->len - i);
+				const char *nl =
+					memchr(s + i, '\n', sc->len - i);
 				if (nl == NULL)
 					break;
 				i = (gsize)(nl - s);
@@ -310,9 +314,9 @@ imgopt_scan_entity(const char *s, gsize len, GString *out)
 	char name[40];
 	memcpy(name, s + 1, i - 1);
 	name[i - 1] = '\0';
-	const ScanEntity *e = bsearch(name, scan_entities,
-				      G_N_ELEMENTS(scan_entities),
-				      sizeof scan_entities[0], entity_cmp);
+	const ScanEntity *e =
+		bsearch(name, scan_entities, G_N_ELEMENTS(scan_entities),
+			sizeof scan_entities[0], entity_cmp);
 	if (e == NULL)
 		return 0;
 	if (out != NULL)
@@ -416,9 +420,9 @@ add_fm_value(Scanner *sc, const char *key, gsize start, gsize end, char quote)
 			i++;
 		g_string_append_c(url, v[i]);
 	}
-	ImgoptRef *ref = imgopt_scan_add_ref(sc, sc->refs,
-					     IMGOPT_REF_FRONT_MATTER, start, n,
-					     g_string_free(url, FALSE), NULL);
+	ImgoptRef *ref =
+		imgopt_scan_add_ref(sc, sc->refs, IMGOPT_REF_FRONT_MATTER,
+				    start, n, g_string_free(url, FALSE), NULL);
 	if (ref != NULL)
 		ref->key = g_strdup(key);
 }
@@ -507,8 +511,8 @@ fm_flow(Scanner *sc, const char *parent, const char *const *keys, gsize pos,
 		gsize n = 0, after = fm_key(sc, pos, limit, ",}", &n);
 		if (after == 0)
 			return;
-		g_autofree char *path = g_strdup_printf("%s.%.*s", parent,
-							(int)n, s + pos);
+		g_autofree char *path =
+			g_strdup_printf("%s.%.*s", parent, (int)n, s + pos);
 		bool wanted = in_list(keys, s + pos, n);
 		pos = fm_scalar(sc, wanted ? path : NULL,
 				skip_blanks(s, after, limit), limit, ",}");
@@ -521,8 +525,8 @@ fm_flow(Scanner *sc, const char *parent, const char *const *keys, gsize pos,
 /* State of the block-mapping walk: the top-level key whose nested
  * children we are reading, if it is one we care about. */
 typedef struct {
-	const char *parent;       /* "image" or "header", or NULL */
-	const char *const *keys;  /* its wanted children */
+	const char *parent;      /* "image" or "header", or NULL */
+	const char *const *keys; /* its wanted children */
 } FmNest;
 
 static void
@@ -614,7 +618,8 @@ add_html_body(Scanner *sc, gsize pos)
 	imgopt_scan_leaf_new(sc, SCAN_LEAF_HTML);
 	do {
 		next_line(sc, pos, &line);
-		imgopt_scan_leaf_add_line(sc, line.start, line.end - line.start);
+		imgopt_scan_leaf_add_line(sc, line.start,
+					  line.end - line.start);
 		pos = line.next;
 	} while (pos < sc->len);
 }
@@ -628,13 +633,15 @@ imgopt_scan_text(const char *post_path, const char *text, gsize len,
 
 	/* sized for a typical post (a leaf per 250 bytes, a line per 50), so
 	 * that they seldom grow */
-	g_autoptr(GArray) leaves = g_array_sized_new(
-		FALSE, FALSE, sizeof(ScanLeaf), (guint)MIN(len / 250 + 16, G_MAXUINT / 2));
+	g_autoptr(GArray) leaves =
+		g_array_sized_new(FALSE, FALSE, sizeof(ScanLeaf),
+				  (guint)MIN(len / 250 + 16, G_MAXUINT / 2));
 	g_autoptr(GString) leaf_text = g_string_sized_new(len + 64);
-	g_autoptr(GArray) leaf_segs = g_array_sized_new(
-		FALSE, FALSE, sizeof(ScanSeg), (guint)MIN(len / 50 + 16, G_MAXUINT / 2));
-	g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_ref_free);
+	g_autoptr(GArray) leaf_segs =
+		g_array_sized_new(FALSE, FALSE, sizeof(ScanSeg),
+				  (guint)MIN(len / 50 + 16, G_MAXUINT / 2));
+	g_autoptr(GPtrArray) refs =
+		g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_ref_free);
 	Scanner sc = {
 		.text = text != NULL ? text : "",
 		.len = len,

@@ -49,15 +49,16 @@ typedef enum {
 
 typedef struct {
 	Scanner *sc;
-	const char *s;   /* the file */
-	GArray *conts;   /* (element-type Cont) open containers, outermost first */
-	guint fbs;       /* first container a blank line cannot match */
-	OpenKind open;   /* the open leaf */
+	const char *s; /* the file */
+	GArray *conts; /* (element-type Cont) open containers, outermost first
+			*/
+	guint fbs;     /* first container a blank line cannot match */
+	OpenKind open; /* the open leaf */
 	guint open_depth; /* containers around the open leaf */
-	char fence_char; /* '`' or '~' */
-	int fence_len;   /* length of the opening fence */
+	char fence_char;  /* '`' or '~' */
+	int fence_len;    /* length of the opening fence */
 	int fence_indent; /* indentation of the opening fence */
-	int html_type;   /* 1-7, as numbered by CommonMark */
+	int html_type;    /* 1-7, as numbered by CommonMark */
 
 	/* the current line: [line_start, line_end) without its ending */
 	gsize line_start; /* file offset of the line */
@@ -69,10 +70,10 @@ typedef struct {
 	int indent;       /* columns from pos to nonspace */
 	bool blank;       /* nothing but blanks after pos */
 	gsize next_nl;    /* the first '\n' at or after line_start, or the
-	                     end of the file; G_MAXSIZE before the first */
+			     end of the file; G_MAXSIZE before the first */
 	gsize ns_pos;     /* pos and col of the last find_nonspace() on this */
 	int ns_col;       /* line, whose results are still in place; or
-	                     G_MAXSIZE and -1 */
+			     G_MAXSIZE and -1 */
 } Blocks;
 
 static int
@@ -437,15 +438,19 @@ start_fence(Blocks *b)
 }
 
 static const char *const block_tags[] = {
-	"address", "article", "aside", "base", "basefont", "blockquote",
-	"body", "caption", "center", "col", "colgroup", "dd", "details",
-	"dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption",
-	"figure", "footer", "form", "frame", "frameset", "h1", "h2", "h3",
-	"h4", "h5", "h6", "head", "header", "hr", "html", "iframe", "legend",
-	"li", "link", "main", "menu", "menuitem", "nav", "noframes", "ol",
-	"optgroup", "option", "p", "param", "section", "source", "summary",
-	"table", "tbody", "td", "tfoot", "th", "thead", "title", "tr",
-	"track", "ul", NULL,
+	"address",    "article",  "aside",   "base",     "basefont",
+	"blockquote", "body",     "caption", "center",   "col",
+	"colgroup",   "dd",       "details", "dialog",   "dir",
+	"div",        "dl",       "dt",      "fieldset", "figcaption",
+	"figure",     "footer",   "form",    "frame",    "frameset",
+	"h1",         "h2",       "h3",      "h4",       "h5",
+	"h6",         "head",     "header",  "hr",       "html",
+	"iframe",     "legend",   "li",      "link",     "main",
+	"menu",       "menuitem", "nav",     "noframes", "ol",
+	"optgroup",   "option",   "p",       "param",    "section",
+	"source",     "summary",  "table",   "tbody",    "td",
+	"tfoot",      "th",       "thead",   "title",    "tr",
+	"track",      "ul",       NULL,
 };
 
 /* Is the tag name at @s (@n bytes, case-insensitive) one of @names, and

@@ -127,13 +127,15 @@ add_url(const TagCtx *t, ImgoptRefKind kind, gsize a, gsize b)
 			    imgopt_scan_decode(t->s + a, b - a, false), NULL);
 }
 
-/* One step through a URL: a Liquid `{{ ... }}` (spaces and all, at most 256 bytes, since
- * Jekyll expands it before a browser splits anything) or one byte. */
+/* One step through a URL: a Liquid `{{ ... }}` (spaces and all, at most 256
+ * bytes, since Jekyll expands it before a browser splits anything) or one byte.
+ */
 static gsize
 skip_liquid(const char *s, gsize i, gsize end)
 {
 	if (i + 1 < end && s[i] == '{' && s[i + 1] == '{') {
-		for (gsize j = i + 2; j + 1 < end && j < i + 256 && s[j] != '\n'; j++)
+		for (gsize j = i + 2;
+		     j + 1 < end && j < i + 256 && s[j] != '\n'; j++)
 			if (s[j] == '}' && s[j + 1] == '}')
 				return j + 2;
 	}
@@ -254,8 +256,8 @@ next_attr(const char *s, gsize i, gsize end, gsize *name, gsize *name_end,
 static bool
 name_is(const char *s, gsize a, gsize b, const char *name)
 {
-	return b - a == strlen(name) && g_ascii_strncasecmp(s + a, name,
-							    b - a) == 0;
+	return b - a == strlen(name) &&
+	       g_ascii_strncasecmp(s + a, name, b - a) == 0;
 }
 
 void
@@ -286,7 +288,10 @@ imgopt_scan_html_tag(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
 
 /* Raw-text elements: their content is not markup, up to the end tag. */
 static const char *const raw_elements[] = {
-	"script", "style", "textarea", NULL,
+	"script",
+	"style",
+	"textarea",
+	NULL,
 };
 
 /* The end of a tag starting at @i ('<' + letter or "</"): just past '>',

@@ -55,9 +55,9 @@ typedef struct {
 
 /* The backtick runs of a leaf, by length, for code span closers. */
 typedef struct {
-	RunList *short_runs; /* [N_SHORT_RUNS]: lengths 1..8 (borrowed) */
+	RunList *short_runs;   /* [N_SHORT_RUNS]: lengths 1..8 (borrowed) */
 	GHashTable *long_runs; /* longer: length -> RunList, or NULL */
-	bool is_built;       /* the lists hold this leaf's runs */
+	bool is_built;         /* the lists hold this leaf's runs */
 } CodeRuns;
 
 /* An image's alt text, decoded once the leaf is done: an image inside
@@ -89,13 +89,13 @@ typedef struct {
 
 typedef struct {
 	Scanner *sc;
-	const ScanLines *lines; /* the leaf's text and map */
-	const char *s;          /* lines->str */
-	gsize n;                /* its length */
-	GArray *brackets;       /* (element-type Bracket) the stack */
-	GPtrArray *pending;     /* (element-type ImgoptRef) found so far */
-	GArray *alts;           /* (element-type AltText) of the leaf's images
-	                           in pending, in order */
+	const ScanLines *lines;  /* the leaf's text and map */
+	const char *s;           /* lines->str */
+	gsize n;                 /* its length */
+	GArray *brackets;        /* (element-type Bracket) the stack */
+	GPtrArray *pending;      /* (element-type ImgoptRef) found so far */
+	GArray *alts;            /* (element-type AltText) of the leaf's images
+				    in pending, in order */
 	Finder find_liquid_expr; /* "}}" */
 	Finder find_liquid_tag;  /* "%}" */
 	Finder find_newline;     /* "\n" */
@@ -108,12 +108,12 @@ typedef struct {
 
 /* What a closing bracket matched. */
 typedef struct {
-	ImgoptRefKind kind;  /* markdown or markdown-ref */
-	gsize offset;        /* file offset of the destination */
-	gsize length;        /* its length in the file */
-	char *url;           /* decoded destination (owned) */
-	bool is_multiline;   /* the export-damage extension */
-	gsize end;           /* logical offset after the construct */
+	ImgoptRefKind kind; /* markdown or markdown-ref */
+	gsize offset;       /* file offset of the destination */
+	gsize length;       /* its length in the file */
+	char *url;          /* decoded destination (owned) */
+	bool is_multiline;  /* the export-damage extension */
+	gsize end;          /* logical offset after the construct */
 } Match;
 
 static gsize
@@ -213,9 +213,9 @@ link_label(const char *s, gsize n, gsize pos, gsize *start, gsize *end)
 
 /* A destination: [start, end) as written, next = offset after it. */
 typedef struct {
-	gsize start; /* first byte of the destination */
-	gsize end;   /* byte after it (before '>' if pointy) */
-	gsize next;  /* offset after the destination */
+	gsize start;    /* first byte of the destination */
+	gsize end;      /* byte after it (before '>' if pointy) */
+	gsize next;     /* offset after the destination */
 	bool is_pointy; /* written <...> */
 } Dest;
 
@@ -252,7 +252,7 @@ liquid_token(Inline *in, gsize i)
 
 /* The bytes a bare destination treats specially (or stops at). */
 static const bool is_dest_special[256] = {
-	['\\'] = true, ['{'] = true, ['('] = true, [')'] = true,
+	['\\'] = true, ['{'] = true,  ['('] = true,  [')'] = true,
 	[' '] = true,  ['\t'] = true, ['\n'] = true, ['\r'] = true,
 	['\v'] = true, ['\f'] = true,
 };
@@ -330,8 +330,8 @@ static bool
 set_span(const Inline *in, gsize start, gsize end, Match *m)
 {
 	gsize a = imgopt_scan_lines_map(in->lines, start);
-	gsize b = end > start ? imgopt_scan_lines_map(in->lines, end - 1) + 1
-			      : a;
+	gsize b =
+		end > start ? imgopt_scan_lines_map(in->lines, end - 1) + 1 : a;
 
 	if (b < a)
 		return false;
@@ -404,8 +404,8 @@ add_def(Inline *in, char *key, const Dest *d)
 	ScanDef *def = g_new0(ScanDef, 1);
 	def->offset = m.offset;
 	def->length = m.length;
-	def->url = imgopt_scan_decode(in->s + d->start, d->end - d->start,
-				      true);
+	def->url =
+		imgopt_scan_decode(in->s + d->start, d->end - d->start, true);
 	g_hash_table_insert(in->sc->defs, key, def);
 }
 
@@ -437,8 +437,8 @@ parse_def(Inline *in, gsize pos)
 static void
 inline_init(Inline *in, Scanner *sc, const ScanLines *lines)
 {
-	*in = (Inline){.sc = sc, .lines = lines, .s = lines->str,
-		       .n = lines->len};
+	*in = (Inline){
+		.sc = sc, .lines = lines, .s = lines->str, .n = lines->len};
 	in->find_liquid_expr.needle = "}}";
 	in->find_liquid_tag.needle = "%}";
 	in->find_newline.needle = "\n";
@@ -484,9 +484,8 @@ run_list(CodeRuns *runs, gsize len, bool create)
 	if (runs->long_runs == NULL && !create)
 		return NULL;
 	if (runs->long_runs == NULL)
-		runs->long_runs = g_hash_table_new_full(g_direct_hash,
-							g_direct_equal, NULL,
-							run_list_free);
+		runs->long_runs = g_hash_table_new_full(
+			g_direct_hash, g_direct_equal, NULL, run_list_free);
 	gpointer key = GSIZE_TO_POINTER(len);
 	RunList *list = g_hash_table_lookup(runs->long_runs, key);
 	if (list == NULL && create) {
@@ -578,7 +577,8 @@ autolink(const char *s, gsize n, gsize pos)
 		;
 	if (i == pos + 1 || i >= n || s[i] != '@')
 		return 0;
-	for (i++; i < n && (g_ascii_isalnum(s[i]) || s[i] == '-' || s[i] == '.');
+	for (i++;
+	     i < n && (g_ascii_isalnum(s[i]) || s[i] == '-' || s[i] == '.');
 	     i++)
 		;
 	return i < n && s[i] == '>' && s[i - 1] != '@' ? i + 1 : 0;
@@ -590,9 +590,9 @@ html_comment(Inline *in, gsize pos)
 	const char *s = in->s;
 	gsize body = pos + 4;
 
-	if (body < in->n && (s[body] == '>' ||
-			     (s[body] == '-' && body + 1 < in->n &&
-			      s[body + 1] == '>')))
+	if (body < in->n &&
+	    (s[body] == '>' ||
+	     (s[body] == '-' && body + 1 < in->n && s[body + 1] == '>')))
 		return 0;
 	gsize dash = find(&in->find_comment, s, in->n, body);
 	if (dash == G_MAXSIZE || dash + 2 >= in->n || s[dash + 2] != '>')
@@ -711,8 +711,8 @@ top(Inline *in)
 static void
 push_bracket(Inline *in, gsize pos, bool is_image)
 {
-	Bracket b = {pos, pos + (is_image ? 2 : 1), is_image, true, false,
-		     in->pending->len, in->sc->raw_state};
+	Bracket b = {pos,   pos + (is_image ? 2 : 1), is_image,         true,
+		     false, in->pending->len,         in->sc->raw_state};
 
 	if (in->brackets->len > 0)
 		top(in)->bracket_after = true;
@@ -763,9 +763,8 @@ try_reference(Inline *in, const Bracket *o, gsize p, Match *m)
 	if (b - a > MAX_LABEL)
 		return false;
 	g_autofree char *key = imgopt_scan_label_key(in->s + a, b - a);
-	const ScanDef *def = key != NULL ? g_hash_table_lookup(in->sc->defs,
-								key)
-					 : NULL;
+	const ScanDef *def =
+		key != NULL ? g_hash_table_lookup(in->sc->defs, key) : NULL;
 	if (def == NULL)
 		return false;
 	m->kind = IMGOPT_REF_MARKDOWN_REF;
@@ -849,9 +848,9 @@ add_image(Inline *in, const Bracket *o, gsize p, Match *m)
 	in->sc->raw_state = o->raw_state;
 	if (in->sc->raw_state != SCAN_RAW_NONE)
 		return; /* inside a comment or <script> opened by raw HTML */
-	ImgoptRef *ref = imgopt_scan_add_ref(in->sc, in->pending, m->kind,
-					     m->offset, m->length,
-					     g_steal_pointer(&m->url), NULL);
+	ImgoptRef *ref =
+		imgopt_scan_add_ref(in->sc, in->pending, m->kind, m->offset,
+				    m->length, g_steal_pointer(&m->url), NULL);
 	if (ref == NULL)
 		return;
 	ref->is_multiline = m->is_multiline;

@@ -64,7 +64,7 @@ typedef struct {
 	guint seg_at;      /* index of its first ScanSeg in .leaf_segs */
 	guint n_segs;      /* its number of lines */
 	gsize start;       /* logical offset where inlines begin (after
-	                      link reference definitions) */
+			      link reference definitions) */
 } ScanLeaf;
 
 /** A link reference definition: `[label]: dest "title"`. */
@@ -89,14 +89,14 @@ typedef struct {
 	gsize len;           /* its length */
 	const char *post;    /* post path for ImgoptRef.post */
 	bool has_cr;         /* the file holds a '\r' (else lines end at
-	                        '\n' only, and memchr finds them) */
+				'\n' only, and memchr finds them) */
 	GArray *line_starts; /* (element-type gsize) file offset of each
-	                        line; built at the first reference */
+				line; built at the first reference */
 	GArray *leaves;      /* (element-type ScanLeaf) in document order */
 	GString *leaf_text;  /* every leaf's text, each followed by a NUL */
 	GArray *leaf_segs;   /* (element-type ScanSeg) every leaf's lines */
 	GHashTable *defs;    /* normalised label -> ScanDef, first one wins;
-	                        NULL until the first definition */
+				NULL until the first definition */
 	GPtrArray *refs;     /* (element-type ImgoptRef) the result */
 	int raw_state;       /* ScanRawState after the raw HTML so far */
 } Scanner;

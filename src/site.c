@@ -274,8 +274,8 @@ walk_site(const ImgoptSite *site, const char *dir, bool is_post_walk,
 		if (GPOINTER_TO_UINT(g_ptr_array_index(kinds, i)) !=
 		    IMGOPT_FS_REGULAR)
 			continue;
-		g_ptr_array_add(out,
-				*dir ? imgopt_fs_join(dir, rel) : g_strdup(rel));
+		g_ptr_array_add(out, *dir ? imgopt_fs_join(dir, rel)
+					  : g_strdup(rel));
 	}
 	return out;
 }

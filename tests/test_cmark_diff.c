@@ -28,10 +28,12 @@ collapse_liquid(const char *s)
 
 	while (*p != '\0') {
 		const char *open = strstr(p, "{{");
-		const char *close = open != NULL ? strstr(open + 2, "}}") : NULL;
+		const char *close =
+			open != NULL ? strstr(open + 2, "}}") : NULL;
 		const char *eol = open != NULL ? strchr(open, '\n') : NULL;
 
-		if (open == NULL || close == NULL || (eol != NULL && eol < close)) {
+		if (open == NULL || close == NULL ||
+		    (eol != NULL && eol < close)) {
 			g_string_append(out, p);
 			break;
 		}
@@ -53,8 +55,9 @@ normalise(const char *url)
 	for (const char *p = decoded; *p != '\0'; p++) {
 		if (p[0] == '%' && g_ascii_isxdigit(p[1]) &&
 		    g_ascii_isxdigit(p[2])) {
-			g_string_append_c(out, (char)(g_ascii_xdigit_value(p[1]) * 16 +
-						      g_ascii_xdigit_value(p[2])));
+			g_string_append_c(
+				out, (char)(g_ascii_xdigit_value(p[1]) * 16 +
+					    g_ascii_xdigit_value(p[2])));
 			p += 2;
 		}
 		else
@@ -130,12 +133,15 @@ add_style(GPtrArray *out, const char *v)
 		p += 4;
 		while (*p == ' ' || *p == '\t')
 			p++;
-		const char *quote = *p == '"' ? "\"" : *p == '\'' ? "'" :
-				    g_str_has_prefix(p, "&quot;") ? "&quot;" : NULL;
+		const char *quote = *p == '"'                       ? "\""
+				    : *p == '\''                    ? "'"
+				    : g_str_has_prefix(p, "&quot;") ? "&quot;"
+								    : NULL;
 		if (quote != NULL)
 			p += strlen(quote);
 		const char *e = quote != NULL ? strstr(p, quote) : p;
-		while (quote == NULL && *e != '\0' && *e != ')' && !g_ascii_isspace(*e))
+		while (quote == NULL && *e != '\0' && *e != ')' &&
+		       !g_ascii_isspace(*e))
 			e++;
 		if (e == NULL)
 			return;
@@ -152,7 +158,8 @@ add_attrs(GPtrArray *out, const char *name, const char *p, const char *end)
 		      g_ascii_strcasecmp(name, "source") == 0;
 
 	while (p < end) {
-		while (p < end && (g_ascii_isspace(*p) || *p == '/' || *p == '>'))
+		while (p < end &&
+		       (g_ascii_isspace(*p) || *p == '/' || *p == '>'))
 			p++;
 		const char *a = p;
 		while (p < end && !g_ascii_isspace(*p) && !strchr("/>=", *p))
@@ -231,7 +238,8 @@ browser_urls(const char *html)
 			g_autofree char *close = g_strconcat("</", name, NULL);
 			const char *c = p;
 			while (*c != '\0' &&
-			       g_ascii_strncasecmp(c, close, strlen(close)) != 0)
+			       g_ascii_strncasecmp(c, close, strlen(close)) !=
+				       0)
 				c++;
 			c = *c != '\0' ? c : NULL;
 			p = c != NULL ? c : p + strlen(p);
@@ -258,11 +266,16 @@ body_start(const char *text, gsize len)
 		p = eol + (eol[0] == '\r' && eol[1] == '\n' ? 2 : 1);
 		eol = strpbrk(p, "\r\n");
 		const char *e = eol != NULL ? eol : p + strlen(p);
-		if ((g_str_has_prefix(p, "---") || g_str_has_prefix(p, "...")) &&
+		if ((g_str_has_prefix(p, "---") ||
+		     g_str_has_prefix(p, "...")) &&
 		    strspn(p + 3, " \t") == (gsize)(e - p - 3))
-			return eol == NULL ? len
-					   : (gsize)(eol - text) +
-						     (eol[0] == '\r' && eol[1] == '\n' ? 2 : 1);
+			return eol == NULL
+				       ? len
+				       : (gsize)(eol - text) +
+						 (eol[0] == '\r' &&
+								  eol[1] == '\n'
+							  ? 2
+							  : 1);
 	}
 	return 0;
 }
@@ -381,7 +394,8 @@ static void
 test_hux(void)
 {
 	g_autofree char *posts_dir = tu_shared("sites", "hux", "_posts", NULL);
-	g_autofree char *includes = tu_shared("sites", "hux", "_includes", NULL);
+	g_autofree char *includes =
+		tu_shared("sites", "hux", "_includes", NULL);
 	g_autoptr(GPtrArray) posts = g_ptr_array_new_with_free_func(g_free);
 
 	if (posts_dir == NULL || !g_file_test(posts_dir, G_FILE_TEST_IS_DIR)) {
@@ -400,15 +414,20 @@ static void
 test_seed_multiline(void)
 {
 	static const char *const ids[] = {
-		"m6vdLvvo6W6uia2h4DXVHaGImxEiaYZIpm4EHGI7N1SjYfmibCly6ibAqqNrqJ4jBfz380Jwn5MpgicShdaEHCKGCzA",
-		"m6vdLvvo6W6uia2h4DXVHaGImxEiaYZIpmuzLerE6ibc8ryop3M3cBibRjoKf1zQTAWGaQ7hTWfSDTp1ujfnYx6nEA",
-		"m6vdLvvo6W6uia2h4DXVHaGImxEiaYZIpm3nibm7qTBb4XTqowHdkwmH6CmEFCaSqZriaSuqoO4fI7dajByma87icyA",
-		"m6vdLvvo6W6uia2h4DXVHaGImxEiaYZIpmXpWM8l0S0BP2SkupIlUCEJsnXVrkQbonA2ed4eDaibNicWvhSLAHFvjQ",
-		"m6vdLvvo6W6uia2h4DXVHaGImxEiaYZIpm4wEYpiaHYYXRxBONKq9gCJicAekyiaCsCTfNo0LdXuAUnjxOGSkqK92fA",
+		"m6vdLvvo6W6uia2h4DXVHaGImxEiaYZIpm4EHGI7N1SjYfmibCly6ibAqqNrqJ"
+		"4jBfz380Jwn5MpgicShdaEHCKGCzA",
+		"m6vdLvvo6W6uia2h4DXVHaGImxEiaYZIpmuzLerE6ibc8ryop3M3cBibRjoKf1"
+		"zQTAWGaQ7hTWfSDTp1ujfnYx6nEA",
+		"m6vdLvvo6W6uia2h4DXVHaGImxEiaYZIpm3nibm7qTBb4XTqowHdkwmH6CmEFC"
+		"aSqZriaSuqoO4fI7dajByma87icyA",
+		"m6vdLvvo6W6uia2h4DXVHaGImxEiaYZIpmXpWM8l0S0BP2SkupIlUCEJsnXVrk"
+		"QbonA2ed4eDaibNicWvhSLAHFvjQ",
+		"m6vdLvvo6W6uia2h4DXVHaGImxEiaYZIpm4wEYpiaHYYXRxBONKq9gCJicAeky"
+		"iaCsCTfNo0LdXuAUnjxOGSkqK92fA",
 	};
 	static const gsize lines[] = {33, 34, 43, 46, 47};
-	g_autofree char *path = tu_shared("seed", "2020-07-14-nanning-anti-fraud.md",
-					  NULL);
+	g_autofree char *path =
+		tu_shared("seed", "2020-07-14-nanning-anti-fraud.md", NULL);
 	gsize len = 0;
 
 	if (path == NULL || !g_file_test(path, G_FILE_TEST_EXISTS)) {
@@ -425,9 +444,11 @@ test_seed_multiline(void)
 		if (!r->is_multiline)
 			continue;
 		g_assert_cmpuint(n, <, G_N_ELEMENTS(ids));
-		g_autofree char *url = g_strdup_printf(
-			"2020-07-14\n南宁刑侦创新守护“获得”，为创城筑牢安全基石\\%s.jpeg",
-			ids[n]);
+		g_autofree char *url =
+			g_strdup_printf("2020-07-"
+					"14\n南宁刑侦创新守护“获得”，为创城筑牢"
+					"安全基石\\%s.jpeg",
+					ids[n]);
 		g_assert_cmpstr(r->url, ==, url);
 		g_assert_cmpuint(r->line, ==, lines[n]);
 		g_assert_nonnull(strstr(r->raw, "\\\\"));
@@ -444,7 +465,8 @@ main(int argc, char **argv)
 
 	g_test_init(&argc, &argv, NULL);
 	if (cmark == NULL) {
-		g_test_add_func("/cmark-diff/seed-multiline", test_seed_multiline);
+		g_test_add_func("/cmark-diff/seed-multiline",
+				test_seed_multiline);
 		return g_test_run();
 	}
 	g_test_add_func("/cmark-diff/fixtures", test_fixtures);

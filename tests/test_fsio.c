@@ -16,10 +16,11 @@ test_normalize(void)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"a/b/c", "a/b/c"},   {"a//b/./c", "a/b/c"}, {"a/../b", "b"},
-		{"./a/", "a"},        {"", ""},              {"a/..", ""},
-		{"..", NULL},         {"a/../../b", NULL},   {"/a/b", "a/b"},
-		{"a/b/../../..", NULL},
+		{"a/b/c", "a/b/c"}, {"a//b/./c", "a/b/c"},
+		{"a/../b", "b"},    {"./a/", "a"},
+		{"", ""},           {"a/..", ""},
+		{"..", NULL},       {"a/../../b", NULL},
+		{"/a/b", "a/b"},    {"a/b/../../..", NULL},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -84,7 +85,8 @@ test_write_atomic(void)
 	gsize len = 0;
 
 	tu_write(path, "old");
-	g_assert_true(imgopt_fs_write_atomic(path, "new\r\n", 5, 0600, true, &error));
+	g_assert_true(
+		imgopt_fs_write_atomic(path, "new\r\n", 5, 0600, true, &error));
 	g_assert_no_error(error);
 	g_autofree char *text = tu_read(path, &len);
 	g_assert_cmpuint(len, ==, 5);
@@ -93,12 +95,14 @@ test_write_atomic(void)
 	g_assert_cmpint(st.st_mode & 0777, ==, 0600);
 
 	/* No temporary file is left beside it. */
-	g_autoptr(GPtrArray) left = imgopt_fs_walk(dir, NULL, NULL, NULL, &error);
+	g_autoptr(GPtrArray) left =
+		imgopt_fs_walk(dir, NULL, NULL, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(left->len, ==, 1);
 
 	g_autofree char *missing = g_build_filename(dir, "no/such/dir/x", NULL);
-	g_assert_false(imgopt_fs_write_atomic(missing, "x", 1, 0644, false, &error));
+	g_assert_false(
+		imgopt_fs_write_atomic(missing, "x", 1, 0644, false, &error));
 	g_assert_nonnull(error);
 	tu_rmtree(dir);
 }
@@ -121,9 +125,9 @@ test_walk(void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) types = NULL;
 
-	for (const char *const *p = (const char *const[]){"b/z.png", "a/y.jpg",
-							  "a/c/x.gif", ".hidden/h.png",
-							  "a/.dot.png", NULL};
+	for (const char *const *p =
+		     (const char *const[]){"b/z.png", "a/y.jpg", "a/c/x.gif",
+					   ".hidden/h.png", "a/.dot.png", NULL};
 	     *p; p++) {
 		g_autofree char *f = g_build_filename(dir, *p, NULL);
 		tu_write(f, "x");
@@ -132,15 +136,20 @@ test_walk(void)
 	g_assert_cmpint(symlink("..", loop), ==, 0);
 	g_assert_cmpint(mkfifo(fifo, 0644), ==, 0);
 
-	g_autoptr(GPtrArray) all = imgopt_fs_walk(dir, skip_dot, NULL, &types, &error);
+	g_autoptr(GPtrArray) all =
+		imgopt_fs_walk(dir, skip_dot, NULL, &types, &error);
 	g_assert_no_error(error);
-	const char *expect[] = {"a/c/x.gif", "a/fifo", "a/loop", "a/y.jpg", "b/z.png"};
+	const char *expect[] = {"a/c/x.gif", "a/fifo", "a/loop", "a/y.jpg",
+				"b/z.png"};
 	g_assert_cmpuint(all->len, ==, G_N_ELEMENTS(expect));
 	for (guint i = 0; i < all->len; i++)
 		g_assert_cmpstr(g_ptr_array_index(all, i), ==, expect[i]);
-	g_assert_cmpuint(GPOINTER_TO_UINT(types->pdata[1]), ==, IMGOPT_FS_SPECIAL);
-	g_assert_cmpuint(GPOINTER_TO_UINT(types->pdata[2]), ==, IMGOPT_FS_SYMLINK);
-	g_assert_cmpuint(GPOINTER_TO_UINT(types->pdata[3]), ==, IMGOPT_FS_REGULAR);
+	g_assert_cmpuint(GPOINTER_TO_UINT(types->pdata[1]), ==,
+			 IMGOPT_FS_SPECIAL);
+	g_assert_cmpuint(GPOINTER_TO_UINT(types->pdata[2]), ==,
+			 IMGOPT_FS_SYMLINK);
+	g_assert_cmpuint(GPOINTER_TO_UINT(types->pdata[3]), ==,
+			 IMGOPT_FS_REGULAR);
 
 	g_autofree char *nope = g_build_filename(dir, "nope", NULL);
 	g_assert_null(imgopt_fs_walk(nope, NULL, NULL, NULL, &error));

@@ -40,7 +40,8 @@ check_invariants(const char *text, gsize len, const GPtrArray *refs)
 	g_array_append_val(starts, zero);
 	for (gsize k = 0; k < len; k++) {
 		if (text[k] == '\n' ||
-		    (text[k] == '\r' && (k + 1 >= len || text[k + 1] != '\n'))) {
+		    (text[k] == '\r' &&
+		     (k + 1 >= len || text[k + 1] != '\n'))) {
 			gsize next = k + 1;
 			g_array_append_val(starts, next);
 		}
@@ -133,7 +134,8 @@ static const Case cases[] = {
 	 "1:6 markdown x_y&z .png\n"},
 	{"balanced-parens", "![a](x(1).png) ![b](y(.png)\n",
 	 "1:6 markdown x(1).png\n"},
-	{"reference-link", "![a][r]\n\n[r]: /r.png\n", "3:6 markdown-ref /r.png\n"},
+	{"reference-link", "![a][r]\n\n[r]: /r.png\n",
+	 "3:6 markdown-ref /r.png\n"},
 	{"reference-collapsed-shortcut", "![R][] ![ r ]\n\n[r]: r.png\n",
 	 "3:6 markdown-ref r.png\n3:6 markdown-ref r.png\n"},
 	{"reference-first-wins", "![r]\n\n[r]: 1.png\n[R]: 2.png\n",
@@ -146,16 +148,18 @@ static const Case cases[] = {
 	 "1:8 markdown a.png\n1:21 markdown b.png\n"},
 	{"fence-ignored", "```\n![a](a.png)\n```\n~~~\n![b](b.png)\n", ""},
 	{"indented-code-ignored", "    ![a](a.png)\n\n\t![b](b.png)\n", ""},
-	{"html-comment-ignored", "<!--\n![a](a.png)\n\n-->\nx <!-- ![b](b.png) -->\n",
-	 ""},
+	{"html-comment-ignored",
+	 "<!--\n![a](a.png)\n\n-->\nx <!-- ![b](b.png) -->\n", ""},
 	{"blockquote-list", "> ![a](a.png)\n\n- ![b](b.png)\n  > ![c](c.png)\n",
 	 "1:8 markdown a.png\n3:8 markdown b.png\n4:10 markdown c.png\n"},
 	{"code-in-list-item", "- x\n\n      ![a](a.png)\n", ""},
-	{"html-img", "<img src=\"a.png\">\n<p><img SRC='b.png'>\n\nx <img src=c.png>\n",
+	{"html-img",
+	 "<img src=\"a.png\">\n<p><img SRC='b.png'>\n\nx <img src=c.png>\n",
 	 "1:11 html a.png\n2:14 html b.png\n4:12 html c.png\n"},
 	{"html-srcset", "<img srcset=\"a.png 1x,b.png 2x, c.png\">\n",
 	 "1:14 srcset a.png\n1:23 srcset b.png\n1:33 srcset c.png\n"},
-	{"html-style", "<div style=\"x: url( 'a.png' ); y: url(b.png)\"></div>\n",
+	{"html-style",
+	 "<div style=\"x: url( 'a.png' ); y: url(b.png)\"></div>\n",
 	 "1:22 style a.png\n1:39 style b.png\n"},
 	{"html-block-no-markdown", "<div>\n![a](a.png)\n</div>\n", ""},
 	{"html-script-skipped",
@@ -167,9 +171,12 @@ static const Case cases[] = {
 	{"multiline-export", "![](d\nt\\\\i.jpeg)![](d\nt\\\\j.jpeg)\n",
 	 "1:5 markdown d\\nt\\\\i.jpeg\n2:15 markdown d\\nt\\\\j.jpeg\n"},
 	{"multiline-not-prose", "![a](see the\nnext.png) ![b](x\ny.png)\n", ""},
-	{"crlf", "![a](a.png)\r\n\r\n```\r\n![b](b.png)\r\n```\r\n![c](c.png)\r![d](d.png)",
+	{"crlf",
+	 "![a](a.png)\r\n\r\n```\r\n![b](b.png)\r\n```\r\n![c](c.png)\r![d](d."
+	 "png)",
 	 "1:6 markdown a.png\n6:6 markdown c.png\n7:6 markdown d.png\n"},
-	{"front-matter", "---\nheader-img: \"img/h.png\"\nimage:\n  path: /p.png\n---\n",
+	{"front-matter",
+	 "---\nheader-img: \"img/h.png\"\nimage:\n  path: /p.png\n---\n",
 	 "2:14 front-matter img/h.png\n4:9 front-matter /p.png\n"},
 	{"front-matter-unterminated", "---\nimage: x.png\n![a](a.png)\n",
 	 "3:6 markdown a.png\n"},
@@ -199,10 +206,11 @@ only_ref(const GPtrArray *refs, guint i)
 static void
 test_fields(void)
 {
-	static const char text[] = "\xEF\xBB\xBF---\nimage: {path: \"/i.png\"}\n"
-				   "---\n![A \\*b\\*](<x\\>y.png> \"t\")\n"
-				   "![r]\n\n[r]: r.png\n"
-				   "![](a\nb\\\\c.png)\n";
+	static const char text[] =
+		"\xEF\xBB\xBF---\nimage: {path: \"/i.png\"}\n"
+		"---\n![A \\*b\\*](<x\\>y.png> \"t\")\n"
+		"![r]\n\n[r]: r.png\n"
+		"![](a\nb\\\\c.png)\n";
 	g_autoptr(GPtrArray) refs = scan("p/post.md", text, sizeof text - 1);
 	const ImgoptRef *r;
 
@@ -231,8 +239,9 @@ test_fields(void)
 static void
 test_html_post(void)
 {
-	static const char text[] = "---\nx: y\n---\n<p>![a](a.png)"
-				   "<img src=\"b.png\"></p>\n\n    <img src=c.png>\n";
+	static const char text[] =
+		"---\nx: y\n---\n<p>![a](a.png)"
+		"<img src=\"b.png\"></p>\n\n    <img src=c.png>\n";
 	g_autoptr(GPtrArray) refs = scan("post.html", text, sizeof text - 1);
 	g_autofree char *actual = format_refs(refs);
 
@@ -395,8 +404,9 @@ static void
 test_hostile_bytes(void)
 {
 	static const char nul[] = "![a](a\0b.png) ![c](c.png)\0\n";
-	static const char bad_utf8[] = "![\xff\xfe](\xc3\x41.png) ![\xe2\x82](x.png)\n"
-				       "[\xff]: y.png\n";
+	static const char bad_utf8[] =
+		"![\xff\xfe](\xc3\x41.png) ![\xe2\x82](x.png)\n"
+		"[\xff]: y.png\n";
 	g_autoptr(GPtrArray) a = scan("nul.md", nul, sizeof nul - 1);
 	g_autoptr(GPtrArray) b = scan("bad.md", bad_utf8, sizeof bad_utf8 - 1);
 
@@ -428,15 +438,16 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree char *path = g_strdup_printf("/scan/%s",
-							cases[i].name);
+		g_autofree char *path =
+			g_strdup_printf("/scan/%s", cases[i].name);
 		g_test_add_data_func(path, &cases[i], test_case);
 	}
 	g_test_add_func("/scan/fields", test_fields);
 	g_test_add_func("/scan/html-post", test_html_post);
 	add_fixture_tests();
 	g_test_add_func("/scan/hostile/repeats", test_hostile_repeats);
-	g_test_add_func("/scan/hostile/deep-nesting", test_hostile_deep_nesting);
+	g_test_add_func("/scan/hostile/deep-nesting",
+			test_hostile_deep_nesting);
 	g_test_add_func("/scan/hostile/nested-closers",
 			test_hostile_nested_closers);
 	g_test_add_func("/scan/hostile/long-line", test_hostile_long_line);

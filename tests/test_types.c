@@ -26,24 +26,34 @@ test_hash_parse_rejects(void)
 	ImgoptHash h = {{0}};
 
 	g_assert_false(imgopt_hash_parse("", &h));
-	g_assert_false(imgopt_hash_parse("031425364758697a8b9cadbecfe0f10", &h));
-	g_assert_false(imgopt_hash_parse("031425364758697a8b9cadbecfe0f1022", &h));
-	g_assert_false(imgopt_hash_parse("g31425364758697a8b9cadbecfe0f102", &h));
+	g_assert_false(
+		imgopt_hash_parse("031425364758697a8b9cadbecfe0f10", &h));
+	g_assert_false(
+		imgopt_hash_parse("031425364758697a8b9cadbecfe0f1022", &h));
+	g_assert_false(
+		imgopt_hash_parse("g31425364758697a8b9cadbecfe0f102", &h));
 	g_assert_false(imgopt_hash_parse(NULL, &h));
-	g_assert_true(imgopt_hash_parse("031425364758697A8B9CADBECFE0F102", &h));
+	g_assert_true(
+		imgopt_hash_parse("031425364758697A8B9CADBECFE0F102", &h));
 	g_assert_cmpuint(h.bytes[7], ==, 0x7a);
 }
 
 static void
 test_names(void)
 {
-	g_assert_cmpstr(imgopt_ref_kind_name(IMGOPT_REF_MARKDOWN_REF), ==, "markdown-ref");
-	g_assert_cmpstr(imgopt_ref_kind_name(IMGOPT_REF_FRONT_MATTER), ==, "front-matter");
-	g_assert_cmpstr(imgopt_ref_kind_name(IMGOPT_REF_LIQUID_TAG), ==, "liquid-tag");
-	g_assert_cmpstr(imgopt_ref_status_name(IMGOPT_REF_STATUS_REPAIRED), ==, "repaired");
-	g_assert_cmpstr(imgopt_ref_status_name(IMGOPT_REF_STATUS_OUTSIDE), ==, "outside");
+	g_assert_cmpstr(imgopt_ref_kind_name(IMGOPT_REF_MARKDOWN_REF), ==,
+			"markdown-ref");
+	g_assert_cmpstr(imgopt_ref_kind_name(IMGOPT_REF_FRONT_MATTER), ==,
+			"front-matter");
+	g_assert_cmpstr(imgopt_ref_kind_name(IMGOPT_REF_LIQUID_TAG), ==,
+			"liquid-tag");
+	g_assert_cmpstr(imgopt_ref_status_name(IMGOPT_REF_STATUS_REPAIRED), ==,
+			"repaired");
+	g_assert_cmpstr(imgopt_ref_status_name(IMGOPT_REF_STATUS_OUTSIDE), ==,
+			"outside");
 	g_assert_cmpstr(imgopt_format_name(IMGOPT_FORMAT_WEBP), ==, "webp");
-	g_assert_cmpstr(imgopt_format_name(IMGOPT_FORMAT_UNKNOWN), ==, "unknown");
+	g_assert_cmpstr(imgopt_format_name(IMGOPT_FORMAT_UNKNOWN), ==,
+			"unknown");
 }
 
 static void
@@ -59,10 +69,12 @@ test_ref_free_null(void)
 static void
 test_error_quark(void)
 {
-	g_autoptr(GError) e = g_error_new(IMGOPT_ERROR, IMGOPT_ERROR_DECODE, "x");
+	g_autoptr(GError) e =
+		g_error_new(IMGOPT_ERROR, IMGOPT_ERROR_DECODE, "x");
 
 	g_assert_error(e, IMGOPT_ERROR, IMGOPT_ERROR_DECODE);
-	g_assert_cmpstr(g_quark_to_string(IMGOPT_ERROR), ==, "imgopt-error-quark");
+	g_assert_cmpstr(g_quark_to_string(IMGOPT_ERROR), ==,
+			"imgopt-error-quark");
 }
 
 int

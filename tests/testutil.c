@@ -110,7 +110,8 @@ tu_assert_golden(const char *actual, const char *golden)
 	}
 	if (!g_file_get_contents(golden, &expected, NULL, NULL))
 		g_error("golden file '%s' is missing (IMGOPT_UPDATE_GOLDEN=1 "
-			"writes it)", golden);
+			"writes it)",
+			golden);
 	if (strcmp(actual, expected) != 0) {
 		g_printerr("--- %s\n+++ actual\n%s\n", golden, actual);
 		g_assert_cmpstr(actual, ==, expected);

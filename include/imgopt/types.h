@@ -139,24 +139,24 @@ const char *imgopt_ref_status_name(ImgoptRefStatus status);
  * the span is the destination of its `[label]: dest` definition.
  */
 typedef struct {
-	char *post;          /* post path as given to the scanner */
-	gsize line;          /* 1-based line of the span's first byte */
-	gsize column;        /* 1-based byte column of the span's first byte */
-	gsize offset;        /* byte offset of the destination in the file */
-	gsize length;        /* byte length of the destination as written */
-	ImgoptRefKind kind;  /* where it was found */
-	char *raw;           /* the @length bytes at @offset, verbatim */
-	char *url;           /* destination with escapes and entities decoded;
-	                        Liquid prefixes kept as written */
-	char *alt;           /* alt text for images (plain), or NULL */
-	char *key;           /* front matter key path ("header-img",
-	                        "image.path"), or NULL */
-	bool is_multiline;   /* destination broken across lines (an export
-	                        tool's damage, not CommonMark) */
+	char *post;         /* post path as given to the scanner */
+	gsize line;         /* 1-based line of the span's first byte */
+	gsize column;       /* 1-based byte column of the span's first byte */
+	gsize offset;       /* byte offset of the destination in the file */
+	gsize length;       /* byte length of the destination as written */
+	ImgoptRefKind kind; /* where it was found */
+	char *raw;          /* the @length bytes at @offset, verbatim */
+	char *url;          /* destination with escapes and entities decoded;
+			       Liquid prefixes kept as written */
+	char *alt;          /* alt text for images (plain), or NULL */
+	char *key;          /* front matter key path ("header-img",
+			       "image.path"), or NULL */
+	bool is_multiline;  /* destination broken across lines (an export
+			       tool's damage, not CommonMark) */
 
 	ImgoptRefStatus status; /* filled by resolving */
-	char *resolved;      /* resolved file relative to the site root, or NULL */
-	char *message;       /* why broken/outside/repaired, or NULL */
+	char *resolved; /* resolved file relative to the site root, or NULL */
+	char *message;  /* why broken/outside/repaired, or NULL */
 } ImgoptRef;
 
 /**

@@ -12,7 +12,7 @@
 #define IMGOPT_CLI_H
 
 #include <stdbool.h>
-#include <glib.h>               /* GOptionEntry, GError */
+#include <glib.h>                /* GOptionEntry, GError */
 #include <json-glib/json-glib.h> /* JsonBuilder */
 
 #include "imgopt/imgopt.h"
@@ -27,15 +27,15 @@ typedef enum {
 
 /** Options every subcommand accepts, filled by cli_parse(). */
 typedef struct {
-	gboolean json;      /* --json: one JSON document on stdout */
-	gboolean quiet;     /* --quiet: no progress, no summary */
-	gboolean verbose;   /* --verbose: list every item */
-	char *site_root;    /* --site-root DIR, or NULL to detect */
-	char *manifest;     /* --manifest PATH, or NULL for the default */
-	int jobs;           /* --jobs N, 0 = number of cores */
-	gboolean wait;      /* --wait: wait for another imgopt's lock */
-	char **args;        /* positional arguments (NULL-terminated) */
-	int n_args;         /* number of positional arguments */
+	gboolean json;    /* --json: one JSON document on stdout */
+	gboolean quiet;   /* --quiet: no progress, no summary */
+	gboolean verbose; /* --verbose: list every item */
+	char *site_root;  /* --site-root DIR, or NULL to detect */
+	char *manifest;   /* --manifest PATH, or NULL for the default */
+	int jobs;         /* --jobs N, 0 = number of cores */
+	gboolean wait;    /* --wait: wait for another imgopt's lock */
+	char **args;      /* positional arguments (NULL-terminated) */
+	int n_args;       /* number of positional arguments */
 } CliCommon;
 
 /** One subcommand: a row of the table in main.c. */

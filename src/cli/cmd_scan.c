@@ -11,9 +11,9 @@
 
 /* What the scan found, across all posts. */
 typedef struct {
-	GPtrArray *posts;     /* (element-type utf8) relative post paths */
-	GPtrArray *refs;      /* (element-type ImgoptRef) in post order */
-	GPtrArray *failures;  /* (element-type utf8) unreadable posts */
+	GPtrArray *posts;       /* (element-type utf8) relative post paths */
+	GPtrArray *refs;        /* (element-type ImgoptRef) in post order */
+	GPtrArray *failures;    /* (element-type utf8) unreadable posts */
 	guint counts[N_STATUS]; /* references per status */
 } ScanResult;
 
@@ -33,15 +33,18 @@ scan_site(const ImgoptSite *site, ScanResult *res, GError **error)
 	res->posts = imgopt_site_list_posts(site, error);
 	if (res->posts == NULL)
 		return false;
-	res->refs = g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_ref_free);
+	res->refs =
+		g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_ref_free);
 	res->failures = g_ptr_array_new_with_free_func(g_free);
 	for (guint i = 0; i < res->posts->len; i++) {
 		const char *post = g_ptr_array_index(res->posts, i);
 		g_autoptr(GError) local = NULL;
-		g_autoptr(GPtrArray) refs = imgopt_site_scan_post(site, post, &local);
+		g_autoptr(GPtrArray) refs =
+			imgopt_site_scan_post(site, post, &local);
 
 		if (refs == NULL) {
-			g_ptr_array_add(res->failures, g_strdup(local->message));
+			g_ptr_array_add(res->failures,
+					g_strdup(local->message));
 			continue;
 		}
 		for (guint j = 0; j < refs->len; j++) {
@@ -97,7 +100,8 @@ print_json(const ImgoptSite *site, const ScanResult *res)
 	json_builder_set_member_name(b, "posts");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < res->posts->len; i++)
-		json_builder_add_string_value(b, g_ptr_array_index(res->posts, i));
+		json_builder_add_string_value(b,
+					      g_ptr_array_index(res->posts, i));
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "references");
 	json_builder_begin_array(b);
@@ -107,7 +111,8 @@ print_json(const ImgoptSite *site, const ScanResult *res)
 	json_builder_set_member_name(b, "errors");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < res->failures->len; i++)
-		json_builder_add_string_value(b, g_ptr_array_index(res->failures, i));
+		json_builder_add_string_value(
+			b, g_ptr_array_index(res->failures, i));
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "summary");
 	json_builder_begin_object(b);
@@ -150,8 +155,8 @@ print_ref_line(FILE *out, const ImgoptRef *ref)
 	g_autofree char *url = one_line(ref->url);
 
 	fprintf(out, "%s:%zu: %s %s '%s'", ref->post, ref->line,
-		imgopt_ref_status_name(ref->status), imgopt_ref_kind_name(ref->kind),
-		url);
+		imgopt_ref_status_name(ref->status),
+		imgopt_ref_kind_name(ref->kind), url);
 	if (ref->resolved != NULL)
 		fprintf(out, " -> %s", ref->resolved);
 	if (ref->message != NULL)
@@ -171,7 +176,8 @@ print_text(const ScanResult *res, const CliCommon *common)
 			print_ref_line(stdout, ref);
 	}
 	for (guint i = 0; i < res->failures->len; i++)
-		fprintf(stderr, "imgopt: %s\n", (char *)g_ptr_array_index(res->failures, i));
+		fprintf(stderr, "imgopt: %s\n",
+			(char *)g_ptr_array_index(res->failures, i));
 	if (common->quiet)
 		return;
 	printf("%u posts, %u references: %u ok, %u repaired, %u broken, "
@@ -193,11 +199,12 @@ cli_cmd_scan(const char *name, int argc, char **argv)
 	g_autoptr(ImgoptSite) site = NULL;
 	int code = CLI_EXIT_OK;
 
-	if (!cli_parse(name, "POSTS IMAGES",
-		       "Lists every image reference of every post under POSTS, "
-		       "resolved against the site.\nExit status 1 if a reference "
-		       "is broken or a post cannot be read.",
-		       NULL, 2, 2, &common, argc, argv, &code))
+	if (!cli_parse(
+		    name, "POSTS IMAGES",
+		    "Lists every image reference of every post under POSTS, "
+		    "resolved against the site.\nExit status 1 if a reference "
+		    "is broken or a post cannot be read.",
+		    NULL, 2, 2, &common, argc, argv, &code))
 		return code;
 	site = cli_open_site(&common, &error);
 	if (site == NULL || !scan_site(site, &res, &error))
