@@ -8,6 +8,18 @@ rm -rf demo
 mkdir -p demo
 cp -a fixtures/sites/demo demo/site
 cd demo/site
-echo "== imgopt scan _posts postimg   (in $(pwd))"
-"$imgopt" scan --verbose _posts postimg
-echo "(exit status $?: 1 means a reference is broken, as one of the demo's is)"
+step() {
+	printf '\n== imgopt %s   (in %s)\n' "$*" "$(pwd)"
+	"$imgopt" "$@"
+	printf '(exit status %s)\n' "$?"
+}
+step scan --verbose _posts postimg
+echo "(1: a reference is broken; the demo has one two-line link whose file is gone)"
+step dupes _posts postimg
+step check _posts postimg
+step run _posts postimg
+step check _posts postimg
+echo "(still 1: the broken link stays as written and is reported)"
+printf '\n== the first post after the run:\n'
+sed -n '1,25p' _posts/2020-07-14-nanning-anti-fraud.md
+printf '\n== undo puts every post back byte for byte: imgopt undo _posts postimg\n'
