@@ -29,45 +29,6 @@
 
 static bool many_points;
 
-/* Path → bytes of every file below @dir whose path passes @keep. */
-static GHashTable *
-load_tree(const char *dir, const char *skip_prefix)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) files =
-		imgopt_fs_walk(dir, NULL, NULL, NULL, &error);
-	GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					      (GDestroyNotify)g_bytes_unref);
-
-	g_assert_no_error(error);
-	for (guint i = 0; i < files->len; i++) {
-		const char *rel = g_ptr_array_index(files, i);
-		if (skip_prefix != NULL && g_str_has_prefix(rel, skip_prefix))
-			continue;
-		g_autofree char *full = g_build_filename(dir, rel, NULL);
-		gsize len = 0;
-		char *data = tu_read(full, &len);
-		g_hash_table_insert(t, g_strdup(rel),
-				    g_bytes_new_take(data, len));
-	}
-	return t;
-}
-
-static void
-assert_same_tree(GHashTable *a, GHashTable *b, const char *what)
-{
-	GHashTableIter it;
-	gpointer k, v;
-
-	g_hash_table_iter_init(&it, a);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		GBytes *other = g_hash_table_lookup(b, k);
-		if (other == NULL || !g_bytes_equal(v, other))
-			g_error("%s: '%s' differs", what, (char *)k);
-	}
-	g_assert_cmpuint(g_hash_table_size(a), ==, g_hash_table_size(b));
-}
-
 /* Broken or outside references of the whole site, in process. */
 static guint
 count_broken(const char *site)
@@ -149,16 +110,16 @@ make_reference(Reference *ref, const char *tmp)
 	g_assert_cmpint(tu_run(argv, NULL, NULL), ==, 0);
 	g_autofree char *p = g_build_filename(ref->pristine, "_posts", NULL);
 	g_autofree char *i = g_build_filename(ref->pristine, "postimg", NULL);
-	ref->posts0 = load_tree(p, NULL);
-	ref->images0 = load_tree(i, NULL);
+	ref->posts0 = tu_load_tree(p, NULL);
+	ref->images0 = tu_load_tree(i, NULL);
 	ref->broken0 = count_broken(ref->pristine);
 	g_autofree char *site = fresh_copy(ref, tmp, "uninterrupted");
 	g_assert_cmpint(run_imgopt(site, NULL), <=, 1);
 	g_autofree char *p1 = g_build_filename(site, "_posts", NULL);
 	g_autofree char *o1 =
 		g_build_filename(site, "postimg", "optimized", NULL);
-	ref->posts1 = load_tree(p1, NULL);
-	ref->out1 = load_tree(o1, NULL);
+	ref->posts1 = tu_load_tree(p1, NULL);
+	ref->out1 = tu_load_tree(o1, NULL);
 }
 
 /* Right after a kill: old or new posts, originals intact, links work. */
@@ -167,8 +128,8 @@ check_debris(const Reference *ref, const char *site)
 {
 	g_autofree char *p = g_build_filename(site, "_posts", NULL);
 	g_autofree char *i = g_build_filename(site, "postimg", NULL);
-	g_autoptr(GHashTable) posts = load_tree(p, NULL);
-	g_autoptr(GHashTable) images = load_tree(i, "optimized/");
+	g_autoptr(GHashTable) posts = tu_load_tree(p, NULL);
+	g_autoptr(GHashTable) images = tu_load_tree(i, "optimized");
 	GHashTableIter it;
 	gpointer k, v;
 
@@ -177,7 +138,7 @@ check_debris(const Reference *ref, const char *site)
 		if (!g_bytes_equal(v, g_hash_table_lookup(ref->posts0, k)) &&
 		    !g_bytes_equal(v, g_hash_table_lookup(ref->posts1, k)))
 			g_error("post '%s' is neither old nor new", (char *)k);
-	assert_same_tree(ref->images0, images, "original images");
+	tu_assert_same_tree(ref->images0, images, "original images");
 	g_assert_cmpuint(count_broken(site), ==, ref->broken0);
 }
 
@@ -224,10 +185,11 @@ test_kill_points(void)
 		g_autofree char *p = g_build_filename(site, "_posts", NULL);
 		g_autofree char *o =
 			g_build_filename(site, "postimg", "optimized", NULL);
-		g_autoptr(GHashTable) posts = load_tree(p, NULL);
-		g_autoptr(GHashTable) out = load_tree(o, NULL);
-		assert_same_tree(ref.posts1, posts, "posts after the re-run");
-		assert_same_tree(ref.out1, out, "variants after the re-run");
+		g_autoptr(GHashTable) posts = tu_load_tree(p, NULL);
+		g_autoptr(GHashTable) out = tu_load_tree(o, NULL);
+		tu_assert_same_tree(ref.posts1, posts,
+				    "posts after the re-run");
+		tu_assert_same_tree(ref.out1, out, "variants after the re-run");
 	}
 	g_test_message("%u kill points", n - 1);
 	g_assert_cmpuint(n - 1, >=, 50);

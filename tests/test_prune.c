@@ -45,58 +45,14 @@ write_text(const char *root, const char *rel, const char *text)
 	write_bytes(root, rel, text, strlen(text));
 }
 
-static bool
-dot_or_trash(const char *rel, const char *name, bool is_dir, void *user_data)
-{
-	(void)name;
-	(void)is_dir;
-	(void)user_data;
-	return strcmp(rel, ".imgopt") != 0;
-}
-
-/* Path → bytes of every file below @root, without .imgopt/ (or only
- * .imgopt/trash/ when @trash_only). */
+/* Path → bytes of every file in the trash (.imgopt/trash/). */
 static GHashTable *
-load_tree(const char *root, bool trash_only)
+load_trash(const char *root)
 {
-	g_autoptr(GError) error = NULL;
-	g_autofree char *base =
-		trash_only ? g_build_filename(root, ".imgopt", "trash", NULL)
-			   : g_strdup(root);
-	GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					      (GDestroyNotify)g_bytes_unref);
+	g_autofree char *trash =
+		g_build_filename(root, ".imgopt", "trash", NULL);
 
-	if (!g_file_test(base, G_FILE_TEST_IS_DIR))
-		return t;
-	g_autoptr(GPtrArray) files = imgopt_fs_walk(
-		base, trash_only ? NULL : dot_or_trash, NULL, NULL, &error);
-	g_assert_no_error(error);
-	for (guint i = 0; i < files->len; i++) {
-		const char *rel = g_ptr_array_index(files, i);
-		g_autofree char *full = g_build_filename(base, rel, NULL);
-		gsize len = 0;
-		char *data = tu_read(full, &len);
-
-		g_hash_table_insert(t, g_strdup(rel),
-				    g_bytes_new_take(data, len));
-	}
-	return t;
-}
-
-static void
-assert_same_tree(GHashTable *a, GHashTable *b)
-{
-	GHashTableIter it;
-	gpointer k, v;
-
-	g_hash_table_iter_init(&it, a);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		GBytes *other = g_hash_table_lookup(b, k);
-
-		if (other == NULL || !g_bytes_equal(v, other))
-			g_error("'%s' differs or is missing", (char *)k);
-	}
-	g_assert_cmpuint(g_hash_table_size(a), ==, g_hash_table_size(b));
+	return tu_load_tree(trash, NULL);
 }
 
 static bool
@@ -341,7 +297,7 @@ test_prune_delete(void)
 	g_assert_nonnull(get_item(r, "img/lonely.jpg")->trash_path);
 	g_assert_nonnull(get_item(r, "img/twin1.gif")->trash_path);
 	g_assert_null(get_item(r, "img/twin-two.gif")->trash_path);
-	g_autoptr(GHashTable) trash = load_tree(root, true);
+	g_autoptr(GHashTable) trash = load_trash(root);
 	g_assert_cmpuint(g_hash_table_size(trash), ==, 3);
 	tu_rmtree(root);
 }
@@ -449,7 +405,7 @@ test_restore(void)
 {
 	g_autofree char *root = make_site();
 	g_autoptr(ImgoptManifest) m = open_manifest();
-	g_autoptr(GHashTable) before = load_tree(root, false);
+	g_autoptr(GHashTable) before = tu_load_tree(root, ".imgopt");
 	ImgoptPruneOptions opt = {0};
 	g_autoptr(ImgoptPruneResult) r = prune(root, m, &opt, NULL);
 
@@ -468,8 +424,8 @@ test_restore(void)
 	g_assert_cmpint(g_unlink(lonely), ==, 0);
 	g_autoptr(ImgoptTrashResult) t2 = restore(root, m, r->run_id);
 	g_assert_cmpuint(t2->entries->len, ==, 1);
-	g_autoptr(GHashTable) after = load_tree(root, false);
-	assert_same_tree(before, after);
+	g_autoptr(GHashTable) after = tu_load_tree(root, ".imgopt");
+	tu_assert_same_tree(before, after, "tree");
 	/* Nothing left to restore. */
 	g_autoptr(ImgoptTrashResult) t3 = restore(root, m, 0);
 	g_assert_cmpint(t3->run_id, ==, 0);
@@ -795,7 +751,7 @@ one_tree(GRand *rng, const char *root)
 	write_text(root, "_config.yml", "title: t\n");
 	gen_images(&g, contents);
 	gen_posts(&g);
-	g_autoptr(GHashTable) before = load_tree(root, false);
+	g_autoptr(GHashTable) before = tu_load_tree(root, ".imgopt");
 	g_autoptr(GHashTable) refs0 = resolve_all(root);
 	g_autoptr(ImgoptManifest) m = open_manifest();
 	if (g_rand_boolean(rng))
@@ -803,15 +759,15 @@ one_tree(GRand *rng, const char *root)
 	g_autoptr(ImgoptPruneResult) r = prune(root, m, &opt, NULL);
 	g_assert_cmpuint(r->errors->len, ==, 0);
 	g_assert_cmpuint(r->skipped->len, ==, 0);
-	g_autoptr(GHashTable) after = load_tree(root, false);
-	g_autoptr(GHashTable) trash = load_tree(root, true);
+	g_autoptr(GHashTable) after = tu_load_tree(root, ".imgopt");
+	g_autoptr(GHashTable) trash = load_trash(root);
 	g_autoptr(GHashTable) refs1 = resolve_all(root);
 	assert_same_refs(refs0, refs1);
 	check_after_prune(before, after, trash, r);
 	g_autoptr(ImgoptTrashResult) t = restore(root, m, 0);
-	g_autoptr(GHashTable) restored = load_tree(root, false);
+	g_autoptr(GHashTable) restored = tu_load_tree(root, ".imgopt");
 	if (!opt.is_delete) {
-		assert_same_tree(before, restored);
+		tu_assert_same_tree(before, restored, "tree");
 		return;
 	}
 	/* --delete: what was deleted cannot come back, the rest does. */

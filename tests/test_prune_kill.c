@@ -34,66 +34,14 @@
 
 /* ---- trees and references ---- */
 
-static bool
-not_dot_imgopt(const char *rel, const char *name, bool is_dir, void *data)
-{
-	(void)name;
-	(void)is_dir;
-	(void)data;
-	return strcmp(rel, ".imgopt") != 0;
-}
-
-/* Path → bytes below @dir (without .imgopt/, or only what is below it). */
-static GHashTable *
-load_tree(const char *dir, bool with_dot_imgopt)
-{
-	g_autoptr(GError) error = NULL;
-	GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					      (GDestroyNotify)g_bytes_unref);
-
-	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
-		return t;
-	g_autoptr(GPtrArray) files =
-		imgopt_fs_walk(dir, with_dot_imgopt ? NULL : not_dot_imgopt,
-			       NULL, NULL, &error);
-	g_assert_no_error(error);
-	for (guint i = 0; i < files->len; i++) {
-		const char *rel = g_ptr_array_index(files, i);
-		g_autofree char *full = g_build_filename(dir, rel, NULL);
-		gsize len = 0;
-		char *data = tu_read(full, &len);
-
-		g_hash_table_insert(t, g_strdup(rel),
-				    g_bytes_new_take(data, len));
-	}
-	return t;
-}
-
-static void
-assert_same_tree(GHashTable *a, GHashTable *b, const char *what)
-{
-	GHashTableIter it;
-	gpointer k, v;
-
-	g_hash_table_iter_init(&it, a);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		GBytes *other = g_hash_table_lookup(b, k);
-
-		if (other == NULL || !g_bytes_equal(v, other))
-			g_error("%s: '%s' differs or is missing", what,
-				(char *)k);
-	}
-	g_assert_cmpuint(g_hash_table_size(a), ==, g_hash_table_size(b));
-}
-
 /* Every content of @before is somewhere in the site or its trash. */
 static void
 assert_nothing_lost(GHashTable *before, const char *site)
 {
-	g_autoptr(GHashTable) now = load_tree(site, false);
+	g_autoptr(GHashTable) now = tu_load_tree(site, ".imgopt");
 	g_autofree char *trash =
 		g_build_filename(site, ".imgopt", "trash", NULL);
-	g_autoptr(GHashTable) trashed = load_tree(trash, true);
+	g_autoptr(GHashTable) trashed = tu_load_tree(trash, NULL);
 	g_autoptr(GHashTable) have =
 		g_hash_table_new(g_bytes_hash, g_bytes_equal);
 	GHashTableIter it;
@@ -264,7 +212,7 @@ make_blog(Blog *b)
 	g_assert_cmpint(imgopt(b->ran, NULL, NULL, NULL, "run", "-q",
 			       "--widths", "16,32", NULL),
 			<=, 1);
-	b->tree = load_tree(b->ran, false);
+	b->tree = tu_load_tree(b->ran, ".imgopt");
 	b->refs = resolve_all(b->ran);
 }
 
@@ -309,13 +257,13 @@ kill_once(const Blog *b, guint point, const char *mode,
 	g_assert_cmpint(
 		imgopt(site, NULL, NULL, NULL, "prune", "-q", mode, NULL), ==,
 		0);
-	g_autoptr(GHashTable) after = load_tree(site, false);
-	assert_same_tree(uninterrupted, after, "after the re-run");
+	g_autoptr(GHashTable) after = tu_load_tree(site, ".imgopt");
+	tu_assert_same_tree(uninterrupted, after, "after the re-run");
 	assert_nothing_lost(b->tree, site);
 	if (strcmp(mode, "--delete") != 0 && point % 5 == 1) {
 		restore_all(site);
-		g_autoptr(GHashTable) back = load_tree(site, false);
-		assert_same_tree(b->tree, back, "after restore");
+		g_autoptr(GHashTable) back = tu_load_tree(site, ".imgopt");
+		tu_assert_same_tree(b->tree, back, "after restore");
 	}
 	return true;
 }
@@ -329,7 +277,7 @@ kill_every(const Blog *b, const char *mode, guint step)
 	g_assert_cmpint(
 		imgopt(site, NULL, NULL, NULL, "prune", "-q", mode, NULL), ==,
 		0);
-	g_autoptr(GHashTable) uninterrupted = load_tree(site, false);
+	g_autoptr(GHashTable) uninterrupted = tu_load_tree(site, ".imgopt");
 	g_assert_cmpuint(g_hash_table_size(uninterrupted), <,
 			 g_hash_table_size(b->tree));
 	while (kill_once(b, point, mode, uninterrupted))
@@ -392,8 +340,8 @@ test_lock(void)
 		err, ") is working on this site; try again when it is done, "
 		     "or pass --wait\n"));
 	/* Nothing was touched. */
-	g_autoptr(GHashTable) same = load_tree(b.ran, false);
-	assert_same_tree(b.tree, same, "refused prune");
+	g_autoptr(GHashTable) same = tu_load_tree(b.ran, ".imgopt");
+	tu_assert_same_tree(b.tree, same, "refused prune");
 
 	/* --wait: it says it waits, and works once the lock is free. */
 	g_autofree char *posts = g_build_filename(b.ran, "_posts", NULL);
@@ -419,7 +367,7 @@ test_lock(void)
 	close(err_fd);
 	g_spawn_close_pid(pid);
 	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	g_autoptr(GHashTable) pruned = load_tree(b.ran, false);
+	g_autoptr(GHashTable) pruned = tu_load_tree(b.ran, ".imgopt");
 	g_assert_cmpuint(g_hash_table_size(pruned), <,
 			 g_hash_table_size(b.tree));
 
@@ -434,8 +382,8 @@ test_lock(void)
 	g_assert_true(g_str_has_prefix(
 		note, "imgopt: note: took over the lock of an imgopt that "
 		      "ended without releasing it (pid "));
-	g_autoptr(GHashTable) back = load_tree(site, false);
-	assert_same_tree(b.tree, back, "killed, restored");
+	g_autoptr(GHashTable) back = tu_load_tree(site, ".imgopt");
+	tu_assert_same_tree(b.tree, back, "killed, restored");
 }
 
 /* ---- two at once ---- */
@@ -532,8 +480,8 @@ test_two_at_once(void)
 		g_autofree char *refs = resolve_all(site);
 		g_assert_cmpstr(refs, ==, b.refs);
 		restore_all(site);
-		g_autoptr(GHashTable) back = load_tree(site, false);
-		assert_same_tree(b.tree, back, "raced, then restored");
+		g_autoptr(GHashTable) back = tu_load_tree(site, ".imgopt");
+		tu_assert_same_tree(b.tree, back, "raced, then restored");
 	}
 }
 

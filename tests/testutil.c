@@ -3,6 +3,8 @@
  */
 #include "testutil.h"
 
+#include "fsio.h"
+
 #include <stdarg.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -172,4 +174,54 @@ tu_vips(const char *const *argv)
 	int status = tu_run((const char *const *)args->pdata, NULL, &err);
 	if (status != 0)
 		g_error("vips %s failed: %s", argv[0], err);
+}
+
+static bool
+keep_unless_skipped(const char *rel, const char *name, bool is_dir,
+		    void *skip_dir)
+{
+	(void)name;
+	(void)is_dir;
+	return skip_dir == NULL || strcmp(rel, skip_dir) != 0;
+}
+
+GHashTable *
+tu_load_tree(const char *dir, const char *skip_dir)
+{
+	g_autoptr(GError) error = NULL;
+	GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					      (GDestroyNotify)g_bytes_unref);
+
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+		return t;
+	g_autoptr(GPtrArray) files = imgopt_fs_walk(
+		dir, keep_unless_skipped, (void *)skip_dir, NULL, &error);
+	g_assert_no_error(error);
+	for (guint i = 0; i < files->len; i++) {
+		const char *rel = g_ptr_array_index(files, i);
+		g_autofree char *full = g_build_filename(dir, rel, NULL);
+		gsize len = 0;
+		char *data = tu_read(full, &len);
+
+		g_hash_table_insert(t, g_strdup(rel),
+				    g_bytes_new_take(data, len));
+	}
+	return t;
+}
+
+void
+tu_assert_same_tree(GHashTable *a, GHashTable *b, const char *what)
+{
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, a);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		GBytes *other = g_hash_table_lookup(b, k);
+
+		if (other == NULL || !g_bytes_equal(v, other))
+			g_error("%s: '%s' differs or is missing", what,
+				(char *)k);
+	}
+	g_assert_cmpuint(g_hash_table_size(a), ==, g_hash_table_size(b));
 }

@@ -58,6 +58,21 @@ int tu_run(const char *const *argv, char **stdout_out, char **stderr_out);
  * it is not JSON.  *exit_out gets the exit status. */
 JsonNode *tu_run_json(const char *const *argv, int *exit_out);
 
+/**
+ * tu_load_tree:
+ * @dir: a folder (a missing one gives an empty table)
+ * @skip_dir: (nullable): a folder below @dir, relative to it, to leave out
+ *   (".imgopt", "optimized")
+ *
+ * Returns: (transfer full): relative path → GBytes of every file below
+ *   @dir, symlinks listed as found by imgopt_fs_walk() (not followed).
+ */
+GHashTable *tu_load_tree(const char *dir, const char *skip_dir);
+
+/** Fails the test, naming @what and the first path, unless @a and @b hold
+ * the same paths with the same bytes. */
+void tu_assert_same_tree(GHashTable *a, GHashTable *b, const char *what);
+
 /** Runs `vips` with @argv (e.g. {"black", "x.jpg", "10", "10", NULL}). */
 void tu_vips(const char *const *argv);
 
