@@ -1004,6 +1004,57 @@ imgopt_manifest_lookup_rewrites(ImgoptManifest *manifest, int64_t run_id,
 	return g_steal_pointer(&out);
 }
 
+void
+imgopt_run_record_free(ImgoptRunRecord *record)
+{
+	if (record == NULL)
+		return;
+	g_free(record->command);
+	g_free(record->status);
+	g_free(record);
+}
+
+bool
+imgopt_run_record_is_finished(const ImgoptRunRecord *record)
+{
+	return g_strcmp0(record->status, "running") != 0;
+}
+
+GPtrArray *
+imgopt_manifest_list_runs(ImgoptManifest *manifest, const char *const *commands,
+			  GError **error)
+{
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_run_record_free);
+	sqlite3_stmt *s = stmt(manifest,
+			       "SELECT id, command, status, (SELECT count(*) "
+			       "FROM rewrites WHERE run_id = runs.id) "
+			       "FROM runs ORDER BY id DESC",
+			       error);
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *cmd = (const char *)sqlite3_column_text(s, 1);
+
+		if (cmd == NULL || !g_strv_contains(commands, cmd))
+			continue;
+		ImgoptRunRecord *r = g_new0(ImgoptRunRecord, 1);
+		r->id = sqlite3_column_int64(s, 0);
+		r->command = column_dup(s, 1);
+		r->status = column_dup(s, 2);
+		r->n_rewrites = (guint)sqlite3_column_int64(s, 3);
+		g_ptr_array_add(out, r);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		fail(manifest, error, "list runs");
+		return NULL;
+	}
+	return g_steal_pointer(&out);
+}
+
 /* ---- dump ---- */
 
 /* One section of the dump: a title and a query whose columns are printed

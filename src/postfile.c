@@ -8,9 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+
+#include "fault.h"
 
 static bool
 set_errno_error(GError **error, const char *what, const char *path)
@@ -84,10 +87,87 @@ imgopt_postfile_write(const char *path, const void *data, gsize len, int mode,
 		g_unlink(tmp);
 		return false;
 	}
+	imgopt_fault_point(); /* killed here, the temporary file remains */
 	if (g_rename(tmp, path) != 0) {
 		set_errno_error(error, "replace", path);
 		g_unlink(tmp);
 		return false;
 	}
 	return sync_dir(dir, error);
+}
+
+/* Whether @s ends in @n letters or digits after a @sep character. */
+static bool
+has_random_suffix(const char *s, gsize len, char sep, gsize n)
+{
+	if (len < n + 1 || s[len - n - 1] != sep)
+		return false;
+	for (gsize i = len - n; i < len; i++)
+		if (!g_ascii_isalnum(s[i]))
+			return false;
+	return true;
+}
+
+bool
+imgopt_postfile_is_temp_name(const char *name)
+{
+	static const char tag[] = ".imgopt";
+	gsize len = strlen(name);
+	gsize tag_len = sizeof tag - 1;
+
+	/* "." + at least one character + ".imgopt" + "-XXXXXX" */
+	if (name[0] != '.' || len < 2 + tag_len + 7 ||
+	    !has_random_suffix(name, len, '-', 6))
+		return false;
+	return memcmp(name + len - 7 - tag_len, tag, tag_len) == 0;
+}
+
+bool
+imgopt_postfile_is_variant_temp_name(const char *name)
+{
+	gsize len = strlen(name);
+	gsize hex = 0, i;
+
+	if (!has_random_suffix(name, len, '.', 6))
+		return false;
+	while (g_ascii_isxdigit(name[hex]) && !g_ascii_isupper(name[hex]))
+		hex++;
+	if (hex < 16 || name[hex] != '-' || !g_ascii_isdigit(name[hex + 1]))
+		return false;
+	for (i = hex + 1; g_ascii_isdigit(name[i]); i++)
+		;
+	if (name[i] != '.' || !g_ascii_isalpha(name[i + 1]))
+		return false;
+	for (i++; g_ascii_isalnum(name[i]); i++)
+		;
+	return i == len - 7;
+}
+
+bool
+imgopt_postfile_remove_stale(const char *dir, bool is_variant_dir,
+			     GPtrArray *removed, GError **error)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	if (d == NULL)
+		return true;
+	while ((name = g_dir_read_name(d)) != NULL) {
+		bool is_temp =
+			is_variant_dir
+				? imgopt_postfile_is_variant_temp_name(name)
+				: imgopt_postfile_is_temp_name(name);
+		g_autofree char *full = NULL;
+		GStatBuf st;
+
+		if (!is_temp)
+			continue;
+		full = g_build_filename(dir, name, NULL);
+		if (g_lstat(full, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (g_unlink(full) != 0 && errno != ENOENT)
+			return set_errno_error(error, "remove", full);
+		g_ptr_array_add(removed, g_steal_pointer(&full));
+	}
+	return true;
 }

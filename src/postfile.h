@@ -7,6 +7,11 @@
  * keep its mode bit for bit, so this writer sets it with fchmod() on the
  * temporary file before the rename.
  *
+ * A write killed before its rename leaves its temporary file behind; the
+ * next imgopt that holds the site lock removes such debris with
+ * imgopt_postfile_remove_stale(), which matches exactly the names this
+ * writer (and, for variant files, g_file_set_contents()) makes.
+ *
  * Thread-safety: reentrant.
  */
 #ifndef IMGOPT_POSTFILE_H
@@ -32,5 +37,42 @@
  */
 bool imgopt_postfile_write(const char *path, const void *data, gsize len,
 			   int mode, GError **error);
+
+/**
+ * imgopt_postfile_is_temp_name:
+ * @name: a file name (no folder)
+ *
+ * Returns: whether @name is one imgopt_postfile_write() gives its
+ *   temporary files: `.<name>.imgopt-` and six letters or digits.
+ */
+bool imgopt_postfile_is_temp_name(const char *name);
+
+/**
+ * imgopt_postfile_is_variant_temp_name:
+ * @name: a file name (no folder)
+ *
+ * Returns: whether @name is the temporary file of a variant write
+ *   (imgopt_fs_write_atomic() through g_file_set_contents(): the variant's
+ *   name `<hex>-<width>.<ext>`, a dot and six letters or digits).
+ */
+bool imgopt_postfile_is_variant_temp_name(const char *name);
+
+/**
+ * imgopt_postfile_remove_stale:
+ * @dir: a folder
+ * @is_variant_dir: match variant temporaries
+ *   (imgopt_postfile_is_variant_temp_name()) rather than post ones
+ * @removed: (element-type filename): gets the full path of each file removed
+ * @error: return location for a #GError
+ *
+ * Removes the regular files of @dir (not below it) that a killed write
+ * left behind.  Call it only while holding the site lock: another
+ * imgopt's write in progress would otherwise lose its file.  A missing
+ * @dir is not an error.
+ *
+ * Returns: true, or false with @error set if a file could not be removed.
+ */
+bool imgopt_postfile_remove_stale(const char *dir, bool is_variant_dir,
+				  GPtrArray *removed, GError **error);
 
 #endif /* IMGOPT_POSTFILE_H */

@@ -892,6 +892,37 @@ change_new(const PostPlan *plan, bool with_diff)
 	return ch;
 }
 
+/* Removes what a killed run's writes left: the temporary files beside
+ * the posts and in the variant folder.  The caller holds the site lock. */
+static bool
+remove_debris(const Run *r, const GPtrArray *posts, GError **error)
+{
+	const char *root = imgopt_site_get_root(r->site);
+	g_autoptr(GHashTable) dirs =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *out = g_build_filename(root, r->out_dir, NULL);
+	GHashTableIter it;
+	gpointer dir;
+
+	for (guint i = 0; i < posts->len; i++)
+		g_hash_table_add(
+			dirs, g_path_get_dirname(g_ptr_array_index(posts, i)));
+	g_hash_table_iter_init(&it, dirs);
+	while (g_hash_table_iter_next(&it, &dir, NULL)) {
+		g_autofree char *full = g_build_filename(root, dir, NULL);
+
+		if (!imgopt_postfile_remove_stale(full, false, removed, error))
+			return false;
+	}
+	if (!imgopt_postfile_remove_stale(out, true, removed, error))
+		return false;
+	for (guint i = 0; i < removed->len; i++)
+		g_debug("removed '%s', left by an interrupted write",
+			(char *)g_ptr_array_index(removed, i));
+	return true;
+}
+
 /* Plans every post; the posts that change go to @plans. */
 static bool
 run_plan(Run *r, GPtrArray *plans, GError **error)
@@ -899,6 +930,8 @@ run_plan(Run *r, GPtrArray *plans, GError **error)
 	g_autoptr(GPtrArray) posts = imgopt_site_list_posts(r->site, error);
 
 	if (posts == NULL)
+		return false;
+	if (r->opt->mode == IMGOPT_RUN_APPLY && !remove_debris(r, posts, error))
 		return false;
 	r->result->posts = posts->len;
 	for (guint i = 0; i < posts->len; i++) {

@@ -48,6 +48,7 @@ imgopt_undo_result_free(ImgoptUndoResult *result)
 	if (result == NULL)
 		return;
 	g_clear_pointer(&result->items, g_ptr_array_unref);
+	g_clear_pointer(&result->run_ids, g_array_unref);
 	g_free(result);
 }
 
@@ -93,51 +94,147 @@ rebuild(const ImgoptRewrite *rw, const char *text, gsize len, GError **error)
 	return g_steal_pointer(&old);
 }
 
-/* Restores one post; per-post problems become items, I/O errors fail. */
+/* The post's bytes as they were before @rows (newest first), in @cur_io;
+ * false with *@message_out set if they are neither a row's "after" nor its
+ * "before" (edited since), or with @error set if a record is damaged. */
 static bool
-undo_post(const ImgoptSite *site, const ImgoptRewrite *rw, bool is_dry_run,
-	  ImgoptUndoResult *res, GError **error)
+rebuild_all(const GPtrArray *rows, int64_t run_id, GBytes **cur_io,
+	    bool *is_changed_out, char **message_out, GError **error)
+{
+	*is_changed_out = false;
+	for (guint i = 0; i < rows->len; i++) {
+		const ImgoptRewrite *rw = g_ptr_array_index(rows, i);
+		gsize len = 0;
+		const char *text = g_bytes_get_data(*cur_io, &len);
+		ImgoptHash now;
+
+		imgopt_hash_buffer(text, len, &now);
+		if (imgopt_hash_equal(&now, &rw->before))
+			continue;
+		if (!imgopt_hash_equal(&now, &rw->after)) {
+			*message_out = g_strdup_printf(
+				"'%s' was edited after run %" G_GINT64_FORMAT
+				"; not restored (its bytes are neither "
+				"the run's result nor the original)",
+				rw->post, run_id);
+			return false;
+		}
+		GBytes *old = rebuild(rw, text, len, error);
+		if (old == NULL)
+			return false;
+		g_bytes_unref(*cur_io);
+		*cur_io = old;
+		*is_changed_out = true;
+	}
+	return true;
+}
+
+/* Restores one post through its rewrites @rows, newest first (one per run
+ * of the undone chain that touched it); per-post problems become items,
+ * I/O errors and damaged records fail. */
+static bool
+undo_post(const ImgoptSite *site, const char *post, const GPtrArray *rows,
+	  bool is_dry_run, ImgoptUndoResult *res, GError **error)
 {
 	g_autofree char *full =
-		g_build_filename(imgopt_site_get_root(site), rw->post, NULL);
-	g_autofree char *text = NULL;
-	g_autoptr(GError) local = NULL;
+		g_build_filename(imgopt_site_get_root(site), post, NULL);
+	g_autoptr(GBytes) cur = NULL;
+	char *text = NULL;
+	char *message = NULL;
 	gsize len = 0;
+	bool is_changed = false;
 	GStatBuf st;
-	ImgoptHash now;
 
 	if (g_stat(full, &st) != 0 ||
-	    !g_file_get_contents(full, &text, &len, &local)) {
-		add_item(res, rw->post, IMGOPT_UNDO_REFUSED,
-			 g_strdup_printf("cannot read '%s'", rw->post));
+	    !g_file_get_contents(full, &text, &len, NULL)) {
+		add_item(res, post, IMGOPT_UNDO_REFUSED,
+			 g_strdup_printf("cannot read '%s'", post));
 		return true;
 	}
-	imgopt_hash_buffer(text, len, &now);
-	if (imgopt_hash_equal(&now, &rw->before)) {
-		add_item(res, rw->post, IMGOPT_UNDO_ALREADY, NULL);
+	cur = g_bytes_new_take(text, len);
+	if (!rebuild_all(rows, res->run_id, &cur, &is_changed, &message,
+			 error)) {
+		if (message == NULL)
+			return false;
+		add_item(res, post, IMGOPT_UNDO_REFUSED, message);
 		return true;
 	}
-	if (!imgopt_hash_equal(&now, &rw->after)) {
-		add_item(res, rw->post, IMGOPT_UNDO_REFUSED,
-			 g_strdup_printf(
-				 "'%s' was edited after run %" G_GINT64_FORMAT
-				 "; not restored (its bytes are neither "
-				 "the run's result nor the original)",
-				 rw->post, rw->run_id));
+	if (!is_changed) {
+		add_item(res, post, IMGOPT_UNDO_ALREADY, NULL);
 		return true;
 	}
-	g_autoptr(GBytes) old = rebuild(rw, text, len, error);
-	if (old == NULL)
-		return false;
 	if (!is_dry_run) {
-		if (!imgopt_postfile_write(full, g_bytes_get_data(old, NULL),
-					   g_bytes_get_size(old),
+		if (!imgopt_postfile_write(full, g_bytes_get_data(cur, NULL),
+					   g_bytes_get_size(cur),
 					   (int)(st.st_mode & 07777), error))
 			return false;
 		imgopt_fault_point();
 	}
-	add_item(res, rw->post, IMGOPT_UNDO_RESTORED, NULL);
+	add_item(res, post, IMGOPT_UNDO_RESTORED, NULL);
 	return true;
+}
+
+/* The runs undone together, newest first: the latest run that rewrote a
+ * post, and the unfinished (killed) runs right before it, whose work it
+ * completed.  Empty if no run rewrote anything. */
+static GArray *
+undo_chain(ImgoptManifest *manifest, GError **error)
+{
+	const char *const commands[] = {"run", "undo", NULL};
+	g_autoptr(GPtrArray) runs =
+		imgopt_manifest_list_runs(manifest, commands, error);
+	g_autoptr(GArray) chain = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	guint i = 0;
+
+	if (runs == NULL)
+		return NULL;
+	for (; i < runs->len; i++) {
+		const ImgoptRunRecord *r = g_ptr_array_index(runs, i);
+
+		if (strcmp(r->command, "run") == 0 && r->n_rewrites > 0)
+			break;
+	}
+	for (guint j = i; j < runs->len; j++) {
+		const ImgoptRunRecord *r = g_ptr_array_index(runs, j);
+
+		if (j > i && (strcmp(r->command, "run") != 0 ||
+			      imgopt_run_record_is_finished(r)))
+			break;
+		g_array_append_val(chain, r->id);
+	}
+	return g_steal_pointer(&chain);
+}
+
+/* post → GPtrArray of its ImgoptRewrite rows (borrowed from @owner),
+ * newest run first, over every run of @chain. */
+static GHashTable *
+rows_by_post(ImgoptManifest *manifest, const GArray *chain, GPtrArray *owner,
+	     GError **error)
+{
+	g_autoptr(GHashTable) by_post =
+		g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+				      (GDestroyNotify)g_ptr_array_unref);
+
+	for (guint i = 0; i < chain->len; i++) {
+		GPtrArray *rows = imgopt_manifest_lookup_rewrites(
+			manifest, g_array_index(chain, int64_t, i), error);
+
+		if (rows == NULL)
+			return NULL;
+		g_ptr_array_add(owner, rows);
+		for (guint j = 0; j < rows->len; j++) {
+			ImgoptRewrite *rw = g_ptr_array_index(rows, j);
+			GPtrArray *list =
+				g_hash_table_lookup(by_post, rw->post);
+
+			if (list == NULL) {
+				list = g_ptr_array_new();
+				g_hash_table_insert(by_post, rw->post, list);
+			}
+			g_ptr_array_add(list, rw);
+		}
+	}
+	return g_steal_pointer(&by_post);
 }
 
 static bool
@@ -158,6 +255,36 @@ record_run(ImgoptManifest *manifest, const ImgoptUndoResult *res,
 	return imgopt_manifest_commit(manifest, error);
 }
 
+/* Removes the temporary files a killed write left beside @posts (the
+ * caller holds the site lock). */
+static bool
+remove_debris(const ImgoptSite *site, const GPtrArray *posts, GError **error)
+{
+	g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *last = NULL;
+
+	for (guint i = 0; i < posts->len; i++) {
+		g_autofree char *dir =
+			g_path_get_dirname(g_ptr_array_index(posts, i));
+		g_autofree char *full = NULL;
+
+		if (g_strcmp0(dir, last) == 0)
+			continue;
+		full = g_build_filename(imgopt_site_get_root(site), dir, NULL);
+		if (!imgopt_postfile_remove_stale(full, false, removed, error))
+			return false;
+		g_free(last);
+		last = g_steal_pointer(&dir);
+	}
+	return true;
+}
+
+static int
+str_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 bool
 imgopt_undo_last_run(const ImgoptSite *site, ImgoptManifest *manifest,
 		     bool is_dry_run, ImgoptUndoResult **result_out,
@@ -168,19 +295,36 @@ imgopt_undo_last_run(const ImgoptSite *site, ImgoptManifest *manifest,
 	g_return_val_if_fail(error == NULL || *error == NULL, false);
 
 	g_autoptr(ImgoptUndoResult) res = g_new0(ImgoptUndoResult, 1);
-	g_autoptr(GPtrArray) rewrites =
-		imgopt_manifest_lookup_rewrites(manifest, 0, error);
+	g_autoptr(GPtrArray) owner = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)g_ptr_array_unref);
+	g_autoptr(GHashTable) by_post = NULL;
 
 	*result_out = NULL;
-	if (rewrites == NULL)
-		return false;
 	res->items =
 		g_ptr_array_new_with_free_func((GDestroyNotify)undo_item_free);
-	for (guint i = 0; i < rewrites->len; i++) {
-		const ImgoptRewrite *rw = g_ptr_array_index(rewrites, i);
+	res->run_ids = undo_chain(manifest, error);
+	if (res->run_ids == NULL)
+		return false;
+	if (res->run_ids->len > 0)
+		res->run_id = g_array_index(res->run_ids, int64_t, 0);
+	by_post = rows_by_post(manifest, res->run_ids, owner, error);
+	if (by_post == NULL)
+		return false;
+	g_autoptr(GPtrArray) posts = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer key;
 
-		res->run_id = rw->run_id;
-		if (!undo_post(site, rw, is_dry_run, res, error))
+	g_hash_table_iter_init(&it, by_post);
+	while (g_hash_table_iter_next(&it, &key, NULL))
+		g_ptr_array_add(posts, key);
+	g_ptr_array_sort(posts, str_cmp);
+	if (!is_dry_run && !remove_debris(site, posts, error))
+		return false;
+	for (guint i = 0; i < posts->len; i++) {
+		const char *post = g_ptr_array_index(posts, i);
+
+		if (!undo_post(site, post, g_hash_table_lookup(by_post, post),
+			       is_dry_run, res, error))
 			return false;
 	}
 	if (!is_dry_run && !record_run(manifest, res, error))

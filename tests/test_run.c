@@ -329,6 +329,175 @@ test_undo_refuses_edited(void)
 	tu_rmtree(parent);
 }
 
+/* How many posts of @site differ from @original (a tu_load_tree()). */
+static guint
+n_posts_changed(const char *site, GHashTable *original)
+{
+	g_autofree char *posts = g_build_filename(site, "_posts", NULL);
+	g_autoptr(GHashTable) now = tu_load_tree(posts, NULL);
+	GHashTableIter it;
+	gpointer k, v;
+	guint n = 0;
+
+	g_hash_table_iter_init(&it, original);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		GBytes *b = g_hash_table_lookup(now, k);
+
+		n += b == NULL || !g_bytes_equal(b, v);
+	}
+	return n;
+}
+
+/* A copy whose first run was killed once it had rewritten some posts
+ * but not all: the kill point is searched from the first on. */
+static char *
+copy_killed_midway(GHashTable *original)
+{
+	for (guint n = 1; n < 200; n++) {
+		g_autofree char *after = g_strdup_printf("%u", n);
+		char *site = copy_case();
+		guint changed;
+
+		g_setenv("IMGOPT_FAULT_AFTER", after, TRUE);
+		int code = run_cmd(site, "run", NULL, NULL, NULL);
+		g_unsetenv("IMGOPT_FAULT_AFTER");
+		g_assert_cmpint(code, ==, 128 + 9);
+		changed = n_posts_changed(site, original);
+		if (changed > 0 && changed < g_hash_table_size(original))
+			return site;
+		g_autofree char *parent = g_path_get_dirname(site);
+		tu_rmtree(parent);
+		g_free(site);
+	}
+	g_error("no kill point stops the run between two posts");
+}
+
+/* A run killed midway and the run that completed it are one run to undo:
+ * every post goes back to its bytes before the killed run, and a post the
+ * killed run wrote, edited since, is refused by name. */
+static void
+test_undo_after_kill(void)
+{
+	g_autofree char *input = tu_fixture("sites", CASE, "input", NULL);
+	g_autofree char *in_posts = g_build_filename(input, "_posts", NULL);
+	g_autoptr(GHashTable) original = tu_load_tree(in_posts, NULL);
+	g_autofree char *site = copy_killed_midway(original);
+	g_autofree char *posts = g_build_filename(site, "_posts", NULL);
+	g_autofree char *images = g_build_filename(site, "postimg", NULL);
+	g_autofree char *out = NULL;
+	int code = 0;
+
+	g_assert_cmpint(run_cmd(site, "run", NULL, NULL, NULL), ==, 1);
+	g_assert_cmpuint(n_posts_changed(site, original), ==,
+			 g_hash_table_size(original));
+	const char *dry[] = {"imgopt", "undo", posts, images, "-n", NULL};
+	g_assert_cmpint(tu_run(dry, &out, NULL), ==, 0);
+	g_assert_nonnull(strstr(out, "was interrupted and run"));
+	g_autoptr(JsonNode) res = run_json(site, "undo", NULL, &code);
+	g_assert_cmpint(code, ==, 0);
+	JsonObject *o = json_node_get_object(res);
+	g_assert_cmpuint(
+		json_array_get_length(json_object_get_array_member(o, "runs")),
+		==, 2);
+	g_assert_cmpint(
+		json_object_get_int_member(json_summary(res), "restored"), ==,
+		g_hash_table_size(original));
+	g_assert_cmpuint(n_posts_changed(site, original), ==, 0);
+	g_autoptr(GHashTable) now = tu_load_tree(posts, NULL);
+	tu_assert_same_tree(original, now, "posts after undo");
+	g_autofree char *parent = g_path_get_dirname(site);
+	tu_rmtree(parent);
+}
+
+/* The same, with a post the killed run wrote edited since: refused by
+ * name, the others restored. */
+static void
+test_undo_after_kill_refuses_edited(void)
+{
+	g_autofree char *input = tu_fixture("sites", CASE, "input", NULL);
+	g_autofree char *in_posts = g_build_filename(input, "_posts", NULL);
+	g_autoptr(GHashTable) original = tu_load_tree(in_posts, NULL);
+	g_autofree char *site = copy_killed_midway(original);
+	g_autofree char *posts = g_build_filename(site, "_posts", NULL);
+	g_autofree char *images = g_build_filename(site, "postimg", NULL);
+	g_autoptr(GHashTable) killed = tu_load_tree(posts, NULL);
+	g_autofree char *edited = NULL;
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, original);
+	while (edited == NULL && g_hash_table_iter_next(&it, &k, &v))
+		if (!g_bytes_equal(v, g_hash_table_lookup(killed, k)))
+			edited = g_strdup(k);
+	g_assert_cmpint(run_cmd(site, "run", NULL, NULL, NULL), ==, 1);
+	g_autofree char *full = g_build_filename(posts, edited, NULL);
+	g_autofree char *text = tu_read(full, NULL);
+	g_autofree char *more = g_strconcat(text, "Edited.\n", NULL);
+	tu_write(full, more);
+	const char *argv[] = {"imgopt", "undo", posts, images, NULL};
+	g_autofree char *err = NULL;
+	g_assert_cmpint(tu_run(argv, NULL, &err), ==, 1);
+	g_autofree char *msg =
+		g_strdup_printf("%s' was edited after run", edited);
+	g_assert_nonnull(strstr(err, msg));
+	g_autofree char *now_text = tu_read(full, NULL);
+	g_assert_cmpstr(now_text, ==, more);
+	g_assert_cmpuint(n_posts_changed(site, original), ==, 1);
+	g_autofree char *parent = g_path_get_dirname(site);
+	tu_rmtree(parent);
+}
+
+/* The temporary files a killed write leaves (a post's, a variant's) are
+ * removed by the next run; files that only look like them stay. */
+static void
+test_removes_stale_temps(void)
+{
+	g_autofree char *site = copy_case();
+	g_autofree char *posts = g_build_filename(site, "_posts", NULL);
+	g_autofree char *out =
+		g_build_filename(site, "postimg", "optimized", NULL);
+	const char *stale[] = {".2020-01-01-crlf.md.imgopt-Ab12Cd",
+			       ".gone.md.imgopt-zzzzzz"};
+	const char *stale_variant = "0123456789abcdef0-480.jpg.Q1w2E3";
+	const char *kept[] = {".2020-01-01-crlf.md.imgopt-Ab12Cd.keep",
+			      "draft.imgopt-Ab12Cd", ".x.imgopt-abc",
+			      ".imgopt-Ab12Cd"};
+	const char *kept_out[] = {"notes.txt.Q1w2E3", "0123-480.jpg.Q1w2E3",
+				  "0123456789abcdef0-480.jpg.Q1w2E"};
+
+	g_assert_cmpint(g_mkdir_with_parents(out, 0755), ==, 0);
+	for (gsize i = 0; i < G_N_ELEMENTS(stale); i++) {
+		g_autofree char *p = g_build_filename(posts, stale[i], NULL);
+		tu_write(p, "half a post");
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(kept); i++) {
+		g_autofree char *p = g_build_filename(posts, kept[i], NULL);
+		tu_write(p, "not imgopt's");
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(kept_out); i++) {
+		g_autofree char *p = g_build_filename(out, kept_out[i], NULL);
+		tu_write(p, "not imgopt's");
+	}
+	g_autofree char *sv = g_build_filename(out, stale_variant, NULL);
+	tu_write(sv, "half a variant");
+	g_assert_cmpint(run_cmd(site, "run", NULL, NULL, NULL), ==, 1);
+	for (gsize i = 0; i < G_N_ELEMENTS(stale); i++) {
+		g_autofree char *p = g_build_filename(posts, stale[i], NULL);
+		g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
+	}
+	g_assert_false(g_file_test(sv, G_FILE_TEST_EXISTS));
+	for (gsize i = 0; i < G_N_ELEMENTS(kept); i++) {
+		g_autofree char *p = g_build_filename(posts, kept[i], NULL);
+		g_assert_true(g_file_test(p, G_FILE_TEST_EXISTS));
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(kept_out); i++) {
+		g_autofree char *p = g_build_filename(out, kept_out[i], NULL);
+		g_assert_true(g_file_test(p, G_FILE_TEST_EXISTS));
+	}
+	g_autofree char *parent = g_path_get_dirname(site);
+	tu_rmtree(parent);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -342,5 +511,10 @@ main(int argc, char **argv)
 	g_test_add_func("/run/undo-restores-bytes-and-mode", test_undo);
 	g_test_add_func("/run/undo-refuses-edited-post",
 			test_undo_refuses_edited);
+	g_test_add_func("/run/undo-after-killed-run", test_undo_after_kill);
+	g_test_add_func("/run/removes-stale-temp-files",
+			test_removes_stale_temps);
+	g_test_add_func("/run/undo-after-killed-run-refuses-edited",
+			test_undo_after_kill_refuses_edited);
 	return g_test_run();
 }

@@ -12,7 +12,8 @@
  *               path, bytes, frames: what recompress wrote
  *   refs        post, span, kind, raw text, url, resolved file, status
  *   rewrites    run, post, hash before, hash after, edits (for undo)
- *   runs        id, command, start and end time, status
+ *   runs        id, command, start and end time, status ("running"
+ *               until the run records its end: a killed run keeps it)
  *   confirmations  path, token: which byte comparison confirmed the file
  *               as a duplicate (dropped when the file changes)
  *   post_digests   post, digest of its stored references, its size,
@@ -337,6 +338,44 @@ bool imgopt_manifest_put_rewrite(ImgoptManifest *manifest,
  */
 GPtrArray *imgopt_manifest_lookup_rewrites(ImgoptManifest *manifest,
 					   int64_t run_id, GError **error);
+
+/**
+ * ImgoptRunRecord:
+ *
+ * One runs row.  A run's status stays "running" until the run records its
+ * end ("ok" or "failed"): a run killed or stopped by a fatal error keeps
+ * it, which is how undo knows that the run after it completed its work.
+ */
+typedef struct {
+	int64_t id;       /* the run */
+	char *command;    /* "run", "undo", "dupes", "prune"… */
+	char *status;     /* "running" while unfinished, else its end */
+	guint n_rewrites; /* rewrites rows it recorded */
+} ImgoptRunRecord;
+
+/** Frees @record (nullable). */
+void imgopt_run_record_free(ImgoptRunRecord *record);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptRunRecord, imgopt_run_record_free)
+
+/**
+ * imgopt_run_record_is_finished:
+ *
+ * Returns: whether @record's run recorded its end.
+ */
+bool imgopt_run_record_is_finished(const ImgoptRunRecord *record);
+
+/**
+ * imgopt_manifest_list_runs:
+ * @commands: (array zero-terminated=1): the commands wanted ("run",
+ *   "undo"…)
+ *
+ * Returns: (transfer full) (element-type ImgoptRunRecord): the runs of
+ *   those commands, newest first (empty if none), or NULL with @error set.
+ */
+GPtrArray *imgopt_manifest_list_runs(ImgoptManifest *manifest,
+				     const char *const *commands,
+				     GError **error);
 
 /* ---- dump ---- */
 

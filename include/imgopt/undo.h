@@ -4,10 +4,14 @@
  *
  * The run records, before it touches a post, the post's hash before and
  * after and the edits (each with the bytes it replaced) in the manifest's
- * rewrites table.  Undo reads the latest run's rows; for each post whose
- * bytes are still the run's result it applies the inverted edits, checks
- * that the result hashes to the recorded "before", and writes it
- * atomically and durably with its mode kept.  A post already back to its
+ * rewrites table.  Undo reads the rows of the latest run that rewrote a
+ * post, and of the unfinished runs right before it: a run killed midway
+ * and the run that completed its work are one run to the user, so undo
+ * puts every post back as it was before the first of them.  For each post
+ * it goes back through its rows, newest first: bytes that are a row's
+ * result get that row's edits inverted, checked to hash to the recorded
+ * "before"; the post is then written once, atomically and durably with
+ * its mode kept.  A post already back to its
  * old bytes is left alone; a post edited since the run (its bytes match
  * neither hash) is refused, with a message saying so, and the others are
  * still restored.  Variant files are left in place (prune removes files).
@@ -49,6 +53,9 @@ typedef struct {
 /** What imgopt_undo_last_run() did. */
 typedef struct {
 	int64_t run_id;   /* the run undone, 0 if no run rewrote anything */
+	GArray *run_ids;  /* (element-type int64_t) the runs undone as one,
+			     newest first: run_id, then the killed runs whose
+			     work it completed (empty if none) */
 	GPtrArray *items; /* (element-type ImgoptUndoItem) by post */
 	guint n_restored; /* posts restored */
 	guint n_already;  /* posts already restored */

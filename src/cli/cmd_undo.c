@@ -21,6 +21,12 @@ print_json(const ImgoptSite *site, const ImgoptUndoResult *res, bool is_dry_run)
 	json_builder_add_boolean_value(b, is_dry_run);
 	json_builder_set_member_name(b, "run_id");
 	json_builder_add_int_value(b, res->run_id);
+	json_builder_set_member_name(b, "runs");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < res->run_ids->len; i++)
+		json_builder_add_int_value(
+			b, g_array_index(res->run_ids, int64_t, i));
+	json_builder_end_array(b);
 	json_builder_set_member_name(b, "posts");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < res->items->len; i++) {
@@ -71,14 +77,20 @@ print_text(const ImgoptUndoResult *res, const CliCommon *common,
 	}
 	if (common->quiet)
 		return;
-	if (res->run_id == 0)
+	if (res->run_id == 0) {
 		printf("no run has rewritten any post: nothing to undo\n");
-	else
-		printf("run %" G_GINT64_FORMAT ": %u posts %s, %u already "
-		       "restored, %u refused\n",
-		       res->run_id, res->n_restored,
-		       is_dry_run ? "to restore" : "restored", res->n_already,
-		       res->n_refused);
+		return;
+	}
+	for (guint i = 1; i < res->run_ids->len; i++)
+		printf("run %" G_GINT64_FORMAT
+		       " was interrupted and run %" G_GINT64_FORMAT
+		       " completed it: undone together\n",
+		       g_array_index(res->run_ids, int64_t, i), res->run_id);
+	printf("run %" G_GINT64_FORMAT ": %u posts %s, %u already "
+	       "restored, %u refused\n",
+	       res->run_id, res->n_restored,
+	       is_dry_run ? "to restore" : "restored", res->n_already,
+	       res->n_refused);
 }
 
 int
