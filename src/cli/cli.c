@@ -382,6 +382,22 @@ cli_lock_site(const CliCommon *common, const ImgoptSite *site, GError **error)
 	return true;
 }
 
+char *
+cli_one_line(const char *text)
+{
+	GString *s = g_string_new(NULL);
+
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == '\n')
+			g_string_append(s, "\\n");
+		else if (*p == '\r')
+			g_string_append(s, "\\r");
+		else
+			g_string_append_c(s, *p);
+	}
+	return g_string_free(s, FALSE);
+}
+
 void
 cli_json_print(JsonBuilder *builder)
 {

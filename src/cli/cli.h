@@ -118,6 +118,16 @@ bool cli_lock_site(const CliCommon *common, const ImgoptSite *site,
  */
 void cli_json_print(JsonBuilder *builder);
 
+/**
+ * cli_one_line:
+ * @text: a reference's URL, or any text meant for one line of output
+ *
+ * Returns: (transfer full): @text with its line breaks written as `\n`
+ *   and `\r`, so a two-line (Windows export) destination is one line in
+ *   text output (JSON output keeps the real string).
+ */
+char *cli_one_line(const char *text);
+
 /* ---- progress (progress.c) ----
  * The core reports "@done of @total items of @stage, @bytes read so far"
  * through ImgoptReporter.progress; a CliProgress turns that into what the

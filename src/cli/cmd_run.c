@@ -326,10 +326,11 @@ print_text(const ImgoptRunResult *res, const CliCommon *common,
 		       (char *)g_ptr_array_index(res->variant_files, i));
 	for (guint i = 0; i < res->broken->len; i++) {
 		const ImgoptRef *ref = g_ptr_array_index(res->broken, i);
+		g_autofree char *url = cli_one_line(ref->url);
 
 		fprintf(stderr, "imgopt: %s:%zu: %s '%s'%s%s\n", ref->post,
-			ref->line, imgopt_ref_status_name(ref->status),
-			ref->url, ref->message ? ": " : "",
+			ref->line, imgopt_ref_status_name(ref->status), url,
+			ref->message ? ": " : "",
 			ref->message ? ref->message : "");
 	}
 	for (guint i = 0; i < res->errors->len; i++)

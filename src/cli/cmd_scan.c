@@ -131,28 +131,11 @@ print_json(const ImgoptSite *site, const ScanResult *res)
 	cli_json_print(b);
 }
 
-/* A two-line (Windows export) destination is shown on one line, with its
- * line break written as \n, so every reference is one line of output. */
-static char *
-one_line(const char *url)
-{
-	GString *s = g_string_new(NULL);
-
-	for (const char *p = url; *p != '\0'; p++) {
-		if (*p == '\n')
-			g_string_append(s, "\\n");
-		else if (*p == '\r')
-			g_string_append(s, "\\r");
-		else
-			g_string_append_c(s, *p);
-	}
-	return g_string_free(s, FALSE);
-}
-
 static void
 print_ref_line(FILE *out, const ImgoptRef *ref)
 {
-	g_autofree char *url = one_line(ref->url);
+	/* A two-line (Windows export) destination is shown on one line. */
+	g_autofree char *url = cli_one_line(ref->url);
 
 	fprintf(out, "%s:%zu: %s %s '%s'", ref->post, ref->line,
 		imgopt_ref_status_name(ref->status),
