@@ -96,6 +96,9 @@ for r in $(seq 1 "$ROUNDS"); do
 	drop_caches
 	measure "jdupes-cold.$r" jdupes -r -q postimg
 	measure "jdupes-warm.$r" jdupes -r -q postimg
+	# The floor of any stat-based change detection: list the tree and
+	# stat every file once, nothing else (page cache warm).
+	measure "stat-floor.$r" find postimg _posts -type f -printf '%s %T@ %C@ %i %p\n'
 done
 
 echo "$LOAD_BEFORE / $(cut -d' ' -f1 /proc/loadavg)" >"$OUT/load"
@@ -204,6 +207,12 @@ print("\nimgopt cold: %d files hashed (%.0f MB: those whose size another "
        warm["cached_files"], warm["cached_posts"], warm["posts"],
        100 * wwall / base_wall,
        100 * timing("imgopt-warm")[1] / timing("imgopt-cold")[1]))
+fwall, fcpu, _ = timing("stat-floor")
+print("\nThe floor of an unchanged re-run that notices a file changed in "
+      "place: `find postimg _posts -printf` (list the tree, stat every "
+      "file, print a line each, nothing else) takes %.2f s wall, %.2f s "
+      "CPU: %.1f%% of imgopt's cold time; imgopt's warm run is %.1fx that."
+      % (fwall, fcpu, 100 * fwall / base_wall, wwall / fwall))
 print("\nLoad average (1 min) before and after the runs: %s; the machine is "
       "shared, so wall times carry that noise; CPU times less so." %
       open(os.path.join(out, "load")).read().strip())
@@ -213,4 +222,9 @@ print("\nBounded memory: two 2 GB files (sparse), `imgopt dupes --hash-all`: "
       "%d bytes hashed, %d group, peak RSS %.1f MB (%.1f s)." %
       (big["hashed_bytes"], big["groups"], brss, bwall))
 EOF
+# Hand-written analysis kept beside the generated tables.
+if [ -f "$HERE/results/dupes-notes.md" ]; then
+	printf '\n' >>"$REPORT"
+	cat "$HERE/results/dupes-notes.md" >>"$REPORT"
+fi
 cat "$REPORT"
