@@ -930,6 +930,60 @@ imgopt_manifest_lookup_variants(ImgoptManifest *manifest,
 	return g_steal_pointer(&out);
 }
 
+GPtrArray *
+imgopt_manifest_load_variants(ImgoptManifest *manifest, GError **error)
+{
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
+	sqlite3_stmt *s =
+		stmt(manifest,
+		     "SELECT hash, settings, width, height, format, path, "
+		     "bytes, frames FROM variants "
+		     "ORDER BY hash, settings, format, width",
+		     error);
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		g_ptr_array_add(out, variant_from_row(s));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		fail(manifest, error, "load variants");
+		return NULL;
+	}
+	return g_steal_pointer(&out);
+}
+
+GPtrArray *
+imgopt_manifest_lookup_resolved_under(ImgoptManifest *manifest, const char *dir,
+				      GError **error)
+{
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+	/* A range on the refs_by_resolved index: every path starting with
+	 * "dir/" sorts between "dir/" and "dir0" ('0' follows '/'). */
+	sqlite3_stmt *s = stmt(manifest,
+			       "SELECT DISTINCT resolved FROM refs "
+			       "WHERE resolved >= ?1 || '/' "
+			       "AND resolved < ?1 || '0' "
+			       "AND status IN ('ok', 'repaired') "
+			       "ORDER BY resolved",
+			       error);
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	bind_text(s, 1, dir);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		g_ptr_array_add(out, column_dup(s, 0));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		fail(manifest, error, "lookup resolved files");
+		return NULL;
+	}
+	return g_steal_pointer(&out);
+}
+
 /* ---- rewrites ---- */
 
 void

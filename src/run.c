@@ -74,6 +74,13 @@ typedef struct {
 	GHashTable *seen_after;         /* files shown once rewritten */
 	GHashTable *post_seen;          /* the same, for the current post */
 	ImgoptPostBytes post;           /* the current post's bytes */
+	GPtrArray *all_variants;        /* every variants row (manifest) */
+	GHashTable *variant_of; /* variant path → its row (borrowed) */
+	GHashTable *current;    /* hex → GPtrArray of the rows made
+				   with these settings (borrowed) */
+	GHashTable *linked;     /* hex → a variant row posts link
+				   (borrowed): contents already
+				   rewritten once */
 } Run;
 
 static void
@@ -88,6 +95,10 @@ run_clear(Run *r)
 	g_clear_pointer(&r->seen_before, g_hash_table_unref);
 	g_clear_pointer(&r->seen_after, g_hash_table_unref);
 	g_clear_pointer(&r->post_seen, g_hash_table_unref);
+	g_clear_pointer(&r->linked, g_hash_table_unref);
+	g_clear_pointer(&r->current, g_hash_table_unref);
+	g_clear_pointer(&r->variant_of, g_hash_table_unref);
+	g_clear_pointer(&r->all_variants, g_ptr_array_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
@@ -255,6 +266,114 @@ copy_problems(Run *r, const GPtrArray *problems)
 	}
 }
 
+/* ---- contents already linked through a variant ---- */
+
+/* Indexes every variants row: by path, and this run's settings' rows by
+ * content. */
+static bool
+load_variant_rows(Run *r, GError **error)
+{
+	r->all_variants = imgopt_manifest_load_variants(r->manifest, error);
+	if (r->all_variants == NULL)
+		return false;
+	r->variant_of = g_hash_table_new(g_str_hash, g_str_equal);
+	r->current = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					   (GDestroyNotify)g_ptr_array_unref);
+	for (guint i = 0; i < r->all_variants->len; i++) {
+		ImgoptVariant *v = g_ptr_array_index(r->all_variants, i);
+		char *hex = NULL;
+		GPtrArray *list = NULL;
+
+		g_hash_table_insert(r->variant_of, v->path, v);
+		if (g_strcmp0(v->settings, r->fingerprint) != 0)
+			continue;
+		hex = hash_hex(&v->hash);
+		list = g_hash_table_lookup(r->current, hex);
+		if (list == NULL) {
+			list = g_ptr_array_new();
+			g_hash_table_insert(r->current, hex, list);
+		}
+		else
+			g_free(hex);
+		g_ptr_array_add(list, v);
+	}
+	return true;
+}
+
+/* Hex → the original file (outside the variant folder) of each content,
+ * the first by path. */
+static GHashTable *
+originals_by_hash(const Run *r)
+{
+	GHashTable *by_hash =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTableIter it;
+	gpointer value;
+
+	g_hash_table_iter_init(&it, r->files);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const ImgoptAsset *a = value;
+		const ImgoptAsset *old = NULL;
+		char *hex = NULL;
+
+		if (!a->has_hash || !is_web_image(a->format) ||
+		    is_under(a->path, r->out_dir))
+			continue;
+		hex = hash_hex(&a->hash);
+		old = g_hash_table_lookup(by_hash, hex);
+		if (old == NULL || strcmp(a->path, old->path) < 0)
+			g_hash_table_replace(by_hash, hex, (gpointer)a);
+		else
+			g_free(hex);
+	}
+	return by_hash;
+}
+
+/* The contents posts link through a variant file (a run rewrote them
+ * before) go to r->linked; those without variants for this run's
+ * settings have their original, if one is left, added to the assets to
+ * encode, so a change of --widths, --formats or --quality re-links them. */
+static bool
+collect_linked(Run *r, GError **error)
+{
+	g_autoptr(GHashTable) originals = NULL;
+	g_autoptr(GHashTable) queued =
+		g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) linked = imgopt_manifest_lookup_resolved_under(
+		r->manifest, r->out_dir, error);
+
+	if (linked == NULL || !load_variant_rows(r, error))
+		return false;
+	r->linked =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; i < r->assets->len; i++)
+		g_hash_table_add(
+			queued,
+			((ImgoptAsset *)g_ptr_array_index(r->assets, i))->path);
+	for (guint i = 0; i < linked->len; i++) {
+		const ImgoptVariant *v = g_hash_table_lookup(
+			r->variant_of, g_ptr_array_index(linked, i));
+		char *hex = v != NULL ? hash_hex(&v->hash) : NULL;
+		const ImgoptAsset *a = NULL;
+
+		if (hex == NULL || g_hash_table_contains(r->linked, hex)) {
+			g_free(hex);
+			continue;
+		}
+		g_hash_table_insert(r->linked, hex, (gpointer)v);
+		if (g_hash_table_contains(r->current, hex))
+			continue;
+		if (originals == NULL)
+			originals = originals_by_hash(r);
+		a = g_hash_table_lookup(originals, hex);
+		if (a != NULL && !g_hash_table_contains(queued, a->path)) {
+			g_hash_table_add(queued, a->path);
+			g_ptr_array_add(r->assets, imgopt_asset_copy(a));
+		}
+	}
+	return true;
+}
+
 /* Scans, indexes and collects the referenced image assets. */
 static bool
 run_index(Run *r, GError **error)
@@ -286,6 +405,8 @@ run_index(Run *r, GError **error)
 		    !is_under(a->path, r->out_dir))
 			g_ptr_array_add(r->assets, imgopt_asset_copy(a));
 	}
+	if (!collect_linked(r, error))
+		return false;
 	g_ptr_array_sort(r->assets, asset_cmp);
 	return true;
 }
@@ -369,6 +490,32 @@ encode_in_memory(Run *r, const ImgoptAsset *asset)
 	return out;
 }
 
+/* The contents only linked through variants get this run's settings'
+ * rows (or an empty list) in r->variants. */
+static void
+add_linked_variants(Run *r)
+{
+	GHashTableIter it;
+	gpointer key;
+
+	g_hash_table_iter_init(&it, r->linked);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		const GPtrArray *rows = g_hash_table_lookup(r->current, key);
+		GPtrArray *copy = g_ptr_array_new_with_free_func(
+			(GDestroyNotify)imgopt_variant_free);
+
+		if (g_hash_table_contains(r->variants, key)) {
+			g_ptr_array_unref(copy);
+			continue;
+		}
+		for (guint i = 0; rows != NULL && i < rows->len; i++)
+			g_ptr_array_add(copy,
+					imgopt_variant_copy(
+						g_ptr_array_index(rows, i)));
+		g_hash_table_insert(r->variants, g_strdup(key), copy);
+	}
+}
+
 /* Fills r->variants from the manifest (and, in a dry run, from in-memory
  * encodes of what it lacks). */
 static bool
@@ -400,6 +547,7 @@ load_variants(Run *r, GError **error)
 		g_hash_table_insert(r->variants, g_steal_pointer(&hex),
 				    g_steal_pointer(&vs));
 	}
+	add_linked_variants(r);
 	return true;
 }
 
@@ -428,9 +576,9 @@ run_variants(Run *r, GError **error)
 /* The variants a page may link for @asset: its primary format (the extra
  * WebP/AVIF variants would need <picture>), its own format included. */
 static GPtrArray *
-linkable_variants(const Run *r, const ImgoptAsset *asset)
+linkable_variants(const Run *r, const ImgoptHash *hash, ImgoptFormat format)
 {
-	g_autofree char *hex = hash_hex(&asset->hash);
+	g_autofree char *hex = hash_hex(hash);
 	const GPtrArray *all = g_hash_table_lookup(r->variants, hex);
 	GPtrArray *out = g_ptr_array_new();
 
@@ -438,7 +586,7 @@ linkable_variants(const Run *r, const ImgoptAsset *asset)
 		const ImgoptVariant *v = g_ptr_array_index(all, i);
 		bool is_extra = (v->format == IMGOPT_FORMAT_WEBP ||
 				 v->format == IMGOPT_FORMAT_AVIF) &&
-				v->format != asset->format;
+				v->format != format;
 
 		if (!is_extra)
 			g_ptr_array_add(out, (gpointer)v);
@@ -755,6 +903,80 @@ count_shown(Run *r, const char *before_path, uint64_t before,
 		r->post.after += after;
 }
 
+/* A srcset candidate moved to another variant gets that variant's width
+ * as its `w` descriptor. */
+static void
+edit_descriptor(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
+{
+	gsize pos = c->ref->offset + c->ref->length, digits = 0;
+	uint32_t w = srcset_descriptor(c->text, c->len, pos);
+
+	if (w == 0 || w == v->width)
+		return;
+	while (c->text[pos] == ' ' || c->text[pos] == '\t')
+		pos++;
+	while (g_ascii_isdigit(c->text[pos + digits]))
+		digits++;
+	g_autofree char *repl = g_strdup_printf("%u", v->width);
+	add_edit(edits, c->text, pos, digits, repl);
+}
+
+static bool
+variant_on_disk(const Run *r, const ImgoptVariant *v)
+{
+	g_autofree char *full =
+		g_build_filename(imgopt_site_get_root(r->site), v->path, NULL);
+
+	return g_file_test(full, G_FILE_TEST_IS_REGULAR);
+}
+
+/* The variant a reference already on a variant file should show instead
+ * (another width or these settings' file), or NULL if it is right. */
+static const ImgoptVariant *
+plan_relink(Run *r, const RefCtx *c, GPtrArray *edits)
+{
+	const ImgoptVariant *now =
+		g_hash_table_lookup(r->variant_of, c->ref->resolved);
+	const ImgoptVariant *want = NULL, *v = NULL;
+
+	if (now == NULL || c->ref->kind == IMGOPT_REF_LIQUID_TAG)
+		return NULL;
+	g_autoptr(GPtrArray) vs = linkable_variants(r, &now->hash, now->format);
+	RefCtx vc = *c;
+
+	vc.variants = vs;
+	want = imgopt_rewrite_pick_variant(vs, IMGOPT_FORMAT_UNKNOWN,
+					   wanted_width(r, &vc));
+	if (want == NULL || strcmp(want->path, c->ref->resolved) == 0 ||
+	    !variant_on_disk(r, want))
+		return NULL;
+	v = edit_ref(r, &vc, edits);
+	if (v != NULL && c->ref->kind == IMGOPT_REF_SRCSET)
+		edit_descriptor(&vc, v, edits);
+	return v;
+}
+
+/* A reference already on a variant file: done, unless the settings or
+ * the display width changed since it was linked. */
+static void
+plan_linked_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
+		const ImgoptRef *ref, uint64_t before, GPtrArray *edits)
+{
+	ImgoptRunResult *res = r->result;
+	RefCtx c = {text, len, ref, NULL, NULL, plan};
+	const ImgoptVariant *v = plan_relink(r, &c, edits);
+
+	if (v == NULL) {
+		res->done++;
+		res->bytes_shown_after += before;
+		count_shown(r, ref->resolved, before, ref->resolved, before);
+		return;
+	}
+	res->rewritten++;
+	res->bytes_shown_after += v->bytes;
+	count_shown(r, ref->resolved, before, v->path, v->bytes);
+}
+
 /* Adds the edits of one reference to @edits, and counts it. */
 static void
 plan_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
@@ -777,15 +999,17 @@ plan_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
 		asset != NULL ? asset->size : file_size(r, ref->resolved);
 
 	res->bytes_shown_before += before;
-	if (is_under(ref->resolved, r->out_dir))
-		res->done++;
-	if (is_under(ref->resolved, r->out_dir) || asset == NULL ||
-	    ref->kind == IMGOPT_REF_LIQUID_TAG) {
+	if (is_under(ref->resolved, r->out_dir)) {
+		plan_linked_ref(r, plan, text, len, ref, before, edits);
+		return;
+	}
+	if (asset == NULL || ref->kind == IMGOPT_REF_LIQUID_TAG) {
 		res->bytes_shown_after += before;
 		count_shown(r, ref->resolved, before, ref->resolved, before);
 		return;
 	}
-	g_autoptr(GPtrArray) vs = linkable_variants(r, asset);
+	g_autoptr(GPtrArray) vs =
+		linkable_variants(r, &asset->hash, asset->format);
 	RefCtx c = {text, len, ref, asset, vs, plan};
 	const ImgoptVariant *v = vs->len > 0 ? edit_ref(r, &c, edits) : NULL;
 
@@ -1084,9 +1308,11 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 	g_return_val_if_fail(result_out != NULL, false);
 	g_return_val_if_fail(error == NULL || *error == NULL, false);
 
-	g_auto(Run) r = {site, manifest, options, reporter, result_new(),
-			 NULL, NULL,     NULL,    NULL,     NULL,
-			 NULL, NULL,     NULL,    {0}};
+	g_auto(Run) r = {.site = site,
+			 .manifest = manifest,
+			 .opt = options,
+			 .reporter = reporter,
+			 .result = result_new()};
 	g_autoptr(GPtrArray) plans =
 		g_ptr_array_new_with_free_func((GDestroyNotify)post_plan_free);
 	const char *images = imgopt_site_get_images_dir(site);

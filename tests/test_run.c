@@ -498,6 +498,92 @@ test_removes_stale_temps(void)
 	tu_rmtree(parent);
 }
 
+/* Runs imgopt COMMAND SITE/_posts SITE/postimg --json ARGS… and returns
+ * its summary's @member. */
+static gint64
+summary_int(const char *site, const char *command, const char *member,
+	    const char *const *args, int *exit_out)
+{
+	g_autofree char *posts = g_build_filename(site, "_posts", NULL);
+	g_autofree char *images = g_build_filename(site, "postimg", NULL);
+	const char *argv[12] = {"imgopt", command, posts, images, "--json"};
+	int n = 5;
+
+	for (; args != NULL && *args != NULL && n < 11; args++)
+		argv[n++] = *args;
+	g_autoptr(JsonNode) root = tu_run_json(argv, exit_out);
+	return json_object_get_int_member(json_summary(root), member);
+}
+
+/* A later run with another --display-width or --widths moves the links
+ * that already point at a variant to the new settings' variant (a srcset
+ * candidate's `w` descriptor with it); check counts that as work before
+ * and nothing after; undo goes back to the earlier run's links. */
+static void
+test_relink_on_settings_change(void)
+{
+	g_autofree char *site = copy_case();
+	g_autofree char *posts = g_build_filename(site, "_posts", NULL);
+	g_autofree char *crlf =
+		g_build_filename(posts, "2020-01-01-crlf.md", NULL);
+	g_autofree char *bom =
+		g_build_filename(posts, "2020-01-02-bom-html.md", NULL);
+	g_autofree char *windows =
+		g_build_filename(posts, "2020-01-03-windows.md", NULL);
+	const char *dw480[] = {"--display-width", "480", NULL};
+	const char *widths[] = {"--widths", "300,600", "--display-width", "480",
+				NULL};
+	int code = 0;
+
+	g_assert_cmpint(g_unlink(windows), ==, 0); /* its broken link */
+	g_assert_cmpint(run_cmd(site, "run", NULL, NULL, NULL), ==, 0);
+	g_autofree char *text = tu_read(crlf, NULL);
+	g_assert_nonnull(strstr(text, "73ee4fd4f1b2426f-960.jpg)"));
+	g_assert_cmpint(
+		summary_int(site, "check", "posts_changed", dw480, &code), ==,
+		2);
+	g_assert_cmpint(code, ==, 1);
+	g_assert_cmpint(summary_int(site, "run", "posts_changed", dw480, &code),
+			==, 2);
+	g_free(text);
+	text = tu_read(crlf, NULL);
+	g_assert_nonnull(
+		strstr(text, "/postimg/optimized/73ee4fd4f1b2426f-480.jpg)"));
+	g_assert_null(strstr(text, "-960.jpg"));
+	g_assert_nonnull(strstr(text, "\r\n")); /* bytes around kept */
+	g_assert_cmpint(
+		summary_int(site, "check", "posts_changed", dw480, &code), ==,
+		0);
+	g_assert_cmpint(code, ==, 0);
+	g_autofree char *dw_state = snapshot(posts);
+	/* Other widths: the contents are encoded again and re-linked. */
+	g_assert_cmpint(summary_int(site, "check", "to_encode", widths, &code),
+			>, 0);
+	g_assert_cmpint(code, ==, 1);
+	g_assert_cmpint(
+		summary_int(site, "run", "posts_changed", widths, &code), ==,
+		2);
+	g_free(text);
+	text = tu_read(bom, NULL);
+	g_assert_nonnull(strstr(text, "-300.jpg 300w, /postimg/optimized/"
+				      "5a4acfe89e062ca3-600.jpg 600w\""));
+	g_assert_null(strstr(text, "-480.jpg"));
+	g_assert_null(strstr(text, "-1000.jpg"));
+	g_assert_cmpint(
+		summary_int(site, "check", "posts_changed", widths, &code), ==,
+		0);
+	g_assert_cmpint(code, ==, 0);
+	g_assert_cmpint(
+		summary_int(site, "run", "posts_changed", widths, &code), ==,
+		0);
+	/* Undo puts back the links of the run before. */
+	g_assert_cmpint(run_cmd(site, "undo", NULL, NULL, NULL), ==, 0);
+	g_autofree char *undone = snapshot(posts);
+	g_assert_cmpstr(undone, ==, dw_state);
+	g_autofree char *parent = g_path_get_dirname(site);
+	tu_rmtree(parent);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -512,6 +598,8 @@ main(int argc, char **argv)
 	g_test_add_func("/run/undo-refuses-edited-post",
 			test_undo_refuses_edited);
 	g_test_add_func("/run/undo-after-killed-run", test_undo_after_kill);
+	g_test_add_func("/run/relink-on-settings-change",
+			test_relink_on_settings_change);
 	g_test_add_func("/run/removes-stale-temp-files",
 			test_removes_stale_temps);
 	g_test_add_func("/run/undo-after-killed-run-refuses-edited",

@@ -266,6 +266,18 @@ bool imgopt_manifest_replace_refs(ImgoptManifest *manifest, const char *post,
 				  const GPtrArray *refs, GError **error);
 
 /**
+ * imgopt_manifest_lookup_resolved_under:
+ * @dir: a folder relative to the site root (no trailing '/')
+ *
+ * Returns: (transfer full) (element-type filename): the distinct files
+ *   below @dir that stored references resolve to (ok or repaired), sorted;
+ *   or NULL with @error set.
+ */
+GPtrArray *imgopt_manifest_lookup_resolved_under(ImgoptManifest *manifest,
+						 const char *dir,
+						 GError **error);
+
+/**
  * imgopt_manifest_lookup_refs:
  * @post: a post path relative to the site root
  *
@@ -300,6 +312,20 @@ GPtrArray *imgopt_manifest_lookup_variants(ImgoptManifest *manifest,
 					   const ImgoptHash *hash,
 					   const char *settings,
 					   GError **error);
+
+/**
+ * imgopt_manifest_load_variants:
+ *
+ * Loads every variants row, whatever its settings, so a run can tell
+ * which content a variant file a post already links was made from (and
+ * re-link it when the settings change) in one query.
+ *
+ * Returns: (transfer full) (element-type ImgoptVariant): the rows sorted
+ *   by hash, settings, format and width (empty if none), or NULL with
+ *   @error set.
+ */
+GPtrArray *imgopt_manifest_load_variants(ImgoptManifest *manifest,
+					 GError **error);
 
 /* ---- rewrites ---- */
 

@@ -22,7 +22,13 @@
  *   - Hexo `{% asset_img %}` tags are left alone (they can only name files
  *     in the post's asset folder).
  * References already pointing into IMAGES/IMGOPT_OUTPUT_DIR are done and
- * left alone, so a second run changes nothing.  Broken references stay as
+ * left alone, so a second run with the same settings changes nothing;
+ * when the settings changed (--display-width, --widths, --formats,
+ * --quality), a reference to a variant the manifest knows is moved to the
+ * variant the rules above pick among the current settings' variants of
+ * the same content (its original is encoded again if those do not exist
+ * yet and it is still there), a srcset candidate getting the new width as
+ * its `w` descriptor.  Broken references stay as
  * written and are reported; repaired ones are rewritten to the variant of
  * the file they were repaired to.
  *
