@@ -503,12 +503,36 @@ append_attr(GString *out, const char *name, const char *value)
 	g_string_append_printf(out, " %s=\"%s\"", name, esc);
 }
 
+/* `<picture>` and a `<source>` for each extra format, or nothing. */
+static void
+append_sources(GString *out, const ImgoptImgMarkup *m)
+{
+	if (m->n_sources == 0)
+		return;
+	g_string_append(out, "<picture>");
+	for (gsize i = 0; i < m->n_sources; i++) {
+		const ImgoptPictureSource *src = &m->sources[i];
+		g_autofree char *set =
+			imgopt_rewrite_format_srcset(src->items, src->n_items);
+
+		g_string_append_printf(out,
+				       "<source type=\"%s\" srcset=\"%s\" "
+				       "sizes=\"(max-width: %upx) 100vw, "
+				       "%upx\">",
+				       src->type, set, m->display_width,
+				       m->display_width);
+	}
+}
+
 char *
 imgopt_rewrite_format_img(const ImgoptImgMarkup *m)
 {
 	g_return_val_if_fail(m != NULL && m->src != NULL, NULL);
 
-	GString *out = g_string_new("<img");
+	GString *out = g_string_new(NULL);
+
+	append_sources(out, m);
+	g_string_append(out, "<img");
 
 	/* src and srcset are already escaped for an attribute. */
 	g_string_append_printf(out, " src=\"%s\"", m->src);
@@ -527,6 +551,8 @@ imgopt_rewrite_format_img(const ImgoptImgMarkup *m)
 	if (m->title != NULL)
 		append_attr(out, "title", m->title);
 	g_string_append(out, " loading=\"lazy\" decoding=\"async\">");
+	if (m->n_sources > 0)
+		g_string_append(out, "</picture>");
 	return g_string_free(out, false);
 }
 

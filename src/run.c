@@ -594,6 +594,26 @@ linkable_variants(const Run *r, const ImgoptHash *hash, ImgoptFormat format)
 	return out;
 }
 
+/* The rest: the WebP and AVIF variants of a content of another format,
+ * which only a <picture> can offer. */
+static GPtrArray *
+extra_variants(const Run *r, const ImgoptHash *hash, ImgoptFormat format)
+{
+	g_autofree char *hex = hash_hex(hash);
+	const GPtrArray *all = g_hash_table_lookup(r->variants, hex);
+	GPtrArray *out = g_ptr_array_new();
+
+	for (guint i = 0; all != NULL && i < all->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(all, i);
+
+		if ((v->format == IMGOPT_FORMAT_WEBP ||
+		     v->format == IMGOPT_FORMAT_AVIF) &&
+		    v->format != format)
+			g_ptr_array_add(out, (gpointer)v);
+	}
+	return out;
+}
+
 /* What one reference needs to build its edit. */
 typedef struct {
 	const char *text;          /* the post's bytes */
@@ -602,6 +622,8 @@ typedef struct {
 	const ImgoptAsset *asset;  /* its resolved file */
 	const GPtrArray *variants; /* linkable variants (borrowed) */
 	const PostPlan *plan;      /* the post */
+	const GPtrArray *extras;   /* its WebP/AVIF variants, for <picture>
+				      (borrowed, nullable) */
 } RefCtx;
 
 static ImgoptUrlStyle
@@ -726,7 +748,33 @@ format_all_widths(const Run *r, const RefCtx *c)
 	return imgopt_rewrite_format_srcset(items, c->variants->len);
 }
 
-/* --srcset: the whole `![alt](dest "title")` becomes an <img> tag. */
+/* The srcset candidates of @c's extra variants of @format (*@n_out of
+ * them); @urls owns the urls. */
+static ImgoptSrcsetItem *
+format_items(const Run *r, const RefCtx *c, ImgoptFormat format,
+	     GPtrArray *urls, gsize *n_out)
+{
+	guint n_extras = c->extras != NULL ? c->extras->len : 0;
+	ImgoptSrcsetItem *items = g_new0(ImgoptSrcsetItem, MAX(1, n_extras));
+	gsize n = 0;
+
+	for (guint i = 0; i < n_extras; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(c->extras, i);
+		char *u = NULL;
+
+		if (v->format != format)
+			continue;
+		u = format_target(r, c, IMGOPT_REF_SRCSET, v);
+		g_ptr_array_add(urls, u);
+		items[n].url = u;
+		items[n++].width = v->width;
+	}
+	*n_out = n;
+	return items;
+}
+
+/* --srcset: the whole `![alt](dest "title")` becomes an <img> tag, inside
+ * a <picture> offering the AVIF and WebP variants first if there are. */
 static bool
 edit_markdown_img(const Run *r, const RefCtx *c, const ImgoptVariant *v,
 		  GPtrArray *edits)
@@ -740,6 +788,19 @@ edit_markdown_img(const Run *r, const RefCtx *c, const ImgoptVariant *v,
 	g_autofree char *src = format_target(r, c, IMGOPT_REF_HTML, v);
 	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
 	g_autofree ImgoptSrcsetItem *items = srcset_items(r, c, urls);
+	ImgoptPictureSource sources[2] = {{"image/avif", NULL, 0},
+					  {"image/webp", NULL, 0}};
+	g_autofree ImgoptSrcsetItem *avif = format_items(
+		r, c, IMGOPT_FORMAT_AVIF, urls, &sources[0].n_items);
+	g_autofree ImgoptSrcsetItem *webp = format_items(
+		r, c, IMGOPT_FORMAT_WEBP, urls, &sources[1].n_items);
+	gsize n_sources = 0;
+
+	sources[0].items = avif;
+	sources[1].items = webp;
+	for (gsize i = 0; i < G_N_ELEMENTS(sources); i++)
+		if (sources[i].n_items > 0)
+			sources[n_sources++] = sources[i];
 	ImgoptImgMarkup m = {src,
 			     items,
 			     c->variants->len > 1 ? c->variants->len : 0,
@@ -747,7 +808,9 @@ edit_markdown_img(const Run *r, const RefCtx *c, const ImgoptVariant *v,
 			     v->width,
 			     v->height,
 			     c->ref->alt,
-			     title};
+			     title,
+			     sources,
+			     n_sources};
 	g_autofree char *tag = imgopt_rewrite_format_img(&m);
 
 	add_edit(edits, c->text, start, end - start, tag);
@@ -942,9 +1005,17 @@ plan_relink(Run *r, const RefCtx *c, GPtrArray *edits)
 	if (now == NULL || c->ref->kind == IMGOPT_REF_LIQUID_TAG)
 		return NULL;
 	g_autoptr(GPtrArray) vs = linkable_variants(r, &now->hash, now->format);
+	g_autoptr(GPtrArray) extras =
+		extra_variants(r, &now->hash, now->format);
 	RefCtx vc = *c;
 
+	/* A link keeps its format (a <source> of a <picture> its own). */
+	for (guint i = vs->len; i > 0; i--)
+		if (((ImgoptVariant *)g_ptr_array_index(vs, i - 1))->format !=
+		    now->format)
+			g_ptr_array_remove_index(vs, i - 1);
 	vc.variants = vs;
+	vc.extras = extras;
 	want = imgopt_rewrite_pick_variant(vs, IMGOPT_FORMAT_UNKNOWN,
 					   wanted_width(r, &vc));
 	if (want == NULL || strcmp(want->path, c->ref->resolved) == 0 ||
@@ -963,7 +1034,7 @@ plan_linked_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
 		const ImgoptRef *ref, uint64_t before, GPtrArray *edits)
 {
 	ImgoptRunResult *res = r->result;
-	RefCtx c = {text, len, ref, NULL, NULL, plan};
+	RefCtx c = {text, len, ref, NULL, NULL, plan, NULL};
 	const ImgoptVariant *v = plan_relink(r, &c, edits);
 
 	if (v == NULL) {
@@ -1010,7 +1081,9 @@ plan_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
 	}
 	g_autoptr(GPtrArray) vs =
 		linkable_variants(r, &asset->hash, asset->format);
-	RefCtx c = {text, len, ref, asset, vs, plan};
+	g_autoptr(GPtrArray) extras =
+		extra_variants(r, &asset->hash, asset->format);
+	RefCtx c = {text, len, ref, asset, vs, plan, extras};
 	const ImgoptVariant *v = vs->len > 0 ? edit_ref(r, &c, edits) : NULL;
 
 	res->bytes_shown_after += v != NULL ? v->bytes : before;

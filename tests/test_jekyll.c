@@ -19,6 +19,8 @@ typedef struct {
 	GHashTable *missing; /* url → page, local images not in the output */
 	guint64 bytes;       /* bytes of every src and url() shown */
 	guint n_images;      /* local images shown (with repeats) */
+	guint n_sources;     /* <source> tags */
+	guint n_pictures;    /* <picture> tags holding a <source> */
 } Shown;
 
 static void
@@ -125,6 +127,22 @@ scan_page(Shown *s, const char *out, const char *page, const char *html)
 				check_srcset(s, out, page, v);
 		}
 	}
+	/* <picture><source srcset>: every candidate must exist too. */
+	g_autoptr(GRegex) source =
+		g_regex_new("<source\\b[^>]*>", G_REGEX_CASELESS, 0, NULL);
+	g_autoptr(GMatchInfo) msrc = NULL;
+	for (g_regex_match(source, html, 0, &msrc); g_match_info_matches(msrc);
+	     g_match_info_next(msrc, NULL)) {
+		g_autofree char *tag = g_match_info_fetch(msrc, 0);
+		g_autoptr(GMatchInfo) mset = NULL;
+
+		s->n_sources++;
+		if (g_regex_match(set, tag, 0, &mset)) {
+			g_autofree char *v = group_of(mset, 1, 2);
+			if (v != NULL)
+				check_srcset(s, out, page, v);
+		}
+	}
 	g_autoptr(GMatchInfo) mu = NULL;
 	for (g_regex_match(url, html, 0, &mu); g_match_info_matches(mu);
 	     g_match_info_next(mu, NULL)) {
@@ -150,6 +168,10 @@ collect_shown(const char *out, Shown *s)
 		g_autofree char *full = g_build_filename(out, rel, NULL);
 		g_autofree char *html = tu_read(full, NULL);
 		scan_page(s, out, rel, html);
+		for (const char *p = html;
+		     (p = strstr(p, "<picture><source type=\"image/")) != NULL;
+		     p++)
+			s->n_pictures++;
 	}
 }
 
@@ -173,9 +195,12 @@ jekyll_build(const char *site, const char *out)
 		g_error("jekyll build -s %s failed (%d): %s", site, code, err);
 }
 
-/* Builds @site, runs imgopt on POSTS/IMAGES, builds again, compares. */
+/* Builds @site, runs imgopt on POSTS/IMAGES (with @option1 and @option2
+ * if not NULL), builds again, compares; *@after_out gets what the pages
+ * show after the run. */
 static void
-check_site(const char *tmp, const char *site, const char *images)
+check_site(const char *tmp, const char *site, const char *images,
+	   const char *option1, const char *option2, Shown *after_out)
 {
 	g_autofree char *out1 = g_build_filename(tmp, "out-before", NULL);
 	g_autofree char *out2 = g_build_filename(tmp, "out-after", NULL);
@@ -183,7 +208,8 @@ check_site(const char *tmp, const char *site, const char *images)
 	g_autofree char *imgdir = g_build_filename(site, images, NULL);
 	g_auto(Shown) before = {0};
 	g_auto(Shown) after = {0};
-	const char *argv[] = {"imgopt", posts, imgdir, "-q", NULL};
+	const char *argv[] = {"imgopt", posts,   imgdir, "-q",
+			      option1,  option2, NULL};
 
 	jekyll_build(site, out1);
 	collect_shown(out1, &before);
@@ -208,6 +234,10 @@ check_site(const char *tmp, const char *site, const char *images)
 				(char *)page, (char *)url);
 	g_assert_cmpuint(after.n_images, ==, before.n_images);
 	g_assert_cmpuint(after.bytes, <, before.bytes);
+	if (after_out != NULL) {
+		*after_out = after;
+		after.missing = NULL;
+	}
 }
 
 static void
@@ -223,13 +253,14 @@ test_hux(void)
 	g_autofree char *site = g_build_filename(tmp, "hux", NULL);
 
 	tu_copytree(hux, site);
-	check_site(tmp, site, "img");
+	check_site(tmp, site, "img", NULL, NULL, NULL);
 	tu_rmtree(tmp);
 }
 
 static void
-test_genblog(void)
+test_genblog(gconstpointer data)
 {
+	bool is_picture = data != NULL;
 	const char *genblog = g_getenv("GENBLOG");
 	g_autofree char *layouts = tu_shared("sites", "hux", "_layouts", NULL);
 
@@ -249,7 +280,40 @@ test_genblog(void)
 		g_autofree char *dst = g_build_filename(site, "_layouts", NULL);
 		tu_copytree(layouts, dst);
 	}
-	check_site(tmp, site, "postimg");
+	if (!is_picture) {
+		check_site(tmp, site, "postimg", NULL, NULL, NULL);
+		tu_rmtree(tmp);
+		return;
+	}
+	/* --srcset with WebP and AVIF: each Markdown image becomes a
+	 * <picture> whose <source>s kramdown keeps in the built page. */
+	g_auto(Shown) after = {0};
+	check_site(tmp, site, "postimg", "--srcset", "--formats=jpeg,webp,avif",
+		   &after);
+	g_test_message("%u <picture>, %u <source> in the built pages",
+		       after.n_pictures, after.n_sources);
+	g_autofree char *posts = g_build_filename(site, "_posts", NULL);
+	g_autoptr(GHashTable) tree = tu_load_tree(posts, NULL);
+	GHashTableIter it;
+	gpointer text;
+	guint in_posts = 0;
+
+	g_hash_table_iter_init(&it, tree);
+	while (g_hash_table_iter_next(&it, NULL, &text)) {
+		g_autofree char *t = g_strndup(g_bytes_get_data(text, NULL),
+					       g_bytes_get_size(text));
+		for (const char *p = t;
+		     (p = strstr(p, "<picture><source type=\"image/")) != NULL;
+		     p++)
+			in_posts++;
+	}
+	g_test_message("%u <picture> in the posts", in_posts);
+	/* Recompress keeps an AVIF or WebP variant only where it pays, so a
+	 * <picture> has one or two <source>s. */
+	g_assert_cmpuint(in_posts, >, 10);
+	g_assert_cmpuint(after.n_pictures, >=, in_posts);
+	g_assert_cmpuint(after.n_sources, >=, after.n_pictures);
+	g_assert_cmpuint(after.n_sources, <=, 2 * after.n_pictures);
 	tu_rmtree(tmp);
 }
 
@@ -258,6 +322,8 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 	g_test_add_func("/jekyll/hux", test_hux);
-	g_test_add_func("/jekyll/genblog", test_genblog);
+	g_test_add_data_func("/jekyll/genblog", NULL, test_genblog);
+	g_test_add_data_func("/jekyll/genblog-picture", "picture",
+			     test_genblog);
 	return g_test_run();
 }

@@ -389,7 +389,9 @@ test_format_img(void)
 			     960,
 			     540,
 			     "a \"quoted\" <b> & more",
-			     NULL};
+			     NULL,
+			     NULL,
+			     0};
 	g_autofree char *html = imgopt_rewrite_format_img(&m);
 
 	g_assert_cmpstr(
@@ -399,11 +401,39 @@ test_format_img(void)
 		"960px\" width=\"960\" height=\"540\" alt=\"a &quot;quoted"
 		"&quot; &lt;b&gt; &amp; more\" loading=\"lazy\" "
 		"decoding=\"async\">");
-	ImgoptImgMarkup one = {"x.gif", NULL, 0, 960, 0, 0, NULL, "t"};
+	ImgoptImgMarkup one = {"x.gif", NULL, 0, 960, 0, 0, NULL, "t", NULL, 0};
 	g_autofree char *plain = imgopt_rewrite_format_img(&one);
 	g_assert_cmpstr(plain, ==,
 			"<img src=\"x.gif\" alt=\"\" title=\"t\" "
 			"loading=\"lazy\" decoding=\"async\">");
+}
+
+/* With extra formats, the <img> goes inside a <picture> whose <source>s
+ * come first, AVIF before WebP, each with its own srcset and the sizes. */
+static void
+test_format_picture(void)
+{
+	ImgoptSrcsetItem items[] = {{"/o/h-480.jpg", 480},
+				    {"/o/h-960.jpg", 960}};
+	ImgoptSrcsetItem avif[] = {{"/o/h-480.avif", 480},
+				   {"/o/h-960.avif", 960}};
+	ImgoptSrcsetItem webp[] = {{"/o/h-480.webp", 480}};
+	ImgoptPictureSource sources[] = {{"image/avif", avif, 2},
+					 {"image/webp", webp, 1}};
+	ImgoptImgMarkup m = {"/o/h-960.jpg", items,   2, 960, 960, 540, "x",
+			     NULL,           sources, 2};
+	g_autofree char *html = imgopt_rewrite_format_img(&m);
+
+	g_assert_cmpstr(
+		html, ==,
+		"<picture><source type=\"image/avif\" srcset=\"/o/h-480.avif "
+		"480w, /o/h-960.avif 960w\" sizes=\"(max-width: 960px) 100vw, "
+		"960px\"><source type=\"image/webp\" srcset=\"/o/h-480.webp "
+		"480w\" sizes=\"(max-width: 960px) 100vw, 960px\"><img "
+		"src=\"/o/h-960.jpg\" srcset=\"/o/h-480.jpg 480w, /o/h-960.jpg "
+		"960w\" sizes=\"(max-width: 960px) 100vw, 960px\" "
+		"width=\"960\" height=\"540\" alt=\"x\" loading=\"lazy\" "
+		"decoding=\"async\"></picture>");
 }
 
 static void
@@ -509,6 +539,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rewrite/random-properties", test_random_properties);
 	g_test_add_func("/rewrite/format-url", test_format_url);
 	g_test_add_func("/rewrite/format-img", test_format_img);
+	g_test_add_func("/rewrite/format-picture", test_format_picture);
 	g_test_add_func("/rewrite/find-image", test_find_image);
 	g_test_add_func("/rewrite/inspect-tag", test_inspect_tag);
 	g_test_add_func("/rewrite/pick-variant", test_pick_variant);

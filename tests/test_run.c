@@ -584,6 +584,47 @@ test_relink_on_settings_change(void)
 	tu_rmtree(parent);
 }
 
+/* --srcset with WebP and AVIF: Markdown images become a <picture> whose
+ * <source>s offer those variants; a second run (and check) finds nothing
+ * to do: each <source> candidate keeps its format. */
+static void
+test_picture_idempotent(void)
+{
+	g_autofree char *site = copy_case();
+	g_autofree char *posts = g_build_filename(site, "_posts", NULL);
+	g_autofree char *crlf =
+		g_build_filename(posts, "2020-01-01-crlf.md", NULL);
+	g_autofree char *windows =
+		g_build_filename(posts, "2020-01-03-windows.md", NULL);
+	const char *args[] = {"--srcset", "--formats", "jpeg,webp,avif", NULL};
+	int code = 0;
+
+	g_assert_cmpint(g_unlink(windows), ==, 0); /* its broken link */
+	g_assert_cmpint(summary_int(site, "run", "posts_changed", args, &code),
+			==, 2);
+	g_assert_cmpint(code, ==, 0);
+	g_autofree char *text = tu_read(crlf, NULL);
+	g_assert_nonnull(strstr(text,
+				"<picture><source type=\"image/avif\" "
+				"srcset=\"{{site.baseurl}}/postimg/optimized/"
+				"73ee4fd4f1b2426f-480.avif 480w, "));
+	g_assert_nonnull(strstr(text, "<source type=\"image/webp\" srcset=\""
+				      "{{site.baseurl}}/postimg/optimized/"
+				      "73ee4fd4f1b2426f-480.webp 480w, "));
+	g_assert_nonnull(strstr(text, "decoding=\"async\"></picture>"));
+	g_autofree char *first = snapshot(posts);
+	g_assert_cmpint(
+		summary_int(site, "check", "posts_changed", args, &code), ==,
+		0);
+	g_assert_cmpint(code, ==, 0);
+	g_assert_cmpint(summary_int(site, "run", "posts_changed", args, &code),
+			==, 0);
+	g_autofree char *second = snapshot(posts);
+	g_assert_cmpstr(first, ==, second);
+	g_autofree char *parent = g_path_get_dirname(site);
+	tu_rmtree(parent);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -600,6 +641,7 @@ main(int argc, char **argv)
 	g_test_add_func("/run/undo-after-killed-run", test_undo_after_kill);
 	g_test_add_func("/run/relink-on-settings-change",
 			test_relink_on_settings_change);
+	g_test_add_func("/run/picture-idempotent", test_picture_idempotent);
 	g_test_add_func("/run/removes-stale-temp-files",
 			test_removes_stale_temps);
 	g_test_add_func("/run/undo-after-killed-run-refuses-edited",

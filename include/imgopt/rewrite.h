@@ -198,6 +198,17 @@ char *imgopt_rewrite_format_srcset(const ImgoptSrcsetItem *items,
 				   gsize n_items);
 
 /**
+ * ImgoptPictureSource:
+ *
+ * One `<source>` of a `<picture>`: the variants of one extra format.
+ */
+typedef struct {
+	const char *type;              /* "image/avif", "image/webp" */
+	const ImgoptSrcsetItem *items; /* its srcset candidates */
+	gsize n_items;                 /* their number (at least 1) */
+} ImgoptPictureSource;
+
+/**
  * ImgoptImgMarkup:
  *
  * What the `--srcset` markup of one image says.  Strings are transfer
@@ -212,6 +223,9 @@ typedef struct {
 	uint32_t height;        /* height attribute: the src's pixels */
 	const char *alt;        /* alt text, or NULL for "" */
 	const char *title;      /* title, or NULL for none */
+	const ImgoptPictureSource *sources; /* extra formats, the first
+					      preferred (AVIF, then WebP) */
+	gsize n_sources;                    /* their number (0: a bare <img>) */
 } ImgoptImgMarkup;
 
 /**
@@ -220,7 +234,10 @@ typedef struct {
  * Returns: (transfer full): one line of HTML that kramdown and goldmark
  *   pass through: `<img src="…" srcset="…" sizes="(max-width: Wpx) 100vw,
  *   Wpx" width="…" height="…" alt="…" [title="…"] loading="lazy"
- *   decoding="async">`.
+ *   decoding="async">`; with sources, that tag inside
+ *   `<picture><source type="…" srcset="…" sizes="…">…<img …></picture>`
+ *   (kramdown keeps it as a block or inside a paragraph, CommonMark
+ *   renderers such as goldmark as inline raw HTML).
  */
 char *imgopt_rewrite_format_img(const ImgoptImgMarkup *markup);
 

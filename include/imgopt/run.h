@@ -12,7 +12,10 @@
  *     exists: JPEG, PNG, GIF for animations) at the display width, or the
  *     widest one below it, or the image's own width if it is narrower;
  *     with `--srcset`, an inline Markdown image becomes an
- *     `<img src srcset sizes width height alt loading decoding>` tag;
+ *     `<img src srcset sizes width height alt loading decoding>` tag,
+ *     inside a `<picture>` whose `<source type="image/avif">` and
+ *     `<source type="image/webp">` list those variants when --formats
+ *     made some (kramdown and CommonMark renderers pass both through);
  *   - HTML `<img src>`: the same, and a `srcset` of every width (and a
  *     `sizes`) when the tag has none;
  *   - a srcset candidate `x.jpg 480w`: the widest variant not above its
