@@ -491,7 +491,7 @@ encode_in_memory(Run *r, const ImgoptAsset *asset)
 }
 
 /* The contents only linked through variants get this run's settings'
- * rows (or an empty list) in r->variants. */
+ * rows (shared with r->current, or an empty list) in r->variants. */
 static void
 add_linked_variants(Run *r)
 {
@@ -500,19 +500,13 @@ add_linked_variants(Run *r)
 
 	g_hash_table_iter_init(&it, r->linked);
 	while (g_hash_table_iter_next(&it, &key, NULL)) {
-		const GPtrArray *rows = g_hash_table_lookup(r->current, key);
-		GPtrArray *copy = g_ptr_array_new_with_free_func(
-			(GDestroyNotify)imgopt_variant_free);
+		GPtrArray *rows = g_hash_table_lookup(r->current, key);
 
-		if (g_hash_table_contains(r->variants, key)) {
-			g_ptr_array_unref(copy);
+		if (g_hash_table_contains(r->variants, key))
 			continue;
-		}
-		for (guint i = 0; rows != NULL && i < rows->len; i++)
-			g_ptr_array_add(copy,
-					imgopt_variant_copy(
-						g_ptr_array_index(rows, i)));
-		g_hash_table_insert(r->variants, g_strdup(key), copy);
+		g_hash_table_insert(r->variants, g_strdup(key),
+				    rows != NULL ? g_ptr_array_ref(rows)
+						 : g_ptr_array_new());
 	}
 }
 
