@@ -625,6 +625,47 @@ test_picture_idempotent(void)
 	tu_rmtree(parent);
 }
 
+/* An undo killed at any of its kill points (a post's temporary file
+ * synced, a post renamed into place) leaves each post old or restored;
+ * the next undo restores the rest and removes the temporary file. */
+static void
+test_undo_killed(void)
+{
+	g_autofree char *input = tu_fixture("sites", CASE, "input", NULL);
+	g_autofree char *in_posts = g_build_filename(input, "_posts", NULL);
+	g_autoptr(GHashTable) original = tu_load_tree(in_posts, NULL);
+	guint n = 1;
+
+	for (;; n++) {
+		g_autofree char *site = copy_case();
+		g_autofree char *posts = g_build_filename(site, "_posts", NULL);
+		g_autofree char *images =
+			g_build_filename(site, "postimg", NULL);
+		g_autofree char *after = g_strdup_printf("%u", n);
+		const char *argv[] = {"imgopt", "undo", posts,
+				      images,   "-q",   NULL};
+
+		g_assert_cmpint(run_cmd(site, "run", NULL, NULL, NULL), ==, 1);
+		g_setenv("IMGOPT_FAULT_AFTER", after, TRUE);
+		int code = tu_run(argv, NULL, NULL);
+		g_unsetenv("IMGOPT_FAULT_AFTER");
+		g_autofree char *parent = g_path_get_dirname(site);
+		if (code != 128 + 9) {
+			g_assert_cmpint(code, ==, 0);
+			tu_rmtree(parent);
+			break;
+		}
+		g_assert_cmpint(tu_run(argv, NULL, NULL), ==, 0);
+		g_autoptr(GHashTable) now = tu_load_tree(posts, NULL);
+		tu_assert_same_tree(original, now,
+				    "posts after the second undo");
+		tu_rmtree(parent);
+	}
+	g_test_message("%u kill points in undo", n - 1);
+	/* Two per post: its temporary file synced, and renamed. */
+	g_assert_cmpuint(n - 1, ==, 2 * g_hash_table_size(original));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -642,6 +683,7 @@ main(int argc, char **argv)
 	g_test_add_func("/run/relink-on-settings-change",
 			test_relink_on_settings_change);
 	g_test_add_func("/run/picture-idempotent", test_picture_idempotent);
+	g_test_add_func("/run/undo-killed", test_undo_killed);
 	g_test_add_func("/run/removes-stale-temp-files",
 			test_removes_stale_temps);
 	g_test_add_func("/run/undo-after-killed-run-refuses-edited",
