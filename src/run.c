@@ -1012,8 +1012,9 @@ plan_relink(Run *r, const RefCtx *c, GPtrArray *edits)
 	vc.extras = extras;
 	want = imgopt_rewrite_pick_variant(vs, IMGOPT_FORMAT_UNKNOWN,
 					   wanted_width(r, &vc));
+	/* A dry run's new variants exist only in memory. */
 	if (want == NULL || strcmp(want->path, c->ref->resolved) == 0 ||
-	    !variant_on_disk(r, want))
+	    (r->opt->mode != IMGOPT_RUN_DRY_RUN && !variant_on_disk(r, want)))
 		return NULL;
 	v = edit_ref(r, &vc, edits);
 	if (v != NULL && c->ref->kind == IMGOPT_REF_SRCSET)

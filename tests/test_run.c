@@ -560,6 +560,14 @@ test_relink_on_settings_change(void)
 	g_assert_cmpint(summary_int(site, "check", "to_encode", widths, &code),
 			>, 0);
 	g_assert_cmpint(code, ==, 1);
+	g_autofree char *dry = NULL;
+	g_assert_cmpint(run_cmd(site, "run", "-n", "--widths=300,600", &dry),
+			==, 0);
+	g_assert_nonnull(strstr(dry, "\n+![a banner]({{site.baseurl}}/postimg/"
+				     "optimized/73ee4fd4f1b2426f-600.jpg)"));
+	g_assert_nonnull(strstr(dry, "5a4acfe89e062ca3-300.jpg 300w"));
+	g_autofree char *after_dry = snapshot(posts);
+	g_assert_cmpstr(after_dry, ==, dw_state);
 	g_assert_cmpint(
 		summary_int(site, "run", "posts_changed", widths, &code), ==,
 		2);
