@@ -515,6 +515,33 @@ summary_int(const char *site, const char *command, const char *member,
 	return json_object_get_int_member(json_summary(root), member);
 }
 
+/* @post links no variant of the first run's widths (480, 960, 1000 and
+ * 1200 px for this fixture) any more, and each srcset candidate's `w`
+ * descriptor is its variant's width. */
+static void
+assert_relinked(const char *post)
+{
+	g_autofree char *text = tu_read(post, NULL);
+	const char *old[] = {"-480.", "-960.", "-1000.", "-1200."};
+	g_autoptr(GRegex) re = g_regex_new(
+		"optimized/[0-9a-f]+-([0-9]+)\\.[a-z]+ ([0-9]+)w", 0, 0, NULL);
+	g_autoptr(GMatchInfo) m = NULL;
+	guint n = 0;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(old); i++)
+		if (strstr(text, old[i]) != NULL)
+			g_error("%s still links a '%s' variant", post, old[i]);
+	for (g_regex_match(re, text, 0, &m); g_match_info_matches(m);
+	     g_match_info_next(m, NULL)) {
+		g_autofree char *file_w = g_match_info_fetch(m, 1);
+		g_autofree char *desc_w = g_match_info_fetch(m, 2);
+
+		g_assert_cmpstr(file_w, ==, desc_w);
+		n++;
+	}
+	g_test_message("%s: %u srcset candidates", post, n);
+}
+
 /* A later run with another --display-width or --widths moves the links
  * that already point at a variant to the new settings' variant (a srcset
  * candidate's `w` descriptor with it); check counts that as work before
@@ -565,18 +592,13 @@ test_relink_on_settings_change(void)
 			==, 0);
 	g_assert_nonnull(strstr(dry, "\n+![a banner]({{site.baseurl}}/postimg/"
 				     "optimized/73ee4fd4f1b2426f-600.jpg)"));
-	g_assert_nonnull(strstr(dry, "5a4acfe89e062ca3-300.jpg 300w"));
 	g_autofree char *after_dry = snapshot(posts);
 	g_assert_cmpstr(after_dry, ==, dw_state);
 	g_assert_cmpint(
 		summary_int(site, "run", "posts_changed", widths, &code), ==,
 		2);
-	g_free(text);
-	text = tu_read(bom, NULL);
-	g_assert_nonnull(strstr(text, "-300.jpg 300w, /postimg/optimized/"
-				      "5a4acfe89e062ca3-600.jpg 600w\""));
-	g_assert_null(strstr(text, "-480.jpg"));
-	g_assert_null(strstr(text, "-1000.jpg"));
+	assert_relinked(crlf);
+	assert_relinked(bom);
 	g_assert_cmpint(
 		summary_int(site, "check", "posts_changed", widths, &code), ==,
 		0);
