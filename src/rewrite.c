@@ -746,6 +746,26 @@ imgopt_rewrite_pick_variant(const GPtrArray *variants, ImgoptFormat format,
 	return best != NULL ? best : narrowest;
 }
 
+const ImgoptVariant *
+imgopt_rewrite_pick_covering(const GPtrArray *variants, ImgoptFormat format,
+			     uint32_t width)
+{
+	const ImgoptVariant *best = NULL, *widest = NULL;
+
+	for (guint i = 0; i < variants->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(variants, i);
+
+		if (format != IMGOPT_FORMAT_UNKNOWN && v->format != format)
+			continue;
+		if (widest == NULL || v->width > widest->width)
+			widest = v;
+		if (v->width >= width &&
+		    (best == NULL || v->width < best->width))
+			best = v;
+	}
+	return best != NULL ? best : widest;
+}
+
 /* ---- unified diff ---- */
 
 /* Line start offsets of a text, plus its length as a sentinel. */

@@ -685,6 +685,21 @@ wanted_width(const Run *r, const RefCtx *c)
 	return r->opt->display_width;
 }
 
+/* The variant a reference shows: a srcset candidate the one nearest its
+ * descriptor from below, anything else the one made for its display
+ * width (which may be the wider original, kept where re-encoding lost). */
+static const ImgoptVariant *
+pick_for(const Run *r, const RefCtx *c)
+{
+	uint32_t width = wanted_width(r, c);
+
+	if (c->ref->kind == IMGOPT_REF_SRCSET)
+		return imgopt_rewrite_pick_variant(
+			c->variants, IMGOPT_FORMAT_UNKNOWN, width);
+	return imgopt_rewrite_pick_covering(c->variants, IMGOPT_FORMAT_UNKNOWN,
+					    width);
+}
+
 /* Markdown `<dest>` and quoted front matter keep their delimiters. */
 static char *
 wrap_like_raw(const char *raw, gsize raw_len, const char *url,
@@ -839,8 +854,7 @@ static const ImgoptVariant *
 edit_ref(const Run *r, const RefCtx *c, GPtrArray *edits)
 {
 	const ImgoptRef *ref = c->ref;
-	const ImgoptVariant *v = imgopt_rewrite_pick_variant(
-		c->variants, IMGOPT_FORMAT_UNKNOWN, wanted_width(r, c));
+	const ImgoptVariant *v = pick_for(r, c);
 
 	if (v == NULL)
 		return NULL;
@@ -1010,8 +1024,7 @@ plan_relink(Run *r, const RefCtx *c, GPtrArray *edits)
 			g_ptr_array_remove_index(vs, i - 1);
 	vc.variants = vs;
 	vc.extras = extras;
-	want = imgopt_rewrite_pick_variant(vs, IMGOPT_FORMAT_UNKNOWN,
-					   wanted_width(r, &vc));
+	want = pick_for(r, &vc);
 	/* A dry run's new variants exist only in memory. */
 	if (want == NULL || strcmp(want->path, c->ref->resolved) == 0 ||
 	    (r->opt->mode != IMGOPT_RUN_DRY_RUN && !variant_on_disk(r, want)))

@@ -507,6 +507,25 @@ test_pick_variant(void)
 		imgopt_rewrite_pick_variant(vs, IMGOPT_FORMAT_JPEG, 100)->width,
 		==, 480);
 	g_assert_null(imgopt_rewrite_pick_variant(vs, IMGOPT_FORMAT_GIF, 960));
+	/* Where the original (1000 px) was kept for the 960 slot, a page
+	 * showing 960 px gets it, not the 480 variant. */
+	((ImgoptVariant *)g_ptr_array_index(vs, 1))->width = 1000;
+	g_assert_cmpuint(
+		imgopt_rewrite_pick_variant(vs, IMGOPT_FORMAT_JPEG, 960)->width,
+		==, 480);
+	g_assert_cmpuint(
+		imgopt_rewrite_pick_covering(vs, IMGOPT_FORMAT_JPEG, 960)
+			->width,
+		==, 1000);
+	g_assert_cmpuint(
+		imgopt_rewrite_pick_covering(vs, IMGOPT_FORMAT_JPEG, 2000)
+			->width,
+		==, 1080);
+	g_assert_cmpuint(
+		imgopt_rewrite_pick_covering(vs, IMGOPT_FORMAT_JPEG, 100)
+			->width,
+		==, 480);
+	g_assert_null(imgopt_rewrite_pick_covering(vs, IMGOPT_FORMAT_GIF, 960));
 }
 
 static void

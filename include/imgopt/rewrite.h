@@ -304,6 +304,25 @@ const ImgoptVariant *imgopt_rewrite_pick_variant(const GPtrArray *variants,
 						 uint32_t width);
 
 /**
+ * imgopt_rewrite_pick_covering:
+ * @variants: (element-type ImgoptVariant): the variants of one content
+ * @format: the format wanted, or IMGOPT_FORMAT_UNKNOWN for any
+ * @width: the width the page shows the image at
+ *
+ * Picks the variant of @format with the smallest width not below @width,
+ * or, if every one is narrower, the widest.  Unlike
+ * imgopt_rewrite_pick_variant() (for srcset descriptors), this finds the
+ * variant made for @width even where it is wider than @width: where
+ * re-encoding lost, the original stands in for a width, at its own size.
+ *
+ * Returns: (transfer none) (nullable): the variant, or NULL if none has
+ *   @format.
+ */
+const ImgoptVariant *imgopt_rewrite_pick_covering(const GPtrArray *variants,
+						  ImgoptFormat format,
+						  uint32_t width);
+
+/**
  * imgopt_rewrite_diff:
  * @label: the post's path, shown as `a/<label>` and `b/<label>`
  * @old_text: (array length=old_len): the text before
