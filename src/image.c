@@ -715,10 +715,15 @@ imgopt_picture_wants_full_chroma(const ImgoptPicture *picture)
  * both pictures' luma (Rec. 601 weights on the 8-bit values, alpha
  * flattened onto white as the encoders do) is compared over 8x8 windows
  * every 4 pixels in each direction (Wang et al. 2004's SSIM with a
- * uniform window; K1 0.01, K2 0.03, L 255).
+ * uniform window; K1 0.01, K2 0.03, L 255).  The result is not the mean
+ * over the windows but the value the worst SSIM_WORST of them fall below:
+ * a picture is judged by where the encoding hurts it most, as
+ * butteraugli (a maximum over the picture) judges it, and a screenshot's
+ * many flat windows cannot hide the ringing around its text.
  */
 #define SSIM_WINDOW 8
 #define SSIM_STEP 4
+#define SSIM_WORST 0.05
 
 /* One pixel's luma from @p with @bands samples (grey, grey + alpha,
  * RGB, RGBA). */
@@ -771,20 +776,31 @@ window_ssim(const double *x, const double *y, int stride, int left, int top,
 	       ((mx * mx + my * my + c1) * (vx + vy + c2));
 }
 
-/* The mean SSIM of two luma planes of @width x @height. */
+static int
+compare_double(gconstpointer a, gconstpointer b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The SSIM of two luma planes of @width x @height: the value that
+ * SSIM_WORST of the windows fall below (see above). */
 static double
 plane_ssim(const double *x, const double *y, int width, int height)
 {
 	int size = MIN(SSIM_WINDOW, MIN(width, height));
-	double sum = 0;
-	long n = 0;
+	g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(double));
 
 	for (int top = 0; top + size <= height; top += SSIM_STEP)
 		for (int left = 0; left + size <= width; left += SSIM_STEP) {
-			sum += window_ssim(x, y, width, left, top, size);
-			n++;
+			double v = window_ssim(x, y, width, left, top, size);
+			g_array_append_val(all, v);
 		}
-	return n > 0 ? sum / n : 1.0;
+	if (all->len == 0)
+		return 1.0;
+	g_array_sort(all, compare_double);
+	return g_array_index(all, double, (guint)(SSIM_WORST * (all->len - 1)));
 }
 
 /* The first frame of @image (8-bit) as luma, written to memory. */

@@ -220,8 +220,9 @@ GBytes *imgopt_picture_encode(const ImgoptPicture *picture,
  * imgopt_picture_ssim:
  * @reference: the picture that was encoded
  * @encoded: its encoding
- * @ssim_out: (out): the mean SSIM of the luminance (1 = identical),
- *   Gaussian window sigma 1.5, of the first frame
+ * @ssim_out: (out): the SSIM of the luminance of the first frame where
+ *   the encoding is worst: the 5th percentile over 8x8 windows every 4
+ *   pixels (1 = identical)
  *
  * Returns: true, or false with @error set if @encoded does not decode.
  */

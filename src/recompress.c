@@ -12,7 +12,9 @@
  *
  * Decode once.  The source is decoded a single time, with shrink-on-load
  * (libjpeg's DCT scaling, WebP's scaled decode), to the largest width
- * needed; every smaller width is resized from that picture in memory.
+ * needed; every smaller width is resized from that picture in memory,
+ * when it is first needed (a width whose encoding is skipped, see "Never
+ * larger", costs no resize), and freed once encoded.
  * The picture is upright, sRGB (embedded ICC profiles and CMYK converted)
  * and 8-bit; encoders strip all metadata.
  *
@@ -28,19 +30,22 @@
  * unless the picture has sharp colour edges (graphics, screenshots: see
  * imgopt_picture_wants_full_chroma()), then 4:4:4.
  *
- * Quality.  Without --target, every lossy variant uses --quality
- * (default 80).  With --target S, the quality is searched per content and
- * per format: a bisection over 40..95 (six encodes) for the lowest
- * quality whose luminance SSIM against the resized picture reaches S.
- * The search runs once, on the variant closest to 960 px wide (the width
- * most pages show), and its result is used for every width: SSIM changes
- * little between these scales, and searching each width would triple the
- * cost.  The suggested target (IMGOPT_DEFAULT_TARGET, 0.98) was chosen
- * on Hux's images: 0.975 gives a median quality of 71 (40 to 91), 0.985
- * a median of 86, so 0.98 sits near the fixed default of 80 while
- * spending fewer bytes on images that need less.  bench/recompress.sh
- * measures the result with butteraugli.
- * Animations use --quality (a search over all frames would be costly).
+ * Quality.  By default (IMGOPT_DEFAULT_TARGET) the JPEG, WebP and AVIF
+ * quality is chosen per content: a bisection over 40..--quality (four
+ * trial encodings, to within three steps) for the lowest quality whose
+ * SSIM (imgopt_picture_ssim(): luminance, 8x8 windows, where the
+ * encoding is worst) reaches the target.  The search runs once, on the
+ * narrowest variant's picture (the cheapest to encode four more times),
+ * and its result is used for every width.  --quality is the highest it
+ * may choose: the search only spends fewer bytes where a content needs
+ * fewer.  Pictures with sharp colour edges (4:4:4, see below) keep
+ * --quality: luminance SSIM does not see the colour bleeding around
+ * text and lines that butteraugli and eyes do (at --target 0.93 on Hux,
+ * every 4th content scored: median butteraugli 3.06 with the search on
+ * them, 3.04 without).
+ * --target 0 turns the search off (every image at --quality);
+ * animations always use --quality (a search over all frames would be
+ * costly).  How the default was calibrated: settings.h.
  *
  * Never larger.  No variant may be as large as the source file it
  * replaces.  An encoding that does not win is not kept:
@@ -56,7 +61,9 @@
  *     always use a variant;
  *   - an extra format (WebP, AVIF) that loses is dropped;
  *   - an animated GIF is not re-encoded at its own width at all (see
- *     is_gif_at_full_size()): that variant is the source's bytes.
+ *     is_gif_at_full_size()): that variant is the source's bytes;
+ *   - an encoding predicted to lose, from the bytes of the same format at
+ *     the next narrower width, is not made at all (GROWTH_FLOOR).
  * An animated GIF variant must also keep its source's frame count, delays
  * and loop count (checked by re-reading it with giflib); otherwise it
  * counts as losing.
@@ -85,9 +92,9 @@
 #include "image.h"
 #include "jpeg.h"
 
-/* The quality search: a bisection over [SEARCH_LOW, SEARCH_HIGH]. */
+/* The quality search: a bisection over [SEARCH_LOW, --quality] until
+ * the bounds are SEARCH_PRECISION apart. */
 #define SEARCH_LOW 40
-#define SEARCH_HIGH 95
 #define SEARCH_PRECISION 3
 
 /* Formats a content can get, at most (primary + two extras). */
@@ -313,13 +320,14 @@ is_lossy(ImgoptFormat format)
 }
 
 /* Bisection for the lowest quality whose SSIM reaches the target, to
- * within SEARCH_PRECISION: four trial encodings over 40..95.  The result
- * is the lowest quality seen to reach it (SEARCH_HIGH if none did). */
+ * within SEARCH_PRECISION: four trial encodings over 40..--quality.  The
+ * result is the lowest quality seen to reach it (--quality if none
+ * did). */
 static bool
 search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
 	       double target, GError **error)
 {
-	int low = SEARCH_LOW, high = SEARCH_HIGH;
+	int low = MIN(SEARCH_LOW, options->quality), high = options->quality;
 
 	while (high - low > SEARCH_PRECISION) {
 		options->quality = (low + high) / 2;
@@ -359,7 +367,7 @@ choose_options(Job *job, ImgoptEncodeOptions *options, GError **error)
 			.is_full_chroma = is_full_chroma,
 		};
 		if (job->settings->target <= 0 || is_animated(job) ||
-		    !is_lossy(job->formats[f]))
+		    is_full_chroma || !is_lossy(job->formats[f]))
 			continue;
 		if (!search_quality(picture, &options[f], job->settings->target,
 				    error))

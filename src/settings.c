@@ -15,7 +15,7 @@
 #define MAX_WIDTH 16383
 
 /* Bumped when the variant policy in recompress.c changes its output. */
-#define POLICY_VERSION 1
+#define POLICY_VERSION 2
 
 void
 imgopt_settings_init(ImgoptSettings *settings)
@@ -28,7 +28,7 @@ imgopt_settings_init(ImgoptSettings *settings)
 	g_array_append_vals(settings->widths, defaults, G_N_ELEMENTS(defaults));
 	settings->formats = IMGOPT_OUTPUT_JPEG;
 	settings->quality = IMGOPT_DEFAULT_QUALITY;
-	settings->target = 0;
+	settings->target = IMGOPT_DEFAULT_TARGET;
 	settings->max_pixels = IMGOPT_DEFAULT_MAX_PIXELS;
 	settings->jobs = 0;
 }
@@ -144,6 +144,41 @@ imgopt_settings_parse_formats(ImgoptSettings *settings, const char *text,
 			return false;
 	}
 	settings->formats = flags;
+	return true;
+}
+
+bool
+imgopt_settings_apply_args(ImgoptSettings *settings,
+			   const ImgoptSettingsArgs *args, GError **error)
+{
+	g_return_val_if_fail(settings != NULL && args != NULL, false);
+	g_return_val_if_fail(error == NULL || *error == NULL, false);
+
+	const char *bad = NULL;
+
+	if (args->widths != NULL &&
+	    !imgopt_settings_parse_widths(settings, args->widths, error))
+		return false;
+	if (args->formats != NULL &&
+	    !imgopt_settings_parse_formats(settings, args->formats, error))
+		return false;
+	if (args->quality < 0 || args->quality > 100)
+		bad = "--quality must be from 1 to 100";
+	else if (args->target >= 1)
+		bad = "--target is an SSIM below 1, e.g. 0.94 (0: off)";
+	else if (args->max_pixels < 0)
+		bad = "--max-pixels must be positive";
+	if (bad != NULL) {
+		g_set_error_literal(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE,
+				    bad);
+		return false;
+	}
+	if (args->quality != 0)
+		settings->quality = args->quality;
+	if (args->target >= 0)
+		settings->target = args->target;
+	if (args->max_pixels > 0)
+		settings->max_pixels = (uint64_t)args->max_pixels;
 	return true;
 }
 

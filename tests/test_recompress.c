@@ -239,26 +239,58 @@ test_extra_formats(void)
 	g_assert_true(seen[0] && seen[1] && seen[2]);
 }
 
+/* A grey photo-like JPEG (noise on a gradient, the same in every band):
+ * no colour edges, so the quality search runs on it. */
+static char *
+generate_grey_photo(const char *name, int w, int h, int q)
+{
+	g_autofree char *noise = g_build_filename(tmp_dir, "gnoise.v", NULL);
+	g_autofree char *grad = g_build_filename(tmp_dir, "ggrad.v", NULL);
+	g_autofree char *lin = g_build_filename(tmp_dir, "glin.v", NULL);
+	g_autofree char *mix = g_build_filename(tmp_dir, "gmix.v", NULL);
+	g_autofree char *ws = g_strdup_printf("%d", w);
+	g_autofree char *hs = g_strdup_printf("%d", h);
+	char *path = g_build_filename(tmp_dir, name, NULL);
+	g_autofree char *out = g_strdup_printf("%s[Q=%d]", path, q);
+	const char *a1[] = {"gaussnoise", noise, ws, hs, "--sigma", "20", NULL};
+	const char *a2[] = {"sines", grad, ws, hs, "--hfreq", "3", NULL};
+	const char *a3[] = {"linear", grad, lin, "90", "120", NULL};
+	const char *a4[] = {"add", lin, noise, mix, NULL};
+	const char *a5[] = {"cast", mix, out, "uchar", NULL};
+
+	tu_vips(a1);
+	tu_vips(a2);
+	tu_vips(a3);
+	tu_vips(a4);
+	tu_vips(a5);
+	return path;
+}
+
 static void
 test_target_quality(void)
 {
-	g_autofree char *path = generate_photo("t.jpg", 960, 640, 95);
+	g_autofree char *path = generate_grey_photo("t.jpg", 960, 640, 95);
 	g_auto(ImgoptSettings) settings = {0};
 	gsize len = 0;
 
 	imgopt_settings_init(&settings);
 	g_assert_true(imgopt_settings_parse_widths(&settings, "960", NULL));
-	settings.target = 0.97;
+	settings.quality = 95; /* the highest quality the search may pick */
+	settings.target = 0.8;
 	g_autoptr(GPtrArray) low = recompress_file(path, &settings, &len);
-	settings.target = 0.995;
+	settings.target = 0.95;
 	g_autoptr(GPtrArray) high = recompress_file(path, &settings, &len);
+	settings.quality = 60;
+	g_autoptr(GPtrArray) capped = recompress_file(path, &settings, &len);
 	assert_variants_valid(low, len);
 	assert_variants_valid(high, len);
 	const ImgoptEncoded *l = g_ptr_array_index(low, 0);
 	const ImgoptEncoded *h = g_ptr_array_index(high, 0);
+	const ImgoptEncoded *c = g_ptr_array_index(capped, 0);
 	g_assert_cmpint(l->quality, >=, 40);
-	g_assert_cmpint(h->quality, <=, 95);
+	g_assert_cmpint(h->quality, <, 95);
 	g_assert_cmpint(l->quality, <, h->quality);
+	g_assert_cmpint(c->quality, <=, 60); /* --quality caps the search */
 	/* the encoding reaches the target it was searched for */
 	gsize vlen = 0;
 	const void *vdata = g_bytes_get_data(h->data, &vlen);
@@ -268,7 +300,55 @@ test_target_quality(void)
 	double ssim = 0;
 	g_autoptr(GBytes) vbytes = g_bytes_new(vdata, vlen);
 	g_assert_true(imgopt_picture_ssim(reference, vbytes, &ssim, NULL));
-	g_assert_cmpfloat(ssim, >=, 0.99);
+	g_assert_cmpfloat(ssim, >=, 0.95);
+	/* three quality steps lower it does not (the search's precision) */
+	ImgoptEncodeOptions lower = {IMGOPT_FORMAT_JPEG, h->quality - 3, false};
+	g_autoptr(GBytes) worse =
+		imgopt_picture_encode(reference, &lower, NULL);
+	g_assert_nonnull(worse);
+	g_assert_true(imgopt_picture_ssim(reference, worse, &ssim, NULL));
+	g_assert_cmpfloat(ssim, <, 0.95);
+}
+
+/* The options build and run share: each checked, each applied only if
+ * given, the target on by default and 0 turning it off. */
+static void
+test_apply_args(void)
+{
+	g_auto(ImgoptSettings) s = {0};
+	g_autoptr(GError) error = NULL;
+
+	imgopt_settings_init(&s);
+	g_assert_cmpfloat(s.target, ==, IMGOPT_DEFAULT_TARGET);
+	ImgoptSettingsArgs none = {NULL, NULL, 0, -1, 0};
+	g_assert_true(imgopt_settings_apply_args(&s, &none, &error));
+	g_assert_cmpint(s.quality, ==, IMGOPT_DEFAULT_QUALITY);
+	g_assert_cmpfloat(s.target, ==, IMGOPT_DEFAULT_TARGET);
+	g_assert_cmpuint(s.max_pixels, ==, IMGOPT_DEFAULT_MAX_PIXELS);
+
+	ImgoptSettingsArgs all = {"300,100", "webp", 70, 0, 5000};
+	g_assert_true(imgopt_settings_apply_args(&s, &all, &error));
+	g_assert_cmpuint(s.widths->len, ==, 2);
+	g_assert_cmpuint(g_array_index(s.widths, uint32_t, 0), ==, 100);
+	g_assert_cmpuint(s.formats, ==,
+			 IMGOPT_OUTPUT_JPEG | IMGOPT_OUTPUT_WEBP);
+	g_assert_cmpint(s.quality, ==, 70);
+	g_assert_cmpfloat(s.target, ==, 0);
+	g_assert_cmpuint(s.max_pixels, ==, 5000);
+
+	const ImgoptSettingsArgs bad[] = {
+		{NULL, NULL, 101, -1, 0}, {NULL, NULL, 0, 1.0, 0},
+		{NULL, NULL, 0, -1, -2},  {"0", NULL, 0, -1, 0},
+		{NULL, "gif", 0, -1, 0},
+	};
+	const char *named[] = {"--quality", "--target", "--max-pixels", "'0'",
+			       "'gif'"};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_assert_false(imgopt_settings_apply_args(&s, &bad[i], &error));
+		g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE);
+		g_assert_nonnull(strstr(error->message, named[i]));
+		g_clear_error(&error);
+	}
 }
 
 static void
@@ -430,6 +510,7 @@ main(int argc, char **argv)
 			test_animated_gif);
 	g_test_add_func("/recompress/extra-formats", test_extra_formats);
 	g_test_add_func("/recompress/target-quality", test_target_quality);
+	g_test_add_func("/recompress/apply-args", test_apply_args);
 	g_test_add_func("/recompress/settings-fingerprint", test_fingerprint);
 	g_test_add_func("/recompress/second-run-encodes-nothing",
 			test_second_run_encodes_nothing);

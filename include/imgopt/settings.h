@@ -43,11 +43,18 @@
 /**
  * IMGOPT_DEFAULT_TARGET:
  *
- * The perceptual target used by `--target` without a value: a luminance
- * SSIM (0 to 1, higher is closer to the reference resize) of 0.98.  See
- * recompress.c for how the quality is searched.
+ * The perceptual target each image's quality is chosen for unless
+ * `--target` says otherwise (`--target 0`: every image at --quality).
+ * The measure is an SSIM of the luminance at the narrowest variant's
+ * size, over 8x8 windows, taken where it is worst (the 5th percentile of
+ * the windows; 1 = identical); the quality is the lowest from 40 up to
+ * --quality that reaches it.  0.94 was calibrated with bench/recompress.sh
+ * so that imgopt writes no more bytes than @11ty/eleventy-img at quality
+ * 80 at an equal or better median butteraugli score, on Hux's images and
+ * on the generated corpus (bench/results/recompress.md).  See
+ * recompress.c for the search.
  */
-#define IMGOPT_DEFAULT_TARGET 0.98
+#define IMGOPT_DEFAULT_TARGET 0.94
 
 /**
  * ImgoptOutputFormats:
@@ -72,7 +79,7 @@ typedef enum {
 typedef struct {
 	GArray *widths;      /* uint32_t, ascending, distinct, > 0 */
 	unsigned formats;    /* ImgoptOutputFormats bits; JPEG always set */
-	int quality;         /* 1..100; the fixed quality when target is 0 */
+	int quality;         /* 1..100; with a target, the highest used */
 	double target;       /* 0: fixed quality; else the SSIM to reach */
 	uint64_t max_pixels; /* decode limit per frame, see above */
 	int jobs;            /* worker threads; 0 = number of cores */
@@ -83,7 +90,7 @@ typedef struct {
  * @settings: (out caller-allocates): the struct to fill
  *
  * Fills @settings with the defaults: widths 480, 960, 1600; JPEG only;
- * quality 80; no target; 100 megapixels; jobs 0.
+ * quality 80; target IMGOPT_DEFAULT_TARGET; 100 megapixels; jobs 0.
  */
 void imgopt_settings_init(ImgoptSettings *settings);
 
@@ -126,6 +133,44 @@ bool imgopt_settings_parse_formats(ImgoptSettings *settings, const char *text,
 				   GError **error);
 
 /**
+ * ImgoptSettingsArgs:
+ * @widths: --widths text, or NULL
+ * @formats: --formats text, or NULL
+ * @quality: --quality, or 0 if not given
+ * @target: --target, or a negative value if not given (0 turns the
+ *   search off: fixed --quality)
+ * @max_pixels: --max-pixels, or 0 if not given
+ *
+ * The recompression options as a command line (or imgopt.conf) gives
+ * them, before they are checked: what `imgopt build` and `imgopt run`
+ * share.
+ */
+typedef struct {
+	const char *widths;
+	const char *formats;
+	int quality;
+	double target;
+	int64_t max_pixels;
+} ImgoptSettingsArgs;
+
+/**
+ * imgopt_settings_apply_args:
+ * @settings: settings to change (from imgopt_settings_init())
+ * @args: the options given
+ * @error: return location for a #GError
+ *
+ * Checks every option given in @args and sets it in @settings: widths
+ * and formats as imgopt_settings_parse_widths() and _formats() do; a
+ * quality from 1 to 100; a target from 0 to below 1; a positive pixel
+ * limit.
+ *
+ * Returns: true, or false with @error set (IMGOPT_ERROR_PARSE, naming the
+ *   option and what it must be).  @settings may then be partly changed.
+ */
+bool imgopt_settings_apply_args(ImgoptSettings *settings,
+				const ImgoptSettingsArgs *args, GError **error);
+
+/**
  * imgopt_settings_format_formats:
  *
  * Returns: (transfer full): the formats as "jpeg,webp,avif" text.
@@ -137,7 +182,7 @@ char *imgopt_settings_format_formats(const ImgoptSettings *settings);
  *
  * Returns: (transfer full): a short text that identifies every setting
  *   affecting the encoded bytes, including the image libraries' versions,
- *   e.g. "v1;w=480,960,1600;f=jpeg;q=80;t=0;vips=8.14.1;jpeg=…".
+ *   e.g. "v2;w=480,960,1600;f=jpeg;q=80;t=0.9400;vips=8.14.1;jpeg=…".
  */
 char *imgopt_settings_fingerprint(const ImgoptSettings *settings);
 

@@ -16,7 +16,7 @@ typedef struct {
 	char *widths;      /* --widths */
 	char *formats;     /* --formats */
 	int quality;       /* --quality, 0 = default */
-	double target;     /* --target, 0 = fixed quality */
+	double target;     /* --target, < 0 = not given, 0 = off */
 	gint64 max_pixels; /* --max-pixels, 0 = default */
 } BuildArgs;
 
@@ -39,37 +39,20 @@ typedef struct {
 } BuildOut;
 
 static bool
-bad_value(const char *message, GError **error)
-{
-	g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    message);
-	return false;
-}
-
-static bool
 make_settings(const BuildArgs *a, const CliCommon *common,
 	      ImgoptSettings *settings, GError **error)
 {
+	const ImgoptSettingsArgs args = {a->widths, a->formats, a->quality,
+					 a->target, a->max_pixels};
+	g_autoptr(GError) local = NULL;
+
 	settings->jobs = common->jobs;
-	if (a->widths != NULL &&
-	    !imgopt_settings_parse_widths(settings, a->widths, error))
-		return false;
-	if (a->formats != NULL &&
-	    !imgopt_settings_parse_formats(settings, a->formats, error))
-		return false;
-	if (a->quality < 0 || a->quality > 100)
-		return bad_value("--quality must be from 1 to 100", error);
-	if (a->quality != 0)
-		settings->quality = a->quality;
-	if (a->target < 0 || a->target >= 1)
-		return bad_value("--target is an SSIM below 1, e.g. 0.98",
-				 error);
-	settings->target = a->target;
-	if (a->max_pixels < 0)
-		return bad_value("--max-pixels must be positive", error);
-	if (a->max_pixels > 0)
-		settings->max_pixels = (uint64_t)a->max_pixels;
-	return true;
+	if (imgopt_settings_apply_args(settings, &args, &local))
+		return true;
+	/* a bad option value is a usage error (exit 2) */
+	g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    local->message);
+	return false;
 }
 
 static bool
@@ -294,17 +277,21 @@ build(const CliCommon *common, const ImgoptSettings *settings, BuildOut *out,
 int
 cli_cmd_build(const char *name, int argc, char **argv)
 {
-	g_auto(BuildArgs) a = {0};
+	g_auto(BuildArgs) a = {.target = -1};
 	const GOptionEntry entries[] = {
 		{"widths", 0, 0, G_OPTION_ARG_STRING, &a.widths,
 		 "variant widths (default " IMGOPT_DEFAULT_WIDTHS ")", "W,W,…"},
 		{"formats", 0, 0, G_OPTION_ARG_STRING, &a.formats,
 		 "variant formats: jpeg, webp, avif (default jpeg)", "F,…"},
 		{"quality", 0, 0, G_OPTION_ARG_INT, &a.quality,
-		 "encoder quality 1-100 (default 80)", "N"},
+		 "encoder quality 1-100 (default 80; with --target, the most "
+		 "used)",
+		 "N"},
 		{"target", 0, 0, G_OPTION_ARG_DOUBLE, &a.target,
-		 "choose the quality per image to reach this SSIM "
-		 "(e.g. 0.98; default: off, fixed --quality)",
+		 "choose each image's quality, up to --quality, to reach this "
+		 "SSIM (default " G_STRINGIFY(
+			 IMGOPT_DEFAULT_TARGET) "; 0: "
+						"fixed --quality)",
 		 "S"},
 		{"max-pixels", 0, 0, G_OPTION_ARG_INT64, &a.max_pixels,
 		 "refuse images larger than this (default 100000000)", "N"},

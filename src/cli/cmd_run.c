@@ -13,6 +13,14 @@
 
 #include "imgopt/run.h"
 
+/* The help of the options run and check share with build (cmd_build.c
+ * says the same). */
+#define CLI_QUALITY_HELP                                                       \
+	"encoder quality 1-100 (default 80; with --target, the most used)"
+#define CLI_TARGET_HELP                                                        \
+	"choose each image's quality, up to --quality, to reach this SSIM "    \
+	"(default " G_STRINGIFY(IMGOPT_DEFAULT_TARGET) "; 0: fixed --quality)"
+
 /* The options of run and check beyond the common ones. */
 typedef struct {
 	gboolean is_dry_run; /* --dry-run / -n */
@@ -21,6 +29,8 @@ typedef struct {
 	char *widths;        /* --widths */
 	char *formats;       /* --formats */
 	int quality;         /* --quality */
+	double target;       /* --target, < 0 = not given, 0 = off */
+	gint64 max_pixels;   /* --max-pixels, 0 = default */
 } RunArgs;
 
 static void
@@ -45,7 +55,11 @@ fill_entries(GOptionEntry *e, RunArgs *a, bool with_dry_run)
 		{"formats", 0, 0, G_OPTION_ARG_STRING, &a->formats,
 		 "variant formats: jpeg, webp, avif (default jpeg)", "F,…"},
 		{"quality", 0, 0, G_OPTION_ARG_INT, &a->quality,
-		 "encoder quality 1-100 (default 80)", "N"},
+		 CLI_QUALITY_HELP, "N"},
+		{"target", 0, 0, G_OPTION_ARG_DOUBLE, &a->target,
+		 CLI_TARGET_HELP, "S"},
+		{"max-pixels", 0, 0, G_OPTION_ARG_INT64, &a->max_pixels,
+		 "refuse images larger than this (default 100000000)", "N"},
 		{"dry-run", 'n', 0, G_OPTION_ARG_NONE, &a->is_dry_run,
 		 "show the post diffs and the files to write; change nothing",
 		 NULL},
@@ -53,30 +67,25 @@ fill_entries(GOptionEntry *e, RunArgs *a, bool with_dry_run)
 	};
 
 	memcpy(e, template, sizeof template);
-	if (!with_dry_run)
-		memset(&e[5], 0, sizeof e[5]);
+	if (!with_dry_run) /* the entry before the terminator */
+		memset(&e[G_N_ELEMENTS(template) - 2], 0, sizeof e[0]);
 }
 
 static bool
 make_settings(const RunArgs *a, const CliCommon *common,
 	      ImgoptSettings *settings, GError **error)
 {
+	const ImgoptSettingsArgs args = {a->widths, a->formats, a->quality,
+					 a->target, a->max_pixels};
+	g_autoptr(GError) local = NULL;
+
 	imgopt_settings_init(settings);
 	settings->jobs = common->jobs;
-	if (a->widths != NULL &&
-	    !imgopt_settings_parse_widths(settings, a->widths, error))
+	if (!imgopt_settings_apply_args(settings, &args, &local)) {
+		/* a bad option value is a usage error (exit 2) */
+		g_set_error_literal(error, G_OPTION_ERROR,
+				    G_OPTION_ERROR_BAD_VALUE, local->message);
 		return false;
-	if (a->formats != NULL &&
-	    !imgopt_settings_parse_formats(settings, a->formats, error))
-		return false;
-	if (a->quality != 0) {
-		if (a->quality < 1 || a->quality > 100) {
-			g_set_error(error, G_OPTION_ERROR,
-				    G_OPTION_ERROR_BAD_VALUE,
-				    "--quality must be from 1 to 100");
-			return false;
-		}
-		settings->quality = a->quality;
 	}
 	if (a->display_width < 0 || a->display_width > 16383) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -382,11 +391,11 @@ int
 cli_run_like(const char *name, int argc, char **argv, bool is_check)
 {
 	g_auto(CliCommon) common = {0};
-	g_auto(RunArgs) a = {0};
+	g_auto(RunArgs) a = {.target = -1};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(ImgoptSite) site = NULL;
 	g_autoptr(ImgoptRunResult) res = NULL;
-	GOptionEntry extra[7];
+	GOptionEntry extra[9];
 	int code = 0;
 
 	fill_entries(extra, &a, !is_check);
