@@ -7,7 +7,9 @@
 #   BUILD_DIR    where imgopt was built (default: build)
 #   N_GENERATED  photos in the generated corpus (default 100), plus 4 GIFs
 # environment: WIDTHS (480,960,1600), FORMATS (jpeg), QUALITY (80),
-#   TARGET (0.98: the --target row), SCORE_EVERY_HUX (1) and
+#   TARGET (the imgopt row's --target; default: imgopt's own default;
+#   the imgopt-fixed row is --target 0, every image at QUALITY),
+#   SCORE_EVERY_HUX (1) and
 #   SCORE_EVERY_GEN (4): butteraugli scores the outputs of every Nth
 #   source of each corpus (1 = all; about a second per output),
 #   BENCH_TMP (a scratch folder; default mktemp), JOBS (cores), HUX_DIR
@@ -32,7 +34,7 @@ hux=${HUX_DIR:-$shared/sites/hux/img}
 widths=${WIDTHS:-480,960,1600}
 formats=${FORMATS:-jpeg}
 quality=${QUALITY:-80}
-target=${TARGET:-0.98}
+target=${TARGET:-}
 jobs=${JOBS:-$(nproc)}
 work=${BENCH_TMP:-$(mktemp -d "${TMPDIR:-/tmp}/imgopt-bench.XXXXXX")}
 mkdir -p "$work"
@@ -116,11 +118,11 @@ bench_corpus() {
 	make_site "$corpus" "$site"
 	run_eleventy "$label-eleventy" "$site"
 	run_vipsthumbnail "$label-vipsthumbnail" "$site"
-	run_imgopt "$label-imgopt" "$site"
-	run_imgopt "$label-imgopt-target" "$site" --target "$target"
+	run_imgopt "$label-imgopt" "$site" ${target:+--target "$target"}
+	run_imgopt "$label-imgopt-fixed" "$site" --target 0
 	python3 "$here/recompress_report.py" score "$work" "$label" "$every" \
 		"$label-eleventy" "$label-vipsthumbnail" "$label-imgopt" \
-		"$label-imgopt-target" >> "$work/table.md"
+		"$label-imgopt-fixed" >> "$work/table.md"
 }
 
 [ -d "$work/gen" ] || "$here/gen_photos.sh" "$work/gen" "$n_gen"
@@ -130,7 +132,7 @@ bench_corpus generated "$work/gen" "${SCORE_EVERY_GEN:-4}"
 
 mkdir -p "$here/results"
 python3 "$here/recompress_report.py" markdown "$work/table.md" \
-	"widths $widths, formats $formats, quality $quality, target $target, jobs $jobs, $(nproc) cores; $(ls "$work/gen" | wc -l) generated files; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" \
+	"widths $widths, formats $formats, quality $quality, target ${target:-default}, jobs $jobs, $(nproc) cores; $(ls "$work/gen" | wc -l) generated files; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" \
 	> "$here/results/recompress.md"
 cat "$here/results/recompress.md"
 echo "scratch: $work" >&2

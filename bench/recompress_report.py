@@ -139,8 +139,10 @@ def markdown(table, settings):
 - imgopt processes each distinct content once (duplicates collapse) and
   never writes a variant larger than its source: where re-encoding loses,
   the variant is the source (losslessly optimised when possible), which
-  scores as the reference itself.  `imgopt-target` picks the JPEG quality
-  per image (`--target`, luminance SSIM) instead of a fixed one.""")
+  scores as the reference itself.  `imgopt` picks the JPEG quality per
+  image (its default `--target`: luminance SSIM where the encoding is
+  worst, up to the given quality); `imgopt-fixed` (`--target 0`) encodes
+  every image at the given quality, as the other tools do.""")
 
 
 def main():
