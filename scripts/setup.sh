@@ -69,7 +69,9 @@ test)
 	# process behaviour the plain build already covers, at 5x the time).
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dbuildtype=debug
+	# Sanitized code runs 2-5x slower: the timeouts stretch with it.
 	meson test -C build-asan --print-errorlogs --num-processes 2 \
+		--timeout-multiplier 3 \
 		--no-suite lint --no-suite headers --no-suite faults
 	;;
 bench)
