@@ -47,11 +47,12 @@
  * `--target` says otherwise (`--target 0`: every image at --quality).
  * The measure is an SSIM of the luminance at the narrowest variant's
  * size, over 8x8 windows, taken where it is worst (the 5th percentile of
- * the windows; 1 = identical); the quality is the lowest from 40 up to
- * --quality that reaches it.  0.94 was calibrated with bench/recompress.sh
- * so that imgopt writes no more bytes than @11ty/eleventy-img at quality
- * 80 at an equal or better median butteraugli score, on Hux's images and
- * on the generated corpus (bench/results/recompress.md).  See
+ * the windows; 1 = identical); the quality is the lowest within the five
+ * steps below --quality that reaches it.  0.94 was calibrated with
+ * bench/recompress.sh so that imgopt writes no more bytes than
+ * @11ty/eleventy-img at quality 80, at an equal or better median
+ * butteraugli score, on the generated corpus (where fixed quality 80
+ * writes 0.1% more); bench/results/recompress.md has the figures.  See
  * recompress.c for the search.
  */
 #define IMGOPT_DEFAULT_TARGET 0.94
@@ -182,7 +183,7 @@ char *imgopt_settings_format_formats(const ImgoptSettings *settings);
  *
  * Returns: (transfer full): a short text that identifies every setting
  *   affecting the encoded bytes, including the image libraries' versions,
- *   e.g. "v2;w=480,960,1600;f=jpeg;q=80;t=0.9400;vips=8.14.1;jpeg=…".
+ *   e.g. "v3;w=480,960,1600;f=jpeg;q=80;t=0.9400;vips=8.14.1;jpeg=…".
  */
 char *imgopt_settings_fingerprint(const ImgoptSettings *settings);
 
