@@ -261,12 +261,16 @@ check_png(const uint8_t *data, gsize len, GError **error)
 				  (uint32_t)data[pos + 1] << 16 |
 				  (uint32_t)data[pos + 2] << 8 | data[pos + 3];
 		if ((uint64_t)length + 12 > len - pos) {
+			/* a hostile chunk name is escaped: messages are
+			 * UTF-8 (terminals, JSON, TAP) */
+			g_autofree char *name =
+				g_strndup((const char *)data + pos + 4, 4);
+			g_autofree char *safe = g_strescape(name, NULL);
 			g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_DECODE,
-				    "malformed PNG: chunk '%.4s' claims %u "
+				    "malformed PNG: chunk '%s' claims %u "
 				    "bytes, the file has %" G_GSIZE_FORMAT
 				    " left",
-				    (const char *)data + pos + 4, length,
-				    len - pos - 8);
+				    safe, length, len - pos - 8);
 			return false;
 		}
 		if (memcmp(data + pos + 4, "IEND", 4) == 0)
