@@ -567,10 +567,13 @@ run_variants(Run *r, GError **error)
 
 /* ---- 3. plan: one edit per reference ---- */
 
-/* The variants a page may link for @asset: its primary format (the extra
- * WebP/AVIF variants would need <picture>), its own format included. */
+/* The variants of a content of @format, split in two: those a page may
+ * link directly (its primary format, its own format included) if
+ * @want_extra is false, else the rest: the WebP and AVIF variants of a
+ * content of another format, which only a <picture> can offer. */
 static GPtrArray *
-linkable_variants(const Run *r, const ImgoptHash *hash, ImgoptFormat format)
+variants_for(const Run *r, const ImgoptHash *hash, ImgoptFormat format,
+	     bool want_extra)
 {
 	g_autofree char *hex = hash_hex(hash);
 	const GPtrArray *all = g_hash_table_lookup(r->variants, hex);
@@ -582,27 +585,7 @@ linkable_variants(const Run *r, const ImgoptHash *hash, ImgoptFormat format)
 				 v->format == IMGOPT_FORMAT_AVIF) &&
 				v->format != format;
 
-		if (!is_extra)
-			g_ptr_array_add(out, (gpointer)v);
-	}
-	return out;
-}
-
-/* The rest: the WebP and AVIF variants of a content of another format,
- * which only a <picture> can offer. */
-static GPtrArray *
-extra_variants(const Run *r, const ImgoptHash *hash, ImgoptFormat format)
-{
-	g_autofree char *hex = hash_hex(hash);
-	const GPtrArray *all = g_hash_table_lookup(r->variants, hex);
-	GPtrArray *out = g_ptr_array_new();
-
-	for (guint i = 0; all != NULL && i < all->len; i++) {
-		const ImgoptVariant *v = g_ptr_array_index(all, i);
-
-		if ((v->format == IMGOPT_FORMAT_WEBP ||
-		     v->format == IMGOPT_FORMAT_AVIF) &&
-		    v->format != format)
+		if (is_extra == want_extra)
 			g_ptr_array_add(out, (gpointer)v);
 	}
 	return out;
@@ -1012,9 +995,10 @@ plan_relink(Run *r, const RefCtx *c, GPtrArray *edits)
 
 	if (now == NULL || c->ref->kind == IMGOPT_REF_LIQUID_TAG)
 		return NULL;
-	g_autoptr(GPtrArray) vs = linkable_variants(r, &now->hash, now->format);
+	g_autoptr(GPtrArray) vs =
+		variants_for(r, &now->hash, now->format, false);
 	g_autoptr(GPtrArray) extras =
-		extra_variants(r, &now->hash, now->format);
+		variants_for(r, &now->hash, now->format, true);
 	RefCtx vc = *c;
 
 	/* A link keeps its format (a <source> of a <picture> its own). */
@@ -1088,9 +1072,9 @@ plan_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
 		return;
 	}
 	g_autoptr(GPtrArray) vs =
-		linkable_variants(r, &asset->hash, asset->format);
+		variants_for(r, &asset->hash, asset->format, false);
 	g_autoptr(GPtrArray) extras =
-		extra_variants(r, &asset->hash, asset->format);
+		variants_for(r, &asset->hash, asset->format, true);
 	RefCtx c = {text, len, ref, asset, vs, plan, extras};
 	const ImgoptVariant *v = vs->len > 0 ? edit_ref(r, &c, edits) : NULL;
 
