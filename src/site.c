@@ -48,8 +48,10 @@ struct ImgoptSite {
 	char *output_dir;    /* IMAGES/IMGOPT_OUTPUT_DIR relative to root */
 	char *baseurl;       /* "/blog", or NULL */
 	GPtrArray *web_dirs; /* (element-type utf8) where `/x` is looked up */
-	GPtrArray *images;   /* (element-type utf8) files under IMAGES */
+	GPtrArray *images;   /* (element-type utf8) files under IMAGES, listed
+				on first use (index_once()) */
 	GHashTable *by_name; /* name → GPtrArray of paths from images */
+	gsize is_indexed;    /* g_once_init_enter() guard of both */
 	GPtrArray *exclude;  /* (element-type utf8) Jekyll's exclude list */
 };
 
@@ -280,12 +282,17 @@ walk_site(const ImgoptSite *site, const char *dir, bool is_post_walk,
 	return out;
 }
 
-static bool
-index_images(ImgoptSite *site, GError **error)
+static void
+index_images(ImgoptSite *site)
 {
-	site->images = walk_site(site, site->images_dir, false, error);
-	if (site->images == NULL)
-		return false;
+	g_autoptr(GError) error = NULL;
+
+	site->images = walk_site(site, site->images_dir, false, &error);
+	if (site->images == NULL) {
+		/* It could be listed when the site was opened. */
+		g_debug("site: %s", error->message);
+		site->images = g_ptr_array_new_with_free_func(g_free);
+	}
 	site->by_name =
 		g_hash_table_new_full(imgopt_str_hash, g_str_equal, NULL,
 				      (GDestroyNotify)g_ptr_array_unref);
@@ -301,7 +308,31 @@ index_images(ImgoptSite *site, GError **error)
 		}
 		g_ptr_array_add(same, path);
 	}
-	return true;
+}
+
+/* The name index is built on first use, by whichever thread needs it
+ * first: commands that resolve nothing (a memo's replay) never list
+ * IMAGES for it. */
+static void
+index_once(const ImgoptSite *site)
+{
+	ImgoptSite *s = (ImgoptSite *)site;
+
+	if (g_once_init_enter(&s->is_indexed)) {
+		index_images(s);
+		g_once_init_leave(&s->is_indexed, 1);
+	}
+}
+
+/* Whether IMAGES can be listed, so that the index built later can. */
+static bool
+check_images(const ImgoptSite *site, GError **error)
+{
+	g_autofree char *abs =
+		g_build_filename(site->root, site->images_dir, NULL);
+	g_autoptr(GDir) dir = g_dir_open(abs, 0, error);
+
+	return dir != NULL;
 }
 
 static void
@@ -378,7 +409,7 @@ imgopt_site_open(const char *posts_dir, const char *images_dir,
 	site->baseurl = read_baseurl(site->root);
 	apply_site_config(site);
 	find_web_dirs(site);
-	if (!index_images(site, error))
+	if (!check_images(site, error))
 		return NULL;
 	return g_steal_pointer(&site);
 }
@@ -428,10 +459,33 @@ imgopt_site_get_baseurl(const ImgoptSite *site)
 	return site->baseurl;
 }
 
+char *
+imgopt_site_describe(const ImgoptSite *site)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+
+	GString *out = g_string_new(NULL);
+
+	g_string_append_printf(out, "root=%s\nposts=%s\nimages=%s\n",
+			       site->root, site->posts_dir, site->images_dir);
+	g_string_append_printf(out, "baseurl=%s\n",
+			       site->baseurl != NULL ? site->baseurl : "");
+	for (guint i = 0; i < site->web_dirs->len; i++)
+		g_string_append_printf(
+			out, "web_dir=%s\n",
+			(char *)g_ptr_array_index(site->web_dirs, i));
+	for (guint i = 0; site->exclude != NULL && i < site->exclude->len; i++)
+		g_string_append_printf(
+			out, "exclude=%s\n",
+			(char *)g_ptr_array_index(site->exclude, i));
+	return g_string_free(out, FALSE);
+}
+
 const GPtrArray *
 imgopt_site_get_images(const ImgoptSite *site)
 {
 	g_return_val_if_fail(site != NULL, NULL);
+	index_once(site);
 	return site->images;
 }
 
@@ -440,6 +494,7 @@ imgopt_site_lookup_name(const ImgoptSite *site, const char *name)
 {
 	g_return_val_if_fail(site != NULL, NULL);
 	g_return_val_if_fail(name != NULL, NULL);
+	index_once(site);
 	return g_hash_table_lookup(site->by_name, name);
 }
 
@@ -764,9 +819,11 @@ set_resultf(ImgoptRef *ref, ImgoptRefStatus status, char *resolved,
 	set_result(ref, status, resolved, g_utf8_make_valid(message, -1));
 }
 
-/* Returns true if a candidate decided the outcome (OK or OUTSIDE). */
+/* Returns true if a candidate decided the outcome (OK or OUTSIDE).  Each
+ * path checked is added to @looked_at (nullable). */
 static bool
-resolve_candidates(const ImgoptSite *site, ImgoptRef *ref, const Dest *d)
+resolve_candidates(const ImgoptSite *site, ImgoptRef *ref, const Dest *d,
+		   GPtrArray *looked_at)
 {
 	g_autoptr(GPtrArray) bases = candidate_bases(site, ref, d);
 
@@ -780,6 +837,8 @@ resolve_candidates(const ImgoptSite *site, ImgoptRef *ref, const Dest *d)
 				    "'%s' climbs above the site root", d->path);
 			return true;
 		}
+		if (looked_at != NULL)
+			g_ptr_array_add(looked_at, g_strdup(rel));
 		switch (check_candidate(site, rel)) {
 		case CANDIDATE_FOUND:
 			set_result(ref, IMGOPT_REF_STATUS_OK,
@@ -837,6 +896,13 @@ repair(const ImgoptSite *site, ImgoptRef *ref, const Dest *d)
 void
 imgopt_site_resolve_ref(const ImgoptSite *site, ImgoptRef *ref)
 {
+	imgopt_site_resolve_ref_watched(site, ref, NULL);
+}
+
+void
+imgopt_site_resolve_ref_watched(const ImgoptSite *site, ImgoptRef *ref,
+				GPtrArray *looked_at)
+{
 	g_return_if_fail(site != NULL);
 	g_return_if_fail(ref != NULL);
 
@@ -865,7 +931,7 @@ imgopt_site_resolve_ref(const ImgoptSite *site, ImgoptRef *ref)
 			   g_strdup("empty destination"));
 		return;
 	}
-	if (!resolve_candidates(site, ref, &d))
+	if (!resolve_candidates(site, ref, &d, looked_at))
 		repair(site, ref, &d);
 }
 

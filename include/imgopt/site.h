@@ -143,6 +143,19 @@ const char *imgopt_site_get_baseurl(const ImgoptSite *site);
 const GPtrArray *imgopt_site_get_images(const ImgoptSite *site);
 
 /**
+ * imgopt_site_describe:
+ * @site: the site
+ *
+ * Everything imgopt_site_open() settled that resolving depends on (root,
+ * folders, base URL, web folders, the config's exclude list), one
+ * `key=value` line each: two opens with the same description resolve
+ * the same references the same way over the same files.
+ *
+ * Returns: (transfer full): the description.
+ */
+char *imgopt_site_describe(const ImgoptSite *site);
+
+/**
  * imgopt_site_lookup_name:
  * @site: the site
  * @name: a file name (one path component, e.g. "cat.jpg")
@@ -186,6 +199,21 @@ GPtrArray *imgopt_site_list_posts(const ImgoptSite *site, GError **error);
  * looks at paths inside the site root, and opens no file.
  */
 void imgopt_site_resolve_ref(const ImgoptSite *site, ImgoptRef *ref);
+
+/**
+ * imgopt_site_resolve_ref_watched:
+ * @site: the site
+ * @ref: as for imgopt_site_resolve_ref()
+ * @looked_at: (element-type filename): receives every path (relative to
+ *   the root) whose state the outcome depends on: each candidate checked,
+ *   in order, up to the one that decided
+ *
+ * imgopt_site_resolve_ref(), telling where it looked: a cached outcome
+ * stays valid while nothing appears, vanishes or changes at those paths
+ * (and the name index, for a repair, is unchanged).
+ */
+void imgopt_site_resolve_ref_watched(const ImgoptSite *site, ImgoptRef *ref,
+				     GPtrArray *looked_at);
 
 /**
  * imgopt_site_scan_post:
