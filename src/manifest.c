@@ -126,6 +126,14 @@ static const Migration migrations[] = {
 	 "  state TEXT NOT NULL,"
 	 "  changed_us INTEGER NOT NULL);"
 	 "CREATE INDEX IF NOT EXISTS trash_by_run ON trash(run_id);"},
+	{4,
+	 /* a command's output over an unchanged site (memo.c) */
+	 "CREATE TABLE IF NOT EXISTS memos ("
+	 "  command TEXT PRIMARY KEY,"
+	 "  state TEXT NOT NULL,"
+	 "  watched BLOB NOT NULL,"
+	 "  output BLOB NOT NULL,"
+	 "  stored_us INTEGER NOT NULL);"},
 };
 
 static void
@@ -599,6 +607,107 @@ imgopt_manifest_load_confirmations(ImgoptManifest *manifest, GError **error)
 		return NULL;
 	}
 	return g_steal_pointer(&table);
+}
+
+/* ---- memos ---- */
+
+void
+imgopt_memo_row_free(ImgoptMemoRow *row)
+{
+	if (row == NULL)
+		return;
+	g_clear_pointer(&row->watched, g_ptr_array_unref);
+	g_clear_pointer(&row->output, g_bytes_unref);
+	g_free(row);
+}
+
+/* @blob: paths each ended by a NUL (a path cannot contain one). */
+static GPtrArray *
+split_paths(const char *blob, size_t len)
+{
+	GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+	const char *end = blob + len;
+
+	for (const char *p = blob; p < end;) {
+		const char *nul = memchr(p, '\0', (size_t)(end - p));
+
+		if (nul == NULL)
+			break;
+		g_ptr_array_add(paths, g_strndup(p, (size_t)(nul - p)));
+		p = nul + 1;
+	}
+	return paths;
+}
+
+bool
+imgopt_manifest_get_memo(ImgoptManifest *manifest, const char *command,
+			 ImgoptMemoRow **row_out, GError **error)
+{
+	sqlite3_stmt *s = stmt(manifest,
+			       "SELECT state, watched, output, stored_us "
+			       "FROM memos WHERE command = ?",
+			       error);
+	int rc;
+
+	*row_out = NULL;
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, command);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		ImgoptMemoRow *row = g_new0(ImgoptMemoRow, 1);
+
+		column_hash(s, 0, &row->state);
+		row->watched = split_paths(sqlite3_column_blob(s, 1),
+					   (size_t)sqlite3_column_bytes(s, 1));
+		row->output = g_bytes_new(sqlite3_column_blob(s, 2),
+					  (gsize)sqlite3_column_bytes(s, 2));
+		row->stored_us = sqlite3_column_int64(s, 3);
+		*row_out = row;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(manifest, error, "get memo");
+	return true;
+}
+
+bool
+imgopt_manifest_put_memo(ImgoptManifest *manifest, const char *command,
+			 const ImgoptHash *state, const GPtrArray *watched,
+			 GBytes *output, GError **error)
+{
+	g_autoptr(GByteArray) blob = g_byte_array_new();
+	sqlite3_stmt *s = NULL;
+	gsize n = 0;
+	const void *data = output != NULL ? g_bytes_get_data(output, &n) : NULL;
+
+	if (!require_transaction(manifest, error))
+		return false;
+	s = state != NULL ? stmt(manifest,
+				 "INSERT OR REPLACE INTO memos(command, state, "
+				 "watched, output, stored_us) "
+				 "VALUES (?, ?, ?, ?, ?)",
+				 error)
+			  : stmt(manifest,
+				 "DELETE FROM memos WHERE command = ?", error);
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, command);
+	if (state != NULL) {
+		for (guint i = 0; watched != NULL && i < watched->len; i++) {
+			const char *p = g_ptr_array_index(watched, i);
+
+			g_byte_array_append(blob, (const guint8 *)p,
+					    (guint)strlen(p) + 1);
+		}
+		bind_hash(s, 2, state);
+		sqlite3_bind_blob(s, 3, blob->data, (int)blob->len,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_blob(s, 4, data != NULL ? data : "", (int)n,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 5, g_get_real_time());
+	}
+	return step_done(manifest, s, "put memo", error);
 }
 
 /* ---- references ---- */

@@ -83,6 +83,7 @@ imgopt_dupes_result_free(ImgoptDupesResult *result)
 	g_clear_pointer(&result->skipped, g_ptr_array_unref);
 	g_clear_pointer(&result->empty, g_ptr_array_unref);
 	g_clear_pointer(&result->posts_by_file, g_hash_table_unref);
+	g_clear_pointer(&result->watched, g_ptr_array_unref);
 	g_free(result);
 }
 
@@ -103,6 +104,7 @@ result_new(void)
 	r->errors = g_ptr_array_new_with_free_func(pfree);
 	r->skipped = g_ptr_array_new_with_free_func(pfree);
 	r->empty = g_ptr_array_new_with_free_func(g_free);
+	r->watched = g_ptr_array_new_with_free_func(g_free);
 	r->posts_by_file =
 		g_hash_table_new_full(imgopt_str_hash, g_str_equal, g_free,
 				      (GDestroyNotify)g_ptr_array_unref);
@@ -1099,6 +1101,61 @@ store_refs(Dupes *d, GError **error)
 	return forget_posts(d, error);
 }
 
+static bool
+is_under_posts(const Dupes *d, const char *path)
+{
+	const char *posts = imgopt_site_get_posts_dir(d->site);
+	size_t n = strlen(posts);
+
+	return n == 0 || (strncmp(path, posts, n) == 0 && path[n] == '/');
+}
+
+/* Where the result looked outside the two walked folders: a referenced
+ * file there, and every candidate of a broken or outside reference
+ * (resolved again, now telling where it looks).  Sorted, unique. */
+static void
+collect_watched(Dupes *d)
+{
+	GPtrArray *out = d->result->watched;
+	g_autoptr(GPtrArray) looked = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < d->refs->len; i++) {
+		const GPtrArray *refs = g_ptr_array_index(d->refs, i);
+
+		for (guint j = 0; refs != NULL && j < refs->len; j++) {
+			const ImgoptRef *r = g_ptr_array_index(refs, j);
+			g_autoptr(ImgoptRef) again = NULL;
+
+			if (r->status == IMGOPT_REF_STATUS_OK ||
+			    r->status == IMGOPT_REF_STATUS_REPAIRED) {
+				if (r->resolved != NULL)
+					g_ptr_array_add(looked,
+							g_strdup(r->resolved));
+				continue;
+			}
+			if (r->status != IMGOPT_REF_STATUS_BROKEN &&
+			    r->status != IMGOPT_REF_STATUS_OUTSIDE)
+				continue;
+			again = imgopt_ref_new();
+			again->post = g_strdup(r->post);
+			again->url = g_strdup(r->url);
+			again->kind = r->kind;
+			again->is_multiline = r->is_multiline;
+			imgopt_site_resolve_ref_watched(d->site, again, looked);
+		}
+	}
+	g_ptr_array_sort(looked, str_ptr_cmp);
+	for (guint i = 0; i < looked->len; i++) {
+		const char *p = g_ptr_array_index(looked, i);
+
+		if (is_under_images(d, p) || is_under_posts(d, p) ||
+		    (out->len > 0 &&
+		     strcmp(p, g_ptr_array_index(out, out->len - 1)) == 0))
+			continue;
+		g_ptr_array_add(out, g_strdup(p));
+	}
+}
+
 /* The closing transaction: tokens, references, vanished rows, the run. */
 static bool
 store_outcome(Dupes *d, GError **error)
@@ -1189,6 +1246,7 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 	find_groups(&d);
 	find_orphans(&d);
 	sort_result(d.result);
+	collect_watched(&d);
 	timed("group", true);
 	if (!timed("store", store_outcome(&d, error)))
 		return false;

@@ -71,11 +71,19 @@ blog_make(Blog *b, const char *posts, const char *images, const char *seed)
 	blog_make_sized(b, posts, images, seed, "tiny");
 }
 
+/* @extra: options, separated by spaces, or NULL. */
 static JsonObject *
 run_dupes_with(const Blog *b, const char *extra, int expect_exit)
 {
-	const char *argv[] = {"imgopt", "dupes", b->posts, b->images,
-			      "--json", extra,   NULL};
+	g_auto(GStrv) more = extra ? g_strsplit(extra, " ", 3) : NULL;
+	const char *argv[] = {"imgopt",
+			      "dupes",
+			      b->posts,
+			      b->images,
+			      "--json",
+			      more ? more[0] : NULL,
+			      more && more[0] ? more[1] : NULL,
+			      NULL};
 	int code = -1;
 	JsonNode *root = tu_run_json(argv, &code);
 	JsonObject *obj = json_object_ref(json_node_get_object(root));
@@ -195,8 +203,9 @@ test_ground_truth_and_cache(void)
 	g_assert_cmpint(summary(first, "hashed_bytes"), >, 0);
 	manifest = g_build_filename(b.root, ".imgopt", "manifest.db", NULL);
 	g_assert_true(g_file_test(manifest, G_FILE_TEST_IS_REGULAR));
-	/* Unchanged tree: nothing read, the same answer. */
-	second = run_dupes(&b, 0);
+	/* Unchanged tree: nothing read, the same answer (the whole job:
+	 * --rescan, not the stored output test_memo_replays() checks). */
+	second = run_dupes_with(&b, "--rescan", 0);
 	assert_matches_truth(&b, second);
 	g_assert_cmpint(summary(second, "hashed_files"), ==, 0);
 	g_assert_cmpint(summary(second, "hashed_bytes"), ==, 0);
@@ -205,6 +214,60 @@ test_ground_truth_and_cache(void)
 			summary(first, "files"));
 	json_object_unref(first);
 	json_object_unref(second);
+}
+
+/* Runs `imgopt dupes --json` [@extra]; returns stdout, *@err_out stderr. */
+static char *
+run_raw(const Blog *b, const char *extra, char **err_out)
+{
+	const char *argv[] = {"imgopt", "dupes", b->posts, b->images,
+			      "--json", extra,   NULL};
+	char *out = NULL;
+
+	g_assert_cmpint(tu_run(argv, &out, err_out), ==, 0);
+	return out;
+}
+
+#define REPLAYED "imgopt: nothing changed since the run of "
+
+/* An unchanged re-run prints what the whole job would (--rescan), byte
+ * for byte, from the memo; any change runs the job again. */
+static void
+test_memo_replays(void)
+{
+	g_auto(Blog) b = {0};
+	g_autofree char *first = NULL, *full = NULL, *replay = NULL;
+	g_autofree char *after = NULL, *file = NULL;
+	g_autoptr(GDir) dir = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	char *err[4] = {NULL};
+	JsonObject *changed = NULL;
+
+	blog_make(&b, "20", "200", "5");
+	g_usleep(100000); /* a memo is not kept for files this new */
+	first = run_raw(&b, NULL, &err[0]);
+	full = run_raw(&b, "--rescan", &err[1]);
+	replay = run_raw(&b, NULL, &err[2]);
+	g_assert_null(strstr(err[0], REPLAYED));
+	g_assert_null(strstr(err[1], REPLAYED));
+	g_assert_nonnull(strstr(err[2], REPLAYED));
+	g_assert_cmpstr(replay, ==, full);
+	g_assert_cmpstr(replay, !=, first); /* first: hashed_files > 0 */
+	/* A file rewritten: the job runs and reads it again. */
+	dir = g_dir_open(b.images, 0, NULL);
+	file = g_build_filename(b.images, g_dir_read_name(dir), NULL);
+	tu_write(file, "new bytes");
+	after = run_raw(&b, NULL, &err[3]);
+	g_assert_null(strstr(err[3], REPLAYED));
+	g_assert_true(json_parser_load_from_data(parser, after, -1, NULL));
+	changed = json_node_get_object(json_parser_get_root(parser));
+	g_assert_cmpint(summary(changed, "hashed_files") +
+				summary(changed, "unread_files"),
+			==, 1);
+	g_assert_cmpint(summary(changed, "cached_files"), ==,
+			summary(changed, "files") - 1);
+	for (guint i = 0; i < G_N_ELEMENTS(err); i++)
+		g_free(err[i]);
 }
 
 static void
@@ -226,7 +289,7 @@ test_hash_all(void)
 	g_assert_cmpint(summary(all, "hashed_files") +
 				summary(all, "cached_files"),
 			==, summary(all, "files"));
-	again = run_dupes_with(&b, "--hash-all", 0);
+	again = run_dupes_with(&b, "--hash-all --rescan", 0);
 	g_assert_cmpint(summary(again, "hashed_files"), ==, 0);
 	g_assert_cmpint(summary(again, "cached_files"), ==,
 			summary(all, "files"));
@@ -383,7 +446,7 @@ test_post_cache_follows_changes(void)
 
 	blog_make(&b, "6", "60", "13");
 	out[0] = run_dupes(&b, 0);
-	out[1] = run_dupes(&b, 0);
+	out[1] = run_dupes_with(&b, "--rescan", 0);
 	g_assert_cmpint(summary(out[1], "cached_posts"), ==, 6);
 	/* A post now uses an orphan, and links a file that is missing. */
 	dir = g_dir_open(b.posts, 0, NULL);
@@ -580,6 +643,7 @@ main(int argc, char **argv)
 	g_test_add_func("/dupes/ground-truth-then-cached",
 			test_ground_truth_and_cache);
 	g_test_add_func("/dupes/ground-truth-other-seeds", test_other_seeds);
+	g_test_add_func("/dupes/memo-replays", test_memo_replays);
 	g_test_add_func("/dupes/hash-all-after-size-first", test_hash_all);
 	g_test_add_func("/dupes/changed-in-place-rehashed",
 			test_changed_in_place);

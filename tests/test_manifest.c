@@ -157,7 +157,8 @@ test_older_schema_migrated(void)
 	/* As a schema-1 imgopt left it: step 2 runs again, idempotently. */
 	patch_user_version(path, 1);
 	m = open_or_fail(path);
-	g_assert_cmpint(imgopt_manifest_schema_version(m), ==, 3);
+	g_assert_cmpint(imgopt_manifest_schema_version(m), ==,
+			IMGOPT_MANIFEST_SCHEMA_VERSION);
 	begin(m);
 	g_assert_true(imgopt_manifest_put_post(m, "p.md", &rec, &error));
 	commit(m);

@@ -14,6 +14,7 @@
 #include "imgopt/init.h"
 #include "imgopt/lock.h"
 #include "imgopt/manifest.h"
+#include "imgopt/memo.h"
 #include "imgopt/recompress.h"
 #include "imgopt/report.h"
 #include "imgopt/pipeline.h"

@@ -3,7 +3,7 @@
  *
  * The manifest (default `<site root>/.imgopt/manifest.db`) records what
  * every run learnt, so the next run only does new work and every edit can
- * be undone.  Its tables (schema version 3):
+ * be undone.  Its tables (schema version 4):
  *
  *   files       path, size, mtime, inode, device, hash, format, width,
  *               height, frames: the index's cache; a file whose size, mtime
@@ -21,6 +21,8 @@
  *               (schema 2): an unchanged post is not scanned again
  *   trash       run, path, trash path, hash, size, mtime, action, state:
  *               every file prune moved to the trash or deleted (schema 3)
+ *   memos       command, site state, watched paths, output: a command's
+ *               result over an unchanged site (schema 4, memo.h)
  *
  * Paths are relative to the site root; hashes are stored as 32 lowercase
  * hex digits in canonical (big-endian) order.  The callers speak domain
@@ -52,7 +54,7 @@
 #include "imgopt/types.h"
 
 /** The schema version a fresh manifest gets and an old one migrates to. */
-#define IMGOPT_MANIFEST_SCHEMA_VERSION 3
+#define IMGOPT_MANIFEST_SCHEMA_VERSION 4
 
 /** An open manifest database.  Opaque. */
 typedef struct ImgoptManifest ImgoptManifest;
@@ -203,6 +205,46 @@ GHashTable *imgopt_manifest_load_confirmations(ImgoptManifest *manifest,
 					       GError **error);
 
 /* ---- references ---- */
+
+/* ---- memos ---- */
+
+/** A command's stored output over an unchanged site (memo.h). */
+typedef struct {
+	ImgoptHash state;   /* the site's state it was made in */
+	GPtrArray *watched; /* (element-type filename) the paths outside the
+			       walked folders that state covers */
+	GBytes *output;     /* what the command printed */
+	int64_t stored_us;  /* when (µs since the epoch) */
+} ImgoptMemoRow;
+
+/** Frees @row (nullable). */
+void imgopt_memo_row_free(ImgoptMemoRow *row);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptMemoRow, imgopt_memo_row_free)
+
+/**
+ * imgopt_manifest_get_memo:
+ * @command: the command ("dupes")
+ * @row_out: (out) (transfer full) (nullable): the stored row, or NULL if
+ *   there is none
+ *
+ * Returns: false with @error set if the manifest cannot be read.
+ */
+bool imgopt_manifest_get_memo(ImgoptManifest *manifest, const char *command,
+			      ImgoptMemoRow **row_out, GError **error);
+
+/**
+ * imgopt_manifest_put_memo:
+ * @command: the command
+ * @state: (nullable): the site's state; NULL forgets @command's memo
+ * @watched: (nullable) (element-type filename): see #ImgoptMemoRow
+ * @output: (nullable): what the command printed
+ *
+ * Stores (replaces) @command's memo.  Inside a transaction.
+ */
+bool imgopt_manifest_put_memo(ImgoptManifest *manifest, const char *command,
+			      const ImgoptHash *state, const GPtrArray *watched,
+			      GBytes *output, GError **error);
 
 /**
  * ImgoptPostRecord:

@@ -88,6 +88,13 @@ typedef struct {
 				  manifest, not scanned again */
 	uint64_t references;   /* references found */
 	int64_t run_id;        /* the runs row of this run */
+	GPtrArray *watched;    /* (element-type filename) paths outside POSTS
+				  and IMAGES that the result depends on:
+				  referenced files there, and every place a
+				  broken or outside reference was looked
+				  for (imgopt_site_resolve_ref_watched()).
+				  With the two folders' trees, what a stored
+				  result must check (memo.h). */
 } ImgoptDupesResult;
 
 /** Frees @result (nullable). */

@@ -399,16 +399,24 @@ cli_one_line(const char *text)
 }
 
 void
-cli_json_print(JsonBuilder *builder)
+cli_json_render(JsonBuilder *builder, GString *out)
 {
 	g_autoptr(JsonNode) root = json_builder_get_root(builder);
 	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autofree char *text = NULL;
 
 	json_generator_set_root(gen, root);
 	json_generator_set_pretty(gen, TRUE);
 	json_generator_set_indent(gen, 2);
-	text = json_generator_to_data(gen, NULL);
-	printf("%s\n", text);
+	json_generator_to_gstring(gen, out);
+	g_string_append_c(out, '\n');
+}
+
+void
+cli_json_print(JsonBuilder *builder)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	cli_json_render(builder, out);
+	fwrite(out->str, 1, out->len, stdout);
 	fflush(stdout);
 }

@@ -119,6 +119,13 @@ bool cli_lock_site(const CliCommon *common, const ImgoptSite *site,
 void cli_json_print(JsonBuilder *builder);
 
 /**
+ * cli_json_render:
+ * @builder: a builder holding one complete document
+ * @out: receives what cli_json_print() would print
+ */
+void cli_json_render(JsonBuilder *builder, GString *out);
+
+/**
  * cli_one_line:
  * @text: a reference's URL, or any text meant for one line of output
  *

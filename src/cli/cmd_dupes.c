@@ -196,7 +196,7 @@ add_summary_json(JsonBuilder *b, const ImgoptDupesResult *res)
 }
 
 static void
-print_json(const ImgoptSite *site, const ImgoptDupesResult *res)
+render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
@@ -231,63 +231,174 @@ print_json(const ImgoptSite *site, const ImgoptDupesResult *res)
 	add_problems_json(b, "skipped", res->skipped);
 	add_summary_json(b, res);
 	json_builder_end_object(b);
-	cli_json_print(b);
+	cli_json_render(b, out);
 }
 
 static void
-print_group_text(const ImgoptDupesResult *res, const ImgoptGroup *g)
+render_group_text(const ImgoptDupesResult *res, const ImgoptGroup *g,
+		  GString *out)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
 	imgopt_hash_format(&g->hash, hex);
-	printf("%.16s  %u copies of %" G_GUINT64_FORMAT " bytes\n", hex,
-	       g->members->len, g->bytes);
+	g_string_append_printf(
+		out, "%.16s  %u copies of %" G_GUINT64_FORMAT " bytes\n", hex,
+		g->members->len, g->bytes);
 	for (guint i = 0; i < g->members->len; i++) {
 		const ImgoptGroupMember *m = g_ptr_array_index(g->members, i);
 		const GPtrArray *posts =
 			imgopt_dupes_result_get_posts(res, m->path);
 		g_autofree char *shown = display_path(m->path);
 
-		printf("  %c %s  (%u post%s)\n", i == g->canonical ? '*' : ' ',
-		       shown, posts ? posts->len : 0,
-		       posts && posts->len == 1 ? "" : "s");
+		g_string_append_printf(out, "  %c %s  (%u post%s)\n",
+				       i == g->canonical ? '*' : ' ', shown,
+				       posts ? posts->len : 0,
+				       posts && posts->len == 1 ? "" : "s");
 	}
 }
 
 static void
-print_text(const ImgoptDupesResult *res, const CliCommon *common)
+render_text(const ImgoptDupesResult *res, const CliCommon *common, GString *out)
 {
 	DupesTotals t = totals_of(res);
 
 	if (common->quiet)
 		return;
 	for (guint i = 0; i < res->groups->len; i++)
-		print_group_text(res, g_ptr_array_index(res->groups, i));
+		render_group_text(res, g_ptr_array_index(res->groups, i), out);
 	if (res->groups->len > 0)
-		printf("(* = canonical copy: most referenced, then shortest "
-		       "path, then oldest)\n");
+		g_string_append(out, "(* = canonical copy: most referenced, "
+				     "then shortest path, then oldest)\n");
 	for (guint i = 0; common->verbose && i < res->orphans->len; i++) {
 		const ImgoptAsset *a = g_ptr_array_index(res->orphans, i);
 		g_autofree char *shown = display_path(a->path);
 
-		printf("orphan: %s (%" G_GUINT64_FORMAT " bytes)\n", shown,
-		       a->size);
+		g_string_append_printf(
+			out, "orphan: %s (%" G_GUINT64_FORMAT " bytes)\n",
+			shown, a->size);
 	}
-	printf("%u groups, %" G_GUINT64_FORMAT
-	       " duplicate files, %" G_GUINT64_FORMAT
-	       " bytes reclaimable; %u orphans (%" G_GUINT64_FORMAT
-	       " bytes)%s\n",
-	       res->groups->len, t.duplicate_files, t.reclaimable_bytes,
-	       res->orphans->len, t.orphan_bytes,
-	       common->verbose ? "" : " (--verbose lists them)");
-	printf("%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT
-	       " hashed (%" G_GUINT64_FORMAT " bytes), %" G_GUINT64_FORMAT
-	       " headers only, %" G_GUINT64_FORMAT
-	       " unread (unique size), %" G_GUINT64_FORMAT
-	       " unchanged; %u errors\n",
-	       res->files, res->hashed_files, res->hashed_bytes,
-	       res->probed_files, res->unread_files, res->cached_files,
-	       res->errors->len);
+	g_string_append_printf(
+		out,
+		"%u groups, %" G_GUINT64_FORMAT
+		" duplicate files, %" G_GUINT64_FORMAT
+		" bytes reclaimable; %u orphans (%" G_GUINT64_FORMAT
+		" bytes)%s\n",
+		res->groups->len, t.duplicate_files, t.reclaimable_bytes,
+		res->orphans->len, t.orphan_bytes,
+		common->verbose ? "" : " (--verbose lists them)");
+	g_string_append_printf(out,
+			       "%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT
+			       " hashed (%" G_GUINT64_FORMAT
+			       " bytes), %" G_GUINT64_FORMAT
+			       " headers only, %" G_GUINT64_FORMAT
+			       " unread (unique size), %" G_GUINT64_FORMAT
+			       " unchanged; %u errors\n",
+			       res->files, res->hashed_files, res->hashed_bytes,
+			       res->probed_files, res->unread_files,
+			       res->cached_files, res->errors->len);
+}
+
+static GBytes *
+render(const ImgoptSite *site, const ImgoptDupesResult *res,
+       const CliCommon *common)
+{
+	GString *out = g_string_new(NULL);
+
+	if (common->json)
+		render_json(site, res, out);
+	else
+		render_text(res, common, out);
+	return g_string_free_to_bytes(out);
+}
+
+/* What a re-run over the unchanged site reports: every file and post
+ * from the manifest, nothing read. */
+static void
+as_unchanged(ImgoptDupesResult *res)
+{
+	res->cached_files = res->files;
+	res->hashed_files = res->hashed_bytes = 0;
+	res->probed_files = res->probed_bytes = 0;
+	res->unread_files = 0;
+	res->cached_posts = res->posts;
+}
+
+static void
+write_out(GBytes *bytes)
+{
+	gsize n = 0;
+	const char *data = g_bytes_get_data(bytes, &n);
+
+	fwrite(data, 1, n, stdout);
+	fflush(stdout);
+}
+
+/* The options the output depends on, for the memo's state. */
+static char *
+memo_what(const CliCommon *common, gboolean hash_all)
+{
+	return g_strdup_printf("json=%d verbose=%d quiet=%d hash_all=%d",
+			       common->json, common->verbose, common->quiet,
+			       hash_all);
+}
+
+/* The stored output of the last run if nothing changed since; NULL (and
+ * @memo_out set, for storing this run's) otherwise.  A memo that cannot
+ * be taken only costs the shortcut. */
+static GBytes *
+replay(const CliCommon *common, const ImgoptSite *site,
+       ImgoptManifest *manifest, gboolean hash_all, ImgoptMemo **memo_out)
+{
+	g_autofree char *what = memo_what(common, hash_all);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptMemo) memo =
+		imgopt_memo_begin(site, "dupes", what, &error);
+	GBytes *output = NULL;
+	int64_t stored_us = 0;
+
+	if (memo == NULL ||
+	    !imgopt_memo_lookup(memo, manifest, &output, &stored_us, &error)) {
+		g_debug("memo: %s", error->message);
+		return NULL;
+	}
+	if (output == NULL) {
+		*memo_out = g_steal_pointer(&memo);
+		return NULL;
+	}
+	if (!common->quiet) {
+		g_autoptr(GDateTime) when = g_date_time_new_from_unix_local(
+			stored_us / G_USEC_PER_SEC);
+		g_autofree char *shown = g_date_time_format(when, "%F %T");
+
+		fprintf(stderr,
+			"imgopt: nothing changed since the run of %s: its "
+			"result (--rescan to do the work again)\n",
+			shown);
+	}
+	return output;
+}
+
+/* Keeps what an unchanged re-run will print; a run that failed on a
+ * file or skipped one is not kept (its messages went to stderr). */
+static void
+keep(ImgoptMemo *memo, const CliCommon *common, const ImgoptSite *site,
+     ImgoptManifest *manifest, ImgoptDupesResult *res)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) again = NULL;
+	bool ok;
+
+	if (res->errors->len > 0 || res->skipped->len > 0) {
+		ok = imgopt_memo_forget(manifest, "dupes", &error);
+	}
+	else {
+		as_unchanged(res);
+		again = render(site, res, common);
+		ok = imgopt_memo_store(memo, manifest, res->watched, again,
+				       NULL, &error);
+	}
+	if (!ok)
+		g_debug("memo: %s", error->message);
 }
 
 static ImgoptManifest *
@@ -314,11 +425,18 @@ cli_cmd_dupes(const char *name, int argc, char **argv)
 	g_autoptr(CliProgress) progress = NULL;
 	DupesUi ui = {NULL, false};
 	ImgoptReporter reporter = {on_progress, on_problem, &ui};
+	g_autoptr(ImgoptMemo) memo = NULL;
+	g_autoptr(GBytes) output = NULL;
 	gboolean hash_all = FALSE;
+	gboolean rescan = FALSE;
 	const GOptionEntry extra[] = {
 		{"hash-all", 0, 0, G_OPTION_ARG_NONE, &hash_all,
 		 "hash every file, not only those whose size another file "
 		 "shares",
+		 NULL},
+		{"rescan", 0, 0, G_OPTION_ARG_NONE, &rescan,
+		 "do the whole job even if nothing changed since the last run "
+		 "(its result is otherwise printed again)",
 		 NULL},
 		G_OPTION_ENTRY_NULL,
 	};
@@ -334,18 +452,23 @@ cli_cmd_dupes(const char *name, int argc, char **argv)
 	ui.progress = progress;
 	ImgoptDupesOptions options = {common.jobs};
 	site = cli_open_site(&common, &error);
-	if (site == NULL ||
-	    !(manifest = open_manifest(&common, site, &error)) ||
-	    !(hash_all ? imgopt_pipeline_dupes
+	if (site == NULL || !(manifest = open_manifest(&common, site, &error)))
+		return cli_fail(error);
+	if (!rescan &&
+	    (output = replay(&common, site, manifest, hash_all, &memo))) {
+		write_out(output);
+		return CLI_EXIT_OK;
+	}
+	if (!(hash_all ? imgopt_pipeline_dupes
 		       : imgopt_pipeline_dupes_size_first)(
 		    site, &options, manifest, &reporter, &res, &error)) {
 		clear_bar(&ui);
 		return cli_fail(error);
 	}
 	clear_bar(&ui);
-	if (common.json)
-		print_json(site, res);
-	else
-		print_text(res, &common);
+	output = render(site, res, &common);
+	write_out(output);
+	if (memo != NULL)
+		keep(memo, &common, site, manifest, res);
 	return res->errors->len > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
 }

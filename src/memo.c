@@ -1,0 +1,372 @@
+/*
+ * memo.c: a command's output over an unchanged site (see memo.h).
+ *
+ * The walk is the cheapest that sees every entry: one openat() per folder,
+ * readdir(), and one fstatat() per entry relative to its folder's
+ * descriptor (no path lookup from the root).  Entries are hashed in
+ * readdir() order, which is stable while a folder does not change; a
+ * change of order therefore only costs a miss.
+ */
+#include "imgopt/memo.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsio.h"
+#include "hash.h"
+
+struct ImgoptMemo {
+	const ImgoptSite *site;
+	char *command;
+	char *what;      /* the command's options, and the site's description */
+	ImgoptHash tree; /* POSTS and IMAGES when the memo began */
+	int64_t began_ns; /* when the walk began (ns since the epoch) */
+};
+
+/* Feeds one entry's identity: what lstat() (or stat()) said, or the
+ * errno @err it failed with (0: it did not fail). */
+static void
+feed_stat(ImgoptHasher *h, const char *name, int err, const struct stat *st)
+{
+	uint64_t rec[9] = {0};
+
+	imgopt_hasher_update(h, name, strlen(name) + 1);
+	if (err != 0) {
+		rec[0] = UINT64_MAX;
+		rec[1] = (uint64_t)err;
+	}
+	else {
+		rec[0] = st->st_mode;
+		rec[1] = (uint64_t)st->st_size;
+		rec[2] = (uint64_t)st->st_mtim.tv_sec;
+		rec[3] = (uint64_t)st->st_mtim.tv_nsec;
+		rec[4] = (uint64_t)st->st_ctim.tv_sec;
+		rec[5] = (uint64_t)st->st_ctim.tv_nsec;
+		rec[6] = (uint64_t)st->st_ino;
+		rec[7] = (uint64_t)st->st_dev;
+		rec[8] = (uint64_t)st->st_nlink;
+	}
+	imgopt_hasher_update(h, rec, sizeof rec);
+}
+
+typedef struct {
+	ImgoptHasher *h;
+	const char *skip; /* the output folder, relative to the walk's root,
+			     or NULL */
+} TreeWalk;
+
+/* One entry of a folder, and what fstatat() said of it. */
+typedef struct {
+	char *name;
+	struct stat st;
+	int err; /* errno of a failed fstatat(), else 0 */
+} Entry;
+
+static void
+entry_clear(Entry *e)
+{
+	g_free(e->name);
+}
+
+/* A share of a folder's entries to stat, on its own thread. */
+typedef struct {
+	int fd;
+	Entry *entries;
+	guint n;
+} StatShare;
+
+static gpointer
+stat_share(gpointer data)
+{
+	StatShare *sh = data;
+
+	for (guint i = 0; i < sh->n; i++) {
+		Entry *e = &sh->entries[i];
+
+		if (fstatat(sh->fd, e->name, &e->st, AT_SYMLINK_NOFOLLOW) != 0)
+			e->err = errno;
+	}
+	return NULL;
+}
+
+/* A folder of many entries (a blog's one image folder holds tens of
+ * thousands) is stat'ed on every core: a stat costs microseconds of
+ * kernel time, and the walk is most of an unchanged re-run. */
+#define STAT_SHARE_MIN 512
+
+static void
+stat_all(int fd, GArray *entries)
+{
+	guint n = entries->len;
+	guint shares = MIN(MAX(1u, n / STAT_SHARE_MIN),
+			   MIN(g_get_num_processors(), 8u));
+	StatShare sh[8];
+	GThread *threads[8] = {NULL};
+	Entry *all = (Entry *)(void *)entries->data;
+
+	for (guint k = 0; k < shares; k++) {
+		guint from = n * k / shares, to = n * (k + 1) / shares;
+
+		sh[k] = (StatShare){fd, all + from, to - from};
+		if (k > 0)
+			threads[k] = g_thread_try_new("imgopt-stat", stat_share,
+						      &sh[k], NULL);
+	}
+	stat_share(&sh[0]);
+	for (guint k = 1; k < shares; k++) {
+		if (threads[k] != NULL)
+			g_thread_join(threads[k]);
+		else
+			stat_share(&sh[k]);
+	}
+}
+
+/* Feeds the folder open at @fd (which it closes) and everything below,
+ * @rel being its path from the walk's root ("" for the root). */
+static void
+feed_dir(TreeWalk *w, int fd, const char *rel)
+{
+	DIR *dir = fdopendir(fd);
+	const struct dirent *d;
+	g_autoptr(GArray) entries = g_array_new(FALSE, TRUE, sizeof(Entry));
+
+	if (dir == NULL) {
+		close(fd);
+		return;
+	}
+	g_array_set_clear_func(entries, (GDestroyNotify)entry_clear);
+	while ((d = readdir(dir)) != NULL) {
+		Entry e = {0};
+
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		e.name = g_strdup(d->d_name);
+		g_array_append_val(entries, e);
+	}
+	stat_all(dirfd(dir), entries);
+	for (guint i = 0; i < entries->len; i++) {
+		const Entry *e = &g_array_index(entries, Entry, i);
+		g_autofree char *path =
+			*rel ? imgopt_fs_join(rel, e->name) : g_strdup(e->name);
+		bool is_dir = e->err == 0 && S_ISDIR(e->st.st_mode);
+
+		if (is_dir &&
+		    (e->name[0] == '.' || g_strcmp0(path, w->skip) == 0))
+			continue;
+		feed_stat(w->h, path, e->err, &e->st);
+		if (!is_dir)
+			continue;
+		int child =
+			openat(dirfd(dir), e->name,
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (child < 0) {
+			feed_stat(w->h, path, errno, NULL);
+			continue;
+		}
+		feed_dir(w, child, path);
+	}
+	closedir(dir);
+}
+
+/* Feeds the tree at @rel (relative to the site root). */
+static bool
+feed_tree(const ImgoptSite *site, ImgoptHasher *h, const char *rel,
+	  GError **error)
+{
+	const char *root = imgopt_site_get_root(site);
+	const char *images = imgopt_site_get_images_dir(site);
+	g_autofree char *abs = g_build_filename(root, rel, NULL);
+	g_autofree char *out = imgopt_fs_join(images, IMGOPT_OUTPUT_DIR);
+	size_t n = strlen(rel);
+	TreeWalk w = {h, NULL};
+	int fd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		int saved = errno;
+
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+			    "%s: folder not listed: %s", rel[0] ? rel : ".",
+			    g_strerror(saved));
+		return false;
+	}
+	/* The output folder, seen from this walk's root. */
+	if (n == 0)
+		w.skip = out;
+	else if (strncmp(out, rel, n) == 0 && out[n] == '/')
+		w.skip = out + n + 1;
+	imgopt_hasher_update(h, rel, n + 1);
+	feed_dir(&w, fd, "");
+	return true;
+}
+
+static bool
+tree_state(const ImgoptSite *site, ImgoptHash *out, GError **error)
+{
+	g_autoptr(ImgoptHasher) h = imgopt_hasher_new();
+
+	if (!feed_tree(site, h, imgopt_site_get_posts_dir(site), error) ||
+	    !feed_tree(site, h, imgopt_site_get_images_dir(site), error))
+		return false;
+	imgopt_hasher_finish(h, out);
+	return true;
+}
+
+static int64_t
+ns_of(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+/* Feeds what stat() says of @rel (following symlinks, as resolving
+ * does).  Returns whether it changed at or after @since_ns. */
+static bool
+feed_watched(ImgoptHasher *h, const char *root, const char *rel,
+	     int64_t since_ns)
+{
+	g_autofree char *abs = g_build_filename(root, rel, NULL);
+	struct stat st;
+	int err = stat(abs, &st) == 0 ? 0 : errno;
+
+	feed_stat(h, rel, err, &st);
+	return err == 0 &&
+	       MAX(ns_of(&st.st_ctim), ns_of(&st.st_mtim)) >= since_ns;
+}
+
+/*
+ * The whole state: what was asked, the trees as the memo began, and each
+ * watched path and its folder now (the folder's times move when an entry
+ * appears or goes).  Returns whether a watched path or folder changed
+ * since @since_ns: the job may then have seen it either way.
+ */
+static bool
+full_state(const ImgoptMemo *memo, const GPtrArray *watched, int64_t since_ns,
+	   ImgoptHash *out)
+{
+	g_autoptr(ImgoptHasher) h = imgopt_hasher_new();
+	const char *root = imgopt_site_get_root(memo->site);
+	bool is_recent = false;
+
+	imgopt_hasher_update(h, "imgopt memo 1", 14);
+	imgopt_hasher_update(h, IMGOPT_VERSION, sizeof IMGOPT_VERSION);
+	imgopt_hasher_update(h, memo->command, strlen(memo->command) + 1);
+	imgopt_hasher_update(h, memo->what, strlen(memo->what) + 1);
+	imgopt_hasher_update(h, &memo->tree, sizeof memo->tree);
+	for (guint i = 0; watched != NULL && i < watched->len; i++) {
+		const char *rel = g_ptr_array_index(watched, i);
+		g_autofree char *folder = g_path_get_dirname(rel);
+
+		is_recent |= feed_watched(h, root, rel, since_ns);
+		is_recent |= feed_watched(h, root, folder, since_ns);
+	}
+	imgopt_hasher_finish(h, out);
+	return is_recent;
+}
+
+ImgoptMemo *
+imgopt_memo_begin(const ImgoptSite *site, const char *command, const char *what,
+		  GError **error)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+	g_return_val_if_fail(command != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	g_autoptr(ImgoptMemo) memo = g_new0(ImgoptMemo, 1);
+	g_autofree char *described = imgopt_site_describe(site);
+
+	memo->site = site;
+	memo->command = g_strdup(command);
+	memo->what =
+		g_strconcat(what != NULL ? what : "", "\n", described, NULL);
+	/* File times come from the kernel's coarse clock (a tick, a few
+	 * ms, behind): a margin of 50 ms. */
+	memo->began_ns = g_get_real_time() * 1000 - 50000000;
+	if (!tree_state(site, &memo->tree, error))
+		return NULL;
+	return g_steal_pointer(&memo);
+}
+
+bool
+imgopt_memo_lookup(ImgoptMemo *memo, ImgoptManifest *manifest,
+		   GBytes **output_out, int64_t *stored_us_out, GError **error)
+{
+	g_return_val_if_fail(memo != NULL, false);
+	g_return_val_if_fail(output_out != NULL, false);
+
+	g_autoptr(ImgoptMemoRow) row = NULL;
+	ImgoptHash now;
+
+	*output_out = NULL;
+	if (!imgopt_manifest_get_memo(manifest, memo->command, &row, error))
+		return false;
+	if (row == NULL)
+		return true;
+	full_state(memo, row->watched, INT64_MAX, &now);
+	if (memcmp(&now, &row->state, sizeof now) != 0)
+		return true;
+	*output_out = g_bytes_ref(row->output);
+	if (stored_us_out != NULL)
+		*stored_us_out = row->stored_us;
+	return true;
+}
+
+/* Puts (@state non-NULL) or forgets the memo in its own transaction. */
+static bool
+put(ImgoptManifest *manifest, const char *command, const ImgoptHash *state,
+    const GPtrArray *watched, GBytes *output, GError **error)
+{
+	if (!imgopt_manifest_begin(manifest, error))
+		return false;
+	if (!imgopt_manifest_put_memo(manifest, command, state, watched, output,
+				      error)) {
+		imgopt_manifest_rollback(manifest);
+		return false;
+	}
+	return imgopt_manifest_commit(manifest, error);
+}
+
+bool
+imgopt_memo_store(ImgoptMemo *memo, ImgoptManifest *manifest,
+		  const GPtrArray *watched, GBytes *output, bool *stored_out,
+		  GError **error)
+{
+	g_return_val_if_fail(memo != NULL, false);
+	g_return_val_if_fail(output != NULL, false);
+
+	ImgoptHash state;
+
+	if (stored_out != NULL)
+		*stored_out = false;
+	if (full_state(memo, watched, memo->began_ns, &state)) {
+		g_debug("memo: %s: a watched file changed during the run",
+			memo->command);
+		return imgopt_memo_forget(manifest, memo->command, error);
+	}
+	if (!put(manifest, memo->command, &state, watched, output, error))
+		return false;
+	if (stored_out != NULL)
+		*stored_out = true;
+	return true;
+}
+
+bool
+imgopt_memo_forget(ImgoptManifest *manifest, const char *command,
+		   GError **error)
+{
+	g_return_val_if_fail(command != NULL, false);
+
+	return put(manifest, command, NULL, NULL, NULL, error);
+}
+
+void
+imgopt_memo_free(ImgoptMemo *memo)
+{
+	if (memo == NULL)
+		return;
+	g_free(memo->command);
+	g_free(memo->what);
+	g_free(memo);
+}
