@@ -543,6 +543,16 @@ imgopt_picture_is_srgb8(const ImgoptPicture *picture)
 		image->Type == VIPS_INTERPRETATION_B_W);
 }
 
+const uint8_t *
+imgopt_picture_get_pixels(const ImgoptPicture *picture, gsize *stride_out)
+{
+	g_return_val_if_fail(picture != NULL && stride_out != NULL, NULL);
+
+	/* a picture is a memory image (wrap_picture()): no computation */
+	*stride_out = VIPS_IMAGE_SIZEOF_LINE(picture->image);
+	return vips_image_get_data(picture->image);
+}
+
 bool
 imgopt_picture_get_mean(const ImgoptPicture *picture, int left, int top,
 			int width, int height, double *mean_out, GError **error)

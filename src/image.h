@@ -178,6 +178,19 @@ int imgopt_picture_get_bands(const ImgoptPicture *picture);
 bool imgopt_picture_is_srgb8(const ImgoptPicture *picture);
 
 /**
+ * imgopt_picture_get_pixels:
+ * @stride_out: (out): bytes from the start of one row to the next
+ *
+ * The samples of @picture in memory, row after row from the top, frames
+ * one below the other, imgopt_picture_get_bands() samples a pixel (8 bits
+ * each when imgopt_picture_is_srgb8()): for encoders outside libvips.
+ *
+ * Returns: (transfer none): the first sample; valid while @picture is.
+ */
+const uint8_t *imgopt_picture_get_pixels(const ImgoptPicture *picture,
+					 gsize *stride_out);
+
+/**
  * imgopt_picture_get_mean:
  * @left: @top: @width: @height: an area of the first frame
  * @mean_out: (out caller-allocates): 4 values, the mean of each band

@@ -43,6 +43,8 @@ typedef struct {
 	uint32_t (*picture_get_n_frames)(const ImgoptPicture *picture);
 	int (*picture_get_bands)(const ImgoptPicture *picture);
 	bool (*picture_is_srgb8)(const ImgoptPicture *picture);
+	const uint8_t *(*picture_get_pixels)(const ImgoptPicture *picture,
+					     gsize *stride_out);
 	bool (*picture_get_mean)(const ImgoptPicture *picture, int left,
 				 int top, int width, int height,
 				 double *mean_out, GError **error);

@@ -224,6 +224,12 @@ imgopt_picture_is_srgb8(const ImgoptPicture *picture)
 	return api_loaded()->picture_is_srgb8(picture);
 }
 
+const uint8_t *
+imgopt_picture_get_pixels(const ImgoptPicture *picture, gsize *stride_out)
+{
+	return api_loaded()->picture_get_pixels(picture, stride_out);
+}
+
 bool
 imgopt_picture_get_mean(const ImgoptPicture *picture, int left, int top,
 			int width, int height, double *mean_out, GError **error)

@@ -24,6 +24,7 @@ G_MODULE_EXPORT const ImgoptImageApi imgopt_image_api = {
 	.picture_get_n_frames = imgopt_picture_get_n_frames,
 	.picture_get_bands = imgopt_picture_get_bands,
 	.picture_is_srgb8 = imgopt_picture_is_srgb8,
+	.picture_get_pixels = imgopt_picture_get_pixels,
 	.picture_get_mean = imgopt_picture_get_mean,
 	.picture_wants_full_chroma = imgopt_picture_wants_full_chroma,
 	.picture_encode = imgopt_picture_encode,

@@ -26,7 +26,8 @@
  *     still with alpha           PNG          WebP, AVIF
  *     any other still            JPEG         WebP, AVIF
  *
- * JPEG is progressive with optimised Huffman tables; its chroma is 4:2:0
+ * JPEG is progressive with optimised Huffman tables (encoded by jpeg.c
+ * with imgopt's own scan script, see there); its chroma is 4:2:0
  * unless the picture has sharp colour edges (graphics, screenshots: see
  * imgopt_picture_wants_full_chroma()), then 4:4:4.
  *
@@ -312,6 +313,27 @@ release_picture(Job *job, guint i)
 				imgopt_picture_free);
 }
 
+/* Encodes @picture: JPEG through jpeg.c (imgopt's own progressive scans,
+ * from the picture's memory), the other formats through libvips. */
+static GBytes *
+encode_picture(const ImgoptPicture *picture, const ImgoptEncodeOptions *options,
+	       GError **error)
+{
+	int bands = imgopt_picture_get_bands(picture);
+	ImgoptJpegPixels pixels = {
+		.width = imgopt_picture_get_width(picture),
+		.height = imgopt_picture_get_height(picture),
+		.bands = bands,
+	};
+
+	if (options->format != IMGOPT_FORMAT_JPEG ||
+	    (bands != 1 && bands != 3) || !imgopt_picture_is_srgb8(picture))
+		return imgopt_picture_encode(picture, options, error);
+	pixels.data = imgopt_picture_get_pixels(picture, &pixels.stride);
+	return imgopt_jpeg_encode(&pixels, options->quality,
+				  options->is_full_chroma, error);
+}
+
 static bool
 is_lossy(ImgoptFormat format)
 {
@@ -333,7 +355,7 @@ search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
 	while (high - low > SEARCH_PRECISION) {
 		options->quality = (low + high) / 2;
 		g_autoptr(GBytes) bytes =
-			imgopt_picture_encode(picture, options, error);
+			encode_picture(picture, options, error);
 		double ssim = 0;
 		if (bytes == NULL ||
 		    !imgopt_picture_ssim(picture, bytes, &ssim, error))
@@ -514,7 +536,7 @@ encode_one(Job *job, guint i, const ImgoptEncodeOptions *options,
 {
 	const ImgoptPicture *picture = picture_at(job, i, error);
 	g_autoptr(GBytes) bytes =
-		picture ? imgopt_picture_encode(picture, options, error) : NULL;
+		picture ? encode_picture(picture, options, error) : NULL;
 
 	if (bytes == NULL)
 		return false;

@@ -12,6 +12,7 @@
 #include "imgopt/imgopt.h"
 
 #include "image.h"
+#include "jpeg.h"
 #include "testutil.h"
 
 static char *tmp_dir;
@@ -423,6 +424,87 @@ test_encode_jpeg_progressive_stripped(void)
 	g_assert_cmpfloat(ssim, <=, 1.0001);
 }
 
+/* The sampling byte of the first component in the SOF2 marker: 0x22 for
+ * 4:2:0, 0x11 for 4:4:4 (or grey); 0 if there is no SOF2. */
+static int
+sof2_luma_sampling(GBytes *jpeg)
+{
+	gsize len = 0;
+	const guint8 *p = g_bytes_get_data(jpeg, &len);
+
+	for (gsize i = 0; i + 11 < len; i++)
+		if (p[i] == 0xff && p[i + 1] == 0xc2)
+			return p[i + 11];
+	return 0;
+}
+
+/* The mean absolute difference between two JPEGs' decoded pixels. */
+static double
+decoded_difference(GBytes *a, GBytes *b)
+{
+	g_autoptr(ImgoptPicture) x = decode(a);
+	g_autoptr(ImgoptPicture) y = decode(b);
+	uint32_t w = imgopt_picture_get_width(x);
+	uint32_t h = imgopt_picture_get_height(x);
+	int bands = imgopt_picture_get_bands(x);
+	gsize sx = 0, sy = 0;
+	const uint8_t *px = imgopt_picture_get_pixels(x, &sx);
+	const uint8_t *py = imgopt_picture_get_pixels(y, &sy);
+	double sum = 0;
+
+	g_assert_cmpuint(imgopt_picture_get_width(y), ==, w);
+	g_assert_cmpuint(imgopt_picture_get_height(y), ==, h);
+	g_assert_cmpint(imgopt_picture_get_bands(y), ==, bands);
+	for (uint32_t r = 0; r < h; r++)
+		for (gsize i = 0; i < (gsize)w * bands; i++)
+			sum += abs(px[r * sx + i] - py[r * sy + i]);
+	return sum / ((double)w * h * bands);
+}
+
+/* jpeg.c's encoder (imgopt's own progressive scans) gives the pixels
+ * libvips' progressive encoder gives at the same quality and chroma, in
+ * colour (4:2:0 and 4:4:4) and grey. */
+static void
+test_encode_jpeg_own_scans(void)
+{
+	g_autofree char *path = generate_photo("scans.jpg", 301, 203);
+	g_autoptr(GBytes) source = read_path(path);
+	g_autoptr(ImgoptPicture) colour = decode(source);
+	g_autofree char *grey_path =
+		g_build_filename(tmp_dir, "grey.jpg", NULL);
+	const char *args[] = {"colourspace", path, grey_path, "b-w", NULL};
+	tu_vips(args);
+	g_autoptr(GBytes) grey_source = read_path(grey_path);
+	g_autoptr(ImgoptPicture) grey = decode(grey_source);
+	const ImgoptPicture *pictures[] = {colour, colour, grey};
+	const bool full_chroma[] = {false, true, false};
+	const int sampling[] = {0x22, 0x11, 0x11};
+
+	for (int k = 0; k < 3; k++) {
+		const ImgoptPicture *picture = pictures[k];
+		ImgoptJpegPixels pixels = {
+			.width = imgopt_picture_get_width(picture),
+			.height = imgopt_picture_get_height(picture),
+			.bands = imgopt_picture_get_bands(picture),
+		};
+		pixels.data =
+			imgopt_picture_get_pixels(picture, &pixels.stride);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GBytes) ours =
+			imgopt_jpeg_encode(&pixels, 75, full_chroma[k], &error);
+		g_assert_no_error(error);
+		ImgoptEncodeOptions options = {IMGOPT_FORMAT_JPEG, 75,
+					       full_chroma[k]};
+		g_autoptr(GBytes) theirs =
+			imgopt_picture_encode(picture, &options, &error);
+		g_assert_no_error(error);
+
+		g_assert_cmpint(pixels.bands, ==, k == 2 ? 1 : 3);
+		g_assert_cmpint(sof2_luma_sampling(ours), ==, sampling[k]);
+		g_assert_cmpfloat(decoded_difference(ours, theirs), ==, 0.0);
+	}
+}
+
 static void
 test_ssim_orders_qualities(void)
 {
@@ -480,6 +562,8 @@ main(int argc, char **argv)
 			test_no_profile_colours_kept);
 	g_test_add_func("/image/encode/jpeg-progressive-stripped",
 			test_encode_jpeg_progressive_stripped);
+	g_test_add_func("/image/encode/jpeg-own-scans",
+			test_encode_jpeg_own_scans);
 	g_test_add_func("/image/ssim/orders-qualities",
 			test_ssim_orders_qualities);
 
