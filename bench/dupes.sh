@@ -90,6 +90,9 @@ for r in $(seq 1 "$ROUNDS"); do
 	drop_caches
 	measure "imgopt-cold.$r" "$IMGOPT" dupes _posts postimg --json
 	measure "imgopt-warm.$r" "$IMGOPT" dupes _posts postimg --json
+	# The whole job over the unchanged tree (the index's cache, not the
+	# stored result the warm run prints).
+	measure "imgopt-rescan.$r" "$IMGOPT" dupes _posts postimg --json --rescan
 	drop_caches
 	measure "rmlint-cold.$r" rmlint -T df -o json:"$OUT/rmlint-cold.$r.json" postimg
 	measure "rmlint-warm.$r" rmlint -T df -o json:"$OUT/rmlint-warm.$r.json" postimg
@@ -173,6 +176,8 @@ _, found_warm = imgopt_groups("imgopt-warm")
 rows = [
     ("imgopt dupes", "cold", "imgopt-cold", found),
     ("imgopt dupes", "warm (unchanged re-run)", "imgopt-warm", found_warm),
+    ("imgopt dupes --rescan", "warm (unchanged, whole job)", "imgopt-rescan",
+     imgopt_groups("imgopt-rescan")[1]),
     ("rmlint -T df", "cold", "rmlint-cold", rmlint_groups("rmlint-cold")),
     ("rmlint -T df", "warm page cache", "rmlint-warm", rmlint_groups("rmlint-warm")),
     ("jdupes -r", "cold", "jdupes-cold", jdupes_groups("jdupes-cold")),
@@ -201,12 +206,20 @@ print("\nimgopt cold: %d files hashed (%.0f MB: those whose size another "
       "file shares), %d not read at all (unique size, named as images), "
       "%d header probes (%.1f MB), then every group byte-compared. "
       "Warm re-run: %d hashed, %d files and %d of %d posts from the "
-      "manifest, %.1f%% of the cold time (%.1f%% in CPU time)." %
+      "manifest (its stored result: `imgopt: nothing changed since` on "
+      "stderr: %s), %.1f%% of the cold time (%.1f%% in CPU time)." %
       (s["hashed_files"], s["hashed_bytes"] / 1e6, s["unread_files"],
        s["probed_files"], s["probed_bytes"] / 1e6, warm["hashed_files"],
        warm["cached_files"], warm["cached_posts"], warm["posts"],
+       "yes" if "nothing changed since" in
+       open(os.path.join(out, "imgopt-warm.1.err")).read() else "NO",
        100 * wwall / base_wall,
        100 * timing("imgopt-warm")[1] / timing("imgopt-cold")[1]))
+rwall, rcpu, _ = timing("imgopt-rescan")
+print("\nThe whole job over the unchanged tree (`--rescan`: every file's "
+      "stat checked against the manifest, every post's references loaded, "
+      "the groups rebuilt) takes %.2f s wall, %.2f s CPU: %.1f%% of the "
+      "cold time." % (rwall, rcpu, 100 * rwall / base_wall))
 fwall, fcpu, _ = timing("stat-floor")
 print("\nThe floor of an unchanged re-run that notices a file changed in "
       "place: `find postimg _posts -printf` (list the tree, stat every "
