@@ -225,13 +225,14 @@ imgopt_jpeg_encode(const ImgoptJpegPixels *pixels, int quality,
 	jpeg_destroy_compress(&e->out);
 
 	GBytes *result = NULL;
+	/* malloc()ed by jpeg_mem_dest(): g_free() is its release (see
+	 * imgopt_jpeg_optimize()), so the bytes are taken, not copied */
 	if (is_ok && e->size > 0)
-		result = g_bytes_new(e->buffer, e->size);
+		result = g_bytes_new_take(g_steal_pointer(&e->buffer), e->size);
 	else
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_ENCODE,
 			    "cannot encode JPEG at width %u: %s", pixels->width,
 			    e->err.message[0] ? e->err.message : "no output");
-	/* malloc()ed by jpeg_mem_dest(): see imgopt_jpeg_optimize() */
 	g_free(e->buffer);
 	g_free(e);
 	return result;
