@@ -134,5 +134,10 @@ mkdir -p "$here/results"
 python3 "$here/recompress_report.py" markdown "$work/table.md" \
 	"widths $widths, formats $formats, quality $quality, target ${target:-default}, jobs $jobs, $(nproc) cores; $(ls "$work/gen" | wc -l) generated files; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" \
 	> "$here/results/recompress.md"
+# Hand-written analysis kept beside the generated table.
+if [ -f "$here/results/recompress-notes.md" ]; then
+	printf '\n' >> "$here/results/recompress.md"
+	cat "$here/results/recompress-notes.md" >> "$here/results/recompress.md"
+fi
 cat "$here/results/recompress.md"
 echo "scratch: $work" >&2
