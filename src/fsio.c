@@ -95,6 +95,14 @@ typedef struct {
 	GPtrArray *types;         /* ImgoptFsType per result */
 } Walk;
 
+bool
+imgopt_fs_is_below(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	return n == 0 || (strncmp(path, dir, n) == 0 && path[n] == '/');
+}
+
 char *
 imgopt_fs_join(const char *dir, const char *name)
 {

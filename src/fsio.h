@@ -71,6 +71,16 @@ char *imgopt_fs_normalize(const char *path);
  */
 char *imgopt_fs_join(const char *dir, const char *name);
 
+/**
+ * imgopt_fs_is_below:
+ * @dir: a relative folder path without a trailing `/` ("" for the root)
+ * @path: a relative path
+ *
+ * Returns: whether @path names something inside @dir (not @dir itself);
+ *   everything is below "".
+ */
+bool imgopt_fs_is_below(const char *dir, const char *path);
+
 /** What imgopt_fs_walk() found at a path. */
 typedef enum {
 	IMGOPT_FS_REGULAR, /* a regular file */

@@ -194,10 +194,8 @@ feed_tree(const ImgoptSite *site, ImgoptHasher *h, const char *rel,
 		return false;
 	}
 	/* The output folder, seen from this walk's root. */
-	if (n == 0)
-		w.skip = out;
-	else if (strncmp(out, rel, n) == 0 && out[n] == '/')
-		w.skip = out + n + 1;
+	if (imgopt_fs_is_below(rel, out))
+		w.skip = n == 0 ? out : out + n + 1;
 	imgopt_hasher_update(h, rel, n + 1);
 	feed_dir(&w, fd, "");
 	return true;

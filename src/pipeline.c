@@ -200,9 +200,7 @@ is_output_path(const Dupes *d, const char *path)
 	g_autofree char *out =
 		*images ? imgopt_fs_join(images, IMGOPT_OUTPUT_DIR)
 			: g_strdup(IMGOPT_OUTPUT_DIR);
-	size_t n = strlen(out);
-
-	return strncmp(path, out, n) == 0 && (path[n] == '/' || path[n] == 0);
+	return strcmp(path, out) == 0 || imgopt_fs_is_below(out, path);
 }
 
 /* Counts @ref if it names a file, and records which post uses it. */
@@ -272,10 +270,7 @@ scan_context(const ImgoptSite *site)
 static bool
 is_under_images(const Dupes *d, const char *path)
 {
-	const char *images = imgopt_site_get_images_dir(d->site);
-	size_t n = strlen(images);
-
-	return n == 0 || (strncmp(path, images, n) == 0 && path[n] == '/');
+	return imgopt_fs_is_below(imgopt_site_get_images_dir(d->site), path);
 }
 
 /* Files outside IMAGES are not in the context: check that the cached
@@ -1101,15 +1096,6 @@ store_refs(Dupes *d, GError **error)
 	return forget_posts(d, error);
 }
 
-static bool
-is_under_posts(const Dupes *d, const char *path)
-{
-	const char *posts = imgopt_site_get_posts_dir(d->site);
-	size_t n = strlen(posts);
-
-	return n == 0 || (strncmp(path, posts, n) == 0 && path[n] == '/');
-}
-
 /* Where the result looked outside the two walked folders: a referenced
  * file there, and every candidate of a broken or outside reference
  * (resolved again, now telling where it looks).  Sorted, unique. */
@@ -1148,7 +1134,8 @@ collect_watched(Dupes *d)
 	for (guint i = 0; i < looked->len; i++) {
 		const char *p = g_ptr_array_index(looked, i);
 
-		if (is_under_images(d, p) || is_under_posts(d, p) ||
+		if (is_under_images(d, p) ||
+		    imgopt_fs_is_below(imgopt_site_get_posts_dir(d->site), p) ||
 		    (out->len > 0 &&
 		     strcmp(p, g_ptr_array_index(out, out->len - 1)) == 0))
 			continue;

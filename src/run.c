@@ -30,6 +30,7 @@
 #include "imgopt/scan.h"
 
 #include "fault.h"
+#include "fsio.h"
 #include "hash.h"
 #include "postfile.h"
 
@@ -226,14 +227,6 @@ hash_hex(const ImgoptHash *hash)
 	return g_strdup(hex);
 }
 
-static bool
-is_under(const char *path, const char *dir)
-{
-	gsize n = strlen(dir);
-
-	return strncmp(path, dir, n) == 0 && path[n] == '/';
-}
-
 /* ---- 1. index ---- */
 
 static bool
@@ -317,7 +310,7 @@ originals_by_hash(const Run *r)
 		char *hex = NULL;
 
 		if (!a->has_hash || !is_web_image(a->format) ||
-		    is_under(a->path, r->out_dir))
+		    imgopt_fs_is_below(r->out_dir, a->path))
 			continue;
 		hex = hash_hex(&a->hash);
 		old = g_hash_table_lookup(by_hash, hex);
@@ -402,7 +395,7 @@ run_index(Run *r, GError **error)
 		const ImgoptAsset *a = g_hash_table_lookup(r->files, key);
 
 		if (a != NULL && a->has_hash && is_web_image(a->format) &&
-		    !is_under(a->path, r->out_dir))
+		    !imgopt_fs_is_below(r->out_dir, a->path))
 			g_ptr_array_add(r->assets, imgopt_asset_copy(a));
 	}
 	if (!collect_linked(r, error))
@@ -1062,7 +1055,7 @@ plan_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
 		asset != NULL ? asset->size : file_size(r, ref->resolved);
 
 	res->bytes_shown_before += before;
-	if (is_under(ref->resolved, r->out_dir)) {
+	if (imgopt_fs_is_below(r->out_dir, ref->resolved)) {
 		plan_linked_ref(r, plan, text, len, ref, before, edits);
 		return;
 	}
