@@ -52,6 +52,18 @@ on_emit_message(j_common_ptr cinfo, int level)
 		(*cinfo->err->format_message)(cinfo, err->message);
 }
 
+/* Sets @err up to catch libjpeg's errors and warnings; returns what a
+ * codec's `err` field takes. */
+static struct jpeg_error_mgr *
+error_manager_init(ErrorManager *err)
+{
+	struct jpeg_error_mgr *pub = jpeg_std_error(&err->pub);
+
+	pub->error_exit = on_error_exit;
+	pub->emit_message = on_emit_message;
+	return pub;
+}
+
 /*
  * The progressive scan script of every JPEG imgopt writes, encoded or
  * losslessly re-coded: the DC of all components, luma's lowest AC
@@ -137,10 +149,7 @@ imgopt_jpeg_optimize(const void *data, gsize len, GError **error)
 
 	Transcoder *t = g_new0(Transcoder, 1);
 
-	t->in.err = jpeg_std_error(&t->err.pub);
-	t->out.err = &t->err.pub;
-	t->err.pub.error_exit = on_error_exit;
-	t->err.pub.emit_message = on_emit_message;
+	t->in.err = t->out.err = error_manager_init(&t->err);
 	jpeg_create_decompress(&t->in);
 	jpeg_create_compress(&t->out);
 	bool is_ok = transcode(t, data, len);
@@ -149,13 +158,14 @@ imgopt_jpeg_optimize(const void *data, gsize len, GError **error)
 
 	GBytes *result = NULL;
 	if (is_ok)
-		result = g_bytes_new(t->buffer, t->size);
+		result = g_bytes_new_take(g_steal_pointer(&t->buffer), t->size);
 	else
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_DECODE,
 			    "lossless JPEG optimisation failed: %s",
 			    t->err.message[0] ? t->err.message : "no output");
 	/* jpeg_mem_dest() allocates with malloc(); GLib's allocator is the
-	 * system one since 2.46, so g_free() is the matching release. */
+	 * system one since 2.46, so g_free() is the matching release and the
+	 * bytes are taken, not copied. */
 	g_free(t->buffer);
 	g_free(t);
 	return result;
@@ -217,9 +227,7 @@ imgopt_jpeg_encode(const ImgoptJpegPixels *pixels, int quality,
 
 	Encoder *e = g_new0(Encoder, 1);
 
-	e->out.err = jpeg_std_error(&e->err.pub);
-	e->err.pub.error_exit = on_error_exit;
-	e->err.pub.emit_message = on_emit_message;
+	e->out.err = error_manager_init(&e->err);
 	jpeg_create_compress(&e->out);
 	bool is_ok = encode(e, pixels, CLAMP(quality, 1, 100), is_full_chroma);
 	jpeg_destroy_compress(&e->out);
