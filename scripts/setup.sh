@@ -16,7 +16,7 @@ root=$(pwd)
 # script(1) for terminal tests) and benchmark (rmlint, jdupes, butteraugli,
 # time; node for eleventy-img).
 PACKAGES="gcc pkg-config meson ninja-build git libglib2.0-dev libvips-dev
-libvips-tools libjpeg62-turbo-dev libgif-dev libxxhash-dev libsqlite3-dev
+libvips-tools libzimg-dev libjpeg62-turbo-dev libgif-dev libxxhash-dev libsqlite3-dev
 libjson-glib-dev cmark jekyll ruby-jekyll-paginate universal-ctags
 clang-format clang sqlite3 bsdutils valgrind perl"
 TEST_PACKAGES="chromium nodejs npm"
