@@ -28,16 +28,17 @@ struct ImgoptMemo {
 };
 
 /* Feeds one entry's identity: what lstat() (or stat()) said, or the
- * errno @err it failed with (0: it did not fail). */
+ * errno @err it (or opening the entry) failed with; @st is only read
+ * when @err is 0. */
 static void
 feed_stat(ImgoptHasher *h, const char *name, int err, const struct stat *st)
 {
 	uint64_t rec[9] = {0};
 
 	imgopt_hasher_update(h, name, strlen(name) + 1);
-	if (err != 0) {
+	if (err != 0 || st == NULL) {
 		rec[0] = UINT64_MAX;
-		rec[1] = (uint64_t)err;
+		rec[1] = (uint64_t)(err != 0 ? err : EIO);
 	}
 	else {
 		rec[0] = st->st_mode;
