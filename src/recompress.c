@@ -14,7 +14,9 @@
  * (libjpeg's DCT scaling, WebP's scaled decode), to the largest width
  * needed; every smaller width is resized from that picture in memory,
  * when it is first needed (a width whose encoding is skipped, see "Never
- * larger", costs no resize), and freed once encoded.
+ * larger", costs no resize), and freed once encoded.  Resizing is
+ * Lanczos-3, premultiplied by alpha: libvips down the columns, zimg
+ * along the rows (image.c says why).
  * The picture is upright, sRGB (embedded ICC profiles and CMYK converted)
  * and 8-bit; encoders strip all metadata.
  *
