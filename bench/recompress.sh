@@ -13,7 +13,8 @@
 #   SCORE_EVERY_GEN (4): butteraugli scores the outputs of every Nth
 #   source of each corpus (1 = all; about a second per output),
 #   BENCH_TMP (a scratch folder; default mktemp), JOBS (cores), HUX_DIR
-#   (the first corpus; default ../shared/sites/hux/img)
+#   (the first corpus; default ../shared/sites/hux/img), ROUNDS (3: runs
+#   of each tool but vipsthumbnail, interleaved; the table gives medians)
 #
 # Each tool runs under /usr/bin/time -v: wall time, user+sys CPU and peak
 # RSS (for vipsthumbnail, the largest of its processes).  Scores are
@@ -36,17 +37,19 @@ formats=${FORMATS:-jpeg}
 quality=${QUALITY:-80}
 target=${TARGET:-}
 jobs=${JOBS:-$(nproc)}
+rounds=${ROUNDS:-3}
 work=${BENCH_TMP:-$(mktemp -d "${TMPDIR:-/tmp}/imgopt-bench.XXXXXX")}
 mkdir -p "$work"
 
 [ -x "$imgopt" ] || { echo "no imgopt at $imgopt" >&2; exit 2; }
 [ -d "$here/eleventy/node_modules" ] || (cd "$here/eleventy" && npm ci --no-audit --no-fund)
 
-# timed NAME CMD...: runs CMD under /usr/bin/time -v into $work/NAME.time
+# timed NAME CMD...: runs CMD under /usr/bin/time -v into
+# $work/NAME.time.$round (the report takes the median over the rounds)
 timed() {
 	name=$1
 	shift
-	/usr/bin/time -v -o "$work/$name.time" "$@"
+	/usr/bin/time -v -o "$work/$name.time.$round" "$@"
 }
 
 # A site whose one post references every image of the corpus, so
@@ -116,10 +119,19 @@ bench_corpus() {
 	label=$1 corpus=$2 every=$3
 	site=$work/$label-site
 	make_site "$corpus" "$site"
-	run_eleventy "$label-eleventy" "$site"
+	rm -f "$work/$label"-*.time.*
+	# vipsthumbnail once (it takes ten times as long and is no target);
+	# the others $rounds times, interleaved, so that a slow moment of the
+	# machine touches every tool alike; the outputs scored are the last
+	# round's
+	round=1
 	run_vipsthumbnail "$label-vipsthumbnail" "$site"
-	run_imgopt "$label-imgopt" "$site" ${target:+--target "$target"}
-	run_imgopt "$label-imgopt-fixed" "$site" --target 0
+	while [ "$round" -le "$rounds" ]; do
+		run_eleventy "$label-eleventy" "$site"
+		run_imgopt "$label-imgopt" "$site" ${target:+--target "$target"}
+		run_imgopt "$label-imgopt-fixed" "$site" --target 0
+		round=$((round + 1))
+	done
 	python3 "$here/recompress_report.py" score "$work" "$label" "$every" \
 		"$label-eleventy" "$label-vipsthumbnail" "$label-imgopt" \
 		"$label-imgopt-fixed" >> "$work/table.md"
@@ -132,7 +144,7 @@ bench_corpus generated "$work/gen" "${SCORE_EVERY_GEN:-4}"
 
 mkdir -p "$here/results"
 python3 "$here/recompress_report.py" markdown "$work/table.md" \
-	"widths $widths, formats $formats, quality $quality, target ${target:-default}, jobs $jobs, $(nproc) cores; $(ls "$work/gen" | wc -l) generated files; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" \
+	"widths $widths, formats $formats, quality $quality, target ${target:-default}, jobs $jobs, $(nproc) cores; $(ls "$work/gen" | wc -l) generated files; medians of $rounds interleaved runs (vipsthumbnail: 1); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" \
 	> "$here/results/recompress.md"
 # Hand-written analysis kept beside the generated table.
 if [ -f "$here/results/recompress-notes.md" ]; then

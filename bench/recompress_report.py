@@ -5,13 +5,14 @@
   score WORK LABEL EVERY NAME..  one table row per tool run NAME
   markdown TABLE SETTINGS        the results file around the rows
 
-A tool run NAME left WORK/NAME.time (/usr/bin/time -v) and WORK/NAME.map
-(source<TAB>output lines).  Scores are butteraugli distances of each still
+A tool run NAME left WORK/NAME.time.ROUND (/usr/bin/time -v; one per round,
+the table gives the medians) and WORK/NAME.map (source<TAB>output lines).  Scores are butteraugli distances of each still
 output (JPEG, PNG, WebP, AVIF; GIFs are not scored) against the source
 resized by `vips thumbnail` to the output's size, saved as PNG; the median
 is reported.  EVERY > 1 scores only the outputs of every EVERY-th source.
 """
 import concurrent.futures
+import glob
 import hashlib
 import json
 import os
@@ -30,7 +31,7 @@ def imgopt_map(json_path, site):
         print(f"{site}/{v['source']}\t{site}/{v['path']}")
 
 
-def parse_time(path):
+def parse_one_time(path):
     text = open(path).read()
 
     def field(name):
@@ -44,6 +45,14 @@ def parse_time(path):
     cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
     rss_mb = int(field("Maximum resident set size (kbytes)")) / 1024
     return wall, cpu, rss_mb
+
+
+def parse_time(prefix):
+    """Medians of wall, CPU and peak RSS over the rounds PREFIX.* ran."""
+    runs = [parse_one_time(p) for p in sorted(glob.glob(glob.escape(prefix) + ".*"))]
+    if not runs:
+        raise SystemExit(f"no timing for {prefix}")
+    return tuple(statistics.median(r[i] for r in runs) for i in range(3))
 
 
 def read_map(path):
