@@ -38,7 +38,8 @@
  * (5) steps below --quality whose SSIM (imgopt_picture_ssim():
  * luminance, 8x8 windows, where the encoding is worst) reaches the
  * target, to within SEARCH_PRECISION (3) steps: one trial encoding, of
- * the narrowest variant's picture, whose result is used for every width.
+ * the narrowest variant's picture, whose result is used for every width
+ * (and which is that width's variant when it is at the chosen quality).
  * --quality is the highest it may choose: the search only spends fewer
  * bytes where a content needs fewer.  The span is that narrow because
  * SSIM misses the ringing around text that butteraugli (and eyes) see:
@@ -121,6 +122,9 @@ typedef struct {
 	GPtrArray *pictures;               /* ImgoptPicture, one per width */
 	guint n_decoded;                   /* widths that can have a picture */
 	GPtrArray *out;                    /* ImgoptEncoded made so far */
+	GBytes *trials[MAX_FORMATS];       /* the quality search's encoding of
+					    * the narrowest picture, per format,
+					    * if it is at the chosen quality */
 } Job;
 
 static void
@@ -131,6 +135,8 @@ job_clear(Job *job)
 	g_clear_pointer(&job->widths, g_array_unref);
 	g_clear_pointer(&job->pictures, g_ptr_array_unref);
 	g_clear_pointer(&job->out, g_ptr_array_unref);
+	for (int f = 0; f < MAX_FORMATS; f++)
+		g_clear_pointer(&job->trials[f], g_bytes_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Job, job_clear)
@@ -346,13 +352,16 @@ is_lossy(ImgoptFormat format)
 /* Bisection for the lowest quality whose SSIM reaches the target, to
  * within SEARCH_PRECISION, over the SEARCH_SPAN below --quality (one
  * trial encoding with the spans of today).  The result is the lowest
- * quality seen to reach it (--quality if none did). */
+ * quality seen to reach it (--quality if none did); *trial_out is the
+ * trial encoding at that quality, if there was one (the narrowest
+ * variant then needs no encoding of its own), else NULL. */
 static bool
 search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
-	       double target, GError **error)
+	       double target, GBytes **trial_out, GError **error)
 {
 	int low = MAX(options->quality - SEARCH_SPAN, 1);
 	int high = options->quality;
+	g_autoptr(GBytes) best = NULL; /* the encoding at @high, if made */
 
 	while (high - low > SEARCH_PRECISION) {
 		options->quality = (low + high) / 2;
@@ -362,12 +371,17 @@ search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
 		if (bytes == NULL ||
 		    !imgopt_picture_ssim(picture, bytes, &ssim, error))
 			return false;
-		if (ssim >= target)
+		if (ssim >= target) {
 			high = options->quality;
-		else
+			g_clear_pointer(&best, g_bytes_unref);
+			best = g_steal_pointer(&bytes);
+		}
+		else {
 			low = options->quality;
+		}
 	}
 	options->quality = high;
+	*trial_out = g_steal_pointer(&best);
 	return true;
 }
 
@@ -395,7 +409,7 @@ choose_options(Job *job, ImgoptEncodeOptions *options, GError **error)
 		    is_full_chroma || !is_lossy(job->formats[f]))
 			continue;
 		if (!search_quality(picture, &options[f], job->settings->target,
-				    error))
+				    &job->trials[f], error))
 			return false;
 	}
 	return true;
@@ -530,15 +544,22 @@ is_predicted_loser(const Job *job, const LastEncoding *last, uint32_t width)
 	       (double)job->len;
 }
 
-/* Encodes one width in one format; adds the result if it wins.  Sets
- * *is_loser if it did not. */
+/* Encodes one width in one format (or takes *@trial, the quality
+ * search's encoding of widths[0], when there is one); adds the result if
+ * it wins.  Sets *is_loser if it did not. */
 static bool
 encode_one(Job *job, guint i, const ImgoptEncodeOptions *options,
-	   LastEncoding *last, bool *is_loser, GError **error)
+	   GBytes **trial, LastEncoding *last, bool *is_loser, GError **error)
 {
 	const ImgoptPicture *picture = picture_at(job, i, error);
-	g_autoptr(GBytes) bytes =
-		picture ? encode_picture(picture, options, error) : NULL;
+	g_autoptr(GBytes) bytes = NULL;
+
+	if (picture == NULL)
+		return false;
+	if (i == 0 && *trial != NULL)
+		bytes = g_steal_pointer(trial);
+	else
+		bytes = encode_picture(picture, options, error);
 
 	if (bytes == NULL)
 		return false;
@@ -572,7 +593,8 @@ encode_all(Job *job, const ImgoptEncodeOptions *options, GError **error)
 						width) ||
 			    is_predicted_loser(job, &last[f], width))
 				is_loser = true;
-			else if (!encode_one(job, i, &options[f], &last[f],
+			else if (!encode_one(job, i, &options[f],
+					     &job->trials[f], &last[f],
 					     &is_loser, error))
 				return false;
 			needs_fallback |= is_loser && f == 0;
