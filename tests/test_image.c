@@ -440,27 +440,44 @@ sof2_luma_sampling(GBytes *jpeg)
 	return 0;
 }
 
+/* The mean and largest absolute difference between two pictures of the
+ * same size and bands. */
+static void
+picture_difference(const ImgoptPicture *a, const ImgoptPicture *b,
+		   double *mean_out, int *max_out)
+{
+	uint32_t w = imgopt_picture_get_width(a);
+	uint32_t h = imgopt_picture_get_height(a);
+	int bands = imgopt_picture_get_bands(a);
+	gsize sa = 0, sb = 0;
+	const uint8_t *pa = imgopt_picture_get_pixels(a, &sa);
+	const uint8_t *pb = imgopt_picture_get_pixels(b, &sb);
+	double sum = 0;
+
+	g_assert_cmpuint(imgopt_picture_get_width(b), ==, w);
+	g_assert_cmpuint(imgopt_picture_get_height(b), ==, h);
+	g_assert_cmpint(imgopt_picture_get_bands(b), ==, bands);
+	*max_out = 0;
+	for (uint32_t y = 0; y < h; y++)
+		for (gsize i = 0; i < (gsize)w * bands; i++) {
+			int d = abs(pa[y * sa + i] - pb[y * sb + i]);
+			sum += d;
+			*max_out = MAX(*max_out, d);
+		}
+	*mean_out = sum / ((double)w * h * bands);
+}
+
 /* The mean absolute difference between two JPEGs' decoded pixels. */
 static double
 decoded_difference(GBytes *a, GBytes *b)
 {
 	g_autoptr(ImgoptPicture) x = decode(a);
 	g_autoptr(ImgoptPicture) y = decode(b);
-	uint32_t w = imgopt_picture_get_width(x);
-	uint32_t h = imgopt_picture_get_height(x);
-	int bands = imgopt_picture_get_bands(x);
-	gsize sx = 0, sy = 0;
-	const uint8_t *px = imgopt_picture_get_pixels(x, &sx);
-	const uint8_t *py = imgopt_picture_get_pixels(y, &sy);
-	double sum = 0;
+	double mean = 0;
+	int max = 0;
 
-	g_assert_cmpuint(imgopt_picture_get_width(y), ==, w);
-	g_assert_cmpuint(imgopt_picture_get_height(y), ==, h);
-	g_assert_cmpint(imgopt_picture_get_bands(y), ==, bands);
-	for (uint32_t r = 0; r < h; r++)
-		for (gsize i = 0; i < (gsize)w * bands; i++)
-			sum += abs(px[r * sx + i] - py[r * sy + i]);
-	return sum / ((double)w * h * bands);
+	picture_difference(x, y, &mean, &max);
+	return mean;
 }
 
 /* jpeg.c's encoder (imgopt's own progressive scans) gives the pixels
@@ -561,51 +578,26 @@ vips_thumbnail_of(const char *source, uint32_t width)
 	return decode(bytes);
 }
 
-/* The mean and largest absolute difference between two pictures of the
- * same size and bands. */
-static void
-picture_difference(const ImgoptPicture *a, const ImgoptPicture *b,
-		   double *mean_out, int *max_out)
-{
-	uint32_t w = imgopt_picture_get_width(a);
-	uint32_t h = imgopt_picture_get_height(a);
-	int bands = imgopt_picture_get_bands(a);
-	gsize sa = 0, sb = 0;
-	const uint8_t *pa = imgopt_picture_get_pixels(a, &sa);
-	const uint8_t *pb = imgopt_picture_get_pixels(b, &sb);
-	double sum = 0;
-
-	g_assert_cmpuint(imgopt_picture_get_width(b), ==, w);
-	g_assert_cmpuint(imgopt_picture_get_height(b), ==, h);
-	g_assert_cmpint(imgopt_picture_get_bands(b), ==, bands);
-	*max_out = 0;
-	for (uint32_t y = 0; y < h; y++)
-		for (gsize i = 0; i < (gsize)w * bands; i++) {
-			int d = abs(pa[y * sa + i] - pb[y * sb + i]);
-			sum += d;
-			*max_out = MAX(*max_out, d);
-		}
-	*mean_out = sum / ((double)w * h * bands);
-}
-
-/* An RGB PNG of @w x @h through `vips rawload`, each pixel from @paint. */
+/* A PNG of @w x @h pixels of @bands samples (3: RGB, 4: RGBA) through
+ * `vips rawload`, each pixel from @paint. */
 static char *
-write_rgb(const char *name, int w, int h,
-	  void (*paint)(int x, int y, uint8_t *rgb))
+write_raw_png(const char *name, int w, int h, int bands,
+	      void (*paint)(int x, int y, int w, uint8_t *pixel))
 {
-	g_autofree char *raw = g_build_filename(tmp_dir, "rgb.raw", NULL);
-	g_autofree char *v = g_build_filename(tmp_dir, "rgb-raw.v", NULL);
-	g_autofree uint8_t *pixels = g_malloc((gsize)w * h * 3);
+	g_autofree char *raw = g_build_filename(tmp_dir, "pixels.raw", NULL);
+	g_autofree char *v = g_build_filename(tmp_dir, "pixels.v", NULL);
+	g_autofree uint8_t *pixels = g_malloc((gsize)w * h * bands);
 	char *png = g_build_filename(tmp_dir, name, NULL);
 	g_autofree char *ws = g_strdup_printf("%d", w);
 	g_autofree char *hs = g_strdup_printf("%d", h);
+	g_autofree char *bs = g_strdup_printf("%d", bands);
 
 	for (int y = 0; y < h; y++)
 		for (int x = 0; x < w; x++)
-			paint(x, y, pixels + ((gsize)y * w + x) * 3);
+			paint(x, y, w, pixels + ((gsize)y * w + x) * bands);
 	g_assert_true(g_file_set_contents(raw, (const char *)pixels,
-					  (gssize)w * h * 3, NULL));
-	const char *a1[] = {"rawload", raw, v, ws, hs, "3", NULL};
+					  (gssize)w * h * bands, NULL));
+	const char *a1[] = {"rawload", raw, v, ws, hs, bs, NULL};
 	const char *a2[] = {"copy", v, png, "--interpretation", "srgb", NULL};
 	tu_vips(a1);
 	tu_vips(a2);
@@ -614,11 +606,12 @@ write_rgb(const char *name, int w, int h,
 
 /* Red and white columns, three pixels each: colour edges everywhere. */
 static void
-paint_stripes(int x, int y, uint8_t *rgb)
+paint_stripes(int x, int y, int w, uint8_t *rgb)
 {
 	bool red = (x / 3) % 2 == 0;
 
 	(void)y;
+	(void)w;
 	rgb[0] = 255;
 	rgb[1] = red ? 0 : 255;
 	rgb[2] = red ? 0 : 255;
@@ -626,8 +619,9 @@ paint_stripes(int x, int y, uint8_t *rgb)
 
 /* A smooth colour gradient, as in a sky. */
 static void
-paint_gradient(int x, int y, uint8_t *rgb)
+paint_gradient(int x, int y, int w, uint8_t *rgb)
 {
+	(void)w;
 	rgb[0] = (uint8_t)(60 + x / 3);
 	rgb[1] = (uint8_t)(90 + y / 2);
 	rgb[2] = 200;
@@ -671,7 +665,8 @@ test_resize_matches_libvips(void)
 	}
 
 	/* a PNG has no shrink-on-load: split at any factor */
-	g_autofree char *png = write_rgb("wide.png", 2000, 300, paint_gradient);
+	g_autofree char *png =
+		write_raw_png("wide.png", 2000, 300, 3, paint_gradient);
 	g_autoptr(GBytes) bytes = read_path(png);
 	g_autoptr(ImgoptPicture) ours = load_at(bytes, 400);
 	g_autoptr(ImgoptPicture) theirs = vips_thumbnail_of(png, 400);
@@ -700,34 +695,17 @@ test_resize_shrink_matches_libvips(void)
 	g_assert_cmpfloat(mean, <, 2.0);
 }
 
-/* An RGBA PNG of @w x @h written through `vips rawload`: the left half
- * fully transparent red, the right half opaque blue. */
-static char *
-write_half_transparent(const char *name, int w, int h)
+/* The left half fully transparent red, the right half opaque blue. */
+static void
+paint_half_transparent(int x, int y, int w, uint8_t *rgba)
 {
-	g_autofree char *raw = g_build_filename(tmp_dir, "rgba.raw", NULL);
-	g_autofree char *v = g_build_filename(tmp_dir, "rgba.v", NULL);
-	g_autofree uint8_t *pixels = g_malloc((gsize)w * h * 4);
-	char *png = g_build_filename(tmp_dir, name, NULL);
-	g_autofree char *ws = g_strdup_printf("%d", w);
-	g_autofree char *hs = g_strdup_printf("%d", h);
+	bool left = x < w / 2;
 
-	for (int y = 0; y < h; y++)
-		for (int x = 0; x < w; x++) {
-			uint8_t *p = pixels + ((gsize)y * w + x) * 4;
-			bool left = x < w / 2;
-			p[0] = left ? 255 : 0;
-			p[1] = 0;
-			p[2] = left ? 0 : 255;
-			p[3] = left ? 0 : 255;
-		}
-	g_assert_true(g_file_set_contents(raw, (const char *)pixels,
-					  (gssize)w * h * 4, NULL));
-	const char *a1[] = {"rawload", raw, v, ws, hs, "4", NULL};
-	const char *a2[] = {"copy", v, png, "--interpretation", "srgb", NULL};
-	tu_vips(a1);
-	tu_vips(a2);
-	return png;
+	(void)y;
+	rgba[0] = left ? 255 : 0;
+	rgba[1] = 0;
+	rgba[2] = left ? 0 : 255;
+	rgba[3] = left ? 0 : 255;
 }
 
 /* Colours are resized premultiplied by alpha in both halves: the
@@ -736,7 +714,8 @@ write_half_transparent(const char *name, int w, int h)
 static void
 test_resize_alpha_premultiplied(void)
 {
-	g_autofree char *path = write_half_transparent("alpha.png", 300, 40);
+	g_autofree char *path =
+		write_raw_png("alpha.png", 300, 40, 4, paint_half_transparent);
 	g_autoptr(GBytes) bytes = read_path(path);
 	g_autoptr(ImgoptPicture) loaded = load_at(bytes, 170);
 	g_autoptr(GError) error = NULL;
@@ -776,9 +755,9 @@ static void
 test_chroma_edges_want_full(void)
 {
 	g_autofree char *stripes =
-		write_rgb("stripes.png", 96, 64, paint_stripes);
+		write_raw_png("stripes.png", 96, 64, 3, paint_stripes);
 	g_autofree char *gradient =
-		write_rgb("gradient.png", 480, 320, paint_gradient);
+		write_raw_png("gradient.png", 480, 320, 3, paint_gradient);
 	g_autoptr(GBytes) sharp_bytes = read_path(stripes);
 	g_autoptr(GBytes) smooth_bytes = read_path(gradient);
 	g_autoptr(ImgoptPicture) sharp = decode(sharp_bytes);
