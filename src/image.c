@@ -168,14 +168,6 @@ imgopt_vips_shutdown(void)
 		vips_shutdown();
 }
 
-bool
-imgopt_vips_start(GError **error)
-{
-	g_return_val_if_fail(error == NULL || *error == NULL, false);
-
-	return ensure_vips(error);
-}
-
 void
 imgopt_vips_set_concurrency(int n_threads)
 {

@@ -87,29 +87,6 @@ bool imgopt_vips_init(const char *argv0, GError **error);
 void imgopt_vips_shutdown(void);
 
 /**
- * imgopt_vips_start:
- * @error: return location for a #GError
- *
- * Starts libvips now rather than on first use.
- *
- * Returns: true, or false with @error set if it cannot start.
- */
-bool imgopt_vips_start(GError **error);
-
-/**
- * imgopt_vips_start_soon:
- *
- * Loads the image module and starts libvips on a thread of its own, for
- * a command about to decode images: what it does first (opening the
- * site, scanning posts, hashing files) then hides most of the 0.1 to
- * 0.2 s this takes (linking libvips and its modules).  The first call
- * that needs the module or libvips waits for it; imgopt_vips_shutdown()
- * joins the thread.  The loader's alone: the module has nothing to add.
- * Main thread only.
- */
-void imgopt_vips_start_soon(void);
-
-/**
  * imgopt_vips_set_concurrency:
  * @n_threads: libvips worker threads per image (>= 1)
  *

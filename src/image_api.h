@@ -25,7 +25,6 @@ typedef struct {
 	const char *version; /* IMGOPT_VERSION of the module's build */
 	bool (*vips_init)(const char *argv0, GError **error);
 	void (*vips_shutdown)(void);
-	bool (*vips_start)(GError **error);
 	void (*vips_set_concurrency)(int n_threads);
 	void (*vips_thread_done)(void);
 	const char *(*vips_version)(void);

@@ -18,8 +18,7 @@
 
 static char *loader_argv0;
 static const ImgoptImageApi *loaded_api;
-static char *load_failure;    /* why the module could not be loaded */
-static GThread *start_thread; /* imgopt_vips_start_soon()'s */
+static char *load_failure; /* why the module could not be loaded */
 
 /* Returns: (transfer full): where the module may be, most specific first. */
 static GPtrArray *
@@ -123,34 +122,8 @@ imgopt_vips_init(const char *argv0, GError **error)
 void
 imgopt_vips_shutdown(void)
 {
-	g_clear_pointer(&start_thread, g_thread_join);
 	if (loaded_api != NULL)
 		loaded_api->vips_shutdown();
-}
-
-bool
-imgopt_vips_start(GError **error)
-{
-	const ImgoptImageApi *table = api(error);
-
-	return table != NULL && table->vips_start(error);
-}
-
-/* The thread of imgopt_vips_start_soon(): a failure is reported again by
- * the first call that needs libvips. */
-static gpointer
-start_in_background(G_GNUC_UNUSED gpointer data)
-{
-	imgopt_vips_start(NULL);
-	return NULL;
-}
-
-void
-imgopt_vips_start_soon(void)
-{
-	if (start_thread == NULL)
-		start_thread = g_thread_try_new(
-			"imgopt-vips-start", start_in_background, NULL, NULL);
 }
 
 void

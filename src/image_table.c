@@ -11,7 +11,6 @@ G_MODULE_EXPORT const ImgoptImageApi imgopt_image_api = {
 	.version = IMGOPT_VERSION,
 	.vips_init = imgopt_vips_init,
 	.vips_shutdown = imgopt_vips_shutdown,
-	.vips_start = imgopt_vips_start,
 	.vips_set_concurrency = imgopt_vips_set_concurrency,
 	.vips_thread_done = imgopt_vips_thread_done,
 	.vips_version = imgopt_vips_version,

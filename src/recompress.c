@@ -1005,12 +1005,6 @@ queue_work(Writer *w, GThreadPool *pool, const GPtrArray *distinct,
 	return true;
 }
 
-void
-imgopt_recompress_prepare(void)
-{
-	imgopt_vips_start_soon();
-}
-
 bool
 imgopt_recompress_all(const char *root, const char *out_dir,
 		      const GPtrArray *assets, const ImgoptSettings *settings,

@@ -398,10 +398,6 @@ run_index(Run *r, GError **error)
 		    !imgopt_fs_is_below(r->out_dir, a->path))
 			g_ptr_array_add(r->assets, imgopt_asset_copy(a));
 	}
-	/* only now: the fingerprint names libvips' version, and loading
-	 * libvips is left to imgopt_recompress_prepare()'s thread until
-	 * here */
-	r->fingerprint = imgopt_settings_fingerprint(r->opt->settings);
 	if (!collect_linked(r, error))
 		return false;
 	g_ptr_array_sort(r->assets, asset_cmp);
@@ -1380,8 +1376,7 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 	const char *images = imgopt_site_get_images_dir(site);
 
 	*result_out = NULL;
-	if (options->mode != IMGOPT_RUN_CHECK)
-		imgopt_recompress_prepare();
+	r.fingerprint = imgopt_settings_fingerprint(options->settings);
 	r.out_dir = *images != '\0'
 			    ? g_build_filename(images, IMGOPT_OUTPUT_DIR, NULL)
 			    : g_strdup(IMGOPT_OUTPUT_DIR);

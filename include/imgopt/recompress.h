@@ -138,17 +138,6 @@ typedef struct {
 } ImgoptRecompressSummary;
 
 /**
- * imgopt_recompress_prepare:
- *
- * Starts loading the image codecs (libvips, its modules) on a thread of
- * their own, for a caller about to recompress: the work it does before
- * imgopt_recompress_all() (scanning, hashing) then hides most of the 0.1
- * to 0.2 s that loading takes.  Optional; imgopt_shutdown() waits for
- * it.  Main thread only.
- */
-void imgopt_recompress_prepare(void);
-
-/**
  * imgopt_recompress_all:
  * @root: the absolute site root
  * @out_dir: the variant folder relative to @root (IMAGES/optimized)

@@ -249,7 +249,6 @@ build(const CliCommon *common, const ImgoptSettings *settings, BuildOut *out,
 	g_autoptr(ImgoptSite) site = cli_open_site(common, error);
 	if (site == NULL || !cli_lock_site(common, site, error))
 		return false;
-	imgopt_recompress_prepare();
 	g_autofree char *db = common->manifest != NULL
 				      ? g_strdup(common->manifest)
 				      : imgopt_manifest_default_path(
