@@ -480,6 +480,16 @@ is_split_resize(uint32_t n_frames, ImgoptFormat format, uint32_t width_in,
 	}
 }
 
+/* The size of @info's image once EXIF orientation 5-8 swapped its axes. */
+static void
+upright_size(const ImgoptImageInfo *info, uint32_t *width, uint32_t *height)
+{
+	bool is_turned = info->orientation >= 5;
+
+	*width = is_turned ? info->height : info->width;
+	*height = is_turned ? info->width : info->height;
+}
+
 /* The height vips_thumbnail() gives an image of @width_in x @height_in
  * resized to @width (vips_resize()'s rounding), at least 1. */
 static int
@@ -608,10 +618,8 @@ imgopt_picture_load(const void *data, gsize len, const ImgoptImageInfo *info,
 	 * export_profile: libvips would then import it with its fallback
 	 * profile and export it again, shifting its colours by several
 	 * levels (measured: mean -4, red -6). */
-	uint32_t upright_width =
-		info->orientation >= 5 ? info->height : info->width;
-	uint32_t upright_height =
-		info->orientation >= 5 ? info->width : info->height;
+	uint32_t upright_width = 0, upright_height = 0;
+	upright_size(info, &upright_width, &upright_height);
 	bool is_split = is_split_resize(info->n_frames, info->format,
 					upright_width, width);
 	VipsImage *image = NULL;
@@ -645,8 +653,9 @@ imgopt_picture_decode(const void *data, gsize len, GError **error)
 	ImgoptImageInfo info;
 	if (!imgopt_vips_probe(data, len, G_MAXUINT32, &info, error))
 		return NULL;
-	uint32_t upright = info.orientation >= 5 ? info.height : info.width;
-	return imgopt_picture_load(data, len, &info, upright, error);
+	uint32_t upright_width = 0, upright_height = 0;
+	upright_size(&info, &upright_width, &upright_height);
+	return imgopt_picture_load(data, len, &info, upright_width, error);
 }
 
 ImgoptPicture *
