@@ -445,19 +445,24 @@ wrap_picture(VipsImage *image_in, GError **error, const char *what)
 /*
  * The split resize.  vips_thumbnail() resizes in both directions with
  * vips_resize(), whose horizontal pass is plain C in Debian 12's libvips
- * 8.14 (29% of the CPU of a Hux build).  So for a still, libvips is
- * asked for the vertical half only (the same thumbnail at the full
- * width, SIZE_FORCE to the output's height: same decoding, colour
- * handling, orientation and premultiplied alpha, and its vectorised
- * vertical reduce), and zimg (resample.c) resizes the rows, strip by
- * strip as libvips decodes them, so no full-size copy is ever held.
+ * 8.14 (29% of the CPU of a Hux build), and its pipeline of copies
+ * (loader, sequential cache, thumbnail, resize: about twenty buffers a
+ * strip) costs libvips a freshly zeroed allocation per step for every
+ * strip read (8.14's vips_tracked_malloc()): 13.7 GB zeroed in a Hux
+ * build, 8% of its CPU.  So a still is resized by zimg (resample.c) in
+ * both directions: from the loader's rows as it decodes them, 16 at a
+ * time, each read once (load_split()), or from a picture in memory
+ * (imgopt_picture_shrink()).  libvips keeps decoding; the colour
+ * conversion of an embedded profile and the EXIF orientation are applied
+ * to the small picture after, as vips_thumbnail() orders them.  Colour
+ * spaces other than grey and RGB (CMYK, Lab) take vips_thumbnail() for
+ * the vertical half, then zimg across.
  * Kept on the libvips path, where its thumbnail does better:
  *   - animations: libvips resizes frame by frame;
  *   - shrink-on-load: a JPEG reduced by 4 or more (vips_thumbnail()
  *     then decodes it at a half, quarter or eighth of its size), and
- *     WebP and HEIF sources, whose loaders scale by any factor; a
- *     full-width vertical half would give that up.  PNG and GIF have no
- *     scaled decoding, nor has a picture already in memory.
+ *     WebP and HEIF sources, whose loaders scale by any factor.  PNG and
+ *     GIF have no scaled decoding, nor has a picture already in memory.
  */
 #define STRIP_HEIGHT 16
 
@@ -527,16 +532,17 @@ strip_row(void *user, uint32_t i, GError **error)
 	return VIPS_REGION_ADDR(region, 0, top);
 }
 
-/* Resizes the rows of @in (8-bit, 1 to 4 bands) to @width into a new
+/* Resizes @in (8-bit, 1 to 4 bands) to @width x @height into a new
  * image in memory; @what starts the error message. */
 static VipsImage *
-resample_rows(VipsImage *in, uint32_t width, const char *what, GError **error)
+resample_image(VipsImage *in, uint32_t width, int height, const char *what,
+	       GError **error)
 {
 	g_autoptr(VipsImage) out = vips_image_new_memory();
 	g_autoptr(VipsRegion) region = vips_region_new(in);
 	Strips strips = {region, what};
 
-	vips_image_init_fields(out, (int)width, in->Ysize, in->Bands,
+	vips_image_init_fields(out, (int)width, height, in->Bands,
 			       VIPS_FORMAT_UCHAR, VIPS_CODING_NONE, in->Type,
 			       in->Xres, in->Yres);
 	if (vips_image_write_prepare(out) != 0) {
@@ -546,46 +552,24 @@ resample_rows(VipsImage *in, uint32_t width, const char *what, GError **error)
 	ImgoptRowResize resize = {
 		.width_in = (uint32_t)in->Xsize,
 		.width_out = width,
-		.height = (uint32_t)in->Ysize,
+		.height_in = (uint32_t)in->Ysize,
+		.height_out = (uint32_t)height,
 		.bands = in->Bands,
 		.source = strip_row,
 		.user = &strips,
 		.out = VIPS_IMAGE_ADDR(out, 0, 0),
 		.out_stride = VIPS_IMAGE_SIZEOF_LINE(out),
 	};
-	if (!imgopt_resample_rows(&resize, error))
+	if (!imgopt_resample_image(&resize, error))
 		return NULL;
 	return g_steal_pointer(&out);
 }
 
-/* The vertical half of a split resize of a picture in memory (upright,
- * sRGB, 8-bit): what vips_thumbnail_image() would do to it, lanczos3,
- * premultiplied by alpha, without that call's own cost (17 ms on a
- * 1600 px picture, for 2 ms of resizing). */
-static int
-resize_columns(VipsImage *in, int height, VipsImage **out)
-{
-	double vscale = (double)height / in->Ysize;
-
-	if (!vips_image_hasalpha(in))
-		return vips_resize(in, out, 1.0, "vscale", vscale, NULL);
-
-	VipsImage *base = vips_image_new();
-	VipsImage **t =
-		(VipsImage **)vips_object_local_array(VIPS_OBJECT(base), 3);
-	int failed = vips_premultiply(in, &t[0], NULL) ||
-		     vips_resize(t[0], &t[1], 1.0, "vscale", vscale, NULL) ||
-		     vips_unpremultiply(t[1], &t[2], NULL) ||
-		     vips_cast_uchar(t[2], out, NULL);
-	g_object_unref(base);
-	return failed ? -1 : 0;
-}
-
-/* Finishes a split resize: @image (transfer full) is the vertical half
- * from vips_thumbnail(), at the full width. */
+/* Resizes @image_in (transfer full) to @width x @height with zimg (more
+ * than 4 bands, which no accepted loader gives: libvips), into a picture. */
 static ImgoptPicture *
-resample_picture(VipsImage *image_in, uint32_t width, GError **error,
-		 const char *what)
+resample_picture(VipsImage *image_in, uint32_t width, int height,
+		 GError **error, const char *what)
 {
 	g_autoptr(VipsImage) image = image_in;
 	g_autoptr(VipsImage) srgb = to_srgb8(image);
@@ -596,11 +580,103 @@ resample_picture(VipsImage *image_in, uint32_t width, GError **error,
 		return NULL;
 	}
 	if (srgb->Bands <= 4)
-		rows = resample_rows(srgb, width, what, error);
+		rows = resample_image(srgb, width, height, what, error);
 	else if (vips_resize(srgb, &rows, (double)width / srgb->Xsize, "vscale",
-			     1.0, NULL) != 0)
+			     (double)height / srgb->Ysize, NULL) != 0)
 		imgopt_vips_error(error, IMGOPT_ERROR_DECODE, "%s", what);
 	return rows == NULL ? NULL : wrap_picture(rows, error, what);
+}
+
+/* Whether the direct load (load_split()) takes @image as its loader
+ * gives it: grey or RGB, 8 or 16 bits, with or without alpha.  The rest
+ * (CMYK, Lab, ...) is left to vips_thumbnail()'s colour handling. */
+static bool
+is_plain(const VipsImage *image)
+{
+	switch (image->Type) {
+	case VIPS_INTERPRETATION_B_W:
+	case VIPS_INTERPRETATION_GREY16:
+		return image->Bands <= 2 && image->Coding == VIPS_CODING_NONE;
+	case VIPS_INTERPRETATION_sRGB:
+	case VIPS_INTERPRETATION_RGB16:
+		return (image->Bands == 3 || image->Bands == 4) &&
+		       image->Coding == VIPS_CODING_NONE;
+	default:
+		return false;
+	}
+}
+
+/* A split resize of a still in @data to an upright @width, without
+ * vips_thumbnail(): the loader's rows resized by zimg as they are
+ * decoded, then, on the small picture, the embedded profile converted
+ * to sRGB and the EXIF orientation applied.  NULL with no error set:
+ * the image is not plain (is_plain()); use vips_thumbnail(). */
+static ImgoptPicture *
+load_split(const void *data, gsize len, const ImgoptImageInfo *info,
+	   uint32_t width, GError **error)
+{
+	g_autoptr(VipsImage) image = vips_image_new_from_buffer(
+		data, len, load_options(info->format), "access",
+		VIPS_ACCESS_SEQUENTIAL, NULL);
+	if (image == NULL) {
+		imgopt_vips_error(error, IMGOPT_ERROR_DECODE,
+				  "cannot decode the %s image",
+				  imgopt_format_name(info->format));
+		return NULL;
+	}
+	if (!is_plain(image))
+		return NULL;
+
+	uint32_t upright_width = 0, upright_height = 0;
+	upright_size(info, &upright_width, &upright_height);
+	int height = resized_height(upright_width, upright_height, width);
+	bool is_turned = info->orientation >= 5;
+	int stored_width = is_turned ? height : (int)width;
+	int stored_height = is_turned ? (int)width : height;
+
+	const char *what = "cannot decode the image";
+	g_autoptr(VipsImage) srgb = to_srgb8(image);
+	if (srgb == NULL) {
+		imgopt_vips_error(error, IMGOPT_ERROR_DECODE, "%s", what);
+		return NULL;
+	}
+	g_autoptr(VipsImage) small = resample_image(
+		srgb, (uint32_t)stored_width, stored_height, what, error);
+	if (small == NULL)
+		return NULL;
+
+	VipsImage *done = g_object_ref(small);
+	const void *profile = NULL;
+	size_t profile_len = 0;
+	if (info->has_icc && vips_image_get_blob(image, VIPS_META_ICC_NAME,
+						 &profile, &profile_len) == 0) {
+		VipsImage *t = NULL;
+		vips_image_set_blob_copy(done, VIPS_META_ICC_NAME, profile,
+					 profile_len);
+		int failed = vips_icc_transform(done, &t, "srgb", "embedded",
+						TRUE, NULL);
+		g_object_unref(done);
+		if (failed) {
+			imgopt_vips_error(error, IMGOPT_ERROR_DECODE, "%s",
+					  what);
+			return NULL;
+		}
+		done = t;
+	}
+	if (info->orientation != 1) {
+		VipsImage *t = NULL;
+		vips_image_set_int(done, VIPS_META_ORIENTATION,
+				   info->orientation);
+		int failed = vips_autorot(done, &t, NULL);
+		g_object_unref(done);
+		if (failed) {
+			imgopt_vips_error(error, IMGOPT_ERROR_DECODE, "%s",
+					  what);
+			return NULL;
+		}
+		done = t;
+	}
+	return wrap_picture(done, error, what);
 }
 
 ImgoptPicture *
@@ -622,6 +698,17 @@ imgopt_picture_load(const void *data, gsize len, const ImgoptImageInfo *info,
 	upright_size(info, &upright_width, &upright_height);
 	bool is_split = is_split_resize(info->n_frames, info->format,
 					upright_width, width);
+	if (is_split) {
+		g_autoptr(GError) load_error = NULL;
+		ImgoptPicture *picture =
+			load_split(data, len, info, width, &load_error);
+		if (load_error != NULL) {
+			g_propagate_error(error, g_steal_pointer(&load_error));
+			return NULL;
+		}
+		if (picture != NULL)
+			return picture;
+	}
 	VipsImage *image = NULL;
 	if (vips_thumbnail_buffer(
 		    (void *)data, len, &image,
@@ -639,7 +726,7 @@ imgopt_picture_load(const void *data, gsize len, const ImgoptImageInfo *info,
 		return NULL;
 	}
 	if (is_split)
-		return resample_picture(image, width, error,
+		return resample_picture(image, width, image->Ysize, error,
 					"cannot decode the image");
 	return wrap_picture(image, error, "cannot decode the image");
 }
@@ -672,12 +759,7 @@ imgopt_picture_shrink(const ImgoptPicture *picture, uint32_t width,
 			    (uint32_t)in->Xsize, width)) {
 		int height = resized_height((uint32_t)in->Xsize,
 					    (uint32_t)in->Ysize, width);
-		if (resize_columns(in, height, &image) != 0) {
-			imgopt_vips_error(error, IMGOPT_ERROR_DECODE,
-					  "cannot resize to width %u", width);
-			return NULL;
-		}
-		return resample_picture(image, width, error,
+		return resample_picture(g_object_ref(in), width, height, error,
 					"cannot resize the image");
 	}
 	if (vips_thumbnail_image(in, &image, (int)width, "height",

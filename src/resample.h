@@ -1,19 +1,21 @@
 /*
  * resample.h: the zimg adapter (the only includer of <zimg.h>).
  *
- * The horizontal half of a resize: rows of 8-bit pixels, grey or RGB,
- * with or without alpha, to a smaller width, with a 3-lobe Lanczos
- * filter; alpha is straight, and the colours are resized premultiplied
- * by it (so a transparent pixel's colour never bleeds into its
- * neighbours), as libvips does.  Why not libvips for
- * this half too: Debian 12's libvips (8.14) reduces rows in plain C, one
- * sample at a time, which was 29% of `imgopt build`'s CPU on Hux; zimg's
- * SIMD kernels do the same work in a fifth of the time.  libvips keeps
- * the vertical half (vips_reducev() is vectorised there), and everything
- * else: decoding, colour, orientation (image.c).
+ * Resizing: 8-bit pixels, grey or RGB, with or without alpha, to a
+ * smaller size, with a 3-lobe Lanczos filter in each direction; alpha is
+ * straight, and the colours are resized premultiplied by it (so a
+ * transparent pixel's colour never bleeds into its neighbours), as
+ * libvips does.  Why not libvips: Debian 12's libvips (8.14) reduces
+ * rows in plain C, one sample at a time (29% of `imgopt build`'s CPU on
+ * Hux), and its pipelines zero a fresh buffer at every step for every
+ * strip (image.c, "The split resize"); zimg's SIMD kernels do the work
+ * in a fraction of the time.  libvips keeps decoding, colour and
+ * orientation (image.c).
  *
- * The source is read row by row through a callback, so a caller can
- * stream an image from its decoder without holding it whole.
+ * The source is read through a callback, each row once, top to bottom,
+ * so a caller can stream an image from a decoder that cannot go back,
+ * without holding it whole: the rows are resized as they come, the
+ * columns after, from a copy already narrowed to the output's width.
  *
  * Thread-safety: reentrant.
  */
@@ -32,19 +34,19 @@
  * @error: return location for a #GError
  *
  * Gives source row @i: @bands interleaved 8-bit samples per pixel, valid
- * until the next call.  Rows are asked for top to bottom, normally each
- * once (zimg may ask for a row again).
+ * until the next call.  Rows are asked for top to bottom, each once.
  *
  * Returns: the row, or NULL with @error set.
  */
 typedef const uint8_t *(*ImgoptRowSource)(void *user, uint32_t i,
 					  GError **error);
 
-/** A horizontal resize: what imgopt_resample_rows() reads and writes. */
+/** A resize: what imgopt_resample_image() reads and writes. */
 typedef struct {
-	uint32_t width_in;  /* pixels per source row (>= 1) */
-	uint32_t width_out; /* pixels per output row (>= 1) */
-	uint32_t height;    /* rows (>= 1) */
+	uint32_t width_in;   /* pixels per source row (>= 1) */
+	uint32_t width_out;  /* pixels per output row (>= 1) */
+	uint32_t height_in;  /* source rows (>= 1) */
+	uint32_t height_out; /* output rows (>= 1) */
 	int bands; /* samples per pixel: 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA
 		    */
 	ImgoptRowSource source;
@@ -54,17 +56,18 @@ typedef struct {
 } ImgoptRowResize;
 
 /**
- * imgopt_resample_rows:
- * @resize: the rows to resize, and where they go
+ * imgopt_resample_image:
+ * @resize: the picture to resize, and where it goes
  * @error: return location for a #GError
  *
- * Resizes every row of the source to @resize->width_out pixels with a
- * 3-lobe Lanczos filter, reading the source row by row through its
- * callback.
+ * Resizes the source to @resize->width_out x @resize->height_out with a
+ * 3-lobe Lanczos filter, reading it row by row through its callback,
+ * each row once, top to bottom.  Holds, besides zimg's few rows, the
+ * source's rows narrowed to the output's width when the height changes.
  *
  * Returns: true, or false with @error set: the source's error, or
  *   IMGOPT_ERROR_DECODE with zimg's message.
  */
-bool imgopt_resample_rows(const ImgoptRowResize *resize, GError **error);
+bool imgopt_resample_image(const ImgoptRowResize *resize, GError **error);
 
 #endif /* IMGOPT_RESAMPLE_H */
