@@ -645,38 +645,35 @@ load_split(const void *data, gsize len, const ImgoptImageInfo *info,
 	if (small == NULL)
 		return NULL;
 
-	VipsImage *done = g_object_ref(small);
+	/* then what vips_thumbnail() does after resizing */
+	VipsImage *base = vips_image_new();
+	VipsImage **t =
+		(VipsImage **)vips_object_local_array(VIPS_OBJECT(base), 2);
+	VipsImage *done = small;
 	const void *profile = NULL;
 	size_t profile_len = 0;
+	bool is_ok = true;
 	if (info->has_icc && vips_image_get_blob(image, VIPS_META_ICC_NAME,
 						 &profile, &profile_len) == 0) {
-		VipsImage *t = NULL;
 		vips_image_set_blob_copy(done, VIPS_META_ICC_NAME, profile,
 					 profile_len);
-		int failed = vips_icc_transform(done, &t, "srgb", "embedded",
-						TRUE, NULL);
-		g_object_unref(done);
-		if (failed) {
-			imgopt_vips_error(error, IMGOPT_ERROR_DECODE, "%s",
-					  what);
-			return NULL;
-		}
-		done = t;
+		is_ok = vips_icc_transform(done, &t[0], "srgb", "embedded",
+					   TRUE, NULL) == 0;
+		done = t[0];
 	}
-	if (info->orientation != 1) {
-		VipsImage *t = NULL;
+	if (is_ok && info->orientation != 1) {
 		vips_image_set_int(done, VIPS_META_ORIENTATION,
 				   info->orientation);
-		int failed = vips_autorot(done, &t, NULL);
-		g_object_unref(done);
-		if (failed) {
-			imgopt_vips_error(error, IMGOPT_ERROR_DECODE, "%s",
-					  what);
-			return NULL;
-		}
-		done = t;
+		is_ok = vips_autorot(done, &t[1], NULL) == 0;
+		done = t[1];
 	}
-	return wrap_picture(done, error, what);
+	ImgoptPicture *picture = NULL;
+	if (is_ok)
+		picture = wrap_picture(g_object_ref(done), error, what);
+	else
+		imgopt_vips_error(error, IMGOPT_ERROR_DECODE, "%s", what);
+	g_object_unref(base);
+	return picture;
 }
 
 ImgoptPicture *
