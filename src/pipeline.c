@@ -93,6 +93,28 @@ imgopt_dupes_result_get_posts(const ImgoptDupesResult *result, const char *path)
 	return g_hash_table_lookup(result->posts_by_file, path);
 }
 
+GPtrArray *
+imgopt_dupes_result_referenced_images(const ImgoptDupesResult *result,
+				      GHashTable *files, const char *out_dir)
+{
+	g_return_val_if_fail(result != NULL && files != NULL, NULL);
+	g_return_val_if_fail(out_dir != NULL, NULL);
+
+	GPtrArray *assets = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_asset_free);
+	GHashTableIter iter;
+	gpointer key;
+	g_hash_table_iter_init(&iter, result->posts_by_file);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		const ImgoptAsset *a = g_hash_table_lookup(files, key);
+		if (a != NULL && a->has_hash &&
+		    imgopt_format_is_recompressed(a->format) &&
+		    !imgopt_fs_is_below(out_dir, a->path))
+			g_ptr_array_add(assets, imgopt_asset_copy(a));
+	}
+	return assets;
+}
+
 static ImgoptDupesResult *
 result_new(void)
 {

@@ -229,14 +229,6 @@ hash_hex(const ImgoptHash *hash)
 
 /* ---- 1. index ---- */
 
-static bool
-is_web_image(ImgoptFormat format)
-{
-	return format == IMGOPT_FORMAT_JPEG || format == IMGOPT_FORMAT_PNG ||
-	       format == IMGOPT_FORMAT_GIF || format == IMGOPT_FORMAT_WEBP ||
-	       format == IMGOPT_FORMAT_AVIF;
-}
-
 static int
 asset_cmp(gconstpointer a, gconstpointer b)
 {
@@ -309,7 +301,7 @@ originals_by_hash(const Run *r)
 		const ImgoptAsset *old = NULL;
 		char *hex = NULL;
 
-		if (!a->has_hash || !is_web_image(a->format) ||
+		if (!a->has_hash || !imgopt_format_is_recompressed(a->format) ||
 		    imgopt_fs_is_below(r->out_dir, a->path))
 			continue;
 		hex = hash_hex(&a->hash);
@@ -373,8 +365,6 @@ run_index(Run *r, GError **error)
 {
 	ImgoptDupesOptions dopt = {r->opt->settings->jobs};
 	g_autoptr(ImgoptDupesResult) dupes = NULL;
-	GHashTableIter iter;
-	gpointer key;
 
 	if (!imgopt_pipeline_dupes(r->site, &dopt, r->manifest, r->reporter,
 				   &dupes, error))
@@ -388,16 +378,8 @@ run_index(Run *r, GError **error)
 	r->files = imgopt_manifest_load_files(r->manifest, error);
 	if (r->files == NULL)
 		return false;
-	r->assets = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_asset_free);
-	g_hash_table_iter_init(&iter, dupes->posts_by_file);
-	while (g_hash_table_iter_next(&iter, &key, NULL)) {
-		const ImgoptAsset *a = g_hash_table_lookup(r->files, key);
-
-		if (a != NULL && a->has_hash && is_web_image(a->format) &&
-		    !imgopt_fs_is_below(r->out_dir, a->path))
-			g_ptr_array_add(r->assets, imgopt_asset_copy(a));
-	}
+	r->assets = imgopt_dupes_result_referenced_images(dupes, r->files,
+							  r->out_dir);
 	if (!collect_linked(r, error))
 		return false;
 	g_ptr_array_sort(r->assets, asset_cmp);

@@ -48,6 +48,14 @@ imgopt_hash_equal(const ImgoptHash *a, const ImgoptHash *b)
 	return memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0;
 }
 
+bool
+imgopt_format_is_recompressed(ImgoptFormat format)
+{
+	return format == IMGOPT_FORMAT_JPEG || format == IMGOPT_FORMAT_PNG ||
+	       format == IMGOPT_FORMAT_GIF || format == IMGOPT_FORMAT_WEBP ||
+	       format == IMGOPT_FORMAT_AVIF;
+}
+
 const char *
 imgopt_format_name(ImgoptFormat format)
 {

@@ -636,6 +636,59 @@ test_manifest_option(void)
 	g_assert_nonnull(strstr(out, "(* = canonical copy"));
 }
 
+/* What build and run recompress: referenced, hashed, a web format, and
+ * not imgopt's own output; a sibling folder whose name only starts like
+ * it (optimized-old/ beside optimized/) holds inputs like any other. */
+static void
+test_referenced_images(void)
+{
+	g_autofree char *root = tu_tmpdir();
+	g_autofree char *posts = g_build_filename(root, "_posts", NULL);
+	g_autofree char *images = g_build_filename(root, "img", NULL);
+	const char *files[][2] = {
+		{"img/optimized-old/a.jpg", "\xFF\xD8\xFF a, kept"},
+		{"img/optimized/b.jpg", "\xFF\xD8\xFF b, imgopt's own"},
+		{"img/c.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>"},
+		{"img/d.png", "\x89PNG\r\n\x1a\n d, kept"},
+		{"img/e.gif", "GIF89a e, not referenced"},
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autofree char *path =
+			g_build_filename(root, files[i][0], NULL);
+		g_autofree char *dir = g_path_get_dirname(path);
+		g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+		tu_write(path, files[i][1]);
+	}
+	g_assert_cmpint(g_mkdir_with_parents(posts, 0755), ==, 0);
+	g_autofree char *post =
+		g_build_filename(posts, "2020-01-01-a.md", NULL);
+	tu_write(post, "![](/img/optimized-old/a.jpg)\n"
+		       "![](/img/optimized/b.jpg)\n"
+		       "![](/img/c.svg)\n"
+		       "![](/img/d.png)\n");
+
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptSite) site =
+		imgopt_site_open(posts, images, NULL, &error);
+	g_assert_no_error(error);
+	g_autoptr(ImgoptManifest) m = imgopt_manifest_open(":memory:", &error);
+	g_autoptr(ImgoptDupesResult) res = NULL;
+	g_assert_true(imgopt_pipeline_dupes(site, NULL, m, NULL, &res, &error));
+	g_assert_no_error(error);
+	g_autoptr(GHashTable) by_path = imgopt_manifest_load_files(m, &error);
+	g_assert_no_error(error);
+	g_autoptr(GPtrArray) got = imgopt_dupes_result_referenced_images(
+		res, by_path, "img/" IMGOPT_OUTPUT_DIR);
+	g_assert_cmpuint(got->len, ==, 2);
+	bool has_a = false, has_d = false;
+	for (guint i = 0; i < got->len; i++) {
+		const ImgoptAsset *a = g_ptr_array_index(got, i);
+		has_a |= strcmp(a->path, "img/optimized-old/a.jpg") == 0;
+		has_d |= strcmp(a->path, "img/d.png") == 0;
+	}
+	g_assert_true(has_a && has_d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -653,5 +706,6 @@ main(int argc, char **argv)
 			test_bad_entries_reported);
 	g_test_add_func("/dupes/vanished-during-run", test_vanished_during_run);
 	g_test_add_func("/dupes/manifest-option", test_manifest_option);
+	g_test_add_func("/dupes/referenced-images", test_referenced_images);
 	return g_test_run();
 }

@@ -113,6 +113,25 @@ const GPtrArray *imgopt_dupes_result_get_posts(const ImgoptDupesResult *result,
 					       const char *path);
 
 /**
+ * imgopt_dupes_result_referenced_images:
+ * @result: what imgopt_pipeline_dupes() found
+ * @files: (element-type utf8 ImgoptAsset): the manifest's files, by path
+ *   (imgopt_manifest_load_files())
+ * @out_dir: the folder of imgopt's variants, relative to the site root
+ *
+ * The files the posts reference that `build` and `run` recompress: hashed,
+ * in a format imgopt_format_is_recompressed(), and not below @out_dir
+ * (imgopt's own variants; a sibling whose name only starts the same, such
+ * as `optimized-old/` beside `optimized/`, is not below it).
+ *
+ * Returns: (transfer full) (element-type ImgoptAsset): copies, in no
+ *   particular order.
+ */
+GPtrArray *
+imgopt_dupes_result_referenced_images(const ImgoptDupesResult *result,
+				      GHashTable *files, const char *out_dir);
+
+/**
  * imgopt_pipeline_dupes:
  * @site: the open site
  * @options: (nullable): how to work; NULL for the defaults

@@ -82,6 +82,14 @@ typedef enum {
 const char *imgopt_format_name(ImgoptFormat format);
 
 /**
+ * imgopt_format_is_recompressed:
+ *
+ * Returns: whether imgopt makes web-size variants of images in @format:
+ *   JPEG, PNG, GIF, WebP and AVIF (not SVG, nor BMP, ICO, TIFF).
+ */
+bool imgopt_format_is_recompressed(ImgoptFormat format);
+
+/**
  * ImgoptRefKind:
  *
  * Where in a post a reference was found.  The names are those of the

@@ -55,14 +55,6 @@ make_settings(const BuildArgs *a, const CliCommon *common,
 	return false;
 }
 
-static bool
-is_web_image(ImgoptFormat format)
-{
-	return format == IMGOPT_FORMAT_JPEG || format == IMGOPT_FORMAT_PNG ||
-	       format == IMGOPT_FORMAT_GIF || format == IMGOPT_FORMAT_WEBP ||
-	       format == IMGOPT_FORMAT_AVIF;
-}
-
 /* The referenced image files, as the index stored them. */
 static GPtrArray *
 referenced_assets(const ImgoptSite *site, const ImgoptSettings *settings,
@@ -81,18 +73,7 @@ referenced_assets(const ImgoptSite *site, const ImgoptSettings *settings,
 		imgopt_manifest_load_files(manifest, error);
 	if (files == NULL)
 		return NULL;
-	GPtrArray *assets = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_asset_free);
-	GHashTableIter iter;
-	gpointer key;
-	g_hash_table_iter_init(&iter, dupes->posts_by_file);
-	while (g_hash_table_iter_next(&iter, &key, NULL)) {
-		const ImgoptAsset *a = g_hash_table_lookup(files, key);
-		if (a != NULL && a->has_hash && is_web_image(a->format) &&
-		    !g_str_has_prefix(a->path, out_dir))
-			g_ptr_array_add(assets, imgopt_asset_copy(a));
-	}
-	return assets;
+	return imgopt_dupes_result_referenced_images(dupes, files, out_dir);
 }
 
 static void
