@@ -268,22 +268,23 @@ unpack(void *user, unsigned i, unsigned left, unsigned right)
 	(void)right;
 	if (run->error != NULL)
 		return 1;
-	if (i < run->fetched)
-		return 0;
-	g_assert(i == run->fetched);
-	run->fetched = i + 1;
-	bands_at(&run->in, bands, i, 0, p);
-	if (i >= run->rows) {
-		/* padding of a last band: resized, never packed */
-		for (int b = 0; b < bands; b++)
-			memset(p[b], 0, resize->width_in);
-		return 0;
+	/* rows up to @i not read yet, in order (zimg asks in order; were it
+	 * to skip one, the source would still be read in order) */
+	for (; run->fetched <= i; run->fetched++) {
+		unsigned k = run->fetched;
+		bands_at(&run->in, bands, k, 0, p);
+		if (k >= run->rows) {
+			/* padding of a last band: resized, never packed */
+			for (int b = 0; b < bands; b++)
+				memset(p[b], 0, resize->width_in);
+			continue;
+		}
+		const uint8_t *row =
+			resize->source(resize->user, run->top + k, &run->error);
+		if (row == NULL)
+			return 1;
+		split(row, bands, p, resize->width_in);
 	}
-	const uint8_t *row =
-		resize->source(resize->user, run->top + i, &run->error);
-	if (row == NULL)
-		return 1;
-	split(row, bands, p, resize->width_in);
 	return 0;
 }
 
