@@ -413,17 +413,14 @@ graph_for(Graph key, GError **error)
 }
 
 /* Runs @graph from @src to @dst (a zimg callback NULL: that side is
- * whole planes already), with a scratch buffer of its size. */
+ * whole planes already), with @tmp of at least its tmp_size. */
 static bool
 process(const Graph *graph, Run *run, const zimg_image_buffer_const *src,
 	const zimg_image_buffer *dst, zimg_filter_graph_callback unpack_cb,
-	zimg_filter_graph_callback pack_cb, GError **error)
+	zimg_filter_graph_callback pack_cb, void *tmp, GError **error)
 {
-	void *tmp = g_aligned_alloc(1, align_up(MAX(graph->tmp_size, 1)),
-				    ALIGNMENT);
 	zimg_error_code_e code = zimg_filter_graph_process(
 		graph->graph, src, dst, tmp, unpack_cb, run, pack_cb, run);
-	g_aligned_free(tmp);
 
 	if (run->error != NULL) {
 		g_propagate_error(error, g_steal_pointer(&run->error));
@@ -434,6 +431,13 @@ process(const Graph *graph, Run *run, const zimg_image_buffer_const *src,
 		return false;
 	}
 	return true;
+}
+
+/* zimg's scratch memory for @graph. */
+static void *
+tmp_for(const Graph *graph)
+{
+	return g_aligned_alloc(1, align_up(MAX(graph->tmp_size, 1)), ALIGNMENT);
 }
 
 /*
@@ -453,21 +457,21 @@ resize_rows(const ImgoptRowResize *resize, Planes *mid, GError **error)
 			   .height_in = band,
 			   .height_out = band,
 			   .bands = resize->bands};
-	Run run = {.resize = resize};
-	bool is_ok = true;
+	/* one graph, the same for every band (owned by the cache, which
+	 * nothing else touches while the bands run) */
+	const Graph *graph = graph_for(key, error);
+	if (graph == NULL)
+		return false;
 
+	Run run = {.resize = resize};
 	planes_init(&run.in, resize->bands, ZIMG_BUFFER_MAX, band,
 		    resize->width_in);
-	run.out.data = NULL;
+	if (mid == NULL)
+		planes_init(&run.out, resize->bands, graph->out_rows, band,
+			    resize->width_out);
+	void *tmp = tmp_for(graph);
+	bool is_ok = true;
 	for (uint32_t top = 0; is_ok && top < resize->height_in; top += band) {
-		const Graph *graph = graph_for(key, error);
-		if (graph == NULL) {
-			is_ok = false;
-			break;
-		}
-		if (mid == NULL && run.out.data == NULL)
-			planes_init(&run.out, resize->bands, graph->out_rows,
-				    band, resize->width_out);
 		run.top = top;
 		run.rows = MIN(band, resize->height_in - top);
 		run.fetched = 0;
@@ -475,8 +479,9 @@ resize_rows(const ImgoptRowResize *resize, Planes *mid, GError **error)
 		zimg_image_buffer dst = mid != NULL ? buffer_of(mid, top)
 						    : buffer_of(&run.out, 0);
 		is_ok = process(graph, &run, &src, &dst, unpack,
-				mid != NULL ? NULL : pack, error);
+				mid != NULL ? NULL : pack, tmp, error);
 	}
+	g_aligned_free(tmp);
 	g_aligned_free(run.in.data);
 	g_aligned_free(run.out.data);
 	return is_ok;
@@ -501,7 +506,9 @@ resize_columns(const ImgoptRowResize *resize, const Planes *mid, GError **error)
 		    resize->height_out, resize->width_out);
 	zimg_image_buffer_const src = const_buffer_of(mid);
 	zimg_image_buffer dst = buffer_of(&run.out, 0);
-	bool is_ok = process(graph, &run, &src, &dst, NULL, pack, error);
+	void *tmp = tmp_for(graph);
+	bool is_ok = process(graph, &run, &src, &dst, NULL, pack, tmp, error);
+	g_aligned_free(tmp);
 	g_aligned_free(run.out.data);
 	return is_ok;
 }
