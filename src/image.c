@@ -466,7 +466,7 @@ wrap_picture(VipsImage *image_in, GError **error, const char *what)
  */
 #define STRIP_HEIGHT 16
 
-/* Whether to resize a still of @width_in in two halves to @width;
+/* Whether to resize a still of @width_in to @width by zimg;
  * @format is its source's (IMGOPT_FORMAT_UNKNOWN: a picture in memory). */
 static bool
 is_split_resize(uint32_t n_frames, ImgoptFormat format, uint32_t width_in,
@@ -565,26 +565,37 @@ resample_image(VipsImage *in, uint32_t width, int height, const char *what,
 	return g_steal_pointer(&out);
 }
 
-/* Resizes @image_in (transfer full) to @width x @height with zimg (more
- * than 4 bands, which no accepted loader gives: libvips), into a picture. */
-static ImgoptPicture *
-resample_picture(VipsImage *image_in, uint32_t width, int height,
-		 GError **error, const char *what)
+/* @in brought to 8-bit sRGB or grey and resized to @width x @height
+ * into memory: by zimg (more than 4 bands, which no accepted loader
+ * gives: libvips). */
+static VipsImage *
+resample_srgb8(VipsImage *in, uint32_t width, int height, const char *what,
+	       GError **error)
 {
-	g_autoptr(VipsImage) image = image_in;
-	g_autoptr(VipsImage) srgb = to_srgb8(image);
-	VipsImage *rows = NULL;
+	g_autoptr(VipsImage) srgb = to_srgb8(in);
+	VipsImage *out = NULL;
 
 	if (srgb == NULL) {
 		imgopt_vips_error(error, IMGOPT_ERROR_DECODE, "%s", what);
 		return NULL;
 	}
 	if (srgb->Bands <= 4)
-		rows = resample_image(srgb, width, height, what, error);
-	else if (vips_resize(srgb, &rows, (double)width / srgb->Xsize, "vscale",
-			     (double)height / srgb->Ysize, NULL) != 0)
+		return resample_image(srgb, width, height, what, error);
+	if (vips_resize(srgb, &out, (double)width / srgb->Xsize, "vscale",
+			(double)height / srgb->Ysize, NULL) != 0)
 		imgopt_vips_error(error, IMGOPT_ERROR_DECODE, "%s", what);
-	return rows == NULL ? NULL : wrap_picture(rows, error, what);
+	return out;
+}
+
+/* resample_srgb8() of @image_in (transfer full), as a picture. */
+static ImgoptPicture *
+resample_picture(VipsImage *image_in, uint32_t width, int height,
+		 GError **error, const char *what)
+{
+	g_autoptr(VipsImage) image = image_in;
+	VipsImage *small = resample_srgb8(image, width, height, what, error);
+
+	return small == NULL ? NULL : wrap_picture(small, error, what);
 }
 
 /* Whether the direct load (load_split()) takes @image as its loader
@@ -635,13 +646,8 @@ load_split(const void *data, gsize len, const ImgoptImageInfo *info,
 	int stored_height = is_turned ? (int)width : height;
 
 	const char *what = "cannot decode the image";
-	g_autoptr(VipsImage) srgb = to_srgb8(image);
-	if (srgb == NULL) {
-		imgopt_vips_error(error, IMGOPT_ERROR_DECODE, "%s", what);
-		return NULL;
-	}
-	g_autoptr(VipsImage) small = resample_image(
-		srgb, (uint32_t)stored_width, stored_height, what, error);
+	g_autoptr(VipsImage) small = resample_srgb8(
+		image, (uint32_t)stored_width, stored_height, what, error);
 	if (small == NULL)
 		return NULL;
 

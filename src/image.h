@@ -14,9 +14,8 @@
  *                                 largest width needed: upright, sRGB,
  *                                 8 bits, every frame of an animation
  *   imgopt_picture_shrink()       a smaller width from a loaded picture
- *                                 (both resize stills in two halves:
- *                                 libvips down, zimg across; image.c,
- *                                 "The split resize")
+ *                                 (both resize stills with zimg;
+ *                                 image.c, "The split resize")
  *   imgopt_picture_encode()       JPEG/PNG/GIF/WebP/AVIF into memory
  *   imgopt_picture_ssim()         how close an encoding is to a picture
  *

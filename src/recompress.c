@@ -15,8 +15,8 @@
  * needed; every smaller width is resized from that picture in memory,
  * when it is first needed (a width whose encoding is skipped, see "Never
  * larger", costs no resize), and freed once encoded.  Resizing is
- * Lanczos-3, premultiplied by alpha: libvips down the columns, zimg
- * along the rows (image.c says why).
+ * Lanczos-3, premultiplied by alpha, by zimg for stills (image.c says
+ * why), by libvips for animations.
  * The picture is upright, sRGB (embedded ICC profiles and CMYK converted)
  * and 8-bit; encoders strip all metadata.
  *

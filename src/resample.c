@@ -63,15 +63,6 @@ plane_of(int b, int bands)
 	return (bands == 2 || bands == 4) && b == bands - 1 ? 3 : b;
 }
 
-/* Whether zimg reads or writes @plane of a picture of @bands samples. */
-static bool
-is_plane_used(int plane, int bands)
-{
-	if (plane == 3)
-		return bands == 2 || bands == 4;
-	return plane < (bands <= 2 ? 1 : 3);
-}
-
 static uint8_t *
 plane_row(const Planes *planes, int plane, unsigned i)
 {
@@ -103,9 +94,8 @@ buffer_of(const Planes *planes, unsigned top)
 {
 	zimg_image_buffer b = {.version = ZIMG_API_VERSION};
 
-	for (int p = 0; p < N_PLANES; p++) {
-		if (!is_plane_used(p, planes->bands))
-			continue;
+	for (int band = 0; band < planes->bands; band++) {
+		int p = plane_of(band, planes->bands);
 		b.plane[p].data = plane_row(planes, p, top);
 		b.plane[p].stride = (ptrdiff_t)planes->stride;
 		b.plane[p].mask = planes->mask;
@@ -326,8 +316,8 @@ set_zimg_error(GError **error)
  */
 #define CACHED_GRAPHS 16
 
-/* Rows per zimg run when only rows are resized: one graph serves every
- * band, the last one padded (see unpack()). */
+/* Rows per zimg run of the rows pass (resize_rows()): one graph serves
+ * every band, the last one padded (see unpack()). */
 #define BAND_ROWS 16
 
 typedef struct {

@@ -649,8 +649,8 @@ thumbnail_difference(const ImgoptPicture *ours, const char *source,
 	return mean;
 }
 
-/* Stills are resized in two halves, libvips vertically and zimg across
- * (image.c, "The split resize"): the result must be the size libvips'
+/* Stills are resized by zimg, from the decoder's rows or a picture in
+ * memory (image.c, "The split resize"): the result must be the size libvips'
  * own thumbnail has and look the same (measured on these noisy photos:
  * mean difference 0.3 to 1.3 levels, from the two libraries' Lanczos
  * weights).  Odd sizes check the height rounding. */
