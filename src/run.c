@@ -25,6 +25,7 @@
 #include <glib/gstdio.h>
 
 #include "imgopt/error.h"
+#include "imgopt/diff.h"
 #include "imgopt/recompress.h"
 #include "imgopt/rewrite.h"
 #include "imgopt/scan.h"
@@ -1151,7 +1152,7 @@ change_new(const PostPlan *plan, bool with_diff)
 	imgopt_hash_buffer(o, n_old, &ch->before);
 	imgopt_hash_buffer(n, n_new, &ch->after);
 	if (with_diff)
-		ch->diff = imgopt_rewrite_diff(plan->post, o, n_old, n, n_new,
+		ch->diff = imgopt_diff_unified(plan->post, o, n_old, n, n_new,
 					       plan->edits);
 	return ch;
 }

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "imgopt/diff.h"
 #include "imgopt/error.h"
 #include "imgopt/rewrite.h"
 #include "testutil.h"
@@ -143,7 +144,7 @@ test_golden(gconstpointer data)
 	g_autofree char *out = apply(text, edits, &error);
 	g_assert_no_error(error);
 	tu_assert_golden(out, exp_path);
-	g_autofree char *diff = imgopt_rewrite_diff(md, text, strlen(text), out,
+	g_autofree char *diff = imgopt_diff_unified(md, text, strlen(text), out,
 						    strlen(out), edits);
 	tu_assert_golden(diff, diff_path);
 }
@@ -274,7 +275,7 @@ check_diff_against_gnu(const char *dir, const char *text, gsize len,
 			      "b/p.md", a,    b,         NULL};
 	tu_run(argv, &gnu, NULL);
 	g_autofree char *ours =
-		imgopt_rewrite_diff("p.md", text, len, o, n, edits);
+		imgopt_diff_unified("p.md", text, len, o, n, edits);
 	if (strcmp(ours, gnu) != 0) {
 		g_autofree char *ser = imgopt_rewrite_format_edits(edits);
 		g_printerr("input:\n%s\nedits:\n%s\n", text, ser);
@@ -533,7 +534,7 @@ test_diff_empty(void)
 {
 	g_autoptr(GPtrArray) edits = new_edits();
 	g_autofree char *d =
-		imgopt_rewrite_diff("p.md", "a\n", 2, "a\n", 2, edits);
+		imgopt_diff_unified("p.md", "a\n", 2, "a\n", 2, edits);
 
 	g_assert_cmpstr(d, ==, "");
 }

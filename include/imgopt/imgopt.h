@@ -8,6 +8,7 @@
 #define IMGOPT_IMGOPT_H
 
 #include "imgopt/config.h"
+#include "imgopt/diff.h"
 #include "imgopt/error.h"
 #include "imgopt/group.h"
 #include "imgopt/index.h"

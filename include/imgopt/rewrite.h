@@ -19,8 +19,7 @@
  * imgopt_rewrite_format_img() (`--srcset` markup),
  * imgopt_rewrite_format_srcset() (a srcset attribute value), and
  * imgopt_rewrite_find_image() (the whole `![alt](dest "title")` around a
- * destination).  imgopt_rewrite_diff() renders a unified diff for
- * `--dry-run`, byte-identical to GNU `diff -u --label a/P --label b/P`.
+ * destination).  The unified diff of a rewrite is in diff.h.
  * imgopt_rewrite_format_edits()/_parse_edits() serialise edits for the
  * manifest, and imgopt_rewrite_invert() turns them into the edits that
  * undo them.
@@ -86,6 +85,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptEdit, imgopt_edit_free)
  */
 GBytes *imgopt_rewrite_text(const char *text, gsize len, const GPtrArray *edits,
 			    GError **error);
+
+/**
+ * imgopt_rewrite_sort_edits:
+ * @edits: (element-type ImgoptEdit): edits, in any order; not changed
+ *
+ * Returns: (transfer container) (element-type ImgoptEdit): a new array
+ *   borrowing the elements of @edits, sorted by offset (then length).
+ */
+GPtrArray *imgopt_rewrite_sort_edits(const GPtrArray *edits);
 
 /**
  * imgopt_rewrite_invert:
@@ -321,25 +329,5 @@ const ImgoptVariant *imgopt_rewrite_pick_variant(const GPtrArray *variants,
 const ImgoptVariant *imgopt_rewrite_pick_covering(const GPtrArray *variants,
 						  ImgoptFormat format,
 						  uint32_t width);
-
-/**
- * imgopt_rewrite_diff:
- * @label: the post's path, shown as `a/<label>` and `b/<label>`
- * @old_text: (array length=old_len): the text before
- * @old_len: its length
- * @new_text: (array length=new_len): the text after
- * @new_len: its length
- * @edits: (element-type ImgoptEdit): the edits that turned one into the
- *   other (as given to imgopt_rewrite_text())
- *
- * Renders the unified diff with three lines of context, as GNU `diff -u
- * --label a/L --label b/L` prints it (`\ No newline at end of file`
- * included).  Changed lines are derived from the edit spans.
- *
- * Returns: (transfer full): the diff, "" when nothing changed.
- */
-char *imgopt_rewrite_diff(const char *label, const char *old_text,
-			  gsize old_len, const char *new_text, gsize new_len,
-			  const GPtrArray *edits);
 
 #endif /* IMGOPT_REWRITE_H */
