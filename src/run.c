@@ -42,7 +42,6 @@ typedef struct {
 	GBytes *new_bytes; /* after the edits (NULL if none) */
 	GPtrArray *edits;  /* (element-type ImgoptEdit) */
 	int mode;          /* st_mode & 07777 */
-	char *fallback;    /* prefix for repaired links in this post */
 } PostPlan;
 
 static void
@@ -54,7 +53,6 @@ post_plan_free(PostPlan *p)
 	g_clear_pointer(&p->old_bytes, g_bytes_unref);
 	g_clear_pointer(&p->new_bytes, g_bytes_unref);
 	g_clear_pointer(&p->edits, g_ptr_array_unref);
-	g_free(p->fallback);
 	g_free(p);
 }
 
@@ -541,300 +539,7 @@ run_variants(Run *r, GError **error)
 	return load_variants(r, error);
 }
 
-/* ---- 3. plan: one edit per reference ---- */
-
-/* The variants of a content of @format, split in two: those a page may
- * link directly (its primary format, its own format included) if
- * @want_extra is false, else the rest: the WebP and AVIF variants of a
- * content of another format, which only a <picture> can offer. */
-static GPtrArray *
-variants_for(const Run *r, const ImgoptHash *hash, ImgoptFormat format,
-	     bool want_extra)
-{
-	g_autofree char *hex = hash_hex(hash);
-	const GPtrArray *all = g_hash_table_lookup(r->variants, hex);
-	GPtrArray *out = g_ptr_array_new();
-
-	for (guint i = 0; all != NULL && i < all->len; i++) {
-		const ImgoptVariant *v = g_ptr_array_index(all, i);
-		bool is_extra = (v->format == IMGOPT_FORMAT_WEBP ||
-				 v->format == IMGOPT_FORMAT_AVIF) &&
-				v->format != format;
-
-		if (is_extra == want_extra)
-			g_ptr_array_add(out, (gpointer)v);
-	}
-	return out;
-}
-
-/* What one reference needs to build its edit. */
-typedef struct {
-	const char *text;          /* the post's bytes */
-	gsize len;                 /* their number */
-	const ImgoptRef *ref;      /* the reference */
-	const ImgoptAsset *asset;  /* its resolved file */
-	const GPtrArray *variants; /* linkable variants (borrowed) */
-	const PostPlan *plan;      /* the post */
-	const GPtrArray *extras;   /* its WebP/AVIF variants, for <picture>
-				      (borrowed, nullable) */
-} RefCtx;
-
-static ImgoptUrlStyle
-style_of(const Run *r, const RefCtx *c, ImgoptRefKind kind)
-{
-	const ImgoptRef *ref = c->ref;
-	ImgoptUrlStyle st = {ref->url,
-			     ref->status == IMGOPT_REF_STATUS_OK ? ref->resolved
-								 : NULL,
-			     ref->post,
-			     imgopt_site_get_baseurl(r->site),
-			     c->plan->fallback,
-			     kind,
-			     false};
-
-	return st;
-}
-
-static void
-add_edit(GPtrArray *edits, const char *text, gsize offset, gsize length,
-	 const char *replacement)
-{
-	g_ptr_array_add(edits,
-			imgopt_edit_new(offset, text + offset, length,
-					replacement, strlen(replacement)));
-}
-
-/* The `w` descriptor after a srcset candidate, or 0. */
-static uint32_t
-srcset_descriptor(const char *text, gsize len, gsize pos)
-{
-	guint64 w = 0;
-	gsize digits = 0;
-
-	while (pos < len && (text[pos] == ' ' || text[pos] == '\t'))
-		pos++;
-	while (pos + digits < len && g_ascii_isdigit(text[pos + digits]))
-		digits++;
-	if (digits == 0 || digits > 6 || pos + digits >= len ||
-	    text[pos + digits] != 'w')
-		return 0;
-	for (gsize i = 0; i < digits; i++)
-		w = w * 10 + (guint64)(text[pos + i] - '0');
-	return (uint32_t)w;
-}
-
-/* Which width the reference should show. */
-static uint32_t
-wanted_width(const Run *r, const RefCtx *c)
-{
-	const ImgoptRef *ref = c->ref;
-
-	/* Page-wide banners: the widest configured width. */
-	if (ref->kind == IMGOPT_REF_FRONT_MATTER) {
-		const GArray *w = r->opt->settings->widths;
-		return w->len > 0 ? g_array_index(w, uint32_t, w->len - 1)
-				  : G_MAXUINT32;
-	}
-	if (ref->kind == IMGOPT_REF_SRCSET) {
-		uint32_t w = srcset_descriptor(c->text, c->len,
-					       ref->offset + ref->length);
-		if (w > 0)
-			return w;
-	}
-	return r->opt->display_width;
-}
-
-/* The variant a reference shows: a srcset candidate the one nearest its
- * descriptor from below, anything else the one made for its display
- * width (which may be the wider original, kept where re-encoding lost). */
-static const ImgoptVariant *
-pick_for(const Run *r, const RefCtx *c)
-{
-	uint32_t width = wanted_width(r, c);
-
-	if (c->ref->kind == IMGOPT_REF_SRCSET)
-		return imgopt_rewrite_pick_variant(
-			c->variants, IMGOPT_FORMAT_UNKNOWN, width);
-	return imgopt_rewrite_pick_covering(c->variants, IMGOPT_FORMAT_UNKNOWN,
-					    width);
-}
-
-/* Markdown `<dest>` and quoted front matter keep their delimiters. */
-static char *
-wrap_like_raw(const char *raw, gsize raw_len, const char *url,
-	      bool *is_angle_out)
-{
-	char first = raw_len >= 2 ? raw[0] : '\0';
-	char last = raw_len >= 2 ? raw[raw_len - 1] : '\0';
-
-	*is_angle_out = first == '<' && last == '>';
-	if (*is_angle_out)
-		return g_strconcat("<", url, ">", NULL);
-	if ((first == '"' || first == '\'') && last == first)
-		return g_strdup_printf("%c%s%c", first, url, first);
-	return g_strdup(url);
-}
-
-static char *
-format_target(const Run *r, const RefCtx *c, ImgoptRefKind kind,
-	      const ImgoptVariant *v)
-{
-	ImgoptUrlStyle st = style_of(r, c, kind);
-	const ImgoptRef *ref = c->ref;
-
-	st.is_angle = (ref->length >= 2 && c->text[ref->offset] == '<') ||
-		      (ref->offset > 0 && c->text[ref->offset - 1] == '<' &&
-		       ref->offset + ref->length < c->len &&
-		       c->text[ref->offset + ref->length] == '>');
-	return imgopt_rewrite_format_url(&st, v->path);
-}
-
-/* The srcset candidates of every linkable width; @urls owns the urls. */
-static ImgoptSrcsetItem *
-srcset_items(const Run *r, const RefCtx *c, GPtrArray *urls)
-{
-	ImgoptSrcsetItem *items =
-		g_new0(ImgoptSrcsetItem, MAX(1, c->variants->len));
-
-	for (guint i = 0; i < c->variants->len; i++) {
-		const ImgoptVariant *v = g_ptr_array_index(c->variants, i);
-		char *u = format_target(r, c, IMGOPT_REF_SRCSET, v);
-
-		g_ptr_array_add(urls, u);
-		items[i].url = u;
-		items[i].width = v->width;
-	}
-	return items;
-}
-
-static char *
-format_all_widths(const Run *r, const RefCtx *c)
-{
-	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
-	g_autofree ImgoptSrcsetItem *items = srcset_items(r, c, urls);
-
-	return imgopt_rewrite_format_srcset(items, c->variants->len);
-}
-
-/* The srcset candidates of @c's extra variants of @format (*@n_out of
- * them); @urls owns the urls. */
-static ImgoptSrcsetItem *
-format_items(const Run *r, const RefCtx *c, ImgoptFormat format,
-	     GPtrArray *urls, gsize *n_out)
-{
-	guint n_extras = c->extras != NULL ? c->extras->len : 0;
-	ImgoptSrcsetItem *items = g_new0(ImgoptSrcsetItem, MAX(1, n_extras));
-	gsize n = 0;
-
-	for (guint i = 0; i < n_extras; i++) {
-		const ImgoptVariant *v = g_ptr_array_index(c->extras, i);
-		char *u = NULL;
-
-		if (v->format != format)
-			continue;
-		u = format_target(r, c, IMGOPT_REF_SRCSET, v);
-		g_ptr_array_add(urls, u);
-		items[n].url = u;
-		items[n++].width = v->width;
-	}
-	*n_out = n;
-	return items;
-}
-
-/* --srcset: the whole `![alt](dest "title")` becomes an <img> tag, inside
- * a <picture> offering the AVIF and WebP variants first if there are. */
-static bool
-edit_markdown_img(const Run *r, const RefCtx *c, const ImgoptVariant *v,
-		  GPtrArray *edits)
-{
-	gsize start = 0, end = 0;
-	g_autofree char *title = NULL;
-
-	if (!imgopt_rewrite_find_image(c->text, c->len, c->ref->offset,
-				       c->ref->length, &start, &end, &title))
-		return false;
-	g_autofree char *src = format_target(r, c, IMGOPT_REF_HTML, v);
-	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
-	g_autofree ImgoptSrcsetItem *items = srcset_items(r, c, urls);
-	ImgoptPictureSource sources[2] = {{"image/avif", NULL, 0},
-					  {"image/webp", NULL, 0}};
-	g_autofree ImgoptSrcsetItem *avif = format_items(
-		r, c, IMGOPT_FORMAT_AVIF, urls, &sources[0].n_items);
-	g_autofree ImgoptSrcsetItem *webp = format_items(
-		r, c, IMGOPT_FORMAT_WEBP, urls, &sources[1].n_items);
-	gsize n_sources = 0;
-
-	sources[0].items = avif;
-	sources[1].items = webp;
-	for (gsize i = 0; i < G_N_ELEMENTS(sources); i++)
-		if (sources[i].n_items > 0)
-			sources[n_sources++] = sources[i];
-	ImgoptImgMarkup m = {src,
-			     items,
-			     c->variants->len > 1 ? c->variants->len : 0,
-			     r->opt->display_width,
-			     v->width,
-			     v->height,
-			     c->ref->alt,
-			     title,
-			     sources,
-			     n_sources};
-	g_autofree char *tag = imgopt_rewrite_format_img(&m);
-
-	add_edit(edits, c->text, start, end - start, tag);
-	return true;
-}
-
-/* An <img> without srcset gets one, right after its src value. */
-static void
-edit_html_srcset(const Run *r, const RefCtx *c, GPtrArray *edits)
-{
-	ImgoptTagInfo info;
-
-	if (c->variants->len < 2 ||
-	    !imgopt_rewrite_inspect_tag(c->text, c->len, c->ref->offset,
-					c->ref->length, &info) ||
-	    !info.is_img || info.has_srcset)
-		return;
-	g_autofree char *set = format_all_widths(r, c);
-	g_autofree char *ins =
-		info.has_sizes
-			? g_strdup_printf(" srcset=\"%s\"", set)
-			: g_strdup_printf(
-				  " srcset=\"%s\" sizes=\"(max-width: %upx) "
-				  "100vw, %upx\"",
-				  set, r->opt->display_width,
-				  r->opt->display_width);
-	add_edit(edits, c->text, info.value_end, 0, ins);
-}
-
-/* Builds the edits of one reference; returns the variant it now shows. */
-static const ImgoptVariant *
-edit_ref(const Run *r, const RefCtx *c, GPtrArray *edits)
-{
-	const ImgoptRef *ref = c->ref;
-	const ImgoptVariant *v = pick_for(r, c);
-
-	if (v == NULL)
-		return NULL;
-	if (ref->kind == IMGOPT_REF_MARKDOWN && r->opt->use_srcset &&
-	    edit_markdown_img(r, c, v, edits))
-		return v;
-	g_autofree char *url = format_target(r, c, ref->kind, v);
-	bool is_angle = false;
-	g_autofree char *repl =
-		ref->kind == IMGOPT_REF_HTML ||
-				ref->kind == IMGOPT_REF_SRCSET ||
-				ref->kind == IMGOPT_REF_STYLE
-			? g_strdup(url)
-			: wrap_like_raw(c->text + ref->offset, ref->length, url,
-					&is_angle);
-
-	add_edit(edits, c->text, ref->offset, ref->length, repl);
-	if (ref->kind == IMGOPT_REF_HTML)
-		edit_html_srcset(r, c, edits);
-	return v;
-}
+/* ---- 3. plan: the rewrite stage's edits, and what the posts show ---- */
 
 static ImgoptRef *
 ref_copy(const ImgoptRef *ref)
@@ -856,30 +561,6 @@ ref_copy(const ImgoptRef *ref)
 	c->resolved = g_strdup(ref->resolved);
 	c->message = g_strdup(ref->message);
 	return c;
-}
-
-/* How this post writes site paths, for links that resolved nowhere as
- * written: the Liquid prefix or `/` of its first working link. */
-static char *
-post_fallback(const Run *r, const GPtrArray *refs)
-{
-	const char *base = imgopt_site_get_baseurl(r->site);
-
-	for (guint i = 0; i < refs->len; i++) {
-		const ImgoptRef *ref = g_ptr_array_index(refs, i);
-		gsize pre = imgopt_rewrite_liquid_prefix_len(ref->url);
-
-		if (ref->status != IMGOPT_REF_STATUS_OK ||
-		    ref->kind == IMGOPT_REF_FRONT_MATTER ||
-		    ref->kind == IMGOPT_REF_LIQUID_TAG)
-			continue;
-		if (pre > 0 && ref->url[pre] == '/' &&
-		    strstr(ref->url, "relative_url") == NULL)
-			return g_strndup(ref->url, pre + 1);
-		if (ref->url[0] == '/' && ref->url[1] != '/')
-			break;
-	}
-	return g_strconcat(base != NULL ? base : "", "/", NULL);
 }
 
 static uint64_t
@@ -933,133 +614,33 @@ count_shown(Run *r, const char *before_path, uint64_t before,
 		r->post.after += after;
 }
 
-/* A srcset candidate moved to another variant gets that variant's width
- * as its `w` descriptor. */
+/* Counts one planned reference: by status, the broken ones, and the
+ * bytes a reader downloads now and once rewritten. */
 static void
-edit_descriptor(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
-{
-	gsize pos = c->ref->offset + c->ref->length, digits = 0;
-	uint32_t w = srcset_descriptor(c->text, c->len, pos);
-
-	if (w == 0 || w == v->width)
-		return;
-	while (c->text[pos] == ' ' || c->text[pos] == '\t')
-		pos++;
-	while (g_ascii_isdigit(c->text[pos + digits]))
-		digits++;
-	g_autofree char *repl = g_strdup_printf("%u", v->width);
-	add_edit(edits, c->text, pos, digits, repl);
-}
-
-static bool
-variant_on_disk(const Run *r, const ImgoptVariant *v)
-{
-	g_autofree char *full =
-		g_build_filename(imgopt_site_get_root(r->site), v->path, NULL);
-
-	return g_file_test(full, G_FILE_TEST_IS_REGULAR);
-}
-
-/* The variant a reference already on a variant file should show instead
- * (another width or these settings' file), or NULL if it is right. */
-static const ImgoptVariant *
-plan_relink(Run *r, const RefCtx *c, GPtrArray *edits)
-{
-	const ImgoptVariant *now =
-		g_hash_table_lookup(r->variant_of, c->ref->resolved);
-	const ImgoptVariant *want = NULL, *v = NULL;
-
-	if (now == NULL || c->ref->kind == IMGOPT_REF_LIQUID_TAG)
-		return NULL;
-	g_autoptr(GPtrArray) vs =
-		variants_for(r, &now->hash, now->format, false);
-	g_autoptr(GPtrArray) extras =
-		variants_for(r, &now->hash, now->format, true);
-	RefCtx vc = *c;
-
-	/* A link keeps its format (a <source> of a <picture> its own). */
-	for (guint i = vs->len; i > 0; i--)
-		if (((ImgoptVariant *)g_ptr_array_index(vs, i - 1))->format !=
-		    now->format)
-			g_ptr_array_remove_index(vs, i - 1);
-	vc.variants = vs;
-	vc.extras = extras;
-	want = pick_for(r, &vc);
-	/* A dry run's new variants exist only in memory. */
-	if (want == NULL || strcmp(want->path, c->ref->resolved) == 0 ||
-	    (r->opt->mode != IMGOPT_RUN_DRY_RUN && !variant_on_disk(r, want)))
-		return NULL;
-	v = edit_ref(r, &vc, edits);
-	if (v != NULL && c->ref->kind == IMGOPT_REF_SRCSET)
-		edit_descriptor(&vc, v, edits);
-	return v;
-}
-
-/* A reference already on a variant file: done, unless the settings or
- * the display width changed since it was linked. */
-static void
-plan_linked_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
-		const ImgoptRef *ref, uint64_t before, GPtrArray *edits)
+count_ref(Run *r, const ImgoptRefPlan *rp)
 {
 	ImgoptRunResult *res = r->result;
-	RefCtx c = {text, len, ref, NULL, NULL, plan, NULL};
-	const ImgoptVariant *v = plan_relink(r, &c, edits);
-
-	if (v == NULL) {
-		res->done++;
-		res->bytes_shown_after += before;
-		count_shown(r, ref->resolved, before, ref->resolved, before);
-		return;
-	}
-	res->rewritten++;
-	res->bytes_shown_after += v->bytes;
-	count_shown(r, ref->resolved, before, v->path, v->bytes);
-}
-
-/* Adds the edits of one reference to @edits, and counts it. */
-static void
-plan_ref(Run *r, const PostPlan *plan, const char *text, gsize len,
-	 const ImgoptRef *ref, GPtrArray *edits)
-{
-	ImgoptRunResult *res = r->result;
-	bool is_usable = ref->status == IMGOPT_REF_STATUS_OK ||
-			 ref->status == IMGOPT_REF_STATUS_REPAIRED;
+	const ImgoptRef *ref = rp->ref;
 
 	if ((guint)ref->status < G_N_ELEMENTS(res->n_by_status))
 		res->n_by_status[ref->status]++;
-
 	if (ref->status == IMGOPT_REF_STATUS_BROKEN ||
 	    ref->status == IMGOPT_REF_STATUS_OUTSIDE)
 		g_ptr_array_add(res->broken, ref_copy(ref));
-	if (!is_usable || ref->resolved == NULL)
+	if (rp->kind == IMGOPT_REF_PLAN_UNUSED)
 		return;
 	const ImgoptAsset *asset = g_hash_table_lookup(r->files, ref->resolved);
 	uint64_t before =
 		asset != NULL ? asset->size : file_size(r, ref->resolved);
+	const ImgoptVariant *v = rp->variant;
+	uint64_t after = v != NULL ? v->bytes : before;
 
 	res->bytes_shown_before += before;
-	if (imgopt_fs_is_below(r->out_dir, ref->resolved)) {
-		plan_linked_ref(r, plan, text, len, ref, before, edits);
-		return;
-	}
-	if (asset == NULL || ref->kind == IMGOPT_REF_LIQUID_TAG) {
-		res->bytes_shown_after += before;
-		count_shown(r, ref->resolved, before, ref->resolved, before);
-		return;
-	}
-	g_autoptr(GPtrArray) vs =
-		variants_for(r, &asset->hash, asset->format, false);
-	g_autoptr(GPtrArray) extras =
-		variants_for(r, &asset->hash, asset->format, true);
-	RefCtx c = {text, len, ref, asset, vs, plan, extras};
-	const ImgoptVariant *v = vs->len > 0 ? edit_ref(r, &c, edits) : NULL;
-
-	res->bytes_shown_after += v != NULL ? v->bytes : before;
+	res->bytes_shown_after += after;
+	res->done += rp->kind == IMGOPT_REF_PLAN_DONE;
+	res->rewritten += rp->kind == IMGOPT_REF_PLAN_REWRITTEN;
 	count_shown(r, ref->resolved, before,
-		    v != NULL ? v->path : ref->resolved,
-		    v != NULL ? v->bytes : before);
-	if (v != NULL)
-		res->rewritten++;
+		    v != NULL ? v->path : ref->resolved, after);
 }
 
 /* Starts counting @post's bytes (post_bytes takes r->post at the end). */
@@ -1072,7 +653,32 @@ post_bytes_begin(Run *r, const char *post)
 	r->post.post = g_strdup(post);
 }
 
-/* Scans @plan's bytes and builds its edits and new bytes. */
+/* What planning needs of the run. */
+static ImgoptPlanInput
+plan_input(const Run *r)
+{
+	const GArray *w = r->opt->settings->widths;
+	ImgoptPlanInput in = {
+		.baseurl = imgopt_site_get_baseurl(r->site),
+		.root = r->opt->mode != IMGOPT_RUN_DRY_RUN
+				? imgopt_site_get_root(r->site)
+				: NULL,
+		.out_dir = r->out_dir,
+		.files = r->files,
+		.variants = r->variants,
+		.variant_of = r->variant_of,
+		.display_width = r->opt->display_width,
+		.banner_width = w->len > 0
+					? g_array_index(w, uint32_t, w->len - 1)
+					: G_MAXUINT32,
+		.use_srcset = r->opt->use_srcset,
+	};
+
+	return in;
+}
+
+/* Scans @plan's bytes, has the rewrite stage plan their edits, counts
+ * what the post shows and builds its new bytes. */
 static void
 plan_edits(Run *r, PostPlan *plan)
 {
@@ -1081,7 +687,7 @@ plan_edits(Run *r, PostPlan *plan)
 	g_autoptr(GError) local = NULL;
 	g_autoptr(GPtrArray) refs =
 		imgopt_scan_text(plan->post, text, len, &local);
-	g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
+	ImgoptPlanInput in = plan_input(r);
 
 	if (refs == NULL) {
 		add_problem(r, plan->post, local->message);
@@ -1090,18 +696,11 @@ plan_edits(Run *r, PostPlan *plan)
 	for (guint i = 0; i < refs->len; i++)
 		imgopt_site_resolve_ref(r->site, g_ptr_array_index(refs, i));
 	r->result->references += refs->len;
-	plan->fallback = post_fallback(r, refs);
+	g_autoptr(GArray) planned =
+		imgopt_rewrite_plan_post(&in, text, len, refs, plan->edits);
 	post_bytes_begin(r, plan->post);
-	for (guint i = 0; i < refs->len; i++) {
-		const ImgoptRef *ref = g_ptr_array_index(refs, i);
-		gpointer key = GSIZE_TO_POINTER(ref->offset + 1);
-
-		/* A reference definition used twice is one span. */
-		if (g_hash_table_contains(seen, key))
-			continue;
-		g_hash_table_add(seen, key);
-		plan_ref(r, plan, text, len, ref, plan->edits);
-	}
+	for (guint i = 0; i < planned->len; i++)
+		count_ref(r, &g_array_index(planned, ImgoptRefPlan, i));
 	g_array_append_val(r->result->post_bytes, r->post);
 	memset(&r->post, 0, sizeof r->post);
 	if (plan->edits->len == 0)

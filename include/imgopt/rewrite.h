@@ -1,11 +1,12 @@
 /*
  * rewrite.h: stage 5, post text + edits → new post text.
  *
- * Everything here is pure: functions take bytes and return bytes, never
- * touching the file system, so the byte-exactness of a rewrite can be
- * tested and fuzzed alone.  The run (run.h) reads a post, builds one
- * ImgoptEdit per reference to change, calls imgopt_rewrite_text(), and
- * writes the result atomically.
+ * Everything here is pure but for one check of planning: functions take
+ * bytes and return bytes, never writing the file system, so the
+ * byte-exactness of a rewrite can be tested and fuzzed alone.  The run
+ * (run.h) reads a post, scans and resolves it, has
+ * imgopt_rewrite_plan_post() decide one ImgoptEdit per reference to
+ * change, calls imgopt_rewrite_text(), and writes the result atomically.
  *
  * An edit replaces the bytes of one span with new bytes.  Only those bytes
  * change: CRLF line ends, a BOM, trailing spaces, a missing final newline,
@@ -329,5 +330,83 @@ const ImgoptVariant *imgopt_rewrite_pick_variant(const GPtrArray *variants,
 const ImgoptVariant *imgopt_rewrite_pick_covering(const GPtrArray *variants,
 						  ImgoptFormat format,
 						  uint32_t width);
+
+/**
+ * ImgoptPlanInput:
+ *
+ * What planning a post's edits needs beyond its text and references: the
+ * site's files and variants, and how its pages show images.  Everything
+ * is borrowed.
+ */
+typedef struct {
+	const char *baseurl;    /* the site's baseurl ("/blog") or NULL */
+	const char *root;       /* the site root, to check that the variant
+				   file a relink would link exists; NULL not
+				   to check (a dry run's new variants exist
+				   only in memory) */
+	const char *out_dir;    /* the variant folder, relative to the root */
+	GHashTable *files;      /* path → ImgoptAsset: the site's files */
+	GHashTable *variants;   /* hex of a content → GPtrArray of the
+				   ImgoptVariant rows made with these
+				   settings (an empty array: none) */
+	GHashTable *variant_of; /* variant path → its ImgoptVariant row,
+				   whatever its settings */
+	uint32_t display_width; /* the width pages show images at */
+	uint32_t banner_width;  /* the width of front matter images (the
+				   widest configured, or G_MAXUINT32) */
+	bool use_srcset;        /* --srcset: Markdown images become <img
+				   srcset>, an <img> gains a srcset */
+} ImgoptPlanInput;
+
+/**
+ * ImgoptRefPlanKind:
+ *
+ * What planning decided for one reference.
+ */
+typedef enum {
+	IMGOPT_REF_PLAN_UNUSED,    /* not a file of the site (broken, remote,
+				      outside): nothing shown, no edit */
+	IMGOPT_REF_PLAN_KEPT,      /* shows its file as is: no variants, or a
+				      Liquid tag */
+	IMGOPT_REF_PLAN_DONE,      /* already on the variant it should show */
+	IMGOPT_REF_PLAN_REWRITTEN, /* edited to show @variant */
+} ImgoptRefPlanKind;
+
+/**
+ * ImgoptRefPlan:
+ *
+ * The plan of one reference.  Pointers are transfer none: @ref is one of
+ * the references planned, @variant a row of the ImgoptPlanInput's tables.
+ */
+typedef struct {
+	const ImgoptRef *ref;         /* the reference */
+	ImgoptRefPlanKind kind;       /* what was decided */
+	const ImgoptVariant *variant; /* REWRITTEN: what it shows now, else
+					 NULL */
+} ImgoptRefPlan;
+
+/**
+ * imgopt_rewrite_plan_post:
+ * @in: the site's files and variants, and how pages show images
+ * @text: (array length=len): the post's bytes, as scanned
+ * @len: their number
+ * @refs: (element-type ImgoptRef): the references imgopt_scan_text()
+ *   found in @text, resolved against the site
+ * @edits: (element-type ImgoptEdit): where the edits are appended
+ *
+ * Decides, reference by reference in document order, which edits make the
+ * post show the variants: a reference on an original gets the variant
+ * made for its width, written in the old destination's style; one on a
+ * variant file is moved only if these settings or widths call for another
+ * (see run.h for the whole policy).  A link reference definition used by
+ * several images is planned once.  Nothing is read but, when @in->root is
+ * set, whether a relinked variant file exists.
+ *
+ * Returns: (transfer full) (element-type ImgoptRefPlan): one plan per
+ *   distinct reference span, in document order.
+ */
+GArray *imgopt_rewrite_plan_post(const ImgoptPlanInput *in, const char *text,
+				 gsize len, const GPtrArray *refs,
+				 GPtrArray *edits);
 
 #endif /* IMGOPT_REWRITE_H */

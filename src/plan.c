@@ -1,0 +1,466 @@
+/*
+ * plan.c: the rewrite stage's planning: given a post's text, its resolved
+ * references and the site's variants, which edits make the post show the
+ * variants.
+ *
+ * Each reference is planned alone, in document order; a link reference
+ * definition used by several images is one span, planned once.  A
+ * reference on an original image gets the variant made for the width the
+ * page shows it at (a srcset candidate the one nearest its descriptor);
+ * one already on a variant file is left alone unless these settings or
+ * the display width call for another variant of the same content.  The
+ * new destination is written in the old one's style (rewrite.c's
+ * imgopt_rewrite_format_url()), and with --srcset a Markdown image becomes
+ * an <img srcset> (in a <picture> when there are WebP or AVIF variants of
+ * another format), and an <img> without srcset gains one.
+ *
+ * The edits carry the bytes they expect; imgopt_rewrite_text() applies
+ * them.  Counting what the pages show is the caller's (run.c).
+ */
+#include "imgopt/rewrite.h"
+
+#include <string.h>
+
+#include "fsio.h"
+
+/* The variants of a content of @format, split in two: those a page may
+ * link directly (its primary format, its own format included) if
+ * @want_extra is false, else the rest: the WebP and AVIF variants of a
+ * content of another format, which only a <picture> can offer. */
+static GPtrArray *
+variants_for(const ImgoptPlanInput *in, const ImgoptHash *hash,
+	     ImgoptFormat format, bool want_extra)
+{
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+	const GPtrArray *all = NULL;
+
+	imgopt_hash_format(hash, hex);
+	all = g_hash_table_lookup(in->variants, hex);
+	GPtrArray *out = g_ptr_array_new();
+
+	for (guint i = 0; all != NULL && i < all->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(all, i);
+		bool is_extra = (v->format == IMGOPT_FORMAT_WEBP ||
+				 v->format == IMGOPT_FORMAT_AVIF) &&
+				v->format != format;
+
+		if (is_extra == want_extra)
+			g_ptr_array_add(out, (gpointer)v);
+	}
+	return out;
+}
+
+/* What one reference needs to build its edit. */
+typedef struct {
+	const char *text;          /* the post's bytes */
+	gsize len;                 /* their number */
+	const ImgoptRef *ref;      /* the reference */
+	const GPtrArray *variants; /* linkable variants (borrowed) */
+	const ImgoptPlanInput *in; /* the site's files and variants */
+	const char *fallback;      /* prefix for repaired links in the post */
+	const GPtrArray *extras;   /* its WebP/AVIF variants, for <picture>
+				      (borrowed, nullable) */
+} RefCtx;
+
+static ImgoptUrlStyle
+style_of(const RefCtx *c, ImgoptRefKind kind)
+{
+	const ImgoptRef *ref = c->ref;
+	ImgoptUrlStyle st = {
+		ref->url,
+		ref->status == IMGOPT_REF_STATUS_OK ? ref->resolved : NULL,
+		ref->post,
+		c->in->baseurl,
+		c->fallback,
+		kind,
+		false};
+
+	return st;
+}
+
+static void
+add_edit(GPtrArray *edits, const char *text, gsize offset, gsize length,
+	 const char *replacement)
+{
+	g_ptr_array_add(edits,
+			imgopt_edit_new(offset, text + offset, length,
+					replacement, strlen(replacement)));
+}
+
+/* The `w` descriptor after a srcset candidate, or 0. */
+static uint32_t
+srcset_descriptor(const char *text, gsize len, gsize pos)
+{
+	guint64 w = 0;
+	gsize digits = 0;
+
+	while (pos < len && (text[pos] == ' ' || text[pos] == '\t'))
+		pos++;
+	while (pos + digits < len && g_ascii_isdigit(text[pos + digits]))
+		digits++;
+	if (digits == 0 || digits > 6 || pos + digits >= len ||
+	    text[pos + digits] != 'w')
+		return 0;
+	for (gsize i = 0; i < digits; i++)
+		w = w * 10 + (guint64)(text[pos + i] - '0');
+	return (uint32_t)w;
+}
+
+/* Which width the reference should show. */
+static uint32_t
+wanted_width(const RefCtx *c)
+{
+	const ImgoptRef *ref = c->ref;
+
+	/* Page-wide banners: the widest configured width. */
+	if (ref->kind == IMGOPT_REF_FRONT_MATTER) {
+		return c->in->banner_width;
+	}
+	if (ref->kind == IMGOPT_REF_SRCSET) {
+		uint32_t w = srcset_descriptor(c->text, c->len,
+					       ref->offset + ref->length);
+		if (w > 0)
+			return w;
+	}
+	return c->in->display_width;
+}
+
+/* The variant a reference shows: a srcset candidate the one nearest its
+ * descriptor from below, anything else the one made for its display
+ * width (which may be the wider original, kept where re-encoding lost). */
+static const ImgoptVariant *
+pick_for(const RefCtx *c)
+{
+	uint32_t width = wanted_width(c);
+
+	if (c->ref->kind == IMGOPT_REF_SRCSET)
+		return imgopt_rewrite_pick_variant(
+			c->variants, IMGOPT_FORMAT_UNKNOWN, width);
+	return imgopt_rewrite_pick_covering(c->variants, IMGOPT_FORMAT_UNKNOWN,
+					    width);
+}
+
+/* Markdown `<dest>` and quoted front matter keep their delimiters. */
+static char *
+wrap_like_raw(const char *raw, gsize raw_len, const char *url,
+	      bool *is_angle_out)
+{
+	char first = raw_len >= 2 ? raw[0] : '\0';
+	char last = raw_len >= 2 ? raw[raw_len - 1] : '\0';
+
+	*is_angle_out = first == '<' && last == '>';
+	if (*is_angle_out)
+		return g_strconcat("<", url, ">", NULL);
+	if ((first == '"' || first == '\'') && last == first)
+		return g_strdup_printf("%c%s%c", first, url, first);
+	return g_strdup(url);
+}
+
+static char *
+format_target(const RefCtx *c, ImgoptRefKind kind, const ImgoptVariant *v)
+{
+	ImgoptUrlStyle st = style_of(c, kind);
+	const ImgoptRef *ref = c->ref;
+
+	st.is_angle = (ref->length >= 2 && c->text[ref->offset] == '<') ||
+		      (ref->offset > 0 && c->text[ref->offset - 1] == '<' &&
+		       ref->offset + ref->length < c->len &&
+		       c->text[ref->offset + ref->length] == '>');
+	return imgopt_rewrite_format_url(&st, v->path);
+}
+
+/* The srcset candidates of every linkable width; @urls owns the urls. */
+static ImgoptSrcsetItem *
+srcset_items(const RefCtx *c, GPtrArray *urls)
+{
+	ImgoptSrcsetItem *items =
+		g_new0(ImgoptSrcsetItem, MAX(1, c->variants->len));
+
+	for (guint i = 0; i < c->variants->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(c->variants, i);
+		char *u = format_target(c, IMGOPT_REF_SRCSET, v);
+
+		g_ptr_array_add(urls, u);
+		items[i].url = u;
+		items[i].width = v->width;
+	}
+	return items;
+}
+
+static char *
+format_all_widths(const RefCtx *c)
+{
+	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
+	g_autofree ImgoptSrcsetItem *items = srcset_items(c, urls);
+
+	return imgopt_rewrite_format_srcset(items, c->variants->len);
+}
+
+/* The srcset candidates of @c's extra variants of @format (*@n_out of
+ * them); @urls owns the urls. */
+static ImgoptSrcsetItem *
+format_items(const RefCtx *c, ImgoptFormat format, GPtrArray *urls,
+	     gsize *n_out)
+{
+	guint n_extras = c->extras != NULL ? c->extras->len : 0;
+	ImgoptSrcsetItem *items = g_new0(ImgoptSrcsetItem, MAX(1, n_extras));
+	gsize n = 0;
+
+	for (guint i = 0; i < n_extras; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(c->extras, i);
+		char *u = NULL;
+
+		if (v->format != format)
+			continue;
+		u = format_target(c, IMGOPT_REF_SRCSET, v);
+		g_ptr_array_add(urls, u);
+		items[n].url = u;
+		items[n++].width = v->width;
+	}
+	*n_out = n;
+	return items;
+}
+
+/* --srcset: the whole `![alt](dest "title")` becomes an <img> tag, inside
+ * a <picture> offering the AVIF and WebP variants first if there are. */
+static bool
+edit_markdown_img(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
+{
+	gsize start = 0, end = 0;
+	g_autofree char *title = NULL;
+
+	if (!imgopt_rewrite_find_image(c->text, c->len, c->ref->offset,
+				       c->ref->length, &start, &end, &title))
+		return false;
+	g_autofree char *src = format_target(c, IMGOPT_REF_HTML, v);
+	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
+	g_autofree ImgoptSrcsetItem *items = srcset_items(c, urls);
+	ImgoptPictureSource sources[2] = {{"image/avif", NULL, 0},
+					  {"image/webp", NULL, 0}};
+	g_autofree ImgoptSrcsetItem *avif =
+		format_items(c, IMGOPT_FORMAT_AVIF, urls, &sources[0].n_items);
+	g_autofree ImgoptSrcsetItem *webp =
+		format_items(c, IMGOPT_FORMAT_WEBP, urls, &sources[1].n_items);
+	gsize n_sources = 0;
+
+	sources[0].items = avif;
+	sources[1].items = webp;
+	for (gsize i = 0; i < G_N_ELEMENTS(sources); i++)
+		if (sources[i].n_items > 0)
+			sources[n_sources++] = sources[i];
+	ImgoptImgMarkup m = {src,
+			     items,
+			     c->variants->len > 1 ? c->variants->len : 0,
+			     c->in->display_width,
+			     v->width,
+			     v->height,
+			     c->ref->alt,
+			     title,
+			     sources,
+			     n_sources};
+	g_autofree char *tag = imgopt_rewrite_format_img(&m);
+
+	add_edit(edits, c->text, start, end - start, tag);
+	return true;
+}
+
+/* An <img> without srcset gets one, right after its src value. */
+static void
+edit_html_srcset(const RefCtx *c, GPtrArray *edits)
+{
+	ImgoptTagInfo info;
+
+	if (c->variants->len < 2 ||
+	    !imgopt_rewrite_inspect_tag(c->text, c->len, c->ref->offset,
+					c->ref->length, &info) ||
+	    !info.is_img || info.has_srcset)
+		return;
+	g_autofree char *set = format_all_widths(c);
+	g_autofree char *ins =
+		info.has_sizes
+			? g_strdup_printf(" srcset=\"%s\"", set)
+			: g_strdup_printf(
+				  " srcset=\"%s\" sizes=\"(max-width: %upx) "
+				  "100vw, %upx\"",
+				  set, c->in->display_width,
+				  c->in->display_width);
+	add_edit(edits, c->text, info.value_end, 0, ins);
+}
+
+/* Builds the edits of one reference; returns the variant it now shows. */
+static const ImgoptVariant *
+edit_ref(const RefCtx *c, GPtrArray *edits)
+{
+	const ImgoptRef *ref = c->ref;
+	const ImgoptVariant *v = pick_for(c);
+
+	if (v == NULL)
+		return NULL;
+	if (ref->kind == IMGOPT_REF_MARKDOWN && c->in->use_srcset &&
+	    edit_markdown_img(c, v, edits))
+		return v;
+	g_autofree char *url = format_target(c, ref->kind, v);
+	bool is_angle = false;
+	g_autofree char *repl =
+		ref->kind == IMGOPT_REF_HTML ||
+				ref->kind == IMGOPT_REF_SRCSET ||
+				ref->kind == IMGOPT_REF_STYLE
+			? g_strdup(url)
+			: wrap_like_raw(c->text + ref->offset, ref->length, url,
+					&is_angle);
+
+	add_edit(edits, c->text, ref->offset, ref->length, repl);
+	if (ref->kind == IMGOPT_REF_HTML)
+		edit_html_srcset(c, edits);
+	return v;
+}
+
+/* How this post writes site paths, for links that resolved nowhere as
+ * written: the Liquid prefix or `/` of its first working link. */
+static char *
+post_fallback(const ImgoptPlanInput *in, const GPtrArray *refs)
+{
+	const char *base = in->baseurl;
+
+	for (guint i = 0; i < refs->len; i++) {
+		const ImgoptRef *ref = g_ptr_array_index(refs, i);
+		gsize pre = imgopt_rewrite_liquid_prefix_len(ref->url);
+
+		if (ref->status != IMGOPT_REF_STATUS_OK ||
+		    ref->kind == IMGOPT_REF_FRONT_MATTER ||
+		    ref->kind == IMGOPT_REF_LIQUID_TAG)
+			continue;
+		if (pre > 0 && ref->url[pre] == '/' &&
+		    strstr(ref->url, "relative_url") == NULL)
+			return g_strndup(ref->url, pre + 1);
+		if (ref->url[0] == '/' && ref->url[1] != '/')
+			break;
+	}
+	return g_strconcat(base != NULL ? base : "", "/", NULL);
+}
+
+/* A srcset candidate moved to another variant gets that variant's width
+ * as its `w` descriptor. */
+static void
+edit_descriptor(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
+{
+	gsize pos = c->ref->offset + c->ref->length, digits = 0;
+	uint32_t w = srcset_descriptor(c->text, c->len, pos);
+
+	if (w == 0 || w == v->width)
+		return;
+	while (c->text[pos] == ' ' || c->text[pos] == '\t')
+		pos++;
+	while (g_ascii_isdigit(c->text[pos + digits]))
+		digits++;
+	g_autofree char *repl = g_strdup_printf("%u", v->width);
+	add_edit(edits, c->text, pos, digits, repl);
+}
+
+static bool
+variant_on_disk(const ImgoptPlanInput *in, const ImgoptVariant *v)
+{
+	g_autofree char *full = g_build_filename(in->root, v->path, NULL);
+
+	return g_file_test(full, G_FILE_TEST_IS_REGULAR);
+}
+
+/* The variant a reference already on a variant file should show instead
+ * (another width or these settings' file), or NULL if it is right. */
+static const ImgoptVariant *
+plan_relink(const RefCtx *c, GPtrArray *edits)
+{
+	const ImgoptVariant *now =
+		g_hash_table_lookup(c->in->variant_of, c->ref->resolved);
+	const ImgoptVariant *want = NULL, *v = NULL;
+
+	if (now == NULL || c->ref->kind == IMGOPT_REF_LIQUID_TAG)
+		return NULL;
+	g_autoptr(GPtrArray) vs =
+		variants_for(c->in, &now->hash, now->format, false);
+	g_autoptr(GPtrArray) extras =
+		variants_for(c->in, &now->hash, now->format, true);
+	RefCtx vc = *c;
+
+	/* A link keeps its format (a <source> of a <picture> its own). */
+	for (guint i = vs->len; i > 0; i--)
+		if (((ImgoptVariant *)g_ptr_array_index(vs, i - 1))->format !=
+		    now->format)
+			g_ptr_array_remove_index(vs, i - 1);
+	vc.variants = vs;
+	vc.extras = extras;
+	want = pick_for(&vc);
+	/* A dry run's new variants exist only in memory. */
+	if (want == NULL || strcmp(want->path, c->ref->resolved) == 0 ||
+	    (c->in->root != NULL && !variant_on_disk(c->in, want)))
+		return NULL;
+	v = edit_ref(&vc, edits);
+	if (v != NULL && c->ref->kind == IMGOPT_REF_SRCSET)
+		edit_descriptor(&vc, v, edits);
+	return v;
+}
+
+/* Plans one reference; edits, if any, go to @edits. */
+static ImgoptRefPlan
+plan_ref(RefCtx *c, GPtrArray *edits)
+{
+	const ImgoptRef *ref = c->ref;
+	ImgoptRefPlan rp = {ref, IMGOPT_REF_PLAN_UNUSED, NULL};
+	bool is_usable = ref->status == IMGOPT_REF_STATUS_OK ||
+			 ref->status == IMGOPT_REF_STATUS_REPAIRED;
+
+	if (!is_usable || ref->resolved == NULL)
+		return rp;
+	if (imgopt_fs_is_below(c->in->out_dir, ref->resolved)) {
+		rp.variant = plan_relink(c, edits);
+		rp.kind = rp.variant != NULL ? IMGOPT_REF_PLAN_REWRITTEN
+					     : IMGOPT_REF_PLAN_DONE;
+		return rp;
+	}
+	const ImgoptAsset *asset =
+		g_hash_table_lookup(c->in->files, ref->resolved);
+
+	rp.kind = IMGOPT_REF_PLAN_KEPT;
+	if (asset == NULL || ref->kind == IMGOPT_REF_LIQUID_TAG)
+		return rp;
+	g_autoptr(GPtrArray) vs =
+		variants_for(c->in, &asset->hash, asset->format, false);
+	g_autoptr(GPtrArray) extras =
+		variants_for(c->in, &asset->hash, asset->format, true);
+
+	c->variants = vs;
+	c->extras = extras;
+	rp.variant = vs->len > 0 ? edit_ref(c, edits) : NULL;
+	if (rp.variant != NULL)
+		rp.kind = IMGOPT_REF_PLAN_REWRITTEN;
+	return rp;
+}
+
+GArray *
+imgopt_rewrite_plan_post(const ImgoptPlanInput *in, const char *text, gsize len,
+			 const GPtrArray *refs, GPtrArray *edits)
+{
+	g_return_val_if_fail(in != NULL && refs != NULL && edits != NULL, NULL);
+
+	GArray *out = g_array_new(false, false, sizeof(ImgoptRefPlan));
+	g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
+	g_autofree char *fallback = post_fallback(in, refs);
+
+	for (guint i = 0; i < refs->len; i++) {
+		const ImgoptRef *ref = g_ptr_array_index(refs, i);
+		gpointer key = GSIZE_TO_POINTER(ref->offset + 1);
+		RefCtx c = {.text = text,
+			    .len = len,
+			    .ref = ref,
+			    .in = in,
+			    .fallback = fallback};
+
+		/* A reference definition used twice is one span. */
+		if (g_hash_table_contains(seen, key))
+			continue;
+		g_hash_table_add(seen, key);
+		ImgoptRefPlan rp = plan_ref(&c, edits);
+		g_array_append_val(out, rp);
+	}
+	return out;
+}
