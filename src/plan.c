@@ -226,11 +226,10 @@ format_items(const RefCtx *c, ImgoptFormat format, GPtrArray *urls,
 static bool
 edit_markdown_img(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
 {
-	gsize start = 0, end = 0;
-	g_autofree char *title = NULL;
+	const ImgoptRef *ref = c->ref;
 
-	if (!imgopt_rewrite_find_image(c->text, c->len, c->ref->offset,
-				       c->ref->length, &start, &end, &title))
+	/* Only the scanner records the construct (not the manifest). */
+	if (ref->construct_length <= ref->length)
 		return false;
 	g_autofree char *src = format_target(c, IMGOPT_REF_HTML, v);
 	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
@@ -254,13 +253,14 @@ edit_markdown_img(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
 			     c->in->display_width,
 			     v->width,
 			     v->height,
-			     c->ref->alt,
-			     title,
+			     ref->alt,
+			     ref->title,
 			     sources,
 			     n_sources};
 	g_autofree char *tag = imgopt_rewrite_format_img(&m);
 
-	add_edit(edits, c->text, start, end - start, tag);
+	add_edit(edits, c->text, ref->construct_offset, ref->construct_length,
+		 tag);
 	return true;
 }
 
@@ -268,23 +268,21 @@ edit_markdown_img(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
 static void
 edit_html_srcset(const RefCtx *c, GPtrArray *edits)
 {
-	ImgoptTagInfo info;
+	const ImgoptRef *ref = c->ref;
 
-	if (c->variants->len < 2 ||
-	    !imgopt_rewrite_inspect_tag(c->text, c->len, c->ref->offset,
-					c->ref->length, &info) ||
-	    !info.is_img || info.has_srcset)
+	if (c->variants->len < 2 || !ref->is_img_tag || ref->has_srcset ||
+	    ref->attr_end == 0)
 		return;
 	g_autofree char *set = format_all_widths(c);
 	g_autofree char *ins =
-		info.has_sizes
+		ref->has_sizes
 			? g_strdup_printf(" srcset=\"%s\"", set)
 			: g_strdup_printf(
 				  " srcset=\"%s\" sizes=\"(max-width: %upx) "
 				  "100vw, %upx\"",
 				  set, c->in->display_width,
 				  c->in->display_width);
-	add_edit(edits, c->text, info.value_end, 0, ins);
+	add_edit(edits, c->text, ref->attr_end, 0, ins);
 }
 
 /* Builds the edits of one reference; returns the variant it now shows. */

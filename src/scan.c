@@ -253,6 +253,8 @@ imgopt_scan_add_ref(Scanner *sc, GPtrArray *refs, ImgoptRefKind kind,
 	ref->post = g_strdup(sc->post);
 	ref->offset = offset;
 	ref->length = length;
+	ref->construct_offset = offset;
+	ref->construct_length = length;
 	ref->kind = kind;
 	ref->raw = g_strndup(sc->text + offset, length);
 	ref->url = g_steal_pointer(&owned_url);

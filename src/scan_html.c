@@ -116,15 +116,17 @@ typedef struct {
 	const char *s;      /* the leaf's text */
 } TagCtx;
 
-/* Reports the URL at [a, b) as @kind if it is one line, not empty. */
-static void
+/* Reports the URL at [a, b) as @kind if it is one line, not empty;
+ * returns the reference (transfer none) or NULL. */
+static ImgoptRef *
 add_url(const TagCtx *t, ImgoptRefKind kind, gsize a, gsize b)
 {
 	if (b <= a || memchr(t->s + a, '\n', b - a) != NULL)
-		return;
+		return NULL;
 	gsize start = imgopt_scan_lines_map(t->lines, a);
-	imgopt_scan_add_ref(t->sc, t->pending, kind, start, b - a,
-			    imgopt_scan_decode(t->s + a, b - a, false), NULL);
+	return imgopt_scan_add_ref(t->sc, t->pending, kind, start, b - a,
+				   imgopt_scan_decode(t->s + a, b - a, false),
+				   NULL);
 }
 
 /* One step through a URL: a Liquid `{{ ... }}` (spaces and all, at most 256
@@ -260,6 +262,48 @@ name_is(const char *s, gsize a, gsize b, const char *name)
 	       g_ascii_strncasecmp(s + a, name, b - a) == 0;
 }
 
+/* The src value at [@v, @w): its reference records where the
+ * attribute ends, after the closing quote if it is quoted. */
+static void
+add_src(const TagCtx *t, gsize v, gsize w, gsize end)
+{
+	ImgoptRef *ref = add_url(t, IMGOPT_REF_HTML, v, w);
+	char q = v > 0 ? t->s[v - 1] : '\0';
+
+	if (ref == NULL)
+		return;
+	ref->attr_end = ref->offset + ref->length;
+	if ((q == '"' || q == '\'') && w < end && t->s[w] == q)
+		ref->attr_end++;
+}
+
+/* What a tag's references record of it (see ImgoptRef). */
+typedef struct {
+	bool is_img_tag; /* a complete <img> */
+	bool has_srcset; /* it has a srcset attribute */
+	bool has_sizes;  /* it has a sizes attribute */
+} TagFacts;
+
+/* The references of the tag at [@start, @end), those of @t->pending from
+ * @first on, record its span and @facts. */
+static void
+note_tag(const TagCtx *t, guint first, gsize start, gsize end,
+	 const TagFacts *facts)
+{
+	gsize a = imgopt_scan_lines_map(t->lines, start);
+	gsize b = imgopt_scan_lines_map(t->lines, end - 1) + 1;
+
+	for (guint k = first; k < t->pending->len; k++) {
+		ImgoptRef *ref = g_ptr_array_index(t->pending, k);
+
+		ref->construct_offset = a;
+		ref->construct_length = b - a;
+		ref->is_img_tag = facts->is_img_tag;
+		ref->has_srcset = facts->has_srcset;
+		ref->has_sizes = facts->has_sizes;
+	}
+}
+
 void
 imgopt_scan_html_tag(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
 		     gsize start, gsize end)
@@ -269,19 +313,25 @@ imgopt_scan_html_tag(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
 	gsize i = tag_name(s, end, start + 1);
 	bool is_img = name_is(s, start + 1, i, "img") ||
 		      name_is(s, start + 1, i, "source");
+	TagFacts facts = {.is_img_tag = name_is(s, start + 1, i, "img") &&
+					s[end - 1] == '>'};
+	guint first = pending->len;
 	gsize a, b, v, w;
 
 	while (i < end && s[i] != '>') {
 		i = next_attr(s, i, end, &a, &b, &v, &w);
+		facts.has_srcset |= name_is(s, a, b, "srcset");
+		facts.has_sizes |= name_is(s, a, b, "sizes");
 		if (w == 0 && v == 0)
 			continue;
 		if (is_img && name_is(s, a, b, "src"))
-			add_url(&t, IMGOPT_REF_HTML, v, w);
+			add_src(&t, v, w, end);
 		else if (is_img && name_is(s, a, b, "srcset"))
 			scan_srcset(&t, v, w);
 		else if (name_is(s, a, b, "style"))
 			scan_style(&t, v, w);
 	}
+	note_tag(&t, first, start, end, &facts);
 }
 
 /* ---- HTML streams ---- */

@@ -112,6 +112,8 @@ typedef struct {
 	gsize offset;       /* file offset of the destination */
 	gsize length;       /* its length in the file */
 	char *url;          /* decoded destination (owned) */
+	char *title;        /* decoded title of an inline image, or NULL
+			       (owned) */
 	bool is_multiline;  /* the export-damage extension */
 	gsize end;          /* logical offset after the construct */
 } Match;
@@ -733,7 +735,7 @@ try_inline(Inline *in, gsize p, bool want_url, Match *m)
 	gsize i = skip_space(s, n, p + 2);
 	if (!parse_dest(in, i, &d))
 		return false;
-	gsize t = skip_space(s, n, d.next), e;
+	gsize t = skip_space(s, n, d.next), title = t, e = 0;
 	if (t > d.next && (e = parse_title(s, n, t)) != 0)
 		t = skip_space(s, n, e);
 	if (t >= n || s[t] != ')' || !set_span(in, d.start, d.end, m))
@@ -741,6 +743,9 @@ try_inline(Inline *in, gsize p, bool want_url, Match *m)
 	m->kind = IMGOPT_REF_MARKDOWN;
 	if (want_url)
 		m->url = imgopt_scan_decode(s + d.start, d.end - d.start, true);
+	if (want_url && e != 0)
+		m->title =
+			imgopt_scan_decode(s + title + 1, e - title - 2, true);
 	m->end = t + 1;
 	return true;
 }
@@ -854,6 +859,10 @@ add_image(Inline *in, const Bracket *o, gsize p, Match *m)
 	if (ref == NULL)
 		return;
 	ref->is_multiline = m->is_multiline;
+	ref->title = g_steal_pointer(&m->title);
+	ref->construct_offset = imgopt_scan_lines_map(in->lines, o->pos);
+	ref->construct_length = imgopt_scan_lines_map(in->lines, m->end - 1) +
+				1 - ref->construct_offset;
 	AltText alt = {in->pending->len - 1, o->text, p};
 	g_array_append_val(in->alts, alt);
 }
@@ -908,6 +917,7 @@ close_bracket(Inline *in, gsize p)
 	else
 		deactivate_links(in);
 	g_free(m.url);
+	g_free(m.title);
 	return m.end;
 }
 

@@ -138,6 +138,7 @@ imgopt_ref_free(ImgoptRef *ref)
 	g_free(ref->url);
 	g_free(ref->alt);
 	g_free(ref->key);
+	g_free(ref->title);
 	g_free(ref->resolved);
 	g_free(ref->message);
 	g_free(ref);

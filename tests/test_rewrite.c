@@ -438,53 +438,6 @@ test_format_picture(void)
 }
 
 static void
-test_find_image(void)
-{
-	const char *text =
-		"x ![a [nested] \\] alt](<my dest.jpg> \"ti\\\"tle\") "
-		"![](2020\r\nT\\\\id.jpeg)";
-	const char *d1 = strstr(text, "my dest");
-	const char *d2 = strstr(text, "2020");
-	gsize s = 0, e = 0;
-	g_autofree char *title = NULL;
-
-	g_assert_true(imgopt_rewrite_find_image(
-		text, strlen(text), (gsize)(d1 - text), 11, &s, &e, &title));
-	g_assert_cmpuint(s, ==, 2);
-	g_assert_cmpuint(text[e - 1], ==, ')');
-	g_assert_cmpstr(title, ==, "ti\"tle");
-	g_assert_true(imgopt_rewrite_find_image(
-		text, strlen(text), (gsize)(d2 - text),
-		strlen("2020\r\nT\\\\id.jpeg"), &s, &e, NULL));
-	g_assert_cmpuint(e, ==, strlen(text));
-	g_assert_cmpuint(text[s], ==, '!');
-	/* A link destination ([x](y)) is not an image. */
-	g_assert_false(
-		imgopt_rewrite_find_image("[x](y)", 6, 4, 1, &s, &e, NULL));
-}
-
-static void
-test_inspect_tag(void)
-{
-	const char *t1 = "<img alt=\"a>b\" src=\"/x.jpg\" width=240>";
-	const char *t2 = "<IMG SRC='/x.jpg' srcset=\"/x.jpg 1x\" sizes=50vw/>";
-	const char *t3 = "<source src=/x.jpg>";
-	ImgoptTagInfo info;
-
-	g_assert_true(imgopt_rewrite_inspect_tag(
-		t1, strlen(t1), (gsize)(strstr(t1, "/x") - t1), 6, &info));
-	g_assert_true(info.is_img);
-	g_assert_false(info.has_srcset);
-	g_assert_cmpuint(t1[info.value_end - 1], ==, '"');
-	g_assert_true(imgopt_rewrite_inspect_tag(t2, strlen(t2), 10, 6, &info));
-	g_assert_true(info.is_img && info.has_srcset && info.has_sizes);
-	g_assert_true(imgopt_rewrite_inspect_tag(t3, strlen(t3), 12, 6, &info));
-	g_assert_false(info.is_img);
-	g_assert_cmpuint(info.value_end, ==, 18);
-	g_assert_false(imgopt_rewrite_inspect_tag("a /x.jpg", 8, 2, 6, &info));
-}
-
-static void
 test_pick_variant(void)
 {
 	g_autoptr(GPtrArray) vs = g_ptr_array_new_with_free_func(
@@ -560,8 +513,6 @@ main(int argc, char **argv)
 	g_test_add_func("/rewrite/format-url", test_format_url);
 	g_test_add_func("/rewrite/format-img", test_format_img);
 	g_test_add_func("/rewrite/format-picture", test_format_picture);
-	g_test_add_func("/rewrite/find-image", test_find_image);
-	g_test_add_func("/rewrite/inspect-tag", test_inspect_tag);
 	g_test_add_func("/rewrite/pick-variant", test_pick_variant);
 	g_test_add_func("/rewrite/diff-empty", test_diff_empty);
 	return g_test_run();

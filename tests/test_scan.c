@@ -236,6 +236,80 @@ test_fields(void)
 	g_assert_cmpstr(r->url, ==, "a\nb\\c.png");
 }
 
+/* The whole `![alt](dest "title")` of an inline image, with nested and
+ * escaped brackets, a pointy destination and an escaped quote in the
+ * title; and a damaged destination's image. */
+static void
+test_construct_markdown(void)
+{
+	static const char text[] =
+		"x ![a [nested] \\] alt](<my dest.jpg> \"ti\\\"tle &amp; "
+		"more\") ![](2020\r\nT\\\\id.jpeg)\n\n![r]\n\n[r]: r.png "
+		"\"t\"\n";
+	g_autoptr(GPtrArray) refs = scan("p.md", text, sizeof text - 1);
+	const ImgoptRef *r = only_ref(refs, 0);
+
+	g_assert_cmpuint(refs->len, ==, 3);
+	g_assert_cmpuint(r->construct_offset, ==, 2);
+	g_assert_cmpuint(text[r->construct_offset + r->construct_length - 1],
+			 ==, ')');
+	g_assert_cmpuint(r->construct_offset + r->construct_length, ==,
+			 (gsize)(strstr(text, " ![](") - text));
+	g_assert_cmpstr(r->title, ==, "ti\"tle & more");
+	r = only_ref(refs, 1);
+	g_assert_true(r->is_multiline);
+	g_assert_cmpuint(text[r->construct_offset], ==, '!');
+	g_assert_cmpuint(r->construct_offset + r->construct_length, ==,
+			 (gsize)(strstr(text, "\n\n") - text));
+	g_assert_null(r->title);
+	/* A reference-style image: its span is the definition's
+	 * destination, its construct the image where it is used. */
+	r = only_ref(refs, 2);
+	g_assert_cmpint(r->kind, ==, IMGOPT_REF_MARKDOWN_REF);
+	g_assert_cmpuint(r->construct_offset, ==,
+			 (gsize)(strstr(text, "![r]") - text));
+	g_assert_cmpuint(r->construct_length, ==, 4);
+	g_assert_false(r->is_img_tag);
+	g_assert_cmpuint(r->attr_end, ==, 0);
+}
+
+/* The tag around a src: its span, where the src attribute ends, and
+ * whether it is an <img> with srcset or sizes; a `>` in a quoted value
+ * does not end the tag. */
+static void
+test_construct_tag(void)
+{
+	static const char t1[] = "<img alt=\"a>b\" src=\"/x.jpg\" width=240>\n";
+	static const char t2[] =
+		"a <IMG SRC='/x.jpg' srcset=\"/y.jpg 1x\" sizes=50vw/> b\n";
+	static const char t3[] = "<video><source src=/x.jpg></video>\n";
+	g_autoptr(GPtrArray) r1 = scan("p.md", t1, sizeof t1 - 1);
+	g_autoptr(GPtrArray) r2 = scan("p.md", t2, sizeof t2 - 1);
+	g_autoptr(GPtrArray) r3 = scan("p.md", t3, sizeof t3 - 1);
+	const ImgoptRef *r = only_ref(r1, 0);
+
+	g_assert_true(r->is_img_tag);
+	g_assert_false(r->has_srcset || r->has_sizes);
+	g_assert_cmpuint(t1[r->attr_end - 1], ==, '"');
+	g_assert_cmpuint(r->construct_offset, ==, 0);
+	g_assert_cmpuint(r->construct_length, ==, sizeof t1 - 2);
+	g_assert_cmpuint(r2->len, ==, 2);
+	for (guint i = 0; i < r2->len; i++) {
+		r = only_ref(r2, i);
+		g_assert_true(r->is_img_tag && r->has_srcset && r->has_sizes);
+		g_assert_cmpuint(r->construct_offset, ==, 2);
+		g_assert_cmpuint(t2[r->construct_offset + r->construct_length],
+				 ==, ' ');
+	}
+	g_assert_cmpuint(only_ref(r2, 0)->attr_end, ==,
+			 (gsize)(strstr(t2, " srcset") - t2));
+	g_assert_cmpuint(only_ref(r2, 1)->attr_end, ==, 0);
+	r = only_ref(r3, 0);
+	g_assert_false(r->is_img_tag);
+	g_assert_cmpuint(r->attr_end, ==, (gsize)(strstr(t3, "></") - t3));
+	g_assert_cmpuint(r->construct_offset, ==, 7);
+}
+
 static void
 test_html_post(void)
 {
@@ -443,6 +517,8 @@ main(int argc, char **argv)
 		g_test_add_data_func(path, &cases[i], test_case);
 	}
 	g_test_add_func("/scan/fields", test_fields);
+	g_test_add_func("/scan/construct/markdown", test_construct_markdown);
+	g_test_add_func("/scan/construct/tag", test_construct_tag);
 	g_test_add_func("/scan/html-post", test_html_post);
 	add_fixture_tests();
 	g_test_add_func("/scan/hostile/repeats", test_hostile_repeats);

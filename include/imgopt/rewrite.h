@@ -1,5 +1,6 @@
 /*
- * rewrite.h: stage 5, post text + edits → new post text.
+ * rewrite.h: stage 5, post text + references + variants → edits → new
+ * post text.
  *
  * Everything here is pure but for one check of planning: functions take
  * bytes and return bytes, never writing the file system, so the
@@ -18,9 +19,10 @@
  * The helpers format what goes into a span in the post's own style:
  * imgopt_rewrite_format_url() (Liquid prefix, root- or post-relative),
  * imgopt_rewrite_format_img() (`--srcset` markup),
- * imgopt_rewrite_format_srcset() (a srcset attribute value), and
- * imgopt_rewrite_find_image() (the whole `![alt](dest "title")` around a
- * destination).  The unified diff of a rewrite is in diff.h.
+ * and imgopt_rewrite_format_srcset() (a srcset attribute value).  What
+ * surrounds a span (the whole `![alt](dest "title")`, the tag of a src)
+ * is what the scanner recorded in the ImgoptRef, not parsed again here.
+ * The unified diff of a rewrite is in diff.h.
  * imgopt_rewrite_format_edits()/_parse_edits() serialise edits for the
  * manifest, and imgopt_rewrite_invert() turns them into the edits that
  * undo them.
@@ -249,52 +251,6 @@ typedef struct {
  *   renderers such as goldmark as inline raw HTML).
  */
 char *imgopt_rewrite_format_img(const ImgoptImgMarkup *markup);
-
-/**
- * imgopt_rewrite_find_image:
- * @text: (array length=len): the post's bytes
- * @len: their number
- * @offset: @length: the destination span of a Markdown inline image
- * @start_out: (out): where its `![` starts
- * @end_out: (out): one past its closing `)`
- * @title_out: (out) (optional) (transfer full) (nullable): its title,
- *   unescaped, or NULL
- *
- * Finds the whole `![alt](dest "title")` around a destination span,
- * matching nested brackets and skipping backslash escapes.
- *
- * Returns: true if the span is the destination of an inline image.
- */
-bool imgopt_rewrite_find_image(const char *text, gsize len, gsize offset,
-			       gsize length, gsize *start_out, gsize *end_out,
-			       char **title_out);
-
-/**
- * ImgoptTagInfo:
- *
- * What imgopt_rewrite_inspect_tag() found about the HTML tag around a
- * `src` attribute value.
- */
-typedef struct {
-	gsize value_end; /* one past the closing quote of the value (or the
-			    value's end when unquoted) */
-	bool is_img;     /* the tag is `<img` */
-	bool has_srcset; /* it has a srcset attribute */
-	bool has_sizes;  /* it has a sizes attribute */
-} ImgoptTagInfo;
-
-/**
- * imgopt_rewrite_inspect_tag:
- * @text: (array length=len): the post's bytes
- * @len: their number
- * @offset: @length: the span of an attribute value inside a tag
- * @info_out: (out): what was found
- *
- * Returns: true if the span lies inside an HTML tag (a `<name` before it
- *   with no `>` in between, and a `>` after it).
- */
-bool imgopt_rewrite_inspect_tag(const char *text, gsize len, gsize offset,
-				gsize length, ImgoptTagInfo *info_out);
 
 /**
  * imgopt_rewrite_pick_variant:

@@ -145,6 +145,14 @@ const char *imgopt_ref_status_name(ImgoptRefStatus status);
  * bytes from the start of the post file (front matter and BOM included),
  * so a rewrite replaces exactly those bytes.  For a reference-style image
  * the span is the destination of its `[label]: dest` definition.
+ *
+ * The scanner also records the construct the span sits in, so a rewrite
+ * can replace or extend it without parsing the post again: its span
+ * (@construct_offset, @construct_length), an inline image's @title, and
+ * for a `src` the end of its attribute and what the tag holds.  These
+ * fields come from the scanner only: the manifest does not store them,
+ * and a reference read back from it has them zero (planning a rewrite
+ * scans the post's bytes again).
  */
 typedef struct {
 	char *post;         /* post path as given to the scanner */
@@ -161,6 +169,21 @@ typedef struct {
 			       "image.path"), or NULL */
 	bool is_multiline;  /* destination broken across lines (an export
 			       tool's damage, not CommonMark) */
+	gsize construct_offset; /* byte offset of the whole construct: the
+				   `![` of a Markdown image (where it is
+				   used, for a reference-style one), the `<`
+				   of the tag of an html, srcset or style
+				   reference; @offset for the other kinds */
+	gsize construct_length; /* its byte length (@length for the other
+				   kinds) */
+	char *title;            /* an inline Markdown image's title, decoded,
+				   or NULL */
+	gsize attr_end;         /* html: byte offset just past the src value
+				   (after its closing quote, if quoted); 0 for
+				   the other kinds */
+	bool is_img_tag; /* html kinds: the tag is a complete `<img …>` */
+	bool has_srcset; /* html kinds: the tag has a srcset attribute */
+	bool has_sizes;  /* html kinds: the tag has a sizes attribute */
 
 	ImgoptRefStatus status; /* filled by resolving */
 	char *resolved; /* resolved file relative to the site root, or NULL */
