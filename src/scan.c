@@ -470,14 +470,6 @@ fm_scalar(Scanner *sc, const char *key, gsize pos, gsize limit,
 	return stop;
 }
 
-static gsize
-skip_blanks(const char *s, gsize pos, gsize limit)
-{
-	while (pos < limit && (s[pos] == ' ' || s[pos] == '\t'))
-		pos++;
-	return pos;
-}
-
 /* Finds "key:" at @pos; sets the key's extent and returns the offset after
  * the colon, or 0 if the line holds no key. */
 static gsize
@@ -509,7 +501,7 @@ fm_flow(Scanner *sc, const char *parent, const char *const *keys, gsize pos,
 
 	pos++; /* '{' */
 	while (pos < limit && s[pos] != '}') {
-		pos = skip_blanks(s, pos, limit);
+		pos = imgopt_scan_skip_blanks(s, limit, pos);
 		gsize n = 0, after = fm_key(sc, pos, limit, ",}", &n);
 		if (after == 0)
 			return;
@@ -517,8 +509,9 @@ fm_flow(Scanner *sc, const char *parent, const char *const *keys, gsize pos,
 			g_strdup_printf("%s.%.*s", parent, (int)n, s + pos);
 		bool wanted = in_list(keys, s + pos, n);
 		pos = fm_scalar(sc, wanted ? path : NULL,
-				skip_blanks(s, after, limit), limit, ",}");
-		pos = skip_blanks(s, pos, limit);
+				imgopt_scan_skip_blanks(s, limit, after), limit,
+				",}");
+		pos = imgopt_scan_skip_blanks(s, limit, pos);
 		if (pos < limit && s[pos] == ',')
 			pos++;
 	}
@@ -535,7 +528,7 @@ static void
 fm_line(Scanner *sc, const FmLine *line, FmNest *nest)
 {
 	const char *s = sc->text;
-	gsize pos = skip_blanks(s, line->start, line->end);
+	gsize pos = imgopt_scan_skip_blanks(s, line->end, line->start);
 	bool is_top = pos == line->start;
 	gsize n = 0, after;
 
@@ -546,7 +539,7 @@ fm_line(Scanner *sc, const FmLine *line, FmNest *nest)
 	after = fm_key(sc, pos, line->end, "", &n);
 	if (after == 0)
 		return;
-	gsize value = skip_blanks(s, after, line->end);
+	gsize value = imgopt_scan_skip_blanks(s, line->end, after);
 	bool is_empty = value == line->end || s[value] == '#';
 	if (is_top) {
 		bool is_image = n == 5 && memcmp(s + pos, "image", 5) == 0;

@@ -17,21 +17,6 @@
 
 #include "scan_priv.h"
 
-static bool
-is_ws(int c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	       c == '\f';
-}
-
-static gsize
-skip_ws(const char *s, gsize n, gsize i)
-{
-	while (i < n && is_ws((unsigned char)s[i]))
-		i++;
-	return i;
-}
-
 static gsize
 tag_name(const char *s, gsize n, gsize i)
 {
@@ -53,7 +38,7 @@ attr_value(const char *s, gsize n, gsize i)
 		return q != NULL ? (gsize)(q - s) + 1 : 0;
 	}
 	gsize j = i;
-	while (j < n && !is_ws((unsigned char)s[j]) &&
+	while (j < n && !imgopt_scan_is_space((unsigned char)s[j]) &&
 	       strchr("\"'=<>`", s[j]) == NULL && s[j] != '\0')
 		j++;
 	return j > i ? j : 0;
@@ -64,16 +49,16 @@ attr_value(const char *s, gsize n, gsize i)
 static gsize
 attribute(const char *s, gsize n, gsize i)
 {
-	gsize j = skip_ws(s, n, i);
+	gsize j = imgopt_scan_skip_space(s, n, i);
 
 	if (j == i || j >= n ||
 	    !(g_ascii_isalpha(s[j]) || s[j] == '_' || s[j] == ':'))
 		return 0;
 	while (j < n && (g_ascii_isalnum(s[j]) || strchr("_.:-", s[j]) != NULL))
 		j++;
-	gsize k = skip_ws(s, n, j);
+	gsize k = imgopt_scan_skip_space(s, n, j);
 	if (k < n && s[k] == '=') {
-		gsize v = attr_value(s, n, skip_ws(s, n, k + 1));
+		gsize v = attr_value(s, n, imgopt_scan_skip_space(s, n, k + 1));
 		return v;
 	}
 	return j;
@@ -88,7 +73,7 @@ imgopt_scan_html_open_tag(const char *s, gsize len)
 		return 0;
 	while ((next = attribute(s, len, i)) != 0)
 		i = next;
-	i = skip_ws(s, len, i);
+	i = imgopt_scan_skip_space(s, len, i);
 	if (i < len && s[i] == '/')
 		i++;
 	return i < len && s[i] == '>' ? i + 1 : 0;
@@ -102,7 +87,7 @@ imgopt_scan_html_close_tag(const char *s, gsize len)
 	gsize i = tag_name(s, len, 2);
 	if (i == 2)
 		return 0;
-	i = skip_ws(s, len, i);
+	i = imgopt_scan_skip_space(s, len, i);
 	return i < len && s[i] == '>' ? i + 1 : 0;
 }
 
@@ -152,10 +137,11 @@ scan_srcset(const TagCtx *t, gsize i, gsize end)
 	const char *s = t->s;
 
 	while (i < end) {
-		while (i < end && (is_ws((unsigned char)s[i]) || s[i] == ','))
+		while (i < end && (imgopt_scan_is_space((unsigned char)s[i]) ||
+				   s[i] == ','))
 			i++;
 		gsize a = i;
-		while (i < end && !is_ws((unsigned char)s[i]))
+		while (i < end && !imgopt_scan_is_space((unsigned char)s[i]))
 			i = skip_liquid(s, i, end);
 		gsize b = i;
 		if (b > a && s[b - 1] == ',') {
@@ -203,7 +189,7 @@ scan_style(const TagCtx *t, gsize i, gsize end)
 		if (g_ascii_strncasecmp(s + i, "url(", 4) != 0)
 			continue;
 		gsize a = i + 4;
-		while (a < end && is_ws((unsigned char)s[a]))
+		while (a < end && imgopt_scan_is_space((unsigned char)s[a]))
 			a++;
 		a += url_quote(s, a, end, &quote);
 		gsize b = a;
@@ -216,7 +202,7 @@ scan_style(const TagCtx *t, gsize i, gsize end)
 		}
 		else {
 			while (b < end && s[b] != ')' &&
-			       !is_ws((unsigned char)s[b]))
+			       !imgopt_scan_is_space((unsigned char)s[b]))
 				b = skip_liquid(s, b, end);
 		}
 		add_url(t, IMGOPT_REF_STYLE, a, b);
@@ -230,18 +216,19 @@ static gsize
 next_attr(const char *s, gsize i, gsize end, gsize *name, gsize *name_end,
 	  gsize *value, gsize *value_end)
 {
-	while (i < end && (is_ws((unsigned char)s[i]) || s[i] == '/'))
+	while (i < end &&
+	       (imgopt_scan_is_space((unsigned char)s[i]) || s[i] == '/'))
 		i++;
 	*name = i;
-	while (i < end && !is_ws((unsigned char)s[i]) &&
+	while (i < end && !imgopt_scan_is_space((unsigned char)s[i]) &&
 	       strchr("/>=", s[i]) == NULL)
 		i++;
 	*name_end = i;
 	*value = *value_end = 0;
-	gsize k = skip_ws(s, end, i);
+	gsize k = imgopt_scan_skip_space(s, end, i);
 	if (k >= end || s[k] != '=')
 		return i == *name ? i + 1 : i;
-	k = skip_ws(s, end, k + 1);
+	k = imgopt_scan_skip_space(s, end, k + 1);
 	if (k < end && (s[k] == '"' || s[k] == '\'')) {
 		const char *q = memchr(s + k + 1, s[k], end - k - 1);
 		*value = k + 1;
@@ -249,7 +236,8 @@ next_attr(const char *s, gsize i, gsize end, gsize *name, gsize *name_end,
 		return q != NULL ? *value_end + 1 : end;
 	}
 	*value = k;
-	while (k < end && !is_ws((unsigned char)s[k]) && s[k] != '>')
+	while (k < end && !imgopt_scan_is_space((unsigned char)s[k]) &&
+	       s[k] != '>')
 		k++;
 	*value_end = k;
 	return k > i ? k : i + 1;

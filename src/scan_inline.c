@@ -141,21 +141,6 @@ find(Finder *f, const char *s, gsize n, gsize from)
 }
 
 static bool
-is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	       c == '\f';
-}
-
-static gsize
-skip_space(const char *s, gsize n, gsize i)
-{
-	while (i < n && is_space((unsigned char)s[i]))
-		i++;
-	return i;
-}
-
-static bool
 is_escape(const char *s, gsize n, gsize i)
 {
 	return s[i] == '\\' && i + 1 < n &&
@@ -171,7 +156,7 @@ imgopt_scan_label_key(const char *s, gsize len)
 	bool in_space = false;
 
 	for (gsize i = 0; i < len; i++) {
-		if (is_space((unsigned char)s[i])) {
+		if (imgopt_scan_is_space((unsigned char)s[i])) {
 			in_space = out->len > 0;
 			continue;
 		}
@@ -289,7 +274,7 @@ bare_dest(Inline *in, gsize pos, Dest *d)
 				break;
 			depth--;
 		}
-		else if (is_space((unsigned char)s[i]))
+		else if (imgopt_scan_is_space((unsigned char)s[i]))
 			break;
 		i++;
 	}
@@ -344,21 +329,13 @@ set_span(const Inline *in, gsize start, gsize end, Match *m)
 
 /* ---- link reference definitions ---- */
 
-static gsize
-skip_blanks(const char *s, gsize n, gsize i)
-{
-	while (i < n && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	return i;
-}
-
 /* Spaces, at most one line end, spaces. */
 static gsize
 skip_spnl(const char *s, gsize n, gsize i)
 {
-	i = skip_blanks(s, n, i);
+	i = imgopt_scan_skip_blanks(s, n, i);
 	if (i < n && s[i] == '\n')
-		i = skip_blanks(s, n, i + 1);
+		i = imgopt_scan_skip_blanks(s, n, i + 1);
 	return i;
 }
 
@@ -370,11 +347,11 @@ def_end(const char *s, gsize n, gsize after_dest)
 	gsize i = skip_spnl(s, n, after_dest), t;
 
 	if (i > after_dest && (t = parse_title(s, n, i)) != 0) {
-		t = skip_blanks(s, n, t);
+		t = imgopt_scan_skip_blanks(s, n, t);
 		if (t >= n || s[t] == '\n')
 			return t < n ? t + 1 : n;
 	}
-	i = skip_blanks(s, n, after_dest);
+	i = imgopt_scan_skip_blanks(s, n, after_dest);
 	if (i >= n || s[i] == '\n')
 		return i < n ? i + 1 : n;
 	return 0;
@@ -419,7 +396,7 @@ parse_def(Inline *in, gsize pos)
 	gsize n = in->n, a = 0, b = 0;
 	Dest d;
 
-	pos = skip_blanks(s, n, pos);
+	pos = imgopt_scan_skip_blanks(s, n, pos);
 	gsize i = link_label(s, n, pos, &a, &b);
 	if (i == 0 || i >= n || s[i] != ':')
 		return 0;
@@ -457,7 +434,7 @@ imgopt_scan_parse_defs(Scanner *sc, const ScanLines *lines, gsize from)
 	gsize next;
 
 	/* most paragraphs do not start with a label: spare the set-up */
-	gsize i = skip_blanks(lines->str, lines->len, from);
+	gsize i = imgopt_scan_skip_blanks(lines->str, lines->len, from);
 	if (i >= lines->len || lines->str[i] != '[')
 		return from;
 	inline_init(&in, sc, lines);
@@ -626,7 +603,7 @@ html_other(Inline *in, gsize pos)
 		gsize i = 2;
 		while (i < n && g_ascii_isupper(s[i]))
 			i++;
-		if (i >= n || !is_space((unsigned char)s[i]))
+		if (i >= n || !imgopt_scan_is_space((unsigned char)s[i]))
 			return 0;
 		at = find(&in->find_decl, in->s, in->n, pos + i);
 		return at == G_MAXSIZE ? 0 : at + 1;
@@ -664,14 +641,15 @@ liquid_tag(Inline *in, gsize pos)
 
 	if (close == G_MAXSIZE || (eol != G_MAXSIZE && eol < close))
 		return pos + 2;
-	gsize i = skip_blanks(s, close, pos + 2 + (s[pos + 2] == '-'));
+	gsize i = imgopt_scan_skip_blanks(s, close,
+					  pos + 2 + (s[pos + 2] == '-'));
 	if (close - i < 10 || memcmp(s + i, "asset_img", 9) != 0 ||
 	    (s[i + 9] != ' ' && s[i + 9] != '\t'))
 		return pos + 2;
 	gsize end = close > i && s[close - 1] == '-' ? close - 1 : close;
 	gsize a = 0, b = 0;
-	for (i = skip_blanks(s, end, i + 9); i < end;
-	     i = skip_blanks(s, end, i)) {
+	for (i = imgopt_scan_skip_blanks(s, end, i + 9); i < end;
+	     i = imgopt_scan_skip_blanks(s, end, i)) {
 		gsize t0 = i, t1;
 		if (s[i] == '"' || s[i] == '\'') {
 			const char *q = memchr(s + i + 1, s[i], end - i - 1);
@@ -732,12 +710,12 @@ try_inline(Inline *in, gsize p, bool want_url, Match *m)
 
 	if (p + 1 >= n || s[p + 1] != '(')
 		return false;
-	gsize i = skip_space(s, n, p + 2);
+	gsize i = imgopt_scan_skip_space(s, n, p + 2);
 	if (!parse_dest(in, i, &d))
 		return false;
-	gsize t = skip_space(s, n, d.next), title = t, e = 0;
+	gsize t = imgopt_scan_skip_space(s, n, d.next), title = t, e = 0;
 	if (t > d.next && (e = parse_title(s, n, t)) != 0)
-		t = skip_space(s, n, e);
+		t = imgopt_scan_skip_space(s, n, e);
 	if (t >= n || s[t] != ')' || !set_span(in, d.start, d.end, m))
 		return false;
 	m->kind = IMGOPT_REF_MARKDOWN;
@@ -810,14 +788,15 @@ try_multiline(Inline *in, gsize p, Match *m)
 
 	if (p + 1 >= n || s[p + 1] != '(')
 		return false;
-	for (j = i; j < n && !is_space((unsigned char)s[j]); j++)
+	for (j = i; j < n && !imgopt_scan_is_space((unsigned char)s[j]); j++)
 		if (s[j] == '(' || s[j] == ')')
 			return false;
 	if (j == i || j >= n || s[j] != '\n' ||
 	    damaged_part(s, j, i, &sep1) != j)
 		return false;
 	k = j + 1;
-	if (k >= n || is_space((unsigned char)s[k]) || strchr("\"'", s[k]))
+	if (k >= n || imgopt_scan_is_space((unsigned char)s[k]) ||
+	    strchr("\"'", s[k]))
 		return false;
 	q = damaged_part(s, n, k, &sep2);
 	if (q == G_MAXSIZE || q >= n || s[q] != ')' || !sep2)

@@ -160,6 +160,35 @@ gsize imgopt_scan_entity(const char *s, gsize len, GString *out);
 /** ASCII punctuation, as CommonMark defines it for backslash escapes. */
 bool imgopt_scan_is_punct(int c);
 
+/** Whitespace as CommonMark and HTML tags count it: space, tab, LF, CR,
+ * VT, FF.  Inline: the inline and HTML scanners test it per byte. */
+static inline bool
+imgopt_scan_is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	       c == '\f';
+}
+
+/** The first offset at or after @i of @s (@n bytes) that is not
+ * whitespace (imgopt_scan_is_space()), or @n. */
+static inline gsize
+imgopt_scan_skip_space(const char *s, gsize n, gsize i)
+{
+	while (i < n && imgopt_scan_is_space((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/** The first offset at or after @i of @s (@n bytes) that is not a space
+ * or a tab, or @n. */
+static inline gsize
+imgopt_scan_skip_blanks(const char *s, gsize n, gsize i)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i;
+}
+
 /* ---- scan_block.c ---- */
 
 /** Splits the body (@start to the end of the file) into leaves and
