@@ -541,28 +541,6 @@ run_variants(Run *r, GError **error)
 
 /* ---- 3. plan: the rewrite stage's edits, and what the posts show ---- */
 
-static ImgoptRef *
-ref_copy(const ImgoptRef *ref)
-{
-	ImgoptRef *c = imgopt_ref_new();
-
-	c->post = g_strdup(ref->post);
-	c->line = ref->line;
-	c->column = ref->column;
-	c->offset = ref->offset;
-	c->length = ref->length;
-	c->kind = ref->kind;
-	c->raw = g_strdup(ref->raw);
-	c->url = g_strdup(ref->url);
-	c->alt = g_strdup(ref->alt);
-	c->key = g_strdup(ref->key);
-	c->is_multiline = ref->is_multiline;
-	c->status = ref->status;
-	c->resolved = g_strdup(ref->resolved);
-	c->message = g_strdup(ref->message);
-	return c;
-}
-
 static uint64_t
 file_size(const Run *r, const char *path)
 {
@@ -626,7 +604,7 @@ count_ref(Run *r, const ImgoptRefPlan *rp)
 		res->n_by_status[ref->status]++;
 	if (ref->status == IMGOPT_REF_STATUS_BROKEN ||
 	    ref->status == IMGOPT_REF_STATUS_OUTSIDE)
-		g_ptr_array_add(res->broken, ref_copy(ref));
+		g_ptr_array_add(res->broken, imgopt_ref_copy(ref));
 	if (rp->kind == IMGOPT_REF_PLAN_UNUSED)
 		return;
 	const ImgoptAsset *asset = g_hash_table_lookup(r->files, ref->resolved);

@@ -128,6 +128,22 @@ imgopt_ref_new(void)
 	return g_new0(ImgoptRef, 1);
 }
 
+ImgoptRef *
+imgopt_ref_copy(const ImgoptRef *ref)
+{
+	ImgoptRef *copy = g_memdup2(ref, sizeof *ref);
+
+	copy->post = g_strdup(ref->post);
+	copy->raw = g_strdup(ref->raw);
+	copy->url = g_strdup(ref->url);
+	copy->alt = g_strdup(ref->alt);
+	copy->key = g_strdup(ref->key);
+	copy->title = g_strdup(ref->title);
+	copy->resolved = g_strdup(ref->resolved);
+	copy->message = g_strdup(ref->message);
+	return copy;
+}
+
 void
 imgopt_ref_free(ImgoptRef *ref)
 {

@@ -256,6 +256,11 @@ test_construct_markdown(void)
 	g_assert_cmpuint(r->construct_offset + r->construct_length, ==,
 			 (gsize)(strstr(text, " ![](") - text));
 	g_assert_cmpstr(r->title, ==, "ti\"tle & more");
+	g_autoptr(ImgoptRef) copy = imgopt_ref_copy(r);
+	g_assert_true(copy->title != r->title && copy->raw != r->raw);
+	g_assert_cmpstr(copy->title, ==, r->title);
+	g_assert_cmpstr(copy->alt, ==, "a [nested] ] alt");
+	g_assert_cmpuint(copy->construct_length, ==, r->construct_length);
 	r = only_ref(refs, 1);
 	g_assert_true(r->is_multiline);
 	g_assert_cmpuint(text[r->construct_offset], ==, '!');

@@ -198,6 +198,13 @@ typedef struct {
 ImgoptRef *imgopt_ref_new(void);
 
 /**
+ * imgopt_ref_copy:
+ *
+ * Returns: (transfer full): a deep copy of @ref.
+ */
+ImgoptRef *imgopt_ref_copy(const ImgoptRef *ref);
+
+/**
  * imgopt_ref_free:
  * @ref: (nullable): a reference
  *
