@@ -23,6 +23,44 @@
 
 #include "fsio.h"
 
+/* The variant of @format nearest @width on one side of it (not above it,
+ * or with @covering not below it), else the nearest on the other side. */
+static const ImgoptVariant *
+pick_nearest(const GPtrArray *variants, ImgoptFormat format, uint32_t width,
+	     bool covering)
+{
+	const ImgoptVariant *best = NULL, *other = NULL;
+
+	for (guint i = 0; i < variants->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(variants, i);
+		bool on_side = covering ? v->width >= width : v->width <= width;
+		const ImgoptVariant **slot = on_side ? &best : &other;
+
+		if (format != IMGOPT_FORMAT_UNKNOWN && v->format != format)
+			continue;
+		/* Nearest to @width: the smallest gap either way. */
+		if (*slot == NULL ||
+		    (on_side == covering ? v->width < (*slot)->width
+					 : v->width > (*slot)->width))
+			*slot = v;
+	}
+	return best != NULL ? best : other;
+}
+
+const ImgoptVariant *
+imgopt_rewrite_pick_variant(const GPtrArray *variants, ImgoptFormat format,
+			    uint32_t width)
+{
+	return pick_nearest(variants, format, width, false);
+}
+
+const ImgoptVariant *
+imgopt_rewrite_pick_covering(const GPtrArray *variants, ImgoptFormat format,
+			     uint32_t width)
+{
+	return pick_nearest(variants, format, width, true);
+}
+
 /* The variants of a content of @format, split in two: those a page may
  * link directly (its primary format, its own format included) if
  * @want_extra is false, else the rest: the WebP and AVIF variants of a

@@ -1,5 +1,7 @@
 /*
- * rewrite.c: stage 5, replacing reference spans in post text.
+ * rewrite.c: stage 5's span replacement: applying edits to a post's text
+ * (and storing and inverting them), and writing what goes into a span in
+ * the post's own style.  Which edits a post gets is plan.c's decision.
  *
  * A rewrite is a list of byte spans and their replacements.  The text is
  * copied in one pass: the bytes between spans verbatim, each span checked
@@ -545,42 +547,4 @@ imgopt_rewrite_format_img(const ImgoptImgMarkup *m)
 	if (m->n_sources > 0)
 		g_string_append(out, "</picture>");
 	return g_string_free(out, false);
-}
-
-/* The variant of @format nearest @width on one side of it (not above it,
- * or with @covering not below it), else the nearest on the other side. */
-static const ImgoptVariant *
-pick_nearest(const GPtrArray *variants, ImgoptFormat format, uint32_t width,
-	     bool covering)
-{
-	const ImgoptVariant *best = NULL, *other = NULL;
-
-	for (guint i = 0; i < variants->len; i++) {
-		const ImgoptVariant *v = g_ptr_array_index(variants, i);
-		bool on_side = covering ? v->width >= width : v->width <= width;
-		const ImgoptVariant **slot = on_side ? &best : &other;
-
-		if (format != IMGOPT_FORMAT_UNKNOWN && v->format != format)
-			continue;
-		/* Nearest to @width: the smallest gap either way. */
-		if (*slot == NULL ||
-		    (on_side == covering ? v->width < (*slot)->width
-					 : v->width > (*slot)->width))
-			*slot = v;
-	}
-	return best != NULL ? best : other;
-}
-
-const ImgoptVariant *
-imgopt_rewrite_pick_variant(const GPtrArray *variants, ImgoptFormat format,
-			    uint32_t width)
-{
-	return pick_nearest(variants, format, width, false);
-}
-
-const ImgoptVariant *
-imgopt_rewrite_pick_covering(const GPtrArray *variants, ImgoptFormat format,
-			     uint32_t width)
-{
-	return pick_nearest(variants, format, width, true);
 }

@@ -1,6 +1,6 @@
 /*
- * run.c: the whole job.  See run.h for what it does and in which order
- * it writes; this file is the plan and its execution.
+ * run.c: the order of the job and of its writes (run.h says what it does
+ * and why in that order), and the totals it reports.
  *
  *   index    imgopt_pipeline_dupes(): posts scanned, files hashed (cached
  *            in the manifest), references and files rows stored
@@ -8,8 +8,10 @@
  *            or the manifest's rows, encoding in memory what is missing
  *            (dry run), or only counting it (check)
  *   plan     every post read once, scanned and resolved from those very
- *            bytes, one ImgoptEdit per reference to change; the new bytes
- *            and both hashes computed in memory
+ *            bytes; the rewrite stage (imgopt_rewrite_plan_post) decides
+ *            one ImgoptEdit per reference to change, the bytes the pages
+ *            show are counted here; the new bytes and both hashes
+ *            computed in memory
  *   write    the rewrites rows committed first (an intent log: undo can
  *            restore a post whatever instant the run died at), then each
  *            post, still holding the planned bytes, replaced atomically
