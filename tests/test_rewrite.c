@@ -1,13 +1,15 @@
 /*
- * test_rewrite.c: the pure rewrite stage: byte-exact span replacement,
- * destination styles, --srcset markup, and the --dry-run diff (compared
- * with GNU diff's on the same files).
+ * test_rewrite.c: the rewrite stage: byte-exact span replacement,
+ * destination styles, --srcset markup, planning a post's edits from
+ * explicit inputs, and the --dry-run diff (compared with GNU diff's on the
+ * same files).
  */
 #include <string.h>
 
 #include "imgopt/diff.h"
 #include "imgopt/error.h"
 #include "imgopt/rewrite.h"
+#include "imgopt/scan.h"
 #include "testutil.h"
 
 static GPtrArray *
@@ -482,6 +484,162 @@ test_pick_variant(void)
 	g_assert_null(imgopt_rewrite_pick_covering(vs, IMGOPT_FORMAT_GIF, 960));
 }
 
+/* ---- planning ---- */
+
+/* A site with one content, img/x.jpg (hash 11…), made into 480 and 960
+ * px JPEG variants, for imgopt_rewrite_plan_post(). */
+typedef struct {
+	GHashTable *files;      /* path → ImgoptAsset */
+	GHashTable *variants;   /* hex → GPtrArray of ImgoptVariant */
+	GHashTable *variant_of; /* variant path → ImgoptVariant */
+	ImgoptPlanInput in;
+} PlanSite;
+
+static void
+plan_site_init(PlanSite *ps)
+{
+	ImgoptAsset *a = imgopt_asset_new("img/x.jpg");
+	GPtrArray *vs = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
+	static const uint32_t widths[] = {480, 960};
+
+	memset(a->hash.bytes, 0x11, sizeof a->hash.bytes);
+	a->format = IMGOPT_FORMAT_JPEG;
+	a->size = 50000;
+	ps->files = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+					  (GDestroyNotify)imgopt_asset_free);
+	g_hash_table_insert(ps->files, a->path, a);
+	ps->variant_of = g_hash_table_new(g_str_hash, g_str_equal);
+	for (gsize i = 0; i < G_N_ELEMENTS(widths); i++) {
+		ImgoptVariant *v = imgopt_variant_new();
+
+		v->hash = a->hash;
+		v->format = IMGOPT_FORMAT_JPEG;
+		v->width = widths[i];
+		v->height = widths[i] / 2;
+		v->bytes = widths[i] * 10;
+		v->path = g_strdup_printf("img/optimized/x-%u.jpg", widths[i]);
+		g_ptr_array_add(vs, v);
+		g_hash_table_insert(ps->variant_of, v->path, v);
+	}
+	ps->variants = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					     (GDestroyNotify)g_ptr_array_unref);
+	g_hash_table_insert(ps->variants,
+			    g_strdup("11111111111111111111111111111111"), vs);
+	ps->in = (ImgoptPlanInput){.out_dir = "img/optimized",
+				   .files = ps->files,
+				   .variants = ps->variants,
+				   .variant_of = ps->variant_of,
+				   .display_width = 960,
+				   .banner_width = 960};
+}
+
+static void
+plan_site_clear(PlanSite *ps)
+{
+	g_hash_table_unref(ps->variant_of);
+	g_hash_table_unref(ps->variants);
+	g_hash_table_unref(ps->files);
+}
+
+/* Scans @text, resolves every reference to its url if that is a file of
+ * @ps (else broken), plans it and applies the edits. */
+static char *
+plan_text(const PlanSite *ps, const char *text, GArray **plans_out,
+	  GPtrArray **refs_out)
+{
+	g_autoptr(GError) error = NULL;
+	GPtrArray *refs = imgopt_scan_text("p.md", text, strlen(text), &error);
+	g_autoptr(GPtrArray) edits = new_edits();
+
+	g_assert_no_error(error);
+	for (guint i = 0; i < refs->len; i++) {
+		ImgoptRef *r = g_ptr_array_index(refs, i);
+		const char *path = r->url + (r->url[0] == '/');
+		bool is_file = g_hash_table_contains(ps->files, path) ||
+			       g_hash_table_contains(ps->variant_of, path);
+
+		r->status = is_file ? IMGOPT_REF_STATUS_OK
+				    : IMGOPT_REF_STATUS_BROKEN;
+		r->resolved = is_file ? g_strdup(path) : NULL;
+	}
+	*plans_out = imgopt_rewrite_plan_post(&ps->in, text, strlen(text), refs,
+					      edits);
+	*refs_out = refs;
+	return apply(text, edits, &error);
+}
+
+/* Planning from explicit inputs: an original gets the variant for the
+ * display width, an <img> a srcset, a link on a narrower variant moves,
+ * a broken one stays, and a definition used twice is planned once. */
+static void
+test_plan_post(void)
+{
+	const char *text = "![a](img/x.jpg \"t\") <img src=\"/img/x.jpg\">\n"
+			   "![b](img/optimized/x-480.jpg) ![c](gone.png)\n"
+			   "![d][r] ![e][r]\n\n[r]: /img/x.jpg\n";
+	PlanSite ps;
+	g_autoptr(GArray) plans = NULL;
+	g_autoptr(GPtrArray) refs = NULL;
+
+	plan_site_init(&ps);
+	g_autofree char *out = plan_text(&ps, text, &plans, &refs);
+
+	g_assert_cmpstr(
+		out, ==,
+		"![a](img/optimized/x-960.jpg \"t\") <img "
+		"src=\"/img/optimized/x-960.jpg\" srcset=\"/img/optimized/"
+		"x-480.jpg 480w, /img/optimized/x-960.jpg 960w\" "
+		"sizes=\"(max-width: 960px) 100vw, 960px\">\n"
+		"![b](img/optimized/x-960.jpg) ![c](gone.png)\n"
+		"![d][r] ![e][r]\n\n[r]: /img/optimized/x-960.jpg\n");
+	g_assert_cmpuint(refs->len, ==, 6);
+	g_assert_cmpuint(plans->len, ==, 5);
+	static const ImgoptRefPlanKind kinds[] = {
+		IMGOPT_REF_PLAN_REWRITTEN, IMGOPT_REF_PLAN_REWRITTEN,
+		IMGOPT_REF_PLAN_REWRITTEN, IMGOPT_REF_PLAN_UNUSED,
+		IMGOPT_REF_PLAN_REWRITTEN};
+	for (guint i = 0; i < plans->len; i++) {
+		const ImgoptRefPlan *p =
+			&g_array_index(plans, ImgoptRefPlan, i);
+
+		g_assert_cmpint(p->kind, ==, kinds[i]);
+		g_assert_true((p->variant != NULL) ==
+			      (p->kind == IMGOPT_REF_PLAN_REWRITTEN));
+		if (p->variant != NULL)
+			g_assert_cmpuint(p->variant->width, ==, 960);
+	}
+	plan_site_clear(&ps);
+}
+
+/* --srcset: the whole inline image, as the scanner recorded it, becomes
+ * an <img> keeping its alt and title; the tag already planned stays. */
+static void
+test_plan_srcset(void)
+{
+	const char *text = "x ![a *b*](<img/x.jpg> 'it\\'s') y\n"
+			   "<img src=/img/optimized/x-960.jpg>\n";
+	PlanSite ps;
+	g_autoptr(GArray) plans = NULL;
+	g_autoptr(GPtrArray) refs = NULL;
+
+	plan_site_init(&ps);
+	ps.in.use_srcset = true;
+	g_autofree char *out = plan_text(&ps, text, &plans, &refs);
+
+	g_assert_cmpstr(
+		out, ==,
+		"x <img src=\"img/optimized/x-960.jpg\" "
+		"srcset=\"img/optimized/x-480.jpg 480w, "
+		"img/optimized/x-960.jpg 960w\" sizes=\"(max-width: 960px) "
+		"100vw, 960px\" width=\"960\" height=\"480\" alt=\"a *b*\" "
+		"title=\"it&apos;s\" loading=\"lazy\" decoding=\"async\"> y\n"
+		"<img src=/img/optimized/x-960.jpg>\n");
+	g_assert_cmpint(g_array_index(plans, ImgoptRefPlan, 1).kind, ==,
+			IMGOPT_REF_PLAN_DONE);
+	plan_site_clear(&ps);
+}
+
 static void
 test_diff_empty(void)
 {
@@ -515,5 +673,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rewrite/format-picture", test_format_picture);
 	g_test_add_func("/rewrite/pick-variant", test_pick_variant);
 	g_test_add_func("/rewrite/diff-empty", test_diff_empty);
+	g_test_add_func("/rewrite/plan/post", test_plan_post);
+	g_test_add_func("/rewrite/plan/srcset", test_plan_srcset);
 	return g_test_run();
 }
