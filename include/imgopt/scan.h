@@ -7,6 +7,10 @@
  * Liquid/Hexo forms listed in docs/references.md, and nothing inside code
  * blocks, code spans or HTML comments.
  *
+ * Each reference also records the construct it sits in (the whole
+ * Markdown image, the HTML tag and what rewriting needs of its
+ * attributes; see ImgoptRef), so no later stage parses the post again.
+ *
  * Calling sequence: imgopt_scan_text() per post, then resolve each reference
  * against the site (site.h).
  *
