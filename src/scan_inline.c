@@ -112,8 +112,7 @@ typedef struct {
 	gsize offset;       /* file offset of the destination */
 	gsize length;       /* its length in the file */
 	char *url;          /* decoded destination (owned) */
-	char *title;        /* decoded title of an inline image, or NULL
-			       (owned) */
+	char *title;        /* decoded title of an image, or NULL (owned) */
 	bool is_multiline;  /* the export-damage extension */
 	gsize end;          /* logical offset after the construct */
 } Match;
@@ -339,17 +338,23 @@ skip_spnl(const char *s, gsize n, gsize i)
 	return i;
 }
 
-/* The end of a definition: optional title, then only blanks to the end of
- * the line.  Returns the offset of the next line, or 0. */
+/* The end of a definition: optional title (its quotes at [*@title,
+ * *@title_end), else both 0), then only blanks to the end of the line.
+ * Returns the offset of the next line, or 0. */
 static gsize
-def_end(const char *s, gsize n, gsize after_dest)
+def_end(const char *s, gsize n, gsize after_dest, gsize *title,
+	gsize *title_end)
 {
 	gsize i = skip_spnl(s, n, after_dest), t;
 
+	*title = *title_end = 0;
 	if (i > after_dest && (t = parse_title(s, n, i)) != 0) {
+		*title = i;
+		*title_end = t;
 		t = imgopt_scan_skip_blanks(s, n, t);
 		if (t >= n || s[t] == '\n')
 			return t < n ? t + 1 : n;
+		*title = *title_end = 0;
 	}
 	i = imgopt_scan_skip_blanks(s, n, after_dest);
 	if (i >= n || s[i] == '\n')
@@ -363,11 +368,12 @@ def_free(gpointer data)
 	ScanDef *def = data;
 
 	g_free(def->url);
+	g_free(def->title);
 	g_free(def);
 }
 
 static void
-add_def(Inline *in, char *key, const Dest *d)
+add_def(Inline *in, char *key, const Dest *d, gsize title, gsize title_end)
 {
 	Match m = {0};
 
@@ -385,6 +391,9 @@ add_def(Inline *in, char *key, const Dest *d)
 	def->length = m.length;
 	def->url =
 		imgopt_scan_decode(in->s + d->start, d->end - d->start, true);
+	if (title_end > title)
+		def->title = imgopt_scan_decode(in->s + title + 1,
+						title_end - title - 2, true);
 	g_hash_table_insert(in->sc->defs, key, def);
 }
 
@@ -393,7 +402,7 @@ static gsize
 parse_def(Inline *in, gsize pos)
 {
 	const char *s = in->s;
-	gsize n = in->n, a = 0, b = 0;
+	gsize n = in->n, a = 0, b = 0, title, title_end;
 	Dest d;
 
 	pos = imgopt_scan_skip_blanks(s, n, pos);
@@ -403,13 +412,13 @@ parse_def(Inline *in, gsize pos)
 	i = skip_spnl(s, n, i + 1);
 	if (!parse_dest(in, i, &d) || (!d.is_pointy && d.end == d.start))
 		return 0;
-	gsize next = def_end(s, n, d.next);
+	gsize next = def_end(s, n, d.next, &title, &title_end);
 	if (next == 0)
 		return 0;
 	char *key = imgopt_scan_label_key(s + a, b - a);
 	if (key == NULL)
 		return 0;
-	add_def(in, key, &d);
+	add_def(in, key, &d, title, title_end);
 	return next;
 }
 
@@ -754,6 +763,7 @@ try_reference(Inline *in, const Bracket *o, gsize p, Match *m)
 	m->offset = def->offset;
 	m->length = def->length;
 	m->url = g_strdup(def->url);
+	m->title = g_strdup(def->title);
 	m->end = end;
 	return true;
 }

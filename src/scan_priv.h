@@ -72,6 +72,7 @@ typedef struct {
 	gsize offset; /* file offset of the destination as written */
 	gsize length; /* its byte length (inside <> if pointy) */
 	char *url;    /* destination, escapes and entities decoded */
+	char *title;  /* title, decoded the same way, or NULL */
 } ScanDef;
 
 /** Where the raw HTML seen so far leaves a browser: in markup, inside a

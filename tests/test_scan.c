@@ -268,12 +268,14 @@ test_construct_markdown(void)
 			 (gsize)(strstr(text, "\n\n") - text));
 	g_assert_null(r->title);
 	/* A reference-style image: its span is the definition's
-	 * destination, its construct the image where it is used. */
+	 * destination, its construct the image where it is used, its title
+	 * the definition's. */
 	r = only_ref(refs, 2);
 	g_assert_cmpint(r->kind, ==, IMGOPT_REF_MARKDOWN_REF);
 	g_assert_cmpuint(r->construct_offset, ==,
 			 (gsize)(strstr(text, "![r]") - text));
 	g_assert_cmpuint(r->construct_length, ==, 4);
+	g_assert_cmpstr(r->title, ==, "t");
 	g_assert_false(r->is_img_tag);
 	g_assert_cmpuint(r->attr_end, ==, 0);
 }

@@ -148,7 +148,7 @@ const char *imgopt_ref_status_name(ImgoptRefStatus status);
  *
  * The scanner also records the construct the span sits in, so a rewrite
  * can replace or extend it without parsing the post again: its span
- * (@construct_offset, @construct_length), an inline image's @title, and
+ * (@construct_offset, @construct_length), an image's @title, and
  * for a `src` the end of its attribute and what the tag holds.  These
  * fields come from the scanner only: the manifest does not store them,
  * and a reference read back from it has them zero (planning a rewrite
@@ -176,8 +176,9 @@ typedef struct {
 				   reference; @offset for the other kinds */
 	gsize construct_length; /* its byte length (@length for the other
 				   kinds) */
-	char *title;            /* an inline Markdown image's title, decoded,
-				   or NULL */
+	char *title;            /* a Markdown image's title (for a
+				   reference-style one, its definition's),
+				   decoded, or NULL */
 	gsize attr_end;         /* html: byte offset just past the src value
 				   (after its closing quote, if quoted); 0 for
 				   the other kinds */
