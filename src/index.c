@@ -185,6 +185,26 @@ open_regular(const char *root, const ImgoptAsset *asset, GError **error)
 	return fd;
 }
 
+/* One read() of up to @want bytes (a pread() at @off when @off >= 0),
+ * retried on EINTR; *@got is 0 at the end of the file. */
+static bool
+read_once(int fd, uint8_t *buf, size_t want, off_t off, const char *rel,
+	  size_t *got, GError **error)
+{
+	for (;;) {
+		ssize_t n = off < 0 ? read(fd, buf, want)
+				    : pread(fd, buf, want, off);
+
+		if (n >= 0) {
+			*got = (size_t)n;
+			return true;
+		}
+		if (errno != EINTR)
+			return set_errno_error(error, errno, rel,
+					       "read failed");
+	}
+}
+
 /* Reads @fd to the end, feeding the hasher and the probe. */
 static bool
 read_all(int fd, ImgoptAsset *asset, ImgoptHasher *hasher, uint64_t *total,
@@ -197,16 +217,14 @@ read_all(int fd, ImgoptAsset *asset, ImgoptHasher *hasher, uint64_t *total,
 	take_facts(&p, asset);
 	*total = 0;
 	for (;;) {
-		ssize_t n = read(fd, buf, IMGOPT_INDEX_CHUNK);
+		size_t n = 0;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return set_errno_error(error, errno, asset->path,
-					       "read failed");
+		if (!read_once(fd, buf, IMGOPT_INDEX_CHUNK, -1, asset->path, &n,
+			       error))
+			return false;
 		if (n == 0)
 			return true;
-		imgopt_probe_feed(&p, buf, (size_t)n);
+		imgopt_probe_feed(&p, buf, n);
 		take_facts(&p, asset);
 		imgopt_hasher_update(hasher, buf, (gsize)n);
 		*total += (uint64_t)n;
@@ -281,16 +299,14 @@ probe_windows(int fd, ImgoptProbe *p, uint8_t *buf, uint64_t budget,
 	       *total < budget) {
 		size_t want = (size_t)MIN((uint64_t)IMGOPT_INDEX_PROBE_WINDOW,
 					  budget - *total);
-		ssize_t n = pread(fd, buf, want, (off_t)off);
+		size_t n = 0;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return set_errno_error(error, errno, asset->path,
-					       "read failed");
+		if (!read_once(fd, buf, want, (off_t)off, asset->path, &n,
+			       error))
+			return false;
 		if (n == 0)
 			break;
-		imgopt_probe_feed(p, buf, (size_t)n);
+		imgopt_probe_feed(p, buf, n);
 		*total += (uint64_t)n;
 		off += (uint64_t)n + imgopt_probe_take_skip(p);
 	}
