@@ -220,51 +220,42 @@ probe_seeking(const Case *c, ImgoptProbeFacts *out)
 	*out = p.facts;
 }
 
+/* One table of cases; the pushed formats are also fed in pieces. */
+typedef struct {
+	const Case *cases;
+	gsize n_cases;
+	bool is_pushed;
+} Table;
+
+#define TABLE(cases, is_pushed)                                                \
+	{                                                                      \
+		cases, G_N_ELEMENTS(cases), is_pushed                          \
+	}
+
+static const Table jpeg_table = TABLE(jpeg_cases, true);
+static const Table png_table = TABLE(png_cases, true);
+static const Table gif_table = TABLE(gif_cases, true);
+static const Table webp_table = TABLE(webp_cases, true);
+static const Table sniffed_table = TABLE(sniffed_cases, false);
+
 static void
-run_cases(const Case *cases, gsize n, bool is_pushed)
+test_table(gconstpointer data)
 {
-	for (gsize i = 0; i < n; i++) {
+	const Table *t = data;
+
+	for (gsize i = 0; i < t->n_cases; i++) {
+		const Case *c = &t->cases[i];
 		ImgoptProbeFacts f;
 
-		imgopt_probe_buffer(cases[i].bytes, cases[i].len, &f);
-		assert_facts(&cases[i], &f, "whole");
-		if (!is_pushed)
+		imgopt_probe_buffer(c->bytes, c->len, &f);
+		assert_facts(c, &f, "whole");
+		if (!t->is_pushed)
 			continue;
-		probe_bytewise(&cases[i], &f);
-		assert_facts(&cases[i], &f, "a byte at a time");
-		probe_seeking(&cases[i], &f);
-		assert_facts(&cases[i], &f, "seeking");
+		probe_bytewise(c, &f);
+		assert_facts(c, &f, "a byte at a time");
+		probe_seeking(c, &f);
+		assert_facts(c, &f, "seeking");
 	}
-}
-
-static void
-test_jpeg(void)
-{
-	run_cases(jpeg_cases, G_N_ELEMENTS(jpeg_cases), true);
-}
-
-static void
-test_png(void)
-{
-	run_cases(png_cases, G_N_ELEMENTS(png_cases), true);
-}
-
-static void
-test_gif(void)
-{
-	run_cases(gif_cases, G_N_ELEMENTS(gif_cases), true);
-}
-
-static void
-test_webp(void)
-{
-	run_cases(webp_cases, G_N_ELEMENTS(webp_cases), true);
-}
-
-static void
-test_sniffed(void)
-{
-	run_cases(sniffed_cases, G_N_ELEMENTS(sniffed_cases), false);
 }
 
 /* A sniffed format is decided by the first chunk: given it a byte at a
@@ -390,11 +381,12 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/probe/jpeg", test_jpeg);
-	g_test_add_func("/probe/png", test_png);
-	g_test_add_func("/probe/gif", test_gif);
-	g_test_add_func("/probe/webp", test_webp);
-	g_test_add_func("/probe/avif-svg-other", test_sniffed);
+	g_test_add_data_func("/probe/jpeg", &jpeg_table, test_table);
+	g_test_add_data_func("/probe/png", &png_table, test_table);
+	g_test_add_data_func("/probe/gif", &gif_table, test_table);
+	g_test_add_data_func("/probe/webp", &webp_table, test_table);
+	g_test_add_data_func("/probe/avif-svg-other", &sniffed_table,
+			     test_table);
 	g_test_add_func("/probe/sniffed-needs-first-chunk",
 			test_sniffed_needs_first_chunk);
 	g_test_add_func("/probe/check-unsafe", test_check_unsafe);
