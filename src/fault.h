@@ -11,6 +11,10 @@
  * raises N until a run survives.  Unset (the normal case) it costs one
  * read of a cached value.
  *
+ * A second hook, imgopt_fault_swap(), replaces a file between its hashing
+ * and its decoding, as an editor saving it or a checkout would, so a test
+ * can make that race happen every time instead of by timing.
+ *
  * Thread-safety: may be called from any thread.
  */
 #ifndef IMGOPT_FAULT_H
@@ -23,5 +27,16 @@
  * for.
  */
 void imgopt_fault_point(void);
+
+/**
+ * imgopt_fault_swap:
+ * @root: the site root
+ * @rel: a file about to be read for decoding, relative to @root
+ *
+ * When the environment variable IMGOPT_FAULT_SWAP is "REL=SOURCE" and
+ * @rel is REL, replaces the file with a copy of the file SOURCE (an
+ * absolute path).  Otherwise (the normal case) it costs one getenv().
+ */
+void imgopt_fault_swap(const char *root, const char *rel);
 
 #endif /* IMGOPT_FAULT_H */

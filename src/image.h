@@ -1,5 +1,18 @@
 /*
- * image.h: the libvips adapter (the only includer of <vips/vips.h>).
+ * image.h: the libvips adapter's interface: what imgopt asks of libvips.
+ *
+ * The adapter is one interface and the files that serve it:
+ *   image.h         this: the functions, in domain terms
+ *   image.c         their implementation with libvips (the only includer
+ *                   of <vips/vips.h>), built into the module imgopt-vips.so
+ *   resample.c      the zimg resize image.c uses (in the module)
+ *   quality.c       chroma decision and SSIM on pixels (in the module)
+ *   image_api.h     the one list of these functions, which makes the table
+ *                   the module exports and the loader calls through
+ *   image_table.c   the module's exported table (generated from the list)
+ *   image_loader.c  libimgopt's side: loads the module on first use and
+ *                   forwards each function (generated from the list)
+ * image_api.h says why libvips is a module, and how to add an operation.
  *
  * What imgopt asks of libvips, in domain terms:
  *   imgopt_vips_init()            once, from imgopt_init(): records

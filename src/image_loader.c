@@ -1,7 +1,10 @@
 /*
- * image_loader.c: image.h's functions for libimgopt, each a call through
- * the table of the libvips module (image_api.h says why), which is loaded
- * on the first call that needs it.
+ * image_loader.c: the libvips adapter's libimgopt side (image.h maps the
+ * adapter's files): image.h's functions, each a call through the table
+ * of the libvips module (image_api.h says why), which is loaded on the
+ * first call that needs it.  Most forwarders are generated from
+ * image_api.h's list; the few that run without the module are written
+ * out.
  *
  * The module is looked for, in order, in $IMGOPT_MODULE_DIR (the test
  * suite sets it), beside the running executable (a build tree) and in
@@ -151,109 +154,29 @@ imgopt_vips_version(void)
 	return table != NULL ? table->vips_version() : "unavailable";
 }
 
-bool
-imgopt_vips_probe(const void *data, gsize len, uint64_t max_pixels,
-		  ImgoptImageInfo *info_out, GError **error)
-{
-	const ImgoptImageApi *table = api(error);
+/* The functions that take bytes: the module is loaded first. */
+#define FORWARD_LOADING(ret, name, params, args, fail)                         \
+	ret imgopt_##name params                                               \
+	{                                                                      \
+		const ImgoptImageApi *table = api(error);                      \
+                                                                               \
+		return table != NULL ? table->name args : fail;                \
+	}
 
-	return table != NULL &&
-	       table->vips_probe(data, len, max_pixels, info_out, error);
-}
+IMGOPT_IMAGE_LOADING_OPS(FORWARD_LOADING)
 
-ImgoptPicture *
-imgopt_picture_load(const void *data, gsize len, const ImgoptImageInfo *info,
-		    uint32_t width, GError **error)
-{
-	const ImgoptImageApi *table = api(error);
+/* The functions that take a picture: one exists, so the module does. */
+#define FORWARD_PICTURE(ret, name, params, args)                               \
+	ret imgopt_##name params                                               \
+	{                                                                      \
+		return api_loaded()->name args;                                \
+	}
 
-	return table != NULL
-		       ? table->picture_load(data, len, info, width, error)
-		       : NULL;
-}
-
-ImgoptPicture *
-imgopt_picture_decode(const void *data, gsize len, GError **error)
-{
-	const ImgoptImageApi *table = api(error);
-
-	return table != NULL ? table->picture_decode(data, len, error) : NULL;
-}
-
-ImgoptPicture *
-imgopt_picture_shrink(const ImgoptPicture *picture, uint32_t width,
-		      GError **error)
-{
-	return api_loaded()->picture_shrink(picture, width, error);
-}
+IMGOPT_IMAGE_PICTURE_OPS(FORWARD_PICTURE)
 
 void
 imgopt_picture_free(ImgoptPicture *picture)
 {
 	if (picture != NULL)
 		api_loaded()->picture_free(picture);
-}
-
-uint32_t
-imgopt_picture_get_width(const ImgoptPicture *picture)
-{
-	return api_loaded()->picture_get_width(picture);
-}
-
-uint32_t
-imgopt_picture_get_height(const ImgoptPicture *picture)
-{
-	return api_loaded()->picture_get_height(picture);
-}
-
-uint32_t
-imgopt_picture_get_n_frames(const ImgoptPicture *picture)
-{
-	return api_loaded()->picture_get_n_frames(picture);
-}
-
-int
-imgopt_picture_get_bands(const ImgoptPicture *picture)
-{
-	return api_loaded()->picture_get_bands(picture);
-}
-
-bool
-imgopt_picture_is_srgb8(const ImgoptPicture *picture)
-{
-	return api_loaded()->picture_is_srgb8(picture);
-}
-
-const uint8_t *
-imgopt_picture_get_pixels(const ImgoptPicture *picture, gsize *stride_out)
-{
-	return api_loaded()->picture_get_pixels(picture, stride_out);
-}
-
-bool
-imgopt_picture_get_mean(const ImgoptPicture *picture, int left, int top,
-			int width, int height, double *mean_out, GError **error)
-{
-	return api_loaded()->picture_get_mean(picture, left, top, width, height,
-					      mean_out, error);
-}
-
-bool
-imgopt_picture_wants_full_chroma(const ImgoptPicture *picture)
-{
-	return api_loaded()->picture_wants_full_chroma(picture);
-}
-
-GBytes *
-imgopt_picture_encode(const ImgoptPicture *picture,
-		      const ImgoptEncodeOptions *options, GError **error)
-{
-	return api_loaded()->picture_encode(picture, options, error);
-}
-
-bool
-imgopt_picture_ssim(const ImgoptPicture *reference, GBytes *encoded,
-		    double *ssim_out, GError **error)
-{
-	return api_loaded()->picture_ssim(reference, encoded, ssim_out, error);
 }

@@ -91,7 +91,9 @@
 #include "imgopt/error.h"
 #include "imgopt/recompress.h"
 
+#include "fault.h"
 #include "fsio.h"
+#include "hash.h"
 #include "gif.h"
 #include "image.h"
 #include "jpeg.h"
@@ -693,13 +695,28 @@ imgopt_recompress_asset(const char *root, const ImgoptAsset *asset,
 	g_return_val_if_fail(error == NULL || *error == NULL, false);
 
 	/* Read, not mapped: a file truncated by someone else while mapped
-	 * would kill the process with SIGBUS. */
+	 * would kill the process with SIGBUS.  The bytes read are the bytes
+	 * decoded, and they must be the bytes the index hashed: variants are
+	 * named and recorded after that hash, so a file changed since (an
+	 * editor saving, a checkout, two files swapped) would otherwise get
+	 * the old content's variants made of its new pixels, reused by every
+	 * later run. */
 	g_autofree char *path = g_build_filename(root, asset->path, NULL);
 	g_autofree char *data = NULL;
 	gsize len = 0;
+	ImgoptHash read_hash;
 
+	imgopt_fault_swap(root, asset->path);
 	if (!g_file_get_contents(path, &data, &len, error)) {
 		g_prefix_error(error, "'%s': ", asset->path);
+		return false;
+	}
+	imgopt_hash_buffer(data, len, &read_hash);
+	if (!imgopt_hash_equal(&read_hash, &asset->hash)) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
+			    "'%s': changed since it was hashed; not encoded "
+			    "(run again)",
+			    asset->path);
 		return false;
 	}
 	return imgopt_recompress_buffer(asset->path, data, len, &asset->hash,

@@ -1,5 +1,6 @@
 /*
- * resample.c: Lanczos resampling of 8-bit pictures by zimg.
+ * resample.c: Lanczos resampling of 8-bit pictures by zimg, for the
+ * libvips adapter (image.h maps its files; built into its module).
  *
  * zimg works on planar images; imgopt's pictures are interleaved (RGB
  * RGB ...).  zimg's own callbacks bridge the two: it asks for a span of

@@ -475,6 +475,81 @@ test_second_run_encodes_nothing(void)
 	tu_rmtree(root);
 }
 
+/* Records each failure's error code (the first one). */
+static void
+note_failure(const ImgoptAsset *asset, const GError *error, void *data)
+{
+	GError **first = data;
+
+	g_test_message("failed: %s: %s", asset->path, error->message);
+	if (*first == NULL)
+		*first = g_error_copy(error);
+}
+
+/* A file replaced between its hashing and its decoding (the hook
+ * IMGOPT_FAULT_SWAP does it every time, no timing): no variant named
+ * after the hash it had may hold the pixels it has now.  Either the
+ * variants are of the hashed content (4:3) or the image is reported
+ * failed and nothing is recorded; never the new picture (2:1). */
+static void
+test_swapped_between_hash_and_decode(void)
+{
+	g_autofree char *root = g_build_filename(tmp_dir, "swap", NULL);
+	g_autofree char *img = g_build_filename(root, "img", NULL);
+	g_autofree char *hashed = generate_photo("hashed.jpg", 800, 600, 92);
+	g_autofree char *swapped = generate_photo("swapped.jpg", 900, 450, 92);
+	g_autofree char *a = g_build_filename(img, "a.jpg", NULL);
+	g_autofree char *db = g_build_filename(root, "manifest.db", NULL);
+	g_autofree char *hook = g_strdup_printf("img/a.jpg=%s", swapped);
+	g_autoptr(GPtrArray) assets = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_asset_free);
+	g_autoptr(GError) failure = NULL;
+	g_autoptr(GError) error = NULL;
+	g_auto(ImgoptSettings) settings = {0};
+	ImgoptRecompressReporter reporter = {NULL, note_failure, &failure,
+					     NULL};
+	ImgoptRecompressSummary sum = {0};
+
+	g_assert_cmpint(g_mkdir_with_parents(img, 0755), ==, 0);
+	copy_file(hashed, a);
+	g_ptr_array_add(assets, index_file(root, "img/a.jpg"));
+	g_autoptr(ImgoptManifest) manifest = imgopt_manifest_open(db, NULL);
+	g_assert_nonnull(manifest);
+	imgopt_settings_init(&settings);
+	g_setenv("IMGOPT_FAULT_SWAP", hook, TRUE);
+	bool is_ok = imgopt_recompress_all(root, "img/" IMGOPT_OUTPUT_DIR,
+					   assets, &settings, manifest,
+					   &reporter, &sum, &error);
+	g_unsetenv("IMGOPT_FAULT_SWAP");
+	g_assert_no_error(error);
+	g_assert_true(is_ok);
+
+	/* the hook did swap the file */
+	gsize now_len = 0, swapped_len = 0;
+	g_autofree char *now = tu_read(a, &now_len);
+	g_autofree char *want = tu_read(swapped, &swapped_len);
+	g_assert_cmpmem(now, now_len, want, swapped_len);
+
+	const ImgoptAsset *asset = g_ptr_array_index(assets, 0);
+	g_autofree char *fingerprint = imgopt_settings_fingerprint(&settings);
+	g_autoptr(GPtrArray) rows = imgopt_manifest_lookup_variants(
+		manifest, &asset->hash, fingerprint, &error);
+	g_assert_no_error(error);
+	for (guint i = 0; i < rows->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(rows, i);
+
+		g_test_message("variant %s: %ux%u", v->path, v->width,
+			       v->height);
+		g_assert_cmpuint(v->width * 3, ==, v->height * 4);
+	}
+	if (rows->len == 0) {
+		g_assert_cmpuint(sum.n_failed, ==, 1);
+		g_assert_error(failure, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT);
+		g_assert_cmpuint(sum.n_written, ==, 0);
+	}
+	tu_rmtree(root);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -496,6 +571,8 @@ main(int argc, char **argv)
 	g_test_add_func("/recompress/settings-fingerprint", test_fingerprint);
 	g_test_add_func("/recompress/second-run-encodes-nothing",
 			test_second_run_encodes_nothing);
+	g_test_add_func("/recompress/swapped-between-hash-and-decode",
+			test_swapped_between_hash_and_decode);
 
 	int status = g_test_run();
 	tu_rmtree(tmp_dir);

@@ -50,8 +50,9 @@
  *   else is touched
  *
  * Sniffs the format from the bytes and reads the dimensions and frame
- * count from the headers found within @data: JPEG (first SOF), PNG (IHDR;
- * acTL before IDAT for APNG frames), GIF (logical screen; image
+ * count from the headers found within @data, with the same header probe
+ * (src/probe.c) that imgopt_index_read() feeds: JPEG (first SOF), PNG
+ * (IHDR; acTL before IDAT for APNG frames), GIF (logical screen; image
  * descriptors counted by skipping sub-blocks, no LZW), WebP (VP8, VP8L,
  * VP8X; ANMF frames counted), AVIF (ftyp brand, first ispe, best effort),
  * SVG (`<svg` near the start; width/height attributes if plain numbers),

@@ -102,10 +102,13 @@ bool imgopt_recompress_buffer(const char *name, const void *data, gsize len,
  * @root: the absolute site root
  * @asset: a hashed asset (its path relative to @root)
  *
- * Reads the file and calls imgopt_recompress_buffer().
+ * Reads the file once, checks that the bytes read are those @asset's
+ * hash was made of, and calls imgopt_recompress_buffer() on those bytes:
+ * the variants, named after that hash, are always of the hashed content.
  *
  * Returns: true, or false with @error set (a G_FILE_ERROR if the file
- *   cannot be read).
+ *   cannot be read, IMGOPT_ERROR_CONFLICT if it changed since it was
+ *   hashed).
  */
 bool imgopt_recompress_asset(const char *root, const ImgoptAsset *asset,
 			     const ImgoptSettings *settings, GPtrArray *out,
