@@ -237,6 +237,41 @@ test_root_explicit(void)
 	g_assert_nonnull(strstr(error->message, "other/_posts"));
 }
 
+/* Issue 15, item 5: POSTS equal to IMAGES is refused (a usage error)
+ * where that folder is not published at its own path, so links to its
+ * `optimized/` would be broken: a Jekyll/Hexo `_` folder, Hugo's content
+ * folder; taken where it is published as it is. */
+static void
+test_root_same_dir(void)
+{
+	static const char *const files[] = {"site/_config.yml",
+					    "site/_posts/a.md",
+					    "site/pages/a.html",
+					    "hugo/hugo.toml",
+					    "hugo/content/p/index.md",
+					    "hugo/static/img/b.md",
+					    NULL};
+	static const char *const refused[] = {"site/_posts", "hugo/content",
+					      "hugo/content/p"};
+	g_auto(TmpSite) t = {0};
+
+	tmp_site_init(&t, files);
+	for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *dir = at(&t, refused[i]);
+
+		g_assert_null(imgopt_site_open(dir, dir, NULL, &error));
+		g_assert_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+		g_assert_nonnull(strstr(error->message, "same folder"));
+	}
+	g_autoptr(ImgoptSite) pages =
+		open_site(&t, "site/pages", "site/pages", NULL);
+	g_assert_cmpstr(imgopt_site_get_images_dir(pages), ==, "pages");
+	g_autoptr(ImgoptSite) stat =
+		open_site(&t, "hugo/static/img", "hugo/static/img", NULL);
+	g_assert_cmpstr(imgopt_site_get_posts_dir(stat), ==, "static/img");
+}
+
 static void
 test_root_errors(void)
 {
@@ -1144,6 +1179,7 @@ main(int argc, char **argv)
 	g_test_add_func("/site/root/fallback", test_root_fallback);
 	g_test_add_func("/site/root/explicit", test_root_explicit);
 	g_test_add_func("/site/root/errors", test_root_errors);
+	g_test_add_func("/site/root/same-dir", test_root_same_dir);
 	g_test_add_func("/site/root/baseurl", test_baseurl);
 	g_test_add_func("/site/posts/list", test_posts_list);
 	g_test_add_func("/site/posts/relative-to-root",

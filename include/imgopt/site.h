@@ -90,7 +90,11 @@ typedef struct ImgoptSite ImgoptSite;
  *
  * Returns: (transfer full): the site, or NULL with @error set: G_FILE_ERROR
  *   if a folder does not exist or is not a folder, IMGOPT_ERROR_UNSAFE if
- *   @posts_dir or @images_dir lie outside the site root.
+ *   @posts_dir or @images_dir lie outside the site root,
+ *   G_OPTION_ERROR_BAD_VALUE (a usage error) if they are one folder that
+ *   the site's generator does not publish at its own path (a folder
+ *   starting with `_` for Jekyll and Hexo, Hugo's content folder), so
+ *   links to its IMGOPT_OUTPUT_DIR would be broken.
  */
 ImgoptSite *imgopt_site_open(const char *posts_dir, const char *images_dir,
 			     const char *site_root, GError **error);
