@@ -123,7 +123,7 @@ common_ancestor(const char *a, const char *b)
 }
 
 static char *
-detect_root(const char *posts, const char *images)
+find_root(const char *posts, const char *images)
 {
 	g_autofree char *dir = g_strdup(posts);
 
@@ -139,13 +139,37 @@ detect_root(const char *posts, const char *images)
 	return common_ancestor(posts, images);
 }
 
+/* Looks at the paths as given (absolute, but symlinks not followed): a
+ * symlinked POSTS or IMAGES must not move the root out of the site whose
+ * config sits beside it; where the symlink leads is set_dirs()' to
+ * check. */
+static char *
+detect_root(const char *posts_as_given, const char *images_as_given,
+	    GError **error)
+{
+	g_autofree char *posts = g_canonicalize_filename(posts_as_given, NULL);
+	g_autofree char *images =
+		g_canonicalize_filename(images_as_given, NULL);
+	g_autofree char *found = find_root(posts, images);
+
+	return real_dir(found, error);
+}
+
 static char *
 relative_to_root(const char *root, const char *real, const char *as_given,
 		 GError **error)
 {
 	char *rel = imgopt_fs_relative(root, real);
 
-	if (rel == NULL)
+	g_autofree char *logical = g_canonicalize_filename(as_given, NULL);
+
+	if (rel == NULL && strcmp(logical, real) != 0)
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
+			    "'%s' leads to '%s', outside the site root '%s' "
+			    "(a symlink): imgopt does not write outside the "
+			    "site",
+			    as_given, real, root);
+	else if (rel == NULL)
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
 			    "'%s' is not inside the site root '%s'", as_given,
 			    root);
@@ -460,8 +484,9 @@ imgopt_site_open(const char *posts_dir, const char *images_dir,
 	g_autofree char *images = real_dir(images_dir, error);
 	if (images == NULL)
 		return NULL;
-	g_autofree char *root = site_root != NULL ? real_dir(site_root, error)
-						  : detect_root(posts, images);
+	g_autofree char *root =
+		site_root != NULL ? real_dir(site_root, error)
+				  : detect_root(posts_dir, images_dir, error);
 	if (root == NULL)
 		return NULL;
 

@@ -79,7 +79,10 @@ typedef struct ImgoptSite ImgoptSite;
  *   folder at or above @posts_dir holding a site config (`_config.yml`,
  *   `_config.yaml`, `hugo.toml`, `hugo.yaml`, `config.toml`,
  *   `config.yaml`) and also holding @images_dir, else the deepest folder
- *   holding both @posts_dir and @images_dir
+ *   holding both @posts_dir and @images_dir; detection looks at the paths
+ *   as given (made absolute, symlinks not followed), so a symlinked POSTS
+ *   or IMAGES leading out of the site cannot move the root: it is
+ *   refused
  * @error: return location for a #GError
  *
  * Opens the site: resolves the three folders, reads the `baseurl:` line of
