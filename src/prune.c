@@ -460,6 +460,21 @@ is_replaced(const Plan *p, const ImgoptHash *hash)
 	return g_hash_table_contains(p->needs->replaced, hex);
 }
 
+/* Why a file may not be moved to @trash_path (nullable), or NULL if it
+ * may: the trash folder (or a folder on the way) must not be a symlink
+ * leading out of the site. */
+static char *
+trash_problem(const ImgoptSite *site, const char *trash_path)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (trash_path == NULL ||
+	    imgopt_fs_check_site_path(imgopt_site_get_root(site), trash_path,
+				      &local))
+		return NULL;
+	return g_strdup_printf("not moved to the trash: %s", local->message);
+}
+
 /* Adds @a to the plan, after checking it may be touched now. */
 static void
 plan_item(Plan *p, const ImgoptAsset *a, ImgoptPruneReason reason,
@@ -483,6 +498,12 @@ plan_item(Plan *p, const ImgoptAsset *a, ImgoptPruneReason reason,
 	it->reason = reason;
 	if (keep == NULL || !p->options->is_delete)
 		it->trash_path = g_build_filename(p->trash_dir, a->path, NULL);
+	why = trash_problem(p->site, it->trash_path);
+	if (why != NULL) {
+		add_problem(p->result->skipped, a->path, why);
+		imgopt_prune_item_free(it);
+		return;
+	}
 	g_ptr_array_add(p->result->items, it);
 }
 
@@ -685,6 +706,8 @@ act_one(const ImgoptSite *site, ImgoptPruneResult *r, const ImgoptPruneItem *it)
 	g_autoptr(GError) local = NULL;
 	bool is_equal = false;
 
+	if (why == NULL)
+		why = trash_problem(site, it->trash_path);
 	if (why != NULL) {
 		add_problem(r->skipped, it->path, why);
 		return IMGOPT_TRASH_CANCELLED;

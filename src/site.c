@@ -452,6 +452,23 @@ same_dir_problem(const char *root, const char *dir)
 	return NULL;
 }
 
+/* imgopt's own folder at the root (manifest, lock, trash: manifest.h,
+ * prune.h) must not lead out of the site, or every command writing its
+ * state would write outside the site. */
+static bool
+check_state_dir(const ImgoptSite *site, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (imgopt_fs_check_site_path(site->root, ".imgopt", &local))
+		return true;
+	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
+		    "%s: imgopt keeps its manifest and trash in the site "
+		    "root '%s'",
+		    local->message, site->root);
+	return false;
+}
+
 /* POSTS equal to IMAGES only where that folder is published as it is. */
 static bool
 check_same_dir(const ImgoptSite *site, GError **error)
@@ -493,7 +510,7 @@ imgopt_site_open(const char *posts_dir, const char *images_dir,
 	g_autoptr(ImgoptSite) site = g_new0(ImgoptSite, 1);
 	site->root = g_steal_pointer(&root);
 	if (!set_dirs(site, posts, posts_dir, images, images_dir, error) ||
-	    !check_same_dir(site, error))
+	    !check_same_dir(site, error) || !check_state_dir(site, error))
 		return NULL;
 	site->baseurl = read_baseurl(site->root);
 	apply_site_config(site);

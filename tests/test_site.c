@@ -312,6 +312,15 @@ test_root_symlinked_dirs(void)
 		open_site(&t, "site/_posts", "site/inimg", NULL);
 	g_assert_cmpstr(imgopt_site_get_root(inside), ==, t.root);
 	g_assert_cmpstr(imgopt_site_get_images_dir(inside), ==, "assets/img");
+
+	/* imgopt's own folder leading out (manifest, lock, trash). */
+	g_autoptr(GError) error = NULL;
+	g_autofree char *posts = at(&t, "site/_posts");
+	g_autofree char *images = at(&t, "site/assets/img");
+	make_symlink(&t, "../ext", "site/.imgopt");
+	g_assert_null(imgopt_site_open(posts, images, NULL, &error));
+	g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE);
+	g_assert_nonnull(strstr(error->message, "'.imgopt'"));
 }
 
 static void
