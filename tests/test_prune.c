@@ -580,6 +580,8 @@ test_hostile_trash_rows(void)
 	g_autofree char *canary = g_build_filename(outside, "canary", NULL);
 	g_autofree char *up = g_strdup_printf("../%s/canary", base);
 	g_autofree char *up_new = g_strdup_printf("../%s/new.png", base);
+	g_autofree char *climb =
+		g_strdup_printf(".imgopt/trash/1/../../../../%s/canary", base);
 	g_autofree char *link = g_build_filename(root, ".imgopt/trash/7", NULL);
 	g_autoptr(ImgoptManifest) m = open_manifest();
 	g_autoptr(ImgoptSite) site = open_site(root);
@@ -595,8 +597,7 @@ test_hostile_trash_rows(void)
 		add_trashed(m, "img/b.png", canary, "CANARY"),
 		add_trashed(m, "img/c.png", ".imgopt/trash/7/canary", "CANARY"),
 		add_trashed(m, "img/d.png", "img/used.png", "AAAA"),
-		add_trashed(m, "img/e.png",
-			    ".imgopt/trash/1/../../../../canary", "CANARY"),
+		add_trashed(m, "img/e.png", climb, "CANARY"),
 		add_trashed(m, up_new, ".imgopt/trash/1/img/x.png", "XXXX"),
 		add_trashed(m, "img/y.png", ".imgopt/trash/2/img/y.png",
 			    "YYYY"),

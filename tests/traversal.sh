@@ -212,9 +212,10 @@ drive manifest run _posts img
 
 # ---- 3. a hostile imgopt.conf -----------------------------------------
 
-etc_before=$(ls -d /etc/.imgopt 2>/dev/null)
+# (Never a system folder such as ../../../etc: with a broken imgopt the
+# suite itself would write there.  Climbing to T/dir is the same climb.)
 for dirs in "../victim/_posts|../victim/img" "$T/victim/_posts|$T/victim/img" \
-	"_posts|../../../../../../../etc" "_posts/../../victim/_posts|img"; do
+	"_posts|../dir" "_posts/../../victim/_posts|img"; do
 	make_site
 	printf '[imgopt]\nposts = %s\nimages = %s\n' "${dirs%|*}" "${dirs#*|}" \
 		>"$T/site/imgopt.conf"
@@ -227,8 +228,6 @@ for dirs in "../victim/_posts|../victim/img" "$T/victim/_posts|$T/victim/img" \
 		expect_output "outside the site root" "config $dirs: $cmd"
 	done
 done
-[ "$(ls -d /etc/.imgopt 2>/dev/null)" = "$etc_before" ] ||
-	fail "config: /etc/.imgopt appeared"
 # Hugo's contentDir climbing out is never taken as POSTS.
 make_site
 rm "$T/site/_config.yml"
