@@ -434,22 +434,19 @@ test_restore(void)
 	tu_rmtree(root);
 }
 
+/* A trash row in a run of its own, for the bytes @bytes (as a tampered
+ * manifest may hold it too). */
 static int64_t
-add_planned(ImgoptManifest *m, const char *path, const char *trash_path)
+add_row(ImgoptManifest *m, const char *path, const char *trash_path,
+	ImgoptTrashState state, const char *bytes)
 {
 	g_autoptr(GError) error = NULL;
 	int64_t run = 0;
-	ImgoptTrashEntry e = {0,
-			      0,
-			      (char *)path,
-			      (char *)trash_path,
-			      NULL,
-			      {{0}},
-			      4,
-			      0,
-			      IMGOPT_TRASH_PLANNED,
-			      0};
+	ImgoptTrashEntry e = {0,     0,     (char *)path,  (char *)trash_path,
+			      NULL,  {{0}}, strlen(bytes), 0,
+			      state, 0};
 
+	imgopt_hash_buffer(bytes, strlen(bytes), &e.hash);
 	g_assert_true(imgopt_manifest_begin(m, &error));
 	g_assert_true(imgopt_manifest_begin_run(m, "prune", &run, &error));
 	e.run_id = run;
@@ -457,6 +454,19 @@ add_planned(ImgoptManifest *m, const char *path, const char *trash_path)
 	g_assert_true(imgopt_manifest_commit(m, &error));
 	g_assert_no_error(error);
 	return run;
+}
+
+static int64_t
+add_planned(ImgoptManifest *m, const char *path, const char *trash_path)
+{
+	return add_row(m, path, trash_path, IMGOPT_TRASH_PLANNED, "AAAA");
+}
+
+static int64_t
+add_trashed(ImgoptManifest *m, const char *path, const char *trash_path,
+	    const char *bytes)
+{
+	return add_row(m, path, trash_path, IMGOPT_TRASH_TRASHED, bytes);
 }
 
 static ImgoptTrashState
@@ -536,34 +546,6 @@ test_empty_trash(void)
 	g_autoptr(ImgoptTrashResult) none = restore(root, m, 0);
 	g_assert_cmpint(none->run_id, ==, 0);
 	tu_rmtree(root);
-}
-
-/* A trashed row, as a tampered manifest may hold it. */
-static int64_t
-add_trashed(ImgoptManifest *m, const char *path, const char *trash_path,
-	    const char *bytes)
-{
-	g_autoptr(GError) error = NULL;
-	int64_t run = 0;
-	ImgoptTrashEntry e = {0,
-			      0,
-			      (char *)path,
-			      (char *)trash_path,
-			      NULL,
-			      {{0}},
-			      strlen(bytes),
-			      0,
-			      IMGOPT_TRASH_TRASHED,
-			      0};
-
-	imgopt_hash_buffer(bytes, strlen(bytes), &e.hash);
-	g_assert_true(imgopt_manifest_begin(m, &error));
-	g_assert_true(imgopt_manifest_begin_run(m, "prune", &run, &error));
-	e.run_id = run;
-	g_assert_true(imgopt_manifest_put_trash(m, &e, &error));
-	g_assert_true(imgopt_manifest_commit(m, &error));
-	g_assert_no_error(error);
-	return run;
 }
 
 /* Issue 15, item 3: paths from the manifest are not trusted.  Rows whose
