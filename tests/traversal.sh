@@ -4,10 +4,11 @@
 # report) over a small Jekyll site T/site/ with hostile manifests, configs
 # and symlinks, and asserts that nothing outside T/site/ is written,
 # removed or created (every path outside it keeps its type, bytes, mode,
-# mtime and ctime, and no new one appears), that no byte of the canaries
-# outside the site flows into the site or into a command's output (what a
-# read would give away), and that the commands name the bad rows instead
-# of using them.
+# mtime and ctime, and no new one appears), that nothing outside it is
+# read (with strace, every file a command opens resolves outside T or
+# inside T/site; without it, no byte of the canaries may flow into the
+# site or into a command's output), and that the commands name the bad
+# rows instead of using them.
 #
 # Layout of T (a fresh temporary folder per case):
 #   site/         the site: _config.yml, _posts/, img/ (photo.jpg, copy.jpg)
@@ -68,6 +69,25 @@ outside_state() {
 		done)
 }
 
+# With strace, every file a command opened (successfully, by path) must
+# be outside T or inside T/site once symlinks are resolved: a read of a
+# canary leaves no other trace.
+tracer=
+command -v strace >/dev/null 2>&1 &&
+	strace -f -qq -e trace=openat -o /dev/null true 2>/dev/null && tracer=1
+check_opens() {
+	sed -n 's/^[0-9]* *open[a-z]*(\(AT_FDCWD, \)\{0,1\}"\([^"]*\)".*= [0-9][0-9]*$/\2/p' \
+		"$S/trace" | LC_ALL=C sort -u | while IFS= read -r p; do
+		case $p in /*) ;; *) p=$T/site/$p ;; esac
+		r=$(realpath -m "$p")
+		case $r in "$T/site" | "$T/site/"*) ;; "$T/"*) echo "$r" ;; esac
+	done >"$S/opened-outside"
+	if [ -s "$S/opened-outside" ]; then
+		fail "$1: opened files outside the site:"
+		sed 's/^/    /' "$S/opened-outside"
+	fi
+}
+
 snapshot() {
 	outside_state >"$S/before"
 }
@@ -78,8 +98,14 @@ drive() {
 	label=$1
 	shift
 	n_checks=$((n_checks + 1))
-	(cd "$T/site" && "$IMGOPT" "$@") >"$S/out" 2>&1 </dev/null
+	if [ "$tracer" ]; then
+		(cd "$T/site" && strace -f -qq -e trace=open,openat -o "$S/trace" \
+			"$IMGOPT" "$@") >"$S/out" 2>&1 </dev/null
+	else
+		(cd "$T/site" && "$IMGOPT" "$@") >"$S/out" 2>&1 </dev/null
+	fi
 	status=$?
+	[ "$tracer" ] && check_opens "$label: imgopt $*"
 	outside_state >"$S/after"
 	if ! cmp -s "$S/before" "$S/after"; then
 		fail "$label: imgopt $*: something outside the site changed"
@@ -285,5 +311,5 @@ EOF
 snapshot
 all_commands "symlinks inside" _posts img
 
-echo "traversal: $n_checks commands driven, $failures failures"
+echo "traversal: $n_checks commands driven${tracer:+ (opens traced)}, $failures failures"
 [ "$failures" = 0 ]
