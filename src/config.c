@@ -15,6 +15,8 @@
 #include "imgopt/error.h"
 #include "imgopt/site.h"
 
+#include "fsio.h"
+
 #define MAX_WIDTH 16383
 
 /* One key's value and where it is set. */
@@ -128,6 +130,33 @@ take_group(ImgoptConfig *c, GKeyFile *kf, char **lines, const char *group)
 	}
 }
 
+/* Whether @dir, relative to the site root, names a folder inside it
+ * (the root itself included) on its face: not absolute, no `..` climbing
+ * out.  Symlinks are imgopt_site_open()'s to check. */
+static bool
+is_site_dir(const char *dir)
+{
+	g_autofree char *norm = dir[0] != '/' ? imgopt_fs_normalize(dir) : NULL;
+
+	return norm != NULL;
+}
+
+/* `posts` and `images` must stay inside the site root (the config's
+ * folder): a config is not a way to work on another folder. */
+static bool
+check_site_dir(const ImgoptConfig *c, const char *key, GError **error)
+{
+	const Entry *e = g_hash_table_lookup(c->values, key);
+
+	if (e == NULL || is_site_dir(e->value))
+		return true;
+	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE,
+		    "%s:%d: key '%s': '%s' is outside the site root (give a "
+		    "folder inside it, relative to it)",
+		    c->path, e->line, key, e->value);
+	return false;
+}
+
 ImgoptConfig *
 imgopt_config_load(const char *path, GError **error)
 {
@@ -156,6 +185,11 @@ imgopt_config_load(const char *path, GError **error)
 	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
 	for (int i = 0; groups[i] != NULL; i++)
 		take_group(c, kf, lines, groups[i]);
+	if (!check_site_dir(c, "posts", error) ||
+	    !check_site_dir(c, "images", error)) {
+		imgopt_config_free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -460,7 +494,7 @@ detect_posts(const char *root)
 				    "content"};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
-		if (candidates[i] == NULL)
+		if (candidates[i] == NULL || !is_site_dir(candidates[i]))
 			continue;
 		g_autofree char *p =
 			g_build_filename(root, candidates[i], NULL);

@@ -9,6 +9,8 @@
  */
 #include "fsio.h"
 
+#include "imgopt/error.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -101,6 +103,60 @@ imgopt_fs_is_below(const char *dir, const char *path)
 	size_t n = strlen(dir);
 
 	return n == 0 || (strncmp(path, dir, n) == 0 && path[n] == '/');
+}
+
+/* What makes @path unfit as a site path on its face, or NULL. */
+static const char *
+lexical_flaw(const char *path)
+{
+	if (*path == '\0')
+		return "is empty";
+	if (path[0] == '/')
+		return "is absolute";
+	g_autofree char *norm = imgopt_fs_normalize(path);
+	if (norm == NULL)
+		return "climbs out of the site with '..'";
+	if (strcmp(norm, path) != 0)
+		return "is not normalised";
+	return NULL;
+}
+
+/* Whether the deepest existing prefix of @root/@path is inside @root once
+ * symlinks are followed (a dangling symlink is not). */
+static bool
+is_physically_inside(const char *root, const char *path)
+{
+	g_autofree char *abs = imgopt_fs_join(root, path);
+	GStatBuf st;
+
+	while (g_lstat(abs, &st) != 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return false;
+		char *up = g_path_get_dirname(abs);
+
+		g_free(abs);
+		abs = up;
+		if (strlen(abs) < strlen(root))
+			return false; /* the root itself is gone */
+	}
+	g_autofree char *real = imgopt_fs_realpath(abs, NULL);
+	g_autofree char *rel = real ? imgopt_fs_relative(root, real) : NULL;
+
+	return rel != NULL;
+}
+
+bool
+imgopt_fs_check_site_path(const char *root, const char *path, GError **error)
+{
+	const char *flaw = lexical_flaw(path);
+
+	if (flaw == NULL && !is_physically_inside(root, path))
+		flaw = "leads out of the site through a symlink";
+	if (flaw == NULL)
+		return true;
+	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE, "'%s' %s", path,
+		    flaw);
+	return false;
 }
 
 char *

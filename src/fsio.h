@@ -81,6 +81,28 @@ char *imgopt_fs_join(const char *dir, const char *name);
  */
 bool imgopt_fs_is_below(const char *dir, const char *path);
 
+/**
+ * imgopt_fs_check_site_path:
+ * @root: the absolute, symlink-free site root
+ * @path: a path meant to be relative to @root, from a source that is not
+ *   trusted: the manifest (it may come from a repository or a shared
+ *   cache)
+ * @error: return location for a #GError
+ *
+ * The one check every path read from the manifest passes before it is
+ * used.  @path must be relative, normalised (no empty, `.` or `..`
+ * component, no leading or trailing `/`), and what of it exists must lie
+ * inside @root once symlinks are followed: the deepest existing prefix
+ * (the file itself if it exists, even as a dangling symlink) is passed
+ * through realpath().  Only lstat() and realpath() are called: nothing is
+ * opened.
+ *
+ * Returns: true, or false with @error set (IMGOPT_ERROR_UNSAFE) to
+ *   "'PATH' is absolute" or the like.
+ */
+bool imgopt_fs_check_site_path(const char *root, const char *path,
+			       GError **error);
+
 /** What imgopt_fs_walk() found at a path. */
 typedef enum {
 	IMGOPT_FS_REGULAR, /* a regular file */

@@ -220,6 +220,66 @@ remove_empty_dirs(const char *dir)
 	g_rmdir(dir);
 }
 
+/* Why trash row @e may not be acted on, or NULL if it may: its paths come
+ * from the manifest, which may come from a repository or a shared cache,
+ * so both must name places inside the site, and its trash path must lie
+ * in the trash. */
+static char *
+entry_problem(const ImgoptSite *site, const ImgoptTrashEntry *e)
+{
+	const char *root = imgopt_site_get_root(site);
+	g_autoptr(GError) local = NULL;
+
+	if (e->path == NULL ||
+	    (e->state == IMGOPT_TRASH_TRASHED && e->trash_path == NULL))
+		return g_strdup_printf(
+			"the manifest's trash row %" G_GINT64_FORMAT
+			" is refused, it lacks a path; nothing "
+			"done",
+			e->id);
+	if (!imgopt_fs_check_site_path(root, e->path, &local) ||
+	    (e->trash_path != NULL &&
+	     !imgopt_fs_check_site_path(root, e->trash_path, &local)))
+		return g_strdup_printf(
+			"the manifest's trash row %" G_GINT64_FORMAT
+			" is refused, %s; nothing done",
+			e->id, local->message);
+	if (e->trash_path != NULL &&
+	    !imgopt_fs_is_below(IMGOPT_TRASH_DIR, e->trash_path))
+		return g_strdup_printf(
+			"the manifest's trash row %" G_GINT64_FORMAT
+			" is refused, '%s' is not in the trash "
+			"(" IMGOPT_TRASH_DIR "/); nothing done",
+			e->id, e->trash_path);
+	return NULL;
+}
+
+/* Why the trash copy of @e may not be removed for good, or NULL if it may
+ * (or is gone already): it must still be the regular file prune moved
+ * there, its size and hash those the manifest recorded. */
+static char *
+trash_copy_problem(const ImgoptSite *site, const ImgoptTrashEntry *e)
+{
+	const char *root = imgopt_site_get_root(site);
+	g_autoptr(GError) local = NULL;
+	g_autoptr(ImgoptAsset) a =
+		imgopt_index_stat(root, e->trash_path, &local);
+
+	if (a == NULL &&
+	    g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+		return NULL;
+	if (a == NULL)
+		return g_strdup(local->message);
+	if (a->size != e->size || !imgopt_index_read(root, a, NULL, &local) ||
+	    !imgopt_hash_equal(&a->hash, &e->hash))
+		return g_strdup_printf(
+			"'%s' is not the file prune moved there (%s); left in "
+			"place",
+			e->trash_path,
+			local ? local->message : "its size or hash differs");
+	return NULL;
+}
+
 /* ---- 0. recovery ---- */
 
 /* The state @e should have given the files, or its own if it is settled. */
@@ -257,7 +317,8 @@ imgopt_prune_recover(const ImgoptSite *site, ImgoptManifest *manifest,
 		return false;
 	for (guint i = 0; i < rows->len; i++) {
 		const ImgoptTrashEntry *e = g_ptr_array_index(rows, i);
-		ImgoptTrashState to = settled_state(site, e);
+		g_autofree char *why = entry_problem(site, e);
+		ImgoptTrashState to = why ? e->state : settled_state(site, e);
 
 		if (to == e->state)
 			continue;
@@ -399,6 +460,21 @@ is_replaced(const Plan *p, const ImgoptHash *hash)
 	return g_hash_table_contains(p->needs->replaced, hex);
 }
 
+/* Why a file may not be moved to @trash_path (nullable), or NULL if it
+ * may: the trash folder (or a folder on the way) must not be a symlink
+ * leading out of the site. */
+static char *
+trash_problem(const ImgoptSite *site, const char *trash_path)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (trash_path == NULL ||
+	    imgopt_fs_check_site_path(imgopt_site_get_root(site), trash_path,
+				      &local))
+		return NULL;
+	return g_strdup_printf("not moved to the trash: %s", local->message);
+}
+
 /* Adds @a to the plan, after checking it may be touched now. */
 static void
 plan_item(Plan *p, const ImgoptAsset *a, ImgoptPruneReason reason,
@@ -422,6 +498,12 @@ plan_item(Plan *p, const ImgoptAsset *a, ImgoptPruneReason reason,
 	it->reason = reason;
 	if (keep == NULL || !p->options->is_delete)
 		it->trash_path = g_build_filename(p->trash_dir, a->path, NULL);
+	why = trash_problem(p->site, it->trash_path);
+	if (why != NULL) {
+		add_problem(p->result->skipped, a->path, why);
+		imgopt_prune_item_free(it);
+		return;
+	}
 	g_ptr_array_add(p->result->items, it);
 }
 
@@ -624,6 +706,8 @@ act_one(const ImgoptSite *site, ImgoptPruneResult *r, const ImgoptPruneItem *it)
 	g_autoptr(GError) local = NULL;
 	bool is_equal = false;
 
+	if (why == NULL)
+		why = trash_problem(site, it->trash_path);
 	if (why != NULL) {
 		add_problem(r->skipped, it->path, why);
 		return IMGOPT_TRASH_CANCELLED;
@@ -919,9 +1003,13 @@ restore_rows(const ImgoptSite *site, ImgoptManifest *manifest, GPtrArray *rows,
 	for (guint i = 0; i < rows->len; i++) {
 		ImgoptTrashEntry *e = g_ptr_array_index(rows, i);
 
+		g_autofree char *why = entry_problem(site, e);
+
 		if (e->state == IMGOPT_TRASH_DELETED)
 			r->n_deleted++;
-		if (e->state != IMGOPT_TRASH_TRASHED ||
+		if (e->state == IMGOPT_TRASH_TRASHED && why != NULL)
+			add_problem(r->skipped, e->path ? e->path : "", why);
+		if (e->state != IMGOPT_TRASH_TRASHED || why != NULL ||
 		    !restore_one(site, e, is_dry_run, r->skipped))
 			continue;
 		r->bytes += e->size;
@@ -986,6 +1074,13 @@ purge_rows(const ImgoptSite *site, GPtrArray *rows, int64_t max_age_us,
 		if (e->state != IMGOPT_TRASH_TRASHED ||
 		    now - e->changed_us < max_age_us)
 			continue;
+		g_autofree char *why = entry_problem(site, e);
+		if (why == NULL)
+			why = trash_copy_problem(site, e);
+		if (why != NULL) {
+			add_problem(r->skipped, e->path ? e->path : "", why);
+			continue;
+		}
 		trash = abs_path(site, e->trash_path);
 		if (!is_dry_run && g_unlink(trash) != 0 && errno != ENOENT) {
 			add_problem(r->skipped, e->trash_path,

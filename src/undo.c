@@ -15,6 +15,7 @@
 #include "imgopt/rewrite.h"
 
 #include "fault.h"
+#include "fsio.h"
 #include "hash.h"
 #include "postfile.h"
 
@@ -279,6 +280,41 @@ remove_debris(const ImgoptSite *site, const GPtrArray *posts, GError **error)
 	return true;
 }
 
+/* Why @post, a path from the manifest, may not be read or written, or
+ * NULL if it may: the manifest may come from a repository or a shared
+ * cache, and a tampered row must not make undo write outside the site. */
+static char *
+post_problem(const ImgoptSite *site, const char *post)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (imgopt_fs_check_site_path(imgopt_site_get_root(site), post, &local))
+		return NULL;
+	return g_strdup_printf("the manifest names a post that is not inside "
+			       "the site: %s; not restored",
+			       local->message);
+}
+
+/* Splits @posts into the ones that may be touched (@safe_out) and the
+ * refused ones (@refused_out: post → why). */
+static void
+sort_out_posts(const ImgoptSite *site, const GPtrArray *posts,
+	       GPtrArray **safe_out, GHashTable **refused_out)
+{
+	*safe_out = g_ptr_array_new();
+	*refused_out =
+		g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	for (guint i = 0; i < posts->len; i++) {
+		char *post = g_ptr_array_index(posts, i);
+		char *why = post_problem(site, post);
+
+		if (why != NULL)
+			g_hash_table_insert(*refused_out, post, why);
+		else
+			g_ptr_array_add(*safe_out, post);
+	}
+}
+
 static int
 str_cmp(gconstpointer a, gconstpointer b)
 {
@@ -318,13 +354,20 @@ imgopt_undo_last_run(const ImgoptSite *site, ImgoptManifest *manifest,
 	while (g_hash_table_iter_next(&it, &key, NULL))
 		g_ptr_array_add(posts, key);
 	g_ptr_array_sort(posts, str_cmp);
-	if (!is_dry_run && !remove_debris(site, posts, error))
+	g_autoptr(GPtrArray) safe = NULL;
+	g_autoptr(GHashTable) refused = NULL;
+	sort_out_posts(site, posts, &safe, &refused);
+	if (!is_dry_run && !remove_debris(site, safe, error))
 		return false;
 	for (guint i = 0; i < posts->len; i++) {
 		const char *post = g_ptr_array_index(posts, i);
+		const char *why = g_hash_table_lookup(refused, post);
 
-		if (!undo_post(site, post, g_hash_table_lookup(by_post, post),
-			       is_dry_run, res, error))
+		if (why != NULL)
+			add_item(res, post, IMGOPT_UNDO_REFUSED, g_strdup(why));
+		else if (!undo_post(site, post,
+				    g_hash_table_lookup(by_post, post),
+				    is_dry_run, res, error))
 			return false;
 	}
 	if (!is_dry_run && !record_run(manifest, res, error))

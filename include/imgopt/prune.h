@@ -44,6 +44,14 @@
  *     as a last copy, so its reclaimed bytes equal dupes' orphan_bytes.
  * (Non-image duplicates, which dupes groups too, are never removed.)
  *
+ * The manifest is not trusted (it may come from a repository or a shared
+ * cache): a trash row whose path or trash path is not relative,
+ * normalised and inside the site (imgopt_fs_check_site_path()), or whose
+ * trash path is not under IMGOPT_TRASH_DIR, is never acted on (recovery
+ * leaves it, restore and --empty-trash report it as skipped), and
+ * --empty-trash removes a trash copy only if it is a regular file with
+ * the size and hash the row recorded.
+ *
  * Crash safety: see the design comment at the top of prune.c.  Every
  * command here recovers first what a killed prune, restore or
  * --empty-trash left half done (imgopt_prune_recover()).

@@ -14,7 +14,11 @@
  * its mode kept.  A post already back to its
  * old bytes is left alone; a post edited since the run (its bytes match
  * neither hash) is refused, with a message saying so, and the others are
- * still restored.  Variant files are left in place (prune removes files).
+ * still restored.  A post path from the manifest that is not relative,
+ * normalised and inside the site (imgopt_fs_check_site_path(): the
+ * manifest may come from a repository or a shared cache) is refused the
+ * same way, and nothing is read or written for it.  Variant files are
+ * left in place (prune removes files).
  *
  * Ownership: results are transfer full.
  * Thread-safety: one call per thread.
