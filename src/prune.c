@@ -779,8 +779,7 @@ plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
 	ImgoptDupesOptions dopt = {options->jobs};
 
 	if (!imgopt_prune_recover(site, manifest, &r->n_recovered, error) ||
-	    !imgopt_pipeline_dupes(site, &dopt, manifest, reporter, &dupes,
-				   error) ||
+	    !imgopt_dupes_run(site, &dopt, manifest, reporter, &dupes, error) ||
 	    !scan_needs(site, manifest, &needs, error) ||
 	    !begin_prune_run(manifest, &r->run_id, error))
 		return false;

@@ -2,7 +2,7 @@
  * run.c: the whole job.  See run.h for what it does and in which order
  * it writes; this file is the plan and its execution.
  *
- *   index    imgopt_pipeline_dupes(): posts scanned, files hashed (cached
+ *   index    imgopt_dupes_run(): posts scanned, files hashed (cached
  *            in the manifest), references and files rows stored
  *   variants imgopt_recompress_all() for every referenced content (apply),
  *            or the manifest's rows, encoding in memory what is missing
@@ -366,8 +366,8 @@ run_index(Run *r, GError **error)
 	ImgoptDupesOptions dopt = {r->opt->settings->jobs};
 	g_autoptr(ImgoptDupesResult) dupes = NULL;
 
-	if (!imgopt_pipeline_dupes(r->site, &dopt, r->manifest, r->reporter,
-				   &dupes, error))
+	if (!imgopt_dupes_run(r->site, &dopt, r->manifest, r->reporter, &dupes,
+			      error))
 		return false;
 	imgopt_fault_point();
 	copy_problems(r, dupes->errors);

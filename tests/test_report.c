@@ -54,8 +54,7 @@ test_page(void)
 
 	imgopt_settings_init(&settings);
 	ImgoptRunOptions opt = {IMGOPT_RUN_DRY_RUN, 960, false, &settings};
-	g_assert_true(
-		imgopt_pipeline_dupes(site, NULL, m, NULL, &dupes, &error));
+	g_assert_true(imgopt_dupes_run(site, NULL, m, NULL, &dupes, &error));
 	g_assert_true(imgopt_run_site(site, m, &opt, NULL, &run, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(dupes->groups->len, ==, 1);

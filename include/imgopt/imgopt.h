@@ -8,6 +8,7 @@
 #define IMGOPT_IMGOPT_H
 
 #include "imgopt/config.h"
+#include "imgopt/dupes.h"
 #include "imgopt/error.h"
 #include "imgopt/group.h"
 #include "imgopt/index.h"
@@ -17,7 +18,6 @@
 #include "imgopt/memo.h"
 #include "imgopt/recompress.h"
 #include "imgopt/report.h"
-#include "imgopt/pipeline.h"
 #include "imgopt/prune.h"
 #include "imgopt/rewrite.h"
 #include "imgopt/run.h"

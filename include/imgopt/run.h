@@ -3,7 +3,7 @@
  * `--dry-run` forms.
  *
  * imgopt_run_site() scans every post, indexes and groups the images
- * (imgopt_pipeline_dupes()), makes the web-size variants of every
+ * (imgopt_dupes_run()), makes the web-size variants of every
  * referenced content (imgopt_recompress_all()), then rewrites every local
  * reference to its content's variant, in the post's own style (rewrite.h).
  * Which variant a reference gets:
@@ -54,7 +54,7 @@
 #include <glib.h> /* GPtrArray, GError */
 
 #include "imgopt/manifest.h"
-#include "imgopt/pipeline.h"
+#include "imgopt/dupes.h"
 #include "imgopt/settings.h"
 #include "imgopt/site.h"
 #include "imgopt/types.h"

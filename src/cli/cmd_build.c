@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-#include "imgopt/pipeline.h"
+#include "imgopt/dupes.h"
 
 /* The options of build beyond the common ones. */
 typedef struct {
@@ -66,8 +66,8 @@ referenced_assets(const ImgoptSite *site, const ImgoptSettings *settings,
 				   progress};
 	g_autoptr(ImgoptDupesResult) dupes = NULL;
 
-	if (!imgopt_pipeline_dupes(site, &options, manifest, &reporter, &dupes,
-				   error))
+	if (!imgopt_dupes_run(site, &options, manifest, &reporter, &dupes,
+			      error))
 		return NULL;
 	g_autoptr(GHashTable) files =
 		imgopt_manifest_load_files(manifest, error);

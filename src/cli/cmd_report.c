@@ -103,8 +103,8 @@ gather(const CliCommon *common, const ImgoptSettings *settings,
 	if (m == NULL)
 		return false;
 	bool is_ok =
-		imgopt_pipeline_dupes(f->site, &dopt, m, &reporter, &f->dupes,
-				      error) &&
+		imgopt_dupes_run(f->site, &dopt, m, &reporter, &f->dupes,
+				 error) &&
 		imgopt_run_site(f->site, m, &ropt, &reporter, &f->run, error);
 	imgopt_manifest_close(m);
 	imgopt_run_remove_scratch(scratch);

@@ -1,7 +1,8 @@
 /*
- * pipeline.c: the stages put together (see pipeline.h).
+ * dupes.c: the dupes job (see dupes.h): find the duplicate and orphan
+ * images of a site, caching what it learns in the manifest.
  *
- * The dupes job, and who does what:
+ * Who does what:
  *
  *   main thread                          hashing pool (--jobs threads)
  *   ───────────                          ─────────────────────────────
@@ -37,7 +38,7 @@
  */
 #include "imgopt/error.h"
 #include "imgopt/index.h"
-#include "imgopt/pipeline.h"
+#include "imgopt/dupes.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -1264,20 +1265,20 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 }
 
 bool
-imgopt_pipeline_dupes(const ImgoptSite *site, const ImgoptDupesOptions *options,
-		      ImgoptManifest *manifest, const ImgoptReporter *reporter,
-		      ImgoptDupesResult **result_out, GError **error)
+imgopt_dupes_run(const ImgoptSite *site, const ImgoptDupesOptions *options,
+		 ImgoptManifest *manifest, const ImgoptReporter *reporter,
+		 ImgoptDupesResult **result_out, GError **error)
 {
 	return dupes_job(site, options, false, manifest, reporter, result_out,
 			 error);
 }
 
 bool
-imgopt_pipeline_dupes_size_first(const ImgoptSite *site,
-				 const ImgoptDupesOptions *options,
-				 ImgoptManifest *manifest,
-				 const ImgoptReporter *reporter,
-				 ImgoptDupesResult **result_out, GError **error)
+imgopt_dupes_run_size_first(const ImgoptSite *site,
+			    const ImgoptDupesOptions *options,
+			    ImgoptManifest *manifest,
+			    const ImgoptReporter *reporter,
+			    ImgoptDupesResult **result_out, GError **error)
 {
 	return dupes_job(site, options, true, manifest, reporter, result_out,
 			 error);
