@@ -54,26 +54,6 @@
 /* ---- results ---- */
 
 void
-imgopt_problem_free(ImgoptProblem *problem)
-{
-	if (problem == NULL)
-		return;
-	g_free(problem->path);
-	g_free(problem->message);
-	g_free(problem);
-}
-
-static ImgoptProblem *
-problem_new(const char *path, const char *message)
-{
-	ImgoptProblem *p = g_new0(ImgoptProblem, 1);
-
-	p->path = g_strdup(path);
-	p->message = g_strdup(message);
-	return p;
-}
-
-void
 imgopt_dupes_result_free(ImgoptDupesResult *result)
 {
 	if (result == NULL)
@@ -120,12 +100,10 @@ static ImgoptDupesResult *
 result_new(void)
 {
 	ImgoptDupesResult *r = g_new0(ImgoptDupesResult, 1);
-	GDestroyNotify pfree = (GDestroyNotify)imgopt_problem_free;
-
 	r->orphans = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_asset_free);
-	r->errors = g_ptr_array_new_with_free_func(pfree);
-	r->skipped = g_ptr_array_new_with_free_func(pfree);
+	r->errors = imgopt_problem_list_new();
+	r->skipped = imgopt_problem_list_new();
 	r->empty = g_ptr_array_new_with_free_func(g_free);
 	r->watched = g_ptr_array_new_with_free_func(g_free);
 	r->posts_by_file =
@@ -197,21 +175,16 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Dupes, dupes_clear)
 static void
 report_problem(Dupes *d, const char *path, const char *message, bool is_error)
 {
-	GPtrArray *list = is_error ? d->result->errors : d->result->skipped;
-
-	g_ptr_array_add(list, problem_new(path, message));
-	if (d->reporter != NULL && d->reporter->problem != NULL)
-		d->reporter->problem(path, message, is_error,
-				     d->reporter->user_data);
+	imgopt_reporter_problem(
+		d->reporter, is_error ? d->result->errors : d->result->skipped,
+		path, message, is_error);
 }
 
 static void
 report_progress(Dupes *d, const char *stage, uint64_t done, uint64_t total,
 		uint64_t bytes)
 {
-	if (d->reporter != NULL && d->reporter->progress != NULL)
-		d->reporter->progress(stage, done, total, bytes,
-				      d->reporter->user_data);
+	imgopt_reporter_progress(d->reporter, stage, done, total, bytes);
 }
 
 /* ---- 1. posts and references ---- */
@@ -1002,19 +975,12 @@ asset_path_cmp(gconstpointer a, gconstpointer b)
 		      (*(ImgoptAsset *const *)b)->path);
 }
 
-static int
-problem_path_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp((*(ImgoptProblem *const *)a)->path,
-		      (*(ImgoptProblem *const *)b)->path);
-}
-
 static void
 sort_result(ImgoptDupesResult *r)
 {
 	g_ptr_array_sort(r->orphans, asset_path_cmp);
-	g_ptr_array_sort(r->errors, problem_path_cmp);
-	g_ptr_array_sort(r->skipped, problem_path_cmp);
+	g_ptr_array_sort(r->errors, imgopt_problem_path_cmp);
+	g_ptr_array_sort(r->skipped, imgopt_problem_path_cmp);
 	g_ptr_array_sort(r->empty, str_ptr_cmp);
 }
 

@@ -94,21 +94,12 @@ imgopt_trash_result_free(ImgoptTrashResult *result)
 	g_free(result);
 }
 
-static GPtrArray *
-problems_new(void)
-{
-	return g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_problem_free);
-}
-
 static void
 add_problem(GPtrArray *list, const char *path, const char *message)
 {
-	ImgoptProblem *p = g_new0(ImgoptProblem, 1);
+	g_autofree char *full = g_strdup_printf("%s: %s", path, message);
 
-	p->path = g_strdup(path);
-	p->message = g_strdup_printf("%s: %s", path, message);
-	g_ptr_array_add(list, p);
+	g_ptr_array_add(list, imgopt_problem_new(path, full));
 }
 
 /* ---- files ---- */
@@ -526,13 +517,6 @@ item_path_cmp(gconstpointer a, gconstpointer b)
 		      (*(ImgoptPruneItem *const *)b)->path);
 }
 
-static int
-problem_path_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp((*(ImgoptProblem *const *)a)->path,
-		      (*(ImgoptProblem *const *)b)->path);
-}
-
 static void
 make_plan(Plan *p)
 {
@@ -562,7 +546,7 @@ make_plan(Plan *p)
 			plan_last_copy(p, a);
 	}
 	g_ptr_array_sort(p->result->items, item_path_cmp);
-	g_ptr_array_sort(p->result->skipped, problem_path_cmp);
+	g_ptr_array_sort(p->result->skipped, imgopt_problem_path_cmp);
 }
 
 /* ---- 2. record ---- */
@@ -717,7 +701,7 @@ keep_done(ImgoptPruneResult *r, GArray *states)
 	}
 	g_ptr_array_unref(r->items); /* frees the cancelled ones */
 	r->items = g_steal_pointer(&done);
-	g_ptr_array_sort(r->skipped, problem_path_cmp);
+	g_ptr_array_sort(r->skipped, imgopt_problem_path_cmp);
 }
 
 static void
@@ -762,8 +746,8 @@ result_new(void)
 
 	r->items = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_prune_item_free);
-	r->skipped = problems_new();
-	r->errors = problems_new();
+	r->skipped = imgopt_problem_list_new();
+	r->errors = imgopt_problem_list_new();
 	return r;
 }
 
@@ -837,7 +821,7 @@ trash_result_new(void)
 
 	r->entries = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_trash_entry_free);
-	r->skipped = problems_new();
+	r->skipped = imgopt_problem_list_new();
 	return r;
 }
 

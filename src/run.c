@@ -150,8 +150,7 @@ result_new(void)
 		(GDestroyNotify)imgopt_post_change_free);
 	r->broken =
 		g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_ref_free);
-	r->errors = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_problem_free);
+	r->errors = imgopt_problem_list_new();
 	r->variant_files = g_ptr_array_new_with_free_func(g_free);
 	r->post_bytes = g_array_new(FALSE, TRUE, sizeof(ImgoptPostBytes));
 	g_array_set_clear_func(r->post_bytes, post_bytes_clear);
@@ -208,14 +207,8 @@ imgopt_run_result_post_bytes(const ImgoptRunResult *result, bool after,
 static void
 add_problem(Run *r, const char *path, const char *message)
 {
-	ImgoptProblem *p = g_new0(ImgoptProblem, 1);
-
-	p->path = g_strdup(path);
-	p->message = g_strdup(message);
-	g_ptr_array_add(r->result->errors, p);
-	if (r->reporter != NULL && r->reporter->problem != NULL)
-		r->reporter->problem(path, message, true,
-				     r->reporter->user_data);
+	imgopt_reporter_problem(r->reporter, r->result->errors, path, message,
+				true);
 }
 
 static char *
@@ -241,14 +234,10 @@ asset_cmp(gconstpointer a, gconstpointer b)
 static void
 copy_problems(Run *r, const GPtrArray *problems)
 {
-	for (guint i = 0; i < problems->len; i++) {
-		const ImgoptProblem *p = g_ptr_array_index(problems, i);
-		ImgoptProblem *copy = g_new0(ImgoptProblem, 1);
-
-		copy->path = g_strdup(p->path);
-		copy->message = g_strdup(p->message);
-		g_ptr_array_add(r->result->errors, copy);
-	}
+	for (guint i = 0; i < problems->len; i++)
+		g_ptr_array_add(
+			r->result->errors,
+			imgopt_problem_copy(g_ptr_array_index(problems, i)));
 }
 
 /* ---- contents already linked through a variant ---- */
@@ -411,9 +400,7 @@ on_encode_progress(uint64_t done, uint64_t total, uint64_t bytes,
 {
 	Run *r = user_data;
 
-	if (r->reporter != NULL && r->reporter->progress != NULL)
-		r->reporter->progress("encode", done, total, bytes,
-				      r->reporter->user_data);
+	imgopt_reporter_progress(r->reporter, "encode", done, total, bytes);
 }
 
 static int

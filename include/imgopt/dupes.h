@@ -23,38 +23,9 @@
 
 #include "imgopt/group.h"
 #include "imgopt/manifest.h"
+#include "imgopt/reporter.h"
 #include "imgopt/site.h"
 #include "imgopt/types.h"
-
-/**
- * ImgoptReporter:
- *
- * Callbacks the core calls while it works.  Any may be NULL.
- */
-typedef struct {
-	/* @done of @total items of @stage ("scan", "index", "compare",
-	 * and for a run "encode", "plan"), @bytes of files read so far in
-	 * the stage (0 where not counted).  Called at item or batch
-	 * granularity from the calling thread; keep it cheap. */
-	void (*progress)(const char *stage, uint64_t done, uint64_t total,
-			 uint64_t bytes, void *user_data);
-	/* A file was not processed: @is_error says whether it counts as a
-	 * failure (exit 1) or was only skipped (a symlink, a FIFO…). */
-	void (*problem)(const char *path, const char *message, bool is_error,
-			void *user_data);
-	void *user_data; /* passed to every callback */
-} ImgoptReporter;
-
-/** A file that could not be processed, and why. */
-typedef struct {
-	char *path;    /* relative to the site root */
-	char *message; /* the reason, starting with the path */
-} ImgoptProblem;
-
-/** Frees @problem (nullable). */
-void imgopt_problem_free(ImgoptProblem *problem);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptProblem, imgopt_problem_free)
 
 /** How imgopt_dupes_run() works (not what it finds). */
 typedef struct {

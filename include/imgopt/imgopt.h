@@ -18,6 +18,7 @@
 #include "imgopt/memo.h"
 #include "imgopt/recompress.h"
 #include "imgopt/report.h"
+#include "imgopt/reporter.h"
 #include "imgopt/prune.h"
 #include "imgopt/rewrite.h"
 #include "imgopt/run.h"
