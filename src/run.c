@@ -3,7 +3,8 @@
  * it writes; this file is the plan and its execution.
  *
  *   index    imgopt_dupes_run(): posts scanned, files hashed (cached
- *            in the manifest), references and files rows stored
+ *            in the manifest), references and files rows stored; its
+ *            result is handed back in the run's
  *   variants imgopt_recompress_all() for every referenced content (apply),
  *            or the manifest's rows, encoding in memory what is missing
  *            (dry run), or only counting it (check)
@@ -125,6 +126,7 @@ imgopt_run_result_free(ImgoptRunResult *result)
 	g_clear_pointer(&result->variant_files, g_ptr_array_unref);
 	g_clear_pointer(&result->post_bytes, g_array_unref);
 	g_clear_pointer(&result->shown, g_ptr_array_unref);
+	g_clear_pointer(&result->dupes, imgopt_dupes_result_free);
 	g_free(result);
 }
 
@@ -348,17 +350,19 @@ collect_linked(Run *r, GError **error)
 	return true;
 }
 
-/* Scans, indexes and collects the referenced image assets. */
+/* Scans, indexes and collects the referenced image assets; the dupes
+ * job's result goes into the run's. */
 static bool
 run_index(Run *r, GError **error)
 {
 	ImgoptDupesOptions dopt = {r->opt->settings->jobs};
-	g_autoptr(ImgoptDupesResult) dupes = NULL;
+	ImgoptDupesResult *dupes = NULL;
 
-	if (!imgopt_dupes_run(r->site, &dopt, r->manifest, r->reporter, &dupes,
-			      error))
+	if (!imgopt_dupes_run(r->site, &dopt, r->manifest, r->reporter,
+			      &r->result->dupes, error))
 		return false;
 	imgopt_fault_point();
+	dupes = r->result->dupes;
 	copy_problems(r, dupes->errors);
 	r->result->n_groups = dupes->groups->len;
 	for (guint i = 0; i < dupes->groups->len; i++)

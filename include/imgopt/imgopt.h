@@ -7,6 +7,7 @@
 #ifndef IMGOPT_IMGOPT_H
 #define IMGOPT_IMGOPT_H
 
+#include "imgopt/build.h"
 #include "imgopt/config.h"
 #include "imgopt/dupes.h"
 #include "imgopt/error.h"
