@@ -9,12 +9,10 @@
 #include "imgopt/dupes.h"
 
 void
-imgopt_build_result_free(ImgoptBuildResult *result)
+imgopt_build_result_clear(ImgoptBuildResult *result)
 {
-	if (result == NULL)
-		return;
 	g_clear_pointer(&result->sources, g_hash_table_unref);
-	g_free(result);
+	*result = (ImgoptBuildResult){0};
 }
 
 const char *
@@ -73,26 +71,22 @@ imgopt_build_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		  const ImgoptSettings *settings,
 		  const ImgoptReporter *reporter,
 		  const ImgoptRecompressReporter *encode_reporter,
-		  ImgoptBuildResult **result_out, GError **error)
+		  ImgoptBuildResult *result, GError **error)
 {
 	g_return_val_if_fail(site != NULL && manifest != NULL, false);
-	g_return_val_if_fail(settings != NULL && result_out != NULL, false);
+	g_return_val_if_fail(settings != NULL && result != NULL, false);
 	g_return_val_if_fail(error == NULL || *error == NULL, false);
 
-	g_autoptr(ImgoptBuildResult) result = g_new0(ImgoptBuildResult, 1);
 	g_autofree char *out_dir = g_build_filename(
 		imgopt_site_get_images_dir(site), IMGOPT_OUTPUT_DIR, NULL);
 
-	*result_out = NULL;
+	imgopt_build_result_clear(result);
 	g_autoptr(GPtrArray) assets = referenced_images(
 		site, manifest, settings, reporter, out_dir, error);
 	if (assets == NULL)
 		return false;
 	result->sources = canonical_sources(assets);
-	if (!imgopt_recompress_all(imgopt_site_get_root(site), out_dir, assets,
-				   settings, manifest, encode_reporter,
-				   &result->summary, error))
-		return false;
-	*result_out = g_steal_pointer(&result);
-	return true;
+	return imgopt_recompress_all(imgopt_site_get_root(site), out_dir,
+				     assets, settings, manifest,
+				     encode_reporter, &result->summary, error);
 }

@@ -36,10 +36,9 @@ make_site(void)
 
 /* What the encoding reported. */
 typedef struct {
-	const ImgoptBuildResult *built; /* NULL during the build */
-	GPtrArray *written;             /* variant paths written */
-	guint n_kept;                   /* variants already there */
-	guint n_failed;                 /* sources that failed */
+	GPtrArray *written; /* variant paths written */
+	guint n_kept;       /* variants already there */
+	guint n_failed;     /* sources that failed */
 } Seen;
 
 static void
@@ -62,8 +61,8 @@ on_failure(const ImgoptAsset *asset, const GError *error, void *user_data)
 	((Seen *)user_data)->n_failed++;
 }
 
-static ImgoptBuildResult *
-build(const char *root, ImgoptManifest *m, Seen *seen)
+static void
+build(const char *root, ImgoptManifest *m, Seen *seen, ImgoptBuildResult *built)
 {
 	g_autofree char *posts = g_build_filename(root, "_posts", NULL);
 	g_autofree char *img = g_build_filename(root, "img", NULL);
@@ -71,17 +70,15 @@ build(const char *root, ImgoptManifest *m, Seen *seen)
 	g_autoptr(ImgoptSite) site = imgopt_site_open(posts, img, root, &error);
 	g_auto(ImgoptSettings) settings = {0};
 	ImgoptRecompressReporter encode = {on_variant, on_failure, seen, NULL};
-	ImgoptBuildResult *built = NULL;
 
 	g_assert_no_error(error);
 	imgopt_settings_init(&settings);
 	g_assert_true(imgopt_settings_parse_widths(&settings, "100", &error));
 	settings.jobs = 2;
 	g_assert_true(imgopt_build_site(site, m, &settings, NULL, &encode,
-					&built, &error));
+					built, &error));
 	g_assert_no_error(error);
-	g_assert_nonnull(built);
-	return built;
+	g_assert_nonnull(built->sources);
 }
 
 static void
@@ -91,14 +88,16 @@ test_referenced_only(void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(ImgoptManifest) m = imgopt_manifest_open(":memory:", &error);
 	g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
-	Seen seen = {NULL, written, 0, 0};
-	g_autoptr(ImgoptBuildResult) first = build(root, m, &seen);
+	Seen seen = {written, 0, 0};
+	g_auto(ImgoptBuildResult) first = {0};
 
-	g_assert_cmpuint(first->summary.n_sources, ==, 1); /* a = b, not c */
-	g_assert_cmpuint(first->summary.n_encoded, ==, 1);
-	g_assert_cmpuint(first->summary.n_failed, ==, 0);
+	build(root, m, &seen, &first);
+
+	g_assert_cmpuint(first.summary.n_sources, ==, 1); /* a = b, not c */
+	g_assert_cmpuint(first.summary.n_encoded, ==, 1);
+	g_assert_cmpuint(first.summary.n_failed, ==, 0);
 	g_assert_cmpuint(seen.n_failed, ==, 0);
-	g_assert_cmpuint(written->len, ==, first->summary.n_written);
+	g_assert_cmpuint(written->len, ==, first.summary.n_written);
 	g_assert_cmpuint(written->len, >, 0);
 
 	/* Every variant names the canonical copy: the first path, a.png. */
@@ -108,17 +107,19 @@ test_referenced_only(void)
 	for (guint i = 0; i < rows->len; i++) {
 		const ImgoptVariant *v = g_ptr_array_index(rows, i);
 
-		g_assert_cmpstr(imgopt_build_result_source(first, &v->hash), ==,
-				"img/a.png");
+		g_assert_cmpstr(imgopt_build_result_source(&first, &v->hash),
+				==, "img/a.png");
 	}
 	ImgoptHash other = {{0}};
-	g_assert_null(imgopt_build_result_source(first, &other));
+	g_assert_null(imgopt_build_result_source(&first, &other));
 
 	/* Again: nothing to encode, every variant kept. */
 	g_ptr_array_set_size(written, 0);
-	g_autoptr(ImgoptBuildResult) second = build(root, m, &seen);
-	g_assert_cmpuint(second->summary.n_encoded, ==, 0);
-	g_assert_cmpuint(second->summary.n_cached, ==, 1);
+	g_auto(ImgoptBuildResult) second = {0};
+
+	build(root, m, &seen, &second);
+	g_assert_cmpuint(second.summary.n_encoded, ==, 0);
+	g_assert_cmpuint(second.summary.n_cached, ==, 1);
 	g_assert_cmpuint(written->len, ==, 0);
 	g_assert_cmpuint(seen.n_kept, ==, rows->len);
 	tu_rmtree(root);

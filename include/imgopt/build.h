@@ -10,7 +10,8 @@
  * ImgoptReporter, each variant and failure to an ImgoptRecompressReporter,
  * the outcome comes back in an ImgoptBuildResult.
  *
- * Ownership: results are transfer full.
+ * Ownership: the caller owns the result, cleared with
+ * imgopt_build_result_clear() (g_auto(ImgoptBuildResult)).
  * Thread-safety: one call per thread; callbacks on the calling thread.
  */
 #ifndef IMGOPT_BUILD_H
@@ -26,7 +27,7 @@
 #include "imgopt/site.h"
 #include "imgopt/types.h"
 
-/** What imgopt_build_site() did. */
+/** What imgopt_build_site() did (caller-allocated, zero-initialised). */
 typedef struct {
 	ImgoptRecompressSummary summary; /* counts of the encoding */
 	GHashTable *sources; /* content hash (hex) → the canonical copy of
@@ -34,10 +35,10 @@ typedef struct {
 				referenced path in byte order */
 } ImgoptBuildResult;
 
-/** Frees @result (nullable). */
-void imgopt_build_result_free(ImgoptBuildResult *result);
+/** Frees what @result holds, and leaves it empty. */
+void imgopt_build_result_clear(ImgoptBuildResult *result);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptBuildResult, imgopt_build_result_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ImgoptBuildResult, imgopt_build_result_clear)
 
 /**
  * imgopt_build_result_source:
@@ -59,7 +60,7 @@ const char *imgopt_build_result_source(const ImgoptBuildResult *result,
  * @reporter: (nullable): indexing progress and problems
  * @encode_reporter: (nullable): each variant, each failed image, encoding
  *   progress
- * @result_out: (out) (transfer full): what was made
+ * @result: (out caller-allocates): what was made (cleared first)
  * @error: return location for a #GError
  *
  * Runs the build job (see the top of this header).  An image that fails
@@ -73,6 +74,6 @@ bool imgopt_build_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		       const ImgoptSettings *settings,
 		       const ImgoptReporter *reporter,
 		       const ImgoptRecompressReporter *encode_reporter,
-		       ImgoptBuildResult **result_out, GError **error);
+		       ImgoptBuildResult *result, GError **error);
 
 #endif /* IMGOPT_BUILD_H */

@@ -187,7 +187,7 @@ print_summary(const ImgoptRecompressSummary *s, const BuildOut *out)
 
 static bool
 build(const CliCommon *common, const ImgoptSettings *settings, BuildOut *out,
-      ImgoptBuildResult **built_out, GError **error)
+      ImgoptBuildResult *built, GError **error)
 {
 	g_autoptr(ImgoptSite) site = cli_open_site(common, error);
 	if (site == NULL || !cli_lock_site(common, site, error))
@@ -206,7 +206,7 @@ build(const CliCommon *common, const ImgoptSettings *settings, BuildOut *out,
 	ImgoptRecompressReporter encode = {on_variant, on_failure, out,
 					   on_progress};
 	bool is_ok = imgopt_build_site(site, manifest, settings, &reporter,
-				       &encode, built_out, error);
+				       &encode, built, error);
 	out->progress = NULL;
 	return is_ok;
 }
@@ -249,11 +249,11 @@ cli_cmd_build(const char *name, int argc, char **argv)
 	g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_variant_free);
 	BuildOut out = {&common, failures, variants, NULL, NULL};
-	g_autoptr(ImgoptBuildResult) built = NULL;
+	g_auto(ImgoptBuildResult) built = {0};
 	if (!make_settings(&a, &common, &settings, &error) ||
 	    !build(&common, &settings, &out, &built, &error))
 		return cli_fail(error);
-	out.built = built;
-	print_summary(&built->summary, &out);
-	return built->summary.n_failed > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
+	out.built = &built;
+	print_summary(&built.summary, &out);
+	return built.summary.n_failed > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
 }
