@@ -407,12 +407,6 @@ on_encode_progress(uint64_t done, uint64_t total, uint64_t bytes,
 	imgopt_reporter_progress(r->reporter, "encode", done, total, bytes);
 }
 
-static int
-str_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static bool
 variants_on_disk(const Run *r, const GPtrArray *variants)
 {
@@ -1369,7 +1363,7 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		(t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6,
 		(g_get_monotonic_time() - t3) / 1e6);
 	g_ptr_array_sort(r.result->changes, change_cmp);
-	g_ptr_array_sort(r.result->variant_files, str_cmp);
+	g_ptr_array_sort(r.result->variant_files, imgopt_fs_path_cmp);
 	g_ptr_array_sort(r.result->shown, shown_cmp);
 	*result_out = g_steal_pointer(&r.result);
 	return true;
