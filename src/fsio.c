@@ -1,5 +1,6 @@
 /*
- * fsio.c: atomic writes, path arithmetic and the one directory walker.
+ * fsio.c: the file system layer the stages share (see fsio.h): atomic
+ * writes, path arithmetic and the one directory walker.
  *
  * The walk takes each entry's type from readdir() (lstat() only where the
  * file system does not say) and never follows symlinks: a symlink loop
