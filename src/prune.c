@@ -94,21 +94,12 @@ imgopt_trash_result_free(ImgoptTrashResult *result)
 	g_free(result);
 }
 
-static GPtrArray *
-problems_new(void)
-{
-	return g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_problem_free);
-}
-
 static void
 add_problem(GPtrArray *list, const char *path, const char *message)
 {
-	ImgoptProblem *p = g_new0(ImgoptProblem, 1);
+	g_autofree char *full = g_strdup_printf("%s: %s", path, message);
 
-	p->path = g_strdup(path);
-	p->message = g_strdup_printf("%s: %s", path, message);
-	g_ptr_array_add(list, p);
+	g_ptr_array_add(list, imgopt_problem_new(path, full));
 }
 
 /* ---- files ---- */
@@ -608,13 +599,6 @@ item_path_cmp(gconstpointer a, gconstpointer b)
 		      (*(ImgoptPruneItem *const *)b)->path);
 }
 
-static int
-problem_path_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp((*(ImgoptProblem *const *)a)->path,
-		      (*(ImgoptProblem *const *)b)->path);
-}
-
 static void
 make_plan(Plan *p)
 {
@@ -644,7 +628,7 @@ make_plan(Plan *p)
 			plan_last_copy(p, a);
 	}
 	g_ptr_array_sort(p->result->items, item_path_cmp);
-	g_ptr_array_sort(p->result->skipped, problem_path_cmp);
+	g_ptr_array_sort(p->result->skipped, imgopt_problem_path_cmp);
 }
 
 /* ---- 2. record ---- */
@@ -801,7 +785,7 @@ keep_done(ImgoptPruneResult *r, GArray *states)
 	}
 	g_ptr_array_unref(r->items); /* frees the cancelled ones */
 	r->items = g_steal_pointer(&done);
-	g_ptr_array_sort(r->skipped, problem_path_cmp);
+	g_ptr_array_sort(r->skipped, imgopt_problem_path_cmp);
 }
 
 static void
@@ -846,8 +830,8 @@ result_new(void)
 
 	r->items = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_prune_item_free);
-	r->skipped = problems_new();
-	r->errors = problems_new();
+	r->skipped = imgopt_problem_list_new();
+	r->errors = imgopt_problem_list_new();
 	return r;
 }
 
@@ -863,8 +847,7 @@ plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
 	ImgoptDupesOptions dopt = {options->jobs};
 
 	if (!imgopt_prune_recover(site, manifest, &r->n_recovered, error) ||
-	    !imgopt_pipeline_dupes(site, &dopt, manifest, reporter, &dupes,
-				   error) ||
+	    !imgopt_dupes_run(site, &dopt, manifest, reporter, &dupes, error) ||
 	    !scan_needs(site, manifest, &needs, error) ||
 	    !begin_prune_run(manifest, &r->run_id, error))
 		return false;
@@ -922,7 +905,7 @@ trash_result_new(void)
 
 	r->entries = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_trash_entry_free);
-	r->skipped = problems_new();
+	r->skipped = imgopt_problem_list_new();
 	return r;
 }
 

@@ -235,11 +235,10 @@ read_baseurl(const char *root)
 	return NULL;
 }
 
-/* What a directory walk of the site keeps (imgopt_fs_walk() filter). */
+/* What a directory walk of the site keeps (imgopt_fs_walk_dir() filter). */
 typedef struct {
 	const ImgoptSite *site;
-	const char *prefix; /* the walk root relative to the site root */
-	bool is_post_walk;  /* keep only post files (else every file) */
+	bool is_post_walk; /* keep only post files (else every file) */
 } WalkFilter;
 
 static bool
@@ -250,10 +249,7 @@ is_skipped_dir(const WalkFilter *f, const char *rel, const char *name)
 	for (size_t i = 0; i < G_N_ELEMENTS(skipped_dirs); i++)
 		if (strcmp(name, skipped_dirs[i]) == 0)
 			return true;
-	g_autofree char *site_rel =
-		*f->prefix ? g_build_filename(f->prefix, rel, NULL)
-			   : g_strdup(rel);
-	return strcmp(site_rel, f->site->output_dir) == 0;
+	return strcmp(rel, f->site->output_dir) == 0;
 }
 
 static bool
@@ -284,25 +280,18 @@ static GPtrArray *
 walk_site(const ImgoptSite *site, const char *dir, bool is_post_walk,
 	  GError **error)
 {
-	WalkFilter f = {site, dir, is_post_walk};
-	g_autofree char *abs = g_build_filename(site->root, dir, NULL);
-	GPtrArray *types = NULL;
-	g_autoptr(GPtrArray) found =
-		imgopt_fs_walk(abs, keep_entry, &f, &types, error);
-	g_autoptr(GPtrArray) kinds = types;
+	WalkFilter f = {site, is_post_walk};
+	g_autoptr(GPtrArray) types = NULL;
+	g_autoptr(GPtrArray) found = imgopt_fs_walk_dir(
+		site->root, dir, keep_entry, &f, &types, NULL, error);
 
 	if (found == NULL)
 		return NULL;
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-	for (guint i = 0; i < found->len; i++) {
-		const char *rel = g_ptr_array_index(found, i);
-
-		if (GPOINTER_TO_UINT(g_ptr_array_index(kinds, i)) !=
+	for (guint i = 0; i < found->len; i++)
+		if (GPOINTER_TO_UINT(g_ptr_array_index(types, i)) ==
 		    IMGOPT_FS_REGULAR)
-			continue;
-		g_ptr_array_add(out, *dir ? imgopt_fs_join(dir, rel)
-					  : g_strdup(rel));
-	}
+			g_ptr_array_add(out, g_steal_pointer(&found->pdata[i]));
 	return out;
 }
 

@@ -68,7 +68,7 @@
 #include <glib.h> /* GPtrArray, GError */
 
 #include "imgopt/manifest.h"
-#include "imgopt/pipeline.h"
+#include "imgopt/dupes.h"
 #include "imgopt/site.h"
 #include "imgopt/types.h"
 

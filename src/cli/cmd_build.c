@@ -1,15 +1,16 @@
 /*
- * cmd_build.c: `imgopt build POSTS IMAGES`: stage 4 alone.  Indexes the
- * images the posts reference, and makes the web-size variants of each
- * distinct content into IMAGES/optimized/, recorded in the manifest.
- * Posts are not touched (that is `run`).  Exit 1 if an image failed.
+ * cmd_build.c: `imgopt build POSTS IMAGES`: parses the options, runs the
+ * build job (imgopt_build_site(), build.h: the web-size variants of each
+ * distinct referenced content into IMAGES/optimized/, recorded in the
+ * manifest; posts are not touched) and prints what it made.  Exit 1 if an
+ * image failed.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
-#include "imgopt/pipeline.h"
+#include "imgopt/build.h"
 
 /* The options of build beyond the common ones. */
 typedef struct {
@@ -31,11 +32,11 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BuildArgs, build_args_clear)
 
 /* What the run reports back, for the summary. */
 typedef struct {
-	const CliCommon *common; /* --json, --verbose, --quiet */
-	GPtrArray *failures;     /* "path\tmessage" strings */
-	GPtrArray *variants;     /* ImgoptVariant copies, for --json */
-	GHashTable *sources;     /* content hash hex → canonical path */
-	CliProgress *progress;   /* hashing and encoding, on stderr */
+	const CliCommon *common;        /* --json, --verbose, --quiet */
+	GPtrArray *failures;            /* "path\tmessage" strings */
+	GPtrArray *variants;            /* ImgoptVariant copies, for --json */
+	const ImgoptBuildResult *built; /* the canonical copies, once built */
+	CliProgress *progress;          /* hashing and encoding, on stderr */
 } BuildOut;
 
 static bool
@@ -53,27 +54,6 @@ make_settings(const BuildArgs *a, const CliCommon *common,
 	g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			    local->message);
 	return false;
-}
-
-/* The referenced image files, as the index stored them. */
-static GPtrArray *
-referenced_assets(const ImgoptSite *site, const ImgoptSettings *settings,
-		  ImgoptManifest *manifest, const char *out_dir,
-		  CliProgress *progress, GError **error)
-{
-	ImgoptDupesOptions options = {.jobs = settings->jobs};
-	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
-				   progress};
-	g_autoptr(ImgoptDupesResult) dupes = NULL;
-
-	if (!imgopt_pipeline_dupes(site, &options, manifest, &reporter, &dupes,
-				   error))
-		return NULL;
-	g_autoptr(GHashTable) files =
-		imgopt_manifest_load_files(manifest, error);
-	if (files == NULL)
-		return NULL;
-	return imgopt_dupes_result_referenced_images(dupes, files, out_dir);
 }
 
 static void
@@ -112,15 +92,12 @@ on_failure(const ImgoptAsset *asset, const GError *error, void *user_data)
 static void
 add_variant_json(JsonBuilder *b, const BuildOut *out, const ImgoptVariant *v)
 {
-	char hex[IMGOPT_HASH_HEX_LEN + 1];
-
-	imgopt_hash_format(&v->hash, hex);
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "path");
 	json_builder_add_string_value(b, v->path);
 	json_builder_set_member_name(b, "source");
-	json_builder_add_string_value(b,
-				      g_hash_table_lookup(out->sources, hex));
+	json_builder_add_string_value(
+		b, imgopt_build_result_source(out->built, &v->hash));
 	json_builder_set_member_name(b, "format");
 	json_builder_add_string_value(b, imgopt_format_name(v->format));
 	json_builder_set_member_name(b, "width");
@@ -208,24 +185,9 @@ print_summary(const ImgoptRecompressSummary *s, const BuildOut *out)
 	       s->n_written, s->bytes_output, s->bytes_source);
 }
 
-/* Content hash → its canonical copy (the first path in byte order). */
-static void
-note_sources(GHashTable *sources, const GPtrArray *assets)
-{
-	for (guint i = 0; i < assets->len; i++) {
-		const ImgoptAsset *a = g_ptr_array_index(assets, i);
-		char hex[IMGOPT_HASH_HEX_LEN + 1];
-		imgopt_hash_format(&a->hash, hex);
-		const char *old = g_hash_table_lookup(sources, hex);
-		if (old == NULL || strcmp(a->path, old) < 0)
-			g_hash_table_insert(sources, g_strdup(hex),
-					    g_strdup(a->path));
-	}
-}
-
 static bool
 build(const CliCommon *common, const ImgoptSettings *settings, BuildOut *out,
-      ImgoptRecompressSummary *summary, GError **error)
+      ImgoptBuildResult *built, GError **error)
 {
 	g_autoptr(ImgoptSite) site = cli_open_site(common, error);
 	if (site == NULL || !cli_lock_site(common, site, error))
@@ -237,20 +199,14 @@ build(const CliCommon *common, const ImgoptSettings *settings, BuildOut *out,
 	g_autoptr(ImgoptManifest) manifest = imgopt_manifest_open(db, error);
 	if (manifest == NULL)
 		return false;
-	g_autofree char *out_dir = g_build_filename(
-		imgopt_site_get_images_dir(site), IMGOPT_OUTPUT_DIR, NULL);
 	g_autoptr(CliProgress) progress = cli_progress_new(common->quiet);
 	out->progress = progress;
-	g_autoptr(GPtrArray) assets = referenced_assets(
-		site, settings, manifest, out_dir, progress, error);
-	if (assets == NULL)
-		return false;
-	note_sources(out->sources, assets);
-	ImgoptRecompressReporter reporter = {on_variant, on_failure, out,
-					     on_progress};
-	bool is_ok = imgopt_recompress_all(imgopt_site_get_root(site), out_dir,
-					   assets, settings, manifest,
-					   &reporter, summary, error);
+	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
+				   progress};
+	ImgoptRecompressReporter encode = {on_variant, on_failure, out,
+					   on_progress};
+	bool is_ok = imgopt_build_site(site, manifest, settings, &reporter,
+				       &encode, built, error);
 	out->progress = NULL;
 	return is_ok;
 }
@@ -292,13 +248,12 @@ cli_cmd_build(const char *name, int argc, char **argv)
 	g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_variant_free);
-	g_autoptr(GHashTable) sources =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	BuildOut out = {&common, failures, variants, sources, NULL};
-	ImgoptRecompressSummary summary = {0};
+	BuildOut out = {&common, failures, variants, NULL, NULL};
+	g_auto(ImgoptBuildResult) built = {0};
 	if (!make_settings(&a, &common, &settings, &error) ||
-	    !build(&common, &settings, &out, &summary, &error))
+	    !build(&common, &settings, &out, &built, &error))
 		return cli_fail(error);
-	print_summary(&summary, &out);
-	return summary.n_failed > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
+	out.built = &built;
+	print_summary(&built.summary, &out);
+	return built.summary.n_failed > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
 }

@@ -459,8 +459,7 @@ cli_cmd_dupes(const char *name, int argc, char **argv)
 		write_out(output);
 		return CLI_EXIT_OK;
 	}
-	if (!(hash_all ? imgopt_pipeline_dupes
-		       : imgopt_pipeline_dupes_size_first)(
+	if (!(hash_all ? imgopt_dupes_run : imgopt_dupes_run_size_first)(
 		    site, &options, manifest, &reporter, &res, &error)) {
 		clear_bar(&ui);
 		return cli_fail(error);

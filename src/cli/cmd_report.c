@@ -3,9 +3,11 @@
  * self-contained HTML page of what a run would save, the duplicate
  * groups, the broken references and the largest images (report.h).
  *
- * It works on a scratch copy of the manifest, like check and --dry-run:
- * the dupes job, then a dry run (encoding in memory what has no variant
- * yet), so the site and the real manifest are left exactly as they were.
+ * It parses the options, makes a dry run (imgopt_run_site(), encoding in
+ * memory what has no variant yet; its result holds its dupes job's too)
+ * on a scratch copy of the manifest, like check and --dry-run, so the
+ * site and the real manifest are left exactly as they were, and writes
+ * the page (imgopt_report_html()).
  * Exit 1 if an image or a post could not be read; broken references are
  * what the report is for and do not change the exit status.
  */
@@ -19,16 +21,14 @@
 
 /* What the report found, kept for the output. */
 typedef struct {
-	ImgoptSite *site;         /* the open site */
-	ImgoptDupesResult *dupes; /* groups */
-	ImgoptRunResult *run;     /* the dry run */
+	ImgoptSite *site;     /* the open site */
+	ImgoptRunResult *run; /* the dry run, and its dupes job's groups */
 } Found;
 
 static void
 found_clear(Found *f)
 {
 	g_clear_pointer(&f->site, imgopt_site_free);
-	g_clear_pointer(&f->dupes, imgopt_dupes_result_free);
 	g_clear_pointer(&f->run, imgopt_run_result_free);
 }
 
@@ -78,14 +78,13 @@ make_settings(const ReportArgs *a, const CliCommon *common,
 	return true;
 }
 
-/* The dupes job and a dry run, on a scratch manifest. */
+/* A dry run, on a scratch manifest. */
 static bool
 gather(const CliCommon *common, const ImgoptSettings *settings,
        uint32_t display_width, CliProgress *progress, Found *f, GError **error)
 {
 	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
 				   progress};
-	ImgoptDupesOptions dopt = {settings->jobs};
 	ImgoptRunOptions ropt = {IMGOPT_RUN_DRY_RUN, display_width, false,
 				 settings};
 	g_autofree char *scratch = NULL;
@@ -103,8 +102,6 @@ gather(const CliCommon *common, const ImgoptSettings *settings,
 	if (m == NULL)
 		return false;
 	bool is_ok =
-		imgopt_pipeline_dupes(f->site, &dopt, m, &reporter, &f->dupes,
-				      error) &&
 		imgopt_run_site(f->site, m, &ropt, &reporter, &f->run, error);
 	imgopt_manifest_close(m);
 	imgopt_run_remove_scratch(scratch);
@@ -126,7 +123,7 @@ print_json(const Found *f, const char *html_path)
 	json_builder_set_member_name(b, "posts");
 	json_builder_add_int_value(b, (gint64)f->run->posts);
 	json_builder_set_member_name(b, "duplicate_groups");
-	json_builder_add_int_value(b, f->dupes->groups->len);
+	json_builder_add_int_value(b, f->run->dupes->groups->len);
 	json_builder_set_member_name(b, "broken");
 	json_builder_add_int_value(b, f->run->broken->len);
 	json_builder_set_member_name(b, "errors");
@@ -144,7 +141,7 @@ static bool
 write_report(const Found *f, const ImgoptSettings *settings,
 	     const char *html_path, GError **error)
 {
-	ImgoptReportInput in = {f->site, f->dupes, f->run,
+	ImgoptReportInput in = {f->site, f->run->dupes, f->run,
 				settings->max_pixels};
 	g_autofree char *html = imgopt_report_html(&in);
 
@@ -205,6 +202,7 @@ cli_cmd_report(const char *name, int argc, char **argv)
 		print_json(&f, a.html_path);
 	else if (!common.quiet)
 		printf("wrote %s: %u duplicate groups, %u broken references\n",
-		       a.html_path, f.dupes->groups->len, f.run->broken->len);
+		       a.html_path, f.run->dupes->groups->len,
+		       f.run->broken->len);
 	return f.run->errors->len > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
 }
