@@ -1,12 +1,15 @@
 /*
- * cli.c: what every subcommand shares: the common options, one generic
- * GOptionContext builder, error printing and JSON output.
+ * cli.c: what every subcommand shares: the common options and
+ * imgopt.conf's defaults for them, error printing, and cli_open(), the one
+ * place the site, its lock and the manifest are opened.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+
+#include "imgopt/run.h" /* the scratch manifest */
 
 /* Parsed into a CliCommon through GOptionEntry's arg_data pointers, so
  * the entries are built per call, never as file-scope option globals. */
@@ -331,12 +334,19 @@ cli_fail(const GError *error)
 	return CLI_EXIT_FATAL;
 }
 
-ImgoptSite *
-cli_open_site(const CliCommon *common, GError **error)
+CliNeeds
+cli_needs(const CliCommand *cmd, bool is_dry_run)
 {
-	g_assert(common->n_args >= 2);
-	return imgopt_site_open(common->args[0], common->args[1],
-				common->site_root, error);
+	return is_dry_run ? cmd->dry_needs : cmd->needs;
+}
+
+/* The manifest --manifest names, or the site's default one. */
+static char *
+manifest_path(const CliCommon *common, const ImgoptSite *site)
+{
+	return common->manifest != NULL ? g_strdup(common->manifest)
+					: imgopt_manifest_default_path(
+						  imgopt_site_get_root(site));
 }
 
 /* Held until the process exits: released (emptied) at a normal exit; a
@@ -349,13 +359,11 @@ release_site_lock(void)
 	g_clear_pointer(&site_lock, imgopt_lock_release);
 }
 
-bool
-cli_lock_site(const CliCommon *common, const ImgoptSite *site, GError **error)
+/* Takes the site's lock in the manifest's folder for the rest of the
+ * process, waiting for it with --wait. */
+static bool
+lock_site(const CliCommon *common, const char *db, GError **error)
 {
-	g_autofree char *db = common->manifest != NULL
-				      ? g_strdup(common->manifest)
-				      : imgopt_manifest_default_path(
-						imgopt_site_get_root(site));
 	g_autofree char *dir = g_path_get_dirname(db);
 	g_autoptr(GError) busy = NULL;
 
@@ -382,6 +390,40 @@ cli_lock_site(const CliCommon *common, const ImgoptSite *site, GError **error)
 	return true;
 }
 
+bool
+cli_open(CliNeeds needs, const CliCommon *common, CliContext *ctx,
+	 GError **error)
+{
+	memset(ctx, 0, sizeof *ctx);
+	if (!(needs & CLI_NEEDS_SITE))
+		return true;
+	g_assert(common->n_args >= 2);
+	ctx->site = imgopt_site_open(common->args[0], common->args[1],
+				     common->site_root, error);
+	if (ctx->site == NULL)
+		return false;
+	g_autofree char *db = manifest_path(common, ctx->site);
+	if ((needs & CLI_NEEDS_LOCK) && !lock_site(common, db, error))
+		return false;
+	if (needs & CLI_NEEDS_MANIFEST)
+		ctx->manifest = imgopt_manifest_open(db, error);
+	else if (needs & CLI_SCRATCH_MANIFEST)
+		ctx->manifest = imgopt_run_open_scratch_manifest(
+			db, &ctx->scratch, error);
+	else
+		return true;
+	return ctx->manifest != NULL;
+}
+
+void
+cli_context_clear(CliContext *ctx)
+{
+	g_clear_pointer(&ctx->manifest, imgopt_manifest_close);
+	imgopt_run_remove_scratch(ctx->scratch);
+	g_clear_pointer(&ctx->scratch, g_free);
+	g_clear_pointer(&ctx->site, imgopt_site_free);
+}
+
 char *
 cli_one_line(const char *text)
 {
@@ -396,27 +438,4 @@ cli_one_line(const char *text)
 			g_string_append_c(s, *p);
 	}
 	return g_string_free(s, FALSE);
-}
-
-void
-cli_json_render(JsonBuilder *builder, GString *out)
-{
-	g_autoptr(JsonNode) root = json_builder_get_root(builder);
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-
-	json_generator_set_root(gen, root);
-	json_generator_set_pretty(gen, TRUE);
-	json_generator_set_indent(gen, 2);
-	json_generator_to_gstring(gen, out);
-	g_string_append_c(out, '\n');
-}
-
-void
-cli_json_print(JsonBuilder *builder)
-{
-	g_autoptr(GString) out = g_string_new(NULL);
-
-	cli_json_render(builder, out);
-	fwrite(out->str, 1, out->len, stdout);
-	fflush(stdout);
 }

@@ -11,24 +11,6 @@
 
 #include "imgopt/pipeline.h"
 
-/* The options of build beyond the common ones. */
-typedef struct {
-	char *widths;      /* --widths */
-	char *formats;     /* --formats */
-	int quality;       /* --quality, 0 = default */
-	double target;     /* --target, < 0 = not given, 0 = off */
-	gint64 max_pixels; /* --max-pixels, 0 = default */
-} BuildArgs;
-
-static void
-build_args_clear(BuildArgs *a)
-{
-	g_clear_pointer(&a->widths, g_free);
-	g_clear_pointer(&a->formats, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BuildArgs, build_args_clear)
-
 /* What the run reports back, for the summary. */
 typedef struct {
 	const CliCommon *common; /* --json, --verbose, --quiet */
@@ -37,23 +19,6 @@ typedef struct {
 	GHashTable *sources;     /* content hash hex → canonical path */
 	CliProgress *progress;   /* hashing and encoding, on stderr */
 } BuildOut;
-
-static bool
-make_settings(const BuildArgs *a, const CliCommon *common,
-	      ImgoptSettings *settings, GError **error)
-{
-	const ImgoptSettingsArgs args = {a->widths, a->formats, a->quality,
-					 a->target, a->max_pixels};
-	g_autoptr(GError) local = NULL;
-
-	settings->jobs = common->jobs;
-	if (imgopt_settings_apply_args(settings, &args, &local))
-		return true;
-	/* a bad option value is a usage error (exit 2) */
-	g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    local->message);
-	return false;
-}
 
 /* The referenced image files, as the index stored them. */
 static GPtrArray *
@@ -110,26 +75,20 @@ on_failure(const ImgoptAsset *asset, const GError *error, void *user_data)
 }
 
 static void
-add_variant_json(JsonBuilder *b, const BuildOut *out, const ImgoptVariant *v)
+add_variant_json(CliJson *b, const BuildOut *out, const ImgoptVariant *v)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
 	imgopt_hash_format(&v->hash, hex);
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "path");
-	json_builder_add_string_value(b, v->path);
-	json_builder_set_member_name(b, "source");
-	json_builder_add_string_value(b,
-				      g_hash_table_lookup(out->sources, hex));
-	json_builder_set_member_name(b, "format");
-	json_builder_add_string_value(b, imgopt_format_name(v->format));
-	json_builder_set_member_name(b, "width");
-	json_builder_add_int_value(b, v->width);
-	json_builder_set_member_name(b, "height");
-	json_builder_add_int_value(b, v->height);
-	json_builder_set_member_name(b, "bytes");
-	json_builder_add_int_value(b, (gint64)v->bytes);
-	json_builder_end_object(b);
+	cli_json_begin_object(b, NULL);
+	cli_json_add_string(b, "path", v->path);
+	cli_json_add_string(b, "source",
+			    g_hash_table_lookup(out->sources, hex));
+	cli_json_add_string(b, "format", imgopt_format_name(v->format));
+	cli_json_add_int(b, "width", v->width);
+	cli_json_add_int(b, "height", v->height);
+	cli_json_add_int(b, "bytes", (gint64)v->bytes);
+	cli_json_end_object(b);
 }
 
 static int
@@ -142,20 +101,19 @@ compare_variant_path(gconstpointer a, gconstpointer b)
 /* Every variant of the referenced contents (written or kept), sorted by
  * path, with the canonical copy of its source. */
 static void
-add_variants_json(JsonBuilder *b, const BuildOut *out)
+add_variants_json(CliJson *b, const BuildOut *out)
 {
 	g_ptr_array_sort(out->variants, compare_variant_path);
-	json_builder_set_member_name(b, "variants");
-	json_builder_begin_array(b);
+	cli_json_begin_array(b, "variants");
 	for (guint i = 0; i < out->variants->len; i++)
 		add_variant_json(b, out, g_ptr_array_index(out->variants, i));
-	json_builder_end_array(b);
+	cli_json_end_array(b);
 }
 
 static void
 print_json(const ImgoptRecompressSummary *s, const BuildOut *out)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(CliJson) b = cli_json_new();
 	const struct {
 		const char *name;
 		uint64_t value;
@@ -169,26 +127,22 @@ print_json(const ImgoptRecompressSummary *s, const BuildOut *out)
 		{"bytes_output", s->bytes_output},
 	};
 
-	json_builder_begin_object(b);
+	cli_json_begin_object(b, NULL);
 	for (size_t i = 0; i < G_N_ELEMENTS(counts); i++) {
-		json_builder_set_member_name(b, counts[i].name);
-		json_builder_add_int_value(b, (gint64)counts[i].value);
+		cli_json_add_int(b, counts[i].name, (gint64)counts[i].value);
 	}
-	json_builder_set_member_name(b, "failures");
-	json_builder_begin_array(b);
+	cli_json_begin_array(b, "failures");
 	for (guint i = 0; i < out->failures->len; i++) {
 		g_auto(GStrv) parts = g_strsplit(
 			g_ptr_array_index(out->failures, i), "\t", 2);
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "path");
-		json_builder_add_string_value(b, parts[0]);
-		json_builder_set_member_name(b, "message");
-		json_builder_add_string_value(b, parts[1]);
-		json_builder_end_object(b);
+		cli_json_begin_object(b, NULL);
+		cli_json_add_string(b, "path", parts[0]);
+		cli_json_add_string(b, "message", parts[1]);
+		cli_json_end_object(b);
 	}
-	json_builder_end_array(b);
+	cli_json_end_array(b);
 	add_variants_json(b, out);
-	json_builder_end_object(b);
+	cli_json_end_object(b);
 	cli_json_print(b);
 }
 
@@ -224,19 +178,15 @@ note_sources(GHashTable *sources, const GPtrArray *assets)
 }
 
 static bool
-build(const CliCommon *common, const ImgoptSettings *settings, BuildOut *out,
+build(const CliCommand *cmd, const CliCommon *common,
+      const ImgoptSettings *settings, BuildOut *out,
       ImgoptRecompressSummary *summary, GError **error)
 {
-	g_autoptr(ImgoptSite) site = cli_open_site(common, error);
-	if (site == NULL || !cli_lock_site(common, site, error))
+	g_auto(CliContext) ctx = {0};
+	if (!cli_open(cmd->needs, common, &ctx, error))
 		return false;
-	g_autofree char *db = common->manifest != NULL
-				      ? g_strdup(common->manifest)
-				      : imgopt_manifest_default_path(
-						imgopt_site_get_root(site));
-	g_autoptr(ImgoptManifest) manifest = imgopt_manifest_open(db, error);
-	if (manifest == NULL)
-		return false;
+	const ImgoptSite *site = ctx.site;
+	ImgoptManifest *manifest = ctx.manifest;
 	g_autofree char *out_dir = g_build_filename(
 		imgopt_site_get_images_dir(site), IMGOPT_OUTPUT_DIR, NULL);
 	g_autoptr(CliProgress) progress = cli_progress_new(common->quiet);
@@ -256,38 +206,20 @@ build(const CliCommon *common, const ImgoptSettings *settings, BuildOut *out,
 }
 
 int
-cli_cmd_build(const char *name, int argc, char **argv)
+cli_cmd_build(const CliCommand *cmd, int argc, char **argv)
 {
-	g_auto(BuildArgs) a = {.target = -1};
-	const GOptionEntry entries[] = {
-		{"widths", 0, 0, G_OPTION_ARG_STRING, &a.widths,
-		 "variant widths (default " IMGOPT_DEFAULT_WIDTHS ")", "W,W,…"},
-		{"formats", 0, 0, G_OPTION_ARG_STRING, &a.formats,
-		 "variant formats: jpeg, webp, avif (default jpeg)", "F,…"},
-		{"quality", 0, 0, G_OPTION_ARG_INT, &a.quality,
-		 "encoder quality 1-100 (default 80; with --target, the most "
-		 "used)",
-		 "N"},
-		{"target", 0, 0, G_OPTION_ARG_DOUBLE, &a.target,
-		 "choose each image's quality, up to --quality, to reach this "
-		 "SSIM (default " G_STRINGIFY(
-			 IMGOPT_DEFAULT_TARGET) "; 0: "
-						"fixed --quality)",
-		 "S"},
-		{"max-pixels", 0, 0, G_OPTION_ARG_INT64, &a.max_pixels,
-		 "refuse images larger than this (default 100000000)", "N"},
-		G_OPTION_ENTRY_NULL,
-	};
+	g_auto(CliSettingsArgs) a = CLI_SETTINGS_ARGS_INIT;
+	GOptionEntry entries[CLI_N_SETTINGS_ENTRIES + 1] = {0};
 	g_auto(CliCommon) common = {0};
 	int exit_code = CLI_EXIT_OK;
 
-	if (!cli_parse(name, "POSTS IMAGES",
+	cli_settings_entries(entries, &a);
+	if (!cli_parse(cmd->name, "POSTS IMAGES",
 		       "Makes the web-size variants of every referenced image "
 		       "into IMAGES/" IMGOPT_OUTPUT_DIR "/.",
 		       entries, 2, 2, &common, argc, argv, &exit_code))
 		return exit_code;
 	g_auto(ImgoptSettings) settings = {0};
-	imgopt_settings_init(&settings);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
@@ -296,8 +228,8 @@ cli_cmd_build(const char *name, int argc, char **argv)
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	BuildOut out = {&common, failures, variants, sources, NULL};
 	ImgoptRecompressSummary summary = {0};
-	if (!make_settings(&a, &common, &settings, &error) ||
-	    !build(&common, &settings, &out, &summary, &error))
+	if (!cli_settings_make(&a, &common, &settings, &error) ||
+	    !build(cmd, &common, &settings, &out, &summary, &error))
 		return cli_fail(error);
 	print_summary(&summary, &out);
 	return summary.n_failed > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;

@@ -1,0 +1,120 @@
+/*
+ * json.c: the CLI's JSON output, and its one adapter for json-glib: the
+ * handlers build their document through the CliJson calls (cli.h) and
+ * never see a JsonBuilder.
+ */
+#include <stdio.h>
+
+#include <json-glib/json-glib.h>
+
+#include "cli.h"
+
+struct CliJson {
+	JsonBuilder *builder; /* the document so far */
+};
+
+CliJson *
+cli_json_new(void)
+{
+	CliJson *j = g_new0(CliJson, 1);
+
+	j->builder = json_builder_new();
+	return j;
+}
+
+void
+cli_json_free(CliJson *j)
+{
+	if (j == NULL)
+		return;
+	g_object_unref(j->builder);
+	g_free(j);
+}
+
+/* Names the next value, unless it is an array element or the root. */
+static void
+member(CliJson *j, const char *name)
+{
+	if (name != NULL)
+		json_builder_set_member_name(j->builder, name);
+}
+
+void
+cli_json_begin_object(CliJson *j, const char *name)
+{
+	member(j, name);
+	json_builder_begin_object(j->builder);
+}
+
+void
+cli_json_end_object(CliJson *j)
+{
+	json_builder_end_object(j->builder);
+}
+
+void
+cli_json_begin_array(CliJson *j, const char *name)
+{
+	member(j, name);
+	json_builder_begin_array(j->builder);
+}
+
+void
+cli_json_end_array(CliJson *j)
+{
+	json_builder_end_array(j->builder);
+}
+
+void
+cli_json_add_string(CliJson *j, const char *name, const char *value)
+{
+	member(j, name);
+	if (value == NULL)
+		json_builder_add_null_value(j->builder);
+	else
+		json_builder_add_string_value(j->builder, value);
+}
+
+void
+cli_json_add_int(CliJson *j, const char *name, int64_t value)
+{
+	member(j, name);
+	json_builder_add_int_value(j->builder, value);
+}
+
+void
+cli_json_add_bool(CliJson *j, const char *name, bool value)
+{
+	member(j, name);
+	json_builder_add_boolean_value(j->builder, value);
+}
+
+void
+cli_json_add_double(CliJson *j, const char *name, double value)
+{
+	member(j, name);
+	json_builder_add_double_value(j->builder, value);
+}
+
+void
+cli_json_render(CliJson *j, GString *out)
+{
+	g_autoptr(JsonNode) root = json_builder_get_root(j->builder);
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+
+	json_generator_set_root(gen, root);
+	json_generator_set_pretty(gen, TRUE);
+	json_generator_set_indent(gen, 2);
+	json_generator_to_gstring(gen, out);
+	g_string_append_c(out, '\n');
+}
+
+void
+cli_json_print(CliJson *j)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	cli_json_render(j, out);
+	fwrite(out->str, 1, out->len, stdout);
+	fflush(stdout);
+}
