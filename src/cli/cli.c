@@ -424,6 +424,17 @@ cli_context_clear(CliContext *ctx)
 	g_clear_pointer(&ctx->site, imgopt_site_free);
 }
 
+void
+cli_print_problems(const GPtrArray *problems, const char *label)
+{
+	for (guint i = 0; i < problems->len; i++) {
+		const ImgoptProblem *p = g_ptr_array_index(problems, i);
+
+		fprintf(stderr, "imgopt: %s%s%s\n", label ? label : "",
+			label ? ": " : "", p->message);
+	}
+}
+
 char *
 cli_one_line(const char *text)
 {

@@ -239,10 +239,17 @@ void cli_json_free(CliJson *json);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CliJson, cli_json_free)
 
-void cli_json_begin_object(CliJson *json, const char *name);
-void cli_json_end_object(CliJson *json);
-void cli_json_begin_array(CliJson *json, const char *name);
-void cli_json_end_array(CliJson *json);
+/** What cli_json_begin() opens. */
+typedef enum {
+	CLI_JSON_OBJECT, /* {...} */
+	CLI_JSON_ARRAY,  /* [...] */
+} CliJsonKind;
+
+/** Opens an object or an array; cli_json_end() closes it. */
+void cli_json_begin(CliJson *json, CliJsonKind kind, const char *name);
+
+/** Closes the innermost object or array. */
+void cli_json_end(CliJson *json);
 
 /** Adds @value, or null for NULL. */
 void cli_json_add_string(CliJson *json, const char *name, const char *value);
@@ -259,6 +266,16 @@ void cli_json_render(CliJson *json, GString *out);
 
 /** Prints what cli_json_render() renders on stdout. */
 void cli_json_print(CliJson *json);
+
+/**
+ * cli_print_problems:
+ * @problems: (element-type ImgoptProblem): what went wrong or was skipped
+ * @label: (nullable): "skipped", "error"...
+ *
+ * Prints each problem's message on stderr as `imgopt: <label>: <message>`
+ * (`imgopt: <message>` without a label).
+ */
+void cli_print_problems(const GPtrArray *problems, const char *label);
 
 /**
  * cli_one_line:

@@ -80,7 +80,7 @@ add_variant_json(CliJson *b, const BuildOut *out, const ImgoptVariant *v)
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
 	imgopt_hash_format(&v->hash, hex);
-	cli_json_begin_object(b, NULL);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	cli_json_add_string(b, "path", v->path);
 	cli_json_add_string(b, "source",
 			    g_hash_table_lookup(out->sources, hex));
@@ -88,7 +88,7 @@ add_variant_json(CliJson *b, const BuildOut *out, const ImgoptVariant *v)
 	cli_json_add_int(b, "width", v->width);
 	cli_json_add_int(b, "height", v->height);
 	cli_json_add_int(b, "bytes", (gint64)v->bytes);
-	cli_json_end_object(b);
+	cli_json_end(b);
 }
 
 static int
@@ -104,10 +104,10 @@ static void
 add_variants_json(CliJson *b, const BuildOut *out)
 {
 	g_ptr_array_sort(out->variants, compare_variant_path);
-	cli_json_begin_array(b, "variants");
+	cli_json_begin(b, CLI_JSON_ARRAY, "variants");
 	for (guint i = 0; i < out->variants->len; i++)
 		add_variant_json(b, out, g_ptr_array_index(out->variants, i));
-	cli_json_end_array(b);
+	cli_json_end(b);
 }
 
 static void
@@ -127,22 +127,22 @@ print_json(const ImgoptRecompressSummary *s, const BuildOut *out)
 		{"bytes_output", s->bytes_output},
 	};
 
-	cli_json_begin_object(b, NULL);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	for (size_t i = 0; i < G_N_ELEMENTS(counts); i++) {
 		cli_json_add_int(b, counts[i].name, (gint64)counts[i].value);
 	}
-	cli_json_begin_array(b, "failures");
+	cli_json_begin(b, CLI_JSON_ARRAY, "failures");
 	for (guint i = 0; i < out->failures->len; i++) {
 		g_auto(GStrv) parts = g_strsplit(
 			g_ptr_array_index(out->failures, i), "\t", 2);
-		cli_json_begin_object(b, NULL);
+		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 		cli_json_add_string(b, "path", parts[0]);
 		cli_json_add_string(b, "message", parts[1]);
-		cli_json_end_object(b);
+		cli_json_end(b);
 	}
-	cli_json_end_array(b);
+	cli_json_end(b);
 	add_variants_json(b, out);
-	cli_json_end_object(b);
+	cli_json_end(b);
 	cli_json_print(b);
 }
 

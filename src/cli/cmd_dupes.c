@@ -82,17 +82,17 @@ add_member_json(CliJson *b, const ImgoptDupesResult *res,
 {
 	const GPtrArray *posts = imgopt_dupes_result_get_posts(res, m->path);
 
-	cli_json_begin_object(b, NULL);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	add_path(b, "path", m->path);
-	cli_json_begin_array(b, "references");
+	cli_json_begin(b, CLI_JSON_ARRAY, "references");
 	for (guint i = 0; posts != NULL && i < posts->len; i++) {
 		g_autofree char *shown =
 			display_path(g_ptr_array_index(posts, i));
 
 		cli_json_add_string(b, NULL, shown);
 	}
-	cli_json_end_array(b);
-	cli_json_end_object(b);
+	cli_json_end(b);
+	cli_json_end(b);
 }
 
 static void
@@ -101,31 +101,31 @@ add_group_json(CliJson *b, const ImgoptDupesResult *res, const ImgoptGroup *g)
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
 	imgopt_hash_format(&g->hash, hex);
-	cli_json_begin_object(b, NULL);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	cli_json_add_string(b, "hash", hex);
 	cli_json_add_int(b, "bytes", g->bytes);
 	add_path(b, "canonical", imgopt_group_get_canonical(g)->path);
-	cli_json_begin_array(b, "members");
+	cli_json_begin(b, CLI_JSON_ARRAY, "members");
 	for (guint i = 0; i < g->members->len; i++)
 		add_member_json(b, res, g_ptr_array_index(g->members, i));
-	cli_json_end_array(b);
-	cli_json_end_object(b);
+	cli_json_end(b);
+	cli_json_end(b);
 }
 
 static void
 add_problems_json(CliJson *b, const char *member, const GPtrArray *list)
 {
-	cli_json_begin_array(b, member);
+	cli_json_begin(b, CLI_JSON_ARRAY, member);
 	for (guint i = 0; i < list->len; i++) {
 		const ImgoptProblem *p = g_ptr_array_index(list, i);
 		g_autofree char *reason = display_path(p->message);
 
-		cli_json_begin_object(b, NULL);
+		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 		add_path(b, "path", p->path);
 		cli_json_add_string(b, "reason", reason);
-		cli_json_end_object(b);
+		cli_json_end(b);
 	}
-	cli_json_end_array(b);
+	cli_json_end(b);
 }
 
 /* The summary's totals, shared by both output forms. */
@@ -158,7 +158,7 @@ add_summary_json(CliJson *b, const ImgoptDupesResult *res)
 {
 	DupesTotals t = totals_of(res);
 
-	cli_json_begin_object(b, "summary");
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
 	cli_json_add_int(b, "groups", res->groups->len);
 	cli_json_add_int(b, "duplicate_files", t.duplicate_files);
 	cli_json_add_int(b, "reclaimable_bytes", t.reclaimable_bytes);
@@ -177,7 +177,7 @@ add_summary_json(CliJson *b, const ImgoptDupesResult *res)
 	cli_json_add_int(b, "references", res->references);
 	cli_json_add_int(b, "errors", res->errors->len);
 	cli_json_add_int(b, "skipped", res->skipped->len);
-	cli_json_end_object(b);
+	cli_json_end(b);
 }
 
 static void
@@ -185,34 +185,34 @@ render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out)
 {
 	g_autoptr(CliJson) b = cli_json_new();
 
-	cli_json_begin_object(b, NULL);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	add_path(b, "site_root", imgopt_site_get_root(site));
-	cli_json_begin_array(b, "groups");
+	cli_json_begin(b, CLI_JSON_ARRAY, "groups");
 	for (guint i = 0; i < res->groups->len; i++)
 		add_group_json(b, res, g_ptr_array_index(res->groups, i));
-	cli_json_end_array(b);
-	cli_json_begin_array(b, "orphans");
+	cli_json_end(b);
+	cli_json_begin(b, CLI_JSON_ARRAY, "orphans");
 	for (guint i = 0; i < res->orphans->len; i++) {
 		const ImgoptAsset *a = g_ptr_array_index(res->orphans, i);
 
-		cli_json_begin_object(b, NULL);
+		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 		add_path(b, "path", a->path);
 		cli_json_add_int(b, "bytes", a->size);
-		cli_json_end_object(b);
+		cli_json_end(b);
 	}
-	cli_json_end_array(b);
-	cli_json_begin_array(b, "empty");
+	cli_json_end(b);
+	cli_json_begin(b, CLI_JSON_ARRAY, "empty");
 	for (guint i = 0; i < res->empty->len; i++) {
 		g_autofree char *shown =
 			display_path(g_ptr_array_index(res->empty, i));
 
 		cli_json_add_string(b, NULL, shown);
 	}
-	cli_json_end_array(b);
+	cli_json_end(b);
 	add_problems_json(b, "errors", res->errors);
 	add_problems_json(b, "skipped", res->skipped);
 	add_summary_json(b, res);
-	cli_json_end_object(b);
+	cli_json_end(b);
 	cli_json_render(b, out);
 }
 

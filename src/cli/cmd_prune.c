@@ -44,16 +44,16 @@ add_str(CliJson *b, const char *name, const char *value)
 static void
 add_problems(CliJson *b, const char *name, const GPtrArray *list)
 {
-	cli_json_begin_array(b, name);
+	cli_json_begin(b, CLI_JSON_ARRAY, name);
 	for (guint i = 0; i < list->len; i++) {
 		const ImgoptProblem *p = g_ptr_array_index(list, i);
 
-		cli_json_begin_object(b, NULL);
+		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 		add_str(b, "path", p->path);
 		add_str(b, "reason", p->message);
-		cli_json_end_object(b);
+		cli_json_end(b);
 	}
-	cli_json_end_array(b);
+	cli_json_end(b);
 }
 
 static void
@@ -62,7 +62,7 @@ add_item(CliJson *b, const ImgoptPruneItem *it)
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
 	imgopt_hash_format(&it->hash, hex);
-	cli_json_begin_object(b, NULL);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	add_str(b, "path", it->path);
 	add_str(b, "action", it->trash_path ? "trash" : "delete");
 	add_str(b, "to", it->trash_path);
@@ -70,13 +70,13 @@ add_item(CliJson *b, const ImgoptPruneItem *it)
 	add_str(b, "keep", it->keep);
 	cli_json_add_int(b, "bytes", (int64_t)it->size);
 	add_str(b, "hash", hex);
-	cli_json_end_object(b);
+	cli_json_end(b);
 }
 
 static void
 add_summary(CliJson *b, const ImgoptPruneResult *r)
 {
-	cli_json_begin_object(b, "summary");
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
 	cli_json_add_int(b, "files", r->items->len);
 	cli_json_add_int(b, "trashed", r->n_trashed);
 	cli_json_add_int(b, "deleted", r->n_deleted);
@@ -92,7 +92,7 @@ add_summary(CliJson *b, const ImgoptPruneResult *r)
 	cli_json_add_int(b, "skipped", r->skipped->len);
 	cli_json_add_int(b, "errors", r->errors->len);
 	cli_json_add_int(b, "recovered", r->n_recovered);
-	cli_json_end_object(b);
+	cli_json_end(b);
 }
 
 static void
@@ -103,21 +103,21 @@ print_json(const ImgoptSite *site, const ImgoptPruneResult *r,
 	g_autofree char *trash = g_strdup_printf(
 		IMGOPT_TRASH_DIR "/%" G_GINT64_FORMAT, r->run_id);
 
-	cli_json_begin_object(b, NULL);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	add_str(b, "site_root", imgopt_site_get_root(site));
 	cli_json_add_bool(b, "dry_run", a->is_dry_run);
 	cli_json_add_bool(b, "delete", a->is_delete);
 	cli_json_add_bool(b, "originals", a->with_originals);
 	cli_json_add_int(b, "run_id", r->run_id);
 	add_str(b, "trash_dir", trash);
-	cli_json_begin_array(b, "items");
+	cli_json_begin(b, CLI_JSON_ARRAY, "items");
 	for (guint i = 0; i < r->items->len; i++)
 		add_item(b, g_ptr_array_index(r->items, i));
-	cli_json_end_array(b);
+	cli_json_end(b);
 	add_problems(b, "skipped", r->skipped);
 	add_problems(b, "errors", r->errors);
 	add_summary(b, r);
-	cli_json_end_object(b);
+	cli_json_end(b);
 	cli_json_print(b);
 }
 
@@ -142,14 +142,8 @@ print_item(const ImgoptPruneItem *it, bool is_dry_run)
 static void
 print_text(const ImgoptPruneResult *r, const CliCommon *common, bool is_dry_run)
 {
-	for (guint i = 0; i < r->skipped->len; i++)
-		fprintf(stderr, "imgopt: skipped: %s\n",
-			((ImgoptProblem *)g_ptr_array_index(r->skipped, i))
-				->message);
-	for (guint i = 0; i < r->errors->len; i++)
-		fprintf(stderr, "imgopt: error: %s\n",
-			((ImgoptProblem *)g_ptr_array_index(r->errors, i))
-				->message);
+	cli_print_problems(r->skipped, "skipped");
+	cli_print_problems(r->errors, "error");
 	if (common->quiet)
 		return;
 	for (guint i = 0; (is_dry_run || common->verbose) && i < r->items->len;
@@ -214,29 +208,29 @@ print_trash_json(const ImgoptSite *site, const ImgoptTrashResult *r,
 {
 	g_autoptr(CliJson) b = cli_json_new();
 
-	cli_json_begin_object(b, NULL);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	add_str(b, "site_root", imgopt_site_get_root(site));
 	cli_json_add_bool(b, "dry_run", is_dry_run);
-	cli_json_begin_array(b, "removed");
+	cli_json_begin(b, CLI_JSON_ARRAY, "removed");
 	for (guint i = 0; i < r->entries->len; i++) {
 		const ImgoptTrashEntry *e = g_ptr_array_index(r->entries, i);
 
-		cli_json_begin_object(b, NULL);
+		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 		add_str(b, "path", e->path);
 		add_str(b, "trash_path", e->trash_path);
 		cli_json_add_int(b, "run_id", e->run_id);
 		cli_json_add_int(b, "bytes", (int64_t)e->size);
-		cli_json_end_object(b);
+		cli_json_end(b);
 	}
-	cli_json_end_array(b);
+	cli_json_end(b);
 	add_problems(b, "skipped", r->skipped);
-	cli_json_begin_object(b, "summary");
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
 	cli_json_add_int(b, "files", r->entries->len);
 	cli_json_add_int(b, "bytes", (int64_t)r->bytes);
 	cli_json_add_int(b, "skipped", r->skipped->len);
 	cli_json_add_int(b, "recovered", r->n_recovered);
-	cli_json_end_object(b);
-	cli_json_end_object(b);
+	cli_json_end(b);
+	cli_json_end(b);
 	cli_json_print(b);
 }
 
@@ -244,10 +238,7 @@ static void
 print_trash_text(const ImgoptTrashResult *r, const CliCommon *common,
 		 bool is_dry_run)
 {
-	for (guint i = 0; i < r->skipped->len; i++)
-		fprintf(stderr, "imgopt: skipped: %s\n",
-			((ImgoptProblem *)g_ptr_array_index(r->skipped, i))
-				->message);
+	cli_print_problems(r->skipped, "skipped");
 	if (common->quiet)
 		return;
 	for (guint i = 0;

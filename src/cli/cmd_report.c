@@ -76,18 +76,18 @@ print_json(const Found *f, const char *html_path)
 {
 	g_autoptr(CliJson) b = cli_json_new();
 
-	cli_json_begin_object(b, NULL);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	cli_json_add_string(b, "site_root", imgopt_site_get_root(f->ctx.site));
 	cli_json_add_string(b, "html", html_path);
-	cli_json_begin_object(b, "summary");
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
 	cli_json_add_int(b, "posts", (gint64)f->run->posts);
 	cli_json_add_int(b, "duplicate_groups", f->dupes->groups->len);
 	cli_json_add_int(b, "broken", f->run->broken->len);
 	cli_json_add_int(b, "errors", f->run->errors->len);
 	cli_json_add_int(b, "bytes_before", (gint64)f->run->bytes_before);
 	cli_json_add_int(b, "bytes_after", (gint64)f->run->bytes_after);
-	cli_json_end_object(b);
-	cli_json_end_object(b);
+	cli_json_end(b);
+	cli_json_end(b);
 	cli_json_print(b);
 }
 
@@ -151,10 +151,7 @@ cli_cmd_report(const CliCommand *cmd, int argc, char **argv)
 		return cli_fail(error);
 	}
 	cli_progress_clear(progress);
-	for (guint i = 0; i < f.run->errors->len; i++)
-		fprintf(stderr, "imgopt: %s\n",
-			((ImgoptProblem *)g_ptr_array_index(f.run->errors, i))
-				->message);
+	cli_print_problems(f.run->errors, NULL);
 	if (common.json)
 		print_json(&f, a.html_path);
 	else if (!common.quiet)

@@ -19,27 +19,27 @@ add_str(CliJson *b, const char *name, const char *value)
 static void
 add_entries(CliJson *b, const ImgoptTrashResult *r)
 {
-	cli_json_begin_array(b, "restored");
+	cli_json_begin(b, CLI_JSON_ARRAY, "restored");
 	for (guint i = 0; i < r->entries->len; i++) {
 		const ImgoptTrashEntry *e = g_ptr_array_index(r->entries, i);
 
-		cli_json_begin_object(b, NULL);
+		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 		add_str(b, "path", e->path);
 		add_str(b, "from", e->trash_path);
 		cli_json_add_int(b, "bytes", (int64_t)e->size);
-		cli_json_end_object(b);
+		cli_json_end(b);
 	}
-	cli_json_end_array(b);
-	cli_json_begin_array(b, "skipped");
+	cli_json_end(b);
+	cli_json_begin(b, CLI_JSON_ARRAY, "skipped");
 	for (guint i = 0; i < r->skipped->len; i++) {
 		const ImgoptProblem *p = g_ptr_array_index(r->skipped, i);
 
-		cli_json_begin_object(b, NULL);
+		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 		add_str(b, "path", p->path);
 		add_str(b, "reason", p->message);
-		cli_json_end_object(b);
+		cli_json_end(b);
 	}
-	cli_json_end_array(b);
+	cli_json_end(b);
 }
 
 static void
@@ -47,29 +47,26 @@ print_json(const ImgoptSite *site, const ImgoptTrashResult *r, bool is_dry_run)
 {
 	g_autoptr(CliJson) b = cli_json_new();
 
-	cli_json_begin_object(b, NULL);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	add_str(b, "site_root", imgopt_site_get_root(site));
 	cli_json_add_bool(b, "dry_run", is_dry_run);
 	cli_json_add_int(b, "run_id", r->run_id);
 	add_entries(b, r);
-	cli_json_begin_object(b, "summary");
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
 	cli_json_add_int(b, "restored", r->entries->len);
 	cli_json_add_int(b, "bytes", (int64_t)r->bytes);
 	cli_json_add_int(b, "skipped", r->skipped->len);
 	cli_json_add_int(b, "deleted", r->n_deleted);
 	cli_json_add_int(b, "recovered", r->n_recovered);
-	cli_json_end_object(b);
-	cli_json_end_object(b);
+	cli_json_end(b);
+	cli_json_end(b);
 	cli_json_print(b);
 }
 
 static void
 print_text(const ImgoptTrashResult *r, const CliCommon *common, bool is_dry_run)
 {
-	for (guint i = 0; i < r->skipped->len; i++)
-		fprintf(stderr, "imgopt: not restored: %s\n",
-			((ImgoptProblem *)g_ptr_array_index(r->skipped, i))
-				->message);
+	cli_print_problems(r->skipped, "not restored");
 	if (common->quiet)
 		return;
 	for (guint i = 0;

@@ -62,7 +62,7 @@ add_change_json(CliJson *b, const ImgoptPostChange *ch)
 
 	imgopt_hash_format(&ch->before, before);
 	imgopt_hash_format(&ch->after, after);
-	cli_json_begin_object(b, NULL);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	cli_json_add_string(b, "post", ch->post);
 	cli_json_add_int(b, "edits", ch->n_edits);
 	cli_json_add_string(b, "before", before);
@@ -70,40 +70,40 @@ add_change_json(CliJson *b, const ImgoptPostChange *ch)
 	cli_json_add_bool(b, "written", ch->is_written);
 	if (ch->diff != NULL)
 		cli_json_add_string(b, "diff", ch->diff);
-	cli_json_end_object(b);
+	cli_json_end(b);
 }
 
 static void
 add_lists_json(CliJson *b, const ImgoptRunResult *res)
 {
-	cli_json_begin_array(b, "posts");
+	cli_json_begin(b, CLI_JSON_ARRAY, "posts");
 	for (guint i = 0; i < res->changes->len; i++)
 		add_change_json(b, g_ptr_array_index(res->changes, i));
-	cli_json_end_array(b);
-	cli_json_begin_array(b, "broken");
+	cli_json_end(b);
+	cli_json_begin(b, CLI_JSON_ARRAY, "broken");
 	for (guint i = 0; i < res->broken->len; i++) {
 		const ImgoptRef *ref = g_ptr_array_index(res->broken, i);
 
-		cli_json_begin_object(b, NULL);
+		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 		cli_json_add_string(b, "post", ref->post);
 		cli_json_add_int(b, "line", (gint64)ref->line);
 		cli_json_add_string(b, "url", ref->url);
 		cli_json_add_string(b, "status",
 				    imgopt_ref_status_name(ref->status));
 		cli_json_add_string(b, "message", ref->message);
-		cli_json_end_object(b);
+		cli_json_end(b);
 	}
-	cli_json_end_array(b);
-	cli_json_begin_array(b, "errors");
+	cli_json_end(b);
+	cli_json_begin(b, CLI_JSON_ARRAY, "errors");
 	for (guint i = 0; i < res->errors->len; i++) {
 		const ImgoptProblem *p = g_ptr_array_index(res->errors, i);
 
-		cli_json_begin_object(b, NULL);
+		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 		cli_json_add_string(b, "path", p->path);
 		cli_json_add_string(b, "message", p->message);
-		cli_json_end_object(b);
+		cli_json_end(b);
 	}
-	cli_json_end_array(b);
+	cli_json_end(b);
 }
 
 /* Contents whose variants were already made (neither encoded nor, in a
@@ -123,11 +123,11 @@ add_more_summary_json(CliJson *b, const ImgoptRunResult *res)
 {
 	uint64_t med = 0, big = 0;
 
-	cli_json_begin_object(b, "references_by_status");
+	cli_json_begin(b, CLI_JSON_OBJECT, "references_by_status");
 	for (int s = IMGOPT_REF_STATUS_OK; s <= IMGOPT_REF_STATUS_OUTSIDE; s++)
 		cli_json_add_int(b, imgopt_ref_status_name(s),
 				 (gint64)res->n_by_status[s]);
-	cli_json_end_object(b);
+	cli_json_end(b);
 	cli_json_add_int(b, "duplicate_groups", res->n_groups);
 	cli_json_add_int(b, "bytes_reclaimable",
 			 (gint64)res->bytes_reclaimable);
@@ -145,7 +145,7 @@ add_more_summary_json(CliJson *b, const ImgoptRunResult *res)
 static void
 add_summary_json(CliJson *b, const ImgoptRunResult *res)
 {
-	cli_json_begin_object(b, "summary");
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
 	cli_json_add_int(b, "posts", (gint64)res->posts);
 	cli_json_add_int(b, "references", (gint64)res->references);
 	cli_json_add_int(b, "posts_changed", res->changes->len);
@@ -162,7 +162,7 @@ add_summary_json(CliJson *b, const ImgoptRunResult *res)
 	cli_json_add_int(b, "bytes_shown_after",
 			 (gint64)res->bytes_shown_after);
 	add_more_summary_json(b, res);
-	cli_json_end_object(b);
+	cli_json_end(b);
 }
 
 static void
@@ -171,7 +171,7 @@ print_json(const ImgoptSite *site, const ImgoptRunResult *res,
 {
 	g_autoptr(CliJson) b = cli_json_new();
 
-	cli_json_begin_object(b, NULL);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	cli_json_add_string(b, "site_root", imgopt_site_get_root(site));
 	cli_json_add_bool(b, mode == IMGOPT_RUN_CHECK ? "ok" : "dry_run",
 			  mode == IMGOPT_RUN_CHECK
@@ -179,14 +179,14 @@ print_json(const ImgoptSite *site, const ImgoptRunResult *res,
 				  : mode == IMGOPT_RUN_DRY_RUN);
 	cli_json_add_int(b, "run_id", res->run_id);
 	add_lists_json(b, res);
-	cli_json_begin_array(b, "variant_files");
+	cli_json_begin(b, CLI_JSON_ARRAY, "variant_files");
 	for (guint i = 0; i < res->variant_files->len; i++)
 		cli_json_add_string(b, NULL,
 				    g_ptr_array_index(res->variant_files, i));
-	cli_json_end_array(b);
+	cli_json_end(b);
 	add_summary_json(b, res);
 	cli_json_add_double(b, "seconds", seconds);
-	cli_json_end_object(b);
+	cli_json_end(b);
 	cli_json_print(b);
 }
 
@@ -270,10 +270,7 @@ print_text(const ImgoptRunResult *res, const CliCommon *common,
 			ref->message ? ": " : "",
 			ref->message ? ref->message : "");
 	}
-	for (guint i = 0; i < res->errors->len; i++)
-		fprintf(stderr, "imgopt: %s\n",
-			((ImgoptProblem *)g_ptr_array_index(res->errors, i))
-				->message);
+	cli_print_problems(res->errors, NULL);
 	if (!common->quiet)
 		print_summary(res, mode, seconds);
 }

@@ -11,6 +11,7 @@
 
 struct CliJson {
 	JsonBuilder *builder; /* the document so far */
+	GArray *open;         /* CliJsonKind of each open object or array */
 };
 
 CliJson *
@@ -19,6 +20,7 @@ cli_json_new(void)
 	CliJson *j = g_new0(CliJson, 1);
 
 	j->builder = json_builder_new();
+	j->open = g_array_new(FALSE, FALSE, sizeof(CliJsonKind));
 	return j;
 }
 
@@ -28,6 +30,7 @@ cli_json_free(CliJson *j)
 	if (j == NULL)
 		return;
 	g_object_unref(j->builder);
+	g_array_unref(j->open);
 	g_free(j);
 }
 
@@ -40,29 +43,26 @@ member(CliJson *j, const char *name)
 }
 
 void
-cli_json_begin_object(CliJson *j, const char *name)
+cli_json_begin(CliJson *j, CliJsonKind kind, const char *name)
 {
 	member(j, name);
-	json_builder_begin_object(j->builder);
+	if (kind == CLI_JSON_ARRAY)
+		json_builder_begin_array(j->builder);
+	else
+		json_builder_begin_object(j->builder);
+	g_array_append_val(j->open, kind);
 }
 
 void
-cli_json_end_object(CliJson *j)
+cli_json_end(CliJson *j)
 {
-	json_builder_end_object(j->builder);
-}
-
-void
-cli_json_begin_array(CliJson *j, const char *name)
-{
-	member(j, name);
-	json_builder_begin_array(j->builder);
-}
-
-void
-cli_json_end_array(CliJson *j)
-{
-	json_builder_end_array(j->builder);
+	g_assert(j->open->len > 0);
+	if (g_array_index(j->open, CliJsonKind, j->open->len - 1) ==
+	    CLI_JSON_ARRAY)
+		json_builder_end_array(j->builder);
+	else
+		json_builder_end_object(j->builder);
+	g_array_set_size(j->open, j->open->len - 1);
 }
 
 void
