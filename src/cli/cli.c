@@ -436,6 +436,24 @@ cli_print_problems(const GPtrArray *problems, const char *label)
 }
 
 char *
+cli_shown_name(const char *text)
+{
+	const char *p = text;
+	const char *end = NULL;
+
+	if (g_utf8_validate(text, -1, NULL))
+		return g_strdup(text);
+	GString *out = g_string_new(NULL);
+	while (!g_utf8_validate(p, -1, &end)) {
+		g_string_append_len(out, p, end - p);
+		g_string_append_printf(out, "\\x%02X", (guchar)*end);
+		p = end + 1;
+	}
+	g_string_append(out, p);
+	return g_string_free(out, FALSE);
+}
+
+char *
 cli_one_line(const char *text)
 {
 	GString *s = g_string_new(NULL);

@@ -251,11 +251,22 @@ void cli_json_begin(CliJson *json, CliJsonKind kind, const char *name);
 /** Closes the innermost object or array. */
 void cli_json_end(CliJson *json);
 
-/** Adds @value, or null for NULL. */
+/** Adds @value, or null for NULL; a @value that is not valid UTF-8 is
+ * written as cli_shown_name() shows it, so the document always is. */
 void cli_json_add_string(CliJson *json, const char *name, const char *value);
 void cli_json_add_int(CliJson *json, const char *name, int64_t value);
 void cli_json_add_bool(CliJson *json, const char *name, bool value);
 void cli_json_add_double(CliJson *json, const char *name, double value);
+
+/**
+ * cli_json_add_problems:
+ * @problems: (element-type ImgoptProblem): what went wrong or was skipped
+ * @key: the member holding each message: "reason", "message"
+ *
+ * Adds the array @name of `{"path": ..., @key: ...}` objects.
+ */
+void cli_json_add_problems(CliJson *json, const char *name,
+			   const GPtrArray *problems, const char *key);
 
 /**
  * cli_json_render:
@@ -276,6 +287,17 @@ void cli_json_print(CliJson *json);
  * (`imgopt: <message>` without a label).
  */
 void cli_print_problems(const GPtrArray *problems, const char *label);
+
+/**
+ * cli_shown_name:
+ * @text: a file name, or any text that may hold one (a message)
+ *
+ * Returns: (transfer full): @text if it is valid UTF-8, else @text with
+ *   each byte that is not part of a valid UTF-8 sequence written as the
+ *   four characters `\xNN` (two uppercase hex digits): the encoding of
+ *   such names in every --json document (docs/json.md).
+ */
+char *cli_shown_name(const char *text);
 
 /**
  * cli_one_line:

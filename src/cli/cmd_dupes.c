@@ -5,8 +5,8 @@
  * if a file could not be read.
  *
  * Paths are printed relative to the site root.  A name that is not valid
- * UTF-8 is printed with its invalid bytes as `\xNN`, so the JSON stays
- * valid and the name stays recognisable.
+ * UTF-8 is printed with its invalid bytes as `\xNN` (cli_shown_name()),
+ * in the text as in the JSON.
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -18,25 +18,6 @@ typedef struct {
 	CliProgress *progress; /* the bar or the CI lines */
 	bool is_quiet;         /* --quiet: errors only */
 } DupesUi;
-
-static char *
-display_path(const char *path)
-{
-	GString *out = NULL;
-	const char *p = path;
-	const char *end = NULL;
-
-	if (g_utf8_validate(path, -1, NULL))
-		return g_strdup(path);
-	out = g_string_new(NULL);
-	while (!g_utf8_validate(p, -1, &end)) {
-		g_string_append_len(out, p, end - p);
-		g_string_append_printf(out, "\\x%02X", (guchar)*end);
-		p = end + 1;
-	}
-	g_string_append(out, p);
-	return g_string_free(out, FALSE);
-}
 
 static void
 clear_bar(DupesUi *ui)
@@ -58,7 +39,7 @@ on_problem(const char *path, const char *message, bool is_error,
 	   void *user_data)
 {
 	DupesUi *ui = user_data;
-	g_autofree char *shown = display_path(message);
+	g_autofree char *shown = cli_shown_name(message);
 
 	(void)path;
 	if (!is_error && ui->is_quiet)
@@ -69,28 +50,16 @@ on_problem(const char *path, const char *message, bool is_error,
 }
 
 static void
-add_path(CliJson *b, const char *member, const char *path)
-{
-	g_autofree char *shown = display_path(path);
-
-	cli_json_add_string(b, member, shown);
-}
-
-static void
 add_member_json(CliJson *b, const ImgoptDupesResult *res,
 		const ImgoptGroupMember *m)
 {
 	const GPtrArray *posts = imgopt_dupes_result_get_posts(res, m->path);
 
 	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	add_path(b, "path", m->path);
+	cli_json_add_string(b, "path", m->path);
 	cli_json_begin(b, CLI_JSON_ARRAY, "references");
-	for (guint i = 0; posts != NULL && i < posts->len; i++) {
-		g_autofree char *shown =
-			display_path(g_ptr_array_index(posts, i));
-
-		cli_json_add_string(b, NULL, shown);
-	}
+	for (guint i = 0; posts != NULL && i < posts->len; i++)
+		cli_json_add_string(b, NULL, g_ptr_array_index(posts, i));
 	cli_json_end(b);
 	cli_json_end(b);
 }
@@ -104,27 +73,12 @@ add_group_json(CliJson *b, const ImgoptDupesResult *res, const ImgoptGroup *g)
 	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	cli_json_add_string(b, "hash", hex);
 	cli_json_add_int(b, "bytes", g->bytes);
-	add_path(b, "canonical", imgopt_group_get_canonical(g)->path);
+	cli_json_add_string(b, "canonical",
+			    imgopt_group_get_canonical(g)->path);
 	cli_json_begin(b, CLI_JSON_ARRAY, "members");
 	for (guint i = 0; i < g->members->len; i++)
 		add_member_json(b, res, g_ptr_array_index(g->members, i));
 	cli_json_end(b);
-	cli_json_end(b);
-}
-
-static void
-add_problems_json(CliJson *b, const char *member, const GPtrArray *list)
-{
-	cli_json_begin(b, CLI_JSON_ARRAY, member);
-	for (guint i = 0; i < list->len; i++) {
-		const ImgoptProblem *p = g_ptr_array_index(list, i);
-		g_autofree char *reason = display_path(p->message);
-
-		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-		add_path(b, "path", p->path);
-		cli_json_add_string(b, "reason", reason);
-		cli_json_end(b);
-	}
 	cli_json_end(b);
 }
 
@@ -186,7 +140,7 @@ render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out)
 	g_autoptr(CliJson) b = cli_json_new();
 
 	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	add_path(b, "site_root", imgopt_site_get_root(site));
+	cli_json_add_string(b, "site_root", imgopt_site_get_root(site));
 	cli_json_begin(b, CLI_JSON_ARRAY, "groups");
 	for (guint i = 0; i < res->groups->len; i++)
 		add_group_json(b, res, g_ptr_array_index(res->groups, i));
@@ -196,21 +150,17 @@ render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out)
 		const ImgoptAsset *a = g_ptr_array_index(res->orphans, i);
 
 		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-		add_path(b, "path", a->path);
+		cli_json_add_string(b, "path", a->path);
 		cli_json_add_int(b, "bytes", a->size);
 		cli_json_end(b);
 	}
 	cli_json_end(b);
 	cli_json_begin(b, CLI_JSON_ARRAY, "empty");
-	for (guint i = 0; i < res->empty->len; i++) {
-		g_autofree char *shown =
-			display_path(g_ptr_array_index(res->empty, i));
-
-		cli_json_add_string(b, NULL, shown);
-	}
+	for (guint i = 0; i < res->empty->len; i++)
+		cli_json_add_string(b, NULL, g_ptr_array_index(res->empty, i));
 	cli_json_end(b);
-	add_problems_json(b, "errors", res->errors);
-	add_problems_json(b, "skipped", res->skipped);
+	cli_json_add_problems(b, "errors", res->errors, "reason");
+	cli_json_add_problems(b, "skipped", res->skipped, "reason");
 	add_summary_json(b, res);
 	cli_json_end(b);
 	cli_json_render(b, out);
@@ -230,7 +180,7 @@ render_group_text(const ImgoptDupesResult *res, const ImgoptGroup *g,
 		const ImgoptGroupMember *m = g_ptr_array_index(g->members, i);
 		const GPtrArray *posts =
 			imgopt_dupes_result_get_posts(res, m->path);
-		g_autofree char *shown = display_path(m->path);
+		g_autofree char *shown = cli_shown_name(m->path);
 
 		g_string_append_printf(out, "  %c %s  (%u post%s)\n",
 				       i == g->canonical ? '*' : ' ', shown,
@@ -253,7 +203,7 @@ render_text(const ImgoptDupesResult *res, const CliCommon *common, GString *out)
 				     "then shortest path, then oldest)\n");
 	for (guint i = 0; common->verbose && i < res->orphans->len; i++) {
 		const ImgoptAsset *a = g_ptr_array_index(res->orphans, i);
-		g_autofree char *shown = display_path(a->path);
+		g_autofree char *shown = cli_shown_name(a->path);
 
 		g_string_append_printf(
 			out, "orphan: %s (%" G_GUINT64_FORMAT " bytes)\n",

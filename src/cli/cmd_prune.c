@@ -33,43 +33,19 @@ prune_args_clear(PruneArgs *a)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PruneArgs, prune_args_clear)
 
 static void
-add_str(CliJson *b, const char *name, const char *value)
-{
-	g_autofree char *valid =
-		value != NULL ? g_utf8_make_valid(value, -1) : NULL;
-
-	cli_json_add_string(b, name, valid);
-}
-
-static void
-add_problems(CliJson *b, const char *name, const GPtrArray *list)
-{
-	cli_json_begin(b, CLI_JSON_ARRAY, name);
-	for (guint i = 0; i < list->len; i++) {
-		const ImgoptProblem *p = g_ptr_array_index(list, i);
-
-		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-		add_str(b, "path", p->path);
-		add_str(b, "reason", p->message);
-		cli_json_end(b);
-	}
-	cli_json_end(b);
-}
-
-static void
 add_item(CliJson *b, const ImgoptPruneItem *it)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
 	imgopt_hash_format(&it->hash, hex);
 	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	add_str(b, "path", it->path);
-	add_str(b, "action", it->trash_path ? "trash" : "delete");
-	add_str(b, "to", it->trash_path);
-	add_str(b, "reason", imgopt_prune_reason_name(it->reason));
-	add_str(b, "keep", it->keep);
+	cli_json_add_string(b, "path", it->path);
+	cli_json_add_string(b, "action", it->trash_path ? "trash" : "delete");
+	cli_json_add_string(b, "to", it->trash_path);
+	cli_json_add_string(b, "reason", imgopt_prune_reason_name(it->reason));
+	cli_json_add_string(b, "keep", it->keep);
 	cli_json_add_int(b, "bytes", (int64_t)it->size);
-	add_str(b, "hash", hex);
+	cli_json_add_string(b, "hash", hex);
 	cli_json_end(b);
 }
 
@@ -104,18 +80,18 @@ print_json(const ImgoptSite *site, const ImgoptPruneResult *r,
 		IMGOPT_TRASH_DIR "/%" G_GINT64_FORMAT, r->run_id);
 
 	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	add_str(b, "site_root", imgopt_site_get_root(site));
+	cli_json_add_string(b, "site_root", imgopt_site_get_root(site));
 	cli_json_add_bool(b, "dry_run", a->is_dry_run);
 	cli_json_add_bool(b, "delete", a->is_delete);
 	cli_json_add_bool(b, "originals", a->with_originals);
 	cli_json_add_int(b, "run_id", r->run_id);
-	add_str(b, "trash_dir", trash);
+	cli_json_add_string(b, "trash_dir", trash);
 	cli_json_begin(b, CLI_JSON_ARRAY, "items");
 	for (guint i = 0; i < r->items->len; i++)
 		add_item(b, g_ptr_array_index(r->items, i));
 	cli_json_end(b);
-	add_problems(b, "skipped", r->skipped);
-	add_problems(b, "errors", r->errors);
+	cli_json_add_problems(b, "skipped", r->skipped, "reason");
+	cli_json_add_problems(b, "errors", r->errors, "reason");
 	add_summary(b, r);
 	cli_json_end(b);
 	cli_json_print(b);
@@ -124,7 +100,7 @@ print_json(const ImgoptSite *site, const ImgoptPruneResult *r,
 static void
 print_item(const ImgoptPruneItem *it, bool is_dry_run)
 {
-	g_autofree char *path = g_utf8_make_valid(it->path, -1);
+	g_autofree char *path = cli_shown_name(it->path);
 	g_autofree char *why =
 		it->keep ? g_strdup_printf("duplicate of %s", it->keep)
 			 : g_strdup(imgopt_prune_reason_name(it->reason));
@@ -209,21 +185,21 @@ print_trash_json(const ImgoptSite *site, const ImgoptTrashResult *r,
 	g_autoptr(CliJson) b = cli_json_new();
 
 	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	add_str(b, "site_root", imgopt_site_get_root(site));
+	cli_json_add_string(b, "site_root", imgopt_site_get_root(site));
 	cli_json_add_bool(b, "dry_run", is_dry_run);
 	cli_json_begin(b, CLI_JSON_ARRAY, "removed");
 	for (guint i = 0; i < r->entries->len; i++) {
 		const ImgoptTrashEntry *e = g_ptr_array_index(r->entries, i);
 
 		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-		add_str(b, "path", e->path);
-		add_str(b, "trash_path", e->trash_path);
+		cli_json_add_string(b, "path", e->path);
+		cli_json_add_string(b, "trash_path", e->trash_path);
 		cli_json_add_int(b, "run_id", e->run_id);
 		cli_json_add_int(b, "bytes", (int64_t)e->size);
 		cli_json_end(b);
 	}
 	cli_json_end(b);
-	add_problems(b, "skipped", r->skipped);
+	cli_json_add_problems(b, "skipped", r->skipped, "reason");
 	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
 	cli_json_add_int(b, "files", r->entries->len);
 	cli_json_add_int(b, "bytes", (int64_t)r->bytes);

@@ -9,14 +9,6 @@
 #include "cli.h"
 
 static void
-add_str(CliJson *b, const char *name, const char *value)
-{
-	g_autofree char *valid = g_utf8_make_valid(value, -1);
-
-	cli_json_add_string(b, name, valid);
-}
-
-static void
 add_entries(CliJson *b, const ImgoptTrashResult *r)
 {
 	cli_json_begin(b, CLI_JSON_ARRAY, "restored");
@@ -24,22 +16,13 @@ add_entries(CliJson *b, const ImgoptTrashResult *r)
 		const ImgoptTrashEntry *e = g_ptr_array_index(r->entries, i);
 
 		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-		add_str(b, "path", e->path);
-		add_str(b, "from", e->trash_path);
+		cli_json_add_string(b, "path", e->path);
+		cli_json_add_string(b, "from", e->trash_path);
 		cli_json_add_int(b, "bytes", (int64_t)e->size);
 		cli_json_end(b);
 	}
 	cli_json_end(b);
-	cli_json_begin(b, CLI_JSON_ARRAY, "skipped");
-	for (guint i = 0; i < r->skipped->len; i++) {
-		const ImgoptProblem *p = g_ptr_array_index(r->skipped, i);
-
-		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-		add_str(b, "path", p->path);
-		add_str(b, "reason", p->message);
-		cli_json_end(b);
-	}
-	cli_json_end(b);
+	cli_json_add_problems(b, "skipped", r->skipped, "reason");
 }
 
 static void
@@ -48,7 +31,7 @@ print_json(const ImgoptSite *site, const ImgoptTrashResult *r, bool is_dry_run)
 	g_autoptr(CliJson) b = cli_json_new();
 
 	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	add_str(b, "site_root", imgopt_site_get_root(site));
+	cli_json_add_string(b, "site_root", imgopt_site_get_root(site));
 	cli_json_add_bool(b, "dry_run", is_dry_run);
 	cli_json_add_int(b, "run_id", r->run_id);
 	add_entries(b, r);
@@ -72,7 +55,7 @@ print_text(const ImgoptTrashResult *r, const CliCommon *common, bool is_dry_run)
 	for (guint i = 0;
 	     (is_dry_run || common->verbose) && i < r->entries->len; i++) {
 		const ImgoptTrashEntry *e = g_ptr_array_index(r->entries, i);
-		g_autofree char *path = g_utf8_make_valid(e->path, -1);
+		g_autofree char *path = cli_shown_name(e->path);
 
 		printf("%s %s\n", is_dry_run ? "would restore" : "restored",
 		       path);

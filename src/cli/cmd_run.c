@@ -94,16 +94,7 @@ add_lists_json(CliJson *b, const ImgoptRunResult *res)
 		cli_json_end(b);
 	}
 	cli_json_end(b);
-	cli_json_begin(b, CLI_JSON_ARRAY, "errors");
-	for (guint i = 0; i < res->errors->len; i++) {
-		const ImgoptProblem *p = g_ptr_array_index(res->errors, i);
-
-		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-		cli_json_add_string(b, "path", p->path);
-		cli_json_add_string(b, "message", p->message);
-		cli_json_end(b);
-	}
-	cli_json_end(b);
+	cli_json_add_problems(b, "errors", res->errors, "message");
 }
 
 /* Contents whose variants were already made (neither encoded nor, in a

@@ -71,8 +71,13 @@ cli_json_add_string(CliJson *j, const char *name, const char *value)
 	member(j, name);
 	if (value == NULL)
 		json_builder_add_null_value(j->builder);
-	else
+	else if (g_utf8_validate(value, -1, NULL))
 		json_builder_add_string_value(j->builder, value);
+	else {
+		g_autofree char *shown = cli_shown_name(value);
+
+		json_builder_add_string_value(j->builder, shown);
+	}
 }
 
 void
@@ -94,6 +99,22 @@ cli_json_add_double(CliJson *j, const char *name, double value)
 {
 	member(j, name);
 	json_builder_add_double_value(j->builder, value);
+}
+
+void
+cli_json_add_problems(CliJson *j, const char *name, const GPtrArray *problems,
+		      const char *key)
+{
+	cli_json_begin(j, CLI_JSON_ARRAY, name);
+	for (guint i = 0; i < problems->len; i++) {
+		const ImgoptProblem *p = g_ptr_array_index(problems, i);
+
+		cli_json_begin(j, CLI_JSON_OBJECT, NULL);
+		cli_json_add_string(j, "path", p->path);
+		cli_json_add_string(j, key, p->message);
+		cli_json_end(j);
+	}
+	cli_json_end(j);
 }
 
 void
