@@ -161,3 +161,13 @@ imgopt_lock_release(ImgoptLock *lock)
 	close(lock->fd);
 	g_free(lock);
 }
+
+ImgoptLock *
+imgopt_lock_acquire_site(const char *site_root, bool is_wait, GError **error)
+{
+	g_return_val_if_fail(site_root != NULL, NULL);
+	g_autofree char *dir =
+		g_build_filename(site_root, IMGOPT_STATE_DIR, NULL);
+
+	return imgopt_lock_acquire(dir, is_wait, error);
+}

@@ -28,7 +28,7 @@ fill_common_entries(GOptionEntry *entries, CliCommon *common)
 		{"manifest", 0, 0, G_OPTION_ARG_FILENAME, &common->manifest,
 		 "the manifest database (default: SITE/.imgopt/manifest.db)",
 		 "PATH"},
-		{"jobs", 'j', 0, G_OPTION_ARG_INT, &common->jobs,
+		{"jobs", 'j', 0, G_OPTION_ARG_STRING, &common->jobs_text,
 		 "worker threads (default: number of cores)", "N"},
 		{"wait", 0, 0, G_OPTION_ARG_NONE, &common->wait,
 		 "wait for another imgopt working on the site", NULL},
@@ -243,6 +243,24 @@ load_config(int argc, char **argv, const GOptionEntry *entries,
 	       preset_entries(*conf_out, extra, presets, error);
 }
 
+/* The common options' values, checked as imgopt.conf's are; false after
+ * printing why. */
+static bool
+check_common(const char *name, CliCommon *common)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!cli_check_option("jobs", common->jobs_text, &error) ||
+	    !cli_check_option("manifest", common->manifest, &error)) {
+		fprintf(stderr, "imgopt %s: %s\n", name, error->message);
+		return false;
+	}
+	if (common->jobs_text != NULL)
+		common->jobs =
+			(int)g_ascii_strtoll(common->jobs_text, NULL, 10);
+	return true;
+}
+
 /* The positional arguments (or, given none, the detected POSTS and
  * IMAGES) into @common; false after printing why. */
 static bool
@@ -268,11 +286,7 @@ take_args(const char *name, const char *usage, const ImgoptConfig *conf,
 	else
 		common->args = g_strdupv(args + 1);
 	common->n_args = n;
-	if (common->jobs < 0) {
-		fprintf(stderr, "imgopt %s: --jobs must be 0 or more\n", name);
-		return false;
-	}
-	return true;
+	return check_common(name, common);
 }
 
 bool
@@ -322,6 +336,7 @@ cli_common_clear(CliCommon *common)
 {
 	g_clear_pointer(&common->site_root, g_free);
 	g_clear_pointer(&common->manifest, g_free);
+	g_clear_pointer(&common->jobs_text, g_free);
 	g_clear_pointer(&common->args, g_strfreev);
 }
 
@@ -359,22 +374,22 @@ release_site_lock(void)
 	g_clear_pointer(&site_lock, imgopt_lock_release);
 }
 
-/* Takes the site's lock in the manifest's folder for the rest of the
- * process, waiting for it with --wait. */
+/* Takes the site's lock (in its .imgopt folder, whatever --manifest says)
+ * for the rest of the process, waiting for it with --wait. */
 static bool
-lock_site(const CliCommon *common, const char *db, GError **error)
+lock_site(const CliCommon *common, const ImgoptSite *site, GError **error)
 {
-	g_autofree char *dir = g_path_get_dirname(db);
+	const char *root = imgopt_site_get_root(site);
 	g_autoptr(GError) busy = NULL;
 
 	if (site_lock != NULL)
 		return true;
-	site_lock = imgopt_lock_acquire(dir, false, &busy);
+	site_lock = imgopt_lock_acquire_site(root, false, &busy);
 	if (site_lock == NULL && common->wait &&
 	    g_error_matches(busy, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT)) {
 		if (!common->quiet)
 			fprintf(stderr, "imgopt: waiting: %s\n", busy->message);
-		site_lock = imgopt_lock_acquire(dir, true, error);
+		site_lock = imgopt_lock_acquire_site(root, true, error);
 	}
 	else if (site_lock == NULL) {
 		g_propagate_error(error, g_steal_pointer(&busy));
@@ -403,7 +418,7 @@ cli_open(CliNeeds needs, const CliCommon *common, CliContext *ctx,
 	if (ctx->site == NULL)
 		return false;
 	g_autofree char *db = manifest_path(common, ctx->site);
-	if ((needs & CLI_NEEDS_LOCK) && !lock_site(common, db, error))
+	if ((needs & CLI_NEEDS_LOCK) && !lock_site(common, ctx->site, error))
 		return false;
 	if (needs & CLI_NEEDS_MANIFEST)
 		ctx->manifest = imgopt_manifest_open(db, error);

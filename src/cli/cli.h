@@ -35,6 +35,7 @@ typedef struct {
 	char *site_root;  /* --site-root DIR, or NULL to detect */
 	char *manifest;   /* --manifest PATH, or NULL for the default */
 	int jobs;         /* --jobs N, 0 = number of cores */
+	char *jobs_text;  /* --jobs as given, or NULL */
 	gboolean wait;    /* --wait: wait for another imgopt's lock */
 	char **args;      /* positional arguments (NULL-terminated) */
 	int n_args;       /* number of positional arguments */
@@ -168,20 +169,15 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliContext, cli_context_clear)
  * build, run, check and report take the same options for what the
  * variants are, so imgopt.conf's keys shape them all alike. */
 
-/** The recompression options as given (ImgoptSettingsArgs's meaning). */
+/** The recompression options as given: each the option's text, or NULL
+ * if not given (checked by cli_settings_make(), as imgopt.conf's are). */
 typedef struct {
-	char *widths;      /* --widths */
-	char *formats;     /* --formats */
-	int quality;       /* --quality, 0 = default */
-	double target;     /* --target, < 0 = not given, 0 = off */
-	gint64 max_pixels; /* --max-pixels, 0 = default */
+	char *widths;     /* --widths */
+	char *formats;    /* --formats */
+	char *quality;    /* --quality */
+	char *target;     /* --target (0: off) */
+	char *max_pixels; /* --max-pixels */
 } CliSettingsArgs;
-
-/** A CliSettingsArgs with nothing given. */
-#define CLI_SETTINGS_ARGS_INIT                                                 \
-	{                                                                      \
-		NULL, NULL, 0, -1, 0                                           \
-	}
 
 /** The number of entries cli_settings_entries() writes. */
 #define CLI_N_SETTINGS_ENTRIES 5
@@ -214,14 +210,27 @@ bool cli_settings_make(const CliSettingsArgs *args, const CliCommon *common,
 		       ImgoptSettings *settings, GError **error);
 
 /**
+ * cli_check_option:
+ * @name: the option's long name ("quality")
+ * @text: (nullable): its text, NULL if not given
+ *
+ * Checks @text with imgopt_settings_check_value(), the check imgopt.conf's
+ * values get.
+ *
+ * Returns: true, or false with @error set (G_OPTION_ERROR: a usage error,
+ *   exit 2) naming the option.
+ */
+bool cli_check_option(const char *name, const char *text, GError **error);
+
+/**
  * cli_display_width:
- * @value: --display-width, 0 if not given
+ * @text: --display-width's text, NULL if not given
  * @width_out: receives the width Markdown images are shown at
  *
- * Returns: true, or false with @error set (G_OPTION_ERROR) for a value
- *   out of range.
+ * Returns: true, or false with @error set (G_OPTION_ERROR) for a bad
+ *   value.
  */
-bool cli_display_width(int value, uint32_t *width_out, GError **error);
+bool cli_display_width(const char *text, uint32_t *width_out, GError **error);
 
 /* ---- JSON output (json.c) ----
  * A CliJson is one document being built, member by member: @name is the

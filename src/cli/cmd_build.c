@@ -208,7 +208,7 @@ build(const CliCommand *cmd, const CliCommon *common,
 int
 cli_cmd_build(const CliCommand *cmd, int argc, char **argv)
 {
-	g_auto(CliSettingsArgs) a = CLI_SETTINGS_ARGS_INIT;
+	g_auto(CliSettingsArgs) a = {0};
 	GOptionEntry entries[CLI_N_SETTINGS_ENTRIES + 1] = {0};
 	g_auto(CliCommon) common = {0};
 	int exit_code = CLI_EXIT_OK;

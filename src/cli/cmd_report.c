@@ -38,7 +38,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Found, found_clear)
  * keys apply to the report too). */
 typedef struct {
 	CliSettingsArgs settings; /* --widths, --formats, --quality, ... */
-	int display_width;        /* --display-width, 0 = default */
+	char *display_width;      /* --display-width */
 	char *html_path;          /* --html */
 } ReportArgs;
 
@@ -46,6 +46,7 @@ static void
 report_args_clear(ReportArgs *a)
 {
 	cli_settings_args_clear(&a->settings);
+	g_clear_pointer(&a->display_width, g_free);
 	g_clear_pointer(&a->html_path, g_free);
 }
 
@@ -110,7 +111,7 @@ cli_cmd_report(const CliCommand *cmd, int argc, char **argv)
 	g_auto(Found) f = {0};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CliProgress) progress = NULL;
-	g_auto(ReportArgs) a = {.settings = CLI_SETTINGS_ARGS_INIT};
+	g_auto(ReportArgs) a = {0};
 	GOptionEntry extra[CLI_N_SETTINGS_ENTRIES + 3] = {
 		{"html", 0, 0, G_OPTION_ARG_FILENAME, &a.html_path,
 		 "write the report to FILE (required)", "FILE"},
@@ -119,7 +120,7 @@ cli_cmd_report(const CliCommand *cmd, int argc, char **argv)
 		"display-width",
 		0,
 		0,
-		G_OPTION_ARG_INT,
+		G_OPTION_ARG_STRING,
 		&a.display_width,
 		"width Markdown images are shown at (default 960)",
 		"PX"};

@@ -17,7 +17,7 @@
 typedef struct {
 	gboolean is_dry_run;      /* --dry-run / -n */
 	gboolean use_srcset;      /* --srcset */
-	int display_width;        /* --display-width */
+	char *display_width;      /* --display-width */
 	CliSettingsArgs settings; /* --widths, --formats, --quality, ... */
 } RunArgs;
 
@@ -25,6 +25,7 @@ static void
 run_args_clear(RunArgs *a)
 {
 	cli_settings_args_clear(&a->settings);
+	g_clear_pointer(&a->display_width, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RunArgs, run_args_clear)
@@ -33,7 +34,7 @@ static void
 fill_entries(GOptionEntry *e, RunArgs *a, bool with_dry_run)
 {
 	const GOptionEntry head[] = {
-		{"display-width", 0, 0, G_OPTION_ARG_INT, &a->display_width,
+		{"display-width", 0, 0, G_OPTION_ARG_STRING, &a->display_width,
 		 "width Markdown images are shown at (default 960)", "PX"},
 		{"srcset", 0, 0, G_OPTION_ARG_NONE, &a->use_srcset,
 		 "turn Markdown images into <img srcset> markup", NULL},
@@ -292,7 +293,7 @@ int
 cli_run_like(const CliCommand *cmd, int argc, char **argv, bool is_check)
 {
 	g_auto(CliCommon) common = {0};
-	g_auto(RunArgs) a = {.settings = CLI_SETTINGS_ARGS_INIT};
+	g_auto(RunArgs) a = {0};
 	g_autoptr(GError) error = NULL;
 	g_auto(CliContext) ctx = {0};
 	g_autoptr(ImgoptRunResult) res = NULL;
