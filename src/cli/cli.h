@@ -243,6 +243,15 @@ typedef struct CliJson CliJson;
 /** Returns: (transfer full): an empty document. */
 CliJson *cli_json_new(void);
 
+/**
+ * cli_json_new_document:
+ * @site: the open site
+ *
+ * Returns: (transfer full): a document whose root object is open and
+ *   starts with `site_root`, as every command's but build's does.
+ */
+CliJson *cli_json_new_document(const ImgoptSite *site);
+
 /** Frees @json (nullable). */
 void cli_json_free(CliJson *json);
 
@@ -267,6 +276,23 @@ void cli_json_add_int(CliJson *json, const char *name, int64_t value);
 void cli_json_add_bool(CliJson *json, const char *name, bool value);
 void cli_json_add_double(CliJson *json, const char *name, double value);
 
+/** Adds the array @name of the strings @strings (nullable: empty). */
+void cli_json_add_strings(CliJson *json, const char *name,
+			  const GPtrArray *strings);
+
+/** Writes the members of one list element (cli_json_add_list()). */
+typedef void (*CliJsonItemFunc)(CliJson *json, const void *item);
+
+/**
+ * cli_json_add_list:
+ * @items: the elements
+ * @add_item: writes the members of one
+ *
+ * Adds the array @name holding one object per element of @items.
+ */
+void cli_json_add_list(CliJson *json, const char *name, const GPtrArray *items,
+		       CliJsonItemFunc add_item);
+
 /**
  * cli_json_add_problems:
  * @problems: (element-type ImgoptProblem): what went wrong or was skipped
@@ -279,7 +305,7 @@ void cli_json_add_problems(CliJson *json, const char *name,
 
 /**
  * cli_json_render:
- * @json: one complete document
+ * @json: one document; what is still open (the root object) is closed
  * @out: receives it, pretty-printed, and a newline
  */
 void cli_json_render(CliJson *json, GString *out);

@@ -142,7 +142,6 @@ print_json(const ImgoptRecompressSummary *s, const BuildOut *out)
 	}
 	cli_json_end(b);
 	add_variants_json(b, out);
-	cli_json_end(b);
 	cli_json_print(b);
 }
 

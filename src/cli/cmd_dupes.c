@@ -57,10 +57,7 @@ add_member_json(CliJson *b, const ImgoptDupesResult *res,
 
 	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	cli_json_add_string(b, "path", m->path);
-	cli_json_begin(b, CLI_JSON_ARRAY, "references");
-	for (guint i = 0; posts != NULL && i < posts->len; i++)
-		cli_json_add_string(b, NULL, g_ptr_array_index(posts, i));
-	cli_json_end(b);
+	cli_json_add_strings(b, "references", posts);
 	cli_json_end(b);
 }
 
@@ -134,35 +131,30 @@ add_summary_json(CliJson *b, const ImgoptDupesResult *res)
 	cli_json_end(b);
 }
 
+/* One element of "orphans". */
+static void
+add_orphans_item(CliJson *b, const void *item)
+{
+	const ImgoptAsset *a = item;
+
+	cli_json_add_string(b, "path", a->path);
+	cli_json_add_int(b, "bytes", a->size);
+}
+
 static void
 render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out)
 {
-	g_autoptr(CliJson) b = cli_json_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 
-	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	cli_json_add_string(b, "site_root", imgopt_site_get_root(site));
 	cli_json_begin(b, CLI_JSON_ARRAY, "groups");
 	for (guint i = 0; i < res->groups->len; i++)
 		add_group_json(b, res, g_ptr_array_index(res->groups, i));
 	cli_json_end(b);
-	cli_json_begin(b, CLI_JSON_ARRAY, "orphans");
-	for (guint i = 0; i < res->orphans->len; i++) {
-		const ImgoptAsset *a = g_ptr_array_index(res->orphans, i);
-
-		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-		cli_json_add_string(b, "path", a->path);
-		cli_json_add_int(b, "bytes", a->size);
-		cli_json_end(b);
-	}
-	cli_json_end(b);
-	cli_json_begin(b, CLI_JSON_ARRAY, "empty");
-	for (guint i = 0; i < res->empty->len; i++)
-		cli_json_add_string(b, NULL, g_ptr_array_index(res->empty, i));
-	cli_json_end(b);
+	cli_json_add_list(b, "orphans", res->orphans, add_orphans_item);
+	cli_json_add_strings(b, "empty", res->empty);
 	cli_json_add_problems(b, "errors", res->errors, "reason");
 	cli_json_add_problems(b, "skipped", res->skipped, "reason");
 	add_summary_json(b, res);
-	cli_json_end(b);
 	cli_json_render(b, out);
 }
 

@@ -33,12 +33,12 @@ prune_args_clear(PruneArgs *a)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PruneArgs, prune_args_clear)
 
 static void
-add_item(CliJson *b, const ImgoptPruneItem *it)
+add_item(CliJson *b, const void *item)
 {
+	const ImgoptPruneItem *it = item;
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
 	imgopt_hash_format(&it->hash, hex);
-	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	cli_json_add_string(b, "path", it->path);
 	cli_json_add_string(b, "action", it->trash_path ? "trash" : "delete");
 	cli_json_add_string(b, "to", it->trash_path);
@@ -46,7 +46,6 @@ add_item(CliJson *b, const ImgoptPruneItem *it)
 	cli_json_add_string(b, "keep", it->keep);
 	cli_json_add_int(b, "bytes", (int64_t)it->size);
 	cli_json_add_string(b, "hash", hex);
-	cli_json_end(b);
 }
 
 static void
@@ -75,25 +74,19 @@ static void
 print_json(const ImgoptSite *site, const ImgoptPruneResult *r,
 	   const PruneArgs *a)
 {
-	g_autoptr(CliJson) b = cli_json_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 	g_autofree char *trash = g_strdup_printf(
 		IMGOPT_TRASH_DIR "/%" G_GINT64_FORMAT, r->run_id);
 
-	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	cli_json_add_string(b, "site_root", imgopt_site_get_root(site));
 	cli_json_add_bool(b, "dry_run", a->is_dry_run);
 	cli_json_add_bool(b, "delete", a->is_delete);
 	cli_json_add_bool(b, "originals", a->with_originals);
 	cli_json_add_int(b, "run_id", r->run_id);
 	cli_json_add_string(b, "trash_dir", trash);
-	cli_json_begin(b, CLI_JSON_ARRAY, "items");
-	for (guint i = 0; i < r->items->len; i++)
-		add_item(b, g_ptr_array_index(r->items, i));
-	cli_json_end(b);
+	cli_json_add_list(b, "items", r->items, add_item);
 	cli_json_add_problems(b, "skipped", r->skipped, "reason");
 	cli_json_add_problems(b, "errors", r->errors, "reason");
 	add_summary(b, r);
-	cli_json_end(b);
 	cli_json_print(b);
 }
 
@@ -178,34 +171,32 @@ parse_age(const char *text, int64_t *us_out, GError **error)
 	return true;
 }
 
+/* One element of "removed". */
+static void
+add_removed_item(CliJson *b, const void *item)
+{
+	const ImgoptTrashEntry *e = item;
+
+	cli_json_add_string(b, "path", e->path);
+	cli_json_add_string(b, "trash_path", e->trash_path);
+	cli_json_add_int(b, "run_id", e->run_id);
+	cli_json_add_int(b, "bytes", (int64_t)e->size);
+}
+
 static void
 print_trash_json(const ImgoptSite *site, const ImgoptTrashResult *r,
 		 bool is_dry_run)
 {
-	g_autoptr(CliJson) b = cli_json_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 
-	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	cli_json_add_string(b, "site_root", imgopt_site_get_root(site));
 	cli_json_add_bool(b, "dry_run", is_dry_run);
-	cli_json_begin(b, CLI_JSON_ARRAY, "removed");
-	for (guint i = 0; i < r->entries->len; i++) {
-		const ImgoptTrashEntry *e = g_ptr_array_index(r->entries, i);
-
-		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-		cli_json_add_string(b, "path", e->path);
-		cli_json_add_string(b, "trash_path", e->trash_path);
-		cli_json_add_int(b, "run_id", e->run_id);
-		cli_json_add_int(b, "bytes", (int64_t)e->size);
-		cli_json_end(b);
-	}
-	cli_json_end(b);
+	cli_json_add_list(b, "removed", r->entries, add_removed_item);
 	cli_json_add_problems(b, "skipped", r->skipped, "reason");
 	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
 	cli_json_add_int(b, "files", r->entries->len);
 	cli_json_add_int(b, "bytes", (int64_t)r->bytes);
 	cli_json_add_int(b, "skipped", r->skipped->len);
 	cli_json_add_int(b, "recovered", r->n_recovered);
-	cli_json_end(b);
 	cli_json_end(b);
 	cli_json_print(b);
 }

@@ -75,10 +75,8 @@ gather(const CliCommand *cmd, const CliCommon *common,
 static void
 print_json(const Found *f, const char *html_path)
 {
-	g_autoptr(CliJson) b = cli_json_new();
+	g_autoptr(CliJson) b = cli_json_new_document(f->ctx.site);
 
-	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	cli_json_add_string(b, "site_root", imgopt_site_get_root(f->ctx.site));
 	cli_json_add_string(b, "html", html_path);
 	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
 	cli_json_add_int(b, "posts", (gint64)f->run->posts);
@@ -87,7 +85,6 @@ print_json(const Found *f, const char *html_path)
 	cli_json_add_int(b, "errors", f->run->errors->len);
 	cli_json_add_int(b, "bytes_before", (gint64)f->run->bytes_before);
 	cli_json_add_int(b, "bytes_after", (gint64)f->run->bytes_after);
-	cli_json_end(b);
 	cli_json_end(b);
 	cli_json_print(b);
 }

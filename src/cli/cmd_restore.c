@@ -8,30 +8,29 @@
 
 #include "cli.h"
 
+/* One element of "restored". */
+static void
+add_restored_item(CliJson *b, const void *item)
+{
+	const ImgoptTrashEntry *e = item;
+
+	cli_json_add_string(b, "path", e->path);
+	cli_json_add_string(b, "from", e->trash_path);
+	cli_json_add_int(b, "bytes", (int64_t)e->size);
+}
+
 static void
 add_entries(CliJson *b, const ImgoptTrashResult *r)
 {
-	cli_json_begin(b, CLI_JSON_ARRAY, "restored");
-	for (guint i = 0; i < r->entries->len; i++) {
-		const ImgoptTrashEntry *e = g_ptr_array_index(r->entries, i);
-
-		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-		cli_json_add_string(b, "path", e->path);
-		cli_json_add_string(b, "from", e->trash_path);
-		cli_json_add_int(b, "bytes", (int64_t)e->size);
-		cli_json_end(b);
-	}
-	cli_json_end(b);
+	cli_json_add_list(b, "restored", r->entries, add_restored_item);
 	cli_json_add_problems(b, "skipped", r->skipped, "reason");
 }
 
 static void
 print_json(const ImgoptSite *site, const ImgoptTrashResult *r, bool is_dry_run)
 {
-	g_autoptr(CliJson) b = cli_json_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 
-	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	cli_json_add_string(b, "site_root", imgopt_site_get_root(site));
 	cli_json_add_bool(b, "dry_run", is_dry_run);
 	cli_json_add_int(b, "run_id", r->run_id);
 	add_entries(b, r);
@@ -41,7 +40,6 @@ print_json(const ImgoptSite *site, const ImgoptTrashResult *r, bool is_dry_run)
 	cli_json_add_int(b, "skipped", r->skipped->len);
 	cli_json_add_int(b, "deleted", r->n_deleted);
 	cli_json_add_int(b, "recovered", r->n_recovered);
-	cli_json_end(b);
 	cli_json_end(b);
 	cli_json_print(b);
 }

@@ -57,13 +57,13 @@ fill_entries(GOptionEntry *e, RunArgs *a, bool with_dry_run)
 /* ---- output ---- */
 
 static void
-add_change_json(CliJson *b, const ImgoptPostChange *ch)
+add_change_json(CliJson *b, const void *item)
 {
+	const ImgoptPostChange *ch = item;
 	char before[IMGOPT_HASH_HEX_LEN + 1], after[IMGOPT_HASH_HEX_LEN + 1];
 
 	imgopt_hash_format(&ch->before, before);
 	imgopt_hash_format(&ch->after, after);
-	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	cli_json_add_string(b, "post", ch->post);
 	cli_json_add_int(b, "edits", ch->n_edits);
 	cli_json_add_string(b, "before", before);
@@ -71,30 +71,26 @@ add_change_json(CliJson *b, const ImgoptPostChange *ch)
 	cli_json_add_bool(b, "written", ch->is_written);
 	if (ch->diff != NULL)
 		cli_json_add_string(b, "diff", ch->diff);
-	cli_json_end(b);
+}
+
+/* One element of "broken". */
+static void
+add_broken_item(CliJson *b, const void *item)
+{
+	const ImgoptRef *ref = item;
+
+	cli_json_add_string(b, "post", ref->post);
+	cli_json_add_int(b, "line", (gint64)ref->line);
+	cli_json_add_string(b, "url", ref->url);
+	cli_json_add_string(b, "status", imgopt_ref_status_name(ref->status));
+	cli_json_add_string(b, "message", ref->message);
 }
 
 static void
 add_lists_json(CliJson *b, const ImgoptRunResult *res)
 {
-	cli_json_begin(b, CLI_JSON_ARRAY, "posts");
-	for (guint i = 0; i < res->changes->len; i++)
-		add_change_json(b, g_ptr_array_index(res->changes, i));
-	cli_json_end(b);
-	cli_json_begin(b, CLI_JSON_ARRAY, "broken");
-	for (guint i = 0; i < res->broken->len; i++) {
-		const ImgoptRef *ref = g_ptr_array_index(res->broken, i);
-
-		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-		cli_json_add_string(b, "post", ref->post);
-		cli_json_add_int(b, "line", (gint64)ref->line);
-		cli_json_add_string(b, "url", ref->url);
-		cli_json_add_string(b, "status",
-				    imgopt_ref_status_name(ref->status));
-		cli_json_add_string(b, "message", ref->message);
-		cli_json_end(b);
-	}
-	cli_json_end(b);
+	cli_json_add_list(b, "posts", res->changes, add_change_json);
+	cli_json_add_list(b, "broken", res->broken, add_broken_item);
 	cli_json_add_problems(b, "errors", res->errors, "message");
 }
 
@@ -161,24 +157,17 @@ static void
 print_json(const ImgoptSite *site, const ImgoptRunResult *res,
 	   ImgoptRunMode mode, double seconds)
 {
-	g_autoptr(CliJson) b = cli_json_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 
-	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	cli_json_add_string(b, "site_root", imgopt_site_get_root(site));
 	cli_json_add_bool(b, mode == IMGOPT_RUN_CHECK ? "ok" : "dry_run",
 			  mode == IMGOPT_RUN_CHECK
 				  ? !imgopt_run_result_has_work(res)
 				  : mode == IMGOPT_RUN_DRY_RUN);
 	cli_json_add_int(b, "run_id", res->run_id);
 	add_lists_json(b, res);
-	cli_json_begin(b, CLI_JSON_ARRAY, "variant_files");
-	for (guint i = 0; i < res->variant_files->len; i++)
-		cli_json_add_string(b, NULL,
-				    g_ptr_array_index(res->variant_files, i));
-	cli_json_end(b);
+	cli_json_add_strings(b, "variant_files", res->variant_files);
 	add_summary_json(b, res);
 	cli_json_add_double(b, "seconds", seconds);
-	cli_json_end(b);
 	cli_json_print(b);
 }
 

@@ -58,9 +58,10 @@ scan_site(const ImgoptSite *site, ScanResult *res, GError **error)
 }
 
 static void
-add_ref_json(CliJson *b, const ImgoptRef *ref)
+add_ref_json(CliJson *b, const void *item)
 {
-	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
+	const ImgoptRef *ref = item;
+
 	cli_json_add_string(b, "post", ref->post);
 	cli_json_add_int(b, "line", (gint64)ref->line);
 	cli_json_add_int(b, "column", (gint64)ref->column);
@@ -73,29 +74,16 @@ add_ref_json(CliJson *b, const ImgoptRef *ref)
 	cli_json_add_string(b, "resolved", ref->resolved);
 	cli_json_add_string(b, "status", imgopt_ref_status_name(ref->status));
 	cli_json_add_string(b, "message", ref->message);
-	cli_json_end(b);
 }
 
 static void
 print_json(const ImgoptSite *site, const ScanResult *res)
 {
-	g_autoptr(CliJson) b = cli_json_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 
-	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	cli_json_add_string(b, "site_root", imgopt_site_get_root(site));
-	cli_json_begin(b, CLI_JSON_ARRAY, "posts");
-	for (guint i = 0; i < res->posts->len; i++)
-		cli_json_add_string(b, NULL, g_ptr_array_index(res->posts, i));
-	cli_json_end(b);
-	cli_json_begin(b, CLI_JSON_ARRAY, "references");
-	for (guint i = 0; i < res->refs->len; i++)
-		add_ref_json(b, g_ptr_array_index(res->refs, i));
-	cli_json_end(b);
-	cli_json_begin(b, CLI_JSON_ARRAY, "errors");
-	for (guint i = 0; i < res->failures->len; i++)
-		cli_json_add_string(b, NULL,
-				    g_ptr_array_index(res->failures, i));
-	cli_json_end(b);
+	cli_json_add_strings(b, "posts", res->posts);
+	cli_json_add_list(b, "references", res->refs, add_ref_json);
+	cli_json_add_strings(b, "errors", res->failures);
 	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
 	cli_json_add_int(b, "posts", res->posts->len);
 	cli_json_add_int(b, "references", res->refs->len);
@@ -103,7 +91,6 @@ print_json(const ImgoptSite *site, const ScanResult *res)
 		cli_json_add_int(b, imgopt_ref_status_name(s), res->counts[s]);
 	}
 	cli_json_add_int(b, "errors", res->failures->len);
-	cli_json_end(b);
 	cli_json_end(b);
 	cli_json_print(b);
 }

@@ -9,13 +9,22 @@
 
 #include "imgopt/undo.h"
 
+/* One element of "posts". */
+static void
+add_posts_item(CliJson *b, const void *item)
+{
+	const ImgoptUndoItem *it = item;
+
+	cli_json_add_string(b, "post", it->post);
+	cli_json_add_string(b, "status", imgopt_undo_status_name(it->status));
+	cli_json_add_string(b, "message", it->message);
+}
+
 static void
 print_json(const ImgoptSite *site, const ImgoptUndoResult *res, bool is_dry_run)
 {
-	g_autoptr(CliJson) b = cli_json_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 
-	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-	cli_json_add_string(b, "site_root", imgopt_site_get_root(site));
 	cli_json_add_bool(b, "dry_run", is_dry_run);
 	cli_json_add_int(b, "run_id", res->run_id);
 	cli_json_begin(b, CLI_JSON_ARRAY, "runs");
@@ -23,23 +32,11 @@ print_json(const ImgoptSite *site, const ImgoptUndoResult *res, bool is_dry_run)
 		cli_json_add_int(b, NULL,
 				 g_array_index(res->run_ids, int64_t, i));
 	cli_json_end(b);
-	cli_json_begin(b, CLI_JSON_ARRAY, "posts");
-	for (guint i = 0; i < res->items->len; i++) {
-		const ImgoptUndoItem *it = g_ptr_array_index(res->items, i);
-
-		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
-		cli_json_add_string(b, "post", it->post);
-		cli_json_add_string(b, "status",
-				    imgopt_undo_status_name(it->status));
-		cli_json_add_string(b, "message", it->message);
-		cli_json_end(b);
-	}
-	cli_json_end(b);
+	cli_json_add_list(b, "posts", res->items, add_posts_item);
 	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
 	cli_json_add_int(b, "restored", res->n_restored);
 	cli_json_add_int(b, "already", res->n_already);
 	cli_json_add_int(b, "refused", res->n_refused);
-	cli_json_end(b);
 	cli_json_end(b);
 	cli_json_print(b);
 }

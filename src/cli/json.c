@@ -24,6 +24,16 @@ cli_json_new(void)
 	return j;
 }
 
+CliJson *
+cli_json_new_document(const ImgoptSite *site)
+{
+	CliJson *j = cli_json_new();
+
+	cli_json_begin(j, CLI_JSON_OBJECT, NULL);
+	cli_json_add_string(j, "site_root", imgopt_site_get_root(site));
+	return j;
+}
+
 void
 cli_json_free(CliJson *j)
 {
@@ -102,6 +112,28 @@ cli_json_add_double(CliJson *j, const char *name, double value)
 }
 
 void
+cli_json_add_strings(CliJson *j, const char *name, const GPtrArray *strings)
+{
+	cli_json_begin(j, CLI_JSON_ARRAY, name);
+	for (guint i = 0; strings != NULL && i < strings->len; i++)
+		cli_json_add_string(j, NULL, g_ptr_array_index(strings, i));
+	cli_json_end(j);
+}
+
+void
+cli_json_add_list(CliJson *j, const char *name, const GPtrArray *items,
+		  CliJsonItemFunc add_item)
+{
+	cli_json_begin(j, CLI_JSON_ARRAY, name);
+	for (guint i = 0; i < items->len; i++) {
+		cli_json_begin(j, CLI_JSON_OBJECT, NULL);
+		add_item(j, g_ptr_array_index(items, i));
+		cli_json_end(j);
+	}
+	cli_json_end(j);
+}
+
+void
 cli_json_add_problems(CliJson *j, const char *name, const GPtrArray *problems,
 		      const char *key)
 {
@@ -120,6 +152,8 @@ cli_json_add_problems(CliJson *j, const char *name, const GPtrArray *problems,
 void
 cli_json_render(CliJson *j, GString *out)
 {
+	while (j->open->len > 0)
+		cli_json_end(j);
 	g_autoptr(JsonNode) root = json_builder_get_root(j->builder);
 	g_autoptr(JsonGenerator) gen = json_generator_new();
 
