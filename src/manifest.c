@@ -20,6 +20,7 @@
  * re-preparing each would dominate.
  */
 #include "imgopt/error.h"
+#include "imgopt/lock.h" /* IMGOPT_STATE_DIR */
 #include "imgopt/manifest.h"
 
 #include <errno.h>
@@ -466,7 +467,8 @@ imgopt_manifest_close(ImgoptManifest *manifest)
 char *
 imgopt_manifest_default_path(const char *site_root)
 {
-	return g_build_filename(site_root, ".imgopt", "manifest.db", NULL);
+	return g_build_filename(site_root, IMGOPT_STATE_DIR, "manifest.db",
+				NULL);
 }
 
 /* ---- transactions ---- */
