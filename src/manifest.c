@@ -209,6 +209,16 @@ require_transaction(ImgoptManifest *m, GError **error)
 	return true;
 }
 
+/* stmt() for a statement that writes: NULL with @error set outside a
+ * transaction (every write belongs to one). */
+static sqlite3_stmt *
+write_stmt(ImgoptManifest *m, const char *sql, GError **error)
+{
+	if (!require_transaction(m, error))
+		return NULL;
+	return stmt(m, sql, error);
+}
+
 static void
 bind_text(sqlite3_stmt *s, int i, const char *text)
 {
@@ -498,12 +508,10 @@ bool
 imgopt_manifest_begin_run(ImgoptManifest *manifest, const char *command,
 			  int64_t *run_id_out, GError **error)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = write_stmt(
+		manifest, "INSERT INTO runs(command, started_us) VALUES (?, ?)",
+		error);
 
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest,
-		 "INSERT INTO runs(command, started_us) VALUES (?, ?)", error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, command);
@@ -518,13 +526,9 @@ bool
 imgopt_manifest_end_run(ImgoptManifest *manifest, int64_t run_id,
 			const char *status, GError **error)
 {
-	sqlite3_stmt *s = NULL;
-
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest,
-		 "UPDATE runs SET ended_us = ?, status = ? WHERE id = ?",
-		 error);
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"UPDATE runs SET ended_us = ?, status = ? WHERE id = ?", error);
 	if (s == NULL)
 		return false;
 	sqlite3_bind_int64(s, 1, g_get_real_time());
@@ -549,6 +553,7 @@ imgopt_manifest_put_file(ImgoptManifest *manifest, const ImgoptAsset *asset,
 		return false;
 	/* New bytes void any earlier byte comparison of this path. */
 	s = stmt(manifest, "DELETE FROM confirmations WHERE path = ?", error);
+
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, asset->path);
@@ -643,11 +648,9 @@ bool
 imgopt_manifest_delete_file(ImgoptManifest *manifest, const char *path,
 			    GError **error)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s =
+		write_stmt(manifest, "DELETE FROM files WHERE path = ?", error);
 
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest, "DELETE FROM files WHERE path = ?", error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, path);
@@ -660,14 +663,11 @@ bool
 imgopt_manifest_put_confirmation(ImgoptManifest *manifest, const char *path,
 				 const char *token, GError **error)
 {
-	sqlite3_stmt *s = NULL;
-
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest,
-		 "INSERT OR REPLACE INTO confirmations(path, token) "
-		 "VALUES (?, ?)",
-		 error);
+	sqlite3_stmt *s =
+		write_stmt(manifest,
+			   "INSERT OR REPLACE INTO confirmations(path, token) "
+			   "VALUES (?, ?)",
+			   error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, path);
@@ -766,6 +766,7 @@ imgopt_manifest_put_memo(ImgoptManifest *manifest, const char *command,
 				 error)
 			  : stmt(manifest,
 				 "DELETE FROM memos WHERE command = ?", error);
+
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, command);
@@ -893,11 +894,9 @@ bool
 imgopt_manifest_replace_refs(ImgoptManifest *manifest, const char *post,
 			     const GPtrArray *refs, GError **error)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s =
+		write_stmt(manifest, "DELETE FROM refs WHERE post = ?", error);
 
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest, "DELETE FROM refs WHERE post = ?", error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, post);
@@ -1041,15 +1040,12 @@ bool
 imgopt_manifest_put_variant(ImgoptManifest *manifest,
 			    const ImgoptVariant *variant, GError **error)
 {
-	sqlite3_stmt *s = NULL;
-
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(
+	sqlite3_stmt *s = write_stmt(
 		manifest,
 		"INSERT OR REPLACE INTO variants(hash, settings, width, "
 		"height, format, path, bytes, frames) VALUES (?,?,?,?,?,?,?,?)",
 		error);
+
 	if (s == NULL)
 		return false;
 	bind_hash(s, 1, &variant->hash);
@@ -1158,14 +1154,12 @@ bool
 imgopt_manifest_put_rewrite(ImgoptManifest *manifest,
 			    const ImgoptRewrite *rewrite, GError **error)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"INSERT INTO rewrites(run_id, post, hash_before, hash_after, "
+		"edits) VALUES (?,?,?,?,?)",
+		error);
 
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest,
-		 "INSERT INTO rewrites(run_id, post, hash_before, hash_after, "
-		 "edits) VALUES (?,?,?,?,?)",
-		 error);
 	if (s == NULL)
 		return false;
 	sqlite3_bind_int64(s, 1, rewrite->run_id);
@@ -1374,15 +1368,13 @@ bool
 imgopt_manifest_put_trash(ImgoptManifest *manifest, ImgoptTrashEntry *entry,
 			  GError **error)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"INSERT INTO trash(run_id, path, trash_path, keep, hash, "
+		"size, mtime_ns, state, changed_us) "
+		"VALUES (?,?,?,?,?,?,?,?,?)",
+		error);
 
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest,
-		 "INSERT INTO trash(run_id, path, trash_path, keep, hash, "
-		 "size, mtime_ns, state, changed_us) "
-		 "VALUES (?,?,?,?,?,?,?,?,?)",
-		 error);
 	if (s == NULL)
 		return false;
 	entry->changed_us = g_get_real_time();
@@ -1405,13 +1397,11 @@ bool
 imgopt_manifest_set_trash_state(ImgoptManifest *manifest, int64_t id,
 				ImgoptTrashState state, GError **error)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"UPDATE trash SET state = ?, changed_us = ? WHERE id = ?",
+		error);
 
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest,
-		 "UPDATE trash SET state = ?, changed_us = ? WHERE id = ?",
-		 error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, imgopt_trash_state_name(state));
