@@ -1,8 +1,9 @@
 /*
- * lock.c: see lock.h.  flock(2) rather than fcntl(2) record locks: an
- * flock belongs to the open file description, so it survives nothing but
- * its holder, and a second open of the file in the same process conflicts
- * as another process would (fcntl locks would silently merge).
+ * lock.c: one imgopt at a time per site (see lock.h).  flock(2) rather than
+ * fcntl(2) record locks: an flock belongs to the open file description, so it
+ * survives nothing but its holder, and a second open of the file in the same
+ * process conflicts as another process would (fcntl locks would silently
+ * merge).
  */
 #include "imgopt/lock.h"
 

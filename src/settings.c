@@ -1,6 +1,7 @@
 /*
- * settings.c: defaults, parsing of the list options, and the fingerprint
- * that keys variants in the manifest.
+ * settings.c: what the variants are made with: the defaults, the one
+ * check of option values (for imgopt.conf and the command line alike),
+ * parsing them, and the fingerprint that keys variants in the manifest.
  */
 #include <string.h>
 
