@@ -13,11 +13,10 @@
 
 #include "imgopt/config.h"
 #include "imgopt/error.h"
+#include "imgopt/settings.h"
 #include "imgopt/site.h"
 
 #include "fsio.h"
-
-#define MAX_WIDTH 16383
 
 /* One key's value and where it is set. */
 typedef struct {
@@ -211,74 +210,10 @@ imgopt_config_get(const ImgoptConfig *config, const char *key, int *line_out)
 
 /* ---- values ---- */
 
-static bool
-bad(GError **error, const char *value, const char *what)
-{
-	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE, "'%s' is not %s",
-		    value, what);
-	return false;
-}
-
-static bool
-check_uint(const char *value, guint64 min, guint64 max, const char *what,
-	   GError **error)
-{
-	guint64 n = 0;
-
-	if (!g_ascii_string_to_unsigned(value, 10, min, max, &n, NULL))
-		return bad(error, value, what);
-	return true;
-}
-
-static bool
-check_list(const char *value, bool is_widths, GError **error)
-{
-	static const char *const formats[] = {"jpeg", "jpg", "webp", "avif"};
-	g_auto(GStrv) items = g_strsplit(value, ",", -1);
-
-	for (int i = 0; items[i] != NULL; i++) {
-		g_autofree char *it = g_strstrip(g_strdup(items[i]));
-		bool is_ok = false;
-
-		if (is_widths) {
-			if (!check_uint(it, 1, MAX_WIDTH, "a width", error))
-				return false;
-			continue;
-		}
-		for (size_t k = 0; k < G_N_ELEMENTS(formats); k++)
-			is_ok = is_ok ||
-				g_ascii_strcasecmp(it, formats[k]) == 0;
-		if (!is_ok)
-			return bad(error, it, "a format (jpeg, webp, avif)");
-	}
-	return true;
-}
-
 bool
 imgopt_config_check_value(const char *key, const char *value, GError **error)
 {
-	double d = 0;
-	char *end = NULL;
-
-	if (strcmp(key, "widths") == 0)
-		return check_list(value, true, error);
-	if (strcmp(key, "formats") == 0)
-		return check_list(value, false, error);
-	if (strcmp(key, "quality") == 0)
-		return check_uint(value, 1, 100, "a quality from 1 to 100",
-				  error);
-	if (strcmp(key, "display-width") == 0)
-		return check_uint(value, 1, MAX_WIDTH, "a width", error);
-	if (strcmp(key, "jobs") == 0)
-		return check_uint(value, 0, 4096, "a number of jobs", error);
-	if (strcmp(key, "max-pixels") == 0)
-		return check_uint(value, 1, G_MAXINT64, "a pixel count", error);
-	if (strcmp(key, "target") == 0) {
-		d = g_ascii_strtod(value, &end);
-		if (end == value || *end != '\0' || d < 0 || d >= 1)
-			return bad(error, value, "an SSIM target below 1");
-	}
-	return true;
+	return imgopt_settings_check_value(key, value, error);
 }
 
 /* ---- finding the file ---- */

@@ -159,6 +159,7 @@ imgopt_fs_check_site_path(const char *root, const char *path, GError **error)
 	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE, "'%s' %s", path,
 		    flaw);
 	return false;
+}
 
 int
 imgopt_fs_path_cmp(gconstpointer a, gconstpointer b)

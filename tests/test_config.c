@@ -9,6 +9,7 @@
 
 #include "imgopt/config.h"
 #include "imgopt/error.h"
+#include "imgopt/settings.h"
 
 #include "testutil.h"
 
@@ -71,6 +72,14 @@ test_check_value(void)
 		{"jobs", "-1", "'-1' is not a number of jobs"},
 		{"target", "1.5", "'1.5' is not an SSIM target below 1"},
 		{"target", "0.98", NULL},
+		{"target", "nan", "'nan' is not an SSIM target below 1"},
+		{"target", "-1", "'-1' is not an SSIM target below 1"},
+		{"quality", "0", "'0' is not a quality from 1 to 100"},
+		{"max-pixels", "0", "'0' is not a pixel count"},
+		{"display-width", "0", "'0' is not a width"},
+		{"formats", "", "'' is not a list of formats"},
+		{"widths", "", "'' is not a list of widths"},
+		{"manifest", "", "'' is not a file name"},
 		{"posts", "anything", NULL},
 	};
 
@@ -79,6 +88,10 @@ test_check_value(void)
 		bool is_ok = imgopt_config_check_value(cases[i].key,
 						       cases[i].value, &error);
 
+		/* the command line's check is the same one */
+		g_assert_cmpint(imgopt_settings_check_value(
+					cases[i].key, cases[i].value, NULL),
+				==, is_ok);
 		g_assert_cmpint(is_ok, ==, cases[i].message == NULL);
 		if (cases[i].message != NULL)
 			g_assert_cmpstr(error->message, ==, cases[i].message);

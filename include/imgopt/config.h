@@ -95,8 +95,8 @@ const char *imgopt_config_get(const ImgoptConfig *config, const char *key,
  * @value: its text
  * @error: return location for a #GError
  *
- * Checks the values whose meaning the core knows (widths, formats,
- * quality, display-width, jobs, max-pixels, target).  Other keys pass.
+ * Checks the values whose meaning the core knows, as the command line's
+ * are checked: imgopt_settings_check_value().  Other keys pass.
  *
  * Returns: true, or false with @error set (IMGOPT_ERROR_PARSE) saying
  *   what is wrong with @value, e.g. "'12x' is not a width".
