@@ -135,6 +135,12 @@ static const Migration migrations[] = {
 	 "  watched BLOB NOT NULL,"
 	 "  output BLOB NOT NULL,"
 	 "  stored_us INTEGER NOT NULL);"},
+	{5,
+	 /* undo's history (undo.c): the runs an undo put back, so the next
+	  * undo goes one step further back */
+	 "CREATE TABLE IF NOT EXISTS undone ("
+	 "  run_id INTEGER PRIMARY KEY REFERENCES runs(id),"
+	 "  undo_run_id INTEGER NOT NULL REFERENCES runs(id));"},
 };
 
 static void
@@ -1236,6 +1242,7 @@ add_run(sqlite3_stmt *s, void *data)
 	r->command = column_dup(s, 1);
 	r->status = column_dup(s, 2);
 	r->n_rewrites = (guint)sqlite3_column_int64(s, 3);
+	r->is_undone = sqlite3_column_int(s, 4) != 0;
 	g_ptr_array_add(rows->out, r);
 }
 
@@ -1247,7 +1254,9 @@ imgopt_manifest_list_runs(ImgoptManifest *manifest, const char *const *commands,
 		(GDestroyNotify)imgopt_run_record_free);
 	sqlite3_stmt *s = stmt(manifest,
 			       "SELECT id, command, status, (SELECT count(*) "
-			       "FROM rewrites WHERE run_id = runs.id) "
+			       "FROM rewrites WHERE run_id = runs.id), "
+			       "EXISTS (SELECT 1 FROM undone WHERE "
+			       "undone.run_id = runs.id) "
 			       "FROM runs ORDER BY id DESC",
 			       error);
 	RunRows rows = {out, commands};
@@ -1255,6 +1264,22 @@ imgopt_manifest_list_runs(ImgoptManifest *manifest, const char *const *commands,
 	if (!read_rows(manifest, s, add_run, &rows, "list runs", error))
 		return NULL;
 	return g_steal_pointer(&out);
+}
+
+bool
+imgopt_manifest_put_undone(ImgoptManifest *manifest, int64_t run_id,
+			   int64_t undo_run_id, GError **error)
+{
+	sqlite3_stmt *s = write_stmt(manifest,
+				     "INSERT OR REPLACE INTO undone(run_id, "
+				     "undo_run_id) VALUES (?, ?)",
+				     error);
+
+	if (s == NULL)
+		return false;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, undo_run_id);
+	return step_done(manifest, s, "record undone run", error);
 }
 
 /* ---- dump ---- */

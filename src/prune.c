@@ -52,6 +52,7 @@
 
 #include "fault.h"
 #include "fsio.h"
+#include "hash.h"
 
 static const char *const reason_names[] = {"duplicate", "orphan", "original"};
 
@@ -231,6 +232,12 @@ entry_problem(const ImgoptSite *site, const ImgoptTrashEntry *e)
 	if (!imgopt_fs_check_site_path(root, e->path, &local) ||
 	    (e->trash_path != NULL &&
 	     !imgopt_fs_check_site_path(root, e->trash_path, &local)))
+		return g_strdup_printf(
+			"the manifest's trash row %" G_GINT64_FORMAT
+			" is refused, %s; nothing done",
+			e->id, local->message);
+	if (e->keep != NULL &&
+	    !imgopt_fs_check_site_path(root, e->keep, &local))
 		return g_strdup_printf(
 			"the manifest's trash row %" G_GINT64_FORMAT
 			" is refused, %s; nothing done",
@@ -909,16 +916,33 @@ trash_result_new(void)
 	return r;
 }
 
-/* The latest run with files in the trash, or 0. */
+/* Whether restore can put @e back: it is in the trash, or --delete
+ * removed it and the copy of its bytes that stayed is still there. */
+static bool
+is_restorable(const ImgoptSite *site, const ImgoptTrashEntry *e)
+{
+	g_autofree char *why = entry_problem(site, e);
+
+	if (why != NULL)
+		return false;
+	if (e->state == IMGOPT_TRASH_TRASHED)
+		return true;
+	if (e->state != IMGOPT_TRASH_DELETED || e->keep == NULL)
+		return false;
+	g_autofree char *keep = abs_path(site, e->keep);
+	return lexists(keep);
+}
+
+/* The latest run with files to restore, or 0. */
 static int64_t
-latest_trash_run(const GPtrArray *rows)
+latest_trash_run(const ImgoptSite *site, const GPtrArray *rows)
 {
 	int64_t run = 0;
 
 	for (guint i = 0; i < rows->len; i++) {
 		const ImgoptTrashEntry *e = g_ptr_array_index(rows, i);
 
-		if (e->state == IMGOPT_TRASH_TRASHED && e->run_id > run)
+		if (e->run_id > run && is_restorable(site, e))
 			run = e->run_id;
 	}
 	return run;
@@ -979,26 +1003,183 @@ restore_one(const ImgoptSite *site, const ImgoptTrashEntry *e, bool is_dry_run,
 	return true;
 }
 
+/* Writes again, from the copy of its bytes that stayed (@e->keep), a
+ * duplicate --delete unlinked, after checking that copy's hash. */
+static bool
+copy_back(const ImgoptSite *site, const ImgoptTrashEntry *e, GError **error)
+{
+	g_autofree char *keep = e->keep ? abs_path(site, e->keep) : NULL;
+	g_autofree char *orig = abs_path(site, e->path);
+	g_autofree char *data = NULL;
+	gsize len = 0;
+	ImgoptHash h;
+
+	if (keep == NULL) {
+		g_set_error_literal(error, IMGOPT_ERROR, IMGOPT_ERROR_IO,
+				    "no copy of its bytes is recorded");
+		return false;
+	}
+	if (!g_file_get_contents(keep, &data, &len, error))
+		return false;
+	imgopt_hash_buffer(data, len, &h);
+	if (len != e->size || !imgopt_hash_equal(&h, &e->hash)) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
+			    "'%s', the copy of its bytes, changed since",
+			    e->keep);
+		return false;
+	}
+	g_autofree char *dir = g_path_get_dirname(orig);
+	if (g_mkdir_with_parents(dir, 0755) != 0) {
+		int saved = errno;
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+			    "cannot create '%s': %s", dir, g_strerror(saved));
+		return false;
+	}
+	return imgopt_fs_write_atomic(orig, data, len, 0644, true, error);
+}
+
+bool
+imgopt_prune_put_back(const ImgoptSite *site, ImgoptManifest *manifest,
+		      ImgoptTrashEntry *entry, bool is_dry_run, GError **error)
+{
+	g_return_val_if_fail(site != NULL && manifest != NULL, false);
+	g_return_val_if_fail(entry != NULL, false);
+
+	g_autoptr(GPtrArray) skipped = imgopt_problem_list_new();
+	g_autofree char *why = entry_problem(site, entry);
+
+	if (why != NULL) {
+		g_set_error_literal(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
+				    why);
+		return false;
+	}
+	g_autofree char *orig = abs_path(site, entry->path);
+	if (entry->state == IMGOPT_TRASH_DELETED) {
+		if (!is_dry_run && !lexists(orig) &&
+		    !copy_back(site, entry, error))
+			return false;
+	}
+	else if (entry->state != IMGOPT_TRASH_TRASHED) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
+			    "its trash copy is %s",
+			    imgopt_trash_state_name(entry->state));
+		return false;
+	}
+	else if (!restore_one(site, entry, is_dry_run, skipped)) {
+		const ImgoptProblem *p = g_ptr_array_index(skipped, 0);
+		g_set_error_literal(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
+				    p->message);
+		return false;
+	}
+	if (is_dry_run)
+		return true;
+	imgopt_fault_point();
+	if (!imgopt_manifest_begin(manifest, error))
+		return false;
+	if (!imgopt_manifest_set_trash_state(manifest, entry->id,
+					     IMGOPT_TRASH_RESTORED, error)) {
+		imgopt_manifest_rollback(manifest);
+		return false;
+	}
+	entry->state = IMGOPT_TRASH_RESTORED;
+	return imgopt_manifest_commit(manifest, error);
+}
+
+static int
+entry_path_cmp(gconstpointer a, gconstpointer b)
+{
+	const ImgoptTrashEntry *x = *(const ImgoptTrashEntry *const *)a;
+	const ImgoptTrashEntry *y = *(const ImgoptTrashEntry *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+/* Whether the file at @path holds @e's bytes (size and hash). */
+static bool
+has_bytes_of(const char *path, const ImgoptTrashEntry *e)
+{
+	g_autofree char *data = NULL;
+	gsize len = 0;
+	ImgoptHash h;
+
+	if (!g_file_get_contents(path, &data, &len, NULL) || len != e->size)
+		return false;
+	imgopt_hash_buffer(data, len, &h);
+	return imgopt_hash_equal(&h, &e->hash);
+}
+
+/* Orders trash rows by path, those --delete removed after the others. */
+static int
+deleted_last(gconstpointer a, gconstpointer b)
+{
+	const ImgoptTrashEntry *x = *(const ImgoptTrashEntry *const *)a;
+	const ImgoptTrashEntry *y = *(const ImgoptTrashEntry *const *)b;
+	int dx = x->state == IMGOPT_TRASH_DELETED;
+	int dy = y->state == IMGOPT_TRASH_DELETED;
+
+	return dx != dy ? dx - dy : entry_path_cmp(a, b);
+}
+
+/* Writes back a duplicate --delete removed, from the copy of its bytes
+ * that stayed, or says why not. */
+static bool
+rewrite_deleted(const ImgoptSite *site, const ImgoptTrashEntry *e,
+		bool is_dry_run, GPtrArray *skipped)
+{
+	g_autofree char *orig = abs_path(site, e->path);
+	g_autoptr(GError) local = NULL;
+
+	if (lexists(orig)) {
+		/* A restore killed after writing it, before recording it. */
+		if (has_bytes_of(orig, e))
+			return true;
+		add_problem(skipped, e->path, "its place is taken again");
+		return false;
+	}
+	if (is_dry_run) {
+		if (!is_restorable(site, e))
+			add_problem(skipped, e->path,
+				    "the copy of its bytes is gone");
+		return is_restorable(site, e);
+	}
+	if (!copy_back(site, e, &local)) {
+		add_problem(skipped, e->path, local->message);
+		return false;
+	}
+	imgopt_fault_point();
+	return true;
+}
+
 static bool
 restore_rows(const ImgoptSite *site, ImgoptManifest *manifest, GPtrArray *rows,
 	     bool is_dry_run, ImgoptTrashResult *r, GError **error)
 {
+	/* Trashed files first: a deleted duplicate is written again from a
+	 * copy that may be among them. */
+	g_ptr_array_sort(rows, deleted_last);
 	for (guint i = 0; i < rows->len; i++) {
 		ImgoptTrashEntry *e = g_ptr_array_index(rows, i);
 
 		g_autofree char *why = entry_problem(site, e);
 
-		if (e->state == IMGOPT_TRASH_DELETED)
-			r->n_deleted++;
-		if (e->state == IMGOPT_TRASH_TRASHED && why != NULL)
+		if (why != NULL && (e->state == IMGOPT_TRASH_TRASHED ||
+				    e->state == IMGOPT_TRASH_DELETED)) {
 			add_problem(r->skipped, e->path ? e->path : "", why);
-		if (e->state != IMGOPT_TRASH_TRASHED || why != NULL ||
-		    !restore_one(site, e, is_dry_run, r->skipped))
+			continue;
+		}
+		if (e->state == IMGOPT_TRASH_DELETED) {
+			if (!rewrite_deleted(site, e, is_dry_run, r->skipped))
+				continue;
+			r->n_deleted++;
+		}
+		else if (e->state != IMGOPT_TRASH_TRASHED ||
+			 !restore_one(site, e, is_dry_run, r->skipped))
 			continue;
 		r->bytes += e->size;
 		g_ptr_array_add(r->entries, g_ptr_array_steal_index(rows, i));
 		g_ptr_array_insert(rows, i, NULL);
 	}
+	g_ptr_array_sort(r->entries, entry_path_cmp);
 	if (is_dry_run || r->entries->len == 0)
 		return true;
 	if (!mark_entries(manifest, "restore", r, IMGOPT_TRASH_RESTORED, error))
@@ -1026,7 +1207,7 @@ imgopt_prune_restore(const ImgoptSite *site, ImgoptManifest *manifest,
 	all = imgopt_manifest_lookup_trash(manifest, 0, error);
 	if (all == NULL)
 		return false;
-	r->run_id = run_id != 0 ? run_id : latest_trash_run(all);
+	r->run_id = run_id != 0 ? run_id : latest_trash_run(site, all);
 	g_autoptr(GPtrArray) rows =
 		imgopt_manifest_lookup_trash(manifest, r->run_id, error);
 	if (rows == NULL)
@@ -1076,6 +1257,7 @@ purge_rows(const ImgoptSite *site, GPtrArray *rows, int64_t max_age_us,
 		g_ptr_array_add(r->entries, g_ptr_array_steal_index(rows, i));
 		g_ptr_array_insert(rows, i, NULL);
 	}
+	g_ptr_array_sort(r->entries, entry_path_cmp);
 }
 
 bool

@@ -189,8 +189,9 @@ typedef struct {
 	GPtrArray *skipped; /* (element-type ImgoptProblem) left: its place
 			       is taken, its trash copy is missing */
 	uint64_t bytes;     /* bytes of @entries */
-	guint n_deleted;    /* entries of the run that --delete unlinked
-			       (they cannot be restored) */
+	guint n_deleted;    /* of @entries, those --delete had unlinked:
+			       written again from the copy of their bytes
+			       that stayed (its hash checked) */
 	guint n_recovered;  /* see ImgoptPruneResult */
 } ImgoptTrashResult;
 
@@ -214,6 +215,25 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptTrashResult, imgopt_trash_result_free)
 bool imgopt_prune_restore(const ImgoptSite *site, ImgoptManifest *manifest,
 			  int64_t run_id, bool is_dry_run,
 			  ImgoptTrashResult **result_out, GError **error);
+
+/**
+ * imgopt_prune_put_back:
+ * @entry: a trash row in state TRASHED or DELETED; its state is set to
+ *   RESTORED
+ * @is_dry_run: only check that it could be put back
+ *
+ * Puts one file a prune took away back where it was, for undo (undo.h):
+ * a trashed file is moved back; a duplicate --delete unlinked is written
+ * again from the copy of its bytes that stayed, whose size and hash are
+ * checked first.  A deleted file whose place is taken again is left.
+ *
+ * Returns: true, or false with @error set if it cannot be (its place is
+ *   taken, its trash copy or its other copy is gone or changed, the
+ *   manifest failed).
+ */
+bool imgopt_prune_put_back(const ImgoptSite *site, ImgoptManifest *manifest,
+			   ImgoptTrashEntry *entry, bool is_dry_run,
+			   GError **error);
 
 /**
  * imgopt_prune_empty_trash:

@@ -349,6 +349,26 @@ cli_fail(const GError *error)
 	return CLI_EXIT_FATAL;
 }
 
+bool
+cli_parse_run(const CliCommon *common, const char *what, int64_t *run_out,
+	      GError **error)
+{
+	guint64 v = 0;
+
+	*run_out = 0;
+	if (common->n_args < 3)
+		return true;
+	if (!g_ascii_string_to_unsigned(common->args[2], 10, 1, G_MAXINT64, &v,
+					NULL)) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "RUN must be %s run's number, not '%s'", what,
+			    common->args[2]);
+		return false;
+	}
+	*run_out = (int64_t)v;
+	return true;
+}
+
 CliNeeds
 cli_needs(const CliCommand *cmd, bool is_dry_run)
 {

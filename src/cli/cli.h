@@ -135,6 +135,18 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliCommon, cli_common_clear)
 int cli_fail(const GError *error);
 
 /**
+ * cli_parse_run:
+ * @what: "a prune", "a" (for the message)
+ * @run_out: (out): the RUN argument (the third positional one), or 0 if
+ *   there is none
+ *
+ * Returns: true, or false with @error set (G_OPTION_ERROR) if RUN is not
+ *   a positive number.
+ */
+bool cli_parse_run(const CliCommon *common, const char *what, int64_t *run_out,
+		   GError **error);
+
+/**
  * cli_needs:
  * @is_dry_run: the command runs with --dry-run
  *

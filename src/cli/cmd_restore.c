@@ -67,28 +67,10 @@ print_text(const ImgoptTrashResult *r, const CliCommon *common, bool is_dry_run)
 	       r->run_id, r->entries->len, r->bytes,
 	       is_dry_run ? "to restore" : "restored", r->skipped->len);
 	if (r->n_deleted > 0)
-		printf("; %u were deleted (--delete) and cannot be",
+		printf("; %u of them written again from the copy of their "
+		       "bytes that stayed (--delete had removed them)",
 		       r->n_deleted);
 	printf("\n");
-}
-
-static bool
-parse_run(const CliCommon *common, int64_t *run_out, GError **error)
-{
-	guint64 v = 0;
-
-	*run_out = 0;
-	if (common->n_args < 3)
-		return true;
-	if (!g_ascii_string_to_unsigned(common->args[2], 10, 1, G_MAXINT64, &v,
-					NULL)) {
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "RUN must be a prune run's number, not '%s'",
-			    common->args[2]);
-		return false;
-	}
-	*run_out = (int64_t)v;
-	return true;
 }
 
 int
@@ -113,7 +95,7 @@ cli_cmd_restore(const CliCommand *cmd, int argc, char **argv)
 		       "the trash).",
 		       extra, 2, 3, &common, argc, argv, &code))
 		return code;
-	if (!parse_run(&common, &run, &error))
+	if (!cli_parse_run(&common, "a prune", &run, &error))
 		return cli_fail(error);
 	if (!cli_open(cli_needs(cmd, is_dry_run), &common, &ctx, &error) ||
 	    !imgopt_prune_restore(ctx.site, ctx.manifest, run, is_dry_run, &r,

@@ -1,7 +1,8 @@
 /*
- * cmd_undo.c: `imgopt undo POSTS IMAGES`: the posts of the last run that
- * changed them, put back byte for byte.  Exit 1 if a post was refused
- * (edited since the run).
+ * cmd_undo.c: `imgopt undo POSTS IMAGES [RUN]`: the posts of the last run
+ * that changed them and is not undone yet (with RUN: of every run back to
+ * that one), put back byte for byte, with the files a prune took away that
+ * they reference.  Exit 1 if a post was refused (edited since the run).
  */
 #include <stdio.h>
 
@@ -33,6 +34,10 @@ print_json(const ImgoptSite *site, const ImgoptUndoResult *res, bool is_dry_run)
 				 g_array_index(res->run_ids, int64_t, i));
 	cli_json_end(b);
 	cli_json_add_list(b, "posts", res->items, add_posts_item);
+	cli_json_begin(b, CLI_JSON_ARRAY, "files");
+	for (guint i = 0; i < res->files->len; i++)
+		cli_json_add_string(b, NULL, g_ptr_array_index(res->files, i));
+	cli_json_end(b);
 	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
 	cli_json_add_int(b, "restored", res->n_restored);
 	cli_json_add_int(b, "already", res->n_already);
@@ -57,6 +62,11 @@ print_text(const ImgoptUndoResult *res, const CliCommon *common,
 					    : "restored",
 			       it->post);
 	}
+	for (guint i = 0; i < res->files->len; i++)
+		printf("%s (for the restored posts): %s\n",
+		       is_dry_run ? "would put back from the trash"
+				  : "put back from the trash",
+		       (const char *)g_ptr_array_index(res->files, i));
 	if (common->quiet)
 		return;
 	if (res->run_id == 0) {
@@ -88,18 +98,20 @@ cli_cmd_undo(const CliCommand *cmd, int argc, char **argv)
 		 "say what would be restored; change nothing", NULL},
 		G_OPTION_ENTRY_NULL,
 	};
+	int64_t back_to = 0;
 	int code = 0;
 
-	if (!cli_parse(
-		    cmd->name, "POSTS IMAGES",
-		    "Restores the posts of the last run that rewrote them, "
-		    "byte for byte.\nA post edited since that run is refused "
-		    "(exit status 1).",
-		    extra, 2, 2, &common, argc, argv, &code))
+	if (!cli_parse(cmd->name, "POSTS IMAGES [RUN]",
+		       "Restores the posts of the last run that rewrote them, "
+		       "byte for byte;\nagain, those of the run before (RUN: "
+		       "every run back to that one).\nA post edited since that "
+		       "run is refused (exit status 1).",
+		       extra, 2, 3, &common, argc, argv, &code))
 		return code;
-	if (!cli_open(cli_needs(cmd, is_dry_run), &common, &ctx, &error) ||
-	    !imgopt_undo_last_run(ctx.site, ctx.manifest, is_dry_run, &res,
-				  &error))
+	if (!cli_parse_run(&common, "a", &back_to, &error) ||
+	    !cli_open(cli_needs(cmd, is_dry_run), &common, &ctx, &error) ||
+	    !imgopt_undo_site(ctx.site, ctx.manifest, back_to, is_dry_run, &res,
+			      &error))
 		return cli_fail(error);
 	if (common.json)
 		print_json(ctx.site, res, is_dry_run);
