@@ -305,27 +305,49 @@ url_path(const char *url)
 			      : g_strconcat("/", path, NULL);
 }
 
-/* `exclude: [a, b]` or `exclude:` followed by `- a` lines. */
+/* Adds the comma-separated scalars of @flow (no brackets) to @out. */
+static void
+add_flow_items(const char *flow, GPtrArray *out)
+{
+	g_auto(GStrv) items = g_strsplit(flow, ",", -1);
+
+	for (int i = 0; items[i] != NULL; i++) {
+		char *v = scalar(items[i]);
+		if (*v != '\0')
+			g_ptr_array_add(out, v);
+		else
+			g_free(v);
+	}
+}
+
+/* `exclude: [a, b]` (on one line or over several, as the Hux theme writes
+ * it) or `exclude:` followed by `- a` lines. */
 static void
 read_exclude(char **lines, int at, GPtrArray *out)
 {
 	g_autofree char *rest = g_strstrip(g_strdup(lines[at] + 8));
+	int i = at + 1;
 
+	if (rest[0] == '\0' && lines[i] != NULL) {
+		/* the flow list may start on the next line */
+		g_autofree char *next = g_strstrip(g_strdup(lines[i]));
+		if (next[0] == '[') {
+			g_free(rest);
+			rest = g_steal_pointer(&next);
+			i++;
+		}
+	}
 	if (rest[0] == '[') {
-		char *close = strrchr(rest, ']');
+		g_autoptr(GString) flow = g_string_new(rest + 1);
+		for (; strchr(flow->str, ']') == NULL && lines[i] != NULL; i++)
+			g_string_append(g_string_append_c(flow, ','), lines[i]);
+		char *close = strchr(flow->str, ']');
 		if (close != NULL)
 			*close = '\0';
-		g_auto(GStrv) items = g_strsplit(rest + 1, ",", -1);
-		for (int i = 0; items[i] != NULL; i++) {
-			char *v = scalar(items[i]);
-			if (*v != '\0')
-				g_ptr_array_add(out, v);
-			else
-				g_free(v);
-		}
+		add_flow_items(flow->str, out);
 		return;
 	}
-	for (int i = at + 1; lines[i] != NULL; i++) {
+	for (; lines[i] != NULL; i++) {
 		g_autofree char *l = g_strstrip(g_strdup(lines[i]));
 		if (*l == '\0' || *l == '#')
 			continue;

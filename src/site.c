@@ -593,6 +593,14 @@ imgopt_site_lookup_name(const ImgoptSite *site, const char *name)
 	return g_hash_table_lookup(site->by_name, name);
 }
 
+bool
+imgopt_site_is_excluded(const ImgoptSite *site, const char *path)
+{
+	g_return_val_if_fail(site != NULL && path != NULL, false);
+
+	return imgopt_config_is_excluded(site->exclude, path);
+}
+
 GPtrArray *
 imgopt_site_list_posts(const ImgoptSite *site, GError **error)
 {

@@ -19,6 +19,7 @@
 #include "imgopt/manifest.h"
 #include "imgopt/memo.h"
 #include "imgopt/recompress.h"
+#include "imgopt/referrers.h"
 #include "imgopt/report.h"
 #include "imgopt/reporter.h"
 #include "imgopt/prune.h"

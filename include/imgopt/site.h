@@ -195,6 +195,15 @@ const GPtrArray *imgopt_site_lookup_name(const ImgoptSite *site,
 GPtrArray *imgopt_site_list_posts(const ImgoptSite *site, GError **error);
 
 /**
+ * imgopt_site_is_excluded:
+ * @path: a path relative to the site root
+ *
+ * Returns: whether the site's config excludes @path (Jekyll's `exclude:`
+ *   list: a name, a folder and what is below it, or a glob).
+ */
+bool imgopt_site_is_excluded(const ImgoptSite *site, const char *path);
+
+/**
  * imgopt_site_resolve_ref:
  * @site: the site
  * @ref: a scanned reference whose `post` is relative to the site root
