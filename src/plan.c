@@ -4,7 +4,9 @@
  * variants.
  *
  * Each reference is planned alone, in document order; a link reference
- * definition used by several images is one span, planned once.  A
+ * definition used by several images is one span, planned once, and one a
+ * plain link uses too is left alone (each image using it is rewritten
+ * inline instead).  A
  * reference on an original image gets the variant made for the width the
  * page shows it at (a srcset candidate the one nearest its descriptor);
  * one already on a variant file is left alone unless these settings or
@@ -267,7 +269,7 @@ edit_markdown_img(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
 	const ImgoptRef *ref = c->ref;
 
 	/* Only the scanner records the construct (not the manifest). */
-	if (ref->construct_length <= ref->length)
+	if (ref->construct_length == 0)
 		return false;
 	g_autofree char *src = format_target(c, IMGOPT_REF_HTML, v);
 	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
@@ -323,6 +325,64 @@ edit_html_srcset(const RefCtx *c, GPtrArray *edits)
 	add_edit(edits, c->text, ref->attr_end, 0, ins);
 }
 
+/* The `![alt]` of a reference-style image's construct: all of it but a
+ * trailing `[label]` or `[]` that follows the alt text's `]`. */
+static gsize
+alt_part_len(const char *s, gsize len)
+{
+	gsize i = len;
+
+	if (len < 4 || s[len - 1] != ']')
+		return len;
+	/* A label holds no unescaped bracket: its `[` is the last one. */
+	for (i = len - 1; i > 0; i--)
+		if (s[i - 1] == '[' && (i < 2 || s[i - 2] != '\\'))
+			break;
+	if (i < 3 || s[i - 2] != ']')
+		return len;
+	return i - 1;
+}
+
+/* A title for an inline `"title"`. */
+static char *
+quote_title(const char *title)
+{
+	GString *out = g_string_new(" \"");
+
+	for (const char *p = title; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\' || *p == '&')
+			g_string_append_c(out, '\\');
+		g_string_append_c(out, *p);
+	}
+	g_string_append_c(out, '"');
+	return g_string_free(out, FALSE);
+}
+
+/* A reference-style image whose definition a link uses too: the image,
+ * not the definition, gets the variant, written inline
+ * (`![alt][label]` becomes `![alt](variant "title")`). */
+static bool
+edit_inline_usage(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
+{
+	const ImgoptRef *ref = c->ref;
+
+	if (ref->construct_length == 0)
+		return false;
+	ImgoptUrlStyle st = style_of(c, IMGOPT_REF_MARKDOWN);
+	g_autofree char *url = imgopt_rewrite_format_url(&st, v->path);
+	g_autofree char *title =
+		ref->title != NULL ? quote_title(ref->title) : g_strdup("");
+	gsize alt = alt_part_len(c->text + ref->construct_offset,
+				 ref->construct_length);
+	g_autofree char *repl =
+		g_strdup_printf("%.*s(%s%s)", (int)alt,
+				c->text + ref->construct_offset, url, title);
+
+	add_edit(edits, c->text, ref->construct_offset, ref->construct_length,
+		 repl);
+	return true;
+}
+
 /* Builds the edits of one reference; returns the variant it now shows. */
 static const ImgoptVariant *
 edit_ref(const RefCtx *c, GPtrArray *edits)
@@ -332,9 +392,11 @@ edit_ref(const RefCtx *c, GPtrArray *edits)
 
 	if (v == NULL)
 		return NULL;
-	if (ref->kind == IMGOPT_REF_MARKDOWN && c->in->use_srcset &&
-	    edit_markdown_img(c, v, edits))
+	if ((ref->kind == IMGOPT_REF_MARKDOWN || ref->is_shared_def) &&
+	    c->in->use_srcset && edit_markdown_img(c, v, edits))
 		return v;
+	if (ref->is_shared_def)
+		return edit_inline_usage(c, v, edits) ? v : NULL;
 	g_autofree char *url = format_target(c, ref->kind, v);
 	bool is_angle = false;
 	g_autofree char *repl =
@@ -491,8 +553,10 @@ imgopt_rewrite_plan_post(const ImgoptPlanInput *in, const char *text, gsize len,
 			    .in = in,
 			    .fallback = fallback};
 
-		/* A reference definition used twice is one span. */
-		if (g_hash_table_contains(seen, key))
+		/* A reference definition used twice is one span, but one a
+		 * link uses too is left alone: each image is edited where it
+		 * is used. */
+		if (!ref->is_shared_def && g_hash_table_contains(seen, key))
 			continue;
 		g_hash_table_add(seen, key);
 		ImgoptRefPlan rp = plan_ref(&c, edits);

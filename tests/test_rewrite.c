@@ -640,6 +640,62 @@ test_plan_srcset(void)
 	plan_site_clear(&ps);
 }
 
+/* A definition a plain link uses too keeps its destination (the link
+ * still opens the full-size photo); each image using it gets the variant
+ * written inline, its alt and the definition's title kept, or with
+ * --srcset the <img> markup.  A definition only images use is still
+ * rewritten once. */
+static void
+test_plan_shared_def(void)
+{
+	const char *text =
+		"![a \\[1\\]][p] see [the full-size photo][p] or [p]\n"
+		"![p][] ![p]\n\n"
+		"![b][own] ![c][own]\n\n"
+		"[p]: <img/x.jpg> \"a \\\\ \\\"t\\\"\"\n"
+		"[own]: img/x.jpg\n";
+	PlanSite ps;
+	g_autoptr(GArray) plans = NULL;
+	g_autoptr(GPtrArray) refs = NULL;
+
+	plan_site_init(&ps);
+	g_autofree char *out = plan_text(&ps, text, &plans, &refs);
+
+	g_assert_cmpstr(out, ==,
+			"![a \\[1\\]](img/optimized/x-960.jpg \"a \\\\ "
+			"\\\"t\\\"\") see [the full-size photo][p] or [p]\n"
+			"![p](img/optimized/x-960.jpg \"a \\\\ \\\"t\\\"\") "
+			"![p](img/optimized/x-960.jpg \"a \\\\ \\\"t\\\"\")"
+			"\n\n![b][own] ![c][own]\n\n"
+			"[p]: <img/x.jpg> \"a \\\\ \\\"t\\\"\"\n"
+			"[own]: img/optimized/x-960.jpg\n");
+	g_assert_cmpuint(plans->len, ==, 4);
+	/* The rewritten post scans to the same images, now inline. */
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) again =
+		imgopt_scan_text("p.md", out, strlen(out), &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(again->len, ==, 5);
+	for (guint i = 0; i < 3; i++) {
+		const ImgoptRef *r = g_ptr_array_index(again, i);
+
+		g_assert_cmpint(r->kind, ==, IMGOPT_REF_MARKDOWN);
+		g_assert_cmpstr(r->url, ==, "img/optimized/x-960.jpg");
+		g_assert_cmpstr(r->title, ==, "a \\ \"t\"");
+	}
+	g_assert_cmpstr(((ImgoptRef *)g_ptr_array_index(again, 0))->alt, ==,
+			"a [1]");
+
+	g_clear_pointer(&plans, g_array_unref);
+	g_clear_pointer(&refs, g_ptr_array_unref);
+	ps.in.use_srcset = true;
+	g_autofree char *tags =
+		plan_text(&ps, "![p] [p]\n\n[p]: img/x.jpg\n", &plans, &refs);
+	g_assert_true(g_str_has_prefix(tags, "<img src=\"img/optimized/"));
+	g_assert_true(g_str_has_suffix(tags, "> [p]\n\n[p]: img/x.jpg\n"));
+	plan_site_clear(&ps);
+}
+
 static void
 test_diff_empty(void)
 {
@@ -675,5 +731,6 @@ main(int argc, char **argv)
 	g_test_add_func("/rewrite/diff-empty", test_diff_empty);
 	g_test_add_func("/rewrite/plan/post", test_plan_post);
 	g_test_add_func("/rewrite/plan/srcset", test_plan_srcset);
+	g_test_add_func("/rewrite/plan/shared-def", test_plan_shared_def);
 	return g_test_run();
 }

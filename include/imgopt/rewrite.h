@@ -355,7 +355,9 @@ typedef struct {
  * made for its width, written in the old destination's style; one on a
  * variant file is moved only if these settings or widths call for another
  * (see run.h for the whole policy).  A link reference definition used by
- * several images is planned once.  Nothing is read but, when @in->root is
+ * several images is planned once; one a plain link uses too is never
+ * edited (the link would open the variant): each image using it gets the
+ * variant inline (docs/references.md).  Nothing is read but, when @in->root is
  * set, whether a relinked variant file exists.
  *
  * Returns: (transfer full) (element-type ImgoptRefPlan): one plan per
