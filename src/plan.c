@@ -16,6 +16,13 @@
  * an <img srcset> (in a <picture> when there are WebP or AVIF variants of
  * another format), and an <img> without srcset gains one.
  *
+ * What a rewritten page shows must tell the truth and lay out as before
+ * (docs/imgopt.1, --display-width): a variant that is a copy of its
+ * source is never linked; a `w` candidate's descriptor becomes its
+ * variant's width, an `x` one moves only to a variant of its own width;
+ * an <img> without a width attribute keeps the width of the file it
+ * showed (the sizes it gains say that width).
+ *
  * The edits carry the bytes they expect; imgopt_rewrite_text() applies
  * them.  Counting what the pages show is the caller's (run.c).
  */
@@ -100,6 +107,10 @@ typedef struct {
 	const char *fallback;      /* prefix for repaired links in the post */
 	const GPtrArray *extras;   /* its WebP/AVIF variants, for <picture>
 				      (borrowed, nullable) */
+	const ImgoptAsset *source; /* the original it shows now, or NULL
+				      (a reference on a variant file) */
+	uint32_t shown_width;      /* the pixel width of the file it shows
+				      now, 0 if unknown */
 } RefCtx;
 
 static ImgoptUrlStyle
@@ -150,34 +161,86 @@ srcset_descriptor(const char *text, gsize len, gsize pos)
 static uint32_t
 wanted_width(const RefCtx *c)
 {
-	const ImgoptRef *ref = c->ref;
-
 	/* Page-wide banners: the widest configured width. */
-	if (ref->kind == IMGOPT_REF_FRONT_MATTER) {
+	if (c->ref->kind == IMGOPT_REF_FRONT_MATTER)
 		return c->in->banner_width;
-	}
-	if (ref->kind == IMGOPT_REF_SRCSET) {
-		uint32_t w = srcset_descriptor(c->text, c->len,
-					       ref->offset + ref->length);
-		if (w > 0)
-			return w;
-	}
 	return c->in->display_width;
 }
 
-/* The variant a reference shows: a srcset candidate the one nearest its
- * descriptor from below, anything else the one made for its display
- * width (which may be the wider original, kept where re-encoding lost). */
+/* Whether @v holds its source's own bytes (a variant that saved nothing
+ * stands in at the source's width): the source itself will do.  No
+ * encoding is kept unless it is smaller than its source. */
+static bool
+is_copy(const RefCtx *c, const ImgoptVariant *v)
+{
+	return c->source != NULL && c->source->size > 0 &&
+	       v->format == c->source->format && v->bytes >= c->source->size;
+}
+
+/* The variant of the width the reference shows now, or NULL. */
+static const ImgoptVariant *
+same_width(const RefCtx *c)
+{
+	for (guint i = 0; c->shown_width > 0 && i < c->variants->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(c->variants, i);
+
+		if (v->width == c->shown_width)
+			return v;
+	}
+	return NULL;
+}
+
+/* Whether an <img> gets a srcset (and, unless it has one, sizes) after
+ * its src: not if it has one, nor if an author's sizes would start to
+ * size a tag without a width. */
+static bool
+adds_srcset(const RefCtx *c)
+{
+	const ImgoptRef *ref = c->ref;
+
+	return c->variants->len >= 2 && ref->kind == IMGOPT_REF_HTML &&
+	       ref->is_img_tag && !ref->has_srcset && ref->attr_end != 0 &&
+	       (ref->has_width || (!ref->has_sizes && c->shown_width > 0));
+}
+
+/* Whether the width of the file an <img> src names sets the tag's
+ * layout: no width attribute, and no srcset with sizes (one this run
+ * adds included) to set it instead. */
+static bool
+src_sets_layout(const RefCtx *c)
+{
+	const ImgoptRef *ref = c->ref;
+
+	return ref->kind == IMGOPT_REF_HTML && ref->is_img_tag &&
+	       !ref->has_width && !(ref->has_srcset && ref->has_sizes) &&
+	       !adds_srcset(c);
+}
+
+/* The variant a reference shows: a srcset candidate with a `w`
+ * descriptor the one nearest it from below, one with an `x` descriptor
+ * (or none) only the variant of its own width (the descriptor scales
+ * the file's pixels), anything else the one made for its display width
+ * (which may be the wider original, kept where re-encoding lost).  An
+ * <img> whose src sets its layout keeps its width. */
 static const ImgoptVariant *
 pick_for(const RefCtx *c)
 {
-	uint32_t width = wanted_width(c);
+	const ImgoptRef *ref = c->ref;
+	const ImgoptVariant *v = NULL;
 
-	if (c->ref->kind == IMGOPT_REF_SRCSET)
-		return imgopt_rewrite_pick_variant(
-			c->variants, IMGOPT_FORMAT_UNKNOWN, width);
-	return imgopt_rewrite_pick_covering(c->variants, IMGOPT_FORMAT_UNKNOWN,
-					    width);
+	if (ref->kind == IMGOPT_REF_SRCSET) {
+		uint32_t w = srcset_descriptor(c->text, c->len,
+					       ref->offset + ref->length);
+
+		return w > 0 ? imgopt_rewrite_pick_variant(
+				       c->variants, IMGOPT_FORMAT_UNKNOWN, w)
+			     : same_width(c);
+	}
+	v = imgopt_rewrite_pick_covering(c->variants, IMGOPT_FORMAT_UNKNOWN,
+					 wanted_width(c));
+	if (v != NULL && v->width != c->shown_width && src_sets_layout(c))
+		return same_width(c);
+	return v;
 }
 
 /* Markdown `<dest>` and quoted front matter keep their delimiters. */
@@ -196,17 +259,19 @@ wrap_like_raw(const char *raw, gsize raw_len, const char *url,
 	return g_strdup(url);
 }
 
+/* What a page links for @v: the source itself where @v is a copy. */
 static char *
 format_target(const RefCtx *c, ImgoptRefKind kind, const ImgoptVariant *v)
 {
 	ImgoptUrlStyle st = style_of(c, kind);
 	const ImgoptRef *ref = c->ref;
+	const char *path = is_copy(c, v) ? c->source->path : v->path;
 
 	st.is_angle = (ref->length >= 2 && c->text[ref->offset] == '<') ||
 		      (ref->offset > 0 && c->text[ref->offset - 1] == '<' &&
 		       ref->offset + ref->length < c->len &&
 		       c->text[ref->offset + ref->length] == '>');
-	return imgopt_rewrite_format_url(&st, v->path);
+	return imgopt_rewrite_format_url(&st, path);
 }
 
 /* The srcset candidates of every linkable width; @urls owns the urls. */
@@ -290,7 +355,7 @@ edit_markdown_img(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
 	ImgoptImgMarkup m = {src,
 			     items,
 			     c->variants->len > 1 ? c->variants->len : 0,
-			     c->in->display_width,
+			     MIN(c->in->display_width, v->width),
 			     v->width,
 			     v->height,
 			     ref->alt,
@@ -304,25 +369,47 @@ edit_markdown_img(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
 	return true;
 }
 
-/* An <img> without srcset gets one, right after its src value. */
+/* An <img> without srcset gets one, right after its src value, and the
+ * sizes that keep its layout: with a width attribute, sizes only chooses
+ * a candidate (the display width's); without, the tag drew at the width
+ * of the file it showed, and sizes must say that width. */
 static void
 edit_html_srcset(const RefCtx *c, GPtrArray *edits)
 {
 	const ImgoptRef *ref = c->ref;
 
-	if (c->variants->len < 2 || !ref->is_img_tag || ref->has_srcset ||
-	    ref->attr_end == 0)
+	if (!adds_srcset(c))
 		return;
 	g_autofree char *set = format_all_widths(c);
 	g_autofree char *ins =
-		ref->has_sizes
-			? g_strdup_printf(" srcset=\"%s\"", set)
-			: g_strdup_printf(
-				  " srcset=\"%s\" sizes=\"(max-width: %upx) "
-				  "100vw, %upx\"",
-				  set, c->in->display_width,
-				  c->in->display_width);
+		ref->has_sizes ? g_strdup_printf(" srcset=\"%s\"", set)
+		: ref->has_width
+			? g_strdup_printf(" srcset=\"%s\" sizes=\"(max-width: "
+					  "%upx) 100vw, %upx\"",
+					  set, c->in->display_width,
+					  c->in->display_width)
+			: g_strdup_printf(" srcset=\"%s\" sizes=\"%upx\"", set,
+					  c->shown_width);
 	add_edit(edits, c->text, ref->attr_end, 0, ins);
+}
+
+/* A srcset candidate moved to another variant gets that variant's width
+ * as its `w` descriptor: the descriptor tells the browser the file's
+ * width. */
+static void
+edit_descriptor(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
+{
+	gsize pos = c->ref->offset + c->ref->length, digits = 0;
+	uint32_t w = srcset_descriptor(c->text, c->len, pos);
+
+	if (w == 0 || w == v->width)
+		return;
+	while (c->text[pos] == ' ' || c->text[pos] == '\t')
+		pos++;
+	while (g_ascii_isdigit(c->text[pos + digits]))
+		digits++;
+	g_autofree char *repl = g_strdup_printf("%u", v->width);
+	add_edit(edits, c->text, pos, digits, repl);
 }
 
 /* The `![alt]` of a reference-style image's construct: all of it but a
@@ -395,6 +482,9 @@ edit_ref(const RefCtx *c, GPtrArray *edits)
 	if ((ref->kind == IMGOPT_REF_MARKDOWN || ref->is_shared_def) &&
 	    c->in->use_srcset && edit_markdown_img(c, v, edits))
 		return v;
+	/* A variant that saved nothing: the source stays. */
+	if (is_copy(c, v))
+		return NULL;
 	if (ref->is_shared_def)
 		return edit_inline_usage(c, v, edits) ? v : NULL;
 	g_autofree char *url = format_target(c, ref->kind, v);
@@ -410,6 +500,8 @@ edit_ref(const RefCtx *c, GPtrArray *edits)
 	add_edit(edits, c->text, ref->offset, ref->length, repl);
 	if (ref->kind == IMGOPT_REF_HTML)
 		edit_html_srcset(c, edits);
+	if (ref->kind == IMGOPT_REF_SRCSET)
+		edit_descriptor(c, v, edits);
 	return v;
 }
 
@@ -435,24 +527,6 @@ post_fallback(const ImgoptPlanInput *in, const GPtrArray *refs)
 			break;
 	}
 	return g_strconcat(base != NULL ? base : "", "/", NULL);
-}
-
-/* A srcset candidate moved to another variant gets that variant's width
- * as its `w` descriptor. */
-static void
-edit_descriptor(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
-{
-	gsize pos = c->ref->offset + c->ref->length, digits = 0;
-	uint32_t w = srcset_descriptor(c->text, c->len, pos);
-
-	if (w == 0 || w == v->width)
-		return;
-	while (c->text[pos] == ' ' || c->text[pos] == '\t')
-		pos++;
-	while (g_ascii_isdigit(c->text[pos + digits]))
-		digits++;
-	g_autofree char *repl = g_strdup_printf("%u", v->width);
-	add_edit(edits, c->text, pos, digits, repl);
 }
 
 static bool
@@ -487,14 +561,13 @@ plan_relink(const RefCtx *c, GPtrArray *edits)
 			g_ptr_array_remove_index(vs, i - 1);
 	vc.variants = vs;
 	vc.extras = extras;
+	vc.shown_width = now->width;
 	want = pick_for(&vc);
 	/* A dry run's new variants exist only in memory. */
 	if (want == NULL || strcmp(want->path, c->ref->resolved) == 0 ||
 	    (c->in->root != NULL && !variant_on_disk(c->in, want)))
 		return NULL;
 	v = edit_ref(&vc, edits);
-	if (v != NULL && c->ref->kind == IMGOPT_REF_SRCSET)
-		edit_descriptor(&vc, v, edits);
 	return v;
 }
 
@@ -528,9 +601,16 @@ plan_ref(RefCtx *c, GPtrArray *edits)
 
 	c->variants = vs;
 	c->extras = extras;
-	rp.variant = vs->len > 0 ? edit_ref(c, edits) : NULL;
-	if (rp.variant != NULL)
+	c->source = asset;
+	c->shown_width = asset->width;
+	guint n_edits = edits->len;
+	const ImgoptVariant *v = vs->len > 0 ? edit_ref(c, edits) : NULL;
+
+	/* New markup may still show the source, where its variant is a
+	 * copy of it. */
+	if (edits->len > n_edits)
 		rp.kind = IMGOPT_REF_PLAN_REWRITTEN;
+	rp.variant = v != NULL && !is_copy(c, v) ? v : NULL;
 	return rp;
 }
 

@@ -595,7 +595,10 @@ count_shown(Run *r, const char *before_path, uint64_t before,
 }
 
 /* Counts one planned reference: by status, the broken ones, and the
- * bytes a reader downloads now and once rewritten. */
+ * bytes a reader downloads now and once rewritten.  A srcset candidate
+ * is not counted as shown: a browser loads one file per tag, and the
+ * tag's src (the display width's) stands for it, so a post counts the
+ * same bytes before and after a --srcset run adds candidates. */
 static void
 count_ref(Run *r, const ImgoptRefPlan *rp)
 {
@@ -607,7 +610,10 @@ count_ref(Run *r, const ImgoptRefPlan *rp)
 	if (ref->status == IMGOPT_REF_STATUS_BROKEN ||
 	    ref->status == IMGOPT_REF_STATUS_OUTSIDE)
 		g_ptr_array_add(res->broken, imgopt_ref_copy(ref));
-	if (rp->kind == IMGOPT_REF_PLAN_UNUSED)
+	res->done += rp->kind == IMGOPT_REF_PLAN_DONE;
+	res->rewritten += rp->kind == IMGOPT_REF_PLAN_REWRITTEN;
+	if (rp->kind == IMGOPT_REF_PLAN_UNUSED ||
+	    ref->kind == IMGOPT_REF_SRCSET)
 		return;
 	const ImgoptAsset *asset = g_hash_table_lookup(r->files, ref->resolved);
 	uint64_t before =
@@ -617,8 +623,6 @@ count_ref(Run *r, const ImgoptRefPlan *rp)
 
 	res->bytes_shown_before += before;
 	res->bytes_shown_after += after;
-	res->done += rp->kind == IMGOPT_REF_PLAN_DONE;
-	res->rewritten += rp->kind == IMGOPT_REF_PLAN_REWRITTEN;
 	count_shown(r, ref->resolved, before,
 		    v != NULL ? v->path : ref->resolved, after);
 }

@@ -338,7 +338,9 @@ typedef struct {
 	const ImgoptRef *ref;         /* the reference */
 	ImgoptRefPlanKind kind;       /* what was decided */
 	const ImgoptVariant *variant; /* REWRITTEN: what it shows now, else
-					 NULL */
+					 NULL (also where new markup still
+					 shows the source, whose variant
+					 would be a copy of it) */
 } ImgoptRefPlan;
 
 /**

@@ -185,6 +185,7 @@ typedef struct {
 	bool is_img_tag;    /* html kinds: the tag is a complete `<img …>` */
 	bool has_srcset;    /* html kinds: the tag has a srcset attribute */
 	bool has_sizes;     /* html kinds: the tag has a sizes attribute */
+	bool has_width;     /* html kinds: the tag has a width attribute */
 	bool is_shared_def; /* markdown-ref: a link (not an image) uses its
 			       definition too */
 
