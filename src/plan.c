@@ -177,6 +177,21 @@ is_copy(const RefCtx *c, const ImgoptVariant *v)
 	       v->format == c->source->format && v->bytes >= c->source->size;
 }
 
+/* The original a page links instead of a copy of it (see
+ * ImgoptPlanInput.originals). */
+static const char *
+source_path(const RefCtx *c)
+{
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+	const ImgoptAsset *first = NULL;
+
+	if (c->in->originals != NULL) {
+		imgopt_hash_format(&c->source->hash, hex);
+		first = g_hash_table_lookup(c->in->originals, hex);
+	}
+	return first != NULL ? first->path : c->source->path;
+}
+
 /* The variant of the width the reference shows now, or NULL. */
 static const ImgoptVariant *
 same_width(const RefCtx *c)
@@ -265,7 +280,7 @@ format_target(const RefCtx *c, ImgoptRefKind kind, const ImgoptVariant *v)
 {
 	ImgoptUrlStyle st = style_of(c, kind);
 	const ImgoptRef *ref = c->ref;
-	const char *path = is_copy(c, v) ? c->source->path : v->path;
+	const char *path = is_copy(c, v) ? source_path(c) : v->path;
 
 	st.is_angle = (ref->length >= 2 && c->text[ref->offset] == '<') ||
 		      (ref->offset > 0 && c->text[ref->offset - 1] == '<' &&
@@ -482,8 +497,9 @@ edit_ref(const RefCtx *c, GPtrArray *edits)
 	if ((ref->kind == IMGOPT_REF_MARKDOWN || ref->is_shared_def) &&
 	    c->in->use_srcset && edit_markdown_img(c, v, edits))
 		return v;
-	/* A variant that saved nothing: the source stays. */
-	if (is_copy(c, v))
+	/* A variant that saved nothing: the source stays (or the first copy
+	 * of a duplicated source). */
+	if (is_copy(c, v) && strcmp(source_path(c), ref->resolved) == 0)
 		return NULL;
 	if (ref->is_shared_def)
 		return edit_inline_usage(c, v, edits) ? v : NULL;
@@ -576,16 +592,18 @@ static ImgoptRefPlan
 plan_ref(RefCtx *c, GPtrArray *edits)
 {
 	const ImgoptRef *ref = c->ref;
-	ImgoptRefPlan rp = {ref, IMGOPT_REF_PLAN_UNUSED, NULL};
+	ImgoptRefPlan rp = {ref, IMGOPT_REF_PLAN_UNUSED, NULL, NULL};
 	bool is_usable = ref->status == IMGOPT_REF_STATUS_OK ||
 			 ref->status == IMGOPT_REF_STATUS_REPAIRED;
 
 	if (!is_usable || ref->resolved == NULL)
 		return rp;
+	rp.path = ref->resolved;
 	if (imgopt_fs_is_below(c->in->out_dir, ref->resolved)) {
 		rp.variant = plan_relink(c, edits);
 		rp.kind = rp.variant != NULL ? IMGOPT_REF_PLAN_REWRITTEN
 					     : IMGOPT_REF_PLAN_DONE;
+		rp.path = rp.variant != NULL ? rp.variant->path : rp.path;
 		return rp;
 	}
 	const ImgoptAsset *asset =
@@ -606,11 +624,15 @@ plan_ref(RefCtx *c, GPtrArray *edits)
 	guint n_edits = edits->len;
 	const ImgoptVariant *v = vs->len > 0 ? edit_ref(c, edits) : NULL;
 
-	/* New markup may still show the source, where its variant is a
+	/* New markup may still show an original, where its variant is a
 	 * copy of it. */
 	if (edits->len > n_edits)
 		rp.kind = IMGOPT_REF_PLAN_REWRITTEN;
 	rp.variant = v != NULL && !is_copy(c, v) ? v : NULL;
+	if (rp.variant != NULL)
+		rp.path = rp.variant->path;
+	else if (rp.kind == IMGOPT_REF_PLAN_REWRITTEN)
+		rp.path = source_path(c);
 	return rp;
 }
 

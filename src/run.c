@@ -83,6 +83,9 @@ typedef struct {
 	GHashTable *linked;     /* hex → a variant row posts link
 				   (borrowed): contents already
 				   rewritten once */
+	GHashTable *originals;  /* hex → its first original (borrowed):
+				   what posts link where a variant would be
+				   a copy (planning) */
 } Run;
 
 static void
@@ -98,6 +101,7 @@ run_clear(Run *r)
 	g_clear_pointer(&r->seen_after, g_hash_table_unref);
 	g_clear_pointer(&r->post_seen, g_hash_table_unref);
 	g_clear_pointer(&r->linked, g_hash_table_unref);
+	g_clear_pointer(&r->originals, g_hash_table_unref);
 	g_clear_pointer(&r->current, g_hash_table_unref);
 	g_clear_pointer(&r->variant_of, g_hash_table_unref);
 	g_clear_pointer(&r->all_variants, g_ptr_array_unref);
@@ -623,8 +627,7 @@ count_ref(Run *r, const ImgoptRefPlan *rp)
 
 	res->bytes_shown_before += before;
 	res->bytes_shown_after += after;
-	count_shown(r, ref->resolved, before,
-		    v != NULL ? v->path : ref->resolved, after);
+	count_shown(r, ref->resolved, before, rp->path, after);
 }
 
 /* Starts counting @post's bytes (post_bytes takes r->post at the end). */
@@ -644,6 +647,7 @@ plan_input(const Run *r)
 	const GArray *w = r->opt->settings->widths;
 	ImgoptPlanInput in = {
 		.baseurl = imgopt_site_get_baseurl(r->site),
+		.originals = r->originals,
 		.root = r->opt->mode != IMGOPT_RUN_DRY_RUN
 				? imgopt_site_get_root(r->site)
 				: NULL,
@@ -782,6 +786,7 @@ run_plan(Run *r, GPtrArray *plans, GError **error)
 	if (r->opt->mode == IMGOPT_RUN_APPLY && !remove_debris(r, posts, error))
 		return false;
 	r->result->posts = posts->len;
+	r->originals = originals_by_hash(r);
 	for (guint i = 0; i < posts->len; i++) {
 		PostPlan *plan = plan_post(r, g_ptr_array_index(posts, i));
 

@@ -825,6 +825,34 @@ test_plan_copy(void)
 			"x-480.jpg 480w, img/x.jpg 1000w\" sizes=\"(max-width: "
 			"960px) 100vw, 960px\" width=\"1000\" height=\"500\" "
 			"alt=\"a\" loading=\"lazy\" decoding=\"async\">\n");
+
+	/* A duplicate copy of the source links the first copy, so that
+	 * duplicates still converge on one file. */
+	ImgoptAsset *dup =
+		imgopt_asset_copy(g_hash_table_lookup(ps.files, "img/x.jpg"));
+	g_autoptr(GHashTable) originals =
+		g_hash_table_new(g_str_hash, g_str_equal);
+
+	g_free(dup->path);
+	dup->path = g_strdup("img/y.jpg");
+	g_hash_table_insert(ps.files, dup->path, dup);
+	g_hash_table_insert(originals,
+			    (gpointer) "11111111111111111111111111111111",
+			    g_hash_table_lookup(ps.files, "img/x.jpg"));
+	ps.in.originals = originals;
+	ps.in.use_srcset = false;
+	g_clear_pointer(&plans, g_array_unref);
+	g_clear_pointer(&refs, g_ptr_array_unref);
+	g_autofree char *dups = plan_text(
+		&ps, "![a](img/y.jpg) ![b](img/x.jpg)\n", &plans, &refs);
+	g_assert_cmpstr(dups, ==, "![a](img/x.jpg) ![b](img/x.jpg)\n");
+	g_assert_cmpint(g_array_index(plans, ImgoptRefPlan, 0).kind, ==,
+			IMGOPT_REF_PLAN_REWRITTEN);
+	g_assert_cmpstr(g_array_index(plans, ImgoptRefPlan, 0).path, ==,
+			"img/x.jpg");
+	g_assert_null(g_array_index(plans, ImgoptRefPlan, 0).variant);
+	g_assert_cmpint(g_array_index(plans, ImgoptRefPlan, 1).kind, ==,
+			IMGOPT_REF_PLAN_KEPT);
 	plan_site_clear(&ps);
 }
 

@@ -307,6 +307,12 @@ typedef struct {
 				   settings (an empty array: none) */
 	GHashTable *variant_of; /* variant path → its ImgoptVariant row,
 				   whatever its settings */
+	GHashTable *originals;  /* hex of a content → the ImgoptAsset a post
+				   links where the content's variant would
+				   be a byte-identical copy of it: its first
+				   original by path, so duplicate copies
+				   still converge; NULL: each reference
+				   keeps its own file */
 	uint32_t display_width; /* the width pages show images at */
 	uint32_t banner_width;  /* the width of front matter images (the
 				   widest configured, or G_MAXUINT32) */
@@ -338,9 +344,11 @@ typedef struct {
 	const ImgoptRef *ref;         /* the reference */
 	ImgoptRefPlanKind kind;       /* what was decided */
 	const ImgoptVariant *variant; /* REWRITTEN: what it shows now, else
-					 NULL (also where new markup still
-					 shows the source, whose variant
-					 would be a copy of it) */
+					 NULL (also where it shows an
+					 original, whose variant would be a
+					 copy of it) */
+	const char *path;             /* the file it shows once rewritten
+					 (site-relative), NULL for UNUSED */
 } ImgoptRefPlan;
 
 /**
