@@ -229,12 +229,15 @@ typedef struct {
 	char *title;                 /* a Markdown image's title (for a
 					reference-style one, its definition's),
 					decoded, or NULL */
-	gsize attr_end;  /* html: byte offset just past the src value
-			    (after its closing quote, if quoted); 0 for
-			    the other kinds */
-	bool is_img_tag; /* html kinds: the tag is a complete `<img …>` */
-	bool has_srcset; /* html kinds: the tag has a srcset attribute */
-	bool has_sizes;  /* html kinds: the tag has a sizes attribute */
+	gsize attr_end;     /* html: byte offset just past the src value
+			       (after its closing quote, if quoted); 0 for
+			       the other kinds */
+	bool is_img_tag;    /* html kinds: the tag is a complete `<img …>` */
+	bool has_srcset;    /* html kinds: the tag has a srcset attribute */
+	bool has_sizes;     /* html kinds: the tag has a sizes attribute */
+	bool has_width;     /* html kinds: the tag has a width attribute */
+	bool is_shared_def; /* markdown-ref: a link (not an image) uses its
+			       definition too */
 
 	ImgoptRefStatus status; /* filled by resolving */
 	char *resolved; /* resolved file relative to the site root, or NULL */
