@@ -993,6 +993,14 @@ imgopt_run_open_scratch_manifest(const char *path, char **scratch_dir_out,
 	ImgoptManifest *m = is_ok ? imgopt_manifest_open(copy, error) : NULL;
 
 	if (m == NULL) {
+		/* the user knows the manifest, not our copy of it */
+		if (error != NULL && *error != NULL) {
+			g_autoptr(GString) msg = g_string_new((*error)->message);
+			g_string_replace(msg, copy, path, 0);
+			g_free((*error)->message);
+			(*error)->message = g_string_free(g_steal_pointer(&msg),
+							  false);
+		}
 		imgopt_run_remove_scratch(dir);
 		return NULL;
 	}
