@@ -877,10 +877,24 @@ candidate_bases(const ImgoptSite *site, const ImgoptRef *ref, const Dest *d)
 
 /* What the file system holds at one candidate. */
 typedef enum {
-	CANDIDATE_MISSING, /* nothing, or not a regular file */
+	CANDIDATE_MISSING, /* nothing */
 	CANDIDATE_FOUND,   /* a regular file inside the root */
 	CANDIDATE_ESCAPES, /* exists, but its real path is outside the root */
+	CANDIDATE_SPECIAL, /* a folder, FIFO, device or socket */
 } CandidateState;
+
+/* What @mode is, for a message: "a FIFO". */
+static const char *
+describe_mode(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a folder";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "a device";
+}
 
 /*
  * Checks @rel (normalised, relative to the root) without opening it: the
@@ -888,7 +902,7 @@ typedef enum {
  * at its target.
  */
 static CandidateState
-check_candidate(const ImgoptSite *site, const char *rel)
+check_candidate(const ImgoptSite *site, const char *rel, mode_t *mode_out)
 {
 	if (*rel == '\0')
 		return CANDIDATE_MISSING;
@@ -900,9 +914,10 @@ check_candidate(const ImgoptSite *site, const char *rel)
 		return CANDIDATE_MISSING;
 	if (!is_inside(site->root, real))
 		return CANDIDATE_ESCAPES;
-	if (g_stat(real, &st) != 0 || !S_ISREG(st.st_mode))
+	if (g_stat(real, &st) != 0)
 		return CANDIDATE_MISSING;
-	return CANDIDATE_FOUND;
+	*mode_out = st.st_mode;
+	return S_ISREG(st.st_mode) ? CANDIDATE_FOUND : CANDIDATE_SPECIAL;
 }
 
 static void set_resultf(ImgoptRef *ref, ImgoptRefStatus status, char *resolved,
@@ -922,13 +937,17 @@ set_resultf(ImgoptRef *ref, ImgoptRefStatus status, char *resolved,
 	set_result(ref, status, resolved, g_utf8_make_valid(message, -1));
 }
 
-/* Returns true if a candidate decided the outcome (OK or OUTSIDE).  Each
+/* Returns true if a candidate decided the outcome: OK, OUTSIDE, or BROKEN
+ * because what is there is no regular file (a FIFO named `.jpg`).  Each
  * path checked is added to @looked_at (nullable). */
 static bool
 resolve_candidates(const ImgoptSite *site, ImgoptRef *ref, const Dest *d,
 		   GPtrArray *looked_at)
 {
 	g_autoptr(GPtrArray) bases = candidate_bases(site, ref, d);
+	g_autofree char *special = NULL; /* the first candidate that exists
+					    but is no regular file */
+	mode_t special_mode = 0;
 
 	for (guint i = 0; i < bases->len; i++) {
 		const char *base = g_ptr_array_index(bases, i);
@@ -940,9 +959,11 @@ resolve_candidates(const ImgoptSite *site, ImgoptRef *ref, const Dest *d,
 				    "'%s' climbs above the site root", d->path);
 			return true;
 		}
+		mode_t mode = 0;
+
 		if (looked_at != NULL)
 			g_ptr_array_add(looked_at, g_strdup(rel));
-		switch (check_candidate(site, rel)) {
+		switch (check_candidate(site, rel, &mode)) {
 		case CANDIDATE_FOUND:
 			set_result(ref, IMGOPT_REF_STATUS_OK,
 				   g_steal_pointer(&rel), NULL);
@@ -953,11 +974,22 @@ resolve_candidates(const ImgoptSite *site, ImgoptRef *ref, const Dest *d,
 				    "a symlink",
 				    rel);
 			return true;
+		case CANDIDATE_SPECIAL:
+			if (special == NULL) {
+				special = g_steal_pointer(&rel);
+				special_mode = mode;
+			}
+			break;
 		case CANDIDATE_MISSING:
 			break;
 		}
 	}
-	return false;
+	if (special == NULL)
+		return false;
+	set_resultf(ref, IMGOPT_REF_STATUS_BROKEN, NULL,
+		    "'%s' is %s, not an image file", special,
+		    describe_mode(special_mode));
+	return true;
 }
 
 /*
