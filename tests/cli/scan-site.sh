@@ -27,3 +27,6 @@ echo "-- scan --only-posts"
 echo "-- only-posts = true in imgopt.conf"
 printf '[imgopt]\nonly-posts = true\n' > imgopt.conf
 "$IMGOPT" scan _posts img || echo "scan: exit $?"
+echo "-- only-posts = maybe: a usage error"
+printf '[imgopt]\nonly-posts = maybe\n' > imgopt.conf
+"$IMGOPT" scan _posts img 2>&1 || echo "scan: exit $?"
