@@ -10,9 +10,8 @@
  * is `)`, a backslash before a line end is dropped).  A url() that is
  * never closed is not a reference, as a browser drops it too.
  *
- * A path that Sass or Less assembles (`#{$base}/x.png`, `@{base}/x.png`)
- * cannot be rewritten exactly: it is PINNED; every other one is
- * REWRITABLE.
+ * Every reference is REWRITABLE here; imgopt_scan_referrer() pins a
+ * path that Sass or Less assembles (`#{$base}/x.png`, `@{base}/x.png`).
  */
 #include "scan_file.h"
 
@@ -74,13 +73,8 @@ skip_blanks(const char *s, gsize len, gsize i)
 static void
 add_url(FileScan *fs, gsize start, gsize end)
 {
-	char *url = css_decode(fs->text, start, end);
-	bool is_template = imgopt_scan_is_template(url);
-	ImgoptRef *ref =
-		imgopt_scan_file_add(fs, start, end - start, url, NULL);
-
-	if (ref != NULL && is_template)
-		ref->role = IMGOPT_REF_ROLE_PINNED;
+	imgopt_scan_file_add(fs, start, end - start,
+			     css_decode(fs->text, start, end), NULL);
 }
 
 /* An unquoted url's end: the blank or `)` after it; escapes skipped. */

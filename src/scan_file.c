@@ -56,30 +56,20 @@ imgopt_scan_names_image(const char *url)
 	return imgopt_index_is_image_name(path);
 }
 
-bool
-imgopt_scan_is_template(const char *url)
-{
-	static const char *const opens[] = {"{{", "{%", "#{", "@{", "${"};
-
-	for (gsize i = 0; i < G_N_ELEMENTS(opens); i++)
-		if (strstr(url, opens[i]) != NULL)
-			return true;
-	return false;
-}
-
 /* Moves the line count forward to @offset (references come in order). */
 static void
 advance_lines(FileScan *fs, gsize offset)
 {
 	const char *s = fs->text;
 
-	for (gsize i = fs->line_start; i < offset; i++) {
+	for (gsize i = fs->counted; i < offset; i++) {
 		if (s[i] == '\n' ||
 		    (s[i] == '\r' && (i + 1 >= fs->len || s[i + 1] != '\n'))) {
 			fs->line++;
 			fs->line_start = i + 1;
 		}
 	}
+	fs->counted = MAX(fs->counted, offset);
 }
 
 ImgoptRef *
@@ -88,7 +78,7 @@ imgopt_scan_file_add(FileScan *fs, gsize offset, gsize length, char *url,
 {
 	g_autofree char *owned_url = url;
 
-	g_return_val_if_fail(offset >= fs->line_start, NULL);
+	g_return_val_if_fail(offset >= fs->counted, NULL);
 	if (length == 0 || offset > fs->len || length > fs->len - offset ||
 	    memchr(fs->text + offset, '\0', length) != NULL ||
 	    !imgopt_scan_names_image(owned_url))

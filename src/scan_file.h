@@ -33,6 +33,7 @@ typedef struct {
 	ImgoptRefRole role; /* of every reference added */
 	gsize line;         /* line of @line_start (1-based) */
 	gsize line_start;   /* offset of the line the last reference is on */
+	gsize counted;      /* lines are counted up to this offset */
 	GPtrArray *refs;    /* (element-type ImgoptRef) the result */
 } FileScan;
 
@@ -63,14 +64,6 @@ GPtrArray *imgopt_scan_file_finish(FileScan *fs);
  *   extension and is not a data: URL.
  */
 bool imgopt_scan_names_image(const char *url);
-
-/**
- * imgopt_scan_is_template:
- *
- * Returns: whether @url is assembled by a template language (Liquid
- *   `{{`/`{%`, Sass `#{`, Less `@{`, a script's `${`) rather than written.
- */
-bool imgopt_scan_is_template(const char *url);
 
 /**
  * imgopt_scan_quoted:
