@@ -306,14 +306,39 @@ scan_site(const char *root)
 	return refs;
 }
 
-static void
-assert_ref(const GPtrArray *refs, const char *post, const char *resolved,
-	   ImgoptRefKind kind, ImgoptRefRole role)
-{
-	const ImgoptRef *r = find(refs, post, resolved);
+/* What the Hux Blog's theme names, where: the file (or its folder), the
+ * file it resolves to, and how it is named. */
+typedef struct {
+	const char *post;
+	const char *resolved;
+	ImgoptRefKind kind;
+	ImgoptRefRole role;
+} HuxRef;
 
-	g_assert_cmpint(r->kind, ==, kind);
-	g_assert_cmpint(r->role, ==, role);
+#define RW IMGOPT_REF_ROLE_REWRITABLE
+#define PIN IMGOPT_REF_ROLE_PINNED
+
+static const HuxRef hux_refs[] = {
+	{"_config.yml", "img/home-bg.jpg", IMGOPT_REF_DATA, RW},
+	{"about.html", "img/bg-me-2022.jpg", IMGOPT_REF_FRONT_MATTER, RW},
+	{"_layouts/default.html", "img/icon_wechat.png", IMGOPT_REF_HTML, RW},
+	{"css/bootstrap.css", "fonts/glyphicons-halflings-regular.svg",
+	 IMGOPT_REF_CSS, RW},
+	{"sw.js", "img/icon_wechat.png", IMGOPT_REF_STRING, PIN},
+	{"sw.js", "img/home-bg.jpg", IMGOPT_REF_STRING, PIN},
+	{"pwa/manifest.json", "pwa/icons/128.png", IMGOPT_REF_STRING, PIN},
+	{"pwa/manifest.json", "pwa/icons/512.png", IMGOPT_REF_STRING, PIN},
+	{"_includes/posts/", "img/in-post/post-eleme-pwa/Architecture.png",
+	 IMGOPT_REF_MARKDOWN, RW},
+};
+
+static void
+assert_ref(const GPtrArray *refs, const HuxRef *want)
+{
+	const ImgoptRef *r = find(refs, want->post, want->resolved);
+
+	g_assert_cmpint(r->kind, ==, want->kind);
+	g_assert_cmpint(r->role, ==, want->role);
 	g_assert_cmpint(r->status, ==, IMGOPT_REF_STATUS_OK);
 }
 
@@ -321,8 +346,6 @@ static void
 test_hux_full(void)
 {
 	g_autofree char *root = tu_shared("sites", "hux-full", NULL);
-	const ImgoptRefRole rw = IMGOPT_REF_ROLE_REWRITABLE;
-	const ImgoptRefRole pin = IMGOPT_REF_ROLE_PINNED;
 	guint n_included = 0;
 
 	if (root == NULL) {
@@ -330,36 +353,19 @@ test_hux_full(void)
 		return;
 	}
 	g_autoptr(GPtrArray) refs = scan_site(root);
-	assert_ref(refs, "_config.yml", "img/home-bg.jpg", IMGOPT_REF_DATA, rw);
-	assert_ref(refs, "about.html", "img/bg-me-2022.jpg",
-		   IMGOPT_REF_FRONT_MATTER, rw);
-	assert_ref(refs, "_layouts/default.html", "img/icon_wechat.png",
-		   IMGOPT_REF_HTML, rw);
-	assert_ref(refs, "css/bootstrap.css",
-		   "fonts/glyphicons-halflings-regular.svg", IMGOPT_REF_CSS,
-		   rw);
-	assert_ref(refs, "sw.js", "img/icon_wechat.png", IMGOPT_REF_STRING,
-		   pin);
-	assert_ref(refs, "sw.js", "img/home-bg.jpg", IMGOPT_REF_STRING, pin);
-	assert_ref(refs, "pwa/manifest.json", "pwa/icons/128.png",
-		   IMGOPT_REF_STRING, pin);
-	assert_ref(refs, "pwa/manifest.json", "pwa/icons/512.png",
-		   IMGOPT_REF_STRING, pin);
-	assert_ref(refs, "_includes/posts/",
-		   "img/in-post/post-eleme-pwa/"
-		   "Architecture.png",
-		   IMGOPT_REF_MARKDOWN, rw);
+	for (gsize k = 0; k < G_N_ELEMENTS(hux_refs); k++)
+		assert_ref(refs, &hux_refs[k]);
 	for (guint i = 0; i < refs->len; i++) {
 		const ImgoptRef *r = g_ptr_array_index(refs, i);
 
 		n_included += g_str_has_prefix(r->post, "_includes/posts/") &&
 			      r->status == IMGOPT_REF_STATUS_OK;
 		/* a computed path is pinned, never broken */
-		if (r->role == pin)
+		if (r->role == PIN)
 			g_assert_cmpint(r->status, !=,
 					IMGOPT_REF_STATUS_BROKEN);
 		if (strcmp(r->post, "_includes/intro-header.html") == 0)
-			g_assert_cmpint(r->role, ==, pin);
+			g_assert_cmpint(r->role, ==, PIN);
 	}
 	g_assert_cmpuint(n_included, >=, 11);
 }
