@@ -50,8 +50,13 @@ imgopt_scan_names_image(const char *url)
 {
 	g_autofree char *path = g_strndup(url, path_length(url));
 
-	if (g_ascii_strncasecmp(url, "data:", 5) == 0 || *path == '\0' ||
-	    strchr(path, '\n') != NULL)
+	const char *slash = strrchr(path, '/');
+	const char *name = slash != NULL ? slash + 1 : path;
+
+	/* not a data: URL, a glob (`exclude: [*.png]`) nor a bare extension
+	 * (a script's `.endsWith('.png')`) */
+	if (g_ascii_strncasecmp(url, "data:", 5) == 0 || name[0] == '.' ||
+	    strpbrk(path, "*\n") != NULL)
 		return false;
 	return imgopt_index_is_image_name(path);
 }

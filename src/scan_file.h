@@ -61,7 +61,8 @@ GPtrArray *imgopt_scan_file_finish(FileScan *fs);
  * imgopt_scan_names_image:
  *
  * Returns: whether @url (query and fragment cut) ends in an image
- *   extension and is not a data: URL.
+ *   extension after a non-empty name, and is neither a data: URL nor a
+ *   glob (`*`).
  */
 bool imgopt_scan_names_image(const char *url);
 

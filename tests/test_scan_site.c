@@ -109,12 +109,13 @@ static const Case cases[] = {
 	 "const a = ['./img/a.png', \"b.jpg\", `c.gif`, `${x}.png`];\n"
 	 "// 'no.png'\n"
 	 "/* \"no2.png\" */ var r = /'x.png/; var s = 'd\\'s.svg';\n"
+	 "if (n.endsWith('.png') || n == \"*.jpg\") {}\n"
 	 "var t = n / 2 + 'e.png';\n",
 	 "1:13 string pinned ./img/a.png\n"
 	 "1:28 string pinned b.jpg\n"
 	 "1:37 string pinned c.gif\n"
 	 "3:44 string pinned d's.svg\n"
-	 "4:18 string pinned e.png\n"},
+	 "5:18 string pinned e.png\n"},
 	/* ---- pages, layouts, includes: Liquid computes some paths ---- */
 	{IMGOPT_REFERRER_LAYOUT, "_layouts/default.html",
 	 "<img src=\"/img/icon_wechat.png\">\n"
