@@ -63,7 +63,8 @@ count_refs(ScanResult *res, const GPtrArray *refs)
 	for (guint j = 0; j < refs->len; j++) {
 		const ImgoptRef *ref = g_ptr_array_index(refs, j);
 
-		res->counts[ref->status]++;
+		if ((int)ref->status < N_STATUS)
+			res->counts[ref->status]++;
 		if (ref->role == IMGOPT_REF_ROLE_PINNED)
 			res->n_pinned++;
 		else if (ref->status == IMGOPT_REF_STATUS_BROKEN)
