@@ -846,6 +846,44 @@ asset_folder(const char *post)
 	return g_strndup(post, (size_t)(name - post) + stem);
 }
 
+/*
+ * The folder a stylesheet's url()s are relative to: its own, but for a
+ * Sass or Less source kept out of the published site (`_sass/`, `less/`
+ * …), whose output folder is unknown, the root's `css/` if it exists,
+ * else the root.
+ */
+static char *
+stylesheet_folder(const ImgoptSite *site, const char *path)
+{
+	static const char *const sources[] = {"_sass", "_scss", "_less", "sass",
+					      "scss",  "less",  NULL};
+	g_autofree char *top = g_strndup(path, strcspn(path, "/"));
+	g_autofree char *css = g_build_filename(site->root, "css", NULL);
+
+	if (g_str_has_suffix(path, ".css") || path[strlen(top)] == '\0' ||
+	    !g_strv_contains(sources, top))
+		return post_folder(path);
+	return g_strdup(g_file_test(css, G_FILE_TEST_IS_DIR) ? "css" : "");
+}
+
+/* The folders a stylesheet's, data file's or script's reference is looked
+ * up in (see site.h). */
+static void
+add_file_bases(const ImgoptSite *site, const ImgoptRef *ref, GPtrArray *bases)
+{
+	const char *path = ref->post != NULL ? ref->post : "";
+
+	if (ref->kind == IMGOPT_REF_CSS) {
+		g_ptr_array_add(bases, stylesheet_folder(site, path));
+		return;
+	}
+	if (ref->kind == IMGOPT_REF_DATA)
+		g_ptr_array_add(bases, g_strdup(""));
+	g_ptr_array_add(bases, post_folder(path));
+	if (ref->kind == IMGOPT_REF_STRING)
+		g_ptr_array_add(bases, g_strdup(""));
+}
+
 /* The folders to look in, in order (see site.h). */
 static GPtrArray *
 candidate_bases(const ImgoptSite *site, const ImgoptRef *ref, const Dest *d)
@@ -859,6 +897,12 @@ candidate_bases(const ImgoptSite *site, const ImgoptRef *ref, const Dest *d)
 			g_ptr_array_add(bases, g_strdup(g_ptr_array_index(
 						       site->web_dirs, i)));
 		g_free(asset_dir);
+		return bases;
+	}
+	if (ref->kind == IMGOPT_REF_CSS || ref->kind == IMGOPT_REF_DATA ||
+	    ref->kind == IMGOPT_REF_STRING) {
+		g_free(asset_dir);
+		add_file_bases(site, ref, bases);
 		return bases;
 	}
 	if (ref->kind == IMGOPT_REF_LIQUID_TAG) {
@@ -1068,6 +1112,17 @@ imgopt_site_resolve_ref_watched(const ImgoptSite *site, ImgoptRef *ref,
 	}
 	if (!resolve_candidates(site, ref, &d, looked_at))
 		repair(site, ref, &d);
+}
+
+bool
+imgopt_site_is_computed_url(const char *url)
+{
+	g_auto(Dest) d = {g_strstrip(g_strdup(url != NULL ? url : "")), false};
+	g_autofree char *why = NULL;
+
+	return !strip_liquid(&d, &why) ||
+	       (strstr(d.path, "#{") != NULL || strstr(d.path, "@{") != NULL ||
+		strstr(d.path, "${") != NULL);
 }
 
 /* ---- posts ------------------------------------------------------------ */

@@ -98,6 +98,12 @@ imgopt_ref_kind_name(ImgoptRefKind kind)
 		return "style";
 	case IMGOPT_REF_LIQUID_TAG:
 		return "liquid-tag";
+	case IMGOPT_REF_CSS:
+		return "css";
+	case IMGOPT_REF_DATA:
+		return "data";
+	case IMGOPT_REF_STRING:
+		return "string";
 	}
 	g_assert_not_reached();
 }

@@ -8,6 +8,7 @@
  *   [imgopt]
  *   posts = _posts
  *   images = postimg
+ *   only-posts = false
  *   [sizes]
  *   widths = 480;960;1600
  *   display-width = 960
@@ -26,7 +27,9 @@
  * and `images` (relative to the site root) are the POSTS and IMAGES of a
  * command given none; imgopt_config_load() refuses a `posts` or `images`
  * that is absolute or climbs out of the site root with `..`.  Lists take
- * `;` or `,`.
+ * `;` or `,`.  `only-posts = true` (the common option --only-posts) makes
+ * the posts the only files that name images, as before imgopt read the
+ * whole site (referrers.h); a boolean is true, false, yes, no, 1 or 0.
  *
  * The site's own configuration is read where it exists: Jekyll's
  * `_config.yml` (`baseurl`, `exclude`) and Hugo's `hugo.toml` or

@@ -11,6 +11,9 @@
 
 #include "imgopt/run.h" /* the scratch manifest */
 
+/* The common options, with the list's terminator. */
+#define N_COMMON_ENTRIES 9
+
 /* Parsed into a CliCommon through GOptionEntry's arg_data pointers, so
  * the entries are built per call, never as file-scope option globals. */
 static void
@@ -32,9 +35,13 @@ fill_common_entries(GOptionEntry *entries, CliCommon *common)
 		 "worker threads (default: number of cores)", "N"},
 		{"wait", 0, 0, G_OPTION_ARG_NONE, &common->wait,
 		 "wait for another imgopt working on the site", NULL},
+		{"only-posts", 0, 0, G_OPTION_ARG_NONE, &common->only_posts,
+		 "only the posts under POSTS name images, not the whole site",
+		 NULL},
 		G_OPTION_ENTRY_NULL,
 	};
 
+	G_STATIC_ASSERT(G_N_ELEMENTS(template) == N_COMMON_ENTRIES);
 	memcpy(entries, template, sizeof template);
 }
 
@@ -294,7 +301,7 @@ cli_parse(const char *name, const char *usage, const char *summary,
 	  const GOptionEntry *extra, int min_args, int max_args,
 	  CliCommon *common, int argc, char **argv, int *exit_out)
 {
-	GOptionEntry entries[8];
+	GOptionEntry entries[N_COMMON_ENTRIES];
 	g_autoptr(GError) error = NULL;
 	g_autoptr(ImgoptConfig) conf = NULL;
 	g_autoptr(GArray) presets = g_array_new(FALSE, FALSE, sizeof(Preset));

@@ -29,16 +29,18 @@ typedef enum {
 
 /** Options every subcommand accepts, filled by cli_parse(). */
 typedef struct {
-	gboolean json;    /* --json: one JSON document on stdout */
-	gboolean quiet;   /* --quiet: no progress, no summary */
-	gboolean verbose; /* --verbose: list every item */
-	char *site_root;  /* --site-root DIR, or NULL to detect */
-	char *manifest;   /* --manifest PATH, or NULL for the default */
-	int jobs;         /* --jobs N, 0 = number of cores */
-	char *jobs_text;  /* --jobs as given, or NULL */
-	gboolean wait;    /* --wait: wait for another imgopt's lock */
-	char **args;      /* positional arguments (NULL-terminated) */
-	int n_args;       /* number of positional arguments */
+	gboolean json;       /* --json: one JSON document on stdout */
+	gboolean quiet;      /* --quiet: no progress, no summary */
+	gboolean verbose;    /* --verbose: list every item */
+	char *site_root;     /* --site-root DIR, or NULL to detect */
+	char *manifest;      /* --manifest PATH, or NULL for the default */
+	int jobs;            /* --jobs N, 0 = number of cores */
+	char *jobs_text;     /* --jobs as given, or NULL */
+	gboolean wait;       /* --wait: wait for another imgopt's lock */
+	gboolean only_posts; /* --only-posts: the posts are the only
+				referrers, not the whole site */
+	char **args;         /* positional arguments (NULL-terminated) */
+	int n_args;          /* number of positional arguments */
 } CliCommon;
 
 /**
