@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <glib.h> /* GPtrArray, GError */
 
-#include "imgopt/reporter.h"
+#include "imgopt/observer.h"
 
 /**
  * imgopt_fs_write_atomic:

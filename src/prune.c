@@ -845,7 +845,7 @@ result_new(void)
 /* Index and scan, then plan: steps 0 and 1. */
 static bool
 plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
-	   const ImgoptPruneOptions *options, const ImgoptReporter *reporter,
+	   const ImgoptPruneOptions *options, const ImgoptObserver *observer,
 	   ImgoptPruneResult *r, GError **error)
 {
 	g_autoptr(ImgoptDupesResult) dupes = NULL;
@@ -854,7 +854,7 @@ plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
 	ImgoptDupesOptions dopt = {options->jobs};
 
 	if (!imgopt_prune_recover(site, manifest, &r->n_recovered, error) ||
-	    !imgopt_dupes_run(site, &dopt, manifest, reporter, &dupes, error) ||
+	    !imgopt_dupes_run(site, &dopt, manifest, observer, &dupes, error) ||
 	    !scan_needs(site, manifest, &needs, error) ||
 	    !begin_prune_run(manifest, &r->run_id, error))
 		return false;
@@ -877,7 +877,7 @@ plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
 bool
 imgopt_prune_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		  const ImgoptPruneOptions *options,
-		  const ImgoptReporter *reporter,
+		  const ImgoptObserver *observer,
 		  ImgoptPruneResult **result_out, GError **error)
 {
 	g_return_val_if_fail(site && manifest && options && result_out, false);
@@ -887,7 +887,7 @@ imgopt_prune_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		g_array_new(FALSE, TRUE, sizeof(ImgoptTrashState));
 
 	*result_out = NULL;
-	if (!plan_prune(site, manifest, options, reporter, r, error))
+	if (!plan_prune(site, manifest, options, observer, r, error))
 		return false;
 	if (!options->is_dry_run) {
 		if (!record_plan(manifest, r, ids, error))
