@@ -1,7 +1,8 @@
 /*
- * fsio.h: file system helpers shared by the stages: atomic writes, path
- * arithmetic relative to the site root, and the one directory walker,
- * sorted, that every job listing a folder tree uses, with its filters.
+ * fsio.h: file system helpers shared by the stages: path arithmetic
+ * relative to the site root, and the one directory walker, sorted, that
+ * every job listing a folder tree uses, with its filters.  Atomic writes
+ * are atomic.h's.
  *
  * Ownership: returned strings and arrays are transfer full.
  * Thread-safety: all functions are reentrant.
@@ -13,23 +14,6 @@
 #include <glib.h> /* GPtrArray, GError */
 
 #include "imgopt/observer.h"
-
-/**
- * imgopt_fs_write_atomic:
- * @path: destination
- * @data: @len: the new contents
- * @mode: file mode for a new file (e.g. 0644, or the old file's mode)
- * @is_durable: also fsync the file and its folder before returning
- * @error: return location for a #GError
- *
- * Writes @data to a temporary file beside @path and renames it over @path,
- * so a reader sees the old or the new contents, never a mix.  Hard links to
- * the old file are broken (the rename makes a new inode).
- *
- * Returns: true on success, false with @error set (G_FILE_ERROR).
- */
-bool imgopt_fs_write_atomic(const char *path, const void *data, gsize len,
-			    int mode, bool is_durable, GError **error);
 
 /**
  * imgopt_fs_realpath:

@@ -50,6 +50,7 @@
 
 #include <glib/gstdio.h>
 
+#include "atomic.h"
 #include "fault.h"
 #include "fsio.h"
 #include "hash.h"
@@ -1035,7 +1036,7 @@ copy_back(const ImgoptSite *site, const ImgoptTrashEntry *e, GError **error)
 			    "cannot create '%s': %s", dir, g_strerror(saved));
 		return false;
 	}
-	return imgopt_fs_write_atomic(orig, data, len, 0644, true, error);
+	return imgopt_atomic_write(orig, data, len, 0644, true, error);
 }
 
 bool

@@ -91,6 +91,7 @@
 #include "imgopt/error.h"
 #include "imgopt/recompress.h"
 
+#include "atomic.h"
 #include "fault.h"
 #include "fsio.h"
 #include "hash.h"
@@ -847,7 +848,7 @@ write_variant(Writer *w, ImgoptEncoded *encoded, GError **error)
 	g_autofree char *full = g_build_filename(w->root, rel, NULL);
 	gsize len = 0;
 	const void *data = g_bytes_get_data(encoded->data, &len);
-	if (!imgopt_fs_write_atomic(full, data, len, 0644, false, error))
+	if (!imgopt_atomic_write(full, data, len, 0644, false, error))
 		return false;
 	g_free(v->path);
 	v->path = g_steal_pointer(&rel);

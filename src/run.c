@@ -36,7 +36,7 @@
 #include "fault.h"
 #include "fsio.h"
 #include "hash.h"
-#include "postfile.h"
+#include "atomic.h"
 
 /* One post's plan. */
 typedef struct {
@@ -741,10 +741,10 @@ remove_debris(const Run *r, const GPtrArray *posts, GError **error)
 	while (g_hash_table_iter_next(&it, &dir, NULL)) {
 		g_autofree char *full = g_build_filename(root, dir, NULL);
 
-		if (!imgopt_postfile_remove_stale(full, false, removed, error))
+		if (!imgopt_atomic_remove_stale(full, false, removed, error))
 			return false;
 	}
-	if (!imgopt_postfile_remove_stale(out, true, removed, error))
+	if (!imgopt_atomic_remove_stale(out, true, removed, error))
 		return false;
 	for (guint i = 0; i < removed->len; i++)
 		g_debug("removed '%s', left by an interrupted write",
@@ -833,7 +833,7 @@ write_post(Run *r, const PostPlan *plan, ImgoptPostChange *ch, GError **error)
 		return true;
 	}
 	const char *data = g_bytes_get_data(plan->new_bytes, &n_new);
-	if (!imgopt_postfile_write(full, data, n_new, plan->mode, error)) {
+	if (!imgopt_atomic_replace(full, data, n_new, plan->mode, error)) {
 		g_prefix_error(error, "cannot rewrite '%s': ", plan->post);
 		return false;
 	}
