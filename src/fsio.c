@@ -87,6 +87,15 @@ typedef struct {
 } Walk;
 
 bool
+imgopt_fs_is_inside_root(const char *path)
+{
+	g_autofree char *norm =
+		path[0] != '/' ? imgopt_fs_normalize(path) : NULL;
+
+	return norm != NULL;
+}
+
+bool
 imgopt_fs_is_below(const char *dir, const char *path)
 {
 	size_t n = strlen(dir);

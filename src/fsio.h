@@ -59,6 +59,16 @@ char *imgopt_fs_normalize(const char *path);
 char *imgopt_fs_join(const char *dir, const char *name);
 
 /**
+ * imgopt_fs_is_inside_root:
+ * @path: a path meant relative to the site root
+ *
+ * Returns: whether @path names a place inside the root (the root itself
+ *   included) on its face: not absolute, no `..` climbing out.  Symlinks
+ *   are imgopt_site_open()'s to check.
+ */
+bool imgopt_fs_is_inside_root(const char *path);
+
+/**
  * imgopt_fs_is_below:
  * @dir: a relative folder path without a trailing `/` ("" for the root)
  * @path: a relative path

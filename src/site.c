@@ -28,6 +28,7 @@
  * sorted too.
  */
 #include "imgopt/config.h"
+#include "imgopt/layout.h"
 #include "imgopt/error.h"
 #include "imgopt/scan.h"
 #include "imgopt/site.h"
@@ -389,7 +390,7 @@ set_dirs(ImgoptSite *site, const char *posts, const char *posts_as_given,
 static void
 apply_site_config(ImgoptSite *site)
 {
-	g_autoptr(ImgoptSiteConfig) sc = imgopt_site_config_read(site->root);
+	g_autoptr(ImgoptSiteLayout) sc = imgopt_site_layout_read(site->root);
 
 	if (site->baseurl == NULL)
 		site->baseurl = g_steal_pointer(&sc->baseurl);
@@ -420,7 +421,7 @@ is_hugo(const char *root)
 static char *
 same_dir_problem(const char *root, const char *dir)
 {
-	g_autoptr(ImgoptSiteConfig) sc = NULL;
+	g_autoptr(ImgoptSiteLayout) sc = NULL;
 	g_auto(GStrv) parts = g_strsplit(dir, "/", -1);
 
 	for (guint i = 0; parts[i] != NULL; i++)
@@ -431,7 +432,7 @@ same_dir_problem(const char *root, const char *dir)
 				dir);
 	if (!is_hugo(root))
 		return NULL;
-	sc = imgopt_site_config_read(root);
+	sc = imgopt_site_layout_read(root);
 	const char *content = sc->content_dir ? sc->content_dir : "content";
 	if (strcmp(dir, content) == 0 || imgopt_fs_is_below(content, dir))
 		return g_strdup_printf(
@@ -598,7 +599,7 @@ imgopt_site_is_excluded(const ImgoptSite *site, const char *path)
 {
 	g_return_val_if_fail(site != NULL && path != NULL, false);
 
-	return imgopt_config_is_excluded(site->exclude, path);
+	return imgopt_layout_is_excluded(site->exclude, path);
 }
 
 GPtrArray *
@@ -610,7 +611,7 @@ imgopt_site_list_posts(const ImgoptSite *site, GError **error)
 	GPtrArray *posts = walk_site(site, site->posts_dir, true, error);
 
 	for (guint i = posts != NULL ? posts->len : 0; i > 0; i--)
-		if (imgopt_config_is_excluded(site->exclude,
+		if (imgopt_layout_is_excluded(site->exclude,
 					      g_ptr_array_index(posts, i - 1)))
 			g_ptr_array_remove_index(posts, i - 1);
 	return posts;

@@ -9,6 +9,7 @@
 
 #include "imgopt/build.h"
 #include "imgopt/config.h"
+#include "imgopt/layout.h"
 #include "imgopt/diff.h"
 #include "imgopt/dupes.h"
 #include "imgopt/error.h"
