@@ -12,6 +12,7 @@
 
 #include "imgopt/config.h"
 #include "imgopt/error.h"
+#include "imgopt/layout.h"
 #include "imgopt/settings.h"
 #include "imgopt/site.h"
 
@@ -206,22 +207,6 @@ imgopt_config_check_value(const char *key, const char *value, GError **error)
 
 /* ---- finding the file ---- */
 
-static bool
-has_site_config(const char *dir)
-{
-	static const char *const names[] = {
-		"_config.yml", "_config.yaml", "hugo.toml",
-		"hugo.yaml",   "config.toml",  "config.yaml",
-	};
-
-	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
-		g_autofree char *p = g_build_filename(dir, names[i], NULL);
-		if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
-			return true;
-	}
-	return false;
-}
-
 char *
 imgopt_config_find(const char *start)
 {
@@ -232,7 +217,7 @@ imgopt_config_find(const char *start)
 			g_build_filename(dir, IMGOPT_CONFIG_NAME, NULL);
 		if (g_file_test(conf, G_FILE_TEST_IS_REGULAR))
 			return g_steal_pointer(&conf);
-		if (has_site_config(dir))
+		if (imgopt_layout_is_site_root(dir))
 			return NULL;
 		g_autofree char *up = g_path_get_dirname(dir);
 		if (strcmp(up, dir) == 0)

@@ -10,6 +10,25 @@
 
 #include "fsio.h"
 
+/* The files that make a folder a site root (Jekyll/Hexo, Hugo). */
+static const char *const config_names[] = {
+	"_config.yml", "_config.yaml", "hugo.toml",
+	"hugo.yaml",   "config.toml",  "config.yaml",
+};
+
+bool
+imgopt_layout_is_site_root(const char *dir)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(config_names); i++) {
+		g_autofree char *path =
+			g_build_filename(dir, config_names[i], NULL);
+
+		if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
+			return true;
+	}
+	return false;
+}
+
 /* ---- the site's own configuration ---- */
 
 void

@@ -56,12 +56,6 @@ struct ImgoptSite {
 	GPtrArray *exclude;  /* (element-type utf8) Jekyll's exclude list */
 };
 
-/* The files that make a folder a site root (Jekyll/Hexo, Hugo). */
-static const char *const config_names[] = {
-	"_config.yml", "_config.yaml", "hugo.toml",
-	"hugo.yaml",   "config.toml",  "config.yaml",
-};
-
 /* Folders a static-site generator publishes at `/` besides the root. */
 static const char *const web_dir_names[] = {"static", "source"};
 
@@ -93,19 +87,6 @@ is_inside(const char *root, const char *path)
 	return rel != NULL;
 }
 
-static bool
-has_config(const char *dir)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(config_names); i++) {
-		g_autofree char *path =
-			g_build_filename(dir, config_names[i], NULL);
-
-		if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
-			return true;
-	}
-	return false;
-}
-
 /* The deepest folder holding both absolute paths @a and @b. */
 static char *
 common_ancestor(const char *a, const char *b)
@@ -129,7 +110,7 @@ find_root(const char *posts, const char *images)
 	g_autofree char *dir = g_strdup(posts);
 
 	for (;;) {
-		if (has_config(dir) && is_inside(dir, images))
+		if (imgopt_layout_is_site_root(dir) && is_inside(dir, images))
 			return g_steal_pointer(&dir);
 		if (strcmp(dir, "/") == 0)
 			break;

@@ -13,6 +13,16 @@
 #include <stdbool.h>
 #include <glib.h> /* GPtrArray, GError */
 
+/**
+ * imgopt_layout_is_site_root:
+ * @dir: a folder
+ *
+ * Returns: whether @dir holds a static-site generator's configuration
+ *   (`_config.yml`/`.yaml`, `hugo.toml`/`.yaml`, `config.toml`/`.yaml`),
+ *   which makes it a site root.
+ */
+bool imgopt_layout_is_site_root(const char *dir);
+
 /** What a site's own configuration says that imgopt uses. */
 typedef struct {
 	char *baseurl;      /* "/blog" (Jekyll baseurl, the path of Hugo's
