@@ -132,17 +132,28 @@ read_exclude(char **lines, int at, GPtrArray *out)
 	}
 }
 
+/* The text of the first of @names (NULL-terminated) that can be read in
+ * @root, or NULL. */
+static char *
+read_first(const char *root, const char *const *names)
+{
+	for (size_t i = 0; names[i] != NULL; i++) {
+		g_autofree char *p = g_build_filename(root, names[i], NULL);
+		char *text = NULL;
+
+		if (g_file_get_contents(p, &text, NULL, NULL))
+			return text;
+	}
+	return NULL;
+}
+
 static void
 read_jekyll(const char *root, ImgoptSiteLayout *c)
 {
-	static const char *const names[] = {"_config.yml", "_config.yaml"};
-	g_autofree char *text = NULL;
+	static const char *const names[] = {"_config.yml", "_config.yaml",
+					    NULL};
+	g_autofree char *text = read_first(root, names);
 
-	for (size_t i = 0; i < G_N_ELEMENTS(names) && text == NULL; i++) {
-		g_autofree char *p = g_build_filename(root, names[i], NULL);
-		if (!g_file_get_contents(p, &text, NULL, NULL))
-			text = NULL;
-	}
 	if (text == NULL)
 		return;
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
@@ -161,14 +172,9 @@ read_jekyll(const char *root, ImgoptSiteLayout *c)
 static void
 read_hugo(const char *root, ImgoptSiteLayout *c)
 {
-	static const char *const names[] = {"hugo.toml", "config.toml"};
-	g_autofree char *text = NULL;
+	static const char *const names[] = {"hugo.toml", "config.toml", NULL};
+	g_autofree char *text = read_first(root, names);
 
-	for (size_t i = 0; i < G_N_ELEMENTS(names) && text == NULL; i++) {
-		g_autofree char *p = g_build_filename(root, names[i], NULL);
-		if (!g_file_get_contents(p, &text, NULL, NULL))
-			text = NULL;
-	}
 	if (text == NULL)
 		return;
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);

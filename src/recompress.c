@@ -157,20 +157,12 @@ imgopt_encoded_free(ImgoptEncoded *encoded)
 const char *
 imgopt_format_extension(ImgoptFormat format)
 {
-	switch (format) {
-	case IMGOPT_FORMAT_JPEG:
+	/* The format's name, but for JPEG's usual file extension. */
+	if (format == IMGOPT_FORMAT_JPEG)
 		return "jpg";
-	case IMGOPT_FORMAT_PNG:
-		return "png";
-	case IMGOPT_FORMAT_GIF:
-		return "gif";
-	case IMGOPT_FORMAT_WEBP:
-		return "webp";
-	case IMGOPT_FORMAT_AVIF:
-		return "avif";
-	default:
-		return "bin";
-	}
+	return imgopt_format_is_recompressed(format)
+		       ? imgopt_format_name(format)
+		       : "bin";
 }
 
 char *

@@ -191,6 +191,13 @@ typedef struct {
 	char *max_pixels; /* --max-pixels */
 } CliSettingsArgs;
 
+/* The --dry-run (-n) entry of a command's GOptionEntry list: sets @flag
+ * (a gboolean *), described by @help. */
+#define CLI_DRY_RUN_ENTRY(flag, help)                                          \
+	{                                                                      \
+		"dry-run", 'n', 0, G_OPTION_ARG_NONE, (flag), (help), NULL     \
+	}
+
 /** The number of entries cli_settings_entries() writes. */
 #define CLI_N_SETTINGS_ENTRIES 5
 

@@ -40,9 +40,9 @@ fill_entries(GOptionEntry *e, RunArgs *a, bool with_dry_run)
 		 "turn Markdown images into <img srcset> markup", NULL},
 	};
 	const GOptionEntry tail[] = {
-		{"dry-run", 'n', 0, G_OPTION_ARG_NONE, &a->is_dry_run,
-		 "show the post diffs and the files to write; change nothing",
-		 NULL},
+		CLI_DRY_RUN_ENTRY(&a->is_dry_run,
+				  "show the post diffs and the files to write; "
+				  "change nothing"),
 		G_OPTION_ENTRY_NULL,
 	};
 	size_t n = G_N_ELEMENTS(head);
