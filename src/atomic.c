@@ -1,7 +1,8 @@
 /*
- * atomic.c: see atomic.h.  The steps are git's lockfile and redis'
- * rdbSave: write a temporary file, make it durable, rename it into place,
- * make the rename durable.
+ * atomic.c: replacing a file atomically (see atomic.h).
+ *
+ * The steps are git's lockfile and redis' rdbSave: write a temporary
+ * file, make it durable, rename it into place, make the rename durable.
  */
 #include "atomic.h"
 

@@ -1,5 +1,6 @@
 /*
- * prune.c: see prune.h.
+ * prune.c: the prune job and restore (see prune.h): move the duplicate
+ * copies and the images no post shows to the trash, and put them back.
  *
  * Design: the order of operations, so nothing is lost whenever it stops.
  *

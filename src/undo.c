@@ -1,8 +1,11 @@
 /*
- * undo.c: see undo.h.  Every restored post is checked twice: its current
- * bytes must hash to the run's "after" (else it was edited since, and is
- * refused), and the bytes rebuilt from the inverted edits must hash to
- * the run's "before" (else the record is damaged, and nothing is written).
+ * undo.c: the undo job (see undo.h): put the posts of a run back as they
+ * were, byte for byte, and keep the history of what was undone.
+ *
+ * Every restored post is checked twice: its current bytes must hash to
+ * the run's "after" (else it was edited since, and is refused), and the
+ * bytes rebuilt from the inverted edits must hash to the run's "before"
+ * (else the record is damaged, and nothing is written).
  */
 #include "imgopt/undo.h"
 
