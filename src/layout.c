@@ -10,23 +10,38 @@
 
 #include "fsio.h"
 
-/* The files that make a folder a site root (Jekyll/Hexo, Hugo). */
-static const char *const config_names[] = {
-	"_config.yml", "_config.yaml", "hugo.toml",
-	"hugo.yaml",   "config.toml",  "config.yaml",
-};
-
-bool
-imgopt_layout_is_site_root(const char *dir)
+/* Whether @dir holds a regular file of one of @names (NULL-terminated). */
+static bool
+has_any(const char *dir, const char *const *names)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(config_names); i++) {
-		g_autofree char *path =
-			g_build_filename(dir, config_names[i], NULL);
+	for (size_t i = 0; names[i] != NULL; i++) {
+		g_autofree char *path = g_build_filename(dir, names[i], NULL);
 
 		if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
 			return true;
 	}
 	return false;
+}
+
+bool
+imgopt_layout_is_site_root(const char *dir)
+{
+	/* The files that make a folder a site root (Jekyll/Hexo, Hugo). */
+	static const char *const names[] = {
+		"_config.yml", "_config.yaml", "hugo.toml", "hugo.yaml",
+		"config.toml", "config.yaml",  NULL,
+	};
+
+	return has_any(dir, names);
+}
+
+bool
+imgopt_layout_is_hugo(const char *root)
+{
+	static const char *const names[] = {"hugo.toml", "hugo.yaml",
+					    "config.toml", "config.yaml", NULL};
+
+	return has_any(root, names);
 }
 
 /* ---- the site's own configuration ---- */

@@ -365,7 +365,7 @@ set_dirs(ImgoptSite *site, const char *posts, const char *posts_as_given,
 	return true;
 }
 
-/* What config.c reads of the site's own config: Jekyll's exclude list
+/* What layout.c reads of the site's own config: Jekyll's exclude list
  * (posts matching it are not listed) and Hugo's baseURL when no Jekyll
  * baseurl was found. */
 static void
@@ -376,22 +376,6 @@ apply_site_config(ImgoptSite *site)
 	if (site->baseurl == NULL)
 		site->baseurl = g_steal_pointer(&sc->baseurl);
 	site->exclude = g_steal_pointer(&sc->exclude);
-}
-
-/* Whether the site at @root is built by Hugo (it has a Hugo config). */
-static bool
-is_hugo(const char *root)
-{
-	static const char *const names[] = {"hugo.toml", "hugo.yaml",
-					    "config.toml", "config.yaml"};
-
-	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
-		g_autofree char *p = g_build_filename(root, names[i], NULL);
-
-		if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
-			return true;
-	}
-	return false;
 }
 
 /* Why POSTS and IMAGES may not both be @dir (relative to @root), or NULL
@@ -411,7 +395,7 @@ same_dir_problem(const char *root, const char *dir)
 				"'%s' is not published by Jekyll or Hexo (a "
 				"folder starting with '_')",
 				dir);
-	if (!is_hugo(root))
+	if (!imgopt_layout_is_hugo(root))
 		return NULL;
 	sc = imgopt_site_layout_read(root);
 	const char *content = sc->content_dir ? sc->content_dir : "content";

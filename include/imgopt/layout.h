@@ -23,6 +23,15 @@
  */
 bool imgopt_layout_is_site_root(const char *dir);
 
+/**
+ * imgopt_layout_is_hugo:
+ * @root: a site root
+ *
+ * Returns: whether the site at @root is built by Hugo (it has a Hugo
+ *   config: `hugo.toml`/`.yaml`, `config.toml`/`.yaml`).
+ */
+bool imgopt_layout_is_hugo(const char *root);
+
 /** What a site's own configuration says that imgopt uses. */
 typedef struct {
 	char *baseurl;      /* "/blog" (Jekyll baseurl, the path of Hugo's

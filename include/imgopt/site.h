@@ -87,7 +87,7 @@ typedef struct ImgoptSite ImgoptSite;
  *
  * Opens the site: resolves the three folders, reads the `baseurl:` line of
  * the root's `_config.yml` (or `_config.yaml`; else the path of Hugo's
- * `baseURL`) and its `exclude:` list (config.h), and indexes the
+ * `baseURL`) and its `exclude:` list (layout.h), and indexes the
  * regular files under @images_dir by name (skipping IMGOPT_OUTPUT_DIR,
  * folders whose name starts with `.`, and symlinks).
  *
