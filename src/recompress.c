@@ -697,15 +697,13 @@ imgopt_recompress_asset(const char *root, const ImgoptAsset *asset,
 	g_autofree char *path = g_build_filename(root, asset->path, NULL);
 	g_autofree char *data = NULL;
 	gsize len = 0;
-	ImgoptHash read_hash;
 
 	imgopt_fault_swap(root, asset->path);
 	if (!g_file_get_contents(path, &data, &len, error)) {
 		g_prefix_error(error, "'%s': ", asset->path);
 		return false;
 	}
-	imgopt_hash_buffer(data, len, &read_hash);
-	if (!imgopt_hash_equal(&read_hash, &asset->hash)) {
+	if (!imgopt_hash_buffer_is(data, len, &asset->hash)) {
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
 			    "'%s': changed since it was hashed; not encoded "
 			    "(run again)",

@@ -85,13 +85,11 @@ rebuild(const ImgoptRewrite *rw, const char *text, gsize len, GError **error)
 		return NULL;
 	g_autoptr(GPtrArray) inverse = imgopt_rewrite_invert(edits);
 	g_autoptr(GBytes) old = imgopt_rewrite_text(text, len, inverse, error);
-	ImgoptHash h;
 
 	if (old == NULL)
 		return NULL;
-	imgopt_hash_buffer(g_bytes_get_data(old, NULL), g_bytes_get_size(old),
-			   &h);
-	if (!imgopt_hash_equal(&h, &rw->before)) {
+	if (!imgopt_hash_buffer_is(g_bytes_get_data(old, NULL),
+				   g_bytes_get_size(old), &rw->before)) {
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_MANIFEST,
 			    "the undo record of '%s' does not rebuild its old "
 			    "bytes",
