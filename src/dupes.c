@@ -937,17 +937,10 @@ find_orphans(Dupes *d)
 	}
 }
 
-static int
-asset_path_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp((*(ImgoptAsset *const *)a)->path,
-		      (*(ImgoptAsset *const *)b)->path);
-}
-
 static void
 sort_result(ImgoptDupesResult *r)
 {
-	g_ptr_array_sort(r->orphans, asset_path_cmp);
+	g_ptr_array_sort(r->orphans, imgopt_asset_path_cmp);
 	g_ptr_array_sort(r->errors, imgopt_problem_path_cmp);
 	g_ptr_array_sort(r->skipped, imgopt_problem_path_cmp);
 	g_ptr_array_sort(r->empty, imgopt_fs_path_cmp);

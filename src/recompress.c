@@ -901,13 +901,6 @@ write_result(Writer *w, Result *result, GError **error)
 	return true;
 }
 
-static int
-compare_asset_path(gconstpointer a, gconstpointer b)
-{
-	return strcmp((*(ImgoptAsset *const *)a)->path,
-		      (*(ImgoptAsset *const *)b)->path);
-}
-
 /* The canonical copy of each content: the first path in byte order. */
 static GPtrArray *
 distinct_contents(const GPtrArray *assets)
@@ -921,7 +914,7 @@ distinct_contents(const GPtrArray *assets)
 
 	for (guint i = 0; i < assets->len; i++)
 		g_ptr_array_add(sorted, g_ptr_array_index(assets, i));
-	g_ptr_array_sort(sorted, compare_asset_path);
+	g_ptr_array_sort(sorted, imgopt_asset_path_cmp);
 	for (guint i = 0; i < sorted->len; i++) {
 		ImgoptAsset *asset = g_ptr_array_index(sorted, i);
 		char hex[IMGOPT_HASH_HEX_LEN + 1];

@@ -225,15 +225,6 @@ hash_hex(const ImgoptHash *hash)
 
 /* ---- 1. index ---- */
 
-static int
-asset_cmp(gconstpointer a, gconstpointer b)
-{
-	const ImgoptAsset *x = *(const ImgoptAsset *const *)a;
-	const ImgoptAsset *y = *(const ImgoptAsset *const *)b;
-
-	return strcmp(x->path, y->path);
-}
-
 static void
 copy_problems(Run *r, const GPtrArray *problems)
 {
@@ -376,7 +367,7 @@ run_index(Run *r, GError **error)
 							  r->out_dir);
 	if (!collect_linked(r, error))
 		return false;
-	g_ptr_array_sort(r->assets, asset_cmp);
+	g_ptr_array_sort(r->assets, imgopt_asset_path_cmp);
 	return true;
 }
 

@@ -483,12 +483,6 @@ sort_out_posts(const ImgoptSite *site, const GPtrArray *posts,
 	}
 }
 
-static int
-str_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The posts the rows of @by_post touch, sorted. */
 static GPtrArray *
 sorted_posts(GHashTable *by_post)
@@ -500,7 +494,7 @@ sorted_posts(GHashTable *by_post)
 	g_hash_table_iter_init(&it, by_post);
 	while (g_hash_table_iter_next(&it, &key, NULL))
 		g_ptr_array_add(posts, key);
-	g_ptr_array_sort(posts, str_cmp);
+	g_ptr_array_sort(posts, imgopt_fs_path_cmp);
 	return posts;
 }
 
@@ -555,7 +549,7 @@ imgopt_undo_site(const ImgoptSite *site, ImgoptManifest *manifest,
 				    g_hash_table_lookup(by_post, post), error))
 			return false;
 	}
-	g_ptr_array_sort(res->files, str_cmp);
+	g_ptr_array_sort(res->files, imgopt_fs_path_cmp);
 	if (!is_dry_run && !record_run(manifest, res, error))
 		return false;
 	*result_out = g_steal_pointer(&res);
