@@ -28,6 +28,7 @@
  * sorted too.
  */
 #include "imgopt/config.h"
+#include "imgopt/layout.h"
 #include "imgopt/error.h"
 #include "imgopt/scan.h"
 #include "imgopt/site.h"
@@ -53,12 +54,6 @@ struct ImgoptSite {
 	GHashTable *by_name; /* name → GPtrArray of paths from images */
 	gsize is_indexed;    /* g_once_init_enter() guard of both */
 	GPtrArray *exclude;  /* (element-type utf8) Jekyll's exclude list */
-};
-
-/* The files that make a folder a site root (Jekyll/Hexo, Hugo). */
-static const char *const config_names[] = {
-	"_config.yml", "_config.yaml", "hugo.toml",
-	"hugo.yaml",   "config.toml",  "config.yaml",
 };
 
 /* Folders a static-site generator publishes at `/` besides the root. */
@@ -92,19 +87,6 @@ is_inside(const char *root, const char *path)
 	return rel != NULL;
 }
 
-static bool
-has_config(const char *dir)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(config_names); i++) {
-		g_autofree char *path =
-			g_build_filename(dir, config_names[i], NULL);
-
-		if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
-			return true;
-	}
-	return false;
-}
-
 /* The deepest folder holding both absolute paths @a and @b. */
 static char *
 common_ancestor(const char *a, const char *b)
@@ -128,7 +110,7 @@ find_root(const char *posts, const char *images)
 	g_autofree char *dir = g_strdup(posts);
 
 	for (;;) {
-		if (has_config(dir) && is_inside(dir, images))
+		if (imgopt_layout_is_site_root(dir) && is_inside(dir, images))
 			return g_steal_pointer(&dir);
 		if (strcmp(dir, "/") == 0)
 			break;
@@ -383,33 +365,17 @@ set_dirs(ImgoptSite *site, const char *posts, const char *posts_as_given,
 	return true;
 }
 
-/* What config.c reads of the site's own config: Jekyll's exclude list
+/* What layout.c reads of the site's own config: Jekyll's exclude list
  * (posts matching it are not listed) and Hugo's baseURL when no Jekyll
  * baseurl was found. */
 static void
 apply_site_config(ImgoptSite *site)
 {
-	g_autoptr(ImgoptSiteConfig) sc = imgopt_site_config_read(site->root);
+	g_autoptr(ImgoptSiteLayout) sc = imgopt_site_layout_read(site->root);
 
 	if (site->baseurl == NULL)
 		site->baseurl = g_steal_pointer(&sc->baseurl);
 	site->exclude = g_steal_pointer(&sc->exclude);
-}
-
-/* Whether the site at @root is built by Hugo (it has a Hugo config). */
-static bool
-is_hugo(const char *root)
-{
-	static const char *const names[] = {"hugo.toml", "hugo.yaml",
-					    "config.toml", "config.yaml"};
-
-	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
-		g_autofree char *p = g_build_filename(root, names[i], NULL);
-
-		if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
-			return true;
-	}
-	return false;
 }
 
 /* Why POSTS and IMAGES may not both be @dir (relative to @root), or NULL
@@ -420,7 +386,7 @@ is_hugo(const char *root)
 static char *
 same_dir_problem(const char *root, const char *dir)
 {
-	g_autoptr(ImgoptSiteConfig) sc = NULL;
+	g_autoptr(ImgoptSiteLayout) sc = NULL;
 	g_auto(GStrv) parts = g_strsplit(dir, "/", -1);
 
 	for (guint i = 0; parts[i] != NULL; i++)
@@ -429,9 +395,9 @@ same_dir_problem(const char *root, const char *dir)
 				"'%s' is not published by Jekyll or Hexo (a "
 				"folder starting with '_')",
 				dir);
-	if (!is_hugo(root))
+	if (!imgopt_layout_is_hugo(root))
 		return NULL;
-	sc = imgopt_site_config_read(root);
+	sc = imgopt_site_layout_read(root);
 	const char *content = sc->content_dir ? sc->content_dir : "content";
 	if (strcmp(dir, content) == 0 || imgopt_fs_is_below(content, dir))
 		return g_strdup_printf(
@@ -598,7 +564,7 @@ imgopt_site_is_excluded(const ImgoptSite *site, const char *path)
 {
 	g_return_val_if_fail(site != NULL && path != NULL, false);
 
-	return imgopt_config_is_excluded(site->exclude, path);
+	return imgopt_layout_is_excluded(site->exclude, path);
 }
 
 GPtrArray *
@@ -610,7 +576,7 @@ imgopt_site_list_posts(const ImgoptSite *site, GError **error)
 	GPtrArray *posts = walk_site(site, site->posts_dir, true, error);
 
 	for (guint i = posts != NULL ? posts->len : 0; i > 0; i--)
-		if (imgopt_config_is_excluded(site->exclude,
+		if (imgopt_layout_is_excluded(site->exclude,
 					      g_ptr_array_index(posts, i - 1)))
 			g_ptr_array_remove_index(posts, i - 1);
 	return posts;

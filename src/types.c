@@ -211,6 +211,15 @@ imgopt_asset_free(ImgoptAsset *asset)
 	g_free(asset);
 }
 
+int
+imgopt_asset_path_cmp(gconstpointer a, gconstpointer b)
+{
+	const ImgoptAsset *x = *(const ImgoptAsset *const *)a;
+	const ImgoptAsset *y = *(const ImgoptAsset *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
 ImgoptVariant *
 imgopt_variant_new(void)
 {

@@ -92,7 +92,7 @@ typedef struct ImgoptSite ImgoptSite;
  *
  * Opens the site: resolves the three folders, reads the `baseurl:` line of
  * the root's `_config.yml` (or `_config.yaml`; else the path of Hugo's
- * `baseURL`) and its `exclude:` list (config.h), and indexes the
+ * `baseURL`) and its `exclude:` list (layout.h), and indexes the
  * regular files under @images_dir by name (skipping IMGOPT_OUTPUT_DIR,
  * folders whose name starts with `.`, and symlinks).
  *
@@ -192,7 +192,7 @@ const GPtrArray *imgopt_site_lookup_name(const ImgoptSite *site,
  * `node_modules/` and IMAGES/IMGOPT_OUTPUT_DIR.  Symlinks are not
  * followed, and symlinked posts are not listed.  Posts matching an entry
  * of the `exclude:` list of the site's `_config.yml` are not listed
- * (imgopt_config_is_excluded()).
+ * (imgopt_layout_is_excluded()).
  *
  * Returns: (transfer full) (element-type utf8): post paths relative to the
  *   site root, or NULL with @error set if POSTS cannot be read.

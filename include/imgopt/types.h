@@ -318,6 +318,14 @@ void imgopt_asset_free(ImgoptAsset *asset);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptAsset, imgopt_asset_free)
 
 /**
+ * imgopt_asset_path_cmp:
+ *
+ * A GCompareFunc for g_ptr_array_sort() of a list of ImgoptAsset: by
+ * path, in byte order.
+ */
+int imgopt_asset_path_cmp(gconstpointer a, gconstpointer b);
+
+/**
  * ImgoptVariant:
  *
  * One encoded web-size copy of a source content.  A variant is keyed by
