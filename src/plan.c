@@ -150,8 +150,12 @@ wanted_width(const RefCtx *c)
 {
 	const ImgoptRef *ref = c->ref;
 
-	/* Page-wide banners: the widest configured width. */
-	if (ref->kind == IMGOPT_REF_FRONT_MATTER) {
+	/* Page-wide banners and references with no display width (a
+	 * stylesheet's url(), a config or data value): the widest. */
+	if (ref->kind == IMGOPT_REF_FRONT_MATTER ||
+	    ref->referrer == IMGOPT_REFERRER_STYLESHEET ||
+	    ref->referrer == IMGOPT_REFERRER_CONFIG ||
+	    ref->referrer == IMGOPT_REFERRER_DATA) {
 		return c->in->banner_width;
 	}
 	if (ref->kind == IMGOPT_REF_SRCSET) {
@@ -447,6 +451,14 @@ plan_ref(RefCtx *c, GPtrArray *edits)
 
 	if (!is_usable || ref->resolved == NULL)
 		return rp;
+	/* Pinned: found, never rewritten (a script's string, a computed
+	 * Liquid path). */
+	if (ref->role == IMGOPT_REF_ROLE_PINNED) {
+		rp.kind = imgopt_fs_is_below(c->in->out_dir, ref->resolved)
+				  ? IMGOPT_REF_PLAN_DONE
+				  : IMGOPT_REF_PLAN_KEPT;
+		return rp;
+	}
 	if (imgopt_fs_is_below(c->in->out_dir, ref->resolved)) {
 		rp.variant = plan_relink(c, edits);
 		rp.kind = rp.variant != NULL ? IMGOPT_REF_PLAN_REWRITTEN

@@ -824,7 +824,7 @@ one_tree(GRand *rng, const char *root)
 	Gen g = {rng, root, targets};
 	g_autoptr(GPtrArray) contents = gen_contents(&g);
 	ImgoptPruneOptions opt = {false, g_rand_int_range(rng, 0, 3) == 0,
-				  g_rand_boolean(rng), 1};
+				  g_rand_boolean(rng), 1, false};
 
 	write_text(root, "_config.yml", "title: t\n");
 	gen_images(&g, contents);

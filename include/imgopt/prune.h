@@ -97,6 +97,8 @@ typedef struct {
 	bool is_delete;      /* --delete: unlink duplicates, not trash them */
 	bool with_originals; /* --originals: also remove replaced originals */
 	int jobs;            /* hashing threads; 0 = cores */
+	bool only_posts;     /* --only-posts: what the posts name is kept,
+				not what the whole site names */
 } ImgoptPruneOptions;
 
 /** One file prune removes (or, in a dry run, would remove). */
@@ -126,6 +128,9 @@ typedef struct {
 				     path, comparison failed */
 	GPtrArray *errors;        /* (element-type ImgoptProblem) failures:
 				     index errors, a rename that failed */
+	GPtrArray *kept_by_name;  /* (element-type ImgoptKeptByName) images no
+				     reference resolves to, kept because a
+				     text file of the site names them */
 	uint64_t duplicate_bytes; /* bytes of DUPLICATE items */
 	uint64_t orphan_bytes;    /* bytes of ORPHAN items */
 	uint64_t original_bytes;  /* bytes of ORIGINAL items */

@@ -76,6 +76,7 @@ typedef struct {
 	uint32_t display_width; /* Markdown image width (960) */
 	bool use_srcset;        /* --srcset: Markdown images become <img> */
 	const ImgoptSettings *settings; /* widths, formats, quality, jobs */
+	bool only_posts; /* --only-posts: plan and rewrite the posts alone */
 } ImgoptRunOptions;
 
 /** One post the run rewrote (or would rewrite). */

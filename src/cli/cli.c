@@ -32,6 +32,8 @@ fill_common_entries(GOptionEntry *entries, CliCommon *common)
 		 "worker threads (default: number of cores)", "N"},
 		{"wait", 0, 0, G_OPTION_ARG_NONE, &common->wait,
 		 "wait for another imgopt working on the site", NULL},
+		{"only-posts", 0, 0, G_OPTION_ARG_NONE, &common->only_posts,
+		 "only the posts name images (not the whole site)", NULL},
 		G_OPTION_ENTRY_NULL,
 	};
 
@@ -294,7 +296,7 @@ cli_parse(const char *name, const char *usage, const char *summary,
 	  const GOptionEntry *extra, int min_args, int max_args,
 	  CliCommon *common, int argc, char **argv, int *exit_out)
 {
-	GOptionEntry entries[8];
+	GOptionEntry entries[9];
 	g_autoptr(GError) error = NULL;
 	g_autoptr(ImgoptConfig) conf = NULL;
 	g_autoptr(GArray) presets = g_array_new(FALSE, FALSE, sizeof(Preset));

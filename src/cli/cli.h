@@ -29,16 +29,18 @@ typedef enum {
 
 /** Options every subcommand accepts, filled by cli_parse(). */
 typedef struct {
-	gboolean json;    /* --json: one JSON document on stdout */
-	gboolean quiet;   /* --quiet: no progress, no summary */
-	gboolean verbose; /* --verbose: list every item */
-	char *site_root;  /* --site-root DIR, or NULL to detect */
-	char *manifest;   /* --manifest PATH, or NULL for the default */
-	int jobs;         /* --jobs N, 0 = number of cores */
-	char *jobs_text;  /* --jobs as given, or NULL */
-	gboolean wait;    /* --wait: wait for another imgopt's lock */
-	char **args;      /* positional arguments (NULL-terminated) */
-	int n_args;       /* number of positional arguments */
+	gboolean json;       /* --json: one JSON document on stdout */
+	gboolean quiet;      /* --quiet: no progress, no summary */
+	gboolean verbose;    /* --verbose: list every item */
+	char *site_root;     /* --site-root DIR, or NULL to detect */
+	char *manifest;      /* --manifest PATH, or NULL for the default */
+	int jobs;            /* --jobs N, 0 = number of cores */
+	char *jobs_text;     /* --jobs as given, or NULL */
+	gboolean wait;       /* --wait: wait for another imgopt's lock */
+	gboolean only_posts; /* --only-posts: the posts alone name images
+				(imgopt.conf `only-posts = true`) */
+	char **args;         /* positional arguments (NULL-terminated) */
+	int n_args;          /* number of positional arguments */
 } CliCommon;
 
 /**
@@ -314,6 +316,15 @@ void cli_json_add_list(CliJson *json, const char *name, const GPtrArray *items,
  */
 void cli_json_add_problems(CliJson *json, const char *name,
 			   const GPtrArray *problems, const char *key);
+
+/**
+ * cli_json_add_kept_item:
+ * @item: an ImgoptKeptByName
+ *
+ * Writes `"path"`, `"named_in"` and `"line"` of one image the name guard
+ * kept (for cli_json_add_list(): dupes' and prune's "kept_by_name").
+ */
+void cli_json_add_kept_item(CliJson *json, const void *item);
 
 /**
  * cli_json_render:

@@ -241,7 +241,8 @@ prune(const CliCommon *common, const CliContext *ctx, const PruneArgs *a,
       GError **error)
 {
 	ImgoptPruneOptions opt = {a->is_dry_run, a->is_delete,
-				  a->with_originals, common->jobs};
+				  a->with_originals, common->jobs,
+				  common->only_posts};
 	g_autoptr(ImgoptPruneResult) r = NULL;
 
 	if (!imgopt_prune_site(ctx->site, ctx->manifest, &opt, NULL, &r, error))

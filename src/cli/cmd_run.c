@@ -267,7 +267,8 @@ run_once(const CliCommand *cmd, const CliCommon *common, const RunArgs *a,
 	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
 				   progress};
 	g_auto(ImgoptSettings) settings = {0};
-	ImgoptRunOptions opt = {mode, 0, a->use_srcset, &settings};
+	ImgoptRunOptions opt = {mode, 0, a->use_srcset, &settings,
+				common->only_posts};
 
 	if (!cli_settings_make(&a->settings, common, &settings, error) ||
 	    !cli_display_width(a->display_width, &opt.display_width, error) ||
