@@ -720,6 +720,7 @@ change_new(const PostPlan *plan, bool with_diff)
 	const char *n = g_bytes_get_data(plan->new_bytes, &n_new);
 
 	ch->post = g_strdup(plan->post);
+	ch->kind = plan->kind;
 	ch->n_edits = plan->edits->len;
 	imgopt_hash_buffer(o, n_old, &ch->before);
 	imgopt_hash_buffer(n, n_new, &ch->after);

@@ -79,14 +79,16 @@ typedef struct {
 	bool only_posts; /* --only-posts: plan and rewrite the posts alone */
 } ImgoptRunOptions;
 
-/** One post the run rewrote (or would rewrite). */
+/** One file the run rewrote (or would rewrite): a post, a page, a layout,
+ * an include, the config, a stylesheet… */
 typedef struct {
-	char *post;        /* relative to the site root */
-	guint n_edits;     /* references changed */
-	ImgoptHash before; /* hash of the post before */
-	ImgoptHash after;  /* hash of the post after */
-	char *diff;        /* unified diff (dry run only), else NULL */
-	bool is_written;   /* the new bytes are on disk */
+	char *post;              /* relative to the site root */
+	ImgoptReferrerKind kind; /* what it is to the generator */
+	guint n_edits;           /* references changed */
+	ImgoptHash before;       /* hash of the post before */
+	ImgoptHash after;        /* hash of the post after */
+	char *diff;              /* unified diff (dry run only), else NULL */
+	bool is_written;         /* the new bytes are on disk */
 } ImgoptPostChange;
 
 /** Frees @change (nullable). */

@@ -65,6 +65,7 @@ add_change_json(CliJson *b, const void *item)
 	imgopt_hash_format(&ch->before, before);
 	imgopt_hash_format(&ch->after, after);
 	cli_json_add_string(b, "post", ch->post);
+	cli_json_add_string(b, "kind", imgopt_referrer_kind_name(ch->kind));
 	cli_json_add_int(b, "edits", ch->n_edits);
 	cli_json_add_string(b, "before", before);
 	cli_json_add_string(b, "after", after);
