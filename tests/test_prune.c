@@ -712,6 +712,62 @@ gen_posts(Gen *g)
 	}
 }
 
+/* Files of the site other than posts that name images, each in its own
+ * way: a layout's <img>, a stylesheet's url(), a script's string (or a
+ * path it assembles from parts), a data file's value.  Each named target
+ * goes to @named: prune must never move it. */
+static void
+gen_others(Gen *g, GHashTable *named)
+{
+	/* file, text before the path, after it, whether only the file name
+	 * is written */
+	static const struct {
+		const char *file, *before, *after;
+		bool is_name;
+	} forms[] = {
+		{"_layouts/default.html", "<img src=\"/", "\">\n", false},
+		{"css/site.css", "body { background: url(../", ") }\n", false},
+		{"js/app.js", "var icons = [\"/", "\"];\n", false},
+		{"js/theme.js", "var p = '/img/' + '", "';\n", true},
+		{"_data/icons.yml", "logo: ", "\n", false},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(forms); i++) {
+		g_autoptr(GString) text = g_string_new(NULL);
+
+		if (!g_rand_boolean(g->rng))
+			continue;
+		for (int r = g_rand_int_range(g->rng, 1, 3); r > 0; r--) {
+			const char *t = g_ptr_array_index(
+				g->targets,
+				g_rand_int_range(g->rng, 0,
+						 (gint32)g->targets->len));
+			const char *slash = strrchr(t, '/');
+
+			g_string_append_printf(text, "%s%s%s", forms[i].before,
+					       forms[i].is_name && slash != NULL
+						       ? slash + 1
+						       : t,
+					       forms[i].after);
+			g_hash_table_add(named, (gpointer)t);
+		}
+		write_text(g->root, forms[i].file, text->str);
+	}
+}
+
+static void
+assert_named_kept(const char *root, GHashTable *named)
+{
+	GHashTableIter it;
+	gpointer k;
+
+	g_hash_table_iter_init(&it, named);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		if (!exists(root, k))
+			g_error("'%s', named outside the posts, was moved",
+				(char *)k);
+}
+
 /* Post → "status resolved" of every reference, in order. */
 static GHashTable *
 resolve_all(const char *root)
@@ -826,9 +882,12 @@ one_tree(GRand *rng, const char *root)
 	ImgoptPruneOptions opt = {false, g_rand_int_range(rng, 0, 3) == 0,
 				  g_rand_boolean(rng), 1, false};
 
+	g_autoptr(GHashTable) named = g_hash_table_new(g_str_hash, g_str_equal);
+
 	write_text(root, "_config.yml", "title: t\n");
 	gen_images(&g, contents);
 	gen_posts(&g);
+	gen_others(&g, named);
 	g_autoptr(GHashTable) before = tu_load_tree(root, ".imgopt");
 	g_autoptr(GHashTable) refs0 = resolve_all(root);
 	g_autoptr(ImgoptManifest) m = open_manifest();
@@ -842,6 +901,7 @@ one_tree(GRand *rng, const char *root)
 	g_autoptr(GHashTable) refs1 = resolve_all(root);
 	assert_same_refs(refs0, refs1);
 	check_after_prune(before, after, trash, r);
+	assert_named_kept(root, named);
 	g_autoptr(ImgoptTrashResult) t = restore(root, m, 0);
 	g_autoptr(GHashTable) restored = tu_load_tree(root, ".imgopt");
 	/* --delete too: a deleted duplicate is written again from the copy of
