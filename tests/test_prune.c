@@ -615,6 +615,59 @@ test_hostile_trash_rows(void)
 	tu_rmtree(root);
 }
 
+/* The whole site names its images: a layout's <img> (a reference), a
+ * config value, a script's string, a path a theme assembles and an icon's
+ * <link href> (named only): none is an orphan; what the name guard alone keeps
+ * is listed with the file and line naming it.  --only-posts prunes them all. */
+static void
+test_prune_whole_site(void)
+{
+	g_autofree char *root = tu_tmpdir();
+	g_autoptr(ImgoptManifest) m = open_manifest();
+	ImgoptPruneOptions opt = {.is_dry_run = true};
+
+	write_text(root, "_config.yml", "title: t\nheader-img: img/home.jpg\n");
+	write_text(root, "img/home.jpg", "A");
+	write_text(root, "img/icon.png", "B");
+	write_text(root, "img/sw.png", "C");
+	write_text(root, "img/part.png", "D");
+	write_text(root, "img/favicon.png", "F");
+	write_text(root, "_includes/head.html",
+		   "<head>\n<link rel=\"icon\" href=\"/img/favicon.png\">\n");
+	write_text(root, "img/lonely.png", "E");
+	write_text(root, "_layouts/default.html",
+		   "<html>\n<img src=\"/img/icon.png\">\n</html>\n");
+	write_text(root, "sw.js", "// cache\n\nvar a = ['./img/sw.png'];\n");
+	write_text(root, "js/theme.js", "x = '/img/' + 'part.png';\n");
+	write_text(root, "_posts/2020-01-01-a.md", "no image\n");
+	g_autoptr(ImgoptPruneResult) r = prune(root, m, &opt, NULL);
+
+	g_assert_cmpuint(r->items->len, ==, 1);
+	g_assert_nonnull(get_item(r, "img/lonely.png"));
+	/* The layout's reference resolves: not "kept by name". */
+	for (guint i = 0; i < r->kept_by_name->len; i++)
+		g_assert_cmpstr(
+			((ImgoptKeptByName *)r->kept_by_name->pdata[i])->path,
+			!=, "img/icon.png");
+	bool is_listed = false;
+	for (guint i = 0; i < r->kept_by_name->len; i++) {
+		const ImgoptKeptByName *k =
+			g_ptr_array_index(r->kept_by_name, i);
+
+		is_listed |= strcmp(k->path, "img/favicon.png") == 0 &&
+			     strcmp(k->named_in, "_includes/head.html") == 0 &&
+			     k->line == 2;
+	}
+	g_assert_true(is_listed);
+
+	ImgoptPruneOptions posts_only = {.is_dry_run = true,
+					 .only_posts = true};
+	g_autoptr(ImgoptPruneResult) all = prune(root, m, &posts_only, NULL);
+	g_assert_cmpuint(all->items->len, ==, 6);
+	g_assert_cmpuint(all->kept_by_name->len, ==, 0);
+	tu_rmtree(root);
+}
+
 /* ---- the property test ---- */
 
 typedef struct {
@@ -944,6 +997,7 @@ main(int argc, char **argv)
 	g_test_add_func("/prune/recover", test_recover);
 	g_test_add_func("/prune/empty-trash", test_empty_trash);
 	g_test_add_func("/prune/hostile-trash-rows", test_hostile_trash_rows);
+	g_test_add_func("/prune/whole-site", test_prune_whole_site);
 	g_test_add_func("/prune/property", test_property);
 	int code = g_test_run();
 	imgopt_shutdown();
