@@ -1,14 +1,17 @@
 /*
  * dupes.h: the dupes job: which images of a site are duplicates of
- * each other, and which no post references.
+ * each other, and which nothing in the site references.
  *
  * imgopt_dupes_run() is the whole `imgopt dupes` job: scan every
- * post and resolve its references, index every image file under IMAGES
- * and every file a post references (hashing in parallel, cached in the
- * manifest), group identical files, confirm the groups byte for byte, and
- * list the orphans.  The core never prints: progress and per-file
- * problems go to the ImgoptReporter, the outcome comes back in an
- * ImgoptDupesResult.
+ * referrer of the site (posts, pages, layouts, includes, config, data,
+ * stylesheets, scripts, JSON, feeds: referrers.h; the posts alone with
+ * --only-posts) and resolve its references, index every image file under
+ * IMAGES and every file a reference names (hashing in parallel, cached in
+ * the manifest, per referrer path), group identical files, confirm the
+ * groups byte for byte, and list the orphans: images no reference
+ * resolves to and no text file of the site names (nameguard.h).  The core never
+ * prints: progress and per-file problems go to the ImgoptReporter, the outcome
+ * comes back in an ImgoptDupesResult.
  *
  * Ownership: results are transfer full and freed with their _free().
  * Thread-safety: one job per thread; the reporter's callbacks

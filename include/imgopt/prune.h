@@ -20,9 +20,14 @@
  * compared with the copy that stays, and the last copy of a content still
  * goes to the trash (prune never removes the last copy of any content).
  *
- * What prune never removes: a file a post references (as scanned just
- * before acting, repaired references included), a file whose name a
- * broken reference names (a later repair may need it), a post, anything
+ * What prune never removes: a file any referrer of the site references
+ * (posts, pages, layouts, includes, config, data, stylesheets, scripts,
+ * JSON, feeds: imgopt_dupes_list_referrers(), as scanned just before
+ * acting, repaired and pinned references included; the posts alone with
+ * @only_posts), an image whose file name a text file of the site holds
+ * (the orphan rule's last guard, nameguard.h: listed in kept_by_name; not
+ * with @only_posts), a file whose name a broken reference names (a later
+ * repair may need it), a post, anything
  * that is not an image (the orphan rule of `dupes`: a sniffed image
  * format or an image extension), anything outside IMAGES, in a dot
  * folder, in IMAGES/IMGOPT_OUTPUT_DIR or under `_site/` or `node_modules/`
