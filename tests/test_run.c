@@ -721,6 +721,19 @@ write_site_files(const char *site)
 	}
 }
 
+/* The files write_site_files() wrote hold their bytes again. */
+static void
+assert_site_files_as_written(const char *site)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(site_files); i++) {
+		g_autofree char *p =
+			g_build_filename(site, site_files[i][0], NULL);
+		g_autofree char *text = tu_read(p, NULL);
+
+		g_assert_cmpstr(text, ==, site_files[i][1]);
+	}
+}
+
 /* @path's bytes are @old's with one span replaced by a path into
  * postimg/optimized/ written after @prefix: the bytes around it are
  * unchanged. */
@@ -776,26 +789,15 @@ test_whole_site(void)
 	/* Relative to the page's folder it stays relative. */
 	assert_one_span(site, "about.md", site_files[2][1], "(");
 	g_assert_cmpint(run_cmd(site, "undo", NULL, NULL, NULL), ==, 0);
-	for (guint i = 0; i < G_N_ELEMENTS(site_files); i++) {
-		g_autofree char *p =
-			g_build_filename(site, site_files[i][0], NULL);
-		g_autofree char *text = tu_read(p, NULL);
-
-		g_assert_cmpstr(text, ==, site_files[i][1]);
-	}
+	assert_site_files_as_written(site);
 	g_autofree char *parent = g_path_get_dirname(site);
 	tu_rmtree(parent);
 }
 
-/* --only-posts: the posts alone are rewritten, the rest stays as it is. */
+/* The posts alone were rewritten, the rest stays as it is. */
 static void
-test_only_posts(void)
+assert_posts_only(const char *site, JsonNode *res)
 {
-	g_autofree char *site = copy_case();
-	int code = 0;
-
-	write_site_files(site);
-	g_autoptr(JsonNode) res = run_json(site, "run", "--only-posts", &code);
 	JsonArray *changed = json_object_get_array_member(
 		json_node_get_object(res), "posts");
 
@@ -808,15 +810,29 @@ test_only_posts(void)
 		g_assert_true(g_str_has_prefix(
 			json_object_get_string_member(o, "post"), "_posts/"));
 	}
-	for (guint i = 0; i < G_N_ELEMENTS(site_files); i++) {
-		g_autofree char *p =
-			g_build_filename(site, site_files[i][0], NULL);
-		g_autofree char *text = tu_read(p, NULL);
+	assert_site_files_as_written(site);
+}
 
-		g_assert_cmpstr(text, ==, site_files[i][1]);
-	}
+/* --only-posts, or `only-posts = true` in imgopt.conf: today's scope. */
+static void
+test_only_posts(void)
+{
+	g_autofree char *site = copy_case();
+	g_autofree char *site2 = copy_case();
+	g_autofree char *conf = g_build_filename(site2, "imgopt.conf", NULL);
+	int code = 0;
+
+	write_site_files(site);
+	g_autoptr(JsonNode) res = run_json(site, "run", "--only-posts", &code);
+	assert_posts_only(site, res);
+	write_site_files(site2);
+	tu_write(conf, "[imgopt]\nonly-posts = true\n");
+	g_autoptr(JsonNode) res2 = run_json(site2, "run", NULL, &code);
+	assert_posts_only(site2, res2);
 	g_autofree char *parent = g_path_get_dirname(site);
+	g_autofree char *parent2 = g_path_get_dirname(site2);
 	tu_rmtree(parent);
+	tu_rmtree(parent2);
 }
 
 /* dupes names every user of a copy, posts or not, with its kind. */

@@ -333,9 +333,10 @@ write_out(GBytes *bytes)
 static char *
 memo_what(const CliCommon *common, gboolean hash_all)
 {
-	return g_strdup_printf("json=%d verbose=%d quiet=%d hash_all=%d",
-			       common->json, common->verbose, common->quiet,
-			       hash_all);
+	return g_strdup_printf(
+		"json=%d verbose=%d quiet=%d hash_all=%d only_posts=%d",
+		common->json, common->verbose, common->quiet, hash_all,
+		common->only_posts);
 }
 
 /* The stored output of the last run if nothing changed since; NULL (and
