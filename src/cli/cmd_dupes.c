@@ -282,6 +282,13 @@ render_text(const ImgoptSite *site, const ImgoptDupesResult *res,
 		res->groups->len, t.duplicate_files, t.reclaimable_bytes,
 		res->orphans->len, t.orphan_bytes,
 		common->verbose ? "" : " (--verbose lists them)");
+	if (res->kept_by_name->len > 0)
+		g_string_append_printf(
+			out,
+			"%u images no reference shows are not "
+			"orphans: a text file names them%s\n",
+			res->kept_by_name->len,
+			common->verbose ? "" : " (--verbose lists them)");
 	g_string_append_printf(out,
 			       "%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT
 			       " hashed (%" G_GUINT64_FORMAT
