@@ -219,7 +219,7 @@ imgopt_config_check_value(const char *key, const char *value, GError **error)
 /* ---- finding the file ---- */
 
 static bool
-has_site_config(const char *dir)
+imgopt_layout_is_site_root(const char *dir)
 {
 	static const char *const names[] = {
 		"_config.yml", "_config.yaml", "hugo.toml",
@@ -244,7 +244,7 @@ imgopt_config_find(const char *start)
 			g_build_filename(dir, IMGOPT_CONFIG_NAME, NULL);
 		if (g_file_test(conf, G_FILE_TEST_IS_REGULAR))
 			return g_steal_pointer(&conf);
-		if (has_site_config(dir))
+		if (imgopt_layout_is_site_root(dir))
 			return NULL;
 		g_autofree char *up = g_path_get_dirname(dir);
 		if (strcmp(up, dir) == 0)
@@ -257,7 +257,7 @@ imgopt_config_find(const char *start)
 /* ---- the site's own configuration ---- */
 
 void
-imgopt_site_config_free(ImgoptSiteConfig *config)
+imgopt_site_layout_free(ImgoptSiteLayout *config)
 {
 	if (config == NULL)
 		return;
@@ -358,7 +358,7 @@ read_exclude(char **lines, int at, GPtrArray *out)
 }
 
 static void
-read_jekyll(const char *root, ImgoptSiteConfig *c)
+read_jekyll(const char *root, ImgoptSiteLayout *c)
 {
 	static const char *const names[] = {"_config.yml", "_config.yaml"};
 	g_autofree char *text = NULL;
@@ -384,7 +384,7 @@ read_jekyll(const char *root, ImgoptSiteConfig *c)
 
 /* `key = value` at the top level of a TOML file (before any [table]). */
 static void
-read_hugo(const char *root, ImgoptSiteConfig *c)
+read_hugo(const char *root, ImgoptSiteLayout *c)
 {
 	static const char *const names[] = {"hugo.toml", "config.toml"};
 	g_autofree char *text = NULL;
@@ -413,10 +413,10 @@ read_hugo(const char *root, ImgoptSiteConfig *c)
 	}
 }
 
-ImgoptSiteConfig *
-imgopt_site_config_read(const char *root)
+ImgoptSiteLayout *
+imgopt_site_layout_read(const char *root)
 {
-	ImgoptSiteConfig *c = g_new0(ImgoptSiteConfig, 1);
+	ImgoptSiteLayout *c = g_new0(ImgoptSiteLayout, 1);
 
 	c->exclude = g_ptr_array_new_with_free_func(g_free);
 	read_jekyll(root, c);
@@ -425,7 +425,7 @@ imgopt_site_config_read(const char *root)
 }
 
 bool
-imgopt_config_is_excluded(const GPtrArray *exclude, const char *path)
+imgopt_layout_is_excluded(const GPtrArray *exclude, const char *path)
 {
 	for (guint i = 0; exclude != NULL && i < exclude->len; i++) {
 		g_autofree char *e = g_strdup(g_ptr_array_index(exclude, i));
@@ -446,7 +446,7 @@ imgopt_config_is_excluded(const GPtrArray *exclude, const char *path)
 static char *
 detect_posts(const char *root)
 {
-	g_autoptr(ImgoptSiteConfig) sc = imgopt_site_config_read(root);
+	g_autoptr(ImgoptSiteLayout) sc = imgopt_site_layout_read(root);
 	const char *candidates[] = {"_posts", "source/_posts", sc->content_dir,
 				    "content"};
 
@@ -530,7 +530,7 @@ busiest(GHashTable *counts)
 }
 
 bool
-imgopt_config_detect_dirs(const char *root, char **posts_out, char **images_out,
+imgopt_layout_detect_dirs(const char *root, char **posts_out, char **images_out,
 			  GError **error)
 {
 	g_autofree char *posts = detect_posts(root);

@@ -22,7 +22,7 @@
 #include <glib/gstdio.h>
 
 bool
-imgopt_fs_write_atomic(const char *path, const void *data, gsize len, int mode,
+imgopt_atomic_write(const char *path, const void *data, gsize len, int mode,
 		       bool is_durable, GError **error)
 {
 	GFileSetContentsFlags flags = G_FILE_SET_CONTENTS_CONSISTENT;

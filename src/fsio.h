@@ -12,10 +12,10 @@
 #include <stdbool.h>
 #include <glib.h> /* GPtrArray, GError */
 
-#include "imgopt/reporter.h"
+#include "imgopt/observer.h"
 
 /**
- * imgopt_fs_write_atomic:
+ * imgopt_atomic_write:
  * @path: destination
  * @data: @len: the new contents
  * @mode: file mode for a new file (e.g. 0644, or the old file's mode)
@@ -28,7 +28,7 @@
  *
  * Returns: true on success, false with @error set (G_FILE_ERROR).
  */
-bool imgopt_fs_write_atomic(const char *path, const void *data, gsize len,
+bool imgopt_atomic_write(const char *path, const void *data, gsize len,
 			    int mode, bool is_durable, GError **error);
 
 /**

@@ -1,9 +1,9 @@
 /*
- * postfile.c: see postfile.h.  The steps are git's lockfile and redis'
+ * atomic.c: see atomic.h.  The steps are git's lockfile and redis'
  * rdbSave: write a temporary file, make it durable, rename it into place,
  * make the rename durable.
  */
-#include "postfile.h"
+#include "atomic.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -69,7 +69,7 @@ sync_dir(const char *dir, GError **error)
 }
 
 bool
-imgopt_postfile_write(const char *path, const void *data, gsize len, int mode,
+imgopt_atomic_replace(const char *path, const void *data, gsize len, int mode,
 		      GError **error)
 {
 	g_return_val_if_fail(path != NULL && (data != NULL || len == 0), false);
@@ -109,7 +109,7 @@ has_random_suffix(const char *s, gsize len, char sep, gsize n)
 }
 
 bool
-imgopt_postfile_is_temp_name(const char *name)
+imgopt_atomic_is_temp_name(const char *name)
 {
 	static const char tag[] = ".imgopt";
 	gsize len = strlen(name);
@@ -123,7 +123,7 @@ imgopt_postfile_is_temp_name(const char *name)
 }
 
 bool
-imgopt_postfile_is_variant_temp_name(const char *name)
+imgopt_atomic_is_variant_temp_name(const char *name)
 {
 	gsize len = strlen(name);
 	gsize hex = 0, i;
@@ -144,7 +144,7 @@ imgopt_postfile_is_variant_temp_name(const char *name)
 }
 
 bool
-imgopt_postfile_remove_stale(const char *dir, bool is_variant_dir,
+imgopt_atomic_remove_stale(const char *dir, bool is_variant_dir,
 			     GPtrArray *removed, GError **error)
 {
 	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
@@ -155,8 +155,8 @@ imgopt_postfile_remove_stale(const char *dir, bool is_variant_dir,
 	while ((name = g_dir_read_name(d)) != NULL) {
 		bool is_temp =
 			is_variant_dir
-				? imgopt_postfile_is_variant_temp_name(name)
-				: imgopt_postfile_is_temp_name(name);
+				? imgopt_atomic_is_variant_temp_name(name)
+				: imgopt_atomic_is_temp_name(name);
 		g_autofree char *full = NULL;
 		GStatBuf st;
 

@@ -1,7 +1,7 @@
 /*
- * postfile.h: replacing a post atomically and durably with its exact mode.
+ * atomic.h: replacing a post atomically and durably with its exact mode.
  *
- * imgopt_fs_write_atomic() (fsio.h) goes through g_file_set_contents_full(),
+ * imgopt_atomic_write() (fsio.h) goes through g_file_set_contents_full(),
  * whose new file gets the mode through open(), so the umask is applied:
  * a 0664 post written under umask 022 would come back 0644.  A post must
  * keep its mode bit for bit, so this writer sets it with fchmod() on the
@@ -9,19 +9,19 @@
  *
  * A write killed before its rename leaves its temporary file behind; the
  * next imgopt that holds the site lock removes such debris with
- * imgopt_postfile_remove_stale(), which matches exactly the names this
+ * imgopt_atomic_remove_stale(), which matches exactly the names this
  * writer (and, for variant files, g_file_set_contents()) makes.
  *
  * Thread-safety: reentrant.
  */
-#ifndef IMGOPT_POSTFILE_H
-#define IMGOPT_POSTFILE_H
+#ifndef IMGOPT_ATOMIC_H
+#define IMGOPT_ATOMIC_H
 
 #include <stdbool.h>
 #include <glib.h> /* GError */
 
 /**
- * imgopt_postfile_write:
+ * imgopt_atomic_replace:
  * @path: the post to replace
  * @data: @len: its new bytes
  * @mode: the permission bits it must have (st_mode & 07777 of the old one)
@@ -35,33 +35,33 @@
  * Returns: true, or false with @error set (G_FILE_ERROR); the temporary
  *   file is then removed and @path left as it was.
  */
-bool imgopt_postfile_write(const char *path, const void *data, gsize len,
+bool imgopt_atomic_replace(const char *path, const void *data, gsize len,
 			   int mode, GError **error);
 
 /**
- * imgopt_postfile_is_temp_name:
+ * imgopt_atomic_is_temp_name:
  * @name: a file name (no folder)
  *
- * Returns: whether @name is one imgopt_postfile_write() gives its
+ * Returns: whether @name is one imgopt_atomic_replace() gives its
  *   temporary files: `.<name>.imgopt-` and six letters or digits.
  */
-bool imgopt_postfile_is_temp_name(const char *name);
+bool imgopt_atomic_is_temp_name(const char *name);
 
 /**
- * imgopt_postfile_is_variant_temp_name:
+ * imgopt_atomic_is_variant_temp_name:
  * @name: a file name (no folder)
  *
  * Returns: whether @name is the temporary file of a variant write
- *   (imgopt_fs_write_atomic() through g_file_set_contents(): the variant's
+ *   (imgopt_atomic_write() through g_file_set_contents(): the variant's
  *   name `<hex>-<width>.<ext>`, a dot and six letters or digits).
  */
-bool imgopt_postfile_is_variant_temp_name(const char *name);
+bool imgopt_atomic_is_variant_temp_name(const char *name);
 
 /**
- * imgopt_postfile_remove_stale:
+ * imgopt_atomic_remove_stale:
  * @dir: a folder
  * @is_variant_dir: match variant temporaries
- *   (imgopt_postfile_is_variant_temp_name()) rather than post ones
+ *   (imgopt_atomic_is_variant_temp_name()) rather than post ones
  * @removed: (element-type filename): gets the full path of each file removed
  * @error: return location for a #GError
  *
@@ -72,7 +72,7 @@ bool imgopt_postfile_is_variant_temp_name(const char *name);
  *
  * Returns: true, or false with @error set if a file could not be removed.
  */
-bool imgopt_postfile_remove_stale(const char *dir, bool is_variant_dir,
+bool imgopt_atomic_remove_stale(const char *dir, bool is_variant_dir,
 				  GPtrArray *removed, GError **error);
 
-#endif /* IMGOPT_POSTFILE_H */
+#endif /* IMGOPT_ATOMIC_H */

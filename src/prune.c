@@ -851,7 +851,7 @@ result_new(void)
 /* Index and scan, then plan: steps 0 and 1. */
 static bool
 plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
-	   const ImgoptPruneOptions *options, const ImgoptReporter *reporter,
+	   const ImgoptPruneOptions *options, const ImgoptObserver *observer,
 	   ImgoptPruneResult *r, GError **error)
 {
 	g_autoptr(ImgoptDupesResult) dupes = NULL;
@@ -860,7 +860,7 @@ plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
 	ImgoptDupesOptions dopt = {options->jobs, options->only_posts};
 
 	if (!imgopt_prune_recover(site, manifest, &r->n_recovered, error) ||
-	    !imgopt_dupes_run(site, &dopt, manifest, reporter, &dupes, error) ||
+	    !imgopt_dupes_run(site, &dopt, manifest, observer, &dupes, error) ||
 	    !scan_needs(site, manifest, options->only_posts, &needs, error) ||
 	    !begin_prune_run(manifest, &r->run_id, error))
 		return false;
@@ -887,7 +887,7 @@ plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
 bool
 imgopt_prune_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		  const ImgoptPruneOptions *options,
-		  const ImgoptReporter *reporter,
+		  const ImgoptObserver *observer,
 		  ImgoptPruneResult **result_out, GError **error)
 {
 	g_return_val_if_fail(site && manifest && options && result_out, false);
@@ -897,7 +897,7 @@ imgopt_prune_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		g_array_new(FALSE, TRUE, sizeof(ImgoptTrashState));
 
 	*result_out = NULL;
-	if (!plan_prune(site, manifest, options, reporter, r, error))
+	if (!plan_prune(site, manifest, options, observer, r, error))
 		return false;
 	if (!options->is_dry_run) {
 		if (!record_plan(manifest, r, ids, error))
@@ -1045,7 +1045,7 @@ copy_back(const ImgoptSite *site, const ImgoptTrashEntry *e, GError **error)
 			    "cannot create '%s': %s", dir, g_strerror(saved));
 		return false;
 	}
-	return imgopt_fs_write_atomic(orig, data, len, 0644, true, error);
+	return imgopt_atomic_write(orig, data, len, 0644, true, error);
 }
 
 bool

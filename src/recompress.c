@@ -792,7 +792,7 @@ typedef struct {
 	const char *out_dir;      /* variant folder, site-relative */
 	const char *fingerprint;  /* of the settings */
 	ImgoptManifest *manifest; /* written by this thread only */
-	const ImgoptRecompressReporter *reporter; /* nullable */
+	const ImgoptRecompressObserver *observer; /* nullable */
 	ImgoptRecompressSummary summary;          /* counts so far */
 	bool has_out_dir;                         /* folder created already */
 	uint64_t bytes_done;                      /* source bytes of the results
@@ -822,9 +822,9 @@ is_cached(Writer *w, const ImgoptAsset *asset, GError **error)
 	if (variants == NULL || variants->len == 0 || !files_exist(w, variants))
 		return false;
 	for (guint i = 0;
-	     w->reporter && w->reporter->on_variant && i < variants->len; i++)
-		w->reporter->on_variant(g_ptr_array_index(variants, i), true,
-					w->reporter->user_data);
+	     w->observer && w->observer->on_variant && i < variants->len; i++)
+		w->observer->on_variant(g_ptr_array_index(variants, i), true,
+					w->observer->user_data);
 	return true;
 }
 
@@ -847,7 +847,7 @@ write_variant(Writer *w, ImgoptEncoded *encoded, GError **error)
 	g_autofree char *full = g_build_filename(w->root, rel, NULL);
 	gsize len = 0;
 	const void *data = g_bytes_get_data(encoded->data, &len);
-	if (!imgopt_fs_write_atomic(full, data, len, 0644, false, error))
+	if (!imgopt_atomic_write(full, data, len, 0644, false, error))
 		return false;
 	g_free(v->path);
 	v->path = g_steal_pointer(&rel);
@@ -855,8 +855,8 @@ write_variant(Writer *w, ImgoptEncoded *encoded, GError **error)
 		return false;
 	w->summary.n_written++;
 	w->summary.bytes_output += len;
-	if (w->reporter && w->reporter->on_variant)
-		w->reporter->on_variant(v, false, w->reporter->user_data);
+	if (w->observer && w->observer->on_variant)
+		w->observer->on_variant(v, false, w->observer->user_data);
 	return true;
 }
 
@@ -896,9 +896,9 @@ write_result(Writer *w, Result *result, GError **error)
 {
 	if (result->encoded == NULL) {
 		w->summary.n_failed++;
-		if (w->reporter && w->reporter->on_failure)
-			w->reporter->on_failure(result->asset, result->error,
-						w->reporter->user_data);
+		if (w->observer && w->observer->on_failure)
+			w->observer->on_failure(result->asset, result->error,
+						w->observer->user_data);
 		return true;
 	}
 	w->summary.n_encoded++;
@@ -911,7 +911,7 @@ write_result(Writer *w, Result *result, GError **error)
 }
 
 static int
-compare_asset_path(gconstpointer a, gconstpointer b)
+imgopt_asset_path_cmp(gconstpointer a, gconstpointer b)
 {
 	return strcmp((*(ImgoptAsset *const *)a)->path,
 		      (*(ImgoptAsset *const *)b)->path);
@@ -930,7 +930,7 @@ distinct_contents(const GPtrArray *assets)
 
 	for (guint i = 0; i < assets->len; i++)
 		g_ptr_array_add(sorted, g_ptr_array_index(assets, i));
-	g_ptr_array_sort(sorted, compare_asset_path);
+	g_ptr_array_sort(sorted, imgopt_asset_path_cmp);
 	for (guint i = 0; i < sorted->len; i++) {
 		ImgoptAsset *asset = g_ptr_array_index(sorted, i);
 		char hex[IMGOPT_HASH_HEX_LEN + 1];
@@ -963,10 +963,10 @@ drain(Writer *w, GAsyncQueue *results, guint n_pending, GError **error)
 			continue;
 		is_ok = write_result(w, result, error);
 		w->bytes_done += result->asset->size;
-		if (is_ok && w->reporter && w->reporter->on_progress)
-			w->reporter->on_progress(i + 1, n_pending,
+		if (is_ok && w->observer && w->observer->on_progress)
+			w->observer->on_progress(i + 1, n_pending,
 						 w->bytes_done,
-						 w->reporter->user_data);
+						 w->observer->user_data);
 		if (is_ok && (i + 1) % BATCH == 0)
 			is_ok = commit_batch(w, error) &&
 				imgopt_manifest_begin(w->manifest, error);
@@ -1026,7 +1026,7 @@ bool
 imgopt_recompress_all(const char *root, const char *out_dir,
 		      const GPtrArray *assets, const ImgoptSettings *settings,
 		      ImgoptManifest *manifest,
-		      const ImgoptRecompressReporter *reporter,
+		      const ImgoptRecompressObserver *observer,
 		      ImgoptRecompressSummary *summary_out, GError **error)
 {
 	g_return_val_if_fail(root != NULL && out_dir != NULL, false);
@@ -1038,7 +1038,7 @@ imgopt_recompress_all(const char *root, const char *out_dir,
 	g_autoptr(GPtrArray) distinct = distinct_contents(assets);
 	g_autoptr(GAsyncQueue) results = g_async_queue_new();
 	Writer w = {root,     out_dir, fingerprint, manifest,
-		    reporter, {0},     false,       0};
+		    observer, {0},     false,       0};
 	Pool shared = {root, settings, results};
 	int n_workers = pool_size(settings);
 	guint n_pending = 0;

@@ -93,7 +93,7 @@ is_inside(const char *root, const char *path)
 }
 
 static bool
-has_config(const char *dir)
+imgopt_layout_is_site_root(const char *dir)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(config_names); i++) {
 		g_autofree char *path =
@@ -128,7 +128,7 @@ find_root(const char *posts, const char *images)
 	g_autofree char *dir = g_strdup(posts);
 
 	for (;;) {
-		if (has_config(dir) && is_inside(dir, images))
+		if (imgopt_layout_is_site_root(dir) && is_inside(dir, images))
 			return g_steal_pointer(&dir);
 		if (strcmp(dir, "/") == 0)
 			break;
@@ -389,7 +389,7 @@ set_dirs(ImgoptSite *site, const char *posts, const char *posts_as_given,
 static void
 apply_site_config(ImgoptSite *site)
 {
-	g_autoptr(ImgoptSiteConfig) sc = imgopt_site_config_read(site->root);
+	g_autoptr(ImgoptSiteLayout) sc = imgopt_site_layout_read(site->root);
 
 	if (site->baseurl == NULL)
 		site->baseurl = g_steal_pointer(&sc->baseurl);
@@ -398,7 +398,7 @@ apply_site_config(ImgoptSite *site)
 
 /* Whether the site at @root is built by Hugo (it has a Hugo config). */
 static bool
-is_hugo(const char *root)
+imgopt_layout_is_hugo(const char *root)
 {
 	static const char *const names[] = {"hugo.toml", "hugo.yaml",
 					    "config.toml", "config.yaml"};
@@ -420,7 +420,7 @@ is_hugo(const char *root)
 static char *
 same_dir_problem(const char *root, const char *dir)
 {
-	g_autoptr(ImgoptSiteConfig) sc = NULL;
+	g_autoptr(ImgoptSiteLayout) sc = NULL;
 	g_auto(GStrv) parts = g_strsplit(dir, "/", -1);
 
 	for (guint i = 0; parts[i] != NULL; i++)
@@ -429,9 +429,9 @@ same_dir_problem(const char *root, const char *dir)
 				"'%s' is not published by Jekyll or Hexo (a "
 				"folder starting with '_')",
 				dir);
-	if (!is_hugo(root))
+	if (!imgopt_layout_is_hugo(root))
 		return NULL;
-	sc = imgopt_site_config_read(root);
+	sc = imgopt_site_layout_read(root);
 	const char *content = sc->content_dir ? sc->content_dir : "content";
 	if (strcmp(dir, content) == 0 || imgopt_fs_is_below(content, dir))
 		return g_strdup_printf(
@@ -598,7 +598,7 @@ imgopt_site_is_excluded(const ImgoptSite *site, const char *path)
 {
 	g_return_val_if_fail(site != NULL && path != NULL, false);
 
-	return imgopt_config_is_excluded(site->exclude, path);
+	return imgopt_layout_is_excluded(site->exclude, path);
 }
 
 GPtrArray *
@@ -610,7 +610,7 @@ imgopt_site_list_posts(const ImgoptSite *site, GError **error)
 	GPtrArray *posts = walk_site(site, site->posts_dir, true, error);
 
 	for (guint i = posts != NULL ? posts->len : 0; i > 0; i--)
-		if (imgopt_config_is_excluded(site->exclude,
+		if (imgopt_layout_is_excluded(site->exclude,
 					      g_ptr_array_index(posts, i - 1)))
 			g_ptr_array_remove_index(posts, i - 1);
 	return posts;

@@ -20,7 +20,7 @@
 #include "fault.h"
 #include "fsio.h"
 #include "hash.h"
-#include "postfile.h"
+#include "atomic.h"
 
 const char *
 imgopt_undo_status_name(ImgoptUndoStatus status)
@@ -291,7 +291,7 @@ undo_post(Undo *u, const char *post, const GPtrArray *rows, GError **error)
 		return true;
 	}
 	if (!u->is_dry_run) {
-		if (!imgopt_postfile_write(full, g_bytes_get_data(cur, NULL),
+		if (!imgopt_atomic_replace(full, g_bytes_get_data(cur, NULL),
 					   g_bytes_get_size(cur),
 					   (int)(st.st_mode & 07777), error))
 			return false;
@@ -446,7 +446,7 @@ remove_debris(const ImgoptSite *site, const GPtrArray *posts, GError **error)
 		if (g_strcmp0(dir, last) == 0)
 			continue;
 		full = g_build_filename(imgopt_site_get_root(site), dir, NULL);
-		if (!imgopt_postfile_remove_stale(full, false, removed, error))
+		if (!imgopt_atomic_remove_stale(full, false, removed, error))
 			return false;
 		g_free(last);
 		last = g_steal_pointer(&dir);

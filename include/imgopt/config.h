@@ -111,15 +111,15 @@ typedef struct {
 	GPtrArray *exclude; /* (element-type utf8) Jekyll's exclude list */
 	char *content_dir;  /* Hugo contentDir ("content"), or NULL */
 	char *static_dir;   /* Hugo staticDir ("static"), or NULL */
-} ImgoptSiteConfig;
+} ImgoptSiteLayout;
 
 /** Frees @config (nullable). */
-void imgopt_site_config_free(ImgoptSiteConfig *config);
+void imgopt_site_layout_free(ImgoptSiteLayout *config);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptSiteConfig, imgopt_site_config_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptSiteLayout, imgopt_site_layout_free)
 
 /**
- * imgopt_site_config_read:
+ * imgopt_site_layout_read:
  * @root: the site root
  *
  * Reads `_config.yml` (or `_config.yaml`), then `hugo.toml` (or
@@ -129,20 +129,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptSiteConfig, imgopt_site_config_free)
  *
  * Returns: (transfer full): what was found (never NULL).
  */
-ImgoptSiteConfig *imgopt_site_config_read(const char *root);
+ImgoptSiteLayout *imgopt_site_layout_read(const char *root);
 
 /**
- * imgopt_config_is_excluded:
+ * imgopt_layout_is_excluded:
  * @exclude: (element-type utf8): Jekyll-style exclude entries
  * @path: a path relative to the site root
  *
  * Returns: true if an entry names @path or a folder holding it, or
  *   matches it as a glob (`*.tmp`, `_posts/drafts/x*`).
  */
-bool imgopt_config_is_excluded(const GPtrArray *exclude, const char *path);
+bool imgopt_layout_is_excluded(const GPtrArray *exclude, const char *path);
 
 /**
- * imgopt_config_detect_dirs:
+ * imgopt_layout_detect_dirs:
  * @root: a site root
  * @posts_out: (out) (transfer full): POSTS, relative to @root
  * @images_out: (out) (transfer full): IMAGES, relative to @root
@@ -159,7 +159,7 @@ bool imgopt_config_is_excluded(const GPtrArray *exclude, const char *path);
  * Returns: true, or false with @error set (G_FILE_ERROR_NOENT) if there
  *   is no posts folder or no post references a local image.
  */
-bool imgopt_config_detect_dirs(const char *root, char **posts_out,
+bool imgopt_layout_detect_dirs(const char *root, char **posts_out,
 			       char **images_out, GError **error);
 
 #endif /* IMGOPT_CONFIG_H */

@@ -21,7 +21,7 @@
 #include "imgopt/recompress.h"
 #include "imgopt/referrers.h"
 #include "imgopt/report.h"
-#include "imgopt/reporter.h"
+#include "imgopt/observer.h"
 #include "imgopt/prune.h"
 #include "imgopt/rewrite.h"
 #include "imgopt/run.h"

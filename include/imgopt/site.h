@@ -187,7 +187,7 @@ const GPtrArray *imgopt_site_lookup_name(const ImgoptSite *site,
  * `node_modules/` and IMAGES/IMGOPT_OUTPUT_DIR.  Symlinks are not
  * followed, and symlinked posts are not listed.  Posts matching an entry
  * of the `exclude:` list of the site's `_config.yml` are not listed
- * (imgopt_config_is_excluded()).
+ * (imgopt_layout_is_excluded()).
  *
  * Returns: (transfer full) (element-type utf8): post paths relative to the
  *   site root, or NULL with @error set if POSTS cannot be read.

@@ -179,7 +179,7 @@ drop_replaced(GArray *presets)
 }
 
 /* POSTS and IMAGES for a command given neither: imgopt.conf's `posts`
- * and `images`, else imgopt_config_detect_dirs() on the site root (the
+ * and `images`, else imgopt_layout_detect_dirs() on the site root (the
  * config's folder, or the current one). */
 static bool
 default_args(const ImgoptConfig *conf, char ***args_out, GError **error)
@@ -194,7 +194,7 @@ default_args(const ImgoptConfig *conf, char ***args_out, GError **error)
 	g_autofree char *found_posts = NULL, *found_images = NULL;
 
 	if ((posts == NULL || images == NULL) &&
-	    !imgopt_config_detect_dirs(root, &found_posts, &found_images,
+	    !imgopt_layout_detect_dirs(root, &found_posts, &found_images,
 				       error))
 		return false;
 	char **args = g_new0(char *, 3);

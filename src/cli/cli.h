@@ -8,7 +8,7 @@
  * command has, then cli_open() opens what the table says, in one place.
  *
  * Only src/cli/ prints or exits; the core reports through return values,
- * GErrors and reporter callbacks.
+ * GErrors and observer callbacks.
  */
 #ifndef IMGOPT_CLI_H
 #define IMGOPT_CLI_H
@@ -369,7 +369,7 @@ char *cli_one_line(const char *text);
 
 /* ---- progress (progress.c) ----
  * The core reports "@done of @total items of @stage, @bytes read so far"
- * through ImgoptReporter.progress; a CliProgress turns that into what the
+ * through ImgoptObserver.progress; a CliProgress turns that into what the
  * person or the log reading stderr needs:
  *   - on a terminal (isatty(2)): one bar line, redrawn in place with `\r`
  *     at most ten times a second, with the counts, the bytes, the rate and
@@ -385,7 +385,7 @@ char *cli_one_line(const char *text);
  * five seconds, so a test can see the plain lines of a short run.
  *
  * Thread-safety: one CliProgress per command, used from the thread that
- * runs the pipeline (the reporter's callbacks come from that thread).
+ * runs the pipeline (the observer's callbacks come from that thread).
  */
 
 /** Where progress goes. */
@@ -437,11 +437,11 @@ void cli_progress_update(CliProgress *progress, const char *stage,
 void cli_progress_clear(CliProgress *progress);
 
 /**
- * cli_progress_reporter_callback:
+ * cli_progress_observer_callback:
  *
- * An ImgoptReporter.progress callback: @user_data is the CliProgress.
+ * An ImgoptObserver.progress callback: @user_data is the CliProgress.
  */
-void cli_progress_reporter_callback(const char *stage, uint64_t done,
+void cli_progress_observer_callback(const char *stage, uint64_t done,
 				    uint64_t total, uint64_t bytes,
 				    void *user_data);
 

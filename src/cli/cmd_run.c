@@ -265,7 +265,7 @@ run_once(const CliCommand *cmd, const CliCommon *common, const RunArgs *a,
 	 GError **error)
 {
 	g_autoptr(CliProgress) progress = cli_progress_new(common->quiet);
-	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
+	ImgoptObserver observer = {cli_progress_observer_callback, NULL,
 				   progress};
 	g_auto(ImgoptSettings) settings = {0};
 	ImgoptRunOptions opt = {mode, 0, a->use_srcset, &settings,
@@ -276,7 +276,7 @@ run_once(const CliCommand *cmd, const CliCommon *common, const RunArgs *a,
 	    !cli_open(cli_needs(cmd, mode == IMGOPT_RUN_DRY_RUN), common, ctx,
 		      error))
 		return false;
-	return imgopt_run_site(ctx->site, ctx->manifest, &opt, &reporter,
+	return imgopt_run_site(ctx->site, ctx->manifest, &opt, &observer,
 			       res_out, error);
 }
 
