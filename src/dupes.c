@@ -39,6 +39,7 @@
 #include "imgopt/error.h"
 #include "imgopt/index.h"
 #include "imgopt/dupes.h"
+#include "imgopt/referrers.h"
 
 #include <errno.h>
 #include <string.h>
@@ -46,6 +47,7 @@
 
 #include "fsio.h"
 #include "hash.h"
+#include "nameguard.h"
 
 /* Files per work item and per manifest transaction. */
 #define BATCH 256
@@ -62,6 +64,7 @@ imgopt_dupes_result_free(ImgoptDupesResult *result)
 	g_clear_pointer(&result->errors, g_ptr_array_unref);
 	g_clear_pointer(&result->skipped, g_ptr_array_unref);
 	g_clear_pointer(&result->empty, g_ptr_array_unref);
+	g_clear_pointer(&result->kept_by_name, g_ptr_array_unref);
 	g_clear_pointer(&result->posts_by_file, g_hash_table_unref);
 	g_clear_pointer(&result->watched, g_ptr_array_unref);
 	g_free(result);
@@ -104,6 +107,8 @@ result_new(void)
 	r->errors = imgopt_problem_list_new();
 	r->skipped = imgopt_problem_list_new();
 	r->empty = g_ptr_array_new_with_free_func(g_free);
+	r->kept_by_name = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_kept_by_name_free);
 	r->watched = g_ptr_array_new_with_free_func(g_free);
 	r->posts_by_file =
 		g_hash_table_new_full(imgopt_str_hash, g_str_equal, g_free,
@@ -120,9 +125,12 @@ typedef struct {
 	const ImgoptObserver *observer; /* nullable */
 	ImgoptDupesResult *result;      /* being filled */
 	GHashTable *ref_counts;    /* path → references (GUINT_TO_POINTER) */
-	GPtrArray *posts;          /* (element-type filename) scanned */
+	bool only_posts;           /* --only-posts: the posts alone */
+	GPtrArray *referrers;      /* (element-type ImgoptReferrer) scanned */
+	GPtrArray *posts;          /* (element-type filename) their paths */
 	GPtrArray *scanned;        /* (element-type ImgoptPostRecord) each
-				      post's identity, parallel to @posts */
+				      referrer's identity, parallel to
+				      @posts */
 	GHashTable *post_records;  /* post → ImgoptPostRecord: manifest's */
 	GHashTable *stored_refs;   /* post → GPtrArray of ImgoptRef: the
 				      manifest's, loaded on first use */
@@ -152,6 +160,7 @@ dupes_clear(Dupes *d)
 	g_clear_pointer(&d->ref_counts, g_hash_table_unref);
 	g_clear_pointer(&d->refs, g_ptr_array_unref);
 	g_clear_pointer(&d->posts, g_ptr_array_unref);
+	g_clear_pointer(&d->referrers, g_ptr_array_unref);
 	g_clear_pointer(&d->scanned, g_ptr_array_unref);
 	g_clear_pointer(&d->post_records, g_hash_table_unref);
 	g_clear_pointer(&d->stored_refs, g_hash_table_unref);
@@ -367,12 +376,14 @@ post_record_new(const struct stat *st, const char *context)
 	return rec;
 }
 
-/* Posts to scan on the pool; each worker fills only its own slots. */
+/* Referrers to scan on the pool; each worker fills only its own slots. */
 typedef struct {
 	const ImgoptSite *site; /* thread-safe once open (site.h) */
-	GPtrArray *posts;       /* read-only while the pool runs */
-	GPtrArray **refs;       /* one slot per post */
-	GError **errors;        /* one slot per post */
+	GPtrArray *posts;       /* (element-type filename) their paths */
+	GPtrArray *referrers;   /* (element-type ImgoptReferrer) read-only
+				   while the pool runs */
+	GPtrArray **refs;       /* one slot per referrer */
+	GError **errors;        /* one slot per referrer */
 } ScanShared;
 
 static void
@@ -381,8 +392,8 @@ scan_one(gpointer data, gpointer user_data)
 	guint i = GPOINTER_TO_UINT(data) - 1;
 	ScanShared *sh = user_data;
 
-	sh->refs[i] = imgopt_site_scan_post(
-		sh->site, g_ptr_array_index(sh->posts, i), &sh->errors[i]);
+	sh->refs[i] = imgopt_referrers_scan(
+		sh->site, g_ptr_array_index(sh->referrers, i), &sh->errors[i]);
 }
 
 /* Reading and resolving posts waits on the disk: the posts not found
@@ -402,7 +413,10 @@ scan_changed(Dupes *d, ScanShared *sh, int jobs)
 		memset(&st, 0, sizeof st);
 		if (lstat(abs, &st) == 0 && S_ISREG(st.st_mode))
 			sh->refs[i] = cached_refs(d, sh->posts->pdata[i], &st);
-		d->result->cached_posts += sh->refs[i] != NULL;
+		d->result->cached_posts +=
+			sh->refs[i] != NULL &&
+			((const ImgoptReferrer *)sh->referrers->pdata[i])
+					->kind == IMGOPT_REFERRER_POST;
 		g_ptr_array_add(d->scanned, post_record_new(&st, d->context));
 		if (sh->refs[i] == NULL && pool != NULL)
 			g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL);
@@ -413,15 +427,66 @@ scan_changed(Dupes *d, ScanShared *sh, int jobs)
 		g_thread_pool_free(pool, FALSE, TRUE);
 }
 
-static bool
-scan_posts(Dupes *d, int jobs, GError **error)
+/* The posts alone (--only-posts), as referrers of kind post. */
+static GPtrArray *
+list_posts(const ImgoptSite *site, GError **error)
 {
-	g_autoptr(GPtrArray) posts = imgopt_site_list_posts(d->site, error);
+	g_autoptr(GPtrArray) posts = imgopt_site_list_posts(site, error);
+	GPtrArray *out = NULL;
+
+	if (posts == NULL)
+		return NULL;
+	out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_referrer_free);
+	for (guint i = 0; i < posts->len; i++) {
+		ImgoptReferrer *r = g_new0(ImgoptReferrer, 1);
+
+		r->path = g_strdup(g_ptr_array_index(posts, i));
+		r->kind = IMGOPT_REFERRER_POST;
+		g_ptr_array_add(out, r);
+	}
+	return out;
+}
+
+GPtrArray *
+imgopt_dupes_list_referrers(const ImgoptSite *site, bool only_posts,
+			    GError **error)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+	return only_posts ? list_posts(site, error)
+			  : imgopt_referrers_list(site, error);
+}
+
+/* Takes the scanned references of referrer @i (or its error). */
+static void
+take_refs(Dupes *d, guint i, GPtrArray *refs, GError *error)
+{
+	const ImgoptReferrer *referrer = g_ptr_array_index(d->referrers, i);
+
+	if (refs == NULL) {
+		notify_problem(d, referrer->path, error->message, true);
+		g_error_free(error);
+		g_ptr_array_add(d->refs, NULL);
+		return;
+	}
+	for (guint j = 0; j < refs->len; j++)
+		count_ref(d, g_ptr_array_index(refs, j));
+	d->result->references += refs->len;
+	g_ptr_array_add(d->refs, refs);
+}
+
+/* Every referrer of the site (the posts alone with --only-posts) scanned
+ * and resolved, or taken unchanged from the manifest. */
+static bool
+scan_referrers(Dupes *d, int jobs, GError **error)
+{
 	g_autofree GPtrArray **refs = NULL;
 	g_autofree GError **errors = NULL;
 	ScanShared sh;
 
-	if (posts == NULL)
+	d->referrers =
+		imgopt_dupes_list_referrers(d->site, d->only_posts, error);
+	if (d->referrers == NULL)
 		return false;
 	d->post_records = imgopt_manifest_load_posts(d->manifest, error);
 	if (d->post_records == NULL)
@@ -431,26 +496,22 @@ scan_posts(Dupes *d, int jobs, GError **error)
 		(GDestroyNotify)g_ptr_array_unref);
 	d->scanned = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_post_record_free);
-	d->posts = g_ptr_array_ref(posts);
-	refs = g_new0(GPtrArray *, posts->len + 1);
-	errors = g_new0(GError *, posts->len + 1);
-	sh = (ScanShared){d->site, posts, refs, errors};
-	scan_changed(d, &sh, jobs);
-	for (guint i = 0; i < posts->len; i++) {
-		if (refs[i] == NULL) {
-			notify_problem(d, posts->pdata[i], errors[i]->message,
-				       true);
-			g_clear_error(&errors[i]);
-			g_ptr_array_add(d->refs, NULL);
-			continue;
-		}
-		for (guint j = 0; j < refs[i]->len; j++)
-			count_ref(d, g_ptr_array_index(refs[i], j));
-		d->result->references += refs[i]->len;
-		g_ptr_array_add(d->refs, refs[i]);
-		notify_progress(d, "scan", i + 1, posts->len, 0);
+	d->posts = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < d->referrers->len; i++) {
+		const ImgoptReferrer *r = g_ptr_array_index(d->referrers, i);
+
+		g_ptr_array_add(d->posts, g_strdup(r->path));
+		d->result->posts += r->kind == IMGOPT_REFERRER_POST;
 	}
-	d->result->posts = posts->len;
+	refs = g_new0(GPtrArray *, d->posts->len + 1);
+	errors = g_new0(GError *, d->posts->len + 1);
+	sh = (ScanShared){d->site, d->posts, d->referrers, refs, errors};
+	scan_changed(d, &sh, jobs);
+	for (guint i = 0; i < d->posts->len; i++) {
+		take_refs(d, i, refs[i], errors[i]);
+		notify_progress(d, "scan", i + 1, d->posts->len, 0);
+	}
+	d->result->referrers = d->posts->len;
 	return true;
 }
 
@@ -921,9 +982,14 @@ find_groups(Dupes *d)
 
 /* ---- 5. orphans ---- */
 
+/* Images under IMAGES no reference resolves to; unless --only-posts,
+ * those a text file of the site names are kept by name instead. */
 static void
 find_orphans(Dupes *d)
 {
+	g_autoptr(GPtrArray) unnamed = g_ptr_array_new();
+	g_autoptr(GHashTable) kept = g_hash_table_new(g_str_hash, g_str_equal);
+
 	for (guint i = 0; i < d->assets->len; i++) {
 		const ImgoptAsset *a = g_ptr_array_index(d->assets, i);
 
@@ -933,7 +999,25 @@ find_orphans(Dupes *d)
 		if (a->format == IMGOPT_FORMAT_UNKNOWN &&
 		    !imgopt_index_is_image_name(a->path))
 			continue;
-		g_ptr_array_add(d->result->orphans, imgopt_asset_copy(a));
+		g_ptr_array_add(unnamed, a->path);
+	}
+	if (!d->only_posts && unnamed->len > 0) {
+		g_ptr_array_unref(d->result->kept_by_name);
+		d->result->kept_by_name =
+			imgopt_name_guard(d->root, d->referrers, unnamed);
+	}
+	for (guint i = 0; i < d->result->kept_by_name->len; i++)
+		g_hash_table_add(
+			kept,
+			((ImgoptKeptByName *)d->result->kept_by_name->pdata[i])
+				->path);
+	for (guint i = 0; i < unnamed->len; i++) {
+		const ImgoptAsset *a = g_hash_table_lookup(
+			d->asset_by_path, g_ptr_array_index(unnamed, i));
+
+		if (!g_hash_table_contains(kept, a->path))
+			g_ptr_array_add(d->result->orphans,
+					imgopt_asset_copy(a));
 	}
 }
 
@@ -1158,6 +1242,7 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 	g_auto(Dupes) d = {0};
 
 	d.is_size_first = is_size_first;
+	d.only_posts = options != NULL && options->only_posts;
 	d.site = site;
 	d.root = imgopt_site_get_root(site);
 	d.manifest = manifest;
@@ -1177,7 +1262,7 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 	*result_out = NULL;
 	if (!timed("begin", begin(&d, error)) ||
 	    !timed("scan",
-		   scan_posts(&d, options ? options->jobs : 0, error)) ||
+		   scan_referrers(&d, options ? options->jobs : 0, error)) ||
 	    !timed("list", list_candidates(&d, error)) ||
 	    !timed("index", index_files(&d, options, error)))
 		return false;

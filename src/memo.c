@@ -23,7 +23,7 @@ struct ImgoptMemo {
 	const ImgoptSite *site;
 	char *command;
 	char *what;      /* the command's options, and the site's description */
-	ImgoptHash tree; /* POSTS and IMAGES when the memo began */
+	ImgoptHash tree; /* the site's tree when the memo began */
 	int64_t began_ns; /* when the walk began (ns since the epoch) */
 };
 
@@ -39,6 +39,14 @@ feed_stat(ImgoptHasher *h, const char *name, int err, const struct stat *st)
 	if (err != 0 || st == NULL) {
 		rec[0] = UINT64_MAX;
 		rec[1] = (uint64_t)(err != 0 ? err : EIO);
+	}
+	else if (S_ISDIR(st->st_mode)) {
+		/* A folder is its entries, walked one by one: its own times
+		 * move when a skipped entry (a dot folder, the variants)
+		 * comes or goes. */
+		rec[0] = st->st_mode;
+		rec[6] = (uint64_t)st->st_ino;
+		rec[7] = (uint64_t)st->st_dev;
 	}
 	else {
 		rec[0] = st->st_mode;
@@ -56,8 +64,7 @@ feed_stat(ImgoptHasher *h, const char *name, int err, const struct stat *st)
 
 typedef struct {
 	ImgoptHasher *h;
-	const char *skip; /* the output folder, relative to the walk's root,
-			     or NULL */
+	const char *skip; /* the output folder, relative to the site root */
 } TreeWalk;
 
 /* One entry of a folder, and what fstatat() said of it. */
@@ -126,6 +133,17 @@ stat_all(int fd, GArray *entries)
 	}
 }
 
+/* Folders of the site root no referrer lives in and no command reads:
+ * the build output and dependencies (referrers.h walks around them). */
+static bool
+is_unread_top(const char *name)
+{
+	static const char *const names[] = {"_site", "node_modules", "vendor",
+					    NULL};
+
+	return g_strv_contains(names, name);
+}
+
 /* Feeds the folder open at @fd (which it closes) and everything below,
  * @rel being its path from the walk's root ("" for the root). */
 static void
@@ -156,7 +174,8 @@ feed_dir(TreeWalk *w, int fd, const char *rel)
 		bool is_dir = e->err == 0 && S_ISDIR(e->st.st_mode);
 
 		if (is_dir &&
-		    (e->name[0] == '.' || g_strcmp0(path, w->skip) == 0))
+		    (e->name[0] == '.' || g_strcmp0(path, w->skip) == 0 ||
+		     (*rel == '\0' && is_unread_top(e->name))))
 			continue;
 		feed_stat(w->h, path, e->err, &e->st);
 		if (!is_dir)
@@ -173,31 +192,25 @@ feed_dir(TreeWalk *w, int fd, const char *rel)
 	closedir(dir);
 }
 
-/* Feeds the tree at @rel (relative to the site root). */
+/* Feeds the whole site: every referrer (posts, pages, layouts, config,
+ * stylesheets…) and IMAGES, in one walk of the root, without dot
+ * folders, the variant folder, the build output and dependencies. */
 static bool
-feed_tree(const ImgoptSite *site, ImgoptHasher *h, const char *rel,
-	  GError **error)
+feed_site(const ImgoptSite *site, ImgoptHasher *h, GError **error)
 {
 	const char *root = imgopt_site_get_root(site);
-	const char *images = imgopt_site_get_images_dir(site);
-	g_autofree char *abs = g_build_filename(root, rel, NULL);
-	g_autofree char *out = imgopt_fs_join(images, IMGOPT_OUTPUT_DIR);
-	size_t n = strlen(rel);
-	TreeWalk w = {h, NULL};
-	int fd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	g_autofree char *out = imgopt_fs_join(imgopt_site_get_images_dir(site),
+					      IMGOPT_OUTPUT_DIR);
+	TreeWalk w = {h, out};
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0) {
 		int saved = errno;
 
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
-			    "%s: folder not listed: %s", rel[0] ? rel : ".",
-			    g_strerror(saved));
+			    ".: folder not listed: %s", g_strerror(saved));
 		return false;
 	}
-	/* The output folder, seen from this walk's root. */
-	if (imgopt_fs_is_below(rel, out))
-		w.skip = n == 0 ? out : out + n + 1;
-	imgopt_hasher_update(h, rel, n + 1);
 	feed_dir(&w, fd, "");
 	return true;
 }
@@ -207,8 +220,7 @@ tree_state(const ImgoptSite *site, ImgoptHash *out, GError **error)
 {
 	g_autoptr(ImgoptHasher) h = imgopt_hasher_new();
 
-	if (!feed_tree(site, h, imgopt_site_get_posts_dir(site), error) ||
-	    !feed_tree(site, h, imgopt_site_get_images_dir(site), error))
+	if (!feed_site(site, h, error))
 		return false;
 	imgopt_hasher_finish(h, out);
 	return true;

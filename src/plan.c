@@ -161,8 +161,14 @@ srcset_descriptor(const char *text, gsize len, gsize pos)
 static uint32_t
 wanted_width(const RefCtx *c)
 {
-	/* Page-wide banners: the widest configured width. */
-	if (c->ref->kind == IMGOPT_REF_FRONT_MATTER)
+	const ImgoptRef *ref = c->ref;
+
+	/* Page-wide banners and references with no display width (a
+	 * stylesheet's url(), a config or data value): the widest. */
+	if (ref->kind == IMGOPT_REF_FRONT_MATTER ||
+	    ref->referrer == IMGOPT_REFERRER_STYLESHEET ||
+	    ref->referrer == IMGOPT_REFERRER_CONFIG ||
+	    ref->referrer == IMGOPT_REFERRER_DATA)
 		return c->in->banner_width;
 	return c->in->display_width;
 }
@@ -599,6 +605,14 @@ plan_ref(RefCtx *c, GPtrArray *edits)
 	if (!is_usable || ref->resolved == NULL)
 		return rp;
 	rp.path = ref->resolved;
+	/* Pinned: found, never rewritten (a script's string, a computed
+	 * Liquid path). */
+	if (ref->role == IMGOPT_REF_ROLE_PINNED) {
+		rp.kind = imgopt_fs_is_below(c->in->out_dir, ref->resolved)
+				  ? IMGOPT_REF_PLAN_DONE
+				  : IMGOPT_REF_PLAN_KEPT;
+		return rp;
+	}
 	if (imgopt_fs_is_below(c->in->out_dir, ref->resolved)) {
 		rp.variant = plan_relink(c, edits);
 		rp.kind = rp.variant != NULL ? IMGOPT_REF_PLAN_REWRITTEN

@@ -42,6 +42,7 @@
 
 #include "imgopt/error.h"
 #include "imgopt/index.h"
+#include "imgopt/referrers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,6 +85,7 @@ imgopt_prune_result_free(ImgoptPruneResult *result)
 	g_clear_pointer(&result->items, g_ptr_array_unref);
 	g_clear_pointer(&result->skipped, g_ptr_array_unref);
 	g_clear_pointer(&result->errors, g_ptr_array_unref);
+	g_clear_pointer(&result->kept_by_name, g_ptr_array_unref);
 	g_free(result);
 }
 
@@ -396,31 +398,33 @@ note_ref(const ImgoptSite *site, Needs *n, GHashTable *variants,
 }
 
 static bool
-scan_needs(const ImgoptSite *site, ImgoptManifest *manifest, Needs *n,
-	   GError **error)
+scan_needs(const ImgoptSite *site, ImgoptManifest *manifest, bool only_posts,
+	   Needs *n, GError **error)
 {
 	g_autoptr(GHashTable) variants =
 		imgopt_manifest_load_variant_sources(manifest, error);
 	if (variants == NULL)
 		return false;
-	g_autoptr(GPtrArray) posts = imgopt_site_list_posts(site, error);
-	if (posts == NULL)
+	g_autoptr(GPtrArray) referrers =
+		imgopt_dupes_list_referrers(site, only_posts, error);
+	if (referrers == NULL)
 		return false;
 	n->protected =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	n->replaced =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	for (guint i = 0; i < posts->len; i++) {
-		const char *post = g_ptr_array_index(posts, i);
+	for (guint i = 0; i < referrers->len; i++) {
+		const ImgoptReferrer *referrer =
+			g_ptr_array_index(referrers, i);
 		g_autoptr(GPtrArray) refs =
-			imgopt_site_scan_post(site, post, error);
+			imgopt_referrers_scan(site, referrer, error);
 
 		if (refs == NULL) {
 			g_prefix_error(error, "prune will not guess what a "
-					      "post references: ");
+					      "file references: ");
 			return false;
 		}
-		g_hash_table_add(n->protected, g_strdup(post));
+		g_hash_table_add(n->protected, g_strdup(referrer->path));
 		for (guint j = 0; j < refs->len; j++)
 			note_ref(site, n, variants, g_ptr_array_index(refs, j));
 	}
@@ -841,6 +845,8 @@ result_new(void)
 		(GDestroyNotify)imgopt_prune_item_free);
 	r->skipped = imgopt_problem_list_new();
 	r->errors = imgopt_problem_list_new();
+	r->kept_by_name = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_kept_by_name_free);
 	return r;
 }
 
@@ -853,11 +859,11 @@ plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
 	g_autoptr(ImgoptDupesResult) dupes = NULL;
 	g_auto(Needs) needs = {0};
 	g_auto(Plan) p = {0};
-	ImgoptDupesOptions dopt = {options->jobs};
+	ImgoptDupesOptions dopt = {options->jobs, options->only_posts};
 
 	if (!imgopt_prune_recover(site, manifest, &r->n_recovered, error) ||
 	    !imgopt_dupes_run(site, &dopt, manifest, observer, &dupes, error) ||
-	    !scan_needs(site, manifest, &needs, error) ||
+	    !scan_needs(site, manifest, options->only_posts, &needs, error) ||
 	    !begin_prune_run(manifest, &r->run_id, error))
 		return false;
 	for (guint i = 0; i < dupes->errors->len; i++) {
@@ -865,6 +871,10 @@ plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
 
 		add_problem(r->errors, e->path, e->message);
 	}
+	for (guint i = 0; i < dupes->kept_by_name->len; i++)
+		g_ptr_array_add(
+			r->kept_by_name,
+			g_steal_pointer(&dupes->kept_by_name->pdata[i]));
 	p.site = site;
 	p.options = options;
 	p.dupes = dupes;

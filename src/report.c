@@ -199,7 +199,9 @@ put_saving_row(Page *p, const ImgoptPostBytes *pb)
 	g_string_append(p->html, "</td></tr>");
 }
 
-/* One row per post showing at least one local image. */
+/* One row per file showing at least one local image: the posts, and
+ * (unless --only-posts) the pages, layouts, includes and stylesheets,
+ * which the run rewrites the same way. */
 static void
 put_savings(Page *p)
 {
@@ -215,10 +217,11 @@ put_savings(Page *p)
 	}
 	g_array_sort(rows, saving_cmp);
 	g_string_append(p->html,
-			"<h2 id=\"savings\">Savings per post</h2>"
+			"<h2 id=\"savings\">Savings per post and page</h2>"
 			"<p>Image bytes a reader downloads to see each post, "
-			"each file counted once.</p><table><thead><tr>"
-			"<th>post</th><th class=\"n\">now</th>"
+			"or what each page, layout, include or stylesheet "
+			"adds, each file counted once.</p><table><thead><tr>"
+			"<th>file</th><th class=\"n\">now</th>"
 			"<th class=\"n\">after</th><th class=\"n\">saved</th>"
 			"</tr></thead><tbody>");
 	for (guint i = 0; i < rows->len; i++)
@@ -247,12 +250,14 @@ put_copy(Page *p, const ImgoptGroup *g, guint i, const char *thumb_path)
 		g_string_append(p->html, "</li>");
 	}
 	if (posts == NULL || posts->len == 0)
-		g_string_append(p->html, "<li class=\"none\">no post</li>");
+		g_string_append(p->html,
+				"<li class=\"none\">referenced nowhere</li>");
 	g_string_append(p->html, "</ul></figcaption></figure>");
 }
 
 /* Every group: its copies side by side, the same thumbnail for each (the
- * bytes are identical), and the posts that use each copy. */
+ * bytes are identical), and the files (posts, pages, layouts…) that use
+ * each copy. */
 static void
 put_groups(Page *p)
 {

@@ -30,6 +30,7 @@
 #include "imgopt/error.h"
 #include "imgopt/diff.h"
 #include "imgopt/recompress.h"
+#include "imgopt/referrers.h"
 #include "imgopt/rewrite.h"
 #include "imgopt/scan.h"
 
@@ -38,13 +39,14 @@
 #include "hash.h"
 #include "atomic.h"
 
-/* One post's plan. */
+/* One referrer's plan (a post, a page, a layout, a stylesheet…). */
 typedef struct {
-	char *post;        /* relative to the site root */
-	GBytes *old_bytes; /* as read */
-	GBytes *new_bytes; /* after the edits (NULL if none) */
-	GPtrArray *edits;  /* (element-type ImgoptEdit) */
-	int mode;          /* st_mode & 07777 */
+	char *post;              /* relative to the site root */
+	ImgoptReferrerKind kind; /* what it is to the generator */
+	GBytes *old_bytes;       /* as read */
+	GBytes *new_bytes;       /* after the edits (NULL if none) */
+	GPtrArray *edits;        /* (element-type ImgoptEdit) */
+	int mode;                /* st_mode & 07777 */
 } PostPlan;
 
 static void
@@ -351,7 +353,7 @@ collect_linked(Run *r, GError **error)
 static bool
 run_index(Run *r, GError **error)
 {
-	ImgoptDupesOptions dopt = {r->opt->settings->jobs};
+	ImgoptDupesOptions dopt = {r->opt->settings->jobs, r->opt->only_posts};
 	ImgoptDupesResult *dupes = NULL;
 
 	if (!imgopt_dupes_run(r->site, &dopt, r->manifest, r->observer,
@@ -650,7 +652,7 @@ plan_edits(Run *r, PostPlan *plan)
 	const char *text = g_bytes_get_data(plan->old_bytes, &len);
 	g_autoptr(GError) local = NULL;
 	g_autoptr(GPtrArray) refs =
-		imgopt_scan_text(plan->post, text, len, &local);
+		imgopt_scan_referrer(plan->kind, plan->post, text, len, &local);
 	ImgoptPlanInput in = plan_input(r);
 
 	if (refs == NULL) {
@@ -665,7 +667,11 @@ plan_edits(Run *r, PostPlan *plan)
 	post_bytes_begin(r, plan->post);
 	for (guint i = 0; i < planned->len; i++)
 		count_ref(r, &g_array_index(planned, ImgoptRefPlan, i));
-	g_array_append_val(r->result->post_bytes, r->post);
+	/* Every post has its line; another file only if it shows images. */
+	if (plan->kind == IMGOPT_REFERRER_POST || refs->len > 0)
+		g_array_append_val(r->result->post_bytes, r->post);
+	else
+		g_free(r->post.post);
 	memset(&r->post, 0, sizeof r->post);
 	if (plan->edits->len == 0)
 		return;
@@ -675,8 +681,9 @@ plan_edits(Run *r, PostPlan *plan)
 }
 
 static PostPlan *
-plan_post(Run *r, const char *post)
+plan_post(Run *r, const ImgoptReferrer *referrer)
 {
+	const char *post = referrer->path;
 	g_autofree char *full =
 		g_build_filename(imgopt_site_get_root(r->site), post, NULL);
 	g_autoptr(PostPlan) plan = g_new0(PostPlan, 1);
@@ -686,6 +693,7 @@ plan_post(Run *r, const char *post)
 	GStatBuf st;
 
 	plan->post = g_strdup(post);
+	plan->kind = referrer->kind;
 	plan->edits = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_edit_free);
 	if (g_stat(full, &st) != 0 ||
@@ -711,6 +719,7 @@ change_new(const PostPlan *plan, bool with_diff)
 	const char *n = g_bytes_get_data(plan->new_bytes, &n_new);
 
 	ch->post = g_strdup(plan->post);
+	ch->kind = plan->kind;
 	ch->n_edits = plan->edits->len;
 	imgopt_hash_buffer(o, n_old, &ch->before);
 	imgopt_hash_buffer(n, n_new, &ch->after);
@@ -721,9 +730,10 @@ change_new(const PostPlan *plan, bool with_diff)
 }
 
 /* Removes what a killed run's writes left: the temporary files beside
- * the posts and in the variant folder.  The caller holds the site lock. */
+ * the referrers and in the variant folder.  The caller holds the site
+ * lock. */
 static bool
-remove_debris(const Run *r, const GPtrArray *posts, GError **error)
+remove_debris(const Run *r, const GPtrArray *referrers, GError **error)
 {
 	const char *root = imgopt_site_get_root(r->site);
 	g_autoptr(GHashTable) dirs =
@@ -733,9 +743,12 @@ remove_debris(const Run *r, const GPtrArray *posts, GError **error)
 	GHashTableIter it;
 	gpointer dir;
 
-	for (guint i = 0; i < posts->len; i++)
+	for (guint i = 0; i < referrers->len; i++)
 		g_hash_table_add(
-			dirs, g_path_get_dirname(g_ptr_array_index(posts, i)));
+			dirs,
+			g_path_get_dirname(
+				((const ImgoptReferrer *)referrers->pdata[i])
+					->path));
 	g_hash_table_iter_init(&it, dirs);
 	while (g_hash_table_iter_next(&it, &dir, NULL)) {
 		g_autofree char *full = g_build_filename(root, dir, NULL);
@@ -751,23 +764,28 @@ remove_debris(const Run *r, const GPtrArray *posts, GError **error)
 	return true;
 }
 
-/* Plans every post; the posts that change go to @plans. */
+/* Plans every referrer (the posts alone with --only-posts); those that
+ * change go to @plans. */
 static bool
 run_plan(Run *r, GPtrArray *plans, GError **error)
 {
-	g_autoptr(GPtrArray) posts = imgopt_site_list_posts(r->site, error);
+	g_autoptr(GPtrArray) referrers =
+		imgopt_dupes_list_referrers(r->site, r->opt->only_posts, error);
 
-	if (posts == NULL)
+	if (referrers == NULL)
 		return false;
-	if (r->opt->mode == IMGOPT_RUN_APPLY && !remove_debris(r, posts, error))
+	if (r->opt->mode == IMGOPT_RUN_APPLY &&
+	    !remove_debris(r, referrers, error))
 		return false;
-	r->result->posts = posts->len;
 	r->originals = originals_by_hash(r);
-	for (guint i = 0; i < posts->len; i++) {
-		PostPlan *plan = plan_post(r, g_ptr_array_index(posts, i));
+	for (guint i = 0; i < referrers->len; i++) {
+		const ImgoptReferrer *referrer =
+			g_ptr_array_index(referrers, i);
+		PostPlan *plan = plan_post(r, referrer);
 
+		r->result->posts += referrer->kind == IMGOPT_REFERRER_POST;
 		if (r->observer != NULL && r->observer->progress != NULL)
-			r->observer->progress("plan", i + 1, posts->len, 0,
+			r->observer->progress("plan", i + 1, referrers->len, 0,
 					      r->observer->user_data);
 		if (plan == NULL || plan->new_bytes == NULL) {
 			post_plan_free(plan);
@@ -857,8 +875,8 @@ store_new_refs(Run *r, const GPtrArray *plans, GError **error)
 
 		if (!ch->is_written)
 			continue;
-		g_autoptr(GPtrArray) refs =
-			imgopt_scan_text(plan->post, text, len, error);
+		g_autoptr(GPtrArray) refs = imgopt_scan_referrer(
+			plan->kind, plan->post, text, len, error);
 		if (refs == NULL)
 			return false;
 		for (guint j = 0; j < refs->len; j++)

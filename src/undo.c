@@ -16,6 +16,7 @@
 
 #include "imgopt/error.h"
 #include "imgopt/prune.h"
+#include "imgopt/referrers.h"
 #include "imgopt/rewrite.h"
 #include "imgopt/scan.h"
 
@@ -191,7 +192,13 @@ needed_files(Undo *u, const char *post, GBytes *text, GError **error)
 {
 	gsize len = 0;
 	const char *data = g_bytes_get_data(text, &len);
-	g_autoptr(GPtrArray) refs = imgopt_scan_text(post, data, len, error);
+	ImgoptReferrerKind kind = IMGOPT_REFERRER_PAGE;
+
+	/* Any file a run rewrote, in its own dialect (a stylesheet's url(),
+	 * a config value…). */
+	imgopt_referrers_kind_of(u->site, post, &kind);
+	g_autoptr(GPtrArray) refs =
+		imgopt_scan_referrer(kind, post, data, len, error);
 	g_autoptr(GPtrArray) needed = g_ptr_array_new();
 
 	if (refs == NULL)

@@ -244,8 +244,31 @@ test_unwatched_changes(void)
 	/* Where the job does not look. */
 	tu_write(at(&s, "postimg/.cache/x.jpg"), "hidden");
 	tu_write(at(&s, "postimg/optimized/abc-480.jpg"), "a variant");
-	tu_write(at(&s, "elsewhere/x.jpg"), "not referenced");
+	tu_write(at(&s, "_site/img/x.jpg"), "the build output");
+	tu_write(at(&s, "node_modules/x/logo.png"), "a dependency");
 	assert_run(&s, true, OUT);
+}
+
+/* Every referrer of the site is watched, not only POSTS and IMAGES: an
+ * edited layout, a new page or stylesheet anywhere is a miss. */
+static void
+test_referrer_changes(void)
+{
+	g_auto(Site) s = {0};
+
+	site_make(&s);
+	tu_write(at(&s, "_layouts/default.html"),
+		 "<img src=\"/postimg/c.jpg\">\n");
+	g_usleep(100000);
+	assert_run(&s, false, "1 groups, 0 orphans, json=1");
+	assert_run(&s, true, "1 groups, 0 orphans, json=1");
+	overwrite(at(&s, "_layouts/default.html"), "<p>no image</p>\n");
+	assert_run(&s, false, OUT);
+	assert_run(&s, true, OUT);
+	tu_write(at(&s, "css/site.css"), "body { color: red }\n");
+	assert_run(&s, false, OUT);
+	tu_write(at(&s, "about/index.html"), "<p>about</p>\n");
+	assert_run(&s, false, OUT);
 }
 
 static void
@@ -297,6 +320,7 @@ main(int argc, char **argv)
 	g_test_add_func("/memo/new-entries", test_new_entries);
 	g_test_add_func("/memo/watched-changes", test_watched_changes);
 	g_test_add_func("/memo/unwatched-changes", test_unwatched_changes);
+	g_test_add_func("/memo/referrer-changes", test_referrer_changes);
 	g_test_add_func("/memo/changed-during-run", test_changed_during_run);
 	return g_test_run();
 }

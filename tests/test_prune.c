@@ -615,6 +615,59 @@ test_hostile_trash_rows(void)
 	tu_rmtree(root);
 }
 
+/* The whole site names its images: a layout's <img> (a reference), a
+ * config value, a script's string, a path a theme assembles and an icon's
+ * <link href> (named only): none is an orphan; what the name guard alone keeps
+ * is listed with the file and line naming it.  --only-posts prunes them all. */
+static void
+test_prune_whole_site(void)
+{
+	g_autofree char *root = tu_tmpdir();
+	g_autoptr(ImgoptManifest) m = open_manifest();
+	ImgoptPruneOptions opt = {.is_dry_run = true};
+
+	write_text(root, "_config.yml", "title: t\nheader-img: img/home.jpg\n");
+	write_text(root, "img/home.jpg", "A");
+	write_text(root, "img/icon.png", "B");
+	write_text(root, "img/sw.png", "C");
+	write_text(root, "img/part.png", "D");
+	write_text(root, "img/favicon.png", "F");
+	write_text(root, "_includes/head.html",
+		   "<head>\n<link rel=\"icon\" href=\"/img/favicon.png\">\n");
+	write_text(root, "img/lonely.png", "E");
+	write_text(root, "_layouts/default.html",
+		   "<html>\n<img src=\"/img/icon.png\">\n</html>\n");
+	write_text(root, "sw.js", "// cache\n\nvar a = ['./img/sw.png'];\n");
+	write_text(root, "js/theme.js", "x = '/img/' + 'part.png';\n");
+	write_text(root, "_posts/2020-01-01-a.md", "no image\n");
+	g_autoptr(ImgoptPruneResult) r = prune(root, m, &opt, NULL);
+
+	g_assert_cmpuint(r->items->len, ==, 1);
+	g_assert_nonnull(get_item(r, "img/lonely.png"));
+	/* The layout's reference resolves: not "kept by name". */
+	for (guint i = 0; i < r->kept_by_name->len; i++)
+		g_assert_cmpstr(
+			((ImgoptKeptByName *)r->kept_by_name->pdata[i])->path,
+			!=, "img/icon.png");
+	bool is_listed = false;
+	for (guint i = 0; i < r->kept_by_name->len; i++) {
+		const ImgoptKeptByName *k =
+			g_ptr_array_index(r->kept_by_name, i);
+
+		is_listed |= strcmp(k->path, "img/favicon.png") == 0 &&
+			     strcmp(k->named_in, "_includes/head.html") == 0 &&
+			     k->line == 2;
+	}
+	g_assert_true(is_listed);
+
+	ImgoptPruneOptions posts_only = {.is_dry_run = true,
+					 .only_posts = true};
+	g_autoptr(ImgoptPruneResult) all = prune(root, m, &posts_only, NULL);
+	g_assert_cmpuint(all->items->len, ==, 6);
+	g_assert_cmpuint(all->kept_by_name->len, ==, 0);
+	tu_rmtree(root);
+}
+
 /* ---- the property test ---- */
 
 typedef struct {
@@ -710,6 +763,62 @@ gen_posts(Gen *g)
 		}
 		write_text(g->root, rel, text->str);
 	}
+}
+
+/* Files of the site other than posts that name images, each in its own
+ * way: a layout's <img>, a stylesheet's url(), a script's string (or a
+ * path it assembles from parts), a data file's value.  Each named target
+ * goes to @named: prune must never move it. */
+static void
+gen_others(Gen *g, GHashTable *named)
+{
+	/* file, text before the path, after it, whether only the file name
+	 * is written */
+	static const struct {
+		const char *file, *before, *after;
+		bool is_name;
+	} forms[] = {
+		{"_layouts/default.html", "<img src=\"/", "\">\n", false},
+		{"css/site.css", "body { background: url(../", ") }\n", false},
+		{"js/app.js", "var icons = [\"/", "\"];\n", false},
+		{"js/theme.js", "var p = '/img/' + '", "';\n", true},
+		{"_data/icons.yml", "logo: ", "\n", false},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(forms); i++) {
+		g_autoptr(GString) text = g_string_new(NULL);
+
+		if (!g_rand_boolean(g->rng))
+			continue;
+		for (int r = g_rand_int_range(g->rng, 1, 3); r > 0; r--) {
+			const char *t = g_ptr_array_index(
+				g->targets,
+				g_rand_int_range(g->rng, 0,
+						 (gint32)g->targets->len));
+			const char *slash = strrchr(t, '/');
+
+			g_string_append_printf(text, "%s%s%s", forms[i].before,
+					       forms[i].is_name && slash != NULL
+						       ? slash + 1
+						       : t,
+					       forms[i].after);
+			g_hash_table_add(named, (gpointer)t);
+		}
+		write_text(g->root, forms[i].file, text->str);
+	}
+}
+
+static void
+assert_named_kept(const char *root, GHashTable *named)
+{
+	GHashTableIter it;
+	gpointer k;
+
+	g_hash_table_iter_init(&it, named);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		if (!exists(root, k))
+			g_error("'%s', named outside the posts, was moved",
+				(char *)k);
 }
 
 /* Post → "status resolved" of every reference, in order. */
@@ -824,11 +933,14 @@ one_tree(GRand *rng, const char *root)
 	Gen g = {rng, root, targets};
 	g_autoptr(GPtrArray) contents = gen_contents(&g);
 	ImgoptPruneOptions opt = {false, g_rand_int_range(rng, 0, 3) == 0,
-				  g_rand_boolean(rng), 1};
+				  g_rand_boolean(rng), 1, false};
+
+	g_autoptr(GHashTable) named = g_hash_table_new(g_str_hash, g_str_equal);
 
 	write_text(root, "_config.yml", "title: t\n");
 	gen_images(&g, contents);
 	gen_posts(&g);
+	gen_others(&g, named);
 	g_autoptr(GHashTable) before = tu_load_tree(root, ".imgopt");
 	g_autoptr(GHashTable) refs0 = resolve_all(root);
 	g_autoptr(ImgoptManifest) m = open_manifest();
@@ -842,6 +954,7 @@ one_tree(GRand *rng, const char *root)
 	g_autoptr(GHashTable) refs1 = resolve_all(root);
 	assert_same_refs(refs0, refs1);
 	check_after_prune(before, after, trash, r);
+	assert_named_kept(root, named);
 	g_autoptr(ImgoptTrashResult) t = restore(root, m, 0);
 	g_autoptr(GHashTable) restored = tu_load_tree(root, ".imgopt");
 	/* --delete too: a deleted duplicate is written again from the copy of
@@ -884,6 +997,7 @@ main(int argc, char **argv)
 	g_test_add_func("/prune/recover", test_recover);
 	g_test_add_func("/prune/empty-trash", test_empty_trash);
 	g_test_add_func("/prune/hostile-trash-rows", test_hostile_trash_rows);
+	g_test_add_func("/prune/whole-site", test_prune_whole_site);
 	g_test_add_func("/prune/property", test_property);
 	int code = g_test_run();
 	imgopt_shutdown();

@@ -52,7 +52,8 @@ test_page(void)
 	g_auto(ImgoptSettings) settings = {0};
 
 	imgopt_settings_init(&settings);
-	ImgoptRunOptions opt = {IMGOPT_RUN_DRY_RUN, 960, false, &settings};
+	ImgoptRunOptions opt = {IMGOPT_RUN_DRY_RUN, 960, false, &settings,
+				false};
 	g_assert_true(imgopt_run_site(site, m, &opt, NULL, &run, &error));
 	g_assert_no_error(error);
 	/* The run hands back its dupes job's result: report needs no other. */

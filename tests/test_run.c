@@ -732,6 +732,193 @@ test_undo_killed(void)
 	g_assert_cmpuint(n - 1, ==, 2 * g_hash_table_size(original));
 }
 
+/* ---- the whole site: pages, layouts, includes ---- */
+
+/* Files outside the posts that name images, each with one reference in
+ * its own style; @site gets them. */
+static const char *const site_files[][2] = {
+	{"_layouts/default.html",
+	 "<html><body>\n<img src=\"/postimg/banner-copy.jpg\" alt=\"b\">\n"
+	 "{{ content }}\n</body></html>\n"},
+	{"_includes/nav.html",
+	 "<nav><img src=\"{{ site.baseurl }}/postimg/photo.jpg\"></nav>\n"},
+	{"about.md", "---\ntitle: about\n---\nMe: ![me](postimg/photo.jpg) "
+		     "and more text.\n"},
+};
+
+static void
+write_site_files(const char *site)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(site_files); i++) {
+		g_autofree char *p =
+			g_build_filename(site, site_files[i][0], NULL);
+
+		tu_write(p, site_files[i][1]);
+	}
+}
+
+/* The files write_site_files() wrote hold their bytes again. */
+static void
+assert_site_files_as_written(const char *site)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(site_files); i++) {
+		g_autofree char *p =
+			g_build_filename(site, site_files[i][0], NULL);
+		g_autofree char *text = tu_read(p, NULL);
+
+		g_assert_cmpstr(text, ==, site_files[i][1]);
+	}
+}
+
+/* @path's bytes are @old's with one span replaced by a path into
+ * postimg/optimized/ written after @prefix: the bytes around it are
+ * unchanged. */
+static void
+assert_one_span(const char *site, const char *path, const char *old,
+		const char *prefix)
+{
+	g_autofree char *full = g_build_filename(site, path, NULL);
+	g_autofree char *now = tu_read(full, NULL);
+	g_autofree char *want = g_strconcat(prefix, "postimg/optimized/", NULL);
+	const char *at = strstr(old, prefix);
+	gsize head = (gsize)(at - old) + strlen(prefix);
+	const char *end = old + head + strcspn(old + head, "\")");
+
+	g_assert_nonnull(at);
+	g_assert_nonnull(strstr(now, want));
+	g_assert_cmpint(strncmp(now, old, head), ==, 0);
+	g_assert_true(g_str_has_suffix(now, end));
+}
+
+/* run rewrites a layout, an include and a page in their own style, the
+ * bytes outside the references unchanged, lists each with its kind; undo
+ * restores them byte for byte. */
+static void
+test_whole_site(void)
+{
+	g_autofree char *site = copy_case();
+	int code = 0;
+
+	write_site_files(site);
+	g_autoptr(JsonNode) res = run_json(site, "run", NULL, &code);
+	JsonArray *changed = json_object_get_array_member(
+		json_node_get_object(res), "posts");
+	g_autoptr(GHashTable) kinds = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; i < json_array_get_length(changed); i++) {
+		JsonObject *o = json_array_get_object_element(changed, i);
+
+		g_hash_table_insert(
+			kinds,
+			(gpointer)json_object_get_string_member(o, "post"),
+			(gpointer)json_object_get_string_member(o, "kind"));
+	}
+	g_assert_cmpstr(g_hash_table_lookup(kinds, "_layouts/default.html"), ==,
+			"layout");
+	g_assert_cmpstr(g_hash_table_lookup(kinds, "_includes/nav.html"), ==,
+			"include");
+	g_assert_cmpstr(g_hash_table_lookup(kinds, "about.md"), ==, "page");
+	assert_one_span(site, "_layouts/default.html", site_files[0][1],
+			"src=\"/");
+	assert_one_span(site, "_includes/nav.html", site_files[1][1],
+			"{{ site.baseurl }}/");
+	/* Relative to the page's folder it stays relative. */
+	assert_one_span(site, "about.md", site_files[2][1], "(");
+	g_assert_cmpint(run_cmd(site, "undo", NULL, NULL, NULL), ==, 0);
+	assert_site_files_as_written(site);
+	g_autofree char *parent = g_path_get_dirname(site);
+	tu_rmtree(parent);
+}
+
+/* The posts alone were rewritten, the rest stays as it is. */
+static void
+assert_posts_only(const char *site, JsonNode *res)
+{
+	JsonArray *changed = json_object_get_array_member(
+		json_node_get_object(res), "posts");
+
+	g_assert_cmpuint(json_array_get_length(changed), >, 0);
+	for (guint i = 0; i < json_array_get_length(changed); i++) {
+		JsonObject *o = json_array_get_object_element(changed, i);
+
+		g_assert_cmpstr(json_object_get_string_member(o, "kind"), ==,
+				"post");
+		g_assert_true(g_str_has_prefix(
+			json_object_get_string_member(o, "post"), "_posts/"));
+	}
+	assert_site_files_as_written(site);
+}
+
+/* --only-posts, or `only-posts = true` in imgopt.conf: today's scope. */
+static void
+test_only_posts(void)
+{
+	g_autofree char *site = copy_case();
+	g_autofree char *site2 = copy_case();
+	g_autofree char *conf = g_build_filename(site2, "imgopt.conf", NULL);
+	int code = 0;
+
+	write_site_files(site);
+	g_autoptr(JsonNode) res = run_json(site, "run", "--only-posts", &code);
+	assert_posts_only(site, res);
+	write_site_files(site2);
+	tu_write(conf, "[imgopt]\nonly-posts = true\n");
+	g_autoptr(JsonNode) res2 = run_json(site2, "run", NULL, &code);
+	assert_posts_only(site2, res2);
+	g_autofree char *parent = g_path_get_dirname(site);
+	g_autofree char *parent2 = g_path_get_dirname(site2);
+	tu_rmtree(parent);
+	tu_rmtree(parent2);
+}
+
+/* dupes names every user of a copy, posts or not, with its kind. */
+static void
+test_dupes_users(void)
+{
+	g_autofree char *site = copy_case();
+	int code = 0;
+	bool has_layout = false;
+
+	write_site_files(site);
+	g_autoptr(JsonNode) res = run_json(site, "dupes", NULL, &code);
+	JsonArray *groups = json_object_get_array_member(
+		json_node_get_object(res), "groups");
+
+	for (guint i = 0; i < json_array_get_length(groups); i++) {
+		JsonArray *members = json_object_get_array_member(
+			json_array_get_object_element(groups, i), "members");
+
+		for (guint j = 0; j < json_array_get_length(members); j++) {
+			JsonObject *m =
+				json_array_get_object_element(members, j);
+			JsonArray *users =
+				json_object_get_array_member(m, "users");
+
+			for (guint k = 0; k < json_array_get_length(users);
+			     k++) {
+				JsonObject *u =
+					json_array_get_object_element(users, k);
+
+				has_layout |=
+					g_strcmp0(json_object_get_string_member(
+							  m, "path"),
+						  "postimg/banner-copy.jpg") ==
+						0 &&
+					g_strcmp0(json_object_get_string_member(
+							  u, "path"),
+						  "_layouts/default.html") ==
+						0 &&
+					g_strcmp0(json_object_get_string_member(
+							  u, "kind"),
+						  "layout") == 0;
+			}
+		}
+	}
+	g_assert_true(has_layout);
+	g_autofree char *parent = g_path_get_dirname(site);
+	tu_rmtree(parent);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -751,6 +938,10 @@ main(int argc, char **argv)
 			test_relink_on_settings_change);
 	g_test_add_func("/run/picture-idempotent", test_picture_idempotent);
 	g_test_add_func("/run/undo-killed", test_undo_killed);
+	g_test_add_func("/run/whole-site-rewritten-and-undone",
+			test_whole_site);
+	g_test_add_func("/run/only-posts", test_only_posts);
+	g_test_add_func("/run/dupes-lists-every-user", test_dupes_users);
 	g_test_add_func("/run/removes-stale-temp-files",
 			test_removes_stale_temps);
 	g_test_add_func("/run/undo-after-killed-run-refuses-edited",

@@ -176,9 +176,9 @@ test_back_to(void)
 	remove_case(site);
 }
 
-/* After run, prune takes the originals away (--originals; with --delete
- * the duplicate copies are unlinked); undo puts back every file the old
- * posts reference before it writes them, and says which. */
+/* After run, prune takes the originals away (--originals, --only-posts;
+ * with --delete the duplicate copies are unlinked); undo puts back every file
+ * the old posts reference before it writes them, and says which. */
 static void
 test_puts_back_pruned(gconstpointer data)
 {
@@ -299,8 +299,12 @@ test_property(void)
 int
 main(int argc, char **argv)
 {
-	static const char *const trash[] = {"--originals", NULL};
-	static const char *const delete[] = {"--originals", "--delete", NULL};
+	/* --only-posts: a code block of a post names banner.jpg, which the
+	 * whole site's name guard would keep. */
+	static const char *const trash[] = {"--originals", "--only-posts",
+					    NULL};
+	static const char *const delete[] = {"--originals", "--delete",
+					     "--only-posts", NULL};
 
 	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 	g_test_add_func("/undo/history-one-run-a-step", test_history);

@@ -1,14 +1,17 @@
 /*
  * dupes.h: the dupes job: which images of a site are duplicates of
- * each other, and which no post references.
+ * each other, and which nothing in the site references.
  *
  * imgopt_dupes_run() is the whole `imgopt dupes` job: scan every
- * post and resolve its references, index every image file under IMAGES
- * and every file a post references (hashing in parallel, cached in the
- * manifest), group identical files, confirm the groups byte for byte, and
- * list the orphans.  The core never prints: progress and per-file
- * problems go to the ImgoptObserver, the outcome comes back in an
- * ImgoptDupesResult.
+ * referrer of the site (posts, pages, layouts, includes, config, data,
+ * stylesheets, scripts, JSON, feeds: referrers.h; the posts alone with
+ * --only-posts) and resolve its references, index every image file under
+ * IMAGES and every file a reference names (hashing in parallel, cached in
+ * the manifest, per referrer path), group identical files, confirm the
+ * groups byte for byte, and list the orphans: images no reference
+ * resolves to and no text file of the site names (nameguard.h).  The core never
+ * prints: progress and per-file problems go to the ImgoptObserver, the outcome
+ * comes back in an ImgoptDupesResult.
  *
  * Ownership: results are transfer full and freed with their _free().
  * Thread-safety: one job per thread; the observer's callbacks
@@ -29,22 +32,43 @@
 
 /** How imgopt_dupes_run() works (not what it finds). */
 typedef struct {
-	int jobs; /* indexing threads; 0 = 4 per core (I/O-bound) */
+	int jobs;        /* indexing threads; 0 = 4 per core (I/O-bound) */
+	bool only_posts; /* the posts alone are scanned (--only-posts), not
+			    every referrer of the site (referrers.h) */
 } ImgoptDupesOptions;
+
+/** An image no reference resolves to, kept because a text file of the
+ * site names it (the orphan rule's last guard). */
+typedef struct {
+	char *path;     /* the image, relative to the site root */
+	char *named_in; /* the first text file naming it (by path or name) */
+	gsize line;     /* 1-based line of the first mention there */
+} ImgoptKeptByName;
+
+/** Frees @kept (nullable). */
+void imgopt_kept_by_name_free(ImgoptKeptByName *kept);
 
 /** What imgopt_dupes_run() found.  Everything sorted by path. */
 typedef struct {
-	GPtrArray *groups;  /* (element-type ImgoptGroup) confirmed,
-			       by canonical path */
-	GPtrArray *orphans; /* (element-type ImgoptAsset) image files under
-			       IMAGES that no post references */
-	GPtrArray *errors;  /* (element-type ImgoptProblem) failures */
-	GPtrArray *skipped; /* (element-type ImgoptProblem) not indexed on
-			       purpose: symlinks, FIFOs, devices */
-	GPtrArray *empty;   /* (element-type filename) zero-byte files (never
-			       grouped) */
-	GHashTable *posts_by_file; /* path → GPtrArray of the distinct posts
-				      referencing it, sorted */
+	GPtrArray *groups;       /* (element-type ImgoptGroup) confirmed,
+				    by canonical path */
+	GPtrArray *orphans;      /* (element-type ImgoptAsset) image files under
+				    IMAGES that no reference of the site
+				    resolves to and no text file of the site
+				    names (the posts' references alone with
+				    --only-posts) */
+	GPtrArray *kept_by_name; /* (element-type ImgoptKeptByName) images
+				    no reference resolves to that a text
+				    file names: not orphans (empty with
+				    --only-posts) */
+	GPtrArray *errors;       /* (element-type ImgoptProblem) failures */
+	GPtrArray *skipped;      /* (element-type ImgoptProblem) not indexed on
+				    purpose: symlinks, FIFOs, devices */
+	GPtrArray *empty; /* (element-type filename) zero-byte files (never
+			     grouped) */
+	GHashTable *posts_by_file; /* path → GPtrArray of the distinct
+				      referrers (posts, pages, layouts,
+				      stylesheets…) referencing it, sorted */
 	uint64_t files;            /* files indexed (hashed or cached) */
 	uint64_t hashed_files;     /* files read and hashed this run */
 	uint64_t hashed_bytes;     /* bytes read and hashed this run */
@@ -55,7 +79,8 @@ typedef struct {
 				  as images, indexed from their stat alone */
 	uint64_t cached_files; /* files unchanged since the manifest saw them */
 	uint64_t posts;        /* posts scanned */
-	uint64_t cached_posts; /* of which unchanged: references from the
+	uint64_t referrers;    /* text files scanned, the posts among them */
+	uint64_t cached_posts; /* posts unchanged: references from the
 				  manifest, not scanned again */
 	uint64_t references;   /* references found */
 	int64_t run_id;        /* the runs row of this run */
@@ -74,11 +99,28 @@ void imgopt_dupes_result_free(ImgoptDupesResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptDupesResult, imgopt_dupes_result_free)
 
 /**
+ * imgopt_dupes_list_referrers:
+ * @site: the open site
+ * @only_posts: the posts alone (--only-posts)
+ * @error: return location for a #GError
+ *
+ * The files whose references the commands honour: every referrer of the
+ * site (imgopt_referrers_list()), or with @only_posts the posts alone
+ * (imgopt_site_list_posts(), each of kind post).
+ *
+ * Returns: (transfer full) (element-type ImgoptReferrer): sorted by path,
+ *   or NULL with @error set.
+ */
+GPtrArray *imgopt_dupes_list_referrers(const ImgoptSite *site, bool only_posts,
+				       GError **error);
+
+/**
  * imgopt_dupes_result_get_posts:
  * @path: a file path relative to the site root
  *
- * Returns: (transfer none) (nullable) (element-type utf8): the posts that
- *   reference @path, sorted, or NULL if none does.
+ * Returns: (transfer none) (nullable) (element-type utf8): the referrers
+ *   (posts, pages, layouts…) that reference @path, sorted, or NULL if none
+ *   does.
  */
 const GPtrArray *imgopt_dupes_result_get_posts(const ImgoptDupesResult *result,
 					       const char *path);

@@ -5,15 +5,20 @@
  * loads every manifest row, checks every post and rebuilds the groups:
  * on a 22,000-file blog that was four times the cost of stat()ing the
  * tree.  A memo makes an unchanged re-run cost that walk alone: the
- * site's state (every entry under POSTS and IMAGES, as lstat() sees it:
+ * site's state (every entry under the site root, in one walk, as lstat()
+ * sees it:
  * type, mode, size, mtime, ctime, inode and device; every watched path
  * outside them as stat() sees it; the site's description and what the
  * command was asked) is hashed (XXH3-128) into one digest, and the output
  * stored with a digest is printed again while the digest is the same.
  *
- * What the state covers is what the job's result depends on: the walk
- * skips exactly what the dupes job skips (folders whose name starts with
- * `.`, and IMAGES/IMGOPT_OUTPUT_DIR), and the job names the rest (its
+ * What the state covers is what the job's result depends on: every
+ * referrer of the site (posts, pages, layouts, includes, config, data,
+ * stylesheets, scripts: an edited layout is a miss) and every image.  The
+ * walk skips folders whose name starts with `.`, IMAGES/IMGOPT_OUTPUT_DIR,
+ * and the root's `_site/`, `node_modules/` and `vendor/` (the build
+ * output and dependencies, which no referrer lives in), and the job names
+ * the rest (its
  * ImgoptDupesResult's `watched`: referenced files outside the folders,
  * and every place a broken reference was looked for).  ctime, which no
  * program can set back, catches a file rewritten with its old size and
@@ -57,7 +62,7 @@ typedef struct ImgoptMemo ImgoptMemo;
  *   it, as text)
  * @error: return location for a #GError
  *
- * Walks POSTS and IMAGES and takes the state of every entry.
+ * Walks the site root (see above) and takes the state of every entry.
  *
  * Returns: (transfer full): the memo, or NULL with @error set if a folder
  *   cannot be read.

@@ -20,9 +20,14 @@
  * compared with the copy that stays, and the last copy of a content still
  * goes to the trash (prune never removes the last copy of any content).
  *
- * What prune never removes: a file a post references (as scanned just
- * before acting, repaired references included), a file whose name a
- * broken reference names (a later repair may need it), a post, anything
+ * What prune never removes: a file any referrer of the site references
+ * (posts, pages, layouts, includes, config, data, stylesheets, scripts,
+ * JSON, feeds: imgopt_dupes_list_referrers(), as scanned just before
+ * acting, repaired and pinned references included; the posts alone with
+ * @only_posts), an image whose file name a text file of the site holds
+ * (the orphan rule's last guard, nameguard.h: listed in kept_by_name; not
+ * with @only_posts), a file whose name a broken reference names (a later
+ * repair may need it), a post, anything
  * that is not an image (the orphan rule of `dupes`: a sniffed image
  * format or an image extension), anything outside IMAGES, in a dot
  * folder, in IMAGES/IMGOPT_OUTPUT_DIR or under `_site/` or `node_modules/`
@@ -97,6 +102,8 @@ typedef struct {
 	bool is_delete;      /* --delete: unlink duplicates, not trash them */
 	bool with_originals; /* --originals: also remove replaced originals */
 	int jobs;            /* hashing threads; 0 = cores */
+	bool only_posts;     /* --only-posts: what the posts name is kept,
+				not what the whole site names */
 } ImgoptPruneOptions;
 
 /** One file prune removes (or, in a dry run, would remove). */
@@ -126,6 +133,9 @@ typedef struct {
 				     path, comparison failed */
 	GPtrArray *errors;        /* (element-type ImgoptProblem) failures:
 				     index errors, a rename that failed */
+	GPtrArray *kept_by_name;  /* (element-type ImgoptKeptByName) images no
+				     reference resolves to, kept because a
+				     text file of the site names them */
 	uint64_t duplicate_bytes; /* bytes of DUPLICATE items */
 	uint64_t orphan_bytes;    /* bytes of ORPHAN items */
 	uint64_t original_bytes;  /* bytes of ORIGINAL items */

@@ -2,11 +2,14 @@
  * run.h: the whole job, `imgopt [run] POSTS IMAGES`, and its `check` and
  * `--dry-run` forms.
  *
- * imgopt_run_site() scans every post, indexes and groups the images
- * (imgopt_dupes_run(), whose result comes back in the run's), makes the
- * web-size variants of every referenced content (imgopt_recompress_all()),
- * then rewrites every local reference to its content's variant, in the
- * post's own style (rewrite.h).  Which variant a reference gets:
+ * imgopt_run_site() scans every referrer of the site (posts, pages,
+ * layouts, includes, config, data, stylesheets…; the posts alone with
+ * @only_posts), indexes and groups the images (imgopt_dupes_run(), whose
+ * result comes back in the run's), makes the web-size variants of every
+ * referenced content (imgopt_recompress_all()), then rewrites every
+ * rewritable local reference to its content's variant, in its file's own
+ * style (rewrite.h); pinned references (ImgoptRefRole) are never
+ * rewritten.  Which variant a reference gets:
  *   - Markdown images, reference definitions, `url(...)`: the variant of
  *     the content's primary format (its own format when a variant of it
  *     exists: JPEG, PNG, GIF for animations) at the display width, or the
@@ -20,8 +23,9 @@
  *     `sizes`) when the tag has none;
  *   - a srcset candidate `x.jpg 480w`: the widest variant not above its
  *     `w` descriptor (the display width for `1x`/`2x` descriptors);
- *   - front matter values (`header-img`…): the widest variant (they are
- *     page-wide banners);
+ *   - front matter values (`header-img`…) and every reference without a
+ *     display width (a stylesheet's url(), a config or data value): the
+ *     widest variant (page-wide banners and backgrounds);
  *   - Hexo `{% asset_img %}` tags are left alone (they can only name files
  *     in the post's asset folder).
  * References already pointing into IMAGES/IMGOPT_OUTPUT_DIR are done and
@@ -37,7 +41,8 @@
  *
  * Order of writes (DESIGN.md): 1. variant files, then their manifest rows
  * (recompress); 2. the rewrites rows of every post about to change
- * (before/after hashes and the edits, enough to undo), committed, then
+ * (before/after hashes and the edits, enough to undo; any rewritten file,
+ * not only posts: undo restores each), committed, then
  * each post written atomically and durably with its mode kept, after
  * checking it still has the bytes the plan was made from; 3. the run's
  * end.  A run killed anywhere leaves each post old or new, and the next
@@ -76,16 +81,19 @@ typedef struct {
 	uint32_t display_width; /* Markdown image width (960) */
 	bool use_srcset;        /* --srcset: Markdown images become <img> */
 	const ImgoptSettings *settings; /* widths, formats, quality, jobs */
+	bool only_posts; /* --only-posts: plan and rewrite the posts alone */
 } ImgoptRunOptions;
 
-/** One post the run rewrote (or would rewrite). */
+/** One file the run rewrote (or would rewrite): a post, a page, a layout,
+ * an include, the config, a stylesheet… */
 typedef struct {
-	char *post;        /* relative to the site root */
-	guint n_edits;     /* references changed */
-	ImgoptHash before; /* hash of the post before */
-	ImgoptHash after;  /* hash of the post after */
-	char *diff;        /* unified diff (dry run only), else NULL */
-	bool is_written;   /* the new bytes are on disk */
+	char *post;              /* relative to the site root */
+	ImgoptReferrerKind kind; /* what it is to the generator */
+	guint n_edits;           /* references changed */
+	ImgoptHash before;       /* hash of the post before */
+	ImgoptHash after;        /* hash of the post after */
+	char *diff;              /* unified diff (dry run only), else NULL */
+	bool is_written;         /* the new bytes are on disk */
 } ImgoptPostChange;
 
 /** Frees @change (nullable). */

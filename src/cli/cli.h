@@ -325,6 +325,15 @@ void cli_json_add_problems(CliJson *json, const char *name,
 			   const GPtrArray *problems, const char *key);
 
 /**
+ * cli_json_add_kept_item:
+ * @item: an ImgoptKeptByName
+ *
+ * Writes `"path"`, `"named_in"` and `"line"` of one image the name guard
+ * kept (for cli_json_add_list(): dupes' and prune's "kept_by_name").
+ */
+void cli_json_add_kept_item(CliJson *json, const void *item);
+
+/**
  * cli_json_render:
  * @json: one document; what is still open (the root object) is closed
  * @out: receives it, pretty-printed, and a newline

@@ -13,6 +13,8 @@
 
 #include "cli.h"
 
+#include "imgopt/referrers.h"
+
 /* Progress and problems on stderr (observer callbacks). */
 typedef struct {
 	CliProgress *progress; /* the bar or the CI lines */
@@ -49,20 +51,40 @@ on_problem(const char *path, const char *message, bool is_error,
 		shown);
 }
 
+/* Each user of @path with its kind: posts, pages, layouts… */
 static void
-add_member_json(CliJson *b, const ImgoptDupesResult *res,
-		const ImgoptGroupMember *m)
+add_users_json(CliJson *b, const ImgoptSite *site, const GPtrArray *users)
+{
+	cli_json_begin(b, CLI_JSON_ARRAY, "users");
+	for (guint i = 0; users != NULL && i < users->len; i++) {
+		const char *path = g_ptr_array_index(users, i);
+		ImgoptReferrerKind kind = IMGOPT_REFERRER_POST;
+
+		imgopt_referrers_kind_of(site, path, &kind);
+		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
+		cli_json_add_string(b, "path", path);
+		cli_json_add_string(b, "kind", imgopt_referrer_kind_name(kind));
+		cli_json_end(b);
+	}
+	cli_json_end(b);
+}
+
+static void
+add_member_json(CliJson *b, const ImgoptSite *site,
+		const ImgoptDupesResult *res, const ImgoptGroupMember *m)
 {
 	const GPtrArray *posts = imgopt_dupes_result_get_posts(res, m->path);
 
 	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	cli_json_add_string(b, "path", m->path);
 	cli_json_add_strings(b, "references", posts);
+	add_users_json(b, site, posts);
 	cli_json_end(b);
 }
 
 static void
-add_group_json(CliJson *b, const ImgoptDupesResult *res, const ImgoptGroup *g)
+add_group_json(CliJson *b, const ImgoptSite *site, const ImgoptDupesResult *res,
+	       const ImgoptGroup *g)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
@@ -74,7 +96,7 @@ add_group_json(CliJson *b, const ImgoptDupesResult *res, const ImgoptGroup *g)
 			    imgopt_group_get_canonical(g)->path);
 	cli_json_begin(b, CLI_JSON_ARRAY, "members");
 	for (guint i = 0; i < g->members->len; i++)
-		add_member_json(b, res, g_ptr_array_index(g->members, i));
+		add_member_json(b, site, res, g_ptr_array_index(g->members, i));
 	cli_json_end(b);
 	cli_json_end(b);
 }
@@ -124,6 +146,8 @@ add_summary_json(CliJson *b, const ImgoptDupesResult *res)
 	cli_json_add_int(b, "unread_files", res->unread_files);
 	cli_json_add_int(b, "empty_files", res->empty->len);
 	cli_json_add_int(b, "posts", res->posts);
+	cli_json_add_int(b, "referrers", res->referrers);
+	cli_json_add_int(b, "kept_by_name", res->kept_by_name->len);
 	cli_json_add_int(b, "cached_posts", res->cached_posts);
 	cli_json_add_int(b, "references", res->references);
 	cli_json_add_int(b, "errors", res->errors->len);
@@ -148,9 +172,11 @@ render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out)
 
 	cli_json_begin(b, CLI_JSON_ARRAY, "groups");
 	for (guint i = 0; i < res->groups->len; i++)
-		add_group_json(b, res, g_ptr_array_index(res->groups, i));
+		add_group_json(b, site, res, g_ptr_array_index(res->groups, i));
 	cli_json_end(b);
 	cli_json_add_list(b, "orphans", res->orphans, add_orphans_item);
+	cli_json_add_list(b, "kept_by_name", res->kept_by_name,
+			  cli_json_add_kept_item);
 	cli_json_add_strings(b, "empty", res->empty);
 	cli_json_add_problems(b, "errors", res->errors, "reason");
 	cli_json_add_problems(b, "skipped", res->skipped, "reason");
@@ -158,9 +184,35 @@ render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out)
 	cli_json_render(b, out);
 }
 
+/* "2 posts, 1 layout": how many users of each kind @path has. */
+static char *
+users_text(const ImgoptSite *site, const GPtrArray *users)
+{
+	guint n[IMGOPT_REFERRER_FEED + 1] = {0};
+	GString *out = g_string_new(NULL);
+
+	for (guint i = 0; users != NULL && i < users->len; i++) {
+		ImgoptReferrerKind kind = IMGOPT_REFERRER_POST;
+
+		imgopt_referrers_kind_of(site, g_ptr_array_index(users, i),
+					 &kind);
+		n[kind]++;
+	}
+	if (users == NULL || users->len == 0)
+		g_string_append(out, "0 posts");
+	for (guint k = 0; k < G_N_ELEMENTS(n); k++) {
+		if (n[k] == 0)
+			continue;
+		g_string_append_printf(out, "%s%u %s%s", out->len ? ", " : "",
+				       n[k], imgopt_referrer_kind_name(k),
+				       n[k] == 1 ? "" : "s");
+	}
+	return g_string_free(out, FALSE);
+}
+
 static void
-render_group_text(const ImgoptDupesResult *res, const ImgoptGroup *g,
-		  GString *out)
+render_group_text(const ImgoptSite *site, const ImgoptDupesResult *res,
+		  const ImgoptGroup *g, GString *out)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
@@ -170,30 +222,21 @@ render_group_text(const ImgoptDupesResult *res, const ImgoptGroup *g,
 		g->members->len, g->bytes);
 	for (guint i = 0; i < g->members->len; i++) {
 		const ImgoptGroupMember *m = g_ptr_array_index(g->members, i);
-		const GPtrArray *posts =
-			imgopt_dupes_result_get_posts(res, m->path);
+		g_autofree char *users = users_text(
+			site, imgopt_dupes_result_get_posts(res, m->path));
 		g_autofree char *shown = cli_shown_name(m->path);
 
-		g_string_append_printf(out, "  %c %s  (%u post%s)\n",
+		g_string_append_printf(out, "  %c %s  (%s)\n",
 				       i == g->canonical ? '*' : ' ', shown,
-				       posts ? posts->len : 0,
-				       posts && posts->len == 1 ? "" : "s");
+				       users);
 	}
 }
 
+/* --verbose: the orphans, and what the name guard alone kept. */
 static void
-render_text(const ImgoptDupesResult *res, const CliCommon *common, GString *out)
+render_orphans_text(const ImgoptDupesResult *res, GString *out)
 {
-	DupesTotals t = totals_of(res);
-
-	if (common->quiet)
-		return;
-	for (guint i = 0; i < res->groups->len; i++)
-		render_group_text(res, g_ptr_array_index(res->groups, i), out);
-	if (res->groups->len > 0)
-		g_string_append(out, "(* = canonical copy: most referenced, "
-				     "then shortest path, then oldest)\n");
-	for (guint i = 0; common->verbose && i < res->orphans->len; i++) {
+	for (guint i = 0; i < res->orphans->len; i++) {
 		const ImgoptAsset *a = g_ptr_array_index(res->orphans, i);
 		g_autofree char *shown = cli_shown_name(a->path);
 
@@ -201,6 +244,35 @@ render_text(const ImgoptDupesResult *res, const CliCommon *common, GString *out)
 			out, "orphan: %s (%" G_GUINT64_FORMAT " bytes)\n",
 			shown, a->size);
 	}
+	for (guint i = 0; i < res->kept_by_name->len; i++) {
+		const ImgoptKeptByName *k =
+			g_ptr_array_index(res->kept_by_name, i);
+		g_autofree char *shown = cli_shown_name(k->path);
+		g_autofree char *where = cli_shown_name(k->named_in);
+
+		g_string_append_printf(out,
+				       "kept: %s (named in %s:%zu, no "
+				       "reference found)\n",
+				       shown, where, k->line);
+	}
+}
+
+static void
+render_text(const ImgoptSite *site, const ImgoptDupesResult *res,
+	    const CliCommon *common, GString *out)
+{
+	DupesTotals t = totals_of(res);
+
+	if (common->quiet)
+		return;
+	for (guint i = 0; i < res->groups->len; i++)
+		render_group_text(site, res, g_ptr_array_index(res->groups, i),
+				  out);
+	if (res->groups->len > 0)
+		g_string_append(out, "(* = canonical copy: most referenced, "
+				     "then shortest path, then oldest)\n");
+	if (common->verbose)
+		render_orphans_text(res, out);
 	g_string_append_printf(
 		out,
 		"%u groups, %" G_GUINT64_FORMAT
@@ -210,6 +282,13 @@ render_text(const ImgoptDupesResult *res, const CliCommon *common, GString *out)
 		res->groups->len, t.duplicate_files, t.reclaimable_bytes,
 		res->orphans->len, t.orphan_bytes,
 		common->verbose ? "" : " (--verbose lists them)");
+	if (res->kept_by_name->len > 0)
+		g_string_append_printf(
+			out,
+			"%u images no reference shows are not "
+			"orphans: a text file names them%s\n",
+			res->kept_by_name->len,
+			common->verbose ? "" : " (--verbose lists them)");
 	g_string_append_printf(out,
 			       "%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT
 			       " hashed (%" G_GUINT64_FORMAT
@@ -231,7 +310,7 @@ render(const ImgoptSite *site, const ImgoptDupesResult *res,
 	if (common->json)
 		render_json(site, res, out);
 	else
-		render_text(res, common, out);
+		render_text(site, res, common, out);
 	return g_string_free_to_bytes(out);
 }
 
@@ -261,9 +340,10 @@ write_out(GBytes *bytes)
 static char *
 memo_what(const CliCommon *common, gboolean hash_all)
 {
-	return g_strdup_printf("json=%d verbose=%d quiet=%d hash_all=%d",
-			       common->json, common->verbose, common->quiet,
-			       hash_all);
+	return g_strdup_printf(
+		"json=%d verbose=%d quiet=%d hash_all=%d only_posts=%d",
+		common->json, common->verbose, common->quiet, hash_all,
+		common->only_posts);
 }
 
 /* The stored output of the last run if nothing changed since; NULL (and
@@ -360,7 +440,7 @@ cli_cmd_dupes(const CliCommand *cmd, int argc, char **argv)
 	ui.is_quiet = common.quiet;
 	progress = cli_progress_new(common.quiet);
 	ui.progress = progress;
-	ImgoptDupesOptions options = {common.jobs};
+	ImgoptDupesOptions options = {common.jobs, common.only_posts};
 	if (!cli_open(cmd->needs, &common, &ctx, &error))
 		return cli_fail(error);
 	const ImgoptSite *site = ctx.site;

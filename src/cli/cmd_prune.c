@@ -64,6 +64,7 @@ add_summary(CliJson *b, const ImgoptPruneResult *r)
 	cli_json_add_int(b, "kept_originals", r->n_kept_originals);
 	cli_json_add_int(b, "kept_original_bytes",
 			 (int64_t)r->kept_original_bytes);
+	cli_json_add_int(b, "kept_by_name", r->kept_by_name->len);
 	cli_json_add_int(b, "skipped", r->skipped->len);
 	cli_json_add_int(b, "errors", r->errors->len);
 	cli_json_add_int(b, "recovered", r->n_recovered);
@@ -86,6 +87,8 @@ print_json(const ImgoptSite *site, const ImgoptPruneResult *r,
 	cli_json_add_list(b, "items", r->items, add_item);
 	cli_json_add_problems(b, "skipped", r->skipped, "reason");
 	cli_json_add_problems(b, "errors", r->errors, "reason");
+	cli_json_add_list(b, "kept_by_name", r->kept_by_name,
+			  cli_json_add_kept_item);
 	add_summary(b, r);
 	cli_json_print(b);
 }
@@ -126,6 +129,22 @@ print_text(const ImgoptPruneResult *r, const CliCommon *common, bool is_dry_run)
 	       r->duplicate_bytes + r->orphan_bytes + r->original_bytes,
 	       r->duplicate_bytes, r->orphan_bytes, r->original_bytes,
 	       r->skipped->len);
+	for (guint i = 0; i < r->kept_by_name->len; i++) {
+		const ImgoptKeptByName *k =
+			g_ptr_array_index(r->kept_by_name, i);
+		g_autofree char *path = cli_shown_name(k->path);
+		g_autofree char *where = cli_shown_name(k->named_in);
+
+		if (common->verbose)
+			printf("kept %s: named in %s:%zu (no reference "
+			       "found)\n",
+			       path, where, k->line);
+	}
+	if (r->kept_by_name->len > 0)
+		printf("kept %u images no reference shows because a text "
+		       "file names them%s\n",
+		       r->kept_by_name->len,
+		       common->verbose ? "" : " (--verbose lists them)");
 	if (r->n_kept_originals > 0)
 		printf("kept %u originals replaced by variants "
 		       "(%" G_GUINT64_FORMAT
@@ -241,7 +260,8 @@ prune(const CliCommon *common, const CliContext *ctx, const PruneArgs *a,
       GError **error)
 {
 	ImgoptPruneOptions opt = {a->is_dry_run, a->is_delete,
-				  a->with_originals, common->jobs};
+				  a->with_originals, common->jobs,
+				  common->only_posts};
 	g_autoptr(ImgoptPruneResult) r = NULL;
 
 	if (!imgopt_prune_site(ctx->site, ctx->manifest, &opt, NULL, &r, error))

@@ -61,7 +61,7 @@ gather(const CliCommand *cmd, const CliCommon *common,
 	ImgoptObserver observer = {cli_progress_observer_callback, NULL,
 				   progress};
 	ImgoptRunOptions ropt = {IMGOPT_RUN_DRY_RUN, display_width, false,
-				 settings};
+				 settings, common->only_posts};
 
 	if (!cli_open(cmd->needs, common, &f->ctx, error))
 		return false;

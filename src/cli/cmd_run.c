@@ -65,6 +65,7 @@ add_change_json(CliJson *b, const void *item)
 	imgopt_hash_format(&ch->before, before);
 	imgopt_hash_format(&ch->after, after);
 	cli_json_add_string(b, "post", ch->post);
+	cli_json_add_string(b, "kind", imgopt_referrer_kind_name(ch->kind));
 	cli_json_add_int(b, "edits", ch->n_edits);
 	cli_json_add_string(b, "before", before);
 	cli_json_add_string(b, "after", after);
@@ -267,7 +268,8 @@ run_once(const CliCommand *cmd, const CliCommon *common, const RunArgs *a,
 	ImgoptObserver observer = {cli_progress_observer_callback, NULL,
 				   progress};
 	g_auto(ImgoptSettings) settings = {0};
-	ImgoptRunOptions opt = {mode, 0, a->use_srcset, &settings};
+	ImgoptRunOptions opt = {mode, 0, a->use_srcset, &settings,
+				common->only_posts};
 
 	if (!cli_settings_make(&a->settings, common, &settings, error) ||
 	    !cli_display_width(a->display_width, &opt.display_width, error) ||

@@ -9,6 +9,8 @@
 
 #include "cli.h"
 
+#include "imgopt/dupes.h" /* ImgoptKeptByName */
+
 struct CliJson {
 	JsonBuilder *builder; /* the document so far */
 	GArray *open;         /* CliJsonKind of each open object or array */
@@ -152,6 +154,16 @@ cli_json_add_problems(CliJson *j, const char *name, const GPtrArray *problems,
 		cli_json_end(j);
 	}
 	cli_json_end(j);
+}
+
+void
+cli_json_add_kept_item(CliJson *j, const void *item)
+{
+	const ImgoptKeptByName *k = item;
+
+	cli_json_add_string(j, "path", k->path);
+	cli_json_add_string(j, "named_in", k->named_in);
+	cli_json_add_int(j, "line", k->line);
 }
 
 void

@@ -35,9 +35,9 @@ static const struct {
 	const char *verb;  /* shown before the counts */
 	const char *noun;  /* the items counted */
 } stage_names[] = {
-	{"scan", "scanning", "posts"},      {"index", "hashing", "files"},
+	{"scan", "scanning", "files"},      {"index", "hashing", "files"},
 	{"compare", "comparing", "groups"}, {"encode", "encoding", "images"},
-	{"plan", "planning", "posts"},      {"prune", "pruning", "files"},
+	{"plan", "planning", "files"},      {"prune", "pruning", "files"},
 };
 
 static void
