@@ -21,7 +21,9 @@
  *   markdown-ref  ![alt][label]  ![label][]  ![label]
  *                 with  [label]: dest "title"  anywhere in the post
  *                 (span = the definition's destination)
- *   html          <img src=...>  <source src=...>   in raw HTML
+ *   html          <img src=...>  <image src=...>  <video poster=...>
+ *                 <source src=...> (not inside <video> or <audio>)
+ *                 in raw HTML; a value may break across lines
  *   srcset        each URL of srcset="a.png 1x, b.png 2x" (img, source)
  *   style         each url(...) of style="..." on any tag
  *   front-matter  header-img image cover thumbnail featured_image og_image

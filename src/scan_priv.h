@@ -100,6 +100,8 @@ typedef struct {
 				NULL until the first definition */
 	GPtrArray *refs;     /* (element-type ImgoptRef) the result */
 	int raw_state;       /* ScanRawState after the raw HTML so far */
+	guint media_depth;   /* <video> and <audio> elements raw HTML
+				opened and has not closed */
 } Scanner;
 
 /* ---- scan.c: shared helpers ---- */

@@ -161,6 +161,18 @@ static const Case cases[] = {
 	{"html-style",
 	 "<div style=\"x: url( 'a.png' ); y: url(b.png)\"></div>\n",
 	 "1:22 style a.png\n1:39 style b.png\n"},
+	{"html-image-is-img", "<image src=\"a.png\" srcset=\"b.png 2x\">\n",
+	 "1:13 html a.png\n1:28 srcset b.png\n"},
+	{"html-media-source-not-image",
+	 "<video poster=p.png><source src=v.mp4><SOURCE src=w.webm>"
+	 "</VIDEO>\n<audio>\n<source src=a.mp3>\n</audio>\n\n"
+	 "<picture><source srcset=s.png></picture><video src=x.mp4/>"
+	 "<source src=after.png>\n",
+	 "1:15 html p.png\n6:25 srcset s.png\n6:71 html after.png\n"},
+	{"html-value-across-lines",
+	 "<p><img src=\"a/\nb.png\"\nalt=x></p>\n\n"
+	 "> x <img src=\"d/\n> e&amp;f.png\">\n",
+	 "1:14 html a/b.png\n5:15 html d/e&f.png\n"},
 	{"html-block-no-markdown", "<div>\n![a](a.png)\n</div>\n", ""},
 	{"html-script-skipped",
 	 "<script>\n<img src=\"a.png\">\n\n![b](b.png)\n</script>\n", ""},
@@ -289,7 +301,7 @@ test_construct_tag(void)
 	static const char t1[] = "<img alt=\"a>b\" src=\"/x.jpg\" width=240>\n";
 	static const char t2[] =
 		"a <IMG SRC='/x.jpg' srcset=\"/y.jpg 1x\" sizes=50vw/> b\n";
-	static const char t3[] = "<video><source src=/x.jpg></video>\n";
+	static const char t3[] = "<picture><source src=/x.jpg></picture>\n";
 	g_autoptr(GPtrArray) r1 = scan("p.md", t1, sizeof t1 - 1);
 	g_autoptr(GPtrArray) r2 = scan("p.md", t2, sizeof t2 - 1);
 	g_autoptr(GPtrArray) r3 = scan("p.md", t3, sizeof t3 - 1);
@@ -314,7 +326,7 @@ test_construct_tag(void)
 	r = only_ref(r3, 0);
 	g_assert_false(r->is_img_tag);
 	g_assert_cmpuint(r->attr_end, ==, (gsize)(strstr(t3, "></") - t3));
-	g_assert_cmpuint(r->construct_offset, ==, 7);
+	g_assert_cmpuint(r->construct_offset, ==, 9);
 }
 
 static void
