@@ -644,6 +644,16 @@ strip_liquid(Dest *d, char **why_out)
 	return true;
 }
 
+/* Whether @s holds a closed Liquid `{{ … }}` or `{% … %}`. */
+static bool
+is_closed_liquid(const char *s)
+{
+	const char *o = strstr(s, "{{"), *t = strstr(s, "{%");
+
+	return (o != NULL && strstr(o + 2, "}}") != NULL) ||
+	       (t != NULL && strstr(t + 2, "%}") != NULL);
+}
+
 /*
  * The scheme decides before any path work: a URL with a host or a
  * non-file scheme is someone else's; `file:`, `C:` and `\\server` name
@@ -912,8 +922,13 @@ imgopt_site_resolve_ref_watched(const ImgoptSite *site, ImgoptRef *ref,
 	ImgoptRefStatus status = IMGOPT_REF_STATUS_UNRESOLVED;
 
 	if (!strip_liquid(&d, &why)) {
-		set_result(ref, IMGOPT_REF_STATUS_BROKEN, NULL,
-			   g_steal_pointer(&why));
+		/* a whole expression computes the path: pinned, left as
+		 * written; a `{{` never closed is a typo */
+		bool is_expr = is_closed_liquid(d.path);
+		set_result(ref,
+			   is_expr ? IMGOPT_REF_STATUS_EXPRESSION
+				   : IMGOPT_REF_STATUS_BROKEN,
+			   NULL, g_steal_pointer(&why));
 		return;
 	}
 	status = classify_scheme(d.path, &why);

@@ -527,16 +527,22 @@ test_resolve_liquid(void)
 		site, FOO, IMGOPT_REF_MARKDOWN,
 		"{{ \"https://cdn.example.com/a.png\" | absolute_url }}",
 		IMGOPT_REF_STATUS_REMOTE, NULL);
-	/* Expressions imgopt cannot evaluate are broken, not guessed. */
+	/* Expressions imgopt cannot evaluate are pinned, not guessed nor
+	 * broken (`{{ page.header-img }}` in a layout); an unclosed `{{`
+	 * is a typo, broken. */
 	static const char *const unknown[] = {
 		"{{ page.image }}",
 		"{{ \"/postimg/a.png\" | img_url }}",
 		"/postimg/{{ page.slug }}.png",
-		"{{site.baseurl}/postimg/a.png",
+		"{{ site.baseurl }}/{% if page.header-img %}{{ page.header-img "
+		"}}{% else %}{{ site.header-img }}{% endif %}",
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(unknown); i++)
 		assert_resolves(site, FOO, IMGOPT_REF_MARKDOWN, unknown[i],
-				IMGOPT_REF_STATUS_BROKEN, NULL);
+				IMGOPT_REF_STATUS_EXPRESSION, NULL);
+	assert_resolves(site, FOO, IMGOPT_REF_MARKDOWN,
+			"{{site.baseurl}/postimg/a.png",
+			IMGOPT_REF_STATUS_BROKEN, NULL);
 }
 
 static void

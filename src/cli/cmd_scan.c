@@ -7,7 +7,7 @@
 
 #include "cli.h"
 
-#define N_STATUS (IMGOPT_REF_STATUS_OUTSIDE + 1)
+#define N_STATUS (IMGOPT_REF_STATUS_EXPRESSION + 1)
 
 /* What the scan found, across all posts. */
 typedef struct {
@@ -171,6 +171,9 @@ print_text(const ScanResult *res, const CliCommon *common)
 	       res->counts[IMGOPT_REF_STATUS_BROKEN],
 	       res->counts[IMGOPT_REF_STATUS_REMOTE],
 	       res->counts[IMGOPT_REF_STATUS_OUTSIDE]);
+	if (res->counts[IMGOPT_REF_STATUS_EXPRESSION] > 0)
+		printf("%u Liquid expressions left as written\n",
+		       res->counts[IMGOPT_REF_STATUS_EXPRESSION]);
 }
 
 int
