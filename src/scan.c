@@ -625,6 +625,13 @@ GPtrArray *
 imgopt_scan_text(const char *post_path, const char *text, gsize len,
 		 GError **error)
 {
+	return imgopt_scan_text_full(post_path, text, len, NULL, error);
+}
+
+GPtrArray *
+imgopt_scan_text_full(const char *post_path, const char *text, gsize len,
+		      const ImgoptScanOptions *opts, GError **error)
+{
 	g_return_val_if_fail(text != NULL || len == 0, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
@@ -643,6 +650,8 @@ imgopt_scan_text(const char *post_path, const char *text, gsize len,
 		.text = text != NULL ? text : "",
 		.len = len,
 		.post = post_path,
+		.dialect =
+			opts != NULL ? opts->dialect : IMGOPT_SCAN_COMMONMARK,
 		.has_cr = len > 0 && memchr(text, '\r', len) != NULL,
 		.leaves = leaves,
 		.leaf_text = leaf_text,
@@ -655,6 +664,8 @@ imgopt_scan_text(const char *post_path, const char *text, gsize len,
 	if (len >= 3 && memcmp(sc.text, "\xEF\xBB\xBF", 3) == 0)
 		body = 3;
 	body = scan_front_matter(&sc, body);
+	sc.strict_tags =
+		sc.dialect == IMGOPT_SCAN_KRAMDOWN && !is_html_post(post_path);
 	if (is_html_post(post_path))
 		add_html_body(&sc, body);
 	else

@@ -54,11 +54,14 @@ typedef struct {
 			*/
 	guint fbs;     /* first container a blank line cannot match */
 	OpenKind open; /* the open leaf */
-	guint open_depth; /* containers around the open leaf */
-	char fence_char;  /* '`' or '~' */
-	int fence_len;    /* length of the opening fence */
-	int fence_indent; /* indentation of the opening fence */
-	int html_type;    /* 1-7, as numbered by CommonMark */
+	guint open_depth;   /* containers around the open leaf */
+	char fence_char;    /* '`' or '~' */
+	int fence_len;      /* length of the opening fence */
+	int fence_indent;   /* indentation of the opening fence */
+	int html_type;      /* 1-7, as numbered by CommonMark; or
+			       HTML_KRAMDOWN */
+	char html_name[16]; /* HTML_KRAMDOWN: the element's name */
+	int html_depth;     /* HTML_KRAMDOWN: its elements still open */
 
 	/* the current line: [line_start, line_end) without its ending */
 	gsize line_start; /* file offset of the line */
@@ -326,14 +329,42 @@ contains_ci(const char *s, gsize len, const char *needle)
 	return false;
 }
 
-/* Does the line end an HTML block of type 1-5? */
+/* kramdown's HTML block: an element, raw up to its matching end tag,
+ * blank lines included. */
+#define HTML_KRAMDOWN 8
+
+/* Counts the start and end tags of the element html_name in [s, s+n)
+ * into html_depth. */
+static void
+count_element(Blocks *b, const char *s, gsize n)
+{
+	gsize k = strlen(b->html_name);
+
+	for (const char *p = s, *end = s + n;
+	     (p = memchr(p, '<', (gsize)(end - p))) != NULL; p++) {
+		bool is_end = p + 1 < end && p[1] == '/';
+		const char *name = p + 1 + is_end;
+
+		if ((gsize)(end - name) < k ||
+		    g_ascii_strncasecmp(name, b->html_name, k) != 0 ||
+		    (name + k < end && (g_ascii_isalnum(name[k]) ||
+					name[k] == '-' || name[k] == ':')))
+			continue;
+		b->html_depth += is_end ? -1 : 1;
+	}
+}
+
+/* Does the line end an HTML block of type 1-5 or HTML_KRAMDOWN? */
 static bool
-html_ends(const Blocks *b, gsize from)
+html_ends(Blocks *b, gsize from)
 {
 	const char *s = b->s + from;
 	gsize n = b->line_end - from;
 
 	switch (b->html_type) {
+	case HTML_KRAMDOWN:
+		count_element(b, s, n);
+		return b->html_depth <= 0;
 	case 1:
 		return contains_ci(s, n, "</script>") ||
 		       contains_ci(s, n, "</pre>") ||
@@ -364,7 +395,8 @@ continue_leaf(Blocks *b)
 	case OPEN_ICODE:
 		return b->indent >= 4 || b->blank;
 	case OPEN_HTML:
-		if (b->blank && b->html_type >= 6) {
+		if (b->blank && b->html_type >= 6 &&
+		    b->html_type != HTML_KRAMDOWN) {
 			close_leaf(b);
 			return true;
 		}
@@ -475,6 +507,17 @@ tag_name_in(const char *s, gsize n, const char *const *names, bool slash_ok)
 	return false;
 }
 
+/* The tags kramdown calls span-level (its HTML_SPAN_ELEMENTS): a line
+ * that starts with one opens a paragraph, not an HTML block. */
+static const char *const kramdown_span_tags[] = {
+	"a",      "abbr",   "acronym", "b",    "big",    "bdo",  "br",
+	"button", "cite",   "code",    "del",  "dfn",    "em",   "i",
+	"img",    "input",  "ins",     "kbd",  "label",  "mark", "option",
+	"q",      "rb",     "rbc",     "rp",   "rt",     "rtc",  "ruby",
+	"samp",   "select", "small",   "span", "strong", "sub",  "sup",
+	"tt",     "u",      "var",     NULL,
+};
+
 static int
 html_start_type(const Blocks *b, bool is_para)
 {
@@ -495,11 +538,14 @@ html_start_type(const Blocks *b, bool is_para)
 	if (s[1] == '!' && n >= 3 && g_ascii_isupper(s[2]))
 		return 4;
 	gsize skip = s[1] == '/' ? 2 : 1;
+	if (b->sc->dialect == IMGOPT_SCAN_KRAMDOWN &&
+	    tag_name_in(s + skip, n - skip, kramdown_span_tags, true))
+		return 0;
 	if (tag_name_in(s + skip, n - skip, block_tags, true))
 		return 6;
 	if (is_para)
 		return 0;
-	gsize m = imgopt_scan_html_open_tag(s, n);
+	gsize m = imgopt_scan_html_open_tag(s, n, false);
 	if (m > 0 && tag_name_in(s + 1, n - 1, raw_tags, true))
 		return 0;
 	if (m == 0)
@@ -509,6 +555,40 @@ html_start_type(const Blocks *b, bool is_para)
 	while (m < n && (s[m] == ' ' || s[m] == '\t'))
 		m++;
 	return m == n ? 7 : 0;
+}
+
+/* kramdown's elements without a body (HTML_ELEMENTS_WITHOUT_BODY) that
+ * are not span-level: no end tag to wait for. */
+static const char *const kramdown_void_tags[] = {
+	"area", "base", "col",   "command", "embed", "hr",  "keygen",
+	"link", "meta", "param", "source",  "track", "wbr", NULL,
+};
+
+/* In the kramdown dialect, a line starting with the start tag of an
+ * element that is neither span-level nor void, without a `markdown`
+ * attribute, opens an HTML block that runs to the element's end tag
+ * (kramdown's parse_raw_html).  Returns whether it did. */
+static bool
+kramdown_element(Blocks *b)
+{
+	const char *s = b->s + b->nonspace;
+	gsize n = b->line_end - b->nonspace, k = 1;
+
+	if (b->sc->dialect != IMGOPT_SCAN_KRAMDOWN || n < 2 || s[0] != '<' ||
+	    !g_ascii_isalpha(s[1]))
+		return false;
+	while (k < n && (g_ascii_isalnum(s[k]) || s[k] == '-'))
+		k++;
+	if (k - 1 >= sizeof b->html_name ||
+	    (k < n && !g_ascii_isspace(s[k]) && s[k] != '>' && s[k] != '/') ||
+	    tag_name_in(s + 1, n - 1, kramdown_span_tags, true) ||
+	    tag_name_in(s + 1, n - 1, kramdown_void_tags, true) ||
+	    contains_ci(s, n, " markdown="))
+		return false;
+	memcpy(b->html_name, s + 1, k - 1);
+	b->html_name[k - 1] = '\0';
+	b->html_depth = 0;
+	return true;
 }
 
 static bool
@@ -652,7 +732,11 @@ start_leaf(Blocks *b, guint matched, bool is_para)
 		open_leaf(b, OPEN_FENCE);
 		return true;
 	}
-	if ((type = html_start_type(b, is_para)) != 0) {
+	if (kramdown_element(b))
+		type = HTML_KRAMDOWN;
+	else
+		type = html_start_type(b, is_para);
+	if (type != 0) {
 		close_unmatched(b, matched);
 		open_leaf(b, OPEN_HTML);
 		b->html_type = type;

@@ -31,9 +31,10 @@ tag_name(const char *s, gsize n, gsize i)
 	return i;
 }
 
-/* A CommonMark attribute value at @i; returns the offset after it or 0. */
+/* A CommonMark attribute value at @i; returns the offset after it or 0.
+ * If @strict (kramdown), an unquoted value holds only word characters. */
 static gsize
-attr_value(const char *s, gsize n, gsize i)
+attr_value(const char *s, gsize n, gsize i, bool strict)
 {
 	if (i >= n)
 		return 0;
@@ -43,15 +44,19 @@ attr_value(const char *s, gsize n, gsize i)
 	}
 	gsize j = i;
 	while (j < n && !imgopt_scan_is_space((unsigned char)s[j]) &&
-	       strchr("\"'=<>`", s[j]) == NULL && s[j] != '\0')
+	       strchr("\"'=<>`", s[j]) == NULL && s[j] != '\0') {
+		if (strict && (unsigned char)s[j] < 0x80 &&
+		    !g_ascii_isalnum(s[j]) && s[j] != '_')
+			return 0;
 		j++;
+	}
 	return j > i ? j : 0;
 }
 
 /* One CommonMark attribute (whitespace, name, optional value) at @i;
  * returns the offset after it, or 0. */
 static gsize
-attribute(const char *s, gsize n, gsize i)
+attribute(const char *s, gsize n, gsize i, bool strict)
 {
 	gsize j = imgopt_scan_skip_space(s, n, i);
 
@@ -62,20 +67,21 @@ attribute(const char *s, gsize n, gsize i)
 		j++;
 	gsize k = imgopt_scan_skip_space(s, n, j);
 	if (k < n && s[k] == '=') {
-		gsize v = attr_value(s, n, imgopt_scan_skip_space(s, n, k + 1));
+		gsize v = attr_value(s, n, imgopt_scan_skip_space(s, n, k + 1),
+				     strict);
 		return v;
 	}
 	return j;
 }
 
 gsize
-imgopt_scan_html_open_tag(const char *s, gsize len)
+imgopt_scan_html_open_tag(const char *s, gsize len, bool strict)
 {
 	gsize i = tag_name(s, len, 1), next;
 
 	if (len < 3 || s[0] != '<' || i == 1)
 		return 0;
-	while ((next = attribute(s, len, i)) != 0)
+	while ((next = attribute(s, len, i, strict)) != 0)
 		i = next;
 	i = imgopt_scan_skip_space(s, len, i);
 	if (i < len && s[i] == '/')
@@ -500,6 +506,11 @@ imgopt_scan_html_range(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
 		}
 		if (!g_ascii_isalpha(s[i + 1])) {
 			i++;
+			continue;
+		}
+		if (sc->strict_tags &&
+		    imgopt_scan_html_open_tag(s + i, to - i, true) == 0) {
+			i++; /* kramdown leaves it as text */
 			continue;
 		}
 		gsize name_end = tag_name(s, to, i + 1);

@@ -627,7 +627,8 @@ angle(Inline *in, gsize pos)
 
 	if ((m = autolink(in->s, in->n, pos)) != 0)
 		return m;
-	if ((m = imgopt_scan_html_open_tag(in->s + pos, in->n - pos)) != 0 ||
+	if ((m = imgopt_scan_html_open_tag(in->s + pos, in->n - pos,
+					   in->sc->strict_tags)) != 0 ||
 	    (m = imgopt_scan_html_close_tag(in->s + pos, in->n - pos)) != 0)
 		m += pos;
 	else if ((m = html_other(in, pos)) == 0)

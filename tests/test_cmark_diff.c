@@ -95,6 +95,13 @@ test_fixtures(void)
 
 	hi_collect(md, false, posts);
 	hi_collect(sites, false, posts);
+	/* kramdown-*.md hold kramdown's rules (test_kramdown_diff.c) */
+	for (guint i = posts->len; i > 0; i--) {
+		g_autofree char *base =
+			g_path_get_basename(posts->pdata[i - 1]);
+		if (g_str_has_prefix(base, "kramdown-"))
+			g_ptr_array_remove_index(posts, i - 1);
+	}
 	g_assert_cmpuint(posts->len, >, 0);
 	compare_all(posts);
 }

@@ -102,15 +102,26 @@ format_refs(const GPtrArray *refs)
 }
 
 static GPtrArray *
-scan(const char *path, const char *text, gsize len)
+scan_in(ImgoptScanDialect dialect, const char *path, const char *text,
+	gsize len)
 {
 	g_autoptr(GError) error = NULL;
-	GPtrArray *refs = imgopt_scan_text(path, text, len, &error);
+	const ImgoptScanOptions opts = {dialect};
+	GPtrArray *refs =
+		dialect == IMGOPT_SCAN_COMMONMARK
+			? imgopt_scan_text(path, text, len, &error)
+			: imgopt_scan_text_full(path, text, len, &opts, &error);
 
 	g_assert_no_error(error);
 	g_assert_nonnull(refs);
 	check_invariants(text, len, refs);
 	return refs;
+}
+
+static GPtrArray *
+scan(const char *path, const char *text, gsize len)
+{
+	return scan_in(IMGOPT_SCAN_COMMONMARK, path, text, len);
 }
 
 /* ---- table cases ---- */
@@ -341,6 +352,55 @@ test_html_post(void)
 	g_assert_cmpstr(actual, ==, "4:25 html b.png\n6:14 html c.png\n");
 }
 
+/* ---- the kramdown dialect ---- */
+
+typedef struct {
+	const char *input;      /* the post */
+	const char *commonmark; /* its .refs lines as CommonMark */
+	const char *kramdown;   /* and as kramdown */
+} DialectCase;
+
+/* Where the two renderers differ (kramdown-html.md has more). */
+static void
+test_kramdown(void)
+{
+	static const DialectCase dialect_cases[] = {
+		/* a span-level tag opens a paragraph: the image shows */
+		{"<img src=\"a.png\">\n![x](b.png)\n", "1:11 html a.png\n",
+		 "1:11 html a.png\n2:6 markdown b.png\n"},
+		{"x\n<em>y</em>\n![x](b.png)\n", "3:6 markdown b.png\n",
+		 "3:6 markdown b.png\n"},
+		/* a block element runs to its end tag, not a blank line */
+		{"<div>\n\n![x](a.png)\n\n</div>\n![x](b.png)\n",
+		 "3:6 markdown a.png\n", "6:6 markdown b.png\n"},
+		{"<section><section>\n</section>\n\n![x](a.png)\n</section>\n",
+		 "4:6 markdown a.png\n", ""},
+		{"<hr>\n\n![x](a.png)\n", "3:6 markdown a.png\n",
+		 "3:6 markdown a.png\n"},
+		/* an unquoted value with a '/' or '.' is no tag to kramdown */
+		{"x <img src=a.png> <img src=\"b.png\">\n",
+		 "1:12 html a.png\n1:29 html b.png\n", "1:29 html b.png\n"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(dialect_cases); i++) {
+		const DialectCase *c = &dialect_cases[i];
+		gsize n = strlen(c->input);
+		g_autoptr(GPtrArray) cm = scan("p.md", c->input, n);
+		g_autoptr(GPtrArray) kd =
+			scan_in(IMGOPT_SCAN_KRAMDOWN, "p.md", c->input, n);
+		g_autofree char *a = format_refs(cm);
+		g_autofree char *b = format_refs(kd);
+
+		g_assert_cmpstr(a, ==, c->commonmark);
+		g_assert_cmpstr(b, ==, c->kramdown);
+	}
+	/* an .html page is not converted by kramdown: every tag counts */
+	static const char page[] = "<p><img src=a.png></p>\n";
+	g_autoptr(GPtrArray) refs =
+		scan_in(IMGOPT_SCAN_KRAMDOWN, "p.html", page, sizeof page - 1);
+	g_assert_cmpuint(refs->len, ==, 1);
+}
+
 /* ---- fixtures ---- */
 
 static void
@@ -349,7 +409,12 @@ test_fixture(gconstpointer data)
 	const char *path = data;
 	gsize len = 0;
 	g_autofree char *text = tu_read(path, &len);
-	g_autoptr(GPtrArray) refs = scan(path, text, len);
+	g_autofree char *base = g_path_get_basename(path);
+	/* kramdown-*.md are read as Jekyll's kramdown reads them */
+	g_autoptr(GPtrArray) refs = scan_in(g_str_has_prefix(base, "kramdown-")
+						    ? IMGOPT_SCAN_KRAMDOWN
+						    : IMGOPT_SCAN_COMMONMARK,
+					    path, text, len);
 	g_autofree char *actual = format_refs(refs);
 	g_autofree char *stem = g_strndup(path, strlen(path) - 3);
 	g_autofree char *golden = g_strconcat(stem, ".refs", NULL);
@@ -539,6 +604,7 @@ main(int argc, char **argv)
 	g_test_add_func("/scan/construct/markdown", test_construct_markdown);
 	g_test_add_func("/scan/construct/tag", test_construct_tag);
 	g_test_add_func("/scan/html-post", test_html_post);
+	g_test_add_func("/scan/kramdown", test_kramdown);
 	add_fixture_tests();
 	g_test_add_func("/scan/hostile/repeats", test_hostile_repeats);
 	g_test_add_func("/scan/hostile/deep-nesting",

@@ -25,6 +25,33 @@
 #include "imgopt/types.h"
 
 /**
+ * ImgoptScanDialect:
+ *
+ * The Markdown renderer whose output the scanner follows; the site
+ * decides (site.h).
+ */
+typedef enum {
+	IMGOPT_SCAN_COMMONMARK, /* CommonMark, as `cmark --unsafe` 0.30 */
+	IMGOPT_SCAN_KRAMDOWN,   /* kramdown 2 (GFM input), what Jekyll runs */
+} ImgoptScanDialect;
+
+/** How to scan a post.  Zero-initialised: CommonMark. */
+typedef struct {
+	ImgoptScanDialect dialect; /* the renderer to follow */
+} ImgoptScanOptions;
+
+/**
+ * imgopt_scan_text_full:
+ * @opts: (nullable): how to scan; NULL for the defaults (CommonMark)
+ *
+ * As imgopt_scan_text(), in the dialect of @opts.  Where kramdown and
+ * CommonMark differ is in docs/references.md.
+ */
+GPtrArray *imgopt_scan_text_full(const char *post_path, const char *text,
+				 gsize len, const ImgoptScanOptions *opts,
+				 GError **error);
+
+/**
  * imgopt_scan_text:
  * @post_path: the post's path, copied into each reference's `post` field
  * @text: the post's bytes, not necessarily NUL-terminated, not necessarily
@@ -39,7 +66,8 @@
  *
  * Returns: (transfer full) (element-type ImgoptRef): the references, all
  *   with status UNRESOLVED; NULL only if @text cannot be scanned at all,
- *   with @error set (IMGOPT_ERROR_PARSE).
+ *   with @error set (IMGOPT_ERROR_PARSE).  CommonMark; see
+ *   imgopt_scan_text_full() for the other dialects.
  */
 GPtrArray *imgopt_scan_text(const char *post_path, const char *text, gsize len,
 			    GError **error);
