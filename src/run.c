@@ -666,7 +666,7 @@ plan_edits(Run *r, PostPlan *plan)
 	const char *text = g_bytes_get_data(plan->old_bytes, &len);
 	g_autoptr(GError) local = NULL;
 	g_autoptr(GPtrArray) refs =
-		imgopt_scan_text(plan->post, text, len, &local);
+		imgopt_site_scan_text(r->site, plan->post, text, len, &local);
 	ImgoptPlanInput in = plan_input(r);
 
 	if (refs == NULL) {
@@ -872,8 +872,8 @@ store_new_refs(Run *r, const GPtrArray *plans, GError **error)
 
 		if (!ch->is_written)
 			continue;
-		g_autoptr(GPtrArray) refs =
-			imgopt_scan_text(plan->post, text, len, error);
+		g_autoptr(GPtrArray) refs = imgopt_site_scan_text(
+			r->site, plan->post, text, len, error);
 		if (refs == NULL)
 			return false;
 		for (guint j = 0; j < refs->len; j++)

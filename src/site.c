@@ -53,6 +53,7 @@ struct ImgoptSite {
 	GHashTable *by_name; /* name → GPtrArray of paths from images */
 	gsize is_indexed;    /* g_once_init_enter() guard of both */
 	GPtrArray *exclude;  /* (element-type utf8) Jekyll's exclude list */
+	ImgoptScanDialect dialect; /* how its Markdown renders */
 };
 
 /* The files that make a folder a site root (Jekyll/Hexo, Hugo). */
@@ -209,6 +210,39 @@ read_baseurl(const char *root)
 				return parse_baseurl(*l);
 	}
 	return NULL;
+}
+
+/* The renderer of the site's Markdown: Jekyll's default, kramdown, when
+ * its config says nothing else (read the simple way, as the baseurl). */
+static ImgoptScanDialect
+read_dialect(const char *root)
+{
+	static const char *const jekyll_configs[] = {"_config.yml",
+						     "_config.yaml"};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(jekyll_configs); i++) {
+		g_autofree char *path =
+			g_build_filename(root, jekyll_configs[i], NULL);
+		g_autofree char *text = NULL;
+
+		if (!g_file_get_contents(path, &text, NULL, NULL))
+			continue;
+		g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+		for (char **l = lines; *l != NULL; l++) {
+			if (!g_str_has_prefix(*l, "markdown:"))
+				continue;
+			g_autofree char *v = g_strdup(*l + strlen("markdown:"));
+			char *hash = strstr(v, " #");
+			if (hash != NULL)
+				*hash = '\0';
+			g_strstrip(v);
+			if (v[0] != '\0' &&
+			    g_ascii_strcasecmp(v, "kramdown") != 0)
+				return IMGOPT_SCAN_COMMONMARK;
+		}
+		return IMGOPT_SCAN_KRAMDOWN;
+	}
+	return IMGOPT_SCAN_COMMONMARK;
 }
 
 /* What a directory walk of the site keeps (imgopt_fs_walk() filter). */
@@ -407,6 +441,7 @@ imgopt_site_open(const char *posts_dir, const char *images_dir,
 	if (!set_dirs(site, posts, posts_dir, images, images_dir, error))
 		return NULL;
 	site->baseurl = read_baseurl(site->root);
+	site->dialect = read_dialect(site->root);
 	apply_site_config(site);
 	find_web_dirs(site);
 	if (!check_images(site, error))
@@ -981,6 +1016,16 @@ post_abs_path(const ImgoptSite *site, const char *post, GError **error)
 }
 
 GPtrArray *
+imgopt_site_scan_text(const ImgoptSite *site, const char *post,
+		      const char *text, gsize len, GError **error)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+
+	const ImgoptScanOptions opts = {site->dialect};
+	return imgopt_scan_text_full(post, text, len, &opts, error);
+}
+
+GPtrArray *
 imgopt_site_scan_post(const ImgoptSite *site, const char *post, GError **error)
 {
 	g_return_val_if_fail(site != NULL, NULL);
@@ -997,7 +1042,8 @@ imgopt_site_scan_post(const ImgoptSite *site, const char *post, GError **error)
 		g_prefix_error(error, "cannot read post '%s': ", post);
 		return NULL;
 	}
-	g_autoptr(GPtrArray) refs = imgopt_scan_text(post, text, len, error);
+	g_autoptr(GPtrArray) refs =
+		imgopt_site_scan_text(site, post, text, len, error);
 	if (refs == NULL) {
 		g_prefix_error(error, "cannot scan post '%s': ", post);
 		return NULL;
