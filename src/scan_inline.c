@@ -709,6 +709,14 @@ push_bracket(Inline *in, gsize pos, bool is_image)
 	g_array_append_val(in->brackets, b);
 }
 
+/* Whether an inline destination's backslash escapes are escapes:
+ * kramdown writes them into the URL as they are. */
+static bool
+url_escapes(const Inline *in)
+{
+	return in->sc->dialect != IMGOPT_SCAN_KRAMDOWN;
+}
+
 /* `](dest "title")` after the ']' at @p; the URL is decoded only
  * if @want_url (for an image: a link's is not reported). */
 static bool
@@ -730,7 +738,8 @@ try_inline(Inline *in, gsize p, bool want_url, Match *m)
 		return false;
 	m->kind = IMGOPT_REF_MARKDOWN;
 	if (want_url)
-		m->url = imgopt_scan_decode(s + d.start, d.end - d.start, true);
+		m->url = imgopt_scan_decode(s + d.start, d.end - d.start,
+					    url_escapes(in));
 	if (want_url && e != 0)
 		m->title =
 			imgopt_scan_decode(s + title + 1, e - title - 2, true);
@@ -822,7 +831,7 @@ try_multiline(Inline *in, gsize p, Match *m)
 	m->kind = IMGOPT_REF_MARKDOWN;
 	m->offset = a;
 	m->length = b - a;
-	m->url = imgopt_scan_decode(s + i, q - i, true);
+	m->url = imgopt_scan_decode(s + i, q - i, url_escapes(in));
 	m->is_multiline = true;
 	m->end = q + 1;
 	return true;

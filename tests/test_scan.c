@@ -377,6 +377,9 @@ test_kramdown(void)
 		 "4:6 markdown a.png\n", ""},
 		{"<hr>\n\n![x](a.png)\n", "3:6 markdown a.png\n",
 		 "3:6 markdown a.png\n"},
+		/* kramdown writes a destination's backslashes as they are */
+		{"![a](x\\_y.png)\n", "1:6 markdown x_y.png\n",
+		 "1:6 markdown x\\\\_y.png\n"},
 		/* an unquoted value with a '/' or '.' is no tag to kramdown */
 		{"x <img src=a.png> <img src=\"b.png\">\n",
 		 "1:12 html a.png\n1:29 html b.png\n", "1:29 html b.png\n"},
