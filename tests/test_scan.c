@@ -380,6 +380,15 @@ test_kramdown(void)
 		/* kramdown writes a destination's backslashes as they are */
 		{"![a](x\\_y.png)\n", "1:6 markdown x_y.png\n",
 		 "1:6 markdown x\\\\_y.png\n"},
+		/* kramdown's destination runs to the balancing ')', spaces
+		 * and line ends included; a title starts at a blank and a
+		 * quote */
+		{"![a](my photo.png) ![b](x\ny.png \"t\") ![c](<d e.png>)\n",
+		 "2:18 markdown d e.png\n",
+		 "1:6 markdown my photo.png\n1:25 markdown x\\ny.png\n"
+		 "2:18 markdown d e.png\n"},
+		{"![a](f(1).png) ![b](<g)h\n", "1:6 markdown f(1).png\n",
+		 "1:6 markdown f(1).png\n1:21 markdown <g\n"},
 		/* an unquoted value with a '/' or '.' is no tag to kramdown */
 		{"x <img src=a.png> <img src=\"b.png\">\n",
 		 "1:12 html a.png\n1:29 html b.png\n", "1:29 html b.png\n"},
