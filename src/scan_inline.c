@@ -909,9 +909,10 @@ try_kramdown_inline(Inline *in, gsize p, bool want_url, Match *m)
 
 	if (p + 1 >= n || s[p + 1] != '(')
 		return false;
+	gsize limit = MIN(n, a + MAX_KRAMDOWN_DEST);
 	const char *gt =
-		a < n && s[a] == '<' ? memchr(s + a, '>', n - a) : NULL;
-	const char *nl = gt != NULL ? memchr(s + a, '\n', n - a) : NULL;
+		a < n && s[a] == '<' ? memchr(s + a, '>', limit - a) : NULL;
+	const char *nl = gt != NULL ? memchr(s + a, '\n', limit - a) : NULL;
 	if (gt != NULL && (nl == NULL || gt < nl)) {
 		a++;
 		b = (gsize)(gt - s);

@@ -32,9 +32,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const paths[] = {"post.md", "post.html"};
 
-	for (guint k = 0; k < G_N_ELEMENTS(paths); k++) {
-		g_autoptr(GPtrArray) refs = imgopt_scan_text(
-			paths[k], (const char *)data, size, NULL);
+	for (guint k = 0; k < 2 * G_N_ELEMENTS(paths); k++) {
+		/* each path in both dialects */
+		const ImgoptScanOptions opts = {
+			k >= G_N_ELEMENTS(paths) ? IMGOPT_SCAN_KRAMDOWN
+						 : IMGOPT_SCAN_COMMONMARK};
+		g_autoptr(GPtrArray) refs = imgopt_scan_text_full(
+			paths[k % G_N_ELEMENTS(paths)], (const char *)data,
+			size, &opts, NULL);
 
 		if (refs == NULL)
 			abort();

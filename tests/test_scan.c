@@ -515,6 +515,23 @@ test_hostile_repeats(void)
 	}
 }
 
+/* kramdown's destinations run over spaces and lines: unclosed ones must
+ * not rescan the rest of the paragraph. */
+static void
+test_hostile_kramdown(void)
+{
+	static const char *const units[] = {"![a](<", "[a](", "![a](x \"",
+					    "<div>\n"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(units); i++) {
+		g_autoptr(GString) s = repeat(units[i], 200000);
+		g_autoptr(GPtrArray) refs =
+			scan_in(IMGOPT_SCAN_KRAMDOWN, "h.md", s->str, s->len);
+
+		g_assert_cmpuint(refs->len, ==, 0);
+	}
+}
+
 static void
 test_hostile_deep_nesting(void)
 {
@@ -624,6 +641,7 @@ main(int argc, char **argv)
 	g_test_add_func("/scan/hostile/nested-closers",
 			test_hostile_nested_closers);
 	g_test_add_func("/scan/hostile/long-line", test_hostile_long_line);
+	g_test_add_func("/scan/hostile/kramdown", test_hostile_kramdown);
 	g_test_add_func("/scan/hostile/bytes", test_hostile_bytes);
 	g_test_add_func("/scan/hostile/unclosed", test_hostile_unclosed);
 	return g_test_run();
