@@ -5,9 +5,18 @@
  * =====================
  *
  * The scanner answers one question: which bytes of this post would a
- * reader's browser load as an image?  For Markdown the oracle is CommonMark
- * as `cmark --unsafe` (0.30) renders it; docs/references.md states the
- * dialect for users, and tests/test_cmark_diff.c holds us to cmark.
+ * reader's browser load as an image?  For Markdown the oracle is the
+ * site's renderer: CommonMark as `cmark --unsafe` (0.30) renders it, or
+ * for a Jekyll site kramdown 2 with GFM input (the kramdown dialect);
+ * docs/references.md states both for users, and tests/test_cmark_diff.c
+ * and tests/test_kramdown_diff.c hold us to cmark and to kramdown.
+ *
+ * The kramdown dialect is the CommonMark scanner with four switches:
+ * a span-level tag does not start an HTML block, another element's HTML
+ * block runs to its end tag (scan_block.c), a tag with an unquoted
+ * non-word value is text (Scanner.strict_tags), and inline destinations
+ * follow kramdown's parenthesis rule without backslash escapes
+ * (scan_inline.c).
  *
  *   post        := [BOM] [front-matter] body
  *   front-matter:= "---" EOL yaml-lines ("---" | "...") EOL

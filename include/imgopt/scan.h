@@ -2,8 +2,9 @@
  * scan.h: stage 1, post text → image references.
  *
  * The scanner is pure: it reads a buffer, never the filesystem, so it can
- * be unit-tested and fuzzed alone.  It finds what a CommonMark renderer
- * would show as an image, plus raw HTML, front matter image keys and the
+ * be unit-tested and fuzzed alone.  It finds what the site's Markdown
+ * renderer (CommonMark, or kramdown for Jekyll: ImgoptScanDialect) would
+ * show as an image, plus raw HTML, front matter image keys and the
  * Liquid/Hexo forms listed in docs/references.md, and nothing inside code
  * blocks, code spans or HTML comments.
  *
