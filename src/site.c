@@ -185,6 +185,26 @@ parse_baseurl(const char *line)
 	return g_strconcat("/", v, NULL);
 }
 
+/* The lines of the root's `_config.yml` (or `_config.yaml`), or NULL if
+ * it has neither or they cannot be read. */
+static char **
+jekyll_config_lines(const char *root)
+{
+	static const char *const jekyll_configs[] = {"_config.yml",
+						     "_config.yaml"};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(jekyll_configs); i++) {
+		g_autofree char *path =
+			g_build_filename(root, jekyll_configs[i], NULL);
+		g_autofree char *text = NULL;
+
+		if (g_file_test(path, G_FILE_TEST_IS_REGULAR) &&
+		    g_file_get_contents(path, &text, NULL, NULL))
+			return g_strsplit(text, "\n", -1);
+	}
+	return NULL;
+}
+
 /*
  * Reads the site's `baseurl` the simple way: the first line starting with
  * `baseurl:` in the root's `_config.yml`/`_config.yaml`.  A config that
@@ -193,56 +213,36 @@ parse_baseurl(const char *line)
 static char *
 read_baseurl(const char *root)
 {
-	static const char *const jekyll_configs[] = {"_config.yml",
-						     "_config.yaml"};
+	g_auto(GStrv) lines = jekyll_config_lines(root);
 
-	for (size_t i = 0; i < G_N_ELEMENTS(jekyll_configs); i++) {
-		g_autofree char *path =
-			g_build_filename(root, jekyll_configs[i], NULL);
-		g_autofree char *text = NULL;
-
-		if (!g_file_test(path, G_FILE_TEST_IS_REGULAR) ||
-		    !g_file_get_contents(path, &text, NULL, NULL))
-			continue;
-		g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-		for (char **l = lines; *l != NULL; l++)
-			if (g_str_has_prefix(*l, "baseurl:"))
-				return parse_baseurl(*l);
-	}
+	for (char **l = lines; l != NULL && *l != NULL; l++)
+		if (g_str_has_prefix(*l, "baseurl:"))
+			return parse_baseurl(*l);
 	return NULL;
 }
 
-/* The renderer of the site's Markdown: Jekyll's default, kramdown, when
- * its config says nothing else (read the simple way, as the baseurl). */
+/* The renderer of a Jekyll site's Markdown: kramdown, its default,
+ * unless a `markdown:` line names another (read the simple way, as the
+ * baseurl); CommonMark for any other site. */
 static ImgoptScanDialect
 read_dialect(const char *root)
 {
-	static const char *const jekyll_configs[] = {"_config.yml",
-						     "_config.yaml"};
+	g_auto(GStrv) lines = jekyll_config_lines(root);
 
-	for (size_t i = 0; i < G_N_ELEMENTS(jekyll_configs); i++) {
-		g_autofree char *path =
-			g_build_filename(root, jekyll_configs[i], NULL);
-		g_autofree char *text = NULL;
-
-		if (!g_file_get_contents(path, &text, NULL, NULL))
+	if (lines == NULL)
+		return IMGOPT_SCAN_COMMONMARK;
+	for (char **l = lines; *l != NULL; l++) {
+		if (!g_str_has_prefix(*l, "markdown:"))
 			continue;
-		g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-		for (char **l = lines; *l != NULL; l++) {
-			if (!g_str_has_prefix(*l, "markdown:"))
-				continue;
-			g_autofree char *v = g_strdup(*l + strlen("markdown:"));
-			char *hash = strstr(v, " #");
-			if (hash != NULL)
-				*hash = '\0';
-			g_strstrip(v);
-			if (v[0] != '\0' &&
-			    g_ascii_strcasecmp(v, "kramdown") != 0)
-				return IMGOPT_SCAN_COMMONMARK;
-		}
-		return IMGOPT_SCAN_KRAMDOWN;
+		g_autofree char *v = g_strdup(*l + strlen("markdown:"));
+		char *hash = strstr(v, " #");
+		if (hash != NULL)
+			*hash = '\0';
+		g_strstrip(v);
+		if (v[0] != '\0' && g_ascii_strcasecmp(v, "kramdown") != 0)
+			return IMGOPT_SCAN_COMMONMARK;
 	}
-	return IMGOPT_SCAN_COMMONMARK;
+	return IMGOPT_SCAN_KRAMDOWN;
 }
 
 /* What a directory walk of the site keeps (imgopt_fs_walk() filter). */

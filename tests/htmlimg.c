@@ -8,7 +8,9 @@
 
 #include <string.h>
 
+#include "imgopt/imgopt.h"
 #include "scan_priv.h"
+#include "testutil.h"
 
 /* ---- normalising URLs ---- */
 
@@ -326,4 +328,51 @@ hi_collect(const char *dir, bool with_html, GPtrArray *out)
 			 (with_html && g_str_has_suffix(name, ".html")))
 			g_ptr_array_add(out, g_steal_pointer(&path));
 	}
+}
+
+void
+hi_fixture_posts(GPtrArray *out)
+{
+	g_autofree char *md = tu_fixture("markdown", NULL);
+	g_autofree char *sites = tu_fixture("sites", NULL);
+
+	hi_collect(md, false, out);
+	hi_collect(sites, false, out);
+	g_assert_cmpuint(out->len, >, 0);
+}
+
+/* ---- the two sides ---- */
+
+void
+hi_sides(const GPtrArray *refs, const char *html, bool with_multiline,
+	 GPtrArray *mine, GPtrArray *theirs)
+{
+	g_autoptr(GPtrArray) raw = hi_browser_urls(html);
+
+	for (guint i = 0; i < refs->len; i++) {
+		const ImgoptRef *r = refs->pdata[i];
+
+		if (r->kind != IMGOPT_REF_FRONT_MATTER &&
+		    r->kind != IMGOPT_REF_LIQUID_TAG &&
+		    (with_multiline || !r->is_multiline ||
+		     r->kind != IMGOPT_REF_MARKDOWN))
+			g_ptr_array_add(mine, hi_normalise(r->url));
+	}
+	for (guint i = 0; i < raw->len; i++)
+		if (*(char *)raw->pdata[i] != '\0')
+			g_ptr_array_add(theirs, hi_normalise(raw->pdata[i]));
+}
+
+bool
+hi_agree(const char *path, const char *renderer, GPtrArray *mine,
+	 GPtrArray *theirs)
+{
+	g_autofree char *a = hi_joined(mine);
+	g_autofree char *b = hi_joined(theirs);
+
+	if (strcmp(a, b) == 0)
+		return true;
+	g_test_message("MISMATCH %s\n %s:\n%s scanner:\n%s", path, renderer, b,
+		       a);
+	return false;
 }

@@ -39,6 +39,28 @@ int hi_cmp_str(gconstpointer a, gconstpointer b);
 /** Sorts @urls and returns them one per line, indented. */
 char *hi_joined(GPtrArray *urls);
 
+/**
+ * hi_sides:
+ * @refs: (element-type ImgoptRef): the scanner's references of a post
+ * @html: what a renderer made of it
+ * @with_multiline: compare the Markdown references broken across lines
+ *   too (kramdown renders them; cmark does not)
+ * @mine: (element-type utf8): receives the references a renderer can
+ *   show (not front matter, not Liquid tags), normalised
+ * @theirs: (element-type utf8): receives the non-empty URLs a browser
+ *   loads from @html, normalised
+ */
+void hi_sides(const GPtrArray *refs, const char *html, bool with_multiline,
+	      GPtrArray *mine, GPtrArray *theirs);
+
+/** Whether the sides of hi_sides() are the same multiset; if not, logs
+ * both under @path and the @renderer's name. */
+bool hi_agree(const char *path, const char *renderer, GPtrArray *mine,
+	      GPtrArray *theirs);
+
+/** Adds every fixture post (fixtures/markdown, fixtures/sites) to @out. */
+void hi_fixture_posts(GPtrArray *out);
+
 /** Adds every .md and .markdown (and, with @with_html, .html) file below
  * @dir to @out. */
 void hi_collect(const char *dir, bool with_html, GPtrArray *out);

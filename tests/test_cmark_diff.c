@@ -50,24 +50,9 @@ compare_post(const char *dir, const char *path)
 	g_autoptr(GPtrArray) mine = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) theirs = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *html = run_cmark(dir, text + hi_body_start(text, len));
-	g_autoptr(GPtrArray) raw = hi_browser_urls(html);
 
-	for (guint i = 0; i < refs->len; i++) {
-		const ImgoptRef *r = refs->pdata[i];
-		if (r->kind != IMGOPT_REF_FRONT_MATTER &&
-		    r->kind != IMGOPT_REF_LIQUID_TAG &&
-		    !(r->is_multiline && r->kind == IMGOPT_REF_MARKDOWN))
-			g_ptr_array_add(mine, hi_normalise(r->url));
-	}
-	for (guint i = 0; i < raw->len; i++)
-		if (*(char *)raw->pdata[i] != '\0')
-			g_ptr_array_add(theirs, hi_normalise(raw->pdata[i]));
-	g_autofree char *a = hi_joined(mine);
-	g_autofree char *b = hi_joined(theirs);
-	if (strcmp(a, b) == 0)
-		return true;
-	g_test_message("MISMATCH %s\n cmark:\n%s scanner:\n%s", path, b, a);
-	return false;
+	hi_sides(refs, html, false, mine, theirs);
+	return hi_agree(path, "cmark", mine, theirs);
 }
 
 /* ---- the post lists ---- */
@@ -90,11 +75,8 @@ static void
 test_fixtures(void)
 {
 	g_autoptr(GPtrArray) posts = g_ptr_array_new_with_free_func(g_free);
-	g_autofree char *md = tu_fixture("markdown", NULL);
-	g_autofree char *sites = tu_fixture("sites", NULL);
 
-	hi_collect(md, false, posts);
-	hi_collect(sites, false, posts);
+	hi_fixture_posts(posts);
 	/* kramdown-*.md hold kramdown's rules (test_kramdown_diff.c) */
 	for (guint i = posts->len; i > 0; i--) {
 		g_autofree char *base =
