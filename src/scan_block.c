@@ -62,6 +62,9 @@ typedef struct {
 			       HTML_KRAMDOWN */
 	char html_name[16]; /* HTML_KRAMDOWN: the element's name */
 	int html_depth;     /* HTML_KRAMDOWN: its elements still open */
+	GArray *closers[2]; /* kramdown: the lines that could close a ` and
+			       a ~ fence (FenceCloser), in file order; built
+			       at the first fence */
 
 	/* the current line: [line_start, line_end) without its ending */
 	gsize line_start; /* file offset of the line */
@@ -447,6 +450,89 @@ add_atx(Blocks *b)
 	imgopt_scan_leaf_add_line(b->sc, i, end - i);
 }
 
+/* A line that could close a kramdown fence: after any blanks and '>',
+ * a run of one fence character and then only blanks. */
+typedef struct {
+	gsize offset; /* where the line starts */
+	int max_run;  /* the longest run on this line or any after it */
+} FenceCloser;
+
+/* The run of '`' or '~' that makes the line at @p..@e a closer
+ * candidate, with its character in *@c; or 0. */
+static int
+closer_run(const char *s, gsize p, gsize e, int *c)
+{
+	while (p < e && (s[p] == ' ' || s[p] == '\t' || s[p] == '>'))
+		p++;
+	gsize q = p;
+	if (p >= e || (s[p] != '`' && s[p] != '~'))
+		return 0;
+	while (q < e && s[q] == s[p])
+		q++;
+	*c = s[p] == '`' ? 0 : 1;
+	gsize run = q - p;
+	while (q < e && (s[q] == ' ' || s[q] == '\t'))
+		q++;
+	return q == e && run >= 3 ? (int)MIN(run, 1000) : 0;
+}
+
+/* Lists the closer candidates of the file, then makes max_run a suffix
+ * maximum so one binary search answers a fence. */
+static void
+build_closers(Blocks *b)
+{
+	const Scanner *sc = b->sc;
+
+	for (int k = 0; k < 2; k++)
+		b->closers[k] = g_array_new(FALSE, FALSE, sizeof(FenceCloser));
+	for (gsize p = 0; p < sc->len;) {
+		gsize e = p;
+		while (e < sc->len && b->s[e] != '\n' && b->s[e] != '\r')
+			e++;
+		int c = 0, run = closer_run(b->s, p, e, &c);
+		if (run > 0) {
+			FenceCloser fc = {p, run};
+			g_array_append_val(b->closers[c], fc);
+		}
+		p = e + 1;
+	}
+	for (int k = 0; k < 2; k++)
+		for (guint i = b->closers[k]->len; i > 1; i--) {
+			FenceCloser *at = &g_array_index(b->closers[k],
+							 FenceCloser, i - 2);
+			at->max_run = MAX(
+				at->max_run,
+				g_array_index(b->closers[k], FenceCloser, i - 1)
+					.max_run);
+		}
+}
+
+/* kramdown's fence needs its closing fence, and its pattern backtracks:
+ * an opening run of @n characters @c closes at a run of @n or more if a
+ * later line has one, else at the longest shorter run (3 at least) a
+ * later line has.  Returns that length, or 0 if no later line closes it.
+ * (Container prefixes are skipped, not matched: an approximation.) */
+static int
+kramdown_fence_len(Blocks *b, int c, int n)
+{
+	if (b->closers[0] == NULL)
+		build_closers(b);
+	GArray *list = b->closers[c == '`' ? 0 : 1];
+	guint lo = 0, hi = list->len;
+
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		if (g_array_index(list, FenceCloser, mid).offset <=
+		    b->line_start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < list->len
+		       ? MIN(n, g_array_index(list, FenceCloser, lo).max_run)
+		       : 0;
+}
+
 static bool
 start_fence(Blocks *b)
 {
@@ -462,6 +548,9 @@ start_fence(Blocks *b)
 	if (n < 3)
 		return false;
 	if (c == '`' && memchr(b->s + i, '`', b->line_end - i) != NULL)
+		return false;
+	if (b->sc->dialect == IMGOPT_SCAN_KRAMDOWN &&
+	    (n = kramdown_fence_len(b, c, n)) == 0)
 		return false;
 	b->fence_char = (char)c;
 	b->fence_len = n;
@@ -871,4 +960,6 @@ imgopt_scan_blocks(Scanner *sc, gsize start)
 	close_unmatched(&b, 0);
 	close_leaf(&b);
 	g_array_unref(b.conts);
+	for (int k = 0; k < 2; k++)
+		g_clear_pointer(&b.closers[k], g_array_unref);
 }
