@@ -59,7 +59,7 @@ typedef struct {
 	int fence_len;      /* length of the opening fence */
 	int fence_indent;   /* indentation of the opening fence */
 	int html_type;      /* 1-7, as numbered by CommonMark; or
-			       HTML_KRAMDOWN */
+			       HTML_KRAMDOWN(_VOID) */
 	char html_name[16]; /* HTML_KRAMDOWN: the element's name */
 	int html_depth;     /* HTML_KRAMDOWN: its elements still open */
 	GArray *closers[2]; /* kramdown: the lines that could close a ` and
@@ -332,9 +332,10 @@ contains_ci(const char *s, gsize len, const char *needle)
 	return false;
 }
 
-/* kramdown's HTML block: an element, raw up to its matching end tag,
- * blank lines included. */
+/* kramdown's HTML blocks: an element, raw up to its matching end tag,
+ * blank lines included; a void element's tag alone. */
 #define HTML_KRAMDOWN 8
+#define HTML_KRAMDOWN_VOID 9
 
 /* Counts the start and end tags of the element html_name in [s, s+n)
  * into html_depth. */
@@ -368,6 +369,8 @@ html_ends(Blocks *b, gsize from)
 	case HTML_KRAMDOWN:
 		count_element(b, s, n);
 		return b->html_depth <= 0;
+	case HTML_KRAMDOWN_VOID:
+		return contains_ci(s, n, ">");
 	case 1:
 		return contains_ci(s, n, "</script>") ||
 		       contains_ci(s, n, "</pre>") ||
@@ -399,7 +402,7 @@ continue_leaf(Blocks *b)
 		return b->indent >= 4 || b->blank;
 	case OPEN_HTML:
 		if (b->blank && b->html_type >= 6 &&
-		    b->html_type != HTML_KRAMDOWN) {
+		    b->html_type < HTML_KRAMDOWN) {
 			close_leaf(b);
 			return true;
 		}
@@ -653,31 +656,43 @@ static const char *const kramdown_void_tags[] = {
 	"link", "meta", "param", "source",  "track", "wbr", NULL,
 };
 
-/* In the kramdown dialect, a line starting with the start tag of an
- * element that is neither span-level nor void, without a `markdown`
- * attribute, opens an HTML block that runs to the element's end tag
- * (kramdown's parse_raw_html).  Returns whether it did. */
-static bool
+/* How far a start tag is read in the kramdown dialect (it may span
+ * lines); a longer one is text. */
+#define MAX_KRAMDOWN_TAG 4096
+
+/*
+ * In the kramdown dialect, what a line starting with a start tag opens:
+ * for an element that is neither span-level nor void, without a
+ * `markdown` attribute, an HTML block that runs to the element's end tag
+ * (kramdown's parse_raw_html): HTML_KRAMDOWN; for a void element, a block
+ * of the tag alone: HTML_KRAMDOWN_VOID; for a tag kramdown cannot parse
+ * (an unquoted value that is not all word characters), nothing, the line
+ * is text: -1.  0 when CommonMark's rules decide.
+ */
+static int
 kramdown_element(Blocks *b)
 {
 	const char *s = b->s + b->nonspace;
 	gsize n = b->line_end - b->nonspace, k = 1;
 
 	if (b->sc->dialect != IMGOPT_SCAN_KRAMDOWN || n < 2 || s[0] != '<' ||
-	    !g_ascii_isalpha(s[1]))
-		return false;
+	    !g_ascii_isalpha(s[1]) ||
+	    tag_name_in(s + 1, n - 1, kramdown_span_tags, true))
+		return 0;
+	if (imgopt_scan_html_open_tag(
+		    s, MIN(b->sc->len - b->nonspace, MAX_KRAMDOWN_TAG), true) ==
+	    0)
+		return -1;
 	while (k < n && (g_ascii_isalnum(s[k]) || s[k] == '-'))
 		k++;
-	if (k - 1 >= sizeof b->html_name ||
-	    (k < n && !g_ascii_isspace(s[k]) && s[k] != '>' && s[k] != '/') ||
-	    tag_name_in(s + 1, n - 1, kramdown_span_tags, true) ||
-	    tag_name_in(s + 1, n - 1, kramdown_void_tags, true) ||
-	    contains_ci(s, n, " markdown="))
-		return false;
+	if (tag_name_in(s + 1, n - 1, kramdown_void_tags, true))
+		return HTML_KRAMDOWN_VOID;
+	if (k - 1 >= sizeof b->html_name || contains_ci(s, n, " markdown="))
+		return 0;
 	memcpy(b->html_name, s + 1, k - 1);
 	b->html_name[k - 1] = '\0';
 	b->html_depth = 0;
-	return true;
+	return HTML_KRAMDOWN;
 }
 
 static bool
@@ -821,11 +836,10 @@ start_leaf(Blocks *b, guint matched, bool is_para)
 		open_leaf(b, OPEN_FENCE);
 		return true;
 	}
-	if (kramdown_element(b))
-		type = HTML_KRAMDOWN;
-	else
+	type = kramdown_element(b);
+	if (type == 0)
 		type = html_start_type(b, is_para);
-	if (type != 0) {
+	if (type > 0) {
 		close_unmatched(b, matched);
 		open_leaf(b, OPEN_HTML);
 		b->html_type = type;

@@ -377,6 +377,12 @@ test_kramdown(void)
 		 "4:6 markdown a.png\n", ""},
 		{"<hr>\n\n![x](a.png)\n", "3:6 markdown a.png\n",
 		 "3:6 markdown a.png\n"},
+		/* a void element's block is its tag alone */
+		{"<hr class=\"x\"\n id=\"y\">\n![x](a.png)\n", "",
+		 "3:6 markdown a.png\n"},
+		/* a start tag kramdown cannot parse is text */
+		{"<div class=my-class>\n![x](a.png)\n</div>\n", "",
+		 "2:6 markdown a.png\n"},
 		/* kramdown writes a destination's backslashes as they are */
 		{"![a](x\\_y.png)\n", "1:6 markdown x_y.png\n",
 		 "1:6 markdown x\\\\_y.png\n"},
@@ -525,8 +531,9 @@ test_hostile_repeats(void)
 static void
 test_hostile_kramdown(void)
 {
-	static const char *const units[] = {"![a](<", "[a](", "![a](x \"",
-					    "<div>\n", "~~~~\n![x](a.png)\n"};
+	static const char *const units[] = {"![a](<",    "[a](",
+					    "![a](x \"", "<div>\n",
+					    "<p a=\"\n", "~~~~\n![x](a.png)\n"};
 
 	for (guint i = 0; i < G_N_ELEMENTS(units); i++) {
 		g_autoptr(GString) s = repeat(units[i], 200000);
@@ -534,7 +541,7 @@ test_hostile_kramdown(void)
 			scan_in(IMGOPT_SCAN_KRAMDOWN, "h.md", s->str, s->len);
 
 		/* the last: every other image is inside a fence */
-		g_assert_cmpuint(refs->len, ==, i == 4 ? 100000 : 0);
+		g_assert_cmpuint(refs->len, ==, i == 5 ? 100000 : 0);
 	}
 }
 
