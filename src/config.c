@@ -13,9 +13,10 @@
 
 #include "imgopt/config.h"
 #include "imgopt/error.h"
+#include "imgopt/settings.h"
 #include "imgopt/site.h"
 
-#define MAX_WIDTH 16383
+#include "fsio.h"
 
 /* One key's value and where it is set. */
 typedef struct {
@@ -128,6 +129,33 @@ take_group(ImgoptConfig *c, GKeyFile *kf, char **lines, const char *group)
 	}
 }
 
+/* Whether @dir, relative to the site root, names a folder inside it
+ * (the root itself included) on its face: not absolute, no `..` climbing
+ * out.  Symlinks are imgopt_site_open()'s to check. */
+static bool
+is_site_dir(const char *dir)
+{
+	g_autofree char *norm = dir[0] != '/' ? imgopt_fs_normalize(dir) : NULL;
+
+	return norm != NULL;
+}
+
+/* `posts` and `images` must stay inside the site root (the config's
+ * folder): a config is not a way to work on another folder. */
+static bool
+check_site_dir(const ImgoptConfig *c, const char *key, GError **error)
+{
+	const Entry *e = g_hash_table_lookup(c->values, key);
+
+	if (e == NULL || is_site_dir(e->value))
+		return true;
+	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE,
+		    "%s:%d: key '%s': '%s' is outside the site root (give a "
+		    "folder inside it, relative to it)",
+		    c->path, e->line, key, e->value);
+	return false;
+}
+
 ImgoptConfig *
 imgopt_config_load(const char *path, GError **error)
 {
@@ -156,6 +184,11 @@ imgopt_config_load(const char *path, GError **error)
 	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
 	for (int i = 0; groups[i] != NULL; i++)
 		take_group(c, kf, lines, groups[i]);
+	if (!check_site_dir(c, "posts", error) ||
+	    !check_site_dir(c, "images", error)) {
+		imgopt_config_free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -177,74 +210,10 @@ imgopt_config_get(const ImgoptConfig *config, const char *key, int *line_out)
 
 /* ---- values ---- */
 
-static bool
-bad(GError **error, const char *value, const char *what)
-{
-	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE, "'%s' is not %s",
-		    value, what);
-	return false;
-}
-
-static bool
-check_uint(const char *value, guint64 min, guint64 max, const char *what,
-	   GError **error)
-{
-	guint64 n = 0;
-
-	if (!g_ascii_string_to_unsigned(value, 10, min, max, &n, NULL))
-		return bad(error, value, what);
-	return true;
-}
-
-static bool
-check_list(const char *value, bool is_widths, GError **error)
-{
-	static const char *const formats[] = {"jpeg", "jpg", "webp", "avif"};
-	g_auto(GStrv) items = g_strsplit(value, ",", -1);
-
-	for (int i = 0; items[i] != NULL; i++) {
-		g_autofree char *it = g_strstrip(g_strdup(items[i]));
-		bool is_ok = false;
-
-		if (is_widths) {
-			if (!check_uint(it, 1, MAX_WIDTH, "a width", error))
-				return false;
-			continue;
-		}
-		for (size_t k = 0; k < G_N_ELEMENTS(formats); k++)
-			is_ok = is_ok ||
-				g_ascii_strcasecmp(it, formats[k]) == 0;
-		if (!is_ok)
-			return bad(error, it, "a format (jpeg, webp, avif)");
-	}
-	return true;
-}
-
 bool
 imgopt_config_check_value(const char *key, const char *value, GError **error)
 {
-	double d = 0;
-	char *end = NULL;
-
-	if (strcmp(key, "widths") == 0)
-		return check_list(value, true, error);
-	if (strcmp(key, "formats") == 0)
-		return check_list(value, false, error);
-	if (strcmp(key, "quality") == 0)
-		return check_uint(value, 1, 100, "a quality from 1 to 100",
-				  error);
-	if (strcmp(key, "display-width") == 0)
-		return check_uint(value, 1, MAX_WIDTH, "a width", error);
-	if (strcmp(key, "jobs") == 0)
-		return check_uint(value, 0, 4096, "a number of jobs", error);
-	if (strcmp(key, "max-pixels") == 0)
-		return check_uint(value, 1, G_MAXINT64, "a pixel count", error);
-	if (strcmp(key, "target") == 0) {
-		d = g_ascii_strtod(value, &end);
-		if (end == value || *end != '\0' || d < 0 || d >= 1)
-			return bad(error, value, "an SSIM target below 1");
-	}
-	return true;
+	return imgopt_settings_check_value(key, value, error);
 }
 
 /* ---- finding the file ---- */
@@ -336,27 +305,49 @@ url_path(const char *url)
 			      : g_strconcat("/", path, NULL);
 }
 
-/* `exclude: [a, b]` or `exclude:` followed by `- a` lines. */
+/* Adds the comma-separated scalars of @flow (no brackets) to @out. */
+static void
+add_flow_items(const char *flow, GPtrArray *out)
+{
+	g_auto(GStrv) items = g_strsplit(flow, ",", -1);
+
+	for (int i = 0; items[i] != NULL; i++) {
+		char *v = scalar(items[i]);
+		if (*v != '\0')
+			g_ptr_array_add(out, v);
+		else
+			g_free(v);
+	}
+}
+
+/* `exclude: [a, b]` (on one line or over several, as the Hux theme writes
+ * it) or `exclude:` followed by `- a` lines. */
 static void
 read_exclude(char **lines, int at, GPtrArray *out)
 {
 	g_autofree char *rest = g_strstrip(g_strdup(lines[at] + 8));
+	int i = at + 1;
 
+	if (rest[0] == '\0' && lines[i] != NULL) {
+		/* the flow list may start on the next line */
+		g_autofree char *next = g_strstrip(g_strdup(lines[i]));
+		if (next[0] == '[') {
+			g_free(rest);
+			rest = g_steal_pointer(&next);
+			i++;
+		}
+	}
 	if (rest[0] == '[') {
-		char *close = strrchr(rest, ']');
+		g_autoptr(GString) flow = g_string_new(rest + 1);
+		for (; strchr(flow->str, ']') == NULL && lines[i] != NULL; i++)
+			g_string_append(g_string_append_c(flow, ','), lines[i]);
+		char *close = strchr(flow->str, ']');
 		if (close != NULL)
 			*close = '\0';
-		g_auto(GStrv) items = g_strsplit(rest + 1, ",", -1);
-		for (int i = 0; items[i] != NULL; i++) {
-			char *v = scalar(items[i]);
-			if (*v != '\0')
-				g_ptr_array_add(out, v);
-			else
-				g_free(v);
-		}
+		add_flow_items(flow->str, out);
 		return;
 	}
-	for (int i = at + 1; lines[i] != NULL; i++) {
+	for (; lines[i] != NULL; i++) {
 		g_autofree char *l = g_strstrip(g_strdup(lines[i]));
 		if (*l == '\0' || *l == '#')
 			continue;
@@ -460,7 +451,7 @@ detect_posts(const char *root)
 				    "content"};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
-		if (candidates[i] == NULL)
+		if (candidates[i] == NULL || !is_site_dir(candidates[i]))
 			continue;
 		g_autofree char *p =
 			g_build_filename(root, candidates[i], NULL);

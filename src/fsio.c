@@ -1,5 +1,6 @@
 /*
- * fsio.c: atomic writes, path arithmetic and the directory walk.
+ * fsio.c: the file system layer the stages share (see fsio.h): atomic
+ * writes, path arithmetic and the one directory walker.
  *
  * The walk takes each entry's type from readdir() (lstat() only where the
  * file system does not say) and never follows symlinks: a symlink loop
@@ -8,6 +9,8 @@
  * depends on readdir() order.
  */
 #include "fsio.h"
+
+#include "imgopt/error.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -86,13 +89,14 @@ imgopt_fs_normalize(const char *path)
 	return g_strjoinv("/", (char **)out->pdata);
 }
 
-/* State of one walk: the root, the filter and the two parallel outputs. */
+/* State of one walk: the root, the filter and the outputs. */
 typedef struct {
-	const char *root;         /* absolute or relative walk root */
+	const char *root;         /* absolute or relative root of the paths */
 	ImgoptFsEntryFunc filter; /* nullable */
 	void *user_data;          /* for @filter */
 	GPtrArray *paths;         /* (element-type filename) results */
 	GPtrArray *types;         /* ImgoptFsType per result */
+	GPtrArray *unlisted;      /* (element-type ImgoptProblem) nullable */
 } Walk;
 
 bool
@@ -101,6 +105,66 @@ imgopt_fs_is_below(const char *dir, const char *path)
 	size_t n = strlen(dir);
 
 	return n == 0 || (strncmp(path, dir, n) == 0 && path[n] == '/');
+}
+
+/* What makes @path unfit as a site path on its face, or NULL. */
+static const char *
+lexical_flaw(const char *path)
+{
+	if (*path == '\0')
+		return "is empty";
+	if (path[0] == '/')
+		return "is absolute";
+	g_autofree char *norm = imgopt_fs_normalize(path);
+	if (norm == NULL)
+		return "climbs out of the site with '..'";
+	if (strcmp(norm, path) != 0)
+		return "is not normalised";
+	return NULL;
+}
+
+/* Whether the deepest existing prefix of @root/@path is inside @root once
+ * symlinks are followed (a dangling symlink is not). */
+static bool
+is_physically_inside(const char *root, const char *path)
+{
+	g_autofree char *abs = imgopt_fs_join(root, path);
+	GStatBuf st;
+
+	while (g_lstat(abs, &st) != 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return false;
+		char *up = g_path_get_dirname(abs);
+
+		g_free(abs);
+		abs = up;
+		if (strlen(abs) < strlen(root))
+			return false; /* the root itself is gone */
+	}
+	g_autofree char *real = imgopt_fs_realpath(abs, NULL);
+	g_autofree char *rel = real ? imgopt_fs_relative(root, real) : NULL;
+
+	return rel != NULL;
+}
+
+bool
+imgopt_fs_check_site_path(const char *root, const char *path, GError **error)
+{
+	const char *flaw = lexical_flaw(path);
+
+	if (flaw == NULL && !is_physically_inside(root, path))
+		flaw = "leads out of the site through a symlink";
+	if (flaw == NULL)
+		return true;
+	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE, "'%s' %s", path,
+		    flaw);
+	return false;
+}
+
+int
+imgopt_fs_path_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 char *
@@ -152,6 +216,19 @@ classify(unsigned char type)
 	return IMGOPT_FS_SPECIAL;
 }
 
+/* Records that the folder @rel could not be opened. */
+static void
+note_unlisted(Walk *w, const char *rel, int err)
+{
+	g_autofree char *msg = NULL;
+
+	if (w->unlisted == NULL)
+		return;
+	msg = g_strdup_printf("%s: folder not listed: %s", rel,
+			      g_strerror(err));
+	g_ptr_array_add(w->unlisted, imgopt_problem_new(rel, msg));
+}
+
 static void
 walk_dir(Walk *w, const char *rel)
 {
@@ -160,8 +237,10 @@ walk_dir(Walk *w, const char *rel)
 	DIR *dir = opendir(abs);
 	const struct dirent *e;
 
-	if (dir == NULL)
+	if (dir == NULL) {
+		note_unlisted(w, rel, errno);
 		return;
+	}
 	while ((e = readdir(dir)) != NULL) {
 		const char *name = e->d_name;
 
@@ -197,37 +276,65 @@ compare_index(gconstpointer a, gconstpointer b, gpointer user_data)
 		      g_ptr_array_index(paths, ib));
 }
 
-GPtrArray *
-imgopt_fs_walk(const char *root, ImgoptFsEntryFunc filter, void *user_data,
-	       GPtrArray **types, GError **error)
+/* Sorts @w's paths, and its types alike: an index permutation is sorted,
+ * then applied to both arrays. */
+static GPtrArray *
+sorted_paths(Walk *w, GPtrArray **types)
 {
-	g_autoptr(GDir) probe = g_dir_open(root, 0, error);
-	Walk w = {root, filter, user_data, NULL, NULL};
-
-	if (probe == NULL)
-		return NULL;
-	g_autoptr(GPtrArray) paths = w.paths =
-		g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GPtrArray) kinds = w.types = g_ptr_array_new();
-	walk_dir(&w, "");
-
-	/* Sort an index permutation, then apply it to both arrays. */
 	g_autoptr(GArray) order =
-		g_array_sized_new(FALSE, FALSE, sizeof(guint), paths->len);
-	for (guint i = 0; i < paths->len; i++)
+		g_array_sized_new(FALSE, FALSE, sizeof(guint), w->paths->len);
+	for (guint i = 0; i < w->paths->len; i++)
 		g_array_append_val(order, i);
-	g_array_sort_with_data(order, compare_index, paths);
+	g_array_sort_with_data(order, compare_index, w->paths);
 
-	g_autoptr(GPtrArray) sorted = g_ptr_array_new_full(paths->len, g_free);
+	g_autoptr(GPtrArray) sorted =
+		g_ptr_array_new_full(w->paths->len, g_free);
 	g_autoptr(GPtrArray) sorted_types =
-		g_ptr_array_new_full(paths->len, NULL);
+		g_ptr_array_new_full(w->paths->len, NULL);
 	for (guint i = 0; i < order->len; i++) {
 		guint k = g_array_index(order, guint, i);
 
-		g_ptr_array_add(sorted, g_steal_pointer(&paths->pdata[k]));
-		g_ptr_array_add(sorted_types, kinds->pdata[k]);
+		g_ptr_array_add(sorted, g_steal_pointer(&w->paths->pdata[k]));
+		g_ptr_array_add(sorted_types, w->types->pdata[k]);
 	}
 	if (types != NULL)
 		*types = g_steal_pointer(&sorted_types);
 	return g_steal_pointer(&sorted);
+}
+
+GPtrArray *
+imgopt_fs_walk_dir(const char *root, const char *dir, ImgoptFsEntryFunc filter,
+		   void *user_data, GPtrArray **types, GPtrArray **unlisted,
+		   GError **error)
+{
+	g_return_val_if_fail(root != NULL && dir != NULL, NULL);
+
+	Walk w = {root, filter, user_data, NULL, NULL, NULL};
+
+	if (unlisted == NULL) {
+		g_autofree char *abs = g_build_filename(root, dir, NULL);
+		g_autoptr(GDir) probe = g_dir_open(abs, 0, error);
+
+		if (probe == NULL)
+			return NULL;
+	}
+	g_autoptr(GPtrArray) paths = w.paths =
+		g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) kinds = w.types = g_ptr_array_new();
+	g_autoptr(GPtrArray) failed = w.unlisted =
+		unlisted != NULL ? imgopt_problem_list_new() : NULL;
+	walk_dir(&w, dir);
+	if (unlisted != NULL) {
+		g_ptr_array_sort(failed, imgopt_problem_path_cmp);
+		*unlisted = g_steal_pointer(&failed);
+	}
+	return sorted_paths(&w, types);
+}
+
+GPtrArray *
+imgopt_fs_walk(const char *root, ImgoptFsEntryFunc filter, void *user_data,
+	       GPtrArray **types, GError **error)
+{
+	return imgopt_fs_walk_dir(root, "", filter, user_data, types, NULL,
+				  error);
 }

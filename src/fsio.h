@@ -1,6 +1,7 @@
 /*
  * fsio.h: file system helpers shared by the stages: atomic writes, path
- * arithmetic relative to the site root, and a sorted directory walk.
+ * arithmetic relative to the site root, and the one directory walker,
+ * sorted, that every job listing a folder tree uses, with its filters.
  *
  * Ownership: returned strings and arrays are transfer full.
  * Thread-safety: all functions are reentrant.
@@ -10,6 +11,8 @@
 
 #include <stdbool.h>
 #include <glib.h> /* GPtrArray, GError */
+
+#include "imgopt/reporter.h"
 
 /**
  * imgopt_fs_write_atomic:
@@ -81,6 +84,36 @@ char *imgopt_fs_join(const char *dir, const char *name);
  */
 bool imgopt_fs_is_below(const char *dir, const char *path);
 
+/**
+ * imgopt_fs_check_site_path:
+ * @root: the absolute, symlink-free site root
+ * @path: a path meant to be relative to @root, from a source that is not
+ *   trusted: the manifest (it may come from a repository or a shared
+ *   cache)
+ * @error: return location for a #GError
+ *
+ * The one check every path read from the manifest passes before it is
+ * used.  @path must be relative, normalised (no empty, `.` or `..`
+ * component, no leading or trailing `/`), and what of it exists must lie
+ * inside @root once symlinks are followed: the deepest existing prefix
+ * (the file itself if it exists, even as a dangling symlink) is passed
+ * through realpath().  Only lstat() and realpath() are called: nothing is
+ * opened.
+ *
+ * Returns: true, or false with @error set (IMGOPT_ERROR_UNSAFE) to
+ *   "'PATH' is absolute" or the like.
+ */
+bool imgopt_fs_check_site_path(const char *root, const char *path,
+			       GError **error);
+
+/**
+ * imgopt_fs_path_cmp:
+ *
+ * A GCompareFunc for g_ptr_array_sort() of an array of paths (strings):
+ * byte order, the order of every path list imgopt hands out.
+ */
+int imgopt_fs_path_cmp(gconstpointer a, gconstpointer b);
+
 /** What imgopt_fs_walk() found at a path. */
 typedef enum {
 	IMGOPT_FS_REGULAR, /* a regular file */
@@ -95,26 +128,48 @@ typedef enum {
  * @is_dir: whether it is a folder (to decide whether to descend)
  * @user_data: what imgopt_fs_walk() was given
  *
+ * The walk's filter: which folders it enters and which other entries it
+ * lists.
+ *
  * Returns: true to keep the entry (descend into a folder, list a file).
  */
 typedef bool (*ImgoptFsEntryFunc)(const char *rel, const char *name,
 				  bool is_dir, void *user_data);
 
 /**
- * imgopt_fs_walk:
- * @root: the folder to walk
- * @filter: (nullable): decides what is kept; NULL keeps everything
+ * imgopt_fs_walk_dir:
+ * @root: the folder the paths are relative to (e.g. the site root)
+ * @dir: the folder to walk, relative to @root ("" for @root itself)
+ * @filter: (nullable): decides what is kept, given paths relative to
+ *   @root; NULL keeps everything
  * @user_data: passed to @filter
  * @types: (nullable) (out) (transfer full): if not NULL, an array of
  *   ImgoptFsType values (as GUINT_TO_POINTER) parallel to the result
+ * @unlisted: (nullable) (out) (transfer full) (element-type ImgoptProblem):
+ *   if not NULL, the folders that could not be listed, @dir included,
+ *   sorted, each with why ("PATH: folder not listed: REASON"); else they
+ *   are skipped silently and @dir failing is an error
  * @error: return location for a #GError
  *
- * Lists every non-folder entry below @root, recursively, without following
- * symlinks (so loops cannot hang it), sorted by byte order of the relative
- * path.  Folders that cannot be read are skipped.
+ * Lists every non-folder entry below @dir, recursively, without following
+ * symlinks (so loops cannot hang it), sorted by byte order of the path.
+ * Each entry's type comes from readdir() (an lstat() only where the file
+ * system does not say): the walk costs no stat per file.
  *
- * Returns: (transfer full) (element-type filename): relative paths, or NULL
- *   with @error set if @root itself cannot be read.
+ * Returns: (transfer full) (element-type filename): paths relative to
+ *   @root, or NULL with @error set if @dir itself cannot be read (only
+ *   when @unlisted is NULL).
+ */
+GPtrArray *imgopt_fs_walk_dir(const char *root, const char *dir,
+			      ImgoptFsEntryFunc filter, void *user_data,
+			      GPtrArray **types, GPtrArray **unlisted,
+			      GError **error);
+
+/**
+ * imgopt_fs_walk:
+ *
+ * imgopt_fs_walk_dir(@root, "", @filter, @user_data, @types, NULL,
+ * @error): every entry below @root, relative to it.
  */
 GPtrArray *imgopt_fs_walk(const char *root, ImgoptFsEntryFunc filter,
 			  void *user_data, GPtrArray **types, GError **error);

@@ -16,7 +16,7 @@
  * member of each class found so far (members in path order), so the
  * common case, all members equal, costs one comparison per extra member;
  * a collision splits the bucket into classes.  The caller's comparison
- * may answer from cache (pipeline.c skips files already compared in an
+ * may answer from cache (dupes.c skips files already compared in an
  * earlier run and unchanged since).
  *
  * Everything is sorted before it leaves: members by path, groups by their

@@ -1,8 +1,9 @@
 /*
- * lock.c: see lock.h.  flock(2) rather than fcntl(2) record locks: an
- * flock belongs to the open file description, so it survives nothing but
- * its holder, and a second open of the file in the same process conflicts
- * as another process would (fcntl locks would silently merge).
+ * lock.c: one imgopt at a time per site (see lock.h).  flock(2) rather than
+ * fcntl(2) record locks: an flock belongs to the open file description, so it
+ * survives nothing but its holder, and a second open of the file in the same
+ * process conflicts as another process would (fcntl locks would silently
+ * merge).
  */
 #include "imgopt/lock.h"
 
@@ -160,4 +161,14 @@ imgopt_lock_release(ImgoptLock *lock)
 			g_strerror(errno));
 	close(lock->fd);
 	g_free(lock);
+}
+
+ImgoptLock *
+imgopt_lock_acquire_site(const char *site_root, bool is_wait, GError **error)
+{
+	g_return_val_if_fail(site_root != NULL, NULL);
+	g_autofree char *dir =
+		g_build_filename(site_root, IMGOPT_STATE_DIR, NULL);
+
+	return imgopt_lock_acquire(dir, is_wait, error);
 }

@@ -20,6 +20,7 @@
  * re-preparing each would dominate.
  */
 #include "imgopt/error.h"
+#include "imgopt/lock.h" /* IMGOPT_STATE_DIR */
 #include "imgopt/manifest.h"
 
 #include <errno.h>
@@ -134,6 +135,12 @@ static const Migration migrations[] = {
 	 "  watched BLOB NOT NULL,"
 	 "  output BLOB NOT NULL,"
 	 "  stored_us INTEGER NOT NULL);"},
+	{5,
+	 /* undo's history (undo.c): the runs an undo put back, so the next
+	  * undo goes one step further back */
+	 "CREATE TABLE IF NOT EXISTS undone ("
+	 "  run_id INTEGER PRIMARY KEY REFERENCES runs(id),"
+	 "  undo_run_id INTEGER NOT NULL REFERENCES runs(id));"},
 };
 
 static void
@@ -208,6 +215,16 @@ require_transaction(ImgoptManifest *m, GError **error)
 	return true;
 }
 
+/* stmt() for a statement that writes: NULL with @error set outside a
+ * transaction (every write belongs to one). */
+static sqlite3_stmt *
+write_stmt(ImgoptManifest *m, const char *sql, GError **error)
+{
+	if (!require_transaction(m, error))
+		return NULL;
+	return stmt(m, sql, error);
+}
+
 static void
 bind_text(sqlite3_stmt *s, int i, const char *text)
 {
@@ -244,6 +261,92 @@ column_hash(sqlite3_stmt *s, int i, ImgoptHash *hash_out)
 		imgopt_hash_parse(hex, hash_out);
 }
 
+/* Called for each row a query returns. */
+typedef void (*RowFunc)(sqlite3_stmt *s, void *data);
+
+/* The one row loop: steps @s (from stmt(), bound; NULL if it did not
+ * compile, @error then set) through its rows, handing each to @fn, and
+ * resets it.  False with @error set if a step failed. */
+static bool
+read_rows(ImgoptManifest *m, sqlite3_stmt *s, RowFunc fn, void *data,
+	  const char *what, GError **error)
+{
+	int rc;
+
+	if (s == NULL)
+		return false;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(s, data);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(m, error, what);
+	return true;
+}
+
+/* A row made into an object (transfer full). */
+typedef void *(*FromRow)(sqlite3_stmt *s);
+
+typedef struct {
+	GPtrArray *out;   /* the objects, in row order */
+	FromRow from_row; /* makes one */
+} ListRows;
+
+static void
+add_to_list(sqlite3_stmt *s, void *data)
+{
+	ListRows *list = data;
+
+	g_ptr_array_add(list->out, list->from_row(s));
+}
+
+/* @out with every row made an object by @from_row, or NULL with @error
+ * set (and @out freed). */
+static GPtrArray *
+read_list(ImgoptManifest *m, sqlite3_stmt *s, FromRow from_row, GPtrArray *out,
+	  const char *what, GError **error)
+{
+	g_autoptr(GPtrArray) owned = out;
+	ListRows list = {out, from_row};
+
+	if (!read_rows(m, s, add_to_list, &list, what, error))
+		return NULL;
+	return g_steal_pointer(&owned);
+}
+
+/* The first row made an object by @from_row (NULL if no row). */
+typedef struct {
+	void *first;      /* (transfer full) (nullable) */
+	FromRow from_row; /* makes it */
+} FirstRow;
+
+static void
+keep_first(sqlite3_stmt *s, void *data)
+{
+	FirstRow *row = data;
+
+	if (row->first == NULL)
+		row->first = row->from_row(s);
+}
+
+/* Column 0 to column 1, both text (a GHashTable of strings). */
+static void
+add_pair(sqlite3_stmt *s, void *table)
+{
+	g_hash_table_replace(table, column_dup(s, 0), column_dup(s, 1));
+}
+
+/* A table of column 0 to column 1, or NULL with @error set. */
+static GHashTable *
+read_pairs(ImgoptManifest *m, const char *sql, const char *what, GError **error)
+{
+	g_autoptr(GHashTable) table = g_hash_table_new_full(
+		imgopt_str_hash, g_str_equal, g_free, g_free);
+
+	if (!read_rows(m, stmt(m, sql, error), add_pair, table, what, error))
+		return NULL;
+	return g_steal_pointer(&table);
+}
+
 static ImgoptFormat
 format_from_name(const char *name)
 {
@@ -255,16 +358,20 @@ format_from_name(const char *name)
 
 /* ---- opening and migrations ---- */
 
+static void
+column_int(sqlite3_stmt *s, void *out)
+{
+	*(int *)out = sqlite3_column_int(s, 0);
+}
+
 int
 imgopt_manifest_schema_version(ImgoptManifest *manifest)
 {
-	sqlite3_stmt *s = stmt(manifest, "PRAGMA user_version", NULL);
 	int version = -1;
 
-	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
-		version = sqlite3_column_int(s, 0);
-	if (s != NULL)
-		sqlite3_reset(s);
+	if (!read_rows(manifest, stmt(manifest, "PRAGMA user_version", NULL),
+		       column_int, &version, "schema version", NULL))
+		return -1;
 	return version;
 }
 
@@ -376,7 +483,8 @@ imgopt_manifest_close(ImgoptManifest *manifest)
 char *
 imgopt_manifest_default_path(const char *site_root)
 {
-	return g_build_filename(site_root, ".imgopt", "manifest.db", NULL);
+	return g_build_filename(site_root, IMGOPT_STATE_DIR, "manifest.db",
+				NULL);
 }
 
 /* ---- transactions ---- */
@@ -406,12 +514,10 @@ bool
 imgopt_manifest_begin_run(ImgoptManifest *manifest, const char *command,
 			  int64_t *run_id_out, GError **error)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = write_stmt(
+		manifest, "INSERT INTO runs(command, started_us) VALUES (?, ?)",
+		error);
 
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest,
-		 "INSERT INTO runs(command, started_us) VALUES (?, ?)", error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, command);
@@ -426,13 +532,9 @@ bool
 imgopt_manifest_end_run(ImgoptManifest *manifest, int64_t run_id,
 			const char *status, GError **error)
 {
-	sqlite3_stmt *s = NULL;
-
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest,
-		 "UPDATE runs SET ended_us = ?, status = ? WHERE id = ?",
-		 error);
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"UPDATE runs SET ended_us = ?, status = ? WHERE id = ?", error);
 	if (s == NULL)
 		return false;
 	sqlite3_bind_int64(s, 1, g_get_real_time());
@@ -457,6 +559,7 @@ imgopt_manifest_put_file(ImgoptManifest *manifest, const ImgoptAsset *asset,
 		return false;
 	/* New bytes void any earlier byte comparison of this path. */
 	s = stmt(manifest, "DELETE FROM confirmations WHERE path = ?", error);
+
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, asset->path);
@@ -485,7 +588,7 @@ imgopt_manifest_put_file(ImgoptManifest *manifest, const ImgoptAsset *asset,
 	"path, size, mtime_ns, inode, device, hash, format, width, height, "   \
 	"frames"
 
-static ImgoptAsset *
+static void *
 asset_from_row(sqlite3_stmt *s)
 {
 	ImgoptAsset *a =
@@ -511,19 +614,26 @@ imgopt_manifest_lookup_file(ImgoptManifest *manifest, const char *path,
 	sqlite3_stmt *s = stmt(
 		manifest, "SELECT " FILE_COLUMNS " FROM files WHERE path = ?",
 		error);
-	int rc;
+	FirstRow row = {NULL, asset_from_row};
 
 	*asset_out = NULL;
-	if (s == NULL)
+	if (s != NULL)
+		bind_text(s, 1, path);
+	if (!read_rows(manifest, s, keep_first, &row, "lookup file", error)) {
+		imgopt_asset_free(row.first);
 		return false;
-	bind_text(s, 1, path);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*asset_out = asset_from_row(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(manifest, error, "lookup file");
+	}
+	*asset_out = row.first;
 	return true;
+}
+
+static void
+add_asset(sqlite3_stmt *s, void *table)
+{
+	ImgoptAsset *a = asset_from_row(s);
+
+	/* The key is the value's own path: freed with the value. */
+	g_hash_table_replace(table, a->path, a);
 }
 
 GHashTable *
@@ -534,21 +644,9 @@ imgopt_manifest_load_files(ImgoptManifest *manifest, GError **error)
 				      (GDestroyNotify)imgopt_asset_free);
 	sqlite3_stmt *s =
 		stmt(manifest, "SELECT " FILE_COLUMNS " FROM files", error);
-	int rc;
 
-	if (s == NULL)
+	if (!read_rows(manifest, s, add_asset, table, "load files", error))
 		return NULL;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ImgoptAsset *a = asset_from_row(s);
-
-		/* The key is the value's own path: freed with the value. */
-		g_hash_table_replace(table, a->path, a);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		fail(manifest, error, "load files");
-		return NULL;
-	}
 	return g_steal_pointer(&table);
 }
 
@@ -556,11 +654,9 @@ bool
 imgopt_manifest_delete_file(ImgoptManifest *manifest, const char *path,
 			    GError **error)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s =
+		write_stmt(manifest, "DELETE FROM files WHERE path = ?", error);
 
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest, "DELETE FROM files WHERE path = ?", error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, path);
@@ -573,14 +669,11 @@ bool
 imgopt_manifest_put_confirmation(ImgoptManifest *manifest, const char *path,
 				 const char *token, GError **error)
 {
-	sqlite3_stmt *s = NULL;
-
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest,
-		 "INSERT OR REPLACE INTO confirmations(path, token) "
-		 "VALUES (?, ?)",
-		 error);
+	sqlite3_stmt *s =
+		write_stmt(manifest,
+			   "INSERT OR REPLACE INTO confirmations(path, token) "
+			   "VALUES (?, ?)",
+			   error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, path);
@@ -591,22 +684,8 @@ imgopt_manifest_put_confirmation(ImgoptManifest *manifest, const char *path,
 GHashTable *
 imgopt_manifest_load_confirmations(ImgoptManifest *manifest, GError **error)
 {
-	g_autoptr(GHashTable) table = g_hash_table_new_full(
-		imgopt_str_hash, g_str_equal, g_free, g_free);
-	sqlite3_stmt *s =
-		stmt(manifest, "SELECT path, token FROM confirmations", error);
-	int rc;
-
-	if (s == NULL)
-		return NULL;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		g_hash_table_replace(table, column_dup(s, 0), column_dup(s, 1));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		fail(manifest, error, "load confirmations");
-		return NULL;
-	}
-	return g_steal_pointer(&table);
+	return read_pairs(manifest, "SELECT path, token FROM confirmations",
+			  "load confirmations", error);
 }
 
 /* ---- memos ---- */
@@ -639,6 +718,20 @@ split_paths(const char *blob, size_t len)
 	return paths;
 }
 
+static void *
+memo_from_row(sqlite3_stmt *s)
+{
+	ImgoptMemoRow *row = g_new0(ImgoptMemoRow, 1);
+
+	column_hash(s, 0, &row->state);
+	row->watched = split_paths(sqlite3_column_blob(s, 1),
+				   (size_t)sqlite3_column_bytes(s, 1));
+	row->output = g_bytes_new(sqlite3_column_blob(s, 2),
+				  (gsize)sqlite3_column_bytes(s, 2));
+	row->stored_us = sqlite3_column_int64(s, 3);
+	return row;
+}
+
 bool
 imgopt_manifest_get_memo(ImgoptManifest *manifest, const char *command,
 			 ImgoptMemoRow **row_out, GError **error)
@@ -647,27 +740,16 @@ imgopt_manifest_get_memo(ImgoptManifest *manifest, const char *command,
 			       "SELECT state, watched, output, stored_us "
 			       "FROM memos WHERE command = ?",
 			       error);
-	int rc;
+	FirstRow row = {NULL, memo_from_row};
 
 	*row_out = NULL;
-	if (s == NULL)
+	if (s != NULL)
+		bind_text(s, 1, command);
+	if (!read_rows(manifest, s, keep_first, &row, "get memo", error)) {
+		imgopt_memo_row_free(row.first);
 		return false;
-	bind_text(s, 1, command);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		ImgoptMemoRow *row = g_new0(ImgoptMemoRow, 1);
-
-		column_hash(s, 0, &row->state);
-		row->watched = split_paths(sqlite3_column_blob(s, 1),
-					   (size_t)sqlite3_column_bytes(s, 1));
-		row->output = g_bytes_new(sqlite3_column_blob(s, 2),
-					  (gsize)sqlite3_column_bytes(s, 2));
-		row->stored_us = sqlite3_column_int64(s, 3);
-		*row_out = row;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(manifest, error, "get memo");
+	*row_out = row.first;
 	return true;
 }
 
@@ -690,6 +772,7 @@ imgopt_manifest_put_memo(ImgoptManifest *manifest, const char *command,
 				 error)
 			  : stmt(manifest,
 				 "DELETE FROM memos WHERE command = ?", error);
+
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, command);
@@ -764,6 +847,12 @@ post_record_from_row(sqlite3_stmt *s)
 	return r;
 }
 
+static void
+add_post_record(sqlite3_stmt *s, void *table)
+{
+	g_hash_table_replace(table, column_dup(s, 0), post_record_from_row(s));
+}
+
 GHashTable *
 imgopt_manifest_load_posts(ImgoptManifest *manifest, GError **error)
 {
@@ -774,18 +863,10 @@ imgopt_manifest_load_posts(ImgoptManifest *manifest, GError **error)
 			       "SELECT post, digest, size, mtime_ns, inode, "
 			       "context FROM post_digests",
 			       error);
-	int rc;
 
-	if (s == NULL)
+	if (!read_rows(manifest, s, add_post_record, table, "load posts",
+		       error))
 		return NULL;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		g_hash_table_replace(table, column_dup(s, 0),
-				     post_record_from_row(s));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		fail(manifest, error, "load posts");
-		return NULL;
-	}
 	return g_steal_pointer(&table);
 }
 
@@ -819,11 +900,9 @@ bool
 imgopt_manifest_replace_refs(ImgoptManifest *manifest, const char *post,
 			     const GPtrArray *refs, GError **error)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s =
+		write_stmt(manifest, "DELETE FROM refs WHERE post = ?", error);
 
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest, "DELETE FROM refs WHERE post = ?", error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, post);
@@ -860,7 +939,7 @@ status_namer(int v)
 	return imgopt_ref_status_name((ImgoptRefStatus)v);
 }
 
-static ImgoptRef *
+static void *
 ref_from_row(sqlite3_stmt *s)
 {
 	ImgoptRef *ref = imgopt_ref_new();
@@ -896,19 +975,10 @@ imgopt_manifest_lookup_refs(ImgoptManifest *manifest, const char *post,
 		     "resolved, status, message FROM refs WHERE post = ? "
 		     "ORDER BY offset, seq",
 		     error);
-	int rc;
-
-	if (s == NULL)
-		return NULL;
-	bind_text(s, 1, post);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		g_ptr_array_add(refs, ref_from_row(s));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		fail(manifest, error, "lookup references");
-		return NULL;
-	}
-	return g_steal_pointer(&refs);
+	if (s != NULL)
+		bind_text(s, 1, post);
+	return read_list(manifest, s, ref_from_row, g_steal_pointer(&refs),
+			 "lookup references", error);
 }
 
 /* Orders references by offset (a GCompareFunc for g_ptr_array_sort(),
@@ -922,6 +992,28 @@ ref_offset_cmp(gconstpointer a, gconstpointer b)
 	return (x->offset > y->offset) - (x->offset < y->offset);
 }
 
+/* Every post's references, filled row by row. */
+typedef struct {
+	GHashTable *table; /* post → GPtrArray of ImgoptRef */
+	GPtrArray *list;   /* the current post's */
+} RefGroups;
+
+/* Rows come grouped by post: a new post starts a new list. */
+static void
+add_grouped_ref(sqlite3_stmt *s, void *data)
+{
+	RefGroups *g = data;
+	ImgoptRef *ref = ref_from_row(s);
+
+	if (g->list == NULL ||
+	    g_strcmp0(ref->post, ((ImgoptRef *)g->list->pdata[0])->post) != 0) {
+		g->list = g_ptr_array_new_with_free_func(
+			(GDestroyNotify)imgopt_ref_free);
+		g_hash_table_replace(g->table, g_strdup(ref->post), g->list);
+	}
+	g_ptr_array_add(g->list, ref);
+}
+
 GHashTable *
 imgopt_manifest_load_all_refs(ImgoptManifest *manifest, GError **error)
 {
@@ -933,34 +1025,16 @@ imgopt_manifest_load_all_refs(ImgoptManifest *manifest, GError **error)
 			       "raw, url, resolved, status, message FROM refs "
 			       "ORDER BY post, seq",
 			       error);
-	GPtrArray *list = NULL;
+	RefGroups groups = {table, NULL};
 	GHashTableIter iter;
 	gpointer value;
-	int rc;
 
 	/* Rows come in the primary key's order (no temporary B-tree, which
 	 * was most of the time of an unchanged dupes re-run's load); each
 	 * post's list is then sorted by offset, stably: offset, then seq. */
-	if (s == NULL)
+	if (!read_rows(manifest, s, add_grouped_ref, &groups, "load references",
+		       error))
 		return NULL;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ImgoptRef *ref = ref_from_row(s);
-
-		/* Rows come grouped by post: a new post starts a new list. */
-		if (list == NULL ||
-		    g_strcmp0(ref->post, ((ImgoptRef *)list->pdata[0])->post) !=
-			    0) {
-			list = g_ptr_array_new_with_free_func(
-				(GDestroyNotify)imgopt_ref_free);
-			g_hash_table_replace(table, g_strdup(ref->post), list);
-		}
-		g_ptr_array_add(list, ref);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		fail(manifest, error, "load references");
-		return NULL;
-	}
 	g_hash_table_iter_init(&iter, table);
 	while (g_hash_table_iter_next(&iter, NULL, &value))
 		g_ptr_array_sort(value, ref_offset_cmp);
@@ -973,15 +1047,12 @@ bool
 imgopt_manifest_put_variant(ImgoptManifest *manifest,
 			    const ImgoptVariant *variant, GError **error)
 {
-	sqlite3_stmt *s = NULL;
-
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(
+	sqlite3_stmt *s = write_stmt(
 		manifest,
 		"INSERT OR REPLACE INTO variants(hash, settings, width, "
 		"height, format, path, bytes, frames) VALUES (?,?,?,?,?,?,?,?)",
 		error);
+
 	if (s == NULL)
 		return false;
 	bind_hash(s, 1, &variant->hash);
@@ -995,7 +1066,7 @@ imgopt_manifest_put_variant(ImgoptManifest *manifest,
 	return step_done(manifest, s, "put variant", error);
 }
 
-static ImgoptVariant *
+static void *
 variant_from_row(sqlite3_stmt *s)
 {
 	ImgoptVariant *v = imgopt_variant_new();
@@ -1024,20 +1095,12 @@ imgopt_manifest_lookup_variants(ImgoptManifest *manifest,
 		"frames FROM variants WHERE hash = ? AND settings = ? "
 		"ORDER BY format, width",
 		error);
-	int rc;
-
-	if (s == NULL)
-		return NULL;
-	bind_hash(s, 1, hash);
-	bind_text(s, 2, settings != NULL ? settings : "");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		g_ptr_array_add(out, variant_from_row(s));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		fail(manifest, error, "lookup variants");
-		return NULL;
+	if (s != NULL) {
+		bind_hash(s, 1, hash);
+		bind_text(s, 2, settings != NULL ? settings : "");
 	}
-	return g_steal_pointer(&out);
+	return read_list(manifest, s, variant_from_row, g_steal_pointer(&out),
+			 "lookup variants", error);
 }
 
 GPtrArray *
@@ -1051,18 +1114,14 @@ imgopt_manifest_load_variants(ImgoptManifest *manifest, GError **error)
 		     "bytes, frames FROM variants "
 		     "ORDER BY hash, settings, format, width",
 		     error);
-	int rc;
+	return read_list(manifest, s, variant_from_row, g_steal_pointer(&out),
+			 "load variants", error);
+}
 
-	if (s == NULL)
-		return NULL;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		g_ptr_array_add(out, variant_from_row(s));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		fail(manifest, error, "load variants");
-		return NULL;
-	}
-	return g_steal_pointer(&out);
+static void *
+first_column(sqlite3_stmt *s)
+{
+	return column_dup(s, 0);
 }
 
 GPtrArray *
@@ -1079,19 +1138,11 @@ imgopt_manifest_lookup_resolved_under(ImgoptManifest *manifest, const char *dir,
 			       "AND status IN ('ok', 'repaired') "
 			       "ORDER BY resolved",
 			       error);
-	int rc;
 
-	if (s == NULL)
-		return NULL;
-	bind_text(s, 1, dir);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		g_ptr_array_add(out, column_dup(s, 0));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		fail(manifest, error, "lookup resolved files");
-		return NULL;
-	}
-	return g_steal_pointer(&out);
+	if (s != NULL)
+		bind_text(s, 1, dir);
+	return read_list(manifest, s, first_column, g_steal_pointer(&out),
+			 "lookup resolved files", error);
 }
 
 /* ---- rewrites ---- */
@@ -1110,14 +1161,12 @@ bool
 imgopt_manifest_put_rewrite(ImgoptManifest *manifest,
 			    const ImgoptRewrite *rewrite, GError **error)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"INSERT INTO rewrites(run_id, post, hash_before, hash_after, "
+		"edits) VALUES (?,?,?,?,?)",
+		error);
 
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest,
-		 "INSERT INTO rewrites(run_id, post, hash_before, hash_after, "
-		 "edits) VALUES (?,?,?,?,?)",
-		 error);
 	if (s == NULL)
 		return false;
 	sqlite3_bind_int64(s, 1, rewrite->run_id);
@@ -1128,7 +1177,7 @@ imgopt_manifest_put_rewrite(ImgoptManifest *manifest,
 	return step_done(manifest, s, "put rewrite", error);
 }
 
-static ImgoptRewrite *
+static void *
 rewrite_from_row(sqlite3_stmt *s)
 {
 	ImgoptRewrite *r = g_new0(ImgoptRewrite, 1);
@@ -1153,19 +1202,10 @@ imgopt_manifest_lookup_rewrites(ImgoptManifest *manifest, int64_t run_id,
 		"FROM rewrites WHERE run_id = CASE WHEN ?1 > 0 THEN ?1 ELSE "
 		"(SELECT max(run_id) FROM rewrites) END ORDER BY post, id",
 		error);
-	int rc;
-
-	if (s == NULL)
-		return NULL;
-	sqlite3_bind_int64(s, 1, run_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		g_ptr_array_add(out, rewrite_from_row(s));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		fail(manifest, error, "lookup rewrites");
-		return NULL;
-	}
-	return g_steal_pointer(&out);
+	if (s != NULL)
+		sqlite3_bind_int64(s, 1, run_id);
+	return read_list(manifest, s, rewrite_from_row, g_steal_pointer(&out),
+			 "lookup rewrites", error);
 }
 
 void
@@ -1184,6 +1224,29 @@ imgopt_run_record_is_finished(const ImgoptRunRecord *record)
 	return g_strcmp0(record->status, "running") != 0;
 }
 
+/* The runs of some commands. */
+typedef struct {
+	GPtrArray *out;              /* ImgoptRunRecord */
+	const char *const *commands; /* the commands wanted */
+} RunRows;
+
+static void
+add_run(sqlite3_stmt *s, void *data)
+{
+	RunRows *rows = data;
+	const char *cmd = (const char *)sqlite3_column_text(s, 1);
+
+	if (cmd == NULL || !g_strv_contains(rows->commands, cmd))
+		return;
+	ImgoptRunRecord *r = g_new0(ImgoptRunRecord, 1);
+	r->id = sqlite3_column_int64(s, 0);
+	r->command = column_dup(s, 1);
+	r->status = column_dup(s, 2);
+	r->n_rewrites = (guint)sqlite3_column_int64(s, 3);
+	r->is_undone = sqlite3_column_int(s, 4) != 0;
+	g_ptr_array_add(rows->out, r);
+}
+
 GPtrArray *
 imgopt_manifest_list_runs(ImgoptManifest *manifest, const char *const *commands,
 			  GError **error)
@@ -1192,31 +1255,32 @@ imgopt_manifest_list_runs(ImgoptManifest *manifest, const char *const *commands,
 		(GDestroyNotify)imgopt_run_record_free);
 	sqlite3_stmt *s = stmt(manifest,
 			       "SELECT id, command, status, (SELECT count(*) "
-			       "FROM rewrites WHERE run_id = runs.id) "
+			       "FROM rewrites WHERE run_id = runs.id), "
+			       "EXISTS (SELECT 1 FROM undone WHERE "
+			       "undone.run_id = runs.id) "
 			       "FROM runs ORDER BY id DESC",
 			       error);
-	int rc;
+	RunRows rows = {out, commands};
+
+	if (!read_rows(manifest, s, add_run, &rows, "list runs", error))
+		return NULL;
+	return g_steal_pointer(&out);
+}
+
+bool
+imgopt_manifest_put_undone(ImgoptManifest *manifest, int64_t run_id,
+			   int64_t undo_run_id, GError **error)
+{
+	sqlite3_stmt *s = write_stmt(manifest,
+				     "INSERT OR REPLACE INTO undone(run_id, "
+				     "undo_run_id) VALUES (?, ?)",
+				     error);
 
 	if (s == NULL)
-		return NULL;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *cmd = (const char *)sqlite3_column_text(s, 1);
-
-		if (cmd == NULL || !g_strv_contains(commands, cmd))
-			continue;
-		ImgoptRunRecord *r = g_new0(ImgoptRunRecord, 1);
-		r->id = sqlite3_column_int64(s, 0);
-		r->command = column_dup(s, 1);
-		r->status = column_dup(s, 2);
-		r->n_rewrites = (guint)sqlite3_column_int64(s, 3);
-		g_ptr_array_add(out, r);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		fail(manifest, error, "list runs");
-		return NULL;
-	}
-	return g_steal_pointer(&out);
+		return false;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, undo_run_id);
+	return step_done(manifest, s, "record undone run", error);
 }
 
 /* ---- dump ---- */
@@ -1251,31 +1315,30 @@ static const DumpSection dump_sections[] = {
 	{"[runs]", "SELECT id, command, status FROM runs ORDER BY id", true},
 };
 
+static void
+dump_row(sqlite3_stmt *s, void *out)
+{
+	int n = sqlite3_column_count(s);
+
+	for (int i = 0; i < n; i++) {
+		const char *v = (const char *)sqlite3_column_text(s, i);
+		g_autofree char *esc = g_strescape(v ? v : "", NULL);
+
+		g_string_append_printf(out, "%s%s", i ? "\t" : "", esc);
+	}
+	g_string_append_c(out, '\n');
+}
+
 static bool
 dump_section(ImgoptManifest *m, const DumpSection *sec, GString *out,
 	     GError **error)
 {
 	sqlite3_stmt *s = stmt(m, sec->sql, error);
-	int rc;
 
 	if (s == NULL)
 		return false;
 	g_string_append_printf(out, "%s\n", sec->title);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int n = sqlite3_column_count(s);
-
-		for (int i = 0; i < n; i++) {
-			const char *v = (const char *)sqlite3_column_text(s, i);
-			g_autofree char *esc = g_strescape(v ? v : "", NULL);
-
-			g_string_append_printf(out, "%s%s", i ? "\t" : "", esc);
-		}
-		g_string_append_c(out, '\n');
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return fail(m, error, "dump");
-	return true;
+	return read_rows(m, s, dump_row, out, "dump", error);
 }
 
 char *
@@ -1331,15 +1394,13 @@ bool
 imgopt_manifest_put_trash(ImgoptManifest *manifest, ImgoptTrashEntry *entry,
 			  GError **error)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"INSERT INTO trash(run_id, path, trash_path, keep, hash, "
+		"size, mtime_ns, state, changed_us) "
+		"VALUES (?,?,?,?,?,?,?,?,?)",
+		error);
 
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest,
-		 "INSERT INTO trash(run_id, path, trash_path, keep, hash, "
-		 "size, mtime_ns, state, changed_us) "
-		 "VALUES (?,?,?,?,?,?,?,?,?)",
-		 error);
 	if (s == NULL)
 		return false;
 	entry->changed_us = g_get_real_time();
@@ -1362,13 +1423,11 @@ bool
 imgopt_manifest_set_trash_state(ImgoptManifest *manifest, int64_t id,
 				ImgoptTrashState state, GError **error)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"UPDATE trash SET state = ?, changed_us = ? WHERE id = ?",
+		error);
 
-	if (!require_transaction(manifest, error))
-		return false;
-	s = stmt(manifest,
-		 "UPDATE trash SET state = ?, changed_us = ? WHERE id = ?",
-		 error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, imgopt_trash_state_name(state));
@@ -1377,7 +1436,7 @@ imgopt_manifest_set_trash_state(ImgoptManifest *manifest, int64_t id,
 	return step_done(manifest, s, "set trash state", error);
 }
 
-static ImgoptTrashEntry *
+static void *
 trash_from_row(sqlite3_stmt *s)
 {
 	ImgoptTrashEntry *e = g_new0(ImgoptTrashEntry, 1);
@@ -1408,38 +1467,15 @@ imgopt_manifest_lookup_trash(ImgoptManifest *manifest, int64_t run_id,
 		     "mtime_ns, state, changed_us FROM trash "
 		     "WHERE ?1 = 0 OR run_id = ?1 ORDER BY run_id, path, id",
 		     error);
-	int rc;
-
-	if (s == NULL)
-		return NULL;
-	sqlite3_bind_int64(s, 1, run_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		g_ptr_array_add(rows, trash_from_row(s));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		fail(manifest, error, "lookup trash");
-		return NULL;
-	}
-	return g_steal_pointer(&rows);
+	if (s != NULL)
+		sqlite3_bind_int64(s, 1, run_id);
+	return read_list(manifest, s, trash_from_row, g_steal_pointer(&rows),
+			 "lookup trash", error);
 }
 
 GHashTable *
 imgopt_manifest_load_variant_sources(ImgoptManifest *manifest, GError **error)
 {
-	g_autoptr(GHashTable) t = g_hash_table_new_full(
-		imgopt_str_hash, g_str_equal, g_free, g_free);
-	sqlite3_stmt *s =
-		stmt(manifest, "SELECT path, hash FROM variants", error);
-	int rc;
-
-	if (s == NULL)
-		return NULL;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		g_hash_table_replace(t, column_dup(s, 0), column_dup(s, 1));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		fail(manifest, error, "load variant sources");
-		return NULL;
-	}
-	return g_steal_pointer(&t);
+	return read_pairs(manifest, "SELECT path, hash FROM variants",
+			  "load variant sources", error);
 }

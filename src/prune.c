@@ -52,6 +52,7 @@
 
 #include "fault.h"
 #include "fsio.h"
+#include "hash.h"
 
 static const char *const reason_names[] = {"duplicate", "orphan", "original"};
 
@@ -94,21 +95,12 @@ imgopt_trash_result_free(ImgoptTrashResult *result)
 	g_free(result);
 }
 
-static GPtrArray *
-problems_new(void)
-{
-	return g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_problem_free);
-}
-
 static void
 add_problem(GPtrArray *list, const char *path, const char *message)
 {
-	ImgoptProblem *p = g_new0(ImgoptProblem, 1);
+	g_autofree char *full = g_strdup_printf("%s: %s", path, message);
 
-	p->path = g_strdup(path);
-	p->message = g_strdup_printf("%s: %s", path, message);
-	g_ptr_array_add(list, p);
+	g_ptr_array_add(list, imgopt_problem_new(path, full));
 }
 
 /* ---- files ---- */
@@ -220,6 +212,72 @@ remove_empty_dirs(const char *dir)
 	g_rmdir(dir);
 }
 
+/* Why trash row @e may not be acted on, or NULL if it may: its paths come
+ * from the manifest, which may come from a repository or a shared cache,
+ * so both must name places inside the site, and its trash path must lie
+ * in the trash. */
+static char *
+entry_problem(const ImgoptSite *site, const ImgoptTrashEntry *e)
+{
+	const char *root = imgopt_site_get_root(site);
+	g_autoptr(GError) local = NULL;
+
+	if (e->path == NULL ||
+	    (e->state == IMGOPT_TRASH_TRASHED && e->trash_path == NULL))
+		return g_strdup_printf(
+			"the manifest's trash row %" G_GINT64_FORMAT
+			" is refused, it lacks a path; nothing "
+			"done",
+			e->id);
+	if (!imgopt_fs_check_site_path(root, e->path, &local) ||
+	    (e->trash_path != NULL &&
+	     !imgopt_fs_check_site_path(root, e->trash_path, &local)))
+		return g_strdup_printf(
+			"the manifest's trash row %" G_GINT64_FORMAT
+			" is refused, %s; nothing done",
+			e->id, local->message);
+	if (e->keep != NULL &&
+	    !imgopt_fs_check_site_path(root, e->keep, &local))
+		return g_strdup_printf(
+			"the manifest's trash row %" G_GINT64_FORMAT
+			" is refused, %s; nothing done",
+			e->id, local->message);
+	if (e->trash_path != NULL &&
+	    !imgopt_fs_is_below(IMGOPT_TRASH_DIR, e->trash_path))
+		return g_strdup_printf(
+			"the manifest's trash row %" G_GINT64_FORMAT
+			" is refused, '%s' is not in the trash "
+			"(" IMGOPT_TRASH_DIR "/); nothing done",
+			e->id, e->trash_path);
+	return NULL;
+}
+
+/* Why the trash copy of @e may not be removed for good, or NULL if it may
+ * (or is gone already): it must still be the regular file prune moved
+ * there, its size and hash those the manifest recorded. */
+static char *
+trash_copy_problem(const ImgoptSite *site, const ImgoptTrashEntry *e)
+{
+	const char *root = imgopt_site_get_root(site);
+	g_autoptr(GError) local = NULL;
+	g_autoptr(ImgoptAsset) a =
+		imgopt_index_stat(root, e->trash_path, &local);
+
+	if (a == NULL &&
+	    g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+		return NULL;
+	if (a == NULL)
+		return g_strdup(local->message);
+	if (a->size != e->size || !imgopt_index_read(root, a, NULL, &local) ||
+	    !imgopt_hash_equal(&a->hash, &e->hash))
+		return g_strdup_printf(
+			"'%s' is not the file prune moved there (%s); left in "
+			"place",
+			e->trash_path,
+			local ? local->message : "its size or hash differs");
+	return NULL;
+}
+
 /* ---- 0. recovery ---- */
 
 /* The state @e should have given the files, or its own if it is settled. */
@@ -257,7 +315,8 @@ imgopt_prune_recover(const ImgoptSite *site, ImgoptManifest *manifest,
 		return false;
 	for (guint i = 0; i < rows->len; i++) {
 		const ImgoptTrashEntry *e = g_ptr_array_index(rows, i);
-		ImgoptTrashState to = settled_state(site, e);
+		g_autofree char *why = entry_problem(site, e);
+		ImgoptTrashState to = why ? e->state : settled_state(site, e);
 
 		if (to == e->state)
 			continue;
@@ -399,6 +458,21 @@ is_replaced(const Plan *p, const ImgoptHash *hash)
 	return g_hash_table_contains(p->needs->replaced, hex);
 }
 
+/* Why a file may not be moved to @trash_path (nullable), or NULL if it
+ * may: the trash folder (or a folder on the way) must not be a symlink
+ * leading out of the site. */
+static char *
+trash_problem(const ImgoptSite *site, const char *trash_path)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (trash_path == NULL ||
+	    imgopt_fs_check_site_path(imgopt_site_get_root(site), trash_path,
+				      &local))
+		return NULL;
+	return g_strdup_printf("not moved to the trash: %s", local->message);
+}
+
 /* Adds @a to the plan, after checking it may be touched now. */
 static void
 plan_item(Plan *p, const ImgoptAsset *a, ImgoptPruneReason reason,
@@ -422,6 +496,12 @@ plan_item(Plan *p, const ImgoptAsset *a, ImgoptPruneReason reason,
 	it->reason = reason;
 	if (keep == NULL || !p->options->is_delete)
 		it->trash_path = g_build_filename(p->trash_dir, a->path, NULL);
+	why = trash_problem(p->site, it->trash_path);
+	if (why != NULL) {
+		add_problem(p->result->skipped, a->path, why);
+		imgopt_prune_item_free(it);
+		return;
+	}
 	g_ptr_array_add(p->result->items, it);
 }
 
@@ -526,13 +606,6 @@ item_path_cmp(gconstpointer a, gconstpointer b)
 		      (*(ImgoptPruneItem *const *)b)->path);
 }
 
-static int
-problem_path_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp((*(ImgoptProblem *const *)a)->path,
-		      (*(ImgoptProblem *const *)b)->path);
-}
-
 static void
 make_plan(Plan *p)
 {
@@ -562,7 +635,7 @@ make_plan(Plan *p)
 			plan_last_copy(p, a);
 	}
 	g_ptr_array_sort(p->result->items, item_path_cmp);
-	g_ptr_array_sort(p->result->skipped, problem_path_cmp);
+	g_ptr_array_sort(p->result->skipped, imgopt_problem_path_cmp);
 }
 
 /* ---- 2. record ---- */
@@ -624,6 +697,8 @@ act_one(const ImgoptSite *site, ImgoptPruneResult *r, const ImgoptPruneItem *it)
 	g_autoptr(GError) local = NULL;
 	bool is_equal = false;
 
+	if (why == NULL)
+		why = trash_problem(site, it->trash_path);
 	if (why != NULL) {
 		add_problem(r->skipped, it->path, why);
 		return IMGOPT_TRASH_CANCELLED;
@@ -717,7 +792,7 @@ keep_done(ImgoptPruneResult *r, GArray *states)
 	}
 	g_ptr_array_unref(r->items); /* frees the cancelled ones */
 	r->items = g_steal_pointer(&done);
-	g_ptr_array_sort(r->skipped, problem_path_cmp);
+	g_ptr_array_sort(r->skipped, imgopt_problem_path_cmp);
 }
 
 static void
@@ -762,8 +837,8 @@ result_new(void)
 
 	r->items = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_prune_item_free);
-	r->skipped = problems_new();
-	r->errors = problems_new();
+	r->skipped = imgopt_problem_list_new();
+	r->errors = imgopt_problem_list_new();
 	return r;
 }
 
@@ -779,8 +854,7 @@ plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
 	ImgoptDupesOptions dopt = {options->jobs};
 
 	if (!imgopt_prune_recover(site, manifest, &r->n_recovered, error) ||
-	    !imgopt_pipeline_dupes(site, &dopt, manifest, reporter, &dupes,
-				   error) ||
+	    !imgopt_dupes_run(site, &dopt, manifest, reporter, &dupes, error) ||
 	    !scan_needs(site, manifest, &needs, error) ||
 	    !begin_prune_run(manifest, &r->run_id, error))
 		return false;
@@ -838,20 +912,37 @@ trash_result_new(void)
 
 	r->entries = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_trash_entry_free);
-	r->skipped = problems_new();
+	r->skipped = imgopt_problem_list_new();
 	return r;
 }
 
-/* The latest run with files in the trash, or 0. */
+/* Whether restore can put @e back: it is in the trash, or --delete
+ * removed it and the copy of its bytes that stayed is still there. */
+static bool
+is_restorable(const ImgoptSite *site, const ImgoptTrashEntry *e)
+{
+	g_autofree char *why = entry_problem(site, e);
+
+	if (why != NULL)
+		return false;
+	if (e->state == IMGOPT_TRASH_TRASHED)
+		return true;
+	if (e->state != IMGOPT_TRASH_DELETED || e->keep == NULL)
+		return false;
+	g_autofree char *keep = abs_path(site, e->keep);
+	return lexists(keep);
+}
+
+/* The latest run with files to restore, or 0. */
 static int64_t
-latest_trash_run(const GPtrArray *rows)
+latest_trash_run(const ImgoptSite *site, const GPtrArray *rows)
 {
 	int64_t run = 0;
 
 	for (guint i = 0; i < rows->len; i++) {
 		const ImgoptTrashEntry *e = g_ptr_array_index(rows, i);
 
-		if (e->state == IMGOPT_TRASH_TRASHED && e->run_id > run)
+		if (e->run_id > run && is_restorable(site, e))
 			run = e->run_id;
 	}
 	return run;
@@ -912,22 +1003,183 @@ restore_one(const ImgoptSite *site, const ImgoptTrashEntry *e, bool is_dry_run,
 	return true;
 }
 
+/* Writes again, from the copy of its bytes that stayed (@e->keep), a
+ * duplicate --delete unlinked, after checking that copy's hash. */
+static bool
+copy_back(const ImgoptSite *site, const ImgoptTrashEntry *e, GError **error)
+{
+	g_autofree char *keep = e->keep ? abs_path(site, e->keep) : NULL;
+	g_autofree char *orig = abs_path(site, e->path);
+	g_autofree char *data = NULL;
+	gsize len = 0;
+	ImgoptHash h;
+
+	if (keep == NULL) {
+		g_set_error_literal(error, IMGOPT_ERROR, IMGOPT_ERROR_IO,
+				    "no copy of its bytes is recorded");
+		return false;
+	}
+	if (!g_file_get_contents(keep, &data, &len, error))
+		return false;
+	imgopt_hash_buffer(data, len, &h);
+	if (len != e->size || !imgopt_hash_equal(&h, &e->hash)) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
+			    "'%s', the copy of its bytes, changed since",
+			    e->keep);
+		return false;
+	}
+	g_autofree char *dir = g_path_get_dirname(orig);
+	if (g_mkdir_with_parents(dir, 0755) != 0) {
+		int saved = errno;
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+			    "cannot create '%s': %s", dir, g_strerror(saved));
+		return false;
+	}
+	return imgopt_fs_write_atomic(orig, data, len, 0644, true, error);
+}
+
+bool
+imgopt_prune_put_back(const ImgoptSite *site, ImgoptManifest *manifest,
+		      ImgoptTrashEntry *entry, bool is_dry_run, GError **error)
+{
+	g_return_val_if_fail(site != NULL && manifest != NULL, false);
+	g_return_val_if_fail(entry != NULL, false);
+
+	g_autoptr(GPtrArray) skipped = imgopt_problem_list_new();
+	g_autofree char *why = entry_problem(site, entry);
+
+	if (why != NULL) {
+		g_set_error_literal(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
+				    why);
+		return false;
+	}
+	g_autofree char *orig = abs_path(site, entry->path);
+	if (entry->state == IMGOPT_TRASH_DELETED) {
+		if (!is_dry_run && !lexists(orig) &&
+		    !copy_back(site, entry, error))
+			return false;
+	}
+	else if (entry->state != IMGOPT_TRASH_TRASHED) {
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
+			    "its trash copy is %s",
+			    imgopt_trash_state_name(entry->state));
+		return false;
+	}
+	else if (!restore_one(site, entry, is_dry_run, skipped)) {
+		const ImgoptProblem *p = g_ptr_array_index(skipped, 0);
+		g_set_error_literal(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
+				    p->message);
+		return false;
+	}
+	if (is_dry_run)
+		return true;
+	imgopt_fault_point();
+	if (!imgopt_manifest_begin(manifest, error))
+		return false;
+	if (!imgopt_manifest_set_trash_state(manifest, entry->id,
+					     IMGOPT_TRASH_RESTORED, error)) {
+		imgopt_manifest_rollback(manifest);
+		return false;
+	}
+	entry->state = IMGOPT_TRASH_RESTORED;
+	return imgopt_manifest_commit(manifest, error);
+}
+
+static int
+entry_path_cmp(gconstpointer a, gconstpointer b)
+{
+	const ImgoptTrashEntry *x = *(const ImgoptTrashEntry *const *)a;
+	const ImgoptTrashEntry *y = *(const ImgoptTrashEntry *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+/* Whether the file at @path holds @e's bytes (size and hash). */
+static bool
+has_bytes_of(const char *path, const ImgoptTrashEntry *e)
+{
+	g_autofree char *data = NULL;
+	gsize len = 0;
+	ImgoptHash h;
+
+	if (!g_file_get_contents(path, &data, &len, NULL) || len != e->size)
+		return false;
+	imgopt_hash_buffer(data, len, &h);
+	return imgopt_hash_equal(&h, &e->hash);
+}
+
+/* Orders trash rows by path, those --delete removed after the others. */
+static int
+deleted_last(gconstpointer a, gconstpointer b)
+{
+	const ImgoptTrashEntry *x = *(const ImgoptTrashEntry *const *)a;
+	const ImgoptTrashEntry *y = *(const ImgoptTrashEntry *const *)b;
+	int dx = x->state == IMGOPT_TRASH_DELETED;
+	int dy = y->state == IMGOPT_TRASH_DELETED;
+
+	return dx != dy ? dx - dy : entry_path_cmp(a, b);
+}
+
+/* Writes back a duplicate --delete removed, from the copy of its bytes
+ * that stayed, or says why not. */
+static bool
+rewrite_deleted(const ImgoptSite *site, const ImgoptTrashEntry *e,
+		bool is_dry_run, GPtrArray *skipped)
+{
+	g_autofree char *orig = abs_path(site, e->path);
+	g_autoptr(GError) local = NULL;
+
+	if (lexists(orig)) {
+		/* A restore killed after writing it, before recording it. */
+		if (has_bytes_of(orig, e))
+			return true;
+		add_problem(skipped, e->path, "its place is taken again");
+		return false;
+	}
+	if (is_dry_run) {
+		if (!is_restorable(site, e))
+			add_problem(skipped, e->path,
+				    "the copy of its bytes is gone");
+		return is_restorable(site, e);
+	}
+	if (!copy_back(site, e, &local)) {
+		add_problem(skipped, e->path, local->message);
+		return false;
+	}
+	imgopt_fault_point();
+	return true;
+}
+
 static bool
 restore_rows(const ImgoptSite *site, ImgoptManifest *manifest, GPtrArray *rows,
 	     bool is_dry_run, ImgoptTrashResult *r, GError **error)
 {
+	/* Trashed files first: a deleted duplicate is written again from a
+	 * copy that may be among them. */
+	g_ptr_array_sort(rows, deleted_last);
 	for (guint i = 0; i < rows->len; i++) {
 		ImgoptTrashEntry *e = g_ptr_array_index(rows, i);
 
-		if (e->state == IMGOPT_TRASH_DELETED)
+		g_autofree char *why = entry_problem(site, e);
+
+		if (why != NULL && (e->state == IMGOPT_TRASH_TRASHED ||
+				    e->state == IMGOPT_TRASH_DELETED)) {
+			add_problem(r->skipped, e->path ? e->path : "", why);
+			continue;
+		}
+		if (e->state == IMGOPT_TRASH_DELETED) {
+			if (!rewrite_deleted(site, e, is_dry_run, r->skipped))
+				continue;
 			r->n_deleted++;
-		if (e->state != IMGOPT_TRASH_TRASHED ||
-		    !restore_one(site, e, is_dry_run, r->skipped))
+		}
+		else if (e->state != IMGOPT_TRASH_TRASHED ||
+			 !restore_one(site, e, is_dry_run, r->skipped))
 			continue;
 		r->bytes += e->size;
 		g_ptr_array_add(r->entries, g_ptr_array_steal_index(rows, i));
 		g_ptr_array_insert(rows, i, NULL);
 	}
+	g_ptr_array_sort(r->entries, entry_path_cmp);
 	if (is_dry_run || r->entries->len == 0)
 		return true;
 	if (!mark_entries(manifest, "restore", r, IMGOPT_TRASH_RESTORED, error))
@@ -955,7 +1207,7 @@ imgopt_prune_restore(const ImgoptSite *site, ImgoptManifest *manifest,
 	all = imgopt_manifest_lookup_trash(manifest, 0, error);
 	if (all == NULL)
 		return false;
-	r->run_id = run_id != 0 ? run_id : latest_trash_run(all);
+	r->run_id = run_id != 0 ? run_id : latest_trash_run(site, all);
 	g_autoptr(GPtrArray) rows =
 		imgopt_manifest_lookup_trash(manifest, r->run_id, error);
 	if (rows == NULL)
@@ -986,6 +1238,13 @@ purge_rows(const ImgoptSite *site, GPtrArray *rows, int64_t max_age_us,
 		if (e->state != IMGOPT_TRASH_TRASHED ||
 		    now - e->changed_us < max_age_us)
 			continue;
+		g_autofree char *why = entry_problem(site, e);
+		if (why == NULL)
+			why = trash_copy_problem(site, e);
+		if (why != NULL) {
+			add_problem(r->skipped, e->path ? e->path : "", why);
+			continue;
+		}
 		trash = abs_path(site, e->trash_path);
 		if (!is_dry_run && g_unlink(trash) != 0 && errno != ENOENT) {
 			add_problem(r->skipped, e->trash_path,
@@ -998,6 +1257,7 @@ purge_rows(const ImgoptSite *site, GPtrArray *rows, int64_t max_age_us,
 		g_ptr_array_add(r->entries, g_ptr_array_steal_index(rows, i));
 		g_ptr_array_insert(rows, i, NULL);
 	}
+	g_ptr_array_sort(r->entries, entry_path_cmp);
 }
 
 bool

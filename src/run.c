@@ -2,8 +2,9 @@
  * run.c: the order of the job and of its writes (run.h says what it does
  * and why in that order), and the totals it reports.
  *
- *   index    imgopt_pipeline_dupes(): posts scanned, files hashed (cached
- *            in the manifest), references and files rows stored
+ *   index    imgopt_dupes_run(): posts scanned, files hashed (cached
+ *            in the manifest), references and files rows stored; its
+ *            result is handed back in the run's
  *   variants imgopt_recompress_all() for every referenced content (apply),
  *            or the manifest's rows, encoding in memory what is missing
  *            (dry run), or only counting it (check)
@@ -126,6 +127,7 @@ imgopt_run_result_free(ImgoptRunResult *result)
 	g_clear_pointer(&result->variant_files, g_ptr_array_unref);
 	g_clear_pointer(&result->post_bytes, g_array_unref);
 	g_clear_pointer(&result->shown, g_ptr_array_unref);
+	g_clear_pointer(&result->dupes, imgopt_dupes_result_free);
 	g_free(result);
 }
 
@@ -151,8 +153,7 @@ result_new(void)
 		(GDestroyNotify)imgopt_post_change_free);
 	r->broken =
 		g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_ref_free);
-	r->errors = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_problem_free);
+	r->errors = imgopt_problem_list_new();
 	r->variant_files = g_ptr_array_new_with_free_func(g_free);
 	r->post_bytes = g_array_new(FALSE, TRUE, sizeof(ImgoptPostBytes));
 	g_array_set_clear_func(r->post_bytes, post_bytes_clear);
@@ -209,14 +210,8 @@ imgopt_run_result_post_bytes(const ImgoptRunResult *result, bool after,
 static void
 add_problem(Run *r, const char *path, const char *message)
 {
-	ImgoptProblem *p = g_new0(ImgoptProblem, 1);
-
-	p->path = g_strdup(path);
-	p->message = g_strdup(message);
-	g_ptr_array_add(r->result->errors, p);
-	if (r->reporter != NULL && r->reporter->problem != NULL)
-		r->reporter->problem(path, message, true,
-				     r->reporter->user_data);
+	imgopt_reporter_problem(r->reporter, r->result->errors, path, message,
+				true);
 }
 
 static char *
@@ -242,14 +237,10 @@ asset_cmp(gconstpointer a, gconstpointer b)
 static void
 copy_problems(Run *r, const GPtrArray *problems)
 {
-	for (guint i = 0; i < problems->len; i++) {
-		const ImgoptProblem *p = g_ptr_array_index(problems, i);
-		ImgoptProblem *copy = g_new0(ImgoptProblem, 1);
-
-		copy->path = g_strdup(p->path);
-		copy->message = g_strdup(p->message);
-		g_ptr_array_add(r->result->errors, copy);
-	}
+	for (guint i = 0; i < problems->len; i++)
+		g_ptr_array_add(
+			r->result->errors,
+			imgopt_problem_copy(g_ptr_array_index(problems, i)));
 }
 
 /* ---- contents already linked through a variant ---- */
@@ -360,17 +351,19 @@ collect_linked(Run *r, GError **error)
 	return true;
 }
 
-/* Scans, indexes and collects the referenced image assets. */
+/* Scans, indexes and collects the referenced image assets; the dupes
+ * job's result goes into the run's. */
 static bool
 run_index(Run *r, GError **error)
 {
 	ImgoptDupesOptions dopt = {r->opt->settings->jobs};
-	g_autoptr(ImgoptDupesResult) dupes = NULL;
+	ImgoptDupesResult *dupes = NULL;
 
-	if (!imgopt_pipeline_dupes(r->site, &dopt, r->manifest, r->reporter,
-				   &dupes, error))
+	if (!imgopt_dupes_run(r->site, &dopt, r->manifest, r->reporter,
+			      &r->result->dupes, error))
 		return false;
 	imgopt_fault_point();
+	dupes = r->result->dupes;
 	copy_problems(r, dupes->errors);
 	r->result->n_groups = dupes->groups->len;
 	for (guint i = 0; i < dupes->groups->len; i++)
@@ -412,15 +405,7 @@ on_encode_progress(uint64_t done, uint64_t total, uint64_t bytes,
 {
 	Run *r = user_data;
 
-	if (r->reporter != NULL && r->reporter->progress != NULL)
-		r->reporter->progress("encode", done, total, bytes,
-				      r->reporter->user_data);
-}
-
-static int
-str_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	imgopt_reporter_progress(r->reporter, "encode", done, total, bytes);
 }
 
 static bool
@@ -958,7 +943,7 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		(t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6,
 		(g_get_monotonic_time() - t3) / 1e6);
 	g_ptr_array_sort(r.result->changes, change_cmp);
-	g_ptr_array_sort(r.result->variant_files, str_cmp);
+	g_ptr_array_sort(r.result->variant_files, imgopt_fs_path_cmp);
 	g_ptr_array_sort(r.result->shown, shown_cmp);
 	*result_out = g_steal_pointer(&r.result);
 	return true;

@@ -1,6 +1,7 @@
 /*
- * settings.c: defaults, parsing of the list options, and the fingerprint
- * that keys variants in the manifest.
+ * settings.c: what the variants are made with: the defaults, the one
+ * check of option values (for imgopt.conf and the command line alike),
+ * parsing them, and the fingerprint that keys variants in the manifest.
  */
 #include <string.h>
 
@@ -219,4 +220,84 @@ imgopt_settings_fingerprint(const ImgoptSettings *settings)
 			       imgopt_vips_version(), imgopt_jpeg_version(),
 			       imgopt_gif_version());
 	return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+/* ---- option values, as imgopt.conf and the command line give them ---- */
+
+static bool
+bad(GError **error, const char *value, const char *what)
+{
+	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE, "'%s' is not %s",
+		    value, what);
+	return false;
+}
+
+static bool
+check_uint(const char *value, guint64 min, guint64 max, const char *what,
+	   GError **error)
+{
+	guint64 n = 0;
+
+	if (!g_ascii_string_to_unsigned(value, 10, min, max, &n, NULL))
+		return bad(error, value, what);
+	return true;
+}
+
+static bool
+check_list(const char *value, bool is_widths, GError **error)
+{
+	static const char *const formats[] = {"jpeg", "jpg", "webp", "avif"};
+	g_auto(GStrv) items = g_strsplit(value, ",", -1);
+
+	if (items[0] == NULL) /* "" */
+		return bad(error, value,
+			   is_widths ? "a list of widths"
+				     : "a list of formats");
+	for (int i = 0; items[i] != NULL; i++) {
+		g_autofree char *it = g_strstrip(g_strdup(items[i]));
+		bool is_ok = false;
+
+		if (is_widths) {
+			if (!check_uint(it, 1, MAX_WIDTH, "a width", error))
+				return false;
+			continue;
+		}
+		for (size_t k = 0; k < G_N_ELEMENTS(formats); k++)
+			is_ok = is_ok ||
+				g_ascii_strcasecmp(it, formats[k]) == 0;
+		if (!is_ok)
+			return bad(error, it, "a format (jpeg, webp, avif)");
+	}
+	return true;
+}
+
+bool
+imgopt_settings_check_value(const char *key, const char *value, GError **error)
+{
+	double d = 0;
+	char *end = NULL;
+
+	g_return_val_if_fail(key != NULL && value != NULL, false);
+	if (strcmp(key, "widths") == 0)
+		return check_list(value, true, error);
+	if (strcmp(key, "formats") == 0)
+		return check_list(value, false, error);
+	if (strcmp(key, "quality") == 0)
+		return check_uint(value, 1, 100, "a quality from 1 to 100",
+				  error);
+	if (strcmp(key, "display-width") == 0)
+		return check_uint(value, 1, MAX_WIDTH, "a width", error);
+	if (strcmp(key, "jobs") == 0)
+		return check_uint(value, 0, 4096, "a number of jobs", error);
+	if (strcmp(key, "max-pixels") == 0)
+		return check_uint(value, 1, G_MAXINT64, "a pixel count", error);
+	if (strcmp(key, "manifest") == 0 && value[0] == '\0')
+		return bad(error, value, "a file name");
+	if (strcmp(key, "target") == 0) {
+		d = g_ascii_strtod(value, &end);
+		/* written so that NaN fails too */
+		if (end == value || *end != '\0' || !(d >= 0 && d < 1))
+			return bad(error, value, "an SSIM target below 1");
+	}
+	return true;
 }

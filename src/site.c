@@ -124,7 +124,7 @@ common_ancestor(const char *a, const char *b)
 }
 
 static char *
-detect_root(const char *posts, const char *images)
+find_root(const char *posts, const char *images)
 {
 	g_autofree char *dir = g_strdup(posts);
 
@@ -140,13 +140,37 @@ detect_root(const char *posts, const char *images)
 	return common_ancestor(posts, images);
 }
 
+/* Looks at the paths as given (absolute, but symlinks not followed): a
+ * symlinked POSTS or IMAGES must not move the root out of the site whose
+ * config sits beside it; where the symlink leads is set_dirs()' to
+ * check. */
+static char *
+detect_root(const char *posts_as_given, const char *images_as_given,
+	    GError **error)
+{
+	g_autofree char *posts = g_canonicalize_filename(posts_as_given, NULL);
+	g_autofree char *images =
+		g_canonicalize_filename(images_as_given, NULL);
+	g_autofree char *found = find_root(posts, images);
+
+	return real_dir(found, error);
+}
+
 static char *
 relative_to_root(const char *root, const char *real, const char *as_given,
 		 GError **error)
 {
 	char *rel = imgopt_fs_relative(root, real);
 
-	if (rel == NULL)
+	g_autofree char *logical = g_canonicalize_filename(as_given, NULL);
+
+	if (rel == NULL && strcmp(logical, real) != 0)
+		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
+			    "'%s' leads to '%s', outside the site root '%s' "
+			    "(a symlink): imgopt does not write outside the "
+			    "site",
+			    as_given, real, root);
+	else if (rel == NULL)
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
 			    "'%s' is not inside the site root '%s'", as_given,
 			    root);
@@ -245,11 +269,10 @@ read_dialect(const char *root)
 	return IMGOPT_SCAN_KRAMDOWN;
 }
 
-/* What a directory walk of the site keeps (imgopt_fs_walk() filter). */
+/* What a directory walk of the site keeps (imgopt_fs_walk_dir() filter). */
 typedef struct {
 	const ImgoptSite *site;
-	const char *prefix; /* the walk root relative to the site root */
-	bool is_post_walk;  /* keep only post files (else every file) */
+	bool is_post_walk; /* keep only post files (else every file) */
 } WalkFilter;
 
 static bool
@@ -260,10 +283,7 @@ is_skipped_dir(const WalkFilter *f, const char *rel, const char *name)
 	for (size_t i = 0; i < G_N_ELEMENTS(skipped_dirs); i++)
 		if (strcmp(name, skipped_dirs[i]) == 0)
 			return true;
-	g_autofree char *site_rel =
-		*f->prefix ? g_build_filename(f->prefix, rel, NULL)
-			   : g_strdup(rel);
-	return strcmp(site_rel, f->site->output_dir) == 0;
+	return strcmp(rel, f->site->output_dir) == 0;
 }
 
 static bool
@@ -294,25 +314,18 @@ static GPtrArray *
 walk_site(const ImgoptSite *site, const char *dir, bool is_post_walk,
 	  GError **error)
 {
-	WalkFilter f = {site, dir, is_post_walk};
-	g_autofree char *abs = g_build_filename(site->root, dir, NULL);
-	GPtrArray *types = NULL;
-	g_autoptr(GPtrArray) found =
-		imgopt_fs_walk(abs, keep_entry, &f, &types, error);
-	g_autoptr(GPtrArray) kinds = types;
+	WalkFilter f = {site, is_post_walk};
+	g_autoptr(GPtrArray) types = NULL;
+	g_autoptr(GPtrArray) found = imgopt_fs_walk_dir(
+		site->root, dir, keep_entry, &f, &types, NULL, error);
 
 	if (found == NULL)
 		return NULL;
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-	for (guint i = 0; i < found->len; i++) {
-		const char *rel = g_ptr_array_index(found, i);
-
-		if (GPOINTER_TO_UINT(g_ptr_array_index(kinds, i)) !=
+	for (guint i = 0; i < found->len; i++)
+		if (GPOINTER_TO_UINT(g_ptr_array_index(types, i)) ==
 		    IMGOPT_FS_REGULAR)
-			continue;
-		g_ptr_array_add(out, *dir ? imgopt_fs_join(dir, rel)
-					  : g_strdup(rel));
-	}
+			g_ptr_array_add(out, g_steal_pointer(&found->pdata[i]));
 	return out;
 }
 
@@ -417,6 +430,86 @@ apply_site_config(ImgoptSite *site)
 	site->exclude = g_steal_pointer(&sc->exclude);
 }
 
+/* Whether the site at @root is built by Hugo (it has a Hugo config). */
+static bool
+is_hugo(const char *root)
+{
+	static const char *const names[] = {"hugo.toml", "hugo.yaml",
+					    "config.toml", "config.yaml"};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree char *p = g_build_filename(root, names[i], NULL);
+
+		if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
+			return true;
+	}
+	return false;
+}
+
+/* Why POSTS and IMAGES may not both be @dir (relative to @root), or NULL
+ * if they may: the variants go to @dir/IMGOPT_OUTPUT_DIR and posts link
+ * them there, so @dir must be published at its own path.  Jekyll and Hexo
+ * publish no folder whose name starts with `_`; Hugo publishes a page
+ * bundle's images at the page's URL, never under `/content/`. */
+static char *
+same_dir_problem(const char *root, const char *dir)
+{
+	g_autoptr(ImgoptSiteConfig) sc = NULL;
+	g_auto(GStrv) parts = g_strsplit(dir, "/", -1);
+
+	for (guint i = 0; parts[i] != NULL; i++)
+		if (parts[i][0] == '_')
+			return g_strdup_printf(
+				"'%s' is not published by Jekyll or Hexo (a "
+				"folder starting with '_')",
+				dir);
+	if (!is_hugo(root))
+		return NULL;
+	sc = imgopt_site_config_read(root);
+	const char *content = sc->content_dir ? sc->content_dir : "content";
+	if (strcmp(dir, content) == 0 || imgopt_fs_is_below(content, dir))
+		return g_strdup_printf(
+			"Hugo publishes the page bundles of '%s' at the pages' "
+			"URLs, not '%s/" IMGOPT_OUTPUT_DIR "/'",
+			content, dir);
+	return NULL;
+}
+
+/* imgopt's own folder at the root (manifest, lock, trash: manifest.h,
+ * prune.h) must not lead out of the site, or every command writing its
+ * state would write outside the site. */
+static bool
+check_state_dir(const ImgoptSite *site, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (imgopt_fs_check_site_path(site->root, ".imgopt", &local))
+		return true;
+	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE,
+		    "%s: imgopt keeps its manifest and trash in the site "
+		    "root '%s'",
+		    local->message, site->root);
+	return false;
+}
+
+/* POSTS equal to IMAGES only where that folder is published as it is. */
+static bool
+check_same_dir(const ImgoptSite *site, GError **error)
+{
+	if (strcmp(site->posts_dir, site->images_dir) != 0)
+		return true;
+	g_autofree char *why = same_dir_problem(site->root, site->posts_dir);
+	if (why == NULL)
+		return true;
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "POSTS and IMAGES are the same folder, and %s: links to "
+		    "its variants would be broken; give as IMAGES the folder "
+		    "the posts' images are served from (e.g. assets/img or "
+		    "static/img)",
+		    why);
+	return false;
+}
+
 ImgoptSite *
 imgopt_site_open(const char *posts_dir, const char *images_dir,
 		 const char *site_root, GError **error)
@@ -431,14 +524,16 @@ imgopt_site_open(const char *posts_dir, const char *images_dir,
 	g_autofree char *images = real_dir(images_dir, error);
 	if (images == NULL)
 		return NULL;
-	g_autofree char *root = site_root != NULL ? real_dir(site_root, error)
-						  : detect_root(posts, images);
+	g_autofree char *root =
+		site_root != NULL ? real_dir(site_root, error)
+				  : detect_root(posts_dir, images_dir, error);
 	if (root == NULL)
 		return NULL;
 
 	g_autoptr(ImgoptSite) site = g_new0(ImgoptSite, 1);
 	site->root = g_steal_pointer(&root);
-	if (!set_dirs(site, posts, posts_dir, images, images_dir, error))
+	if (!set_dirs(site, posts, posts_dir, images, images_dir, error) ||
+	    !check_same_dir(site, error) || !check_state_dir(site, error))
 		return NULL;
 	site->baseurl = read_baseurl(site->root);
 	site->dialect = read_dialect(site->root);
@@ -531,6 +626,14 @@ imgopt_site_lookup_name(const ImgoptSite *site, const char *name)
 	g_return_val_if_fail(name != NULL, NULL);
 	index_once(site);
 	return g_hash_table_lookup(site->by_name, name);
+}
+
+bool
+imgopt_site_is_excluded(const ImgoptSite *site, const char *path)
+{
+	g_return_val_if_fail(site != NULL && path != NULL, false);
+
+	return imgopt_config_is_excluded(site->exclude, path);
 }
 
 GPtrArray *

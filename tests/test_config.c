@@ -9,6 +9,7 @@
 
 #include "imgopt/config.h"
 #include "imgopt/error.h"
+#include "imgopt/settings.h"
 
 #include "testutil.h"
 
@@ -71,6 +72,14 @@ test_check_value(void)
 		{"jobs", "-1", "'-1' is not a number of jobs"},
 		{"target", "1.5", "'1.5' is not an SSIM target below 1"},
 		{"target", "0.98", NULL},
+		{"target", "nan", "'nan' is not an SSIM target below 1"},
+		{"target", "-1", "'-1' is not an SSIM target below 1"},
+		{"quality", "0", "'0' is not a quality from 1 to 100"},
+		{"max-pixels", "0", "'0' is not a pixel count"},
+		{"display-width", "0", "'0' is not a width"},
+		{"formats", "", "'' is not a list of formats"},
+		{"widths", "", "'' is not a list of widths"},
+		{"manifest", "", "'' is not a file name"},
 		{"posts", "anything", NULL},
 	};
 
@@ -79,6 +88,10 @@ test_check_value(void)
 		bool is_ok = imgopt_config_check_value(cases[i].key,
 						       cases[i].value, &error);
 
+		/* the command line's check is the same one */
+		g_assert_cmpint(imgopt_settings_check_value(
+					cases[i].key, cases[i].value, NULL),
+				==, is_ok);
 		g_assert_cmpint(is_ok, ==, cases[i].message == NULL);
 		if (cases[i].message != NULL)
 			g_assert_cmpstr(error->message, ==, cases[i].message);
@@ -171,6 +184,56 @@ test_detect_dirs(void)
 	tu_rmtree(dir);
 }
 
+/* Issue 15, item 4: `posts`/`images` climbing out of the site root
+ * (`../victim/_posts`, `../../../etc`, `/etc`) are refused with the line;
+ * folders inside it, `./x` and the root itself are taken.  Hugo's
+ * contentDir climbing out is never taken as POSTS. */
+static void
+test_dirs_stay_inside(void)
+{
+	static const char *const bad[] = {"../victim/_posts", "../../../etc",
+					  "/etc", "img/../../x"};
+	static const char *const good[] = {"_posts", "./img", "a/../img", "."};
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "imgopt.conf", NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *text = g_strdup_printf(
+			"[imgopt]\nposts = _posts\nimages = %s\n", bad[i]);
+		g_autoptr(GError) error = NULL;
+
+		tu_write(path, text);
+		g_autoptr(ImgoptConfig) c = imgopt_config_load(path, &error);
+		g_assert_null(c);
+		g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE);
+		g_assert_nonnull(strstr(error->message, ":3: key 'images'"));
+		g_assert_nonnull(strstr(error->message, "outside the site"));
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		g_autofree char *text =
+			g_strdup_printf("[imgopt]\nposts = %s\n", good[i]);
+		g_autoptr(GError) error = NULL;
+
+		tu_write(path, text);
+		g_autoptr(ImgoptConfig) c = imgopt_config_load(path, &error);
+		g_assert_no_error(error);
+	}
+	g_autofree char *site = g_build_filename(dir, "site", NULL);
+	g_autofree char *hugo = g_build_filename(site, "hugo.toml", NULL);
+	g_autofree char *outside = g_build_filename(dir, "posts-out", NULL);
+	char *posts = NULL, *images = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpint(g_mkdir_with_parents(site, 0755), ==, 0);
+	g_assert_cmpint(g_mkdir_with_parents(outside, 0755), ==, 0);
+	tu_write(hugo, "contentDir = \"../posts-out\"\n");
+	g_assert_false(
+		imgopt_config_detect_dirs(site, &posts, &images, &error));
+	g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+	g_assert_null(posts);
+	tu_rmtree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -183,5 +246,6 @@ main(int argc, char **argv)
 			test_find_stops_at_site_root);
 	g_test_add_func("/config/site-config", test_site_config);
 	g_test_add_func("/config/detect-dirs", test_detect_dirs);
+	g_test_add_func("/config/dirs-stay-inside", test_dirs_stay_inside);
 	return g_test_run();
 }

@@ -605,8 +605,7 @@ test_vanished_during_run(void)
 	site = imgopt_site_open(b.posts, b.images, NULL, &error);
 	g_assert_no_error(error);
 	s.victim = g_build_filename(b.root, "img", "the-first.png", NULL);
-	g_assert_true(
-		imgopt_pipeline_dupes(site, NULL, m, &reporter, &res, &error));
+	g_assert_true(imgopt_dupes_run(site, NULL, m, &reporter, &res, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(res->errors->len, ==, 1);
 	g_assert_cmpuint(s.problems, ==, 1);
@@ -673,7 +672,7 @@ test_referenced_images(void)
 	g_assert_no_error(error);
 	g_autoptr(ImgoptManifest) m = imgopt_manifest_open(":memory:", &error);
 	g_autoptr(ImgoptDupesResult) res = NULL;
-	g_assert_true(imgopt_pipeline_dupes(site, NULL, m, NULL, &res, &error));
+	g_assert_true(imgopt_dupes_run(site, NULL, m, NULL, &res, &error));
 	g_assert_no_error(error);
 	g_autoptr(GHashTable) by_path = imgopt_manifest_load_files(m, &error);
 	g_assert_no_error(error);

@@ -1,5 +1,5 @@
 /*
- * test_fsio.c: atomic writes, path arithmetic and the walk.
+ * test_fsio.c: atomic writes, path arithmetic and the walker.
  */
 #include "fsio.h"
 #include "testutil.h"
@@ -157,6 +157,60 @@ test_walk(void)
 	tu_rmtree(dir);
 }
 
+/* The filter of test_walk_dir(): sees paths from the root, skips one. */
+static bool
+skip_sub_c(const char *rel, const char *name, bool is_dir, void *user_data)
+{
+	(void)name;
+	(void)user_data;
+	g_assert_true(g_str_has_prefix(rel, "a/"));
+	return !(is_dir && strcmp(rel, "a/c") == 0);
+}
+
+static void
+test_walk_dir(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) types = NULL;
+	g_autoptr(GPtrArray) unlisted = NULL;
+
+	for (const char *const *p =
+		     (const char *const[]){"a/y.jpg", "a/c/x.gif", "a/d/w.gif",
+					   "b/z.png", NULL};
+	     *p; p++) {
+		g_autofree char *f = g_build_filename(dir, *p, NULL);
+		tu_write(f, "x");
+	}
+	/* Below a folder, relative to the root, filtered on those paths. */
+	g_autoptr(GPtrArray) found = imgopt_fs_walk_dir(
+		dir, "a", skip_sub_c, NULL, &types, &unlisted, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(found->len, ==, 2);
+	g_assert_cmpstr(found->pdata[0], ==, "a/d/w.gif");
+	g_assert_cmpstr(found->pdata[1], ==, "a/y.jpg");
+	g_assert_cmpuint(types->len, ==, 2);
+	g_assert_cmpuint(unlisted->len, ==, 0);
+	g_clear_pointer(&unlisted, g_ptr_array_unref);
+
+	/* A folder that cannot be listed is said, with why, not an error. */
+	g_autoptr(GPtrArray) none = imgopt_fs_walk_dir(dir, "gone", NULL, NULL,
+						       NULL, &unlisted, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(none->len, ==, 0);
+	g_assert_cmpuint(unlisted->len, ==, 1);
+	const ImgoptProblem *p = g_ptr_array_index(unlisted, 0);
+	g_assert_cmpstr(p->path, ==, "gone");
+	g_assert_true(
+		g_str_has_prefix(p->message, "gone: folder not listed: "));
+
+	/* Without the list, it is an error. */
+	g_assert_null(imgopt_fs_walk_dir(dir, "gone", NULL, NULL, NULL, NULL,
+					 &error));
+	g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+	tu_rmtree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -166,5 +220,6 @@ main(int argc, char **argv)
 	g_test_add_func("/fsio/join", test_join);
 	g_test_add_func("/fsio/write-atomic", test_write_atomic);
 	g_test_add_func("/fsio/walk", test_walk);
+	g_test_add_func("/fsio/walk-dir", test_walk_dir);
 	return g_test_run();
 }

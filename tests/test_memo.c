@@ -105,8 +105,8 @@ run_once(Site *s, const char *what, char **output_out)
 					g_bytes_get_size(output));
 		return true;
 	}
-	g_assert_true(imgopt_pipeline_dupes_size_first(site, NULL, m, NULL,
-						       &res, &error));
+	g_assert_true(
+		imgopt_dupes_run_size_first(site, NULL, m, NULL, &res, &error));
 	*output_out =
 		g_strdup_printf("%u groups, %u orphans, %s", res->groups->len,
 				res->orphans->len, what);
@@ -162,8 +162,8 @@ test_watched_paths(void)
 	g_assert_no_error(error);
 	m = imgopt_manifest_open(":memory:", &error);
 	g_assert_no_error(error);
-	g_assert_true(imgopt_pipeline_dupes_size_first(site, NULL, m, NULL,
-						       &res, &error));
+	g_assert_true(
+		imgopt_dupes_run_size_first(site, NULL, m, NULL, &res, &error));
 	/* The file outside IMAGES, and where the broken link was looked
 	 * for; nothing under POSTS or IMAGES (the walk covers those). */
 	g_assert_cmpuint(res->watched->len, ==, 2);
@@ -274,8 +274,8 @@ test_changed_during_run(void)
 	tu_write(at(&s, "postimg/c.jpg"), "changed before");
 	memo = imgopt_memo_begin(site, "dupes", "json=1", &error);
 	g_assert_no_error(error);
-	g_assert_true(imgopt_pipeline_dupes_size_first(site, NULL, m, NULL,
-						       &res, &error));
+	g_assert_true(
+		imgopt_dupes_run_size_first(site, NULL, m, NULL, &res, &error));
 	/* A watched file changes before the output is stored: the job may
 	 * have seen either version, so nothing is kept. */
 	overwrite(at(&s, "img/out.jpg"), "changed during");

@@ -48,19 +48,19 @@ test_page(void)
 	g_autoptr(ImgoptSite) site = imgopt_site_open(posts, img, root, &error);
 	g_assert_no_error(error);
 	g_autoptr(ImgoptManifest) m = imgopt_manifest_open(":memory:", &error);
-	g_autoptr(ImgoptDupesResult) dupes = NULL;
 	g_autoptr(ImgoptRunResult) run = NULL;
 	g_auto(ImgoptSettings) settings = {0};
 
 	imgopt_settings_init(&settings);
 	ImgoptRunOptions opt = {IMGOPT_RUN_DRY_RUN, 960, false, &settings};
-	g_assert_true(
-		imgopt_pipeline_dupes(site, NULL, m, NULL, &dupes, &error));
 	g_assert_true(imgopt_run_site(site, m, &opt, NULL, &run, &error));
 	g_assert_no_error(error);
-	g_assert_cmpuint(dupes->groups->len, ==, 1);
+	/* The run hands back its dupes job's result: report needs no other. */
+	g_assert_nonnull(run->dupes);
+	g_assert_cmpuint(run->dupes->groups->len, ==, 1);
+	g_assert_cmpuint(run->n_groups, ==, run->dupes->groups->len);
 
-	ImgoptReportInput in = {site, dupes, run, settings.max_pixels};
+	ImgoptReportInput in = {site, run->dupes, run, settings.max_pixels};
 	g_autofree char *html = imgopt_report_html(&in);
 
 	g_assert_null(strstr(html, "<script"));

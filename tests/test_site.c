@@ -237,6 +237,92 @@ test_root_explicit(void)
 	g_assert_nonnull(strstr(error->message, "other/_posts"));
 }
 
+/* Issue 15, item 5: POSTS equal to IMAGES is refused (a usage error)
+ * where that folder is not published at its own path, so links to its
+ * `optimized/` would be broken: a Jekyll/Hexo `_` folder, Hugo's content
+ * folder; taken where it is published as it is. */
+static void
+test_root_same_dir(void)
+{
+	static const char *const files[] = {"site/_config.yml",
+					    "site/_posts/a.md",
+					    "site/pages/a.html",
+					    "hugo/hugo.toml",
+					    "hugo/content/p/index.md",
+					    "hugo/static/img/b.md",
+					    NULL};
+	static const char *const refused[] = {"site/_posts", "hugo/content",
+					      "hugo/content/p"};
+	g_auto(TmpSite) t = {0};
+
+	tmp_site_init(&t, files);
+	for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *dir = at(&t, refused[i]);
+
+		g_assert_null(imgopt_site_open(dir, dir, NULL, &error));
+		g_assert_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+		g_assert_nonnull(strstr(error->message, "same folder"));
+	}
+	g_autoptr(ImgoptSite) pages =
+		open_site(&t, "site/pages", "site/pages", NULL);
+	g_assert_cmpstr(imgopt_site_get_images_dir(pages), ==, "pages");
+	g_autoptr(ImgoptSite) stat =
+		open_site(&t, "hugo/static/img", "hugo/static/img", NULL);
+	g_assert_cmpstr(imgopt_site_get_posts_dir(stat), ==, "static/img");
+}
+
+/* Issue 15, item 2: a symlinked IMAGES (or POSTS) leading out of the
+ * site no longer moves the root to a folder above the site's config (the
+ * posts were linked to `/ext/optimized/…` and the manifest went to the
+ * parent): it is refused.  A symlink staying inside the site is
+ * followed, with or without a site config. */
+static void
+test_root_symlinked_dirs(void)
+{
+	static const char *const files[] = {"site/_config.yml",
+					    "site/_posts/a.md",
+					    "site/assets/img/a.png",
+					    "ext/b.png",
+					    "extposts/b.md",
+					    "bare/_posts/a.md",
+					    NULL};
+	static const char *const pairs[][2] = {
+		{"site/_posts", "site/img"},
+		{"site/posts", "site/assets/img"},
+		{"bare/_posts", "bare/img"},
+	};
+	g_auto(TmpSite) t = {0};
+
+	tmp_site_init(&t, files);
+	make_symlink(&t, "../ext", "site/img");
+	make_symlink(&t, "../extposts", "site/posts");
+	make_symlink(&t, "../ext", "bare/img");
+	make_symlink(&t, "assets/img", "site/inimg");
+	for (size_t i = 0; i < G_N_ELEMENTS(pairs); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *posts = at(&t, pairs[i][0]);
+		g_autofree char *images = at(&t, pairs[i][1]);
+
+		g_assert_null(imgopt_site_open(posts, images, NULL, &error));
+		g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE);
+		g_assert_nonnull(strstr(error->message, "outside the site"));
+	}
+	g_autoptr(ImgoptSite) inside =
+		open_site(&t, "site/_posts", "site/inimg", NULL);
+	g_assert_cmpstr(imgopt_site_get_root(inside), ==, t.root);
+	g_assert_cmpstr(imgopt_site_get_images_dir(inside), ==, "assets/img");
+
+	/* imgopt's own folder leading out (manifest, lock, trash). */
+	g_autoptr(GError) error = NULL;
+	g_autofree char *posts = at(&t, "site/_posts");
+	g_autofree char *images = at(&t, "site/assets/img");
+	make_symlink(&t, "../ext", "site/.imgopt");
+	g_assert_null(imgopt_site_open(posts, images, NULL, &error));
+	g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_UNSAFE);
+	g_assert_nonnull(strstr(error->message, "'.imgopt'"));
+}
+
 static void
 test_root_errors(void)
 {
@@ -1195,6 +1281,8 @@ main(int argc, char **argv)
 	g_test_add_func("/site/root/fallback", test_root_fallback);
 	g_test_add_func("/site/root/explicit", test_root_explicit);
 	g_test_add_func("/site/root/errors", test_root_errors);
+	g_test_add_func("/site/root/same-dir", test_root_same_dir);
+	g_test_add_func("/site/root/symlinked-dirs", test_root_symlinked_dirs);
 	g_test_add_func("/site/root/baseurl", test_baseurl);
 	g_test_add_func("/site/posts/list", test_posts_list);
 	g_test_add_func("/site/posts/relative-to-root",

@@ -24,7 +24,9 @@
  * options and ignores the others, so one file serves every command.  The
  * command line wins over the file, the file over the defaults.  `posts`
  * and `images` (relative to the site root) are the POSTS and IMAGES of a
- * command given none.  Lists take `;` or `,`.
+ * command given none; imgopt_config_load() refuses a `posts` or `images`
+ * that is absolute or climbs out of the site root with `..`.  Lists take
+ * `;` or `,`.
  *
  * The site's own configuration is read where it exists: Jekyll's
  * `_config.yml` (`baseurl`, `exclude`) and Hugo's `hugo.toml` or
@@ -51,7 +53,8 @@ typedef struct ImgoptConfig ImgoptConfig;
  * @error: return location for a #GError
  *
  * Returns: (transfer full): the config, or NULL with @error set
- *   (IMGOPT_ERROR_PARSE, "FILE:LINE: …") if it cannot be read or parsed.
+ *   (IMGOPT_ERROR_PARSE, "FILE:LINE: …") if it cannot be read or parsed,
+ *   or if its `posts` or `images` lies outside the site root.
  */
 ImgoptConfig *imgopt_config_load(const char *path, GError **error);
 
@@ -92,8 +95,8 @@ const char *imgopt_config_get(const ImgoptConfig *config, const char *key,
  * @value: its text
  * @error: return location for a #GError
  *
- * Checks the values whose meaning the core knows (widths, formats,
- * quality, display-width, jobs, max-pixels, target).  Other keys pass.
+ * Checks the values whose meaning the core knows, as the command line's
+ * are checked: imgopt_settings_check_value().  Other keys pass.
  *
  * Returns: true, or false with @error set (IMGOPT_ERROR_PARSE) saying
  *   what is wrong with @value, e.g. "'12x' is not a width".

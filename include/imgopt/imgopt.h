@@ -7,8 +7,10 @@
 #ifndef IMGOPT_IMGOPT_H
 #define IMGOPT_IMGOPT_H
 
+#include "imgopt/build.h"
 #include "imgopt/config.h"
 #include "imgopt/diff.h"
+#include "imgopt/dupes.h"
 #include "imgopt/error.h"
 #include "imgopt/group.h"
 #include "imgopt/index.h"
@@ -17,8 +19,9 @@
 #include "imgopt/manifest.h"
 #include "imgopt/memo.h"
 #include "imgopt/recompress.h"
+#include "imgopt/referrers.h"
 #include "imgopt/report.h"
-#include "imgopt/pipeline.h"
+#include "imgopt/reporter.h"
 #include "imgopt/prune.h"
 #include "imgopt/rewrite.h"
 #include "imgopt/run.h"

@@ -17,7 +17,7 @@
  *   asset = imgopt_index_stat(root, rel, &error);        lstat only
  *   if (!imgopt_index_unchanged(cached, asset))
  *       imgopt_index_read(root, asset, &n_bytes, &error); hash + probe
- * (imgopt_pipeline_dupes() runs the reads on a thread pool.)
+ * (imgopt_dupes_run() runs the reads on a thread pool.)
  *
  * Ownership: returned assets are transfer full.
  * Thread-safety: every function is reentrant and may run in parallel on

@@ -2,13 +2,14 @@
  * lock.h: one imgopt at a time per site.
  *
  * Every command that writes the manifest or the site takes the site's lock
- * first: an flock(2) on the file `lock` in the manifest's folder (by
- * default `<site root>/.imgopt/lock`).  The kernel drops an flock when its
- * holder exits, however it exits, so a lock left by a killed run is never
- * stale: the next imgopt simply gets it, and is told (through
- * imgopt_lock_get_stale_pid()) that the previous holder did not release
- * it cleanly.  The holder writes its pid and start time into the file so
- * a refused imgopt can say who is working: "another imgopt (pid N, started
+ * first: an flock(2) on the file `<site root>/.imgopt/lock`.  The lock
+ * belongs to the site, not to a manifest file: two imgopts working on one
+ * site with different --manifest files still exclude each other.  The kernel
+ * drops an flock when its holder exits, however it exits, so a lock left by a
+ * killed run is never stale: the next imgopt simply gets it, and is told
+ * (through imgopt_lock_get_stale_pid()) that the previous holder did not
+ * release it cleanly.  The holder writes its pid and start time into the file
+ * so a refused imgopt can say who is working: "another imgopt (pid N, started
  * at T) is working on this site".
  *
  * The lock file itself is never removed (removing a file others may be
@@ -17,7 +18,7 @@
  * record of a run that died holding the lock.
  *
  * Calling sequence:
- *   lock = imgopt_lock_acquire(dir, is_wait, &error);   refuse or wait
+ *   lock = imgopt_lock_acquire_site(root, is_wait, &error);  refuse or wait
  *   … the work …
  *   imgopt_lock_release(lock);                          (or exit)
  *
@@ -34,12 +35,15 @@
 /** A held site lock.  Opaque. */
 typedef struct ImgoptLock ImgoptLock;
 
-/** The lock file's name inside the manifest's folder. */
+/** The lock file's name inside the site's state folder. */
 #define IMGOPT_LOCK_FILE "lock"
+
+/** The site's state folder (lock, manifest, trash), under its root. */
+#define IMGOPT_STATE_DIR ".imgopt"
 
 /**
  * imgopt_lock_acquire:
- * @dir: the folder holding the manifest (created if missing)
+ * @dir: the folder to hold the lock file (created if missing)
  * @is_wait: block until the holder is done, rather than refusing
  * @error: return location for a #GError
  *
@@ -52,6 +56,17 @@ typedef struct ImgoptLock ImgoptLock;
  *   IMGOPT_ERROR_IO if the file cannot be created or locked.
  */
 ImgoptLock *imgopt_lock_acquire(const char *dir, bool is_wait, GError **error);
+
+/**
+ * imgopt_lock_acquire_site:
+ * @site_root: the site's root folder
+ *
+ * imgopt_lock_acquire() on the site's state folder,
+ * `@site_root/` IMGOPT_STATE_DIR: the one lock of a site, wherever its
+ * manifest is.
+ */
+ImgoptLock *imgopt_lock_acquire_site(const char *site_root, bool is_wait,
+				     GError **error);
 
 /**
  * imgopt_lock_get_stale_pid:

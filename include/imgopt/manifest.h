@@ -54,7 +54,7 @@
 #include "imgopt/types.h"
 
 /** The schema version a fresh manifest gets and an old one migrates to. */
-#define IMGOPT_MANIFEST_SCHEMA_VERSION 4
+#define IMGOPT_MANIFEST_SCHEMA_VERSION 5
 
 /** An open manifest database.  Opaque. */
 typedef struct ImgoptManifest ImgoptManifest;
@@ -419,6 +419,7 @@ typedef struct {
 	char *command;    /* "run", "undo", "dupes", "prune"… */
 	char *status;     /* "running" while unfinished, else its end */
 	guint n_rewrites; /* rewrites rows it recorded */
+	bool is_undone;   /* an undo put its posts back (see undo.h) */
 } ImgoptRunRecord;
 
 /** Frees @record (nullable). */
@@ -444,6 +445,17 @@ bool imgopt_run_record_is_finished(const ImgoptRunRecord *record);
 GPtrArray *imgopt_manifest_list_runs(ImgoptManifest *manifest,
 				     const char *const *commands,
 				     GError **error);
+
+/**
+ * imgopt_manifest_put_undone:
+ * @run_id: a run whose rewrites an undo put back
+ * @undo_run_id: that undo's own run
+ *
+ * Records that @run_id is undone, so imgopt_manifest_list_runs() marks it
+ * and the next undo goes further back.  Inside a transaction.
+ */
+bool imgopt_manifest_put_undone(ImgoptManifest *manifest, int64_t run_id,
+				int64_t undo_run_id, GError **error);
 
 /* ---- dump ---- */
 

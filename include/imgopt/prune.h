@@ -44,6 +44,14 @@
  *     as a last copy, so its reclaimed bytes equal dupes' orphan_bytes.
  * (Non-image duplicates, which dupes groups too, are never removed.)
  *
+ * The manifest is not trusted (it may come from a repository or a shared
+ * cache): a trash row whose path or trash path is not relative,
+ * normalised and inside the site (imgopt_fs_check_site_path()), or whose
+ * trash path is not under IMGOPT_TRASH_DIR, is never acted on (recovery
+ * leaves it, restore and --empty-trash report it as skipped), and
+ * --empty-trash removes a trash copy only if it is a regular file with
+ * the size and hash the row recorded.
+ *
  * Crash safety: see the design comment at the top of prune.c.  Every
  * command here recovers first what a killed prune, restore or
  * --empty-trash left half done (imgopt_prune_recover()).
@@ -60,7 +68,7 @@
 #include <glib.h> /* GPtrArray, GError */
 
 #include "imgopt/manifest.h"
-#include "imgopt/pipeline.h"
+#include "imgopt/dupes.h"
 #include "imgopt/site.h"
 #include "imgopt/types.h"
 
@@ -181,8 +189,9 @@ typedef struct {
 	GPtrArray *skipped; /* (element-type ImgoptProblem) left: its place
 			       is taken, its trash copy is missing */
 	uint64_t bytes;     /* bytes of @entries */
-	guint n_deleted;    /* entries of the run that --delete unlinked
-			       (they cannot be restored) */
+	guint n_deleted;    /* of @entries, those --delete had unlinked:
+			       written again from the copy of their bytes
+			       that stayed (its hash checked) */
 	guint n_recovered;  /* see ImgoptPruneResult */
 } ImgoptTrashResult;
 
@@ -206,6 +215,25 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptTrashResult, imgopt_trash_result_free)
 bool imgopt_prune_restore(const ImgoptSite *site, ImgoptManifest *manifest,
 			  int64_t run_id, bool is_dry_run,
 			  ImgoptTrashResult **result_out, GError **error);
+
+/**
+ * imgopt_prune_put_back:
+ * @entry: a trash row in state TRASHED or DELETED; its state is set to
+ *   RESTORED
+ * @is_dry_run: only check that it could be put back
+ *
+ * Puts one file a prune took away back where it was, for undo (undo.h):
+ * a trashed file is moved back; a duplicate --delete unlinked is written
+ * again from the copy of its bytes that stayed, whose size and hash are
+ * checked first.  A deleted file whose place is taken again is left.
+ *
+ * Returns: true, or false with @error set if it cannot be (its place is
+ *   taken, its trash copy or its other copy is gone or changed, the
+ *   manifest failed).
+ */
+bool imgopt_prune_put_back(const ImgoptSite *site, ImgoptManifest *manifest,
+			   ImgoptTrashEntry *entry, bool is_dry_run,
+			   GError **error);
 
 /**
  * imgopt_prune_empty_trash:

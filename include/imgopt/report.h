@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <glib.h> /* GError */
 
-#include "imgopt/pipeline.h"
+#include "imgopt/dupes.h"
 #include "imgopt/run.h"
 #include "imgopt/site.h"
 

@@ -3,10 +3,10 @@
  * `--dry-run` forms.
  *
  * imgopt_run_site() scans every post, indexes and groups the images
- * (imgopt_pipeline_dupes()), makes the web-size variants of every
- * referenced content (imgopt_recompress_all()), then rewrites every local
- * reference to its content's variant, in the post's own style (rewrite.h).
- * Which variant a reference gets:
+ * (imgopt_dupes_run(), whose result comes back in the run's), makes the
+ * web-size variants of every referenced content (imgopt_recompress_all()),
+ * then rewrites every local reference to its content's variant, in the
+ * post's own style (rewrite.h).  Which variant a reference gets:
  *   - Markdown images, reference definitions, `url(...)`: the variant of
  *     the content's primary format (its own format when a variant of it
  *     exists: JPEG, PNG, GIF for animations) at the display width, or the
@@ -54,7 +54,7 @@
 #include <glib.h> /* GPtrArray, GError */
 
 #include "imgopt/manifest.h"
-#include "imgopt/pipeline.h"
+#include "imgopt/dupes.h"
 #include "imgopt/settings.h"
 #include "imgopt/site.h"
 #include "imgopt/types.h"
@@ -146,6 +146,8 @@ typedef struct {
 	GPtrArray *shown;           /* (element-type ImgoptShownImage) every
 				       local file the posts show, by path */
 	int64_t run_id;             /* the runs row (0 unless applied) */
+	ImgoptDupesResult *dupes;   /* what the run's dupes job found: the
+				       groups, the posts of each file */
 } ImgoptRunResult;
 
 /** Frees @result (nullable). */

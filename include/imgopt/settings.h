@@ -172,6 +172,24 @@ bool imgopt_settings_apply_args(ImgoptSettings *settings,
 				const ImgoptSettingsArgs *args, GError **error);
 
 /**
+ * imgopt_settings_check_value:
+ * @key: an option's long name ("quality")
+ * @value: its text, as imgopt.conf or the command line gives it
+ * @error: return location for a #GError
+ *
+ * The one check of option values, for imgopt.conf and the command line
+ * alike: widths and formats (non-empty lists of 1 to 16383, and of jpeg,
+ * webp, avif), quality (1 to 100), display-width (1 to 16383), jobs (0
+ * to 4096), max-pixels (1 or more), target (an SSIM from 0 to below 1;
+ * NaN is not one), manifest (a non-empty file name).  Other keys pass.
+ *
+ * Returns: true, or false with @error set (IMGOPT_ERROR_PARSE) saying
+ *   what is wrong with @value, e.g. "'12x' is not a width".
+ */
+bool imgopt_settings_check_value(const char *key, const char *value,
+				 GError **error);
+
+/**
  * imgopt_settings_format_formats:
  *
  * Returns: (transfer full): the formats as "jpeg,webp,avif" text.

@@ -80,7 +80,10 @@ typedef struct ImgoptSite ImgoptSite;
  *   folder at or above @posts_dir holding a site config (`_config.yml`,
  *   `_config.yaml`, `hugo.toml`, `hugo.yaml`, `config.toml`,
  *   `config.yaml`) and also holding @images_dir, else the deepest folder
- *   holding both @posts_dir and @images_dir
+ *   holding both @posts_dir and @images_dir; detection looks at the paths
+ *   as given (made absolute, symlinks not followed), so a symlinked POSTS
+ *   or IMAGES leading out of the site cannot move the root: it is
+ *   refused
  * @error: return location for a #GError
  *
  * Opens the site: resolves the three folders, reads the `baseurl:` line of
@@ -91,7 +94,11 @@ typedef struct ImgoptSite ImgoptSite;
  *
  * Returns: (transfer full): the site, or NULL with @error set: G_FILE_ERROR
  *   if a folder does not exist or is not a folder, IMGOPT_ERROR_UNSAFE if
- *   @posts_dir or @images_dir lie outside the site root.
+ *   @posts_dir or @images_dir lie outside the site root,
+ *   G_OPTION_ERROR_BAD_VALUE (a usage error) if they are one folder that
+ *   the site's generator does not publish at its own path (a folder
+ *   starting with `_` for Jekyll and Hexo, Hugo's content folder), so
+ *   links to its IMGOPT_OUTPUT_DIR would be broken.
  */
 ImgoptSite *imgopt_site_open(const char *posts_dir, const char *images_dir,
 			     const char *site_root, GError **error);
@@ -187,6 +194,15 @@ const GPtrArray *imgopt_site_lookup_name(const ImgoptSite *site,
  *   site root, or NULL with @error set if POSTS cannot be read.
  */
 GPtrArray *imgopt_site_list_posts(const ImgoptSite *site, GError **error);
+
+/**
+ * imgopt_site_is_excluded:
+ * @path: a path relative to the site root
+ *
+ * Returns: whether the site's config excludes @path (Jekyll's `exclude:`
+ *   list: a name, a folder and what is below it, or a glob).
+ */
+bool imgopt_site_is_excluded(const ImgoptSite *site, const char *path);
 
 /**
  * imgopt_site_resolve_ref:

@@ -1,12 +1,15 @@
 /*
- * cli.c: what every subcommand shares: the common options, one generic
- * GOptionContext builder, error printing and JSON output.
+ * cli.c: what every subcommand shares: the common options and
+ * imgopt.conf's defaults for them, error printing, and cli_open(), the one
+ * place the site, its lock and the manifest are opened.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+
+#include "imgopt/run.h" /* the scratch manifest */
 
 /* Parsed into a CliCommon through GOptionEntry's arg_data pointers, so
  * the entries are built per call, never as file-scope option globals. */
@@ -25,7 +28,7 @@ fill_common_entries(GOptionEntry *entries, CliCommon *common)
 		{"manifest", 0, 0, G_OPTION_ARG_FILENAME, &common->manifest,
 		 "the manifest database (default: SITE/.imgopt/manifest.db)",
 		 "PATH"},
-		{"jobs", 'j', 0, G_OPTION_ARG_INT, &common->jobs,
+		{"jobs", 'j', 0, G_OPTION_ARG_STRING, &common->jobs_text,
 		 "worker threads (default: number of cores)", "N"},
 		{"wait", 0, 0, G_OPTION_ARG_NONE, &common->wait,
 		 "wait for another imgopt working on the site", NULL},
@@ -240,6 +243,24 @@ load_config(int argc, char **argv, const GOptionEntry *entries,
 	       preset_entries(*conf_out, extra, presets, error);
 }
 
+/* The common options' values, checked as imgopt.conf's are; false after
+ * printing why. */
+static bool
+check_common(const char *name, CliCommon *common)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!cli_check_option("jobs", common->jobs_text, &error) ||
+	    !cli_check_option("manifest", common->manifest, &error)) {
+		fprintf(stderr, "imgopt %s: %s\n", name, error->message);
+		return false;
+	}
+	if (common->jobs_text != NULL)
+		common->jobs =
+			(int)g_ascii_strtoll(common->jobs_text, NULL, 10);
+	return true;
+}
+
 /* The positional arguments (or, given none, the detected POSTS and
  * IMAGES) into @common; false after printing why. */
 static bool
@@ -265,11 +286,7 @@ take_args(const char *name, const char *usage, const ImgoptConfig *conf,
 	else
 		common->args = g_strdupv(args + 1);
 	common->n_args = n;
-	if (common->jobs < 0) {
-		fprintf(stderr, "imgopt %s: --jobs must be 0 or more\n", name);
-		return false;
-	}
-	return true;
+	return check_common(name, common);
 }
 
 bool
@@ -319,6 +336,7 @@ cli_common_clear(CliCommon *common)
 {
 	g_clear_pointer(&common->site_root, g_free);
 	g_clear_pointer(&common->manifest, g_free);
+	g_clear_pointer(&common->jobs_text, g_free);
 	g_clear_pointer(&common->args, g_strfreev);
 }
 
@@ -331,12 +349,39 @@ cli_fail(const GError *error)
 	return CLI_EXIT_FATAL;
 }
 
-ImgoptSite *
-cli_open_site(const CliCommon *common, GError **error)
+bool
+cli_parse_run(const CliCommon *common, const char *what, int64_t *run_out,
+	      GError **error)
 {
-	g_assert(common->n_args >= 2);
-	return imgopt_site_open(common->args[0], common->args[1],
-				common->site_root, error);
+	guint64 v = 0;
+
+	*run_out = 0;
+	if (common->n_args < 3)
+		return true;
+	if (!g_ascii_string_to_unsigned(common->args[2], 10, 1, G_MAXINT64, &v,
+					NULL)) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "RUN must be %s run's number, not '%s'", what,
+			    common->args[2]);
+		return false;
+	}
+	*run_out = (int64_t)v;
+	return true;
+}
+
+CliNeeds
+cli_needs(const CliCommand *cmd, bool is_dry_run)
+{
+	return is_dry_run ? cmd->dry_needs : cmd->needs;
+}
+
+/* The manifest --manifest names, or the site's default one. */
+static char *
+manifest_path(const CliCommon *common, const ImgoptSite *site)
+{
+	return common->manifest != NULL ? g_strdup(common->manifest)
+					: imgopt_manifest_default_path(
+						  imgopt_site_get_root(site));
 }
 
 /* Held until the process exits: released (emptied) at a normal exit; a
@@ -349,24 +394,22 @@ release_site_lock(void)
 	g_clear_pointer(&site_lock, imgopt_lock_release);
 }
 
-bool
-cli_lock_site(const CliCommon *common, const ImgoptSite *site, GError **error)
+/* Takes the site's lock (in its .imgopt folder, whatever --manifest says)
+ * for the rest of the process, waiting for it with --wait. */
+static bool
+lock_site(const CliCommon *common, const ImgoptSite *site, GError **error)
 {
-	g_autofree char *db = common->manifest != NULL
-				      ? g_strdup(common->manifest)
-				      : imgopt_manifest_default_path(
-						imgopt_site_get_root(site));
-	g_autofree char *dir = g_path_get_dirname(db);
+	const char *root = imgopt_site_get_root(site);
 	g_autoptr(GError) busy = NULL;
 
 	if (site_lock != NULL)
 		return true;
-	site_lock = imgopt_lock_acquire(dir, false, &busy);
+	site_lock = imgopt_lock_acquire_site(root, false, &busy);
 	if (site_lock == NULL && common->wait &&
 	    g_error_matches(busy, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT)) {
 		if (!common->quiet)
 			fprintf(stderr, "imgopt: waiting: %s\n", busy->message);
-		site_lock = imgopt_lock_acquire(dir, true, error);
+		site_lock = imgopt_lock_acquire_site(root, true, error);
 	}
 	else if (site_lock == NULL) {
 		g_propagate_error(error, g_steal_pointer(&busy));
@@ -380,6 +423,69 @@ cli_lock_site(const CliCommon *common, const ImgoptSite *site, GError **error)
 			"ended without releasing it (pid %d)\n",
 			imgopt_lock_get_stale_pid(site_lock));
 	return true;
+}
+
+bool
+cli_open(CliNeeds needs, const CliCommon *common, CliContext *ctx,
+	 GError **error)
+{
+	memset(ctx, 0, sizeof *ctx);
+	if (!(needs & CLI_NEEDS_SITE))
+		return true;
+	g_assert(common->n_args >= 2);
+	ctx->site = imgopt_site_open(common->args[0], common->args[1],
+				     common->site_root, error);
+	if (ctx->site == NULL)
+		return false;
+	g_autofree char *db = manifest_path(common, ctx->site);
+	if ((needs & CLI_NEEDS_LOCK) && !lock_site(common, ctx->site, error))
+		return false;
+	if (needs & CLI_NEEDS_MANIFEST)
+		ctx->manifest = imgopt_manifest_open(db, error);
+	else if (needs & CLI_SCRATCH_MANIFEST)
+		ctx->manifest = imgopt_run_open_scratch_manifest(
+			db, &ctx->scratch, error);
+	else
+		return true;
+	return ctx->manifest != NULL;
+}
+
+void
+cli_context_clear(CliContext *ctx)
+{
+	g_clear_pointer(&ctx->manifest, imgopt_manifest_close);
+	imgopt_run_remove_scratch(ctx->scratch);
+	g_clear_pointer(&ctx->scratch, g_free);
+	g_clear_pointer(&ctx->site, imgopt_site_free);
+}
+
+void
+cli_print_problems(const GPtrArray *problems, const char *label)
+{
+	for (guint i = 0; i < problems->len; i++) {
+		const ImgoptProblem *p = g_ptr_array_index(problems, i);
+
+		fprintf(stderr, "imgopt: %s%s%s\n", label ? label : "",
+			label ? ": " : "", p->message);
+	}
+}
+
+char *
+cli_shown_name(const char *text)
+{
+	const char *p = text;
+	const char *end = NULL;
+
+	if (g_utf8_validate(text, -1, NULL))
+		return g_strdup(text);
+	GString *out = g_string_new(NULL);
+	while (!g_utf8_validate(p, -1, &end)) {
+		g_string_append_len(out, p, end - p);
+		g_string_append_printf(out, "\\x%02X", (guchar)*end);
+		p = end + 1;
+	}
+	g_string_append(out, p);
+	return g_string_free(out, FALSE);
 }
 
 char *
@@ -396,27 +502,4 @@ cli_one_line(const char *text)
 			g_string_append_c(s, *p);
 	}
 	return g_string_free(s, FALSE);
-}
-
-void
-cli_json_render(JsonBuilder *builder, GString *out)
-{
-	g_autoptr(JsonNode) root = json_builder_get_root(builder);
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-
-	json_generator_set_root(gen, root);
-	json_generator_set_pretty(gen, TRUE);
-	json_generator_set_indent(gen, 2);
-	json_generator_to_gstring(gen, out);
-	g_string_append_c(out, '\n');
-}
-
-void
-cli_json_print(JsonBuilder *builder)
-{
-	g_autoptr(GString) out = g_string_new(NULL);
-
-	cli_json_render(builder, out);
-	fwrite(out->str, 1, out->len, stdout);
-	fflush(stdout);
 }

@@ -2,8 +2,10 @@
  * cli.h: the command table and what the subcommands share.
  *
  * Adding a subcommand is: a cmd_<name>.c with a handler, its declaration
- * below, and one line in the table in main.c.  Handlers parse their own
- * options with cli_parse(), which adds the options every command has.
+ * below, and one line in the table in main.c saying what it needs opened
+ * (the site, its lock, the manifest or a scratch copy of it).  Handlers
+ * parse their own options with cli_parse(), which adds the options every
+ * command has, then cli_open() opens what the table says, in one place.
  *
  * Only src/cli/ prints or exits; the core reports through return values,
  * GErrors and reporter callbacks.
@@ -12,8 +14,8 @@
 #define IMGOPT_CLI_H
 
 #include <stdbool.h>
-#include <glib.h>                /* GOptionEntry, GError */
-#include <json-glib/json-glib.h> /* JsonBuilder */
+#include <stdint.h>
+#include <glib.h> /* GOptionEntry, GError */
 
 #include "imgopt/imgopt.h"
 
@@ -33,17 +35,62 @@ typedef struct {
 	char *site_root;  /* --site-root DIR, or NULL to detect */
 	char *manifest;   /* --manifest PATH, or NULL for the default */
 	int jobs;         /* --jobs N, 0 = number of cores */
+	char *jobs_text;  /* --jobs as given, or NULL */
 	gboolean wait;    /* --wait: wait for another imgopt's lock */
 	char **args;      /* positional arguments (NULL-terminated) */
 	int n_args;       /* number of positional arguments */
 } CliCommon;
 
+/**
+ * CliNeeds:
+ * @CLI_NEEDS_SITE: the site named by POSTS IMAGES and --site-root
+ * @CLI_NEEDS_LOCK: the site's lock (lock.h), held until the process
+ *   exits; --wait waits for it
+ * @CLI_NEEDS_MANIFEST: the manifest (--manifest, or the site's default)
+ * @CLI_SCRATCH_MANIFEST: a scratch copy of the manifest, so nothing the
+ *   command records survives it (check, --dry-run, report)
+ *
+ * What a command needs opened before it works, as bit flags: a row of
+ * the command table says it, cli_open() opens it.
+ */
+typedef enum {
+	CLI_NEEDS_SITE = 1 << 0,
+	CLI_NEEDS_LOCK = 1 << 1,
+	CLI_NEEDS_MANIFEST = 1 << 2,
+	CLI_SCRATCH_MANIFEST = 1 << 3,
+} CliNeeds;
+
+/** What writing commands need: the site, its lock, the manifest. */
+#define CLI_NEEDS_WRITE (CLI_NEEDS_SITE | CLI_NEEDS_LOCK | CLI_NEEDS_MANIFEST)
+
+/** What planning commands need: the site and a scratch manifest. */
+#define CLI_NEEDS_PLAN (CLI_NEEDS_SITE | CLI_SCRATCH_MANIFEST)
+
+typedef struct CliCommand CliCommand;
+
 /** One subcommand: a row of the table in main.c. */
-typedef struct {
+struct CliCommand {
 	const char *name;    /* as typed: "scan" */
 	const char *summary; /* one line, for `imgopt --help` */
-	int (*handler)(const char *name, int argc, char **argv);
-} CliCommand;
+	CliNeeds needs;      /* what cli_open() opens for it */
+	CliNeeds dry_needs;  /* the same with --dry-run (if it has one) */
+	int (*handler)(const CliCommand *cmd, int argc, char **argv);
+};
+
+/**
+ * CliContext:
+ * @site: the open site, or NULL if not needed
+ * @manifest: the open manifest (or its scratch copy), or NULL
+ * @scratch: (nullable): the scratch copy's path, removed by
+ *   cli_context_clear()
+ *
+ * What cli_open() opened for a command; cli_context_clear() closes it.
+ */
+typedef struct {
+	ImgoptSite *site;
+	ImgoptManifest *manifest;
+	char *scratch;
+} CliContext;
 
 /**
  * cli_parse:
@@ -88,42 +135,216 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliCommon, cli_common_clear)
 int cli_fail(const GError *error);
 
 /**
- * cli_open_site:
+ * cli_parse_run:
+ * @what: "a prune", "a" (for the message)
+ * @run_out: (out): the RUN argument (the third positional one), or 0 if
+ *   there is none
  *
- * Opens the site named by the first two positional arguments and
- * --site-root.
- *
- * Returns: (transfer full): the site, or NULL with @error set.
+ * Returns: true, or false with @error set (G_OPTION_ERROR) if RUN is not
+ *   a positive number.
  */
-ImgoptSite *cli_open_site(const CliCommon *common, GError **error);
-
-/**
- * cli_lock_site:
- *
- * Takes the site's lock (lock.h) in the manifest's folder for the rest of
- * the process, waiting for it with --wait.  Every command that writes the
- * manifest or the site calls this before opening the manifest.
- *
- * Returns: true, or false with @error set (IMGOPT_ERROR_CONFLICT: another
- *   imgopt holds it).
- */
-bool cli_lock_site(const CliCommon *common, const ImgoptSite *site,
+bool cli_parse_run(const CliCommon *common, const char *what, int64_t *run_out,
 		   GError **error);
 
 /**
- * cli_json_print:
- * @builder: a builder holding one complete document
+ * cli_needs:
+ * @is_dry_run: the command runs with --dry-run
  *
- * Prints the document, pretty-printed, and a newline on stdout.
+ * Returns: what @cmd needs opened: its row's needs, or its dry-run needs.
  */
-void cli_json_print(JsonBuilder *builder);
+CliNeeds cli_needs(const CliCommand *cmd, bool is_dry_run);
+
+/**
+ * cli_open:
+ * @needs: what to open
+ * @common: the parsed common options (the positional arguments,
+ *   --site-root, --manifest, --wait, --quiet)
+ * @ctx: (out caller-allocates): receives what was opened; clear it with
+ *   cli_context_clear() (or declare it `g_auto(CliContext)`) whatever
+ *   this returns
+ *
+ * Opens the site, then takes its lock, then opens the manifest (or a
+ * scratch copy of it), as @needs says: the one place commands get them.
+ *
+ * Returns: true, or false with @error set (IMGOPT_ERROR_CONFLICT: another
+ *   imgopt holds the lock).
+ */
+bool cli_open(CliNeeds needs, const CliCommon *common, CliContext *ctx,
+	      GError **error);
+
+/** Closes what cli_open() opened and removes the scratch manifest. */
+void cli_context_clear(CliContext *ctx);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliContext, cli_context_clear)
+
+/* ---- the recompression options (settings_args.c) ----
+ * build, run, check and report take the same options for what the
+ * variants are, so imgopt.conf's keys shape them all alike. */
+
+/** The recompression options as given: each the option's text, or NULL
+ * if not given (checked by cli_settings_make(), as imgopt.conf's are). */
+typedef struct {
+	char *widths;     /* --widths */
+	char *formats;    /* --formats */
+	char *quality;    /* --quality */
+	char *target;     /* --target (0: off) */
+	char *max_pixels; /* --max-pixels */
+} CliSettingsArgs;
+
+/** The number of entries cli_settings_entries() writes. */
+#define CLI_N_SETTINGS_ENTRIES 5
+
+/**
+ * cli_settings_entries:
+ * @entries: (out caller-allocates): CLI_N_SETTINGS_ENTRIES entries, not
+ *   terminated
+ * @args: where the options are stored
+ *
+ * Writes the option entries of --widths, --formats, --quality, --target
+ * and --max-pixels.
+ */
+void cli_settings_entries(GOptionEntry *entries, CliSettingsArgs *args);
+
+/** Frees what parsing stored in @args. */
+void cli_settings_args_clear(CliSettingsArgs *args);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliSettingsArgs, cli_settings_args_clear)
+
+/**
+ * cli_settings_make:
+ * @settings: (out caller-allocates): filled from the defaults, @args and
+ *   --jobs; clear it with imgopt_settings_clear()
+ *
+ * Returns: true, or false with @error set (G_OPTION_ERROR: a bad option
+ *   value is a usage error, exit 2).
+ */
+bool cli_settings_make(const CliSettingsArgs *args, const CliCommon *common,
+		       ImgoptSettings *settings, GError **error);
+
+/**
+ * cli_check_option:
+ * @name: the option's long name ("quality")
+ * @text: (nullable): its text, NULL if not given
+ *
+ * Checks @text with imgopt_settings_check_value(), the check imgopt.conf's
+ * values get.
+ *
+ * Returns: true, or false with @error set (G_OPTION_ERROR: a usage error,
+ *   exit 2) naming the option.
+ */
+bool cli_check_option(const char *name, const char *text, GError **error);
+
+/**
+ * cli_display_width:
+ * @text: --display-width's text, NULL if not given
+ * @width_out: receives the width Markdown images are shown at
+ *
+ * Returns: true, or false with @error set (G_OPTION_ERROR) for a bad
+ *   value.
+ */
+bool cli_display_width(const char *text, uint32_t *width_out, GError **error);
+
+/* ---- JSON output (json.c) ----
+ * A CliJson is one document being built, member by member: @name is the
+ * member's name inside an object, NULL for an array element or the root.
+ * The CLI's one user of json-glib is json.c. */
+
+/** A JSON document being built.  Opaque. */
+typedef struct CliJson CliJson;
+
+/** Returns: (transfer full): an empty document. */
+CliJson *cli_json_new(void);
+
+/**
+ * cli_json_new_document:
+ * @site: the open site
+ *
+ * Returns: (transfer full): a document whose root object is open and
+ *   starts with `site_root`, as every command's but build's does.
+ */
+CliJson *cli_json_new_document(const ImgoptSite *site);
+
+/** Frees @json (nullable). */
+void cli_json_free(CliJson *json);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CliJson, cli_json_free)
+
+/** What cli_json_begin() opens. */
+typedef enum {
+	CLI_JSON_OBJECT, /* {...} */
+	CLI_JSON_ARRAY,  /* [...] */
+} CliJsonKind;
+
+/** Opens an object or an array; cli_json_end() closes it. */
+void cli_json_begin(CliJson *json, CliJsonKind kind, const char *name);
+
+/** Closes the innermost object or array. */
+void cli_json_end(CliJson *json);
+
+/** Adds @value, or null for NULL; a @value that is not valid UTF-8 is
+ * written as cli_shown_name() shows it, so the document always is. */
+void cli_json_add_string(CliJson *json, const char *name, const char *value);
+void cli_json_add_int(CliJson *json, const char *name, int64_t value);
+void cli_json_add_bool(CliJson *json, const char *name, bool value);
+void cli_json_add_double(CliJson *json, const char *name, double value);
+
+/** Adds the array @name of the strings @strings (nullable: empty). */
+void cli_json_add_strings(CliJson *json, const char *name,
+			  const GPtrArray *strings);
+
+/** Writes the members of one list element (cli_json_add_list()). */
+typedef void (*CliJsonItemFunc)(CliJson *json, const void *item);
+
+/**
+ * cli_json_add_list:
+ * @items: the elements
+ * @add_item: writes the members of one
+ *
+ * Adds the array @name holding one object per element of @items.
+ */
+void cli_json_add_list(CliJson *json, const char *name, const GPtrArray *items,
+		       CliJsonItemFunc add_item);
+
+/**
+ * cli_json_add_problems:
+ * @problems: (element-type ImgoptProblem): what went wrong or was skipped
+ * @key: the member holding each message: "reason", "message"
+ *
+ * Adds the array @name of `{"path": ..., @key: ...}` objects.
+ */
+void cli_json_add_problems(CliJson *json, const char *name,
+			   const GPtrArray *problems, const char *key);
 
 /**
  * cli_json_render:
- * @builder: a builder holding one complete document
- * @out: receives what cli_json_print() would print
+ * @json: one document; what is still open (the root object) is closed
+ * @out: receives it, pretty-printed, and a newline
  */
-void cli_json_render(JsonBuilder *builder, GString *out);
+void cli_json_render(CliJson *json, GString *out);
+
+/** Prints what cli_json_render() renders on stdout. */
+void cli_json_print(CliJson *json);
+
+/**
+ * cli_print_problems:
+ * @problems: (element-type ImgoptProblem): what went wrong or was skipped
+ * @label: (nullable): "skipped", "error"...
+ *
+ * Prints each problem's message on stderr as `imgopt: <label>: <message>`
+ * (`imgopt: <message>` without a label).
+ */
+void cli_print_problems(const GPtrArray *problems, const char *label);
+
+/**
+ * cli_shown_name:
+ * @text: a file name, or any text that may hold one (a message)
+ *
+ * Returns: (transfer full): @text if it is valid UTF-8, else @text with
+ *   each byte that is not part of a valid UTF-8 sequence written as the
+ *   four characters `\xNN` (two uppercase hex digits): the encoding of
+ *   such names in every --json document (docs/json.md).
+ */
+char *cli_shown_name(const char *text);
 
 /**
  * cli_one_line:
@@ -229,16 +450,16 @@ char *cli_format_bytes(uint64_t bytes);
 char *cli_format_duration(double seconds);
 
 /* Subcommand handlers, one per cmd_<name>.c. */
-int cli_cmd_build(const char *name, int argc, char **argv);
-int cli_cmd_check(const char *name, int argc, char **argv);
-int cli_cmd_dupes(const char *name, int argc, char **argv);
-int cli_cmd_prune(const char *name, int argc, char **argv);
-int cli_cmd_restore(const char *name, int argc, char **argv);
-int cli_cmd_report(const char *name, int argc, char **argv);
-int cli_cmd_run(const char *name, int argc, char **argv);
-int cli_cmd_scan(const char *name, int argc, char **argv);
-int cli_cmd_undo(const char *name, int argc, char **argv);
+int cli_cmd_build(const CliCommand *cmd, int argc, char **argv);
+int cli_cmd_check(const CliCommand *cmd, int argc, char **argv);
+int cli_cmd_dupes(const CliCommand *cmd, int argc, char **argv);
+int cli_cmd_prune(const CliCommand *cmd, int argc, char **argv);
+int cli_cmd_restore(const CliCommand *cmd, int argc, char **argv);
+int cli_cmd_report(const CliCommand *cmd, int argc, char **argv);
+int cli_cmd_run(const CliCommand *cmd, int argc, char **argv);
+int cli_cmd_scan(const CliCommand *cmd, int argc, char **argv);
+int cli_cmd_undo(const CliCommand *cmd, int argc, char **argv);
 /* run and check share their options and handler (cmd_run.c). */
-int cli_run_like(const char *name, int argc, char **argv, bool is_check);
+int cli_run_like(const CliCommand *cmd, int argc, char **argv, bool is_check);
 
 #endif /* IMGOPT_CLI_H */

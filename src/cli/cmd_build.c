@@ -9,72 +9,16 @@
 
 #include "cli.h"
 
-#include "imgopt/pipeline.h"
-
-/* The options of build beyond the common ones. */
-typedef struct {
-	char *widths;      /* --widths */
-	char *formats;     /* --formats */
-	int quality;       /* --quality, 0 = default */
-	double target;     /* --target, < 0 = not given, 0 = off */
-	gint64 max_pixels; /* --max-pixels, 0 = default */
-} BuildArgs;
-
-static void
-build_args_clear(BuildArgs *a)
-{
-	g_clear_pointer(&a->widths, g_free);
-	g_clear_pointer(&a->formats, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BuildArgs, build_args_clear)
+#include "imgopt/build.h"
 
 /* What the run reports back, for the summary. */
 typedef struct {
-	const CliCommon *common; /* --json, --verbose, --quiet */
-	GPtrArray *failures;     /* "path\tmessage" strings */
-	GPtrArray *variants;     /* ImgoptVariant copies, for --json */
-	GHashTable *sources;     /* content hash hex → canonical path */
-	CliProgress *progress;   /* hashing and encoding, on stderr */
+	const CliCommon *common;        /* --json, --verbose, --quiet */
+	GPtrArray *failures;            /* "path\tmessage" strings */
+	GPtrArray *variants;            /* ImgoptVariant copies, for --json */
+	const ImgoptBuildResult *built; /* the canonical copies, once built */
+	CliProgress *progress;          /* hashing and encoding, on stderr */
 } BuildOut;
-
-static bool
-make_settings(const BuildArgs *a, const CliCommon *common,
-	      ImgoptSettings *settings, GError **error)
-{
-	const ImgoptSettingsArgs args = {a->widths, a->formats, a->quality,
-					 a->target, a->max_pixels};
-	g_autoptr(GError) local = NULL;
-
-	settings->jobs = common->jobs;
-	if (imgopt_settings_apply_args(settings, &args, &local))
-		return true;
-	/* a bad option value is a usage error (exit 2) */
-	g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    local->message);
-	return false;
-}
-
-/* The referenced image files, as the index stored them. */
-static GPtrArray *
-referenced_assets(const ImgoptSite *site, const ImgoptSettings *settings,
-		  ImgoptManifest *manifest, const char *out_dir,
-		  CliProgress *progress, GError **error)
-{
-	ImgoptDupesOptions options = {.jobs = settings->jobs};
-	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
-				   progress};
-	g_autoptr(ImgoptDupesResult) dupes = NULL;
-
-	if (!imgopt_pipeline_dupes(site, &options, manifest, &reporter, &dupes,
-				   error))
-		return NULL;
-	g_autoptr(GHashTable) files =
-		imgopt_manifest_load_files(manifest, error);
-	if (files == NULL)
-		return NULL;
-	return imgopt_dupes_result_referenced_images(dupes, files, out_dir);
-}
 
 static void
 on_variant(const ImgoptVariant *variant, bool is_cached, void *user_data)
@@ -110,26 +54,17 @@ on_failure(const ImgoptAsset *asset, const GError *error, void *user_data)
 }
 
 static void
-add_variant_json(JsonBuilder *b, const BuildOut *out, const ImgoptVariant *v)
+add_variant_json(CliJson *b, const BuildOut *out, const ImgoptVariant *v)
 {
-	char hex[IMGOPT_HASH_HEX_LEN + 1];
-
-	imgopt_hash_format(&v->hash, hex);
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "path");
-	json_builder_add_string_value(b, v->path);
-	json_builder_set_member_name(b, "source");
-	json_builder_add_string_value(b,
-				      g_hash_table_lookup(out->sources, hex));
-	json_builder_set_member_name(b, "format");
-	json_builder_add_string_value(b, imgopt_format_name(v->format));
-	json_builder_set_member_name(b, "width");
-	json_builder_add_int_value(b, v->width);
-	json_builder_set_member_name(b, "height");
-	json_builder_add_int_value(b, v->height);
-	json_builder_set_member_name(b, "bytes");
-	json_builder_add_int_value(b, (gint64)v->bytes);
-	json_builder_end_object(b);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
+	cli_json_add_string(b, "path", v->path);
+	cli_json_add_string(b, "source",
+			    imgopt_build_result_source(out->built, &v->hash));
+	cli_json_add_string(b, "format", imgopt_format_name(v->format));
+	cli_json_add_int(b, "width", v->width);
+	cli_json_add_int(b, "height", v->height);
+	cli_json_add_int(b, "bytes", (gint64)v->bytes);
+	cli_json_end(b);
 }
 
 static int
@@ -142,20 +77,19 @@ compare_variant_path(gconstpointer a, gconstpointer b)
 /* Every variant of the referenced contents (written or kept), sorted by
  * path, with the canonical copy of its source. */
 static void
-add_variants_json(JsonBuilder *b, const BuildOut *out)
+add_variants_json(CliJson *b, const BuildOut *out)
 {
 	g_ptr_array_sort(out->variants, compare_variant_path);
-	json_builder_set_member_name(b, "variants");
-	json_builder_begin_array(b);
+	cli_json_begin(b, CLI_JSON_ARRAY, "variants");
 	for (guint i = 0; i < out->variants->len; i++)
 		add_variant_json(b, out, g_ptr_array_index(out->variants, i));
-	json_builder_end_array(b);
+	cli_json_end(b);
 }
 
 static void
 print_json(const ImgoptRecompressSummary *s, const BuildOut *out)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(CliJson) b = cli_json_new();
 	const struct {
 		const char *name;
 		uint64_t value;
@@ -169,26 +103,21 @@ print_json(const ImgoptRecompressSummary *s, const BuildOut *out)
 		{"bytes_output", s->bytes_output},
 	};
 
-	json_builder_begin_object(b);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	for (size_t i = 0; i < G_N_ELEMENTS(counts); i++) {
-		json_builder_set_member_name(b, counts[i].name);
-		json_builder_add_int_value(b, (gint64)counts[i].value);
+		cli_json_add_int(b, counts[i].name, (gint64)counts[i].value);
 	}
-	json_builder_set_member_name(b, "failures");
-	json_builder_begin_array(b);
+	cli_json_begin(b, CLI_JSON_ARRAY, "failures");
 	for (guint i = 0; i < out->failures->len; i++) {
 		g_auto(GStrv) parts = g_strsplit(
 			g_ptr_array_index(out->failures, i), "\t", 2);
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "path");
-		json_builder_add_string_value(b, parts[0]);
-		json_builder_set_member_name(b, "message");
-		json_builder_add_string_value(b, parts[1]);
-		json_builder_end_object(b);
+		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
+		cli_json_add_string(b, "path", parts[0]);
+		cli_json_add_string(b, "message", parts[1]);
+		cli_json_end(b);
 	}
-	json_builder_end_array(b);
+	cli_json_end(b);
 	add_variants_json(b, out);
-	json_builder_end_object(b);
 	cli_json_print(b);
 }
 
@@ -208,97 +137,51 @@ print_summary(const ImgoptRecompressSummary *s, const BuildOut *out)
 	       s->n_written, s->bytes_output, s->bytes_source);
 }
 
-/* Content hash → its canonical copy (the first path in byte order). */
-static void
-note_sources(GHashTable *sources, const GPtrArray *assets)
-{
-	for (guint i = 0; i < assets->len; i++) {
-		const ImgoptAsset *a = g_ptr_array_index(assets, i);
-		char hex[IMGOPT_HASH_HEX_LEN + 1];
-		imgopt_hash_format(&a->hash, hex);
-		const char *old = g_hash_table_lookup(sources, hex);
-		if (old == NULL || strcmp(a->path, old) < 0)
-			g_hash_table_insert(sources, g_strdup(hex),
-					    g_strdup(a->path));
-	}
-}
-
 static bool
-build(const CliCommon *common, const ImgoptSettings *settings, BuildOut *out,
-      ImgoptRecompressSummary *summary, GError **error)
+build(const CliCommand *cmd, const CliCommon *common,
+      const ImgoptSettings *settings, BuildOut *out, ImgoptBuildResult *built,
+      GError **error)
 {
-	g_autoptr(ImgoptSite) site = cli_open_site(common, error);
-	if (site == NULL || !cli_lock_site(common, site, error))
+	g_auto(CliContext) ctx = {0};
+	if (!cli_open(cmd->needs, common, &ctx, error))
 		return false;
-	g_autofree char *db = common->manifest != NULL
-				      ? g_strdup(common->manifest)
-				      : imgopt_manifest_default_path(
-						imgopt_site_get_root(site));
-	g_autoptr(ImgoptManifest) manifest = imgopt_manifest_open(db, error);
-	if (manifest == NULL)
-		return false;
-	g_autofree char *out_dir = g_build_filename(
-		imgopt_site_get_images_dir(site), IMGOPT_OUTPUT_DIR, NULL);
 	g_autoptr(CliProgress) progress = cli_progress_new(common->quiet);
 	out->progress = progress;
-	g_autoptr(GPtrArray) assets = referenced_assets(
-		site, settings, manifest, out_dir, progress, error);
-	if (assets == NULL)
-		return false;
-	note_sources(out->sources, assets);
-	ImgoptRecompressReporter reporter = {on_variant, on_failure, out,
-					     on_progress};
-	bool is_ok = imgopt_recompress_all(imgopt_site_get_root(site), out_dir,
-					   assets, settings, manifest,
-					   &reporter, summary, error);
+	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
+				   progress};
+	ImgoptRecompressReporter encode = {on_variant, on_failure, out,
+					   on_progress};
+	bool is_ok = imgopt_build_site(ctx.site, ctx.manifest, settings,
+				       &reporter, &encode, built, error);
 	out->progress = NULL;
 	return is_ok;
 }
 
 int
-cli_cmd_build(const char *name, int argc, char **argv)
+cli_cmd_build(const CliCommand *cmd, int argc, char **argv)
 {
-	g_auto(BuildArgs) a = {.target = -1};
-	const GOptionEntry entries[] = {
-		{"widths", 0, 0, G_OPTION_ARG_STRING, &a.widths,
-		 "variant widths (default " IMGOPT_DEFAULT_WIDTHS ")", "W,W,…"},
-		{"formats", 0, 0, G_OPTION_ARG_STRING, &a.formats,
-		 "variant formats: jpeg, webp, avif (default jpeg)", "F,…"},
-		{"quality", 0, 0, G_OPTION_ARG_INT, &a.quality,
-		 "encoder quality 1-100 (default 80; with --target, the most "
-		 "used)",
-		 "N"},
-		{"target", 0, 0, G_OPTION_ARG_DOUBLE, &a.target,
-		 "choose each image's quality, up to --quality, to reach this "
-		 "SSIM (default " G_STRINGIFY(
-			 IMGOPT_DEFAULT_TARGET) "; 0: "
-						"fixed --quality)",
-		 "S"},
-		{"max-pixels", 0, 0, G_OPTION_ARG_INT64, &a.max_pixels,
-		 "refuse images larger than this (default 100000000)", "N"},
-		G_OPTION_ENTRY_NULL,
-	};
+	g_auto(CliSettingsArgs) a = {0};
+	GOptionEntry entries[CLI_N_SETTINGS_ENTRIES + 1] = {0};
 	g_auto(CliCommon) common = {0};
 	int exit_code = CLI_EXIT_OK;
 
-	if (!cli_parse(name, "POSTS IMAGES",
+	cli_settings_entries(entries, &a);
+	if (!cli_parse(cmd->name, "POSTS IMAGES",
 		       "Makes the web-size variants of every referenced image "
 		       "into IMAGES/" IMGOPT_OUTPUT_DIR "/.",
 		       entries, 2, 2, &common, argc, argv, &exit_code))
 		return exit_code;
 	g_auto(ImgoptSettings) settings = {0};
-	imgopt_settings_init(&settings);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_variant_free);
-	g_autoptr(GHashTable) sources =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	BuildOut out = {&common, failures, variants, sources, NULL};
-	ImgoptRecompressSummary summary = {0};
-	if (!make_settings(&a, &common, &settings, &error) ||
-	    !build(&common, &settings, &out, &summary, &error))
+	BuildOut out = {&common, failures, variants, NULL, NULL};
+	g_auto(ImgoptBuildResult) built = {0};
+	if (!cli_settings_make(&a, &common, &settings, &error) ||
+	    !build(cmd, &common, &settings, &out, &built, &error))
 		return cli_fail(error);
-	print_summary(&summary, &out);
-	return summary.n_failed > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
+	out.built = &built;
+	print_summary(&built.summary, &out);
+	return built.summary.n_failed > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
 }

@@ -7,7 +7,7 @@
 #include "cli.h"
 
 int
-cli_cmd_check(const char *name, int argc, char **argv)
+cli_cmd_check(const CliCommand *cmd, int argc, char **argv)
 {
-	return cli_run_like(name, argc, argv, true);
+	return cli_run_like(cmd, argc, argv, true);
 }

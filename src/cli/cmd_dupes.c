@@ -5,8 +5,8 @@
  * if a file could not be read.
  *
  * Paths are printed relative to the site root.  A name that is not valid
- * UTF-8 is printed with its invalid bytes as `\xNN`, so the JSON stays
- * valid and the name stays recognisable.
+ * UTF-8 is printed with its invalid bytes as `\xNN` (cli_shown_name()),
+ * in the text as in the JSON.
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -18,25 +18,6 @@ typedef struct {
 	CliProgress *progress; /* the bar or the CI lines */
 	bool is_quiet;         /* --quiet: errors only */
 } DupesUi;
-
-static char *
-display_path(const char *path)
-{
-	GString *out = NULL;
-	const char *p = path;
-	const char *end = NULL;
-
-	if (g_utf8_validate(path, -1, NULL))
-		return g_strdup(path);
-	out = g_string_new(NULL);
-	while (!g_utf8_validate(p, -1, &end)) {
-		g_string_append_len(out, p, end - p);
-		g_string_append_printf(out, "\\x%02X", (guchar)*end);
-		p = end + 1;
-	}
-	g_string_append(out, p);
-	return g_string_free(out, FALSE);
-}
 
 static void
 clear_bar(DupesUi *ui)
@@ -58,7 +39,7 @@ on_problem(const char *path, const char *message, bool is_error,
 	   void *user_data)
 {
 	DupesUi *ui = user_data;
-	g_autofree char *shown = display_path(message);
+	g_autofree char *shown = cli_shown_name(message);
 
 	(void)path;
 	if (!is_error && ui->is_quiet)
@@ -69,77 +50,33 @@ on_problem(const char *path, const char *message, bool is_error,
 }
 
 static void
-add_path(JsonBuilder *b, const char *member, const char *path)
-{
-	g_autofree char *shown = display_path(path);
-
-	json_builder_set_member_name(b, member);
-	json_builder_add_string_value(b, shown);
-}
-
-static void
-add_int(JsonBuilder *b, const char *member, uint64_t value)
-{
-	json_builder_set_member_name(b, member);
-	json_builder_add_int_value(b, (gint64)value);
-}
-
-static void
-add_member_json(JsonBuilder *b, const ImgoptDupesResult *res,
+add_member_json(CliJson *b, const ImgoptDupesResult *res,
 		const ImgoptGroupMember *m)
 {
 	const GPtrArray *posts = imgopt_dupes_result_get_posts(res, m->path);
 
-	json_builder_begin_object(b);
-	add_path(b, "path", m->path);
-	json_builder_set_member_name(b, "references");
-	json_builder_begin_array(b);
-	for (guint i = 0; posts != NULL && i < posts->len; i++) {
-		g_autofree char *shown =
-			display_path(g_ptr_array_index(posts, i));
-
-		json_builder_add_string_value(b, shown);
-	}
-	json_builder_end_array(b);
-	json_builder_end_object(b);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
+	cli_json_add_string(b, "path", m->path);
+	cli_json_add_strings(b, "references", posts);
+	cli_json_end(b);
 }
 
 static void
-add_group_json(JsonBuilder *b, const ImgoptDupesResult *res,
-	       const ImgoptGroup *g)
+add_group_json(CliJson *b, const ImgoptDupesResult *res, const ImgoptGroup *g)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
 	imgopt_hash_format(&g->hash, hex);
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "hash");
-	json_builder_add_string_value(b, hex);
-	add_int(b, "bytes", g->bytes);
-	add_path(b, "canonical", imgopt_group_get_canonical(g)->path);
-	json_builder_set_member_name(b, "members");
-	json_builder_begin_array(b);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
+	cli_json_add_string(b, "hash", hex);
+	cli_json_add_int(b, "bytes", g->bytes);
+	cli_json_add_string(b, "canonical",
+			    imgopt_group_get_canonical(g)->path);
+	cli_json_begin(b, CLI_JSON_ARRAY, "members");
 	for (guint i = 0; i < g->members->len; i++)
 		add_member_json(b, res, g_ptr_array_index(g->members, i));
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-}
-
-static void
-add_problems_json(JsonBuilder *b, const char *member, const GPtrArray *list)
-{
-	json_builder_set_member_name(b, member);
-	json_builder_begin_array(b);
-	for (guint i = 0; i < list->len; i++) {
-		const ImgoptProblem *p = g_ptr_array_index(list, i);
-		g_autofree char *reason = display_path(p->message);
-
-		json_builder_begin_object(b);
-		add_path(b, "path", p->path);
-		json_builder_set_member_name(b, "reason");
-		json_builder_add_string_value(b, reason);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
+	cli_json_end(b);
+	cli_json_end(b);
 }
 
 /* The summary's totals, shared by both output forms. */
@@ -168,69 +105,56 @@ totals_of(const ImgoptDupesResult *res)
 }
 
 static void
-add_summary_json(JsonBuilder *b, const ImgoptDupesResult *res)
+add_summary_json(CliJson *b, const ImgoptDupesResult *res)
 {
 	DupesTotals t = totals_of(res);
 
-	json_builder_set_member_name(b, "summary");
-	json_builder_begin_object(b);
-	add_int(b, "groups", res->groups->len);
-	add_int(b, "duplicate_files", t.duplicate_files);
-	add_int(b, "reclaimable_bytes", t.reclaimable_bytes);
-	add_int(b, "orphans", res->orphans->len);
-	add_int(b, "orphan_bytes", t.orphan_bytes);
-	add_int(b, "files", res->files);
-	add_int(b, "hashed_files", res->hashed_files);
-	add_int(b, "hashed_bytes", res->hashed_bytes);
-	add_int(b, "cached_files", res->cached_files);
-	add_int(b, "probed_files", res->probed_files);
-	add_int(b, "probed_bytes", res->probed_bytes);
-	add_int(b, "unread_files", res->unread_files);
-	add_int(b, "empty_files", res->empty->len);
-	add_int(b, "posts", res->posts);
-	add_int(b, "cached_posts", res->cached_posts);
-	add_int(b, "references", res->references);
-	add_int(b, "errors", res->errors->len);
-	add_int(b, "skipped", res->skipped->len);
-	json_builder_end_object(b);
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
+	cli_json_add_int(b, "groups", res->groups->len);
+	cli_json_add_int(b, "duplicate_files", t.duplicate_files);
+	cli_json_add_int(b, "reclaimable_bytes", t.reclaimable_bytes);
+	cli_json_add_int(b, "orphans", res->orphans->len);
+	cli_json_add_int(b, "orphan_bytes", t.orphan_bytes);
+	cli_json_add_int(b, "files", res->files);
+	cli_json_add_int(b, "hashed_files", res->hashed_files);
+	cli_json_add_int(b, "hashed_bytes", res->hashed_bytes);
+	cli_json_add_int(b, "cached_files", res->cached_files);
+	cli_json_add_int(b, "probed_files", res->probed_files);
+	cli_json_add_int(b, "probed_bytes", res->probed_bytes);
+	cli_json_add_int(b, "unread_files", res->unread_files);
+	cli_json_add_int(b, "empty_files", res->empty->len);
+	cli_json_add_int(b, "posts", res->posts);
+	cli_json_add_int(b, "cached_posts", res->cached_posts);
+	cli_json_add_int(b, "references", res->references);
+	cli_json_add_int(b, "errors", res->errors->len);
+	cli_json_add_int(b, "skipped", res->skipped->len);
+	cli_json_end(b);
+}
+
+/* One element of "orphans". */
+static void
+add_orphans_item(CliJson *b, const void *item)
+{
+	const ImgoptAsset *a = item;
+
+	cli_json_add_string(b, "path", a->path);
+	cli_json_add_int(b, "bytes", a->size);
 }
 
 static void
 render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 
-	json_builder_begin_object(b);
-	add_path(b, "site_root", imgopt_site_get_root(site));
-	json_builder_set_member_name(b, "groups");
-	json_builder_begin_array(b);
+	cli_json_begin(b, CLI_JSON_ARRAY, "groups");
 	for (guint i = 0; i < res->groups->len; i++)
 		add_group_json(b, res, g_ptr_array_index(res->groups, i));
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "orphans");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < res->orphans->len; i++) {
-		const ImgoptAsset *a = g_ptr_array_index(res->orphans, i);
-
-		json_builder_begin_object(b);
-		add_path(b, "path", a->path);
-		add_int(b, "bytes", a->size);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "empty");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < res->empty->len; i++) {
-		g_autofree char *shown =
-			display_path(g_ptr_array_index(res->empty, i));
-
-		json_builder_add_string_value(b, shown);
-	}
-	json_builder_end_array(b);
-	add_problems_json(b, "errors", res->errors);
-	add_problems_json(b, "skipped", res->skipped);
+	cli_json_end(b);
+	cli_json_add_list(b, "orphans", res->orphans, add_orphans_item);
+	cli_json_add_strings(b, "empty", res->empty);
+	cli_json_add_problems(b, "errors", res->errors, "reason");
+	cli_json_add_problems(b, "skipped", res->skipped, "reason");
 	add_summary_json(b, res);
-	json_builder_end_object(b);
 	cli_json_render(b, out);
 }
 
@@ -248,7 +172,7 @@ render_group_text(const ImgoptDupesResult *res, const ImgoptGroup *g,
 		const ImgoptGroupMember *m = g_ptr_array_index(g->members, i);
 		const GPtrArray *posts =
 			imgopt_dupes_result_get_posts(res, m->path);
-		g_autofree char *shown = display_path(m->path);
+		g_autofree char *shown = cli_shown_name(m->path);
 
 		g_string_append_printf(out, "  %c %s  (%u post%s)\n",
 				       i == g->canonical ? '*' : ' ', shown,
@@ -271,7 +195,7 @@ render_text(const ImgoptDupesResult *res, const CliCommon *common, GString *out)
 				     "then shortest path, then oldest)\n");
 	for (guint i = 0; common->verbose && i < res->orphans->len; i++) {
 		const ImgoptAsset *a = g_ptr_array_index(res->orphans, i);
-		g_autofree char *shown = display_path(a->path);
+		g_autofree char *shown = cli_shown_name(a->path);
 
 		g_string_append_printf(
 			out, "orphan: %s (%" G_GUINT64_FORMAT " bytes)\n",
@@ -401,26 +325,12 @@ keep(ImgoptMemo *memo, const CliCommon *common, const ImgoptSite *site,
 		g_debug("memo: %s", error->message);
 }
 
-static ImgoptManifest *
-open_manifest(const CliCommon *common, const ImgoptSite *site, GError **error)
-{
-	g_autofree char *path = common->manifest != NULL
-					? g_strdup(common->manifest)
-					: imgopt_manifest_default_path(
-						  imgopt_site_get_root(site));
-
-	if (!cli_lock_site(common, site, error))
-		return NULL;
-	return imgopt_manifest_open(path, error);
-}
-
 int
-cli_cmd_dupes(const char *name, int argc, char **argv)
+cli_cmd_dupes(const CliCommand *cmd, int argc, char **argv)
 {
 	g_auto(CliCommon) common = {0};
 	g_autoptr(GError) error = NULL;
-	g_autoptr(ImgoptSite) site = NULL;
-	g_autoptr(ImgoptManifest) manifest = NULL;
+	g_auto(CliContext) ctx = {0};
 	g_autoptr(ImgoptDupesResult) res = NULL;
 	g_autoptr(CliProgress) progress = NULL;
 	DupesUi ui = {NULL, false};
@@ -442,7 +352,7 @@ cli_cmd_dupes(const char *name, int argc, char **argv)
 	};
 	int code = 0;
 
-	if (!cli_parse(name, "POSTS IMAGES",
+	if (!cli_parse(cmd->name, "POSTS IMAGES",
 		       "Lists groups of byte-identical image files, the posts "
 		       "using each copy, and the orphans.",
 		       extra, 2, 2, &common, argc, argv, &code))
@@ -451,16 +361,16 @@ cli_cmd_dupes(const char *name, int argc, char **argv)
 	progress = cli_progress_new(common.quiet);
 	ui.progress = progress;
 	ImgoptDupesOptions options = {common.jobs};
-	site = cli_open_site(&common, &error);
-	if (site == NULL || !(manifest = open_manifest(&common, site, &error)))
+	if (!cli_open(cmd->needs, &common, &ctx, &error))
 		return cli_fail(error);
+	const ImgoptSite *site = ctx.site;
+	ImgoptManifest *manifest = ctx.manifest;
 	if (!rescan &&
 	    (output = replay(&common, site, manifest, hash_all, &memo))) {
 		write_out(output);
 		return CLI_EXIT_OK;
 	}
-	if (!(hash_all ? imgopt_pipeline_dupes
-		       : imgopt_pipeline_dupes_size_first)(
+	if (!(hash_all ? imgopt_dupes_run : imgopt_dupes_run_size_first)(
 		    site, &options, manifest, &reporter, &res, &error)) {
 		clear_bar(&ui);
 		return cli_fail(error);

@@ -33,113 +33,67 @@ prune_args_clear(PruneArgs *a)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PruneArgs, prune_args_clear)
 
 static void
-add_str(JsonBuilder *b, const char *name, const char *value)
+add_item(CliJson *b, const void *item)
 {
-	json_builder_set_member_name(b, name);
-	if (value == NULL) {
-		json_builder_add_null_value(b);
-		return;
-	}
-	g_autofree char *valid = g_utf8_make_valid(value, -1);
-	json_builder_add_string_value(b, valid);
-}
-
-static void
-add_int(JsonBuilder *b, const char *name, int64_t value)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_add_int_value(b, value);
-}
-
-static void
-add_problems(JsonBuilder *b, const char *name, const GPtrArray *list)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_begin_array(b);
-	for (guint i = 0; i < list->len; i++) {
-		const ImgoptProblem *p = g_ptr_array_index(list, i);
-
-		json_builder_begin_object(b);
-		add_str(b, "path", p->path);
-		add_str(b, "reason", p->message);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-}
-
-static void
-add_item(JsonBuilder *b, const ImgoptPruneItem *it)
-{
+	const ImgoptPruneItem *it = item;
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
 	imgopt_hash_format(&it->hash, hex);
-	json_builder_begin_object(b);
-	add_str(b, "path", it->path);
-	add_str(b, "action", it->trash_path ? "trash" : "delete");
-	add_str(b, "to", it->trash_path);
-	add_str(b, "reason", imgopt_prune_reason_name(it->reason));
-	add_str(b, "keep", it->keep);
-	add_int(b, "bytes", (int64_t)it->size);
-	add_str(b, "hash", hex);
-	json_builder_end_object(b);
+	cli_json_add_string(b, "path", it->path);
+	cli_json_add_string(b, "action", it->trash_path ? "trash" : "delete");
+	cli_json_add_string(b, "to", it->trash_path);
+	cli_json_add_string(b, "reason", imgopt_prune_reason_name(it->reason));
+	cli_json_add_string(b, "keep", it->keep);
+	cli_json_add_int(b, "bytes", (int64_t)it->size);
+	cli_json_add_string(b, "hash", hex);
 }
 
 static void
-add_summary(JsonBuilder *b, const ImgoptPruneResult *r)
+add_summary(CliJson *b, const ImgoptPruneResult *r)
 {
-	json_builder_set_member_name(b, "summary");
-	json_builder_begin_object(b);
-	add_int(b, "files", r->items->len);
-	add_int(b, "trashed", r->n_trashed);
-	add_int(b, "deleted", r->n_deleted);
-	add_int(b, "reclaimed_bytes",
-		(int64_t)(r->duplicate_bytes + r->orphan_bytes +
-			  r->original_bytes));
-	add_int(b, "duplicate_bytes", (int64_t)r->duplicate_bytes);
-	add_int(b, "orphan_bytes", (int64_t)r->orphan_bytes);
-	add_int(b, "original_bytes", (int64_t)r->original_bytes);
-	add_int(b, "kept_originals", r->n_kept_originals);
-	add_int(b, "kept_original_bytes", (int64_t)r->kept_original_bytes);
-	add_int(b, "skipped", r->skipped->len);
-	add_int(b, "errors", r->errors->len);
-	add_int(b, "recovered", r->n_recovered);
-	json_builder_end_object(b);
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
+	cli_json_add_int(b, "files", r->items->len);
+	cli_json_add_int(b, "trashed", r->n_trashed);
+	cli_json_add_int(b, "deleted", r->n_deleted);
+	cli_json_add_int(b, "reclaimed_bytes",
+			 (int64_t)(r->duplicate_bytes + r->orphan_bytes +
+				   r->original_bytes));
+	cli_json_add_int(b, "duplicate_bytes", (int64_t)r->duplicate_bytes);
+	cli_json_add_int(b, "orphan_bytes", (int64_t)r->orphan_bytes);
+	cli_json_add_int(b, "original_bytes", (int64_t)r->original_bytes);
+	cli_json_add_int(b, "kept_originals", r->n_kept_originals);
+	cli_json_add_int(b, "kept_original_bytes",
+			 (int64_t)r->kept_original_bytes);
+	cli_json_add_int(b, "skipped", r->skipped->len);
+	cli_json_add_int(b, "errors", r->errors->len);
+	cli_json_add_int(b, "recovered", r->n_recovered);
+	cli_json_end(b);
 }
 
 static void
 print_json(const ImgoptSite *site, const ImgoptPruneResult *r,
 	   const PruneArgs *a)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 	g_autofree char *trash = g_strdup_printf(
 		IMGOPT_TRASH_DIR "/%" G_GINT64_FORMAT, r->run_id);
 
-	json_builder_begin_object(b);
-	add_str(b, "site_root", imgopt_site_get_root(site));
-	json_builder_set_member_name(b, "dry_run");
-	json_builder_add_boolean_value(b, a->is_dry_run);
-	json_builder_set_member_name(b, "delete");
-	json_builder_add_boolean_value(b, a->is_delete);
-	json_builder_set_member_name(b, "originals");
-	json_builder_add_boolean_value(b, a->with_originals);
-	add_int(b, "run_id", r->run_id);
-	add_str(b, "trash_dir", trash);
-	json_builder_set_member_name(b, "items");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < r->items->len; i++)
-		add_item(b, g_ptr_array_index(r->items, i));
-	json_builder_end_array(b);
-	add_problems(b, "skipped", r->skipped);
-	add_problems(b, "errors", r->errors);
+	cli_json_add_bool(b, "dry_run", a->is_dry_run);
+	cli_json_add_bool(b, "delete", a->is_delete);
+	cli_json_add_bool(b, "originals", a->with_originals);
+	cli_json_add_int(b, "run_id", r->run_id);
+	cli_json_add_string(b, "trash_dir", trash);
+	cli_json_add_list(b, "items", r->items, add_item);
+	cli_json_add_problems(b, "skipped", r->skipped, "reason");
+	cli_json_add_problems(b, "errors", r->errors, "reason");
 	add_summary(b, r);
-	json_builder_end_object(b);
 	cli_json_print(b);
 }
 
 static void
 print_item(const ImgoptPruneItem *it, bool is_dry_run)
 {
-	g_autofree char *path = g_utf8_make_valid(it->path, -1);
+	g_autofree char *path = cli_shown_name(it->path);
 	g_autofree char *why =
 		it->keep ? g_strdup_printf("duplicate of %s", it->keep)
 			 : g_strdup(imgopt_prune_reason_name(it->reason));
@@ -157,14 +111,8 @@ print_item(const ImgoptPruneItem *it, bool is_dry_run)
 static void
 print_text(const ImgoptPruneResult *r, const CliCommon *common, bool is_dry_run)
 {
-	for (guint i = 0; i < r->skipped->len; i++)
-		fprintf(stderr, "imgopt: skipped: %s\n",
-			((ImgoptProblem *)g_ptr_array_index(r->skipped, i))
-				->message);
-	for (guint i = 0; i < r->errors->len; i++)
-		fprintf(stderr, "imgopt: error: %s\n",
-			((ImgoptProblem *)g_ptr_array_index(r->errors, i))
-				->message);
+	cli_print_problems(r->skipped, "skipped");
+	cli_print_problems(r->errors, "error");
 	if (common->quiet)
 		return;
 	for (guint i = 0; (is_dry_run || common->verbose) && i < r->items->len;
@@ -223,38 +171,33 @@ parse_age(const char *text, int64_t *us_out, GError **error)
 	return true;
 }
 
+/* One element of "removed". */
+static void
+add_removed_item(CliJson *b, const void *item)
+{
+	const ImgoptTrashEntry *e = item;
+
+	cli_json_add_string(b, "path", e->path);
+	cli_json_add_string(b, "trash_path", e->trash_path);
+	cli_json_add_int(b, "run_id", e->run_id);
+	cli_json_add_int(b, "bytes", (int64_t)e->size);
+}
+
 static void
 print_trash_json(const ImgoptSite *site, const ImgoptTrashResult *r,
 		 bool is_dry_run)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 
-	json_builder_begin_object(b);
-	add_str(b, "site_root", imgopt_site_get_root(site));
-	json_builder_set_member_name(b, "dry_run");
-	json_builder_add_boolean_value(b, is_dry_run);
-	json_builder_set_member_name(b, "removed");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < r->entries->len; i++) {
-		const ImgoptTrashEntry *e = g_ptr_array_index(r->entries, i);
-
-		json_builder_begin_object(b);
-		add_str(b, "path", e->path);
-		add_str(b, "trash_path", e->trash_path);
-		add_int(b, "run_id", e->run_id);
-		add_int(b, "bytes", (int64_t)e->size);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	add_problems(b, "skipped", r->skipped);
-	json_builder_set_member_name(b, "summary");
-	json_builder_begin_object(b);
-	add_int(b, "files", r->entries->len);
-	add_int(b, "bytes", (int64_t)r->bytes);
-	add_int(b, "skipped", r->skipped->len);
-	add_int(b, "recovered", r->n_recovered);
-	json_builder_end_object(b);
-	json_builder_end_object(b);
+	cli_json_add_bool(b, "dry_run", is_dry_run);
+	cli_json_add_list(b, "removed", r->entries, add_removed_item);
+	cli_json_add_problems(b, "skipped", r->skipped, "reason");
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
+	cli_json_add_int(b, "files", r->entries->len);
+	cli_json_add_int(b, "bytes", (int64_t)r->bytes);
+	cli_json_add_int(b, "skipped", r->skipped->len);
+	cli_json_add_int(b, "recovered", r->n_recovered);
+	cli_json_end(b);
 	cli_json_print(b);
 }
 
@@ -262,10 +205,7 @@ static void
 print_trash_text(const ImgoptTrashResult *r, const CliCommon *common,
 		 bool is_dry_run)
 {
-	for (guint i = 0; i < r->skipped->len; i++)
-		fprintf(stderr, "imgopt: skipped: %s\n",
-			((ImgoptProblem *)g_ptr_array_index(r->skipped, i))
-				->message);
+	cli_print_problems(r->skipped, "skipped");
 	if (common->quiet)
 		return;
 	for (guint i = 0;
@@ -281,67 +221,46 @@ print_trash_text(const ImgoptTrashResult *r, const CliCommon *common,
 /* ---- the handler ---- */
 
 static int
-empty_trash(const CliCommon *common, const ImgoptSite *site, const PruneArgs *a,
-	    GError **error)
+empty_trash(const CliCommon *common, const CliContext *ctx, const PruneArgs *a,
+	    int64_t age, GError **error)
 {
-	g_autoptr(ImgoptManifest) manifest = NULL;
 	g_autoptr(ImgoptTrashResult) r = NULL;
-	int64_t age = 0;
 
-	if (!parse_age(a->empty_trash, &age, error) ||
-	    !cli_lock_site(common, site, error))
-		return -1;
-	g_autofree char *path = common->manifest != NULL
-					? g_strdup(common->manifest)
-					: imgopt_manifest_default_path(
-						  imgopt_site_get_root(site));
-	manifest = imgopt_manifest_open(path, error);
-	if (manifest == NULL ||
-	    !imgopt_prune_empty_trash(site, manifest, age, a->is_dry_run, &r,
-				      error))
+	if (!imgopt_prune_empty_trash(ctx->site, ctx->manifest, age,
+				      a->is_dry_run, &r, error))
 		return -1;
 	if (common->json)
-		print_trash_json(site, r, a->is_dry_run);
+		print_trash_json(ctx->site, r, a->is_dry_run);
 	else
 		print_trash_text(r, common, a->is_dry_run);
 	return r->skipped->len > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
 }
 
-static bool
-prune(const CliCommon *common, const ImgoptSite *site, const PruneArgs *a,
-      ImgoptPruneResult **r_out, GError **error)
+static int
+prune(const CliCommon *common, const CliContext *ctx, const PruneArgs *a,
+      GError **error)
 {
 	ImgoptPruneOptions opt = {a->is_dry_run, a->is_delete,
 				  a->with_originals, common->jobs};
-	g_autoptr(ImgoptManifest) manifest = NULL;
-	g_autofree char *scratch = NULL;
-	g_autofree char *path = common->manifest != NULL
-					? g_strdup(common->manifest)
-					: imgopt_manifest_default_path(
-						  imgopt_site_get_root(site));
+	g_autoptr(ImgoptPruneResult) r = NULL;
 
-	if (!a->is_dry_run && !cli_lock_site(common, site, error))
-		return false;
-	manifest = a->is_dry_run ? imgopt_run_open_scratch_manifest(
-					   path, &scratch, error)
-				 : imgopt_manifest_open(path, error);
-	if (manifest == NULL)
-		return false;
-	bool is_ok =
-		imgopt_prune_site(site, manifest, &opt, NULL, r_out, error);
-	g_clear_pointer(&manifest, imgopt_manifest_close);
-	imgopt_run_remove_scratch(scratch);
-	return is_ok;
+	if (!imgopt_prune_site(ctx->site, ctx->manifest, &opt, NULL, &r, error))
+		return -1;
+	if (common->json)
+		print_json(ctx->site, r, a);
+	else
+		print_text(r, common, a->is_dry_run);
+	return r->errors->len > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
 }
 
 int
-cli_cmd_prune(const char *name, int argc, char **argv)
+cli_cmd_prune(const CliCommand *cmd, int argc, char **argv)
 {
 	g_auto(CliCommon) common = {0};
 	g_auto(PruneArgs) a = {0};
 	g_autoptr(GError) error = NULL;
-	g_autoptr(ImgoptSite) site = NULL;
-	g_autoptr(ImgoptPruneResult) r = NULL;
+	g_auto(CliContext) ctx = {0};
+	int64_t age = 0;
 	const GOptionEntry extra[] = {
 		{"dry-run", 'n', 0, G_OPTION_ARG_NONE, &a.is_dry_run,
 		 "print the plan; change nothing", NULL},
@@ -359,24 +278,20 @@ cli_cmd_prune(const char *name, int argc, char **argv)
 	};
 	int code = 0;
 
-	if (!cli_parse(name, "POSTS IMAGES",
+	if (!cli_parse(cmd->name, "POSTS IMAGES",
 		       "Moves the duplicate copies no post references and the "
 		       "images no post shows\nto SITE/" IMGOPT_TRASH_DIR
 		       "/RUN/ (imgopt restore puts them back).",
 		       extra, 2, 2, &common, argc, argv, &code))
 		return code;
-	site = cli_open_site(&common, &error);
-	if (site == NULL)
+	/* --empty-trash works on the real trash and manifest, dry or not */
+	bool is_planning = a.is_dry_run && a.empty_trash == NULL;
+	if ((a.empty_trash != NULL &&
+	     !parse_age(a.empty_trash, &age, &error)) ||
+	    !cli_open(cli_needs(cmd, is_planning), &common, &ctx, &error))
 		return cli_fail(error);
-	if (a.empty_trash != NULL) {
-		code = empty_trash(&common, site, &a, &error);
-		return code < 0 ? cli_fail(error) : code;
-	}
-	if (!prune(&common, site, &a, &r, &error))
-		return cli_fail(error);
-	if (common.json)
-		print_json(site, r, &a);
-	else
-		print_text(r, &common, a.is_dry_run);
-	return r->errors->len > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
+	code = a.empty_trash != NULL
+		       ? empty_trash(&common, &ctx, &a, age, &error)
+		       : prune(&common, &ctx, &a, &error);
+	return code < 0 ? cli_fail(error) : code;
 }

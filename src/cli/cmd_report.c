@@ -3,9 +3,11 @@
  * self-contained HTML page of what a run would save, the duplicate
  * groups, the broken references and the largest images (report.h).
  *
- * It works on a scratch copy of the manifest, like check and --dry-run:
- * the dupes job, then a dry run (encoding in memory what has no variant
- * yet), so the site and the real manifest are left exactly as they were.
+ * It parses the options, makes a dry run (imgopt_run_site(), encoding in
+ * memory what has no variant yet; its result holds its dupes job's too)
+ * on a scratch copy of the manifest, like check and --dry-run, so the
+ * site and the real manifest are left exactly as they were, and writes
+ * the page (imgopt_report_html()).
  * Exit 1 if an image or a post could not be read; broken references are
  * what the report is for and do not change the exit status.
  */
@@ -19,16 +21,14 @@
 
 /* What the report found, kept for the output. */
 typedef struct {
-	ImgoptSite *site;         /* the open site */
-	ImgoptDupesResult *dupes; /* groups */
-	ImgoptRunResult *run;     /* the dry run */
+	CliContext ctx;       /* the site and the scratch manifest */
+	ImgoptRunResult *run; /* the dry run, and its dupes job's groups */
 } Found;
 
 static void
 found_clear(Found *f)
 {
-	g_clear_pointer(&f->site, imgopt_site_free);
-	g_clear_pointer(&f->dupes, imgopt_dupes_result_free);
+	cli_context_clear(&f->ctx);
 	g_clear_pointer(&f->run, imgopt_run_result_free);
 }
 
@@ -37,106 +37,52 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Found, found_clear)
 /* The options that shape the dry run, as run has them (so imgopt.conf's
  * keys apply to the report too). */
 typedef struct {
-	char *widths;      /* --widths */
-	char *formats;     /* --formats */
-	int quality;       /* --quality, 0 = default */
-	int display_width; /* --display-width, 0 = default */
-	char *html_path;   /* --html */
+	CliSettingsArgs settings; /* --widths, --formats, --quality, ... */
+	char *display_width;      /* --display-width */
+	char *html_path;          /* --html */
 } ReportArgs;
 
 static void
 report_args_clear(ReportArgs *a)
 {
-	g_clear_pointer(&a->widths, g_free);
-	g_clear_pointer(&a->formats, g_free);
+	cli_settings_args_clear(&a->settings);
+	g_clear_pointer(&a->display_width, g_free);
 	g_clear_pointer(&a->html_path, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ReportArgs, report_args_clear)
 
+/* A dry run, on a scratch manifest. */
 static bool
-make_settings(const ReportArgs *a, const CliCommon *common,
-	      ImgoptSettings *settings, GError **error)
-{
-	imgopt_settings_init(settings);
-	settings->jobs = common->jobs;
-	if (a->widths != NULL &&
-	    !imgopt_settings_parse_widths(settings, a->widths, error))
-		return false;
-	if (a->formats != NULL &&
-	    !imgopt_settings_parse_formats(settings, a->formats, error))
-		return false;
-	if (a->quality < 0 || a->quality > 100 || a->display_width < 0 ||
-	    a->display_width > 16383) {
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "--quality is 1 to 100, --display-width 1 to "
-			    "16383");
-		return false;
-	}
-	if (a->quality > 0)
-		settings->quality = a->quality;
-	return true;
-}
-
-/* The dupes job and a dry run, on a scratch manifest. */
-static bool
-gather(const CliCommon *common, const ImgoptSettings *settings,
-       uint32_t display_width, CliProgress *progress, Found *f, GError **error)
+gather(const CliCommand *cmd, const CliCommon *common,
+       const ImgoptSettings *settings, uint32_t display_width,
+       CliProgress *progress, Found *f, GError **error)
 {
 	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
 				   progress};
-	ImgoptDupesOptions dopt = {settings->jobs};
 	ImgoptRunOptions ropt = {IMGOPT_RUN_DRY_RUN, display_width, false,
 				 settings};
-	g_autofree char *scratch = NULL;
 
-	f->site = cli_open_site(common, error);
-	if (f->site == NULL)
+	if (!cli_open(cmd->needs, common, &f->ctx, error))
 		return false;
-	g_autofree char *path =
-		common->manifest != NULL
-			? g_strdup(common->manifest)
-			: imgopt_manifest_default_path(
-				  imgopt_site_get_root(f->site));
-	ImgoptManifest *m =
-		imgopt_run_open_scratch_manifest(path, &scratch, error);
-	if (m == NULL)
-		return false;
-	bool is_ok =
-		imgopt_pipeline_dupes(f->site, &dopt, m, &reporter, &f->dupes,
-				      error) &&
-		imgopt_run_site(f->site, m, &ropt, &reporter, &f->run, error);
-	imgopt_manifest_close(m);
-	imgopt_run_remove_scratch(scratch);
-	return is_ok;
+	return imgopt_run_site(f->ctx.site, f->ctx.manifest, &ropt, &reporter,
+			       &f->run, error);
 }
 
 static void
 print_json(const Found *f, const char *html_path)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(CliJson) b = cli_json_new_document(f->ctx.site);
 
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "site_root");
-	json_builder_add_string_value(b, imgopt_site_get_root(f->site));
-	json_builder_set_member_name(b, "html");
-	json_builder_add_string_value(b, html_path);
-	json_builder_set_member_name(b, "summary");
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "posts");
-	json_builder_add_int_value(b, (gint64)f->run->posts);
-	json_builder_set_member_name(b, "duplicate_groups");
-	json_builder_add_int_value(b, f->dupes->groups->len);
-	json_builder_set_member_name(b, "broken");
-	json_builder_add_int_value(b, f->run->broken->len);
-	json_builder_set_member_name(b, "errors");
-	json_builder_add_int_value(b, f->run->errors->len);
-	json_builder_set_member_name(b, "bytes_before");
-	json_builder_add_int_value(b, (gint64)f->run->bytes_before);
-	json_builder_set_member_name(b, "bytes_after");
-	json_builder_add_int_value(b, (gint64)f->run->bytes_after);
-	json_builder_end_object(b);
-	json_builder_end_object(b);
+	cli_json_add_string(b, "html", html_path);
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
+	cli_json_add_int(b, "posts", (gint64)f->run->posts);
+	cli_json_add_int(b, "duplicate_groups", f->run->dupes->groups->len);
+	cli_json_add_int(b, "broken", f->run->broken->len);
+	cli_json_add_int(b, "errors", f->run->errors->len);
+	cli_json_add_int(b, "bytes_before", (gint64)f->run->bytes_before);
+	cli_json_add_int(b, "bytes_after", (gint64)f->run->bytes_after);
+	cli_json_end(b);
 	cli_json_print(b);
 }
 
@@ -144,7 +90,7 @@ static bool
 write_report(const Found *f, const ImgoptSettings *settings,
 	     const char *html_path, GError **error)
 {
-	ImgoptReportInput in = {f->site, f->dupes, f->run,
+	ImgoptReportInput in = {f->ctx.site, f->run->dupes, f->run,
 				settings->max_pixels};
 	g_autofree char *html = imgopt_report_html(&in);
 
@@ -152,7 +98,7 @@ write_report(const Found *f, const ImgoptSettings *settings,
 }
 
 int
-cli_cmd_report(const char *name, int argc, char **argv)
+cli_cmd_report(const CliCommand *cmd, int argc, char **argv)
 {
 	g_auto(CliCommon) common = {0};
 	g_auto(ImgoptSettings) settings = {0};
@@ -160,22 +106,24 @@ cli_cmd_report(const char *name, int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CliProgress) progress = NULL;
 	g_auto(ReportArgs) a = {0};
-	const GOptionEntry extra[] = {
+	GOptionEntry extra[CLI_N_SETTINGS_ENTRIES + 3] = {
 		{"html", 0, 0, G_OPTION_ARG_FILENAME, &a.html_path,
 		 "write the report to FILE (required)", "FILE"},
-		{"widths", 0, 0, G_OPTION_ARG_STRING, &a.widths,
-		 "variant widths (default " IMGOPT_DEFAULT_WIDTHS ")", "W,W,…"},
-		{"formats", 0, 0, G_OPTION_ARG_STRING, &a.formats,
-		 "variant formats: jpeg, webp, avif (default jpeg)", "F,…"},
-		{"quality", 0, 0, G_OPTION_ARG_INT, &a.quality,
-		 "encoder quality 1-100 (default 80)", "N"},
-		{"display-width", 0, 0, G_OPTION_ARG_INT, &a.display_width,
-		 "width Markdown images are shown at (default 960)", "PX"},
-		G_OPTION_ENTRY_NULL,
 	};
+	const GOptionEntry width = {
+		"display-width",
+		0,
+		0,
+		G_OPTION_ARG_STRING,
+		&a.display_width,
+		"width Markdown images are shown at (default 960)",
+		"PX"};
+	uint32_t display_width = 0;
 	int code = 0;
 
-	if (!cli_parse(name, "POSTS IMAGES",
+	cli_settings_entries(extra + 1, &a.settings);
+	extra[CLI_N_SETTINGS_ENTRIES + 1] = width;
+	if (!cli_parse(cmd->name, "POSTS IMAGES",
 		       "Writes one self-contained HTML page: the savings per "
 		       "post, the duplicate groups with the posts using each "
 		       "copy, the broken references and the largest images. "
@@ -183,28 +131,27 @@ cli_cmd_report(const char *name, int argc, char **argv)
 		       extra, 2, 2, &common, argc, argv, &code))
 		return code;
 	if (a.html_path == NULL) {
-		fprintf(stderr, "imgopt %s: --html FILE is required\n", name);
+		fprintf(stderr, "imgopt %s: --html FILE is required\n",
+			cmd->name);
 		return CLI_EXIT_USAGE;
 	}
-	if (!make_settings(&a, &common, &settings, &error))
+	if (!cli_settings_make(&a.settings, &common, &settings, &error) ||
+	    !cli_display_width(a.display_width, &display_width, &error))
 		return cli_fail(error);
 	progress = cli_progress_new(common.quiet);
-	uint32_t width = a.display_width > 0 ? (uint32_t)a.display_width
-					     : IMGOPT_DEFAULT_DISPLAY_WIDTH;
-	if (!gather(&common, &settings, width, progress, &f, &error) ||
+	if (!gather(cmd, &common, &settings, display_width, progress, &f,
+		    &error) ||
 	    !write_report(&f, &settings, a.html_path, &error)) {
 		cli_progress_clear(progress);
 		return cli_fail(error);
 	}
 	cli_progress_clear(progress);
-	for (guint i = 0; i < f.run->errors->len; i++)
-		fprintf(stderr, "imgopt: %s\n",
-			((ImgoptProblem *)g_ptr_array_index(f.run->errors, i))
-				->message);
+	cli_print_problems(f.run->errors, NULL);
 	if (common.json)
 		print_json(&f, a.html_path);
 	else if (!common.quiet)
 		printf("wrote %s: %u duplicate groups, %u broken references\n",
-		       a.html_path, f.dupes->groups->len, f.run->broken->len);
+		       a.html_path, f.run->dupes->groups->len,
+		       f.run->broken->len);
 	return f.run->errors->len > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
 }

@@ -8,86 +8,52 @@
 
 #include "cli.h"
 
+/* One element of "restored". */
 static void
-add_str(JsonBuilder *b, const char *name, const char *value)
+add_restored_item(CliJson *b, const void *item)
 {
-	g_autofree char *valid = g_utf8_make_valid(value, -1);
+	const ImgoptTrashEntry *e = item;
 
-	json_builder_set_member_name(b, name);
-	json_builder_add_string_value(b, valid);
+	cli_json_add_string(b, "path", e->path);
+	cli_json_add_string(b, "from", e->trash_path);
+	cli_json_add_int(b, "bytes", (int64_t)e->size);
 }
 
 static void
-add_int(JsonBuilder *b, const char *name, int64_t value)
+add_entries(CliJson *b, const ImgoptTrashResult *r)
 {
-	json_builder_set_member_name(b, name);
-	json_builder_add_int_value(b, value);
-}
-
-static void
-add_entries(JsonBuilder *b, const ImgoptTrashResult *r)
-{
-	json_builder_set_member_name(b, "restored");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < r->entries->len; i++) {
-		const ImgoptTrashEntry *e = g_ptr_array_index(r->entries, i);
-
-		json_builder_begin_object(b);
-		add_str(b, "path", e->path);
-		add_str(b, "from", e->trash_path);
-		add_int(b, "bytes", (int64_t)e->size);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "skipped");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < r->skipped->len; i++) {
-		const ImgoptProblem *p = g_ptr_array_index(r->skipped, i);
-
-		json_builder_begin_object(b);
-		add_str(b, "path", p->path);
-		add_str(b, "reason", p->message);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
+	cli_json_add_list(b, "restored", r->entries, add_restored_item);
+	cli_json_add_problems(b, "skipped", r->skipped, "reason");
 }
 
 static void
 print_json(const ImgoptSite *site, const ImgoptTrashResult *r, bool is_dry_run)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 
-	json_builder_begin_object(b);
-	add_str(b, "site_root", imgopt_site_get_root(site));
-	json_builder_set_member_name(b, "dry_run");
-	json_builder_add_boolean_value(b, is_dry_run);
-	add_int(b, "run_id", r->run_id);
+	cli_json_add_bool(b, "dry_run", is_dry_run);
+	cli_json_add_int(b, "run_id", r->run_id);
 	add_entries(b, r);
-	json_builder_set_member_name(b, "summary");
-	json_builder_begin_object(b);
-	add_int(b, "restored", r->entries->len);
-	add_int(b, "bytes", (int64_t)r->bytes);
-	add_int(b, "skipped", r->skipped->len);
-	add_int(b, "deleted", r->n_deleted);
-	add_int(b, "recovered", r->n_recovered);
-	json_builder_end_object(b);
-	json_builder_end_object(b);
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
+	cli_json_add_int(b, "restored", r->entries->len);
+	cli_json_add_int(b, "bytes", (int64_t)r->bytes);
+	cli_json_add_int(b, "skipped", r->skipped->len);
+	cli_json_add_int(b, "deleted", r->n_deleted);
+	cli_json_add_int(b, "recovered", r->n_recovered);
+	cli_json_end(b);
 	cli_json_print(b);
 }
 
 static void
 print_text(const ImgoptTrashResult *r, const CliCommon *common, bool is_dry_run)
 {
-	for (guint i = 0; i < r->skipped->len; i++)
-		fprintf(stderr, "imgopt: not restored: %s\n",
-			((ImgoptProblem *)g_ptr_array_index(r->skipped, i))
-				->message);
+	cli_print_problems(r->skipped, "not restored");
 	if (common->quiet)
 		return;
 	for (guint i = 0;
 	     (is_dry_run || common->verbose) && i < r->entries->len; i++) {
 		const ImgoptTrashEntry *e = g_ptr_array_index(r->entries, i);
-		g_autofree char *path = g_utf8_make_valid(e->path, -1);
+		g_autofree char *path = cli_shown_name(e->path);
 
 		printf("%s %s\n", is_dry_run ? "would restore" : "restored",
 		       path);
@@ -101,37 +67,18 @@ print_text(const ImgoptTrashResult *r, const CliCommon *common, bool is_dry_run)
 	       r->run_id, r->entries->len, r->bytes,
 	       is_dry_run ? "to restore" : "restored", r->skipped->len);
 	if (r->n_deleted > 0)
-		printf("; %u were deleted (--delete) and cannot be",
+		printf("; %u of them written again from the copy of their "
+		       "bytes that stayed (--delete had removed them)",
 		       r->n_deleted);
 	printf("\n");
 }
 
-static bool
-parse_run(const CliCommon *common, int64_t *run_out, GError **error)
-{
-	guint64 v = 0;
-
-	*run_out = 0;
-	if (common->n_args < 3)
-		return true;
-	if (!g_ascii_string_to_unsigned(common->args[2], 10, 1, G_MAXINT64, &v,
-					NULL)) {
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "RUN must be a prune run's number, not '%s'",
-			    common->args[2]);
-		return false;
-	}
-	*run_out = (int64_t)v;
-	return true;
-}
-
 int
-cli_cmd_restore(const char *name, int argc, char **argv)
+cli_cmd_restore(const CliCommand *cmd, int argc, char **argv)
 {
 	g_auto(CliCommon) common = {0};
 	g_autoptr(GError) error = NULL;
-	g_autoptr(ImgoptSite) site = NULL;
-	g_autoptr(ImgoptManifest) manifest = NULL;
+	g_auto(CliContext) ctx = {0};
 	g_autoptr(ImgoptTrashResult) r = NULL;
 	gboolean is_dry_run = FALSE;
 	const GOptionEntry extra[] = {
@@ -142,28 +89,20 @@ cli_cmd_restore(const char *name, int argc, char **argv)
 	int64_t run = 0;
 	int code = 0;
 
-	if (!cli_parse(name, "POSTS IMAGES [RUN]",
+	if (!cli_parse(cmd->name, "POSTS IMAGES [RUN]",
 		       "Puts the files prune moved to the trash back where "
 		       "they were\n(default: the latest prune with files in "
 		       "the trash).",
 		       extra, 2, 3, &common, argc, argv, &code))
 		return code;
-	if (!parse_run(&common, &run, &error))
+	if (!cli_parse_run(&common, "a prune", &run, &error))
 		return cli_fail(error);
-	site = cli_open_site(&common, &error);
-	if (site == NULL ||
-	    (!is_dry_run && !cli_lock_site(&common, site, &error)))
-		return cli_fail(error);
-	g_autofree char *path = common.manifest != NULL
-					? g_strdup(common.manifest)
-					: imgopt_manifest_default_path(
-						  imgopt_site_get_root(site));
-	manifest = imgopt_manifest_open(path, &error);
-	if (manifest == NULL ||
-	    !imgopt_prune_restore(site, manifest, run, is_dry_run, &r, &error))
+	if (!cli_open(cli_needs(cmd, is_dry_run), &common, &ctx, &error) ||
+	    !imgopt_prune_restore(ctx.site, ctx.manifest, run, is_dry_run, &r,
+				  &error))
 		return cli_fail(error);
 	if (common.json)
-		print_json(site, r, is_dry_run);
+		print_json(ctx.site, r, is_dry_run);
 	else
 		print_text(r, &common, is_dry_run);
 	return r->skipped->len > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;

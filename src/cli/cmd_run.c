@@ -13,31 +13,19 @@
 
 #include "imgopt/run.h"
 
-/* The help of the options run and check share with build (cmd_build.c
- * says the same). */
-#define CLI_QUALITY_HELP                                                       \
-	"encoder quality 1-100 (default 80; with --target, the most used)"
-#define CLI_TARGET_HELP                                                        \
-	"choose each image's quality, up to --quality, to reach this SSIM "    \
-	"(default " G_STRINGIFY(IMGOPT_DEFAULT_TARGET) "; 0: fixed --quality)"
-
 /* The options of run and check beyond the common ones. */
 typedef struct {
-	gboolean is_dry_run; /* --dry-run / -n */
-	gboolean use_srcset; /* --srcset */
-	int display_width;   /* --display-width */
-	char *widths;        /* --widths */
-	char *formats;       /* --formats */
-	int quality;         /* --quality */
-	double target;       /* --target, < 0 = not given, 0 = off */
-	gint64 max_pixels;   /* --max-pixels, 0 = default */
+	gboolean is_dry_run;      /* --dry-run / -n */
+	gboolean use_srcset;      /* --srcset */
+	char *display_width;      /* --display-width */
+	CliSettingsArgs settings; /* --widths, --formats, --quality, ... */
 } RunArgs;
 
 static void
 run_args_clear(RunArgs *a)
 {
-	g_clear_pointer(&a->widths, g_free);
-	g_clear_pointer(&a->formats, g_free);
+	cli_settings_args_clear(&a->settings);
+	g_clear_pointer(&a->display_width, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RunArgs, run_args_clear)
@@ -45,135 +33,65 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RunArgs, run_args_clear)
 static void
 fill_entries(GOptionEntry *e, RunArgs *a, bool with_dry_run)
 {
-	const GOptionEntry template[] = {
-		{"display-width", 0, 0, G_OPTION_ARG_INT, &a->display_width,
+	const GOptionEntry head[] = {
+		{"display-width", 0, 0, G_OPTION_ARG_STRING, &a->display_width,
 		 "width Markdown images are shown at (default 960)", "PX"},
 		{"srcset", 0, 0, G_OPTION_ARG_NONE, &a->use_srcset,
 		 "turn Markdown images into <img srcset> markup", NULL},
-		{"widths", 0, 0, G_OPTION_ARG_STRING, &a->widths,
-		 "variant widths (default " IMGOPT_DEFAULT_WIDTHS ")", "W,W,…"},
-		{"formats", 0, 0, G_OPTION_ARG_STRING, &a->formats,
-		 "variant formats: jpeg, webp, avif (default jpeg)", "F,…"},
-		{"quality", 0, 0, G_OPTION_ARG_INT, &a->quality,
-		 CLI_QUALITY_HELP, "N"},
-		{"target", 0, 0, G_OPTION_ARG_DOUBLE, &a->target,
-		 CLI_TARGET_HELP, "S"},
-		{"max-pixels", 0, 0, G_OPTION_ARG_INT64, &a->max_pixels,
-		 "refuse images larger than this (default 100000000)", "N"},
+	};
+	const GOptionEntry tail[] = {
 		{"dry-run", 'n', 0, G_OPTION_ARG_NONE, &a->is_dry_run,
 		 "show the post diffs and the files to write; change nothing",
 		 NULL},
 		G_OPTION_ENTRY_NULL,
 	};
+	size_t n = G_N_ELEMENTS(head);
 
-	memcpy(e, template, sizeof template);
-	if (!with_dry_run) /* the entry before the terminator */
-		memset(&e[G_N_ELEMENTS(template) - 2], 0, sizeof e[0]);
-}
-
-static bool
-make_settings(const RunArgs *a, const CliCommon *common,
-	      ImgoptSettings *settings, GError **error)
-{
-	const ImgoptSettingsArgs args = {a->widths, a->formats, a->quality,
-					 a->target, a->max_pixels};
-	g_autoptr(GError) local = NULL;
-
-	imgopt_settings_init(settings);
-	settings->jobs = common->jobs;
-	if (!imgopt_settings_apply_args(settings, &args, &local)) {
-		/* a bad option value is a usage error (exit 2) */
-		g_set_error_literal(error, G_OPTION_ERROR,
-				    G_OPTION_ERROR_BAD_VALUE, local->message);
-		return false;
-	}
-	if (a->display_width < 0 || a->display_width > 16383) {
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "--display-width must be from 1 to 16383");
-		return false;
-	}
-	return true;
-}
-
-static char *
-manifest_path(const CliCommon *common, const ImgoptSite *site)
-{
-	return common->manifest != NULL ? g_strdup(common->manifest)
-					: imgopt_manifest_default_path(
-						  imgopt_site_get_root(site));
+	memcpy(e, head, sizeof head);
+	cli_settings_entries(e + n, &a->settings);
+	n += CLI_N_SETTINGS_ENTRIES;
+	memcpy(e + n, with_dry_run ? tail : tail + 1,
+	       with_dry_run ? sizeof tail : sizeof tail[0]);
 }
 
 /* ---- output ---- */
 
 static void
-add_str(JsonBuilder *b, const char *name, const char *value)
+add_change_json(CliJson *b, const void *item)
 {
-	json_builder_set_member_name(b, name);
-	if (value != NULL)
-		json_builder_add_string_value(b, value);
-	else
-		json_builder_add_null_value(b);
-}
-
-static void
-add_int(JsonBuilder *b, const char *name, gint64 value)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_add_int_value(b, value);
-}
-
-static void
-add_change_json(JsonBuilder *b, const ImgoptPostChange *ch)
-{
+	const ImgoptPostChange *ch = item;
 	char before[IMGOPT_HASH_HEX_LEN + 1], after[IMGOPT_HASH_HEX_LEN + 1];
 
 	imgopt_hash_format(&ch->before, before);
 	imgopt_hash_format(&ch->after, after);
-	json_builder_begin_object(b);
-	add_str(b, "post", ch->post);
-	add_int(b, "edits", ch->n_edits);
-	add_str(b, "before", before);
-	add_str(b, "after", after);
-	json_builder_set_member_name(b, "written");
-	json_builder_add_boolean_value(b, ch->is_written);
+	cli_json_add_string(b, "post", ch->post);
+	cli_json_add_int(b, "edits", ch->n_edits);
+	cli_json_add_string(b, "before", before);
+	cli_json_add_string(b, "after", after);
+	cli_json_add_bool(b, "written", ch->is_written);
 	if (ch->diff != NULL)
-		add_str(b, "diff", ch->diff);
-	json_builder_end_object(b);
+		cli_json_add_string(b, "diff", ch->diff);
+}
+
+/* One element of "broken". */
+static void
+add_broken_item(CliJson *b, const void *item)
+{
+	const ImgoptRef *ref = item;
+
+	cli_json_add_string(b, "post", ref->post);
+	cli_json_add_int(b, "line", (gint64)ref->line);
+	cli_json_add_string(b, "url", ref->url);
+	cli_json_add_string(b, "status", imgopt_ref_status_name(ref->status));
+	cli_json_add_string(b, "message", ref->message);
 }
 
 static void
-add_lists_json(JsonBuilder *b, const ImgoptRunResult *res)
+add_lists_json(CliJson *b, const ImgoptRunResult *res)
 {
-	json_builder_set_member_name(b, "posts");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < res->changes->len; i++)
-		add_change_json(b, g_ptr_array_index(res->changes, i));
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "broken");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < res->broken->len; i++) {
-		const ImgoptRef *ref = g_ptr_array_index(res->broken, i);
-
-		json_builder_begin_object(b);
-		add_str(b, "post", ref->post);
-		add_int(b, "line", (gint64)ref->line);
-		add_str(b, "url", ref->url);
-		add_str(b, "status", imgopt_ref_status_name(ref->status));
-		add_str(b, "message", ref->message);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "errors");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < res->errors->len; i++) {
-		const ImgoptProblem *p = g_ptr_array_index(res->errors, i);
-
-		json_builder_begin_object(b);
-		add_str(b, "path", p->path);
-		add_str(b, "message", p->message);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
+	cli_json_add_list(b, "posts", res->changes, add_change_json);
+	cli_json_add_list(b, "broken", res->broken, add_broken_item);
+	cli_json_add_problems(b, "errors", res->errors, "message");
 }
 
 /* Contents whose variants were already made (neither encoded nor, in a
@@ -189,76 +107,67 @@ n_skipped(const ImgoptRunResult *res)
 /* The facts of the issue-7 summary: references by status, duplicates,
  * bytes before and after, per-post downloads. */
 static void
-add_more_summary_json(JsonBuilder *b, const ImgoptRunResult *res)
+add_more_summary_json(CliJson *b, const ImgoptRunResult *res)
 {
 	uint64_t med = 0, big = 0;
 
-	json_builder_set_member_name(b, "references_by_status");
-	json_builder_begin_object(b);
+	cli_json_begin(b, CLI_JSON_OBJECT, "references_by_status");
 	for (int s = IMGOPT_REF_STATUS_OK; s <= IMGOPT_REF_STATUS_OUTSIDE; s++)
-		add_int(b, imgopt_ref_status_name(s),
-			(gint64)res->n_by_status[s]);
-	json_builder_end_object(b);
-	add_int(b, "duplicate_groups", res->n_groups);
-	add_int(b, "bytes_reclaimable", (gint64)res->bytes_reclaimable);
-	add_int(b, "skipped", n_skipped(res));
-	add_int(b, "bytes_before", (gint64)res->bytes_before);
-	add_int(b, "bytes_after", (gint64)res->bytes_after);
+		cli_json_add_int(b, imgopt_ref_status_name(s),
+				 (gint64)res->n_by_status[s]);
+	cli_json_end(b);
+	cli_json_add_int(b, "duplicate_groups", res->n_groups);
+	cli_json_add_int(b, "bytes_reclaimable",
+			 (gint64)res->bytes_reclaimable);
+	cli_json_add_int(b, "skipped", n_skipped(res));
+	cli_json_add_int(b, "bytes_before", (gint64)res->bytes_before);
+	cli_json_add_int(b, "bytes_after", (gint64)res->bytes_after);
 	imgopt_run_result_post_bytes(res, false, &med, &big);
-	add_int(b, "post_bytes_median_before", (gint64)med);
-	add_int(b, "post_bytes_largest_before", (gint64)big);
+	cli_json_add_int(b, "post_bytes_median_before", (gint64)med);
+	cli_json_add_int(b, "post_bytes_largest_before", (gint64)big);
 	imgopt_run_result_post_bytes(res, true, &med, &big);
-	add_int(b, "post_bytes_median_after", (gint64)med);
-	add_int(b, "post_bytes_largest_after", (gint64)big);
+	cli_json_add_int(b, "post_bytes_median_after", (gint64)med);
+	cli_json_add_int(b, "post_bytes_largest_after", (gint64)big);
 }
 
 static void
-add_summary_json(JsonBuilder *b, const ImgoptRunResult *res)
+add_summary_json(CliJson *b, const ImgoptRunResult *res)
 {
-	json_builder_set_member_name(b, "summary");
-	json_builder_begin_object(b);
-	add_int(b, "posts", (gint64)res->posts);
-	add_int(b, "references", (gint64)res->references);
-	add_int(b, "posts_changed", res->changes->len);
-	add_int(b, "references_rewritten", (gint64)res->rewritten);
-	add_int(b, "references_done", (gint64)res->done);
-	add_int(b, "broken", res->broken->len);
-	add_int(b, "errors", res->errors->len);
-	add_int(b, "sources", res->n_sources);
-	add_int(b, "encoded", res->n_encoded);
-	add_int(b, "to_encode", res->n_to_encode);
-	add_int(b, "variant_files_written", res->n_written);
-	add_int(b, "bytes_shown_before", (gint64)res->bytes_shown_before);
-	add_int(b, "bytes_shown_after", (gint64)res->bytes_shown_after);
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
+	cli_json_add_int(b, "posts", (gint64)res->posts);
+	cli_json_add_int(b, "references", (gint64)res->references);
+	cli_json_add_int(b, "posts_changed", res->changes->len);
+	cli_json_add_int(b, "references_rewritten", (gint64)res->rewritten);
+	cli_json_add_int(b, "references_done", (gint64)res->done);
+	cli_json_add_int(b, "broken", res->broken->len);
+	cli_json_add_int(b, "errors", res->errors->len);
+	cli_json_add_int(b, "sources", res->n_sources);
+	cli_json_add_int(b, "encoded", res->n_encoded);
+	cli_json_add_int(b, "to_encode", res->n_to_encode);
+	cli_json_add_int(b, "variant_files_written", res->n_written);
+	cli_json_add_int(b, "bytes_shown_before",
+			 (gint64)res->bytes_shown_before);
+	cli_json_add_int(b, "bytes_shown_after",
+			 (gint64)res->bytes_shown_after);
 	add_more_summary_json(b, res);
-	json_builder_end_object(b);
+	cli_json_end(b);
 }
 
 static void
 print_json(const ImgoptSite *site, const ImgoptRunResult *res,
 	   ImgoptRunMode mode, double seconds)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 
-	json_builder_begin_object(b);
-	add_str(b, "site_root", imgopt_site_get_root(site));
-	json_builder_set_member_name(b, mode == IMGOPT_RUN_CHECK ? "ok"
-								 : "dry_run");
-	json_builder_add_boolean_value(
-		b, mode == IMGOPT_RUN_CHECK ? !imgopt_run_result_has_work(res)
-					    : mode == IMGOPT_RUN_DRY_RUN);
-	add_int(b, "run_id", res->run_id);
+	cli_json_add_bool(b, mode == IMGOPT_RUN_CHECK ? "ok" : "dry_run",
+			  mode == IMGOPT_RUN_CHECK
+				  ? !imgopt_run_result_has_work(res)
+				  : mode == IMGOPT_RUN_DRY_RUN);
+	cli_json_add_int(b, "run_id", res->run_id);
 	add_lists_json(b, res);
-	json_builder_set_member_name(b, "variant_files");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < res->variant_files->len; i++)
-		json_builder_add_string_value(
-			b, g_ptr_array_index(res->variant_files, i));
-	json_builder_end_array(b);
+	cli_json_add_strings(b, "variant_files", res->variant_files);
 	add_summary_json(b, res);
-	json_builder_set_member_name(b, "seconds");
-	json_builder_add_double_value(b, seconds);
-	json_builder_end_object(b);
+	cli_json_add_double(b, "seconds", seconds);
 	cli_json_print(b);
 }
 
@@ -342,10 +251,7 @@ print_text(const ImgoptRunResult *res, const CliCommon *common,
 			ref->message ? ": " : "",
 			ref->message ? ref->message : "");
 	}
-	for (guint i = 0; i < res->errors->len; i++)
-		fprintf(stderr, "imgopt: %s\n",
-			((ImgoptProblem *)g_ptr_array_index(res->errors, i))
-				->message);
+	cli_print_problems(res->errors, NULL);
 	if (!common->quiet)
 		print_summary(res, mode, seconds);
 }
@@ -353,54 +259,39 @@ print_text(const ImgoptRunResult *res, const CliCommon *common,
 /* ---- the handlers ---- */
 
 static bool
-run_once(const CliCommon *common, const RunArgs *a, ImgoptRunMode mode,
-	 ImgoptSite **site_out, ImgoptRunResult **res_out, GError **error)
+run_once(const CliCommand *cmd, const CliCommon *common, const RunArgs *a,
+	 ImgoptRunMode mode, CliContext *ctx, ImgoptRunResult **res_out,
+	 GError **error)
 {
 	g_autoptr(CliProgress) progress = cli_progress_new(common->quiet);
 	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
 				   progress};
 	g_auto(ImgoptSettings) settings = {0};
-	g_autoptr(ImgoptManifest) manifest = NULL;
-	g_autofree char *scratch = NULL;
-	ImgoptRunOptions opt = {mode,
-				a->display_width > 0
-					? (uint32_t)a->display_width
-					: IMGOPT_DEFAULT_DISPLAY_WIDTH,
-				a->use_srcset, &settings};
+	ImgoptRunOptions opt = {mode, 0, a->use_srcset, &settings};
 
-	if (!make_settings(a, common, &settings, error))
+	if (!cli_settings_make(&a->settings, common, &settings, error) ||
+	    !cli_display_width(a->display_width, &opt.display_width, error) ||
+	    !cli_open(cli_needs(cmd, mode == IMGOPT_RUN_DRY_RUN), common, ctx,
+		      error))
 		return false;
-	*site_out = cli_open_site(common, error);
-	if (*site_out == NULL || (mode == IMGOPT_RUN_APPLY &&
-				  !cli_lock_site(common, *site_out, error)))
-		return false;
-	g_autofree char *path = manifest_path(common, *site_out);
-	manifest = mode == IMGOPT_RUN_APPLY ? imgopt_manifest_open(path, error)
-					    : imgopt_run_open_scratch_manifest(
-						      path, &scratch, error);
-	if (manifest == NULL)
-		return false;
-	bool is_ok = imgopt_run_site(*site_out, manifest, &opt, &reporter,
-				     res_out, error);
-	g_clear_pointer(&manifest, imgopt_manifest_close);
-	imgopt_run_remove_scratch(scratch);
-	return is_ok;
+	return imgopt_run_site(ctx->site, ctx->manifest, &opt, &reporter,
+			       res_out, error);
 }
 
 int
-cli_run_like(const char *name, int argc, char **argv, bool is_check)
+cli_run_like(const CliCommand *cmd, int argc, char **argv, bool is_check)
 {
 	g_auto(CliCommon) common = {0};
-	g_auto(RunArgs) a = {.target = -1};
+	g_auto(RunArgs) a = {0};
 	g_autoptr(GError) error = NULL;
-	g_autoptr(ImgoptSite) site = NULL;
+	g_auto(CliContext) ctx = {0};
 	g_autoptr(ImgoptRunResult) res = NULL;
 	GOptionEntry extra[9];
 	int code = 0;
 
 	fill_entries(extra, &a, !is_check);
 	if (!cli_parse(
-		    name, "POSTS IMAGES",
+		    cmd->name, "POSTS IMAGES",
 		    is_check ? "Exits 0 if a run would change nothing and no "
 			       "reference is broken, else 1."
 			     : "Scans, indexes, groups and recompresses the "
@@ -412,12 +303,12 @@ cli_run_like(const char *name, int argc, char **argv, bool is_check)
 			     : a.is_dry_run ? IMGOPT_RUN_DRY_RUN
 					    : IMGOPT_RUN_APPLY;
 	gint64 start = g_get_monotonic_time();
-	if (!run_once(&common, &a, mode, &site, &res, &error))
+	if (!run_once(cmd, &common, &a, mode, &ctx, &res, &error))
 		return cli_fail(error);
 	double seconds =
 		(double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
 	if (common.json)
-		print_json(site, res, mode, seconds);
+		print_json(ctx.site, res, mode, seconds);
 	else
 		print_text(res, &common, mode, seconds);
 	if (is_check)
@@ -428,7 +319,7 @@ cli_run_like(const char *name, int argc, char **argv, bool is_check)
 }
 
 int
-cli_cmd_run(const char *name, int argc, char **argv)
+cli_cmd_run(const CliCommand *cmd, int argc, char **argv)
 {
-	return cli_run_like(name, argc, argv, false);
+	return cli_run_like(cmd, argc, argv, false);
 }

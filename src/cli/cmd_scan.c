@@ -58,76 +58,40 @@ scan_site(const ImgoptSite *site, ScanResult *res, GError **error)
 }
 
 static void
-add_string_or_null(JsonBuilder *b, const char *member, const char *value)
+add_ref_json(CliJson *b, const void *item)
 {
-	json_builder_set_member_name(b, member);
-	if (value != NULL)
-		json_builder_add_string_value(b, value);
-	else
-		json_builder_add_null_value(b);
-}
+	const ImgoptRef *ref = item;
 
-static void
-add_ref_json(JsonBuilder *b, const ImgoptRef *ref)
-{
-	json_builder_begin_object(b);
-	add_string_or_null(b, "post", ref->post);
-	json_builder_set_member_name(b, "line");
-	json_builder_add_int_value(b, (gint64)ref->line);
-	json_builder_set_member_name(b, "column");
-	json_builder_add_int_value(b, (gint64)ref->column);
-	json_builder_set_member_name(b, "offset");
-	json_builder_add_int_value(b, (gint64)ref->offset);
-	json_builder_set_member_name(b, "length");
-	json_builder_add_int_value(b, (gint64)ref->length);
-	add_string_or_null(b, "kind", imgopt_ref_kind_name(ref->kind));
-	add_string_or_null(b, "url", ref->url);
-	add_string_or_null(b, "raw", ref->raw);
-	add_string_or_null(b, "key", ref->key);
-	add_string_or_null(b, "resolved", ref->resolved);
-	add_string_or_null(b, "status", imgopt_ref_status_name(ref->status));
-	add_string_or_null(b, "message", ref->message);
-	json_builder_end_object(b);
+	cli_json_add_string(b, "post", ref->post);
+	cli_json_add_int(b, "line", (gint64)ref->line);
+	cli_json_add_int(b, "column", (gint64)ref->column);
+	cli_json_add_int(b, "offset", (gint64)ref->offset);
+	cli_json_add_int(b, "length", (gint64)ref->length);
+	cli_json_add_string(b, "kind", imgopt_ref_kind_name(ref->kind));
+	cli_json_add_string(b, "url", ref->url);
+	cli_json_add_string(b, "raw", ref->raw);
+	cli_json_add_string(b, "key", ref->key);
+	cli_json_add_string(b, "resolved", ref->resolved);
+	cli_json_add_string(b, "status", imgopt_ref_status_name(ref->status));
+	cli_json_add_string(b, "message", ref->message);
 }
 
 static void
 print_json(const ImgoptSite *site, const ScanResult *res)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 
-	json_builder_begin_object(b);
-	add_string_or_null(b, "site_root", imgopt_site_get_root(site));
-	json_builder_set_member_name(b, "posts");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < res->posts->len; i++)
-		json_builder_add_string_value(b,
-					      g_ptr_array_index(res->posts, i));
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "references");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < res->refs->len; i++)
-		add_ref_json(b, g_ptr_array_index(res->refs, i));
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "errors");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < res->failures->len; i++)
-		json_builder_add_string_value(
-			b, g_ptr_array_index(res->failures, i));
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "summary");
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "posts");
-	json_builder_add_int_value(b, res->posts->len);
-	json_builder_set_member_name(b, "references");
-	json_builder_add_int_value(b, res->refs->len);
+	cli_json_add_strings(b, "posts", res->posts);
+	cli_json_add_list(b, "references", res->refs, add_ref_json);
+	cli_json_add_strings(b, "errors", res->failures);
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
+	cli_json_add_int(b, "posts", res->posts->len);
+	cli_json_add_int(b, "references", res->refs->len);
 	for (int s = IMGOPT_REF_STATUS_OK; s < N_STATUS; s++) {
-		json_builder_set_member_name(b, imgopt_ref_status_name(s));
-		json_builder_add_int_value(b, res->counts[s]);
+		cli_json_add_int(b, imgopt_ref_status_name(s), res->counts[s]);
 	}
-	json_builder_set_member_name(b, "errors");
-	json_builder_add_int_value(b, res->failures->len);
-	json_builder_end_object(b);
-	json_builder_end_object(b);
+	cli_json_add_int(b, "errors", res->failures->len);
+	cli_json_end(b);
 	cli_json_print(b);
 }
 
@@ -177,26 +141,26 @@ print_text(const ScanResult *res, const CliCommon *common)
 }
 
 int
-cli_cmd_scan(const char *name, int argc, char **argv)
+cli_cmd_scan(const CliCommand *cmd, int argc, char **argv)
 {
 	g_auto(CliCommon) common = {0};
 	g_auto(ScanResult) res = {0};
 	g_autoptr(GError) error = NULL;
-	g_autoptr(ImgoptSite) site = NULL;
+	g_auto(CliContext) ctx = {0};
 	int code = CLI_EXIT_OK;
 
 	if (!cli_parse(
-		    name, "POSTS IMAGES",
+		    cmd->name, "POSTS IMAGES",
 		    "Lists every image reference of every post under POSTS, "
 		    "resolved against the site.\nExit status 1 if a reference "
 		    "is broken or a post cannot be read.",
 		    NULL, 2, 2, &common, argc, argv, &code))
 		return code;
-	site = cli_open_site(&common, &error);
-	if (site == NULL || !scan_site(site, &res, &error))
+	if (!cli_open(cmd->needs, &common, &ctx, &error) ||
+	    !scan_site(ctx.site, &res, &error))
 		return cli_fail(error);
 	if (common.json)
-		print_json(site, &res);
+		print_json(ctx.site, &res);
 	else
 		print_text(&res, &common);
 	if (res.counts[IMGOPT_REF_STATUS_BROKEN] > 0 || res.failures->len > 0)

@@ -1,7 +1,8 @@
 /*
- * cmd_undo.c: `imgopt undo POSTS IMAGES`: the posts of the last run that
- * changed them, put back byte for byte.  Exit 1 if a post was refused
- * (edited since the run).
+ * cmd_undo.c: `imgopt undo POSTS IMAGES [RUN]`: the posts of the last run
+ * that changed them and is not undone yet (with RUN: of every run back to
+ * that one), put back byte for byte, with the files a prune took away that
+ * they reference.  Exit 1 if a post was refused (edited since the run).
  */
 #include <stdio.h>
 
@@ -9,53 +10,39 @@
 
 #include "imgopt/undo.h"
 
+/* One element of "posts". */
+static void
+add_posts_item(CliJson *b, const void *item)
+{
+	const ImgoptUndoItem *it = item;
+
+	cli_json_add_string(b, "post", it->post);
+	cli_json_add_string(b, "status", imgopt_undo_status_name(it->status));
+	cli_json_add_string(b, "message", it->message);
+}
+
 static void
 print_json(const ImgoptSite *site, const ImgoptUndoResult *res, bool is_dry_run)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(CliJson) b = cli_json_new_document(site);
 
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "site_root");
-	json_builder_add_string_value(b, imgopt_site_get_root(site));
-	json_builder_set_member_name(b, "dry_run");
-	json_builder_add_boolean_value(b, is_dry_run);
-	json_builder_set_member_name(b, "run_id");
-	json_builder_add_int_value(b, res->run_id);
-	json_builder_set_member_name(b, "runs");
-	json_builder_begin_array(b);
+	cli_json_add_bool(b, "dry_run", is_dry_run);
+	cli_json_add_int(b, "run_id", res->run_id);
+	cli_json_begin(b, CLI_JSON_ARRAY, "runs");
 	for (guint i = 0; i < res->run_ids->len; i++)
-		json_builder_add_int_value(
-			b, g_array_index(res->run_ids, int64_t, i));
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "posts");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < res->items->len; i++) {
-		const ImgoptUndoItem *it = g_ptr_array_index(res->items, i);
-
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "post");
-		json_builder_add_string_value(b, it->post);
-		json_builder_set_member_name(b, "status");
-		json_builder_add_string_value(
-			b, imgopt_undo_status_name(it->status));
-		json_builder_set_member_name(b, "message");
-		if (it->message != NULL)
-			json_builder_add_string_value(b, it->message);
-		else
-			json_builder_add_null_value(b);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "summary");
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "restored");
-	json_builder_add_int_value(b, res->n_restored);
-	json_builder_set_member_name(b, "already");
-	json_builder_add_int_value(b, res->n_already);
-	json_builder_set_member_name(b, "refused");
-	json_builder_add_int_value(b, res->n_refused);
-	json_builder_end_object(b);
-	json_builder_end_object(b);
+		cli_json_add_int(b, NULL,
+				 g_array_index(res->run_ids, int64_t, i));
+	cli_json_end(b);
+	cli_json_add_list(b, "posts", res->items, add_posts_item);
+	cli_json_begin(b, CLI_JSON_ARRAY, "files");
+	for (guint i = 0; i < res->files->len; i++)
+		cli_json_add_string(b, NULL, g_ptr_array_index(res->files, i));
+	cli_json_end(b);
+	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
+	cli_json_add_int(b, "restored", res->n_restored);
+	cli_json_add_int(b, "already", res->n_already);
+	cli_json_add_int(b, "refused", res->n_refused);
+	cli_json_end(b);
 	cli_json_print(b);
 }
 
@@ -75,6 +62,11 @@ print_text(const ImgoptUndoResult *res, const CliCommon *common,
 					    : "restored",
 			       it->post);
 	}
+	for (guint i = 0; i < res->files->len; i++)
+		printf("%s (for the restored posts): %s\n",
+		       is_dry_run ? "would put back from the trash"
+				  : "put back from the trash",
+		       (const char *)g_ptr_array_index(res->files, i));
 	if (common->quiet)
 		return;
 	if (res->run_id == 0) {
@@ -94,12 +86,11 @@ print_text(const ImgoptUndoResult *res, const CliCommon *common,
 }
 
 int
-cli_cmd_undo(const char *name, int argc, char **argv)
+cli_cmd_undo(const CliCommand *cmd, int argc, char **argv)
 {
 	g_auto(CliCommon) common = {0};
 	g_autoptr(GError) error = NULL;
-	g_autoptr(ImgoptSite) site = NULL;
-	g_autoptr(ImgoptManifest) manifest = NULL;
+	g_auto(CliContext) ctx = {0};
 	g_autoptr(ImgoptUndoResult) res = NULL;
 	gboolean is_dry_run = FALSE;
 	GOptionEntry extra[] = {
@@ -107,29 +98,23 @@ cli_cmd_undo(const char *name, int argc, char **argv)
 		 "say what would be restored; change nothing", NULL},
 		G_OPTION_ENTRY_NULL,
 	};
+	int64_t back_to = 0;
 	int code = 0;
 
-	if (!cli_parse(
-		    name, "POSTS IMAGES",
-		    "Restores the posts of the last run that rewrote them, "
-		    "byte for byte.\nA post edited since that run is refused "
-		    "(exit status 1).",
-		    extra, 2, 2, &common, argc, argv, &code))
+	if (!cli_parse(cmd->name, "POSTS IMAGES [RUN]",
+		       "Restores the posts of the last run that rewrote them, "
+		       "byte for byte;\nagain, those of the run before (RUN: "
+		       "every run back to that one).\nA post edited since that "
+		       "run is refused (exit status 1).",
+		       extra, 2, 3, &common, argc, argv, &code))
 		return code;
-	site = cli_open_site(&common, &error);
-	if (site == NULL ||
-	    (!is_dry_run && !cli_lock_site(&common, site, &error)))
-		return cli_fail(error);
-	g_autofree char *path = common.manifest != NULL
-					? g_strdup(common.manifest)
-					: imgopt_manifest_default_path(
-						  imgopt_site_get_root(site));
-	manifest = imgopt_manifest_open(path, &error);
-	if (manifest == NULL ||
-	    !imgopt_undo_last_run(site, manifest, is_dry_run, &res, &error))
+	if (!cli_parse_run(&common, "a", &back_to, &error) ||
+	    !cli_open(cli_needs(cmd, is_dry_run), &common, &ctx, &error) ||
+	    !imgopt_undo_site(ctx.site, ctx.manifest, back_to, is_dry_run, &res,
+			      &error))
 		return cli_fail(error);
 	if (common.json)
-		print_json(site, res, is_dry_run);
+		print_json(ctx.site, res, is_dry_run);
 	else
 		print_text(res, &common, is_dry_run);
 	return res->n_refused > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;

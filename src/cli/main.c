@@ -8,25 +8,27 @@
 
 #include "cli.h"
 
+/* name, summary, what it needs opened, the same with --dry-run, handler */
 static const CliCommand commands[] = {
 	{"build", "make the web-size variants of the referenced images",
-	 cli_cmd_build},
+	 CLI_NEEDS_WRITE, 0, cli_cmd_build},
 	{"run",
 	 "the whole job: optimize the images, rewrite the posts (default)",
-	 cli_cmd_run},
+	 CLI_NEEDS_WRITE, CLI_NEEDS_PLAN, cli_cmd_run},
 	{"check", "exit 1 if run would change something or a link is broken",
-	 cli_cmd_check},
+	 CLI_NEEDS_PLAN, 0, cli_cmd_check},
 	{"dupes", "list groups of identical image files and the orphans",
-	 cli_cmd_dupes},
+	 CLI_NEEDS_WRITE, 0, cli_cmd_dupes},
 	{"prune", "move duplicates and images no post shows to the trash",
-	 cli_cmd_prune},
+	 CLI_NEEDS_WRITE, CLI_NEEDS_PLAN, cli_cmd_prune},
 	{"restore", "put back the files a prune moved to the trash",
-	 cli_cmd_restore},
+	 CLI_NEEDS_WRITE, CLI_NEEDS_SITE | CLI_NEEDS_MANIFEST, cli_cmd_restore},
 	{"report", "write an HTML report of savings, duplicates, broken links",
-	 cli_cmd_report},
-	{"scan", "list every image reference of every post", cli_cmd_scan},
+	 CLI_NEEDS_PLAN, 0, cli_cmd_report},
+	{"scan", "list every image reference of every post", CLI_NEEDS_SITE, 0,
+	 cli_cmd_scan},
 	{"undo", "restore the posts the last run rewrote, byte for byte",
-	 cli_cmd_undo},
+	 CLI_NEEDS_WRITE, CLI_NEEDS_SITE | CLI_NEEDS_MANIFEST, cli_cmd_undo},
 };
 
 static int
@@ -93,8 +95,8 @@ main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	if (!imgopt_init(argv[0], &error))
 		return cli_fail(error);
-	int code = is_default ? cmd->handler(cmd->name, argc, argv)
-			      : cmd->handler(argv[1], argc - 1, argv + 1);
+	int code = is_default ? cmd->handler(cmd, argc, argv)
+			      : cmd->handler(cmd, argc - 1, argv + 1);
 	imgopt_shutdown();
 	return code;
 }

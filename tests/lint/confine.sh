@@ -17,6 +17,8 @@ check 'sqlite3.h' src/manifest.c
 check 'xxhash.h' src/hash.c
 check 'jpeglib.h' src/jpeg.c
 check 'gif_lib.h' src/gif.c
+check 'zimg.h' src/resample.c
+check 'json-glib/json-glib.h' src/cli/json.c
 for f in $(c_files include); do
 	grep -nE '^[[:space:]]*#[[:space:]]*include' "$f" |
 		grep -vE '<(stdbool|stddef|stdint|glib)\.h>|"imgopt/[a-z_]+\.h"' |

@@ -1,8 +1,8 @@
 /*
- * pipeline.h: the stages put together, one entry function per command,
- * and the reporter through which the core tells the CLI what happens.
+ * dupes.h: the dupes job: which images of a site are duplicates of
+ * each other, and which no post references.
  *
- * imgopt_pipeline_dupes() is the whole `imgopt dupes` job: scan every
+ * imgopt_dupes_run() is the whole `imgopt dupes` job: scan every
  * post and resolve its references, index every image file under IMAGES
  * and every file a post references (hashing in parallel, cached in the
  * manifest), group identical files, confirm the groups byte for byte, and
@@ -11,11 +11,11 @@
  * ImgoptDupesResult.
  *
  * Ownership: results are transfer full and freed with their _free().
- * Thread-safety: one pipeline call per thread; the reporter's callbacks
+ * Thread-safety: one job per thread; the reporter's callbacks
  * are called from the calling thread only.
  */
-#ifndef IMGOPT_PIPELINE_H
-#define IMGOPT_PIPELINE_H
+#ifndef IMGOPT_DUPES_H
+#define IMGOPT_DUPES_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,45 +23,16 @@
 
 #include "imgopt/group.h"
 #include "imgopt/manifest.h"
+#include "imgopt/reporter.h"
 #include "imgopt/site.h"
 #include "imgopt/types.h"
 
-/**
- * ImgoptReporter:
- *
- * Callbacks the core calls while it works.  Any may be NULL.
- */
-typedef struct {
-	/* @done of @total items of @stage ("scan", "index", "compare",
-	 * and for a run "encode", "plan"), @bytes of files read so far in
-	 * the stage (0 where not counted).  Called at item or batch
-	 * granularity from the calling thread; keep it cheap. */
-	void (*progress)(const char *stage, uint64_t done, uint64_t total,
-			 uint64_t bytes, void *user_data);
-	/* A file was not processed: @is_error says whether it counts as a
-	 * failure (exit 1) or was only skipped (a symlink, a FIFO…). */
-	void (*problem)(const char *path, const char *message, bool is_error,
-			void *user_data);
-	void *user_data; /* passed to every callback */
-} ImgoptReporter;
-
-/** A file that could not be processed, and why. */
-typedef struct {
-	char *path;    /* relative to the site root */
-	char *message; /* the reason, starting with the path */
-} ImgoptProblem;
-
-/** Frees @problem (nullable). */
-void imgopt_problem_free(ImgoptProblem *problem);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptProblem, imgopt_problem_free)
-
-/** How imgopt_pipeline_dupes() works (not what it finds). */
+/** How imgopt_dupes_run() works (not what it finds). */
 typedef struct {
 	int jobs; /* indexing threads; 0 = 4 per core (I/O-bound) */
 } ImgoptDupesOptions;
 
-/** What imgopt_pipeline_dupes() found.  Everything sorted by path. */
+/** What imgopt_dupes_run() found.  Everything sorted by path. */
 typedef struct {
 	GPtrArray *groups;  /* (element-type ImgoptGroup) confirmed,
 			       by canonical path */
@@ -114,7 +85,7 @@ const GPtrArray *imgopt_dupes_result_get_posts(const ImgoptDupesResult *result,
 
 /**
  * imgopt_dupes_result_referenced_images:
- * @result: what imgopt_pipeline_dupes() found
+ * @result: what imgopt_dupes_run() found
  * @files: (element-type utf8 ImgoptAsset): the manifest's files, by path
  *   (imgopt_manifest_load_files())
  * @out_dir: the folder of imgopt's variants, relative to the site root
@@ -132,7 +103,7 @@ imgopt_dupes_result_referenced_images(const ImgoptDupesResult *result,
 				      GHashTable *files, const char *out_dir);
 
 /**
- * imgopt_pipeline_dupes:
+ * imgopt_dupes_run:
  * @site: the open site
  * @options: (nullable): how to work; NULL for the defaults
  * @manifest: the open manifest (the index's cache; receives files,
@@ -148,16 +119,14 @@ imgopt_dupes_result_referenced_images(const ImgoptDupesResult *result,
  *   files), false with @error set if it could not (POSTS unreadable, the
  *   manifest failing).
  */
-bool imgopt_pipeline_dupes(const ImgoptSite *site,
-			   const ImgoptDupesOptions *options,
-			   ImgoptManifest *manifest,
-			   const ImgoptReporter *reporter,
-			   ImgoptDupesResult **result_out, GError **error);
+bool imgopt_dupes_run(const ImgoptSite *site, const ImgoptDupesOptions *options,
+		      ImgoptManifest *manifest, const ImgoptReporter *reporter,
+		      ImgoptDupesResult **result_out, GError **error);
 
 /**
- * imgopt_pipeline_dupes_size_first:
+ * imgopt_dupes_run_size_first:
  *
- * As imgopt_pipeline_dupes(), but reads the bytes (hashes) only of files
+ * As imgopt_dupes_run(), but reads the bytes (hashes) only of files
  * whose size another indexed file shares, as rmlint and jdupes do: a file
  * of a unique size cannot have a duplicate, so its bytes are not read at
  * all if its name is an image's (only its header is, to tell whether it
@@ -165,11 +134,11 @@ bool imgopt_pipeline_dupes(const ImgoptSite *site,
  * until a command that needs them (run) reads it.  The groups and orphans found
  * are the same; a cold run reads far less.  This is `imgopt dupes`.
  */
-bool imgopt_pipeline_dupes_size_first(const ImgoptSite *site,
-				      const ImgoptDupesOptions *options,
-				      ImgoptManifest *manifest,
-				      const ImgoptReporter *reporter,
-				      ImgoptDupesResult **result_out,
-				      GError **error);
+bool imgopt_dupes_run_size_first(const ImgoptSite *site,
+				 const ImgoptDupesOptions *options,
+				 ImgoptManifest *manifest,
+				 const ImgoptReporter *reporter,
+				 ImgoptDupesResult **result_out,
+				 GError **error);
 
-#endif /* IMGOPT_PIPELINE_H */
+#endif /* IMGOPT_DUPES_H */

@@ -1,7 +1,8 @@
 /*
- * pipeline.c: the stages put together (see pipeline.h).
+ * dupes.c: the dupes job (see dupes.h): find the duplicate and orphan
+ * images of a site, caching what it learns in the manifest.
  *
- * The dupes job, and who does what:
+ * Who does what:
  *
  *   main thread                          hashing pool (--jobs threads)
  *   ───────────                          ─────────────────────────────
@@ -37,9 +38,8 @@
  */
 #include "imgopt/error.h"
 #include "imgopt/index.h"
-#include "imgopt/pipeline.h"
+#include "imgopt/dupes.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,26 +51,6 @@
 #define BATCH 256
 
 /* ---- results ---- */
-
-void
-imgopt_problem_free(ImgoptProblem *problem)
-{
-	if (problem == NULL)
-		return;
-	g_free(problem->path);
-	g_free(problem->message);
-	g_free(problem);
-}
-
-static ImgoptProblem *
-problem_new(const char *path, const char *message)
-{
-	ImgoptProblem *p = g_new0(ImgoptProblem, 1);
-
-	p->path = g_strdup(path);
-	p->message = g_strdup(message);
-	return p;
-}
 
 void
 imgopt_dupes_result_free(ImgoptDupesResult *result)
@@ -119,12 +99,10 @@ static ImgoptDupesResult *
 result_new(void)
 {
 	ImgoptDupesResult *r = g_new0(ImgoptDupesResult, 1);
-	GDestroyNotify pfree = (GDestroyNotify)imgopt_problem_free;
-
 	r->orphans = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_asset_free);
-	r->errors = g_ptr_array_new_with_free_func(pfree);
-	r->skipped = g_ptr_array_new_with_free_func(pfree);
+	r->errors = imgopt_problem_list_new();
+	r->skipped = imgopt_problem_list_new();
 	r->empty = g_ptr_array_new_with_free_func(g_free);
 	r->watched = g_ptr_array_new_with_free_func(g_free);
 	r->posts_by_file =
@@ -196,21 +174,16 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Dupes, dupes_clear)
 static void
 report_problem(Dupes *d, const char *path, const char *message, bool is_error)
 {
-	GPtrArray *list = is_error ? d->result->errors : d->result->skipped;
-
-	g_ptr_array_add(list, problem_new(path, message));
-	if (d->reporter != NULL && d->reporter->problem != NULL)
-		d->reporter->problem(path, message, is_error,
-				     d->reporter->user_data);
+	imgopt_reporter_problem(
+		d->reporter, is_error ? d->result->errors : d->result->skipped,
+		path, message, is_error);
 }
 
 static void
 report_progress(Dupes *d, const char *stage, uint64_t done, uint64_t total,
 		uint64_t bytes)
 {
-	if (d->reporter != NULL && d->reporter->progress != NULL)
-		d->reporter->progress(stage, done, total, bytes,
-				      d->reporter->user_data);
+	imgopt_reporter_progress(d->reporter, stage, done, total, bytes);
 }
 
 /* ---- 1. posts and references ---- */
@@ -483,94 +456,64 @@ scan_posts(Dupes *d, int jobs, GError **error)
 
 /* ---- 2. what to index ---- */
 
-static int
-str_ptr_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The entry's type from readdir() (no stat), or from lstat() where the
- * file system does not say (DT_UNKNOWN). */
-static unsigned char
-entry_type(const char *abs_dir, const struct dirent *e)
-{
-	g_autofree char *abs = NULL;
-	struct stat st;
-
-	if (e->d_type != DT_UNKNOWN)
-		return e->d_type;
-	abs = g_build_filename(abs_dir, e->d_name, NULL);
-	if (lstat(abs, &st) != 0)
-		return DT_UNKNOWN;
-	return S_ISDIR(st.st_mode)   ? DT_DIR
-	       : S_ISREG(st.st_mode) ? DT_REG
-	       : S_ISLNK(st.st_mode) ? DT_LNK
-				     : DT_FIFO;
-}
-
 static void
-add_image_entry(Dupes *d, const char *path, unsigned char type)
+add_image_entry(Dupes *d, const char *path, ImgoptFsType type)
 {
-	if (type == DT_REG) {
+	if (type == IMGOPT_FS_REGULAR) {
 		g_ptr_array_add(d->candidates, g_strdup(path));
 		g_hash_table_add(d->under_images, g_strdup(path));
 	}
-	else if (type == DT_LNK)
+	else if (type == IMGOPT_FS_SYMLINK)
 		report_problem(d, path,
 			       "not indexed: a symbolic link (not followed)",
 			       false);
-	else if (type != DT_UNKNOWN)
+	else
 		report_problem(d, path,
 			       "not indexed: not a regular file (FIFO, "
 			       "socket or device)",
 			       false);
 }
 
-/* Lists the folder @rel (relative to the site root) and below, without
- * following symlinks (a symlinked folder is DT_LNK: no loop can form),
- * skipping dot-folders and imgopt's output folder.  readdir's d_type
- * spares a stat per file: the index stats each file once, later. */
-static void
-walk_images(Dupes *d, const char *rel)
+/* The walk's filter: into every folder but dot-folders and imgopt's
+ * output folder; every other entry is listed (symlinks and FIFOs to be
+ * reported as skipped). */
+static bool
+keep_image_entry(const char *rel, const char *name, bool is_dir,
+		 void *user_data)
 {
-	g_autofree char *abs = g_build_filename(d->root, rel, NULL);
-	DIR *dir = opendir(abs);
-	struct dirent *e;
-
-	if (dir == NULL) {
-		g_autofree char *msg = g_strdup_printf(
-			"%s: folder not listed: %s", rel, g_strerror(errno));
-
-		report_problem(d, rel, msg, true);
-		return;
-	}
-	while ((e = readdir(dir)) != NULL) {
-		unsigned char type = entry_type(abs, e);
-		g_autofree char *path = *rel ? imgopt_fs_join(rel, e->d_name)
-					     : g_strdup(e->d_name);
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (type != DT_DIR)
-			add_image_entry(d, path, type);
-		else if (e->d_name[0] != '.' && !is_output_path(d, path))
-			walk_images(d, path);
-	}
-	closedir(dir);
+	return !is_dir || (name[0] != '.' && !is_output_path(user_data, rel));
 }
 
+/* Lists IMAGES and below, without following symlinks (a symlinked folder
+ * is listed as a link: no loop can form).  The walk takes types from
+ * readdir(), sparing a stat per file: the index stats each file once,
+ * later.  A folder that cannot be listed is an error of its own. */
 static bool
 list_images(Dupes *d, GError **error)
 {
 	const char *images = imgopt_site_get_images_dir(d->site);
 	g_autofree char *abs = g_build_filename(d->root, images, NULL);
+	g_autoptr(GPtrArray) types = NULL;
+	g_autoptr(GPtrArray) unlisted = NULL;
+	g_autoptr(GPtrArray) found = NULL;
 
 	if (!g_file_test(abs, G_FILE_TEST_IS_DIR)) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR,
 			    "%s: not a folder", images);
 		return false;
 	}
-	walk_images(d, images);
+	found = imgopt_fs_walk_dir(d->root, images, keep_image_entry, d, &types,
+				   &unlisted, error);
+	if (found == NULL)
+		return false;
+	for (guint i = 0; i < unlisted->len; i++) {
+		const ImgoptProblem *p = g_ptr_array_index(unlisted, i);
+
+		report_problem(d, p->path, p->message, true);
+	}
+	for (guint i = 0; i < found->len; i++)
+		add_image_entry(d, g_ptr_array_index(found, i),
+				GPOINTER_TO_UINT(g_ptr_array_index(types, i)));
 	return true;
 }
 
@@ -590,7 +533,7 @@ list_candidates(Dupes *d, GError **error)
 	while (g_hash_table_iter_next(&iter, &key, NULL))
 		if (!g_hash_table_contains(d->under_images, key))
 			g_ptr_array_add(d->candidates, g_strdup(key));
-	g_ptr_array_sort(d->candidates, str_ptr_cmp);
+	g_ptr_array_sort(d->candidates, imgopt_fs_path_cmp);
 	return true;
 }
 
@@ -1001,20 +944,13 @@ asset_path_cmp(gconstpointer a, gconstpointer b)
 		      (*(ImgoptAsset *const *)b)->path);
 }
 
-static int
-problem_path_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp((*(ImgoptProblem *const *)a)->path,
-		      (*(ImgoptProblem *const *)b)->path);
-}
-
 static void
 sort_result(ImgoptDupesResult *r)
 {
 	g_ptr_array_sort(r->orphans, asset_path_cmp);
-	g_ptr_array_sort(r->errors, problem_path_cmp);
-	g_ptr_array_sort(r->skipped, problem_path_cmp);
-	g_ptr_array_sort(r->empty, str_ptr_cmp);
+	g_ptr_array_sort(r->errors, imgopt_problem_path_cmp);
+	g_ptr_array_sort(r->skipped, imgopt_problem_path_cmp);
+	g_ptr_array_sort(r->empty, imgopt_fs_path_cmp);
 }
 
 /* ---- 6. the manifest's other tables ---- */
@@ -1152,7 +1088,7 @@ collect_watched(Dupes *d)
 			imgopt_site_resolve_ref_watched(d->site, again, looked);
 		}
 	}
-	g_ptr_array_sort(looked, str_ptr_cmp);
+	g_ptr_array_sort(looked, imgopt_fs_path_cmp);
 	for (guint i = 0; i < looked->len; i++) {
 		const char *p = g_ptr_array_index(looked, i);
 
@@ -1264,20 +1200,20 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 }
 
 bool
-imgopt_pipeline_dupes(const ImgoptSite *site, const ImgoptDupesOptions *options,
-		      ImgoptManifest *manifest, const ImgoptReporter *reporter,
-		      ImgoptDupesResult **result_out, GError **error)
+imgopt_dupes_run(const ImgoptSite *site, const ImgoptDupesOptions *options,
+		 ImgoptManifest *manifest, const ImgoptReporter *reporter,
+		 ImgoptDupesResult **result_out, GError **error)
 {
 	return dupes_job(site, options, false, manifest, reporter, result_out,
 			 error);
 }
 
 bool
-imgopt_pipeline_dupes_size_first(const ImgoptSite *site,
-				 const ImgoptDupesOptions *options,
-				 ImgoptManifest *manifest,
-				 const ImgoptReporter *reporter,
-				 ImgoptDupesResult **result_out, GError **error)
+imgopt_dupes_run_size_first(const ImgoptSite *site,
+			    const ImgoptDupesOptions *options,
+			    ImgoptManifest *manifest,
+			    const ImgoptReporter *reporter,
+			    ImgoptDupesResult **result_out, GError **error)
 {
 	return dupes_job(site, options, true, manifest, reporter, result_out,
 			 error);

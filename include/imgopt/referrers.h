@@ -1,0 +1,97 @@
+/*
+ * referrers.h: the text files of a site that can name an image, and what
+ * each is to the generator.
+ *
+ * A site names its images from everywhere, not only from its posts: the
+ * config (`header-img: img/home-bg.jpg`), layouts and includes (icons,
+ * backgrounds), pages, data files, stylesheets (`url()`), scripts (a
+ * service worker's precache list), JSON (a web app manifest's icons) and
+ * feeds.  imgopt_referrers_list() walks the site root once and returns
+ * every such file with its kind; the scanner of each kind finds its
+ * references (scan.h) and the commands decide for the whole site.
+ *
+ * What is walked: every folder under the site root except the build
+ * output (`_site/`, and `public/` of a Hugo or Hexo site), `.git/` and
+ * every other folder whose name starts with `.` (imgopt's own `.imgopt/`
+ * among them), `node_modules/`, `vendor/`, imgopt's variant folder
+ * (IMAGES/IMGOPT_OUTPUT_DIR), what the site's config excludes (Jekyll's
+ * `exclude:`), and Jekyll's folders whose name starts with `_` that
+ * Jekyll neither reads nor publishes (any but `_posts`, `_drafts`,
+ * `_layouts`, `_includes`, `_data`, `_sass` and the site's collections).
+ *
+ * Ownership: results are transfer full.
+ * Thread-safety: reentrant.
+ */
+#ifndef IMGOPT_REFERRERS_H
+#define IMGOPT_REFERRERS_H
+
+#include <glib.h> /* GPtrArray, GError */
+
+#include "imgopt/site.h"
+
+/**
+ * ImgoptReferrerKind:
+ *
+ * What a text file is to the generator, from its place and its name.  The
+ * names are those of the `scan --json` output.
+ */
+typedef enum {
+	IMGOPT_REFERRER_POST,       /* .md/.markdown/.html under POSTS */
+	IMGOPT_REFERRER_PAGE,       /* any other page (.md, .markdown, .html) */
+	IMGOPT_REFERRER_LAYOUT,     /* _layouts/, a theme's layout/ */
+	IMGOPT_REFERRER_INCLUDE,    /* _includes/, layouts/partials/ */
+	IMGOPT_REFERRER_DATA,       /* _data/ or data/: YAML, JSON, CSV */
+	IMGOPT_REFERRER_CONFIG,     /* _config.yml, hugo.toml, config.toml */
+	IMGOPT_REFERRER_STYLESHEET, /* .css, .scss, .sass, .less, .styl */
+	IMGOPT_REFERRER_SCRIPT,     /* .js, .mjs, .cjs */
+	IMGOPT_REFERRER_JSON,       /* .json, .webmanifest outside data */
+	IMGOPT_REFERRER_FEED,       /* .xml, .rss, .atom templates */
+} ImgoptReferrerKind;
+
+/**
+ * imgopt_referrer_kind_name:
+ *
+ * Returns: (transfer none): "post", "page", "layout", "include", "data",
+ *   "config", "stylesheet", "script", "json" or "feed".
+ */
+const char *imgopt_referrer_kind_name(ImgoptReferrerKind kind);
+
+/** One text file of the site that can name an image. */
+typedef struct {
+	char *path;              /* relative to the site root */
+	ImgoptReferrerKind kind; /* what it is to the generator */
+} ImgoptReferrer;
+
+/** Frees @referrer (nullable). */
+void imgopt_referrer_free(ImgoptReferrer *referrer);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptReferrer, imgopt_referrer_free)
+
+/**
+ * imgopt_referrers_kind_of:
+ * @site: the site (for POSTS)
+ * @path: a file relative to the site root
+ * @kind_out: (out): its kind
+ *
+ * Classifies @path by its place and its name alone (nothing is read).
+ *
+ * Returns: whether @path is a referrer at all (a text file of a kind
+ *   above); false for images, fonts, binaries and unknown text.
+ */
+bool imgopt_referrers_kind_of(const ImgoptSite *site, const char *path,
+			      ImgoptReferrerKind *kind_out);
+
+/**
+ * imgopt_referrers_list:
+ * @site: the open site
+ * @error: return location for a #GError
+ *
+ * Walks the site root (see above) and classifies every regular file.
+ * Symbolic links are not followed and not listed.
+ *
+ * Returns: (transfer full) (element-type ImgoptReferrer): every referrer,
+ *   sorted by path, or NULL with @error set if the root cannot be read.
+ */
+GPtrArray *imgopt_referrers_list(const ImgoptSite *site, GError **error);
+
+#endif /* IMGOPT_REFERRERS_H */

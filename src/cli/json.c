@@ -1,0 +1,175 @@
+/*
+ * json.c: the CLI's JSON output, and its one adapter for json-glib: the
+ * handlers build their document through the CliJson calls (cli.h) and
+ * never see a JsonBuilder.
+ */
+#include <stdio.h>
+
+#include <json-glib/json-glib.h>
+
+#include "cli.h"
+
+struct CliJson {
+	JsonBuilder *builder; /* the document so far */
+	GArray *open;         /* CliJsonKind of each open object or array */
+};
+
+CliJson *
+cli_json_new(void)
+{
+	CliJson *j = g_new0(CliJson, 1);
+
+	j->builder = json_builder_new();
+	j->open = g_array_new(FALSE, FALSE, sizeof(CliJsonKind));
+	return j;
+}
+
+CliJson *
+cli_json_new_document(const ImgoptSite *site)
+{
+	CliJson *j = cli_json_new();
+
+	cli_json_begin(j, CLI_JSON_OBJECT, NULL);
+	cli_json_add_string(j, "site_root", imgopt_site_get_root(site));
+	return j;
+}
+
+void
+cli_json_free(CliJson *j)
+{
+	if (j == NULL)
+		return;
+	g_object_unref(j->builder);
+	g_array_unref(j->open);
+	g_free(j);
+}
+
+/* Names the next value, unless it is an array element or the root. */
+static void
+member(CliJson *j, const char *name)
+{
+	if (name != NULL)
+		json_builder_set_member_name(j->builder, name);
+}
+
+void
+cli_json_begin(CliJson *j, CliJsonKind kind, const char *name)
+{
+	member(j, name);
+	if (kind == CLI_JSON_ARRAY)
+		json_builder_begin_array(j->builder);
+	else
+		json_builder_begin_object(j->builder);
+	g_array_append_val(j->open, kind);
+}
+
+void
+cli_json_end(CliJson *j)
+{
+	g_assert(j->open->len > 0);
+	if (g_array_index(j->open, CliJsonKind, j->open->len - 1) ==
+	    CLI_JSON_ARRAY)
+		json_builder_end_array(j->builder);
+	else
+		json_builder_end_object(j->builder);
+	g_array_set_size(j->open, j->open->len - 1);
+}
+
+void
+cli_json_add_string(CliJson *j, const char *name, const char *value)
+{
+	member(j, name);
+	if (value == NULL)
+		json_builder_add_null_value(j->builder);
+	else if (g_utf8_validate(value, -1, NULL))
+		json_builder_add_string_value(j->builder, value);
+	else {
+		g_autofree char *shown = cli_shown_name(value);
+
+		json_builder_add_string_value(j->builder, shown);
+	}
+}
+
+void
+cli_json_add_int(CliJson *j, const char *name, int64_t value)
+{
+	member(j, name);
+	json_builder_add_int_value(j->builder, value);
+}
+
+void
+cli_json_add_bool(CliJson *j, const char *name, bool value)
+{
+	member(j, name);
+	json_builder_add_boolean_value(j->builder, value);
+}
+
+void
+cli_json_add_double(CliJson *j, const char *name, double value)
+{
+	member(j, name);
+	json_builder_add_double_value(j->builder, value);
+}
+
+void
+cli_json_add_strings(CliJson *j, const char *name, const GPtrArray *strings)
+{
+	cli_json_begin(j, CLI_JSON_ARRAY, name);
+	for (guint i = 0; strings != NULL && i < strings->len; i++)
+		cli_json_add_string(j, NULL, g_ptr_array_index(strings, i));
+	cli_json_end(j);
+}
+
+void
+cli_json_add_list(CliJson *j, const char *name, const GPtrArray *items,
+		  CliJsonItemFunc add_item)
+{
+	cli_json_begin(j, CLI_JSON_ARRAY, name);
+	for (guint i = 0; i < items->len; i++) {
+		cli_json_begin(j, CLI_JSON_OBJECT, NULL);
+		add_item(j, g_ptr_array_index(items, i));
+		cli_json_end(j);
+	}
+	cli_json_end(j);
+}
+
+void
+cli_json_add_problems(CliJson *j, const char *name, const GPtrArray *problems,
+		      const char *key)
+{
+	cli_json_begin(j, CLI_JSON_ARRAY, name);
+	for (guint i = 0; i < problems->len; i++) {
+		const ImgoptProblem *p = g_ptr_array_index(problems, i);
+
+		cli_json_begin(j, CLI_JSON_OBJECT, NULL);
+		cli_json_add_string(j, "path", p->path);
+		cli_json_add_string(j, key, p->message);
+		cli_json_end(j);
+	}
+	cli_json_end(j);
+}
+
+void
+cli_json_render(CliJson *j, GString *out)
+{
+	while (j->open->len > 0)
+		cli_json_end(j);
+	g_autoptr(JsonNode) root = json_builder_get_root(j->builder);
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+
+	json_generator_set_root(gen, root);
+	json_generator_set_pretty(gen, TRUE);
+	json_generator_set_indent(gen, 2);
+	json_generator_to_gstring(gen, out);
+	g_string_append_c(out, '\n');
+}
+
+void
+cli_json_print(CliJson *j)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	cli_json_render(j, out);
+	fwrite(out->str, 1, out->len, stdout);
+	fflush(stdout);
+}

@@ -1,0 +1,300 @@
+/*
+ * referrers.c: which text files of a site can name an image, and what
+ * each is to the generator (see referrers.h).
+ *
+ * One walk of the site root through fsio's walker; folders are pruned as
+ * the walk meets them (the build output, dot folders, dependencies,
+ * imgopt's variants, what the config excludes, Jekyll's unread `_`
+ * folders), files are classified by their folder and their extension
+ * alone: nothing is opened but the root's config, read once for its
+ * collections.
+ */
+#include "imgopt/referrers.h"
+
+#include <string.h>
+
+#include "fsio.h"
+
+const char *
+imgopt_referrer_kind_name(ImgoptReferrerKind kind)
+{
+	static const char *const names[] = {
+		"post",   "page",       "layout", "include", "data",
+		"config", "stylesheet", "script", "json",    "feed",
+	};
+
+	g_return_val_if_fail((size_t)kind < G_N_ELEMENTS(names), "?");
+	return names[kind];
+}
+
+void
+imgopt_referrer_free(ImgoptReferrer *referrer)
+{
+	if (referrer == NULL)
+		return;
+	g_free(referrer->path);
+	g_free(referrer);
+}
+
+/* ---- classifying ------------------------------------------------------ */
+
+static bool
+has_ext(const char *name, const char *const *exts)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (dot == NULL)
+		return false;
+	for (guint i = 0; exts[i] != NULL; i++)
+		if (g_ascii_strcasecmp(dot + 1, exts[i]) == 0)
+			return true;
+	return false;
+}
+
+static const char *const page_exts[] = {"md",     "markdown", "html", "htm",
+					"liquid", "ejs",      "njk",  "swig",
+					"pug",    "hbs",      NULL};
+static const char *const post_exts[] = {"md", "markdown", "html", NULL};
+static const char *const data_exts[] = {"yml", "yaml", "toml", "json",
+					"csv", "tsv",  NULL};
+static const char *const style_exts[] = {"css",  "scss", "sass",
+					 "less", "styl", NULL};
+static const char *const script_exts[] = {"js", "mjs", "cjs", NULL};
+static const char *const json_exts[] = {"json", "webmanifest", NULL};
+static const char *const feed_exts[] = {"xml", "rss", "atom", NULL};
+
+/* Whether a component of @path's folder is one of @names. */
+static bool
+in_folder(const char *path, const char *const *names)
+{
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+
+	for (guint i = 0; parts[i] != NULL && parts[i + 1] != NULL; i++)
+		if (g_strv_contains(names, parts[i]))
+			return true;
+	return false;
+}
+
+static bool
+is_config(const char *path)
+{
+	const char *name = strrchr(path, '/');
+
+	name = name != NULL ? name + 1 : path;
+	return (g_str_has_prefix(name, "_config") &&
+		has_ext(name, (const char *const[]){"yml", "yaml", NULL})) ||
+	       strcmp(name, "hugo.toml") == 0 ||
+	       strcmp(name, "hugo.yaml") == 0 ||
+	       strcmp(name, "config.toml") == 0 ||
+	       (strcmp(name, "config.yaml") == 0 && strchr(path, '/') == NULL);
+}
+
+static bool
+classify_page(const char *path, ImgoptReferrerKind *kind_out)
+{
+	static const char *const includes[] = {"_includes", "partials",
+					       "shortcodes", NULL};
+	static const char *const layouts[] = {"_layouts", "layouts", "layout",
+					      NULL};
+
+	if (in_folder(path, includes))
+		*kind_out = IMGOPT_REFERRER_INCLUDE;
+	else if (in_folder(path, layouts))
+		*kind_out = IMGOPT_REFERRER_LAYOUT;
+	else
+		*kind_out = IMGOPT_REFERRER_PAGE;
+	return true;
+}
+
+bool
+imgopt_referrers_kind_of(const ImgoptSite *site, const char *path,
+			 ImgoptReferrerKind *kind_out)
+{
+	static const char *const data_dirs[] = {"_data", "data", NULL};
+	const char *posts = imgopt_site_get_posts_dir(site);
+
+	g_return_val_if_fail(path != NULL && kind_out != NULL, false);
+	if (has_ext(path, post_exts) && imgopt_fs_is_below(posts, path)) {
+		*kind_out = IMGOPT_REFERRER_POST;
+		return true;
+	}
+	if (has_ext(path, page_exts))
+		return classify_page(path, kind_out);
+	if (is_config(path))
+		*kind_out = IMGOPT_REFERRER_CONFIG;
+	else if (has_ext(path, data_exts) &&
+		 (in_folder(path, data_dirs) || !has_ext(path, json_exts)))
+		*kind_out = IMGOPT_REFERRER_DATA;
+	else if (has_ext(path, style_exts))
+		*kind_out = IMGOPT_REFERRER_STYLESHEET;
+	else if (has_ext(path, script_exts))
+		*kind_out = IMGOPT_REFERRER_SCRIPT;
+	else if (has_ext(path, json_exts))
+		*kind_out = IMGOPT_REFERRER_JSON;
+	else if (has_ext(path, feed_exts))
+		*kind_out = IMGOPT_REFERRER_FEED;
+	else
+		return false;
+	return true;
+}
+
+/* ---- walking ---------------------------------------------------------- */
+
+typedef struct {
+	const ImgoptSite *site;
+	char *output_dir;       /* IMAGES/IMGOPT_OUTPUT_DIR */
+	bool is_public_output;  /* `public/` is a build output (Hugo, Hexo) */
+	GPtrArray *collections; /* (element-type utf8) "_name" folders the
+				   config declares */
+} Walk;
+
+static void
+walk_clear(Walk *w)
+{
+	g_clear_pointer(&w->output_dir, g_free);
+	g_clear_pointer(&w->collections, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Walk, walk_clear)
+
+/* Jekyll reads these `_` folders; it skips every other one. */
+static const char *const read_underscore_dirs[] = {
+	"_posts", "_drafts", "_layouts", "_includes", "_data", "_sass", NULL,
+};
+
+static bool
+is_read_underscore_dir(const Walk *w, const char *name)
+{
+	return g_strv_contains(read_underscore_dirs, name) ||
+	       g_ptr_array_find_with_equal_func(w->collections, name,
+						g_str_equal, NULL);
+}
+
+static bool
+keep_dir(const Walk *w, const char *rel, const char *name)
+{
+	bool is_top = strchr(rel, '/') == NULL;
+
+	if (name[0] == '.' || strcmp(name, "node_modules") == 0 ||
+	    strcmp(name, "vendor") == 0 || strcmp(rel, w->output_dir) == 0)
+		return false;
+	if (is_top && (strcmp(name, "_site") == 0 ||
+		       (w->is_public_output && strcmp(name, "public") == 0)))
+		return false;
+	if (name[0] == '_' &&
+	    !imgopt_fs_is_below(rel, imgopt_site_get_posts_dir(w->site)) &&
+	    strcmp(rel, imgopt_site_get_posts_dir(w->site)) != 0 &&
+	    !is_read_underscore_dir(w, name))
+		return false;
+	return !imgopt_site_is_excluded(w->site, rel);
+}
+
+static bool
+keep_entry(const char *rel, const char *name, bool is_dir, void *user_data)
+{
+	const Walk *w = user_data;
+	ImgoptReferrerKind kind;
+
+	if (is_dir)
+		return keep_dir(w, rel, name);
+	return !imgopt_site_is_excluded(w->site, rel) &&
+	       imgopt_referrers_kind_of(w->site, rel, &kind);
+}
+
+/* One line of the `collections:` block: the collection it names (the key
+ * of a map entry at @indent, or a list item), else NULL. */
+static char *
+collection_of(const char *line, int *indent_io)
+{
+	int indent = (int)strspn(line, " ");
+	const char *item = line + indent;
+
+	if (g_str_has_prefix(item, "- "))
+		return g_strstrip(g_strdup(item + 2));
+	if (*indent_io < 0)
+		*indent_io = indent;
+	const char *colon = strchr(item, ':');
+	if (indent != *indent_io || colon == NULL || colon == item)
+		return NULL; /* a collection's own settings */
+	return g_strndup(item, (gsize)(colon - item));
+}
+
+/* The collections `_config.yml` declares, as their "_name" folders. */
+static GPtrArray *
+read_collections(const char *root)
+{
+	g_autofree char *path = g_build_filename(root, "_config.yml", NULL);
+	g_autofree char *text = NULL;
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	bool is_inside = false;
+	int indent = -1;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return out;
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	for (char **l = lines; *l != NULL; l++) {
+		const char *text_start = *l + strspn(*l, " \t");
+
+		g_strchomp(*l);
+		if (*text_start == '\0' || *text_start == '#')
+			continue;
+		if (!is_inside) {
+			is_inside = g_str_has_prefix(*l, "collections:");
+			continue;
+		}
+		if (**l != ' ' && **l != '-')
+			break;
+		g_autofree char *name = collection_of(*l, &indent);
+		if (name != NULL && *name != '\0')
+			g_ptr_array_add(out, g_strconcat("_", name, NULL));
+	}
+	return out;
+}
+
+static bool
+root_has(const char *root, const char *name)
+{
+	g_autofree char *path = g_build_filename(root, name, NULL);
+
+	return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+GPtrArray *
+imgopt_referrers_list(const ImgoptSite *site, GError **error)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	const char *root = imgopt_site_get_root(site);
+	g_auto(Walk) w = {site, NULL, false, NULL};
+	g_autoptr(GPtrArray) types = NULL;
+
+	w.output_dir = imgopt_fs_join(imgopt_site_get_images_dir(site),
+				      IMGOPT_OUTPUT_DIR);
+	w.is_public_output =
+		root_has(root, "hugo.toml") || root_has(root, "config.toml") ||
+		root_has(root, "hugo.yaml") || root_has(root, "scaffolds") ||
+		(root_has(root, "_config.yml") && root_has(root, "source"));
+	w.collections = read_collections(root);
+	g_autoptr(GPtrArray) found = imgopt_fs_walk_dir(
+		root, "", keep_entry, &w, &types, NULL, error);
+	if (found == NULL)
+		return NULL;
+	GPtrArray *out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_referrer_free);
+	for (guint i = 0; i < found->len; i++) {
+		ImgoptReferrer *r = NULL;
+		ImgoptReferrerKind kind;
+		const char *path = g_ptr_array_index(found, i);
+
+		if (GPOINTER_TO_UINT(g_ptr_array_index(types, i)) !=
+			    IMGOPT_FS_REGULAR ||
+		    !imgopt_referrers_kind_of(site, path, &kind))
+			continue;
+		r = g_new0(ImgoptReferrer, 1);
+		r->path = g_strdup(path);
+		r->kind = kind;
+		g_ptr_array_add(out, r);
+	}
+	return out;
+}

@@ -1,0 +1,67 @@
+/*
+ * reporter.c: problems and progress, recorded and reported the same way
+ * by every job (see reporter.h).
+ */
+#include "imgopt/reporter.h"
+
+#include <string.h>
+
+ImgoptProblem *
+imgopt_problem_new(const char *path, const char *message)
+{
+	ImgoptProblem *p = g_new0(ImgoptProblem, 1);
+
+	p->path = g_strdup(path);
+	p->message = g_strdup(message);
+	return p;
+}
+
+ImgoptProblem *
+imgopt_problem_copy(const ImgoptProblem *problem)
+{
+	g_return_val_if_fail(problem != NULL, NULL);
+	return imgopt_problem_new(problem->path, problem->message);
+}
+
+void
+imgopt_problem_free(ImgoptProblem *problem)
+{
+	if (problem == NULL)
+		return;
+	g_free(problem->path);
+	g_free(problem->message);
+	g_free(problem);
+}
+
+GPtrArray *
+imgopt_problem_list_new(void)
+{
+	return g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_problem_free);
+}
+
+int
+imgopt_problem_path_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp((*(ImgoptProblem *const *)a)->path,
+		      (*(ImgoptProblem *const *)b)->path);
+}
+
+void
+imgopt_reporter_problem(const ImgoptReporter *reporter, GPtrArray *list,
+			const char *path, const char *message, bool is_error)
+{
+	g_return_if_fail(list != NULL);
+	g_ptr_array_add(list, imgopt_problem_new(path, message));
+	if (reporter != NULL && reporter->problem != NULL)
+		reporter->problem(path, message, is_error, reporter->user_data);
+}
+
+void
+imgopt_reporter_progress(const ImgoptReporter *reporter, const char *stage,
+			 uint64_t done, uint64_t total, uint64_t bytes)
+{
+	if (reporter != NULL && reporter->progress != NULL)
+		reporter->progress(stage, done, total, bytes,
+				   reporter->user_data);
+}
