@@ -376,3 +376,17 @@ hi_agree(const char *path, const char *renderer, GPtrArray *mine,
 		       a);
 	return false;
 }
+
+void
+hi_compare_all(GPtrArray *posts, const char *renderer, HiCompare compare,
+	       gpointer data)
+{
+	guint n_agree = 0;
+
+	g_ptr_array_sort(posts, hi_cmp_str);
+	for (guint i = 0; i < posts->len; i++)
+		n_agree += compare(i, posts->pdata[i], data);
+	g_test_message("%u of %u posts agree with %s", n_agree, posts->len,
+		       renderer);
+	g_assert_cmpuint(n_agree, ==, posts->len);
+}

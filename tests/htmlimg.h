@@ -58,6 +58,15 @@ void hi_sides(const GPtrArray *refs, const char *html, bool with_multiline,
 bool hi_agree(const char *path, const char *renderer, GPtrArray *mine,
 	      GPtrArray *theirs);
 
+/** Compares post number @i, @post, with its rendering; true if they
+ * agree. */
+typedef bool (*HiCompare)(guint i, const char *post, gpointer data);
+
+/** Sorts @posts, compares each with @compare, logs how many agree with
+ * @renderer and fails the test unless all do. */
+void hi_compare_all(GPtrArray *posts, const char *renderer, HiCompare compare,
+		    gpointer data);
+
 /** Adds every fixture post (fixtures/markdown, fixtures/sites) to @out. */
 void hi_fixture_posts(GPtrArray *out);
 

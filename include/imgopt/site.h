@@ -9,7 +9,8 @@
  * Calling sequence:
  *   site = imgopt_site_open(posts, images, site_root_or_NULL, &error);
  *   posts = imgopt_site_list_posts(site, &error);
- *   for each post: read, imgopt_scan_text(), imgopt_site_resolve_ref() each
+ *   for each post: read, imgopt_site_scan_text() (the site's Markdown
+ *   dialect), imgopt_site_resolve_ref() each
  *   (imgopt_site_scan_post() does those three);
  *   imgopt_site_free(site);
  *
