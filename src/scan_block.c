@@ -263,7 +263,16 @@ match_quote(Blocks *b)
 		return false;
 	advance(b, b->indent + 1, true);
 	int c = peek(b, b->pos);
-	if (c == ' ' || c == '\t')
+	if (b->sc->dialect == IMGOPT_SCAN_KRAMDOWN) {
+		/* kramdown strips `> ` and reads the rest as a document of
+		 * its own: its tabs stop from there, a leading one indents
+		 * by 4 */
+		if (c == ' ')
+			advance(b, 1, true);
+		b->col = 0;
+		b->partial_tab = false;
+	}
+	else if (c == ' ' || c == '\t')
 		advance(b, 1, true);
 	return true;
 }

@@ -107,8 +107,6 @@ static const struct {
 	/* kramdown's fence needs its closing fence within its list item
 	 * or quote; the scanner looks for one anywhere after it */
 	{"code.md", "  fence-in-item.png\n  fence-in-quote.png\n", ""},
-	/* a tab after '>' makes kramdown's quote content indented code */
-	{"containers.md", "", "  tab-quote.png\n"},
 	/* kramdown's last definition of a label wins, and a definition is
 	 * one line (definitions are scan_inline.c's relink work) */
 	{"reference.md",

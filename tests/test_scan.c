@@ -395,6 +395,10 @@ test_kramdown(void)
 		 "2:18 markdown d e.png\n"},
 		{"![a](f(1).png) ![b](<g)h\n", "1:6 markdown f(1).png\n",
 		 "1:6 markdown f(1).png\n1:21 markdown <g\n"},
+		/* kramdown's quote content starts after `> `: a tab there
+		 * indents it by 4, as code */
+		{">\t![x](a.png)\n\n> \t![y](b.png)\n",
+		 "1:8 markdown a.png\n3:9 markdown b.png\n", ""},
 		/* kramdown's fence needs its closing fence */
 		{"```\n![x](a.png)\n", "", "2:6 markdown a.png\n"},
 		{"~~~~\n![x](a.png)\n~~~\n\n> ~~~~~\n", "", ""},
