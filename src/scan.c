@@ -11,12 +11,11 @@
  * docs/references.md states both for users, and tests/test_cmark_diff.c
  * and tests/test_kramdown_diff.c hold us to cmark and to kramdown.
  *
- * The kramdown dialect is the CommonMark scanner with four switches:
- * a span-level tag does not start an HTML block, another element's HTML
- * block runs to its end tag (scan_block.c), a tag with an unquoted
- * non-word value is text (Scanner.strict_tags), and inline destinations
- * follow kramdown's parenthesis rule without backslash escapes
- * (scan_inline.c).
+ * The kramdown dialect is the CommonMark scanner with a few switches:
+ * HTML blocks, fences and quote content as kramdown reads them
+ * (scan_block.c), a tag with an unquoted non-word value is text
+ * (Scanner.strict_tags), and inline destinations follow kramdown's
+ * parenthesis rule without backslash escapes (scan_inline.c).
  *
  *   post        := [BOM] [front-matter] body
  *   front-matter:= "---" EOL yaml-lines ("---" | "...") EOL

@@ -17,6 +17,12 @@
  * can show an image are kept: paragraphs and headings (inline content) and
  * HTML blocks.  Code blocks are matched so their lines are skipped.
  *
+ * In the kramdown dialect (Jekyll) four rules change: a block quote's
+ * content starts after `> ` with its own tab stops; a span-level start
+ * tag opens no HTML block, another element's block runs to its end tag
+ * (a void one's is the tag alone) and a tag kramdown cannot parse is
+ * text; and a fence needs a closing line somewhere after it.
+ *
  * Cost: matching a container consumes at least one byte of a non-blank
  * line, except list items on blank lines; for those, `fbs` (the first
  * container a blank line cannot match) lets a blank line skip the run of
