@@ -4,7 +4,9 @@
  * variants.
  *
  * Each reference is planned alone, in document order; a link reference
- * definition used by several images is one span, planned once.  A
+ * definition used by several images is one span, planned once, and one a
+ * plain link uses too is left alone (each image using it is rewritten
+ * inline instead).  A
  * reference on an original image gets the variant made for the width the
  * page shows it at (a srcset candidate the one nearest its descriptor);
  * one already on a variant file is left alone unless these settings or
@@ -13,6 +15,13 @@
  * imgopt_rewrite_format_url()), and with --srcset a Markdown image becomes
  * an <img srcset> (in a <picture> when there are WebP or AVIF variants of
  * another format), and an <img> without srcset gains one.
+ *
+ * What a rewritten page shows must tell the truth and lay out as before
+ * (docs/imgopt.1, --display-width): a variant that is a copy of its
+ * source is never linked; a `w` candidate's descriptor becomes its
+ * variant's width, an `x` one moves only to a variant of its own width;
+ * an <img> without a width attribute keeps the width of the file it
+ * showed (the sizes it gains say that width).
  *
  * The edits carry the bytes they expect; imgopt_rewrite_text() applies
  * them.  Counting what the pages show is the caller's (run.c).
@@ -98,6 +107,10 @@ typedef struct {
 	const char *fallback;      /* prefix for repaired links in the post */
 	const GPtrArray *extras;   /* its WebP/AVIF variants, for <picture>
 				      (borrowed, nullable) */
+	const ImgoptAsset *source; /* the original it shows now, or NULL
+				      (a reference on a variant file) */
+	uint32_t shown_width;      /* the pixel width of the file it shows
+				      now, 0 if unknown */
 } RefCtx;
 
 static ImgoptUrlStyle
@@ -148,34 +161,101 @@ srcset_descriptor(const char *text, gsize len, gsize pos)
 static uint32_t
 wanted_width(const RefCtx *c)
 {
-	const ImgoptRef *ref = c->ref;
-
 	/* Page-wide banners: the widest configured width. */
-	if (ref->kind == IMGOPT_REF_FRONT_MATTER) {
+	if (c->ref->kind == IMGOPT_REF_FRONT_MATTER)
 		return c->in->banner_width;
-	}
-	if (ref->kind == IMGOPT_REF_SRCSET) {
-		uint32_t w = srcset_descriptor(c->text, c->len,
-					       ref->offset + ref->length);
-		if (w > 0)
-			return w;
-	}
 	return c->in->display_width;
 }
 
-/* The variant a reference shows: a srcset candidate the one nearest its
- * descriptor from below, anything else the one made for its display
- * width (which may be the wider original, kept where re-encoding lost). */
+/* Whether @v holds its source's own bytes (a variant that saved nothing
+ * stands in at the source's width): the source itself will do.  No
+ * encoding is kept unless it is smaller than its source. */
+static bool
+is_copy(const RefCtx *c, const ImgoptVariant *v)
+{
+	return c->source != NULL && c->source->size > 0 &&
+	       v->format == c->source->format && v->bytes >= c->source->size;
+}
+
+/* The original a page links instead of a copy of it (see
+ * ImgoptPlanInput.originals). */
+static const char *
+source_path(const RefCtx *c)
+{
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+	const ImgoptAsset *first = NULL;
+
+	if (c->in->originals != NULL) {
+		imgopt_hash_format(&c->source->hash, hex);
+		first = g_hash_table_lookup(c->in->originals, hex);
+	}
+	return first != NULL ? first->path : c->source->path;
+}
+
+/* The variant of the width the reference shows now, or NULL. */
+static const ImgoptVariant *
+same_width(const RefCtx *c)
+{
+	for (guint i = 0; c->shown_width > 0 && i < c->variants->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(c->variants, i);
+
+		if (v->width == c->shown_width)
+			return v;
+	}
+	return NULL;
+}
+
+/* Whether an <img> gets a srcset (and, unless it has one, sizes) after
+ * its src: not if it has one, nor if an author's sizes would start to
+ * size a tag without a width. */
+static bool
+adds_srcset(const RefCtx *c)
+{
+	const ImgoptRef *ref = c->ref;
+
+	return c->variants->len >= 2 && ref->kind == IMGOPT_REF_HTML &&
+	       ref->is_img_tag && !ref->has_srcset && ref->attr_end != 0 &&
+	       (ref->has_width || (!ref->has_sizes && c->shown_width > 0));
+}
+
+/* Whether the width of the file an <img> src names sets the tag's
+ * layout: no width attribute, and no srcset with sizes (one this run
+ * adds included) to set it instead. */
+static bool
+src_sets_layout(const RefCtx *c)
+{
+	const ImgoptRef *ref = c->ref;
+
+	return ref->kind == IMGOPT_REF_HTML && ref->is_img_tag &&
+	       !ref->has_width && !(ref->has_srcset && ref->has_sizes) &&
+	       !adds_srcset(c);
+}
+
+/* The variant a reference shows: a srcset candidate with a `w`
+ * descriptor the one nearest it from below, one with an `x` descriptor
+ * (or none) only the variant of its own width (the descriptor scales
+ * the file's pixels), anything else the one made for its display width
+ * (which may be the wider original, kept where re-encoding lost).  An
+ * <img> whose src sets its layout keeps its width. */
 static const ImgoptVariant *
 pick_for(const RefCtx *c)
 {
-	uint32_t width = wanted_width(c);
+	const ImgoptRef *ref = c->ref;
+	const ImgoptVariant *v = NULL;
 
-	if (c->ref->kind == IMGOPT_REF_SRCSET)
-		return imgopt_rewrite_pick_variant(
-			c->variants, IMGOPT_FORMAT_UNKNOWN, width);
-	return imgopt_rewrite_pick_covering(c->variants, IMGOPT_FORMAT_UNKNOWN,
-					    width);
+	if (ref->kind == IMGOPT_REF_SRCSET) {
+		uint32_t w = srcset_descriptor(c->text, c->len,
+					       ref->offset + ref->length);
+
+		return w > 0 ? imgopt_rewrite_pick_variant(
+				       c->variants, IMGOPT_FORMAT_UNKNOWN, w)
+			     : same_width(c);
+	}
+	v = imgopt_rewrite_pick_covering(c->variants, IMGOPT_FORMAT_UNKNOWN,
+					 wanted_width(c));
+	if (v != NULL && v->width != c->shown_width && src_sets_layout(c))
+		return same_width(c);
+	return v;
 }
 
 /* Markdown `<dest>` and quoted front matter keep their delimiters. */
@@ -194,17 +274,19 @@ wrap_like_raw(const char *raw, gsize raw_len, const char *url,
 	return g_strdup(url);
 }
 
+/* What a page links for @v: the source itself where @v is a copy. */
 static char *
 format_target(const RefCtx *c, ImgoptRefKind kind, const ImgoptVariant *v)
 {
 	ImgoptUrlStyle st = style_of(c, kind);
 	const ImgoptRef *ref = c->ref;
+	const char *path = is_copy(c, v) ? source_path(c) : v->path;
 
 	st.is_angle = (ref->length >= 2 && c->text[ref->offset] == '<') ||
 		      (ref->offset > 0 && c->text[ref->offset - 1] == '<' &&
 		       ref->offset + ref->length < c->len &&
 		       c->text[ref->offset + ref->length] == '>');
-	return imgopt_rewrite_format_url(&st, v->path);
+	return imgopt_rewrite_format_url(&st, path);
 }
 
 /* The srcset candidates of every linkable width; @urls owns the urls. */
@@ -267,7 +349,7 @@ edit_markdown_img(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
 	const ImgoptRef *ref = c->ref;
 
 	/* Only the scanner records the construct (not the manifest). */
-	if (ref->construct_length <= ref->length)
+	if (ref->construct_length == 0)
 		return false;
 	g_autofree char *src = format_target(c, IMGOPT_REF_HTML, v);
 	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
@@ -288,7 +370,7 @@ edit_markdown_img(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
 	ImgoptImgMarkup m = {src,
 			     items,
 			     c->variants->len > 1 ? c->variants->len : 0,
-			     c->in->display_width,
+			     MIN(c->in->display_width, v->width),
 			     v->width,
 			     v->height,
 			     ref->alt,
@@ -302,25 +384,105 @@ edit_markdown_img(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
 	return true;
 }
 
-/* An <img> without srcset gets one, right after its src value. */
+/* An <img> without srcset gets one, right after its src value, and the
+ * sizes that keep its layout: with a width attribute, sizes only chooses
+ * a candidate (the display width's); without, the tag drew at the width
+ * of the file it showed, and sizes must say that width. */
 static void
 edit_html_srcset(const RefCtx *c, GPtrArray *edits)
 {
 	const ImgoptRef *ref = c->ref;
 
-	if (c->variants->len < 2 || !ref->is_img_tag || ref->has_srcset ||
-	    ref->attr_end == 0)
+	if (!adds_srcset(c))
 		return;
 	g_autofree char *set = format_all_widths(c);
 	g_autofree char *ins =
-		ref->has_sizes
-			? g_strdup_printf(" srcset=\"%s\"", set)
-			: g_strdup_printf(
-				  " srcset=\"%s\" sizes=\"(max-width: %upx) "
-				  "100vw, %upx\"",
-				  set, c->in->display_width,
-				  c->in->display_width);
+		ref->has_sizes ? g_strdup_printf(" srcset=\"%s\"", set)
+		: ref->has_width
+			? g_strdup_printf(" srcset=\"%s\" sizes=\"(max-width: "
+					  "%upx) 100vw, %upx\"",
+					  set, c->in->display_width,
+					  c->in->display_width)
+			: g_strdup_printf(" srcset=\"%s\" sizes=\"%upx\"", set,
+					  c->shown_width);
 	add_edit(edits, c->text, ref->attr_end, 0, ins);
+}
+
+/* A srcset candidate moved to another variant gets that variant's width
+ * as its `w` descriptor: the descriptor tells the browser the file's
+ * width. */
+static void
+edit_descriptor(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
+{
+	gsize pos = c->ref->offset + c->ref->length, digits = 0;
+	uint32_t w = srcset_descriptor(c->text, c->len, pos);
+
+	if (w == 0 || w == v->width)
+		return;
+	while (c->text[pos] == ' ' || c->text[pos] == '\t')
+		pos++;
+	while (g_ascii_isdigit(c->text[pos + digits]))
+		digits++;
+	g_autofree char *repl = g_strdup_printf("%u", v->width);
+	add_edit(edits, c->text, pos, digits, repl);
+}
+
+/* The `![alt]` of a reference-style image's construct: all of it but a
+ * trailing `[label]` or `[]` that follows the alt text's `]`. */
+static gsize
+alt_part_len(const char *s, gsize len)
+{
+	gsize i = len;
+
+	if (len < 4 || s[len - 1] != ']')
+		return len;
+	/* A label holds no unescaped bracket: its `[` is the last one. */
+	for (i = len - 1; i > 0; i--)
+		if (s[i - 1] == '[' && (i < 2 || s[i - 2] != '\\'))
+			break;
+	if (i < 3 || s[i - 2] != ']')
+		return len;
+	return i - 1;
+}
+
+/* A title for an inline `"title"`. */
+static char *
+quote_title(const char *title)
+{
+	GString *out = g_string_new(" \"");
+
+	for (const char *p = title; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\' || *p == '&')
+			g_string_append_c(out, '\\');
+		g_string_append_c(out, *p);
+	}
+	g_string_append_c(out, '"');
+	return g_string_free(out, FALSE);
+}
+
+/* A reference-style image whose definition a link uses too: the image,
+ * not the definition, gets the variant, written inline
+ * (`![alt][label]` becomes `![alt](variant "title")`). */
+static bool
+edit_inline_usage(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
+{
+	const ImgoptRef *ref = c->ref;
+
+	if (ref->construct_length == 0)
+		return false;
+	ImgoptUrlStyle st = style_of(c, IMGOPT_REF_MARKDOWN);
+	g_autofree char *url = imgopt_rewrite_format_url(&st, v->path);
+	g_autofree char *title =
+		ref->title != NULL ? quote_title(ref->title) : g_strdup("");
+	gsize alt = alt_part_len(c->text + ref->construct_offset,
+				 ref->construct_length);
+	g_autofree char *repl =
+		g_strdup_printf("%.*s(%s%s)", (int)alt,
+				c->text + ref->construct_offset, url, title);
+
+	add_edit(edits, c->text, ref->construct_offset, ref->construct_length,
+		 repl);
+	return true;
 }
 
 /* Builds the edits of one reference; returns the variant it now shows. */
@@ -332,9 +494,15 @@ edit_ref(const RefCtx *c, GPtrArray *edits)
 
 	if (v == NULL)
 		return NULL;
-	if (ref->kind == IMGOPT_REF_MARKDOWN && c->in->use_srcset &&
-	    edit_markdown_img(c, v, edits))
+	if ((ref->kind == IMGOPT_REF_MARKDOWN || ref->is_shared_def) &&
+	    c->in->use_srcset && edit_markdown_img(c, v, edits))
 		return v;
+	/* A variant that saved nothing: the source stays (or the first copy
+	 * of a duplicated source). */
+	if (is_copy(c, v) && strcmp(source_path(c), ref->resolved) == 0)
+		return NULL;
+	if (ref->is_shared_def)
+		return edit_inline_usage(c, v, edits) ? v : NULL;
 	g_autofree char *url = format_target(c, ref->kind, v);
 	bool is_angle = false;
 	g_autofree char *repl =
@@ -348,6 +516,8 @@ edit_ref(const RefCtx *c, GPtrArray *edits)
 	add_edit(edits, c->text, ref->offset, ref->length, repl);
 	if (ref->kind == IMGOPT_REF_HTML)
 		edit_html_srcset(c, edits);
+	if (ref->kind == IMGOPT_REF_SRCSET)
+		edit_descriptor(c, v, edits);
 	return v;
 }
 
@@ -373,24 +543,6 @@ post_fallback(const ImgoptPlanInput *in, const GPtrArray *refs)
 			break;
 	}
 	return g_strconcat(base != NULL ? base : "", "/", NULL);
-}
-
-/* A srcset candidate moved to another variant gets that variant's width
- * as its `w` descriptor. */
-static void
-edit_descriptor(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
-{
-	gsize pos = c->ref->offset + c->ref->length, digits = 0;
-	uint32_t w = srcset_descriptor(c->text, c->len, pos);
-
-	if (w == 0 || w == v->width)
-		return;
-	while (c->text[pos] == ' ' || c->text[pos] == '\t')
-		pos++;
-	while (g_ascii_isdigit(c->text[pos + digits]))
-		digits++;
-	g_autofree char *repl = g_strdup_printf("%u", v->width);
-	add_edit(edits, c->text, pos, digits, repl);
 }
 
 static bool
@@ -425,14 +577,13 @@ plan_relink(const RefCtx *c, GPtrArray *edits)
 			g_ptr_array_remove_index(vs, i - 1);
 	vc.variants = vs;
 	vc.extras = extras;
+	vc.shown_width = now->width;
 	want = pick_for(&vc);
 	/* A dry run's new variants exist only in memory. */
 	if (want == NULL || strcmp(want->path, c->ref->resolved) == 0 ||
 	    (c->in->root != NULL && !variant_on_disk(c->in, want)))
 		return NULL;
 	v = edit_ref(&vc, edits);
-	if (v != NULL && c->ref->kind == IMGOPT_REF_SRCSET)
-		edit_descriptor(&vc, v, edits);
 	return v;
 }
 
@@ -441,16 +592,18 @@ static ImgoptRefPlan
 plan_ref(RefCtx *c, GPtrArray *edits)
 {
 	const ImgoptRef *ref = c->ref;
-	ImgoptRefPlan rp = {ref, IMGOPT_REF_PLAN_UNUSED, NULL};
+	ImgoptRefPlan rp = {ref, IMGOPT_REF_PLAN_UNUSED, NULL, NULL};
 	bool is_usable = ref->status == IMGOPT_REF_STATUS_OK ||
 			 ref->status == IMGOPT_REF_STATUS_REPAIRED;
 
 	if (!is_usable || ref->resolved == NULL)
 		return rp;
+	rp.path = ref->resolved;
 	if (imgopt_fs_is_below(c->in->out_dir, ref->resolved)) {
 		rp.variant = plan_relink(c, edits);
 		rp.kind = rp.variant != NULL ? IMGOPT_REF_PLAN_REWRITTEN
 					     : IMGOPT_REF_PLAN_DONE;
+		rp.path = rp.variant != NULL ? rp.variant->path : rp.path;
 		return rp;
 	}
 	const ImgoptAsset *asset =
@@ -466,9 +619,20 @@ plan_ref(RefCtx *c, GPtrArray *edits)
 
 	c->variants = vs;
 	c->extras = extras;
-	rp.variant = vs->len > 0 ? edit_ref(c, edits) : NULL;
-	if (rp.variant != NULL)
+	c->source = asset;
+	c->shown_width = asset->width;
+	guint n_edits = edits->len;
+	const ImgoptVariant *v = vs->len > 0 ? edit_ref(c, edits) : NULL;
+
+	/* New markup may still show an original, where its variant is a
+	 * copy of it. */
+	if (edits->len > n_edits)
 		rp.kind = IMGOPT_REF_PLAN_REWRITTEN;
+	rp.variant = v != NULL && !is_copy(c, v) ? v : NULL;
+	if (rp.variant != NULL)
+		rp.path = rp.variant->path;
+	else if (rp.kind == IMGOPT_REF_PLAN_REWRITTEN)
+		rp.path = source_path(c);
 	return rp;
 }
 
@@ -491,8 +655,10 @@ imgopt_rewrite_plan_post(const ImgoptPlanInput *in, const char *text, gsize len,
 			    .in = in,
 			    .fallback = fallback};
 
-		/* A reference definition used twice is one span. */
-		if (g_hash_table_contains(seen, key))
+		/* A reference definition used twice is one span, but one a
+		 * link uses too is left alone: each image is edited where it
+		 * is used. */
+		if (!ref->is_shared_def && g_hash_table_contains(seen, key))
 			continue;
 		g_hash_table_add(seen, key);
 		ImgoptRefPlan rp = plan_ref(&c, edits);

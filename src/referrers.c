@@ -13,19 +13,9 @@
 
 #include <string.h>
 
+#include "imgopt/scan.h"
+
 #include "fsio.h"
-
-const char *
-imgopt_referrer_kind_name(ImgoptReferrerKind kind)
-{
-	static const char *const names[] = {
-		"post",   "page",       "layout", "include", "data",
-		"config", "stylesheet", "script", "json",    "feed",
-	};
-
-	g_return_val_if_fail((size_t)kind < G_N_ELEMENTS(names), "?");
-	return names[kind];
-}
 
 void
 imgopt_referrer_free(ImgoptReferrer *referrer)
@@ -297,4 +287,31 @@ imgopt_referrers_list(const ImgoptSite *site, GError **error)
 		g_ptr_array_add(out, r);
 	}
 	return out;
+}
+
+GPtrArray *
+imgopt_referrers_scan(const ImgoptSite *site, const ImgoptReferrer *referrer,
+		      GError **error)
+{
+	g_return_val_if_fail(site != NULL && referrer != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	g_autofree char *abs =
+		imgopt_fs_join(imgopt_site_get_root(site), referrer->path);
+	g_autofree char *text = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(abs, &text, &len, error)) {
+		g_prefix_error(error, "cannot read '%s': ", referrer->path);
+		return NULL;
+	}
+	g_autoptr(GPtrArray) refs = imgopt_scan_referrer(
+		referrer->kind, referrer->path, text, len, error);
+	if (refs == NULL) {
+		g_prefix_error(error, "cannot scan '%s': ", referrer->path);
+		return NULL;
+	}
+	for (guint i = 0; i < refs->len; i++)
+		imgopt_site_resolve_ref(site, g_ptr_array_index(refs, i));
+	return g_steal_pointer(&refs);
 }

@@ -84,6 +84,9 @@ typedef struct {
 	GHashTable *linked;     /* hex → a variant row posts link
 				   (borrowed): contents already
 				   rewritten once */
+	GHashTable *originals;  /* hex → its first original (borrowed):
+				   what posts link where a variant would be
+				   a copy (planning) */
 } Run;
 
 static void
@@ -99,6 +102,7 @@ run_clear(Run *r)
 	g_clear_pointer(&r->seen_after, g_hash_table_unref);
 	g_clear_pointer(&r->post_seen, g_hash_table_unref);
 	g_clear_pointer(&r->linked, g_hash_table_unref);
+	g_clear_pointer(&r->originals, g_hash_table_unref);
 	g_clear_pointer(&r->current, g_hash_table_unref);
 	g_clear_pointer(&r->variant_of, g_hash_table_unref);
 	g_clear_pointer(&r->all_variants, g_ptr_array_unref);
@@ -580,7 +584,10 @@ count_shown(Run *r, const char *before_path, uint64_t before,
 }
 
 /* Counts one planned reference: by status, the broken ones, and the
- * bytes a reader downloads now and once rewritten. */
+ * bytes a reader downloads now and once rewritten.  A srcset candidate
+ * is not counted as shown: a browser loads one file per tag, and the
+ * tag's src (the display width's) stands for it, so a post counts the
+ * same bytes before and after a --srcset run adds candidates. */
 static void
 count_ref(Run *r, const ImgoptRefPlan *rp)
 {
@@ -592,7 +599,10 @@ count_ref(Run *r, const ImgoptRefPlan *rp)
 	if (ref->status == IMGOPT_REF_STATUS_BROKEN ||
 	    ref->status == IMGOPT_REF_STATUS_OUTSIDE)
 		g_ptr_array_add(res->broken, imgopt_ref_copy(ref));
-	if (rp->kind == IMGOPT_REF_PLAN_UNUSED)
+	res->done += rp->kind == IMGOPT_REF_PLAN_DONE;
+	res->rewritten += rp->kind == IMGOPT_REF_PLAN_REWRITTEN;
+	if (rp->kind == IMGOPT_REF_PLAN_UNUSED ||
+	    ref->kind == IMGOPT_REF_SRCSET)
 		return;
 	const ImgoptAsset *asset = g_hash_table_lookup(r->files, ref->resolved);
 	uint64_t before =
@@ -602,10 +612,7 @@ count_ref(Run *r, const ImgoptRefPlan *rp)
 
 	res->bytes_shown_before += before;
 	res->bytes_shown_after += after;
-	res->done += rp->kind == IMGOPT_REF_PLAN_DONE;
-	res->rewritten += rp->kind == IMGOPT_REF_PLAN_REWRITTEN;
-	count_shown(r, ref->resolved, before,
-		    v != NULL ? v->path : ref->resolved, after);
+	count_shown(r, ref->resolved, before, rp->path, after);
 }
 
 /* Starts counting @post's bytes (post_bytes takes r->post at the end). */
@@ -625,6 +632,7 @@ plan_input(const Run *r)
 	const GArray *w = r->opt->settings->widths;
 	ImgoptPlanInput in = {
 		.baseurl = imgopt_site_get_baseurl(r->site),
+		.originals = r->originals,
 		.root = r->opt->mode != IMGOPT_RUN_DRY_RUN
 				? imgopt_site_get_root(r->site)
 				: NULL,
@@ -763,6 +771,7 @@ run_plan(Run *r, GPtrArray *plans, GError **error)
 	if (r->opt->mode == IMGOPT_RUN_APPLY && !remove_debris(r, posts, error))
 		return false;
 	r->result->posts = posts->len;
+	r->originals = originals_by_hash(r);
 	for (guint i = 0; i < posts->len; i++) {
 		PostPlan *plan = plan_post(r, g_ptr_array_index(posts, i));
 
@@ -984,6 +993,14 @@ imgopt_run_open_scratch_manifest(const char *path, char **scratch_dir_out,
 	ImgoptManifest *m = is_ok ? imgopt_manifest_open(copy, error) : NULL;
 
 	if (m == NULL) {
+		/* the user knows the manifest, not our copy of it */
+		if (error != NULL && *error != NULL) {
+			g_autoptr(GString) msg = g_string_new((*error)->message);
+			g_string_replace(msg, copy, path, 0);
+			g_free((*error)->message);
+			(*error)->message = g_string_free(g_steal_pointer(&msg),
+							  false);
+		}
 		imgopt_run_remove_scratch(dir);
 		return NULL;
 	}

@@ -683,3 +683,35 @@ imgopt_scan_text_full(const char *post_path, const char *text, gsize len,
 	g_clear_pointer(&sc.defs, g_hash_table_unref);
 	return g_steal_pointer(&refs);
 }
+
+GPtrArray *
+imgopt_scan_referrer(ImgoptReferrerKind kind, const char *path,
+		     const char *text, gsize len, GError **error)
+{
+	g_return_val_if_fail(text != NULL || len == 0, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	GPtrArray *refs = NULL;
+
+	switch (kind) {
+	case IMGOPT_REFERRER_POST:
+	case IMGOPT_REFERRER_PAGE:
+	case IMGOPT_REFERRER_LAYOUT:
+	case IMGOPT_REFERRER_INCLUDE:
+	case IMGOPT_REFERRER_FEED:
+		refs = imgopt_scan_text(path, text, len, error);
+		break;
+	case IMGOPT_REFERRER_DATA:
+	case IMGOPT_REFERRER_CONFIG:
+	case IMGOPT_REFERRER_STYLESHEET:
+	case IMGOPT_REFERRER_SCRIPT:
+	case IMGOPT_REFERRER_JSON:
+		/* their scanners are the next step of the whole-site work */
+		refs = g_ptr_array_new_with_free_func(
+			(GDestroyNotify)imgopt_ref_free);
+		break;
+	}
+	for (guint i = 0; refs != NULL && i < refs->len; i++)
+		((ImgoptRef *)g_ptr_array_index(refs, i))->referrer = kind;
+	return refs;
+}

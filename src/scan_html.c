@@ -305,6 +305,7 @@ typedef struct {
 	bool is_img_tag; /* a complete <img> */
 	bool has_srcset; /* it has a srcset attribute */
 	bool has_sizes;  /* it has a sizes attribute */
+	bool has_width;  /* it has a width attribute */
 } TagFacts;
 
 /* The references of the tag at [@start, @end), those of @t->pending from
@@ -324,6 +325,7 @@ note_tag(const TagCtx *t, guint first, gsize start, gsize end,
 		ref->is_img_tag = facts->is_img_tag;
 		ref->has_srcset = facts->has_srcset;
 		ref->has_sizes = facts->has_sizes;
+		ref->has_width = facts->has_width;
 	}
 }
 
@@ -364,6 +366,7 @@ imgopt_scan_html_tag(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
 		i = next_attr(s, i, end, &a, &b, &v, &w);
 		facts.has_srcset |= name_is(s, a, b, "srcset");
 		facts.has_sizes |= name_is(s, a, b, "sizes");
+		facts.has_width |= name_is(s, a, b, "width");
 		if (w == 0 && v == 0)
 			continue;
 		if ((loads.src && name_is(s, a, b, "src")) ||

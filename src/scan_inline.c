@@ -765,10 +765,11 @@ try_reference(Inline *in, const Bracket *o, gsize p, Match *m)
 	if (b - a > MAX_LABEL)
 		return false;
 	g_autofree char *key = imgopt_scan_label_key(in->s + a, b - a);
-	const ScanDef *def =
+	ScanDef *def =
 		key != NULL ? g_hash_table_lookup(in->sc->defs, key) : NULL;
 	if (def == NULL)
 		return false;
+	def->is_linked |= !o->is_image;
 	m->kind = IMGOPT_REF_MARKDOWN_REF;
 	m->offset = def->offset;
 	m->length = def->length;
@@ -1101,6 +1102,36 @@ scan_inline_leaf(Scanner *sc, const ScanLines *lines, gsize start,
 	g_clear_pointer(&in.runs.long_runs, g_hash_table_unref);
 }
 
+/* The image references whose definition a link uses too are marked:
+ * rewriting that definition would change what the link opens. */
+static void
+mark_shared_defs(Scanner *sc)
+{
+	g_autoptr(GHashTable) linked = g_hash_table_new(NULL, NULL);
+	GHashTableIter it;
+	gpointer value = NULL;
+
+	if (sc->defs == NULL)
+		return;
+	g_hash_table_iter_init(&it, sc->defs);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const ScanDef *def = value;
+
+		if (def->is_linked)
+			g_hash_table_add(linked,
+					 GSIZE_TO_POINTER(def->offset + 1));
+	}
+	for (guint i = 0; i < sc->refs->len && g_hash_table_size(linked) > 0;
+	     i++) {
+		ImgoptRef *ref = g_ptr_array_index(sc->refs, i);
+
+		ref->is_shared_def =
+			ref->kind == IMGOPT_REF_MARKDOWN_REF &&
+			g_hash_table_contains(
+				linked, GSIZE_TO_POINTER(ref->offset + 1));
+	}
+}
+
 void
 imgopt_scan_leaves(Scanner *sc)
 {
@@ -1123,4 +1154,5 @@ imgopt_scan_leaves(Scanner *sc)
 	g_array_unref(scratch.alts);
 	for (guint k = 0; k < N_SHORT_RUNS; k++)
 		g_clear_pointer(&scratch.short_runs[k].starts, g_array_unref);
+	mark_shared_defs(sc);
 }

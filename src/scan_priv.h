@@ -70,10 +70,11 @@ typedef struct {
 
 /** A link reference definition: `[label]: dest "title"`. */
 typedef struct {
-	gsize offset; /* file offset of the destination as written */
-	gsize length; /* its byte length (inside <> if pointy) */
-	char *url;    /* destination, escapes and entities decoded */
-	char *title;  /* title, decoded the same way, or NULL */
+	gsize offset;   /* file offset of the destination as written */
+	gsize length;   /* its byte length (inside <> if pointy) */
+	char *url;      /* destination, escapes and entities decoded */
+	char *title;    /* title, decoded the same way, or NULL */
+	bool is_linked; /* a link (not an image) uses it too */
 } ScanDef;
 
 /** Where the raw HTML seen so far leaves a browser: in markup, inside a

@@ -103,6 +103,24 @@ imgopt_ref_kind_name(ImgoptRefKind kind)
 }
 
 const char *
+imgopt_referrer_kind_name(ImgoptReferrerKind kind)
+{
+	static const char *const names[] = {
+		"post",   "page",       "layout", "include", "data",
+		"config", "stylesheet", "script", "json",    "feed",
+	};
+
+	g_return_val_if_fail((size_t)kind < G_N_ELEMENTS(names), "?");
+	return names[kind];
+}
+
+const char *
+imgopt_ref_role_name(ImgoptRefRole role)
+{
+	return role == IMGOPT_REF_ROLE_PINNED ? "pinned" : "rewritable";
+}
+
+const char *
 imgopt_ref_status_name(ImgoptRefStatus status)
 {
 	switch (status) {

@@ -486,8 +486,10 @@ test_pick_variant(void)
 
 /* ---- planning ---- */
 
-/* A site with one content, img/x.jpg (hash 11…), made into 480 and 960
- * px JPEG variants, for imgopt_rewrite_plan_post(). */
+/* A site with one content, img/x.jpg (hash 11…, 1200 px, 50000 bytes),
+ * made into 480 and 960 px JPEG variants, for imgopt_rewrite_plan_post();
+ * plan_site_init_with() sets its width and its variants' widths and
+ * bytes. */
 typedef struct {
 	GHashTable *files;      /* path → ImgoptAsset */
 	GHashTable *variants;   /* hex → GPtrArray of ImgoptVariant */
@@ -496,28 +498,30 @@ typedef struct {
 } PlanSite;
 
 static void
-plan_site_init(PlanSite *ps)
+plan_site_init_with(PlanSite *ps, uint32_t width, const uint32_t *widths,
+		    const uint64_t *bytes, gsize n)
 {
 	ImgoptAsset *a = imgopt_asset_new("img/x.jpg");
 	GPtrArray *vs = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_variant_free);
-	static const uint32_t widths[] = {480, 960};
 
 	memset(a->hash.bytes, 0x11, sizeof a->hash.bytes);
 	a->format = IMGOPT_FORMAT_JPEG;
 	a->size = 50000;
+	a->width = width;
+	a->height = width / 2;
 	ps->files = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 					  (GDestroyNotify)imgopt_asset_free);
 	g_hash_table_insert(ps->files, a->path, a);
 	ps->variant_of = g_hash_table_new(g_str_hash, g_str_equal);
-	for (gsize i = 0; i < G_N_ELEMENTS(widths); i++) {
+	for (gsize i = 0; i < n; i++) {
 		ImgoptVariant *v = imgopt_variant_new();
 
 		v->hash = a->hash;
 		v->format = IMGOPT_FORMAT_JPEG;
 		v->width = widths[i];
 		v->height = widths[i] / 2;
-		v->bytes = widths[i] * 10;
+		v->bytes = bytes[i];
 		v->path = g_strdup_printf("img/optimized/x-%u.jpg", widths[i]);
 		g_ptr_array_add(vs, v);
 		g_hash_table_insert(ps->variant_of, v->path, v);
@@ -532,6 +536,15 @@ plan_site_init(PlanSite *ps)
 				   .variant_of = ps->variant_of,
 				   .display_width = 960,
 				   .banner_width = 960};
+}
+
+static void
+plan_site_init(PlanSite *ps)
+{
+	static const uint32_t widths[] = {480, 960};
+	static const uint64_t bytes[] = {4800, 9600};
+
+	plan_site_init_with(ps, 1200, widths, bytes, G_N_ELEMENTS(widths));
 }
 
 static void
@@ -590,7 +603,7 @@ test_plan_post(void)
 		"![a](img/optimized/x-960.jpg \"t\") <img "
 		"src=\"/img/optimized/x-960.jpg\" srcset=\"/img/optimized/"
 		"x-480.jpg 480w, /img/optimized/x-960.jpg 960w\" "
-		"sizes=\"(max-width: 960px) 100vw, 960px\">\n"
+		"sizes=\"1200px\">\n"
 		"![b](img/optimized/x-960.jpg) ![c](gone.png)\n"
 		"![d][r] ![e][r]\n\n[r]: /img/optimized/x-960.jpg\n");
 	g_assert_cmpuint(refs->len, ==, 6);
@@ -640,6 +653,209 @@ test_plan_srcset(void)
 	plan_site_clear(&ps);
 }
 
+/* A definition a plain link uses too keeps its destination (the link
+ * still opens the full-size photo); each image using it gets the variant
+ * written inline, its alt and the definition's title kept, or with
+ * --srcset the <img> markup.  A definition only images use is still
+ * rewritten once. */
+static void
+test_plan_shared_def(void)
+{
+	const char *text =
+		"![a \\[1\\]][p] see [the full-size photo][p] or [p]\n"
+		"![p][] ![p]\n\n"
+		"![b][own] ![c][own]\n\n"
+		"[p]: <img/x.jpg> \"a \\\\ \\\"t\\\"\"\n"
+		"[own]: img/x.jpg\n";
+	PlanSite ps;
+	g_autoptr(GArray) plans = NULL;
+	g_autoptr(GPtrArray) refs = NULL;
+
+	plan_site_init(&ps);
+	g_autofree char *out = plan_text(&ps, text, &plans, &refs);
+
+	g_assert_cmpstr(out, ==,
+			"![a \\[1\\]](img/optimized/x-960.jpg \"a \\\\ "
+			"\\\"t\\\"\") see [the full-size photo][p] or [p]\n"
+			"![p](img/optimized/x-960.jpg \"a \\\\ \\\"t\\\"\") "
+			"![p](img/optimized/x-960.jpg \"a \\\\ \\\"t\\\"\")"
+			"\n\n![b][own] ![c][own]\n\n"
+			"[p]: <img/x.jpg> \"a \\\\ \\\"t\\\"\"\n"
+			"[own]: img/optimized/x-960.jpg\n");
+	g_assert_cmpuint(plans->len, ==, 4);
+	/* The rewritten post scans to the same images, now inline. */
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) again =
+		imgopt_scan_text("p.md", out, strlen(out), &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(again->len, ==, 5);
+	for (guint i = 0; i < 3; i++) {
+		const ImgoptRef *r = g_ptr_array_index(again, i);
+
+		g_assert_cmpint(r->kind, ==, IMGOPT_REF_MARKDOWN);
+		g_assert_cmpstr(r->url, ==, "img/optimized/x-960.jpg");
+		g_assert_cmpstr(r->title, ==, "a \\ \"t\"");
+	}
+	g_assert_cmpstr(((ImgoptRef *)g_ptr_array_index(again, 0))->alt, ==,
+			"a [1]");
+
+	g_clear_pointer(&plans, g_array_unref);
+	g_clear_pointer(&refs, g_ptr_array_unref);
+	ps.in.use_srcset = true;
+	g_autofree char *tags =
+		plan_text(&ps, "![p] [p]\n\n[p]: img/x.jpg\n", &plans, &refs);
+	g_assert_true(g_str_has_prefix(tags, "<img src=\"img/optimized/"));
+	g_assert_true(g_str_has_suffix(tags, "> [p]\n\n[p]: img/x.jpg\n"));
+	plan_site_clear(&ps);
+}
+
+/* Plans @text on @ps and returns the new text; the plans are freed. */
+static char *
+plan_simply(const PlanSite *ps, const char *text)
+{
+	g_autoptr(GArray) plans = NULL;
+	g_autoptr(GPtrArray) refs = NULL;
+
+	return plan_text(ps, text, &plans, &refs);
+}
+
+/* srcset and sizes tell the truth: a `w` candidate moved to a variant
+ * says the variant's width; an `x` candidate (or one without descriptor)
+ * scales its file's pixels, so it only moves to a variant of the same
+ * width; an <img> without a width attribute drew at its file's width,
+ * and keeps it: the sizes added say that width, and a src whose tag's
+ * srcset has no sizes only moves to a variant of its width.  With a
+ * width attribute, sizes only picks a candidate. */
+static void
+test_plan_descriptors(void)
+{
+	PlanSite ps;
+
+	plan_site_init(&ps);
+	g_autofree char *w = plan_simply(
+		&ps, "<img src=/img/x.jpg srcset=\"/img/x.jpg 2000w\" "
+		     "sizes=\"50vw\">\n");
+	g_assert_cmpstr(w, ==,
+			"<img src=/img/optimized/x-960.jpg "
+			"srcset=\"/img/optimized/x-960.jpg 960w\" "
+			"sizes=\"50vw\">\n");
+	const char *x = "<img src=\"/img/x.jpg\" srcset=\"/img/x.jpg 2x, "
+			"/img/x.jpg\">\n";
+	g_autofree char *x_out = plan_simply(&ps, x);
+	g_assert_cmpstr(x_out, ==, x);
+	g_autofree char *sized =
+		plan_simply(&ps, "<img width=\"600\" src=\"/img/x.jpg\">\n");
+	g_assert_cmpstr(sized, ==,
+			"<img width=\"600\" src=\"/img/optimized/x-960.jpg\" "
+			"srcset=\"/img/optimized/x-480.jpg 480w, "
+			"/img/optimized/x-960.jpg 960w\" sizes=\"(max-width: "
+			"960px) 100vw, 960px\">\n");
+	/* An author's sizes would start to size a tag without a width. */
+	g_autofree char *own =
+		plan_simply(&ps, "<img sizes=\"10vw\" src=\"/img/x.jpg\">\n");
+	g_assert_cmpstr(own, ==, "<img sizes=\"10vw\" src=\"/img/x.jpg\">\n");
+	plan_site_clear(&ps);
+
+	/* With a variant of the file's own width (a lossless re-coding),
+	 * the x candidates and the src move to it. */
+	static const uint32_t widths[] = {480, 960, 1200};
+	static const uint64_t bytes[] = {4800, 9600, 40000};
+	plan_site_init_with(&ps, 1200, widths, bytes, 3);
+	g_autofree char *x_same = plan_simply(&ps, x);
+	g_assert_cmpstr(x_same, ==,
+			"<img src=\"/img/optimized/x-1200.jpg\" "
+			"srcset=\"/img/optimized/x-1200.jpg 2x, "
+			"/img/optimized/x-1200.jpg\">\n");
+	plan_site_clear(&ps);
+}
+
+/* A 581 px diagram (a lossless re-coding at its own width, a 480 px
+ * variant): an <img> without width keeps drawing at 581 px, and the
+ * --srcset markup of a Markdown image says 581 px in sizes too. */
+static void
+test_plan_narrow(void)
+{
+	static const uint32_t widths[] = {480, 581};
+	static const uint64_t bytes[] = {4800, 40000};
+	PlanSite ps;
+
+	plan_site_init_with(&ps, 581, widths, bytes, 2);
+	g_autofree char *img = plan_simply(&ps, "<img src=\"/img/x.jpg\">\n");
+	g_assert_cmpstr(img, ==,
+			"<img src=\"/img/optimized/x-581.jpg\" "
+			"srcset=\"/img/optimized/x-480.jpg 480w, "
+			"/img/optimized/x-581.jpg 581w\" sizes=\"581px\">\n");
+	ps.in.use_srcset = true;
+	g_autofree char *md = plan_simply(&ps, "![d](img/x.jpg)\n");
+	g_assert_cmpstr(md, ==,
+			"<img src=\"img/optimized/x-581.jpg\" "
+			"srcset=\"img/optimized/x-480.jpg 480w, "
+			"img/optimized/x-581.jpg 581w\" sizes=\"(max-width: "
+			"581px) 100vw, 581px\" width=\"581\" height=\"290\" "
+			"alt=\"d\" loading=\"lazy\" decoding=\"async\">\n");
+	plan_site_clear(&ps);
+}
+
+/* The display width rule (docs/imgopt.1): the variant made for the
+ * display width, which may be the image at its own width where a
+ * narrower encoding lost; but a variant holding the source's own bytes
+ * (it saved nothing) is never linked: the source stays, and in srcset
+ * markup the source stands for that width. */
+static void
+test_plan_copy(void)
+{
+	static const uint32_t widths[] = {480, 1000};
+	static const uint64_t bytes[] = {4800, 50000};
+	PlanSite ps;
+	g_autoptr(GArray) plans = NULL;
+	g_autoptr(GPtrArray) refs = NULL;
+
+	plan_site_init_with(&ps, 1000, widths, bytes, 2);
+	const char *text = "![a](img/x.jpg) <img src=\"/img/x.jpg\" "
+			   "srcset=\"/img/x.jpg 1000w\" sizes=\"50vw\">\n";
+	g_autofree char *out = plan_text(&ps, text, &plans, &refs);
+	g_assert_cmpstr(out, ==, text);
+	for (guint i = 0; i < plans->len; i++)
+		g_assert_cmpint(g_array_index(plans, ImgoptRefPlan, i).kind, ==,
+				IMGOPT_REF_PLAN_KEPT);
+	ps.in.use_srcset = true;
+	g_autofree char *md = plan_simply(&ps, "![a](img/x.jpg)\n");
+	g_assert_cmpstr(md, ==,
+			"<img src=\"img/x.jpg\" srcset=\"img/optimized/"
+			"x-480.jpg 480w, img/x.jpg 1000w\" sizes=\"(max-width: "
+			"960px) 100vw, 960px\" width=\"1000\" height=\"500\" "
+			"alt=\"a\" loading=\"lazy\" decoding=\"async\">\n");
+
+	/* A duplicate copy of the source links the first copy, so that
+	 * duplicates still converge on one file. */
+	ImgoptAsset *dup =
+		imgopt_asset_copy(g_hash_table_lookup(ps.files, "img/x.jpg"));
+	g_autoptr(GHashTable) originals =
+		g_hash_table_new(g_str_hash, g_str_equal);
+
+	g_free(dup->path);
+	dup->path = g_strdup("img/y.jpg");
+	g_hash_table_insert(ps.files, dup->path, dup);
+	g_hash_table_insert(originals,
+			    (gpointer) "11111111111111111111111111111111",
+			    g_hash_table_lookup(ps.files, "img/x.jpg"));
+	ps.in.originals = originals;
+	ps.in.use_srcset = false;
+	g_clear_pointer(&plans, g_array_unref);
+	g_clear_pointer(&refs, g_ptr_array_unref);
+	g_autofree char *dups = plan_text(
+		&ps, "![a](img/y.jpg) ![b](img/x.jpg)\n", &plans, &refs);
+	g_assert_cmpstr(dups, ==, "![a](img/x.jpg) ![b](img/x.jpg)\n");
+	g_assert_cmpint(g_array_index(plans, ImgoptRefPlan, 0).kind, ==,
+			IMGOPT_REF_PLAN_REWRITTEN);
+	g_assert_cmpstr(g_array_index(plans, ImgoptRefPlan, 0).path, ==,
+			"img/x.jpg");
+	g_assert_null(g_array_index(plans, ImgoptRefPlan, 0).variant);
+	g_assert_cmpint(g_array_index(plans, ImgoptRefPlan, 1).kind, ==,
+			IMGOPT_REF_PLAN_KEPT);
+	plan_site_clear(&ps);
+}
+
 static void
 test_diff_empty(void)
 {
@@ -675,5 +891,9 @@ main(int argc, char **argv)
 	g_test_add_func("/rewrite/diff-empty", test_diff_empty);
 	g_test_add_func("/rewrite/plan/post", test_plan_post);
 	g_test_add_func("/rewrite/plan/srcset", test_plan_srcset);
+	g_test_add_func("/rewrite/plan/shared-def", test_plan_shared_def);
+	g_test_add_func("/rewrite/plan/descriptors", test_plan_descriptors);
+	g_test_add_func("/rewrite/plan/narrow", test_plan_narrow);
+	g_test_add_func("/rewrite/plan/copy", test_plan_copy);
 	return g_test_run();
 }

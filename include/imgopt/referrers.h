@@ -29,33 +29,6 @@
 
 #include "imgopt/site.h"
 
-/**
- * ImgoptReferrerKind:
- *
- * What a text file is to the generator, from its place and its name.  The
- * names are those of the `scan --json` output.
- */
-typedef enum {
-	IMGOPT_REFERRER_POST,       /* .md/.markdown/.html under POSTS */
-	IMGOPT_REFERRER_PAGE,       /* any other page (.md, .markdown, .html) */
-	IMGOPT_REFERRER_LAYOUT,     /* _layouts/, a theme's layout/ */
-	IMGOPT_REFERRER_INCLUDE,    /* _includes/, layouts/partials/ */
-	IMGOPT_REFERRER_DATA,       /* _data/ or data/: YAML, JSON, CSV */
-	IMGOPT_REFERRER_CONFIG,     /* _config.yml, hugo.toml, config.toml */
-	IMGOPT_REFERRER_STYLESHEET, /* .css, .scss, .sass, .less, .styl */
-	IMGOPT_REFERRER_SCRIPT,     /* .js, .mjs, .cjs */
-	IMGOPT_REFERRER_JSON,       /* .json, .webmanifest outside data */
-	IMGOPT_REFERRER_FEED,       /* .xml, .rss, .atom templates */
-} ImgoptReferrerKind;
-
-/**
- * imgopt_referrer_kind_name:
- *
- * Returns: (transfer none): "post", "page", "layout", "include", "data",
- *   "config", "stylesheet", "script", "json" or "feed".
- */
-const char *imgopt_referrer_kind_name(ImgoptReferrerKind kind);
-
 /** One text file of the site that can name an image. */
 typedef struct {
 	char *path;              /* relative to the site root */
@@ -93,5 +66,22 @@ bool imgopt_referrers_kind_of(const ImgoptSite *site, const char *path,
  *   sorted by path, or NULL with @error set if the root cannot be read.
  */
 GPtrArray *imgopt_referrers_list(const ImgoptSite *site, GError **error);
+
+/**
+ * imgopt_referrers_scan:
+ * @site: the open site
+ * @referrer: one of imgopt_referrers_list()'s files
+ * @error: return location for a #GError
+ *
+ * Reads @referrer, finds its references with the scanner of its kind
+ * (imgopt_scan_referrer()) and resolves each against the site.
+ *
+ * Returns: (transfer full) (element-type ImgoptRef): the references, each
+ *   with its referrer kind and role, or NULL with @error set if the file
+ *   cannot be read (G_FILE_ERROR) or scanned.
+ */
+GPtrArray *imgopt_referrers_scan(const ImgoptSite *site,
+				 const ImgoptReferrer *referrer,
+				 GError **error);
 
 #endif /* IMGOPT_REFERRERS_H */

@@ -307,6 +307,12 @@ typedef struct {
 				   settings (an empty array: none) */
 	GHashTable *variant_of; /* variant path → its ImgoptVariant row,
 				   whatever its settings */
+	GHashTable *originals;  /* hex of a content → the ImgoptAsset a post
+				   links where the content's variant would
+				   be a byte-identical copy of it: its first
+				   original by path, so duplicate copies
+				   still converge; NULL: each reference
+				   keeps its own file */
 	uint32_t display_width; /* the width pages show images at */
 	uint32_t banner_width;  /* the width of front matter images (the
 				   widest configured, or G_MAXUINT32) */
@@ -338,7 +344,11 @@ typedef struct {
 	const ImgoptRef *ref;         /* the reference */
 	ImgoptRefPlanKind kind;       /* what was decided */
 	const ImgoptVariant *variant; /* REWRITTEN: what it shows now, else
-					 NULL */
+					 NULL (also where it shows an
+					 original, whose variant would be a
+					 copy of it) */
+	const char *path;             /* the file it shows once rewritten
+					 (site-relative), NULL for UNUSED */
 } ImgoptRefPlan;
 
 /**
@@ -355,7 +365,9 @@ typedef struct {
  * made for its width, written in the old destination's style; one on a
  * variant file is moved only if these settings or widths call for another
  * (see run.h for the whole policy).  A link reference definition used by
- * several images is planned once.  Nothing is read but, when @in->root is
+ * several images is planned once; one a plain link uses too is never
+ * edited (the link would open the variant): each image using it gets the
+ * variant inline (docs/references.md).  Nothing is read but, when @in->root is
  * set, whether a relinked variant file exists.
  *
  * Returns: (transfer full) (element-type ImgoptRefPlan): one plan per

@@ -139,6 +139,54 @@ typedef enum {
 const char *imgopt_ref_status_name(ImgoptRefStatus status);
 
 /**
+ * ImgoptReferrerKind:
+ *
+ * What a text file is to the generator, from its place and its name.  The
+ * names are those of the `scan --json` output.
+ */
+typedef enum {
+	IMGOPT_REFERRER_POST,       /* .md/.markdown/.html under POSTS */
+	IMGOPT_REFERRER_PAGE,       /* any other page (.md, .markdown, .html) */
+	IMGOPT_REFERRER_LAYOUT,     /* _layouts/, a theme's layout/ */
+	IMGOPT_REFERRER_INCLUDE,    /* _includes/, layouts/partials/ */
+	IMGOPT_REFERRER_DATA,       /* _data/ or data/: YAML, JSON, CSV */
+	IMGOPT_REFERRER_CONFIG,     /* _config.yml, hugo.toml, config.toml */
+	IMGOPT_REFERRER_STYLESHEET, /* .css, .scss, .sass, .less, .styl */
+	IMGOPT_REFERRER_SCRIPT,     /* .js, .mjs, .cjs */
+	IMGOPT_REFERRER_JSON,       /* .json, .webmanifest outside data */
+	IMGOPT_REFERRER_FEED,       /* .xml, .rss, .atom templates */
+} ImgoptReferrerKind;
+
+/**
+ * imgopt_referrer_kind_name:
+ *
+ * Returns: (transfer none): "post", "page", "layout", "include", "data",
+ *   "config", "stylesheet", "script", "json" or "feed".
+ */
+const char *imgopt_referrer_kind_name(ImgoptReferrerKind kind);
+
+/**
+ * ImgoptRefRole:
+ *
+ * What imgopt may do with a reference.  The names are those of the
+ * `scan --json` output.
+ */
+typedef enum {
+	IMGOPT_REF_ROLE_REWRITABLE, /* rewritten like a post's link */
+	IMGOPT_REF_ROLE_PINNED,     /* found, not rewritable exactly (a string
+				       in a script or JSON, a Liquid
+				       expression that computes a path): its
+				       image is never rewritten nor removed */
+} ImgoptRefRole;
+
+/**
+ * imgopt_ref_role_name:
+ *
+ * Returns: (transfer none): "rewritable" or "pinned".
+ */
+const char *imgopt_ref_role_name(ImgoptRefRole role);
+
+/**
  * ImgoptRef:
  *
  * One image reference in one post.  The scanner fills the first group of
@@ -172,22 +220,27 @@ typedef struct {
 			       "image.path"), or NULL */
 	bool is_multiline;  /* destination broken across lines (an export
 			       tool's damage, not CommonMark) */
-	gsize construct_offset; /* byte offset of the whole construct: the
-				   `![` of a Markdown image (where it is
-				   used, for a reference-style one), the `<`
-				   of the tag of an html, srcset or style
-				   reference; @offset for the other kinds */
-	gsize construct_length; /* its byte length (@length for the other
-				   kinds) */
-	char *title;            /* a Markdown image's title (for a
-				   reference-style one, its definition's),
-				   decoded, or NULL */
-	gsize attr_end;         /* html: byte offset just past the src value
-				   (after its closing quote, if quoted); 0 for
-				   the other kinds */
-	bool is_img_tag; /* html kinds: the tag is a complete `<img …>` */
-	bool has_srcset; /* html kinds: the tag has a srcset attribute */
-	bool has_sizes;  /* html kinds: the tag has a sizes attribute */
+	ImgoptReferrerKind referrer; /* the kind of file it is in */
+	ImgoptRefRole role;          /* rewritable, or pinned */
+	gsize construct_offset;      /* byte offset of the whole construct: the
+					`![` of a Markdown image (where it is
+					used, for a reference-style one), the `<`
+					of the tag of an html, srcset or style
+					reference; @offset for the other kinds */
+	gsize construct_length;      /* its byte length (@length for the other
+					kinds) */
+	char *title;                 /* a Markdown image's title (for a
+					reference-style one, its definition's),
+					decoded, or NULL */
+	gsize attr_end;     /* html: byte offset just past the src value
+			       (after its closing quote, if quoted); 0 for
+			       the other kinds */
+	bool is_img_tag;    /* html kinds: the tag is a complete `<img …>` */
+	bool has_srcset;    /* html kinds: the tag has a srcset attribute */
+	bool has_sizes;     /* html kinds: the tag has a sizes attribute */
+	bool has_width;     /* html kinds: the tag has a width attribute */
+	bool is_shared_def; /* markdown-ref: a link (not an image) uses its
+			       definition too */
 
 	ImgoptRefStatus status; /* filled by resolving */
 	char *resolved; /* resolved file relative to the site root, or NULL */

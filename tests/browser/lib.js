@@ -1,5 +1,6 @@
 // Helpers shared by the browser and schema tests: a genblog blog in a
-// fresh temporary folder, running the built imgopt, and TAP output.
+// fresh temporary folder, running the built imgopt, TAP output, and
+// headless Chromium.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -54,4 +55,25 @@ function tap() {
 	};
 }
 
-module.exports = { need, makeBlog, imgopt, tap };
+// Debian's Chromium, headless, driven by playwright-core, with a fresh
+// profile in @profile; @options adds to playwright's (viewport…).
+async function launchChromium(profile, options) {
+	let chromium;
+	try {
+		({ chromium } = require('playwright-core'));
+	} catch (e) {
+		console.log('Bail out! playwright-core is missing: run tests/browser/install.sh');
+		process.exit(1);
+	}
+	return chromium.launchPersistentContext(profile, {
+		executablePath: process.env.IMGOPT_CHROMIUM || '/usr/bin/chromium',
+		headless: true,
+		args: ['--no-sandbox', '--disable-gpu',
+			'--disable-background-networking',
+			'--disable-component-update', '--disable-sync',
+			'--no-first-run'],
+		...options,
+	});
+}
+
+module.exports = { need, makeBlog, imgopt, tap, launchChromium };

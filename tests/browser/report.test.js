@@ -8,20 +8,8 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { need, makeBlog, imgopt, tap } = require('./lib.js');
+const { need, makeBlog, imgopt, tap, launchChromium } = require('./lib.js');
 
-let chromium;
-try {
-	({ chromium } = require('playwright-core'));
-} catch (e) {
-	console.log('Bail out! playwright-core is missing: run tests/browser/install.sh');
-	process.exit(1);
-}
-
-const CHROMIUM = process.env.IMGOPT_CHROMIUM || '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu',
-	'--disable-background-networking', '--disable-component-update',
-	'--disable-sync', '--no-first-run'];
 
 // The post that gets a broken link, and the line the link is on.
 function addBrokenLink(root) {
@@ -61,8 +49,7 @@ async function main() {
 		/data:[^"]*/g, '')), 'the page names no URL outside itself');
 
 	const profile = fs.mkdtempSync(path.join(tmp, 'profile-'));
-	const ctx = await chromium.launchPersistentContext(profile, {
-		executablePath: CHROMIUM, headless: true, args: FLAGS,
+	const ctx = await launchChromium(profile, {
 		viewport: { width: 1200, height: 900 },
 	});
 	const fetched = [];
