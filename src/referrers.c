@@ -305,8 +305,9 @@ imgopt_referrers_scan(const ImgoptSite *site, const ImgoptReferrer *referrer,
 		g_prefix_error(error, "cannot read '%s': ", referrer->path);
 		return NULL;
 	}
+	const ImgoptScanOptions opts = {imgopt_site_get_dialect(site)};
 	g_autoptr(GPtrArray) refs = imgopt_scan_referrer(
-		referrer->kind, referrer->path, text, len, error);
+		referrer->kind, &opts, referrer->path, text, len, error);
 	if (refs == NULL) {
 		g_prefix_error(error, "cannot scan '%s': ", referrer->path);
 		return NULL;

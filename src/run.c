@@ -995,11 +995,12 @@ imgopt_run_open_scratch_manifest(const char *path, char **scratch_dir_out,
 	if (m == NULL) {
 		/* the user knows the manifest, not our copy of it */
 		if (error != NULL && *error != NULL) {
-			g_autoptr(GString) msg = g_string_new((*error)->message);
+			g_autoptr(GString) msg =
+				g_string_new((*error)->message);
 			g_string_replace(msg, copy, path, 0);
 			g_free((*error)->message);
-			(*error)->message = g_string_free(g_steal_pointer(&msg),
-							  false);
+			(*error)->message =
+				g_string_free(g_steal_pointer(&msg), false);
 		}
 		imgopt_run_remove_scratch(dir);
 		return NULL;

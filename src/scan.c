@@ -685,8 +685,9 @@ imgopt_scan_text_full(const char *post_path, const char *text, gsize len,
 }
 
 GPtrArray *
-imgopt_scan_referrer(ImgoptReferrerKind kind, const char *path,
-		     const char *text, gsize len, GError **error)
+imgopt_scan_referrer(ImgoptReferrerKind kind, const ImgoptScanOptions *opts,
+		     const char *path, const char *text, gsize len,
+		     GError **error)
 {
 	g_return_val_if_fail(text != NULL || len == 0, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
@@ -699,7 +700,7 @@ imgopt_scan_referrer(ImgoptReferrerKind kind, const char *path,
 	case IMGOPT_REFERRER_LAYOUT:
 	case IMGOPT_REFERRER_INCLUDE:
 	case IMGOPT_REFERRER_FEED:
-		refs = imgopt_scan_text(path, text, len, error);
+		refs = imgopt_scan_text_full(path, text, len, opts, error);
 		break;
 	case IMGOPT_REFERRER_DATA:
 	case IMGOPT_REFERRER_CONFIG:

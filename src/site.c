@@ -1118,6 +1118,14 @@ post_abs_path(const ImgoptSite *site, const char *post, GError **error)
 	return g_steal_pointer(&abs);
 }
 
+ImgoptScanDialect
+imgopt_site_get_dialect(const ImgoptSite *site)
+{
+	g_return_val_if_fail(site != NULL, IMGOPT_SCAN_COMMONMARK);
+
+	return site->dialect;
+}
+
 GPtrArray *
 imgopt_site_scan_text(const ImgoptSite *site, const char *post,
 		      const char *text, gsize len, GError **error)

@@ -76,19 +76,22 @@ GPtrArray *imgopt_scan_text(const char *post_path, const char *text, gsize len,
 /**
  * imgopt_scan_referrer:
  * @kind: what the file is to the generator (referrers.h)
+ * @opts: (nullable): how to scan its Markdown and HTML (the site's
+ *   dialect); NULL for the defaults
  * @path: the file's path, copied into each reference's `post` field
  * @text: @len: its bytes, as for imgopt_scan_text()
  * @error: return location for a #GError
  *
  * Finds every image reference of a file of the site with the scanner of
  * its kind: posts, pages, layouts, includes and feeds as Markdown and
- * HTML (imgopt_scan_text()).  Each reference gets @kind as its referrer
+ * HTML (imgopt_scan_text_full()).  Each reference gets @kind as its referrer
  * and its role.
  *
  * Returns: (transfer full) (element-type ImgoptRef): the references, all
  *   UNRESOLVED, or NULL with @error set as imgopt_scan_text() does.
  */
-GPtrArray *imgopt_scan_referrer(ImgoptReferrerKind kind, const char *path,
+GPtrArray *imgopt_scan_referrer(ImgoptReferrerKind kind,
+				const ImgoptScanOptions *opts, const char *path,
 				const char *text, gsize len, GError **error);
 
 #endif /* IMGOPT_SCAN_H */

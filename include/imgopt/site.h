@@ -234,6 +234,15 @@ void imgopt_site_resolve_ref_watched(const ImgoptSite *site, ImgoptRef *ref,
 				     GPtrArray *looked_at);
 
 /**
+ * imgopt_site_get_dialect:
+ *
+ * Returns: how the site's Markdown renders: IMGOPT_SCAN_KRAMDOWN for a
+ *   Jekyll site (a `_config.yml` or `_config.yaml` whose `markdown:` is
+ *   kramdown or absent), IMGOPT_SCAN_COMMONMARK otherwise.
+ */
+ImgoptScanDialect imgopt_site_get_dialect(const ImgoptSite *site);
+
+/**
  * imgopt_site_scan_text:
  * @site: the site
  * @post: the post's path, for the references
