@@ -30,13 +30,13 @@ imgopt_build_result_source(const ImgoptBuildResult *result,
 static GPtrArray *
 referenced_images(const ImgoptSite *site, ImgoptManifest *manifest,
 		  const ImgoptSettings *settings,
-		  const ImgoptReporter *reporter, const char *out_dir,
+		  const ImgoptObserver *observer, const char *out_dir,
 		  GError **error)
 {
 	ImgoptDupesOptions options = {.jobs = settings->jobs};
 	g_autoptr(ImgoptDupesResult) dupes = NULL;
 
-	if (!imgopt_dupes_run(site, &options, manifest, reporter, &dupes,
+	if (!imgopt_dupes_run(site, &options, manifest, observer, &dupes,
 			      error))
 		return NULL;
 	g_autoptr(GHashTable) files =
@@ -69,8 +69,8 @@ canonical_sources(const GPtrArray *assets)
 bool
 imgopt_build_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		  const ImgoptSettings *settings,
-		  const ImgoptReporter *reporter,
-		  const ImgoptRecompressReporter *encode_reporter,
+		  const ImgoptObserver *observer,
+		  const ImgoptRecompressObserver *encode_observer,
 		  ImgoptBuildResult *result, GError **error)
 {
 	g_return_val_if_fail(site != NULL && manifest != NULL, false);
@@ -82,11 +82,11 @@ imgopt_build_site(const ImgoptSite *site, ImgoptManifest *manifest,
 
 	imgopt_build_result_clear(result);
 	g_autoptr(GPtrArray) assets = referenced_images(
-		site, manifest, settings, reporter, out_dir, error);
+		site, manifest, settings, observer, out_dir, error);
 	if (assets == NULL)
 		return false;
 	result->sources = canonical_sources(assets);
 	return imgopt_recompress_all(imgopt_site_get_root(site), out_dir,
 				     assets, settings, manifest,
-				     encode_reporter, &result->summary, error);
+				     encode_observer, &result->summary, error);
 }

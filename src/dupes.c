@@ -117,7 +117,7 @@ typedef struct {
 	const ImgoptSite *site;         /* the site */
 	const char *root;               /* its absolute root */
 	ImgoptManifest *manifest;       /* the single writer's connection */
-	const ImgoptReporter *reporter; /* nullable */
+	const ImgoptObserver *observer; /* nullable */
 	ImgoptDupesResult *result;      /* being filled */
 	GHashTable *ref_counts;    /* path → references (GUINT_TO_POINTER) */
 	GPtrArray *posts;          /* (element-type filename) scanned */
@@ -172,18 +172,18 @@ dupes_clear(Dupes *d)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Dupes, dupes_clear)
 
 static void
-report_problem(Dupes *d, const char *path, const char *message, bool is_error)
+notify_problem(Dupes *d, const char *path, const char *message, bool is_error)
 {
-	imgopt_reporter_problem(
-		d->reporter, is_error ? d->result->errors : d->result->skipped,
+	imgopt_observer_problem(
+		d->observer, is_error ? d->result->errors : d->result->skipped,
 		path, message, is_error);
 }
 
 static void
-report_progress(Dupes *d, const char *stage, uint64_t done, uint64_t total,
+notify_progress(Dupes *d, const char *stage, uint64_t done, uint64_t total,
 		uint64_t bytes)
 {
-	imgopt_reporter_progress(d->reporter, stage, done, total, bytes);
+	imgopt_observer_progress(d->observer, stage, done, total, bytes);
 }
 
 /* ---- 1. posts and references ---- */
@@ -438,7 +438,7 @@ scan_posts(Dupes *d, int jobs, GError **error)
 	scan_changed(d, &sh, jobs);
 	for (guint i = 0; i < posts->len; i++) {
 		if (refs[i] == NULL) {
-			report_problem(d, posts->pdata[i], errors[i]->message,
+			notify_problem(d, posts->pdata[i], errors[i]->message,
 				       true);
 			g_clear_error(&errors[i]);
 			g_ptr_array_add(d->refs, NULL);
@@ -448,7 +448,7 @@ scan_posts(Dupes *d, int jobs, GError **error)
 			count_ref(d, g_ptr_array_index(refs[i], j));
 		d->result->references += refs[i]->len;
 		g_ptr_array_add(d->refs, refs[i]);
-		report_progress(d, "scan", i + 1, posts->len, 0);
+		notify_progress(d, "scan", i + 1, posts->len, 0);
 	}
 	d->result->posts = posts->len;
 	return true;
@@ -464,11 +464,11 @@ add_image_entry(Dupes *d, const char *path, ImgoptFsType type)
 		g_hash_table_add(d->under_images, g_strdup(path));
 	}
 	else if (type == IMGOPT_FS_SYMLINK)
-		report_problem(d, path,
+		notify_problem(d, path,
 			       "not indexed: a symbolic link (not followed)",
 			       false);
 	else
-		report_problem(d, path,
+		notify_problem(d, path,
 			       "not indexed: not a regular file (FIFO, "
 			       "socket or device)",
 			       false);
@@ -509,7 +509,7 @@ list_images(Dupes *d, GError **error)
 	for (guint i = 0; i < unlisted->len; i++) {
 		const ImgoptProblem *p = g_ptr_array_index(unlisted, i);
 
-		report_problem(d, p->path, p->message, true);
+		notify_problem(d, p->path, p->message, true);
 	}
 	for (guint i = 0; i < found->len; i++)
 		add_image_entry(d, g_ptr_array_index(found, i),
@@ -678,7 +678,7 @@ stat_done(Dupes *d, GPtrArray *batch, GError **error)
 		FileWork *w = g_ptr_array_index(batch, i);
 
 		if (w->asset == NULL)
-			report_problem(d, w->path, w->error->message, true);
+			notify_problem(d, w->path, w->error->message, true);
 		else
 			g_ptr_array_add(d->stats, g_steal_pointer(&w->asset));
 	}
@@ -723,7 +723,7 @@ read_done(Dupes *d, GPtrArray *batch, GError **error)
 
 		count_read(d, w);
 		if (w->asset == NULL) {
-			report_problem(d, w->path, w->error->message, true);
+			notify_problem(d, w->path, w->error->message, true);
 			continue;
 		}
 		if (!imgopt_manifest_put_file(d->manifest, w->asset, error)) {
@@ -733,7 +733,7 @@ read_done(Dupes *d, GPtrArray *batch, GError **error)
 		take_asset(d, g_steal_pointer(&w->asset), false);
 	}
 	d->n_read += batch->len;
-	report_progress(d, "index", d->n_read, d->n_to_read,
+	notify_progress(d, "index", d->n_read, d->n_to_read,
 			d->result->hashed_bytes + d->result->probed_bytes);
 	return imgopt_manifest_commit(d->manifest, error);
 }
@@ -840,7 +840,7 @@ index_files(Dupes *d, const ImgoptDupesOptions *options, GError **error)
 	if (!store_unread(d, error))
 		return false;
 	d->n_to_read = read_work->len;
-	report_progress(d, "index", 0, d->n_to_read, 0);
+	notify_progress(d, "index", 0, d->n_to_read, 0);
 	if (!run_pool(d, jobs, read_work, read_done, error))
 		return false;
 	d->result->files = d->assets->len;
@@ -876,7 +876,7 @@ bytes_equal(const char *a, const char *b, bool *equal_out, void *user_data)
 	}
 	if (!imgopt_index_files_equal(d->root, a, b, equal_out, &local)) {
 		g_prefix_error(&local, "%s: not compared with %s: ", b, a);
-		report_problem(d, b, local->message, true);
+		notify_problem(d, b, local->message, true);
 		return false;
 	}
 	return true;
@@ -914,9 +914,9 @@ find_groups(Dupes *d)
 	g_autoptr(GPtrArray) nominated =
 		imgopt_group_nominate(d->assets, d->ref_counts);
 
-	report_progress(d, "compare", 0, nominated->len, 0);
+	notify_progress(d, "compare", 0, nominated->len, 0);
 	d->result->groups = imgopt_group_confirm(nominated, bytes_equal, d);
-	report_progress(d, "compare", nominated->len, nominated->len, 0);
+	notify_progress(d, "compare", nominated->len, nominated->len, 0);
 }
 
 /* ---- 5. orphans ---- */
@@ -937,17 +937,10 @@ find_orphans(Dupes *d)
 	}
 }
 
-static int
-asset_path_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp((*(ImgoptAsset *const *)a)->path,
-		      (*(ImgoptAsset *const *)b)->path);
-}
-
 static void
 sort_result(ImgoptDupesResult *r)
 {
-	g_ptr_array_sort(r->orphans, asset_path_cmp);
+	g_ptr_array_sort(r->orphans, imgopt_asset_path_cmp);
 	g_ptr_array_sort(r->errors, imgopt_problem_path_cmp);
 	g_ptr_array_sort(r->skipped, imgopt_problem_path_cmp);
 	g_ptr_array_sort(r->empty, imgopt_fs_path_cmp);
@@ -1159,7 +1152,7 @@ timed(const char *step, bool ok)
 static bool
 dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 	  bool is_size_first, ImgoptManifest *manifest,
-	  const ImgoptReporter *reporter, ImgoptDupesResult **result_out,
+	  const ImgoptObserver *observer, ImgoptDupesResult **result_out,
 	  GError **error)
 {
 	g_auto(Dupes) d = {0};
@@ -1168,7 +1161,7 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 	d.site = site;
 	d.root = imgopt_site_get_root(site);
 	d.manifest = manifest;
-	d.reporter = reporter;
+	d.observer = observer;
 	d.result = result_new();
 	d.ref_counts = g_hash_table_new_full(imgopt_str_hash, g_str_equal,
 					     g_free, NULL);
@@ -1201,10 +1194,10 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 
 bool
 imgopt_dupes_run(const ImgoptSite *site, const ImgoptDupesOptions *options,
-		 ImgoptManifest *manifest, const ImgoptReporter *reporter,
+		 ImgoptManifest *manifest, const ImgoptObserver *observer,
 		 ImgoptDupesResult **result_out, GError **error)
 {
-	return dupes_job(site, options, false, manifest, reporter, result_out,
+	return dupes_job(site, options, false, manifest, observer, result_out,
 			 error);
 }
 
@@ -1212,9 +1205,9 @@ bool
 imgopt_dupes_run_size_first(const ImgoptSite *site,
 			    const ImgoptDupesOptions *options,
 			    ImgoptManifest *manifest,
-			    const ImgoptReporter *reporter,
+			    const ImgoptObserver *observer,
 			    ImgoptDupesResult **result_out, GError **error)
 {
-	return dupes_job(site, options, true, manifest, reporter, result_out,
+	return dupes_job(site, options, true, manifest, observer, result_out,
 			 error);
 }

@@ -1,8 +1,9 @@
 /*
- * fault.c: see fault.h.  IMGOPT_FAULT_AFTER is read once; the counter is
- * atomic so points passed on worker threads are counted too.
- * IMGOPT_FAULT_SWAP is read at each call, so a test can set it for one
- * run of a process that runs several.
+ * fault.c: the deterministic kill points tests use (see fault.h).
+ *
+ * IMGOPT_FAULT_AFTER is read once; the counter is atomic so points passed
+ * on worker threads are counted too.  IMGOPT_FAULT_SWAP is read at each
+ * call, so a test can set it for one run of a process that runs several.
  */
 #include "fault.h"
 

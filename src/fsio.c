@@ -1,6 +1,6 @@
 /*
- * fsio.c: the file system layer the stages share (see fsio.h): atomic
- * writes, path arithmetic and the one directory walker.
+ * fsio.c: the file system layer the stages share (see fsio.h): path
+ * arithmetic and the one directory walker.
  *
  * The walk takes each entry's type from readdir() (lstat() only where the
  * file system does not say) and never follows symlinks: a symlink loop
@@ -20,19 +20,6 @@
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>
-
-bool
-imgopt_fs_write_atomic(const char *path, const void *data, gsize len, int mode,
-		       bool is_durable, GError **error)
-{
-	GFileSetContentsFlags flags = G_FILE_SET_CONTENTS_CONSISTENT;
-
-	g_return_val_if_fail(path != NULL, false);
-	if (is_durable)
-		flags |= G_FILE_SET_CONTENTS_DURABLE;
-	return g_file_set_contents_full(path, data, (gssize)len, flags, mode,
-					error);
-}
 
 char *
 imgopt_fs_realpath(const char *path, GError **error)
@@ -98,6 +85,15 @@ typedef struct {
 	GPtrArray *types;         /* ImgoptFsType per result */
 	GPtrArray *unlisted;      /* (element-type ImgoptProblem) nullable */
 } Walk;
+
+bool
+imgopt_fs_is_inside_root(const char *path)
+{
+	g_autofree char *norm =
+		path[0] != '/' ? imgopt_fs_normalize(path) : NULL;
+
+	return norm != NULL;
+}
 
 bool
 imgopt_fs_is_below(const char *dir, const char *path)

@@ -1,7 +1,8 @@
 /*
- * fsio.h: file system helpers shared by the stages: atomic writes, path
- * arithmetic relative to the site root, and the one directory walker,
- * sorted, that every job listing a folder tree uses, with its filters.
+ * fsio.h: file system helpers shared by the stages: path arithmetic
+ * relative to the site root, and the one directory walker, sorted, that
+ * every job listing a folder tree uses, with its filters.  Atomic writes
+ * are atomic.h's.
  *
  * Ownership: returned strings and arrays are transfer full.
  * Thread-safety: all functions are reentrant.
@@ -12,24 +13,7 @@
 #include <stdbool.h>
 #include <glib.h> /* GPtrArray, GError */
 
-#include "imgopt/reporter.h"
-
-/**
- * imgopt_fs_write_atomic:
- * @path: destination
- * @data: @len: the new contents
- * @mode: file mode for a new file (e.g. 0644, or the old file's mode)
- * @is_durable: also fsync the file and its folder before returning
- * @error: return location for a #GError
- *
- * Writes @data to a temporary file beside @path and renames it over @path,
- * so a reader sees the old or the new contents, never a mix.  Hard links to
- * the old file are broken (the rename makes a new inode).
- *
- * Returns: true on success, false with @error set (G_FILE_ERROR).
- */
-bool imgopt_fs_write_atomic(const char *path, const void *data, gsize len,
-			    int mode, bool is_durable, GError **error);
+#include "imgopt/observer.h"
 
 /**
  * imgopt_fs_realpath:
@@ -73,6 +57,16 @@ char *imgopt_fs_normalize(const char *path);
  * Returns: (transfer full): the joined path.
  */
 char *imgopt_fs_join(const char *dir, const char *name);
+
+/**
+ * imgopt_fs_is_inside_root:
+ * @path: a path meant relative to the site root
+ *
+ * Returns: whether @path names a place inside the root (the root itself
+ *   included) on its face: not absolute, no `..` climbing out.  Symlinks
+ *   are imgopt_site_open()'s to check.
+ */
+bool imgopt_fs_is_inside_root(const char *path);
 
 /**
  * imgopt_fs_is_below:

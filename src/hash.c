@@ -72,6 +72,15 @@ imgopt_hash_buffer(const void *data, gsize len, ImgoptHash *hash_out)
 	to_canonical(XXH3_128bits(data, len), hash_out);
 }
 
+bool
+imgopt_hash_buffer_is(const void *data, gsize len, const ImgoptHash *expected)
+{
+	ImgoptHash h;
+
+	imgopt_hash_buffer(data, len, &h);
+	return imgopt_hash_equal(&h, expected);
+}
+
 guint
 imgopt_str_hash(gconstpointer key)
 {

@@ -43,6 +43,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptHasher, imgopt_hasher_free)
 void imgopt_hash_buffer(const void *data, gsize len, ImgoptHash *hash_out);
 
 /**
+ * imgopt_hash_buffer_is:
+ *
+ * Returns: whether @len bytes of @data hash to @expected (the check that
+ *   bytes are still, or again, the ones recorded).
+ */
+bool imgopt_hash_buffer_is(const void *data, gsize len,
+			   const ImgoptHash *expected);
+
+/**
  * imgopt_str_hash:
  * @key: a NUL-terminated string
  *

@@ -1,5 +1,6 @@
 /*
- * prune.c: see prune.h.
+ * prune.c: the prune job and restore (see prune.h): move the duplicate
+ * copies and the images no post shows to the trash, and put them back.
  *
  * Design: the order of operations, so nothing is lost whenever it stops.
  *
@@ -50,6 +51,7 @@
 
 #include <glib/gstdio.h>
 
+#include "atomic.h"
 #include "fault.h"
 #include "fsio.h"
 #include "hash.h"
@@ -845,7 +847,7 @@ result_new(void)
 /* Index and scan, then plan: steps 0 and 1. */
 static bool
 plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
-	   const ImgoptPruneOptions *options, const ImgoptReporter *reporter,
+	   const ImgoptPruneOptions *options, const ImgoptObserver *observer,
 	   ImgoptPruneResult *r, GError **error)
 {
 	g_autoptr(ImgoptDupesResult) dupes = NULL;
@@ -854,7 +856,7 @@ plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
 	ImgoptDupesOptions dopt = {options->jobs};
 
 	if (!imgopt_prune_recover(site, manifest, &r->n_recovered, error) ||
-	    !imgopt_dupes_run(site, &dopt, manifest, reporter, &dupes, error) ||
+	    !imgopt_dupes_run(site, &dopt, manifest, observer, &dupes, error) ||
 	    !scan_needs(site, manifest, &needs, error) ||
 	    !begin_prune_run(manifest, &r->run_id, error))
 		return false;
@@ -877,7 +879,7 @@ plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
 bool
 imgopt_prune_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		  const ImgoptPruneOptions *options,
-		  const ImgoptReporter *reporter,
+		  const ImgoptObserver *observer,
 		  ImgoptPruneResult **result_out, GError **error)
 {
 	g_return_val_if_fail(site && manifest && options && result_out, false);
@@ -887,7 +889,7 @@ imgopt_prune_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		g_array_new(FALSE, TRUE, sizeof(ImgoptTrashState));
 
 	*result_out = NULL;
-	if (!plan_prune(site, manifest, options, reporter, r, error))
+	if (!plan_prune(site, manifest, options, observer, r, error))
 		return false;
 	if (!options->is_dry_run) {
 		if (!record_plan(manifest, r, ids, error))
@@ -1035,7 +1037,7 @@ copy_back(const ImgoptSite *site, const ImgoptTrashEntry *e, GError **error)
 			    "cannot create '%s': %s", dir, g_strerror(saved));
 		return false;
 	}
-	return imgopt_fs_write_atomic(orig, data, len, 0644, true, error);
+	return imgopt_atomic_write(orig, data, len, 0644, true, error);
 }
 
 bool

@@ -91,6 +91,7 @@
 #include "imgopt/error.h"
 #include "imgopt/recompress.h"
 
+#include "atomic.h"
 #include "fault.h"
 #include "fsio.h"
 #include "hash.h"
@@ -156,20 +157,12 @@ imgopt_encoded_free(ImgoptEncoded *encoded)
 const char *
 imgopt_format_extension(ImgoptFormat format)
 {
-	switch (format) {
-	case IMGOPT_FORMAT_JPEG:
+	/* The format's name, but for JPEG's usual file extension. */
+	if (format == IMGOPT_FORMAT_JPEG)
 		return "jpg";
-	case IMGOPT_FORMAT_PNG:
-		return "png";
-	case IMGOPT_FORMAT_GIF:
-		return "gif";
-	case IMGOPT_FORMAT_WEBP:
-		return "webp";
-	case IMGOPT_FORMAT_AVIF:
-		return "avif";
-	default:
-		return "bin";
-	}
+	return imgopt_format_is_recompressed(format)
+		       ? imgopt_format_name(format)
+		       : "bin";
 }
 
 char *
@@ -704,15 +697,13 @@ imgopt_recompress_asset(const char *root, const ImgoptAsset *asset,
 	g_autofree char *path = g_build_filename(root, asset->path, NULL);
 	g_autofree char *data = NULL;
 	gsize len = 0;
-	ImgoptHash read_hash;
 
 	imgopt_fault_swap(root, asset->path);
 	if (!g_file_get_contents(path, &data, &len, error)) {
 		g_prefix_error(error, "'%s': ", asset->path);
 		return false;
 	}
-	imgopt_hash_buffer(data, len, &read_hash);
-	if (!imgopt_hash_equal(&read_hash, &asset->hash)) {
+	if (!imgopt_hash_buffer_is(data, len, &asset->hash)) {
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_CONFLICT,
 			    "'%s': changed since it was hashed; not encoded "
 			    "(run again)",
@@ -792,7 +783,7 @@ typedef struct {
 	const char *out_dir;      /* variant folder, site-relative */
 	const char *fingerprint;  /* of the settings */
 	ImgoptManifest *manifest; /* written by this thread only */
-	const ImgoptRecompressReporter *reporter; /* nullable */
+	const ImgoptRecompressObserver *observer; /* nullable */
 	ImgoptRecompressSummary summary;          /* counts so far */
 	bool has_out_dir;                         /* folder created already */
 	uint64_t bytes_done;                      /* source bytes of the results
@@ -822,9 +813,9 @@ is_cached(Writer *w, const ImgoptAsset *asset, GError **error)
 	if (variants == NULL || variants->len == 0 || !files_exist(w, variants))
 		return false;
 	for (guint i = 0;
-	     w->reporter && w->reporter->on_variant && i < variants->len; i++)
-		w->reporter->on_variant(g_ptr_array_index(variants, i), true,
-					w->reporter->user_data);
+	     w->observer && w->observer->on_variant && i < variants->len; i++)
+		w->observer->on_variant(g_ptr_array_index(variants, i), true,
+					w->observer->user_data);
 	return true;
 }
 
@@ -847,7 +838,7 @@ write_variant(Writer *w, ImgoptEncoded *encoded, GError **error)
 	g_autofree char *full = g_build_filename(w->root, rel, NULL);
 	gsize len = 0;
 	const void *data = g_bytes_get_data(encoded->data, &len);
-	if (!imgopt_fs_write_atomic(full, data, len, 0644, false, error))
+	if (!imgopt_atomic_write(full, data, len, 0644, false, error))
 		return false;
 	g_free(v->path);
 	v->path = g_steal_pointer(&rel);
@@ -855,8 +846,8 @@ write_variant(Writer *w, ImgoptEncoded *encoded, GError **error)
 		return false;
 	w->summary.n_written++;
 	w->summary.bytes_output += len;
-	if (w->reporter && w->reporter->on_variant)
-		w->reporter->on_variant(v, false, w->reporter->user_data);
+	if (w->observer && w->observer->on_variant)
+		w->observer->on_variant(v, false, w->observer->user_data);
 	return true;
 }
 
@@ -896,9 +887,9 @@ write_result(Writer *w, Result *result, GError **error)
 {
 	if (result->encoded == NULL) {
 		w->summary.n_failed++;
-		if (w->reporter && w->reporter->on_failure)
-			w->reporter->on_failure(result->asset, result->error,
-						w->reporter->user_data);
+		if (w->observer && w->observer->on_failure)
+			w->observer->on_failure(result->asset, result->error,
+						w->observer->user_data);
 		return true;
 	}
 	w->summary.n_encoded++;
@@ -908,13 +899,6 @@ write_result(Writer *w, Result *result, GError **error)
 				   error))
 			return false;
 	return true;
-}
-
-static int
-compare_asset_path(gconstpointer a, gconstpointer b)
-{
-	return strcmp((*(ImgoptAsset *const *)a)->path,
-		      (*(ImgoptAsset *const *)b)->path);
 }
 
 /* The canonical copy of each content: the first path in byte order. */
@@ -930,7 +914,7 @@ distinct_contents(const GPtrArray *assets)
 
 	for (guint i = 0; i < assets->len; i++)
 		g_ptr_array_add(sorted, g_ptr_array_index(assets, i));
-	g_ptr_array_sort(sorted, compare_asset_path);
+	g_ptr_array_sort(sorted, imgopt_asset_path_cmp);
 	for (guint i = 0; i < sorted->len; i++) {
 		ImgoptAsset *asset = g_ptr_array_index(sorted, i);
 		char hex[IMGOPT_HASH_HEX_LEN + 1];
@@ -963,10 +947,10 @@ drain(Writer *w, GAsyncQueue *results, guint n_pending, GError **error)
 			continue;
 		is_ok = write_result(w, result, error);
 		w->bytes_done += result->asset->size;
-		if (is_ok && w->reporter && w->reporter->on_progress)
-			w->reporter->on_progress(i + 1, n_pending,
+		if (is_ok && w->observer && w->observer->on_progress)
+			w->observer->on_progress(i + 1, n_pending,
 						 w->bytes_done,
-						 w->reporter->user_data);
+						 w->observer->user_data);
 		if (is_ok && (i + 1) % BATCH == 0)
 			is_ok = commit_batch(w, error) &&
 				imgopt_manifest_begin(w->manifest, error);
@@ -1026,7 +1010,7 @@ bool
 imgopt_recompress_all(const char *root, const char *out_dir,
 		      const GPtrArray *assets, const ImgoptSettings *settings,
 		      ImgoptManifest *manifest,
-		      const ImgoptRecompressReporter *reporter,
+		      const ImgoptRecompressObserver *observer,
 		      ImgoptRecompressSummary *summary_out, GError **error)
 {
 	g_return_val_if_fail(root != NULL && out_dir != NULL, false);
@@ -1038,7 +1022,7 @@ imgopt_recompress_all(const char *root, const char *out_dir,
 	g_autoptr(GPtrArray) distinct = distinct_contents(assets);
 	g_autoptr(GAsyncQueue) results = g_async_queue_new();
 	Writer w = {root,     out_dir, fingerprint, manifest,
-		    reporter, {0},     false,       0};
+		    observer, {0},     false,       0};
 	Pool shared = {root, settings, results};
 	int n_workers = pool_size(settings);
 	guint n_pending = 0;

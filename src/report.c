@@ -170,15 +170,22 @@ saving_cmp(gconstpointer a, gconstpointer b)
 	return strcmp(x->post, y->post);
 }
 
+/* Two cells, a size before and after, that go on a row's open cell. */
+static void
+put_sizes(Page *p, uint64_t before, uint64_t after)
+{
+	g_string_append(p->html, "</td><td class=\"n\">");
+	put_bytes(p, before);
+	g_string_append(p->html, "</td><td class=\"n\">");
+	put_bytes(p, after);
+}
+
 static void
 put_saving_row(Page *p, const ImgoptPostBytes *pb)
 {
 	g_string_append(p->html, "<tr class=\"saving\"><td>");
 	put_text(p, pb->post);
-	g_string_append(p->html, "</td><td class=\"n\">");
-	put_bytes(p, pb->before);
-	g_string_append(p->html, "</td><td class=\"n\">");
-	put_bytes(p, pb->after);
+	put_sizes(p, pb->before, pb->after);
 	g_string_append(p->html, "</td><td class=\"n saved\">");
 	if (pb->before > pb->after) {
 		put_bytes(p, pb->before - pb->after);
@@ -320,10 +327,7 @@ put_largest_row(Page *p, const ImgoptShownImage *img)
 	put_thumbnail(p, img->path);
 	g_string_append(p->html, "</td><td>");
 	put_text(p, img->path);
-	g_string_append(p->html, "</td><td class=\"n\">");
-	put_bytes(p, img->bytes);
-	g_string_append(p->html, "</td><td class=\"n\">");
-	put_bytes(p, img->after_bytes);
+	put_sizes(p, img->bytes, img->after_bytes);
 	g_string_append(p->html, "</td><td>");
 	put_text(p, img->after_path);
 	g_string_append(p->html, "</td></tr>");

@@ -36,7 +36,7 @@
 #include "fault.h"
 #include "fsio.h"
 #include "hash.h"
-#include "postfile.h"
+#include "atomic.h"
 
 /* One post's plan. */
 typedef struct {
@@ -66,7 +66,7 @@ typedef struct {
 	const ImgoptSite *site;         /* the site */
 	ImgoptManifest *manifest;       /* the (possibly scratch) manifest */
 	const ImgoptRunOptions *opt;    /* what to do */
-	const ImgoptReporter *reporter; /* nullable */
+	const ImgoptObserver *observer; /* nullable */
 	ImgoptRunResult *result;        /* being filled */
 	char *fingerprint;              /* settings fingerprint */
 	char *out_dir;                  /* IMAGES/optimized, site-relative */
@@ -214,7 +214,7 @@ imgopt_run_result_post_bytes(const ImgoptRunResult *result, bool after,
 static void
 add_problem(Run *r, const char *path, const char *message)
 {
-	imgopt_reporter_problem(r->reporter, r->result->errors, path, message,
+	imgopt_observer_problem(r->observer, r->result->errors, path, message,
 				true);
 }
 
@@ -228,15 +228,6 @@ hash_hex(const ImgoptHash *hash)
 }
 
 /* ---- 1. index ---- */
-
-static int
-asset_cmp(gconstpointer a, gconstpointer b)
-{
-	const ImgoptAsset *x = *(const ImgoptAsset *const *)a;
-	const ImgoptAsset *y = *(const ImgoptAsset *const *)b;
-
-	return strcmp(x->path, y->path);
-}
 
 static void
 copy_problems(Run *r, const GPtrArray *problems)
@@ -363,7 +354,7 @@ run_index(Run *r, GError **error)
 	ImgoptDupesOptions dopt = {r->opt->settings->jobs};
 	ImgoptDupesResult *dupes = NULL;
 
-	if (!imgopt_dupes_run(r->site, &dopt, r->manifest, r->reporter,
+	if (!imgopt_dupes_run(r->site, &dopt, r->manifest, r->observer,
 			      &r->result->dupes, error))
 		return false;
 	imgopt_fault_point();
@@ -380,7 +371,7 @@ run_index(Run *r, GError **error)
 							  r->out_dir);
 	if (!collect_linked(r, error))
 		return false;
-	g_ptr_array_sort(r->assets, asset_cmp);
+	g_ptr_array_sort(r->assets, imgopt_asset_path_cmp);
 	return true;
 }
 
@@ -409,7 +400,7 @@ on_encode_progress(uint64_t done, uint64_t total, uint64_t bytes,
 {
 	Run *r = user_data;
 
-	imgopt_reporter_progress(r->reporter, "encode", done, total, bytes);
+	imgopt_observer_progress(r->observer, "encode", done, total, bytes);
 }
 
 static bool
@@ -513,7 +504,7 @@ load_variants(Run *r, GError **error)
 static bool
 run_variants(Run *r, GError **error)
 {
-	ImgoptRecompressReporter rep = {on_variant, on_failure, r,
+	ImgoptRecompressObserver rep = {on_variant, on_failure, r,
 					on_encode_progress};
 	ImgoptRecompressSummary sum = {0};
 
@@ -749,10 +740,10 @@ remove_debris(const Run *r, const GPtrArray *posts, GError **error)
 	while (g_hash_table_iter_next(&it, &dir, NULL)) {
 		g_autofree char *full = g_build_filename(root, dir, NULL);
 
-		if (!imgopt_postfile_remove_stale(full, false, removed, error))
+		if (!imgopt_atomic_remove_stale(full, false, removed, error))
 			return false;
 	}
-	if (!imgopt_postfile_remove_stale(out, true, removed, error))
+	if (!imgopt_atomic_remove_stale(out, true, removed, error))
 		return false;
 	for (guint i = 0; i < removed->len; i++)
 		g_debug("removed '%s', left by an interrupted write",
@@ -775,9 +766,9 @@ run_plan(Run *r, GPtrArray *plans, GError **error)
 	for (guint i = 0; i < posts->len; i++) {
 		PostPlan *plan = plan_post(r, g_ptr_array_index(posts, i));
 
-		if (r->reporter != NULL && r->reporter->progress != NULL)
-			r->reporter->progress("plan", i + 1, posts->len, 0,
-					      r->reporter->user_data);
+		if (r->observer != NULL && r->observer->progress != NULL)
+			r->observer->progress("plan", i + 1, posts->len, 0,
+					      r->observer->user_data);
 		if (plan == NULL || plan->new_bytes == NULL) {
 			post_plan_free(plan);
 			continue;
@@ -842,7 +833,7 @@ write_post(Run *r, const PostPlan *plan, ImgoptPostChange *ch, GError **error)
 		return true;
 	}
 	const char *data = g_bytes_get_data(plan->new_bytes, &n_new);
-	if (!imgopt_postfile_write(full, data, n_new, plan->mode, error)) {
+	if (!imgopt_atomic_replace(full, data, n_new, plan->mode, error)) {
 		g_prefix_error(error, "cannot rewrite '%s': ", plan->post);
 		return false;
 	}
@@ -913,7 +904,7 @@ change_cmp(gconstpointer a, gconstpointer b)
 
 bool
 imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
-		const ImgoptRunOptions *options, const ImgoptReporter *reporter,
+		const ImgoptRunOptions *options, const ImgoptObserver *observer,
 		ImgoptRunResult **result_out, GError **error)
 {
 	g_return_val_if_fail(site != NULL && manifest != NULL, false);
@@ -925,7 +916,7 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 	g_auto(Run) r = {.site = site,
 			 .manifest = manifest,
 			 .opt = options,
-			 .reporter = reporter,
+			 .observer = observer,
 			 .result = result_new()};
 	g_autoptr(GPtrArray) plans =
 		g_ptr_array_new_with_free_func((GDestroyNotify)post_plan_free);

@@ -91,6 +91,9 @@
 
 #include <string.h>
 
+#include "imgopt/site.h"
+
+#include "scan_file.h"
 #include "scan_priv.h"
 
 /* An HTML5 named character reference. */
@@ -684,6 +687,44 @@ imgopt_scan_text_full(const char *post_path, const char *text, gsize len,
 	return g_steal_pointer(&refs);
 }
 
+/* A data file's scanner, by its extension. */
+static GPtrArray *
+scan_data_file(const char *path, const char *text, gsize len)
+{
+	if (g_str_has_suffix(path, ".json"))
+		return imgopt_scan_json(path, text, len, IMGOPT_REF_DATA,
+					IMGOPT_REF_ROLE_REWRITABLE);
+	if (g_str_has_suffix(path, ".csv") || g_str_has_suffix(path, ".tsv"))
+		return imgopt_scan_csv(path, text, len);
+	if (g_str_has_suffix(path, ".toml"))
+		return imgopt_scan_toml(path, text, len);
+	return imgopt_scan_yaml(path, text, len);
+}
+
+/* The scanner of a file that is not a page. */
+static GPtrArray *
+scan_other(ImgoptReferrerKind kind, const char *path, const char *text,
+	   gsize len)
+{
+	FileScan fs;
+
+	switch (kind) {
+	case IMGOPT_REFERRER_DATA:
+	case IMGOPT_REFERRER_CONFIG:
+		return scan_data_file(path, text, len);
+	case IMGOPT_REFERRER_STYLESHEET:
+		return imgopt_scan_css(path, text, len);
+	case IMGOPT_REFERRER_JSON:
+		return imgopt_scan_json(path, text, len, IMGOPT_REF_STRING,
+					IMGOPT_REF_ROLE_PINNED);
+	default:
+		imgopt_scan_file_init(&fs, path, text, len, IMGOPT_REF_STRING,
+				      IMGOPT_REF_ROLE_PINNED);
+		imgopt_scan_strings(&fs, SCAN_COMMENTS_C);
+		return imgopt_scan_file_finish(&fs);
+	}
+}
+
 GPtrArray *
 imgopt_scan_referrer(ImgoptReferrerKind kind, const ImgoptScanOptions *opts,
 		     const char *path, const char *text, gsize len,
@@ -693,6 +734,7 @@ imgopt_scan_referrer(ImgoptReferrerKind kind, const ImgoptScanOptions *opts,
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
 	GPtrArray *refs = NULL;
+	const char *name = path != NULL ? path : "";
 
 	switch (kind) {
 	case IMGOPT_REFERRER_POST:
@@ -702,17 +744,16 @@ imgopt_scan_referrer(ImgoptReferrerKind kind, const ImgoptScanOptions *opts,
 	case IMGOPT_REFERRER_FEED:
 		refs = imgopt_scan_text_full(path, text, len, opts, error);
 		break;
-	case IMGOPT_REFERRER_DATA:
-	case IMGOPT_REFERRER_CONFIG:
-	case IMGOPT_REFERRER_STYLESHEET:
-	case IMGOPT_REFERRER_SCRIPT:
-	case IMGOPT_REFERRER_JSON:
-		/* their scanners are the next step of the whole-site work */
-		refs = g_ptr_array_new_with_free_func(
-			(GDestroyNotify)imgopt_ref_free);
+	default:
+		refs = scan_other(kind, name, text, len);
 		break;
 	}
-	for (guint i = 0; refs != NULL && i < refs->len; i++)
-		((ImgoptRef *)g_ptr_array_index(refs, i))->referrer = kind;
+	for (guint i = 0; refs != NULL && i < refs->len; i++) {
+		ImgoptRef *ref = g_ptr_array_index(refs, i);
+
+		ref->referrer = kind;
+		if (imgopt_site_is_computed_url(ref->url))
+			ref->role = IMGOPT_REF_ROLE_PINNED;
+	}
 	return refs;
 }

@@ -69,6 +69,33 @@ parse_width(const char *item, uint32_t *width_out, GError **error)
 	return true;
 }
 
+/* Parses one item of a comma-separated option value into @out. */
+typedef bool (*ItemFunc)(const char *item, void *out, GError **error);
+
+/* Calls @parse on each item of @text, a comma-separated list, stripped. */
+static bool
+parse_items(const char *text, ItemFunc parse, void *out, GError **error)
+{
+	g_auto(GStrv) items = g_strsplit(text, ",", -1);
+
+	for (guint i = 0; items[i] != NULL; i++)
+		if (!parse(g_strstrip(items[i]), out, error))
+			return false;
+	return true;
+}
+
+/* Appends the width @item gives to the GArray of uint32_t at @out. */
+static bool
+add_width(const char *item, void *out, GError **error)
+{
+	uint32_t width = 0;
+
+	if (!parse_width(item, &width, error))
+		return false;
+	g_array_append_val((GArray *)out, width);
+	return true;
+}
+
 bool
 imgopt_settings_parse_widths(ImgoptSettings *settings, const char *text,
 			     GError **error)
@@ -76,16 +103,10 @@ imgopt_settings_parse_widths(ImgoptSettings *settings, const char *text,
 	g_return_val_if_fail(settings != NULL && text != NULL, false);
 	g_return_val_if_fail(error == NULL || *error == NULL, false);
 
-	g_auto(GStrv) items = g_strsplit(text, ",", -1);
 	g_autoptr(GArray) widths = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 
-	for (guint i = 0; items[i] != NULL; i++) {
-		g_strstrip(items[i]);
-		uint32_t width = 0;
-		if (!parse_width(items[i], &width, error))
-			return false;
-		g_array_append_val(widths, width);
-	}
+	if (!parse_items(text, add_width, widths, error))
+		return false;
 	if (widths->len == 0) {
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE,
 			    "--widths needs at least one width");
@@ -112,9 +133,11 @@ static const struct {
 	{"avif", IMGOPT_OUTPUT_AVIF},
 };
 
+/* Adds the format @item names to the flags at @out (unsigned *). */
 static bool
-parse_format(const char *item, unsigned *flags, GError **error)
+add_format(const char *item, void *out, GError **error)
 {
+	unsigned *flags = out;
 	const char *name = g_ascii_strcasecmp(item, "jpg") == 0 ? "jpeg" : item;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(format_names); i++)
@@ -136,14 +159,10 @@ imgopt_settings_parse_formats(ImgoptSettings *settings, const char *text,
 	g_return_val_if_fail(settings != NULL && text != NULL, false);
 	g_return_val_if_fail(error == NULL || *error == NULL, false);
 
-	g_auto(GStrv) items = g_strsplit(text, ",", -1);
 	unsigned flags = IMGOPT_OUTPUT_JPEG;
 
-	for (guint i = 0; items[i] != NULL; i++) {
-		g_strstrip(items[i]);
-		if (!parse_format(items[i], &flags, error))
-			return false;
-	}
+	if (!parse_items(text, add_format, &flags, error))
+		return false;
 	settings->formats = flags;
 	return true;
 }

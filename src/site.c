@@ -28,6 +28,7 @@
  * sorted too.
  */
 #include "imgopt/config.h"
+#include "imgopt/layout.h"
 #include "imgopt/error.h"
 #include "imgopt/scan.h"
 #include "imgopt/site.h"
@@ -54,12 +55,6 @@ struct ImgoptSite {
 	gsize is_indexed;    /* g_once_init_enter() guard of both */
 	GPtrArray *exclude;  /* (element-type utf8) Jekyll's exclude list */
 	ImgoptScanDialect dialect; /* how its Markdown renders */
-};
-
-/* The files that make a folder a site root (Jekyll/Hexo, Hugo). */
-static const char *const config_names[] = {
-	"_config.yml", "_config.yaml", "hugo.toml",
-	"hugo.yaml",   "config.toml",  "config.yaml",
 };
 
 /* Folders a static-site generator publishes at `/` besides the root. */
@@ -93,19 +88,6 @@ is_inside(const char *root, const char *path)
 	return rel != NULL;
 }
 
-static bool
-has_config(const char *dir)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(config_names); i++) {
-		g_autofree char *path =
-			g_build_filename(dir, config_names[i], NULL);
-
-		if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
-			return true;
-	}
-	return false;
-}
-
 /* The deepest folder holding both absolute paths @a and @b. */
 static char *
 common_ancestor(const char *a, const char *b)
@@ -129,7 +111,7 @@ find_root(const char *posts, const char *images)
 	g_autofree char *dir = g_strdup(posts);
 
 	for (;;) {
-		if (has_config(dir) && is_inside(dir, images))
+		if (imgopt_layout_is_site_root(dir) && is_inside(dir, images))
 			return g_steal_pointer(&dir);
 		if (strcmp(dir, "/") == 0)
 			break;
@@ -417,33 +399,17 @@ set_dirs(ImgoptSite *site, const char *posts, const char *posts_as_given,
 	return true;
 }
 
-/* What config.c reads of the site's own config: Jekyll's exclude list
+/* What layout.c reads of the site's own config: Jekyll's exclude list
  * (posts matching it are not listed) and Hugo's baseURL when no Jekyll
  * baseurl was found. */
 static void
 apply_site_config(ImgoptSite *site)
 {
-	g_autoptr(ImgoptSiteConfig) sc = imgopt_site_config_read(site->root);
+	g_autoptr(ImgoptSiteLayout) sc = imgopt_site_layout_read(site->root);
 
 	if (site->baseurl == NULL)
 		site->baseurl = g_steal_pointer(&sc->baseurl);
 	site->exclude = g_steal_pointer(&sc->exclude);
-}
-
-/* Whether the site at @root is built by Hugo (it has a Hugo config). */
-static bool
-is_hugo(const char *root)
-{
-	static const char *const names[] = {"hugo.toml", "hugo.yaml",
-					    "config.toml", "config.yaml"};
-
-	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
-		g_autofree char *p = g_build_filename(root, names[i], NULL);
-
-		if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
-			return true;
-	}
-	return false;
 }
 
 /* Why POSTS and IMAGES may not both be @dir (relative to @root), or NULL
@@ -454,7 +420,7 @@ is_hugo(const char *root)
 static char *
 same_dir_problem(const char *root, const char *dir)
 {
-	g_autoptr(ImgoptSiteConfig) sc = NULL;
+	g_autoptr(ImgoptSiteLayout) sc = NULL;
 	g_auto(GStrv) parts = g_strsplit(dir, "/", -1);
 
 	for (guint i = 0; parts[i] != NULL; i++)
@@ -463,9 +429,9 @@ same_dir_problem(const char *root, const char *dir)
 				"'%s' is not published by Jekyll or Hexo (a "
 				"folder starting with '_')",
 				dir);
-	if (!is_hugo(root))
+	if (!imgopt_layout_is_hugo(root))
 		return NULL;
-	sc = imgopt_site_config_read(root);
+	sc = imgopt_site_layout_read(root);
 	const char *content = sc->content_dir ? sc->content_dir : "content";
 	if (strcmp(dir, content) == 0 || imgopt_fs_is_below(content, dir))
 		return g_strdup_printf(
@@ -633,7 +599,7 @@ imgopt_site_is_excluded(const ImgoptSite *site, const char *path)
 {
 	g_return_val_if_fail(site != NULL && path != NULL, false);
 
-	return imgopt_config_is_excluded(site->exclude, path);
+	return imgopt_layout_is_excluded(site->exclude, path);
 }
 
 GPtrArray *
@@ -645,7 +611,7 @@ imgopt_site_list_posts(const ImgoptSite *site, GError **error)
 	GPtrArray *posts = walk_site(site, site->posts_dir, true, error);
 
 	for (guint i = posts != NULL ? posts->len : 0; i > 0; i--)
-		if (imgopt_config_is_excluded(site->exclude,
+		if (imgopt_layout_is_excluded(site->exclude,
 					      g_ptr_array_index(posts, i - 1)))
 			g_ptr_array_remove_index(posts, i - 1);
 	return posts;
@@ -891,6 +857,44 @@ asset_folder(const char *post)
 	return g_strndup(post, (size_t)(name - post) + stem);
 }
 
+/*
+ * The folder a stylesheet's url()s are relative to: its own, but for a
+ * Sass or Less source kept out of the published site (`_sass/`, `less/`
+ * …), whose output folder is unknown, the root's `css/` if it exists,
+ * else the root.
+ */
+static char *
+stylesheet_folder(const ImgoptSite *site, const char *path)
+{
+	static const char *const sources[] = {"_sass", "_scss", "_less", "sass",
+					      "scss",  "less",  NULL};
+	g_autofree char *top = g_strndup(path, strcspn(path, "/"));
+	g_autofree char *css = g_build_filename(site->root, "css", NULL);
+
+	if (g_str_has_suffix(path, ".css") || path[strlen(top)] == '\0' ||
+	    !g_strv_contains(sources, top))
+		return post_folder(path);
+	return g_strdup(g_file_test(css, G_FILE_TEST_IS_DIR) ? "css" : "");
+}
+
+/* The folders a stylesheet's, data file's or script's reference is looked
+ * up in (see site.h). */
+static void
+add_file_bases(const ImgoptSite *site, const ImgoptRef *ref, GPtrArray *bases)
+{
+	const char *path = ref->post != NULL ? ref->post : "";
+
+	if (ref->kind == IMGOPT_REF_CSS) {
+		g_ptr_array_add(bases, stylesheet_folder(site, path));
+		return;
+	}
+	if (ref->kind == IMGOPT_REF_DATA)
+		g_ptr_array_add(bases, g_strdup(""));
+	g_ptr_array_add(bases, post_folder(path));
+	if (ref->kind == IMGOPT_REF_STRING)
+		g_ptr_array_add(bases, g_strdup(""));
+}
+
 /* The folders to look in, in order (see site.h). */
 static GPtrArray *
 candidate_bases(const ImgoptSite *site, const ImgoptRef *ref, const Dest *d)
@@ -904,6 +908,12 @@ candidate_bases(const ImgoptSite *site, const ImgoptRef *ref, const Dest *d)
 			g_ptr_array_add(bases, g_strdup(g_ptr_array_index(
 						       site->web_dirs, i)));
 		g_free(asset_dir);
+		return bases;
+	}
+	if (ref->kind == IMGOPT_REF_CSS || ref->kind == IMGOPT_REF_DATA ||
+	    ref->kind == IMGOPT_REF_STRING) {
+		g_free(asset_dir);
+		add_file_bases(site, ref, bases);
 		return bases;
 	}
 	if (ref->kind == IMGOPT_REF_LIQUID_TAG) {
@@ -922,10 +932,24 @@ candidate_bases(const ImgoptSite *site, const ImgoptRef *ref, const Dest *d)
 
 /* What the file system holds at one candidate. */
 typedef enum {
-	CANDIDATE_MISSING, /* nothing, or not a regular file */
+	CANDIDATE_MISSING, /* nothing */
 	CANDIDATE_FOUND,   /* a regular file inside the root */
 	CANDIDATE_ESCAPES, /* exists, but its real path is outside the root */
+	CANDIDATE_SPECIAL, /* a folder, FIFO, device or socket */
 } CandidateState;
+
+/* What @mode is, for a message: "a FIFO". */
+static const char *
+describe_mode(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a folder";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "a device";
+}
 
 /*
  * Checks @rel (normalised, relative to the root) without opening it: the
@@ -933,7 +957,7 @@ typedef enum {
  * at its target.
  */
 static CandidateState
-check_candidate(const ImgoptSite *site, const char *rel)
+check_candidate(const ImgoptSite *site, const char *rel, mode_t *mode_out)
 {
 	if (*rel == '\0')
 		return CANDIDATE_MISSING;
@@ -945,9 +969,10 @@ check_candidate(const ImgoptSite *site, const char *rel)
 		return CANDIDATE_MISSING;
 	if (!is_inside(site->root, real))
 		return CANDIDATE_ESCAPES;
-	if (g_stat(real, &st) != 0 || !S_ISREG(st.st_mode))
+	if (g_stat(real, &st) != 0)
 		return CANDIDATE_MISSING;
-	return CANDIDATE_FOUND;
+	*mode_out = st.st_mode;
+	return S_ISREG(st.st_mode) ? CANDIDATE_FOUND : CANDIDATE_SPECIAL;
 }
 
 static void set_resultf(ImgoptRef *ref, ImgoptRefStatus status, char *resolved,
@@ -967,13 +992,17 @@ set_resultf(ImgoptRef *ref, ImgoptRefStatus status, char *resolved,
 	set_result(ref, status, resolved, g_utf8_make_valid(message, -1));
 }
 
-/* Returns true if a candidate decided the outcome (OK or OUTSIDE).  Each
+/* Returns true if a candidate decided the outcome: OK, OUTSIDE, or BROKEN
+ * because what is there is no regular file (a FIFO named `.jpg`).  Each
  * path checked is added to @looked_at (nullable). */
 static bool
 resolve_candidates(const ImgoptSite *site, ImgoptRef *ref, const Dest *d,
 		   GPtrArray *looked_at)
 {
 	g_autoptr(GPtrArray) bases = candidate_bases(site, ref, d);
+	g_autofree char *special = NULL; /* the first candidate that exists
+					    but is no regular file */
+	mode_t special_mode = 0;
 
 	for (guint i = 0; i < bases->len; i++) {
 		const char *base = g_ptr_array_index(bases, i);
@@ -985,9 +1014,11 @@ resolve_candidates(const ImgoptSite *site, ImgoptRef *ref, const Dest *d,
 				    "'%s' climbs above the site root", d->path);
 			return true;
 		}
+		mode_t mode = 0;
+
 		if (looked_at != NULL)
 			g_ptr_array_add(looked_at, g_strdup(rel));
-		switch (check_candidate(site, rel)) {
+		switch (check_candidate(site, rel, &mode)) {
 		case CANDIDATE_FOUND:
 			set_result(ref, IMGOPT_REF_STATUS_OK,
 				   g_steal_pointer(&rel), NULL);
@@ -998,11 +1029,22 @@ resolve_candidates(const ImgoptSite *site, ImgoptRef *ref, const Dest *d,
 				    "a symlink",
 				    rel);
 			return true;
+		case CANDIDATE_SPECIAL:
+			if (special == NULL) {
+				special = g_steal_pointer(&rel);
+				special_mode = mode;
+			}
+			break;
 		case CANDIDATE_MISSING:
 			break;
 		}
 	}
-	return false;
+	if (special == NULL)
+		return false;
+	set_resultf(ref, IMGOPT_REF_STATUS_BROKEN, NULL,
+		    "'%s' is %s, not an image file", special,
+		    describe_mode(special_mode));
+	return true;
 }
 
 /*
@@ -1086,6 +1128,17 @@ imgopt_site_resolve_ref_watched(const ImgoptSite *site, ImgoptRef *ref,
 	}
 	if (!resolve_candidates(site, ref, &d, looked_at))
 		repair(site, ref, &d);
+}
+
+bool
+imgopt_site_is_computed_url(const char *url)
+{
+	g_auto(Dest) d = {g_strstrip(g_strdup(url != NULL ? url : "")), false};
+	g_autofree char *why = NULL;
+
+	return !strip_liquid(&d, &why) ||
+	       (strstr(d.path, "#{") != NULL || strstr(d.path, "@{") != NULL ||
+		strstr(d.path, "${") != NULL);
 }
 
 /* ---- posts ------------------------------------------------------------ */

@@ -98,6 +98,12 @@ imgopt_ref_kind_name(ImgoptRefKind kind)
 		return "style";
 	case IMGOPT_REF_LIQUID_TAG:
 		return "liquid-tag";
+	case IMGOPT_REF_CSS:
+		return "css";
+	case IMGOPT_REF_DATA:
+		return "data";
+	case IMGOPT_REF_STRING:
+		return "string";
 	}
 	g_assert_not_reached();
 }
@@ -205,6 +211,15 @@ imgopt_asset_free(ImgoptAsset *asset)
 		return;
 	g_free(asset->path);
 	g_free(asset);
+}
+
+int
+imgopt_asset_path_cmp(gconstpointer a, gconstpointer b)
+{
+	const ImgoptAsset *x = *(const ImgoptAsset *const *)a;
+	const ImgoptAsset *y = *(const ImgoptAsset *const *)b;
+
+	return strcmp(x->path, y->path);
 }
 
 ImgoptVariant *

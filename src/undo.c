@@ -1,8 +1,11 @@
 /*
- * undo.c: see undo.h.  Every restored post is checked twice: its current
- * bytes must hash to the run's "after" (else it was edited since, and is
- * refused), and the bytes rebuilt from the inverted edits must hash to
- * the run's "before" (else the record is damaged, and nothing is written).
+ * undo.c: the undo job (see undo.h): put the posts of a run back as they
+ * were, byte for byte, and keep the history of what was undone.
+ *
+ * Every restored post is checked twice: its current bytes must hash to
+ * the run's "after" (else it was edited since, and is refused), and the
+ * bytes rebuilt from the inverted edits must hash to the run's "before"
+ * (else the record is damaged, and nothing is written).
  */
 #include "imgopt/undo.h"
 
@@ -19,7 +22,7 @@
 #include "fault.h"
 #include "fsio.h"
 #include "hash.h"
-#include "postfile.h"
+#include "atomic.h"
 
 const char *
 imgopt_undo_status_name(ImgoptUndoStatus status)
@@ -82,13 +85,11 @@ rebuild(const ImgoptRewrite *rw, const char *text, gsize len, GError **error)
 		return NULL;
 	g_autoptr(GPtrArray) inverse = imgopt_rewrite_invert(edits);
 	g_autoptr(GBytes) old = imgopt_rewrite_text(text, len, inverse, error);
-	ImgoptHash h;
 
 	if (old == NULL)
 		return NULL;
-	imgopt_hash_buffer(g_bytes_get_data(old, NULL), g_bytes_get_size(old),
-			   &h);
-	if (!imgopt_hash_equal(&h, &rw->before)) {
+	if (!imgopt_hash_buffer_is(g_bytes_get_data(old, NULL),
+				   g_bytes_get_size(old), &rw->before)) {
 		g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_MANIFEST,
 			    "the undo record of '%s' does not rebuild its old "
 			    "bytes",
@@ -285,7 +286,7 @@ undo_post(Undo *u, const char *post, const GPtrArray *rows, GError **error)
 		return true;
 	}
 	if (!u->is_dry_run) {
-		if (!imgopt_postfile_write(full, g_bytes_get_data(cur, NULL),
+		if (!imgopt_atomic_replace(full, g_bytes_get_data(cur, NULL),
 					   g_bytes_get_size(cur),
 					   (int)(st.st_mode & 07777), error))
 			return false;
@@ -440,7 +441,7 @@ remove_debris(const ImgoptSite *site, const GPtrArray *posts, GError **error)
 		if (g_strcmp0(dir, last) == 0)
 			continue;
 		full = g_build_filename(imgopt_site_get_root(site), dir, NULL);
-		if (!imgopt_postfile_remove_stale(full, false, removed, error))
+		if (!imgopt_atomic_remove_stale(full, false, removed, error))
 			return false;
 		g_free(last);
 		last = g_steal_pointer(&dir);
@@ -483,12 +484,6 @@ sort_out_posts(const ImgoptSite *site, const GPtrArray *posts,
 	}
 }
 
-static int
-str_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The posts the rows of @by_post touch, sorted. */
 static GPtrArray *
 sorted_posts(GHashTable *by_post)
@@ -500,7 +495,7 @@ sorted_posts(GHashTable *by_post)
 	g_hash_table_iter_init(&it, by_post);
 	while (g_hash_table_iter_next(&it, &key, NULL))
 		g_ptr_array_add(posts, key);
-	g_ptr_array_sort(posts, str_cmp);
+	g_ptr_array_sort(posts, imgopt_fs_path_cmp);
 	return posts;
 }
 
@@ -555,7 +550,7 @@ imgopt_undo_site(const ImgoptSite *site, ImgoptManifest *manifest,
 				    g_hash_table_lookup(by_post, post), error))
 			return false;
 	}
-	g_ptr_array_sort(res->files, str_cmp);
+	g_ptr_array_sort(res->files, imgopt_fs_path_cmp);
 	if (!is_dry_run && !record_run(manifest, res, error))
 		return false;
 	*result_out = g_steal_pointer(&res);

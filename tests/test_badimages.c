@@ -17,7 +17,7 @@
 
 #include "testutil.h"
 
-/* What the reporter saw, per source path. */
+/* What the observer saw, per source path. */
 typedef struct {
 	GHashTable *failures; /* path → message */
 	guint n_variants;     /* variants written */
@@ -154,7 +154,7 @@ test_every_bad_image(void)
 	Seen seen = {
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
 		0};
-	ImgoptRecompressReporter reporter = {on_variant, on_failure, &seen,
+	ImgoptRecompressObserver observer = {on_variant, on_failure, &seen,
 					     NULL};
 	ImgoptRecompressSummary summary;
 	g_autoptr(GError) error = NULL;
@@ -166,7 +166,7 @@ test_every_bad_image(void)
 	g_assert_nonnull(manifest);
 	bool is_ok = imgopt_recompress_all(root, "img/" IMGOPT_OUTPUT_DIR,
 					   assets, &settings, manifest,
-					   &reporter, &summary, &error);
+					   &observer, &summary, &error);
 	g_assert_no_error(error);
 	g_assert_true(is_ok);
 	g_assert_cmpuint(summary.n_failed, ==,

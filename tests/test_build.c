@@ -69,7 +69,7 @@ build(const char *root, ImgoptManifest *m, Seen *seen, ImgoptBuildResult *built)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(ImgoptSite) site = imgopt_site_open(posts, img, root, &error);
 	g_auto(ImgoptSettings) settings = {0};
-	ImgoptRecompressReporter encode = {on_variant, on_failure, seen, NULL};
+	ImgoptRecompressObserver encode = {on_variant, on_failure, seen, NULL};
 
 	g_assert_no_error(error);
 	imgopt_settings_init(&settings);

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "imgopt/config.h"
+#include "imgopt/layout.h"
 #include "imgopt/error.h"
 #include "imgopt/settings.h"
 
@@ -130,19 +131,19 @@ test_site_config(void)
 
 	tu_write(jekyll, "title: x\nbaseurl: \"/blog/\"\nexclude:\n"
 			 "  - Gemfile\n  - _posts/drafts\n\nother: 1\n");
-	g_autoptr(ImgoptSiteConfig) j = imgopt_site_config_read(dir);
+	g_autoptr(ImgoptSiteLayout) j = imgopt_site_layout_read(dir);
 	g_assert_cmpstr(j->baseurl, ==, "/blog");
 	g_assert_cmpuint(j->exclude->len, ==, 2);
 	g_assert_true(
-		imgopt_config_is_excluded(j->exclude, "_posts/drafts/a.md"));
+		imgopt_layout_is_excluded(j->exclude, "_posts/drafts/a.md"));
 	g_assert_false(
-		imgopt_config_is_excluded(j->exclude, "_posts/drafts-old.md"));
-	g_assert_true(imgopt_config_is_excluded(j->exclude, "Gemfile"));
+		imgopt_layout_is_excluded(j->exclude, "_posts/drafts-old.md"));
+	g_assert_true(imgopt_layout_is_excluded(j->exclude, "Gemfile"));
 	g_assert_cmpint(g_unlink(jekyll), ==, 0);
 	tu_write(hugo, "baseURL = 'https://example.org/site/'\n"
 		       "contentDir = \"posts-here\"\nstaticDir = \"assets\"\n"
 		       "[params]\ncontentDir = \"no\"\n");
-	g_autoptr(ImgoptSiteConfig) h = imgopt_site_config_read(dir);
+	g_autoptr(ImgoptSiteLayout) h = imgopt_site_layout_read(dir);
 	g_assert_cmpstr(h->baseurl, ==, "/site");
 	g_assert_cmpstr(h->content_dir, ==, "posts-here");
 	g_assert_cmpstr(h->static_dir, ==, "assets");
@@ -160,7 +161,7 @@ test_detect_dirs(void)
 	const char *files[] = {"img/a.png", "postimg/b.png", "postimg/c.png",
 			       "static/images/d.png"};
 
-	g_assert_false(imgopt_config_detect_dirs(dir, &posts, &images, &error));
+	g_assert_false(imgopt_layout_detect_dirs(dir, &posts, &images, &error));
 	g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
 	g_clear_error(&error);
 	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
@@ -175,7 +176,7 @@ test_detect_dirs(void)
 	tu_write(md,
 		 "![](/img/a.png) ![](/postimg/b.png)\n\n![](/postimg/c.png)\n"
 		 "![](/postimg/c.png) ![](/static/images/d.png)\n");
-	g_assert_true(imgopt_config_detect_dirs(dir, &posts, &images, &error));
+	g_assert_true(imgopt_layout_detect_dirs(dir, &posts, &images, &error));
 	g_assert_no_error(error);
 	g_assert_cmpstr(posts, ==, "_posts");
 	g_assert_cmpstr(images, ==, "postimg");
@@ -228,7 +229,7 @@ test_dirs_stay_inside(void)
 	g_assert_cmpint(g_mkdir_with_parents(outside, 0755), ==, 0);
 	tu_write(hugo, "contentDir = \"../posts-out\"\n");
 	g_assert_false(
-		imgopt_config_detect_dirs(site, &posts, &images, &error));
+		imgopt_layout_detect_dirs(site, &posts, &images, &error));
 	g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
 	g_assert_null(posts);
 	tu_rmtree(dir);

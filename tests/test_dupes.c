@@ -558,7 +558,7 @@ test_bad_entries_reported(void)
 	json_object_unref(out);
 }
 
-/* Reporter that deletes a referenced file once every post is scanned:
+/* Observer that deletes a referenced file once every post is scanned:
  * the file vanishes between resolving and indexing. */
 typedef struct {
 	char *victim;   /* absolute path to delete */
@@ -594,7 +594,7 @@ test_vanished_during_run(void)
 {
 	g_auto(Blog) b = {0};
 	Saboteur s = {NULL, 0};
-	ImgoptReporter reporter = {sabotage, count_problem, &s};
+	ImgoptObserver observer = {sabotage, count_problem, &s};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(ImgoptSite) site = NULL;
 	g_autoptr(ImgoptManifest) m = imgopt_manifest_open(":memory:", &error);
@@ -605,7 +605,7 @@ test_vanished_during_run(void)
 	site = imgopt_site_open(b.posts, b.images, NULL, &error);
 	g_assert_no_error(error);
 	s.victim = g_build_filename(b.root, "img", "the-first.png", NULL);
-	g_assert_true(imgopt_dupes_run(site, NULL, m, &reporter, &res, &error));
+	g_assert_true(imgopt_dupes_run(site, NULL, m, &observer, &res, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(res->errors->len, ==, 1);
 	g_assert_cmpuint(s.problems, ==, 1);

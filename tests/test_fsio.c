@@ -1,6 +1,7 @@
 /*
  * test_fsio.c: atomic writes, path arithmetic and the walker.
  */
+#include "atomic.h"
 #include "fsio.h"
 #include "testutil.h"
 
@@ -86,7 +87,7 @@ test_write_atomic(void)
 
 	tu_write(path, "old");
 	g_assert_true(
-		imgopt_fs_write_atomic(path, "new\r\n", 5, 0600, true, &error));
+		imgopt_atomic_write(path, "new\r\n", 5, 0600, true, &error));
 	g_assert_no_error(error);
 	g_autofree char *text = tu_read(path, &len);
 	g_assert_cmpuint(len, ==, 5);
@@ -102,7 +103,7 @@ test_write_atomic(void)
 
 	g_autofree char *missing = g_build_filename(dir, "no/such/dir/x", NULL);
 	g_assert_false(
-		imgopt_fs_write_atomic(missing, "x", 1, 0644, false, &error));
+		imgopt_atomic_write(missing, "x", 1, 0644, false, &error));
 	g_assert_nonnull(error);
 	tu_rmtree(dir);
 }

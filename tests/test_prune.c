@@ -94,13 +94,13 @@ open_manifest(void)
 
 static ImgoptPruneResult *
 prune(const char *root, ImgoptManifest *m, const ImgoptPruneOptions *opt,
-      const ImgoptReporter *reporter)
+      const ImgoptObserver *observer)
 {
 	g_autoptr(ImgoptSite) site = open_site(root);
 	g_autoptr(GError) error = NULL;
 	ImgoptPruneResult *r = NULL;
 
-	g_assert_true(imgopt_prune_site(site, m, opt, reporter, &r, &error));
+	g_assert_true(imgopt_prune_site(site, m, opt, observer, &r, &error));
 	g_assert_no_error(error);
 	return r;
 }
@@ -329,7 +329,7 @@ test_prune_changed_file(void)
 	g_autofree char *root = make_site();
 	g_autofree char *victim = g_build_filename(root, "img/copy1.png", NULL);
 	g_autoptr(ImgoptManifest) m = open_manifest();
-	ImgoptReporter rep = {change_on_compare, NULL, victim};
+	ImgoptObserver rep = {change_on_compare, NULL, victim};
 	ImgoptPruneOptions opt = {0};
 	g_autoptr(ImgoptPruneResult) r = prune(root, m, &opt, &rep);
 

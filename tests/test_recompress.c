@@ -422,7 +422,7 @@ run_all(const char *root, ImgoptManifest *manifest, const GPtrArray *assets,
 {
 	g_auto(ImgoptSettings) settings = {0};
 	int n_failures = 0;
-	ImgoptRecompressReporter reporter = {NULL, count_failure, &n_failures,
+	ImgoptRecompressObserver observer = {NULL, count_failure, &n_failures,
 					     NULL};
 	g_autoptr(GError) error = NULL;
 
@@ -430,7 +430,7 @@ run_all(const char *root, ImgoptManifest *manifest, const GPtrArray *assets,
 	settings.jobs = 2;
 	bool is_ok = imgopt_recompress_all(root, "img/" IMGOPT_OUTPUT_DIR,
 					   assets, &settings, manifest,
-					   &reporter, summary, &error);
+					   &observer, summary, &error);
 	g_assert_no_error(error);
 	g_assert_true(is_ok);
 	g_assert_cmpint(n_failures, ==, (int)summary->n_failed);
@@ -506,7 +506,7 @@ test_swapped_between_hash_and_decode(void)
 	g_autoptr(GError) failure = NULL;
 	g_autoptr(GError) error = NULL;
 	g_auto(ImgoptSettings) settings = {0};
-	ImgoptRecompressReporter reporter = {NULL, note_failure, &failure,
+	ImgoptRecompressObserver observer = {NULL, note_failure, &failure,
 					     NULL};
 	ImgoptRecompressSummary sum = {0};
 
@@ -519,7 +519,7 @@ test_swapped_between_hash_and_decode(void)
 	g_setenv("IMGOPT_FAULT_SWAP", hook, TRUE);
 	bool is_ok = imgopt_recompress_all(root, "img/" IMGOPT_OUTPUT_DIR,
 					   assets, &settings, manifest,
-					   &reporter, &sum, &error);
+					   &observer, &sum, &error);
 	g_unsetenv("IMGOPT_FAULT_SWAP");
 	g_assert_no_error(error);
 	g_assert_true(is_ok);

@@ -1266,6 +1266,16 @@ test_seed_text(void)
 	/* Only problems are listed without --verbose. */
 	g_assert_null(strstr(out, ": repaired "));
 	g_assert_null(strstr(out, ": ok "));
+	/* the whole site: the post and the config */
+	g_assert_true(g_str_has_suffix(
+		out, "\n2 files (1 posts), 15 references: 10 ok, 3 repaired, "
+		     "2 broken, 0 remote, 0 outside\n"));
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
+	/* --only-posts keeps the posts-only summary */
+	const char *only[] = {"imgopt", "scan", "--only-posts",
+			      posts,    images, NULL};
+	g_assert_cmpint(tu_run(only, &out, &err), ==, 1);
 	g_assert_true(g_str_has_suffix(
 		out, "\n1 posts, 15 references: 10 ok, 3 repaired, 2 broken, "
 		     "0 remote, 0 outside\n"));

@@ -7,7 +7,7 @@
  * (imgopt_dupes_result_referenced_images()) and makes their variants into
  * IMAGES/IMGOPT_OUTPUT_DIR (imgopt_recompress_all()), recorded in the
  * manifest.  The core never prints: indexing progress goes to an
- * ImgoptReporter, each variant and failure to an ImgoptRecompressReporter,
+ * ImgoptObserver, each variant and failure to an ImgoptRecompressObserver,
  * the outcome comes back in an ImgoptBuildResult.
  *
  * Ownership: the caller owns the result, cleared with
@@ -22,7 +22,7 @@
 
 #include "imgopt/manifest.h"
 #include "imgopt/recompress.h"
-#include "imgopt/reporter.h"
+#include "imgopt/observer.h"
 #include "imgopt/settings.h"
 #include "imgopt/site.h"
 #include "imgopt/types.h"
@@ -57,8 +57,8 @@ const char *imgopt_build_result_source(const ImgoptBuildResult *result,
  * @manifest: the open manifest (the index's cache; receives files,
  *   references, variants and a runs row)
  * @settings: widths, formats, quality, jobs
- * @reporter: (nullable): indexing progress and problems
- * @encode_reporter: (nullable): each variant, each failed image, encoding
+ * @observer: (nullable): indexing progress and problems
+ * @encode_observer: (nullable): each variant, each failed image, encoding
  *   progress
  * @result: (out caller-allocates): what was made (cleared first)
  * @error: return location for a #GError
@@ -72,8 +72,8 @@ const char *imgopt_build_result_source(const ImgoptBuildResult *result,
  */
 bool imgopt_build_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		       const ImgoptSettings *settings,
-		       const ImgoptReporter *reporter,
-		       const ImgoptRecompressReporter *encode_reporter,
+		       const ImgoptObserver *observer,
+		       const ImgoptRecompressObserver *encode_observer,
 		       ImgoptBuildResult *result, GError **error);
 
 #endif /* IMGOPT_BUILD_H */

@@ -1,6 +1,7 @@
 /*
- * config.h: imgopt.conf, the site's own configuration, and finding POSTS
- * and IMAGES in a site root.
+ * config.h: imgopt.conf, imgopt's own configuration file.  What a site's
+ * generator configures (baseurl, exclude) and where POSTS and IMAGES are
+ * found is layout.h's.
  *
  * imgopt.conf is an INI file (GKeyFile syntax) at the site root.  Every
  * key is the long name of a command-line option and sets its default:
@@ -8,6 +9,7 @@
  *   [imgopt]
  *   posts = _posts
  *   images = postimg
+ *   only-posts = false
  *   [sizes]
  *   widths = 480;960;1600
  *   display-width = 960
@@ -26,7 +28,9 @@
  * and `images` (relative to the site root) are the POSTS and IMAGES of a
  * command given none; imgopt_config_load() refuses a `posts` or `images`
  * that is absolute or climbs out of the site root with `..`.  Lists take
- * `;` or `,`.
+ * `;` or `,`.  `only-posts = true` (the common option --only-posts) makes
+ * the posts the only files that name images, as before imgopt read the
+ * whole site (referrers.h); a boolean is true, false, yes, no, 1 or 0.
  *
  * The site's own configuration is read where it exists: Jekyll's
  * `_config.yml` (`baseurl`, `exclude`) and Hugo's `hugo.toml` or
@@ -103,63 +107,5 @@ const char *imgopt_config_get(const ImgoptConfig *config, const char *key,
  */
 bool imgopt_config_check_value(const char *key, const char *value,
 			       GError **error);
-
-/** What a site's own configuration says that imgopt uses. */
-typedef struct {
-	char *baseurl;      /* "/blog" (Jekyll baseurl, the path of Hugo's
-			       baseURL), or NULL */
-	GPtrArray *exclude; /* (element-type utf8) Jekyll's exclude list */
-	char *content_dir;  /* Hugo contentDir ("content"), or NULL */
-	char *static_dir;   /* Hugo staticDir ("static"), or NULL */
-} ImgoptSiteConfig;
-
-/** Frees @config (nullable). */
-void imgopt_site_config_free(ImgoptSiteConfig *config);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptSiteConfig, imgopt_site_config_free)
-
-/**
- * imgopt_site_config_read:
- * @root: the site root
- *
- * Reads `_config.yml` (or `_config.yaml`), then `hugo.toml` (or
- * `config.toml`), the simple way: top-level `key: value` / `key = "value"`
- * lines and a flow (`[a, b]`) or block (`- a`) list for exclude.  Missing
- * or unreadable files give empty fields.
- *
- * Returns: (transfer full): what was found (never NULL).
- */
-ImgoptSiteConfig *imgopt_site_config_read(const char *root);
-
-/**
- * imgopt_config_is_excluded:
- * @exclude: (element-type utf8): Jekyll-style exclude entries
- * @path: a path relative to the site root
- *
- * Returns: true if an entry names @path or a folder holding it, or
- *   matches it as a glob (`*.tmp`, `_posts/drafts/x*`).
- */
-bool imgopt_config_is_excluded(const GPtrArray *exclude, const char *path);
-
-/**
- * imgopt_config_detect_dirs:
- * @root: a site root
- * @posts_out: (out) (transfer full): POSTS, relative to @root
- * @images_out: (out) (transfer full): IMAGES, relative to @root
- * @error: return location for a #GError
- *
- * Finds POSTS and IMAGES for a command given neither (the rule of
- * docs/configuration.md): POSTS is the first folder that exists of
- * `_posts` (Jekyll), `source/_posts` (Hexo), Hugo's contentDir or
- * `content`; IMAGES is, of the folders the posts' local references
- * resolve into, the one holding the most referenced files, counted by
- * their first path component (two for `static/`, `source/`, `assets/`);
- * ties go to the first in byte order.
- *
- * Returns: true, or false with @error set (G_FILE_ERROR_NOENT) if there
- *   is no posts folder or no post references a local image.
- */
-bool imgopt_config_detect_dirs(const char *root, char **posts_out,
-			       char **images_out, GError **error);
 
 #endif /* IMGOPT_CONFIG_H */

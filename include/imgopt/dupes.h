@@ -7,11 +7,11 @@
  * and every file a post references (hashing in parallel, cached in the
  * manifest), group identical files, confirm the groups byte for byte, and
  * list the orphans.  The core never prints: progress and per-file
- * problems go to the ImgoptReporter, the outcome comes back in an
+ * problems go to the ImgoptObserver, the outcome comes back in an
  * ImgoptDupesResult.
  *
  * Ownership: results are transfer full and freed with their _free().
- * Thread-safety: one job per thread; the reporter's callbacks
+ * Thread-safety: one job per thread; the observer's callbacks
  * are called from the calling thread only.
  */
 #ifndef IMGOPT_DUPES_H
@@ -23,7 +23,7 @@
 
 #include "imgopt/group.h"
 #include "imgopt/manifest.h"
-#include "imgopt/reporter.h"
+#include "imgopt/observer.h"
 #include "imgopt/site.h"
 #include "imgopt/types.h"
 
@@ -108,7 +108,7 @@ imgopt_dupes_result_referenced_images(const ImgoptDupesResult *result,
  * @options: (nullable): how to work; NULL for the defaults
  * @manifest: the open manifest (the index's cache; receives files,
  *   references and a runs row)
- * @reporter: (nullable): progress and problems
+ * @observer: (nullable): progress and problems
  * @result_out: (out) (transfer full): what was found
  * @error: return location for a #GError
  *
@@ -120,7 +120,7 @@ imgopt_dupes_result_referenced_images(const ImgoptDupesResult *result,
  *   manifest failing).
  */
 bool imgopt_dupes_run(const ImgoptSite *site, const ImgoptDupesOptions *options,
-		      ImgoptManifest *manifest, const ImgoptReporter *reporter,
+		      ImgoptManifest *manifest, const ImgoptObserver *observer,
 		      ImgoptDupesResult **result_out, GError **error);
 
 /**
@@ -137,7 +137,7 @@ bool imgopt_dupes_run(const ImgoptSite *site, const ImgoptDupesOptions *options,
 bool imgopt_dupes_run_size_first(const ImgoptSite *site,
 				 const ImgoptDupesOptions *options,
 				 ImgoptManifest *manifest,
-				 const ImgoptReporter *reporter,
+				 const ImgoptObserver *observer,
 				 ImgoptDupesResult **result_out,
 				 GError **error);
 

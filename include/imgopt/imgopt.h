@@ -9,6 +9,7 @@
 
 #include "imgopt/build.h"
 #include "imgopt/config.h"
+#include "imgopt/layout.h"
 #include "imgopt/diff.h"
 #include "imgopt/dupes.h"
 #include "imgopt/error.h"
@@ -21,7 +22,7 @@
 #include "imgopt/recompress.h"
 #include "imgopt/referrers.h"
 #include "imgopt/report.h"
-#include "imgopt/reporter.h"
+#include "imgopt/observer.h"
 #include "imgopt/prune.h"
 #include "imgopt/rewrite.h"
 #include "imgopt/run.h"

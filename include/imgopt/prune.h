@@ -149,7 +149,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptPruneResult, imgopt_prune_result_free)
  * @manifest: the open manifest; for a dry run a scratch copy
  *   (imgopt_run_open_scratch_manifest()), so nothing on disk changes
  * @options: what to do
- * @reporter: (nullable): progress and problems of the dupes job
+ * @observer: (nullable): progress and problems of the dupes job
  * @result_out: (out) (transfer full): what was done
  * @error: return location for a #GError
  *
@@ -162,7 +162,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptPruneResult, imgopt_prune_result_free)
  */
 bool imgopt_prune_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		       const ImgoptPruneOptions *options,
-		       const ImgoptReporter *reporter,
+		       const ImgoptObserver *observer,
 		       ImgoptPruneResult **result_out, GError **error);
 
 /**

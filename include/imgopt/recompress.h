@@ -127,7 +127,7 @@ typedef struct {
 	 * @bytes of their sources read: called after each one */
 	void (*on_progress)(uint64_t done, uint64_t total, uint64_t bytes,
 			    void *user_data);
-} ImgoptRecompressReporter;
+} ImgoptRecompressObserver;
 
 /** What imgopt_recompress_all() did. */
 typedef struct {
@@ -148,7 +148,7 @@ typedef struct {
  *   hash, the first by path is the canonical copy
  * @settings: the settings (jobs = worker threads, 0 for the cores)
  * @manifest: the open manifest (used from this thread only)
- * @reporter: (nullable): progress callbacks
+ * @observer: (nullable): progress callbacks
  * @summary_out: (out caller-allocates) (optional): counts
  * @error: return location for a #GError
  *
@@ -165,7 +165,7 @@ bool imgopt_recompress_all(const char *root, const char *out_dir,
 			   const GPtrArray *assets,
 			   const ImgoptSettings *settings,
 			   ImgoptManifest *manifest,
-			   const ImgoptRecompressReporter *reporter,
+			   const ImgoptRecompressObserver *observer,
 			   ImgoptRecompressSummary *summary_out,
 			   GError **error);
 

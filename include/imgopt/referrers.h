@@ -74,7 +74,10 @@ GPtrArray *imgopt_referrers_list(const ImgoptSite *site, GError **error);
  * @error: return location for a #GError
  *
  * Reads @referrer, finds its references with the scanner of its kind
- * (imgopt_scan_referrer()) and resolves each against the site.
+ * (imgopt_scan_referrer()) and resolves each against the site, the way
+ * site.h says for its kind.  A reference whose path a template computes
+ * (imgopt_site_is_computed_url()) is PINNED and not resolved: it stays
+ * UNRESOLVED, never BROKEN, with a message that says so.
  *
  * Returns: (transfer full) (element-type ImgoptRef): the references, each
  *   with its referrer kind and role, or NULL with @error set if the file

@@ -184,7 +184,7 @@ void imgopt_run_result_post_bytes(const ImgoptRunResult *result, bool after,
  * @manifest: the open manifest; in dry-run and check modes a scratch copy
  *   (imgopt_run_open_scratch_manifest()) so nothing on disk changes
  * @options: what to do
- * @reporter: (nullable): progress and problems
+ * @observer: (nullable): progress and problems
  * @result_out: (out) (transfer full): what was done
  * @error: return location for a #GError
  *
@@ -196,7 +196,7 @@ void imgopt_run_result_post_bytes(const ImgoptRunResult *result, bool after,
  */
 bool imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		     const ImgoptRunOptions *options,
-		     const ImgoptReporter *reporter,
+		     const ImgoptObserver *observer,
 		     ImgoptRunResult **result_out, GError **error);
 
 /**

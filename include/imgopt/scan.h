@@ -84,8 +84,16 @@ GPtrArray *imgopt_scan_text(const char *post_path, const char *text, gsize len,
  *
  * Finds every image reference of a file of the site with the scanner of
  * its kind: posts, pages, layouts, includes and feeds as Markdown and
- * HTML (imgopt_scan_text_full()).  Each reference gets @kind as its referrer
- * and its role.
+ * HTML (imgopt_scan_text_full(), in @opts' dialect); stylesheets' `url()` (kind
+ * css); values of config and data files, YAML, JSON, CSV/TSV or TOML by @path's
+ * extension (kind data); string literals of scripts and of JSON files outside
+ * the data folders (kind string).  docs/references.md states each grammar. Only
+ * values that name an image count in the files that are not pages.
+ *
+ * Each reference gets @kind as its referrer and its role: PINNED for the
+ * strings of scripts and JSON files, and for any path a template computes
+ * (imgopt_site_is_computed_url(): `{{ page.header-img }}`, Sass `#{}`);
+ * REWRITABLE otherwise.
  *
  * Returns: (transfer full) (element-type ImgoptRef): the references, all
  *   UNRESOLVED, or NULL with @error set as imgopt_scan_text() does.

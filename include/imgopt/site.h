@@ -30,7 +30,12 @@
  *        the post asset folder;
  *      - Hexo `{% asset_img x %}`: the post asset folder only;
  *      - any other relative `x`: the post's folder, then the post asset
- *        folder.
+ *        folder;
+ *      - a value of a config or data file: the site root, then the file's
+ *        folder; a stylesheet's url(): the stylesheet's folder (for a Sass
+ *        or Less source under `_sass/`, `sass/`, `scss/`, `less/`…: the
+ *        root's `css/` if it exists, else the root); a script's or JSON
+ *        file's string: the file's folder, then the root.
  *      The post asset folder of `_posts/2020-01-01-foo.md` is
  *      `_posts/2020-01-01-foo/` (Hexo); for a Hugo page bundle
  *      (`content/posts/foo/index.md`) it is the post's folder itself.
@@ -89,7 +94,7 @@ typedef struct ImgoptSite ImgoptSite;
  *
  * Opens the site: resolves the three folders, reads the `baseurl:` line of
  * the root's `_config.yml` (or `_config.yaml`; else the path of Hugo's
- * `baseURL`) and its `exclude:` list (config.h), and indexes the
+ * `baseURL`) and its `exclude:` list (layout.h), and indexes the
  * regular files under @images_dir by name (skipping IMGOPT_OUTPUT_DIR,
  * folders whose name starts with `.`, and symlinks).
  *
@@ -189,7 +194,7 @@ const GPtrArray *imgopt_site_lookup_name(const ImgoptSite *site,
  * `node_modules/` and IMAGES/IMGOPT_OUTPUT_DIR.  Symlinks are not
  * followed, and symlinked posts are not listed.  Posts matching an entry
  * of the `exclude:` list of the site's `_config.yml` are not listed
- * (imgopt_config_is_excluded()).
+ * (imgopt_layout_is_excluded()).
  *
  * Returns: (transfer full) (element-type utf8): post paths relative to the
  *   site root, or NULL with @error set if POSTS cannot be read.
@@ -217,6 +222,19 @@ bool imgopt_site_is_excluded(const ImgoptSite *site, const char *path);
  * looks at paths inside the site root, and opens no file.
  */
 void imgopt_site_resolve_ref(const ImgoptSite *site, ImgoptRef *ref);
+
+/**
+ * imgopt_site_is_computed_url:
+ * @url: (nullable): a reference's destination as scanned
+ *
+ * Whether @url is computed by a template when the site is built rather
+ * than written: Liquid other than the site-URL prefixes that resolving
+ * removes (`{{ page.header-img }}`, `{{ site.baseurl }}/{{ x }}`,
+ * `{% if %}`), or Sass, Less or script interpolation (`#{…}`, `@{…}`,
+ * `${…}`).  Such a reference is PINNED and is not resolved.  Pure: looks at
+ * @url only.
+ */
+bool imgopt_site_is_computed_url(const char *url);
 
 /**
  * imgopt_site_resolve_ref_watched:

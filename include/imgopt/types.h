@@ -92,7 +92,7 @@ bool imgopt_format_is_recompressed(ImgoptFormat format);
 /**
  * ImgoptRefKind:
  *
- * Where in a post a reference was found.  The names are those of the
+ * Where in a file a reference was found.  The names are those of the
  * `scan --json` output.
  */
 typedef enum {
@@ -103,13 +103,18 @@ typedef enum {
 	IMGOPT_REF_FRONT_MATTER, /* header-img:, image:, cover: … */
 	IMGOPT_REF_STYLE,        /* url(...) inside style="" */
 	IMGOPT_REF_LIQUID_TAG,   /* {% asset_img x.png %} */
+	IMGOPT_REF_CSS,          /* url(...) in a stylesheet */
+	IMGOPT_REF_DATA,         /* a value of a YAML, JSON or CSV data or
+				    config file that names an image */
+	IMGOPT_REF_STRING,       /* a string literal of a script or a JSON
+				    file that names an image */
 } ImgoptRefKind;
 
 /**
  * imgopt_ref_kind_name:
  *
  * Returns: (transfer none): "markdown", "markdown-ref", "html", "srcset",
- *   "front-matter", "style" or "liquid-tag".
+ *   "front-matter", "style", "liquid-tag", "css", "data" or "string".
  */
 const char *imgopt_ref_kind_name(ImgoptRefKind kind);
 
@@ -314,6 +319,14 @@ ImgoptAsset *imgopt_asset_copy(const ImgoptAsset *asset);
 void imgopt_asset_free(ImgoptAsset *asset);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptAsset, imgopt_asset_free)
+
+/**
+ * imgopt_asset_path_cmp:
+ *
+ * A GCompareFunc for g_ptr_array_sort() of a list of ImgoptAsset: by
+ * path, in byte order.
+ */
+int imgopt_asset_path_cmp(gconstpointer a, gconstpointer b);
 
 /**
  * ImgoptVariant:

@@ -9,7 +9,11 @@
 
 #include "cli.h"
 
+#include "imgopt/layout.h"
 #include "imgopt/run.h" /* the scratch manifest */
+
+/* The common options, with the list's terminator. */
+#define N_COMMON_ENTRIES 9
 
 /* Parsed into a CliCommon through GOptionEntry's arg_data pointers, so
  * the entries are built per call, never as file-scope option globals. */
@@ -32,9 +36,13 @@ fill_common_entries(GOptionEntry *entries, CliCommon *common)
 		 "worker threads (default: number of cores)", "N"},
 		{"wait", 0, 0, G_OPTION_ARG_NONE, &common->wait,
 		 "wait for another imgopt working on the site", NULL},
+		{"only-posts", 0, 0, G_OPTION_ARG_NONE, &common->only_posts,
+		 "only the posts under POSTS name images, not the whole site",
+		 NULL},
 		G_OPTION_ENTRY_NULL,
 	};
 
+	G_STATIC_ASSERT(G_N_ELEMENTS(template) == N_COMMON_ENTRIES);
 	memcpy(entries, template, sizeof template);
 }
 
@@ -177,7 +185,7 @@ drop_replaced(GArray *presets)
 }
 
 /* POSTS and IMAGES for a command given neither: imgopt.conf's `posts`
- * and `images`, else imgopt_config_detect_dirs() on the site root (the
+ * and `images`, else imgopt_layout_detect_dirs() on the site root (the
  * config's folder, or the current one). */
 static bool
 default_args(const ImgoptConfig *conf, char ***args_out, GError **error)
@@ -192,7 +200,7 @@ default_args(const ImgoptConfig *conf, char ***args_out, GError **error)
 	g_autofree char *found_posts = NULL, *found_images = NULL;
 
 	if ((posts == NULL || images == NULL) &&
-	    !imgopt_config_detect_dirs(root, &found_posts, &found_images,
+	    !imgopt_layout_detect_dirs(root, &found_posts, &found_images,
 				       error))
 		return false;
 	char **args = g_new0(char *, 3);
@@ -294,7 +302,7 @@ cli_parse(const char *name, const char *usage, const char *summary,
 	  const GOptionEntry *extra, int min_args, int max_args,
 	  CliCommon *common, int argc, char **argv, int *exit_out)
 {
-	GOptionEntry entries[8];
+	GOptionEntry entries[N_COMMON_ENTRIES];
 	g_autoptr(GError) error = NULL;
 	g_autoptr(ImgoptConfig) conf = NULL;
 	g_autoptr(GArray) presets = g_array_new(FALSE, FALSE, sizeof(Preset));

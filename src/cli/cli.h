@@ -8,7 +8,7 @@
  * command has, then cli_open() opens what the table says, in one place.
  *
  * Only src/cli/ prints or exits; the core reports through return values,
- * GErrors and reporter callbacks.
+ * GErrors and observer callbacks.
  */
 #ifndef IMGOPT_CLI_H
 #define IMGOPT_CLI_H
@@ -29,16 +29,18 @@ typedef enum {
 
 /** Options every subcommand accepts, filled by cli_parse(). */
 typedef struct {
-	gboolean json;    /* --json: one JSON document on stdout */
-	gboolean quiet;   /* --quiet: no progress, no summary */
-	gboolean verbose; /* --verbose: list every item */
-	char *site_root;  /* --site-root DIR, or NULL to detect */
-	char *manifest;   /* --manifest PATH, or NULL for the default */
-	int jobs;         /* --jobs N, 0 = number of cores */
-	char *jobs_text;  /* --jobs as given, or NULL */
-	gboolean wait;    /* --wait: wait for another imgopt's lock */
-	char **args;      /* positional arguments (NULL-terminated) */
-	int n_args;       /* number of positional arguments */
+	gboolean json;       /* --json: one JSON document on stdout */
+	gboolean quiet;      /* --quiet: no progress, no summary */
+	gboolean verbose;    /* --verbose: list every item */
+	char *site_root;     /* --site-root DIR, or NULL to detect */
+	char *manifest;      /* --manifest PATH, or NULL for the default */
+	int jobs;            /* --jobs N, 0 = number of cores */
+	char *jobs_text;     /* --jobs as given, or NULL */
+	gboolean wait;       /* --wait: wait for another imgopt's lock */
+	gboolean only_posts; /* --only-posts: the posts are the only
+				referrers, not the whole site */
+	char **args;         /* positional arguments (NULL-terminated) */
+	int n_args;          /* number of positional arguments */
 } CliCommon;
 
 /**
@@ -190,6 +192,13 @@ typedef struct {
 	char *target;     /* --target (0: off) */
 	char *max_pixels; /* --max-pixels */
 } CliSettingsArgs;
+
+/* The --dry-run (-n) entry of a command's GOptionEntry list: sets @flag
+ * (a gboolean *), described by @help. */
+#define CLI_DRY_RUN_ENTRY(flag, help)                                          \
+	{                                                                      \
+		"dry-run", 'n', 0, G_OPTION_ARG_NONE, (flag), (help), NULL     \
+	}
 
 /** The number of entries cli_settings_entries() writes. */
 #define CLI_N_SETTINGS_ENTRIES 5
@@ -358,7 +367,7 @@ char *cli_one_line(const char *text);
 
 /* ---- progress (progress.c) ----
  * The core reports "@done of @total items of @stage, @bytes read so far"
- * through ImgoptReporter.progress; a CliProgress turns that into what the
+ * through ImgoptObserver.progress; a CliProgress turns that into what the
  * person or the log reading stderr needs:
  *   - on a terminal (isatty(2)): one bar line, redrawn in place with `\r`
  *     at most ten times a second, with the counts, the bytes, the rate and
@@ -374,7 +383,7 @@ char *cli_one_line(const char *text);
  * five seconds, so a test can see the plain lines of a short run.
  *
  * Thread-safety: one CliProgress per command, used from the thread that
- * runs the pipeline (the reporter's callbacks come from that thread).
+ * runs the pipeline (the observer's callbacks come from that thread).
  */
 
 /** Where progress goes. */
@@ -426,11 +435,11 @@ void cli_progress_update(CliProgress *progress, const char *stage,
 void cli_progress_clear(CliProgress *progress);
 
 /**
- * cli_progress_reporter_callback:
+ * cli_progress_observer_callback:
  *
- * An ImgoptReporter.progress callback: @user_data is the CliProgress.
+ * An ImgoptObserver.progress callback: @user_data is the CliProgress.
  */
-void cli_progress_reporter_callback(const char *stage, uint64_t done,
+void cli_progress_observer_callback(const char *stage, uint64_t done,
 				    uint64_t total, uint64_t bytes,
 				    void *user_data);
 

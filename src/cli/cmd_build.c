@@ -147,12 +147,12 @@ build(const CliCommand *cmd, const CliCommon *common,
 		return false;
 	g_autoptr(CliProgress) progress = cli_progress_new(common->quiet);
 	out->progress = progress;
-	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
+	ImgoptObserver observer = {cli_progress_observer_callback, NULL,
 				   progress};
-	ImgoptRecompressReporter encode = {on_variant, on_failure, out,
+	ImgoptRecompressObserver encode = {on_variant, on_failure, out,
 					   on_progress};
 	bool is_ok = imgopt_build_site(ctx.site, ctx.manifest, settings,
-				       &reporter, &encode, built, error);
+				       &observer, &encode, built, error);
 	out->progress = NULL;
 	return is_ok;
 }

@@ -13,7 +13,7 @@
 
 #include "cli.h"
 
-/* Progress and problems on stderr (reporter callbacks). */
+/* Progress and problems on stderr (observer callbacks). */
 typedef struct {
 	CliProgress *progress; /* the bar or the CI lines */
 	bool is_quiet;         /* --quiet: errors only */
@@ -334,7 +334,7 @@ cli_cmd_dupes(const CliCommand *cmd, int argc, char **argv)
 	g_autoptr(ImgoptDupesResult) res = NULL;
 	g_autoptr(CliProgress) progress = NULL;
 	DupesUi ui = {NULL, false};
-	ImgoptReporter reporter = {on_progress, on_problem, &ui};
+	ImgoptObserver observer = {on_progress, on_problem, &ui};
 	g_autoptr(ImgoptMemo) memo = NULL;
 	g_autoptr(GBytes) output = NULL;
 	gboolean hash_all = FALSE;
@@ -371,7 +371,7 @@ cli_cmd_dupes(const CliCommand *cmd, int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	if (!(hash_all ? imgopt_dupes_run : imgopt_dupes_run_size_first)(
-		    site, &options, manifest, &reporter, &res, &error)) {
+		    site, &options, manifest, &observer, &res, &error)) {
 		clear_bar(&ui);
 		return cli_fail(error);
 	}

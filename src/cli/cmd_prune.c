@@ -262,8 +262,8 @@ cli_cmd_prune(const CliCommand *cmd, int argc, char **argv)
 	g_auto(CliContext) ctx = {0};
 	int64_t age = 0;
 	const GOptionEntry extra[] = {
-		{"dry-run", 'n', 0, G_OPTION_ARG_NONE, &a.is_dry_run,
-		 "print the plan; change nothing", NULL},
+		CLI_DRY_RUN_ENTRY(&a.is_dry_run,
+				  "print the plan; change nothing"),
 		{"delete", 0, 0, G_OPTION_ARG_NONE, &a.is_delete,
 		 "unlink duplicates (after comparing their bytes with the "
 		 "copy that stays) instead of moving them to the trash",

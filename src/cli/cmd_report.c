@@ -58,14 +58,14 @@ gather(const CliCommand *cmd, const CliCommon *common,
        const ImgoptSettings *settings, uint32_t display_width,
        CliProgress *progress, Found *f, GError **error)
 {
-	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
+	ImgoptObserver observer = {cli_progress_observer_callback, NULL,
 				   progress};
 	ImgoptRunOptions ropt = {IMGOPT_RUN_DRY_RUN, display_width, false,
 				 settings};
 
 	if (!cli_open(cmd->needs, common, &f->ctx, error))
 		return false;
-	return imgopt_run_site(f->ctx.site, f->ctx.manifest, &ropt, &reporter,
+	return imgopt_run_site(f->ctx.site, f->ctx.manifest, &ropt, &observer,
 			       &f->run, error);
 }
 

@@ -40,9 +40,9 @@ fill_entries(GOptionEntry *e, RunArgs *a, bool with_dry_run)
 		 "turn Markdown images into <img srcset> markup", NULL},
 	};
 	const GOptionEntry tail[] = {
-		{"dry-run", 'n', 0, G_OPTION_ARG_NONE, &a->is_dry_run,
-		 "show the post diffs and the files to write; change nothing",
-		 NULL},
+		CLI_DRY_RUN_ENTRY(&a->is_dry_run,
+				  "show the post diffs and the files to write; "
+				  "change nothing"),
 		G_OPTION_ENTRY_NULL,
 	};
 	size_t n = G_N_ELEMENTS(head);
@@ -264,7 +264,7 @@ run_once(const CliCommand *cmd, const CliCommon *common, const RunArgs *a,
 	 GError **error)
 {
 	g_autoptr(CliProgress) progress = cli_progress_new(common->quiet);
-	ImgoptReporter reporter = {cli_progress_reporter_callback, NULL,
+	ImgoptObserver observer = {cli_progress_observer_callback, NULL,
 				   progress};
 	g_auto(ImgoptSettings) settings = {0};
 	ImgoptRunOptions opt = {mode, 0, a->use_srcset, &settings};
@@ -274,7 +274,7 @@ run_once(const CliCommand *cmd, const CliCommon *common, const RunArgs *a,
 	    !cli_open(cli_needs(cmd, mode == IMGOPT_RUN_DRY_RUN), common, ctx,
 		      error))
 		return false;
-	return imgopt_run_site(ctx->site, ctx->manifest, &opt, &reporter,
+	return imgopt_run_site(ctx->site, ctx->manifest, &opt, &observer,
 			       res_out, error);
 }
 

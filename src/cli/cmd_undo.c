@@ -94,8 +94,8 @@ cli_cmd_undo(const CliCommand *cmd, int argc, char **argv)
 	g_autoptr(ImgoptUndoResult) res = NULL;
 	gboolean is_dry_run = FALSE;
 	GOptionEntry extra[] = {
-		{"dry-run", 'n', 0, G_OPTION_ARG_NONE, &is_dry_run,
-		 "say what would be restored; change nothing", NULL},
+		CLI_DRY_RUN_ENTRY(&is_dry_run,
+				  "say what would be restored; change nothing"),
 		G_OPTION_ENTRY_NULL,
 	};
 	int64_t back_to = 0;

@@ -90,25 +90,30 @@ cli_json_add_string(CliJson *j, const char *name, const char *value)
 	}
 }
 
+/* Adds @node (transfer full) as the member @name, or the next element. */
+static void
+add_node(CliJson *j, const char *name, JsonNode *node)
+{
+	member(j, name);
+	json_builder_add_value(j->builder, node);
+}
+
 void
 cli_json_add_int(CliJson *j, const char *name, int64_t value)
 {
-	member(j, name);
-	json_builder_add_int_value(j->builder, value);
+	add_node(j, name, json_node_init_int(json_node_alloc(), value));
 }
 
 void
 cli_json_add_bool(CliJson *j, const char *name, bool value)
 {
-	member(j, name);
-	json_builder_add_boolean_value(j->builder, value);
+	add_node(j, name, json_node_init_boolean(json_node_alloc(), value));
 }
 
 void
 cli_json_add_double(CliJson *j, const char *name, double value)
 {
-	member(j, name);
-	json_builder_add_double_value(j->builder, value);
+	add_node(j, name, json_node_init_double(json_node_alloc(), value));
 }
 
 void

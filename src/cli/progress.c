@@ -225,7 +225,7 @@ cli_progress_update(CliProgress *progress, const char *stage, uint64_t done,
 }
 
 void
-cli_progress_reporter_callback(const char *stage, uint64_t done, uint64_t total,
+cli_progress_observer_callback(const char *stage, uint64_t done, uint64_t total,
 			       uint64_t bytes, void *user_data)
 {
 	cli_progress_update(user_data, stage, done, total, bytes);

@@ -1,8 +1,8 @@
 /*
- * reporter.c: problems and progress, recorded and reported the same way
- * by every job (see reporter.h).
+ * observer.c: problems and progress, recorded and reported the same way
+ * by every job (see observer.h).
  */
-#include "imgopt/reporter.h"
+#include "imgopt/observer.h"
 
 #include <string.h>
 
@@ -48,20 +48,20 @@ imgopt_problem_path_cmp(gconstpointer a, gconstpointer b)
 }
 
 void
-imgopt_reporter_problem(const ImgoptReporter *reporter, GPtrArray *list,
+imgopt_observer_problem(const ImgoptObserver *observer, GPtrArray *list,
 			const char *path, const char *message, bool is_error)
 {
 	g_return_if_fail(list != NULL);
 	g_ptr_array_add(list, imgopt_problem_new(path, message));
-	if (reporter != NULL && reporter->problem != NULL)
-		reporter->problem(path, message, is_error, reporter->user_data);
+	if (observer != NULL && observer->problem != NULL)
+		observer->problem(path, message, is_error, observer->user_data);
 }
 
 void
-imgopt_reporter_progress(const ImgoptReporter *reporter, const char *stage,
+imgopt_observer_progress(const ImgoptObserver *observer, const char *stage,
 			 uint64_t done, uint64_t total, uint64_t bytes)
 {
-	if (reporter != NULL && reporter->progress != NULL)
-		reporter->progress(stage, done, total, bytes,
-				   reporter->user_data);
+	if (observer != NULL && observer->progress != NULL)
+		observer->progress(stage, done, total, bytes,
+				   observer->user_data);
 }

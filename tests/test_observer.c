@@ -1,6 +1,6 @@
 /*
- * test_reporter.c: problems are recorded, reported, copied and sorted
- * the one way every job does it (reporter.h).
+ * test_observer.c: problems are recorded, reported, copied and sorted
+ * the one way every job does it (observer.h).
  */
 #include "imgopt/imgopt.h"
 
@@ -36,14 +36,14 @@ test_problem_recorded_and_reported(void)
 {
 	g_autoptr(GString) text = g_string_new("");
 	Seen s = {text};
-	ImgoptReporter reporter = {on_progress, on_problem, &s};
+	ImgoptObserver observer = {on_progress, on_problem, &s};
 	g_autoptr(GPtrArray) list = imgopt_problem_list_new();
 
-	imgopt_reporter_problem(&reporter, list, "img/b.png",
+	imgopt_observer_problem(&observer, list, "img/b.png",
 				"img/b.png: unreadable", true);
-	imgopt_reporter_problem(&reporter, list, "img/a.png",
+	imgopt_observer_problem(&observer, list, "img/a.png",
 				"img/a.png: a symbolic link", false);
-	imgopt_reporter_progress(&reporter, "index", 2, 5, 1024);
+	imgopt_observer_progress(&observer, "index", 2, 5, 1024);
 	g_assert_cmpstr(text->str, ==,
 			"img/b.png|img/b.png: unreadable|1\n"
 			"img/a.png|img/a.png: a symbolic link|0\n"
@@ -57,15 +57,15 @@ test_problem_recorded_and_reported(void)
 }
 
 static void
-test_no_reporter(void)
+test_no_observer(void)
 {
 	g_autoptr(GPtrArray) list = imgopt_problem_list_new();
-	ImgoptReporter silent = {NULL, NULL, NULL};
+	ImgoptObserver silent = {NULL, NULL, NULL};
 
-	imgopt_reporter_problem(NULL, list, "a", "a: gone", true);
-	imgopt_reporter_problem(&silent, list, "b", "b: gone", false);
-	imgopt_reporter_progress(NULL, "scan", 1, 1, 0);
-	imgopt_reporter_progress(&silent, "scan", 1, 1, 0);
+	imgopt_observer_problem(NULL, list, "a", "a: gone", true);
+	imgopt_observer_problem(&silent, list, "b", "b: gone", false);
+	imgopt_observer_progress(NULL, "scan", 1, 1, 0);
+	imgopt_observer_progress(&silent, "scan", 1, 1, 0);
 	g_assert_cmpuint(list->len, ==, 2);
 }
 
@@ -85,9 +85,9 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/reporter/recorded-and-reported",
+	g_test_add_func("/observer/recorded-and-reported",
 			test_problem_recorded_and_reported);
-	g_test_add_func("/reporter/no-reporter", test_no_reporter);
-	g_test_add_func("/reporter/copy", test_problem_copy);
+	g_test_add_func("/observer/no-observer", test_no_observer);
+	g_test_add_func("/observer/copy", test_problem_copy);
 	return g_test_run();
 }

@@ -1,25 +1,25 @@
 /*
- * reporter.h: how every job tells its caller what happens while it works
- * (ImgoptReporter) and which files it could not process (ImgoptProblem).
+ * observer.h: how every job tells its caller what happens while it works
+ * (ImgoptObserver) and which files it could not process (ImgoptProblem).
  *
- * The core never prints: a job calls its reporter's callbacks as it goes,
+ * The core never prints: a job calls its observer's callbacks as it goes,
  * and hands back the problems in its result, sorted by path.  The helpers
  * below are the one way the jobs build those lists, so a problem is
  * recorded and reported alike by all of them.
  *
  * Ownership: problems and lists are transfer full.
- * Thread-safety: reentrant; a job calls its reporter from its calling
+ * Thread-safety: reentrant; a job calls its observer from its calling
  * thread only.
  */
-#ifndef IMGOPT_REPORTER_H
-#define IMGOPT_REPORTER_H
+#ifndef IMGOPT_OBSERVER_H
+#define IMGOPT_OBSERVER_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h> /* GPtrArray, gconstpointer */
 
 /**
- * ImgoptReporter:
+ * ImgoptObserver:
  *
  * Callbacks the core calls while it works.  Any may be NULL.
  */
@@ -35,7 +35,7 @@ typedef struct {
 	void (*problem)(const char *path, const char *message, bool is_error,
 			void *user_data);
 	void *user_data; /* passed to every callback */
-} ImgoptReporter;
+} ImgoptObserver;
 
 /** A file that could not be processed, and why. */
 typedef struct {
@@ -80,8 +80,8 @@ GPtrArray *imgopt_problem_list_new(void);
 int imgopt_problem_path_cmp(gconstpointer a, gconstpointer b);
 
 /**
- * imgopt_reporter_problem:
- * @reporter: (nullable): told through its problem callback, if any
+ * imgopt_observer_problem:
+ * @observer: (nullable): told through its problem callback, if any
  * @list: (element-type ImgoptProblem): the result's list that keeps it
  * @path: the file, relative to the site root
  * @message: the reason, starting with the path
@@ -89,17 +89,17 @@ int imgopt_problem_path_cmp(gconstpointer a, gconstpointer b);
  *
  * Records a problem in @list and reports it.
  */
-void imgopt_reporter_problem(const ImgoptReporter *reporter, GPtrArray *list,
+void imgopt_observer_problem(const ImgoptObserver *observer, GPtrArray *list,
 			     const char *path, const char *message,
 			     bool is_error);
 
 /**
- * imgopt_reporter_progress:
- * @reporter: (nullable): told through its progress callback, if any
+ * imgopt_observer_progress:
+ * @observer: (nullable): told through its progress callback, if any
  *
- * Reports progress (see ImgoptReporter.progress for the arguments).
+ * Reports progress (see ImgoptObserver.progress for the arguments).
  */
-void imgopt_reporter_progress(const ImgoptReporter *reporter, const char *stage,
+void imgopt_observer_progress(const ImgoptObserver *observer, const char *stage,
 			      uint64_t done, uint64_t total, uint64_t bytes);
 
-#endif /* IMGOPT_REPORTER_H */
+#endif /* IMGOPT_OBSERVER_H */

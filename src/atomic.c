@@ -1,9 +1,10 @@
 /*
- * postfile.c: see postfile.h.  The steps are git's lockfile and redis'
- * rdbSave: write a temporary file, make it durable, rename it into place,
- * make the rename durable.
+ * atomic.c: replacing a file atomically (see atomic.h).
+ *
+ * The steps are git's lockfile and redis' rdbSave: write a temporary
+ * file, make it durable, rename it into place, make the rename durable.
  */
-#include "postfile.h"
+#include "atomic.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,19 @@
 #include <glib/gstdio.h>
 
 #include "fault.h"
+
+bool
+imgopt_atomic_write(const char *path, const void *data, gsize len, int mode,
+		    bool is_durable, GError **error)
+{
+	GFileSetContentsFlags flags = G_FILE_SET_CONTENTS_CONSISTENT;
+
+	g_return_val_if_fail(path != NULL, false);
+	if (is_durable)
+		flags |= G_FILE_SET_CONTENTS_DURABLE;
+	return g_file_set_contents_full(path, data, (gssize)len, flags, mode,
+					error);
+}
 
 static bool
 set_errno_error(GError **error, const char *what, const char *path)
@@ -69,7 +83,7 @@ sync_dir(const char *dir, GError **error)
 }
 
 bool
-imgopt_postfile_write(const char *path, const void *data, gsize len, int mode,
+imgopt_atomic_replace(const char *path, const void *data, gsize len, int mode,
 		      GError **error)
 {
 	g_return_val_if_fail(path != NULL && (data != NULL || len == 0), false);
@@ -109,7 +123,7 @@ has_random_suffix(const char *s, gsize len, char sep, gsize n)
 }
 
 bool
-imgopt_postfile_is_temp_name(const char *name)
+imgopt_atomic_is_temp_name(const char *name)
 {
 	static const char tag[] = ".imgopt";
 	gsize len = strlen(name);
@@ -123,7 +137,7 @@ imgopt_postfile_is_temp_name(const char *name)
 }
 
 bool
-imgopt_postfile_is_variant_temp_name(const char *name)
+imgopt_atomic_is_variant_temp_name(const char *name)
 {
 	gsize len = strlen(name);
 	gsize hex = 0, i;
@@ -144,8 +158,8 @@ imgopt_postfile_is_variant_temp_name(const char *name)
 }
 
 bool
-imgopt_postfile_remove_stale(const char *dir, bool is_variant_dir,
-			     GPtrArray *removed, GError **error)
+imgopt_atomic_remove_stale(const char *dir, bool is_variant_dir,
+			   GPtrArray *removed, GError **error)
 {
 	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
 	const char *name;
@@ -155,8 +169,8 @@ imgopt_postfile_remove_stale(const char *dir, bool is_variant_dir,
 	while ((name = g_dir_read_name(d)) != NULL) {
 		bool is_temp =
 			is_variant_dir
-				? imgopt_postfile_is_variant_temp_name(name)
-				: imgopt_postfile_is_temp_name(name);
+				? imgopt_atomic_is_variant_temp_name(name)
+				: imgopt_atomic_is_temp_name(name);
 		g_autofree char *full = NULL;
 		GStatBuf st;
 

@@ -1,0 +1,93 @@
+/*
+ * layout.h: where a site keeps things: what its generator's own
+ * configuration (Jekyll's _config.yml, Hugo's hugo.toml) says that imgopt
+ * uses, and finding POSTS and IMAGES in a site root for a command given
+ * neither.  (imgopt's own file, imgopt.conf, is config.h's.)
+ *
+ * Ownership: returned structs and strings are transfer full.
+ * Thread-safety: reentrant.
+ */
+#ifndef IMGOPT_LAYOUT_H
+#define IMGOPT_LAYOUT_H
+
+#include <stdbool.h>
+#include <glib.h> /* GPtrArray, GError */
+
+/**
+ * imgopt_layout_is_site_root:
+ * @dir: a folder
+ *
+ * Returns: whether @dir holds a static-site generator's configuration
+ *   (`_config.yml`/`.yaml`, `hugo.toml`/`.yaml`, `config.toml`/`.yaml`),
+ *   which makes it a site root.
+ */
+bool imgopt_layout_is_site_root(const char *dir);
+
+/**
+ * imgopt_layout_is_hugo:
+ * @root: a site root
+ *
+ * Returns: whether the site at @root is built by Hugo (it has a Hugo
+ *   config: `hugo.toml`/`.yaml`, `config.toml`/`.yaml`).
+ */
+bool imgopt_layout_is_hugo(const char *root);
+
+/** What a site's own configuration says that imgopt uses. */
+typedef struct {
+	char *baseurl;      /* "/blog" (Jekyll baseurl, the path of Hugo's
+			       baseURL), or NULL */
+	GPtrArray *exclude; /* (element-type utf8) Jekyll's exclude list */
+	char *content_dir;  /* Hugo contentDir ("content"), or NULL */
+	char *static_dir;   /* Hugo staticDir ("static"), or NULL */
+} ImgoptSiteLayout;
+
+/** Frees @config (nullable). */
+void imgopt_site_layout_free(ImgoptSiteLayout *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptSiteLayout, imgopt_site_layout_free)
+
+/**
+ * imgopt_site_layout_read:
+ * @root: the site root
+ *
+ * Reads `_config.yml` (or `_config.yaml`), then `hugo.toml` (or
+ * `config.toml`), the simple way: top-level `key: value` / `key = "value"`
+ * lines and a flow (`[a, b]`) or block (`- a`) list for exclude.  Missing
+ * or unreadable files give empty fields.
+ *
+ * Returns: (transfer full): what was found (never NULL).
+ */
+ImgoptSiteLayout *imgopt_site_layout_read(const char *root);
+
+/**
+ * imgopt_layout_is_excluded:
+ * @exclude: (element-type utf8): Jekyll-style exclude entries
+ * @path: a path relative to the site root
+ *
+ * Returns: true if an entry names @path or a folder holding it, or
+ *   matches it as a glob (`*.tmp`, `_posts/drafts/x*`).
+ */
+bool imgopt_layout_is_excluded(const GPtrArray *exclude, const char *path);
+
+/**
+ * imgopt_layout_detect_dirs:
+ * @root: a site root
+ * @posts_out: (out) (transfer full): POSTS, relative to @root
+ * @images_out: (out) (transfer full): IMAGES, relative to @root
+ * @error: return location for a #GError
+ *
+ * Finds POSTS and IMAGES for a command given neither (the rule of
+ * docs/configuration.md): POSTS is the first folder that exists of
+ * `_posts` (Jekyll), `source/_posts` (Hexo), Hugo's contentDir or
+ * `content`; IMAGES is, of the folders the posts' local references
+ * resolve into, the one holding the most referenced files, counted by
+ * their first path component (two for `static/`, `source/`, `assets/`);
+ * ties go to the first in byte order.
+ *
+ * Returns: true, or false with @error set (G_FILE_ERROR_NOENT) if there
+ *   is no posts folder or no post references a local image.
+ */
+bool imgopt_layout_detect_dirs(const char *root, char **posts_out,
+			       char **images_out, GError **error);
+
+#endif /* IMGOPT_LAYOUT_H */
