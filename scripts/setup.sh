@@ -17,7 +17,8 @@ root=$(pwd)
 # time; node for eleventy-img).
 PACKAGES="gcc pkg-config meson ninja-build git libglib2.0-dev libvips-dev
 libvips-tools libzimg-dev libjpeg62-turbo-dev libgif-dev libxxhash-dev libsqlite3-dev
-libjson-glib-dev cmark jekyll ruby-jekyll-paginate universal-ctags
+libjson-glib-dev cmark jekyll ruby-jekyll-paginate ruby-kramdown
+ruby-kramdown-parser-gfm universal-ctags
 clang-format clang sqlite3 bsdutils valgrind perl"
 TEST_PACKAGES="chromium nodejs npm"
 BENCH_PACKAGES="rmlint jdupes butteraugli time python3 nodejs npm"

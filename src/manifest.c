@@ -956,8 +956,9 @@ ref_from_row(sqlite3_stmt *s)
 	ref->is_multiline = ref->raw != NULL && strchr(ref->raw, '\n') != NULL;
 	ref->url = column_dup(s, 7);
 	ref->resolved = column_dup(s, 8);
-	ref->status = enum_from_name((const char *)sqlite3_column_text(s, 9),
-				     IMGOPT_REF_STATUS_OUTSIDE, status_namer);
+	ref->status =
+		enum_from_name((const char *)sqlite3_column_text(s, 9),
+			       IMGOPT_REF_STATUS_EXPRESSION, status_namer);
 	ref->message = column_dup(s, 10);
 	return ref;
 }

@@ -290,6 +290,17 @@ imgopt_referrers_list(const ImgoptSite *site, GError **error)
 }
 
 GPtrArray *
+imgopt_referrers_scan_text(const ImgoptSite *site, ImgoptReferrerKind kind,
+			   const char *path, const char *text, gsize len,
+			   GError **error)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+
+	const ImgoptScanOptions opts = {imgopt_site_get_dialect(site)};
+	return imgopt_scan_referrer(kind, &opts, path, text, len, error);
+}
+
+GPtrArray *
 imgopt_referrers_scan(const ImgoptSite *site, const ImgoptReferrer *referrer,
 		      GError **error)
 {
@@ -305,8 +316,8 @@ imgopt_referrers_scan(const ImgoptSite *site, const ImgoptReferrer *referrer,
 		g_prefix_error(error, "cannot read '%s': ", referrer->path);
 		return NULL;
 	}
-	g_autoptr(GPtrArray) refs = imgopt_scan_referrer(
-		referrer->kind, referrer->path, text, len, error);
+	g_autoptr(GPtrArray) refs = imgopt_referrers_scan_text(
+		site, referrer->kind, referrer->path, text, len, error);
 	if (refs == NULL) {
 		g_prefix_error(error, "cannot scan '%s': ", referrer->path);
 		return NULL;

@@ -651,8 +651,8 @@ plan_edits(Run *r, PostPlan *plan)
 	gsize len = 0;
 	const char *text = g_bytes_get_data(plan->old_bytes, &len);
 	g_autoptr(GError) local = NULL;
-	g_autoptr(GPtrArray) refs =
-		imgopt_scan_referrer(plan->kind, plan->post, text, len, &local);
+	g_autoptr(GPtrArray) refs = imgopt_referrers_scan_text(
+		r->site, plan->kind, plan->post, text, len, &local);
 	ImgoptPlanInput in = plan_input(r);
 
 	if (refs == NULL) {
@@ -875,8 +875,8 @@ store_new_refs(Run *r, const GPtrArray *plans, GError **error)
 
 		if (!ch->is_written)
 			continue;
-		g_autoptr(GPtrArray) refs = imgopt_scan_referrer(
-			plan->kind, plan->post, text, len, error);
+		g_autoptr(GPtrArray) refs = imgopt_referrers_scan_text(
+			r->site, plan->kind, plan->post, text, len, error);
 		if (refs == NULL)
 			return false;
 		for (guint j = 0; j < refs->len; j++)

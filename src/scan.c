@@ -5,9 +5,17 @@
  * =====================
  *
  * The scanner answers one question: which bytes of this post would a
- * reader's browser load as an image?  For Markdown the oracle is CommonMark
- * as `cmark --unsafe` (0.30) renders it; docs/references.md states the
- * dialect for users, and tests/test_cmark_diff.c holds us to cmark.
+ * reader's browser load as an image?  For Markdown the oracle is the
+ * site's renderer: CommonMark as `cmark --unsafe` (0.30) renders it, or
+ * for a Jekyll site kramdown 2 with GFM input (the kramdown dialect);
+ * docs/references.md states both for users, and tests/test_cmark_diff.c
+ * and tests/test_kramdown_diff.c hold us to cmark and to kramdown.
+ *
+ * The kramdown dialect is the CommonMark scanner with a few switches:
+ * HTML blocks, fences and quote content as kramdown reads them
+ * (scan_block.c), a tag with an unquoted non-word value is text
+ * (Scanner.strict_tags), and inline destinations follow kramdown's
+ * parenthesis rule without backslash escapes (scan_inline.c).
  *
  *   post        := [BOM] [front-matter] body
  *   front-matter:= "---" EOL yaml-lines ("---" | "...") EOL
@@ -21,7 +29,9 @@
  *   markdown-ref  ![alt][label]  ![label][]  ![label]
  *                 with  [label]: dest "title"  anywhere in the post
  *                 (span = the definition's destination)
- *   html          <img src=...>  <source src=...>   in raw HTML
+ *   html          <img src=...>  <image src=...>  <video poster=...>
+ *                 <source src=...> (not inside <video> or <audio>)
+ *                 in raw HTML; a value may break across lines
  *   srcset        each URL of srcset="a.png 1x, b.png 2x" (img, source)
  *   style         each url(...) of style="..." on any tag
  *   front-matter  header-img image cover thumbnail featured_image og_image
@@ -626,6 +636,13 @@ GPtrArray *
 imgopt_scan_text(const char *post_path, const char *text, gsize len,
 		 GError **error)
 {
+	return imgopt_scan_text_full(post_path, text, len, NULL, error);
+}
+
+GPtrArray *
+imgopt_scan_text_full(const char *post_path, const char *text, gsize len,
+		      const ImgoptScanOptions *opts, GError **error)
+{
 	g_return_val_if_fail(text != NULL || len == 0, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
@@ -644,6 +661,8 @@ imgopt_scan_text(const char *post_path, const char *text, gsize len,
 		.text = text != NULL ? text : "",
 		.len = len,
 		.post = post_path,
+		.dialect =
+			opts != NULL ? opts->dialect : IMGOPT_SCAN_COMMONMARK,
 		.has_cr = len > 0 && memchr(text, '\r', len) != NULL,
 		.leaves = leaves,
 		.leaf_text = leaf_text,
@@ -656,6 +675,8 @@ imgopt_scan_text(const char *post_path, const char *text, gsize len,
 	if (len >= 3 && memcmp(sc.text, "\xEF\xBB\xBF", 3) == 0)
 		body = 3;
 	body = scan_front_matter(&sc, body);
+	sc.strict_tags =
+		sc.dialect == IMGOPT_SCAN_KRAMDOWN && !is_html_post(post_path);
 	if (is_html_post(post_path))
 		add_html_body(&sc, body);
 	else
@@ -705,8 +726,9 @@ scan_other(ImgoptReferrerKind kind, const char *path, const char *text,
 }
 
 GPtrArray *
-imgopt_scan_referrer(ImgoptReferrerKind kind, const char *path,
-		     const char *text, gsize len, GError **error)
+imgopt_scan_referrer(ImgoptReferrerKind kind, const ImgoptScanOptions *opts,
+		     const char *path, const char *text, gsize len,
+		     GError **error)
 {
 	g_return_val_if_fail(text != NULL || len == 0, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
@@ -720,7 +742,7 @@ imgopt_scan_referrer(ImgoptReferrerKind kind, const char *path,
 	case IMGOPT_REFERRER_LAYOUT:
 	case IMGOPT_REFERRER_INCLUDE:
 	case IMGOPT_REFERRER_FEED:
-		refs = imgopt_scan_text(path, text, len, error);
+		refs = imgopt_scan_text_full(path, text, len, opts, error);
 		break;
 	default:
 		refs = scan_other(kind, name, text, len);

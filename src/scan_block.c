@@ -17,6 +17,12 @@
  * can show an image are kept: paragraphs and headings (inline content) and
  * HTML blocks.  Code blocks are matched so their lines are skipped.
  *
+ * In the kramdown dialect (Jekyll) four rules change: a block quote's
+ * content starts after `> ` with its own tab stops; a span-level start
+ * tag opens no HTML block, another element's block runs to its end tag
+ * (a void one's is the tag alone) and a tag kramdown cannot parse is
+ * text; and a fence needs a closing line somewhere after it.
+ *
  * Cost: matching a container consumes at least one byte of a non-blank
  * line, except list items on blank lines; for those, `fbs` (the first
  * container a blank line cannot match) lets a blank line skip the run of
@@ -54,11 +60,17 @@ typedef struct {
 			*/
 	guint fbs;     /* first container a blank line cannot match */
 	OpenKind open; /* the open leaf */
-	guint open_depth; /* containers around the open leaf */
-	char fence_char;  /* '`' or '~' */
-	int fence_len;    /* length of the opening fence */
-	int fence_indent; /* indentation of the opening fence */
-	int html_type;    /* 1-7, as numbered by CommonMark */
+	guint open_depth;   /* containers around the open leaf */
+	char fence_char;    /* '`' or '~' */
+	int fence_len;      /* length of the opening fence */
+	int fence_indent;   /* indentation of the opening fence */
+	int html_type;      /* 1-7, as numbered by CommonMark; or
+			       HTML_KRAMDOWN(_VOID) */
+	char html_name[16]; /* HTML_KRAMDOWN: the element's name */
+	int html_depth;     /* HTML_KRAMDOWN: its elements still open */
+	GArray *closers[2]; /* kramdown: the lines that could close a ` and
+			       a ~ fence (FenceCloser), in file order; built
+			       at the first fence */
 
 	/* the current line: [line_start, line_end) without its ending */
 	gsize line_start; /* file offset of the line */
@@ -257,7 +269,16 @@ match_quote(Blocks *b)
 		return false;
 	advance(b, b->indent + 1, true);
 	int c = peek(b, b->pos);
-	if (c == ' ' || c == '\t')
+	if (b->sc->dialect == IMGOPT_SCAN_KRAMDOWN) {
+		/* kramdown strips `> ` and reads the rest as a document of
+		 * its own: its tabs stop from there, a leading one indents
+		 * by 4 */
+		if (c == ' ')
+			advance(b, 1, true);
+		b->col = 0;
+		b->partial_tab = false;
+	}
+	else if (c == ' ' || c == '\t')
 		advance(b, 1, true);
 	return true;
 }
@@ -326,14 +347,45 @@ contains_ci(const char *s, gsize len, const char *needle)
 	return false;
 }
 
-/* Does the line end an HTML block of type 1-5? */
+/* kramdown's HTML blocks: an element, raw up to its matching end tag,
+ * blank lines included; a void element's tag alone. */
+#define HTML_KRAMDOWN 8
+#define HTML_KRAMDOWN_VOID 9
+
+/* Counts the start and end tags of the element html_name in [s, s+n)
+ * into html_depth. */
+static void
+count_element(Blocks *b, const char *s, gsize n)
+{
+	gsize k = strlen(b->html_name);
+
+	for (const char *p = s, *end = s + n;
+	     (p = memchr(p, '<', (gsize)(end - p))) != NULL; p++) {
+		bool is_end = p + 1 < end && p[1] == '/';
+		const char *name = p + 1 + is_end;
+
+		if ((gsize)(end - name) < k ||
+		    g_ascii_strncasecmp(name, b->html_name, k) != 0 ||
+		    (name + k < end && (g_ascii_isalnum(name[k]) ||
+					name[k] == '-' || name[k] == ':')))
+			continue;
+		b->html_depth += is_end ? -1 : 1;
+	}
+}
+
+/* Does the line end an HTML block of type 1-5 or HTML_KRAMDOWN? */
 static bool
-html_ends(const Blocks *b, gsize from)
+html_ends(Blocks *b, gsize from)
 {
 	const char *s = b->s + from;
 	gsize n = b->line_end - from;
 
 	switch (b->html_type) {
+	case HTML_KRAMDOWN:
+		count_element(b, s, n);
+		return b->html_depth <= 0;
+	case HTML_KRAMDOWN_VOID:
+		return contains_ci(s, n, ">");
 	case 1:
 		return contains_ci(s, n, "</script>") ||
 		       contains_ci(s, n, "</pre>") ||
@@ -364,7 +416,8 @@ continue_leaf(Blocks *b)
 	case OPEN_ICODE:
 		return b->indent >= 4 || b->blank;
 	case OPEN_HTML:
-		if (b->blank && b->html_type >= 6) {
+		if (b->blank && b->html_type >= 6 &&
+		    b->html_type < HTML_KRAMDOWN) {
 			close_leaf(b);
 			return true;
 		}
@@ -415,6 +468,89 @@ add_atx(Blocks *b)
 	imgopt_scan_leaf_add_line(b->sc, i, end - i);
 }
 
+/* A line that could close a kramdown fence: after any blanks and '>',
+ * a run of one fence character and then only blanks. */
+typedef struct {
+	gsize offset; /* where the line starts */
+	int max_run;  /* the longest run on this line or any after it */
+} FenceCloser;
+
+/* The run of '`' or '~' that makes the line at @p..@e a closer
+ * candidate, with its character in *@c; or 0. */
+static int
+closer_run(const char *s, gsize p, gsize e, int *c)
+{
+	while (p < e && (s[p] == ' ' || s[p] == '\t' || s[p] == '>'))
+		p++;
+	gsize q = p;
+	if (p >= e || (s[p] != '`' && s[p] != '~'))
+		return 0;
+	while (q < e && s[q] == s[p])
+		q++;
+	*c = s[p] == '`' ? 0 : 1;
+	gsize run = q - p;
+	while (q < e && (s[q] == ' ' || s[q] == '\t'))
+		q++;
+	return q == e && run >= 3 ? (int)MIN(run, 1000) : 0;
+}
+
+/* Lists the closer candidates of the file, then makes max_run a suffix
+ * maximum so one binary search answers a fence. */
+static void
+build_closers(Blocks *b)
+{
+	const Scanner *sc = b->sc;
+
+	for (int k = 0; k < 2; k++)
+		b->closers[k] = g_array_new(FALSE, FALSE, sizeof(FenceCloser));
+	for (gsize p = 0; p < sc->len;) {
+		gsize e = p;
+		while (e < sc->len && b->s[e] != '\n' && b->s[e] != '\r')
+			e++;
+		int c = 0, run = closer_run(b->s, p, e, &c);
+		if (run > 0) {
+			FenceCloser fc = {p, run};
+			g_array_append_val(b->closers[c], fc);
+		}
+		p = e + 1;
+	}
+	for (int k = 0; k < 2; k++)
+		for (guint i = b->closers[k]->len; i > 1; i--) {
+			FenceCloser *at = &g_array_index(b->closers[k],
+							 FenceCloser, i - 2);
+			at->max_run = MAX(
+				at->max_run,
+				g_array_index(b->closers[k], FenceCloser, i - 1)
+					.max_run);
+		}
+}
+
+/* kramdown's fence needs its closing fence, and its pattern backtracks:
+ * an opening run of @n characters @c closes at a run of @n or more if a
+ * later line has one, else at the longest shorter run (3 at least) a
+ * later line has.  Returns that length, or 0 if no later line closes it.
+ * (Container prefixes are skipped, not matched: an approximation.) */
+static int
+kramdown_fence_len(Blocks *b, int c, int n)
+{
+	if (b->closers[0] == NULL)
+		build_closers(b);
+	GArray *list = b->closers[c == '`' ? 0 : 1];
+	guint lo = 0, hi = list->len;
+
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		if (g_array_index(list, FenceCloser, mid).offset <=
+		    b->line_start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < list->len
+		       ? MIN(n, g_array_index(list, FenceCloser, lo).max_run)
+		       : 0;
+}
+
 static bool
 start_fence(Blocks *b)
 {
@@ -430,6 +566,9 @@ start_fence(Blocks *b)
 	if (n < 3)
 		return false;
 	if (c == '`' && memchr(b->s + i, '`', b->line_end - i) != NULL)
+		return false;
+	if (b->sc->dialect == IMGOPT_SCAN_KRAMDOWN &&
+	    (n = kramdown_fence_len(b, c, n)) == 0)
 		return false;
 	b->fence_char = (char)c;
 	b->fence_len = n;
@@ -475,6 +614,17 @@ tag_name_in(const char *s, gsize n, const char *const *names, bool slash_ok)
 	return false;
 }
 
+/* The tags kramdown calls span-level (its HTML_SPAN_ELEMENTS): a line
+ * that starts with one opens a paragraph, not an HTML block. */
+static const char *const kramdown_span_tags[] = {
+	"a",      "abbr",   "acronym", "b",    "big",    "bdo",  "br",
+	"button", "cite",   "code",    "del",  "dfn",    "em",   "i",
+	"img",    "input",  "ins",     "kbd",  "label",  "mark", "option",
+	"q",      "rb",     "rbc",     "rp",   "rt",     "rtc",  "ruby",
+	"samp",   "select", "small",   "span", "strong", "sub",  "sup",
+	"tt",     "u",      "var",     NULL,
+};
+
 static int
 html_start_type(const Blocks *b, bool is_para)
 {
@@ -495,11 +645,14 @@ html_start_type(const Blocks *b, bool is_para)
 	if (s[1] == '!' && n >= 3 && g_ascii_isupper(s[2]))
 		return 4;
 	gsize skip = s[1] == '/' ? 2 : 1;
+	if (b->sc->dialect == IMGOPT_SCAN_KRAMDOWN &&
+	    tag_name_in(s + skip, n - skip, kramdown_span_tags, true))
+		return 0;
 	if (tag_name_in(s + skip, n - skip, block_tags, true))
 		return 6;
 	if (is_para)
 		return 0;
-	gsize m = imgopt_scan_html_open_tag(s, n);
+	gsize m = imgopt_scan_html_open_tag(s, n, false);
 	if (m > 0 && tag_name_in(s + 1, n - 1, raw_tags, true))
 		return 0;
 	if (m == 0)
@@ -509,6 +662,52 @@ html_start_type(const Blocks *b, bool is_para)
 	while (m < n && (s[m] == ' ' || s[m] == '\t'))
 		m++;
 	return m == n ? 7 : 0;
+}
+
+/* kramdown's elements without a body (HTML_ELEMENTS_WITHOUT_BODY) that
+ * are not span-level: no end tag to wait for. */
+static const char *const kramdown_void_tags[] = {
+	"area", "base", "col",   "command", "embed", "hr",  "keygen",
+	"link", "meta", "param", "source",  "track", "wbr", NULL,
+};
+
+/* How far a start tag is read in the kramdown dialect (it may span
+ * lines); a longer one is text. */
+#define MAX_KRAMDOWN_TAG 4096
+
+/*
+ * In the kramdown dialect, what a line starting with a start tag opens:
+ * for an element that is neither span-level nor void, without a
+ * `markdown` attribute, an HTML block that runs to the element's end tag
+ * (kramdown's parse_raw_html): HTML_KRAMDOWN; for a void element, a block
+ * of the tag alone: HTML_KRAMDOWN_VOID; for a tag kramdown cannot parse
+ * (an unquoted value that is not all word characters), nothing, the line
+ * is text: -1.  0 when CommonMark's rules decide.
+ */
+static int
+kramdown_element(Blocks *b)
+{
+	const char *s = b->s + b->nonspace;
+	gsize n = b->line_end - b->nonspace, k = 1;
+
+	if (b->sc->dialect != IMGOPT_SCAN_KRAMDOWN || n < 2 || s[0] != '<' ||
+	    !g_ascii_isalpha(s[1]) ||
+	    tag_name_in(s + 1, n - 1, kramdown_span_tags, true))
+		return 0;
+	if (imgopt_scan_html_open_tag(
+		    s, MIN(b->sc->len - b->nonspace, MAX_KRAMDOWN_TAG), true) ==
+	    0)
+		return -1;
+	while (k < n && (g_ascii_isalnum(s[k]) || s[k] == '-'))
+		k++;
+	if (tag_name_in(s + 1, n - 1, kramdown_void_tags, true))
+		return HTML_KRAMDOWN_VOID;
+	if (k - 1 >= sizeof b->html_name || contains_ci(s, n, " markdown="))
+		return 0;
+	memcpy(b->html_name, s + 1, k - 1);
+	b->html_name[k - 1] = '\0';
+	b->html_depth = 0;
+	return HTML_KRAMDOWN;
 }
 
 static bool
@@ -652,7 +851,10 @@ start_leaf(Blocks *b, guint matched, bool is_para)
 		open_leaf(b, OPEN_FENCE);
 		return true;
 	}
-	if ((type = html_start_type(b, is_para)) != 0) {
+	type = kramdown_element(b);
+	if (type == 0)
+		type = html_start_type(b, is_para);
+	if (type > 0) {
 		close_unmatched(b, matched);
 		open_leaf(b, OPEN_HTML);
 		b->html_type = type;
@@ -787,4 +989,6 @@ imgopt_scan_blocks(Scanner *sc, gsize start)
 	close_unmatched(&b, 0);
 	close_leaf(&b);
 	g_array_unref(b.conts);
+	for (int k = 0; k < 2; k++)
+		g_clear_pointer(&b.closers[k], g_array_unref);
 }

@@ -4,13 +4,17 @@
  * and the attributes that load images.
  *
  *   <img src=U srcset="U 1x, U 2x" style="background: url(U)">
- *   <source src=U srcset="U 480w">     (inside <picture>, <video> ...)
+ *   <source src=U srcset="U 480w">     (inside <picture>)
+ *   <image src=U>  <video poster=U>
  *   <any style="...url('U')...">
  *
  * Attribute values may be double-quoted, single-quoted or bare; tag and
  * attribute names are case-insensitive; entities in values are decoded in
  * the url, and the span is the URL's own bytes.  A value broken across
- * lines is skipped (it cannot be one span).  In HTML blocks, comments and
+ * lines is one reference, its url without the line ends (as a browser
+ * reads it).  <source> counts in <picture>, not in <video> or <audio>
+ * (media, not images); <video poster> and <image src> (which the HTML
+ * parser turns into <img>) count.  In HTML blocks, comments and
  * the contents of <script> and <style> are skipped.
  */
 #include <string.h>
@@ -27,9 +31,10 @@ tag_name(const char *s, gsize n, gsize i)
 	return i;
 }
 
-/* A CommonMark attribute value at @i; returns the offset after it or 0. */
+/* A CommonMark attribute value at @i; returns the offset after it or 0.
+ * If @strict (kramdown), an unquoted value holds only word characters. */
 static gsize
-attr_value(const char *s, gsize n, gsize i)
+attr_value(const char *s, gsize n, gsize i, bool strict)
 {
 	if (i >= n)
 		return 0;
@@ -39,15 +44,19 @@ attr_value(const char *s, gsize n, gsize i)
 	}
 	gsize j = i;
 	while (j < n && !imgopt_scan_is_space((unsigned char)s[j]) &&
-	       strchr("\"'=<>`", s[j]) == NULL && s[j] != '\0')
+	       strchr("\"'=<>`", s[j]) == NULL && s[j] != '\0') {
+		if (strict && (unsigned char)s[j] < 0x80 &&
+		    !g_ascii_isalnum(s[j]) && s[j] != '_')
+			return 0;
 		j++;
+	}
 	return j > i ? j : 0;
 }
 
 /* One CommonMark attribute (whitespace, name, optional value) at @i;
  * returns the offset after it, or 0. */
 static gsize
-attribute(const char *s, gsize n, gsize i)
+attribute(const char *s, gsize n, gsize i, bool strict)
 {
 	gsize j = imgopt_scan_skip_space(s, n, i);
 
@@ -58,20 +67,21 @@ attribute(const char *s, gsize n, gsize i)
 		j++;
 	gsize k = imgopt_scan_skip_space(s, n, j);
 	if (k < n && s[k] == '=') {
-		gsize v = attr_value(s, n, imgopt_scan_skip_space(s, n, k + 1));
+		gsize v = attr_value(s, n, imgopt_scan_skip_space(s, n, k + 1),
+				     strict);
 		return v;
 	}
 	return j;
 }
 
 gsize
-imgopt_scan_html_open_tag(const char *s, gsize len)
+imgopt_scan_html_open_tag(const char *s, gsize len, bool strict)
 {
 	gsize i = tag_name(s, len, 1), next;
 
 	if (len < 3 || s[0] != '<' || i == 1)
 		return 0;
-	while ((next = attribute(s, len, i)) != 0)
+	while ((next = attribute(s, len, i, strict)) != 0)
 		i = next;
 	i = imgopt_scan_skip_space(s, len, i);
 	if (i < len && s[i] == '/')
@@ -101,17 +111,42 @@ typedef struct {
 	const char *s;      /* the leaf's text */
 } TagCtx;
 
-/* Reports the URL at [a, b) as @kind if it is one line, not empty;
- * returns the reference (transfer none) or NULL. */
+/* The URL a browser parses from the value [a, b) broken across lines:
+ * entities decoded, tabs and line ends removed (as the URL parser
+ * removes them). */
+static char *
+joined_url(const TagCtx *t, gsize a, gsize b)
+{
+	g_autofree char *value = imgopt_scan_decode(t->s + a, b - a, false);
+	GString *url = g_string_sized_new(b - a);
+
+	for (const char *p = value; *p != '\0'; p++)
+		if (*p != '\n' && *p != '\r' && *p != '\t')
+			g_string_append_c(url, *p);
+	return g_string_free(url, FALSE);
+}
+
+/* Reports the URL at [a, b) as @kind if it is not empty; returns the
+ * reference (transfer none) or NULL.  A value broken across lines is
+ * one reference whose span runs from its first byte to its last
+ * (container prefixes of the lines between included), marked
+ * is_multiline. */
 static ImgoptRef *
 add_url(const TagCtx *t, ImgoptRefKind kind, gsize a, gsize b)
 {
-	if (b <= a || memchr(t->s + a, '\n', b - a) != NULL)
+	if (b <= a)
 		return NULL;
+	bool is_multiline = memchr(t->s + a, '\n', b - a) != NULL;
 	gsize start = imgopt_scan_lines_map(t->lines, a);
-	return imgopt_scan_add_ref(t->sc, t->pending, kind, start, b - a,
-				   imgopt_scan_decode(t->s + a, b - a, false),
-				   NULL);
+	gsize stop = imgopt_scan_lines_map(t->lines, b - 1) + 1;
+	char *url = is_multiline ? joined_url(t, a, b)
+				 : imgopt_scan_decode(t->s + a, b - a, false);
+	ImgoptRef *ref = imgopt_scan_add_ref(t->sc, t->pending, kind, start,
+					     stop - start, url, NULL);
+
+	if (ref != NULL)
+		ref->is_multiline = is_multiline;
+	return ref;
 }
 
 /* One step through a URL: a Liquid `{{ ... }}` (spaces and all, at most 256
@@ -294,6 +329,26 @@ note_tag(const TagCtx *t, guint first, gsize start, gsize end,
 	}
 }
 
+/* Which of a tag's attributes load an image: src and srcset on <img>,
+ * on <image> (which the HTML parser turns into <img>) and on a <source>
+ * outside <video> and <audio> (whose sources are media, not images);
+ * poster on <video>. */
+typedef struct {
+	bool src;    /* src and srcset */
+	bool poster; /* poster */
+} TagLoads;
+
+static TagLoads
+tag_loads(const Scanner *sc, const char *s, gsize a, gsize b)
+{
+	TagLoads loads = {
+		.src = name_is(s, a, b, "img") || name_is(s, a, b, "image") ||
+		       (name_is(s, a, b, "source") && sc->media_depth == 0),
+		.poster = name_is(s, a, b, "video"),
+	};
+	return loads;
+}
+
 void
 imgopt_scan_html_tag(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
 		     gsize start, gsize end)
@@ -301,8 +356,7 @@ imgopt_scan_html_tag(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
 	TagCtx t = {sc, lines, pending, lines->str};
 	const char *s = t.s;
 	gsize i = tag_name(s, end, start + 1);
-	bool is_img = name_is(s, start + 1, i, "img") ||
-		      name_is(s, start + 1, i, "source");
+	TagLoads loads = tag_loads(sc, s, start + 1, i);
 	TagFacts facts = {.is_img_tag = name_is(s, start + 1, i, "img") &&
 					s[end - 1] == '>'};
 	guint first = pending->len;
@@ -315,9 +369,10 @@ imgopt_scan_html_tag(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
 		facts.has_width |= name_is(s, a, b, "width");
 		if (w == 0 && v == 0)
 			continue;
-		if (is_img && name_is(s, a, b, "src"))
+		if ((loads.src && name_is(s, a, b, "src")) ||
+		    (loads.poster && name_is(s, a, b, "poster")))
 			add_src(&t, v, w, end);
-		else if (is_img && name_is(s, a, b, "srcset"))
+		else if (loads.src && name_is(s, a, b, "srcset"))
 			scan_srcset(&t, v, w);
 		else if (name_is(s, a, b, "style"))
 			scan_style(&t, v, w);
@@ -362,6 +417,21 @@ find_ci(const char *s, gsize n, gsize i, const char *needle)
 	return n;
 }
 
+static bool
+is_media(const char *s, gsize a, gsize b)
+{
+	return name_is(s, a, b, "video") || name_is(s, a, b, "audio");
+}
+
+/* An end tag named [@a, @b): `</video>` and `</audio>` close what
+ * open_element() opened. */
+static void
+close_element(Scanner *sc, const char *s, gsize a, gsize b)
+{
+	if (is_media(s, a, b) && sc->media_depth > 0)
+		sc->media_depth--;
+}
+
 /* Inside a comment or a raw-text element: returns where its end is (the
  * end tag itself is left to be read as a tag), and leaves the state. */
 static gsize
@@ -397,18 +467,24 @@ skip_other(Scanner *sc, const char *s, gsize i, gsize to)
 		sc->raw_state = SCAN_RAW_COMMENT;
 		return i + 4;
 	}
-	if (s[i + 1] == '/' && i + 2 < to && g_ascii_isalpha(s[i + 2]))
+	if (s[i + 1] == '/' && i + 2 < to && g_ascii_isalpha(s[i + 2])) {
+		close_element(sc, s, i + 2, tag_name(s, to, i + 2));
 		return lenient_tag_end(s, to, i);
+	}
 	const char *gt = memchr(s + i, '>', to - i);
 	return gt != NULL ? (gsize)(gt - s) + 1 : to;
 }
 
+/* A start tag named [@a, @b), ending at @end: a raw-text element
+ * changes the state; a <video> or <audio> holds media sources. */
 static void
-open_element(Scanner *sc, const char *s, gsize a, gsize b)
+open_element(Scanner *sc, const char *s, gsize a, gsize b, gsize end)
 {
 	for (guint k = 0; raw_elements[k] != NULL; k++)
 		if (name_is(s, a, b, raw_elements[k]))
 			sc->raw_state = SCAN_RAW_ELEMENT + (int)k;
+	if (is_media(s, a, b) && !(end >= 2 && s[end - 2] == '/'))
+		sc->media_depth++;
 }
 
 void
@@ -435,10 +511,15 @@ imgopt_scan_html_range(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
 			i++;
 			continue;
 		}
+		if (sc->strict_tags &&
+		    imgopt_scan_html_open_tag(s + i, to - i, true) == 0) {
+			i++; /* kramdown leaves it as text */
+			continue;
+		}
 		gsize name_end = tag_name(s, to, i + 1);
 		gsize end = lenient_tag_end(s, to, i);
 		imgopt_scan_html_tag(sc, lines, pending, i, end);
-		open_element(sc, s, i + 1, name_end);
+		open_element(sc, s, i + 1, name_end, end);
 		i = end;
 	}
 }

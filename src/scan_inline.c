@@ -627,7 +627,8 @@ angle(Inline *in, gsize pos)
 
 	if ((m = autolink(in->s, in->n, pos)) != 0)
 		return m;
-	if ((m = imgopt_scan_html_open_tag(in->s + pos, in->n - pos)) != 0 ||
+	if ((m = imgopt_scan_html_open_tag(in->s + pos, in->n - pos,
+					   in->sc->strict_tags)) != 0 ||
 	    (m = imgopt_scan_html_close_tag(in->s + pos, in->n - pos)) != 0)
 		m += pos;
 	else if ((m = html_other(in, pos)) == 0)
@@ -708,6 +709,14 @@ push_bracket(Inline *in, gsize pos, bool is_image)
 	g_array_append_val(in->brackets, b);
 }
 
+/* Whether an inline destination's backslash escapes are escapes:
+ * kramdown writes them into the URL as they are. */
+static bool
+url_escapes(const Inline *in)
+{
+	return in->sc->dialect != IMGOPT_SCAN_KRAMDOWN;
+}
+
 /* `](dest "title")` after the ']' at @p; the URL is decoded only
  * if @want_url (for an image: a link's is not reported). */
 static bool
@@ -729,7 +738,8 @@ try_inline(Inline *in, gsize p, bool want_url, Match *m)
 		return false;
 	m->kind = IMGOPT_REF_MARKDOWN;
 	if (want_url)
-		m->url = imgopt_scan_decode(s + d.start, d.end - d.start, true);
+		m->url = imgopt_scan_decode(s + d.start, d.end - d.start,
+					    url_escapes(in));
 	if (want_url && e != 0)
 		m->title =
 			imgopt_scan_decode(s + title + 1, e - title - 2, true);
@@ -822,9 +832,117 @@ try_multiline(Inline *in, gsize p, Match *m)
 	m->kind = IMGOPT_REF_MARKDOWN;
 	m->offset = a;
 	m->length = b - a;
-	m->url = imgopt_scan_decode(s + i, q - i, true);
+	m->url = imgopt_scan_decode(s + i, q - i, url_escapes(in));
 	m->is_multiline = true;
 	m->end = q + 1;
+	return true;
+}
+
+/* ---- kramdown's inline destinations ---- */
+
+/* How far kramdown's `](...)` is followed, so that many unclosed `](` in
+ * one paragraph stay linear; a longer destination is not an image. */
+#define MAX_KRAMDOWN_DEST 1024
+
+/* kramdown's title and closing parenthesis at @i: blanks, a quote, at
+ * least one character, the same quote, blanks, ')' (line ends allowed
+ * anywhere).  Sets [*@a, *@b) to the title and returns the offset after
+ * ')', or 0. */
+static gsize
+kramdown_title(const char *s, gsize n, gsize i, gsize *a, gsize *b)
+{
+	i = imgopt_scan_skip_space(s, n, i);
+	if (i >= n || (s[i] != '"' && s[i] != '\''))
+		return 0;
+	gsize limit = MIN(n, i + MAX_KRAMDOWN_DEST);
+	for (gsize k = i + 2; k < limit; k++) {
+		if (s[k] != s[i])
+			continue;
+		gsize e = imgopt_scan_skip_space(s, limit, k + 1);
+		if (e < limit && s[e] == ')') {
+			*a = i + 1;
+			*b = k;
+			return e + 1;
+		}
+	}
+	return 0;
+}
+
+/* A bare kramdown destination from @i: up to the ')' that balances the
+ * '(' before @i, or to a blank before a quote (where a title starts).
+ * Liquid tokens are skipped whole (Jekyll expands them first).  Returns
+ * where it stopped (the ')' or the blank), or G_MAXSIZE. */
+static gsize
+kramdown_bare(Inline *in, gsize i, bool *is_closed)
+{
+	const char *s = in->s;
+	gsize limit = MIN(in->n, i + MAX_KRAMDOWN_DEST), depth = 1, t;
+
+	while (i < limit) {
+		if (s[i] == '{' && i + 1 < in->n &&
+		    (s[i + 1] == '{' || s[i + 1] == '%') &&
+		    (t = liquid_token(in, i)) != 0) {
+			i = t;
+			continue;
+		}
+		if (s[i] == '(')
+			depth++;
+		else if (s[i] == ')' && --depth == 0)
+			break;
+		else if (imgopt_scan_is_space((unsigned char)s[i]) &&
+			 i + 1 < in->n && (s[i + 1] == '"' || s[i + 1] == '\''))
+			break;
+		i++;
+	}
+	*is_closed = depth == 0;
+	return i < limit ? i : G_MAXSIZE;
+}
+
+/* kramdown's `](dest)` or `](dest "title")` after the ']' at @p: `<dest>`
+ * on one line, or everything up to the balancing ')', spaces and line
+ * ends included, trimmed.  Backslashes stay as written. */
+static bool
+try_kramdown_inline(Inline *in, gsize p, bool want_url, Match *m)
+{
+	const char *s = in->s;
+	gsize n = in->n, a = p + 2, b, i, ta = 0, tb = 0, end = 0;
+	bool is_closed = false;
+
+	if (p + 1 >= n || s[p + 1] != '(')
+		return false;
+	gsize limit = MIN(n, a + MAX_KRAMDOWN_DEST);
+	const char *gt =
+		a < n && s[a] == '<' ? memchr(s + a, '>', limit - a) : NULL;
+	const char *nl = gt != NULL ? memchr(s + a, '\n', limit - a) : NULL;
+	if (gt != NULL && (nl == NULL || gt < nl)) {
+		a++;
+		b = (gsize)(gt - s);
+		i = b + 1;
+		is_closed = i < n && s[i] == ')';
+		end = is_closed ? i + 1 : 0;
+	}
+	else {
+		if ((i = kramdown_bare(in, a, &is_closed)) == G_MAXSIZE)
+			return false;
+		end = is_closed ? i + 1 : 0;
+		i++;
+		for (b = i - 1;
+		     b > a && imgopt_scan_is_space((unsigned char)s[b - 1]);
+		     b--)
+			;
+		a = imgopt_scan_skip_space(s, b, a);
+	}
+	if (!is_closed && (end = kramdown_title(s, n, i, &ta, &tb)) == 0)
+		return false;
+	if (!set_span(in, a, b, m))
+		return false;
+	m->kind = IMGOPT_REF_MARKDOWN;
+	m->is_multiline = memchr(s + a, '\n', b - a) != NULL;
+	if (want_url)
+		m->url = imgopt_scan_decode(s + a, b - a, false);
+	if (want_url && tb > ta)
+		m->title = imgopt_scan_decode(s + ta, tb - ta, false);
+	m->end = end;
 	return true;
 }
 
@@ -898,9 +1016,12 @@ close_bracket(Inline *in, gsize p)
 	if (!o.is_active)
 		return p + 1;
 	Match m = {0};
-	if (!try_inline(in, p, o.is_image, &m) &&
-	    !try_reference(in, &o, p, &m) &&
-	    !(o.is_image && try_multiline(in, p, &m)))
+	bool is_kramdown = in->sc->dialect == IMGOPT_SCAN_KRAMDOWN;
+	if (is_kramdown ? !try_kramdown_inline(in, p, o.is_image, &m) &&
+				  !try_reference(in, &o, p, &m)
+			: !try_inline(in, p, o.is_image, &m) &&
+				  !try_reference(in, &o, p, &m) &&
+				  !(o.is_image && try_multiline(in, p, &m)))
 		return p + 1;
 	if (o.is_image)
 		add_image(in, &o, p, &m);

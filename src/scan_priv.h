@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <glib.h> /* GString, GArray, GPtrArray, GHashTable */
 
+#include "imgopt/scan.h"
 #include "imgopt/types.h"
 
 /** Where one line of a leaf's logical text starts in the file. */
@@ -87,20 +88,26 @@ typedef enum {
 
 /** The state of one imgopt_scan_text() call. */
 typedef struct {
-	const char *text;    /* the whole file */
-	gsize len;           /* its length */
-	const char *post;    /* post path for ImgoptRef.post */
-	bool has_cr;         /* the file holds a '\r' (else lines end at
-				'\n' only, and memchr finds them) */
-	GArray *line_starts; /* (element-type gsize) file offset of each
-				line; built at the first reference */
-	GArray *leaves;      /* (element-type ScanLeaf) in document order */
-	GString *leaf_text;  /* every leaf's text, each followed by a NUL */
-	GArray *leaf_segs;   /* (element-type ScanSeg) every leaf's lines */
-	GHashTable *defs;    /* normalised label -> ScanDef, first one wins;
-				NULL until the first definition */
-	GPtrArray *refs;     /* (element-type ImgoptRef) the result */
-	int raw_state;       /* ScanRawState after the raw HTML so far */
+	const char *text;          /* the whole file */
+	gsize len;                 /* its length */
+	const char *post;          /* post path for ImgoptRef.post */
+	ImgoptScanDialect dialect; /* the renderer followed */
+	bool strict_tags;          /* kramdown reads the raw HTML of Markdown: a
+				      tag with an unquoted value that is not all
+				      word characters is text */
+	bool has_cr;               /* the file holds a '\r' (else lines end at
+				      '\n' only, and memchr finds them) */
+	GArray *line_starts;       /* (element-type gsize) file offset of each
+				      line; built at the first reference */
+	GArray *leaves;     /* (element-type ScanLeaf) in document order */
+	GString *leaf_text; /* every leaf's text, each followed by a NUL */
+	GArray *leaf_segs;  /* (element-type ScanSeg) every leaf's lines */
+	GHashTable *defs;   /* normalised label -> ScanDef, first one wins;
+			       NULL until the first definition */
+	GPtrArray *refs;    /* (element-type ImgoptRef) the result */
+	int raw_state;      /* ScanRawState after the raw HTML so far */
+	guint media_depth;  /* <video> and <audio> elements raw HTML
+			       opened and has not closed */
 } Scanner;
 
 /* ---- scan.c: shared helpers ---- */
@@ -234,9 +241,10 @@ char *imgopt_scan_label_key(const char *s, gsize len);
  *
  * Matches a CommonMark "open tag" (`<name attr="v" ...>` or `/>`).  Line
  * ends may appear where whitespace may; pass one line to forbid them.
- * Returns: its length, or 0.
+ * With @strict, as kramdown: an unquoted attribute value holds only word
+ * characters.  Returns: its length, or 0.
  */
-gsize imgopt_scan_html_open_tag(const char *s, gsize len);
+gsize imgopt_scan_html_open_tag(const char *s, gsize len, bool strict);
 
 /** Matches a CommonMark "closing tag" (`</name >`); returns its length
  * or 0. */

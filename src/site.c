@@ -54,6 +54,7 @@ struct ImgoptSite {
 	GHashTable *by_name; /* name → GPtrArray of paths from images */
 	gsize is_indexed;    /* g_once_init_enter() guard of both */
 	GPtrArray *exclude;  /* (element-type utf8) Jekyll's exclude list */
+	ImgoptScanDialect dialect; /* how its Markdown renders */
 };
 
 /* Folders a static-site generator publishes at `/` besides the root. */
@@ -190,13 +191,10 @@ parse_baseurl(const char *line)
 	return g_strconcat("/", v, NULL);
 }
 
-/*
- * Reads the site's `baseurl` the simple way: the first line starting with
- * `baseurl:` in the root's `_config.yml`/`_config.yaml`.  A config that
- * cannot be read simply has no baseurl.
- */
-static char *
-read_baseurl(const char *root)
+/* The lines of the root's `_config.yml` (or `_config.yaml`), or NULL if
+ * it has neither or they cannot be read. */
+static char **
+jekyll_config_lines(const char *root)
 {
 	static const char *const jekyll_configs[] = {"_config.yml",
 						     "_config.yaml"};
@@ -206,15 +204,51 @@ read_baseurl(const char *root)
 			g_build_filename(root, jekyll_configs[i], NULL);
 		g_autofree char *text = NULL;
 
-		if (!g_file_test(path, G_FILE_TEST_IS_REGULAR) ||
-		    !g_file_get_contents(path, &text, NULL, NULL))
-			continue;
-		g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-		for (char **l = lines; *l != NULL; l++)
-			if (g_str_has_prefix(*l, "baseurl:"))
-				return parse_baseurl(*l);
+		if (g_file_test(path, G_FILE_TEST_IS_REGULAR) &&
+		    g_file_get_contents(path, &text, NULL, NULL))
+			return g_strsplit(text, "\n", -1);
 	}
 	return NULL;
+}
+
+/*
+ * Reads the site's `baseurl` the simple way: the first line starting with
+ * `baseurl:` in the root's `_config.yml`/`_config.yaml`.  A config that
+ * cannot be read simply has no baseurl.
+ */
+static char *
+read_baseurl(const char *root)
+{
+	g_auto(GStrv) lines = jekyll_config_lines(root);
+
+	for (char **l = lines; l != NULL && *l != NULL; l++)
+		if (g_str_has_prefix(*l, "baseurl:"))
+			return parse_baseurl(*l);
+	return NULL;
+}
+
+/* The renderer of a Jekyll site's Markdown: kramdown, its default,
+ * unless a `markdown:` line names another (read the simple way, as the
+ * baseurl); CommonMark for any other site. */
+static ImgoptScanDialect
+read_dialect(const char *root)
+{
+	g_auto(GStrv) lines = jekyll_config_lines(root);
+
+	if (lines == NULL)
+		return IMGOPT_SCAN_COMMONMARK;
+	for (char **l = lines; *l != NULL; l++) {
+		if (!g_str_has_prefix(*l, "markdown:"))
+			continue;
+		g_autofree char *v = g_strdup(*l + strlen("markdown:"));
+		char *hash = strstr(v, " #");
+		if (hash != NULL)
+			*hash = '\0';
+		g_strstrip(v);
+		if (v[0] != '\0' && g_ascii_strcasecmp(v, "kramdown") != 0)
+			return IMGOPT_SCAN_COMMONMARK;
+	}
+	return IMGOPT_SCAN_KRAMDOWN;
 }
 
 /* What a directory walk of the site keeps (imgopt_fs_walk_dir() filter). */
@@ -468,6 +502,7 @@ imgopt_site_open(const char *posts_dir, const char *images_dir,
 	    !check_same_dir(site, error) || !check_state_dir(site, error))
 		return NULL;
 	site->baseurl = read_baseurl(site->root);
+	site->dialect = read_dialect(site->root);
 	apply_site_config(site);
 	find_web_dirs(site);
 	if (!check_images(site, error))
@@ -711,6 +746,16 @@ strip_liquid(Dest *d, char **why_out)
 		return false;
 	}
 	return true;
+}
+
+/* Whether @s holds a closed Liquid `{{ … }}` or `{% … %}`. */
+static bool
+is_closed_liquid(const char *s)
+{
+	const char *o = strstr(s, "{{"), *t = strstr(s, "{%");
+
+	return (o != NULL && strstr(o + 2, "}}") != NULL) ||
+	       (t != NULL && strstr(t + 2, "%}") != NULL);
 }
 
 /*
@@ -1057,8 +1102,13 @@ imgopt_site_resolve_ref_watched(const ImgoptSite *site, ImgoptRef *ref,
 	ImgoptRefStatus status = IMGOPT_REF_STATUS_UNRESOLVED;
 
 	if (!strip_liquid(&d, &why)) {
-		set_result(ref, IMGOPT_REF_STATUS_BROKEN, NULL,
-			   g_steal_pointer(&why));
+		/* a whole expression computes the path: pinned, left as
+		 * written; a `{{` never closed is a typo */
+		bool is_expr = is_closed_liquid(d.path);
+		set_result(ref,
+			   is_expr ? IMGOPT_REF_STATUS_EXPRESSION
+				   : IMGOPT_REF_STATUS_BROKEN,
+			   NULL, g_steal_pointer(&why));
 		return;
 	}
 	status = classify_scheme(d.path, &why);
@@ -1121,6 +1171,24 @@ post_abs_path(const ImgoptSite *site, const char *post, GError **error)
 	return g_steal_pointer(&abs);
 }
 
+ImgoptScanDialect
+imgopt_site_get_dialect(const ImgoptSite *site)
+{
+	g_return_val_if_fail(site != NULL, IMGOPT_SCAN_COMMONMARK);
+
+	return site->dialect;
+}
+
+GPtrArray *
+imgopt_site_scan_text(const ImgoptSite *site, const char *post,
+		      const char *text, gsize len, GError **error)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+
+	const ImgoptScanOptions opts = {site->dialect};
+	return imgopt_scan_text_full(post, text, len, &opts, error);
+}
+
 GPtrArray *
 imgopt_site_scan_post(const ImgoptSite *site, const char *post, GError **error)
 {
@@ -1138,7 +1206,8 @@ imgopt_site_scan_post(const ImgoptSite *site, const char *post, GError **error)
 		g_prefix_error(error, "cannot read post '%s': ", post);
 		return NULL;
 	}
-	g_autoptr(GPtrArray) refs = imgopt_scan_text(post, text, len, error);
+	g_autoptr(GPtrArray) refs =
+		imgopt_site_scan_text(site, post, text, len, error);
 	if (refs == NULL) {
 		g_prefix_error(error, "cannot scan post '%s': ", post);
 		return NULL;

@@ -142,6 +142,8 @@ imgopt_ref_status_name(ImgoptRefStatus status)
 		return "remote";
 	case IMGOPT_REF_STATUS_OUTSIDE:
 		return "outside";
+	case IMGOPT_REF_STATUS_EXPRESSION:
+		return "expression";
 	}
 	g_assert_not_reached();
 }

@@ -197,8 +197,8 @@ needed_files(Undo *u, const char *post, GBytes *text, GError **error)
 	/* Any file a run rewrote, in its own dialect (a stylesheet's url(),
 	 * a config value…). */
 	imgopt_referrers_kind_of(u->site, post, &kind);
-	g_autoptr(GPtrArray) refs =
-		imgopt_scan_referrer(kind, post, data, len, error);
+	g_autoptr(GPtrArray) refs = imgopt_referrers_scan_text(
+		u->site, kind, post, data, len, error);
 	g_autoptr(GPtrArray) needed = g_ptr_array_new();
 
 	if (refs == NULL)

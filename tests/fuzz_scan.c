@@ -51,10 +51,15 @@ static const struct {
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	for (guint k = 0; k < G_N_ELEMENTS(files); k++) {
-		g_autoptr(GPtrArray) refs =
-			imgopt_scan_referrer(files[k].kind, files[k].path,
-					     (const char *)data, size, NULL);
+	/* each file in both dialects */
+	for (guint k = 0; k < 2 * G_N_ELEMENTS(files); k++) {
+		const ImgoptScanOptions opts = {
+			k >= G_N_ELEMENTS(files) ? IMGOPT_SCAN_KRAMDOWN
+						 : IMGOPT_SCAN_COMMONMARK};
+		guint f = k % G_N_ELEMENTS(files);
+		g_autoptr(GPtrArray) refs = imgopt_scan_referrer(
+			files[f].kind, &opts, files[f].path, (const char *)data,
+			size, NULL);
 
 		if (refs == NULL)
 			abort();
@@ -62,7 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (guint i = 0; i < refs->len; i++) {
 			const ImgoptRef *r = g_ptr_array_index(refs, i);
 
-			if (r->referrer != files[k].kind ||
+			if (r->referrer != files[f].kind ||
 			    (r->role != IMGOPT_REF_ROLE_REWRITABLE &&
 			     r->role != IMGOPT_REF_ROLE_PINNED))
 				abort();

@@ -102,15 +102,26 @@ format_refs(const GPtrArray *refs)
 }
 
 static GPtrArray *
-scan(const char *path, const char *text, gsize len)
+scan_in(ImgoptScanDialect dialect, const char *path, const char *text,
+	gsize len)
 {
 	g_autoptr(GError) error = NULL;
-	GPtrArray *refs = imgopt_scan_text(path, text, len, &error);
+	const ImgoptScanOptions opts = {dialect};
+	GPtrArray *refs =
+		dialect == IMGOPT_SCAN_COMMONMARK
+			? imgopt_scan_text(path, text, len, &error)
+			: imgopt_scan_text_full(path, text, len, &opts, &error);
 
 	g_assert_no_error(error);
 	g_assert_nonnull(refs);
 	check_invariants(text, len, refs);
 	return refs;
+}
+
+static GPtrArray *
+scan(const char *path, const char *text, gsize len)
+{
+	return scan_in(IMGOPT_SCAN_COMMONMARK, path, text, len);
 }
 
 /* ---- table cases ---- */
@@ -161,6 +172,18 @@ static const Case cases[] = {
 	{"html-style",
 	 "<div style=\"x: url( 'a.png' ); y: url(b.png)\"></div>\n",
 	 "1:22 style a.png\n1:39 style b.png\n"},
+	{"html-image-is-img", "<image src=\"a.png\" srcset=\"b.png 2x\">\n",
+	 "1:13 html a.png\n1:28 srcset b.png\n"},
+	{"html-media-source-not-image",
+	 "<video poster=p.png><source src=v.mp4><SOURCE src=w.webm>"
+	 "</VIDEO>\n<audio>\n<source src=a.mp3>\n</audio>\n\n"
+	 "<picture><source srcset=s.png></picture><video src=x.mp4/>"
+	 "<source src=after.png>\n",
+	 "1:15 html p.png\n6:25 srcset s.png\n6:71 html after.png\n"},
+	{"html-value-across-lines",
+	 "<p><img src=\"a/\nb.png\"\nalt=x></p>\n\n"
+	 "> x <img src=\"d/\n> e&amp;f.png\">\n",
+	 "1:14 html a/b.png\n5:15 html d/e&f.png\n"},
 	{"html-block-no-markdown", "<div>\n![a](a.png)\n</div>\n", ""},
 	{"html-script-skipped",
 	 "<script>\n<img src=\"a.png\">\n\n![b](b.png)\n</script>\n", ""},
@@ -289,7 +312,7 @@ test_construct_tag(void)
 	static const char t1[] = "<img alt=\"a>b\" src=\"/x.jpg\" width=240>\n";
 	static const char t2[] =
 		"a <IMG SRC='/x.jpg' srcset=\"/y.jpg 1x\" sizes=50vw/> b\n";
-	static const char t3[] = "<video><source src=/x.jpg></video>\n";
+	static const char t3[] = "<picture><source src=/x.jpg></picture>\n";
 	g_autoptr(GPtrArray) r1 = scan("p.md", t1, sizeof t1 - 1);
 	g_autoptr(GPtrArray) r2 = scan("p.md", t2, sizeof t2 - 1);
 	g_autoptr(GPtrArray) r3 = scan("p.md", t3, sizeof t3 - 1);
@@ -314,7 +337,7 @@ test_construct_tag(void)
 	r = only_ref(r3, 0);
 	g_assert_false(r->is_img_tag);
 	g_assert_cmpuint(r->attr_end, ==, (gsize)(strstr(t3, "></") - t3));
-	g_assert_cmpuint(r->construct_offset, ==, 7);
+	g_assert_cmpuint(r->construct_offset, ==, 9);
 }
 
 static void
@@ -329,6 +352,82 @@ test_html_post(void)
 	g_assert_cmpstr(actual, ==, "4:25 html b.png\n6:14 html c.png\n");
 }
 
+/* ---- the kramdown dialect ---- */
+
+typedef struct {
+	const char *input;      /* the post */
+	const char *commonmark; /* its .refs lines as CommonMark */
+	const char *kramdown;   /* and as kramdown */
+} DialectCase;
+
+/* Where the two renderers differ (kramdown-html.md has more). */
+static void
+test_kramdown(void)
+{
+	static const DialectCase dialect_cases[] = {
+		/* a span-level tag opens a paragraph: the image shows */
+		{"<img src=\"a.png\">\n![x](b.png)\n", "1:11 html a.png\n",
+		 "1:11 html a.png\n2:6 markdown b.png\n"},
+		{"x\n<em>y</em>\n![x](b.png)\n", "3:6 markdown b.png\n",
+		 "3:6 markdown b.png\n"},
+		/* a block element runs to its end tag, not a blank line */
+		{"<div>\n\n![x](a.png)\n\n</div>\n![x](b.png)\n",
+		 "3:6 markdown a.png\n", "6:6 markdown b.png\n"},
+		{"<section><section>\n</section>\n\n![x](a.png)\n</section>\n",
+		 "4:6 markdown a.png\n", ""},
+		{"<hr>\n\n![x](a.png)\n", "3:6 markdown a.png\n",
+		 "3:6 markdown a.png\n"},
+		/* a void element's block is its tag alone */
+		{"<hr class=\"x\"\n id=\"y\">\n![x](a.png)\n", "",
+		 "3:6 markdown a.png\n"},
+		/* a start tag kramdown cannot parse is text */
+		{"<div class=my-class>\n![x](a.png)\n</div>\n", "",
+		 "2:6 markdown a.png\n"},
+		/* kramdown writes a destination's backslashes as they are */
+		{"![a](x\\_y.png)\n", "1:6 markdown x_y.png\n",
+		 "1:6 markdown x\\\\_y.png\n"},
+		/* kramdown's destination runs to the balancing ')', spaces
+		 * and line ends included; a title starts at a blank and a
+		 * quote */
+		{"![a](my photo.png) ![b](x\ny.png \"t\") ![c](<d e.png>)\n",
+		 "2:18 markdown d e.png\n",
+		 "1:6 markdown my photo.png\n1:25 markdown x\\ny.png\n"
+		 "2:18 markdown d e.png\n"},
+		{"![a](f(1).png) ![b](<g)h\n", "1:6 markdown f(1).png\n",
+		 "1:6 markdown f(1).png\n1:21 markdown <g\n"},
+		/* kramdown's quote content starts after `> `: a tab there
+		 * indents it by 4, as code */
+		{">\t![x](a.png)\n\n> \t![y](b.png)\n",
+		 "1:8 markdown a.png\n3:9 markdown b.png\n", ""},
+		/* kramdown's fence needs its closing fence */
+		{"```\n![x](a.png)\n", "", "2:6 markdown a.png\n"},
+		{"~~~~\n![x](a.png)\n~~~\n\n> ~~~~~\n", "", ""},
+		{"````\n![x](a.png)\n```\n![y](b.png)\n", "",
+		 "4:6 markdown b.png\n"},
+		/* an unquoted value with a '/' or '.' is no tag to kramdown */
+		{"x <img src=a.png> <img src=\"b.png\">\n",
+		 "1:12 html a.png\n1:29 html b.png\n", "1:29 html b.png\n"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(dialect_cases); i++) {
+		const DialectCase *c = &dialect_cases[i];
+		gsize n = strlen(c->input);
+		g_autoptr(GPtrArray) cm = scan("p.md", c->input, n);
+		g_autoptr(GPtrArray) kd =
+			scan_in(IMGOPT_SCAN_KRAMDOWN, "p.md", c->input, n);
+		g_autofree char *a = format_refs(cm);
+		g_autofree char *b = format_refs(kd);
+
+		g_assert_cmpstr(a, ==, c->commonmark);
+		g_assert_cmpstr(b, ==, c->kramdown);
+	}
+	/* an .html page is not converted by kramdown: every tag counts */
+	static const char page[] = "<p><img src=a.png></p>\n";
+	g_autoptr(GPtrArray) refs =
+		scan_in(IMGOPT_SCAN_KRAMDOWN, "p.html", page, sizeof page - 1);
+	g_assert_cmpuint(refs->len, ==, 1);
+}
+
 /* ---- fixtures ---- */
 
 static void
@@ -337,7 +436,12 @@ test_fixture(gconstpointer data)
 	const char *path = data;
 	gsize len = 0;
 	g_autofree char *text = tu_read(path, &len);
-	g_autoptr(GPtrArray) refs = scan(path, text, len);
+	g_autofree char *base = g_path_get_basename(path);
+	/* kramdown-*.md are read as Jekyll's kramdown reads them */
+	g_autoptr(GPtrArray) refs = scan_in(g_str_has_prefix(base, "kramdown-")
+						    ? IMGOPT_SCAN_KRAMDOWN
+						    : IMGOPT_SCAN_COMMONMARK,
+					    path, text, len);
 	g_autofree char *actual = format_refs(refs);
 	g_autofree char *stem = g_strndup(path, strlen(path) - 3);
 	g_autofree char *golden = g_strconcat(stem, ".refs", NULL);
@@ -423,6 +527,25 @@ test_hostile_repeats(void)
 		g_test_message("unit '%s' x %zu", units[i].unit,
 			       (size_t)units[i].times);
 		g_assert_cmpuint(scan_count(s), ==, units[i].n_refs);
+	}
+}
+
+/* kramdown's destinations run over spaces and lines: unclosed ones must
+ * not rescan the rest of the paragraph. */
+static void
+test_hostile_kramdown(void)
+{
+	static const char *const units[] = {"![a](<",    "[a](",
+					    "![a](x \"", "<div>\n",
+					    "<p a=\"\n", "~~~~\n![x](a.png)\n"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(units); i++) {
+		g_autoptr(GString) s = repeat(units[i], 200000);
+		g_autoptr(GPtrArray) refs =
+			scan_in(IMGOPT_SCAN_KRAMDOWN, "h.md", s->str, s->len);
+
+		/* the last: every other image is inside a fence */
+		g_assert_cmpuint(refs->len, ==, i == 5 ? 100000 : 0);
 	}
 }
 
@@ -527,6 +650,7 @@ main(int argc, char **argv)
 	g_test_add_func("/scan/construct/markdown", test_construct_markdown);
 	g_test_add_func("/scan/construct/tag", test_construct_tag);
 	g_test_add_func("/scan/html-post", test_html_post);
+	g_test_add_func("/scan/kramdown", test_kramdown);
 	add_fixture_tests();
 	g_test_add_func("/scan/hostile/repeats", test_hostile_repeats);
 	g_test_add_func("/scan/hostile/deep-nesting",
@@ -534,6 +658,7 @@ main(int argc, char **argv)
 	g_test_add_func("/scan/hostile/nested-closers",
 			test_hostile_nested_closers);
 	g_test_add_func("/scan/hostile/long-line", test_hostile_long_line);
+	g_test_add_func("/scan/hostile/kramdown", test_hostile_kramdown);
 	g_test_add_func("/scan/hostile/bytes", test_hostile_bytes);
 	g_test_add_func("/scan/hostile/unclosed", test_hostile_unclosed);
 	return g_test_run();

@@ -136,7 +136,7 @@ scan(const Case *c, const char *text, gsize len)
 {
 	g_autoptr(GError) error = NULL;
 	GPtrArray *refs =
-		imgopt_scan_referrer(c->kind, c->path, text, len, &error);
+		imgopt_scan_referrer(c->kind, NULL, c->path, text, len, &error);
 
 	g_assert_no_error(error);
 	g_assert_nonnull(refs);

@@ -613,16 +613,67 @@ test_resolve_liquid(void)
 		site, FOO, IMGOPT_REF_MARKDOWN,
 		"{{ \"https://cdn.example.com/a.png\" | absolute_url }}",
 		IMGOPT_REF_STATUS_REMOTE, NULL);
-	/* Expressions imgopt cannot evaluate are broken, not guessed. */
+	/* Expressions imgopt cannot evaluate are pinned, not guessed nor
+	 * broken (`{{ page.header-img }}` in a layout); an unclosed `{{`
+	 * is a typo, broken. */
 	static const char *const unknown[] = {
 		"{{ page.image }}",
 		"{{ \"/postimg/a.png\" | img_url }}",
 		"/postimg/{{ page.slug }}.png",
-		"{{site.baseurl}/postimg/a.png",
+		"{{ site.baseurl }}/{% if page.header-img %}{{ page.header-img "
+		"}}{% else %}{{ site.header-img }}{% endif %}",
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(unknown); i++)
 		assert_resolves(site, FOO, IMGOPT_REF_MARKDOWN, unknown[i],
-				IMGOPT_REF_STATUS_BROKEN, NULL);
+				IMGOPT_REF_STATUS_EXPRESSION, NULL);
+	assert_resolves(site, FOO, IMGOPT_REF_MARKDOWN,
+			"{{site.baseurl}/postimg/a.png",
+			IMGOPT_REF_STATUS_BROKEN, NULL);
+}
+
+/* The number of references imgopt_site_scan_text() finds in a post
+ * where kramdown and CommonMark differ. */
+static guint
+n_scanned(const ImgoptSite *site)
+{
+	static const char post[] = "<img src=\"a.png\">\n![b](b.png)\n";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) refs = imgopt_site_scan_text(
+		site, "_posts/p.md", post, sizeof post - 1, &error);
+
+	g_assert_no_error(error);
+	return refs->len;
+}
+
+/* A Jekyll site scans as kramdown renders (its default, or named);
+ * another `markdown:` or no Jekyll config, as CommonMark. */
+static void
+test_scan_dialect(void)
+{
+	static const struct {
+		const char *config; /* _config.yml, or NULL for none */
+		guint n_refs;
+	} cases[] = {
+		{"title: x\n", 2},
+		{"markdown: kramdown # the default\n", 2},
+		{"markdown: CommonMarkGhPages\n", 1},
+		{NULL, 1},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		static const char *const files[] = {"site/_posts/", "site/img/",
+						    NULL};
+		g_auto(TmpSite) t = {0};
+
+		tmp_site_init(&t, files);
+		if (cases[i].config != NULL) {
+			g_autofree char *config = at(&t, "site/_config.yml");
+			tu_write(config, cases[i].config);
+		}
+		g_autoptr(ImgoptSite) site =
+			open_site(&t, "site/_posts", "site/img", "site");
+		g_assert_cmpuint(n_scanned(site), ==, cases[i].n_refs);
+	}
 }
 
 static void
@@ -1258,6 +1309,7 @@ main(int argc, char **argv)
 	g_test_add_func("/site/resolve/front-matter",
 			test_resolve_front_matter);
 	g_test_add_func("/site/resolve/liquid", test_resolve_liquid);
+	g_test_add_func("/site/scan-dialect", test_scan_dialect);
 	g_test_add_func("/site/resolve/baseurl", test_resolve_baseurl);
 	g_test_add_func("/site/resolve/encoded-names",
 			test_resolve_encoded_names);

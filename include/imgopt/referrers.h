@@ -68,6 +68,24 @@ bool imgopt_referrers_kind_of(const ImgoptSite *site, const char *path,
 GPtrArray *imgopt_referrers_list(const ImgoptSite *site, GError **error);
 
 /**
+ * imgopt_referrers_scan_text:
+ * @site: the open site (its Markdown dialect)
+ * @kind: what the file is to the generator
+ * @path: the file's path relative to the site root
+ * @text: @len: its bytes (as read, or as a run is about to write them)
+ * @error: return location for a #GError
+ *
+ * imgopt_scan_referrer() in the site's dialect, without resolving.
+ *
+ * Returns: (transfer full) (element-type ImgoptRef): the references, or
+ *   NULL with @error set.
+ */
+GPtrArray *imgopt_referrers_scan_text(const ImgoptSite *site,
+				      ImgoptReferrerKind kind, const char *path,
+				      const char *text, gsize len,
+				      GError **error);
+
+/**
  * imgopt_referrers_scan:
  * @site: the open site
  * @referrer: one of imgopt_referrers_list()'s files

@@ -9,7 +9,8 @@
  * Calling sequence:
  *   site = imgopt_site_open(posts, images, site_root_or_NULL, &error);
  *   posts = imgopt_site_list_posts(site, &error);
- *   for each post: read, imgopt_scan_text(), imgopt_site_resolve_ref() each
+ *   for each post: read, imgopt_site_scan_text() (the site's Markdown
+ *   dialect), imgopt_site_resolve_ref() each
  *   (imgopt_site_scan_post() does those three);
  *   imgopt_site_free(site);
  *
@@ -60,6 +61,7 @@
 #include <stdbool.h>
 #include <glib.h> /* GPtrArray, GError */
 
+#include "imgopt/scan.h"
 #include "imgopt/types.h"
 
 /**
@@ -250,12 +252,38 @@ void imgopt_site_resolve_ref_watched(const ImgoptSite *site, ImgoptRef *ref,
 				     GPtrArray *looked_at);
 
 /**
+ * imgopt_site_get_dialect:
+ *
+ * Returns: how the site's Markdown renders: IMGOPT_SCAN_KRAMDOWN for a
+ *   Jekyll site (a `_config.yml` or `_config.yaml` whose `markdown:` is
+ *   kramdown or absent), IMGOPT_SCAN_COMMONMARK otherwise.
+ */
+ImgoptScanDialect imgopt_site_get_dialect(const ImgoptSite *site);
+
+/**
+ * imgopt_site_scan_text:
+ * @site: the site
+ * @post: the post's path, for the references
+ * @text: @len: the post's bytes
+ * @error: return location for a #GError
+ *
+ * imgopt_scan_text_full() in the site's Markdown dialect: kramdown for a
+ * Jekyll site (a `_config.yml` or `_config.yaml` whose `markdown:` is
+ * kramdown or absent), CommonMark otherwise.  Resolves nothing.
+ *
+ * Returns: (transfer full) (element-type ImgoptRef): as imgopt_scan_text().
+ */
+GPtrArray *imgopt_site_scan_text(const ImgoptSite *site, const char *post,
+				 const char *text, gsize len, GError **error);
+
+/**
  * imgopt_site_scan_post:
  * @site: the site
  * @post: a post path relative to the site root
  * @error: return location for a #GError
  *
- * Reads @post, scans it and resolves every reference.
+ * Reads @post, scans it (imgopt_site_scan_text()) and resolves every
+ * reference.
  *
  * Returns: (transfer full) (element-type ImgoptRef): the references, or
  *   NULL with @error set if the post cannot be read (G_FILE_ERROR, the

@@ -130,13 +130,16 @@ typedef enum {
 	IMGOPT_REF_STATUS_BROKEN,     /* no file, or several candidates */
 	IMGOPT_REF_STATUS_REMOTE,     /* http:, https:, //host, data: … */
 	IMGOPT_REF_STATUS_OUTSIDE,    /* leads outside the site root */
+	IMGOPT_REF_STATUS_EXPRESSION, /* a Liquid expression computes the
+					 path (`{{ page.header-img }}`):
+					 pinned, neither ok nor broken */
 } ImgoptRefStatus;
 
 /**
  * imgopt_ref_status_name:
  *
  * Returns: (transfer none): "unresolved", "ok", "repaired", "broken",
- *   "remote" or "outside".
+ *   "remote", "outside" or "expression".
  */
 const char *imgopt_ref_status_name(ImgoptRefStatus status);
 

@@ -11,7 +11,7 @@
 
 #include "imgopt/referrers.h"
 
-#define N_STATUS (IMGOPT_REF_STATUS_OUTSIDE + 1)
+#define N_STATUS (IMGOPT_REF_STATUS_EXPRESSION + 1)
 
 /* What the scan found, across the site. */
 typedef struct {
