@@ -322,14 +322,8 @@ imgopt_referrers_scan(const ImgoptSite *site, const ImgoptReferrer *referrer,
 		g_prefix_error(error, "cannot scan '%s': ", referrer->path);
 		return NULL;
 	}
-	for (guint i = 0; i < refs->len; i++) {
-		ImgoptRef *ref = g_ptr_array_index(refs, i);
-
-		if (imgopt_site_is_computed_url(ref->url))
-			ref->message = g_strdup("computed by a template when "
-						"the site is built");
-		else
-			imgopt_site_resolve_ref(site, ref);
-	}
+	/* a path a template computes resolves as an expression (pinned) */
+	for (guint i = 0; i < refs->len; i++)
+		imgopt_site_resolve_ref(site, g_ptr_array_index(refs, i));
 	return g_steal_pointer(&refs);
 }

@@ -1111,6 +1111,14 @@ imgopt_site_resolve_ref_watched(const ImgoptSite *site, ImgoptRef *ref,
 			   NULL, g_steal_pointer(&why));
 		return;
 	}
+	if (strstr(d.path, "#{") != NULL || strstr(d.path, "@{") != NULL ||
+	    strstr(d.path, "${") != NULL) {
+		/* Sass, Less or a script template computes the rest */
+		set_result(ref, IMGOPT_REF_STATUS_EXPRESSION, NULL,
+			   g_strdup("computed by a template when the site is "
+				    "built"));
+		return;
+	}
 	status = classify_scheme(d.path, &why);
 	if (status != IMGOPT_REF_STATUS_UNRESOLVED) {
 		set_result(ref, status, NULL, g_steal_pointer(&why));
