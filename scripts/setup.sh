@@ -19,7 +19,7 @@ PACKAGES="gcc pkg-config meson ninja-build git libglib2.0-dev libvips-dev
 libvips-tools libzimg-dev libjpeg62-turbo-dev libgif-dev libxxhash-dev libsqlite3-dev
 libjson-glib-dev cmark jekyll ruby-jekyll-paginate ruby-kramdown
 ruby-kramdown-parser-gfm universal-ctags
-clang-format clang sqlite3 bsdutils valgrind perl"
+clang-format clang sqlite3 bsdutils valgrind perl strace"
 TEST_PACKAGES="chromium nodejs npm"
 BENCH_PACKAGES="rmlint jdupes butteraugli time python3 nodejs npm"
 
