@@ -10,10 +10,11 @@ set -eu
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# Debian packages: build, run, test (cmark, jekyll: differential and
-# real-client tests; ctags, clang-format: lint; clang: fuzzing; chromium,
-# node: the HTML report in a browser and the JSON schemas; bsdutils:
-# script(1) for terminal tests) and benchmark (rmlint, jdupes, butteraugli,
+# Debian packages: build, run, test (cmark, kramdown, jekyll: differential
+# and real-client tests; ctags, clang-format: lint; clang: fuzzing;
+# strace: the traversal suite; chromium, node: the HTML report and page
+# layout in a browser and the JSON schemas; bsdutils: script(1) for
+# terminal tests) and benchmark (rmlint, jdupes, butteraugli,
 # time; node for eleventy-img).
 PACKAGES="gcc pkg-config meson ninja-build git libglib2.0-dev libvips-dev
 libvips-tools libzimg-dev libjpeg62-turbo-dev libgif-dev libxxhash-dev libsqlite3-dev
