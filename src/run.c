@@ -433,6 +433,7 @@ encode_in_memory(Run *r, const ImgoptAsset *asset)
 	if (!imgopt_recompress_asset(imgopt_site_get_root(r->site), asset,
 				     r->opt->settings, enc, &local)) {
 		add_problem(r, asset->path, local->message);
+		r->result->n_failed++;
 		return out;
 	}
 	for (guint i = 0; i < enc->len; i++) {
@@ -518,6 +519,7 @@ run_variants(Run *r, GError **error)
 			return false;
 		imgopt_fault_point();
 		r->result->n_encoded = sum.n_encoded;
+		r->result->n_failed = sum.n_failed;
 		r->result->n_written = sum.n_written;
 	}
 	return load_variants(r, error);

@@ -139,6 +139,8 @@ typedef struct {
 	unsigned n_sources;          /* distinct referenced contents */
 	unsigned n_encoded;          /* contents encoded (0 in check mode) */
 	unsigned n_to_encode;        /* check: contents without variants yet */
+	unsigned n_failed;           /* contents whose encoding failed (run
+					and dry run; never up to date) */
 	unsigned n_written;          /* variant files written */
 	uint64_t bytes_shown_before; /* bytes of the images the posts show */
 	uint64_t bytes_shown_after;  /* the same once rewritten */

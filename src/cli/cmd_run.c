@@ -95,12 +95,12 @@ add_lists_json(CliJson *b, const ImgoptRunResult *res)
 	cli_json_add_problems(b, "errors", res->errors, "message");
 }
 
-/* Contents whose variants were already made (neither encoded nor, in a
- * check, to encode). */
+/* Contents whose variants were already made (neither encoded, failed
+ * nor, in a check, to encode). */
 static unsigned
 n_skipped(const ImgoptRunResult *res)
 {
-	unsigned work = res->n_encoded + res->n_to_encode;
+	unsigned work = res->n_encoded + res->n_to_encode + res->n_failed;
 
 	return res->n_sources - MIN(res->n_sources, work);
 }
@@ -145,6 +145,7 @@ add_summary_json(CliJson *b, const ImgoptRunResult *res)
 	cli_json_add_int(b, "sources", res->n_sources);
 	cli_json_add_int(b, "encoded", res->n_encoded);
 	cli_json_add_int(b, "to_encode", res->n_to_encode);
+	cli_json_add_int(b, "failed", res->n_failed);
 	cli_json_add_int(b, "variant_files_written", res->n_written);
 	cli_json_add_int(b, "bytes_shown_before",
 			 (gint64)res->bytes_shown_before);
@@ -211,10 +212,11 @@ print_summary(const ImgoptRunResult *res, ImgoptRunMode mode, double seconds)
 	       is_apply ? "rewritten" : "to rewrite");
 	printf("duplicates:   %u groups, %s reclaimable\n", res->n_groups,
 	       reclaim);
-	printf("images:       %u %s, %u skipped (up to date), %u errors\n",
+	printf("images:       %u %s, %u failed, %u skipped (up to date), "
+	       "%u errors\n",
 	       mode == IMGOPT_RUN_CHECK ? res->n_to_encode : res->n_encoded,
 	       mode == IMGOPT_RUN_CHECK ? "to encode" : "encoded",
-	       n_skipped(res), res->errors->len);
+	       res->n_failed, n_skipped(res), res->errors->len);
 	printf("image bytes:  %s\n", bytes);
 	printf("per post:     median %s, largest %s\n", median, largest);
 	printf("time:         %s\n", time);
