@@ -203,13 +203,12 @@ print_summary(const ImgoptRunResult *res, ImgoptRunMode mode, double seconds)
 	       res->changes->len, is_apply ? "rewritten" : "to rewrite");
 	printf("references:   %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
 	       " ok, %" G_GUINT64_FORMAT " repaired, %" G_GUINT64_FORMAT
-	       " broken, %" G_GUINT64_FORMAT " remote); %" G_GUINT64_FORMAT
-	       " %s\n",
+	       " broken, %" G_GUINT64_FORMAT " remote, %" G_GUINT64_FORMAT
+	       " outside); %" G_GUINT64_FORMAT " %s\n",
 	       res->references, st[IMGOPT_REF_STATUS_OK],
-	       st[IMGOPT_REF_STATUS_REPAIRED],
-	       st[IMGOPT_REF_STATUS_BROKEN] + st[IMGOPT_REF_STATUS_OUTSIDE],
-	       st[IMGOPT_REF_STATUS_REMOTE], res->rewritten,
-	       is_apply ? "rewritten" : "to rewrite");
+	       st[IMGOPT_REF_STATUS_REPAIRED], st[IMGOPT_REF_STATUS_BROKEN],
+	       st[IMGOPT_REF_STATUS_REMOTE], st[IMGOPT_REF_STATUS_OUTSIDE],
+	       res->rewritten, is_apply ? "rewritten" : "to rewrite");
 	printf("duplicates:   %u groups, %s reclaimable\n", res->n_groups,
 	       reclaim);
 	printf("images:       %u %s, %u failed, %u skipped (up to date), "
