@@ -524,15 +524,17 @@ add_image_entry(Dupes *d, const char *path, ImgoptFsType type)
 		g_ptr_array_add(d->candidates, g_strdup(path));
 		g_hash_table_add(d->under_images, g_strdup(path));
 	}
-	else if (type == IMGOPT_FS_SYMLINK)
-		notify_problem(d, path,
-			       "not indexed: a symbolic link (not followed)",
-			       false);
-	else
-		notify_problem(d, path,
-			       "not indexed: not a regular file (FIFO, "
-			       "socket or device)",
-			       false);
+	else {
+		/* Like every problem's message, it starts with the path. */
+		g_autofree char *message = g_strdup_printf(
+			"%s: not indexed: %s", path,
+			type == IMGOPT_FS_SYMLINK
+				? "a symbolic link (not followed)"
+				: "not a regular file (FIFO, socket or "
+				  "device)");
+
+		notify_problem(d, path, message, false);
+	}
 }
 
 /* The walk's filter: into every folder but dot-folders and imgopt's
