@@ -449,6 +449,63 @@ encode_in_memory(Run *r, const ImgoptAsset *asset)
 	return out;
 }
 
+/* The format a run would link for @asset (recompress's primary format,
+ * as far as the index knows it), or UNKNOWN if it encodes none. */
+static ImgoptFormat
+predicted_format(const ImgoptAsset *asset)
+{
+	switch (asset->format) {
+	case IMGOPT_FORMAT_JPEG:
+	case IMGOPT_FORMAT_PNG:
+	case IMGOPT_FORMAT_GIF:
+		return asset->format;
+	case IMGOPT_FORMAT_WEBP:
+	case IMGOPT_FORMAT_AVIF:
+		return IMGOPT_FORMAT_JPEG;
+	default:
+		return IMGOPT_FORMAT_UNKNOWN;
+	}
+}
+
+/* Check: the variants a run would make of @asset, named and sized as
+ * recompress names them but not encoded, so the plan rewrites what the
+ * run would rewrite.  Their bytes are 0 (unknown; count_ref() counts the
+ * source's bytes for them) but for a full-width GIF's. */
+static GPtrArray *
+predict_variants(const Run *r, const ImgoptAsset *asset)
+{
+	const GArray *widths = r->opt->settings->widths;
+	ImgoptFormat format = predicted_format(asset);
+	GPtrArray *out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
+	uint32_t last = 0;
+
+	for (guint i = 0; format != IMGOPT_FORMAT_UNKNOWN && i < widths->len;
+	     i++) {
+		uint32_t w = g_array_index(widths, uint32_t, i);
+		ImgoptVariant *v = NULL;
+
+		if (asset->width > 0)
+			w = MIN(w, asset->width);
+		if (w == last)
+			continue;
+		last = w;
+		v = imgopt_variant_new();
+		g_autofree char *name =
+			imgopt_variant_file_name(&asset->hash, w, format);
+		v->hash = asset->hash;
+		v->width = w;
+		v->format = format;
+		v->path = g_build_filename(r->out_dir, name, NULL);
+		/* A GIF re-encoded at its own width rarely saves a byte:
+		 * predicted as a copy, which the plan never links. */
+		if (format == IMGOPT_FORMAT_GIF && w == asset->width)
+			v->bytes = asset->size;
+		g_ptr_array_add(out, v);
+	}
+	return out;
+}
+
 /* The contents only linked through variants get this run's settings'
  * rows (shared with r->current, or an empty list) in r->variants. */
 static void
@@ -489,8 +546,10 @@ load_variants(Run *r, GError **error)
 			return false;
 		if (!variants_on_disk(r, vs)) {
 			g_clear_pointer(&vs, g_ptr_array_unref);
-			if (r->opt->mode == IMGOPT_RUN_CHECK)
+			if (r->opt->mode == IMGOPT_RUN_CHECK) {
 				r->result->n_to_encode++;
+				vs = predict_variants(r, a);
+			}
 			if (r->opt->mode == IMGOPT_RUN_DRY_RUN)
 				vs = encode_in_memory(r, a);
 		}
@@ -603,7 +662,8 @@ count_ref(Run *r, const ImgoptRefPlan *rp)
 	uint64_t before =
 		asset != NULL ? asset->size : file_size(r, ref->resolved);
 	const ImgoptVariant *v = rp->variant;
-	uint64_t after = v != NULL ? v->bytes : before;
+	/* A check's predicted variant (0 bytes) counts as its source. */
+	uint64_t after = v != NULL && v->bytes > 0 ? v->bytes : before;
 
 	res->bytes_shown_before += before;
 	res->bytes_shown_after += after;

@@ -72,7 +72,9 @@
 typedef enum {
 	IMGOPT_RUN_APPLY,   /* do the work */
 	IMGOPT_RUN_DRY_RUN, /* plan it, encode in memory, write nothing */
-	IMGOPT_RUN_CHECK,   /* plan it without encoding, write nothing */
+	IMGOPT_RUN_CHECK,   /* plan it without encoding, write nothing; a
+			       content without variants is planned with
+			       those a run would name (sizes unknown) */
 } ImgoptRunMode;
 
 /** How to run.  Strings and settings are transfer none. */
