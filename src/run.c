@@ -130,6 +130,7 @@ imgopt_run_result_free(ImgoptRunResult *result)
 	g_clear_pointer(&result->changes, g_ptr_array_unref);
 	g_clear_pointer(&result->broken, g_ptr_array_unref);
 	g_clear_pointer(&result->errors, g_ptr_array_unref);
+	g_clear_pointer(&result->notices, g_ptr_array_unref);
 	g_clear_pointer(&result->variant_files, g_ptr_array_unref);
 	g_clear_pointer(&result->post_bytes, g_array_unref);
 	g_clear_pointer(&result->shown, g_ptr_array_unref);
@@ -160,6 +161,7 @@ result_new(void)
 	r->broken =
 		g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_ref_free);
 	r->errors = imgopt_problem_list_new();
+	r->notices = imgopt_problem_list_new();
 	r->variant_files = g_ptr_array_new_with_free_func(g_free);
 	r->post_bytes = g_array_new(FALSE, TRUE, sizeof(ImgoptPostBytes));
 	g_array_set_clear_func(r->post_bytes, post_bytes_clear);
@@ -742,6 +744,23 @@ plan_edits(Run *r, PostPlan *plan)
 		add_problem(r, plan->post, local->message);
 }
 
+/* Whether a file that would change may be rewritten; if not, says why
+ * (an error: the file stays as it is).  The atomic replace gives the
+ * name a new inode, so a file with several hard links would be split:
+ * the other names would keep the old bytes. */
+static bool
+may_rewrite(Run *r, const char *post, const GStatBuf *st)
+{
+	if (st->st_nlink <= 1)
+		return true;
+	g_autofree char *msg = g_strdup_printf(
+		"'%s' has %lu hard links: rewriting it would split them; "
+		"not rewritten",
+		post, (unsigned long)st->st_nlink);
+	add_problem(r, post, msg);
+	return false;
+}
+
 static PostPlan *
 plan_post(Run *r, const ImgoptReferrer *referrer)
 {
@@ -768,7 +787,12 @@ plan_post(Run *r, const ImgoptReferrer *referrer)
 	}
 	plan->mode = (int)(st.st_mode & 07777);
 	plan->old_bytes = g_bytes_new_take(text, len);
+	uint64_t rewritten = r->result->rewritten;
 	plan_edits(r, plan);
+	if (plan->new_bytes != NULL && !may_rewrite(r, post, &st)) {
+		g_clear_pointer(&plan->new_bytes, g_bytes_unref);
+		r->result->rewritten = rewritten;
+	}
 	return g_steal_pointer(&plan);
 }
 
@@ -918,6 +942,14 @@ write_post(Run *r, const PostPlan *plan, ImgoptPostChange *ch, GError **error)
 		return false;
 	}
 	ch->is_written = true;
+	/* The mode bits say it, not a failing write: root writes anything. */
+	if ((plan->mode & S_IWUSR) == 0) {
+		g_autofree char *msg = g_strdup_printf(
+			"rewrote read-only '%s' (its mode is kept)",
+			plan->post);
+		g_ptr_array_add(r->result->notices,
+				imgopt_problem_new(plan->post, msg));
+	}
 	imgopt_fault_point();
 	return true;
 }

@@ -131,6 +131,9 @@ typedef struct {
 	GPtrArray *errors;           /* (element-type ImgoptProblem) images that
 					failed, posts that could not be read or
 					changed under the run */
+	GPtrArray *notices;          /* (element-type ImgoptProblem) files
+					rewritten with something to know: a
+					read-only one (its mode kept) */
 	GPtrArray *variant_files;    /* (element-type filename) variant files
 					written (or, in a dry run, to write),
 					sorted */

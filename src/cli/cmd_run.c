@@ -93,6 +93,7 @@ add_lists_json(CliJson *b, const ImgoptRunResult *res)
 	cli_json_add_list(b, "posts", res->changes, add_change_json);
 	cli_json_add_list(b, "broken", res->broken, add_broken_item);
 	cli_json_add_problems(b, "errors", res->errors, "message");
+	cli_json_add_problems(b, "notices", res->notices, "message");
 }
 
 /* Contents whose variants were already made (neither encoded, failed
@@ -254,6 +255,8 @@ print_text(const ImgoptRunResult *res, const CliCommon *common,
 			ref->message ? ref->message : "");
 	}
 	cli_print_problems(res->errors, NULL);
+	if (!common->quiet)
+		cli_print_problems(res->notices, "note");
 	if (!common->quiet)
 		print_summary(res, mode, seconds);
 }
