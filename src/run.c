@@ -364,6 +364,12 @@ run_index(Run *r, GError **error)
 	imgopt_fault_point();
 	dupes = r->result->dupes;
 	copy_problems(r, dupes->errors);
+	/* Files it left out (a symlinked post, a FIFO under IMAGES) are no
+	 * failure: notices. */
+	for (guint i = 0; i < dupes->skipped->len; i++)
+		g_ptr_array_add(r->result->notices,
+				imgopt_problem_copy(
+					g_ptr_array_index(dupes->skipped, i)));
 	r->result->n_groups = dupes->groups->len;
 	for (guint i = 0; i < dupes->groups->len; i++)
 		r->result->bytes_reclaimable += imgopt_group_reclaimable(

@@ -131,9 +131,11 @@ typedef struct {
 	GPtrArray *errors;           /* (element-type ImgoptProblem) images that
 					failed, posts that could not be read or
 					changed under the run */
-	GPtrArray *notices;          /* (element-type ImgoptProblem) files
-					rewritten with something to know: a
-					read-only one (its mode kept) */
+	GPtrArray *notices;          /* (element-type ImgoptProblem) what to
+					know that is no failure: a read-only
+					file rewritten (its mode kept), a file
+					left out (a symlinked post, a FIFO
+					under IMAGES) */
 	GPtrArray *variant_files;    /* (element-type filename) variant files
 					written (or, in a dry run, to write),
 					sorted */
