@@ -457,6 +457,25 @@ imgopt_dupes_list_referrers(const ImgoptSite *site, bool only_posts,
 			  : imgopt_referrers_list(site, error);
 }
 
+/* The referrers, each file left out (a symlinked post…) reported once
+ * as skipped. */
+static GPtrArray *
+list_referrers(Dupes *d, GError **error)
+{
+	g_autoptr(GPtrArray) skipped = imgopt_problem_list_new();
+	GPtrArray *out = NULL;
+
+	if (d->only_posts)
+		return list_posts(d->site, error);
+	out = imgopt_referrers_list_all(d->site, skipped, error);
+	for (guint i = 0; out != NULL && i < skipped->len; i++) {
+		const ImgoptProblem *p = g_ptr_array_index(skipped, i);
+
+		notify_problem(d, p->path, p->message, false);
+	}
+	return out;
+}
+
 /* Takes the scanned references of referrer @i (or its error). */
 static void
 take_refs(Dupes *d, guint i, GPtrArray *refs, GError *error)
@@ -484,8 +503,7 @@ scan_referrers(Dupes *d, int jobs, GError **error)
 	g_autofree GError **errors = NULL;
 	ScanShared sh;
 
-	d->referrers =
-		imgopt_dupes_list_referrers(d->site, d->only_posts, error);
+	d->referrers = list_referrers(d, error);
 	if (d->referrers == NULL)
 		return false;
 	d->post_records = imgopt_manifest_load_posts(d->manifest, error);
@@ -524,15 +542,17 @@ add_image_entry(Dupes *d, const char *path, ImgoptFsType type)
 		g_ptr_array_add(d->candidates, g_strdup(path));
 		g_hash_table_add(d->under_images, g_strdup(path));
 	}
-	else if (type == IMGOPT_FS_SYMLINK)
-		notify_problem(d, path,
-			       "not indexed: a symbolic link (not followed)",
-			       false);
-	else
-		notify_problem(d, path,
-			       "not indexed: not a regular file (FIFO, "
-			       "socket or device)",
-			       false);
+	else {
+		/* Like every problem's message, it starts with the path. */
+		g_autofree char *message = g_strdup_printf(
+			"%s: not indexed: %s", path,
+			type == IMGOPT_FS_SYMLINK
+				? "a symbolic link (not followed)"
+				: "not a regular file (FIFO, socket or "
+				  "device)");
+
+		notify_problem(d, path, message, false);
+	}
 }
 
 /* The walk's filter: into every folder but dot-folders and imgopt's

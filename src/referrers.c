@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "imgopt/observer.h"
 #include "imgopt/scan.h"
 
 #include "fsio.h"
@@ -252,6 +253,27 @@ root_has(const char *root, const char *name)
 GPtrArray *
 imgopt_referrers_list(const ImgoptSite *site, GError **error)
 {
+	return imgopt_referrers_list_all(site, NULL, error);
+}
+
+/* Adds to @skipped (nullable) a referrer that is no regular file. */
+static void
+add_skipped(GPtrArray *skipped, const char *path, guint type)
+{
+	if (skipped == NULL)
+		return;
+	g_autofree char *msg = g_strdup_printf(
+		"%s: not scanned: %s", path,
+		type == IMGOPT_FS_SYMLINK
+			? "a symbolic link (not followed)"
+			: "not a regular file (FIFO, socket or device)");
+	g_ptr_array_add(skipped, imgopt_problem_new(path, msg));
+}
+
+GPtrArray *
+imgopt_referrers_list_all(const ImgoptSite *site, GPtrArray *skipped,
+			  GError **error)
+{
 	g_return_val_if_fail(site != NULL, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
@@ -277,10 +299,14 @@ imgopt_referrers_list(const ImgoptSite *site, GError **error)
 		ImgoptReferrerKind kind;
 		const char *path = g_ptr_array_index(found, i);
 
-		if (GPOINTER_TO_UINT(g_ptr_array_index(types, i)) !=
-			    IMGOPT_FS_REGULAR ||
-		    !imgopt_referrers_kind_of(site, path, &kind))
+		guint type = GPOINTER_TO_UINT(g_ptr_array_index(types, i));
+
+		if (!imgopt_referrers_kind_of(site, path, &kind))
 			continue;
+		if (type != IMGOPT_FS_REGULAR) {
+			add_skipped(skipped, path, type);
+			continue;
+		}
 		r = g_new0(ImgoptReferrer, 1);
 		r->path = g_strdup(path);
 		r->kind = kind;

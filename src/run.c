@@ -130,6 +130,7 @@ imgopt_run_result_free(ImgoptRunResult *result)
 	g_clear_pointer(&result->changes, g_ptr_array_unref);
 	g_clear_pointer(&result->broken, g_ptr_array_unref);
 	g_clear_pointer(&result->errors, g_ptr_array_unref);
+	g_clear_pointer(&result->notices, g_ptr_array_unref);
 	g_clear_pointer(&result->variant_files, g_ptr_array_unref);
 	g_clear_pointer(&result->post_bytes, g_array_unref);
 	g_clear_pointer(&result->shown, g_ptr_array_unref);
@@ -160,6 +161,7 @@ result_new(void)
 	r->broken =
 		g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_ref_free);
 	r->errors = imgopt_problem_list_new();
+	r->notices = imgopt_problem_list_new();
 	r->variant_files = g_ptr_array_new_with_free_func(g_free);
 	r->post_bytes = g_array_new(FALSE, TRUE, sizeof(ImgoptPostBytes));
 	g_array_set_clear_func(r->post_bytes, post_bytes_clear);
@@ -362,6 +364,12 @@ run_index(Run *r, GError **error)
 	imgopt_fault_point();
 	dupes = r->result->dupes;
 	copy_problems(r, dupes->errors);
+	/* Files it left out (a symlinked post, a FIFO under IMAGES) are no
+	 * failure: notices. */
+	for (guint i = 0; i < dupes->skipped->len; i++)
+		g_ptr_array_add(r->result->notices,
+				imgopt_problem_copy(
+					g_ptr_array_index(dupes->skipped, i)));
 	r->result->n_groups = dupes->groups->len;
 	for (guint i = 0; i < dupes->groups->len; i++)
 		r->result->bytes_reclaimable += imgopt_group_reclaimable(
@@ -433,6 +441,7 @@ encode_in_memory(Run *r, const ImgoptAsset *asset)
 	if (!imgopt_recompress_asset(imgopt_site_get_root(r->site), asset,
 				     r->opt->settings, enc, &local)) {
 		add_problem(r, asset->path, local->message);
+		r->result->n_failed++;
 		return out;
 	}
 	for (guint i = 0; i < enc->len; i++) {
@@ -445,6 +454,63 @@ encode_in_memory(Run *r, const ImgoptAsset *asset)
 		g_ptr_array_add(out, v);
 	}
 	r->result->n_encoded++;
+	return out;
+}
+
+/* The format a run would link for @asset (recompress's primary format,
+ * as far as the index knows it), or UNKNOWN if it encodes none. */
+static ImgoptFormat
+predicted_format(const ImgoptAsset *asset)
+{
+	switch (asset->format) {
+	case IMGOPT_FORMAT_JPEG:
+	case IMGOPT_FORMAT_PNG:
+	case IMGOPT_FORMAT_GIF:
+		return asset->format;
+	case IMGOPT_FORMAT_WEBP:
+	case IMGOPT_FORMAT_AVIF:
+		return IMGOPT_FORMAT_JPEG;
+	default:
+		return IMGOPT_FORMAT_UNKNOWN;
+	}
+}
+
+/* Check: the variants a run would make of @asset, named and sized as
+ * recompress names them but not encoded, so the plan rewrites what the
+ * run would rewrite.  Their bytes are 0 (unknown; count_ref() counts the
+ * source's bytes for them) but for a full-width GIF's. */
+static GPtrArray *
+predict_variants(const Run *r, const ImgoptAsset *asset)
+{
+	const GArray *widths = r->opt->settings->widths;
+	ImgoptFormat format = predicted_format(asset);
+	GPtrArray *out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
+	uint32_t last = 0;
+
+	for (guint i = 0; format != IMGOPT_FORMAT_UNKNOWN && i < widths->len;
+	     i++) {
+		uint32_t w = g_array_index(widths, uint32_t, i);
+		ImgoptVariant *v = NULL;
+
+		if (asset->width > 0)
+			w = MIN(w, asset->width);
+		if (w == last)
+			continue;
+		last = w;
+		v = imgopt_variant_new();
+		g_autofree char *name =
+			imgopt_variant_file_name(&asset->hash, w, format);
+		v->hash = asset->hash;
+		v->width = w;
+		v->format = format;
+		v->path = g_build_filename(r->out_dir, name, NULL);
+		/* A GIF re-encoded at its own width rarely saves a byte:
+		 * predicted as a copy, which the plan never links. */
+		if (format == IMGOPT_FORMAT_GIF && w == asset->width)
+			v->bytes = asset->size;
+		g_ptr_array_add(out, v);
+	}
 	return out;
 }
 
@@ -488,8 +554,10 @@ load_variants(Run *r, GError **error)
 			return false;
 		if (!variants_on_disk(r, vs)) {
 			g_clear_pointer(&vs, g_ptr_array_unref);
-			if (r->opt->mode == IMGOPT_RUN_CHECK)
+			if (r->opt->mode == IMGOPT_RUN_CHECK) {
 				r->result->n_to_encode++;
+				vs = predict_variants(r, a);
+			}
 			if (r->opt->mode == IMGOPT_RUN_DRY_RUN)
 				vs = encode_in_memory(r, a);
 		}
@@ -518,6 +586,7 @@ run_variants(Run *r, GError **error)
 			return false;
 		imgopt_fault_point();
 		r->result->n_encoded = sum.n_encoded;
+		r->result->n_failed = sum.n_failed;
 		r->result->n_written = sum.n_written;
 	}
 	return load_variants(r, error);
@@ -601,7 +670,8 @@ count_ref(Run *r, const ImgoptRefPlan *rp)
 	uint64_t before =
 		asset != NULL ? asset->size : file_size(r, ref->resolved);
 	const ImgoptVariant *v = rp->variant;
-	uint64_t after = v != NULL ? v->bytes : before;
+	/* A check's predicted variant (0 bytes) counts as its source. */
+	uint64_t after = v != NULL && v->bytes > 0 ? v->bytes : before;
 
 	res->bytes_shown_before += before;
 	res->bytes_shown_after += after;
@@ -680,6 +750,23 @@ plan_edits(Run *r, PostPlan *plan)
 		add_problem(r, plan->post, local->message);
 }
 
+/* Whether a file that would change may be rewritten; if not, says why
+ * (an error: the file stays as it is).  The atomic replace gives the
+ * name a new inode, so a file with several hard links would be split:
+ * the other names would keep the old bytes. */
+static bool
+may_rewrite(Run *r, const char *post, const GStatBuf *st)
+{
+	if (st->st_nlink <= 1)
+		return true;
+	g_autofree char *msg = g_strdup_printf(
+		"'%s' has %lu hard links: rewriting it would split them; "
+		"not rewritten",
+		post, (unsigned long)st->st_nlink);
+	add_problem(r, post, msg);
+	return false;
+}
+
 static PostPlan *
 plan_post(Run *r, const ImgoptReferrer *referrer)
 {
@@ -706,7 +793,12 @@ plan_post(Run *r, const ImgoptReferrer *referrer)
 	}
 	plan->mode = (int)(st.st_mode & 07777);
 	plan->old_bytes = g_bytes_new_take(text, len);
+	uint64_t rewritten = r->result->rewritten;
 	plan_edits(r, plan);
+	if (plan->new_bytes != NULL && !may_rewrite(r, post, &st)) {
+		g_clear_pointer(&plan->new_bytes, g_bytes_unref);
+		r->result->rewritten = rewritten;
+	}
 	return g_steal_pointer(&plan);
 }
 
@@ -856,6 +948,14 @@ write_post(Run *r, const PostPlan *plan, ImgoptPostChange *ch, GError **error)
 		return false;
 	}
 	ch->is_written = true;
+	/* The mode bits say it, not a failing write: root writes anything. */
+	if ((plan->mode & S_IWUSR) == 0) {
+		g_autofree char *msg = g_strdup_printf(
+			"rewrote read-only '%s' (its mode is kept)",
+			plan->post);
+		g_ptr_array_add(r->result->notices,
+				imgopt_problem_new(plan->post, msg));
+	}
 	imgopt_fault_point();
 	return true;
 }

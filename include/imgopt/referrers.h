@@ -68,6 +68,22 @@ bool imgopt_referrers_kind_of(const ImgoptSite *site, const char *path,
 GPtrArray *imgopt_referrers_list(const ImgoptSite *site, GError **error);
 
 /**
+ * imgopt_referrers_list_all:
+ * @site: the open site
+ * @skipped: (nullable) (element-type ImgoptProblem): receives each file
+ *   that would be a referrer but is a symbolic link (not followed) or no
+ *   regular file, its message starting with its path
+ * @error: return location for a #GError
+ *
+ * imgopt_referrers_list(), telling which referrers it left out.
+ *
+ * Returns: (transfer full) (element-type ImgoptReferrer): as
+ *   imgopt_referrers_list().
+ */
+GPtrArray *imgopt_referrers_list_all(const ImgoptSite *site, GPtrArray *skipped,
+				     GError **error);
+
+/**
  * imgopt_referrers_scan_text:
  * @site: the open site (its Markdown dialect)
  * @kind: what the file is to the generator

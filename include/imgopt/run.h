@@ -72,7 +72,9 @@
 typedef enum {
 	IMGOPT_RUN_APPLY,   /* do the work */
 	IMGOPT_RUN_DRY_RUN, /* plan it, encode in memory, write nothing */
-	IMGOPT_RUN_CHECK,   /* plan it without encoding, write nothing */
+	IMGOPT_RUN_CHECK,   /* plan it without encoding, write nothing; a
+			       content without variants is planned with
+			       those a run would name (sizes unknown) */
 } ImgoptRunMode;
 
 /** How to run.  Strings and settings are transfer none. */
@@ -129,6 +131,11 @@ typedef struct {
 	GPtrArray *errors;           /* (element-type ImgoptProblem) images that
 					failed, posts that could not be read or
 					changed under the run */
+	GPtrArray *notices;          /* (element-type ImgoptProblem) what to
+					know that is no failure: a read-only
+					file rewritten (its mode kept), a file
+					left out (a symlinked post, a FIFO
+					under IMAGES) */
 	GPtrArray *variant_files;    /* (element-type filename) variant files
 					written (or, in a dry run, to write),
 					sorted */
@@ -139,6 +146,8 @@ typedef struct {
 	unsigned n_sources;          /* distinct referenced contents */
 	unsigned n_encoded;          /* contents encoded (0 in check mode) */
 	unsigned n_to_encode;        /* check: contents without variants yet */
+	unsigned n_failed;           /* contents whose encoding failed (run
+					and dry run; never up to date) */
 	unsigned n_written;          /* variant files written */
 	uint64_t bytes_shown_before; /* bytes of the images the posts show */
 	uint64_t bytes_shown_after;  /* the same once rewritten */

@@ -93,14 +93,15 @@ add_lists_json(CliJson *b, const ImgoptRunResult *res)
 	cli_json_add_list(b, "posts", res->changes, add_change_json);
 	cli_json_add_list(b, "broken", res->broken, add_broken_item);
 	cli_json_add_problems(b, "errors", res->errors, "message");
+	cli_json_add_problems(b, "notices", res->notices, "message");
 }
 
-/* Contents whose variants were already made (neither encoded nor, in a
- * check, to encode). */
+/* Contents whose variants were already made (neither encoded, failed
+ * nor, in a check, to encode). */
 static unsigned
 n_skipped(const ImgoptRunResult *res)
 {
-	unsigned work = res->n_encoded + res->n_to_encode;
+	unsigned work = res->n_encoded + res->n_to_encode + res->n_failed;
 
 	return res->n_sources - MIN(res->n_sources, work);
 }
@@ -145,6 +146,7 @@ add_summary_json(CliJson *b, const ImgoptRunResult *res)
 	cli_json_add_int(b, "sources", res->n_sources);
 	cli_json_add_int(b, "encoded", res->n_encoded);
 	cli_json_add_int(b, "to_encode", res->n_to_encode);
+	cli_json_add_int(b, "failed", res->n_failed);
 	cli_json_add_int(b, "variant_files_written", res->n_written);
 	cli_json_add_int(b, "bytes_shown_before",
 			 (gint64)res->bytes_shown_before);
@@ -202,19 +204,19 @@ print_summary(const ImgoptRunResult *res, ImgoptRunMode mode, double seconds)
 	       res->changes->len, is_apply ? "rewritten" : "to rewrite");
 	printf("references:   %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
 	       " ok, %" G_GUINT64_FORMAT " repaired, %" G_GUINT64_FORMAT
-	       " broken, %" G_GUINT64_FORMAT " remote); %" G_GUINT64_FORMAT
-	       " %s\n",
+	       " broken, %" G_GUINT64_FORMAT " remote, %" G_GUINT64_FORMAT
+	       " outside); %" G_GUINT64_FORMAT " %s\n",
 	       res->references, st[IMGOPT_REF_STATUS_OK],
-	       st[IMGOPT_REF_STATUS_REPAIRED],
-	       st[IMGOPT_REF_STATUS_BROKEN] + st[IMGOPT_REF_STATUS_OUTSIDE],
-	       st[IMGOPT_REF_STATUS_REMOTE], res->rewritten,
-	       is_apply ? "rewritten" : "to rewrite");
+	       st[IMGOPT_REF_STATUS_REPAIRED], st[IMGOPT_REF_STATUS_BROKEN],
+	       st[IMGOPT_REF_STATUS_REMOTE], st[IMGOPT_REF_STATUS_OUTSIDE],
+	       res->rewritten, is_apply ? "rewritten" : "to rewrite");
 	printf("duplicates:   %u groups, %s reclaimable\n", res->n_groups,
 	       reclaim);
-	printf("images:       %u %s, %u skipped (up to date), %u errors\n",
+	printf("images:       %u %s, %u failed, %u skipped (up to date), "
+	       "%u errors\n",
 	       mode == IMGOPT_RUN_CHECK ? res->n_to_encode : res->n_encoded,
 	       mode == IMGOPT_RUN_CHECK ? "to encode" : "encoded",
-	       n_skipped(res), res->errors->len);
+	       res->n_failed, n_skipped(res), res->errors->len);
 	printf("image bytes:  %s\n", bytes);
 	printf("per post:     median %s, largest %s\n", median, largest);
 	printf("time:         %s\n", time);
@@ -253,6 +255,8 @@ print_text(const ImgoptRunResult *res, const CliCommon *common,
 			ref->message ? ref->message : "");
 	}
 	cli_print_problems(res->errors, NULL);
+	if (!common->quiet)
+		cli_print_problems(res->notices, "note");
 	if (!common->quiet)
 		print_summary(res, mode, seconds);
 }

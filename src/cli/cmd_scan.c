@@ -19,6 +19,8 @@ typedef struct {
 	GPtrArray *posts;       /* (element-type utf8) the posts among them */
 	GPtrArray *refs;        /* (element-type ImgoptRef) in file order */
 	GPtrArray *failures;    /* (element-type utf8) unreadable files */
+	GPtrArray *skipped;     /* (element-type ImgoptProblem) referrers
+				   left out: symlinks, FIFOs */
 	guint counts[N_STATUS]; /* references per status */
 	guint n_pinned;         /* pinned references */
 	guint n_failing;        /* broken references that fail the scan */
@@ -31,16 +33,18 @@ scan_result_clear(ScanResult *res)
 	g_clear_pointer(&res->posts, g_ptr_array_unref);
 	g_clear_pointer(&res->refs, g_ptr_array_unref);
 	g_clear_pointer(&res->failures, g_ptr_array_unref);
+	g_clear_pointer(&res->skipped, g_ptr_array_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ScanResult, scan_result_clear)
 
 /* The files to scan: the whole site, or (@only_posts) its posts. */
 static GPtrArray *
-list_referrers(const ImgoptSite *site, bool only_posts, GError **error)
+list_referrers(const ImgoptSite *site, bool only_posts, GPtrArray *skipped,
+	       GError **error)
 {
 	if (!only_posts)
-		return imgopt_referrers_list(site, error);
+		return imgopt_referrers_list_all(site, skipped, error);
 
 	g_autoptr(GPtrArray) posts = imgopt_site_list_posts(site, error);
 	if (posts == NULL)
@@ -76,7 +80,8 @@ static bool
 scan_site(const ImgoptSite *site, bool only_posts, ScanResult *res,
 	  GError **error)
 {
-	res->referrers = list_referrers(site, only_posts, error);
+	res->skipped = imgopt_problem_list_new();
+	res->referrers = list_referrers(site, only_posts, res->skipped, error);
 	if (res->referrers == NULL)
 		return false;
 	res->posts = g_ptr_array_new_with_free_func(g_free);
@@ -142,6 +147,7 @@ print_json(const ImgoptSite *site, const ScanResult *res)
 	cli_json_add_list(b, "referrers", res->referrers, add_referrer_json);
 	cli_json_add_list(b, "references", res->refs, add_ref_json);
 	cli_json_add_strings(b, "errors", res->failures);
+	cli_json_add_problems(b, "skipped", res->skipped, "reason");
 	cli_json_begin(b, CLI_JSON_OBJECT, "summary");
 	cli_json_add_int(b, "posts", res->posts->len);
 	cli_json_add_int(b, "referrers", res->referrers->len);
@@ -207,6 +213,8 @@ print_text(const ScanResult *res, const CliCommon *common)
 	for (guint i = 0; i < res->failures->len; i++)
 		fprintf(stderr, "imgopt: %s\n",
 			(char *)g_ptr_array_index(res->failures, i));
+	if (!common->quiet)
+		cli_print_problems(res->skipped, "skipped");
 	if (!common->quiet)
 		print_summary(res, common->only_posts);
 }
