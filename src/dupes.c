@@ -427,36 +427,6 @@ scan_changed(Dupes *d, ScanShared *sh, int jobs)
 		g_thread_pool_free(pool, FALSE, TRUE);
 }
 
-/* The posts alone (--only-posts), as referrers of kind post. */
-static GPtrArray *
-list_posts(const ImgoptSite *site, GError **error)
-{
-	g_autoptr(GPtrArray) posts = imgopt_site_list_posts(site, error);
-	GPtrArray *out = NULL;
-
-	if (posts == NULL)
-		return NULL;
-	out = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_referrer_free);
-	for (guint i = 0; i < posts->len; i++) {
-		ImgoptReferrer *r = g_new0(ImgoptReferrer, 1);
-
-		r->path = g_strdup(g_ptr_array_index(posts, i));
-		r->kind = IMGOPT_REFERRER_POST;
-		g_ptr_array_add(out, r);
-	}
-	return out;
-}
-
-GPtrArray *
-imgopt_dupes_list_referrers(const ImgoptSite *site, bool only_posts,
-			    GError **error)
-{
-	g_return_val_if_fail(site != NULL, NULL);
-	return only_posts ? list_posts(site, error)
-			  : imgopt_referrers_list(site, error);
-}
-
 /* The referrers, each file left out (a symlinked post…) reported once
  * as skipped. */
 static GPtrArray *
@@ -465,9 +435,8 @@ list_referrers(Dupes *d, GError **error)
 	g_autoptr(GPtrArray) skipped = imgopt_problem_list_new();
 	GPtrArray *out = NULL;
 
-	if (d->only_posts)
-		return list_posts(d->site, error);
-	out = imgopt_referrers_list_all(d->site, skipped, error);
+	out = imgopt_referrers_list_scope(d->site, d->only_posts, skipped,
+					  error);
 	for (guint i = 0; out != NULL && i < skipped->len; i++) {
 		const ImgoptProblem *p = g_ptr_array_index(skipped, i);
 

@@ -406,7 +406,7 @@ scan_needs(const ImgoptSite *site, ImgoptManifest *manifest, bool only_posts,
 	if (variants == NULL)
 		return false;
 	g_autoptr(GPtrArray) referrers =
-		imgopt_dupes_list_referrers(site, only_posts, error);
+		imgopt_referrers_list_scope(site, only_posts, NULL, error);
 	if (referrers == NULL)
 		return false;
 	n->protected =

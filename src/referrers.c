@@ -353,3 +353,26 @@ imgopt_referrers_scan(const ImgoptSite *site, const ImgoptReferrer *referrer,
 		imgopt_site_resolve_ref(site, g_ptr_array_index(refs, i));
 	return g_steal_pointer(&refs);
 }
+
+GPtrArray *
+imgopt_referrers_list_scope(const ImgoptSite *site, bool only_posts,
+			    GPtrArray *skipped, GError **error)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+
+	if (!only_posts)
+		return imgopt_referrers_list_all(site, skipped, error);
+	g_autoptr(GPtrArray) posts = imgopt_site_list_posts(site, error);
+	if (posts == NULL)
+		return NULL;
+	GPtrArray *out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_referrer_free);
+	for (guint i = 0; i < posts->len; i++) {
+		ImgoptReferrer *r = g_new0(ImgoptReferrer, 1);
+
+		r->path = g_strdup(g_ptr_array_index(posts, i));
+		r->kind = IMGOPT_REFERRER_POST;
+		g_ptr_array_add(out, r);
+	}
+	return out;
+}

@@ -861,8 +861,8 @@ remove_debris(const Run *r, const GPtrArray *referrers, GError **error)
 static bool
 run_plan(Run *r, GPtrArray *plans, GError **error)
 {
-	g_autoptr(GPtrArray) referrers =
-		imgopt_dupes_list_referrers(r->site, r->opt->only_posts, error);
+	g_autoptr(GPtrArray) referrers = imgopt_referrers_list_scope(
+		r->site, r->opt->only_posts, NULL, error);
 
 	if (referrers == NULL)
 		return false;

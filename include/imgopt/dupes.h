@@ -99,22 +99,6 @@ void imgopt_dupes_result_free(ImgoptDupesResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptDupesResult, imgopt_dupes_result_free)
 
 /**
- * imgopt_dupes_list_referrers:
- * @site: the open site
- * @only_posts: the posts alone (--only-posts)
- * @error: return location for a #GError
- *
- * The files whose references the commands honour: every referrer of the
- * site (imgopt_referrers_list()), or with @only_posts the posts alone
- * (imgopt_site_list_posts(), each of kind post).
- *
- * Returns: (transfer full) (element-type ImgoptReferrer): sorted by path,
- *   or NULL with @error set.
- */
-GPtrArray *imgopt_dupes_list_referrers(const ImgoptSite *site, bool only_posts,
-				       GError **error);
-
-/**
  * imgopt_dupes_result_get_posts:
  * @path: a file path relative to the site root
  *

@@ -22,7 +22,7 @@
  *
  * What prune never removes: a file any referrer of the site references
  * (posts, pages, layouts, includes, config, data, stylesheets, scripts,
- * JSON, feeds: imgopt_dupes_list_referrers(), as scanned just before
+ * JSON, feeds: imgopt_referrers_list_scope(), as scanned just before
  * acting, repaired and pinned references included; the posts alone with
  * @only_posts), an image whose file name a text file of the site holds
  * (the orphan rule's last guard, nameguard.h: listed in kept_by_name; not

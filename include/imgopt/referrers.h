@@ -84,6 +84,24 @@ GPtrArray *imgopt_referrers_list_all(const ImgoptSite *site, GPtrArray *skipped,
 				     GError **error);
 
 /**
+ * imgopt_referrers_list_scope:
+ * @site: the open site
+ * @only_posts: the posts alone (--only-posts)
+ * @skipped: (nullable): as for imgopt_referrers_list_all() (the whole
+ *   site only)
+ * @error: return location for a #GError
+ *
+ * The files whose references the commands honour: every referrer of the
+ * site, or with @only_posts the posts alone (imgopt_site_list_posts(),
+ * each of kind post).
+ *
+ * Returns: (transfer full) (element-type ImgoptReferrer): sorted by path,
+ *   or NULL with @error set.
+ */
+GPtrArray *imgopt_referrers_list_scope(const ImgoptSite *site, bool only_posts,
+				       GPtrArray *skipped, GError **error);
+
+/**
  * imgopt_referrers_scan_text:
  * @site: the open site (its Markdown dialect)
  * @kind: what the file is to the generator

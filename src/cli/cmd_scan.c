@@ -38,29 +38,6 @@ scan_result_clear(ScanResult *res)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ScanResult, scan_result_clear)
 
-/* The files to scan: the whole site, or (@only_posts) its posts. */
-static GPtrArray *
-list_referrers(const ImgoptSite *site, bool only_posts, GPtrArray *skipped,
-	       GError **error)
-{
-	if (!only_posts)
-		return imgopt_referrers_list_all(site, skipped, error);
-
-	g_autoptr(GPtrArray) posts = imgopt_site_list_posts(site, error);
-	if (posts == NULL)
-		return NULL;
-	GPtrArray *out = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_referrer_free);
-	for (guint i = 0; i < posts->len; i++) {
-		ImgoptReferrer *r = g_new0(ImgoptReferrer, 1);
-
-		r->path = g_strdup(g_ptr_array_index(posts, i));
-		r->kind = IMGOPT_REFERRER_POST;
-		g_ptr_array_add(out, r);
-	}
-	return out;
-}
-
 static void
 count_refs(ScanResult *res, const GPtrArray *refs)
 {
@@ -81,7 +58,8 @@ scan_site(const ImgoptSite *site, bool only_posts, ScanResult *res,
 	  GError **error)
 {
 	res->skipped = imgopt_problem_list_new();
-	res->referrers = list_referrers(site, only_posts, res->skipped, error);
+	res->referrers = imgopt_referrers_list_scope(site, only_posts,
+						     res->skipped, error);
 	if (res->referrers == NULL)
 		return false;
 	res->posts = g_ptr_array_new_with_free_func(g_free);
