@@ -19,12 +19,7 @@
 static char *
 copy_case(void)
 {
-	g_autofree char *input = tu_fixture("sites", CASE, "input", NULL);
-	g_autofree char *tmp = tu_tmpdir();
-	char *site = g_build_filename(tmp, "site", NULL);
-
-	tu_copytree(input, site);
-	return site;
+	return tu_copy_site(CASE);
 }
 
 static void

@@ -225,3 +225,14 @@ tu_assert_same_tree(GHashTable *a, GHashTable *b, const char *what)
 	}
 	g_assert_cmpuint(g_hash_table_size(a), ==, g_hash_table_size(b));
 }
+
+char *
+tu_copy_site(const char *name)
+{
+	g_autofree char *input = tu_fixture("sites", name, "input", NULL);
+	g_autofree char *tmp = tu_tmpdir();
+	char *site = g_build_filename(tmp, "site", NULL);
+
+	tu_copytree(input, site);
+	return site;
+}

@@ -73,6 +73,15 @@ GHashTable *tu_load_tree(const char *dir, const char *skip_dir);
  * the same paths with the same bytes. */
 void tu_assert_same_tree(GHashTable *a, GHashTable *b, const char *what);
 
+/**
+ * tu_copy_site:
+ * @name: a fixture site (fixtures/sites/@name/input)
+ *
+ * Returns: (transfer full): a copy of it, `site` in a new temporary
+ *   folder (remove the folder with tu_rmtree() of its parent).
+ */
+char *tu_copy_site(const char *name);
+
 /** Runs `vips` with @argv (e.g. {"black", "x.jpg", "10", "10", NULL}). */
 void tu_vips(const char *const *argv);
 
