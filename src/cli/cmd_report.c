@@ -11,8 +11,12 @@
  * Exit 1 if an image or a post could not be read; broken references are
  * what the report is for and do not change the exit status.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
 
 #include "cli.h"
 
@@ -86,6 +90,36 @@ print_json(const Found *f, const char *html_path)
 	cli_json_print(b);
 }
 
+/* Writes @text to @path: a regular file (or a new one) is replaced
+ * atomically; anything else (/dev/stdout, a FIFO, a device) is written
+ * into, never replaced by a rename, which would put a regular file in
+ * its place. */
+static bool
+write_page(const char *path, const char *text, GError **error)
+{
+	GStatBuf st;
+
+	if (g_stat(path, &st) != 0 || S_ISREG(st.st_mode))
+		return g_file_set_contents(path, text, -1, error);
+	FILE *out = fopen(path, "w");
+	int saved = errno;
+
+	if (out != NULL) {
+		bool is_ok = fputs(text, out) >= 0;
+
+		saved = errno;
+		if (fclose(out) != 0 && is_ok) {
+			is_ok = false;
+			saved = errno;
+		}
+		if (is_ok)
+			return true;
+	}
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+		    "cannot write '%s': %s", path, g_strerror(saved));
+	return false;
+}
+
 static bool
 write_report(const Found *f, const ImgoptSettings *settings,
 	     const char *html_path, GError **error)
@@ -94,7 +128,7 @@ write_report(const Found *f, const ImgoptSettings *settings,
 				settings->max_pixels};
 	g_autofree char *html = imgopt_report_html(&in);
 
-	return g_file_set_contents(html_path, html, -1, error);
+	return write_page(html_path, html, error);
 }
 
 int
