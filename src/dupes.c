@@ -972,7 +972,8 @@ find_groups(Dupes *d)
 /* ---- 5. orphans ---- */
 
 /* Images under IMAGES no reference resolves to; unless --only-posts,
- * those a text file of the site names are kept by name instead. */
+ * those a text file of the site names (imgopt_referrers_list_texts():
+ * published or not) are kept by name instead. */
 static void
 find_orphans(Dupes *d)
 {
@@ -991,9 +992,15 @@ find_orphans(Dupes *d)
 		g_ptr_array_add(unnamed, a->path);
 	}
 	if (!d->only_posts && unnamed->len > 0) {
+		/* every text file a person may read, published or not (a
+		 * README's screenshots are needed too); the referrers if
+		 * the root cannot be walked again */
+		g_autoptr(GPtrArray) texts =
+			imgopt_referrers_list_texts(d->site, NULL);
+
 		g_ptr_array_unref(d->result->kept_by_name);
-		d->result->kept_by_name =
-			imgopt_name_guard(d->root, d->referrers, unnamed);
+		d->result->kept_by_name = imgopt_name_guard(
+			d->root, texts != NULL ? texts : d->referrers, unnamed);
 	}
 	for (guint i = 0; i < d->result->kept_by_name->len; i++)
 		g_hash_table_add(

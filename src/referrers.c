@@ -53,6 +53,9 @@ static const char *const style_exts[] = {"css",  "scss", "sass",
 static const char *const script_exts[] = {"js", "mjs", "cjs", NULL};
 static const char *const json_exts[] = {"json", "webmanifest", NULL};
 static const char *const feed_exts[] = {"xml", "rss", "atom", NULL};
+/* documentation a person reads in the repository (the name guard's) */
+static const char *const doc_exts[] = {"txt", "rst",     "adoc",
+				       "org", "textile", NULL};
 
 /* Whether a component of @path's folder is one of @names. */
 static bool
@@ -137,6 +140,9 @@ typedef struct {
 	bool is_public_output;  /* `public/` is a build output (Hugo, Hexo) */
 	GPtrArray *collections; /* (element-type utf8) "_name" folders the
 				   config declares */
+	bool is_every_text;     /* also what the generator does not publish
+				   (README, docs, excluded files, `_`
+				   folders): the name guard's files */
 } Walk;
 
 static void
@@ -172,6 +178,8 @@ keep_dir(const Walk *w, const char *rel, const char *name)
 	if (is_top && (strcmp(name, "_site") == 0 ||
 		       (w->is_public_output && strcmp(name, "public") == 0)))
 		return false;
+	if (w->is_every_text)
+		return true;
 	if (name[0] == '_' &&
 	    !imgopt_fs_is_below(rel, imgopt_site_get_posts_dir(w->site)) &&
 	    strcmp(rel, imgopt_site_get_posts_dir(w->site)) != 0 &&
@@ -188,6 +196,9 @@ keep_entry(const char *rel, const char *name, bool is_dir, void *user_data)
 
 	if (is_dir)
 		return keep_dir(w, rel, name);
+	if (w->is_every_text)
+		return imgopt_referrers_kind_of(w->site, rel, &kind) ||
+		       has_ext(rel, doc_exts);
 	return !imgopt_site_is_excluded(w->site, rel) &&
 	       imgopt_referrers_kind_of(w->site, rel, &kind);
 }
@@ -270,15 +281,14 @@ add_skipped(GPtrArray *skipped, const char *path, guint type)
 	g_ptr_array_add(skipped, imgopt_problem_new(path, msg));
 }
 
-GPtrArray *
-imgopt_referrers_list_all(const ImgoptSite *site, GPtrArray *skipped,
-			  GError **error)
+/* The walk of imgopt_referrers_list_all() (@is_every_text false) and of
+ * imgopt_referrers_list_texts() (true). */
+static GPtrArray *
+walk_referrers(const ImgoptSite *site, bool is_every_text, GPtrArray *skipped,
+	       GError **error)
 {
-	g_return_val_if_fail(site != NULL, NULL);
-	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-
 	const char *root = imgopt_site_get_root(site);
-	g_auto(Walk) w = {site, NULL, false, NULL};
+	g_auto(Walk) w = {site, NULL, false, NULL, is_every_text};
 	g_autoptr(GPtrArray) types = NULL;
 
 	w.output_dir = imgopt_fs_join(imgopt_site_get_images_dir(site),
@@ -295,24 +305,42 @@ imgopt_referrers_list_all(const ImgoptSite *site, GPtrArray *skipped,
 	GPtrArray *out = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_referrer_free);
 	for (guint i = 0; i < found->len; i++) {
-		ImgoptReferrer *r = NULL;
-		ImgoptReferrerKind kind;
+		ImgoptReferrerKind kind = IMGOPT_REFERRER_PAGE;
 		const char *path = g_ptr_array_index(found, i);
-
 		guint type = GPOINTER_TO_UINT(g_ptr_array_index(types, i));
 
-		if (!imgopt_referrers_kind_of(site, path, &kind))
+		if (!imgopt_referrers_kind_of(site, path, &kind) &&
+		    !is_every_text)
 			continue;
 		if (type != IMGOPT_FS_REGULAR) {
 			add_skipped(skipped, path, type);
 			continue;
 		}
-		r = g_new0(ImgoptReferrer, 1);
+		ImgoptReferrer *r = g_new0(ImgoptReferrer, 1);
 		r->path = g_strdup(path);
 		r->kind = kind;
 		g_ptr_array_add(out, r);
 	}
 	return out;
+}
+
+GPtrArray *
+imgopt_referrers_list_all(const ImgoptSite *site, GPtrArray *skipped,
+			  GError **error)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	return walk_referrers(site, false, skipped, error);
+}
+
+GPtrArray *
+imgopt_referrers_list_texts(const ImgoptSite *site, GError **error)
+{
+	g_return_val_if_fail(site != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	return walk_referrers(site, true, NULL, error);
 }
 
 GPtrArray *

@@ -84,6 +84,23 @@ GPtrArray *imgopt_referrers_list_all(const ImgoptSite *site, GPtrArray *skipped,
 				     GError **error);
 
 /**
+ * imgopt_referrers_list_texts:
+ * @site: the open site
+ * @error: return location for a #GError
+ *
+ * Every text file of the site a person may read, published or not: the
+ * referrers, and also what the config excludes, Jekyll's unread `_`
+ * folders, READMEs and docs (`.md`, `.txt`, `.rst`, `.adoc`, `.org`,
+ * `.textile`).  Still skipped: the build output, dot folders,
+ * `node_modules/`, `vendor/` and the variants.  The orphan rule's last
+ * guard reads these: an image a repository's README shows is no orphan.
+ *
+ * Returns: (transfer full) (element-type ImgoptReferrer): sorted by path
+ *   (a file of no referrer kind is of kind page), or NULL with @error set.
+ */
+GPtrArray *imgopt_referrers_list_texts(const ImgoptSite *site, GError **error);
+
+/**
  * imgopt_referrers_list_scope:
  * @site: the open site
  * @only_posts: the posts alone (--only-posts)
