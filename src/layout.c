@@ -44,6 +44,42 @@ imgopt_layout_is_hugo(const char *root)
 	return has_any(root, names);
 }
 
+/* Whether @root/@name exists as a folder. */
+static bool
+has_dir(const char *root, const char *name)
+{
+	g_autofree char *path = g_build_filename(root, name, NULL);
+
+	return g_file_test(path, G_FILE_TEST_IS_DIR);
+}
+
+/* Whether @root's package.json names hexo (a dependency or a script). */
+static bool
+package_names_hexo(const char *root)
+{
+	g_autofree char *path = g_build_filename(root, "package.json", NULL);
+	g_autofree char *text = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return false;
+	return strstr(text, "\"hexo\"") != NULL;
+}
+
+ImgoptGenerator
+imgopt_layout_generator(const char *root)
+{
+	static const char *const jekyll[] = {"_config.yml", "_config.yaml",
+					     NULL};
+
+	if (imgopt_layout_is_hugo(root))
+		return IMGOPT_GENERATOR_HUGO;
+	if (has_any(root, jekyll) &&
+	    (has_dir(root, "scaffolds") || has_dir(root, "source/_posts") ||
+	     package_names_hexo(root)))
+		return IMGOPT_GENERATOR_HEXO;
+	return IMGOPT_GENERATOR_JEKYLL;
+}
+
 /* ---- the site's own configuration ---- */
 
 void

@@ -35,6 +35,7 @@
 
 #include "fsio.h"
 #include "hash.h"
+#include "site_gen.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -55,6 +56,7 @@ struct ImgoptSite {
 	gsize is_indexed;    /* g_once_init_enter() guard of both */
 	GPtrArray *exclude;  /* (element-type utf8) Jekyll's exclude list */
 	ImgoptScanDialect dialect; /* how its Markdown renders */
+	ImgoptGenerator generator; /* what builds it */
 };
 
 /* Folders a static-site generator publishes at `/` besides the root. */
@@ -503,6 +505,7 @@ imgopt_site_open(const char *posts_dir, const char *images_dir,
 		return NULL;
 	site->baseurl = read_baseurl(site->root);
 	site->dialect = read_dialect(site->root);
+	site->generator = imgopt_layout_generator(site->root);
 	apply_site_config(site);
 	find_web_dirs(site);
 	if (!check_images(site, error))
@@ -1223,4 +1226,45 @@ imgopt_site_scan_post(const ImgoptSite *site, const char *post, GError **error)
 	for (guint i = 0; i < refs->len; i++)
 		imgopt_site_resolve_ref(site, g_ptr_array_index(refs, i));
 	return g_steal_pointer(&refs);
+}
+
+/* ---- where variants live, where files are published ---- */
+
+ImgoptGenerator
+imgopt_site_get_generator(const ImgoptSite *site)
+{
+	g_return_val_if_fail(site != NULL, IMGOPT_GENERATOR_JEKYLL);
+	return site->generator;
+}
+
+char *
+imgopt_site_variant_dir(const ImgoptSite *site, const ImgoptRef *ref)
+{
+	g_return_val_if_fail(site != NULL && ref != NULL, NULL);
+
+	switch (site->generator) {
+	case IMGOPT_GENERATOR_HUGO:
+		return imgopt_hugo_variant_dir(site, ref);
+	case IMGOPT_GENERATOR_HEXO:
+		return imgopt_hexo_variant_dir(site, ref);
+	case IMGOPT_GENERATOR_JEKYLL:
+	default:
+		return g_strdup(site->output_dir);
+	}
+}
+
+char *
+imgopt_site_url_path(const ImgoptSite *site, const char *path)
+{
+	g_return_val_if_fail(site != NULL && path != NULL, NULL);
+
+	switch (site->generator) {
+	case IMGOPT_GENERATOR_HUGO:
+		return imgopt_hugo_url_path(site, path);
+	case IMGOPT_GENERATOR_HEXO:
+		return imgopt_hexo_url_path(site, path);
+	case IMGOPT_GENERATOR_JEKYLL:
+	default:
+		return g_strdup(path);
+	}
 }

@@ -32,6 +32,31 @@ bool imgopt_layout_is_site_root(const char *dir);
  */
 bool imgopt_layout_is_hugo(const char *root);
 
+/**
+ * ImgoptGenerator:
+ *
+ * The static-site generator that builds a site, which decides where a
+ * file is published and so where a variant must live for a page to
+ * reach it (site.h: imgopt_site_variant_dir(), imgopt_site_url_path()).
+ */
+typedef enum {
+	IMGOPT_GENERATOR_JEKYLL, /* _config.yml without Hexo's marks; also
+				    a folder with no generator config */
+	IMGOPT_GENERATOR_HUGO,   /* hugo.toml, hugo.yaml, config.toml… */
+	IMGOPT_GENERATOR_HEXO,   /* _config.yml with Hexo's marks */
+} ImgoptGenerator;
+
+/**
+ * imgopt_layout_generator:
+ * @root: a site root
+ *
+ * Returns: the generator of the site at @root: Hugo if imgopt_layout_is_hugo();
+ *   Hexo if it has a `_config.yml` and Hexo's marks (a `scaffolds/`
+ *   folder, a `source/_posts/` folder, or `hexo` in `package.json`);
+ *   Jekyll otherwise.
+ */
+ImgoptGenerator imgopt_layout_generator(const char *root);
+
 /** What a site's own configuration says that imgopt uses. */
 typedef struct {
 	char *baseurl;      /* "/blog" (Jekyll baseurl, the path of Hugo's

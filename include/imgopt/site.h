@@ -61,6 +61,7 @@
 #include <stdbool.h>
 #include <glib.h> /* GPtrArray, GError */
 
+#include "imgopt/layout.h"
 #include "imgopt/scan.h"
 #include "imgopt/types.h"
 
@@ -292,5 +293,44 @@ GPtrArray *imgopt_site_scan_text(const ImgoptSite *site, const char *post,
  */
 GPtrArray *imgopt_site_scan_post(const ImgoptSite *site, const char *post,
 				 GError **error);
+
+/**
+ * imgopt_site_get_generator:
+ *
+ * Returns: the site's generator (imgopt_layout_generator() of its root).
+ */
+ImgoptGenerator imgopt_site_get_generator(const ImgoptSite *site);
+
+/**
+ * imgopt_site_variant_dir:
+ * @site: the site
+ * @ref: a resolved reference (status OK or REPAIRED) that a run rewrites
+ *
+ * Where a variant that @ref links must live so that the page reaches it
+ * once the generator has built the site: a folder relative to the root.
+ * Jekyll: IMAGES/IMGOPT_OUTPUT_DIR for every reference.  Hugo and Hexo:
+ * see site_hugo.c and site_hexo.c (a page bundle's or a post asset
+ * folder's own IMGOPT_OUTPUT_DIR for what only that page can name, else
+ * IMAGES/IMGOPT_OUTPUT_DIR).
+ *
+ * Returns: (transfer full): the folder, relative to the site root.
+ */
+char *imgopt_site_variant_dir(const ImgoptSite *site, const ImgoptRef *ref);
+
+/**
+ * imgopt_site_url_path:
+ * @site: the site
+ * @path: a file, relative to the site root
+ *
+ * The path, below the site's base URL and without a leading `/`, at
+ * which the generator publishes @path: @path itself for Jekyll; for Hugo
+ * a file of `static/` at the site root (`static/img/a.jpg` →
+ * `img/a.jpg`); for Hexo a file of `source/` likewise.
+ *
+ * Returns: (transfer full) (nullable): the URL path, or NULL if the
+ *   generator does not publish @path at a path of its own (a Hugo page
+ *   bundle's file is published at its page's URL: link it relatively).
+ */
+char *imgopt_site_url_path(const ImgoptSite *site, const char *path);
 
 #endif /* IMGOPT_SITE_H */
