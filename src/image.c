@@ -800,6 +800,7 @@ save_image(VipsImage *in, void **buf, size_t *len,
 					   "dither", 0.0, NULL);
 	case IMGOPT_FORMAT_WEBP:
 		return vips_webpsave_buffer(in, buf, len, "Q", options->quality,
+					    "lossless", options->is_lossless,
 					    "strip", TRUE, "effort", 4, NULL);
 	case IMGOPT_FORMAT_AVIF:
 		return vips_heifsave_buffer(in, buf, len, "Q", options->quality,

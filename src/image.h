@@ -77,6 +77,7 @@ typedef struct {
 	ImgoptFormat format; /* JPEG, PNG, GIF, WEBP or AVIF */
 	int quality;         /* 1..100, for the lossy formats */
 	bool is_full_chroma; /* JPEG: 4:4:4 rather than 4:2:0 */
+	bool is_lossless;    /* WebP: lossless (quality ignored) */
 } ImgoptEncodeOptions;
 
 /**

@@ -195,7 +195,7 @@ primary_format(const ImgoptImageInfo *info)
 static void
 plan_formats(Job *job)
 {
-	unsigned wanted = job->settings->formats;
+	unsigned wanted = imgopt_settings_formats_made(job->settings);
 	ImgoptFormat primary = primary_format(&job->info);
 
 	job->formats[job->n_formats++] = primary;
@@ -345,16 +345,16 @@ is_lossy(ImgoptFormat format)
 }
 
 /* Bisection for the lowest quality whose SSIM reaches the target, to
- * within SEARCH_PRECISION, over the SEARCH_SPAN below --quality (one
- * trial encoding with the spans of today).  The result is the lowest
+ * within SEARCH_PRECISION, over [@low, options->quality] (the
+ * SEARCH_SPAN below --quality: one trial encoding with the spans of
+ * today).  The result is the lowest
  * quality seen to reach it (--quality if none did); *trial_out is the
  * trial encoding at that quality, if there was one (the narrowest
  * variant then needs no encoding of its own), else NULL. */
 static bool
 search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
-	       double target, GBytes **trial_out, GError **error)
+	       int low, double target, GBytes **trial_out, GError **error)
 {
-	int low = MAX(options->quality - SEARCH_SPAN, 1);
 	int high = options->quality;
 	g_autoptr(GBytes) best = NULL; /* the encoding at @high, if made */
 
@@ -380,6 +380,169 @@ search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
 	return true;
 }
 
+/*
+ * The formats a link may name (--link-format)
+ * ===========================================
+ *
+ * A page's link names the variant of its width with the fewest bytes
+ * among the formats --link-format allows (plan.c): WebP for auto and
+ * webp, WebP and AVIF for avif.  Fewer bytes only means lighter if the
+ * quality is the same, so those formats are not searched like the
+ * primary one (the SEARCH_SPAN below --quality, on their own scale) but
+ * matched to it: the lowest quality in [MATCH_FLOOR, MATCH_CEILING]
+ * whose SSIM, against the same narrowest picture, reaches the SSIM the
+ * primary variant reaches there (or the target, if higher; a PNG
+ * primary, lossless, asks for the target).  So a photo and a diagram
+ * each get the WebP quality they need, and a WebP is never linked for
+ * being worse.  Where no quality reaches it the format is not made for
+ * this content.  Pictures with sharp colour edges (the primary keeps
+ * 4:4:4 chroma) cannot be matched by lossy WebP or AVIF, which are
+ * 4:2:0: WebP is then lossless, kept only if its narrowest encoding is
+ * smaller than the primary's (a screenshot's usually is, a photo's never),
+ * and AVIF is not made.  With --target 0 (fixed quality) every format
+ * is at --quality, as before.  Animations keep --quality too.
+ */
+#define MATCH_FLOOR 30
+#define MATCH_CEILING 95
+
+/* Whether formats[@f] is one a link may name, matched to the primary. */
+static bool
+is_matched_format(const Job *job, int f)
+{
+	ImgoptFormat format = job->formats[f];
+	ImgoptLinkFormat link = job->settings->link_format;
+
+	if (f == 0 || job->settings->target <= 0 || is_animated(job))
+		return false;
+	if (format == IMGOPT_FORMAT_WEBP)
+		return link != IMGOPT_LINK_ORIGINAL;
+	return format == IMGOPT_FORMAT_AVIF && link == IMGOPT_LINK_AVIF;
+}
+
+/* The primary variant's encoding of the narrowest picture, at its
+ * chosen quality: the search's trial, else made now (and kept as the
+ * trial, which it is). */
+static GBytes *
+primary_trial(Job *job, const ImgoptEncodeOptions *options,
+	      const ImgoptPicture *picture, GError **error)
+{
+	if (job->trials[0] == NULL)
+		job->trials[0] = encode_picture(picture, options, error);
+	return job->trials[0];
+}
+
+/* The SSIM the other formats must reach (see above). */
+static bool
+match_target(Job *job, const ImgoptEncodeOptions *options,
+	     const ImgoptPicture *picture, double *target_out, GError **error)
+{
+	double ssim = 0;
+	GBytes *bytes = NULL;
+
+	*target_out = job->settings->target;
+	if (!is_lossy(options->format))
+		return true;
+	bytes = primary_trial(job, options, picture, error);
+	if (bytes == NULL || !imgopt_picture_ssim(picture, bytes, &ssim, error))
+		return false;
+	*target_out = MAX(ssim, job->settings->target);
+	return true;
+}
+
+/* formats[@f] for a picture with sharp colour edges: lossless WebP if it
+ * beats the primary's bytes at the narrowest width, else nothing. */
+static bool
+match_sharp(Job *job, int f, ImgoptEncodeOptions *options,
+	    const ImgoptPicture *picture, bool *is_matched_out, GError **error)
+{
+	*is_matched_out = false;
+	if (options[f].format != IMGOPT_FORMAT_WEBP)
+		return true;
+	options[f].is_lossless = true;
+	g_autoptr(GBytes) lossless =
+		encode_picture(picture, &options[f], error);
+	GBytes *primary = primary_trial(job, &options[0], picture, error);
+	if (lossless == NULL || primary == NULL)
+		return false;
+	*is_matched_out =
+		g_bytes_get_size(lossless) < g_bytes_get_size(primary);
+	if (*is_matched_out)
+		job->trials[f] = g_steal_pointer(&lossless);
+	return true;
+}
+
+/* formats[@f] at the lowest quality whose SSIM reaches @target. */
+static bool
+match_quality(Job *job, int f, ImgoptEncodeOptions *options,
+	      const ImgoptPicture *picture, double target, bool *is_matched_out,
+	      GError **error)
+{
+	double ssim = 0;
+
+	options->quality = MATCH_CEILING;
+	if (!search_quality(picture, options, MATCH_FLOOR, target,
+			    &job->trials[f], error))
+		return false;
+	*is_matched_out = job->trials[f] != NULL;
+	if (*is_matched_out)
+		return true;
+	/* the bisection takes the ceiling as reaching it: see if it does */
+	g_autoptr(GBytes) top = encode_picture(picture, options, error);
+	if (top == NULL || !imgopt_picture_ssim(picture, top, &ssim, error))
+		return false;
+	*is_matched_out = ssim >= target;
+	if (*is_matched_out)
+		job->trials[f] = g_steal_pointer(&top);
+	return true;
+}
+
+/* Forgets formats[@f]: it is not made for this content. */
+static void
+drop_format(Job *job, ImgoptEncodeOptions *options, int f)
+{
+	g_clear_pointer(&job->trials[f], g_bytes_unref);
+	for (int k = f; k + 1 < job->n_formats; k++) {
+		job->formats[k] = job->formats[k + 1];
+		options[k] = options[k + 1];
+		job->trials[k] = job->trials[k + 1];
+	}
+	job->trials[--job->n_formats] = NULL;
+}
+
+/* Chooses the quality of each format a link may name (see above). */
+static bool
+match_link_formats(Job *job, ImgoptEncodeOptions *options,
+		   const ImgoptPicture *picture, bool is_full_chroma,
+		   GError **error)
+{
+	double target = 0;
+	bool is_sharp = is_full_chroma, is_needed = false;
+
+	for (int f = 1; f < job->n_formats; f++)
+		is_needed |= is_matched_format(job, f);
+	if (!is_needed)
+		return true;
+	/* a PNG or GIF still: the same test of colour edges as a JPEG's */
+	if (options[0].format != IMGOPT_FORMAT_JPEG)
+		is_sharp = imgopt_picture_wants_full_chroma(picture);
+	if (!is_sharp &&
+	    !match_target(job, &options[0], picture, &target, error))
+		return false;
+	for (int f = job->n_formats - 1; f >= 1; f--) {
+		bool is_matched = false;
+		if (!is_matched_format(job, f))
+			continue;
+		if (!(is_sharp ? match_sharp(job, f, options, picture,
+					     &is_matched, error)
+			       : match_quality(job, f, &options[f], picture,
+					       target, &is_matched, error)))
+			return false;
+		if (!is_matched)
+			drop_format(job, options, f);
+	}
+	return true;
+}
+
 /* Chooses quality and chroma for each format, once per content. */
 static bool
 choose_options(Job *job, ImgoptEncodeOptions *options, GError **error)
@@ -401,13 +564,16 @@ choose_options(Job *job, ImgoptEncodeOptions *options, GError **error)
 			.is_full_chroma = is_full_chroma,
 		};
 		if (job->settings->target <= 0 || is_animated(job) ||
-		    is_full_chroma || !is_lossy(job->formats[f]))
+		    is_full_chroma || !is_lossy(job->formats[f]) ||
+		    is_matched_format(job, f))
 			continue;
-		if (!search_quality(picture, &options[f], job->settings->target,
-				    &job->trials[f], error))
+		if (!search_quality(picture, &options[f],
+				    MAX(options[f].quality - SEARCH_SPAN, 1),
+				    job->settings->target, &job->trials[f],
+				    error))
 			return false;
 	}
-	return true;
+	return match_link_formats(job, options, picture, is_full_chroma, error);
 }
 
 static ImgoptEncoded *

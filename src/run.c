@@ -708,6 +708,7 @@ plan_input(const Run *r)
 					? g_array_index(w, uint32_t, w->len - 1)
 					: G_MAXUINT32,
 		.use_srcset = r->opt->use_srcset,
+		.link_format = r->opt->settings->link_format,
 	};
 
 	return in;

@@ -302,13 +302,14 @@ test_apply_args(void)
 
 	imgopt_settings_init(&s);
 	g_assert_cmpfloat(s.target, ==, IMGOPT_DEFAULT_TARGET);
-	ImgoptSettingsArgs none = {NULL, NULL, 0, -1, 0};
+	ImgoptSettingsArgs none = {NULL, NULL, 0, -1, 0, NULL};
 	g_assert_true(imgopt_settings_apply_args(&s, &none, &error));
 	g_assert_cmpint(s.quality, ==, IMGOPT_DEFAULT_QUALITY);
 	g_assert_cmpfloat(s.target, ==, IMGOPT_DEFAULT_TARGET);
 	g_assert_cmpuint(s.max_pixels, ==, IMGOPT_DEFAULT_MAX_PIXELS);
+	g_assert_cmpint(s.link_format, ==, IMGOPT_LINK_ORIGINAL);
 
-	ImgoptSettingsArgs all = {"300,100", "webp", 70, 0, 5000};
+	ImgoptSettingsArgs all = {"300,100", "webp", 70, 0, 5000, "AVIF"};
 	g_assert_true(imgopt_settings_apply_args(&s, &all, &error));
 	g_assert_cmpuint(s.widths->len, ==, 2);
 	g_assert_cmpuint(g_array_index(s.widths, uint32_t, 0), ==, 100);
@@ -317,14 +318,15 @@ test_apply_args(void)
 	g_assert_cmpint(s.quality, ==, 70);
 	g_assert_cmpfloat(s.target, ==, 0);
 	g_assert_cmpuint(s.max_pixels, ==, 5000);
+	g_assert_cmpint(s.link_format, ==, IMGOPT_LINK_AVIF);
 
 	const ImgoptSettingsArgs bad[] = {
-		{NULL, NULL, 101, -1, 0}, {NULL, NULL, 0, 1.0, 0},
-		{NULL, NULL, 0, -1, -2},  {"0", NULL, 0, -1, 0},
-		{NULL, "gif", 0, -1, 0},
+		{NULL, NULL, 101, -1, 0, NULL}, {NULL, NULL, 0, 1.0, 0, NULL},
+		{NULL, NULL, 0, -1, -2, NULL},  {"0", NULL, 0, -1, 0, NULL},
+		{NULL, "gif", 0, -1, 0, NULL},  {NULL, NULL, 0, -1, 0, "png"},
 	};
-	const char *named[] = {"--quality", "--target", "--max-pixels", "'0'",
-			       "'gif'"};
+	const char *named[] = {"--quality", "--target", "--max-pixels",
+			       "'0'",       "'gif'",    "'png'"};
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_assert_false(imgopt_settings_apply_args(&s, &bad[i], &error));
 		g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE);
@@ -351,6 +353,19 @@ test_fingerprint(void)
 	g_autofree char *fc = imgopt_settings_fingerprint(&b);
 	g_assert_cmpstr(fa, !=, fc);
 	g_assert_true(strstr(fa, "vips=") != NULL);
+	/* a link that may name WebP makes WebP, searched anew */
+	b.quality = a.quality;
+	b.link_format = IMGOPT_LINK_AUTO;
+	g_autofree char *fd = imgopt_settings_fingerprint(&b);
+	g_assert_nonnull(strstr(fd, ";f=jpeg,webp;"));
+	g_assert_nonnull(strstr(fd, ";l=matched"));
+	g_assert_null(strstr(fa, ";l="));
+	g_assert_cmpuint(imgopt_settings_formats_made(&b), ==,
+			 IMGOPT_OUTPUT_JPEG | IMGOPT_OUTPUT_WEBP);
+	b.link_format = IMGOPT_LINK_AVIF;
+	g_assert_cmpuint(imgopt_settings_formats_made(&b), ==,
+			 IMGOPT_OUTPUT_JPEG | IMGOPT_OUTPUT_WEBP |
+				 IMGOPT_OUTPUT_AVIF);
 
 	g_assert_false(imgopt_settings_parse_widths(&a, "480,abc", &error));
 	g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE);

@@ -292,7 +292,7 @@ cli_run_like(const CliCommand *cmd, int argc, char **argv, bool is_check)
 	g_autoptr(GError) error = NULL;
 	g_auto(CliContext) ctx = {0};
 	g_autoptr(ImgoptRunResult) res = NULL;
-	GOptionEntry extra[9];
+	GOptionEntry extra[2 + CLI_N_SETTINGS_ENTRIES + 2];
 	int code = 0;
 
 	fill_entries(extra, &a, !is_check);
