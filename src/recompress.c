@@ -391,15 +391,16 @@ search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
  * primary one (the SEARCH_SPAN below --quality, on their own scale) but
  * matched to it: the lowest quality in [MATCH_FLOOR, MATCH_CEILING]
  * whose SSIM, against the same narrowest picture, reaches the SSIM the
- * primary variant reaches there (or the target, if higher; a PNG
- * primary, lossless, asks for the target).  So a photo and a diagram
- * each get the WebP quality they need, and a WebP is never linked for
- * being worse.  Where no quality reaches it the format is not made for
- * this content.  Pictures with sharp colour edges (the primary keeps
- * 4:4:4 chroma) cannot be matched by lossy WebP or AVIF, which are
- * 4:2:0: WebP is then lossless, kept only if its narrowest encoding is
- * smaller than the primary's (a screenshot's usually is, a photo's never),
- * and AVIF is not made.  With --target 0 (fixed quality) every format
+ * primary variant reaches there (or the target, if higher).  So a
+ * photo and a diagram each get the WebP quality they need, and a WebP is
+ * never linked for being worse.  Where no quality reaches it the format
+ * is not made for this content.  Pictures with sharp colour edges (the
+ * primary keeps 4:4:4 chroma) cannot be matched by lossy WebP or AVIF,
+ * which are 4:2:0, nor can a lossless primary (a PNG or GIF still: logos,
+ * diagrams, screenshots, where SSIM misses the ringing around text):
+ * WebP is then lossless, kept only if its narrowest encoding is smaller
+ * than the primary's (a screenshot's usually is, a photo's never), and
+ * AVIF is not made.  With --target 0 (fixed quality) every format
  * is at --quality, as before.  Animations keep --quality too.
  */
 #define MATCH_FLOOR 30
@@ -522,9 +523,9 @@ match_link_formats(Job *job, ImgoptEncodeOptions *options,
 		is_needed |= is_matched_format(job, f);
 	if (!is_needed)
 		return true;
-	/* a PNG or GIF still: the same test of colour edges as a JPEG's */
-	if (options[0].format != IMGOPT_FORMAT_JPEG)
-		is_sharp = imgopt_picture_wants_full_chroma(picture);
+	/* a PNG or GIF still (lossless: logos, diagrams, screenshots) */
+	if (!is_lossy(options[0].format))
+		is_sharp = true;
 	if (!is_sharp &&
 	    !match_target(job, &options[0], picture, &target, error))
 		return false;
@@ -733,7 +734,9 @@ encode_one(Job *job, guint i, const ImgoptEncodeOptions *options,
 		encoded_new(job, options->format, width_at(job, i),
 			    imgopt_picture_get_height(picture),
 			    imgopt_picture_get_n_frames(picture), bytes);
-	encoded->quality = is_lossy(options->format) ? options->quality : 0;
+	encoded->quality = is_lossy(options->format) && !options->is_lossless
+				   ? options->quality
+				   : 0;
 	add_encoded(job, encoded);
 	return true;
 }

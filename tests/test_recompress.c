@@ -292,6 +292,75 @@ test_target_quality(void)
 	g_assert_cmpfloat(ssim, <, 1.0);
 }
 
+/* The SSIM of @e against @path's picture at @e's width. */
+static double
+variant_ssim(const char *path, const ImgoptEncoded *e)
+{
+	gsize len = 0;
+	g_autofree char *src = tu_read(path, &len);
+	g_autoptr(ImgoptPicture) full = imgopt_picture_decode(src, len, NULL);
+	g_autoptr(ImgoptPicture) reference =
+		imgopt_picture_shrink(full, e->variant->width, NULL);
+	double ssim = 0;
+
+	g_assert_true(imgopt_picture_ssim(reference, e->data, &ssim, NULL));
+	return ssim;
+}
+
+static const ImgoptEncoded *
+find_format(const GPtrArray *variants, ImgoptFormat format)
+{
+	for (guint i = 0; i < variants->len; i++) {
+		const ImgoptEncoded *e = g_ptr_array_index(variants, i);
+		if (e->variant->format == format)
+			return e;
+	}
+	return NULL;
+}
+
+/* --link-format auto makes WebP matched to the JPEG's quality: its SSIM
+ * reaches the JPEG's on the same picture, at a quality of its own
+ * (outside the JPEG's five steps); original makes none.  A lossless
+ * primary (a PNG with alpha) gets lossless WebP. */
+static void
+test_link_format_matched(void)
+{
+	g_autofree char *path = make_photo("m.jpg", 960, 640, 95, true);
+	g_auto(ImgoptSettings) settings = {0};
+	gsize len = 0;
+
+	imgopt_settings_init(&settings);
+	g_assert_true(imgopt_settings_parse_widths(&settings, "480", NULL));
+	g_autoptr(GPtrArray) plain = recompress_file(path, &settings, &len);
+	g_assert_null(find_format(plain, IMGOPT_FORMAT_WEBP));
+	settings.link_format = IMGOPT_LINK_AUTO;
+	g_autoptr(GPtrArray) linked = recompress_file(path, &settings, &len);
+	assert_variants_valid(linked, len);
+	const ImgoptEncoded *jpeg = find_format(linked, IMGOPT_FORMAT_JPEG);
+	const ImgoptEncoded *webp = find_format(linked, IMGOPT_FORMAT_WEBP);
+	if (jpeg == NULL || webp == NULL)
+		g_error("no JPEG or no WebP variant");
+	g_assert_cmpint(webp->quality, >, 0);
+	/* within the decode's rounding of the picture compared */
+	g_assert_cmpfloat(variant_ssim(path, webp), >=,
+			  variant_ssim(path, jpeg) - 0.002);
+
+	g_autofree char *png = g_build_filename(tmp_dir, "logo.png", NULL);
+	g_autofree char *sines = g_build_filename(tmp_dir, "s.v", NULL);
+	g_autofree char *out = g_strdup_printf("%s", png);
+	const char *a1[] = {"sines", sines, "600", "400", NULL};
+	const char *a2[] = {"linear", sines,     out, "120",
+			    "128",    "--uchar", NULL};
+	tu_vips(a1);
+	tu_vips(a2);
+	g_autoptr(GPtrArray) lossless = recompress_file(png, &settings, &len);
+	const ImgoptEncoded *w = find_format(lossless, IMGOPT_FORMAT_WEBP);
+	if (w != NULL) { /* kept only where smaller than the PNG */
+		g_assert_cmpint(w->quality, ==, 0);
+		g_assert_cmpfloat(variant_ssim(png, w), ==, 1.0);
+	}
+}
+
 /* The options build and run share: each checked, each applied only if
  * given, the target on by default and 0 turning it off. */
 static void
@@ -584,6 +653,8 @@ main(int argc, char **argv)
 	g_test_add_func("/recompress/target-quality", test_target_quality);
 	g_test_add_func("/recompress/apply-args", test_apply_args);
 	g_test_add_func("/recompress/settings-fingerprint", test_fingerprint);
+	g_test_add_func("/recompress/link-format-matched",
+			test_link_format_matched);
 	g_test_add_func("/recompress/second-run-encodes-nothing",
 			test_second_run_encodes_nothing);
 	g_test_add_func("/recompress/swapped-between-hash-and-decode",
