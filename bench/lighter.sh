@@ -90,9 +90,11 @@ for site in before original auto; do
 	cp -a "$tmp/blog" "$tmp/$site"
 done
 for link in original auto; do
+	# exit 1: genblog's broken links, reported
 	/usr/bin/time -f "%U %S %e" -o "$tmp/$link.time" \
 		"$imgopt" run -q --link-format "$link" "$tmp/$link/_posts" \
-		"$tmp/$link/postimg" > /dev/null
+		"$tmp/$link/postimg" > /dev/null 2> "$tmp/$link.err" ||
+		[ $? -eq 1 ]
 	git -C "$tmp" diff --no-index --quiet "$tmp/blog/_posts" \
 		"$tmp/$link/_posts" && {
 		echo "lighter.sh: --link-format $link rewrote nothing" >&2
@@ -101,7 +103,8 @@ for link in original auto; do
 done
 # a re-run changes nothing
 cp -a "$tmp/auto/_posts" "$tmp/auto-posts-1"
-"$imgopt" run -q "$tmp/auto/_posts" "$tmp/auto/postimg" > /dev/null
+"$imgopt" run -q "$tmp/auto/_posts" "$tmp/auto/postimg" > /dev/null 2>&1 ||
+	[ $? -eq 1 ]
 git diff --no-index --quiet "$tmp/auto-posts-1" "$tmp/auto/_posts" &&
 	rerun="no change" || rerun="CHANGED"
 for site in before original auto; do

@@ -868,11 +868,11 @@ image_luma(VipsImage *image, int height)
 }
 
 bool
-imgopt_picture_ssim(const ImgoptPicture *reference, GBytes *encoded,
-		    double *ssim_out, GError **error)
+imgopt_picture_score(const ImgoptPicture *reference, GBytes *encoded,
+		     ImgoptQualityScore *score_out, GError **error)
 {
 	g_return_val_if_fail(reference != NULL && encoded != NULL, false);
-	g_return_val_if_fail(ssim_out != NULL, false);
+	g_return_val_if_fail(score_out != NULL, false);
 
 	gsize len = 0;
 	const void *data = g_bytes_get_data(encoded, &len);
@@ -892,6 +892,19 @@ imgopt_picture_ssim(const ImgoptPicture *reference, GBytes *encoded,
 				  "reference");
 		return false;
 	}
-	*ssim_out = imgopt_quality_ssim(x, y, width, height);
+	imgopt_quality_score(x, y, width, height, score_out);
+	return true;
+}
+
+bool
+imgopt_picture_ssim(const ImgoptPicture *reference, GBytes *encoded,
+		    double *ssim_out, GError **error)
+{
+	ImgoptQualityScore score = {0};
+
+	g_return_val_if_fail(ssim_out != NULL, false);
+	if (!imgopt_picture_score(reference, encoded, &score, error))
+		return false;
+	*ssim_out = score.ssim;
 	return true;
 }

@@ -351,9 +351,31 @@ is_lossy(ImgoptFormat format)
  * quality seen to reach it (--quality if none did); *trial_out is the
  * trial encoding at that quality, if there was one (the narrowest
  * variant then needs no encoding of its own), else NULL. */
+/* What an encoding must reach: the SSIM where it is worst, and at most
+ * a mean squared error of the luma (a negative value: no matter). */
+typedef struct {
+	double ssim;
+	double mse;
+} SsimTarget;
+
+/* Whether @bytes, an encoding of @picture, reaches @target. */
+static bool
+reaches(const ImgoptPicture *picture, GBytes *bytes, const SsimTarget *target,
+	bool *reaches_out, GError **error)
+{
+	ImgoptQualityScore score = {0};
+
+	if (!imgopt_picture_score(picture, bytes, &score, error))
+		return false;
+	*reaches_out = score.ssim >= target->ssim &&
+		       (target->mse < 0 || score.mse <= target->mse);
+	return true;
+}
+
 static bool
 search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
-	       int low, double target, GBytes **trial_out, GError **error)
+	       int low, const SsimTarget *target, GBytes **trial_out,
+	       GError **error)
 {
 	int high = options->quality;
 	g_autoptr(GBytes) best = NULL; /* the encoding at @high, if made */
@@ -362,11 +384,11 @@ search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
 		options->quality = (low + high) / 2;
 		g_autoptr(GBytes) bytes =
 			encode_picture(picture, options, error);
-		double ssim = 0;
+		bool is_reached = false;
 		if (bytes == NULL ||
-		    !imgopt_picture_ssim(picture, bytes, &ssim, error))
+		    !reaches(picture, bytes, target, &is_reached, error))
 			return false;
-		if (ssim >= target) {
+		if (is_reached) {
 			high = options->quality;
 			g_clear_pointer(&best, g_bytes_unref);
 			best = g_steal_pointer(&bytes);
@@ -390,10 +412,14 @@ search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
  * quality is the same, so those formats are not searched like the
  * primary one (the SEARCH_SPAN below --quality, on their own scale) but
  * matched to it: the lowest quality in [MATCH_FLOOR, MATCH_CEILING]
- * whose SSIM, against the same narrowest picture, reaches the SSIM the
- * primary variant reaches there (or the target, if higher).  So a
- * photo and a diagram each get the WebP quality they need, and a WebP is
- * never linked for being worse.  Where no quality reaches it the format
+ * whose encoding of the same picture (at the width links name most,
+ * match_index()) reaches the SSIM the primary variant reaches there (or
+ * the target, if higher) and has no larger mean squared error of the
+ * luma (SSIM alone let WebP smooth fine grain away: on bench/'s
+ * photo-like pictures a WebP of equal SSIM scored 2.3-3.1 in butteraugli
+ * against the JPEG's 1.4-1.6; with the error matched too, most of them
+ * keep the JPEG).  So a photo and a diagram each get the WebP quality
+ * they need, and a WebP is not linked for being visibly worse.  Where no quality reaches it the format
  * is not made for this content.  Pictures with sharp colour edges (the
  * primary keeps 4:4:4 chroma) cannot be matched by lossy WebP or AVIF,
  * which are 4:2:0, nor can a lossless primary (a PNG or GIF still: logos,
@@ -432,21 +458,48 @@ primary_trial(Job *job, const ImgoptEncodeOptions *options,
 	return job->trials[0];
 }
 
-/* The SSIM the other formats must reach (see above). */
-static bool
-match_target(Job *job, const ImgoptEncodeOptions *options,
-	     const ImgoptPicture *picture, double *target_out, GError **error)
+/* The picture formats are matched on: the widest variant's not above
+ * MATCH_WIDTH, the width pages show images at by default (run.h's
+ * IMGOPT_DEFAULT_DISPLAY_WIDTH), the variant most links name.  Not the
+ * narrowest: a quality that matches there need not at twice the width
+ * (a grainy photo's WebP matched the JPEG's SSIM and error at 480 px at
+ * quality 46, and was far worse at 960). */
+#define MATCH_WIDTH 960
+
+static guint
+match_index(const Job *job)
 {
-	double ssim = 0;
+	guint k = 0;
+
+	for (guint i = 1; i < job->n_decoded; i++)
+		if (width_at(job, i) <= MATCH_WIDTH)
+			k = i;
+	return k;
+}
+
+/* What the other formats must reach on widths[@k]'s @picture: the
+ * primary's SSIM (or the target, if higher) and its luma error. */
+static bool
+match_target(Job *job, const ImgoptEncodeOptions *options, guint k,
+	     const ImgoptPicture *picture, SsimTarget *target_out,
+	     GError **error)
+{
+	ImgoptQualityScore score = {0};
+	g_autoptr(GBytes) made = NULL;
 	GBytes *bytes = NULL;
 
-	*target_out = job->settings->target;
+	*target_out = (SsimTarget){job->settings->target, -1};
 	if (!is_lossy(options->format))
 		return true;
-	bytes = primary_trial(job, options, picture, error);
-	if (bytes == NULL || !imgopt_picture_ssim(picture, bytes, &ssim, error))
+	if (k == 0)
+		bytes = primary_trial(job, options, picture, error);
+	else
+		bytes = made = encode_picture(picture, options, error);
+	if (bytes == NULL ||
+	    !imgopt_picture_score(picture, bytes, &score, error))
 		return false;
-	*target_out = MAX(ssim, job->settings->target);
+	target_out->ssim = MAX(score.ssim, job->settings->target);
+	target_out->mse = score.mse;
 	return true;
 }
 
@@ -472,28 +525,29 @@ match_sharp(Job *job, int f, ImgoptEncodeOptions *options,
 	return true;
 }
 
-/* formats[@f] at the lowest quality whose SSIM reaches @target. */
+/* formats[@f] at the lowest quality whose encoding of widths[@k]'s
+ * @picture reaches @target (a trial of widths[0] is kept for it). */
 static bool
-match_quality(Job *job, int f, ImgoptEncodeOptions *options,
-	      const ImgoptPicture *picture, double target, bool *is_matched_out,
-	      GError **error)
+match_quality(Job *job, int f, ImgoptEncodeOptions *options, guint k,
+	      const ImgoptPicture *picture, const SsimTarget *target,
+	      bool *is_matched_out, GError **error)
 {
-	double ssim = 0;
+	g_autoptr(GBytes) trial = NULL;
 
 	options->quality = MATCH_CEILING;
-	if (!search_quality(picture, options, MATCH_FLOOR, target,
-			    &job->trials[f], error))
+	if (!search_quality(picture, options, MATCH_FLOOR, target, &trial,
+			    error))
 		return false;
-	*is_matched_out = job->trials[f] != NULL;
-	if (*is_matched_out)
-		return true;
+	*is_matched_out = trial != NULL;
 	/* the bisection takes the ceiling as reaching it: see if it does */
-	g_autoptr(GBytes) top = encode_picture(picture, options, error);
-	if (top == NULL || !imgopt_picture_ssim(picture, top, &ssim, error))
-		return false;
-	*is_matched_out = ssim >= target;
-	if (*is_matched_out)
-		job->trials[f] = g_steal_pointer(&top);
+	if (!*is_matched_out) {
+		trial = encode_picture(picture, options, error);
+		if (trial == NULL ||
+		    !reaches(picture, trial, target, is_matched_out, error))
+			return false;
+	}
+	if (*is_matched_out && k == 0)
+		job->trials[f] = g_steal_pointer(&trial);
 	return true;
 }
 
@@ -516,7 +570,7 @@ match_link_formats(Job *job, ImgoptEncodeOptions *options,
 		   const ImgoptPicture *picture, bool is_full_chroma,
 		   GError **error)
 {
-	double target = 0;
+	SsimTarget target = {0, -1};
 	bool is_sharp = is_full_chroma, is_needed = false;
 
 	for (int f = 1; f < job->n_formats; f++)
@@ -526,8 +580,10 @@ match_link_formats(Job *job, ImgoptEncodeOptions *options,
 	/* a PNG or GIF still (lossless: logos, diagrams, screenshots) */
 	if (!is_lossy(options[0].format))
 		is_sharp = true;
-	if (!is_sharp &&
-	    !match_target(job, &options[0], picture, &target, error))
+	guint k = is_sharp ? 0 : match_index(job);
+	const ImgoptPicture *at = picture_at(job, k, error);
+	if (at == NULL || (!is_sharp && !match_target(job, &options[0], k, at,
+						      &target, error)))
 		return false;
 	for (int f = job->n_formats - 1; f >= 1; f--) {
 		bool is_matched = false;
@@ -535,8 +591,8 @@ match_link_formats(Job *job, ImgoptEncodeOptions *options,
 			continue;
 		if (!(is_sharp ? match_sharp(job, f, options, picture,
 					     &is_matched, error)
-			       : match_quality(job, f, &options[f], picture,
-					       target, &is_matched, error)))
+			       : match_quality(job, f, &options[f], k, at,
+					       &target, &is_matched, error)))
 			return false;
 		if (!is_matched)
 			drop_format(job, options, f);
@@ -568,10 +624,10 @@ choose_options(Job *job, ImgoptEncodeOptions *options, GError **error)
 		    is_full_chroma || !is_lossy(job->formats[f]) ||
 		    is_matched_format(job, f))
 			continue;
+		SsimTarget target = {job->settings->target, -1};
 		if (!search_quality(picture, &options[f],
 				    MAX(options[f].quality - SEARCH_SPAN, 1),
-				    job->settings->target, &job->trials[f],
-				    error))
+				    &target, &job->trials[f], error))
 			return false;
 	}
 	return match_link_formats(job, options, picture, is_full_chroma, error);
