@@ -419,12 +419,12 @@ search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
  * photo-like pictures a WebP of equal SSIM scored 2.3-3.1 in butteraugli
  * against the JPEG's 1.4-1.6; with the error matched too, most of them
  * keep the JPEG).  So a photo and a diagram each get the WebP quality
- * they need, and a WebP is not linked for being visibly worse.  Where no quality reaches it the format
- * is not made for this content.  Pictures with sharp colour edges (the
- * primary keeps 4:4:4 chroma) cannot be matched by lossy WebP or AVIF,
- * which are 4:2:0, nor can a lossless primary (a PNG or GIF still: logos,
- * diagrams, screenshots, where SSIM misses the ringing around text):
- * WebP is then lossless, kept only if its narrowest encoding is smaller
+ * they need, and a WebP is not linked for being visibly worse.  Where no
+ * quality reaches it the format is not made for this content.  Pictures with
+ * sharp colour edges (the primary keeps 4:4:4 chroma) cannot be matched by
+ * lossy WebP or AVIF, which are 4:2:0, nor can a lossless primary (a PNG or GIF
+ * still: logos, diagrams, screenshots, where SSIM misses the ringing around
+ * text): WebP is then lossless, kept only if its narrowest encoding is smaller
  * than the primary's (a screenshot's usually is, a photo's never), and
  * AVIF is not made.  With --target 0 (fixed quality) every format
  * is at --quality, as before.  Animations keep --quality too.
