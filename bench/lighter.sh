@@ -162,7 +162,8 @@ tmp, rerun = sys.argv[1], sys.argv[2]
 r = {s: json.load(open(f"{tmp}/{s}.json"))
      for s in ("before", "original", "auto")}
 scores = [l.split() for l in open(f"{tmp}/scores")]
-cpu = {s: [float(x) for x in open(f"{tmp}/{s}.time").read().split()]
+# /usr/bin/time's last line (a line before it reports the exit status)
+cpu = {s: [float(x) for x in open(f"{tmp}/{s}.time").read().split("\n")[-2].split()]
        for s in ("original", "auto")}
 mb = lambda n: f"{n / 1e6:.1f} MB"
 print("# Lighter pages: what a reader downloads (bench/lighter.sh)\n")

@@ -350,12 +350,16 @@ is_lossy(ImgoptFormat format)
  * today).  The result is the lowest
  * quality seen to reach it (--quality if none did); *trial_out is the
  * trial encoding at that quality, if there was one (the narrowest
- * variant then needs no encoding of its own), else NULL. */
+ * variant then needs no encoding of its own), else NULL.  With a
+ * target's max_bytes reached, options->quality is 0 and no trial. */
 /* What an encoding must reach: the SSIM where it is worst, and at most
  * a mean squared error of the luma (a negative value: no matter). */
 typedef struct {
 	double ssim;
 	double mse;
+	gsize max_bytes; /* give up once an encoding that misses the target
+			    has this many bytes (0: never): a higher quality
+			    only takes more, so it cannot be lighter */
 } SsimTarget;
 
 /* Whether @bytes, an encoding of @picture, reaches @target. */
@@ -393,6 +397,11 @@ search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
 			g_clear_pointer(&best, g_bytes_unref);
 			best = g_steal_pointer(&bytes);
 		}
+		else if (target->max_bytes > 0 &&
+			 g_bytes_get_size(bytes) >= target->max_bytes) {
+			options->quality = 0; /* hopeless: see SsimTarget */
+			return true;
+		}
 		else {
 			low = options->quality;
 		}
@@ -429,7 +438,7 @@ search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
  * AVIF is not made.  With --target 0 (fixed quality) every format
  * is at --quality, as before.  Animations keep --quality too.
  */
-#define MATCH_FLOOR 30
+#define MATCH_FLOOR 50
 #define MATCH_CEILING 95
 
 /* Whether formats[@f] is one a link may name, matched to the primary. */
@@ -488,7 +497,7 @@ match_target(Job *job, const ImgoptEncodeOptions *options, guint k,
 	g_autoptr(GBytes) made = NULL;
 	GBytes *bytes = NULL;
 
-	*target_out = (SsimTarget){job->settings->target, -1};
+	*target_out = (SsimTarget){job->settings->target, -1, 0};
 	if (!is_lossy(options->format))
 		return true;
 	if (k == 0)
@@ -500,6 +509,9 @@ match_target(Job *job, const ImgoptEncodeOptions *options, guint k,
 		return false;
 	target_out->ssim = MAX(score.ssim, job->settings->target);
 	target_out->mse = score.mse;
+	/* webp links WebP even where heavier; the others only the lighter */
+	if (job->settings->link_format != IMGOPT_LINK_WEBP)
+		target_out->max_bytes = g_bytes_get_size(bytes);
 	return true;
 }
 
@@ -539,6 +551,8 @@ match_quality(Job *job, int f, ImgoptEncodeOptions *options, guint k,
 			    error))
 		return false;
 	*is_matched_out = trial != NULL;
+	if (options->quality == 0) /* heavier than the primary already */
+		return true;
 	/* the bisection takes the ceiling as reaching it: see if it does */
 	if (!*is_matched_out) {
 		trial = encode_picture(picture, options, error);
@@ -546,6 +560,10 @@ match_quality(Job *job, int f, ImgoptEncodeOptions *options, guint k,
 		    !reaches(picture, trial, target, is_matched_out, error))
 			return false;
 	}
+	/* matched, but no lighter than the primary: never linked */
+	if (*is_matched_out && target->max_bytes > 0 &&
+	    g_bytes_get_size(trial) >= target->max_bytes)
+		*is_matched_out = false;
 	if (*is_matched_out && k == 0)
 		job->trials[f] = g_steal_pointer(&trial);
 	return true;
@@ -570,7 +588,7 @@ match_link_formats(Job *job, ImgoptEncodeOptions *options,
 		   const ImgoptPicture *picture, bool is_full_chroma,
 		   GError **error)
 {
-	SsimTarget target = {0, -1};
+	SsimTarget target = {0, -1, 0};
 	bool is_sharp = is_full_chroma, is_needed = false;
 
 	for (int f = 1; f < job->n_formats; f++)
@@ -624,7 +642,7 @@ choose_options(Job *job, ImgoptEncodeOptions *options, GError **error)
 		    is_full_chroma || !is_lossy(job->formats[f]) ||
 		    is_matched_format(job, f))
 			continue;
-		SsimTarget target = {job->settings->target, -1};
+		SsimTarget target = {job->settings->target, -1, 0};
 		if (!search_quality(picture, &options[f],
 				    MAX(options[f].quality - SEARCH_SPAN, 1),
 				    &target, &job->trials[f], error))
