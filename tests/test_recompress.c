@@ -318,10 +318,10 @@ find_format(const GPtrArray *variants, ImgoptFormat format)
 	return NULL;
 }
 
-/* --link-format auto makes WebP matched to the JPEG's quality: its SSIM
- * reaches the JPEG's on the same picture, at a quality of its own
- * (outside the JPEG's five steps); original makes none.  A lossless
- * primary (a PNG with alpha) gets lossless WebP. */
+/* --link-format webp makes WebP matched to the JPEG's quality: its SSIM
+ * reaches the JPEG's on the same picture, at a quality of its own; auto
+ * keeps it only where lighter than the JPEG; original makes none.  A
+ * lossless primary (a PNG with alpha) gets lossless WebP. */
 static void
 test_link_format_matched(void)
 {
@@ -333,7 +333,16 @@ test_link_format_matched(void)
 	g_assert_true(imgopt_settings_parse_widths(&settings, "480", NULL));
 	g_autoptr(GPtrArray) plain = recompress_file(path, &settings, &len);
 	g_assert_null(find_format(plain, IMGOPT_FORMAT_WEBP));
+	/* auto: a WebP only where lighter than the JPEG of its width */
 	settings.link_format = IMGOPT_LINK_AUTO;
+	g_autoptr(GPtrArray) lighter = recompress_file(path, &settings, &len);
+	const ImgoptEncoded *lj = find_format(lighter, IMGOPT_FORMAT_JPEG);
+	const ImgoptEncoded *lw = find_format(lighter, IMGOPT_FORMAT_WEBP);
+	g_assert_true(lj != NULL);
+	if (lj != NULL && lw != NULL)
+		g_assert_cmpuint(lw->variant->bytes, <, lj->variant->bytes);
+	/* webp: made wherever it can be matched, lighter or not */
+	settings.link_format = IMGOPT_LINK_WEBP;
 	g_autoptr(GPtrArray) linked = recompress_file(path, &settings, &len);
 	assert_variants_valid(linked, len);
 	const ImgoptEncoded *jpeg = find_format(linked, IMGOPT_FORMAT_JPEG);
