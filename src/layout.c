@@ -90,7 +90,8 @@ imgopt_site_layout_free(ImgoptSiteLayout *config)
 	g_free(config->baseurl);
 	g_clear_pointer(&config->exclude, g_ptr_array_unref);
 	g_free(config->content_dir);
-	g_free(config->static_dir);
+	g_clear_pointer(&config->static_dirs, g_ptr_array_unref);
+	g_free(config->asset_dir);
 	g_free(config);
 }
 
@@ -146,12 +147,14 @@ add_flow_items(const char *flow, GPtrArray *out)
 	}
 }
 
-/* `exclude: [a, b]` (on one line or over several, as the Hux theme writes
- * it) or `exclude:` followed by `- a` lines. */
+/* A list value starting at @rest, a part of lines[@at] after its key:
+ * a flow list `[a, b]` (on one line or over several, as the Hux theme
+ * writes Jekyll's exclude and Hugo's TOML arrays run), or, when @rest is
+ * empty, the `- a` lines that follow (YAML). */
 static void
-read_exclude(char **lines, int at, GPtrArray *out)
+read_list(char **lines, int at, const char *rest_text, GPtrArray *out)
 {
-	g_autofree char *rest = g_strstrip(g_strdup(lines[at] + 8));
+	g_autofree char *rest = g_strstrip(g_strdup(rest_text));
 	int i = at + 1;
 
 	if (rest[0] == '\0' && lines[i] != NULL) {
@@ -171,6 +174,10 @@ read_exclude(char **lines, int at, GPtrArray *out)
 		if (close != NULL)
 			*close = '\0';
 		add_flow_items(flow->str, out);
+		return;
+	}
+	if (rest[0] != '\0') {
+		g_ptr_array_add(out, scalar(rest));
 		return;
 	}
 	for (; lines[i] != NULL; i++) {
@@ -215,33 +222,90 @@ read_jekyll(const char *root, ImgoptSiteLayout *c)
 			c->baseurl = url_path(v);
 		}
 		else if (g_str_has_prefix(lines[i], "exclude:"))
-			read_exclude(lines, i, c->exclude);
+			read_list(lines, i, lines[i] + 8, c->exclude);
 	}
 }
 
-/* `key = value` at the top level of a TOML file (before any [table]). */
+/* Splits a top-level line of a Hugo config into its key and what
+ * follows the separator (`key = value` in TOML, before any [table];
+ * `key: value` in YAML, not indented).  Returns false for any other
+ * line; sets *@is_table_out when a TOML [table] starts, which ends the
+ * top level. */
+static bool
+hugo_key(const char *line, bool is_toml, char **key_out, const char **rest_out,
+	 bool *is_table_out)
+{
+	const char *sep = strchr(line, is_toml ? '=' : ':');
+
+	*is_table_out = is_toml && line[0] == '[';
+	if (*is_table_out || sep == NULL || line[0] == '#' || line[0] == ' ' ||
+	    line[0] == '\t' || line[0] == '-')
+		return false;
+	*key_out = g_strstrip(g_strndup(line, (gsize)(sep - line)));
+	*rest_out = sep + 1;
+	return true;
+}
+
+static void
+replace_str(char **field, const char *value)
+{
+	g_free(*field);
+	*field = g_strdup(value);
+}
+
+/* Hugo's folder keys: one value, the first of a list for contentDir and
+ * assetDir, every one of a list for staticDir. */
+static void
+set_hugo_key(ImgoptSiteLayout *c, const char *key, GPtrArray *values)
+{
+	const char *first = values->len > 0 ? g_ptr_array_index(values, 0) : "";
+
+	if (g_ascii_strcasecmp(key, "baseURL") == 0 && c->baseurl == NULL)
+		c->baseurl = url_path(first);
+	else if (g_ascii_strcasecmp(key, "contentDir") == 0 && *first != '\0')
+		replace_str(&c->content_dir, first);
+	else if (g_ascii_strcasecmp(key, "assetDir") == 0 && *first != '\0')
+		replace_str(&c->asset_dir, first);
+	else if (g_ascii_strcasecmp(key, "staticDir") == 0)
+		for (guint i = 0; i < values->len; i++)
+			if (*(char *)g_ptr_array_index(values, i) != '\0')
+				g_ptr_array_add(
+					c->static_dirs,
+					g_strdup(g_ptr_array_index(values, i)));
+}
+
+/* The top level of the first Hugo config there is (hugo.toml,
+ * hugo.yaml, config.toml, config.yaml, as Hugo looks for them). */
 static void
 read_hugo(const char *root, ImgoptSiteLayout *c)
 {
-	static const char *const names[] = {"hugo.toml", "config.toml", NULL};
-	g_autofree char *text = read_first(root, names);
+	static const char *const names[] = {"hugo.toml", "hugo.yaml",
+					    "config.toml", "config.yaml"};
 
-	if (text == NULL)
-		return;
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	for (int i = 0; lines[i] != NULL && lines[i][0] != '['; i++) {
-		g_auto(GStrv) kv = g_strsplit(lines[i], "=", 2);
-		if (kv[0] == NULL || kv[1] == NULL)
+	for (size_t n = 0; n < G_N_ELEMENTS(names); n++) {
+		g_autofree char *p = g_build_filename(root, names[n], NULL);
+		g_autofree char *text = NULL;
+		bool is_toml = g_str_has_suffix(names[n], ".toml"), is_table;
+
+		if (!g_file_get_contents(p, &text, NULL, NULL))
 			continue;
-		g_autofree char *key = g_strstrip(g_strdup(kv[0]));
-		char *value = scalar(kv[1]);
-		if (strcmp(key, "baseURL") == 0 && c->baseurl == NULL)
-			c->baseurl = url_path(value);
-		else if (strcmp(key, "contentDir") == 0 && *value != '\0')
-			c->content_dir = g_strdup(value);
-		else if (strcmp(key, "staticDir") == 0 && *value != '\0')
-			c->static_dir = g_strdup(value);
-		g_free(value);
+		g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+		for (int i = 0; lines[i] != NULL; i++) {
+			g_autofree char *key = NULL;
+			const char *rest = NULL;
+			g_strchomp(lines[i]);
+			if (!hugo_key(lines[i], is_toml, &key, &rest,
+				      &is_table)) {
+				if (is_table)
+					break;
+				continue;
+			}
+			g_autoptr(GPtrArray) values =
+				g_ptr_array_new_with_free_func(g_free);
+			read_list(lines, i, rest, values);
+			set_hugo_key(c, key, values);
+		}
+		return;
 	}
 }
 
@@ -251,6 +315,7 @@ imgopt_site_layout_read(const char *root)
 	ImgoptSiteLayout *c = g_new0(ImgoptSiteLayout, 1);
 
 	c->exclude = g_ptr_array_new_with_free_func(g_free);
+	c->static_dirs = g_ptr_array_new_with_free_func(g_free);
 	read_jekyll(root, c);
 	read_hugo(root, c);
 	return c;

@@ -146,8 +146,40 @@ test_site_config(void)
 	g_autoptr(ImgoptSiteLayout) h = imgopt_site_layout_read(dir);
 	g_assert_cmpstr(h->baseurl, ==, "/site");
 	g_assert_cmpstr(h->content_dir, ==, "posts-here");
-	g_assert_cmpstr(h->static_dir, ==, "assets");
+	g_assert_cmpuint(h->static_dirs->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(h->static_dirs, 0), ==, "assets");
 	g_assert_cmpuint(h->exclude->len, ==, 0);
+	g_assert_cmpint(g_unlink(hugo), ==, 0);
+	tu_rmtree(dir);
+}
+
+/* Issue 17: Hugo's TOML and YAML configs, staticDir as a list, and the
+ * first config Hugo would read wins. */
+static void
+test_hugo_config(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *toml = g_build_filename(dir, "config.toml", NULL);
+	g_autofree char *yaml = g_build_filename(dir, "hugo.yaml", NULL);
+
+	tu_write(toml, "baseurl = \"https://example.org/blog/\"\n"
+		       "staticDir = [\"static\",\n  'more' ]\n"
+		       "assetDir = \"src\"\n");
+	g_autoptr(ImgoptSiteLayout) t = imgopt_site_layout_read(dir);
+	g_assert_cmpstr(t->baseurl, ==, "/blog");
+	g_assert_cmpuint(t->static_dirs->len, ==, 2);
+	g_assert_cmpstr(g_ptr_array_index(t->static_dirs, 1), ==, "more");
+	g_assert_cmpstr(t->asset_dir, ==, "src");
+	g_assert_null(t->content_dir);
+	tu_write(yaml, "baseURL: https://example.org/y/ # comment\n"
+		       "contentDir: 'posts'\nstaticDir:\n  - s1\n  - s2\n"
+		       "params:\n  contentDir: no\n");
+	g_autoptr(ImgoptSiteLayout) y = imgopt_site_layout_read(dir);
+	g_assert_cmpstr(y->baseurl, ==, "/y");
+	g_assert_cmpstr(y->content_dir, ==, "posts");
+	g_assert_cmpuint(y->static_dirs->len, ==, 2);
+	g_assert_cmpstr(g_ptr_array_index(y->static_dirs, 0), ==, "s1");
+	g_assert_null(y->asset_dir);
 	tu_rmtree(dir);
 }
 
@@ -246,6 +278,7 @@ main(int argc, char **argv)
 	g_test_add_func("/config/find-stops-at-site-root",
 			test_find_stops_at_site_root);
 	g_test_add_func("/config/site-config", test_site_config);
+	g_test_add_func("/config/hugo-config", test_hugo_config);
 	g_test_add_func("/config/detect-dirs", test_detect_dirs);
 	g_test_add_func("/config/dirs-stay-inside", test_dirs_stay_inside);
 	return g_test_run();

@@ -59,11 +59,14 @@ ImgoptGenerator imgopt_layout_generator(const char *root);
 
 /** What a site's own configuration says that imgopt uses. */
 typedef struct {
-	char *baseurl;      /* "/blog" (Jekyll baseurl, the path of Hugo's
-			       baseURL), or NULL */
-	GPtrArray *exclude; /* (element-type utf8) Jekyll's exclude list */
-	char *content_dir;  /* Hugo contentDir ("content"), or NULL */
-	char *static_dir;   /* Hugo staticDir ("static"), or NULL */
+	char *baseurl;          /* "/blog" (Jekyll baseurl, the path of Hugo's
+				   baseURL), or NULL */
+	GPtrArray *exclude;     /* (element-type utf8) Jekyll's exclude list */
+	char *content_dir;      /* Hugo contentDir ("content"), or NULL */
+	GPtrArray *static_dirs; /* (element-type utf8) Hugo staticDir, one
+				   or a list; empty if the config sets none
+				   (then Hugo uses "static") */
+	char *asset_dir;        /* Hugo assetDir ("assets"), or NULL */
 } ImgoptSiteLayout;
 
 /** Frees @config (nullable). */
@@ -75,10 +78,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptSiteLayout, imgopt_site_layout_free)
  * imgopt_site_layout_read:
  * @root: the site root
  *
- * Reads `_config.yml` (or `_config.yaml`), then `hugo.toml` (or
- * `config.toml`), the simple way: top-level `key: value` / `key = "value"`
- * lines and a flow (`[a, b]`) or block (`- a`) list for exclude.  Missing
- * or unreadable files give empty fields.
+ * Reads `_config.yml` (or `_config.yaml`), then the first of Hugo's
+ * `hugo.toml`, `hugo.yaml`, `config.toml`, `config.yaml`, the simple way:
+ * top-level `key: value` / `key = "value"` lines (Hugo's keys in any
+ * case, TOML before its first [table]) and a flow (`[a, b]`, over
+ * several lines too) or block (`- a`) list for exclude and staticDir.
+ * Missing or unreadable files give empty fields.
  *
  * Returns: (transfer full): what was found (never NULL).
  */
