@@ -24,10 +24,13 @@
  *      (UTF-8 names included) and `\` becomes `/`.
  *   4. Candidates are tried in this order; the first existing regular file
  *      inside the site root wins (status OK):
- *      - `/x` and Liquid-prefixed paths: the site root, then `static/`
- *        (Hugo) and `source/` (Hexo) when those folders exist;
- *      - front matter values: the site root, then the post's folder, then
- *        the post asset folder;
+ *      - `/x` and Liquid-prefixed paths: the site root, then the
+ *        folders published at `/` that exist: Hugo's staticDir (one or
+ *        a list, `static/` by default), else `static/` and `source/`
+ *        (Hexo);
+ *      - front matter values: the site root (and, for Hugo, its static
+ *        folders, published at `/`), then the post's folder, then the
+ *        post asset folder;
  *      - Hexo `{% asset_img x %}`: the post asset folder only;
  *      - any other relative `x`: the post's folder, then the post asset
  *        folder;
@@ -104,8 +107,9 @@ typedef struct ImgoptSite ImgoptSite;
  *   @posts_dir or @images_dir lie outside the site root,
  *   G_OPTION_ERROR_BAD_VALUE (a usage error) if they are one folder that
  *   the site's generator does not publish at its own path (a folder
- *   starting with `_` for Jekyll and Hexo, Hugo's content folder), so
- *   links to its IMGOPT_OUTPUT_DIR would be broken.
+ *   starting with `_` for Jekyll and Hexo; Hugo's content folder may be
+ *   both, its bundles' variants living in the bundles), so links to its
+ *   IMGOPT_OUTPUT_DIR would be broken.
  */
 ImgoptSite *imgopt_site_open(const char *posts_dir, const char *images_dir,
 			     const char *site_root, GError **error);

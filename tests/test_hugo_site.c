@@ -1,0 +1,156 @@
+/*
+ * test_hugo_site.c: a Hugo site as imgopt sees it (issue 17), on tiny
+ * sites built in temporary folders: its config, what `/x` and front
+ * matter values resolve to (static folders, page bundles), where the
+ * variant a reference links must live and at which URL Hugo publishes a
+ * file (imgopt_site_variant_dir(), imgopt_site_url_path()).
+ */
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "imgopt/imgopt.h"
+#include "testutil.h"
+
+/* Writes @text to @root/@rel, making its folders. */
+static void
+put(const char *root, const char *rel, const char *text)
+{
+	g_autofree char *path = g_build_filename(root, rel, NULL);
+	g_autofree char *parent = g_path_get_dirname(path);
+
+	g_assert_cmpint(g_mkdir_with_parents(parent, 0755), ==, 0);
+	tu_write(path, text);
+}
+
+/* A Hugo site with a baseURL path, two static folders, a leaf bundle
+ * (with a subfolder), a branch bundle, a plain page and assets/. */
+static char *
+make_site(void)
+{
+	static const char *const files[] = {
+		"content/posts/bundle/index.md",
+		"content/posts/bundle/photo.jpg",
+		"content/posts/bundle/img/deep.jpg",
+		"content/posts/_index.md",
+		"content/posts/plain.md",
+		"content/posts/loose.jpg",
+		"static/img/a.jpg",
+		"static/other/b.jpg",
+		"more/c.jpg",
+		"assets/d.jpg",
+	};
+	char *root = tu_tmpdir();
+
+	put(root, "hugo.toml",
+	    "baseURL = \"https://example.org/blog/\"\n"
+	    "staticDir = [\"static\", \"more\"]\n[params]\nx = 1\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++)
+		put(root, files[i], "x");
+	return root;
+}
+
+static ImgoptSite *
+open_at(const char *root, const char *posts, const char *images)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *p = g_build_filename(root, posts, NULL);
+	g_autofree char *i = g_build_filename(root, images, NULL);
+	ImgoptSite *site = imgopt_site_open(p, i, NULL, &error);
+
+	g_assert_no_error(error);
+	return site;
+}
+
+/* Resolves @url of @kind from @post: it must be OK at @resolved, its
+ * variant must live in @dir, and @resolved be published at @url_path. */
+static void
+assert_place(const ImgoptSite *site, const char *post, ImgoptRefKind kind,
+	     const char *url, const char *resolved, const char *dir,
+	     const char *url_path)
+{
+	g_autoptr(ImgoptRef) ref = imgopt_ref_new();
+
+	ref->post = g_strdup(post);
+	ref->kind = kind;
+	ref->url = g_strdup(url);
+	imgopt_site_resolve_ref(site, ref);
+	g_assert_cmpstr(imgopt_ref_status_name(ref->status), ==, "ok");
+	g_assert_cmpstr(ref->resolved, ==, resolved);
+	g_autofree char *got_dir = imgopt_site_variant_dir(site, ref);
+	g_assert_cmpstr(got_dir, ==, dir);
+	g_autofree char *got_url = imgopt_site_url_path(site, resolved);
+	g_assert_cmpstr(got_url, ==, url_path);
+}
+
+/* Page bundles keep their variants; static images go to IMAGES'
+ * variant folder when IMAGES is published, else to their static
+ * folder's; each is published where Hugo puts it. */
+static void
+test_variant_dirs(void)
+{
+	g_autofree char *root = make_site();
+	g_autoptr(ImgoptSite) site = open_at(root, "content", "static/img");
+	const char *bundle = "content/posts/bundle/index.md";
+	const char *plain = "content/posts/plain.md";
+
+	g_assert_cmpint(imgopt_site_get_generator(site), ==,
+			IMGOPT_GENERATOR_HUGO);
+	g_assert_cmpstr(imgopt_site_get_baseurl(site), ==, "/blog");
+	assert_place(site, bundle, IMGOPT_REF_MARKDOWN, "photo.jpg",
+		     "content/posts/bundle/photo.jpg",
+		     "content/posts/bundle/optimized", NULL);
+	assert_place(site, bundle, IMGOPT_REF_MARKDOWN, "img/deep.jpg",
+		     "content/posts/bundle/img/deep.jpg",
+		     "content/posts/bundle/optimized", NULL);
+	assert_place(site, bundle, IMGOPT_REF_MARKDOWN, "/blog/img/a.jpg",
+		     "static/img/a.jpg", "static/img/optimized", "img/a.jpg");
+	assert_place(site, plain, IMGOPT_REF_MARKDOWN, "/img/a.jpg",
+		     "static/img/a.jpg", "static/img/optimized", "img/a.jpg");
+	assert_place(site, plain, IMGOPT_REF_MARKDOWN, "/other/b.jpg",
+		     "static/other/b.jpg", "static/optimized", "other/b.jpg");
+	assert_place(site, plain, IMGOPT_REF_MARKDOWN, "/blog/c.jpg",
+		     "more/c.jpg", "more/optimized", "c.jpg");
+	/* a branch bundle's file is published at its path */
+	assert_place(site, plain, IMGOPT_REF_MARKDOWN, "loose.jpg",
+		     "content/posts/loose.jpg", "content/posts/optimized",
+		     "posts/loose.jpg");
+	/* a cover in front matter goes through relURL: a site path */
+	assert_place(site, bundle, IMGOPT_REF_FRONT_MATTER, "img/a.jpg",
+		     "static/img/a.jpg", "static/img/optimized", "img/a.jpg");
+	g_autofree char *variant =
+		imgopt_site_url_path(site, "static/img/optimized/a-1.webp");
+	g_assert_cmpstr(variant, ==, "img/optimized/a-1.webp");
+	g_autofree char *pipes = imgopt_site_url_path(site, "assets/d.jpg");
+	g_assert_null(pipes);
+	tu_rmtree(root);
+}
+
+/* POSTS and IMAGES may both be the content folder: a bundle's variants
+ * live in the bundle, and a variant's variant folder is its own. */
+static void
+test_content_is_images(void)
+{
+	g_autofree char *root = make_site();
+	g_autoptr(ImgoptSite) site = open_at(root, "content", "content");
+	const char *bundle = "content/posts/bundle/index.md";
+
+	assert_place(site, bundle, IMGOPT_REF_MARKDOWN, "photo.jpg",
+		     "content/posts/bundle/photo.jpg",
+		     "content/posts/bundle/optimized", NULL);
+	put(root, "content/posts/bundle/optimized/photo-1.webp", "x");
+	assert_place(site, bundle, IMGOPT_REF_MARKDOWN,
+		     "optimized/photo-1.webp",
+		     "content/posts/bundle/optimized/photo-1.webp",
+		     "content/posts/bundle/optimized", NULL);
+	tu_rmtree(root);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/hugo-site/variant-dirs", test_variant_dirs);
+	g_test_add_func("/hugo-site/content-is-images", test_content_is_images);
+	return g_test_run();
+}
