@@ -9,6 +9,7 @@
 #include "imgopt/site.h"
 
 #include "fsio.h"
+#include "site_gen.h"
 
 /* Whether @dir holds a regular file of one of @names (NULL-terminated). */
 static bool
@@ -359,14 +360,24 @@ detect_posts(const char *root)
 	return NULL;
 }
 
-/* "postimg/a.jpg" → "postimg"; "static/images/a.jpg" → "static/images";
- * NULL for a file at the root. */
+/* "postimg/a.jpg" → "postimg"; "static/images/a.jpg" → "static/images"
+ * (and so for each of a Hugo site's static folders); NULL for a file at
+ * the root. */
 static char *
-image_folder(const char *path)
+image_folder(const ImgoptSite *site, const char *path)
 {
+	const GPtrArray *statics = imgopt_site_get_static_dirs(site);
 	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
 	guint n = g_strv_length(parts);
 
+	for (guint i = 0; i < statics->len; i++) {
+		const char *dir = g_ptr_array_index(statics, i);
+		const char *rest = path + strlen(dir) + 1;
+		const char *slash = strchr(rest, '/');
+
+		if (imgopt_fs_is_below(dir, path) && slash != NULL)
+			return g_strndup(path, (gsize)(slash - path));
+	}
 	if (n < 2)
 		return NULL;
 	if (n >= 3 && (strcmp(parts[0], "static") == 0 ||
@@ -395,7 +406,7 @@ count_folders(ImgoptSite *site, GHashTable *counts, GError **error)
 			if (r->resolved == NULL ||
 			    !g_hash_table_add(seen, g_strdup(r->resolved)))
 				continue;
-			char *folder = image_folder(r->resolved);
+			char *folder = image_folder(site, r->resolved);
 			if (folder == NULL)
 				continue;
 			guint n = GPOINTER_TO_UINT(

@@ -1226,7 +1226,8 @@ imgopt_site_scan_text(const ImgoptSite *site, const char *post,
 {
 	g_return_val_if_fail(site != NULL, NULL);
 
-	const ImgoptScanOptions opts = {site->dialect};
+	const ImgoptScanOptions opts = {
+		site->dialect, site->generator == IMGOPT_GENERATOR_HUGO};
 	return imgopt_scan_text_full(post, text, len, &opts, error);
 }
 

@@ -146,11 +146,50 @@ test_content_is_images(void)
 	tu_rmtree(root);
 }
 
+/* `imgopt` with no arguments in a Hugo site root: POSTS is contentDir,
+ * IMAGES the folder (inside a static folder, from the config) holding
+ * most of what the pages show, YAML config too. */
+static void
+test_detect_dirs(void)
+{
+	g_autofree char *root = make_site();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *toml = g_build_filename(root, "hugo.toml", NULL);
+	char *posts = NULL, *images = NULL;
+
+	put(root, "more/pics/e.jpg", "x");
+	put(root, "more/pics/f.jpg", "x");
+	put(root, "content/posts/plain.md",
+	    "+++\nimages = [\"pics/e.jpg\"]\n+++\n"
+	    "![](/blog/pics/f.jpg) ![](/img/a.jpg) ![](loose.jpg)\n"
+	    "{{< figure src=\"/blog/pics/e.jpg\" >}}\n");
+	g_assert_true(imgopt_layout_detect_dirs(root, &posts, &images, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(posts, ==, "content");
+	g_assert_cmpstr(images, ==, "more/pics");
+	g_clear_pointer(&posts, g_free);
+	g_clear_pointer(&images, g_free);
+	/* the same in YAML, with another content folder */
+	g_assert_cmpint(g_unlink(toml), ==, 0);
+	put(root, "config.yaml",
+	    "baseURL: https://example.org/blog/\ncontentDir: pages\n"
+	    "staticDir:\n  - static\n  - more\n");
+	put(root, "pages/a.md", "![](/blog/img/a.jpg)\n");
+	g_assert_true(imgopt_layout_detect_dirs(root, &posts, &images, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(posts, ==, "pages");
+	g_assert_cmpstr(images, ==, "static/img");
+	g_free(posts);
+	g_free(images);
+	tu_rmtree(root);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/hugo-site/variant-dirs", test_variant_dirs);
 	g_test_add_func("/hugo-site/content-is-images", test_content_is_images);
+	g_test_add_func("/hugo-site/detect-dirs", test_detect_dirs);
 	return g_test_run();
 }

@@ -111,8 +111,9 @@ bool imgopt_layout_is_excluded(const GPtrArray *exclude, const char *path);
  * `_posts` (Jekyll), `source/_posts` (Hexo), Hugo's contentDir or
  * `content`; IMAGES is, of the folders the posts' local references
  * resolve into, the one holding the most referenced files, counted by
- * their first path component (two for `static/`, `source/`, `assets/`);
- * ties go to the first in byte order.
+ * their first path component (two for `static/`, `source/`, `assets/`
+ * and a Hugo site's other staticDir folders); ties go to the first in
+ * byte order.
  *
  * Returns: true, or false with @error set (G_FILE_ERROR_NOENT) if there
  *   is no posts folder or no post references a local image.

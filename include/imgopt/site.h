@@ -328,12 +328,15 @@ char *imgopt_site_variant_dir(const ImgoptSite *site, const ImgoptRef *ref);
  *
  * The path, below the site's base URL and without a leading `/`, at
  * which the generator publishes @path: @path itself for Jekyll; for Hugo
- * a file of `static/` at the site root (`static/img/a.jpg` →
- * `img/a.jpg`); for Hexo a file of `source/` likewise.
+ * a file of a static folder at the site root (`static/img/a.jpg` →
+ * `img/a.jpg`) and any other file of the content folder but a leaf
+ * bundle's at its path below it (`content/posts/a.jpg` → `posts/a.jpg`);
+ * for Hexo a file of `source/` likewise.
  *
  * Returns: (transfer full) (nullable): the URL path, or NULL if the
  *   generator does not publish @path at a path of its own (a Hugo page
- *   bundle's file is published at its page's URL: link it relatively).
+ *   bundle's file is published at its page's URL: link it relatively)
+ *   or at all (Hugo's `assets/`, `layouts/`, files at the root).
  */
 char *imgopt_site_url_path(const ImgoptSite *site, const char *path);
 
