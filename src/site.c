@@ -370,21 +370,27 @@ check_images(const ImgoptSite *site, GError **error)
 	return dir != NULL;
 }
 
-/* Where `/x` is looked up: the root, then the folders the generator
- * publishes at `/` (Hugo's staticDir, else `static/` and `source/`) that
- * exist. */
+/* Where `/x` is looked up.  Hugo publishes its static folders at `/`
+ * and the files of its content folder at their path below it, and
+ * nothing of the root itself: those that exist, in that order.  Other
+ * generators: the root, then `static/` and `source/` if they exist. */
 static void
 find_web_dirs(ImgoptSite *site)
 {
-	const GPtrArray *hugo = site->static_dirs;
+	const bool is_hugo = site->generator == IMGOPT_GENERATOR_HUGO;
+	g_autoptr(GPtrArray) names = g_ptr_array_new();
 
 	site->web_dirs = g_ptr_array_new_with_free_func(g_free);
-	g_ptr_array_add(site->web_dirs, g_strdup(""));
-	for (size_t i = 0;
-	     i < (hugo->len > 0 ? hugo->len : G_N_ELEMENTS(web_dir_names));
-	     i++) {
-		const char *name = hugo->len > 0 ? g_ptr_array_index(hugo, i)
-						 : web_dir_names[i];
+	if (!is_hugo)
+		g_ptr_array_add(site->web_dirs, g_strdup(""));
+	for (guint i = 0; is_hugo && i < site->static_dirs->len; i++)
+		g_ptr_array_add(names, g_ptr_array_index(site->static_dirs, i));
+	if (is_hugo)
+		g_ptr_array_add(names, site->content_dir);
+	for (size_t i = 0; !is_hugo && i < G_N_ELEMENTS(web_dir_names); i++)
+		g_ptr_array_add(names, (char *)web_dir_names[i]);
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = g_ptr_array_index(names, i);
 		g_autofree char *abs = g_build_filename(site->root, name, NULL);
 
 		if (imgopt_fs_is_inside_root(name) &&
@@ -917,15 +923,18 @@ add_file_bases(const ImgoptSite *site, const ImgoptRef *ref, GPtrArray *bases)
 		g_ptr_array_add(bases, g_strdup(""));
 }
 
-/* A front matter value is a site path: the root, and for Hugo (whose
+/* A front matter value is a site path: the root, or for Hugo (whose
  * templates pass it to relURL or absURL) what is published at `/`. */
 static void
 add_front_matter_bases(const ImgoptSite *site, GPtrArray *bases)
 {
+	if (site->generator != IMGOPT_GENERATOR_HUGO) {
+		g_ptr_array_add(bases, g_strdup(""));
+		return;
+	}
 	for (guint i = 0; i < site->web_dirs->len; i++)
-		if (i == 0 || site->generator == IMGOPT_GENERATOR_HUGO)
-			g_ptr_array_add(bases, g_strdup(g_ptr_array_index(
-						       site->web_dirs, i)));
+		g_ptr_array_add(bases,
+				g_strdup(g_ptr_array_index(site->web_dirs, i)));
 }
 
 /* The folders to look in, in order (see site.h). */

@@ -118,6 +118,14 @@ test_variant_dirs(void)
 	/* a cover in front matter goes through relURL: a site path */
 	assert_place(site, bundle, IMGOPT_REF_FRONT_MATTER, "img/a.jpg",
 		     "static/img/a.jpg", "static/img/optimized", "img/a.jpg");
+	/* the content folder is published at `/` too */
+	assert_place(site, plain, IMGOPT_REF_MARKDOWN,
+		     "/blog/posts/bundle/photo.jpg",
+		     "content/posts/bundle/photo.jpg",
+		     "content/posts/bundle/optimized", NULL);
+	assert_place(site, plain, IMGOPT_REF_FRONT_MATTER, "posts/loose.jpg",
+		     "content/posts/loose.jpg", "content/posts/optimized",
+		     "posts/loose.jpg");
 	g_autofree char *variant =
 		imgopt_site_url_path(site, "static/img/optimized/a-1.webp");
 	g_assert_cmpstr(variant, ==, "img/optimized/a-1.webp");

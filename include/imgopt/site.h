@@ -24,13 +24,13 @@
  *      (UTF-8 names included) and `\` becomes `/`.
  *   4. Candidates are tried in this order; the first existing regular file
  *      inside the site root wins (status OK):
- *      - `/x` and Liquid-prefixed paths: the site root, then the
- *        folders published at `/` that exist: Hugo's staticDir (one or
- *        a list, `static/` by default), else `static/` and `source/`
- *        (Hexo);
- *      - front matter values: the site root (and, for Hugo, its static
- *        folders, published at `/`), then the post's folder, then the
- *        post asset folder;
+ *      - `/x` and Liquid-prefixed paths: the site root, then `static/`
+ *        and `source/` (Hexo) when those folders exist; for Hugo, which
+ *        publishes nothing of the root itself, its staticDir folders
+ *        (one or a list, `static/` by default) then its contentDir;
+ *      - front matter values: the site root (for Hugo the folders `/x`
+ *        is looked up in: its templates pass the value to relURL), then
+ *        the post's folder, then the post asset folder;
  *      - Hexo `{% asset_img x %}`: the post asset folder only;
  *      - any other relative `x`: the post's folder, then the post asset
  *        folder;
