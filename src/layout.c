@@ -92,6 +92,7 @@ imgopt_site_layout_free(ImgoptSiteLayout *config)
 	g_clear_pointer(&config->exclude, g_ptr_array_unref);
 	g_free(config->content_dir);
 	g_clear_pointer(&config->static_dirs, g_ptr_array_unref);
+	g_clear_pointer(&config->themes, g_ptr_array_unref);
 	g_free(config->asset_dir);
 	g_free(config);
 }
@@ -254,8 +255,18 @@ replace_str(char **field, const char *value)
 	*field = g_strdup(value);
 }
 
+/* Adds the non-empty strings of @values to @out. */
+static void
+add_all(GPtrArray *out, const GPtrArray *values)
+{
+	for (guint i = 0; i < values->len; i++)
+		if (*(char *)g_ptr_array_index(values, i) != '\0')
+			g_ptr_array_add(out,
+					g_strdup(g_ptr_array_index(values, i)));
+}
+
 /* Hugo's folder keys: one value, the first of a list for contentDir and
- * assetDir, every one of a list for staticDir. */
+ * assetDir, every one of a list for staticDir and theme. */
 static void
 set_hugo_key(ImgoptSiteLayout *c, const char *key, GPtrArray *values)
 {
@@ -268,11 +279,9 @@ set_hugo_key(ImgoptSiteLayout *c, const char *key, GPtrArray *values)
 	else if (g_ascii_strcasecmp(key, "assetDir") == 0 && *first != '\0')
 		replace_str(&c->asset_dir, first);
 	else if (g_ascii_strcasecmp(key, "staticDir") == 0)
-		for (guint i = 0; i < values->len; i++)
-			if (*(char *)g_ptr_array_index(values, i) != '\0')
-				g_ptr_array_add(
-					c->static_dirs,
-					g_strdup(g_ptr_array_index(values, i)));
+		add_all(c->static_dirs, values);
+	else if (g_ascii_strcasecmp(key, "theme") == 0)
+		add_all(c->themes, values);
 }
 
 /* The top level of the first Hugo config there is (hugo.toml,
@@ -317,6 +326,7 @@ imgopt_site_layout_read(const char *root)
 
 	c->exclude = g_ptr_array_new_with_free_func(g_free);
 	c->static_dirs = g_ptr_array_new_with_free_func(g_free);
+	c->themes = g_ptr_array_new_with_free_func(g_free);
 	read_jekyll(root, c);
 	read_hugo(root, c);
 	return c;

@@ -442,6 +442,13 @@ apply_site_config(ImgoptSite *site)
 			g_strdup(g_ptr_array_index(sc->static_dirs, i)));
 	if (site->static_dirs->len == 0)
 		g_ptr_array_add(site->static_dirs, g_strdup("static"));
+	/* a theme's static folder is published at `/` too, under the
+	 * site's own (which wins where both hold a file) */
+	for (guint i = 0; i < sc->themes->len; i++)
+		g_ptr_array_add(site->static_dirs,
+				g_strdup_printf("themes/%s/static",
+						(char *)g_ptr_array_index(
+							sc->themes, i)));
 }
 
 /* Why POSTS and IMAGES may not both be @dir (relative to the root), or
@@ -937,6 +944,31 @@ add_front_matter_bases(const ImgoptSite *site, GPtrArray *bases)
 				g_strdup(g_ptr_array_index(site->web_dirs, i)));
 }
 
+/* Whether @post is a page of a Hugo site's content folder. */
+static bool
+is_hugo_page(const ImgoptSite *site, const char *post)
+{
+	return site->content_dir != NULL && post != NULL &&
+	       imgopt_fs_is_below(site->content_dir, post);
+}
+
+/* A Hugo page that is no bundle (`content/posts/a.md`) is published at
+ * `/posts/a/`: a relative path from it names what Hugo publishes there,
+ * from @page_dir (`content/posts/a`, transfer full) or from the same
+ * path in a static folder. */
+static void
+add_hugo_page_bases(const ImgoptSite *site, char *page_dir, GPtrArray *bases)
+{
+	const char *below = page_dir + strlen(site->content_dir) + 1;
+
+	g_ptr_array_add(bases, page_dir);
+	for (guint i = 0; i < site->static_dirs->len; i++)
+		g_ptr_array_add(
+			bases,
+			imgopt_fs_join(g_ptr_array_index(site->static_dirs, i),
+				       below));
+}
+
 /* The folders to look in, in order (see site.h). */
 static GPtrArray *
 candidate_bases(const ImgoptSite *site, const ImgoptRef *ref, const Dest *d)
@@ -966,6 +998,10 @@ candidate_bases(const ImgoptSite *site, const ImgoptRef *ref, const Dest *d)
 	}
 	if (ref->kind == IMGOPT_REF_FRONT_MATTER)
 		add_front_matter_bases(site, bases);
+	if (asset_dir != NULL && is_hugo_page(site, ref->post)) {
+		add_hugo_page_bases(site, asset_dir, bases);
+		return bases;
+	}
 	g_ptr_array_add(bases, g_steal_pointer(&post_dir));
 	if (asset_dir != NULL)
 		g_ptr_array_add(bases, asset_dir);

@@ -21,8 +21,9 @@ const char *imgopt_site_get_content_dir(const ImgoptSite *site);
  * imgopt_site_get_static_dirs:
  *
  * Returns: (transfer none) (element-type utf8): a Hugo site's staticDir
- *   folders (`static` unless its config says otherwise), relative to the
- *   root, whether they exist or not; empty for other sites.
+ *   folders (`static` unless its config says otherwise), then its
+ *   themes' (`themes/<theme>/static`), relative to the root, whether they
+ *   exist or not; empty for other sites.
  */
 const GPtrArray *imgopt_site_get_static_dirs(const ImgoptSite *site);
 

@@ -3,8 +3,9 @@
  * links must live (site_gen.h).
  *
  * Hugo publishes:
- *   - the files of its static folders (staticDir, `static/` by default)
- *     at the site root: `static/img/a.jpg` at `<baseURL>/img/a.jpg`;
+ *   - the files of its static folders (staticDir, `static/` by default,
+ *     then each theme's `themes/<name>/static/`) at the site root:
+ * `static/img/a.jpg` at `<baseURL>/img/a.jpg`;
  *   - the files of a leaf bundle (a content folder holding `index.md`)
  *     beside its page, whatever the page's URL, subfolders included;
  *   - any other file of the content folder at its path below it (a
@@ -13,8 +14,10 @@
  *     of the root or of `layouts/`.
  *
  * So a variant lives where its source is published: a static image's in
- * IMAGES/IMGOPT_OUTPUT_DIR when IMAGES is inside that static folder (else
- * in the static folder's own IMGOPT_OUTPUT_DIR), linked by its URL path;
+ * IMAGES/IMGOPT_OUTPUT_DIR when IMAGES is inside a static folder (all of
+ * them are published at `/`), else in the image's static folder's own
+ * IMGOPT_OUTPUT_DIR (the site's first for a theme's), linked by its URL
+ * path;
  * a bundle image's in the bundle's IMGOPT_OUTPUT_DIR, linked relatively.
  */
 #include <string.h>
@@ -97,6 +100,39 @@ output_dir_in(const char *dir)
 	return imgopt_fs_join(dir, IMGOPT_OUTPUT_DIR);
 }
 
+/* Whether IMAGES is published at `/`: it is (or is inside) one of the
+ * site's static folders. */
+static bool
+is_images_static(const ImgoptSite *site)
+{
+	const char *images = imgopt_site_get_images_dir(site);
+	const GPtrArray *dirs = imgopt_site_get_static_dirs(site);
+
+	for (guint i = 0; i < dirs->len; i++) {
+		const char *dir = g_ptr_array_index(dirs, i);
+
+		if (strcmp(images, dir) == 0 || imgopt_fs_is_below(dir, images))
+			return true;
+	}
+	return false;
+}
+
+/* Where the variant of an image of static folder @dir lives.  Every
+ * static folder is published at `/`, so any will do: IMAGES' variant
+ * folder when IMAGES is published, else @dir's own; for a theme's (often
+ * a git submodule, not the site's to write to) the site's first. */
+static char *
+static_output_dir(const ImgoptSite *site, const char *dir)
+{
+	const GPtrArray *dirs = imgopt_site_get_static_dirs(site);
+
+	if (is_images_static(site))
+		return output_dir_in(imgopt_site_get_images_dir(site));
+	if (g_str_has_prefix(dir, "themes/"))
+		return output_dir_in(g_ptr_array_index(dirs, 0));
+	return output_dir_in(dir);
+}
+
 char *
 imgopt_hugo_variant_dir(const ImgoptSite *site, const ImgoptRef *ref)
 {
@@ -106,12 +142,8 @@ imgopt_hugo_variant_dir(const ImgoptSite *site, const ImgoptRef *ref)
 	const char *content = path != NULL ? content_dir_of(site, path) : NULL;
 	bool is_leaf = false;
 
-	if (dir != NULL) {
-		bool is_images = imgopt_fs_is_below(images, path) &&
-				 (strcmp(images, dir) == 0 ||
-				  imgopt_fs_is_below(dir, images));
-		return output_dir_in(is_images ? images : dir);
-	}
+	if (dir != NULL)
+		return static_output_dir(site, dir);
 	if (content != NULL) {
 		g_autofree char *bundle =
 			bundle_of(site, content, path, &is_leaf);

@@ -164,22 +164,25 @@ test_hugo_config(void)
 
 	tu_write(toml, "baseurl = \"https://example.org/blog/\"\n"
 		       "staticDir = [\"static\",\n  'more' ]\n"
-		       "assetDir = \"src\"\n");
+		       "assetDir = \"src\"\ntheme = \"t\"\n");
 	g_autoptr(ImgoptSiteLayout) t = imgopt_site_layout_read(dir);
 	g_assert_cmpstr(t->baseurl, ==, "/blog");
 	g_assert_cmpuint(t->static_dirs->len, ==, 2);
 	g_assert_cmpstr(g_ptr_array_index(t->static_dirs, 1), ==, "more");
 	g_assert_cmpstr(t->asset_dir, ==, "src");
+	g_assert_cmpuint(t->themes->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(t->themes, 0), ==, "t");
 	g_assert_null(t->content_dir);
 	tu_write(yaml, "baseURL: https://example.org/y/ # comment\n"
 		       "contentDir: 'posts'\nstaticDir:\n  - s1\n  - s2\n"
-		       "params:\n  contentDir: no\n");
+		       "theme: [a, b]\nparams:\n  contentDir: no\n");
 	g_autoptr(ImgoptSiteLayout) y = imgopt_site_layout_read(dir);
 	g_assert_cmpstr(y->baseurl, ==, "/y");
 	g_assert_cmpstr(y->content_dir, ==, "posts");
 	g_assert_cmpuint(y->static_dirs->len, ==, 2);
 	g_assert_cmpstr(g_ptr_array_index(y->static_dirs, 0), ==, "s1");
 	g_assert_null(y->asset_dir);
+	g_assert_cmpuint(y->themes->len, ==, 2);
 	tu_rmtree(dir);
 }
 

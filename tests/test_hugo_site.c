@@ -35,16 +35,20 @@ make_site(void)
 		"content/posts/_index.md",
 		"content/posts/plain.md",
 		"content/posts/loose.jpg",
+		"content/posts/plain/side.jpg",
+		"static/posts/plain/st.jpg",
 		"static/img/a.jpg",
 		"static/other/b.jpg",
 		"more/c.jpg",
 		"assets/d.jpg",
+		"themes/t/static/img/th.jpg",
 	};
 	char *root = tu_tmpdir();
 
 	put(root, "hugo.toml",
 	    "baseURL = \"https://example.org/blog/\"\n"
-	    "staticDir = [\"static\", \"more\"]\n[params]\nx = 1\n");
+	    "staticDir = [\"static\", \"more\"]\ntheme = \"t\"\n"
+	    "[params]\nx = 1\n");
 	for (size_t i = 0; i < G_N_ELEMENTS(files); i++)
 		put(root, files[i], "x");
 	return root;
@@ -83,9 +87,9 @@ assert_place(const ImgoptSite *site, const char *post, ImgoptRefKind kind,
 	g_assert_cmpstr(got_url, ==, url_path);
 }
 
-/* Page bundles keep their variants; static images go to IMAGES'
- * variant folder when IMAGES is published, else to their static
- * folder's; each is published where Hugo puts it. */
+/* Page bundles keep their variants; static images (a theme's too) go to
+ * IMAGES' variant folder when IMAGES is published at `/`; each is
+ * published where Hugo puts it. */
 static void
 test_variant_dirs(void)
 {
@@ -108,13 +112,32 @@ test_variant_dirs(void)
 	assert_place(site, plain, IMGOPT_REF_MARKDOWN, "/img/a.jpg",
 		     "static/img/a.jpg", "static/img/optimized", "img/a.jpg");
 	assert_place(site, plain, IMGOPT_REF_MARKDOWN, "/other/b.jpg",
-		     "static/other/b.jpg", "static/optimized", "other/b.jpg");
+		     "static/other/b.jpg", "static/img/optimized",
+		     "other/b.jpg");
 	assert_place(site, plain, IMGOPT_REF_MARKDOWN, "/blog/c.jpg",
-		     "more/c.jpg", "more/optimized", "c.jpg");
-	/* a branch bundle's file is published at its path */
-	assert_place(site, plain, IMGOPT_REF_MARKDOWN, "loose.jpg",
+		     "more/c.jpg", "static/img/optimized", "c.jpg");
+	/* a theme's static folder is published at `/` too */
+	assert_place(site, plain, IMGOPT_REF_MARKDOWN, "/blog/img/th.jpg",
+		     "themes/t/static/img/th.jpg", "static/img/optimized",
+		     "img/th.jpg");
+	/* a branch bundle's file is published at its path; a page that is
+	 * no bundle is published at /posts/plain/, so its relative links
+	 * start there */
+	assert_place(site, plain, IMGOPT_REF_MARKDOWN, "../loose.jpg",
 		     "content/posts/loose.jpg", "content/posts/optimized",
 		     "posts/loose.jpg");
+	assert_place(site, plain, IMGOPT_REF_MARKDOWN, "side.jpg",
+		     "content/posts/plain/side.jpg",
+		     "content/posts/plain/optimized", "posts/plain/side.jpg");
+	assert_place(site, plain, IMGOPT_REF_MARKDOWN, "st.jpg",
+		     "static/posts/plain/st.jpg", "static/img/optimized",
+		     "posts/plain/st.jpg");
+	g_autoptr(ImgoptRef) beside = imgopt_ref_new();
+	beside->post = g_strdup(plain);
+	beside->kind = IMGOPT_REF_MARKDOWN;
+	beside->url = g_strdup("loose.jpg");
+	imgopt_site_resolve_ref(site, beside);
+	g_assert_cmpint(beside->status, ==, IMGOPT_REF_STATUS_BROKEN);
 	/* a cover in front matter goes through relURL: a site path */
 	assert_place(site, bundle, IMGOPT_REF_FRONT_MATTER, "img/a.jpg",
 		     "static/img/a.jpg", "static/img/optimized", "img/a.jpg");
@@ -146,6 +169,15 @@ test_content_is_images(void)
 	assert_place(site, bundle, IMGOPT_REF_MARKDOWN, "photo.jpg",
 		     "content/posts/bundle/photo.jpg",
 		     "content/posts/bundle/optimized", NULL);
+	/* IMAGES is not published: each static folder keeps its own
+	 * variants, a theme's go to the site's first */
+	assert_place(site, bundle, IMGOPT_REF_MARKDOWN, "/other/b.jpg",
+		     "static/other/b.jpg", "static/optimized", "other/b.jpg");
+	assert_place(site, bundle, IMGOPT_REF_MARKDOWN, "/c.jpg", "more/c.jpg",
+		     "more/optimized", "c.jpg");
+	assert_place(site, bundle, IMGOPT_REF_MARKDOWN, "/img/th.jpg",
+		     "themes/t/static/img/th.jpg", "static/optimized",
+		     "img/th.jpg");
 	put(root, "content/posts/bundle/optimized/photo-1.webp", "x");
 	assert_place(site, bundle, IMGOPT_REF_MARKDOWN,
 		     "optimized/photo-1.webp",

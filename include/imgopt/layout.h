@@ -67,6 +67,8 @@ typedef struct {
 				   or a list; empty if the config sets none
 				   (then Hugo uses "static") */
 	char *asset_dir;        /* Hugo assetDir ("assets"), or NULL */
+	GPtrArray *themes;      /* (element-type utf8) Hugo theme, one or a
+				   list (under themes/), else empty */
 } ImgoptSiteLayout;
 
 /** Frees @config (nullable). */
@@ -82,7 +84,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptSiteLayout, imgopt_site_layout_free)
  * `hugo.toml`, `hugo.yaml`, `config.toml`, `config.yaml`, the simple way:
  * top-level `key: value` / `key = "value"` lines (Hugo's keys in any
  * case, TOML before its first [table]) and a flow (`[a, b]`, over
- * several lines too) or block (`- a`) list for exclude and staticDir.
+ * several lines too) or block (`- a`) list for exclude, staticDir and
+ * theme.
  * Missing or unreadable files give empty fields.
  *
  * Returns: (transfer full): what was found (never NULL).

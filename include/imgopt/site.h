@@ -33,7 +33,10 @@
  *        the post's folder, then the post asset folder;
  *      - Hexo `{% asset_img x %}`: the post asset folder only;
  *      - any other relative `x`: the post's folder, then the post asset
- *        folder;
+ *        folder; for a Hugo page that is no bundle
+ *        (`content/posts/a.md`, published at `/posts/a/`) where Hugo
+ *        publishes that URL from: `content/posts/a/`, then
+ *        `posts/a/` in each static folder;
  *      - a value of a config or data file: the site root, then the file's
  *        folder; a stylesheet's url(): the stylesheet's folder (for a Sass
  *        or Less source under `_sass/`, `sass/`, `scss/`, `less/`…: the
