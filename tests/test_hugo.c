@@ -112,6 +112,13 @@ fixture_copy(const char *tmp)
 	g_autofree char *fixture = tu_fixture("hugo-site", NULL);
 	char *site = g_build_filename(tmp, "site", NULL);
 
+	if (!has_hugo()) {
+		g_test_skip("no hugo on the PATH (Debian package hugo; "
+			    "scripts/setup.sh installs it)");
+		tu_rmtree(tmp);
+		g_free(site);
+		return NULL;
+	}
 	tu_copytree(fixture, site);
 	make_images(site);
 	return site;
@@ -189,13 +196,11 @@ scanned_files(const char *site, guint *n_shortcodes_out)
 static void
 test_scan(void)
 {
-	if (!has_hugo()) {
-		g_test_skip("no hugo on the PATH (Debian package hugo; "
-			    "scripts/setup.sh installs it)");
-		return;
-	}
 	g_autofree char *tmp = tu_tmpdir();
 	g_autofree char *site = fixture_copy(tmp);
+
+	if (site == NULL)
+		return;
 	g_autofree char *out = g_build_filename(tmp, "out", NULL);
 	g_auto(BuiltShown) shown = {0};
 	GHashTableIter it;
@@ -223,13 +228,11 @@ test_scan(void)
 static void
 test_run(void)
 {
-	if (!has_hugo()) {
-		g_test_skip("no hugo on the PATH (Debian package hugo; "
-			    "scripts/setup.sh installs it)");
-		return;
-	}
 	g_autofree char *tmp = tu_tmpdir();
 	g_autofree char *site = fixture_copy(tmp);
+
+	if (site == NULL)
+		return;
 	g_autofree char *out1 = g_build_filename(tmp, "out-before", NULL);
 	g_autofree char *out2 = g_build_filename(tmp, "out-after", NULL);
 	g_auto(BuiltShown) before = {0};
