@@ -3,9 +3,9 @@
  * links must live (site_gen.h).
  *
  * Hugo publishes:
- *   - the files of its static folders (staticDir, `static/` by default,
- *     then each theme's `themes/<name>/static/`) at the site root:
- * `static/img/a.jpg` at `<baseURL>/img/a.jpg`;
+ *   - the files of its static folders at the site root (staticDir,
+ *     `static/` by default, then each theme's `themes/<name>/static/`):
+ *     `static/img/a.jpg` at `<baseURL>/img/a.jpg`;
  *   - the files of a leaf bundle (a content folder holding `index.md`)
  *     beside its page, whatever the page's URL, subfolders included;
  *   - any other file of the content folder at its path below it (a
@@ -17,8 +17,8 @@
  * IMAGES/IMGOPT_OUTPUT_DIR when IMAGES is inside a static folder (all of
  * them are published at `/`), else in the image's static folder's own
  * IMGOPT_OUTPUT_DIR (the site's first for a theme's), linked by its URL
- * path;
- * a bundle image's in the bundle's IMGOPT_OUTPUT_DIR, linked relatively.
+ * path; a bundle image's in the bundle's IMGOPT_OUTPUT_DIR, linked
+ * relatively; any other file of the content folder's beside it.
  */
 #include <string.h>
 
@@ -83,7 +83,7 @@ bundle_of(const ImgoptSite *site, const char *content, const char *path,
 	return g_steal_pointer(&own);
 }
 
-/* Whether @path lies in Hugo's content folder. */
+/* Hugo's content folder if @path lies in it, else NULL. */
 static const char *
 content_dir_of(const ImgoptSite *site, const char *path)
 {
