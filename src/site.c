@@ -912,6 +912,21 @@ stylesheet_folder(const ImgoptSite *site, const char *path)
 	return g_strdup(g_file_test(css, G_FILE_TEST_IS_DIR) ? "css" : "");
 }
 
+/* A front matter, config or data value is a site path: the root, or for
+ * Hugo (whose templates pass it to relURL or absURL) what is published
+ * at `/`. */
+static void
+add_site_path_bases(const ImgoptSite *site, GPtrArray *bases)
+{
+	if (site->generator != IMGOPT_GENERATOR_HUGO) {
+		g_ptr_array_add(bases, g_strdup(""));
+		return;
+	}
+	for (guint i = 0; i < site->web_dirs->len; i++)
+		g_ptr_array_add(bases,
+				g_strdup(g_ptr_array_index(site->web_dirs, i)));
+}
+
 /* The folders a stylesheet's, data file's or script's reference is looked
  * up in (see site.h). */
 static void
@@ -924,24 +939,10 @@ add_file_bases(const ImgoptSite *site, const ImgoptRef *ref, GPtrArray *bases)
 		return;
 	}
 	if (ref->kind == IMGOPT_REF_DATA)
-		g_ptr_array_add(bases, g_strdup(""));
+		add_site_path_bases(site, bases);
 	g_ptr_array_add(bases, post_folder(path));
 	if (ref->kind == IMGOPT_REF_STRING)
 		g_ptr_array_add(bases, g_strdup(""));
-}
-
-/* A front matter value is a site path: the root, or for Hugo (whose
- * templates pass it to relURL or absURL) what is published at `/`. */
-static void
-add_front_matter_bases(const ImgoptSite *site, GPtrArray *bases)
-{
-	if (site->generator != IMGOPT_GENERATOR_HUGO) {
-		g_ptr_array_add(bases, g_strdup(""));
-		return;
-	}
-	for (guint i = 0; i < site->web_dirs->len; i++)
-		g_ptr_array_add(bases,
-				g_strdup(g_ptr_array_index(site->web_dirs, i)));
 }
 
 /* Whether @post is a page of a Hugo site's content folder. */
@@ -997,7 +998,7 @@ candidate_bases(const ImgoptSite *site, const ImgoptRef *ref, const Dest *d)
 		return bases;
 	}
 	if (ref->kind == IMGOPT_REF_FRONT_MATTER)
-		add_front_matter_bases(site, bases);
+		add_site_path_bases(site, bases);
 	if (asset_dir != NULL && is_hugo_page(site, ref->post)) {
 		add_hugo_page_bases(site, asset_dir, bases);
 		return bases;

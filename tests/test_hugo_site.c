@@ -141,6 +141,9 @@ test_variant_dirs(void)
 	/* a cover in front matter goes through relURL: a site path */
 	assert_place(site, bundle, IMGOPT_REF_FRONT_MATTER, "img/a.jpg",
 		     "static/img/a.jpg", "static/img/optimized", "img/a.jpg");
+	/* so is a config value (`[params] logo = "img/a.jpg"`) */
+	assert_place(site, "hugo.toml", IMGOPT_REF_DATA, "img/a.jpg",
+		     "static/img/a.jpg", "static/img/optimized", "img/a.jpg");
 	/* the content folder is published at `/` too */
 	assert_place(site, plain, IMGOPT_REF_MARKDOWN,
 		     "/blog/posts/bundle/photo.jpg",

@@ -37,12 +37,12 @@
  *        (`content/posts/a.md`, published at `/posts/a/`) where Hugo
  *        publishes that URL from: `content/posts/a/`, then
  *        `posts/a/` in each static folder;
- *      - a value of a config or data file: the site root, then the file's
- *        folder; a stylesheet's url(): the stylesheet's folder (for a Sass
- *        or Less source under `_sass/`, `sass/`, `scss/`, `less/`…: the
- *        root's `css/` if it exists, else the root); a script's or JSON
- *        file's string: the file's folder, then the root.
- *      The post asset folder of `_posts/2020-01-01-foo.md` is
+ *      - a value of a config or data file: the site root (for Hugo the
+ *        folders `/x` is looked up in), then the file's folder; a stylesheet's
+ * url(): the stylesheet's folder (for a Sass or Less source under `_sass/`,
+ * `sass/`, `scss/`, `less/`…: the root's `css/` if it exists, else the root); a
+ * script's or JSON file's string: the file's folder, then the root. The post
+ * asset folder of `_posts/2020-01-01-foo.md` is
  *      `_posts/2020-01-01-foo/` (Hexo); for a Hugo page bundle
  *      (`content/posts/foo/index.md`) it is the post's folder itself.
  *   5. If no candidate exists, the reference is repaired when exactly one
