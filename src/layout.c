@@ -11,6 +11,14 @@
 #include "fsio.h"
 #include "site_gen.h"
 
+/* Hugo's config files at the root, in the order Hugo looks for them, and
+ * in its config folder (whose files it merges with the root's). */
+static const char *const hugo_configs[] = {"hugo.toml", "hugo.yaml",
+					   "config.toml", "config.yaml", NULL};
+static const char *const hugo_dir_configs[] = {
+	"config/_default/hugo.toml", "config/_default/hugo.yaml",
+	"config/_default/config.toml", "config/_default/config.yaml", NULL};
+
 /* Whether @dir holds a regular file of one of @names (NULL-terminated). */
 static bool
 has_any(const char *dir, const char *const *names)
@@ -28,21 +36,16 @@ bool
 imgopt_layout_is_site_root(const char *dir)
 {
 	/* The files that make a folder a site root (Jekyll/Hexo, Hugo). */
-	static const char *const names[] = {
-		"_config.yml", "_config.yaml", "hugo.toml", "hugo.yaml",
-		"config.toml", "config.yaml",  NULL,
-	};
+	static const char *const names[] = {"_config.yml", "_config.yaml",
+					    NULL};
 
-	return has_any(dir, names);
+	return has_any(dir, names) || imgopt_layout_is_hugo(dir);
 }
 
 bool
 imgopt_layout_is_hugo(const char *root)
 {
-	static const char *const names[] = {"hugo.toml", "hugo.yaml",
-					    "config.toml", "config.yaml", NULL};
-
-	return has_any(root, names);
+	return has_any(root, hugo_configs) || has_any(root, hugo_dir_configs);
 }
 
 /* Whether @root/@name exists as a folder. */
@@ -284,39 +287,70 @@ set_hugo_key(ImgoptSiteLayout *c, const char *key, GPtrArray *values)
 		add_all(c->themes, values);
 }
 
-/* The top level of the first Hugo config there is (hugo.toml,
- * hugo.yaml, config.toml, config.yaml, as Hugo looks for them). */
+/* The top level of the Hugo config @text into @c. */
 static void
-read_hugo(const char *root, ImgoptSiteLayout *c)
+read_hugo_text(char *text, bool is_toml, ImgoptSiteLayout *c)
 {
-	static const char *const names[] = {"hugo.toml", "hugo.yaml",
-					    "config.toml", "config.yaml"};
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	bool is_table = false;
 
-	for (size_t n = 0; n < G_N_ELEMENTS(names); n++) {
+	for (int i = 0; lines[i] != NULL; i++) {
+		g_autofree char *key = NULL;
+		const char *rest = NULL;
+		g_strchomp(lines[i]);
+		if (!hugo_key(lines[i], is_toml, &key, &rest, &is_table)) {
+			if (is_table)
+				break;
+			continue;
+		}
+		g_autoptr(GPtrArray) values =
+			g_ptr_array_new_with_free_func(g_free);
+		read_list(lines, i, rest, values);
+		set_hugo_key(c, key, values);
+	}
+}
+
+/* The first of @names (NULL-terminated) in @root into @c, where @c has
+ * no value yet. */
+static void
+read_hugo_first(const char *root, const char *const *names, ImgoptSiteLayout *c)
+{
+	for (size_t n = 0; names[n] != NULL; n++) {
 		g_autofree char *p = g_build_filename(root, names[n], NULL);
 		g_autofree char *text = NULL;
-		bool is_toml = g_str_has_suffix(names[n], ".toml"), is_table;
+		ImgoptSiteLayout f = {0};
 
 		if (!g_file_get_contents(p, &text, NULL, NULL))
 			continue;
-		g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-		for (int i = 0; lines[i] != NULL; i++) {
-			g_autofree char *key = NULL;
-			const char *rest = NULL;
-			g_strchomp(lines[i]);
-			if (!hugo_key(lines[i], is_toml, &key, &rest,
-				      &is_table)) {
-				if (is_table)
-					break;
-				continue;
-			}
-			g_autoptr(GPtrArray) values =
-				g_ptr_array_new_with_free_func(g_free);
-			read_list(lines, i, rest, values);
-			set_hugo_key(c, key, values);
-		}
+		f.static_dirs = g_ptr_array_new_with_free_func(g_free);
+		f.themes = g_ptr_array_new_with_free_func(g_free);
+		read_hugo_text(text, g_str_has_suffix(names[n], ".toml"), &f);
+		if (c->baseurl == NULL)
+			c->baseurl = g_steal_pointer(&f.baseurl);
+		if (c->content_dir == NULL)
+			c->content_dir = g_steal_pointer(&f.content_dir);
+		if (c->asset_dir == NULL)
+			c->asset_dir = g_steal_pointer(&f.asset_dir);
+		if (c->static_dirs->len == 0)
+			add_all(c->static_dirs, f.static_dirs);
+		if (c->themes->len == 0)
+			add_all(c->themes, f.themes);
+		g_free(f.baseurl);
+		g_free(f.content_dir);
+		g_free(f.asset_dir);
+		g_ptr_array_unref(f.static_dirs);
+		g_ptr_array_unref(f.themes);
 		return;
 	}
+}
+
+/* The first Hugo config at the root, then (for what it left unset) the
+ * first in config/_default/. */
+static void
+read_hugo(const char *root, ImgoptSiteLayout *c)
+{
+	read_hugo_first(root, hugo_configs, c);
+	read_hugo_first(root, hugo_dir_configs, c);
 }
 
 ImgoptSiteLayout *

@@ -186,6 +186,36 @@ test_hugo_config(void)
 	tu_rmtree(dir);
 }
 
+/* Hugo's config folder (config/_default/), merged under the root's
+ * config as Hugo does: what the root's sets wins. */
+static void
+test_hugo_config_dir(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *sub =
+		g_build_filename(dir, "config", "_default", NULL);
+	g_autofree char *conf = g_build_filename(sub, "hugo.yaml", NULL);
+	g_autofree char *root = g_build_filename(dir, "hugo.toml", NULL);
+
+	g_assert_cmpint(g_mkdir_with_parents(sub, 0755), ==, 0);
+	g_assert_false(imgopt_layout_is_site_root(dir));
+	tu_write(conf, "baseURL: https://example.org/docs/\n"
+		       "contentDir: pages\ntheme: docsy\n");
+	g_assert_true(imgopt_layout_is_site_root(dir));
+	g_assert_cmpint(imgopt_layout_generator(dir), ==,
+			IMGOPT_GENERATOR_HUGO);
+	g_autoptr(ImgoptSiteLayout) only = imgopt_site_layout_read(dir);
+	g_assert_cmpstr(only->baseurl, ==, "/docs");
+	g_assert_cmpstr(only->content_dir, ==, "pages");
+	tu_write(root, "baseURL = \"https://example.org/site/\"\n"
+		       "contentDir = \"content\"\n");
+	g_autoptr(ImgoptSiteLayout) both = imgopt_site_layout_read(dir);
+	g_assert_cmpstr(both->baseurl, ==, "/site");
+	g_assert_cmpstr(both->content_dir, ==, "content");
+	g_assert_cmpuint(both->themes->len, ==, 1);
+	tu_rmtree(dir);
+}
+
 /* IMAGES is the folder most referenced files live in, not the first. */
 static void
 test_detect_dirs(void)
@@ -282,6 +312,7 @@ main(int argc, char **argv)
 			test_find_stops_at_site_root);
 	g_test_add_func("/config/site-config", test_site_config);
 	g_test_add_func("/config/hugo-config", test_hugo_config);
+	g_test_add_func("/config/hugo-config-dir", test_hugo_config_dir);
 	g_test_add_func("/config/detect-dirs", test_detect_dirs);
 	g_test_add_func("/config/dirs-stay-inside", test_dirs_stay_inside);
 	return g_test_run();

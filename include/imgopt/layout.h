@@ -18,7 +18,7 @@
  * @dir: a folder
  *
  * Returns: whether @dir holds a static-site generator's configuration
- *   (`_config.yml`/`.yaml`, `hugo.toml`/`.yaml`, `config.toml`/`.yaml`),
+ *   (`_config.yml`/`.yaml`, or a Hugo config: imgopt_layout_is_hugo()),
  *   which makes it a site root.
  */
 bool imgopt_layout_is_site_root(const char *dir);
@@ -28,7 +28,8 @@ bool imgopt_layout_is_site_root(const char *dir);
  * @root: a site root
  *
  * Returns: whether the site at @root is built by Hugo (it has a Hugo
- *   config: `hugo.toml`/`.yaml`, `config.toml`/`.yaml`).
+ *   config: `hugo.toml`/`.yaml`, `config.toml`/`.yaml`, at the root or
+ *   in its config folder, `config/_default/`).
  */
 bool imgopt_layout_is_hugo(const char *root);
 
@@ -81,7 +82,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptSiteLayout, imgopt_site_layout_free)
  * @root: the site root
  *
  * Reads `_config.yml` (or `_config.yaml`), then the first of Hugo's
- * `hugo.toml`, `hugo.yaml`, `config.toml`, `config.yaml`, the simple way:
+ * `hugo.toml`, `hugo.yaml`, `config.toml`, `config.yaml` at the root and
+ * then in `config/_default/` (for what the root's left unset), the
+ * simple way:
  * top-level `key: value` / `key = "value"` lines (Hugo's keys in any
  * case, TOML before its first [table]) and a flow (`[a, b]`, over
  * several lines too) or block (`- a`) list for exclude, staticDir and
