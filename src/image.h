@@ -30,6 +30,9 @@
  *                                 (both resize stills with zimg;
  *                                 image.c, "The split resize")
  *   imgopt_picture_encode()       JPEG/PNG/GIF/WebP/AVIF into memory
+ *   imgopt_picture_encode_animated_webp()
+ *                                 an animation as the smaller of a
+ *                                 lossless and a mixed animated WebP
  *   imgopt_picture_ssim()         how close an encoding is to a picture
  *
  * A picture (ImgoptPicture) is fully decoded into memory, so later steps
@@ -243,6 +246,26 @@ bool imgopt_picture_wants_full_chroma(const ImgoptPicture *picture);
 GBytes *imgopt_picture_encode(const ImgoptPicture *picture,
 			      const ImgoptEncodeOptions *options,
 			      GError **error);
+
+/**
+ * imgopt_picture_encode_animated_webp:
+ * @picture: an animation (every frame, with its delays and loop count)
+ * @quality: 1..100, for the frames encoded lossy
+ * @is_lossy_allowed: false for lossless only (lossy WebP halves the
+ *   chroma resolution, which sharp colour edges show)
+ *
+ * Encodes an animated WebP twice, lossless and mixed (each frame lossy at
+ * @quality or lossless), and keeps the smaller (or lossless only); metadata
+ * stripped, the frames' delays (10 ms or less written as 100 ms, as browsers
+ * show them) and the loop count kept, and the alpha of transparent frames.
+ * Frames that change nothing are merged into the previous one (anim.h).
+ *
+ * Returns: (transfer full): the encoded bytes, or NULL with @error set
+ *   (IMGOPT_ERROR_ENCODE).
+ */
+GBytes *imgopt_picture_encode_animated_webp(const ImgoptPicture *picture,
+					    int quality, bool is_lossy_allowed,
+					    GError **error);
 
 /**
  * imgopt_picture_ssim:
