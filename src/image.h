@@ -225,7 +225,8 @@ bool imgopt_picture_get_mean(const ImgoptPicture *picture, int left, int top,
  *
  * Looks at the colour detail of @picture: sharp colour edges (graphics,
  * text, screenshots) blur visibly with 4:2:0 chroma subsampling; photos
- * do not.
+ * do not.  An animation: five frames spread over it, and the answer of
+ * most of them.
  *
  * Returns: true if JPEG should keep full chroma (4:4:4).
  */
