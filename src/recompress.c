@@ -650,8 +650,13 @@ encode_one(Job *job, guint i, const ImgoptEncodeOptions *options,
 
 	if (bytes == NULL)
 		return false;
-	last->width = width_at(job, i);
-	last->bytes = g_bytes_get_size(bytes);
+	/* an animated GIF's WebP at a narrower width predicts nothing: its
+	 * resized frames lost the GIF's palette, which lossless WebP packs
+	 * far better at the GIF's own width */
+	if (!is_gif_webp) {
+		last->width = width_at(job, i);
+		last->bytes = g_bytes_get_size(bytes);
+	}
 	*is_loser = !is_winner(job, options->format, bytes) ||
 		    (is_gif_webp &&
 		     !is_webp_of_gif_kept(job, width_at(job, i), bytes));
