@@ -632,6 +632,63 @@ test_badimages(void)
 	g_assert_cmpuint(n_webp, >=, 10);
 }
 
+/* Copies @name of ../shared/badimages to @dir; false if it is missing. */
+static bool
+copy_bad_image(const char *name, const char *dir)
+{
+	g_autofree char *from = tu_shared("badimages", name, NULL);
+	g_autofree char *to = g_build_filename(dir, name, NULL);
+	gsize len = 0;
+
+	if (!g_file_test(from, G_FILE_TEST_EXISTS))
+		return false;
+	g_autofree char *data = tu_read(from, &len);
+	g_assert_true(g_file_set_contents(to, data, (gssize)len, NULL));
+	return true;
+}
+
+/* `imgopt build` with WebP over a malformed animated GIF and good ones:
+ * the bad one is named with its reason, the run goes on and the others
+ * get their WebP. */
+static void
+test_build_goes_on(void)
+{
+	g_autofree char *root = g_build_filename(tmp_dir, "site", NULL);
+	g_autofree char *img = g_build_filename(root, "img", NULL);
+	g_autofree char *posts = g_build_filename(root, "_posts", NULL);
+	g_autofree char *post =
+		g_build_filename(posts, "2020-01-01-a.md", NULL);
+	const int delays[] = {3, 7, 50};
+	GifSpec spec = {"site/img/made.gif", delays, 3, NULL, 0, true, false};
+
+	g_assert_cmpint(g_mkdir_with_parents(img, 0755), ==, 0);
+	g_assert_cmpint(g_mkdir_with_parents(posts, 0755), ==, 0);
+	g_free(make_gif(&spec));
+	if (!copy_bad_image("pillow__chi.gif", img) ||
+	    !copy_bad_image("libvips__invalid_multiframe.gif", img)) {
+		g_test_skip("../shared/badimages is missing");
+		return;
+	}
+	tu_write(post, "![](/img/made.gif)\n\n![](/img/pillow__chi.gif)\n\n"
+		       "![](/img/libvips__invalid_multiframe.gif)\n");
+	const char *argv[] = {"imgopt",    "build",       "-q", "--formats",
+			      "jpeg,webp", "--site-root", root, posts,
+			      img,         NULL};
+	g_autofree char *err = NULL;
+	g_assert_cmpint(tu_run(argv, NULL, &err), ==, 1);
+	g_test_message("%s", err);
+	g_assert_nonnull(strstr(err, "libvips__invalid_multiframe.gif"));
+	g_assert_nonnull(strstr(err, "Invalid frame data"));
+
+	g_autofree char *out = g_build_filename(img, IMGOPT_OUTPUT_DIR, NULL);
+	g_autoptr(GDir) dir = g_dir_open(out, 0, NULL);
+	guint n_webp = 0;
+	g_assert_nonnull(dir);
+	for (const char *name; (name = g_dir_read_name(dir)) != NULL;)
+		n_webp += g_str_has_suffix(name, ".webp");
+	g_assert_cmpuint(n_webp, ==, 2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -653,6 +710,8 @@ main(int argc, char **argv)
 	g_test_add_func("/animated/loop-count-webp-cannot-hold",
 			test_loop_too_large);
 	g_test_add_func("/animated/badimages", test_badimages);
+	g_test_add_func("/animated/build-goes-on-past-a-bad-gif",
+			test_build_goes_on);
 
 	int status = g_test_run();
 	tu_rmtree(tmp_dir);
