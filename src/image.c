@@ -839,56 +839,35 @@ imgopt_picture_encode(const ImgoptPicture *picture,
  * nothing is merged into the previous one, its duration added), and
  * libvips writes each page's `delay` (a delay of 10 ms or less as
  * 100 ms, what browsers show) and the `loop` count (plays) that its GIF
- * loader read.  Two encodings are made and the smaller kept:
- *   - lossless: a GIF's few colours and flat areas often pack smaller so
- *     (wuffs' 380-frame muybridge: 302 KB, against 556 KB mixed and
- *     1004 KB lossy);
- *   - mixed: each frame lossy at the quality or lossless, whichever
- *     libwebp finds smaller (pillow's chi: 5.9 KB, lossless 6.8 KB).
- * Left at libvips' defaults: key frames (kmin, kmax: almost never; a
- * key frame every frame, kmax=1, took 2 to 7 times the bytes) and
- * min_size (1-2% fewer bytes for twice the CPU).
+ * loader read.  Lossless, or mixed: each frame lossy at the quality or
+ * lossless, whichever libwebp finds smaller (recompress.c chooses).
+ * Left at libvips' defaults: key frames (kmin, kmax: almost never; a key
+ * frame every frame, kmax=1, took 2 to 7 times the bytes) and min_size
+ * (1-2% fewer bytes for twice the CPU).
  */
-static int
-save_animated_webp(VipsImage *in, bool is_lossless, int quality, void **buf,
-		   size_t *len)
-{
-	return vips_webpsave_buffer(in, buf, len, "Q", quality, "lossless",
-				    is_lossless, "mixed", !is_lossless, "strip",
-				    TRUE, "effort", 4, NULL);
-}
-
 GBytes *
 imgopt_picture_encode_animated_webp(const ImgoptPicture *picture, int quality,
-				    bool is_lossy_allowed, GError **error)
+				    bool is_lossless, GError **error)
 {
 	g_return_val_if_fail(picture != NULL, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-	g_autoptr(GBytes) best = NULL;
+	void *buf = NULL;
+	size_t len = 0;
 
-	for (int is_lossless = !is_lossy_allowed; is_lossless <= 1;
-	     is_lossless++) {
-		void *buf = NULL;
-		size_t len = 0;
-		if (save_animated_webp(picture->image, is_lossless, quality,
-				       &buf, &len) != 0 ||
-		    len == 0) {
-			g_free(buf);
-			imgopt_vips_error(error, IMGOPT_ERROR_ENCODE,
-					  "cannot encode an animated WebP "
-					  "at width %u",
-					  imgopt_picture_get_width(picture));
-			return NULL;
-		}
-		if (best != NULL && len >= g_bytes_get_size(best)) {
-			g_free(buf);
-			continue;
-		}
-		g_clear_pointer(&best, g_bytes_unref);
-		best = g_bytes_new_take(buf, len);
+	if (vips_webpsave_buffer(picture->image, &buf, &len, "Q", quality,
+				 "lossless", is_lossless, "mixed", !is_lossless,
+				 "strip", TRUE, "effort", 4, NULL) != 0 ||
+	    len == 0) {
+		g_free(buf);
+		imgopt_vips_error(
+			error, IMGOPT_ERROR_ENCODE,
+			"cannot encode a %s animated WebP at width %u",
+			is_lossless ? "lossless" : "mixed",
+			imgopt_picture_get_width(picture));
+		return NULL;
 	}
-	return g_steal_pointer(&best);
+	return g_bytes_new_take(buf, len);
 }
 
 /* The frames of an animation the chroma test looks at, spread over it:

@@ -31,8 +31,8 @@
  *                                 image.c, "The split resize")
  *   imgopt_picture_encode()       JPEG/PNG/GIF/WebP/AVIF into memory
  *   imgopt_picture_encode_animated_webp()
- *                                 an animation as the smaller of a
- *                                 lossless and a mixed animated WebP
+ *                                 an animation as a lossless or mixed
+ *                                 animated WebP
  *   imgopt_picture_ssim()         how close an encoding is to a picture
  *
  * A picture (ImgoptPicture) is fully decoded into memory, so later steps
@@ -252,20 +252,19 @@ GBytes *imgopt_picture_encode(const ImgoptPicture *picture,
  * imgopt_picture_encode_animated_webp:
  * @picture: an animation (every frame, with its delays and loop count)
  * @quality: 1..100, for the frames encoded lossy
- * @is_lossy_allowed: false for lossless only (lossy WebP halves the
- *   chroma resolution, which sharp colour edges show)
+ * @is_lossless: every frame lossless; else mixed (each frame lossy at
+ *   @quality or lossless, whichever is smaller)
  *
- * Encodes an animated WebP twice, lossless and mixed (each frame lossy at
- * @quality or lossless), and keeps the smaller (or lossless only); metadata
- * stripped, the frames' delays (10 ms or less written as 100 ms, as browsers
- * show them) and the loop count kept, and the alpha of transparent frames.
- * Frames that change nothing are merged into the previous one (anim.h).
+ * Encodes an animated WebP: metadata stripped, the frames' delays (10 ms
+ * or less written as 100 ms, as browsers show them), the loop count and
+ * the alpha of transparent frames kept.  Frames that change nothing are
+ * merged into the previous one (anim.h).
  *
  * Returns: (transfer full): the encoded bytes, or NULL with @error set
  *   (IMGOPT_ERROR_ENCODE).
  */
 GBytes *imgopt_picture_encode_animated_webp(const ImgoptPicture *picture,
-					    int quality, bool is_lossy_allowed,
+					    int quality, bool is_lossless,
 					    GError **error);
 
 /**

@@ -86,9 +86,9 @@
 	   GError **error),                                                    \
 	  (picture, options, error))                                           \
 	X(GBytes *, picture_encode_animated_webp,                              \
-	  (const ImgoptPicture *picture, int quality, bool is_lossy_allowed,   \
+	  (const ImgoptPicture *picture, int quality, bool is_lossless,        \
 	   GError **error),                                                    \
-	  (picture, quality, is_lossy_allowed, error))                         \
+	  (picture, quality, is_lossless, error))                              \
 	X(bool, picture_ssim,                                                  \
 	  (const ImgoptPicture *reference, GBytes *encoded, double *ssim_out,  \
 	   GError **error),                                                    \

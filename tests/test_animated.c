@@ -60,7 +60,7 @@ pixel_at(const GifSpec *spec, int k, int x, int y)
 		return N_COLOURS - 1;
 	if (spec->is_colourful && (x / 4 + y / 4) % 2 == 1)
 		level += half;
-	return (GifPixelType)(1 + level + (h >> 9) % 2);
+	return (GifPixelType)(1 + level + ((h >> 9) % 4 == 0));
 }
 
 static void
