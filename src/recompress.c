@@ -515,21 +515,23 @@ is_winner(const Job *job, ImgoptFormat format, GBytes *bytes)
  *
  * An animated GIF's WebP variant (made when the WebP format is planned)
  * has every frame at the width's size, encoded lossless and mixed (each
- * frame lossy at --quality or lossless, whichever libwebp finds
- * smaller: imgopt_picture_encode_animated_webp()); the mixed one is kept
- * where it has fewer bytes and its first frame reaches the SSIM target
- * (--target; a search over quality and frames would be costly), else the
- * lossless one.  Pictures with sharp colour edges (the 4:4:4 test of
- * JPEG, on five frames), which lossy WebP's halved chroma blurs, are
- * lossless only.  Measured: lossless won for wuffs' 380-frame muybridge
- * (302 KB, against 556 KB mixed, 1004 KB lossy), mixed for pillow's chi
- * (5.9 KB, lossless 6.8 KB).  It is kept only where
- * a browser plays it exactly as it plays the GIF (anim.h: each frame's
- * duration, read back from the WebP's chunks, and the number of plays; a frame
- * libwebp merged into the previous one for changing nothing counts with that
- * one), and where it is smaller than the GIF variant of the same width, else
- * the GIF serves that width alone.  A GIF whose timing no WebP holds (a loop
- * count of 65535) gets no WebP at all.
+ * frame lossy at --quality or lossless, whichever libwebp finds smaller:
+ * imgopt_picture_encode_animated_webp()); the mixed one is kept where it
+ * has fewer bytes and its first frame reaches the SSIM target (--target;
+ * a search over quality and frames would be costly), else the lossless
+ * one.  Pictures with sharp colour edges (the 4:4:4 test of JPEG, on
+ * five frames), which lossy WebP's halved chroma blurs, are lossless
+ * only.  Measured at quality 80: lossless won for wuffs' 380-frame
+ * muybridge (302 KB, against 582 KB mixed and 1096 KB lossy), mixed for
+ * pillow's chi (6.5 KB, lossless 6.8 KB).
+ *
+ * It is kept only where a browser plays it exactly as it plays the GIF
+ * (anim.h: each frame's duration, read back from the WebP's chunks, and
+ * the number of plays; a frame libwebp merged into the previous one for
+ * changing nothing counts with that one), and where it has fewer bytes
+ * than the GIF variant of the same width, else the GIF serves that width
+ * alone.  A GIF whose timing no WebP holds (a loop count of 65535) gets
+ * no WebP at all.
  */
 
 static bool
