@@ -5,9 +5,11 @@
  * stretch) and the animated GIFs of ../shared/badimages: the WebP's
  * stored frames, their durations and its loop count, read back from its
  * chunks, match the GIF's timeline (anim.h's rules); every frame
- * decodes and shows the GIF's picture of that moment, alpha included; a
- * malformed GIF is a clear error.  Also the pure parts: the browser rules,
- * the timeline comparison, and the WebP chunk reader against libvips'.
+ * decodes and shows the GIF's picture of that moment, alpha included.
+ * Colour edges get a lossless WebP, a loop count no WebP holds none; a
+ * malformed GIF is a clear error and `imgopt build` goes on past it.
+ * Also the pure parts: the browser rules, the timeline comparison, and
+ * the WebP chunk reader against libvips'.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -388,7 +390,8 @@ frame_difference(const ImgoptPicture *a, guint fa, const ImgoptPicture *b,
 }
 
 /* Every frame of the WebP @e decodes and shows, at each moment, what
- * the source GIF @gif_picture (at the WebP's width) shows then. */
+ * the source GIF (@source_full, decoded, resized to the WebP's width)
+ * shows then: colour within @max_colour, alpha exactly. */
 static void
 assert_same_pictures(const ImgoptPicture *source_full, const ImgoptEncoded *e,
 		     const ImgoptAnimTiming *source,
