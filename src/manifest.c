@@ -141,6 +141,16 @@ static const Migration migrations[] = {
 	 "CREATE TABLE IF NOT EXISTS undone ("
 	 "  run_id INTEGER PRIMARY KEY REFERENCES runs(id),"
 	 "  undo_run_id INTEGER NOT NULL REFERENCES runs(id));"},
+	{6,
+	 /* the widths of --widths (and whether the extra formats) a run
+	  * asked recompress to make of a content: a width that lost to its
+	  * source leaves no variants row, yet is done (recompress.c) */
+	 "CREATE TABLE IF NOT EXISTS variant_requests ("
+	 "  hash TEXT NOT NULL,"
+	 "  settings TEXT NOT NULL,"
+	 "  width INTEGER NOT NULL,"
+	 "  extras INTEGER NOT NULL,"
+	 "  PRIMARY KEY (hash, settings, width, extras));"},
 };
 
 static void
@@ -1116,6 +1126,87 @@ imgopt_manifest_load_variants(ImgoptManifest *manifest, GError **error)
 		     error);
 	return read_list(manifest, s, variant_from_row, g_steal_pointer(&out),
 			 "load variants", error);
+}
+
+bool
+imgopt_manifest_put_request(ImgoptManifest *manifest, const ImgoptHash *hash,
+			    const char *settings,
+			    const ImgoptVariantRequest *request, GError **error)
+{
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"INSERT OR REPLACE INTO variant_requests(hash, settings, "
+		"width, extras) VALUES (?,?,?,?)",
+		error);
+
+	if (s == NULL)
+		return false;
+	bind_hash(s, 1, hash);
+	bind_text(s, 2, settings != NULL ? settings : "");
+	sqlite3_bind_int64(s, 3, request->width);
+	sqlite3_bind_int(s, 4, request->with_extras ? 1 : 0);
+	return step_done(manifest, s, "put variant request", error);
+}
+
+bool
+imgopt_manifest_forget_variants(ImgoptManifest *manifest,
+				const ImgoptHash *hash, const char *settings,
+				const GPtrArray *paths, GError **error)
+{
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"DELETE FROM variant_requests WHERE hash = ? AND settings = ?",
+		error);
+
+	if (s == NULL)
+		return false;
+	bind_hash(s, 1, hash);
+	bind_text(s, 2, settings != NULL ? settings : "");
+	if (!step_done(manifest, s, "forget variant requests", error))
+		return false;
+	for (guint i = 0; i < paths->len; i++) {
+		s = write_stmt(manifest, "DELETE FROM variants WHERE path = ?",
+			       error);
+		if (s == NULL)
+			return false;
+		bind_text(s, 1, g_ptr_array_index(paths, i));
+		if (!step_done(manifest, s, "forget variant", error))
+			return false;
+	}
+	return true;
+}
+
+static void
+request_row(sqlite3_stmt *s, void *data)
+{
+	ImgoptVariantRequest rq = {
+		(uint32_t)sqlite3_column_int64(s, 0),
+		sqlite3_column_int(s, 1) != 0,
+	};
+
+	g_array_append_val((GArray *)data, rq);
+}
+
+GArray *
+imgopt_manifest_lookup_requests(ImgoptManifest *manifest,
+				const ImgoptHash *hash, const char *settings,
+				GError **error)
+{
+	g_autoptr(GArray) out =
+		g_array_new(FALSE, FALSE, sizeof(ImgoptVariantRequest));
+	sqlite3_stmt *s = stmt(manifest,
+			       "SELECT width, extras FROM variant_requests "
+			       "WHERE hash = ? AND settings = ? "
+			       "ORDER BY width, extras",
+			       error);
+
+	if (s == NULL)
+		return NULL;
+	bind_hash(s, 1, hash);
+	bind_text(s, 2, settings != NULL ? settings : "");
+	if (!read_rows(manifest, s, request_row, out, "lookup requests", error))
+		return NULL;
+	return g_steal_pointer(&out);
 }
 
 static void *

@@ -288,6 +288,9 @@ format_target(const RefCtx *c, ImgoptRefKind kind, const ImgoptVariant *v)
 	const ImgoptRef *ref = c->ref;
 	const char *path = is_copy(c, v) ? source_path(c) : v->path;
 
+	if (c->in->named != NULL && path == v->path)
+		g_hash_table_add(c->in->named, v->path);
+
 	st.is_angle = (ref->length >= 2 && c->text[ref->offset] == '<') ||
 		      (ref->offset > 0 && c->text[ref->offset - 1] == '<' &&
 		       ref->offset + ref->length < c->len &&
@@ -576,11 +579,15 @@ plan_relink(const RefCtx *c, GPtrArray *edits)
 		variants_for(c->in, &now->hash, now->format, true);
 	RefCtx vc = *c;
 
-	/* A link keeps its format (a <source> of a <picture> its own). */
-	for (guint i = vs->len; i > 0; i--)
-		if (((ImgoptVariant *)g_ptr_array_index(vs, i - 1))->format !=
-		    now->format)
+	/* A link keeps its format (a <source> of a <picture> its own), and
+	 * stays on a file: a variant that would be its source's copy has
+	 * none (its row's path is empty). */
+	for (guint i = vs->len; i > 0; i--) {
+		const ImgoptVariant *o = g_ptr_array_index(vs, i - 1);
+
+		if (o->format != now->format || *o->path == '\0')
 			g_ptr_array_remove_index(vs, i - 1);
+	}
 	vc.variants = vs;
 	vc.extras = extras;
 	vc.shown_width = now->width;
@@ -611,10 +618,14 @@ plan_ref(RefCtx *c, GPtrArray *edits)
 		rp.kind = imgopt_fs_is_below(c->in->out_dir, ref->resolved)
 				  ? IMGOPT_REF_PLAN_DONE
 				  : IMGOPT_REF_PLAN_KEPT;
+		if (rp.kind == IMGOPT_REF_PLAN_DONE && c->in->named != NULL)
+			g_hash_table_add(c->in->named, (char *)ref->resolved);
 		return rp;
 	}
 	if (imgopt_fs_is_below(c->in->out_dir, ref->resolved)) {
 		rp.variant = plan_relink(c, edits);
+		if (rp.variant == NULL && c->in->named != NULL)
+			g_hash_table_add(c->in->named, (char *)ref->resolved);
 		rp.kind = rp.variant != NULL ? IMGOPT_REF_PLAN_REWRITTEN
 					     : IMGOPT_REF_PLAN_DONE;
 		rp.path = rp.variant != NULL ? rp.variant->path : rp.path;

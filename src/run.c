@@ -43,10 +43,14 @@
 typedef struct {
 	char *post;              /* relative to the site root */
 	ImgoptReferrerKind kind; /* what it is to the generator */
-	GBytes *old_bytes;       /* as read */
+	GBytes *old_bytes;       /* as read (NULL if it could not be) */
+	GPtrArray *refs;         /* (element-type ImgoptRef) its references,
+				    resolved (NULL if not scanned) */
+	char *problem;           /* why it was not read or scanned, or NULL */
 	GBytes *new_bytes;       /* after the edits (NULL if none) */
 	GPtrArray *edits;        /* (element-type ImgoptEdit) */
 	int mode;                /* st_mode & 07777 */
+	unsigned long n_links;   /* st_nlink */
 } PostPlan;
 
 static void
@@ -55,6 +59,8 @@ post_plan_free(PostPlan *p)
 	if (p == NULL)
 		return;
 	g_free(p->post);
+	g_free(p->problem);
+	g_clear_pointer(&p->refs, g_ptr_array_unref);
 	g_clear_pointer(&p->old_bytes, g_bytes_unref);
 	g_clear_pointer(&p->new_bytes, g_bytes_unref);
 	g_clear_pointer(&p->edits, g_ptr_array_unref);
@@ -89,7 +95,33 @@ typedef struct {
 	GHashTable *originals;  /* hex → its first original (borrowed):
 				   what posts link where a variant would be
 				   a copy (planning) */
+	GPtrArray *relinked;    /* (element-type ImgoptAsset) the originals
+				   of contents posts link through variants
+				   made with these settings: encoded only
+				   for a width a relink needs */
+	GHashTable *predicted;  /* hex → GPtrArray of the ImgoptVariant a run
+				   would make with every width and format */
+	GHashTable *requested;  /* predicted variant path → Predicted */
+	GHashTable *wanted;     /* hex → ImgoptWanted: what the references
+				   will link, all a run encodes */
 } Run;
+
+/* Which widths of --widths make a predicted variant. */
+typedef struct {
+	char *hex;      /* its content */
+	GArray *widths; /* (element-type uint32_t) widths of --widths
+			   that clamp to it */
+	bool is_extra;  /* a WebP/AVIF variant of a content of another
+			   format */
+} Predicted;
+
+static void
+predicted_free(Predicted *p)
+{
+	g_free(p->hex);
+	g_array_unref(p->widths);
+	g_free(p);
+}
 
 static void
 run_clear(Run *r)
@@ -108,6 +140,10 @@ run_clear(Run *r)
 	g_clear_pointer(&r->current, g_hash_table_unref);
 	g_clear_pointer(&r->variant_of, g_hash_table_unref);
 	g_clear_pointer(&r->all_variants, g_ptr_array_unref);
+	g_clear_pointer(&r->relinked, g_ptr_array_unref);
+	g_clear_pointer(&r->predicted, g_hash_table_unref);
+	g_clear_pointer(&r->requested, g_hash_table_unref);
+	g_clear_pointer(&r->wanted, g_hash_table_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
@@ -322,6 +358,8 @@ collect_linked(Run *r, GError **error)
 		return false;
 	r->linked =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	r->relinked = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_asset_free);
 	for (guint i = 0; i < r->assets->len; i++)
 		g_hash_table_add(
 			queued,
@@ -337,15 +375,18 @@ collect_linked(Run *r, GError **error)
 			continue;
 		}
 		g_hash_table_insert(r->linked, hex, (gpointer)v);
-		if (g_hash_table_contains(r->current, hex))
-			continue;
 		if (originals == NULL)
 			originals = originals_by_hash(r);
 		a = g_hash_table_lookup(originals, hex);
-		if (a != NULL && !g_hash_table_contains(queued, a->path)) {
-			g_hash_table_add(queued, a->path);
-			g_ptr_array_add(r->assets, imgopt_asset_copy(a));
-		}
+		if (a == NULL || g_hash_table_contains(queued, a->path))
+			continue;
+		g_hash_table_add(queued, a->path);
+		/* With rows of these settings already, only a width a relink
+		 * needs (another --display-width) is made. */
+		g_ptr_array_add(g_hash_table_contains(r->current, hex)
+					? r->relinked
+					: r->assets,
+				imgopt_asset_copy(a));
 	}
 	return true;
 }
@@ -394,7 +435,9 @@ on_variant(const ImgoptVariant *variant, bool is_cached, void *user_data)
 
 	if (is_cached)
 		return;
-	g_ptr_array_add(r->result->variant_files, g_strdup(variant->path));
+	if (*variant->path != '\0')
+		g_ptr_array_add(r->result->variant_files,
+				g_strdup(variant->path));
 	imgopt_fault_point();
 }
 
@@ -413,24 +456,42 @@ on_encode_progress(uint64_t done, uint64_t total, uint64_t bytes,
 	imgopt_observer_progress(r->observer, "encode", done, total, bytes);
 }
 
-static bool
-variants_on_disk(const Run *r, const GPtrArray *variants)
+/* The rows of @rows a page may link: their file is there (or, for a
+ * variant that would be its source's copy, never written). */
+static GPtrArray *
+rows_on_disk(const Run *r, GPtrArray *rows)
 {
 	const char *root = imgopt_site_get_root(r->site);
 
-	for (guint i = 0; i < variants->len; i++) {
-		const ImgoptVariant *v = g_ptr_array_index(variants, i);
+	for (guint i = rows->len; i > 0; i--) {
+		const ImgoptVariant *v = g_ptr_array_index(rows, i - 1);
 		g_autofree char *full = g_build_filename(root, v->path, NULL);
 
-		if (!g_file_test(full, G_FILE_TEST_IS_REGULAR))
-			return false;
+		if (*v->path != '\0' &&
+		    !g_file_test(full, G_FILE_TEST_IS_REGULAR))
+			g_ptr_array_remove_index(rows, i - 1);
 	}
-	return variants->len > 0;
+	return rows;
 }
 
-/* Dry run: the variants of @asset, encoded in memory, not written. */
+/* Whether @list has a variant of @v's width and format. */
+static bool
+has_same(const GPtrArray *list, const ImgoptVariant *v)
+{
+	for (guint i = 0; i < list->len; i++) {
+		const ImgoptVariant *o = g_ptr_array_index(list, i);
+
+		if (o->width == v->width && o->format == v->format)
+			return true;
+	}
+	return false;
+}
+
+/* Dry run: the @missing variants of @asset, encoded in memory, not
+ * written, with its variants already on disk (@rows). */
 static GPtrArray *
-encode_in_memory(Run *r, const ImgoptAsset *asset)
+encode_in_memory(Run *r, const ImgoptAsset *asset, const ImgoptWanted *missing,
+		 const GPtrArray *rows)
 {
 	g_autoptr(GPtrArray) enc = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_encoded_free);
@@ -438,8 +499,9 @@ encode_in_memory(Run *r, const ImgoptAsset *asset)
 	GPtrArray *out = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_variant_free);
 
-	if (!imgopt_recompress_asset(imgopt_site_get_root(r->site), asset,
-				     r->opt->settings, enc, &local)) {
+	if (!imgopt_recompress_asset_only(imgopt_site_get_root(r->site), asset,
+					  r->opt->settings, missing, enc,
+					  &local)) {
 		add_problem(r, asset->path, local->message);
 		r->result->n_failed++;
 		return out;
@@ -447,12 +509,22 @@ encode_in_memory(Run *r, const ImgoptAsset *asset)
 	for (guint i = 0; i < enc->len; i++) {
 		const ImgoptEncoded *e = g_ptr_array_index(enc, i);
 		ImgoptVariant *v = imgopt_variant_copy(e->variant);
+		bool is_copy = e->kind == IMGOPT_ENCODED_ORIGINAL;
 
 		g_free(v->path);
-		v->path = g_build_filename(r->out_dir, e->variant->path, NULL);
-		g_ptr_array_add(r->result->variant_files, g_strdup(v->path));
+		v->path = is_copy ? g_strdup("")
+				  : g_build_filename(r->out_dir,
+						     e->variant->path, NULL);
+		if (!is_copy)
+			g_ptr_array_add(r->result->variant_files,
+					g_strdup(v->path));
 		g_ptr_array_add(out, v);
 	}
+	for (guint i = 0; i < rows->len; i++)
+		if (!has_same(out, g_ptr_array_index(rows, i)))
+			g_ptr_array_add(out,
+					imgopt_variant_copy(
+						g_ptr_array_index(rows, i)));
 	r->result->n_encoded++;
 	return out;
 }
@@ -475,100 +547,353 @@ predicted_format(const ImgoptAsset *asset)
 	}
 }
 
-/* Check: the variants a run would make of @asset, named and sized as
- * recompress names them but not encoded, so the plan rewrites what the
- * run would rewrite.  Their bytes are 0 (unknown; count_ref() counts the
- * source's bytes for them) but for a full-width GIF's. */
-static GPtrArray *
-predict_variants(const Run *r, const ImgoptAsset *asset)
+/* One variant a run would make of @asset at @w in @format. */
+static ImgoptVariant *
+predicted_new(const Run *r, const ImgoptAsset *asset, uint32_t w,
+	      ImgoptFormat format)
+{
+	ImgoptVariant *v = imgopt_variant_new();
+	g_autofree char *name =
+		imgopt_variant_file_name(&asset->hash, w, format);
+
+	v->hash = asset->hash;
+	v->width = w;
+	v->height = asset->width > 0 ? (uint32_t)(((uint64_t)asset->height * w +
+						   asset->width / 2) /
+						  asset->width)
+				     : 0;
+	v->n_frames = asset->n_frames;
+	v->format = format;
+	v->path = g_build_filename(r->out_dir, name, NULL);
+	/* A GIF re-encoded at its own width rarely saves a byte: predicted
+	 * as a copy, which the plan never links. */
+	if (format == IMGOPT_FORMAT_GIF && w == asset->width)
+		v->bytes = asset->size;
+	return v;
+}
+
+/* Notes in r->requested which widths of --widths make @v. */
+static void
+note_request(Run *r, const ImgoptVariant *v, uint32_t requested, bool is_extra)
+{
+	Predicted *p = NULL;
+
+	if (r->requested == NULL)
+		return;
+	p = g_hash_table_lookup(r->requested, v->path);
+	if (p == NULL) {
+		p = g_new0(Predicted, 1);
+		p->hex = hash_hex(&v->hash);
+		p->widths = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+		p->is_extra = is_extra;
+		g_hash_table_insert(r->requested, g_strdup(v->path), p);
+	}
+	g_array_append_val(p->widths, requested);
+}
+
+/* The variants a run would make of @asset in @format, named and sized
+ * as recompress names them but not encoded.  Their bytes are 0 (unknown;
+ * count_ref() counts the source's bytes for them) but for a full-width
+ * GIF's. */
+static void
+predict_format(Run *r, const ImgoptAsset *asset, ImgoptFormat format,
+	       bool is_extra, GPtrArray *out)
 {
 	const GArray *widths = r->opt->settings->widths;
+	ImgoptVariant *last = NULL;
+
+	for (guint i = 0; i < widths->len; i++) {
+		uint32_t requested = g_array_index(widths, uint32_t, i);
+		uint32_t w = asset->width > 0 ? MIN(requested, asset->width)
+					      : requested;
+
+		if (last == NULL || w != last->width) {
+			last = predicted_new(r, asset, w, format);
+			g_ptr_array_add(out, last);
+		}
+		note_request(r, last, requested, is_extra);
+	}
+}
+
+/* Check: the variants a run would make of @asset (with @with_extras its
+ * WebP and AVIF ones too), so the plan rewrites what the run would. */
+static GPtrArray *
+predict_variants(Run *r, const ImgoptAsset *asset, bool with_extras)
+{
 	ImgoptFormat format = predicted_format(asset);
+	unsigned formats = r->opt->settings->formats;
 	GPtrArray *out = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_variant_free);
-	uint32_t last = 0;
 
-	for (guint i = 0; format != IMGOPT_FORMAT_UNKNOWN && i < widths->len;
-	     i++) {
-		uint32_t w = g_array_index(widths, uint32_t, i);
-		ImgoptVariant *v = NULL;
-
-		if (asset->width > 0)
-			w = MIN(w, asset->width);
-		if (w == last)
-			continue;
-		last = w;
-		v = imgopt_variant_new();
-		g_autofree char *name =
-			imgopt_variant_file_name(&asset->hash, w, format);
-		v->hash = asset->hash;
-		v->width = w;
-		v->format = format;
-		v->path = g_build_filename(r->out_dir, name, NULL);
-		/* A GIF re-encoded at its own width rarely saves a byte:
-		 * predicted as a copy, which the plan never links. */
-		if (format == IMGOPT_FORMAT_GIF && w == asset->width)
-			v->bytes = asset->size;
-		g_ptr_array_add(out, v);
-	}
+	if (format == IMGOPT_FORMAT_UNKNOWN)
+		return out;
+	predict_format(r, asset, format, false, out);
+	if (with_extras && (formats & IMGOPT_OUTPUT_WEBP))
+		predict_format(r, asset, IMGOPT_FORMAT_WEBP, true, out);
+	if (with_extras && (formats & IMGOPT_OUTPUT_AVIF) &&
+	    asset->n_frames <= 1)
+		predict_format(r, asset, IMGOPT_FORMAT_AVIF, true, out);
 	return out;
 }
 
 /* The contents only linked through variants get this run's settings'
- * rows (shared with r->current, or an empty list) in r->variants. */
-static void
-add_linked_variants(Run *r)
+ * rows (or an empty list) in @table. */
+static bool
+add_linked_variants(Run *r, GHashTable *table, GError **error)
 {
 	GHashTableIter it;
-	gpointer key;
+	gpointer key, value;
 
 	g_hash_table_iter_init(&it, r->linked);
-	while (g_hash_table_iter_next(&it, &key, NULL)) {
-		GPtrArray *rows = g_hash_table_lookup(r->current, key);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		const ImgoptVariant *v = value;
 
-		if (g_hash_table_contains(r->variants, key))
+		if (g_hash_table_contains(table, key))
 			continue;
-		g_hash_table_insert(r->variants, g_strdup(key),
-				    rows != NULL ? g_ptr_array_ref(rows)
-						 : g_ptr_array_new());
+		GPtrArray *rows = imgopt_manifest_lookup_variants(
+			r->manifest, &v->hash, r->fingerprint, error);
+		if (rows == NULL)
+			return false;
+		g_hash_table_insert(table, g_strdup(key),
+				    rows_on_disk(r, rows));
 	}
+	return true;
 }
 
-/* Fills r->variants from the manifest (and, in a dry run, from in-memory
- * encodes of what it lacks). */
+/* ---- 2. which variants the references will link ---- */
+
+/* Reads, scans and resolves one referrer; what fails is kept in the plan
+ * and reported when it is planned, in order. */
+static PostPlan *
+read_post(Run *r, const ImgoptReferrer *referrer)
+{
+	g_autofree char *full = g_build_filename(imgopt_site_get_root(r->site),
+						 referrer->path, NULL);
+	PostPlan *plan = g_new0(PostPlan, 1);
+	g_autoptr(GError) local = NULL;
+	char *text = NULL;
+	gsize len = 0;
+	GStatBuf st;
+
+	plan->post = g_strdup(referrer->path);
+	plan->kind = referrer->kind;
+	plan->edits = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_edit_free);
+	if (g_stat(full, &st) != 0 ||
+	    !g_file_get_contents(full, &text, &len, &local)) {
+		plan->problem = g_strdup_printf(
+			"cannot read '%s': %s", plan->post,
+			local != NULL ? local->message : g_strerror(errno));
+		return plan;
+	}
+	plan->mode = (int)(st.st_mode & 07777);
+	plan->n_links = (unsigned long)st.st_nlink;
+	plan->old_bytes = g_bytes_new_take(text, len);
+	plan->refs = imgopt_referrers_scan_text(r->site, plan->kind, plan->post,
+						text, len, &local);
+	if (plan->refs == NULL) {
+		plan->problem = g_strdup(local->message);
+		return plan;
+	}
+	for (guint i = 0; i < plan->refs->len; i++)
+		imgopt_site_resolve_ref(r->site,
+					g_ptr_array_index(plan->refs, i));
+	return plan;
+}
+
+/* Every variant a run could make of each content (every width, every
+ * format of --formats) in r->predicted, and which widths of --widths
+ * make each in r->requested. */
+static bool
+predict_all(Run *r, GError **error)
+{
+	const GPtrArray *lists[] = {r->assets, r->relinked};
+
+	r->predicted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					     (GDestroyNotify)g_ptr_array_unref);
+	r->requested = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					     (GDestroyNotify)predicted_free);
+	for (gsize l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (guint i = 0; i < lists[l]->len; i++) {
+			const ImgoptAsset *a = g_ptr_array_index(lists[l], i);
+			char *hex = hash_hex(&a->hash);
+
+			if (g_hash_table_contains(r->predicted, hex)) {
+				g_free(hex);
+				continue;
+			}
+			g_hash_table_insert(r->predicted, hex,
+					    predict_variants(r, a, true));
+		}
+	return add_linked_variants(r, r->predicted, error);
+}
+
+/* Adds what the predicted variant at @path needs to r->wanted. */
+static void
+want_path(Run *r, const char *path)
+{
+	const Predicted *p = g_hash_table_lookup(r->requested, path);
+	ImgoptWanted *w = NULL;
+
+	if (p == NULL)
+		return;
+	w = g_hash_table_lookup(r->wanted, p->hex);
+	if (w == NULL) {
+		w = imgopt_wanted_new();
+		g_hash_table_insert(r->wanted, g_strdup(p->hex), w);
+	}
+	for (guint i = 0; i < p->widths->len; i++)
+		imgopt_wanted_add(w, g_array_index(p->widths, uint32_t, i));
+	w->with_extras |= p->is_extra;
+}
+
+/* Says once why a run that found images to show rewrites none of them. */
+static void
+note_nothing_rewritable(Run *r, guint n_images)
+{
+	if (n_images == 0 || g_hash_table_size(r->wanted) > 0 ||
+	    g_hash_table_size(r->linked) > 0)
+		return;
+	g_autofree char *msg = g_strdup_printf(
+		"none of the %u references to images can be rewritten "
+		"(pinned by the page, or tags the generator resolves "
+		"itself): no variants made",
+		n_images);
+	g_ptr_array_add(r->result->notices, imgopt_problem_new("", msg));
+}
+
+static ImgoptPlanInput plan_input(const Run *r);
+
+/* Plans every post against the predicted variants: the variants its
+ * edits name are what the run makes (r->wanted). */
+static bool
+run_wanted(Run *r, const GPtrArray *posts, GError **error)
+{
+	g_autoptr(GHashTable) named = g_hash_table_new(g_str_hash, g_str_equal);
+	ImgoptPlanInput in = plan_input(r);
+	GHashTableIter it;
+	gpointer path;
+	guint n_images = 0;
+
+	r->originals = originals_by_hash(r);
+	r->wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					  (GDestroyNotify)imgopt_wanted_free);
+	if (!predict_all(r, error))
+		return false;
+	in.variants = r->predicted;
+	in.root = NULL;
+	in.named = named;
+	for (guint i = 0; i < posts->len; i++) {
+		const PostPlan *plan = g_ptr_array_index(posts, i);
+		gsize len = 0;
+		const char *text = NULL;
+
+		if (plan->refs == NULL)
+			continue;
+		text = g_bytes_get_data(plan->old_bytes, &len);
+		g_autoptr(GPtrArray) edits = g_ptr_array_new_with_free_func(
+			(GDestroyNotify)imgopt_edit_free);
+		g_autoptr(GArray) planned = imgopt_rewrite_plan_post(
+			&in, text, len, plan->refs, edits);
+		for (guint j = 0; j < planned->len; j++)
+			n_images +=
+				g_array_index(planned, ImgoptRefPlan, j).kind ==
+				IMGOPT_REF_PLAN_KEPT;
+	}
+	g_hash_table_iter_init(&it, named);
+	while (g_hash_table_iter_next(&it, &path, NULL))
+		want_path(r, path);
+	note_nothing_rewritable(r, n_images);
+	return true;
+}
+
+/* ---- 3. variants ---- */
+
+/* The variants a run would make of @asset that are its copies (a GIF at
+ * its own width): none is made, but a page shows the first of its
+ * duplicate copies instead, as with a copy made. */
+static GPtrArray *
+predicted_copies(Run *r, const ImgoptAsset *asset)
+{
+	GPtrArray *vs = predict_variants(r, asset, false);
+
+	for (guint i = vs->len; i > 0; i--)
+		if (((ImgoptVariant *)g_ptr_array_index(vs, i - 1))->bytes == 0)
+			g_ptr_array_remove_index(vs, i - 1);
+	return vs;
+}
+
+/* The variants of one referenced content with these settings: the rows
+ * made (a check's predicted ones, a dry run's encoded in memory, for what
+ * is missing). */
+static GPtrArray *
+content_variants(Run *r, const ImgoptAsset *a, GError **error)
+{
+	g_autofree char *hex = hash_hex(&a->hash);
+	const ImgoptWanted *wanted = g_hash_table_lookup(r->wanted, hex);
+	g_autoptr(ImgoptWanted) missing = NULL;
+	g_autoptr(GPtrArray) rows = imgopt_manifest_lookup_variants(
+		r->manifest, &a->hash, r->fingerprint, error);
+
+	if (rows == NULL)
+		return NULL;
+	if (wanted == NULL && rows_on_disk(r, rows)->len == 0)
+		return predicted_copies(r, a);
+	if (r->opt->mode == IMGOPT_RUN_APPLY || wanted == NULL)
+		return rows_on_disk(r, g_steal_pointer(&rows));
+	if (!imgopt_recompress_missing(imgopt_site_get_root(r->site),
+				       r->manifest, &a->hash, r->opt->settings,
+				       wanted, &missing, error))
+		return NULL;
+	if (missing == NULL)
+		return rows_on_disk(r, g_steal_pointer(&rows));
+	rows_on_disk(r, rows);
+	if (r->opt->mode == IMGOPT_RUN_CHECK) {
+		r->result->n_to_encode++;
+		return predict_variants(r, a, true);
+	}
+	return encode_in_memory(r, a, missing, rows);
+}
+
+/* The referenced assets and the relinked originals, for the encoder. */
+static GPtrArray *
+assets_to_encode(const Run *r)
+{
+	GPtrArray *all = g_ptr_array_new();
+
+	for (guint i = 0; i < r->assets->len; i++)
+		g_ptr_array_add(all, g_ptr_array_index(r->assets, i));
+	for (guint i = 0; i < r->relinked->len; i++)
+		g_ptr_array_add(all, g_ptr_array_index(r->relinked, i));
+	return all;
+}
+
+/* Fills r->variants from the manifest (and, in a dry run or a check,
+ * from what a run would make). */
 static bool
 load_variants(Run *r, GError **error)
 {
+	g_clear_pointer(&r->requested, g_hash_table_unref);
 	r->variants = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					    (GDestroyNotify)g_ptr_array_unref);
-	for (guint i = 0; i < r->assets->len; i++) {
-		const ImgoptAsset *a = g_ptr_array_index(r->assets, i);
+	g_autoptr(GPtrArray) all = assets_to_encode(r);
+
+	for (guint i = 0; i < all->len; i++) {
+		const ImgoptAsset *a = g_ptr_array_index(all, i);
 		g_autofree char *hex = hash_hex(&a->hash);
 
 		if (g_hash_table_contains(r->variants, hex))
 			continue;
-		r->result->n_sources++;
-		g_autoptr(GPtrArray) vs = imgopt_manifest_lookup_variants(
-			r->manifest, &a->hash, r->fingerprint, error);
+		/* The relinked contents were counted by the run that linked
+		 * them. */
+		if (i < r->assets->len && g_hash_table_contains(r->wanted, hex))
+			r->result->n_sources++;
+		GPtrArray *vs = content_variants(r, a, error);
 		if (vs == NULL)
 			return false;
-		if (!variants_on_disk(r, vs)) {
-			g_clear_pointer(&vs, g_ptr_array_unref);
-			if (r->opt->mode == IMGOPT_RUN_CHECK) {
-				r->result->n_to_encode++;
-				vs = predict_variants(r, a);
-			}
-			if (r->opt->mode == IMGOPT_RUN_DRY_RUN)
-				vs = encode_in_memory(r, a);
-		}
-		/* An empty list marks a content seen without variants. */
-		if (vs == NULL)
-			vs = g_ptr_array_new();
-		g_hash_table_insert(r->variants, g_steal_pointer(&hex),
-				    g_steal_pointer(&vs));
+		g_hash_table_insert(r->variants, g_steal_pointer(&hex), vs);
 	}
-	add_linked_variants(r);
-	return true;
+	return add_linked_variants(r, r->variants, error);
 }
 
 static bool
@@ -579,10 +904,12 @@ run_variants(Run *r, GError **error)
 	ImgoptRecompressSummary sum = {0};
 
 	if (r->opt->mode == IMGOPT_RUN_APPLY) {
-		if (!imgopt_recompress_all(imgopt_site_get_root(r->site),
-					   r->out_dir, r->assets,
-					   r->opt->settings, r->manifest, &rep,
-					   &sum, error))
+		g_autoptr(GPtrArray) all = assets_to_encode(r);
+
+		if (!imgopt_recompress_wanted(imgopt_site_get_root(r->site),
+					      r->out_dir, all, r->wanted,
+					      r->opt->settings, r->manifest,
+					      &rep, &sum, error))
 			return false;
 		imgopt_fault_point();
 		r->result->n_encoded = sum.n_encoded;
@@ -592,7 +919,7 @@ run_variants(Run *r, GError **error)
 	return load_variants(r, error);
 }
 
-/* ---- 3. plan: the rewrite stage's edits, and what the posts show ---- */
+/* ---- 4. plan: the rewrite stage's edits, and what the posts show ---- */
 
 static uint64_t
 file_size(const Run *r, const char *path)
@@ -696,7 +1023,9 @@ plan_input(const Run *r)
 	ImgoptPlanInput in = {
 		.baseurl = imgopt_site_get_baseurl(r->site),
 		.originals = r->originals,
-		.root = r->opt->mode != IMGOPT_RUN_DRY_RUN
+		/* A dry run's new variants exist only in memory, a check's
+		 * only in name. */
+		.root = r->opt->mode == IMGOPT_RUN_APPLY
 				? imgopt_site_get_root(r->site)
 				: NULL,
 		.out_dir = r->out_dir,
@@ -721,16 +1050,9 @@ plan_edits(Run *r, PostPlan *plan)
 	gsize len = 0;
 	const char *text = g_bytes_get_data(plan->old_bytes, &len);
 	g_autoptr(GError) local = NULL;
-	g_autoptr(GPtrArray) refs = imgopt_referrers_scan_text(
-		r->site, plan->kind, plan->post, text, len, &local);
+	const GPtrArray *refs = plan->refs;
 	ImgoptPlanInput in = plan_input(r);
 
-	if (refs == NULL) {
-		add_problem(r, plan->post, local->message);
-		return;
-	}
-	for (guint i = 0; i < refs->len; i++)
-		imgopt_site_resolve_ref(r->site, g_ptr_array_index(refs, i));
 	r->result->references += refs->len;
 	g_autoptr(GArray) planned =
 		imgopt_rewrite_plan_post(&in, text, len, refs, plan->edits);
@@ -755,51 +1077,33 @@ plan_edits(Run *r, PostPlan *plan)
  * name a new inode, so a file with several hard links would be split:
  * the other names would keep the old bytes. */
 static bool
-may_rewrite(Run *r, const char *post, const GStatBuf *st)
+may_rewrite(Run *r, const PostPlan *plan)
 {
-	if (st->st_nlink <= 1)
+	if (plan->n_links <= 1)
 		return true;
 	g_autofree char *msg = g_strdup_printf(
 		"'%s' has %lu hard links: rewriting it would split them; "
 		"not rewritten",
-		post, (unsigned long)st->st_nlink);
-	add_problem(r, post, msg);
+		plan->post, plan->n_links);
+	add_problem(r, plan->post, msg);
 	return false;
 }
 
-static PostPlan *
-plan_post(Run *r, const ImgoptReferrer *referrer)
+/* Plans one referrer read and scanned before (its problem, if it could
+ * not be, reported now). */
+static void
+plan_post(Run *r, PostPlan *plan)
 {
-	const char *post = referrer->path;
-	g_autofree char *full =
-		g_build_filename(imgopt_site_get_root(r->site), post, NULL);
-	g_autoptr(PostPlan) plan = g_new0(PostPlan, 1);
-	g_autoptr(GError) local = NULL;
-	char *text = NULL;
-	gsize len = 0;
-	GStatBuf st;
-
-	plan->post = g_strdup(post);
-	plan->kind = referrer->kind;
-	plan->edits = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_edit_free);
-	if (g_stat(full, &st) != 0 ||
-	    !g_file_get_contents(full, &text, &len, &local)) {
-		g_autofree char *msg = g_strdup_printf(
-			"cannot read '%s': %s", post,
-			local != NULL ? local->message : g_strerror(errno));
-		add_problem(r, post, msg);
-		return NULL;
+	if (plan->problem != NULL) {
+		add_problem(r, plan->post, plan->problem);
+		return;
 	}
-	plan->mode = (int)(st.st_mode & 07777);
-	plan->old_bytes = g_bytes_new_take(text, len);
 	uint64_t rewritten = r->result->rewritten;
 	plan_edits(r, plan);
-	if (plan->new_bytes != NULL && !may_rewrite(r, post, &st)) {
+	if (plan->new_bytes != NULL && !may_rewrite(r, plan)) {
 		g_clear_pointer(&plan->new_bytes, g_bytes_unref);
 		r->result->rewritten = rewritten;
 	}
-	return g_steal_pointer(&plan);
 }
 
 static ImgoptPostChange *
@@ -856,10 +1160,9 @@ remove_debris(const Run *r, const GPtrArray *referrers, GError **error)
 	return true;
 }
 
-/* Plans every referrer (the posts alone with --only-posts); those that
- * change go to @plans. */
+/* Reads every referrer (the posts alone with --only-posts) into @posts. */
 static bool
-run_plan(Run *r, GPtrArray *plans, GError **error)
+run_read(Run *r, GPtrArray *posts, GError **error)
 {
 	g_autoptr(GPtrArray) referrers = imgopt_referrers_list_scope(
 		r->site, r->opt->only_posts, NULL, error);
@@ -869,29 +1172,37 @@ run_plan(Run *r, GPtrArray *plans, GError **error)
 	if (r->opt->mode == IMGOPT_RUN_APPLY &&
 	    !remove_debris(r, referrers, error))
 		return false;
-	r->originals = originals_by_hash(r);
 	for (guint i = 0; i < referrers->len; i++) {
 		const ImgoptReferrer *referrer =
 			g_ptr_array_index(referrers, i);
-		PostPlan *plan = plan_post(r, referrer);
 
 		r->result->posts += referrer->kind == IMGOPT_REFERRER_POST;
-		if (r->observer != NULL && r->observer->progress != NULL)
-			r->observer->progress("plan", i + 1, referrers->len, 0,
-					      r->observer->user_data);
-		if (plan == NULL || plan->new_bytes == NULL) {
-			post_plan_free(plan);
-			continue;
-		}
-		g_ptr_array_add(
-			r->result->changes,
-			change_new(plan, r->opt->mode == IMGOPT_RUN_DRY_RUN));
-		g_ptr_array_add(plans, plan);
+		g_ptr_array_add(posts, read_post(r, referrer));
 	}
 	return true;
 }
 
-/* ---- 4. write ---- */
+/* Plans every referrer read; those that change go to @plans. */
+static void
+run_plan(Run *r, GPtrArray *posts, GPtrArray *plans)
+{
+	for (guint i = 0; i < posts->len; i++) {
+		PostPlan *plan = g_ptr_array_index(posts, i);
+
+		plan_post(r, plan);
+		if (r->observer != NULL && r->observer->progress != NULL)
+			r->observer->progress("plan", i + 1, posts->len, 0,
+					      r->observer->user_data);
+		if (plan->new_bytes == NULL)
+			continue;
+		g_ptr_array_add(
+			r->result->changes,
+			change_new(plan, r->opt->mode == IMGOPT_RUN_DRY_RUN));
+		g_ptr_array_add(plans, g_steal_pointer(&posts->pdata[i]));
+	}
+}
+
+/* ---- 5. write ---- */
 
 /* The intent log: every rewrite recorded before any post changes. */
 static bool
@@ -1038,6 +1349,8 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 			 .result = result_new()};
 	g_autoptr(GPtrArray) plans =
 		g_ptr_array_new_with_free_func((GDestroyNotify)post_plan_free);
+	g_autoptr(GPtrArray) posts =
+		g_ptr_array_new_with_free_func((GDestroyNotify)post_plan_free);
 	const char *images = imgopt_site_get_images_dir(site);
 
 	*result_out = NULL;
@@ -1049,11 +1362,11 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 	if (!run_index(&r, error))
 		return false;
 	gint64 t1 = g_get_monotonic_time();
-	if (!run_variants(&r, error))
+	if (!run_read(&r, posts, error) || !run_wanted(&r, posts, error) ||
+	    !run_variants(&r, error))
 		return false;
 	gint64 t2 = g_get_monotonic_time();
-	if (!run_plan(&r, plans, error))
-		return false;
+	run_plan(&r, posts, plans);
 	gint64 t3 = g_get_monotonic_time();
 	if (options->mode == IMGOPT_RUN_APPLY && !run_write(&r, plans, error))
 		return false;

@@ -318,6 +318,11 @@ typedef struct {
 				   widest configured, or G_MAXUINT32) */
 	bool use_srcset;        /* --srcset: Markdown images become <img
 				   srcset>, an <img> gains a srcset */
+	GHashTable *named;      /* (nullable) set of paths: receives every
+				   variant path the planned edits name (a
+				   src, each srcset candidate, each <source>)
+				   and every variant a reference already on
+				   one keeps: what a run must make */
 } ImgoptPlanInput;
 
 /**

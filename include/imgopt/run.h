@@ -143,7 +143,8 @@ typedef struct {
 	uint64_t references;         /* references found */
 	uint64_t rewritten;          /* references changed */
 	uint64_t done;               /* references already on a variant */
-	unsigned n_sources;          /* distinct referenced contents */
+	unsigned n_sources;          /* distinct referenced contents a
+					reference will link a variant of */
 	unsigned n_encoded;          /* contents encoded (0 in check mode) */
 	unsigned n_to_encode;        /* check: contents without variants yet */
 	unsigned n_failed;           /* contents whose encoding failed (run

@@ -1,0 +1,205 @@
+/*
+ * test_linked.c: a run encodes only what its references link (issue 17).
+ *
+ * On a generated seed-like Jekyll blog (tools/genblog), in the default
+ * mode and with --srcset: after `imgopt run`, every variant file on disk
+ * is named by some file of the site (a post, a page, a layout), a second
+ * run encodes and changes nothing, and a run with another display width
+ * re-links the posts (encoding the width it needs), after which a run
+ * again changes nothing.
+ */
+#include <string.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "fsio.h"
+#include "testutil.h"
+
+/* Runs `imgopt run SITE/_posts SITE/postimg --json [extra…]`; returns
+ * the summary object (owned by *@root_out). */
+static JsonObject *
+run_json(const char *site, const char *const *extra, JsonNode **root_out)
+{
+	g_autofree char *posts = g_build_filename(site, "_posts", NULL);
+	g_autofree char *images = g_build_filename(site, "postimg", NULL);
+	const char *argv[12] = {"imgopt", "run", posts, images, "--json"};
+	int n = 5, status = 0;
+
+	for (; extra != NULL && *extra != NULL && n < 11; extra++)
+		argv[n++] = *extra;
+	*root_out = tu_run_json(argv, &status);
+	/* 1: the blog has broken references, on purpose */
+	g_assert_cmpint(status, <=, 1);
+	return json_object_get_object_member(json_node_get_object(*root_out),
+					     "summary");
+}
+
+static gint64
+member(JsonObject *o, const char *name)
+{
+	return json_object_get_int_member(o, name);
+}
+
+/* Every text file of @site but imgopt's own and the variants, joined. */
+static GString *
+site_text(const char *site)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) files =
+		imgopt_fs_walk(site, NULL, NULL, NULL, &error);
+	GString *all = g_string_new(NULL);
+
+	g_assert_no_error(error);
+	for (guint i = 0; i < files->len; i++) {
+		const char *rel = g_ptr_array_index(files, i);
+		g_autofree char *full = g_build_filename(site, rel, NULL);
+		gsize len = 0;
+		g_autofree char *data = NULL;
+
+		if (g_str_has_prefix(rel, ".imgopt") ||
+		    g_str_has_prefix(rel, "postimg/"))
+			continue;
+		data = tu_read(full, &len);
+		g_string_append_len(all, data, (gssize)len);
+		g_string_append_c(all, '\n');
+	}
+	return all;
+}
+
+/* The variant files on disk; asserts each is named by the site's text. */
+static guint
+assert_all_linked(const char *site)
+{
+	g_autofree char *dir =
+		g_build_filename(site, "postimg", "optimized", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) files =
+		imgopt_fs_walk(dir, NULL, NULL, NULL, &error);
+	g_autoptr(GString) text = site_text(site);
+	guint n_unlinked = 0;
+
+	g_assert_no_error(error);
+	for (guint i = 0; i < files->len; i++) {
+		const char *name = g_ptr_array_index(files, i);
+		g_autofree char *base = g_path_get_basename(name);
+
+		if (strstr(text->str, base) != NULL)
+			continue;
+		g_test_message("linked by nothing: %s", name);
+		n_unlinked++;
+	}
+	g_test_message("%u variant files, %u linked by nothing", files->len,
+		       n_unlinked);
+	g_assert_cmpuint(files->len, >, 0);
+	g_assert_cmpuint(n_unlinked, ==, 0);
+	return files->len;
+}
+
+/* A run again with the same settings: nothing encoded, nothing changed. */
+static void
+assert_no_op(const char *site, const char *const *extra)
+{
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *sum = run_json(site, extra, &root);
+
+	g_assert_cmpint(member(sum, "encoded"), ==, 0);
+	g_assert_cmpint(member(sum, "variant_files_written"), ==, 0);
+	g_assert_cmpint(member(sum, "posts_changed"), ==, 0);
+	g_assert_cmpint(member(sum, "references_rewritten"), ==, 0);
+}
+
+/* A genblog blog: 40 posts of tiny images, or 8 of real-sized ones. */
+static char *
+make_blog(const char *tmp, bool is_real)
+{
+	const char *genblog = g_getenv("GENBLOG");
+	char *site = g_build_filename(tmp, "blog", NULL);
+	const char *argv[] = {genblog,
+			      "--posts",
+			      is_real ? "8" : "40",
+			      "--images",
+			      is_real ? "16" : "120",
+			      "--seed",
+			      "7",
+			      "--sizes",
+			      is_real ? "real" : "tiny",
+			      "--out",
+			      site,
+			      NULL};
+	g_autofree char *layouts = tu_shared("sites", "hux", "_layouts", NULL);
+
+	g_assert_cmpint(tu_run(argv, NULL, NULL), ==, 0);
+	/* The Hux layouts show header-img as a style url(). */
+	if (layouts != NULL) {
+		g_autofree char *dst = g_build_filename(site, "_layouts", NULL);
+		tu_copytree(layouts, dst);
+	}
+	return site;
+}
+
+static void
+test_genblog(gconstpointer data)
+{
+	const char *const *extra = data;
+
+	if (g_getenv("GENBLOG") == NULL) {
+		g_test_skip("no GENBLOG (tools/genblog)");
+		return;
+	}
+	g_autofree char *tmp = tu_tmpdir();
+	g_autofree char *site = make_blog(tmp, false);
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *sum = run_json(site, extra, &root);
+
+	g_test_message(
+		"%" G_GINT64_FORMAT " contents encoded, %" G_GINT64_FORMAT
+		" variant files written, %" G_GINT64_FORMAT
+		" references rewritten",
+		member(sum, "encoded"), member(sum, "variant_files_written"),
+		member(sum, "references_rewritten"));
+	g_assert_cmpint(member(sum, "references_rewritten"), >, 100);
+	g_assert_cmpint(member(sum, "errors"), ==, 0);
+	guint n_files = assert_all_linked(site);
+	g_assert_cmpint(member(sum, "variant_files_written"), ==, n_files);
+	assert_no_op(site, extra);
+	tu_rmtree(tmp);
+}
+
+/* Another display width re-links what a first run linked, encoding the
+ * width it needs; then a run again is a no-op. */
+static void
+test_relink(void)
+{
+	const char *const narrow[] = {"--display-width", "480", NULL};
+
+	if (g_getenv("GENBLOG") == NULL) {
+		g_test_skip("no GENBLOG (tools/genblog)");
+		return;
+	}
+	g_autofree char *tmp = tu_tmpdir();
+	g_autofree char *site = make_blog(tmp, true);
+	g_autoptr(JsonNode) first = NULL;
+	g_autoptr(JsonNode) second = NULL;
+
+	run_json(site, NULL, &first);
+	assert_all_linked(site);
+	JsonObject *sum = run_json(site, narrow, &second);
+	g_assert_cmpint(member(sum, "posts_changed"), >, 0);
+	g_assert_cmpint(member(sum, "variant_files_written"), >, 0);
+	assert_no_op(site, narrow);
+	tu_rmtree(tmp);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const srcset[] = {"--srcset", "--formats=jpeg,webp",
+					     NULL};
+
+	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+	g_test_add_data_func("/linked/genblog", NULL, test_genblog);
+	g_test_add_data_func("/linked/genblog-srcset", srcset, test_genblog);
+	g_test_add_func("/linked/relink", test_relink);
+	return g_test_run();
+}
