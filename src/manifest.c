@@ -1164,6 +1164,15 @@ imgopt_manifest_forget_variants(ImgoptManifest *manifest,
 	bind_text(s, 2, settings != NULL ? settings : "");
 	if (!step_done(manifest, s, "forget variant requests", error))
 		return false;
+	return imgopt_manifest_delete_variants(manifest, paths, error);
+}
+
+bool
+imgopt_manifest_delete_variants(ImgoptManifest *manifest,
+				const GPtrArray *paths, GError **error)
+{
+	sqlite3_stmt *s = NULL;
+
 	for (guint i = 0; i < paths->len; i++) {
 		s = write_stmt(manifest, "DELETE FROM variants WHERE path = ?",
 			       error);

@@ -104,6 +104,8 @@ typedef struct {
 	GHashTable *requested;  /* predicted variant path → Predicted */
 	GHashTable *wanted;     /* hex → ImgoptWanted: what the references
 				   will link, all a run encodes */
+	GHashTable *named;      /* the variant paths the planned posts name
+				   (borrowed) */
 } Run;
 
 /* Which widths of --widths make a predicted variant. */
@@ -144,6 +146,7 @@ run_clear(Run *r)
 	g_clear_pointer(&r->predicted, g_hash_table_unref);
 	g_clear_pointer(&r->requested, g_hash_table_unref);
 	g_clear_pointer(&r->wanted, g_hash_table_unref);
+	g_clear_pointer(&r->named, g_hash_table_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
@@ -1037,6 +1040,7 @@ plan_input(const Run *r)
 					? g_array_index(w, uint32_t, w->len - 1)
 					: G_MAXUINT32,
 		.use_srcset = r->opt->use_srcset,
+		.named = r->named,
 	};
 
 	return in;
@@ -1186,6 +1190,7 @@ run_read(Run *r, GPtrArray *posts, GError **error)
 static void
 run_plan(Run *r, GPtrArray *posts, GPtrArray *plans)
 {
+	r->named = g_hash_table_new(g_str_hash, g_str_equal);
 	for (guint i = 0; i < posts->len; i++) {
 		PostPlan *plan = g_ptr_array_index(posts, i);
 
@@ -1200,6 +1205,49 @@ run_plan(Run *r, GPtrArray *posts, GPtrArray *plans)
 			change_new(plan, r->opt->mode == IMGOPT_RUN_DRY_RUN));
 		g_ptr_array_add(plans, g_steal_pointer(&posts->pdata[i]));
 	}
+}
+
+/* A variant written (or, in a dry run, to write) that no planned post
+ * names after all: a wider one, wanted for a page that shows its source
+ * instead, where the width it links turned out no smaller than the
+ * source.  Not with --only-posts: the other files were not planned. */
+static bool
+is_unlinked(const Run *r, const char *path)
+{
+	return !r->opt->only_posts && !g_hash_table_contains(r->named, path);
+}
+
+/* Removes the variant files this run wrote that nothing links: files
+ * first, then their rows (a row whose file is gone is made again). */
+static bool
+drop_unlinked(Run *r, GError **error)
+{
+	GPtrArray *files = r->result->variant_files;
+	g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+	const char *root = imgopt_site_get_root(r->site);
+
+	for (guint i = files->len; i > 0; i--) {
+		const char *path = g_ptr_array_index(files, i - 1);
+		g_autofree char *full = g_build_filename(root, path, NULL);
+
+		if (!is_unlinked(r, path))
+			continue;
+		if (r->opt->mode == IMGOPT_RUN_APPLY && g_unlink(full) != 0 &&
+		    errno != ENOENT)
+			continue;
+		g_ptr_array_add(gone, g_strdup(path));
+		g_ptr_array_remove_index(files, i - 1);
+		r->result->n_written -= r->result->n_written > 0;
+	}
+	if (r->opt->mode != IMGOPT_RUN_APPLY || gone->len == 0)
+		return true;
+	if (!imgopt_manifest_begin(r->manifest, error))
+		return false;
+	if (!imgopt_manifest_delete_variants(r->manifest, gone, error)) {
+		imgopt_manifest_rollback(r->manifest);
+		return false;
+	}
+	return imgopt_manifest_commit(r->manifest, error);
 }
 
 /* ---- 5. write ---- */
@@ -1367,6 +1415,8 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		return false;
 	gint64 t2 = g_get_monotonic_time();
 	run_plan(&r, posts, plans);
+	if (!drop_unlinked(&r, error))
+		return false;
 	gint64 t3 = g_get_monotonic_time();
 	if (options->mode == IMGOPT_RUN_APPLY && !run_write(&r, plans, error))
 		return false;

@@ -420,6 +420,15 @@ bool imgopt_manifest_forget_variants(ImgoptManifest *manifest,
 				     const char *settings,
 				     const GPtrArray *paths, GError **error);
 
+/**
+ * imgopt_manifest_delete_variants:
+ * @paths: (element-type filename): variant files removed
+ *
+ * Drops the variants rows of @paths.  Inside a transaction.
+ */
+bool imgopt_manifest_delete_variants(ImgoptManifest *manifest,
+				     const GPtrArray *paths, GError **error);
+
 /* ---- rewrites ---- */
 
 /**
