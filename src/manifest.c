@@ -150,7 +150,20 @@ static const Migration migrations[] = {
 	 "  settings TEXT NOT NULL,"
 	 "  width INTEGER NOT NULL,"
 	 "  extras INTEGER NOT NULL,"
-	 "  PRIMARY KEY (hash, settings, width, extras));"},
+	 "  PRIMARY KEY (hash, settings, width, extras));"
+	 /* a variant placed in another folder too, where a reference needs
+	  * it (a page bundle's own): the same bytes as its variants row */
+	 "CREATE TABLE IF NOT EXISTS variant_copies ("
+	 "  path TEXT PRIMARY KEY,"
+	 "  hash TEXT NOT NULL,"
+	 "  settings TEXT NOT NULL,"
+	 "  width INTEGER NOT NULL,"
+	 "  height INTEGER NOT NULL,"
+	 "  format TEXT NOT NULL,"
+	 "  bytes INTEGER NOT NULL,"
+	 "  frames INTEGER NOT NULL);"
+	 "CREATE INDEX IF NOT EXISTS variant_copies_by_hash "
+	 "  ON variant_copies(hash, settings);"},
 };
 
 static void
@@ -1102,8 +1115,10 @@ imgopt_manifest_lookup_variants(ImgoptManifest *manifest,
 	sqlite3_stmt *s = stmt(
 		manifest,
 		"SELECT hash, settings, width, height, format, path, bytes, "
-		"frames FROM variants WHERE hash = ? AND settings = ? "
-		"ORDER BY format, width",
+		"frames FROM variants WHERE hash = ?1 AND settings = ?2 "
+		"UNION ALL SELECT hash, settings, width, height, format, path, "
+		"bytes, frames FROM variant_copies WHERE hash = ?1 AND "
+		"settings = ?2 ORDER BY format, width, path",
 		error);
 	if (s != NULL) {
 		bind_hash(s, 1, hash);
@@ -1121,8 +1136,10 @@ imgopt_manifest_load_variants(ImgoptManifest *manifest, GError **error)
 	sqlite3_stmt *s =
 		stmt(manifest,
 		     "SELECT hash, settings, width, height, format, path, "
-		     "bytes, frames FROM variants "
-		     "ORDER BY hash, settings, format, width",
+		     "bytes, frames FROM variants UNION ALL "
+		     "SELECT hash, settings, width, height, format, path, "
+		     "bytes, frames FROM variant_copies "
+		     "ORDER BY hash, settings, format, width, path",
 		     error);
 	return read_list(manifest, s, variant_from_row, g_steal_pointer(&out),
 			 "load variants", error);
@@ -1173,16 +1190,45 @@ imgopt_manifest_delete_variants(ImgoptManifest *manifest,
 {
 	sqlite3_stmt *s = NULL;
 
-	for (guint i = 0; i < paths->len; i++) {
-		s = write_stmt(manifest, "DELETE FROM variants WHERE path = ?",
-			       error);
-		if (s == NULL)
-			return false;
-		bind_text(s, 1, g_ptr_array_index(paths, i));
-		if (!step_done(manifest, s, "forget variant", error))
-			return false;
-	}
+	static const char *const sql[] = {
+		"DELETE FROM variants WHERE path = ?",
+		"DELETE FROM variant_copies WHERE path = ?",
+	};
+
+	for (guint i = 0; i < paths->len; i++)
+		for (gsize k = 0; k < G_N_ELEMENTS(sql); k++) {
+			s = write_stmt(manifest, sql[k], error);
+			if (s == NULL)
+				return false;
+			bind_text(s, 1, g_ptr_array_index(paths, i));
+			if (!step_done(manifest, s, "forget variant", error))
+				return false;
+		}
 	return true;
+}
+
+bool
+imgopt_manifest_put_variant_copy(ImgoptManifest *manifest,
+				 const ImgoptVariant *variant, GError **error)
+{
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"INSERT OR REPLACE INTO variant_copies(path, hash, settings, "
+		"width, height, format, bytes, frames) VALUES "
+		"(?,?,?,?,?,?,?,?)",
+		error);
+
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, variant->path);
+	bind_hash(s, 2, &variant->hash);
+	bind_text(s, 3, variant->settings != NULL ? variant->settings : "");
+	sqlite3_bind_int64(s, 4, variant->width);
+	sqlite3_bind_int64(s, 5, variant->height);
+	bind_text(s, 6, imgopt_format_name(variant->format));
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)variant->bytes);
+	sqlite3_bind_int64(s, 8, variant->n_frames);
+	return step_done(manifest, s, "put variant copy", error);
 }
 
 static void
@@ -1576,6 +1622,8 @@ imgopt_manifest_lookup_trash(ImgoptManifest *manifest, int64_t run_id,
 GHashTable *
 imgopt_manifest_load_variant_sources(ImgoptManifest *manifest, GError **error)
 {
-	return read_pairs(manifest, "SELECT path, hash FROM variants",
+	return read_pairs(manifest,
+			  "SELECT path, hash FROM variants UNION ALL "
+			  "SELECT path, hash FROM variant_copies",
 			  "load variant sources", error);
 }

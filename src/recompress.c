@@ -864,6 +864,7 @@ typedef struct {
 	bool has_out_dir;                         /* folder created already */
 	uint64_t bytes_done;                      /* source bytes of the results
 						     drained, for progress */
+	bool has_other_dir; /* wrote in another folder (a reference's own) */
 } Writer;
 
 ImgoptWanted *
@@ -881,6 +882,7 @@ imgopt_wanted_free(ImgoptWanted *wanted)
 	if (wanted == NULL)
 		return;
 	g_clear_pointer(&wanted->widths, g_array_unref);
+	g_free(wanted->dir);
 	g_free(wanted);
 }
 
@@ -908,6 +910,7 @@ wanted_copy(const ImgoptWanted *wanted, const ImgoptSettings *settings)
 	for (guint i = 0; i < widths->len; i++)
 		imgopt_wanted_add(copy, g_array_index(widths, uint32_t, i));
 	copy->with_extras = wanted != NULL ? wanted->with_extras : true;
+	copy->dir = wanted != NULL ? g_strdup(wanted->dir) : NULL;
 	return copy;
 }
 
@@ -965,8 +968,10 @@ missing_of(ImgoptManifest *manifest, const ImgoptHash *hash,
 
 		if (is_requested(requests, w, want->with_extras))
 			continue;
-		if (missing == NULL)
+		if (missing == NULL) {
 			missing = imgopt_wanted_new();
+			missing->dir = g_strdup(want->dir);
+		}
 		missing->with_extras = want->with_extras;
 		imgopt_wanted_add(missing, w);
 	}
@@ -1033,22 +1038,27 @@ to_make(Writer *w, const ImgoptAsset *asset, const ImgoptWanted *wanted,
 	return true;
 }
 
+/* Writes @encoded in @out_dir (site-relative), then its row. */
 static bool
-write_variant(Writer *w, ImgoptEncoded *encoded, GError **error)
+write_variant(Writer *w, const char *out_dir, ImgoptEncoded *encoded,
+	      GError **error)
 {
 	ImgoptVariant *v = encoded->variant;
-	g_autofree char *dir = g_build_filename(w->root, w->out_dir, NULL);
+	g_autofree char *dir = g_build_filename(w->root, out_dir, NULL);
+	bool is_main = strcmp(out_dir, w->out_dir) == 0;
 
-	if (!w->has_out_dir && g_mkdir_with_parents(dir, 0755) != 0) {
+	if ((!is_main || !w->has_out_dir) &&
+	    g_mkdir_with_parents(dir, 0755) != 0) {
 		int saved = errno;
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
-			    "cannot create '%s': %s", w->out_dir,
+			    "cannot create '%s': %s", out_dir,
 			    g_strerror(saved));
 		return false;
 	}
-	w->has_out_dir = true;
+	w->has_out_dir |= is_main;
+	w->has_other_dir |= !is_main;
 
-	g_autofree char *rel = g_build_filename(w->out_dir, v->path, NULL);
+	g_autofree char *rel = g_build_filename(out_dir, v->path, NULL);
 	g_autofree char *full = g_build_filename(w->root, rel, NULL);
 	gsize len = 0;
 	const void *data = g_bytes_get_data(encoded->data, &len);
@@ -1078,9 +1088,13 @@ write_variant(Writer *w, ImgoptEncoded *encoded, GError **error)
 static bool
 sync_output(const Writer *w, GError **error)
 {
-	if (!w->has_out_dir)
+	if (!w->has_out_dir && !w->has_other_dir)
 		return true;
-	g_autofree char *dir = g_build_filename(w->root, w->out_dir, NULL);
+	/* One file system: the root's, unless the variant folder is a mount
+	 * of its own. */
+	g_autofree char *dir =
+		w->has_out_dir ? g_build_filename(w->root, w->out_dir, NULL)
+			       : g_strdup(w->root);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || syncfs(fd) != 0) {
 		int saved = errno;
@@ -1121,8 +1135,11 @@ write_result(Writer *w, Result *result, GError **error)
 					     error))
 		return false;
 	for (guint i = 0; i < result->encoded->len; i++)
-		if (!write_variant(w, g_ptr_array_index(result->encoded, i),
-				   error))
+		if (!write_variant(
+			    w,
+			    result->wanted->dir != NULL ? result->wanted->dir
+							: w->out_dir,
+			    g_ptr_array_index(result->encoded, i), error))
 			return false;
 	for (guint i = 0; i < result->wanted->widths->len; i++) {
 		ImgoptVariantRequest rq = {
@@ -1277,8 +1294,8 @@ imgopt_recompress_wanted(const char *root, const char *out_dir,
 	g_autofree char *fingerprint = imgopt_settings_fingerprint(settings);
 	g_autoptr(GPtrArray) distinct = distinct_contents(assets);
 	g_autoptr(GAsyncQueue) results = g_async_queue_new();
-	Writer w = {root,     out_dir,  settings, wanted, fingerprint,
-		    manifest, observer, {0},      false,  0};
+	Writer w = {root,     out_dir, settings, wanted, fingerprint, manifest,
+		    observer, {0},     false,    0,      false};
 	Pool shared = {root, settings, results};
 	int n_workers = pool_size(settings);
 	guint n_pending = 0;

@@ -35,6 +35,7 @@
 #include "imgopt/scan.h"
 
 #include "fault.h"
+#include "place.h"
 #include "fsio.h"
 #include "hash.h"
 #include "atomic.h"
@@ -106,21 +107,31 @@ typedef struct {
 				   will link, all a run encodes */
 	GHashTable *named;      /* the variant paths the planned posts name
 				   (borrowed) */
+	GHashTable *folders;    /* hex → GPtrArray of the folders its
+				   references need its variants in
+				   (imgopt_site_variant_dir()), first seen
+				   first */
+	GHashTable *placed;     /* hex → GPtrArray of the Predicted the
+				   prediction named (borrowed) */
 } Run;
 
 /* Which widths of --widths make a predicted variant. */
 typedef struct {
-	char *hex;      /* its content */
-	GArray *widths; /* (element-type uint32_t) widths of --widths
-			   that clamp to it */
-	bool is_extra;  /* a WebP/AVIF variant of a content of another
-			   format */
+	char *hex;           /* its content */
+	GArray *widths;      /* (element-type uint32_t) widths of --widths
+				that clamp to it */
+	bool is_extra;       /* a WebP/AVIF variant of a content of another
+				format */
+	char *dir;           /* its folder */
+	uint32_t width;      /* its width */
+	ImgoptFormat format; /* its format */
 } Predicted;
 
 static void
 predicted_free(Predicted *p)
 {
 	g_free(p->hex);
+	g_free(p->dir);
 	g_array_unref(p->widths);
 	g_free(p);
 }
@@ -147,6 +158,8 @@ run_clear(Run *r)
 	g_clear_pointer(&r->requested, g_hash_table_unref);
 	g_clear_pointer(&r->wanted, g_hash_table_unref);
 	g_clear_pointer(&r->named, g_hash_table_unref);
+	g_clear_pointer(&r->folders, g_hash_table_unref);
+	g_clear_pointer(&r->placed, g_hash_table_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
@@ -332,7 +345,9 @@ originals_by_hash(const Run *r)
 		char *hex = NULL;
 
 		if (!a->has_hash || !imgopt_format_is_recompressed(a->format) ||
-		    imgopt_fs_is_below(r->out_dir, a->path))
+		    imgopt_fs_is_below(r->out_dir, a->path) ||
+		    (r->variant_of != NULL &&
+		     g_hash_table_contains(r->variant_of, a->path)))
 			continue;
 		hex = hash_hex(&a->hash);
 		old = g_hash_table_lookup(by_hash, hex);
@@ -342,6 +357,38 @@ originals_by_hash(const Run *r)
 			g_free(hex);
 	}
 	return by_hash;
+}
+
+/* Adds to @linked the files stored references resolve to in the folders
+ * other than the variant folder where variants were placed. */
+static bool
+add_linked_copies(const Run *r, GPtrArray *linked, GError **error)
+{
+	g_autoptr(GHashTable) dirs =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTableIter it;
+	gpointer dir;
+
+	for (guint i = 0; i < r->all_variants->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(r->all_variants, i);
+
+		if (*v->path != '\0' &&
+		    !imgopt_fs_is_below(r->out_dir, v->path))
+			g_hash_table_add(dirs, g_path_get_dirname(v->path));
+	}
+	g_hash_table_iter_init(&it, dirs);
+	while (g_hash_table_iter_next(&it, &dir, NULL)) {
+		g_autoptr(GPtrArray) more =
+			imgopt_manifest_lookup_resolved_under(r->manifest, dir,
+							      error);
+
+		if (more == NULL)
+			return false;
+		for (guint i = 0; i < more->len; i++)
+			g_ptr_array_add(linked,
+					g_steal_pointer(&more->pdata[i]));
+	}
+	return true;
 }
 
 /* The contents posts link through a variant file (a run rewrote them
@@ -357,7 +404,8 @@ collect_linked(Run *r, GError **error)
 	g_autoptr(GPtrArray) linked = imgopt_manifest_lookup_resolved_under(
 		r->manifest, r->out_dir, error);
 
-	if (linked == NULL || !load_variant_rows(r, error))
+	if (linked == NULL || !load_variant_rows(r, error) ||
+	    !add_linked_copies(r, linked, error))
 		return false;
 	r->linked =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -490,6 +538,32 @@ has_same(const GPtrArray *list, const ImgoptVariant *v)
 	return false;
 }
 
+/* Dry run: @v (its path a file name) as written in @dir (NULL: the
+ * variant folder) and placed in every other folder @asset's references
+ * need. */
+static void
+add_in_memory(Run *r, const ImgoptAsset *asset, const char *dir,
+	      const ImgoptVariant *v, GPtrArray *out)
+{
+	g_autofree char *hex = hash_hex(&asset->hash);
+	const GPtrArray *dirs = g_hash_table_lookup(r->folders, hex);
+	const char *main_dir = dir != NULL ? dir : r->out_dir;
+	guint n = dirs != NULL ? dirs->len : 0;
+
+	for (guint d = 0; d <= n; d++) {
+		const char *in = d == 0 ? main_dir : dirs->pdata[d - 1];
+		ImgoptVariant *copy = NULL;
+
+		if (d > 0 && strcmp(in, main_dir) == 0)
+			continue;
+		copy = imgopt_variant_copy(v);
+		g_free(copy->path);
+		copy->path = g_build_filename(in, v->path, NULL);
+		g_ptr_array_add(r->result->variant_files, g_strdup(copy->path));
+		g_ptr_array_add(out, copy);
+	}
+}
+
 /* Dry run: the @missing variants of @asset, encoded in memory, not
  * written, with its variants already on disk (@rows). */
 static GPtrArray *
@@ -511,17 +585,17 @@ encode_in_memory(Run *r, const ImgoptAsset *asset, const ImgoptWanted *missing,
 	}
 	for (guint i = 0; i < enc->len; i++) {
 		const ImgoptEncoded *e = g_ptr_array_index(enc, i);
-		ImgoptVariant *v = imgopt_variant_copy(e->variant);
 		bool is_copy = e->kind == IMGOPT_ENCODED_ORIGINAL;
 
-		g_free(v->path);
-		v->path = is_copy ? g_strdup("")
-				  : g_build_filename(r->out_dir,
-						     e->variant->path, NULL);
-		if (!is_copy)
-			g_ptr_array_add(r->result->variant_files,
-					g_strdup(v->path));
-		g_ptr_array_add(out, v);
+		if (is_copy) {
+			ImgoptVariant *v = imgopt_variant_copy(e->variant);
+
+			g_free(v->path);
+			v->path = g_strdup("");
+			g_ptr_array_add(out, v);
+			continue;
+		}
+		add_in_memory(r, asset, missing->dir, e->variant, out);
 	}
 	for (guint i = 0; i < rows->len; i++)
 		if (!has_same(out, g_ptr_array_index(rows, i)))
@@ -552,7 +626,7 @@ predicted_format(const ImgoptAsset *asset)
 
 /* One variant a run would make of @asset at @w in @format. */
 static ImgoptVariant *
-predicted_new(const Run *r, const ImgoptAsset *asset, uint32_t w,
+predicted_new(const char *dir, const ImgoptAsset *asset, uint32_t w,
 	      ImgoptFormat format)
 {
 	ImgoptVariant *v = imgopt_variant_new();
@@ -567,7 +641,7 @@ predicted_new(const Run *r, const ImgoptAsset *asset, uint32_t w,
 				     : 0;
 	v->n_frames = asset->n_frames;
 	v->format = format;
-	v->path = g_build_filename(r->out_dir, name, NULL);
+	v->path = g_build_filename(dir, name, NULL);
 	/* A GIF re-encoded at its own width rarely saves a byte: predicted
 	 * as a copy, which the plan never links. */
 	if (format == IMGOPT_FORMAT_GIF && w == asset->width)
@@ -589,6 +663,9 @@ note_request(Run *r, const ImgoptVariant *v, uint32_t requested, bool is_extra)
 		p->hex = hash_hex(&v->hash);
 		p->widths = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 		p->is_extra = is_extra;
+		p->dir = g_path_get_dirname(v->path);
+		p->width = v->width;
+		p->format = v->format;
 		g_hash_table_insert(r->requested, g_strdup(v->path), p);
 	}
 	g_array_append_val(p->widths, requested);
@@ -599,8 +676,8 @@ note_request(Run *r, const ImgoptVariant *v, uint32_t requested, bool is_extra)
  * count_ref() counts the source's bytes for them) but for a full-width
  * GIF's. */
 static void
-predict_format(Run *r, const ImgoptAsset *asset, ImgoptFormat format,
-	       bool is_extra, GPtrArray *out)
+predict_format(Run *r, const char *dir, const ImgoptAsset *asset,
+	       ImgoptFormat format, bool is_extra, GPtrArray *out)
 {
 	const GArray *widths = r->opt->settings->widths;
 	ImgoptVariant *last = NULL;
@@ -611,7 +688,7 @@ predict_format(Run *r, const ImgoptAsset *asset, ImgoptFormat format,
 					      : requested;
 
 		if (last == NULL || w != last->width) {
-			last = predicted_new(r, asset, w, format);
+			last = predicted_new(dir, asset, w, format);
 			g_ptr_array_add(out, last);
 		}
 		note_request(r, last, requested, is_extra);
@@ -628,14 +705,25 @@ predict_variants(Run *r, const ImgoptAsset *asset, bool with_extras)
 	GPtrArray *out = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_variant_free);
 
-	if (format == IMGOPT_FORMAT_UNKNOWN)
-		return out;
-	predict_format(r, asset, format, false, out);
-	if (with_extras && (formats & IMGOPT_OUTPUT_WEBP))
-		predict_format(r, asset, IMGOPT_FORMAT_WEBP, true, out);
-	if (with_extras && (formats & IMGOPT_OUTPUT_AVIF) &&
-	    asset->n_frames <= 1)
-		predict_format(r, asset, IMGOPT_FORMAT_AVIF, true, out);
+	g_autofree char *hex = hash_hex(&asset->hash);
+	const GPtrArray *dirs = r->folders != NULL
+					? g_hash_table_lookup(r->folders, hex)
+					: NULL;
+	guint n_dirs = dirs != NULL ? dirs->len : 1;
+
+	for (guint d = 0; format != IMGOPT_FORMAT_UNKNOWN && d < n_dirs; d++) {
+		const char *dir =
+			dirs != NULL ? g_ptr_array_index(dirs, d) : r->out_dir;
+
+		predict_format(r, dir, asset, format, false, out);
+		if (with_extras && (formats & IMGOPT_OUTPUT_WEBP))
+			predict_format(r, dir, asset, IMGOPT_FORMAT_WEBP, true,
+				       out);
+		if (with_extras && (formats & IMGOPT_OUTPUT_AVIF) &&
+		    asset->n_frames <= 1)
+			predict_format(r, dir, asset, IMGOPT_FORMAT_AVIF, true,
+				       out);
+	}
 	return out;
 }
 
@@ -745,9 +833,95 @@ want_path(Run *r, const char *path)
 		w = imgopt_wanted_new();
 		g_hash_table_insert(r->wanted, g_strdup(p->hex), w);
 	}
+	GPtrArray *named = g_hash_table_lookup(r->placed, p->hex);
+	if (named == NULL) {
+		named = g_ptr_array_new();
+		g_hash_table_insert(r->placed, g_strdup(p->hex), named);
+	}
+	g_ptr_array_add(named, (gpointer)p);
 	for (guint i = 0; i < p->widths->len; i++)
 		imgopt_wanted_add(w, g_array_index(p->widths, uint32_t, i));
 	w->with_extras |= p->is_extra;
+}
+
+/* The content @ref shows (hex, or NULL): an indexed file's or a variant
+ * file's. */
+static char *
+ref_content(const Run *r, const ImgoptRef *ref)
+{
+	const ImgoptAsset *a = NULL;
+	const ImgoptVariant *v = NULL;
+
+	if (ref->resolved == NULL ||
+	    (ref->status != IMGOPT_REF_STATUS_OK &&
+	     ref->status != IMGOPT_REF_STATUS_REPAIRED))
+		return NULL;
+	a = g_hash_table_lookup(r->files, ref->resolved);
+	if (a != NULL && a->has_hash)
+		return hash_hex(&a->hash);
+	v = g_hash_table_lookup(r->variant_of, ref->resolved);
+	return v != NULL ? hash_hex(&v->hash) : NULL;
+}
+
+/* r->folders: for each content, the folders its references need its
+ * variants in, in the order of the posts. */
+static void
+note_folders(Run *r, const GPtrArray *posts)
+{
+	r->folders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					   (GDestroyNotify)g_ptr_array_unref);
+	for (guint i = 0; i < posts->len; i++) {
+		const PostPlan *plan = g_ptr_array_index(posts, i);
+
+		for (guint j = 0; plan->refs != NULL && j < plan->refs->len;
+		     j++) {
+			const ImgoptRef *ref = g_ptr_array_index(plan->refs, j);
+			char *hex = ref_content(r, ref);
+			GPtrArray *dirs = NULL;
+
+			if (hex == NULL)
+				continue;
+			dirs = g_hash_table_lookup(r->folders, hex);
+			if (dirs == NULL) {
+				dirs = g_ptr_array_new_with_free_func(g_free);
+				g_hash_table_insert(r->folders, hex, dirs);
+			}
+			else
+				g_free(hex);
+			char *dir = imgopt_site_variant_dir(r->site, ref);
+			if (g_ptr_array_find_with_equal_func(dirs, dir,
+							     g_str_equal, NULL))
+				g_free(dir);
+			else
+				g_ptr_array_add(dirs, dir);
+		}
+	}
+}
+
+/* Each content's variants are written in the first folder (in the order
+ * of the posts) the prediction named one in; the others get copies. */
+static void
+choose_dirs(Run *r)
+{
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, r->wanted);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		ImgoptWanted *w = value;
+		const GPtrArray *dirs = g_hash_table_lookup(r->folders, key);
+		const GPtrArray *named = g_hash_table_lookup(r->placed, key);
+
+		for (guint d = 0;
+		     dirs != NULL && w->dir == NULL && d < dirs->len; d++)
+			for (guint i = 0; named != NULL && i < named->len; i++)
+				if (strcmp(((const Predicted *)named->pdata[i])
+						   ->dir,
+					   dirs->pdata[d]) == 0) {
+					w->dir = g_strdup(dirs->pdata[d]);
+					break;
+				}
+	}
 }
 
 /* Says once why a run that found images to show rewrites none of them. */
@@ -781,6 +955,9 @@ run_wanted(Run *r, const GPtrArray *posts, GError **error)
 	r->originals = originals_by_hash(r);
 	r->wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					  (GDestroyNotify)imgopt_wanted_free);
+	r->placed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					  (GDestroyNotify)g_ptr_array_unref);
+	note_folders(r, posts);
 	if (!predict_all(r, error))
 		return false;
 	in.variants = r->predicted;
@@ -806,6 +983,7 @@ run_wanted(Run *r, const GPtrArray *posts, GError **error)
 	g_hash_table_iter_init(&it, named);
 	while (g_hash_table_iter_next(&it, &path, NULL))
 		want_path(r, path);
+	choose_dirs(r);
 	note_nothing_rewritable(r, n_images);
 	return true;
 }
@@ -899,6 +1077,99 @@ load_variants(Run *r, GError **error)
 	return add_linked_variants(r, r->variants, error);
 }
 
+/* Whether @v is of the kind @p predicted: its extra format, or one a
+ * page links directly (variants_for() in plan.c splits them so). */
+static bool
+is_kind_of(const ImgoptVariant *v, const Predicted *p, ImgoptFormat source)
+{
+	bool is_extra = (v->format == IMGOPT_FORMAT_WEBP ||
+			 v->format == IMGOPT_FORMAT_AVIF) &&
+			v->format != source;
+
+	return p->is_extra ? v->format == p->format : !is_extra;
+}
+
+/* The row of @rows to place in @p's folder: of its kind, not in that
+ * folder, at its width or the narrowest wider one (what the plan picks
+ * there); NULL if that folder has it already or there is none. */
+static const ImgoptVariant *
+row_to_place(const GPtrArray *rows, const Predicted *p, ImgoptFormat source)
+{
+	g_autoptr(GPtrArray) elsewhere = g_ptr_array_new();
+	const ImgoptVariant *pick = NULL;
+
+	for (guint i = 0; i < rows->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(rows, i);
+		g_autofree char *dir = g_path_get_dirname(v->path);
+
+		if (*v->path == '\0' || !is_kind_of(v, p, source) ||
+		    strcmp(dir, p->dir) == 0)
+			continue;
+		g_ptr_array_add(elsewhere, (gpointer)v);
+	}
+	pick = imgopt_rewrite_pick_covering(elsewhere, IMGOPT_FORMAT_UNKNOWN,
+					    p->width);
+	for (guint i = 0; pick != NULL && i < rows->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(rows, i);
+		g_autofree char *dir = g_path_get_dirname(v->path);
+
+		if (v->width == pick->width && v->format == pick->format &&
+		    strcmp(dir, p->dir) == 0)
+			return NULL;
+	}
+	return pick;
+}
+
+/* Places @hex's variants in the other folders its references need. */
+static bool
+place_content(Run *r, const char *hex, const GPtrArray *named, GError **error)
+{
+	const ImgoptAsset *source = g_hash_table_lookup(r->originals, hex);
+	ImgoptHash hash;
+
+	if (source == NULL || !imgopt_hash_parse(hex, &hash))
+		return true;
+	g_autoptr(GPtrArray) rows = imgopt_manifest_lookup_variants(
+		r->manifest, &hash, r->fingerprint, error);
+	if (rows == NULL)
+		return false;
+	rows_on_disk(r, rows);
+	for (guint i = 0; i < named->len; i++) {
+		const Predicted *p = g_ptr_array_index(named, i);
+		const ImgoptVariant *v = row_to_place(rows, p, source->format);
+		ImgoptVariant *copy = NULL;
+
+		if (v == NULL)
+			continue;
+		if (!imgopt_place_variant(imgopt_site_get_root(r->site),
+					  r->manifest, v, p->dir, &copy, error))
+			return false;
+		g_ptr_array_add(r->result->variant_files, g_strdup(copy->path));
+		r->result->n_written++;
+		g_ptr_array_add(rows, copy);
+	}
+	return true;
+}
+
+/* Every variant a reference needs in another folder than the one it was
+ * written in gets its copy there. */
+static bool
+place_all(Run *r, GError **error)
+{
+	GHashTableIter it;
+	gpointer key, value;
+
+	if (!imgopt_manifest_begin(r->manifest, error))
+		return false;
+	g_hash_table_iter_init(&it, r->placed);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		if (!place_content(r, key, value, error)) {
+			imgopt_manifest_rollback(r->manifest);
+			return false;
+		}
+	return imgopt_manifest_commit(r->manifest, error);
+}
+
 static bool
 run_variants(Run *r, GError **error)
 {
@@ -918,6 +1189,8 @@ run_variants(Run *r, GError **error)
 		r->result->n_encoded = sum.n_encoded;
 		r->result->n_failed = sum.n_failed;
 		r->result->n_written = sum.n_written;
+		if (!place_all(r, error))
+			return false;
 	}
 	return load_variants(r, error);
 }
@@ -1040,6 +1313,7 @@ plan_input(const Run *r)
 					? g_array_index(w, uint32_t, w->len - 1)
 					: G_MAXUINT32,
 		.use_srcset = r->opt->use_srcset,
+		.site = r->site,
 		.named = r->named,
 	};
 

@@ -11,7 +11,10 @@
 #include <string.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+
+#include "imgopt/imgopt.h"
 
 #include "fsio.h"
 #include "testutil.h"
@@ -191,6 +194,109 @@ test_relink(void)
 	tu_rmtree(tmp);
 }
 
+/* The fake generator: post b's references need their variants in a
+ * folder of their own (as a Hugo page bundle's would), the others in
+ * the variant folder. */
+static char *
+bundle_dir(const ImgoptRef *ref, void *user_data)
+{
+	(void)user_data;
+	return g_strdup(strstr(ref->post, "-b.md") != NULL ? "bundle/optimized"
+							   : "img/optimized");
+}
+
+/* One run of the placement site; its result. */
+static ImgoptRunResult *
+run_placed(const char *root)
+{
+	g_autofree char *posts = g_build_filename(root, "_posts", NULL);
+	g_autofree char *img = g_build_filename(root, "img", NULL);
+	g_autofree char *db = g_build_filename(root, "manifest.db", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptSite) site = imgopt_site_open(posts, img, root, &error);
+	g_assert_no_error(error);
+	g_autoptr(ImgoptManifest) m = imgopt_manifest_open(db, &error);
+	g_assert_no_error(error);
+	g_auto(ImgoptSettings) settings = {0};
+	ImgoptRunResult *run = NULL;
+
+	imgopt_settings_init(&settings);
+	imgopt_site_set_variant_dir_func(site, bundle_dir, NULL);
+	ImgoptRunOptions opt = {IMGOPT_RUN_APPLY, 960, false, &settings, false};
+	g_assert_true(imgopt_run_site(site, m, &opt, NULL, &run, &error));
+	g_assert_no_error(error);
+	return run;
+}
+
+/* Whether the manifest of @root knows @path as a variant. */
+static bool
+is_recorded(const char *root, const char *path)
+{
+	g_autofree char *db = g_build_filename(root, "manifest.db", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptManifest) m = imgopt_manifest_open(db, &error);
+	g_assert_no_error(error);
+	g_autoptr(GPtrArray) rows = imgopt_manifest_load_variants(m, &error);
+	g_assert_no_error(error);
+
+	for (guint i = 0; i < rows->len; i++)
+		if (strcmp(((ImgoptVariant *)rows->pdata[i])->path, path) == 0)
+			return true;
+	return false;
+}
+
+/* Two posts show one image; one needs its variant in another folder:
+ * one encoding, two files (a hard link), both recorded, each post
+ * linking its own; a second run changes nothing. */
+static void
+test_placed_copy(void)
+{
+	g_autofree char *tmp = tu_tmpdir();
+	g_autofree char *root = g_build_filename(tmp, "site", NULL);
+	g_autofree char *posts = g_build_filename(root, "_posts", NULL);
+	g_autofree char *img = g_build_filename(root, "img", NULL);
+	g_autofree char *a = g_build_filename(img, "a.jpg", NULL);
+	g_autofree char *pa = g_build_filename(posts, "2020-01-01-a.md", NULL);
+	g_autofree char *pb = g_build_filename(posts, "2020-01-02-b.md", NULL);
+	g_autofree char *conf = g_build_filename(root, "_config.yml", NULL);
+
+	g_assert_cmpint(g_mkdir_with_parents(posts, 0755), ==, 0);
+	g_assert_cmpint(g_mkdir_with_parents(img, 0755), ==, 0);
+	tu_write(conf, "title: t\n");
+	tu_vips((const char *const[]){"gaussnoise", a, "1200", "300", NULL});
+	tu_write(pa, "![a](/img/a.jpg)\n");
+	tu_write(pb, "![b](/img/a.jpg)\n");
+	g_autoptr(ImgoptRunResult) first = run_placed(root);
+	g_assert_cmpuint(first->errors->len, ==, 0);
+	g_assert_cmpuint(first->n_encoded, ==, 1);
+	g_assert_cmpuint(first->changes->len, ==, 2);
+	g_assert_cmpuint(first->variant_files->len, ==, 2);
+	const char *v1 = g_ptr_array_index(first->variant_files, 0);
+	const char *v2 = g_ptr_array_index(first->variant_files, 1);
+	g_assert_true(g_str_has_prefix(v1, "bundle/optimized/"));
+	g_assert_true(g_str_has_prefix(v2, "img/optimized/"));
+	g_assert_true(is_recorded(root, v1));
+	g_assert_true(is_recorded(root, v2));
+	g_autofree char *f1 = g_build_filename(root, v1, NULL);
+	g_autofree char *f2 = g_build_filename(root, v2, NULL);
+	GStatBuf s1, s2;
+	g_assert_cmpint(g_stat(f1, &s1), ==, 0);
+	g_assert_cmpint(g_stat(f2, &s2), ==, 0);
+	g_assert_cmpuint(s1.st_ino, ==, s2.st_ino); /* one file, two names */
+	g_autofree char *ta = tu_read(pa, NULL);
+	g_autofree char *tb = tu_read(pb, NULL);
+	g_autofree char *la = g_strdup_printf("![a](/%s)\n", v2);
+	g_autofree char *lb = g_strdup_printf("![b](/%s)\n", v1);
+	g_assert_cmpstr(ta, ==, la);
+	g_assert_cmpstr(tb, ==, lb);
+	g_autoptr(ImgoptRunResult) second = run_placed(root);
+	g_assert_cmpuint(second->n_encoded, ==, 0);
+	g_assert_cmpuint(second->changes->len, ==, 0);
+	g_assert_cmpuint(second->variant_files->len, ==, 0);
+	g_assert_cmpuint(second->n_sources, ==, 0);
+	tu_rmtree(tmp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -201,5 +307,6 @@ main(int argc, char **argv)
 	g_test_add_data_func("/linked/genblog", NULL, test_genblog);
 	g_test_add_data_func("/linked/genblog-srcset", srcset, test_genblog);
 	g_test_add_func("/linked/relink", test_relink);
+	g_test_add_func("/linked/placed-copy", test_placed_copy);
 	return g_test_run();
 }

@@ -28,6 +28,10 @@
  *               of --widths (and whether the extra formats) a run had
  *               recompress make of a content, so a width that lost to its
  *               source and left no variants row counts as made (schema 6)
+ *   variant_copies  path, source hash, settings, width, height, format,
+ *               bytes, frames: a variant placed in another folder too,
+ *               where a reference needs it (a page bundle's own); read
+ *               with the variants rows (schema 6)
  *
  * Paths are relative to the site root; hashes are stored as 32 lowercase
  * hex digits in canonical (big-endian) order.  The callers speak domain
@@ -352,8 +356,8 @@ bool imgopt_manifest_put_variant(ImgoptManifest *manifest,
  * @settings: the settings fingerprint
  *
  * Returns: (transfer full) (element-type ImgoptVariant): the variants of
- *   @hash made with @settings, sorted by format then width (empty if
- *   none), or NULL with @error set.
+ *   @hash made with @settings, their placed copies included, sorted by
+ *   format, width and path (empty if none), or NULL with @error set.
  */
 GPtrArray *imgopt_manifest_lookup_variants(ImgoptManifest *manifest,
 					   const ImgoptHash *hash,
@@ -424,10 +428,24 @@ bool imgopt_manifest_forget_variants(ImgoptManifest *manifest,
  * imgopt_manifest_delete_variants:
  * @paths: (element-type filename): variant files removed
  *
- * Drops the variants rows of @paths.  Inside a transaction.
+ * Drops the variants (and variant_copies) rows of @paths.  Inside a
+ * transaction.
  */
 bool imgopt_manifest_delete_variants(ImgoptManifest *manifest,
 				     const GPtrArray *paths, GError **error);
+
+/**
+ * imgopt_manifest_put_variant_copy:
+ * @variant: a copy (or hard link) of a variant, written at @variant's path
+ *
+ * Records a variant placed in another folder.  The lookups of variants
+ * rows (imgopt_manifest_lookup_variants(), _load_variants(),
+ * _load_variant_sources()) return the copies with them.  Inside a
+ * transaction.
+ */
+bool imgopt_manifest_put_variant_copy(ImgoptManifest *manifest,
+				      const ImgoptVariant *variant,
+				      GError **error);
 
 /* ---- rewrites ---- */
 

@@ -127,6 +127,9 @@ bool imgopt_recompress_asset(const char *root, const ImgoptAsset *asset,
 typedef struct {
 	GArray *widths;   /* (element-type uint32_t) ascending, distinct */
 	bool with_extras; /* the WebP/AVIF variants too */
+	char *dir;        /* the folder to write them in, relative to the
+			     root (imgopt_site_variant_dir() of a reference
+			     linking them); NULL: the writer's @out_dir */
 } ImgoptWanted;
 
 /** Returns: (transfer full): an empty set. */
