@@ -932,10 +932,10 @@ note_nothing_rewritable(Run *r, guint n_images)
 	    g_hash_table_size(r->linked) > 0)
 		return;
 	g_autofree char *msg = g_strdup_printf(
-		"none of the %u references to images can be rewritten "
-		"(pinned by the page, or tags the generator resolves "
-		"itself): no variants made",
-		n_images);
+		"%u image reference%s found, none rewritable (pinned by the "
+		"page, or tags the generator resolves itself): no variants "
+		"made",
+		n_images, n_images == 1 ? "" : "s");
 	g_ptr_array_add(r->result->notices, imgopt_problem_new("", msg));
 }
 

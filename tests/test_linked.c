@@ -297,6 +297,48 @@ test_placed_copy(void)
 	tu_rmtree(tmp);
 }
 
+/* A run whose references can all not be rewritten (a tag the generator
+ * resolves itself) encodes nothing and says why, once. */
+static void
+test_nothing_rewritable(void)
+{
+	g_autofree char *tmp = tu_tmpdir();
+	g_autofree char *root = g_build_filename(tmp, "site", NULL);
+	g_autofree char *folder =
+		g_build_filename(root, "_posts", "2020-01-01-a", NULL);
+	g_autofree char *img = g_build_filename(root, "img", NULL);
+	g_autofree char *a = g_build_filename(folder, "a.jpg", NULL);
+	g_autofree char *b = g_build_filename(folder, "b.jpg", NULL);
+	g_autofree char *post =
+		g_build_filename(root, "_posts", "2020-01-01-a.md", NULL);
+	g_autofree char *conf = g_build_filename(root, "_config.yml", NULL);
+	g_autofree char *posts = g_build_filename(root, "_posts", NULL);
+	const char *argv[] = {"imgopt", "run", posts, img, "--json", NULL};
+	int status = 0;
+
+	g_assert_cmpint(g_mkdir_with_parents(folder, 0755), ==, 0);
+	g_assert_cmpint(g_mkdir_with_parents(img, 0755), ==, 0);
+	tu_write(conf, "title: t\n");
+	tu_vips((const char *const[]){"gaussnoise", a, "1200", "300", NULL});
+	tu_vips((const char *const[]){"gaussnoise", b, "1000", "300", NULL});
+	tu_write(post, "---\ntitle: a\n---\n{% asset_img a.jpg %}\n\n"
+		       "{% asset_img b.jpg %}\n");
+	g_autoptr(JsonNode) root_node = tu_run_json(argv, &status);
+	JsonObject *o = json_node_get_object(root_node);
+	JsonObject *sum = json_object_get_object_member(o, "summary");
+	JsonArray *notes = json_object_get_array_member(o, "notices");
+
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpint(member(sum, "encoded"), ==, 0);
+	g_assert_cmpint(member(sum, "variant_files_written"), ==, 0);
+	g_assert_cmpuint(json_array_get_length(notes), ==, 1);
+	const char *msg = json_object_get_string_member(
+		json_array_get_object_element(notes, 0), "message");
+	g_assert_nonnull(strstr(msg, "2 image references found, none "
+				     "rewritable"));
+	tu_rmtree(tmp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -308,5 +350,6 @@ main(int argc, char **argv)
 	g_test_add_data_func("/linked/genblog-srcset", srcset, test_genblog);
 	g_test_add_func("/linked/relink", test_relink);
 	g_test_add_func("/linked/placed-copy", test_placed_copy);
+	g_test_add_func("/linked/nothing-rewritable", test_nothing_rewritable);
 	return g_test_run();
 }
