@@ -113,6 +113,8 @@ typedef struct {
 				   first */
 	GHashTable *placed;     /* hex → GPtrArray of the Predicted the
 				   prediction named (borrowed) */
+	bool has_unplanned;     /* a referrer could not be read or scanned:
+				   what it links is unknown */
 } Run;
 
 /* Which widths of --widths make a predicted variant. */
@@ -1374,6 +1376,7 @@ plan_post(Run *r, PostPlan *plan)
 {
 	if (plan->problem != NULL) {
 		add_problem(r, plan->post, plan->problem);
+		r->has_unplanned = true;
 		return;
 	}
 	uint64_t rewritten = r->result->rewritten;
@@ -1484,11 +1487,13 @@ run_plan(Run *r, GPtrArray *posts, GPtrArray *plans)
 /* A variant written (or, in a dry run, to write) that no planned post
  * names after all: a wider one, wanted for a page that shows its source
  * instead, where the width it links turned out no smaller than the
- * source.  Not with --only-posts: the other files were not planned. */
+ * source.  Not with --only-posts, nor when a referrer could not be read:
+ * those files were not planned. */
 static bool
 is_unlinked(const Run *r, const char *path)
 {
-	return !r->opt->only_posts && !g_hash_table_contains(r->named, path);
+	return !r->opt->only_posts && !r->has_unplanned &&
+	       !g_hash_table_contains(r->named, path);
 }
 
 /* Removes the variant files this run wrote that nothing links: files
