@@ -5,14 +5,20 @@
  *   index    imgopt_dupes_run(): posts scanned, files hashed (cached
  *            in the manifest), references and files rows stored; its
  *            result is handed back in the run's
- *   variants imgopt_recompress_all() for every referenced content (apply),
- *            or the manifest's rows, encoding in memory what is missing
- *            (dry run), or only counting it (check)
- *   plan     every post read once, scanned and resolved from those very
- *            bytes; the rewrite stage (imgopt_rewrite_plan_post) decides
- *            one ImgoptEdit per reference to change, the bytes the pages
- *            show are counted here; the new bytes and both hashes
- *            computed in memory
+ *   read     every referrer read once, scanned and resolved from those
+ *            very bytes
+ *   wanted   every post planned against the variants a run could make
+ *            (every width and format, in every folder its references
+ *            need): the variants the edits name are what the run makes
+ *   variants imgopt_recompress_wanted() of those (apply), then copies
+ *            placed in the other folders (place.c), or the manifest's
+ *            rows, encoding in memory what is missing (dry run), or only
+ *            counting it (check)
+ *   plan     the rewrite stage (imgopt_rewrite_plan_post) decides one
+ *            ImgoptEdit per reference to change against the real rows,
+ *            the bytes the pages show are counted here; the new bytes and
+ *            both hashes computed in memory; a variant written now that
+ *            no edit names is removed
  *   write    the rewrites rows committed first (an intent log: undo can
  *            restore a post whatever instant the run died at), then each
  *            post, still holding the planned bytes, replaced atomically
