@@ -973,7 +973,7 @@ ref_from_row(sqlite3_stmt *s)
 	ref->line = (gsize)sqlite3_column_int64(s, 3);
 	ref->column = (gsize)sqlite3_column_int64(s, 4);
 	ref->kind = enum_from_name((const char *)sqlite3_column_text(s, 5),
-				   IMGOPT_REF_STRING, kind_namer);
+				   IMGOPT_REF_SHORTCODE, kind_namer);
 	ref->raw = column_dup(s, 6);
 	/* Not a column: a destination broken across lines holds a newline. */
 	ref->is_multiline = ref->raw != NULL && strchr(ref->raw, '\n') != NULL;

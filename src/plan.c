@@ -552,7 +552,8 @@ edit_ref(const RefCtx *c, GPtrArray *edits)
 	g_autofree char *repl =
 		ref->kind == IMGOPT_REF_HTML ||
 				ref->kind == IMGOPT_REF_SRCSET ||
-				ref->kind == IMGOPT_REF_STYLE
+				ref->kind == IMGOPT_REF_STYLE ||
+				ref->kind == IMGOPT_REF_SHORTCODE
 			? g_strdup(url)
 			: wrap_like_raw(c->text + ref->offset, ref->length, url,
 					&is_angle);
