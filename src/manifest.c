@@ -423,7 +423,11 @@ configure(ImgoptManifest *m, bool is_memory, GError **error)
 	sqlite3_busy_timeout(m->db, BUSY_TIMEOUT_MS);
 	if (!is_memory && !exec(m, "PRAGMA journal_mode=WAL", error))
 		return false;
+	/* A page cache of 16 MB instead of 2: a first run over 20,000 files
+	 * spilled dirty pages mid-transaction (sqlite3PcacheFetchStress in
+	 * the profile); the bound keeps memory flat at 100,000 files. */
 	return exec(m, "PRAGMA synchronous=NORMAL", error) &&
+	       exec(m, "PRAGMA cache_size=-16384", error) &&
 	       exec(m, "PRAGMA foreign_keys=ON", error);
 }
 
