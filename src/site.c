@@ -57,6 +57,9 @@ struct ImgoptSite {
 	GPtrArray *exclude;  /* (element-type utf8) Jekyll's exclude list */
 	ImgoptScanDialect dialect; /* how its Markdown renders */
 	ImgoptGenerator generator; /* what builds it */
+	ImgoptSiteVariantDirFunc variant_dir_func; /* tests: decides
+						      variant_dir, or NULL */
+	void *variant_dir_data;                    /* its user data */
 };
 
 /* Folders a static-site generator publishes at `/` besides the root. */
@@ -1241,6 +1244,8 @@ imgopt_site_variant_dir(const ImgoptSite *site, const ImgoptRef *ref)
 {
 	g_return_val_if_fail(site != NULL && ref != NULL, NULL);
 
+	if (site->variant_dir_func != NULL)
+		return site->variant_dir_func(ref, site->variant_dir_data);
 	switch (site->generator) {
 	case IMGOPT_GENERATOR_HUGO:
 		return imgopt_hugo_variant_dir(site, ref);
@@ -1266,4 +1271,14 @@ imgopt_site_url_path(const ImgoptSite *site, const char *path)
 	default:
 		return g_strdup(path);
 	}
+}
+
+void
+imgopt_site_set_variant_dir_func(ImgoptSite *site,
+				 ImgoptSiteVariantDirFunc func, void *user_data)
+{
+	g_return_if_fail(site != NULL);
+
+	site->variant_dir_func = func;
+	site->variant_dir_data = user_data;
 }

@@ -333,4 +333,22 @@ char *imgopt_site_variant_dir(const ImgoptSite *site, const ImgoptRef *ref);
  */
 char *imgopt_site_url_path(const ImgoptSite *site, const char *path);
 
+/** Where a reference's variant must live (see imgopt_site_variant_dir()):
+ * a folder relative to the root, transfer full. */
+typedef char *(*ImgoptSiteVariantDirFunc)(const ImgoptRef *ref,
+					  void *user_data);
+
+/**
+ * imgopt_site_set_variant_dir_func:
+ * @func: (nullable): decides imgopt_site_variant_dir() for @site instead
+ *   of its generator; NULL to go back to the generator's
+ *
+ * For tests: a site whose references need their variants in folders of
+ * the test's choosing (a page bundle's own, without Hugo).  Not
+ * thread-safe: call before the site is shared.
+ */
+void imgopt_site_set_variant_dir_func(ImgoptSite *site,
+				      ImgoptSiteVariantDirFunc func,
+				      void *user_data);
+
 #endif /* IMGOPT_SITE_H */
