@@ -1043,8 +1043,7 @@ check_candidate(const ImgoptSite *site, const char *rel, mode_t *mode_out)
 {
 	if (*rel == '\0')
 		return CANDIDATE_MISSING;
-	g_autofree char *abs = g_build_filename(site->root, rel, NULL);
-	g_autofree char *real = imgopt_fs_realpath(abs, NULL);
+	g_autofree char *real = imgopt_fs_realpath_below(site->root, rel, NULL);
 	GStatBuf st;
 
 	if (real == NULL)
