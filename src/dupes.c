@@ -152,6 +152,11 @@ typedef struct {
 	uint64_t n_read;           /* of which done */
 	GPtrArray *assets;         /* (element-type ImgoptAsset) indexed */
 	GHashTable *asset_by_path; /* path → ImgoptAsset (in @assets) */
+	GHashTable *variants;      /* path → hex: every variant file the
+				      manifest knows, copies placed in other
+				      folders included: imgopt's output */
+	int jobs;                  /* threads (0: one per core) */
+	GMutex problem_lock;       /* problems come from the compare pool */
 } Dupes;
 
 static void
@@ -172,10 +177,12 @@ dupes_clear(Dupes *d)
 	g_clear_pointer(&d->tokens, g_hash_table_unref);
 	g_clear_pointer(&d->cached_now, g_hash_table_unref);
 	g_clear_pointer(&d->asset_by_path, g_hash_table_unref);
+	g_clear_pointer(&d->variants, g_hash_table_unref);
 	g_clear_pointer(&d->assets, g_ptr_array_unref);
 	g_clear_pointer(&d->stats, g_ptr_array_unref);
 	g_clear_pointer(&d->unread, g_ptr_array_unref);
 	g_clear_pointer(&d->result, imgopt_dupes_result_free);
+	g_mutex_clear(&d->problem_lock);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Dupes, dupes_clear)
@@ -183,9 +190,11 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Dupes, dupes_clear)
 static void
 notify_problem(Dupes *d, const char *path, const char *message, bool is_error)
 {
+	g_mutex_lock(&d->problem_lock);
 	imgopt_observer_problem(
 		d->observer, is_error ? d->result->errors : d->result->skipped,
 		path, message, is_error);
+	g_mutex_unlock(&d->problem_lock);
 }
 
 static void
@@ -204,7 +213,9 @@ is_output_path(const Dupes *d, const char *path)
 	g_autofree char *out =
 		*images ? imgopt_fs_join(images, IMGOPT_OUTPUT_DIR)
 			: g_strdup(IMGOPT_OUTPUT_DIR);
-	return strcmp(path, out) == 0 || imgopt_fs_is_below(out, path);
+	return strcmp(path, out) == 0 || imgopt_fs_is_below(out, path) ||
+	       (d->variants != NULL &&
+		g_hash_table_contains(d->variants, path));
 }
 
 /* Counts @ref if it names a file, and records which post uses it. */
@@ -531,7 +542,9 @@ static bool
 keep_image_entry(const char *rel, const char *name, bool is_dir,
 		 void *user_data)
 {
-	return !is_dir || (name[0] != '.' && !is_output_path(user_data, rel));
+	if (!is_dir)
+		return !is_output_path(user_data, rel);
+	return name[0] != '.' && !is_output_path(user_data, rel);
 }
 
 /* Lists IMAGES and below, without following symlinks (a symlinked folder
@@ -909,7 +922,8 @@ make_token(const ImgoptAsset *rep)
 
 /* ImgoptBytesEqualFunc: from the token cache when both files are
  * unchanged and were confirmed against the same representative, else by
- * reading both. */
+ * reading both.  Runs on the compare pool: it only reads @d's tables
+ * (notify_problem() locks). */
 static bool
 bytes_equal(const char *a, const char *b, bool *equal_out, void *user_data)
 {
@@ -965,7 +979,9 @@ find_groups(Dupes *d)
 		imgopt_group_nominate(d->assets, d->ref_counts);
 
 	notify_progress(d, "compare", 0, nominated->len, 0);
-	d->result->groups = imgopt_group_confirm(nominated, bytes_equal, d);
+	d->result->groups = imgopt_group_confirm_jobs(
+		nominated, bytes_equal, d,
+		d->jobs > 0 ? d->jobs : default_jobs());
 	notify_progress(d, "compare", nominated->len, nominated->len, 0);
 }
 
@@ -1208,7 +1224,10 @@ begin(Dupes *d, GError **error)
 	if (d->cache == NULL)
 		return false;
 	d->tokens = imgopt_manifest_load_confirmations(d->manifest, error);
-	return d->tokens != NULL;
+	if (d->tokens == NULL)
+		return false;
+	d->variants = imgopt_manifest_load_variant_sources(d->manifest, error);
+	return d->variants != NULL;
 }
 
 /* Logs how long the step that just returned @ok took (G_MESSAGES_DEBUG=
@@ -1237,6 +1256,8 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 {
 	g_auto(Dupes) d = {0};
 
+	g_mutex_init(&d.problem_lock);
+	d.jobs = options != NULL ? options->jobs : 0;
 	d.is_size_first = is_size_first;
 	d.only_posts = options != NULL && options->only_posts;
 	d.site = site;

@@ -70,13 +70,41 @@ imgopt_rewrite_pick_covering(const GPtrArray *variants, ImgoptFormat format,
 	return pick_nearest(variants, format, width, true);
 }
 
-/* The variants of a content of @format, split in two: those a page may
+/* Whether @v lives in @dir (NULL: anywhere).  A row without a file (a
+ * variant that would be its source's copy) stands for every folder. */
+static bool
+is_in_dir(const ImgoptVariant *v, const char *dir)
+{
+	if (dir == NULL || *v->path == '\0')
+		return true;
+	g_autofree char *parent = g_path_get_dirname(v->path);
+	return strcmp(parent, dir) == 0;
+}
+
+/* Where @ref's variants live: the site's folder for it, or NULL. */
+static char *
+variant_dir(const ImgoptPlanInput *in, const ImgoptRef *ref)
+{
+	return in->site != NULL ? imgopt_site_variant_dir(in->site, ref) : NULL;
+}
+
+/* Whether @path is a variant file (the variant folder's, or a copy
+ * placed where a reference needs it). */
+static bool
+is_variant_file(const ImgoptPlanInput *in, const char *path)
+{
+	return imgopt_fs_is_below(in->out_dir, path) ||
+	       (in->variant_of != NULL &&
+		g_hash_table_contains(in->variant_of, path));
+}
+
+/* The variants of a content of @format in @dir, split in two: those a page may
  * link directly (its primary format, its own format included) if
  * @want_extra is false, else the rest: the WebP and AVIF variants of a
  * content of another format, which only a <picture> can offer. */
 static GPtrArray *
 variants_for(const ImgoptPlanInput *in, const ImgoptHash *hash,
-	     ImgoptFormat format, bool want_extra)
+	     ImgoptFormat format, bool want_extra, const char *dir)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 	const GPtrArray *all = NULL;
@@ -91,7 +119,7 @@ variants_for(const ImgoptPlanInput *in, const ImgoptHash *hash,
 				 v->format == IMGOPT_FORMAT_AVIF) &&
 				v->format != format;
 
-		if (is_extra == want_extra)
+		if (is_extra == want_extra && is_in_dir(v, dir))
 			g_ptr_array_add(out, (gpointer)v);
 	}
 	return out;
@@ -124,7 +152,8 @@ style_of(const RefCtx *c, ImgoptRefKind kind)
 		c->in->baseurl,
 		c->fallback,
 		kind,
-		false};
+		false,
+		NULL};
 
 	return st;
 }
@@ -277,13 +306,28 @@ pick_for(const RefCtx *c)
  * primary variant), so fewer bytes is lighter for the same picture.
  * Kept in the primary format: srcset candidates an author wrote (a
  * <picture>'s <source>s among them), the <img> fallback of the markup
- * --srcset writes, and references in files that are not pages a browser
+ * --srcset writes (as any <img> inside a <picture>: a re-run leaves it
+ * so), and references in files that are not pages a browser
  * draws (feed templates, scripts, JSON, data and config values, which a
  * feed reader or a social card may read).
  */
+/* Whether @c's tag sits inside a <picture> (one opens before it and
+ * none closes since). */
 static bool
-follows_link_format(const ImgoptRef *ref)
+is_in_picture(const RefCtx *c)
 {
+	gssize before = (gssize)c->ref->construct_offset;
+	const char *open = g_strrstr_len(c->text, before, "<picture");
+	const char *close = g_strrstr_len(c->text, before, "</picture");
+
+	return open != NULL && (close == NULL || close < open);
+}
+
+static bool
+follows_link_format(const RefCtx *c)
+{
+	const ImgoptRef *ref = c->ref;
+
 	switch (ref->referrer) {
 	case IMGOPT_REFERRER_FEED:
 	case IMGOPT_REFERRER_SCRIPT:
@@ -294,11 +338,21 @@ follows_link_format(const ImgoptRef *ref)
 	default:
 		break;
 	}
+	if (ref->kind == IMGOPT_REF_HTML)
+		return !is_in_picture(c);
 	return ref->kind == IMGOPT_REF_MARKDOWN ||
 	       ref->kind == IMGOPT_REF_MARKDOWN_REF ||
-	       ref->kind == IMGOPT_REF_HTML ||
 	       ref->kind == IMGOPT_REF_FRONT_MATTER ||
 	       ref->kind == IMGOPT_REF_STYLE || ref->kind == IMGOPT_REF_CSS;
+}
+
+/* Whether @link lets a link name a variant in @format other than the
+ * primary one. */
+static bool
+is_linkable_format(ImgoptLinkFormat link, ImgoptFormat format)
+{
+	return format == IMGOPT_FORMAT_WEBP ||
+	       (format == IMGOPT_FORMAT_AVIF && link == IMGOPT_LINK_AVIF);
 }
 
 /* Whether @link lets a link name @candidate in place of @best. */
@@ -306,19 +360,18 @@ static bool
 is_lighter_link(ImgoptLinkFormat link, const ImgoptVariant *candidate,
 		const ImgoptVariant *best)
 {
+	if (!is_linkable_format(link, candidate->format))
+		return false;
 	if (candidate->format == IMGOPT_FORMAT_WEBP && link == IMGOPT_LINK_WEBP)
 		return best->format != IMGOPT_FORMAT_WEBP ||
 		       candidate->bytes < best->bytes;
-	if (candidate->format == IMGOPT_FORMAT_AVIF && link != IMGOPT_LINK_AVIF)
-		return false;
-	if (candidate->format != IMGOPT_FORMAT_WEBP &&
-	    candidate->format != IMGOPT_FORMAT_AVIF)
-		return false;
-	return candidate->bytes < best->bytes;
+	/* 0: predicted, not made yet: not known to be lighter */
+	return candidate->bytes > 0 && candidate->bytes < best->bytes;
 }
 
-/* The variant a link names in place of @v (see above): of @v's width and
- * height, the lightest the link format allows; @v if none is. */
+/* The variant a link names in place of @v (not NULL; see above): of
+ * @v's width and height, the lightest the link format allows; @v if
+ * none is. */
 static const ImgoptVariant *
 link_variant(const RefCtx *c, const ImgoptVariant *v)
 {
@@ -326,16 +379,24 @@ link_variant(const RefCtx *c, const ImgoptVariant *v)
 	const GPtrArray *all = NULL;
 	const ImgoptVariant *best = v;
 
-	if (v == NULL || c->in->link_format == IMGOPT_LINK_ORIGINAL ||
-	    !follows_link_format(c->ref))
+	if (c->in->link_format == IMGOPT_LINK_ORIGINAL ||
+	    !follows_link_format(c))
 		return v;
+	g_autofree char *dir = variant_dir(c->in, c->ref);
 	imgopt_hash_format(&v->hash, hex);
 	all = g_hash_table_lookup(c->in->variants, hex);
 	for (guint i = 0; all != NULL && i < all->len; i++) {
 		const ImgoptVariant *w = g_ptr_array_index(all, i);
 
-		if (w->width == v->width && w->height == v->height &&
-		    is_lighter_link(c->in->link_format, w, best))
+		if (w->width != v->width || w->height != v->height ||
+		    !is_in_dir(w, dir) || *w->path == '\0')
+			continue;
+		/* Predicted (its bytes unknown until it is made): it may
+		 * turn out lighter, so it is named to be made. */
+		if (w->bytes == 0 && c->in->named != NULL &&
+		    is_linkable_format(c->in->link_format, w->format))
+			g_hash_table_add(c->in->named, w->path);
+		if (is_lighter_link(c->in->link_format, w, best))
 			best = w;
 	}
 	return best;
@@ -364,6 +425,15 @@ format_target(const RefCtx *c, ImgoptRefKind kind, const ImgoptVariant *v)
 	ImgoptUrlStyle st = style_of(c, kind);
 	const ImgoptRef *ref = c->ref;
 	const char *path = is_copy(c, v) ? source_path(c) : v->path;
+	g_autofree char *url_path =
+		c->in->site != NULL && path == v->path
+			? imgopt_site_url_path(c->in->site, path)
+			: NULL;
+
+	st.url_path = url_path;
+
+	if (c->in->named != NULL && path == v->path)
+		g_hash_table_add(c->in->named, v->path);
 
 	st.is_angle = (ref->length >= 2 && c->text[ref->offset] == '<') ||
 		      (ref->offset > 0 && c->text[ref->offset - 1] == '<' &&
@@ -596,7 +666,8 @@ edit_ref(const RefCtx *c, GPtrArray *edits)
 	g_autofree char *repl =
 		ref->kind == IMGOPT_REF_HTML ||
 				ref->kind == IMGOPT_REF_SRCSET ||
-				ref->kind == IMGOPT_REF_STYLE
+				ref->kind == IMGOPT_REF_STYLE ||
+				ref->kind == IMGOPT_REF_SHORTCODE
 			? g_strdup(url)
 			: wrap_like_raw(c->text + ref->offset, ref->length, url,
 					&is_angle);
@@ -653,7 +724,7 @@ relink_format(const RefCtx *c, const ImgoptVariant *now)
 	const GPtrArray *all = NULL;
 
 	if (c->in->link_format == IMGOPT_LINK_ORIGINAL ||
-	    !follows_link_format(c->ref) ||
+	    !follows_link_format(c) ||
 	    (now->format != IMGOPT_FORMAT_WEBP &&
 	     now->format != IMGOPT_FORMAT_AVIF))
 		return now->format;
@@ -681,20 +752,28 @@ plan_relink(const RefCtx *c, GPtrArray *edits)
 	if (now == NULL || c->ref->kind == IMGOPT_REF_LIQUID_TAG)
 		return NULL;
 	ImgoptFormat base = relink_format(c, now);
-	g_autoptr(GPtrArray) vs = variants_for(c->in, &now->hash, base, false);
+	g_autofree char *dir = variant_dir(c->in, c->ref);
+	g_autoptr(GPtrArray) vs =
+		variants_for(c->in, &now->hash, base, false, dir);
 	g_autoptr(GPtrArray) extras =
-		variants_for(c->in, &now->hash, base, true);
+		variants_for(c->in, &now->hash, base, true, dir);
 	RefCtx vc = *c;
 
-	/* A link keeps its format (a <source> of a <picture> its own). */
-	for (guint i = vs->len; i > 0; i--)
-		if (((ImgoptVariant *)g_ptr_array_index(vs, i - 1))->format !=
-		    base)
+	/* A link keeps its format (a <source> of a <picture> its own), and
+	 * stays on a file: a variant that would be its source's copy has
+	 * none (its row's path is empty). */
+	for (guint i = vs->len; i > 0; i--) {
+		const ImgoptVariant *o = g_ptr_array_index(vs, i - 1);
+
+		if (o->format != base || *o->path == '\0')
 			g_ptr_array_remove_index(vs, i - 1);
+	}
 	vc.variants = vs;
 	vc.extras = extras;
 	vc.shown_width = now->width;
-	want = link_variant(&vc, pick_for(&vc));
+	want = pick_for(&vc);
+	if (want != NULL)
+		want = link_variant(&vc, want);
 	/* A dry run's new variants exist only in memory. */
 	if (want == NULL || strcmp(want->path, c->ref->resolved) == 0 ||
 	    (c->in->root != NULL && !variant_on_disk(c->in, want)))
@@ -718,13 +797,17 @@ plan_ref(RefCtx *c, GPtrArray *edits)
 	/* Pinned: found, never rewritten (a script's string, a computed
 	 * Liquid path). */
 	if (ref->role == IMGOPT_REF_ROLE_PINNED) {
-		rp.kind = imgopt_fs_is_below(c->in->out_dir, ref->resolved)
+		rp.kind = is_variant_file(c->in, ref->resolved)
 				  ? IMGOPT_REF_PLAN_DONE
 				  : IMGOPT_REF_PLAN_KEPT;
+		if (rp.kind == IMGOPT_REF_PLAN_DONE && c->in->named != NULL)
+			g_hash_table_add(c->in->named, (char *)ref->resolved);
 		return rp;
 	}
-	if (imgopt_fs_is_below(c->in->out_dir, ref->resolved)) {
+	if (is_variant_file(c->in, ref->resolved)) {
 		rp.variant = plan_relink(c, edits);
+		if (rp.variant == NULL && c->in->named != NULL)
+			g_hash_table_add(c->in->named, (char *)ref->resolved);
 		rp.kind = rp.variant != NULL ? IMGOPT_REF_PLAN_REWRITTEN
 					     : IMGOPT_REF_PLAN_DONE;
 		rp.path = rp.variant != NULL ? rp.variant->path : rp.path;
@@ -736,10 +819,11 @@ plan_ref(RefCtx *c, GPtrArray *edits)
 	rp.kind = IMGOPT_REF_PLAN_KEPT;
 	if (asset == NULL || ref->kind == IMGOPT_REF_LIQUID_TAG)
 		return rp;
+	g_autofree char *dir = variant_dir(c->in, ref);
 	g_autoptr(GPtrArray) vs =
-		variants_for(c->in, &asset->hash, asset->format, false);
+		variants_for(c->in, &asset->hash, asset->format, false, dir);
 	g_autoptr(GPtrArray) extras =
-		variants_for(c->in, &asset->hash, asset->format, true);
+		variants_for(c->in, &asset->hash, asset->format, true, dir);
 
 	c->variants = vs;
 	c->extras = extras;

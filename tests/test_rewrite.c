@@ -369,9 +369,9 @@ test_format_url(void)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS(url_cases); i++) {
 		const UrlCase *c = &url_cases[i];
-		ImgoptUrlStyle style = {c->written, c->resolved, c->post,
-					c->baseurl, c->fallback, c->kind,
-					c->is_angle};
+		ImgoptUrlStyle style = {c->written,  c->resolved, c->post,
+					c->baseurl,  c->fallback, c->kind,
+					c->is_angle, NULL};
 		g_autofree char *got =
 			imgopt_rewrite_format_url(&style, c->target);
 
@@ -693,6 +693,8 @@ test_plan_link_format(void)
 		plan_linked(&ps, IMGOPT_LINK_AUTO, "![a](img/x.jpg)\n");
 	g_assert_nonnull(strstr(pic, "<source type=\"image/webp\""));
 	g_assert_nonnull(strstr(pic, "src=\"img/optimized/x-960.jpg\""));
+	g_autofree char *pic_again = plan_linked(&ps, IMGOPT_LINK_AUTO, pic);
+	g_assert_cmpstr(pic_again, ==, pic);
 	ps.in.use_srcset = false;
 	plan_site_clear(&ps);
 

@@ -38,6 +38,7 @@
 #include <glib.h> /* GBytes, GPtrArray, GError */
 
 #include "imgopt/settings.h" /* ImgoptLinkFormat */
+#include "imgopt/site.h"
 #include "imgopt/types.h"
 
 /**
@@ -147,6 +148,10 @@ typedef struct {
 				 "{{site.baseurl}}/" or "/"; NULL means "/" */
 	ImgoptRefKind kind;   /* where the reference is */
 	bool is_angle;        /* Markdown `<dest>` form */
+	const char *url_path; /* the URL path the generator publishes the
+				 target at (imgopt_site_url_path()), for a
+				 root-relative or Liquid-prefixed link; NULL:
+				 the target's own path */
 } ImgoptUrlStyle;
 
 /**
@@ -322,6 +327,16 @@ typedef struct {
 	ImgoptLinkFormat link_format; /* which format a link names: the
 					 lightest of those allowed (plan.c);
 					 0 (ORIGINAL): the primary variant */
+	const ImgoptSite *site; /* (nullable) where each reference's variants
+				   live and at which URL path they are
+				   published (imgopt_site_variant_dir(),
+				   _url_path()); NULL: in @out_dir, at their
+				   own path */
+	GHashTable *named;      /* (nullable) set of paths: receives every
+				   variant path the planned edits name (a
+				   src, each srcset candidate, each <source>)
+				   and every variant a reference already on
+				   one keeps: what a run must make */
 } ImgoptPlanInput;
 
 /**

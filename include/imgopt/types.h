@@ -108,13 +108,17 @@ typedef enum {
 				    config file that names an image */
 	IMGOPT_REF_STRING,       /* a string literal of a script or a JSON
 				    file that names an image */
+	IMGOPT_REF_SHORTCODE,    /* a Hugo shortcode's src= or image= (or an
+				    image shortcode's first) parameter:
+				    {{< figure src="x.png" >}} */
 } ImgoptRefKind;
 
 /**
  * imgopt_ref_kind_name:
  *
  * Returns: (transfer none): "markdown", "markdown-ref", "html", "srcset",
- *   "front-matter", "style", "liquid-tag", "css", "data" or "string".
+ *   "front-matter", "style", "liquid-tag", "css", "data", "string" or
+ *   "shortcode".
  */
 const char *imgopt_ref_kind_name(ImgoptRefKind kind);
 
@@ -344,7 +348,9 @@ typedef struct {
 	ImgoptFormat format; /* the variant's format */
 	char *path;          /* the variant file, relative to the site root */
 	uint64_t bytes;      /* size of the variant file */
-	uint32_t n_frames;   /* frames kept (1 for stills) */
+	uint32_t n_frames;   /* frames kept (1 for stills): the source's, also
+				for an animated WebP that stores a repeated
+				frame once (anim.h) */
 } ImgoptVariant;
 
 /**
