@@ -89,6 +89,7 @@
 #include <glib/gstdio.h>
 
 #include "imgopt/error.h"
+#include "imgopt/index.h"
 #include "imgopt/recompress.h"
 
 #include "atomic.h"
@@ -98,6 +99,7 @@
 #include "gif.h"
 #include "image.h"
 #include "jpeg.h"
+#include "provenance.h"
 
 /* The quality search: a bisection over [--quality - SEARCH_SPAN,
  * --quality] until the bounds are SEARCH_PRECISION apart. */
@@ -788,6 +790,10 @@ typedef struct {
 	bool has_out_dir;                         /* folder created already */
 	uint64_t bytes_done;                      /* source bytes of the results
 						     drained, for progress */
+	char settings_id[17]; /* the settings' id in provenance lines */
+	GHashTable *on_disk;  /* 16 hex digits of a hash → GPtrArray of the
+				 variant file names that start with them,
+				 listed when first needed */
 } Writer;
 
 static bool
@@ -803,6 +809,197 @@ files_exist(const Writer *w, const GPtrArray *variants)
 	return true;
 }
 
+/*
+ * Variants on disk without their rows
+ * ===================================
+ *
+ * A variant file whose manifest row is missing (a fresh manifest over a
+ * cached variant folder, the outputs of `imgopt build --shard` copied
+ * together) is reused when every file named after the content
+ * (<hash16>-*) verifies: either it carries a provenance line
+ * (provenance.h) naming this content, these settings and the width and
+ * format its header shows, or it is the content's own bytes (same hash).
+ * The set must be whole: as many files as the provenance lines say the
+ * content has (`n=`), or a single file of the source's own bytes (whose
+ * bytes are right whatever the settings; the writer writes such a file
+ * after the other variants of its content, so it is not there alone
+ * because a run stopped half-way).  Otherwise the content is encoded
+ * again and its files replaced.  Reading costs a stat and the header of
+ * each file (a source's own bytes are hashed whole).
+ */
+
+/* The content's hash prefix of a variant file name, or NULL. */
+static char *
+variant_name_key(const char *name)
+{
+	if (strlen(name) < 19 || name[16] != '-' ||
+	    imgopt_atomic_is_variant_temp_name(name))
+		return NULL;
+	for (int i = 0; i < 16; i++)
+		if (!g_ascii_isxdigit(name[i]))
+			return NULL;
+	return g_strndup(name, 16);
+}
+
+/* Lists the variant folder once: hash prefix → file names. */
+static GHashTable *
+list_on_disk(const Writer *w)
+{
+	GHashTable *table =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+				      (GDestroyNotify)g_ptr_array_unref);
+	g_autofree char *dir = g_build_filename(w->root, w->out_dir, NULL);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *key = variant_name_key(name);
+		if (key == NULL)
+			continue;
+		GPtrArray *names = g_hash_table_lookup(table, key);
+		if (names == NULL) {
+			names = g_ptr_array_new_with_free_func(g_free);
+			g_hash_table_insert(table, g_steal_pointer(&key),
+					    names);
+		}
+		g_ptr_array_add(names, g_strdup(name));
+	}
+	return table;
+}
+
+/* The first IMGOPT_PROVENANCE_HEAD bytes of @full into @buf; how many. */
+static size_t
+read_head(const char *full, uint8_t *buf)
+{
+	int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	ssize_t n = fd >= 0 ? read(fd, buf, IMGOPT_PROVENANCE_HEAD) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* Whether @file (stat'ed) carries a provenance line naming @asset's
+ * content and the run's settings; *@n_out = the variants it declares. */
+static bool
+has_provenance(const Writer *w, const ImgoptAsset *asset,
+	       const ImgoptAsset *file, uint32_t *n_out)
+{
+	g_autofree char *full = g_build_filename(w->root, file->path, NULL);
+	uint8_t head[IMGOPT_PROVENANCE_HEAD];
+	g_autofree char *line =
+		imgopt_provenance_read(head, read_head(full, head));
+	ImgoptProvenance prov;
+
+	if (line == NULL || !imgopt_provenance_parse(line, &prov) ||
+	    !imgopt_hash_equal(&prov.source, &asset->hash) ||
+	    strcmp(prov.settings, w->settings_id) != 0 ||
+	    prov.width != file->width || prov.format != file->format)
+		return false;
+	*n_out = prov.n_variants;
+	return true;
+}
+
+/* Probes @file's header; a GIF's frames are counted over the whole file. */
+static bool
+probe_variant(const Writer *w, ImgoptAsset *file)
+{
+	if (!imgopt_index_probe_file(w->root, file, NULL, NULL))
+		return false;
+	if (file->n_frames == 0 &&
+	    !imgopt_index_read(w->root, file, NULL, NULL))
+		return false;
+	return file->width > 0 && file->height > 0 && file->n_frames > 0;
+}
+
+/* The variant the file @name holds, if it verifies (see above); *@n_out
+ * = the variants its provenance declares, 0 for the source's own bytes. */
+static ImgoptVariant *
+verify_on_disk(const Writer *w, const ImgoptAsset *asset, const char *name,
+	       uint32_t *n_out)
+{
+	g_autofree char *rel = g_build_filename(w->out_dir, name, NULL);
+	g_autoptr(ImgoptAsset) file = imgopt_index_stat(w->root, rel, NULL);
+
+	*n_out = 0;
+	if (file == NULL)
+		return NULL;
+	bool is_source = file->size == asset->size &&
+			 imgopt_index_read(w->root, file, NULL, NULL) &&
+			 imgopt_hash_equal(&file->hash, &asset->hash);
+	if (!is_source &&
+	    !(probe_variant(w, file) && has_provenance(w, asset, file, n_out)))
+		return NULL;
+	g_autofree char *expected = imgopt_variant_file_name(
+		&asset->hash, file->width, file->format);
+	if (strcmp(expected, name) != 0)
+		return NULL;
+	ImgoptVariant *v = imgopt_variant_new();
+	v->hash = asset->hash;
+	v->settings = g_strdup(w->fingerprint);
+	v->width = file->width;
+	v->height = file->height;
+	v->format = file->format;
+	v->path = g_steal_pointer(&rel);
+	v->bytes = file->size;
+	v->n_frames = file->n_frames;
+	return v;
+}
+
+/* @asset's variants on disk, if they all verify and are all there. */
+static GPtrArray *
+find_on_disk(Writer *w, const ImgoptAsset *asset)
+{
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+
+	if (w->on_disk == NULL)
+		w->on_disk = list_on_disk(w);
+	imgopt_hash_format(&asset->hash, hex);
+	hex[16] = '\0';
+	const GPtrArray *names = g_hash_table_lookup(w->on_disk, hex);
+	if (names == NULL)
+		return NULL;
+	g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
+	uint32_t n_declared = 0;
+	for (guint i = 0; i < names->len; i++) {
+		uint32_t n = 0;
+		ImgoptVariant *v = verify_on_disk(
+			w, asset, g_ptr_array_index(names, i), &n);
+		if (v == NULL ||
+		    (n != 0 && n_declared != 0 && n != n_declared)) {
+			imgopt_variant_free(v);
+			return NULL;
+		}
+		n_declared = n != 0 ? n : n_declared;
+		g_ptr_array_add(found, v);
+	}
+	if (found->len != (n_declared != 0 ? n_declared : 1))
+		return NULL;
+	return g_steal_pointer(&found);
+}
+
+/* Records @asset's verified variants on disk in the manifest; false
+ * with *@error unset when they are not all there. */
+static bool
+reuse_on_disk(Writer *w, const ImgoptAsset *asset, GError **error)
+{
+	g_autoptr(GPtrArray) variants = find_on_disk(w, asset);
+
+	if (variants == NULL)
+		return false;
+	for (guint i = 0; i < variants->len; i++)
+		if (!imgopt_manifest_put_variant(
+			    w->manifest, g_ptr_array_index(variants, i), error))
+			return false;
+	for (guint i = 0;
+	     w->observer && w->observer->on_variant && i < variants->len; i++)
+		w->observer->on_variant(g_ptr_array_index(variants, i), true,
+					w->observer->user_data);
+	w->summary.n_reused++;
+	return true;
+}
+
 /* Whether the manifest already has every variant of @asset's content. */
 static bool
 is_cached(Writer *w, const ImgoptAsset *asset, GError **error)
@@ -810,8 +1007,10 @@ is_cached(Writer *w, const ImgoptAsset *asset, GError **error)
 	g_autoptr(GPtrArray) variants = imgopt_manifest_lookup_variants(
 		w->manifest, &asset->hash, w->fingerprint, error);
 
-	if (variants == NULL || variants->len == 0 || !files_exist(w, variants))
+	if (variants == NULL)
 		return false;
+	if (variants->len == 0 || !files_exist(w, variants))
+		return reuse_on_disk(w, asset, error);
 	for (guint i = 0;
 	     w->observer && w->observer->on_variant && i < variants->len; i++)
 		w->observer->on_variant(g_ptr_array_index(variants, i), true,
@@ -881,11 +1080,41 @@ commit_batch(const Writer *w, GError **error)
 	       imgopt_manifest_commit(w->manifest, error);
 }
 
-/* Files first, then rows: a row never names a file not yet written. */
+/* Writes @encoded's provenance line into it (see provenance.h), unless
+ * it is the source's own bytes, its format has no place for one, or the
+ * line would make it as large as the source (@source_size): the
+ * never-larger rule stays whole.  It costs about 90 bytes a variant. */
+static void
+stamp(const Writer *w, ImgoptEncoded *encoded, const ImgoptHash *hash,
+      uint32_t n_variants, uint64_t source_size)
+{
+	ImgoptVariant *v = encoded->variant;
+	ImgoptProvenance prov = {*hash, {0}, v->width, v->format, n_variants};
+	gsize len = 0;
+	const void *data = g_bytes_get_data(encoded->data, &len);
+
+	if (encoded->kind == IMGOPT_ENCODED_ORIGINAL)
+		return;
+	memcpy(prov.settings, w->settings_id, sizeof(prov.settings));
+	g_autofree char *line = imgopt_provenance_format(&prov);
+	g_autoptr(GBytes) stamped =
+		imgopt_provenance_stamp(v->format, data, len, line);
+	if (stamped == NULL || g_bytes_get_size(stamped) >= source_size)
+		return;
+	g_bytes_unref(encoded->data);
+	encoded->data = g_steal_pointer(&stamped);
+	v->bytes = g_bytes_get_size(encoded->data);
+}
+
+/* Files first, then rows: a row never names a file not yet written.  A
+ * variant that is the source's own bytes is written after the others
+ * (see "Variants on disk without their rows"). */
 static bool
 write_result(Writer *w, Result *result, GError **error)
 {
-	if (result->encoded == NULL) {
+	GPtrArray *encoded = result->encoded;
+
+	if (encoded == NULL) {
 		w->summary.n_failed++;
 		if (w->observer && w->observer->on_failure)
 			w->observer->on_failure(result->asset, result->error,
@@ -894,10 +1123,17 @@ write_result(Writer *w, Result *result, GError **error)
 	}
 	w->summary.n_encoded++;
 	w->summary.bytes_source += result->asset->size;
-	for (guint i = 0; i < result->encoded->len; i++)
-		if (!write_variant(w, g_ptr_array_index(result->encoded, i),
-				   error))
-			return false;
+	for (guint i = 0; i < encoded->len; i++)
+		stamp(w, g_ptr_array_index(encoded, i), &result->asset->hash,
+		      encoded->len, result->asset->size);
+	for (int pass = 0; pass < 2; pass++)
+		for (guint i = 0; i < encoded->len; i++) {
+			ImgoptEncoded *e = g_ptr_array_index(encoded, i);
+			bool is_original = e->kind == IMGOPT_ENCODED_ORIGINAL;
+			if (is_original == (pass == 1) &&
+			    !write_variant(w, e, error))
+				return false;
+		}
 	return true;
 }
 
@@ -1021,8 +1257,12 @@ imgopt_recompress_all(const char *root, const char *out_dir,
 	g_autofree char *fingerprint = imgopt_settings_fingerprint(settings);
 	g_autoptr(GPtrArray) distinct = distinct_contents(assets);
 	g_autoptr(GAsyncQueue) results = g_async_queue_new();
-	Writer w = {root,     out_dir, fingerprint, manifest,
-		    observer, {0},     false,       0};
+	Writer w = {.root = root,
+		    .out_dir = out_dir,
+		    .fingerprint = fingerprint,
+		    .manifest = manifest,
+		    .observer = observer};
+	imgopt_provenance_settings_id(fingerprint, w.settings_id);
 	Pool shared = {root, settings, results};
 	int n_workers = pool_size(settings);
 	guint n_pending = 0;
@@ -1035,8 +1275,9 @@ imgopt_recompress_all(const char *root, const char *out_dir,
 		g_thread_pool_new(work, &shared, n_workers, FALSE, error);
 	if (pool == NULL)
 		return false;
-	bool is_ok = queue_work(&w, pool, distinct, &n_pending, error) &&
-		     imgopt_manifest_begin(manifest, error);
+	/* the rows of variants reused from disk go in the first batch */
+	bool is_ok = imgopt_manifest_begin(manifest, error) &&
+		     queue_work(&w, pool, distinct, &n_pending, error);
 	/* Every queued item must come back before the pool and the queue
 	 * go away, whatever failed. */
 	bool is_written = is_ok && drain(&w, results, n_pending, error);
@@ -1049,5 +1290,6 @@ imgopt_recompress_all(const char *root, const char *out_dir,
 		imgopt_manifest_rollback(manifest);
 	if (summary_out != NULL)
 		*summary_out = w.summary;
+	g_clear_pointer(&w.on_disk, g_hash_table_unref);
 	return is_written;
 }

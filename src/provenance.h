@@ -1,0 +1,106 @@
+/*
+ * provenance.h: what a variant file says it was made from and with.
+ *
+ * Every variant imgopt encodes carries one short line of text, its
+ * provenance:
+ *
+ *   imgopt:v1 src=<32 hex: source hash> set=<16 hex> w=<width> f=<format>
+ *   n=<variants of the source>
+ *
+ * (one line; `set` is the first 16 hex digits of the XXH3-128 of the
+ * settings fingerprint), stored where each format keeps a comment: a JPEG
+ * COM segment right after SOI (as jpeg-recompress marks its output), a PNG
+ * tEXt chunk (keyword "imgopt") right after IHDR, a GIF comment extension
+ * right after the global colour table.  All three sit in the first bytes
+ * of the file, so a reader needs the header only (IMGOPT_PROVENANCE_HEAD
+ * bytes).  WebP and AVIF variants, and a variant that is its source's own
+ * bytes, carry none.
+ *
+ * With it, a variant file found on disk without the manifest row that
+ * made it (a fresh checkout with a cached variant folder, the outputs of
+ * `imgopt build --shard` merged) is verified and reused instead of being
+ * encoded again (see the writer in recompress.c).
+ *
+ * Everything here is pure: bytes in, bytes or facts out; no file, no
+ * global state.  tests/fuzz_probe.c fuzzes the reader and the stamper.
+ *
+ * Thread-safety: reentrant.
+ */
+#ifndef IMGOPT_PROVENANCE_H
+#define IMGOPT_PROVENANCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h> /* GBytes */
+
+#include "imgopt/types.h"
+
+/* The bytes of a file's start that hold its provenance, if it has one: a
+ * GIF's global colour table (768 bytes) and header come first. */
+#define IMGOPT_PROVENANCE_HEAD 1024
+
+/* The longest provenance line accepted (it is about 90 bytes). */
+#define IMGOPT_PROVENANCE_MAX 200
+
+/** What a provenance line says. */
+typedef struct {
+	ImgoptHash source;   /* the source content's hash */
+	char settings[17];   /* 16 hex digits of the settings' hash */
+	uint32_t width;      /* the variant's width */
+	ImgoptFormat format; /* the variant's format */
+	uint32_t n_variants; /* how many variants the source has */
+} ImgoptProvenance;
+
+/**
+ * imgopt_provenance_settings_id:
+ * @fingerprint: imgopt_settings_fingerprint()'s text
+ * @id_out: (out caller-allocates): 17 bytes: 16 hex digits and a NUL
+ */
+void imgopt_provenance_settings_id(const char *fingerprint, char *id_out);
+
+/**
+ * imgopt_provenance_format:
+ *
+ * Returns: (transfer full): the provenance line of @prov (no newline).
+ */
+char *imgopt_provenance_format(const ImgoptProvenance *prov);
+
+/**
+ * imgopt_provenance_parse:
+ * @line: a NUL-terminated line
+ * @prov_out: (out caller-allocates): what it says
+ *
+ * Returns: true if @line is a well-formed provenance line, every field
+ *   present once, in order; false otherwise (@prov_out undefined).
+ */
+bool imgopt_provenance_parse(const char *line, ImgoptProvenance *prov_out);
+
+/**
+ * imgopt_provenance_stamp:
+ * @format: the format of @data (JPEG, PNG or GIF)
+ * @data: @len: a whole encoded file
+ * @line: the provenance line (shorter than IMGOPT_PROVENANCE_MAX)
+ *
+ * Returns: (transfer full) (nullable): a copy of the file with @line
+ *   inserted (see the top of this header), or NULL if the format carries
+ *   no provenance or @data does not start as that format should.
+ */
+GBytes *imgopt_provenance_stamp(ImgoptFormat format, const void *data,
+				size_t len, const char *line);
+
+/**
+ * imgopt_provenance_read:
+ * @data: the first @len bytes of a file (IMGOPT_PROVENANCE_HEAD is enough
+ *   for what imgopt_provenance_stamp() writes)
+ *
+ * Looks for a provenance line where a JPEG, PNG or GIF header keeps
+ * comments, before the first image data.  Never reads past @len; time
+ * linear in @len.
+ *
+ * Returns: (transfer full) (nullable): the line, or NULL if there is none
+ *   within @data.
+ */
+char *imgopt_provenance_read(const void *data, size_t len);
+
+#endif /* IMGOPT_PROVENANCE_H */
