@@ -815,17 +815,21 @@ files_exist(const Writer *w, const GPtrArray *variants)
  *
  * A variant file whose manifest row is missing (a fresh manifest over a
  * cached variant folder, the outputs of `imgopt build --shard` copied
- * together) is reused when every file named after the content
- * (<hash16>-*) verifies: either it carries a provenance line
- * (provenance.h) naming this content, these settings and the width and
- * format its header shows, or it is the content's own bytes (same hash).
- * The set must be whole: as many files as the provenance lines say the
- * content has (`n=`), or a single file of the source's own bytes (whose
- * bytes are right whatever the settings; the writer writes such a file
- * after the other variants of its content, so it is not there alone
- * because a run stopped half-way).  Otherwise the content is encoded
- * again and its files replaced.  Reading costs a stat and the header of
- * each file (a source's own bytes are hashed whole).
+ * together) is reused when the content's set verifies.  A file named
+ * after the content (<hash16>-*) is of the set if it carries a
+ * provenance line (provenance.h) naming this content and these settings,
+ * and then its header must show the width and format the line and the
+ * name say (else the set is refused); or if it is the content's own
+ * bytes (same hash).  Files with no line, or another content's or
+ * settings' line (stale variants of other settings, bytes copied over),
+ * are not of the set.  The set is whole with as many files as its lines
+ * say the content has (`n=`), or, with no line, as the source's own
+ * bytes alone and no other file of that name (bytes right whatever the
+ * settings; the writer writes such a file after the other variants of
+ * its content, so it is not there alone because a run stopped half-way).
+ * Otherwise the content is encoded again and its files replaced.
+ * Reading costs a stat and the header of each file (a file of the
+ * source's size is hashed whole).
  */
 
 /* The content's hash prefix of a variant file name, or NULL. */
@@ -879,11 +883,22 @@ read_head(const char *full, uint8_t *buf)
 	return n > 0 ? (size_t)n : 0;
 }
 
-/* Whether @file (stat'ed) carries a provenance line naming @asset's
- * content and the run's settings; *@n_out = the variants it declares. */
-static bool
-has_provenance(const Writer *w, const ImgoptAsset *asset,
-	       const ImgoptAsset *file, uint32_t *n_out)
+/* What a file named after a content turned out to be. */
+typedef enum {
+	ON_DISK_OTHER,    /* not of this set: no line, or another source's or
+			     settings' line (stale, or someone else's bytes) */
+	ON_DISK_STAMPED,  /* its line names this source and these settings,
+			     and its header agrees */
+	ON_DISK_ORIGINAL, /* the source's own bytes */
+	ON_DISK_BAD,      /* its line names this set, its header disagrees */
+} OnDisk;
+
+/* Reads @file's provenance line: whether it names @asset's content and
+ * the run's settings (*@n_out = the variants it declares), and whether
+ * what it says of the file agrees with the header. */
+static OnDisk
+check_provenance(const Writer *w, const ImgoptAsset *asset,
+		 const ImgoptAsset *file, uint32_t *n_out)
 {
 	g_autofree char *full = g_build_filename(w->root, file->path, NULL);
 	uint8_t head[IMGOPT_PROVENANCE_HEAD];
@@ -893,11 +908,12 @@ has_provenance(const Writer *w, const ImgoptAsset *asset,
 
 	if (line == NULL || !imgopt_provenance_parse(line, &prov) ||
 	    !imgopt_hash_equal(&prov.source, &asset->hash) ||
-	    strcmp(prov.settings, w->settings_id) != 0 ||
-	    prov.width != file->width || prov.format != file->format)
-		return false;
+	    strcmp(prov.settings, w->settings_id) != 0)
+		return ON_DISK_OTHER;
+	if (prov.width != file->width || prov.format != file->format)
+		return ON_DISK_BAD;
 	*n_out = prov.n_variants;
-	return true;
+	return ON_DISK_STAMPED;
 }
 
 /* Probes @file's header; a GIF's frames are counted over the whole file. */
@@ -912,71 +928,133 @@ probe_variant(const Writer *w, ImgoptAsset *file)
 	return file->width > 0 && file->height > 0 && file->n_frames > 0;
 }
 
-/* The variant the file @name holds, if it verifies (see above); *@n_out
- * = the variants its provenance declares, 0 for the source's own bytes. */
 static ImgoptVariant *
-verify_on_disk(const Writer *w, const ImgoptAsset *asset, const char *name,
-	       uint32_t *n_out)
+variant_of_file(const Writer *w, const ImgoptAsset *asset,
+		const ImgoptAsset *file)
 {
-	g_autofree char *rel = g_build_filename(w->out_dir, name, NULL);
-	g_autoptr(ImgoptAsset) file = imgopt_index_stat(w->root, rel, NULL);
-
-	*n_out = 0;
-	if (file == NULL)
-		return NULL;
-	bool is_source = file->size == asset->size &&
-			 imgopt_index_read(w->root, file, NULL, NULL) &&
-			 imgopt_hash_equal(&file->hash, &asset->hash);
-	if (!is_source &&
-	    !(probe_variant(w, file) && has_provenance(w, asset, file, n_out)))
-		return NULL;
-	g_autofree char *expected = imgopt_variant_file_name(
-		&asset->hash, file->width, file->format);
-	if (strcmp(expected, name) != 0)
-		return NULL;
 	ImgoptVariant *v = imgopt_variant_new();
+
 	v->hash = asset->hash;
 	v->settings = g_strdup(w->fingerprint);
 	v->width = file->width;
 	v->height = file->height;
 	v->format = file->format;
-	v->path = g_steal_pointer(&rel);
+	v->path = g_strdup(file->path);
 	v->bytes = file->size;
 	v->n_frames = file->n_frames;
 	return v;
 }
 
-/* @asset's variants on disk, if they all verify and are all there. */
+/* What the file @name is (see OnDisk); for a file of the set, *@v_out =
+ * its variant and *@n_out = the variants its line declares. */
+static OnDisk
+check_on_disk(const Writer *w, const ImgoptAsset *asset, const char *name,
+	      ImgoptVariant **v_out, uint32_t *n_out)
+{
+	g_autofree char *rel = g_build_filename(w->out_dir, name, NULL);
+	g_autoptr(ImgoptAsset) file = imgopt_index_stat(w->root, rel, NULL);
+	OnDisk kind = ON_DISK_ORIGINAL;
+
+	*v_out = NULL;
+	*n_out = 0;
+	if (file == NULL)
+		return ON_DISK_OTHER;
+	if (!(file->size == asset->size &&
+	      imgopt_index_read(w->root, file, NULL, NULL) &&
+	      imgopt_hash_equal(&file->hash, &asset->hash))) {
+		if (!probe_variant(w, file))
+			return ON_DISK_OTHER;
+		kind = check_provenance(w, asset, file, n_out);
+		if (kind != ON_DISK_STAMPED)
+			return kind;
+	}
+	g_autofree char *expected = imgopt_variant_file_name(
+		&asset->hash, file->width, file->format);
+	if (strcmp(expected, name) != 0)
+		return kind == ON_DISK_STAMPED ? ON_DISK_BAD : ON_DISK_OTHER;
+	*v_out = variant_of_file(w, asset, file);
+	return kind;
+}
+
+/* The files named after a content, sorted out. */
+typedef struct {
+	GPtrArray *stamped;      /* ImgoptVariant, of ON_DISK_STAMPED files */
+	ImgoptVariant *original; /* the ON_DISK_ORIGINAL file, or NULL */
+	uint32_t n_declared;     /* what their lines say (0: no line) */
+	guint n_other;           /* ON_DISK_OTHER files */
+} OnDiskSet;
+
+static void
+on_disk_set_clear(OnDiskSet *set)
+{
+	g_clear_pointer(&set->stamped, g_ptr_array_unref);
+	g_clear_pointer(&set->original, imgopt_variant_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OnDiskSet, on_disk_set_clear)
+
+/* Sorts @names out into @set; false if one of them rules the set out (a
+ * file of the set whose header disagrees, lines that disagree). */
+static bool
+sort_on_disk(const Writer *w, const ImgoptAsset *asset, const GPtrArray *names,
+	     OnDiskSet *set)
+{
+	set->stamped = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
+	for (guint i = 0; i < names->len; i++) {
+		ImgoptVariant *v = NULL;
+		uint32_t n = 0;
+		OnDisk kind = check_on_disk(
+			w, asset, g_ptr_array_index(names, i), &v, &n);
+		if (kind == ON_DISK_BAD ||
+		    (kind == ON_DISK_STAMPED && set->n_declared != 0 &&
+		     n != set->n_declared)) {
+			imgopt_variant_free(v);
+			return false;
+		}
+		if (kind == ON_DISK_STAMPED) {
+			set->n_declared = n;
+			g_ptr_array_add(set->stamped, v);
+		}
+		else if (kind == ON_DISK_ORIGINAL) {
+			set->original = v;
+		}
+		else {
+			set->n_other++;
+		}
+	}
+	return true;
+}
+
+/* @asset's variants on disk, if they verify and are all there: as many
+ * files of the set as their lines declare (the source's own bytes among
+ * them or not: it may be a stale one of other settings), or else the
+ * source's own bytes alone, with no other file of that name. */
 static GPtrArray *
 find_on_disk(Writer *w, const ImgoptAsset *asset)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
+	g_auto(OnDiskSet) set = {0};
 
 	if (w->on_disk == NULL)
 		w->on_disk = list_on_disk(w);
 	imgopt_hash_format(&asset->hash, hex);
 	hex[16] = '\0';
 	const GPtrArray *names = g_hash_table_lookup(w->on_disk, hex);
-	if (names == NULL)
+	if (names == NULL || !sort_on_disk(w, asset, names, &set))
 		return NULL;
-	g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_variant_free);
-	uint32_t n_declared = 0;
-	for (guint i = 0; i < names->len; i++) {
-		uint32_t n = 0;
-		ImgoptVariant *v = verify_on_disk(
-			w, asset, g_ptr_array_index(names, i), &n);
-		if (v == NULL ||
-		    (n != 0 && n_declared != 0 && n != n_declared)) {
-			imgopt_variant_free(v);
-			return NULL;
-		}
-		n_declared = n != 0 ? n : n_declared;
-		g_ptr_array_add(found, v);
-	}
-	if (found->len != (n_declared != 0 ? n_declared : 1))
+	guint n_stamped = set.stamped->len;
+	bool is_whole = set.n_declared == 0
+				? set.original != NULL && set.n_other == 0
+				: n_stamped == set.n_declared ||
+					  (set.original != NULL &&
+					   n_stamped + 1 == set.n_declared);
+	if (!is_whole)
 		return NULL;
-	return g_steal_pointer(&found);
+	if (set.original != NULL &&
+	    (set.n_declared == 0 || n_stamped != set.n_declared))
+		g_ptr_array_add(set.stamped, g_steal_pointer(&set.original));
+	return g_steal_pointer(&set.stamped);
 }
 
 /* Records @asset's verified variants on disk in the manifest; false
