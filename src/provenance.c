@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "probe.h"
 
 /* What every provenance line starts with. */
 #define PREFIX "imgopt:v1 "
@@ -22,6 +23,20 @@ be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[1] << 8 | p[0];
+}
+
+static void
+put_le(uint8_t *p, uint32_t v, int n_bytes)
+{
+	for (int i = 0; i < n_bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 static void
@@ -221,6 +236,59 @@ stamp_gif(const uint8_t *data, size_t len, const char *line)
 	return insert(data, len, at, ext, 4 + n);
 }
 
+/* The VP8X header of a simple WebP (VP8 or VP8L alone): its canvas, and
+ * the alpha flag a VP8L bitstream's header gives. */
+static bool
+make_vp8x(const uint8_t *data, size_t len, uint8_t *vp8x)
+{
+	ImgoptProbeFacts facts;
+	bool is_lossless = memcmp(data + 12, "VP8L", 4) == 0;
+
+	if (!is_lossless && memcmp(data + 12, "VP8 ", 4) != 0)
+		return false;
+	imgopt_probe_buffer(data, len, &facts);
+	if (facts.width == 0 || facts.height == 0 ||
+	    (is_lossless && (len < 25 || data[20] != 0x2f)))
+		return false;
+	memcpy(vp8x, "VP8X", 4);
+	put_le(vp8x + 4, 10, 4);
+	memset(vp8x + 8, 0, 4);
+	if (is_lossless && (le32(data + 21) >> 28 & 1))
+		vp8x[8] = 0x10; /* alpha */
+	put_le(vp8x + 12, facts.width - 1, 3);
+	put_le(vp8x + 15, facts.height - 1, 3);
+	return true;
+}
+
+/* WebP: an "IMGO" chunk at the end, where the container puts unknown
+ * chunks (and readers skip them); a simple file becomes an extended one,
+ * with a VP8X header of the same canvas. */
+static GBytes *
+stamp_webp(const uint8_t *data, size_t len, const char *line)
+{
+	uint8_t vp8x[18], head[8];
+	size_t n = strlen(line);
+	bool is_extended = len >= 16 && memcmp(data + 12, "VP8X", 4) == 0;
+
+	if (len < 30 || len > G_MAXUINT32 || memcmp(data, "RIFF", 4) != 0 ||
+	    memcmp(data + 8, "WEBP", 4) != 0 || le32(data + 4) != len - 8 ||
+	    (!is_extended && !make_vp8x(data, len, vp8x)))
+		return NULL;
+	GByteArray *out = g_byte_array_sized_new((guint)(len + 36 + n));
+	g_byte_array_append(out, data, 12);
+	if (!is_extended)
+		g_byte_array_append(out, vp8x, sizeof(vp8x));
+	g_byte_array_append(out, data + 12, (guint)(len - 12));
+	memcpy(head, "IMGO", 4);
+	put_le(head + 4, (uint32_t)n, 4);
+	g_byte_array_append(out, head, 8);
+	g_byte_array_append(out, (const uint8_t *)line, (guint)n);
+	if (n & 1)
+		g_byte_array_append(out, (const uint8_t *)"", 1);
+	put_le(out->data + 4, out->len - 8, 4);
+	return g_byte_array_free_to_bytes(out);
+}
+
 GBytes *
 imgopt_provenance_stamp(ImgoptFormat format, const void *data, size_t len,
 			const char *line)
@@ -235,6 +303,8 @@ imgopt_provenance_stamp(ImgoptFormat format, const void *data, size_t len,
 		return stamp_png(data, len, line);
 	case IMGOPT_FORMAT_GIF:
 		return stamp_gif(data, len, line);
+	case IMGOPT_FORMAT_WEBP:
+		return stamp_webp(data, len, line);
 	default:
 		return NULL;
 	}
@@ -363,5 +433,22 @@ imgopt_provenance_read(const void *data, size_t len)
 		return read_png(p, len);
 	if (len >= 6 && p[0] == 'G')
 		return read_gif(p, len);
+	return NULL;
+}
+
+char *
+imgopt_provenance_read_tail(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	g_return_val_if_fail(data != NULL || len == 0, NULL);
+	for (size_t n = 0; n < IMGOPT_PROVENANCE_MAX; n++) {
+		size_t chunk = 8 + n + (n & 1);
+		if (chunk > len)
+			break;
+		const uint8_t *c = p + len - chunk;
+		if (memcmp(c, "IMGO", 4) == 0 && le32(c + 4) == n)
+			return take_line(c + 8, n);
+	}
 	return NULL;
 }

@@ -13,8 +13,11 @@
  * tEXt chunk (keyword "imgopt") right after IHDR, a GIF comment extension
  * right after the global colour table.  All three sit in the first bytes
  * of the file, so a reader needs the header only (IMGOPT_PROVENANCE_HEAD
- * bytes).  WebP and AVIF variants, and a variant that is its source's own
- * bytes, carry none.
+ * bytes).  A WebP variant carries it in an "IMGO" chunk at the end of the
+ * file, where the container puts unknown chunks (a simple VP8 or VP8L
+ * file becomes an extended one, with a VP8X header of the same canvas):
+ * its reader needs the last IMGOPT_PROVENANCE_TAIL bytes.  AVIF
+ * variants, and a variant that is its source's own bytes, carry none.
  *
  * With it, a variant file found on disk without the manifest row that
  * made it (a fresh checkout with a cached variant folder, the outputs of
@@ -42,6 +45,9 @@
 
 /* The longest provenance line accepted (it is about 90 bytes). */
 #define IMGOPT_PROVENANCE_MAX 200
+
+/* The bytes of a WebP file's end that hold its provenance chunk. */
+#define IMGOPT_PROVENANCE_TAIL (IMGOPT_PROVENANCE_MAX + 8)
 
 /** What a provenance line says. */
 typedef struct {
@@ -78,7 +84,7 @@ bool imgopt_provenance_parse(const char *line, ImgoptProvenance *prov_out);
 
 /**
  * imgopt_provenance_stamp:
- * @format: the format of @data (JPEG, PNG or GIF)
+ * @format: the format of @data (JPEG, PNG, GIF or WebP)
  * @data: @len: a whole encoded file
  * @line: the provenance line (shorter than IMGOPT_PROVENANCE_MAX)
  *
@@ -102,5 +108,17 @@ GBytes *imgopt_provenance_stamp(ImgoptFormat format, const void *data,
  *   within @data.
  */
 char *imgopt_provenance_read(const void *data, size_t len);
+
+/**
+ * imgopt_provenance_read_tail:
+ * @data: the last @len bytes of a WebP file (IMGOPT_PROVENANCE_TAIL is
+ *   enough)
+ *
+ * Looks for the "IMGO" chunk imgopt_provenance_stamp() puts at the end of
+ * a WebP file.  Never reads past @len.
+ *
+ * Returns: (transfer full) (nullable): the line, or NULL.
+ */
+char *imgopt_provenance_read_tail(const void *data, size_t len);
 
 #endif /* IMGOPT_PROVENANCE_H */

@@ -871,16 +871,31 @@ list_on_disk(const Writer *w)
 	return table;
 }
 
-/* The first IMGOPT_PROVENANCE_HEAD bytes of @full into @buf; how many. */
+/* Up to @cap bytes of @full from @offset into @buf; how many. */
 static size_t
-read_head(const char *full, uint8_t *buf)
+read_at(const char *full, uint64_t offset, uint8_t *buf, size_t cap)
 {
 	int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	ssize_t n = fd >= 0 ? read(fd, buf, IMGOPT_PROVENANCE_HEAD) : -1;
+	ssize_t n = fd >= 0 ? pread(fd, buf, cap, (off_t)offset) : -1;
 
 	if (fd >= 0)
 		close(fd);
 	return n > 0 ? (size_t)n : 0;
+}
+
+/* @file's provenance line: in its first bytes, or a WebP's last. */
+static char *
+read_provenance(const Writer *w, const ImgoptAsset *file)
+{
+	g_autofree char *full = g_build_filename(w->root, file->path, NULL);
+	uint8_t buf[MAX(IMGOPT_PROVENANCE_HEAD, IMGOPT_PROVENANCE_TAIL)];
+
+	if (file->format != IMGOPT_FORMAT_WEBP)
+		return imgopt_provenance_read(
+			buf, read_at(full, 0, buf, IMGOPT_PROVENANCE_HEAD));
+	uint64_t tail = MIN(file->size, (uint64_t)IMGOPT_PROVENANCE_TAIL);
+	return imgopt_provenance_read_tail(
+		buf, read_at(full, file->size - tail, buf, (size_t)tail));
 }
 
 /* What a file named after a content turned out to be. */
@@ -900,10 +915,7 @@ static OnDisk
 check_provenance(const Writer *w, const ImgoptAsset *asset,
 		 const ImgoptAsset *file, uint32_t *n_out)
 {
-	g_autofree char *full = g_build_filename(w->root, file->path, NULL);
-	uint8_t head[IMGOPT_PROVENANCE_HEAD];
-	g_autofree char *line =
-		imgopt_provenance_read(head, read_head(full, head));
+	g_autofree char *line = read_provenance(w, file);
 	ImgoptProvenance prov;
 
 	if (line == NULL || !imgopt_provenance_parse(line, &prov) ||

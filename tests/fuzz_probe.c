@@ -10,7 +10,8 @@
  *   - the provenance reader (provenance.c) finds only printable lines of
  *     its own prefix, and in the head of a file only the line it finds
  *     in the whole;
- *     a line stamped into a JPEG, PNG or GIF is read back from the head,
+ *     a line stamped into a JPEG, PNG, GIF or WebP is read back from the
+ *     head (WebP: the tail),
  *     parsed, and leaves what the probe says unchanged.
  * The same entry point is replayed over a corpus by fuzz_main.c when no
  * fuzzing engine is configured.
@@ -111,6 +112,12 @@ check_read(const uint8_t *data, size_t size)
 {
 	char *line = imgopt_provenance_read(data, size);
 	char *head = NULL;
+	char *tail = imgopt_provenance_read_tail(data, size);
+
+	if (tail != NULL && (!g_str_has_prefix(tail, "imgopt:v1 ") ||
+			     strlen(tail) >= IMGOPT_PROVENANCE_MAX))
+		abort();
+	g_free(tail);
 
 	if (line == NULL) {
 		/* nor in the head alone */
@@ -151,7 +158,11 @@ check_stamp(const uint8_t *data, size_t size)
 		return;
 	gsize n = 0;
 	const uint8_t *s = g_bytes_get_data(stamped, &n);
-	char *got = imgopt_provenance_read(s, MIN(n, IMGOPT_PROVENANCE_HEAD));
+	gsize tail = MIN(n, (gsize)IMGOPT_PROVENANCE_TAIL);
+	char *got = before.format == IMGOPT_FORMAT_WEBP
+			    ? imgopt_provenance_read_tail(s + n - tail, tail)
+			    : imgopt_provenance_read(
+				      s, MIN(n, IMGOPT_PROVENANCE_HEAD));
 	if (got == NULL || strcmp(got, line) != 0 ||
 	    !imgopt_provenance_parse(got, &prov))
 		abort();

@@ -1,8 +1,9 @@
 /*
  * test_provenance.c: a variant's provenance line (provenance.c): the line
  * formatted and parsed back, malformed lines refused; stamped into JPEG,
- * PNG and GIF files, found again in the header bytes, with what the
- * header probe says unchanged and the file still decoding; found after
+ * PNG and GIF files, found again in the header bytes (WebP: the last
+ * bytes), with what the header probe and libvips say unchanged and the
+ * file still decoding; found after
  * other comments; not found in files cut short or with a bad CRC; and
  * never stamped where a format has no place for it.
  */
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "image.h"
 #include "probe.h"
 #include "provenance.h"
 #include "testutil.h"
@@ -142,6 +144,59 @@ test_stamp_file(gconstpointer data)
 	g_assert_null(imgopt_provenance_read(s, n - len));
 }
 
+/* Stamps the WebP @name of the probe corpus: the line is read back from
+ * the tail, the header facts and libvips' view (size, alpha, frames)
+ * are unchanged, and the file still decodes. */
+static void
+test_stamp_webp(gconstpointer data)
+{
+	g_autofree char *path = tu_fixture("probe-corpus", data, NULL);
+	gsize len = 0;
+	g_autofree char *bytes = tu_read(path, &len);
+	ImgoptProbeFacts before, after;
+	ImgoptImageInfo vips_before, vips_after;
+	ImgoptProvenance prov = sample();
+	g_autoptr(GError) error = NULL;
+
+	imgopt_probe_buffer(bytes, len, &before);
+	prov.format = IMGOPT_FORMAT_WEBP;
+	g_autofree char *line = imgopt_provenance_format(&prov);
+	g_assert_null(imgopt_provenance_read_tail(bytes, len));
+	g_autoptr(GBytes) stamped =
+		imgopt_provenance_stamp(IMGOPT_FORMAT_WEBP, bytes, len, line);
+	g_assert_nonnull(stamped);
+	gsize n = 0;
+	const uint8_t *s = g_bytes_get_data(stamped, &n);
+	g_assert_cmpuint(n - len, <=, strlen(line) + 8 + 1 + 18);
+	gsize tail = MIN(n, (gsize)IMGOPT_PROVENANCE_TAIL);
+	g_autofree char *got = imgopt_provenance_read_tail(s + n - tail, tail);
+	g_assert_cmpstr(got, ==, line);
+	imgopt_probe_buffer(s, n, &after);
+	g_assert_cmpint(after.format, ==, before.format);
+	g_assert_cmpuint(after.width, ==, before.width);
+	g_assert_cmpuint(after.height, ==, before.height);
+	g_assert_cmpuint(after.n_frames, ==, before.n_frames);
+	g_assert_true(imgopt_vips_probe(bytes, len, IMGOPT_DEFAULT_MAX_PIXELS,
+					&vips_before, &error));
+	g_assert_true(imgopt_vips_probe(s, n, IMGOPT_DEFAULT_MAX_PIXELS,
+					&vips_after, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(vips_after.width, ==, vips_before.width);
+	g_assert_cmpuint(vips_after.height, ==, vips_before.height);
+	g_assert_cmpint(vips_after.has_alpha, ==, vips_before.has_alpha);
+	g_assert_cmpuint(vips_after.n_frames, ==, vips_before.n_frames);
+
+	g_auto(ImgoptSettings) settings = {0};
+	imgopt_settings_init(&settings);
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_encoded_free);
+	ImgoptHash hash;
+	imgopt_hash_buffer(s, n, &hash);
+	g_assert_true(imgopt_recompress_buffer(data, s, n, &hash, &settings,
+					       out, &error));
+	g_assert_no_error(error);
+}
+
 /* JPEG SOI, an APP0 and a COM of someone else's, then ours. */
 static void
 test_read_after_other_comments(void)
@@ -189,12 +244,16 @@ test_refused(void)
 	g_autofree char *line = imgopt_provenance_format(&prov);
 	const char gif87[] = "GIF87a\x10\0\x08\0\0\0\0;";
 	const char webp[] = "RIFF\x10\0\0\0WEBPVP8L";
+	const char avif[] = "\0\0\0\x1c"
+			    "ftypavif";
 	const char not_png[] = "\x89PNG\r\n\x1a\n\0\0\0\x04IHDR";
 
 	g_assert_null(imgopt_provenance_stamp(IMGOPT_FORMAT_GIF, gif87,
 					      sizeof(gif87) - 1, line));
 	g_assert_null(imgopt_provenance_stamp(IMGOPT_FORMAT_WEBP, webp,
 					      sizeof(webp) - 1, line));
+	g_assert_null(imgopt_provenance_stamp(IMGOPT_FORMAT_AVIF, avif,
+					      sizeof(avif) - 1, line));
 	g_assert_null(imgopt_provenance_stamp(IMGOPT_FORMAT_PNG, not_png,
 					      sizeof(not_png) - 1, line));
 	g_assert_null(
@@ -234,6 +293,21 @@ main(int argc, char **argv)
 			     test_stamp_file);
 	g_test_add_data_func("/provenance/stamp/gif", "anim.gif",
 			     test_stamp_file);
+	g_test_add_data_func("/provenance/stamp/webp-lossy",
+			     "wuffs__hat.lossy.webp", test_stamp_webp);
+	g_test_add_data_func("/provenance/stamp/webp-lossless",
+			     "wuffs__bricks-dither.lossless.webp",
+			     test_stamp_webp);
+	g_test_add_data_func("/provenance/stamp/webp-extended-alpha",
+			     "pillow__transparent.webp", test_stamp_webp);
+	g_test_add_data_func(
+		"/provenance/stamp/webp-lossless-alpha",
+		"imagers__images__webp__lossless_images__2-color.webp",
+		test_stamp_webp);
+	g_test_add_data_func(
+		"/provenance/stamp/webp-animated",
+		"imagers__images__webp__extended_images__anim.webp",
+		test_stamp_webp);
 	g_test_add_func("/provenance/read-after-other-comments",
 			test_read_after_other_comments);
 	g_test_add_func("/provenance/refused", test_refused);
