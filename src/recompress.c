@@ -89,7 +89,6 @@
 #include <glib/gstdio.h>
 
 #include "imgopt/error.h"
-#include "imgopt/index.h"
 #include "imgopt/recompress.h"
 
 #include "atomic.h"
@@ -99,6 +98,7 @@
 #include "gif.h"
 #include "image.h"
 #include "jpeg.h"
+#include "ondisk.h"
 #include "provenance.h"
 
 /* The quality search: a bisection over [--quality - SEARCH_SPAN,
@@ -790,10 +790,8 @@ typedef struct {
 	bool has_out_dir;                         /* folder created already */
 	uint64_t bytes_done;                      /* source bytes of the results
 						     drained, for progress */
-	char settings_id[17]; /* the settings' id in provenance lines */
-	GHashTable *on_disk;  /* 16 hex digits of a hash → GPtrArray of the
-				 variant file names that start with them,
-				 listed when first needed */
+	char settings_id[17];  /* the settings' id in provenance lines */
+	ImgoptOnDisk *on_disk; /* the variant files without rows */
 } Writer;
 
 static bool
@@ -809,272 +807,12 @@ files_exist(const Writer *w, const GPtrArray *variants)
 	return true;
 }
 
-/*
- * Variants on disk without their rows
- * ===================================
- *
- * A variant file whose manifest row is missing (a fresh manifest over a
- * cached variant folder, the outputs of `imgopt build --shard` copied
- * together) is reused when the content's set verifies.  A file named
- * after the content (<hash16>-*) is of the set if it carries a
- * provenance line (provenance.h) naming this content and these settings,
- * and then its header must show the width and format the line and the
- * name say (else the set is refused); or if it is the content's own
- * bytes (same hash).  Files with no line, or another content's or
- * settings' line (stale variants of other settings, bytes copied over),
- * are not of the set.  The set is whole with as many files as its lines
- * say the content has (`n=`), or, with no line, as the source's own
- * bytes alone and no other file of that name (bytes right whatever the
- * settings; the writer writes such a file after the other variants of
- * its content, so it is not there alone because a run stopped half-way).
- * Otherwise the content is encoded again and its files replaced.
- * Reading costs a stat and the header of each file (a file of the
- * source's size is hashed whole).
- */
-
-/* The content's hash prefix of a variant file name, or NULL. */
-static char *
-variant_name_key(const char *name)
-{
-	if (strlen(name) < 19 || name[16] != '-' ||
-	    imgopt_atomic_is_variant_temp_name(name))
-		return NULL;
-	for (int i = 0; i < 16; i++)
-		if (!g_ascii_isxdigit(name[i]))
-			return NULL;
-	return g_strndup(name, 16);
-}
-
-/* Lists the variant folder once: hash prefix → file names. */
-static GHashTable *
-list_on_disk(const Writer *w)
-{
-	GHashTable *table =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-				      (GDestroyNotify)g_ptr_array_unref);
-	g_autofree char *dir = g_build_filename(w->root, w->out_dir, NULL);
-	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-	const char *name;
-
-	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-		g_autofree char *key = variant_name_key(name);
-		if (key == NULL)
-			continue;
-		GPtrArray *names = g_hash_table_lookup(table, key);
-		if (names == NULL) {
-			names = g_ptr_array_new_with_free_func(g_free);
-			g_hash_table_insert(table, g_steal_pointer(&key),
-					    names);
-		}
-		g_ptr_array_add(names, g_strdup(name));
-	}
-	return table;
-}
-
-/* Up to @cap bytes of @full from @offset into @buf; how many. */
-static size_t
-read_at(const char *full, uint64_t offset, uint8_t *buf, size_t cap)
-{
-	int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	ssize_t n = fd >= 0 ? pread(fd, buf, cap, (off_t)offset) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	return n > 0 ? (size_t)n : 0;
-}
-
-/* @file's provenance line: in its first bytes, or a WebP's last. */
-static char *
-read_provenance(const Writer *w, const ImgoptAsset *file)
-{
-	g_autofree char *full = g_build_filename(w->root, file->path, NULL);
-	uint8_t buf[MAX(IMGOPT_PROVENANCE_HEAD, IMGOPT_PROVENANCE_TAIL)];
-
-	if (file->format != IMGOPT_FORMAT_WEBP)
-		return imgopt_provenance_read(
-			buf, read_at(full, 0, buf, IMGOPT_PROVENANCE_HEAD));
-	uint64_t tail = MIN(file->size, (uint64_t)IMGOPT_PROVENANCE_TAIL);
-	return imgopt_provenance_read_tail(
-		buf, read_at(full, file->size - tail, buf, (size_t)tail));
-}
-
-/* What a file named after a content turned out to be. */
-typedef enum {
-	ON_DISK_OTHER,    /* not of this set: no line, or another source's or
-			     settings' line (stale, or someone else's bytes) */
-	ON_DISK_STAMPED,  /* its line names this source and these settings,
-			     and its header agrees */
-	ON_DISK_ORIGINAL, /* the source's own bytes */
-	ON_DISK_BAD,      /* its line names this set, its header disagrees */
-} OnDisk;
-
-/* Reads @file's provenance line: whether it names @asset's content and
- * the run's settings (*@n_out = the variants it declares), and whether
- * what it says of the file agrees with the header. */
-static OnDisk
-check_provenance(const Writer *w, const ImgoptAsset *asset,
-		 const ImgoptAsset *file, uint32_t *n_out)
-{
-	g_autofree char *line = read_provenance(w, file);
-	ImgoptProvenance prov;
-
-	if (line == NULL || !imgopt_provenance_parse(line, &prov) ||
-	    !imgopt_hash_equal(&prov.source, &asset->hash) ||
-	    strcmp(prov.settings, w->settings_id) != 0)
-		return ON_DISK_OTHER;
-	if (prov.width != file->width || prov.format != file->format)
-		return ON_DISK_BAD;
-	*n_out = prov.n_variants;
-	return ON_DISK_STAMPED;
-}
-
-/* Probes @file's header; a GIF's frames are counted over the whole file. */
-static bool
-probe_variant(const Writer *w, ImgoptAsset *file)
-{
-	if (!imgopt_index_probe_file(w->root, file, NULL, NULL))
-		return false;
-	if (file->n_frames == 0 &&
-	    !imgopt_index_read(w->root, file, NULL, NULL))
-		return false;
-	return file->width > 0 && file->height > 0 && file->n_frames > 0;
-}
-
-static ImgoptVariant *
-variant_of_file(const Writer *w, const ImgoptAsset *asset,
-		const ImgoptAsset *file)
-{
-	ImgoptVariant *v = imgopt_variant_new();
-
-	v->hash = asset->hash;
-	v->settings = g_strdup(w->fingerprint);
-	v->width = file->width;
-	v->height = file->height;
-	v->format = file->format;
-	v->path = g_strdup(file->path);
-	v->bytes = file->size;
-	v->n_frames = file->n_frames;
-	return v;
-}
-
-/* What the file @name is (see OnDisk); for a file of the set, *@v_out =
- * its variant and *@n_out = the variants its line declares. */
-static OnDisk
-check_on_disk(const Writer *w, const ImgoptAsset *asset, const char *name,
-	      ImgoptVariant **v_out, uint32_t *n_out)
-{
-	g_autofree char *rel = g_build_filename(w->out_dir, name, NULL);
-	g_autoptr(ImgoptAsset) file = imgopt_index_stat(w->root, rel, NULL);
-	OnDisk kind = ON_DISK_ORIGINAL;
-
-	*v_out = NULL;
-	*n_out = 0;
-	if (file == NULL)
-		return ON_DISK_OTHER;
-	if (!(file->size == asset->size &&
-	      imgopt_index_read(w->root, file, NULL, NULL) &&
-	      imgopt_hash_equal(&file->hash, &asset->hash))) {
-		if (!probe_variant(w, file))
-			return ON_DISK_OTHER;
-		kind = check_provenance(w, asset, file, n_out);
-		if (kind != ON_DISK_STAMPED)
-			return kind;
-	}
-	g_autofree char *expected = imgopt_variant_file_name(
-		&asset->hash, file->width, file->format);
-	if (strcmp(expected, name) != 0)
-		return kind == ON_DISK_STAMPED ? ON_DISK_BAD : ON_DISK_OTHER;
-	*v_out = variant_of_file(w, asset, file);
-	return kind;
-}
-
-/* The files named after a content, sorted out. */
-typedef struct {
-	GPtrArray *stamped;      /* ImgoptVariant, of ON_DISK_STAMPED files */
-	ImgoptVariant *original; /* the ON_DISK_ORIGINAL file, or NULL */
-	uint32_t n_declared;     /* what their lines say (0: no line) */
-	guint n_other;           /* ON_DISK_OTHER files */
-} OnDiskSet;
-
-static void
-on_disk_set_clear(OnDiskSet *set)
-{
-	g_clear_pointer(&set->stamped, g_ptr_array_unref);
-	g_clear_pointer(&set->original, imgopt_variant_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OnDiskSet, on_disk_set_clear)
-
-/* Sorts @names out into @set; false if one of them rules the set out (a
- * file of the set whose header disagrees, lines that disagree). */
-static bool
-sort_on_disk(const Writer *w, const ImgoptAsset *asset, const GPtrArray *names,
-	     OnDiskSet *set)
-{
-	set->stamped = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_variant_free);
-	for (guint i = 0; i < names->len; i++) {
-		ImgoptVariant *v = NULL;
-		uint32_t n = 0;
-		OnDisk kind = check_on_disk(
-			w, asset, g_ptr_array_index(names, i), &v, &n);
-		if (kind == ON_DISK_BAD ||
-		    (kind == ON_DISK_STAMPED && set->n_declared != 0 &&
-		     n != set->n_declared)) {
-			imgopt_variant_free(v);
-			return false;
-		}
-		if (kind == ON_DISK_STAMPED) {
-			set->n_declared = n;
-			g_ptr_array_add(set->stamped, v);
-		}
-		else if (kind == ON_DISK_ORIGINAL) {
-			set->original = v;
-		}
-		else {
-			set->n_other++;
-		}
-	}
-	return true;
-}
-
-/* @asset's variants on disk, if they verify and are all there: as many
- * files of the set as their lines declare (the source's own bytes among
- * them or not: it may be a stale one of other settings), or else the
- * source's own bytes alone, with no other file of that name. */
-static GPtrArray *
-find_on_disk(Writer *w, const ImgoptAsset *asset)
-{
-	char hex[IMGOPT_HASH_HEX_LEN + 1];
-	g_auto(OnDiskSet) set = {0};
-
-	if (w->on_disk == NULL)
-		w->on_disk = list_on_disk(w);
-	imgopt_hash_format(&asset->hash, hex);
-	hex[16] = '\0';
-	const GPtrArray *names = g_hash_table_lookup(w->on_disk, hex);
-	if (names == NULL || !sort_on_disk(w, asset, names, &set))
-		return NULL;
-	guint n_stamped = set.stamped->len;
-	bool is_whole = set.n_declared == 0
-				? set.original != NULL && set.n_other == 0
-				: n_stamped == set.n_declared ||
-					  (set.original != NULL &&
-					   n_stamped + 1 == set.n_declared);
-	if (!is_whole)
-		return NULL;
-	if (set.original != NULL &&
-	    (set.n_declared == 0 || n_stamped != set.n_declared))
-		g_ptr_array_add(set.stamped, g_steal_pointer(&set.original));
-	return g_steal_pointer(&set.stamped);
-}
-
-/* Records @asset's verified variants on disk in the manifest; false
- * with *@error unset when they are not all there. */
+/* Records @asset's variants on disk, verified (ondisk.h), in the
+ * manifest; false with *@error unset when they are not all there. */
 static bool
 reuse_on_disk(Writer *w, const ImgoptAsset *asset, GError **error)
 {
-	g_autoptr(GPtrArray) variants = find_on_disk(w, asset);
+	g_autoptr(GPtrArray) variants = imgopt_on_disk_find(w->on_disk, asset);
 
 	if (variants == NULL)
 		return false;
@@ -1198,7 +936,7 @@ stamp(const Writer *w, ImgoptEncoded *encoded, const ImgoptHash *hash,
 
 /* Files first, then rows: a row never names a file not yet written.  A
  * variant that is the source's own bytes is written after the others
- * (see "Variants on disk without their rows"). */
+ * (see ondisk.h). */
 static bool
 write_result(Writer *w, Result *result, GError **error)
 {
@@ -1353,6 +1091,7 @@ imgopt_recompress_all(const char *root, const char *out_dir,
 		    .manifest = manifest,
 		    .observer = observer};
 	imgopt_provenance_settings_id(fingerprint, w.settings_id);
+	w.on_disk = imgopt_on_disk_new(root, out_dir, fingerprint);
 	Pool shared = {root, settings, results};
 	int n_workers = pool_size(settings);
 	guint n_pending = 0;
@@ -1380,6 +1119,6 @@ imgopt_recompress_all(const char *root, const char *out_dir,
 		imgopt_manifest_rollback(manifest);
 	if (summary_out != NULL)
 		*summary_out = w.summary;
-	g_clear_pointer(&w.on_disk, g_hash_table_unref);
+	g_clear_pointer(&w.on_disk, imgopt_on_disk_free);
 	return is_written;
 }

@@ -37,6 +37,7 @@
 #include "fault.h"
 #include "fsio.h"
 #include "hash.h"
+#include "ondisk.h"
 #include "atomic.h"
 
 /* One referrer's plan (a post, a page, a layout, a stylesheet…). */
@@ -89,6 +90,8 @@ typedef struct {
 	GHashTable *originals;  /* hex → its first original (borrowed):
 				   what posts link where a variant would be
 				   a copy (planning) */
+	ImgoptOnDisk *on_disk;  /* variant files without rows (check, dry
+				   run: what a run would reuse), or NULL */
 } Run;
 
 static void
@@ -99,6 +102,7 @@ run_clear(Run *r)
 	g_clear_pointer(&r->out_dir, g_free);
 	g_clear_pointer(&r->files, g_hash_table_unref);
 	g_clear_pointer(&r->variants, g_hash_table_unref);
+	g_clear_pointer(&r->on_disk, imgopt_on_disk_free);
 	g_clear_pointer(&r->assets, g_ptr_array_unref);
 	g_clear_pointer(&r->seen_before, g_hash_table_unref);
 	g_clear_pointer(&r->seen_after, g_hash_table_unref);
@@ -534,6 +538,17 @@ add_linked_variants(Run *r)
 	}
 }
 
+/* The variants of @a's content that a run would take from disk without
+ * encoding (ondisk.h): for check and dry runs, which write nothing. */
+static GPtrArray *
+reusable_on_disk(Run *r, const ImgoptAsset *a)
+{
+	if (r->on_disk == NULL)
+		r->on_disk = imgopt_on_disk_new(imgopt_site_get_root(r->site),
+						r->out_dir, r->fingerprint);
+	return imgopt_on_disk_find(r->on_disk, a);
+}
+
 /* Fills r->variants from the manifest (and, in a dry run, from in-memory
  * encodes of what it lacks). */
 static bool
@@ -554,6 +569,10 @@ load_variants(Run *r, GError **error)
 			return false;
 		if (!variants_on_disk(r, vs)) {
 			g_clear_pointer(&vs, g_ptr_array_unref);
+			if (r->opt->mode != IMGOPT_RUN_APPLY)
+				vs = reusable_on_disk(r, a);
+		}
+		if (vs == NULL) {
 			if (r->opt->mode == IMGOPT_RUN_CHECK) {
 				r->result->n_to_encode++;
 				vs = predict_variants(r, a);

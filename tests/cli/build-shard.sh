@@ -25,9 +25,12 @@ ls shard0/postimg/optimized shard1/postimg/optimized \
 diff -r union one/postimg/optimized
 echo "union of 3 shards = one build: $(ls union | wc -l) files"
 # what the deploy step does: the shards' variants copied in, a fresh
-# checkout (no manifest), then run
+# checkout (no manifest); check counts nothing to encode, run encodes
+# nothing
 mkdir -p merged/postimg/optimized
 cp union/* merged/postimg/optimized/
+(cd merged && "$IMGOPT" check _posts postimg --json 2>/dev/null) |
+	grep -E '"(sources|to_encode)"' || true
 (cd merged && "$IMGOPT" run _posts postimg --json 2>/dev/null) |
 	grep -E '"(posts_changed|encoded|variant_files_written)"'
 (cd one && "$IMGOPT" run _posts postimg -q)
