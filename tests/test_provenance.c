@@ -97,6 +97,36 @@ test_parse_refuses(void)
 	}
 }
 
+/* The probe says the same of @s (@n bytes) as @before. */
+static void
+assert_same_facts(const uint8_t *s, gsize n, const ImgoptProbeFacts *before)
+{
+	ImgoptProbeFacts after;
+
+	imgopt_probe_buffer(s, n, &after);
+	g_assert_cmpint(after.format, ==, before->format);
+	g_assert_cmpuint(after.width, ==, before->width);
+	g_assert_cmpuint(after.height, ==, before->height);
+	g_assert_cmpuint(after.n_frames, ==, before->n_frames);
+}
+
+/* @s (@n bytes) decodes: its variants can be made. */
+static void
+assert_decodes(const char *name, const uint8_t *s, gsize n)
+{
+	g_auto(ImgoptSettings) settings = {0};
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_encoded_free);
+	g_autoptr(GError) error = NULL;
+	ImgoptHash hash;
+
+	imgopt_settings_init(&settings);
+	imgopt_hash_buffer(s, n, &hash);
+	g_assert_true(imgopt_recompress_buffer(name, s, n, &hash, &settings,
+					       out, &error));
+	g_assert_no_error(error);
+}
+
 /* Stamps the fixture @name; checks that the line is read back from the
  * head, that the probe's facts did not change, that the stamp costs the
  * line and its framing only, and that the file still decodes. */
@@ -108,7 +138,7 @@ test_stamp_file(gconstpointer data)
 					   "postimg", name, NULL);
 	gsize len = 0;
 	g_autofree char *bytes = tu_read(path, &len);
-	ImgoptProbeFacts before, after;
+	ImgoptProbeFacts before;
 	ImgoptProvenance prov = sample();
 
 	imgopt_probe_buffer(bytes, len, &before);
@@ -124,22 +154,9 @@ test_stamp_file(gconstpointer data)
 	g_autofree char *got =
 		imgopt_provenance_read(s, MIN(n, IMGOPT_PROVENANCE_HEAD));
 	g_assert_cmpstr(got, ==, line);
-	imgopt_probe_buffer(s, n, &after);
-	g_assert_cmpint(after.format, ==, before.format);
-	g_assert_cmpuint(after.width, ==, before.width);
-	g_assert_cmpuint(after.height, ==, before.height);
-	g_assert_cmpuint(after.n_frames, ==, before.n_frames);
+	assert_same_facts(s, n, &before);
 
-	g_auto(ImgoptSettings) settings = {0};
-	imgopt_settings_init(&settings);
-	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_encoded_free);
-	g_autoptr(GError) error = NULL;
-	ImgoptHash hash;
-	imgopt_hash_buffer(s, n, &hash);
-	g_assert_true(imgopt_recompress_buffer(name, s, n, &hash, &settings,
-					       out, &error));
-	g_assert_no_error(error);
+	assert_decodes(name, s, n);
 	/* cut before the line ends: not found */
 	g_assert_null(imgopt_provenance_read(s, n - len));
 }
@@ -153,7 +170,7 @@ test_stamp_webp(gconstpointer data)
 	g_autofree char *path = tu_fixture("probe-corpus", data, NULL);
 	gsize len = 0;
 	g_autofree char *bytes = tu_read(path, &len);
-	ImgoptProbeFacts before, after;
+	ImgoptProbeFacts before;
 	ImgoptImageInfo vips_before, vips_after;
 	ImgoptProvenance prov = sample();
 	g_autoptr(GError) error = NULL;
@@ -171,11 +188,7 @@ test_stamp_webp(gconstpointer data)
 	gsize tail = MIN(n, (gsize)IMGOPT_PROVENANCE_TAIL);
 	g_autofree char *got = imgopt_provenance_read_tail(s + n - tail, tail);
 	g_assert_cmpstr(got, ==, line);
-	imgopt_probe_buffer(s, n, &after);
-	g_assert_cmpint(after.format, ==, before.format);
-	g_assert_cmpuint(after.width, ==, before.width);
-	g_assert_cmpuint(after.height, ==, before.height);
-	g_assert_cmpuint(after.n_frames, ==, before.n_frames);
+	assert_same_facts(s, n, &before);
 	g_assert_true(imgopt_vips_probe(bytes, len, IMGOPT_DEFAULT_MAX_PIXELS,
 					&vips_before, &error));
 	g_assert_true(imgopt_vips_probe(s, n, IMGOPT_DEFAULT_MAX_PIXELS,
@@ -186,15 +199,7 @@ test_stamp_webp(gconstpointer data)
 	g_assert_cmpint(vips_after.has_alpha, ==, vips_before.has_alpha);
 	g_assert_cmpuint(vips_after.n_frames, ==, vips_before.n_frames);
 
-	g_auto(ImgoptSettings) settings = {0};
-	imgopt_settings_init(&settings);
-	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_encoded_free);
-	ImgoptHash hash;
-	imgopt_hash_buffer(s, n, &hash);
-	g_assert_true(imgopt_recompress_buffer(data, s, n, &hash, &settings,
-					       out, &error));
-	g_assert_no_error(error);
+	assert_decodes(data, s, n);
 }
 
 /* JPEG SOI, an APP0 and a COM of someone else's, then ours. */
