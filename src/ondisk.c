@@ -101,19 +101,23 @@ read_at(const char *full, uint64_t offset, uint8_t *buf, size_t cap)
 	return n > 0 ? (size_t)n : 0;
 }
 
-/* @file's provenance line: in its first bytes, or a WebP's last. */
+/* @file's provenance line (in its first bytes, or a WebP's last), and
+ * whether the file ends whole (imgopt_provenance_ends_whole()). */
 static char *
-read_provenance(const ImgoptOnDisk *d, const ImgoptAsset *file)
+read_provenance(const ImgoptOnDisk *d, const ImgoptAsset *file,
+		bool *is_whole_out)
 {
 	g_autofree char *full = g_build_filename(d->root, file->path, NULL);
-	uint8_t buf[MAX(IMGOPT_PROVENANCE_HEAD, IMGOPT_PROVENANCE_TAIL)];
+	uint8_t head[IMGOPT_PROVENANCE_HEAD], tail[IMGOPT_PROVENANCE_TAIL];
+	uint64_t want = MIN(file->size, (uint64_t)IMGOPT_PROVENANCE_TAIL);
+	size_t n_head = read_at(full, 0, head, sizeof(head));
+	size_t n_tail = read_at(full, file->size - want, tail, (size_t)want);
 
-	if (file->format != IMGOPT_FORMAT_WEBP)
-		return imgopt_provenance_read(
-			buf, read_at(full, 0, buf, IMGOPT_PROVENANCE_HEAD));
-	uint64_t tail = MIN(file->size, (uint64_t)IMGOPT_PROVENANCE_TAIL);
-	return imgopt_provenance_read_tail(
-		buf, read_at(full, file->size - tail, buf, (size_t)tail));
+	*is_whole_out = imgopt_provenance_ends_whole(file->format, head, n_head,
+						     tail, n_tail, file->size);
+	if (file->format == IMGOPT_FORMAT_WEBP)
+		return imgopt_provenance_read_tail(tail, n_tail);
+	return imgopt_provenance_read(head, n_head);
 }
 
 /* What a file named after a content turned out to be. */
@@ -123,7 +127,8 @@ typedef enum {
 	ON_DISK_STAMPED,  /* its line names this source and these settings,
 			     and its header agrees */
 	ON_DISK_ORIGINAL, /* the source's own bytes */
-	ON_DISK_BAD,      /* its line names this set, its header disagrees */
+	ON_DISK_BAD,      /* its line names this set, but its header
+			     disagrees or it is cut short */
 } OnDisk;
 
 /* Reads @file's provenance line: whether it names @asset's content and
@@ -133,14 +138,16 @@ static OnDisk
 check_provenance(const ImgoptOnDisk *d, const ImgoptAsset *asset,
 		 const ImgoptAsset *file, uint32_t *n_out)
 {
-	g_autofree char *line = read_provenance(d, file);
+	bool is_whole = false;
+	g_autofree char *line = read_provenance(d, file, &is_whole);
 	ImgoptProvenance prov;
 
 	if (line == NULL || !imgopt_provenance_parse(line, &prov) ||
 	    !imgopt_hash_equal(&prov.source, &asset->hash) ||
 	    strcmp(prov.settings, d->settings_id) != 0)
 		return ON_DISK_OTHER;
-	if (prov.width != file->width || prov.format != file->format)
+	if (prov.width != file->width || prov.format != file->format ||
+	    !is_whole)
 		return ON_DISK_BAD;
 	*n_out = prov.n_variants;
 	return ON_DISK_STAMPED;

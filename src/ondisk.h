@@ -9,7 +9,8 @@
  * verifies.  A file named after the content (<hash16>-*) is of the set
  * if it carries a provenance line naming this content and these
  * settings, and then its header must show the width and format the line
- * and the name say (else the set is refused); or if it is the content's
+ * and the name say, and it must end whole (else the set is refused: a
+ * copy cut short keeps its header); or if it is the content's
  * own bytes (same hash).  Files with no line, or another content's or
  * settings' line (stale variants of other settings, bytes copied over),
  * are not of the set.  The set is whole with as many files as its lines
@@ -19,7 +20,7 @@
  * variants of its content, so it is not there alone because a run
  * stopped half-way).  Otherwise the content is to be encoded again (and
  * its files replaced).  Reading costs one listing of the folder, then a
- * stat and the header (WebP: the end) of each file named after a content
+ * stat, the header and the last bytes of each file named after a content
  * asked about; a file of the source's size is hashed whole.
  *
  * Nothing is written: the writer records what it finds in the manifest;

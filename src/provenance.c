@@ -184,7 +184,7 @@ stamp_jpeg(const uint8_t *data, size_t len, const char *line)
 	return insert(data, len, 2, seg, 4 + n);
 }
 
-/* PNG: a tEXt chunk right after IHDR. */
+/* PNG: a tEXt chunk right after IHDR (and before IEND at least). */
 static GBytes *
 stamp_png(const uint8_t *data, size_t len, const char *line)
 {
@@ -193,7 +193,7 @@ stamp_png(const uint8_t *data, size_t len, const char *line)
 	size_t n = PNG_KEYWORD_LEN + strlen(line);
 	uint8_t chunk[12 + PNG_KEYWORD_LEN + IMGOPT_PROVENANCE_MAX];
 
-	if (len < 33 || memcmp(data, signature, 8) != 0 ||
+	if (len < 45 || memcmp(data, signature, 8) != 0 ||
 	    be32(data + 8) != 13 || memcmp(data + 12, "IHDR", 4) != 0)
 		return NULL;
 	put_be32(chunk, (uint32_t)n);
@@ -226,7 +226,8 @@ stamp_gif(const uint8_t *data, size_t len, const char *line)
 	size_t at = gif_blocks_start(data, len);
 	uint8_t ext[4 + IMGOPT_PROVENANCE_MAX];
 
-	if (at == 0 || memcmp(data, "GIF89a", 6) != 0 || n > 255)
+	/* blocks must follow (a trailer at least): the file's end stays */
+	if (at == 0 || at >= len || memcmp(data, "GIF89a", 6) != 0 || n > 255)
 		return NULL;
 	ext[0] = 0x21;
 	ext[1] = 0xFE;
@@ -451,4 +452,32 @@ imgopt_provenance_read_tail(const void *data, size_t len)
 			return take_line(c + 8, n);
 	}
 	return NULL;
+}
+
+bool
+imgopt_provenance_ends_whole(ImgoptFormat format, const void *head,
+			     size_t head_len, const void *tail, size_t tail_len,
+			     uint64_t size)
+{
+	static const uint8_t iend[12] = {0,   0,   0,    0,    'I',  'E',
+					 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+	const uint8_t *h = head, *t = tail;
+
+	g_return_val_if_fail(head != NULL || head_len == 0, false);
+	g_return_val_if_fail(tail != NULL || tail_len == 0, false);
+	switch (format) {
+	case IMGOPT_FORMAT_JPEG:
+		return tail_len >= 2 && t[tail_len - 2] == 0xFF &&
+		       t[tail_len - 1] == 0xD9;
+	case IMGOPT_FORMAT_PNG:
+		return tail_len >= sizeof(iend) &&
+		       memcmp(t + tail_len - sizeof(iend), iend,
+			      sizeof(iend)) == 0;
+	case IMGOPT_FORMAT_GIF:
+		return tail_len >= 1 && t[tail_len - 1] == 0x3B;
+	case IMGOPT_FORMAT_WEBP:
+		return head_len >= 8 && (uint64_t)le32(h + 4) + 8 == size;
+	default:
+		return true;
+	}
 }

@@ -121,4 +121,22 @@ char *imgopt_provenance_read(const void *data, size_t len);
  */
 char *imgopt_provenance_read_tail(const void *data, size_t len);
 
+/**
+ * imgopt_provenance_ends_whole:
+ * @format: the file's format, as its header says
+ * @head: @head_len: the file's first bytes (8 are enough)
+ * @tail: @tail_len: its last bytes (12 are enough)
+ * @size: its size in bytes
+ *
+ * Whether the file ends where a whole file of @format does (a JPEG with
+ * EOI, a PNG with IEND, a GIF with its trailer, a WebP where its RIFF
+ * header says): a file cut short by an interrupted copy keeps its header
+ * and its provenance, but not its end.
+ *
+ * Returns: true if it does (always for other formats).
+ */
+bool imgopt_provenance_ends_whole(ImgoptFormat format, const void *head,
+				  size_t head_len, const void *tail,
+				  size_t tail_len, uint64_t size);
+
 #endif /* IMGOPT_PROVENANCE_H */

@@ -169,6 +169,11 @@ check_stamp(const uint8_t *data, size_t size)
 	imgopt_probe_buffer(s, n, &after);
 	if (!same_facts(&before, &after))
 		abort();
+	/* the stamp keeps the end as it was */
+	if (imgopt_provenance_ends_whole(before.format, data, size, data, size,
+					 size) !=
+	    imgopt_provenance_ends_whole(before.format, s, n, s, n, n))
+		abort();
 	g_free(got);
 	g_bytes_unref(stamped);
 }

@@ -2,8 +2,8 @@
  * test_provenance.c: a variant's provenance line (provenance.c): the line
  * formatted and parsed back, malformed lines refused; stamped into JPEG,
  * PNG and GIF files, found again in the header bytes (WebP: the last
- * bytes), with what the header probe and libvips say unchanged and the
- * file still decoding; found after
+ * bytes), with what the header probe and libvips say unchanged, the
+ * file still decoding and ending whole (and not once cut); found after
  * other comments; not found in files cut short or with a bad CRC; and
  * never stamped where a format has no place for it.
  */
@@ -110,6 +110,15 @@ assert_same_facts(const uint8_t *s, gsize n, const ImgoptProbeFacts *before)
 	g_assert_cmpuint(after.n_frames, ==, before->n_frames);
 }
 
+/* @s (@n bytes) ends whole, and not once its last byte is cut. */
+static void
+assert_ends_whole(ImgoptFormat format, const uint8_t *s, gsize n)
+{
+	g_assert_true(imgopt_provenance_ends_whole(format, s, n, s, n, n));
+	g_assert_false(imgopt_provenance_ends_whole(format, s, n - 1, s, n - 1,
+						    n - 1));
+}
+
 /* @s (@n bytes) decodes: its variants can be made. */
 static void
 assert_decodes(const char *name, const uint8_t *s, gsize n)
@@ -155,6 +164,7 @@ test_stamp_file(gconstpointer data)
 		imgopt_provenance_read(s, MIN(n, IMGOPT_PROVENANCE_HEAD));
 	g_assert_cmpstr(got, ==, line);
 	assert_same_facts(s, n, &before);
+	assert_ends_whole(before.format, s, n);
 
 	assert_decodes(name, s, n);
 	/* cut before the line ends: not found */
@@ -189,6 +199,7 @@ test_stamp_webp(gconstpointer data)
 	g_autofree char *got = imgopt_provenance_read_tail(s + n - tail, tail);
 	g_assert_cmpstr(got, ==, line);
 	assert_same_facts(s, n, &before);
+	assert_ends_whole(before.format, s, n);
 	g_assert_true(imgopt_vips_probe(bytes, len, IMGOPT_DEFAULT_MAX_PIXELS,
 					&vips_before, &error));
 	g_assert_true(imgopt_vips_probe(s, n, IMGOPT_DEFAULT_MAX_PIXELS,
