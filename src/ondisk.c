@@ -17,24 +17,25 @@
 
 struct ImgoptOnDisk {
 	char *root;           /* site root */
-	char *out_dir;        /* variant folder, site-relative */
 	char *fingerprint;    /* the settings' fingerprint */
+	unsigned formats;     /* the settings' --formats */
 	char settings_id[17]; /* its id in provenance lines */
-	GHashTable *names;    /* 16 hex digits of a hash → GPtrArray of the
-				 variant file names that start with them,
-				 listed when first needed */
+	GHashTable *folders; /* folder → (16 hex digits of a hash → GPtrArray
+				of the variant file names that start with
+				them), each listed when first needed */
 };
 
 ImgoptOnDisk *
-imgopt_on_disk_new(const char *root, const char *out_dir,
-		   const char *fingerprint)
+imgopt_on_disk_new(const char *root, const ImgoptSettings *settings)
 {
 	ImgoptOnDisk *d = g_new0(ImgoptOnDisk, 1);
 
 	d->root = g_strdup(root);
-	d->out_dir = g_strdup(out_dir);
-	d->fingerprint = g_strdup(fingerprint);
-	imgopt_provenance_settings_id(fingerprint, d->settings_id);
+	d->fingerprint = imgopt_settings_fingerprint(settings);
+	d->formats = settings->formats;
+	imgopt_provenance_settings_id(d->fingerprint, d->settings_id);
+	d->folders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					   (GDestroyNotify)g_hash_table_unref);
 	return d;
 }
 
@@ -44,9 +45,8 @@ imgopt_on_disk_free(ImgoptOnDisk *d)
 	if (d == NULL)
 		return;
 	g_free(d->root);
-	g_free(d->out_dir);
 	g_free(d->fingerprint);
-	g_clear_pointer(&d->names, g_hash_table_unref);
+	g_clear_pointer(&d->folders, g_hash_table_unref);
 	g_free(d);
 }
 
@@ -65,12 +65,12 @@ variant_name_key(const char *name)
 
 /* Lists the variant folder once: hash prefix → file names. */
 static GHashTable *
-list_on_disk(const ImgoptOnDisk *d)
+list_on_disk(const ImgoptOnDisk *d, const char *out_dir)
 {
 	GHashTable *table =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 				      (GDestroyNotify)g_ptr_array_unref);
-	g_autofree char *dir = g_build_filename(d->root, d->out_dir, NULL);
+	g_autofree char *dir = g_build_filename(d->root, out_dir, NULL);
 	g_autoptr(GDir) folder = g_dir_open(dir, 0, NULL);
 	const char *name;
 
@@ -132,11 +132,11 @@ typedef enum {
 } OnDisk;
 
 /* Reads @file's provenance line: whether it names @asset's content and
- * the run's settings (*@n_out = the variants it declares), and whether
+ * the run's settings, and whether
  * what it says of the file agrees with the header. */
 static OnDisk
 check_provenance(const ImgoptOnDisk *d, const ImgoptAsset *asset,
-		 const ImgoptAsset *file, uint32_t *n_out)
+		 const ImgoptAsset *file)
 {
 	bool is_whole = false;
 	g_autofree char *line = read_provenance(d, file, &is_whole);
@@ -149,7 +149,6 @@ check_provenance(const ImgoptOnDisk *d, const ImgoptAsset *asset,
 	if (prov.width != file->width || prov.format != file->format ||
 	    !is_whole)
 		return ON_DISK_BAD;
-	*n_out = prov.n_variants;
 	return ON_DISK_STAMPED;
 }
 
@@ -183,17 +182,16 @@ variant_of_file(const ImgoptOnDisk *d, const ImgoptAsset *asset,
 }
 
 /* What the file @name is (see OnDisk); for a file of the set, *@v_out =
- * its variant and *@n_out = the variants its line declares. */
+ * its variant. */
 static OnDisk
-check_on_disk(const ImgoptOnDisk *d, const ImgoptAsset *asset, const char *name,
-	      ImgoptVariant **v_out, uint32_t *n_out)
+check_on_disk(const ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset,
+	      const char *name, ImgoptVariant **v_out)
 {
-	g_autofree char *rel = g_build_filename(d->out_dir, name, NULL);
+	g_autofree char *rel = g_build_filename(dir, name, NULL);
 	g_autoptr(ImgoptAsset) file = imgopt_index_stat(d->root, rel, NULL);
 	OnDisk kind = ON_DISK_ORIGINAL;
 
 	*v_out = NULL;
-	*n_out = 0;
 	if (file == NULL)
 		return ON_DISK_OTHER;
 	if (!(file->size == asset->size &&
@@ -201,7 +199,7 @@ check_on_disk(const ImgoptOnDisk *d, const ImgoptAsset *asset, const char *name,
 	      imgopt_hash_equal(&file->hash, &asset->hash))) {
 		if (!probe_variant(d, file))
 			return ON_DISK_OTHER;
-		kind = check_provenance(d, asset, file, n_out);
+		kind = check_provenance(d, asset, file);
 		if (kind != ON_DISK_STAMPED)
 			return kind;
 	}
@@ -213,84 +211,145 @@ check_on_disk(const ImgoptOnDisk *d, const ImgoptAsset *asset, const char *name,
 	return kind;
 }
 
-/* The files named after a content, sorted out. */
-typedef struct {
-	GPtrArray *stamped;      /* ImgoptVariant, of ON_DISK_STAMPED files */
-	ImgoptVariant *original; /* the ON_DISK_ORIGINAL file, or NULL */
-	uint32_t n_declared;     /* what their lines say (0: no line) */
-	guint n_other;           /* ON_DISK_OTHER files */
-} OnDiskSet;
-
-static void
-on_disk_set_clear(OnDiskSet *set)
+/* The files of @dir named after @asset's content that verify (of its
+ * settings, or its own bytes). */
+static GPtrArray *
+verified_files(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset)
 {
-	g_clear_pointer(&set->stamped, g_ptr_array_unref);
-	g_clear_pointer(&set->original, imgopt_variant_free);
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+	GHashTable *names = g_hash_table_lookup(d->folders, dir);
+	GPtrArray *found = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
+
+	if (names == NULL) {
+		names = list_on_disk(d, dir);
+		g_hash_table_insert(d->folders, g_strdup(dir), names);
+	}
+	imgopt_hash_format(&asset->hash, hex);
+	hex[16] = '\0';
+	const GPtrArray *mine = g_hash_table_lookup(names, hex);
+	for (guint i = 0; mine != NULL && i < mine->len; i++) {
+		ImgoptVariant *v = NULL;
+		OnDisk kind = check_on_disk(d, dir, asset,
+					    g_ptr_array_index(mine, i), &v);
+
+		if (kind == ON_DISK_STAMPED || kind == ON_DISK_ORIGINAL)
+			g_ptr_array_add(found, v);
+		else
+			imgopt_variant_free(v);
+	}
+	return found;
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OnDiskSet, on_disk_set_clear)
-
-/* Sorts @names out into @set; false if one of them rules the set out (a
- * file of the set whose header disagrees, lines that disagree). */
-static bool
-sort_on_disk(const ImgoptOnDisk *d, const ImgoptAsset *asset,
-	     const GPtrArray *names, OnDiskSet *set)
+/* The source's upright width, told by a variant's aspect (the index
+ * reads the width as stored, before the EXIF orientation). */
+static uint32_t
+upright_width(const ImgoptAsset *asset, const ImgoptVariant *v)
 {
-	set->stamped = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_variant_free);
-	for (guint i = 0; i < names->len; i++) {
-		ImgoptVariant *v = NULL;
-		uint32_t n = 0;
-		OnDisk kind = check_on_disk(
-			d, asset, g_ptr_array_index(names, i), &v, &n);
-		if (kind == ON_DISK_BAD ||
-		    (kind == ON_DISK_STAMPED && set->n_declared != 0 &&
-		     n != set->n_declared)) {
-			imgopt_variant_free(v);
+	uint64_t straight = (uint64_t)v->width * asset->height;
+	uint64_t turned = (uint64_t)v->width * asset->width;
+	uint64_t as_is = (uint64_t)v->height * asset->width;
+	uint64_t swapped = (uint64_t)v->height * asset->height;
+	uint64_t d_as_is =
+		straight > as_is ? straight - as_is : as_is - straight;
+	uint64_t d_swapped =
+		turned > swapped ? turned - swapped : swapped - turned;
+
+	return d_swapped < d_as_is ? asset->height : asset->width;
+}
+
+/* The width a wanted width of --widths makes (as recompress.c plans
+ * it): clamped to the source, an animated GIF's near its own kept whole. */
+static uint32_t
+made_width(const ImgoptAsset *asset, uint32_t full, uint32_t wanted)
+{
+	uint32_t width = MIN(wanted, full);
+
+	if (asset->format == IMGOPT_FORMAT_GIF && asset->n_frames > 1 &&
+	    (uint64_t)width * 5 > (uint64_t)full * 4)
+		width = full;
+	return width;
+}
+
+/* Whether @v is its content's primary variant (not an extra format). */
+static bool
+is_primary(const ImgoptAsset *asset, const ImgoptVariant *v)
+{
+	if (asset->format == IMGOPT_FORMAT_WEBP && asset->n_frames > 1)
+		return v->format == IMGOPT_FORMAT_WEBP;
+	return v->format != IMGOPT_FORMAT_WEBP &&
+	       v->format != IMGOPT_FORMAT_AVIF;
+}
+
+/* The file of @found at @width that is primary (@format UNKNOWN) or of
+ * @format, or NULL. */
+static ImgoptVariant *
+file_at(const ImgoptAsset *asset, const GPtrArray *found, uint32_t width,
+	ImgoptFormat format)
+{
+	for (guint i = 0; i < found->len; i++) {
+		ImgoptVariant *v = g_ptr_array_index(found, i);
+
+		if (v->width == width &&
+		    (format == IMGOPT_FORMAT_UNKNOWN ? is_primary(asset, v)
+						     : v->format == format))
+			return v;
+	}
+	return NULL;
+}
+
+/* Adds to @out (once) the files of @found a wanted @width needs; false if
+ * one is not there. */
+static bool
+take_width(const ImgoptOnDisk *d, const ImgoptAsset *asset,
+	   const GPtrArray *found, uint32_t width, bool with_extras,
+	   GPtrArray *out)
+{
+	ImgoptFormat need[3] = {IMGOPT_FORMAT_UNKNOWN};
+	int n_need = 1;
+	bool is_animated = asset->n_frames > 1;
+
+	if (with_extras && (d->formats & IMGOPT_OUTPUT_WEBP) &&
+	    !(asset->format == IMGOPT_FORMAT_WEBP && is_animated))
+		need[n_need++] = IMGOPT_FORMAT_WEBP;
+	if (with_extras && (d->formats & IMGOPT_OUTPUT_AVIF) && !is_animated)
+		need[n_need++] = IMGOPT_FORMAT_AVIF;
+	for (int f = 0; f < n_need; f++) {
+		ImgoptVariant *v = file_at(asset, found, width, need[f]);
+
+		if (v == NULL)
 			return false;
-		}
-		if (kind == ON_DISK_STAMPED) {
-			set->n_declared = n;
-			g_ptr_array_add(set->stamped, v);
-		}
-		else if (kind == ON_DISK_ORIGINAL) {
-			set->original = v;
-		}
-		else {
-			set->n_other++;
-		}
+		if (!g_ptr_array_find(out, v, NULL))
+			g_ptr_array_add(out, v);
 	}
 	return true;
 }
 
-/* @asset's variants on disk, if they verify and are all there: as many
- * files of the set as their lines declare (the source's own bytes among
- * them or not: it may be a stale one of other settings), or else the
- * source's own bytes alone, with no other file of that name. */
 GPtrArray *
-imgopt_on_disk_find(ImgoptOnDisk *d, const ImgoptAsset *asset)
+imgopt_on_disk_find(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset,
+		    const ImgoptWanted *wanted)
 {
-	char hex[IMGOPT_HASH_HEX_LEN + 1];
-	g_auto(OnDiskSet) set = {0};
+	g_return_val_if_fail(d != NULL && dir != NULL, NULL);
+	g_return_val_if_fail(asset != NULL && wanted != NULL, NULL);
 
-	g_return_val_if_fail(d != NULL && asset != NULL, NULL);
-	if (d->names == NULL)
-		d->names = list_on_disk(d);
-	imgopt_hash_format(&asset->hash, hex);
-	hex[16] = '\0';
-	const GPtrArray *names = g_hash_table_lookup(d->names, hex);
-	if (names == NULL || !sort_on_disk(d, asset, names, &set))
+	g_autoptr(GPtrArray) found = verified_files(d, dir, asset);
+	g_autoptr(GPtrArray) taken = g_ptr_array_new();
+
+	if (found->len == 0 || asset->width == 0 || asset->height == 0)
 		return NULL;
-	guint n_stamped = set.stamped->len;
-	bool is_whole = set.n_declared == 0
-				? set.original != NULL && set.n_other == 0
-				: n_stamped == set.n_declared ||
-					  (set.original != NULL &&
-					   n_stamped + 1 == set.n_declared);
-	if (!is_whole)
-		return NULL;
-	if (set.original != NULL &&
-	    (set.n_declared == 0 || n_stamped != set.n_declared))
-		g_ptr_array_add(set.stamped, g_steal_pointer(&set.original));
-	return g_steal_pointer(&set.stamped);
+	uint32_t full = upright_width(asset, g_ptr_array_index(found, 0));
+	for (guint i = 0; i < wanted->widths->len; i++) {
+		uint32_t width =
+			made_width(asset, full,
+				   g_array_index(wanted->widths, uint32_t, i));
+
+		if (!take_width(d, asset, found, width, wanted->with_extras,
+				taken))
+			return NULL;
+	}
+	GPtrArray *out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
+	for (guint i = 0; i < taken->len; i++)
+		g_ptr_array_add(out, imgopt_variant_copy(taken->pdata[i]));
+	return out;
 }

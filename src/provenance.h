@@ -5,10 +5,13 @@
  * provenance:
  *
  *   imgopt:v1 src=<32 hex: source hash> set=<16 hex> w=<width> f=<format>
- *   n=<variants of the source>
+ *   n=<variant files of the encoding that made this one>
  *
  * (one line; `set` is the first 16 hex digits of the XXH3-128 of the
- * settings fingerprint), stored where each format keeps a comment: a JPEG
+ * settings fingerprint; `n` is informative only: a run makes the widths
+ * its pages link, so a content's files may come from several encodings,
+ * and each file is verified and reused on its own, see ondisk.h), stored
+ * where each format keeps a comment: a JPEG
  * COM segment right after SOI (as jpeg-recompress marks its output), a PNG
  * tEXt chunk (keyword "imgopt") right after IHDR, a GIF comment extension
  * right after the global colour table.  All three sit in the first bytes
@@ -55,7 +58,8 @@ typedef struct {
 	char settings[17];   /* 16 hex digits of the settings' hash */
 	uint32_t width;      /* the variant's width */
 	ImgoptFormat format; /* the variant's format */
-	uint32_t n_variants; /* how many variants the source has */
+	uint32_t n_variants; /* the variant files of the encoding that made
+				it (informative) */
 } ImgoptProvenance;
 
 /**

@@ -30,9 +30,9 @@ echo "union of 3 shards = one build: $(ls union | wc -l) files"
 mkdir -p merged/postimg/optimized
 cp union/* merged/postimg/optimized/
 (cd merged && "$IMGOPT" check _posts postimg --json 2>/dev/null) |
-	grep -E '"(sources|to_encode)"' || true
+	grep -E '"(sources|reused|to_encode)"' || true
 (cd merged && "$IMGOPT" run _posts postimg --json 2>/dev/null) |
-	grep -E '"(posts_changed|encoded|variant_files_written)"'
+	grep -E '"(posts_changed|encoded|reused|variant_files_written)"'
 (cd one && "$IMGOPT" run _posts postimg -q)
 diff -r one/_posts merged/_posts
 diff -r one/postimg merged/postimg
