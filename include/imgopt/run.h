@@ -152,6 +152,10 @@ typedef struct {
 					reference will link a variant of */
 	unsigned n_encoded;          /* contents encoded (0 in check mode) */
 	unsigned n_to_encode;        /* check: contents without variants yet */
+	unsigned n_reused;           /* contents whose variant files were on
+					disk without manifest rows, verified
+					and recorded (check, dry run: would
+					be): not encoded */
 	unsigned n_failed;           /* contents whose encoding failed (run
 					and dry run; never up to date) */
 	unsigned n_written;          /* variant files written */

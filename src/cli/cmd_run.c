@@ -145,6 +145,7 @@ add_summary_json(CliJson *b, const ImgoptRunResult *res)
 	cli_json_add_int(b, "errors", res->errors->len);
 	cli_json_add_int(b, "sources", res->n_sources);
 	cli_json_add_int(b, "encoded", res->n_encoded);
+	cli_json_add_int(b, "reused", res->n_reused);
 	cli_json_add_int(b, "to_encode", res->n_to_encode);
 	cli_json_add_int(b, "failed", res->n_failed);
 	cli_json_add_int(b, "variant_files_written", res->n_written);
