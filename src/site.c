@@ -371,6 +371,10 @@ find_web_dirs(ImgoptSite *site)
 {
 	site->web_dirs = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(site->web_dirs, g_strdup(""));
+	if (site->generator == IMGOPT_GENERATOR_HEXO) {
+		imgopt_hexo_add_web_dirs(site->root, site->web_dirs);
+		return;
+	}
 	for (size_t i = 0; i < G_N_ELEMENTS(web_dir_names); i++) {
 		g_autofree char *abs =
 			g_build_filename(site->root, web_dir_names[i], NULL);
@@ -1229,6 +1233,12 @@ imgopt_site_scan_post(const ImgoptSite *site, const char *post, GError **error)
 }
 
 /* ---- where variants live, where files are published ---- */
+
+const GPtrArray *
+imgopt_site_get_web_dirs(const ImgoptSite *site)
+{
+	return site->web_dirs;
+}
 
 ImgoptGenerator
 imgopt_site_get_generator(const ImgoptSite *site)

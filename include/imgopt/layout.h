@@ -59,11 +59,15 @@ ImgoptGenerator imgopt_layout_generator(const char *root);
 
 /** What a site's own configuration says that imgopt uses. */
 typedef struct {
-	char *baseurl;      /* "/blog" (Jekyll baseurl, the path of Hugo's
-			       baseURL), or NULL */
-	GPtrArray *exclude; /* (element-type utf8) Jekyll's exclude list */
-	char *content_dir;  /* Hugo contentDir ("content"), or NULL */
-	char *static_dir;   /* Hugo staticDir ("static"), or NULL */
+	char *baseurl;          /* "/blog" (Jekyll baseurl, the path of Hugo's
+				   baseURL), or NULL */
+	GPtrArray *exclude;     /* (element-type utf8) Jekyll's exclude list */
+	char *content_dir;      /* Hugo contentDir ("content"), or NULL */
+	char *static_dir;       /* Hugo staticDir ("static"), or NULL */
+	char *source_dir;       /* Hexo source_dir ("source"), or NULL */
+	char *theme;            /* Hexo theme (its folder under themes/), or
+				   NULL */
+	bool post_asset_folder; /* Hexo post_asset_folder: true */
 } ImgoptSiteLayout;
 
 /** Frees @config (nullable). */
@@ -78,7 +82,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptSiteLayout, imgopt_site_layout_free)
  * Reads `_config.yml` (or `_config.yaml`), then `hugo.toml` (or
  * `config.toml`), the simple way: top-level `key: value` / `key = "value"`
  * lines and a flow (`[a, b]`) or block (`- a`) list for exclude.  Missing
- * or unreadable files give empty fields.
+ * or unreadable files give empty fields.  For a Hexo site
+ * (imgopt_layout_generator()) the base URL is the path of `root:`, else
+ * of `url:`, and `source_dir:`, `theme:` and `post_asset_folder:` are
+ * read too.
  *
  * Returns: (transfer full): what was found (never NULL).
  */
@@ -107,7 +114,9 @@ bool imgopt_layout_is_excluded(const GPtrArray *exclude, const char *path);
  * `content`; IMAGES is, of the folders the posts' local references
  * resolve into, the one holding the most referenced files, counted by
  * their first path component (two for `static/`, `source/`, `assets/`);
- * ties go to the first in byte order.
+ * ties go to the first in byte order.  A Hexo site's POSTS is
+ * `<source_dir>/_posts` and its IMAGES `<source_dir>`, the folder Hexo
+ * publishes at the site root (post asset folders included).
  *
  * Returns: true, or false with @error set (G_FILE_ERROR_NOENT) if there
  *   is no posts folder or no post references a local image.
