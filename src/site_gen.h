@@ -24,6 +24,16 @@ char *imgopt_hexo_url_path(const ImgoptSite *site, const char *path);
 void imgopt_hexo_add_web_dirs(const char *root, GPtrArray *dirs);
 
 /**
+ * imgopt_hexo_read_dirs:
+ * @root: a Hexo site root
+ *
+ * Returns: (transfer full) (element-type utf8): the folders Hexo builds
+ *   the site from, relative to @root: `source_dir` (`source`) and, if the
+ *   config names a theme, `themes/<theme>` (layouts and theme source).
+ */
+GPtrArray *imgopt_hexo_read_dirs(const char *root);
+
+/**
  * imgopt_site_get_web_dirs:
  *
  * Returns: (transfer none) (element-type utf8): the folders a `/x` path

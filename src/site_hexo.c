@@ -22,6 +22,17 @@
 #include "fsio.h"
 #include "site_gen.h"
 
+/* @dir without trailing slashes (in place). */
+static char *
+strip_slashes(char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	return dir;
+}
+
 void
 imgopt_hexo_add_web_dirs(const char *root, GPtrArray *dirs)
 {
@@ -36,16 +47,29 @@ imgopt_hexo_add_web_dirs(const char *root, GPtrArray *dirs)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
 		char *dir = candidates[i];
-		size_t n = dir != NULL ? strlen(dir) : 0;
 
-		while (n > 1 && dir[n - 1] == '/')
-			dir[--n] = '\0';
-		if (n == 0 || !imgopt_fs_is_inside_root(dir))
+		if (dir == NULL || *strip_slashes(dir) == '\0' ||
+		    !imgopt_fs_is_inside_root(dir))
 			continue;
 		g_autofree char *abs = g_build_filename(root, dir, NULL);
 		if (g_file_test(abs, G_FILE_TEST_IS_DIR))
 			g_ptr_array_add(dirs, g_strdup(dir));
 	}
+}
+
+GPtrArray *
+imgopt_hexo_read_dirs(const char *root)
+{
+	g_autoptr(ImgoptSiteLayout) sc = imgopt_site_layout_read(root);
+	GPtrArray *dirs = g_ptr_array_new_with_free_func(g_free);
+
+	g_ptr_array_add(dirs, strip_slashes(g_strdup(sc->source_dir != NULL
+							     ? sc->source_dir
+							     : "source")));
+	if (sc->theme != NULL)
+		g_ptr_array_add(dirs,
+				g_build_filename("themes", sc->theme, NULL));
+	return dirs;
 }
 
 /* The folder published at the root (not the root itself) holding @path,

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "imgopt/layout.h"
+#include "imgopt/referrers.h"
 #include "imgopt/site.h"
 
 #include "testutil.h"
@@ -34,6 +35,8 @@ make_site(const char *config)
 		"themes/mini/source/css/site.css",
 		"themes/mini/layout/layout.ejs",
 		"outside/e.jpg",
+		"README.md",
+		"themes/other/layout/x.ejs",
 		NULL,
 	};
 	g_autofree char *cfg = g_build_filename(root, "_config.yml", NULL);
@@ -261,6 +264,34 @@ test_url_path(void)
 	remove_site(root);
 }
 
+/* What Hexo builds from: the configs, source/ and the theme; not the
+ * scaffolds, a README at the root or another theme. */
+static void
+test_referrers(void)
+{
+	g_autofree char *root = make_site(config);
+	g_autoptr(ImgoptSite) site = open_site(root);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) list = imgopt_referrers_list(site, &error);
+	g_autoptr(GString) got = g_string_new(NULL);
+
+	g_assert_no_error(error);
+	for (guint i = 0; i < list->len; i++) {
+		const ImgoptReferrer *r = g_ptr_array_index(list, i);
+
+		g_string_append_printf(got, "%s %s\n", r->path,
+				       imgopt_referrer_kind_name(r->kind));
+	}
+	g_assert_cmpstr(got->str, ==,
+			"_config.yml config\n"
+			"source/_posts/2020/deep.md post\n"
+			"source/_posts/hello.md post\n"
+			"source/about/index.md page\n"
+			"themes/mini/layout/layout.ejs layout\n"
+			"themes/mini/source/css/site.css stylesheet\n");
+	remove_site(root);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -270,5 +301,6 @@ main(int argc, char **argv)
 	g_test_add_func("/site_hexo/resolve", test_resolve);
 	g_test_add_func("/site_hexo/variant_dir", test_variant_dir);
 	g_test_add_func("/site_hexo/url_path", test_url_path);
+	g_test_add_func("/site_hexo/referrers", test_referrers);
 	return g_test_run();
 }
