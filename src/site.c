@@ -267,6 +267,11 @@ is_skipped_dir(const WalkFilter *f, const char *rel, const char *name)
 	for (size_t i = 0; i < G_N_ELEMENTS(skipped_dirs); i++)
 		if (strcmp(name, skipped_dirs[i]) == 0)
 			return true;
+	/* Hexo: variants live in each post asset folder's and each published
+	 * folder's own IMGOPT_OUTPUT_DIR too (site_hexo.c) */
+	if (f->site->generator == IMGOPT_GENERATOR_HEXO &&
+	    strcmp(name, IMGOPT_OUTPUT_DIR) == 0)
+		return true;
 	return strcmp(rel, f->site->output_dir) == 0;
 }
 

@@ -25,6 +25,8 @@ make_site(const char *config)
 		"scaffolds/post.md",
 		"source/_posts/hello.md",
 		"source/_posts/hello/a.jpg",
+		"source/_posts/hello/optimized/v.jpg",
+		"themes/mini/source/optimized/w.jpg",
 		"source/_posts/2020/deep.md",
 		"source/_posts/2020/deep/sub/b.jpg",
 		"source/_posts/loose.jpg",
@@ -292,6 +294,31 @@ test_referrers(void)
 	remove_site(root);
 }
 
+/* Variants are imgopt's output, never its input: not in the name index,
+ * in whichever folder they live. */
+static void
+test_index(void)
+{
+	g_autofree char *root = make_site(config);
+	g_autoptr(ImgoptSite) site = open_site(root);
+	const GPtrArray *images = imgopt_site_get_images(site);
+	g_autoptr(GString) got = g_string_new(NULL);
+
+	for (guint i = 0; i < images->len; i++)
+		g_string_append_printf(got, "%s\n",
+				       (char *)g_ptr_array_index(images, i));
+	g_assert_cmpstr(got->str, ==,
+			"source/_drafts/d.jpg\n"
+			"source/_posts/2020/deep.md\n"
+			"source/_posts/2020/deep/sub/b.jpg\n"
+			"source/_posts/hello.md\n"
+			"source/_posts/hello/a.jpg\n"
+			"source/_posts/loose.jpg\n"
+			"source/about/index.md\n"
+			"source/img/c.jpg\n");
+	remove_site(root);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -302,5 +329,6 @@ main(int argc, char **argv)
 	g_test_add_func("/site_hexo/variant_dir", test_variant_dir);
 	g_test_add_func("/site_hexo/url_path", test_url_path);
 	g_test_add_func("/site_hexo/referrers", test_referrers);
+	g_test_add_func("/site_hexo/index", test_index);
 	return g_test_run();
 }
