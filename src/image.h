@@ -30,6 +30,9 @@
  *                                 (both resize stills with zimg;
  *                                 image.c, "The split resize")
  *   imgopt_picture_encode()       JPEG/PNG/GIF/WebP/AVIF into memory
+ *   imgopt_picture_encode_animated_webp()
+ *                                 an animation as a lossless or mixed
+ *                                 animated WebP
  *   imgopt_picture_ssim()         how close an encoding is to a picture
  *
  * A picture (ImgoptPicture) is fully decoded into memory, so later steps
@@ -222,7 +225,8 @@ bool imgopt_picture_get_mean(const ImgoptPicture *picture, int left, int top,
  *
  * Looks at the colour detail of @picture: sharp colour edges (graphics,
  * text, screenshots) blur visibly with 4:2:0 chroma subsampling; photos
- * do not.
+ * do not.  An animation: five frames spread over it, and the answer of
+ * most of them.
  *
  * Returns: true if JPEG should keep full chroma (4:4:4).
  */
@@ -243,6 +247,25 @@ bool imgopt_picture_wants_full_chroma(const ImgoptPicture *picture);
 GBytes *imgopt_picture_encode(const ImgoptPicture *picture,
 			      const ImgoptEncodeOptions *options,
 			      GError **error);
+
+/**
+ * imgopt_picture_encode_animated_webp:
+ * @picture: an animation (every frame, with its delays and loop count)
+ * @quality: 1..100, for the frames encoded lossy
+ * @is_lossless: every frame lossless; else mixed (each frame lossy at
+ *   @quality or lossless, whichever is smaller)
+ *
+ * Encodes an animated WebP: metadata stripped, the frames' delays (10 ms
+ * or less written as 100 ms, as browsers show them), the loop count and
+ * the alpha of transparent frames kept.  Frames that change nothing are
+ * merged into the previous one (anim.h).
+ *
+ * Returns: (transfer full): the encoded bytes, or NULL with @error set
+ *   (IMGOPT_ERROR_ENCODE).
+ */
+GBytes *imgopt_picture_encode_animated_webp(const ImgoptPicture *picture,
+					    int quality, bool is_lossless,
+					    GError **error);
 
 /**
  * imgopt_picture_ssim:

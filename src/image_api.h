@@ -85,6 +85,10 @@
 	  (const ImgoptPicture *picture, const ImgoptEncodeOptions *options,   \
 	   GError **error),                                                    \
 	  (picture, options, error))                                           \
+	X(GBytes *, picture_encode_animated_webp,                              \
+	  (const ImgoptPicture *picture, int quality, bool is_lossless,        \
+	   GError **error),                                                    \
+	  (picture, quality, is_lossless, error))                              \
 	X(bool, picture_ssim,                                                  \
 	  (const ImgoptPicture *reference, GBytes *encoded, double *ssim_out,  \
 	   GError **error),                                                    \

@@ -16,7 +16,7 @@
 #define MAX_WIDTH 16383
 
 /* Bumped when the variant policy in recompress.c changes its output. */
-#define POLICY_VERSION 3
+#define POLICY_VERSION 4
 
 void
 imgopt_settings_init(ImgoptSettings *settings)

@@ -344,7 +344,9 @@ typedef struct {
 	ImgoptFormat format; /* the variant's format */
 	char *path;          /* the variant file, relative to the site root */
 	uint64_t bytes;      /* size of the variant file */
-	uint32_t n_frames;   /* frames kept (1 for stills) */
+	uint32_t n_frames;   /* frames kept (1 for stills): the source's, also
+				for an animated WebP that stores a repeated
+				frame once (anim.h) */
 } ImgoptVariant;
 
 /**
