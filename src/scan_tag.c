@@ -14,7 +14,10 @@
  *   asset_img, asset_image   the first argument holding a '.' or a '/'
  *                            (the file name; before it may come classes),
  *                            else the first;
- *   asset_path, asset_link   the first;
+ *   asset_path, asset_link   the first; asset_link's is pinned
+ *                            (types.h): a link to the file itself,
+ *                            often the full-size original, not an image
+ *                            shown, so never rewritten to a variant;
  *   img, image               the first that starts with '/' or holds
  *                            "://" (before it come classes; Hexo takes a
  *                            bare `a.jpg` for a class name).
@@ -32,6 +35,7 @@ typedef enum {
 	PICK_NONE,  /* not an image tag */
 	PICK_FILE,  /* the first holding '.' or '/', else the first */
 	PICK_FIRST, /* the first */
+	PICK_LINK,  /* the first, a link to the file: pinned */
 	PICK_URL,   /* the first starting with '/' or holding "://" */
 } Pick;
 
@@ -44,7 +48,7 @@ pick_of(const char *name, gsize len)
 		Pick pick;
 	} tags[] = {
 		{"asset_img", PICK_FILE},   {"asset_image", PICK_FILE},
-		{"asset_path", PICK_FIRST}, {"asset_link", PICK_FIRST},
+		{"asset_path", PICK_FIRST}, {"asset_link", PICK_LINK},
 		{"img", PICK_URL},          {"image", PICK_URL},
 	};
 
@@ -59,7 +63,7 @@ pick_of(const char *name, gsize len)
 static bool
 is_image_arg(Pick pick, const char *s, gsize a, gsize b)
 {
-	if (pick == PICK_FIRST)
+	if (pick == PICK_FIRST || pick == PICK_LINK)
 		return true;
 	if (pick == PICK_URL)
 		return (b > a && s[a] == '/') ||
@@ -116,15 +120,17 @@ imgopt_scan_tag(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
 		if (is_image)
 			break;
 	}
-	if (img_b <= img_a ||
-	    (pick == PICK_URL && !is_image_arg(pick, s, img_a, img_b)))
-		return true;
+	if (img_b <= img_a)
+		return true; /* no image argument: nothing to report */
 	gsize from = imgopt_scan_lines_map(lines, img_a);
 	gsize to = imgopt_scan_lines_map(lines, img_b - 1) + 1;
+	ImgoptRef *ref = NULL;
 	if (to > from)
-		imgopt_scan_add_ref(sc, pending, IMGOPT_REF_LIQUID_TAG, from,
-				    to - from,
-				    g_strndup(s + img_a, img_b - img_a), NULL);
+		ref = imgopt_scan_add_ref(
+			sc, pending, IMGOPT_REF_LIQUID_TAG, from, to - from,
+			g_strndup(s + img_a, img_b - img_a), NULL);
+	if (ref != NULL && pick == PICK_LINK)
+		ref->role = IMGOPT_REF_ROLE_PINNED;
 	return true;
 }
 

@@ -660,6 +660,26 @@ test_hostile_unclosed(void)
 	g_assert_cmpuint(scan_count(s), ==, 1);
 }
 
+/* Hexo's asset_link links the file itself (the full-size original), not
+ * an image shown: found, pinned; the other tags are rewritable. */
+static void
+test_hexo_link_pinned(void)
+{
+	const char *text = "{% asset_link a.jpg %} {% asset_img b.jpg %}\n";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) refs =
+		imgopt_scan_text("p.md", text, strlen(text), &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(refs->len, ==, 2);
+	const ImgoptRef *link = g_ptr_array_index(refs, 0);
+	const ImgoptRef *img = g_ptr_array_index(refs, 1);
+	g_assert_cmpstr(link->url, ==, "a.jpg");
+	g_assert_cmpint(link->role, ==, IMGOPT_REF_ROLE_PINNED);
+	g_assert_cmpstr(img->url, ==, "b.jpg");
+	g_assert_cmpint(img->role, ==, IMGOPT_REF_ROLE_REWRITABLE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -673,6 +693,7 @@ main(int argc, char **argv)
 	g_test_add_func("/scan/construct/markdown", test_construct_markdown);
 	g_test_add_func("/scan/construct/tag", test_construct_tag);
 	g_test_add_func("/scan/html-post", test_html_post);
+	g_test_add_func("/scan/hexo-link-pinned", test_hexo_link_pinned);
 	g_test_add_func("/scan/kramdown", test_kramdown);
 	add_fixture_tests();
 	g_test_add_func("/scan/hostile/repeats", test_hostile_repeats);
