@@ -10,8 +10,8 @@ set -eu
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# Debian packages: build, run, test (cmark, kramdown, jekyll: differential
-# and real-client tests; ctags, clang-format: lint; clang: fuzzing;
+# Debian packages: build, run, test (cmark, kramdown, jekyll, hugo:
+# differential and real-client tests; ctags, clang-format: lint; clang: fuzzing;
 # strace: the traversal suite; chromium, node: the HTML report and page
 # layout in a browser and the JSON schemas; node: Hexo (tests/hexo), the
 # real-client test of a Hexo site; bsdutils: script(1) for
@@ -19,7 +19,7 @@ root=$(pwd)
 # time; node for eleventy-img).
 PACKAGES="gcc pkg-config meson ninja-build git libglib2.0-dev libvips-dev
 libvips-tools libzimg-dev libjpeg62-turbo-dev libgif-dev libxxhash-dev libsqlite3-dev
-libjson-glib-dev cmark jekyll ruby-jekyll-paginate ruby-kramdown
+libjson-glib-dev cmark jekyll hugo ruby-jekyll-paginate ruby-kramdown
 ruby-kramdown-parser-gfm universal-ctags
 clang-format clang sqlite3 bsdutils valgrind perl strace"
 TEST_PACKAGES="chromium nodejs npm"

@@ -152,6 +152,9 @@ typedef struct {
 	uint64_t n_read;           /* of which done */
 	GPtrArray *assets;         /* (element-type ImgoptAsset) indexed */
 	GHashTable *asset_by_path; /* path → ImgoptAsset (in @assets) */
+	GHashTable *variants;      /* path → hex: every variant file the
+				      manifest knows, copies placed in other
+				      folders included: imgopt's output */
 } Dupes;
 
 static void
@@ -172,6 +175,7 @@ dupes_clear(Dupes *d)
 	g_clear_pointer(&d->tokens, g_hash_table_unref);
 	g_clear_pointer(&d->cached_now, g_hash_table_unref);
 	g_clear_pointer(&d->asset_by_path, g_hash_table_unref);
+	g_clear_pointer(&d->variants, g_hash_table_unref);
 	g_clear_pointer(&d->assets, g_ptr_array_unref);
 	g_clear_pointer(&d->stats, g_ptr_array_unref);
 	g_clear_pointer(&d->unread, g_ptr_array_unref);
@@ -204,7 +208,9 @@ is_output_path(const Dupes *d, const char *path)
 	g_autofree char *out =
 		*images ? imgopt_fs_join(images, IMGOPT_OUTPUT_DIR)
 			: g_strdup(IMGOPT_OUTPUT_DIR);
-	return strcmp(path, out) == 0 || imgopt_fs_is_below(out, path);
+	return strcmp(path, out) == 0 || imgopt_fs_is_below(out, path) ||
+	       (d->variants != NULL &&
+		g_hash_table_contains(d->variants, path));
 }
 
 /* Counts @ref if it names a file, and records which post uses it. */
@@ -531,7 +537,9 @@ static bool
 keep_image_entry(const char *rel, const char *name, bool is_dir,
 		 void *user_data)
 {
-	return !is_dir || (name[0] != '.' && !is_output_path(user_data, rel));
+	if (!is_dir)
+		return !is_output_path(user_data, rel);
+	return name[0] != '.' && !is_output_path(user_data, rel);
 }
 
 /* Lists IMAGES and below, without following symlinks (a symlinked folder
@@ -1208,7 +1216,10 @@ begin(Dupes *d, GError **error)
 	if (d->cache == NULL)
 		return false;
 	d->tokens = imgopt_manifest_load_confirmations(d->manifest, error);
-	return d->tokens != NULL;
+	if (d->tokens == NULL)
+		return false;
+	d->variants = imgopt_manifest_load_variant_sources(d->manifest, error);
+	return d->variants != NULL;
 }
 
 /* Logs how long the step that just returned @ok took (G_MESSAGES_DEBUG=

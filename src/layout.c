@@ -9,6 +9,15 @@
 #include "imgopt/site.h"
 
 #include "fsio.h"
+#include "site_gen.h"
+
+/* Hugo's config files at the root, in the order Hugo looks for them, and
+ * in its config folder (whose files it merges with the root's). */
+static const char *const hugo_configs[] = {"hugo.toml", "hugo.yaml",
+					   "config.toml", "config.yaml", NULL};
+static const char *const hugo_dir_configs[] = {
+	"config/_default/hugo.toml", "config/_default/hugo.yaml",
+	"config/_default/config.toml", "config/_default/config.yaml", NULL};
 
 /* Whether @dir holds a regular file of one of @names (NULL-terminated). */
 static bool
@@ -27,21 +36,16 @@ bool
 imgopt_layout_is_site_root(const char *dir)
 {
 	/* The files that make a folder a site root (Jekyll/Hexo, Hugo). */
-	static const char *const names[] = {
-		"_config.yml", "_config.yaml", "hugo.toml", "hugo.yaml",
-		"config.toml", "config.yaml",  NULL,
-	};
+	static const char *const names[] = {"_config.yml", "_config.yaml",
+					    NULL};
 
-	return has_any(dir, names);
+	return has_any(dir, names) || imgopt_layout_is_hugo(dir);
 }
 
 bool
 imgopt_layout_is_hugo(const char *root)
 {
-	static const char *const names[] = {"hugo.toml", "hugo.yaml",
-					    "config.toml", "config.yaml", NULL};
-
-	return has_any(root, names);
+	return has_any(root, hugo_configs) || has_any(root, hugo_dir_configs);
 }
 
 /* Whether @root/@name exists as a folder. */
@@ -90,7 +94,9 @@ imgopt_site_layout_free(ImgoptSiteLayout *config)
 	g_free(config->baseurl);
 	g_clear_pointer(&config->exclude, g_ptr_array_unref);
 	g_free(config->content_dir);
-	g_free(config->static_dir);
+	g_clear_pointer(&config->static_dirs, g_ptr_array_unref);
+	g_clear_pointer(&config->themes, g_ptr_array_unref);
+	g_free(config->asset_dir);
 	g_free(config->source_dir);
 	g_free(config->theme);
 	g_free(config);
@@ -148,12 +154,14 @@ add_flow_items(const char *flow, GPtrArray *out)
 	}
 }
 
-/* `exclude: [a, b]` (on one line or over several, as the Hux theme writes
- * it) or `exclude:` followed by `- a` lines. */
+/* A list value starting at @rest, a part of lines[@at] after its key:
+ * a flow list `[a, b]` (on one line or over several, as the Hux theme
+ * writes Jekyll's exclude and Hugo's TOML arrays run), or, when @rest is
+ * empty, the `- a` lines that follow (YAML). */
 static void
-read_exclude(char **lines, int at, GPtrArray *out)
+read_list(char **lines, int at, const char *rest_text, GPtrArray *out)
 {
-	g_autofree char *rest = g_strstrip(g_strdup(lines[at] + 8));
+	g_autofree char *rest = g_strstrip(g_strdup(rest_text));
 	int i = at + 1;
 
 	if (rest[0] == '\0' && lines[i] != NULL) {
@@ -173,6 +181,10 @@ read_exclude(char **lines, int at, GPtrArray *out)
 		if (close != NULL)
 			*close = '\0';
 		add_flow_items(flow->str, out);
+		return;
+	}
+	if (rest[0] != '\0') {
+		g_ptr_array_add(out, scalar(rest));
 		return;
 	}
 	for (; lines[i] != NULL; i++) {
@@ -217,34 +229,130 @@ read_jekyll(const char *root, ImgoptSiteLayout *c)
 			c->baseurl = url_path(v);
 		}
 		else if (g_str_has_prefix(lines[i], "exclude:"))
-			read_exclude(lines, i, c->exclude);
+			read_list(lines, i, lines[i] + 8, c->exclude);
 	}
 }
 
-/* `key = value` at the top level of a TOML file (before any [table]). */
+/* Splits a top-level line of a Hugo config into its key and what
+ * follows the separator (`key = value` in TOML, before any [table];
+ * `key: value` in YAML, not indented).  Returns false for any other
+ * line; sets *@is_table_out when a TOML [table] starts, which ends the
+ * top level. */
+static bool
+hugo_key(const char *line, bool is_toml, char **key_out, const char **rest_out,
+	 bool *is_table_out)
+{
+	const char *sep = strchr(line, is_toml ? '=' : ':');
+
+	*is_table_out = is_toml && line[0] == '[';
+	if (*is_table_out || sep == NULL || line[0] == '#' || line[0] == ' ' ||
+	    line[0] == '\t' || line[0] == '-')
+		return false;
+	*key_out = g_strstrip(g_strndup(line, (gsize)(sep - line)));
+	*rest_out = sep + 1;
+	return true;
+}
+
+static void
+replace_str(char **field, const char *value)
+{
+	g_free(*field);
+	*field = g_strdup(value);
+}
+
+/* Adds the non-empty strings of @values to @out. */
+static void
+add_all(GPtrArray *out, const GPtrArray *values)
+{
+	for (guint i = 0; i < values->len; i++)
+		if (*(char *)g_ptr_array_index(values, i) != '\0')
+			g_ptr_array_add(out,
+					g_strdup(g_ptr_array_index(values, i)));
+}
+
+/* Hugo's folder keys: one value, the first of a list for contentDir and
+ * assetDir, every one of a list for staticDir and theme. */
+static void
+set_hugo_key(ImgoptSiteLayout *c, const char *key, GPtrArray *values)
+{
+	const char *first = values->len > 0 ? g_ptr_array_index(values, 0) : "";
+
+	if (g_ascii_strcasecmp(key, "baseURL") == 0 && c->baseurl == NULL)
+		c->baseurl = url_path(first);
+	else if (g_ascii_strcasecmp(key, "contentDir") == 0 && *first != '\0')
+		replace_str(&c->content_dir, first);
+	else if (g_ascii_strcasecmp(key, "assetDir") == 0 && *first != '\0')
+		replace_str(&c->asset_dir, first);
+	else if (g_ascii_strcasecmp(key, "staticDir") == 0)
+		add_all(c->static_dirs, values);
+	else if (g_ascii_strcasecmp(key, "theme") == 0)
+		add_all(c->themes, values);
+}
+
+/* The top level of the Hugo config @text into @c. */
+static void
+read_hugo_text(char *text, bool is_toml, ImgoptSiteLayout *c)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	bool is_table = false;
+
+	for (int i = 0; lines[i] != NULL; i++) {
+		g_autofree char *key = NULL;
+		const char *rest = NULL;
+		g_strchomp(lines[i]);
+		if (!hugo_key(lines[i], is_toml, &key, &rest, &is_table)) {
+			if (is_table)
+				break;
+			continue;
+		}
+		g_autoptr(GPtrArray) values =
+			g_ptr_array_new_with_free_func(g_free);
+		read_list(lines, i, rest, values);
+		set_hugo_key(c, key, values);
+	}
+}
+
+/* The first of @names (NULL-terminated) in @root into @c, where @c has
+ * no value yet. */
+static void
+read_hugo_first(const char *root, const char *const *names, ImgoptSiteLayout *c)
+{
+	for (size_t n = 0; names[n] != NULL; n++) {
+		g_autofree char *p = g_build_filename(root, names[n], NULL);
+		g_autofree char *text = NULL;
+		ImgoptSiteLayout f = {0};
+
+		if (!g_file_get_contents(p, &text, NULL, NULL))
+			continue;
+		f.static_dirs = g_ptr_array_new_with_free_func(g_free);
+		f.themes = g_ptr_array_new_with_free_func(g_free);
+		read_hugo_text(text, g_str_has_suffix(names[n], ".toml"), &f);
+		if (c->baseurl == NULL)
+			c->baseurl = g_steal_pointer(&f.baseurl);
+		if (c->content_dir == NULL)
+			c->content_dir = g_steal_pointer(&f.content_dir);
+		if (c->asset_dir == NULL)
+			c->asset_dir = g_steal_pointer(&f.asset_dir);
+		if (c->static_dirs->len == 0)
+			add_all(c->static_dirs, f.static_dirs);
+		if (c->themes->len == 0)
+			add_all(c->themes, f.themes);
+		g_free(f.baseurl);
+		g_free(f.content_dir);
+		g_free(f.asset_dir);
+		g_ptr_array_unref(f.static_dirs);
+		g_ptr_array_unref(f.themes);
+		return;
+	}
+}
+
+/* The first Hugo config at the root, then (for what it left unset) the
+ * first in config/_default/. */
 static void
 read_hugo(const char *root, ImgoptSiteLayout *c)
 {
-	static const char *const names[] = {"hugo.toml", "config.toml", NULL};
-	g_autofree char *text = read_first(root, names);
-
-	if (text == NULL)
-		return;
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	for (int i = 0; lines[i] != NULL && lines[i][0] != '['; i++) {
-		g_auto(GStrv) kv = g_strsplit(lines[i], "=", 2);
-		if (kv[0] == NULL || kv[1] == NULL)
-			continue;
-		g_autofree char *key = g_strstrip(g_strdup(kv[0]));
-		char *value = scalar(kv[1]);
-		if (strcmp(key, "baseURL") == 0 && c->baseurl == NULL)
-			c->baseurl = url_path(value);
-		else if (strcmp(key, "contentDir") == 0 && *value != '\0')
-			c->content_dir = g_strdup(value);
-		else if (strcmp(key, "staticDir") == 0 && *value != '\0')
-			c->static_dir = g_strdup(value);
-		g_free(value);
-	}
+	read_hugo_first(root, hugo_configs, c);
+	read_hugo_first(root, hugo_dir_configs, c);
 }
 
 /* Hexo's `_config.yml`: `root:` (else the path of `url:`) is the base
@@ -291,6 +399,8 @@ imgopt_site_layout_read(const char *root)
 	ImgoptSiteLayout *c = g_new0(ImgoptSiteLayout, 1);
 
 	c->exclude = g_ptr_array_new_with_free_func(g_free);
+	c->static_dirs = g_ptr_array_new_with_free_func(g_free);
+	c->themes = g_ptr_array_new_with_free_func(g_free);
 	read_jekyll(root, c);
 	read_hugo(root, c);
 	if (imgopt_layout_generator(root) == IMGOPT_GENERATOR_HEXO)
@@ -339,14 +449,24 @@ detect_posts(const char *root)
 	return NULL;
 }
 
-/* "postimg/a.jpg" → "postimg"; "static/images/a.jpg" → "static/images";
- * NULL for a file at the root. */
+/* "postimg/a.jpg" → "postimg"; "static/images/a.jpg" → "static/images"
+ * (and so for each of a Hugo site's static folders); NULL for a file at
+ * the root. */
 static char *
-image_folder(const char *path)
+image_folder(const ImgoptSite *site, const char *path)
 {
+	const GPtrArray *statics = imgopt_site_get_static_dirs(site);
 	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
 	guint n = g_strv_length(parts);
 
+	for (guint i = 0; i < statics->len; i++) {
+		const char *dir = g_ptr_array_index(statics, i);
+		const char *rest = path + strlen(dir) + 1;
+		const char *slash = strchr(rest, '/');
+
+		if (imgopt_fs_is_below(dir, path) && slash != NULL)
+			return g_strndup(path, (gsize)(slash - path));
+	}
 	if (n < 2)
 		return NULL;
 	if (n >= 3 && (strcmp(parts[0], "static") == 0 ||
@@ -375,7 +495,7 @@ count_folders(ImgoptSite *site, GHashTable *counts, GError **error)
 			if (r->resolved == NULL ||
 			    !g_hash_table_add(seen, g_strdup(r->resolved)))
 				continue;
-			char *folder = image_folder(r->resolved);
+			char *folder = image_folder(site, r->resolved);
 			if (folder == NULL)
 				continue;
 			guint n = GPOINTER_TO_UINT(

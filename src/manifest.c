@@ -141,6 +141,29 @@ static const Migration migrations[] = {
 	 "CREATE TABLE IF NOT EXISTS undone ("
 	 "  run_id INTEGER PRIMARY KEY REFERENCES runs(id),"
 	 "  undo_run_id INTEGER NOT NULL REFERENCES runs(id));"},
+	{6,
+	 /* the widths of --widths (and whether the extra formats) a run
+	  * asked recompress to make of a content: a width that lost to its
+	  * source leaves no variants row, yet is done (recompress.c) */
+	 "CREATE TABLE IF NOT EXISTS variant_requests ("
+	 "  hash TEXT NOT NULL,"
+	 "  settings TEXT NOT NULL,"
+	 "  width INTEGER NOT NULL,"
+	 "  extras INTEGER NOT NULL,"
+	 "  PRIMARY KEY (hash, settings, width, extras));"
+	 /* a variant placed in another folder too, where a reference needs
+	  * it (a page bundle's own): the same bytes as its variants row */
+	 "CREATE TABLE IF NOT EXISTS variant_copies ("
+	 "  path TEXT PRIMARY KEY,"
+	 "  hash TEXT NOT NULL,"
+	 "  settings TEXT NOT NULL,"
+	 "  width INTEGER NOT NULL,"
+	 "  height INTEGER NOT NULL,"
+	 "  format TEXT NOT NULL,"
+	 "  bytes INTEGER NOT NULL,"
+	 "  frames INTEGER NOT NULL);"
+	 "CREATE INDEX IF NOT EXISTS variant_copies_by_hash "
+	 "  ON variant_copies(hash, settings);"},
 };
 
 static void
@@ -950,7 +973,7 @@ ref_from_row(sqlite3_stmt *s)
 	ref->line = (gsize)sqlite3_column_int64(s, 3);
 	ref->column = (gsize)sqlite3_column_int64(s, 4);
 	ref->kind = enum_from_name((const char *)sqlite3_column_text(s, 5),
-				   IMGOPT_REF_STRING, kind_namer);
+				   IMGOPT_REF_SHORTCODE, kind_namer);
 	ref->raw = column_dup(s, 6);
 	/* Not a column: a destination broken across lines holds a newline. */
 	ref->is_multiline = ref->raw != NULL && strchr(ref->raw, '\n') != NULL;
@@ -1092,8 +1115,10 @@ imgopt_manifest_lookup_variants(ImgoptManifest *manifest,
 	sqlite3_stmt *s = stmt(
 		manifest,
 		"SELECT hash, settings, width, height, format, path, bytes, "
-		"frames FROM variants WHERE hash = ? AND settings = ? "
-		"ORDER BY format, width",
+		"frames FROM variants WHERE hash = ?1 AND settings = ?2 "
+		"UNION ALL SELECT hash, settings, width, height, format, path, "
+		"bytes, frames FROM variant_copies WHERE hash = ?1 AND "
+		"settings = ?2 ORDER BY format, width, path",
 		error);
 	if (s != NULL) {
 		bind_hash(s, 1, hash);
@@ -1111,11 +1136,132 @@ imgopt_manifest_load_variants(ImgoptManifest *manifest, GError **error)
 	sqlite3_stmt *s =
 		stmt(manifest,
 		     "SELECT hash, settings, width, height, format, path, "
-		     "bytes, frames FROM variants "
-		     "ORDER BY hash, settings, format, width",
+		     "bytes, frames FROM variants UNION ALL "
+		     "SELECT hash, settings, width, height, format, path, "
+		     "bytes, frames FROM variant_copies "
+		     "ORDER BY hash, settings, format, width, path",
 		     error);
 	return read_list(manifest, s, variant_from_row, g_steal_pointer(&out),
 			 "load variants", error);
+}
+
+bool
+imgopt_manifest_put_request(ImgoptManifest *manifest, const ImgoptHash *hash,
+			    const char *settings,
+			    const ImgoptVariantRequest *request, GError **error)
+{
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"INSERT OR REPLACE INTO variant_requests(hash, settings, "
+		"width, extras) VALUES (?,?,?,?)",
+		error);
+
+	if (s == NULL)
+		return false;
+	bind_hash(s, 1, hash);
+	bind_text(s, 2, settings != NULL ? settings : "");
+	sqlite3_bind_int64(s, 3, request->width);
+	sqlite3_bind_int(s, 4, request->with_extras ? 1 : 0);
+	return step_done(manifest, s, "put variant request", error);
+}
+
+bool
+imgopt_manifest_forget_variants(ImgoptManifest *manifest,
+				const ImgoptHash *hash, const char *settings,
+				const GPtrArray *paths, GError **error)
+{
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"DELETE FROM variant_requests WHERE hash = ? AND settings = ?",
+		error);
+
+	if (s == NULL)
+		return false;
+	bind_hash(s, 1, hash);
+	bind_text(s, 2, settings != NULL ? settings : "");
+	if (!step_done(manifest, s, "forget variant requests", error))
+		return false;
+	return imgopt_manifest_delete_variants(manifest, paths, error);
+}
+
+bool
+imgopt_manifest_delete_variants(ImgoptManifest *manifest,
+				const GPtrArray *paths, GError **error)
+{
+	sqlite3_stmt *s = NULL;
+
+	static const char *const sql[] = {
+		"DELETE FROM variants WHERE path = ?",
+		"DELETE FROM variant_copies WHERE path = ?",
+	};
+
+	for (guint i = 0; i < paths->len; i++)
+		for (gsize k = 0; k < G_N_ELEMENTS(sql); k++) {
+			s = write_stmt(manifest, sql[k], error);
+			if (s == NULL)
+				return false;
+			bind_text(s, 1, g_ptr_array_index(paths, i));
+			if (!step_done(manifest, s, "forget variant", error))
+				return false;
+		}
+	return true;
+}
+
+bool
+imgopt_manifest_put_variant_copy(ImgoptManifest *manifest,
+				 const ImgoptVariant *variant, GError **error)
+{
+	sqlite3_stmt *s = write_stmt(
+		manifest,
+		"INSERT OR REPLACE INTO variant_copies(path, hash, settings, "
+		"width, height, format, bytes, frames) VALUES "
+		"(?,?,?,?,?,?,?,?)",
+		error);
+
+	if (s == NULL)
+		return false;
+	bind_text(s, 1, variant->path);
+	bind_hash(s, 2, &variant->hash);
+	bind_text(s, 3, variant->settings != NULL ? variant->settings : "");
+	sqlite3_bind_int64(s, 4, variant->width);
+	sqlite3_bind_int64(s, 5, variant->height);
+	bind_text(s, 6, imgopt_format_name(variant->format));
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)variant->bytes);
+	sqlite3_bind_int64(s, 8, variant->n_frames);
+	return step_done(manifest, s, "put variant copy", error);
+}
+
+static void
+request_row(sqlite3_stmt *s, void *data)
+{
+	ImgoptVariantRequest rq = {
+		(uint32_t)sqlite3_column_int64(s, 0),
+		sqlite3_column_int(s, 1) != 0,
+	};
+
+	g_array_append_val((GArray *)data, rq);
+}
+
+GArray *
+imgopt_manifest_lookup_requests(ImgoptManifest *manifest,
+				const ImgoptHash *hash, const char *settings,
+				GError **error)
+{
+	g_autoptr(GArray) out =
+		g_array_new(FALSE, FALSE, sizeof(ImgoptVariantRequest));
+	sqlite3_stmt *s = stmt(manifest,
+			       "SELECT width, extras FROM variant_requests "
+			       "WHERE hash = ? AND settings = ? "
+			       "ORDER BY width, extras",
+			       error);
+
+	if (s == NULL)
+		return NULL;
+	bind_hash(s, 1, hash);
+	bind_text(s, 2, settings != NULL ? settings : "");
+	if (!read_rows(manifest, s, request_row, out, "lookup requests", error))
+		return NULL;
+	return g_steal_pointer(&out);
 }
 
 static void *
@@ -1476,6 +1622,8 @@ imgopt_manifest_lookup_trash(ImgoptManifest *manifest, int64_t run_id,
 GHashTable *
 imgopt_manifest_load_variant_sources(ImgoptManifest *manifest, GError **error)
 {
-	return read_pairs(manifest, "SELECT path, hash FROM variants",
+	return read_pairs(manifest,
+			  "SELECT path, hash FROM variants UNION ALL "
+			  "SELECT path, hash FROM variant_copies",
 			  "load variant sources", error);
 }

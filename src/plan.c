@@ -70,13 +70,41 @@ imgopt_rewrite_pick_covering(const GPtrArray *variants, ImgoptFormat format,
 	return pick_nearest(variants, format, width, true);
 }
 
-/* The variants of a content of @format, split in two: those a page may
+/* Whether @v lives in @dir (NULL: anywhere).  A row without a file (a
+ * variant that would be its source's copy) stands for every folder. */
+static bool
+is_in_dir(const ImgoptVariant *v, const char *dir)
+{
+	if (dir == NULL || *v->path == '\0')
+		return true;
+	g_autofree char *parent = g_path_get_dirname(v->path);
+	return strcmp(parent, dir) == 0;
+}
+
+/* Where @ref's variants live: the site's folder for it, or NULL. */
+static char *
+variant_dir(const ImgoptPlanInput *in, const ImgoptRef *ref)
+{
+	return in->site != NULL ? imgopt_site_variant_dir(in->site, ref) : NULL;
+}
+
+/* Whether @path is a variant file (the variant folder's, or a copy
+ * placed where a reference needs it). */
+static bool
+is_variant_file(const ImgoptPlanInput *in, const char *path)
+{
+	return imgopt_fs_is_below(in->out_dir, path) ||
+	       (in->variant_of != NULL &&
+		g_hash_table_contains(in->variant_of, path));
+}
+
+/* The variants of a content of @format in @dir, split in two: those a page may
  * link directly (its primary format, its own format included) if
  * @want_extra is false, else the rest: the WebP and AVIF variants of a
  * content of another format, which only a <picture> can offer. */
 static GPtrArray *
 variants_for(const ImgoptPlanInput *in, const ImgoptHash *hash,
-	     ImgoptFormat format, bool want_extra)
+	     ImgoptFormat format, bool want_extra, const char *dir)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 	const GPtrArray *all = NULL;
@@ -91,7 +119,7 @@ variants_for(const ImgoptPlanInput *in, const ImgoptHash *hash,
 				 v->format == IMGOPT_FORMAT_AVIF) &&
 				v->format != format;
 
-		if (is_extra == want_extra)
+		if (is_extra == want_extra && is_in_dir(v, dir))
 			g_ptr_array_add(out, (gpointer)v);
 	}
 	return out;
@@ -124,7 +152,8 @@ style_of(const RefCtx *c, ImgoptRefKind kind)
 		c->in->baseurl,
 		c->fallback,
 		kind,
-		false};
+		false,
+		NULL};
 
 	return st;
 }
@@ -287,6 +316,15 @@ format_target(const RefCtx *c, ImgoptRefKind kind, const ImgoptVariant *v)
 	ImgoptUrlStyle st = style_of(c, kind);
 	const ImgoptRef *ref = c->ref;
 	const char *path = is_copy(c, v) ? source_path(c) : v->path;
+	g_autofree char *url_path =
+		c->in->site != NULL && path == v->path
+			? imgopt_site_url_path(c->in->site, path)
+			: NULL;
+
+	st.url_path = url_path;
+
+	if (c->in->named != NULL && path == v->path)
+		g_hash_table_add(c->in->named, v->path);
 
 	st.is_angle = (ref->length >= 2 && c->text[ref->offset] == '<') ||
 		      (ref->offset > 0 && c->text[ref->offset - 1] == '<' &&
@@ -514,7 +552,8 @@ edit_ref(const RefCtx *c, GPtrArray *edits)
 	g_autofree char *repl =
 		ref->kind == IMGOPT_REF_HTML ||
 				ref->kind == IMGOPT_REF_SRCSET ||
-				ref->kind == IMGOPT_REF_STYLE
+				ref->kind == IMGOPT_REF_STYLE ||
+				ref->kind == IMGOPT_REF_SHORTCODE
 			? g_strdup(url)
 			: wrap_like_raw(c->text + ref->offset, ref->length, url,
 					&is_angle);
@@ -570,17 +609,22 @@ plan_relink(const RefCtx *c, GPtrArray *edits)
 
 	if (now == NULL || c->ref->kind == IMGOPT_REF_LIQUID_TAG)
 		return NULL;
+	g_autofree char *dir = variant_dir(c->in, c->ref);
 	g_autoptr(GPtrArray) vs =
-		variants_for(c->in, &now->hash, now->format, false);
+		variants_for(c->in, &now->hash, now->format, false, dir);
 	g_autoptr(GPtrArray) extras =
-		variants_for(c->in, &now->hash, now->format, true);
+		variants_for(c->in, &now->hash, now->format, true, dir);
 	RefCtx vc = *c;
 
-	/* A link keeps its format (a <source> of a <picture> its own). */
-	for (guint i = vs->len; i > 0; i--)
-		if (((ImgoptVariant *)g_ptr_array_index(vs, i - 1))->format !=
-		    now->format)
+	/* A link keeps its format (a <source> of a <picture> its own), and
+	 * stays on a file: a variant that would be its source's copy has
+	 * none (its row's path is empty). */
+	for (guint i = vs->len; i > 0; i--) {
+		const ImgoptVariant *o = g_ptr_array_index(vs, i - 1);
+
+		if (o->format != now->format || *o->path == '\0')
 			g_ptr_array_remove_index(vs, i - 1);
+	}
 	vc.variants = vs;
 	vc.extras = extras;
 	vc.shown_width = now->width;
@@ -633,13 +677,17 @@ plan_ref(RefCtx *c, GPtrArray *edits)
 	/* Pinned: found, never rewritten (a script's string, a computed
 	 * Liquid path). */
 	if (ref->role == IMGOPT_REF_ROLE_PINNED) {
-		rp.kind = imgopt_fs_is_below(c->in->out_dir, ref->resolved)
+		rp.kind = is_variant_file(c->in, ref->resolved)
 				  ? IMGOPT_REF_PLAN_DONE
 				  : IMGOPT_REF_PLAN_KEPT;
+		if (rp.kind == IMGOPT_REF_PLAN_DONE && c->in->named != NULL)
+			g_hash_table_add(c->in->named, (char *)ref->resolved);
 		return rp;
 	}
-	if (imgopt_fs_is_below(c->in->out_dir, ref->resolved)) {
+	if (is_variant_file(c->in, ref->resolved)) {
 		rp.variant = plan_relink(c, edits);
+		if (rp.variant == NULL && c->in->named != NULL)
+			g_hash_table_add(c->in->named, (char *)ref->resolved);
 		rp.kind = rp.variant != NULL ? IMGOPT_REF_PLAN_REWRITTEN
 					     : IMGOPT_REF_PLAN_DONE;
 		rp.path = rp.variant != NULL ? rp.variant->path : rp.path;
@@ -651,10 +699,11 @@ plan_ref(RefCtx *c, GPtrArray *edits)
 	rp.kind = IMGOPT_REF_PLAN_KEPT;
 	if (asset == NULL)
 		return rp;
+	g_autofree char *dir = variant_dir(c->in, ref);
 	g_autoptr(GPtrArray) vs =
-		variants_for(c->in, &asset->hash, asset->format, false);
+		variants_for(c->in, &asset->hash, asset->format, false, dir);
 	g_autoptr(GPtrArray) extras =
-		variants_for(c->in, &asset->hash, asset->format, true);
+		variants_for(c->in, &asset->hash, asset->format, true, dir);
 
 	if (ref->kind == IMGOPT_REF_LIQUID_TAG)
 		keep_tag_reachable(ref, vs, extras);

@@ -117,6 +117,8 @@ typedef struct {
 	gsize len;                         /* their count */
 	const ImgoptHash *hash;            /* its content hash */
 	const ImgoptSettings *settings;    /* what to make */
+	const ImgoptWanted *wanted;        /* the widths to encode, or NULL
+					      for every one */
 	char *fingerprint;                 /* of @settings */
 	ImgoptImageInfo info;              /* the probe's facts */
 	ImgoptGifInfo gif;                 /* a GIF source's timing */
@@ -703,18 +705,61 @@ encode_one(Job *job, guint i, const ImgoptEncodeOptions *options,
 	return true;
 }
 
-/* Encodes every width in every format, narrowest first, applying the
- * never-larger rule. */
+/* Whether @width (one of job->widths) of format @f is to be encoded: one
+ * of the wanted widths of --widths clamps to it (as plan_widths() does). */
+static bool
+is_wanted(const Job *job, int f, uint32_t width)
+{
+	const ImgoptWanted *wanted = job->wanted;
+
+	if (wanted == NULL)
+		return true;
+	if (f > 0 && !wanted->with_extras)
+		return false;
+	for (guint i = 0; i < wanted->widths->len; i++) {
+		uint32_t w = MIN(g_array_index(wanted->widths, uint32_t, i),
+				 job->full_width);
+
+		if (is_near_full_gif(job, w))
+			w = job->full_width;
+		if (w == width)
+			return true;
+	}
+	return false;
+}
+
+/* A width not wanted is not encoded.  The prediction only holds from one
+ * width to the next: the quality search's trial, when there is one, is
+ * the narrowest width's encoding; otherwise the next width has none. */
+static void
+skip_unwanted(const Job *job, int f, uint32_t width, LastEncoding *last)
+{
+	last->width = 0;
+	last->bytes = 0;
+	if (job->trials[f] != NULL && width == width_at(job, 0)) {
+		last->width = width;
+		last->bytes = g_bytes_get_size(job->trials[f]);
+	}
+}
+
+/* Encodes every wanted width in every format, narrowest first, applying
+ * the never-larger rule.  Where a wanted width loses, the next wider one
+ * is made instead: the variant a page wanting that width then links. */
 static bool
 encode_all(Job *job, const ImgoptEncodeOptions *options, GError **error)
 {
 	bool needs_fallback = false;
 	LastEncoding last[MAX_FORMATS] = {{0}};
+	bool is_carried[MAX_FORMATS] = {false};
 
 	for (guint i = 0; i < job->widths->len; i++) {
 		uint32_t width = width_at(job, i);
 		for (int f = 0; f < job->n_formats; f++) {
 			bool is_loser = true;
+			if (!is_carried[f] && !is_wanted(job, f, width)) {
+				skip_unwanted(job, f, width, &last[f]);
+				continue;
+			}
 			if (is_gif_at_full_size(job, options[f].format,
 						width) ||
 			    is_predicted_loser(job, &last[f], width))
@@ -724,6 +769,7 @@ encode_all(Job *job, const ImgoptEncodeOptions *options, GError **error)
 					     &is_loser, error))
 				return false;
 			needs_fallback |= is_loser && f == 0;
+			is_carried[f] = is_loser;
 		}
 		if (i < job->n_decoded)
 			release_picture(job, i);
@@ -780,16 +826,14 @@ make_variants(Job *job, GError **error)
 	       encode_all(job, options, error);
 }
 
-bool
-imgopt_recompress_buffer(const char *name, const void *data, gsize len,
-			 const ImgoptHash *hash, const ImgoptSettings *settings,
-			 GPtrArray *out, GError **error)
+/* imgopt_recompress_buffer(), of the @wanted widths only (NULL: all). */
+static bool
+recompress_buffer(const char *name, const void *data, gsize len,
+		  const ImgoptHash *hash, const ImgoptSettings *settings,
+		  const ImgoptWanted *wanted, GPtrArray *out, GError **error)
 {
-	g_return_val_if_fail(name != NULL && hash != NULL, false);
-	g_return_val_if_fail(settings != NULL && out != NULL, false);
-	g_return_val_if_fail(error == NULL || *error == NULL, false);
-
 	g_auto(Job) job = {0};
+	job.wanted = wanted;
 	job.name = name;
 	job.data = data;
 	job.len = len;
@@ -811,11 +855,35 @@ imgopt_recompress_buffer(const char *name, const void *data, gsize len,
 }
 
 bool
+imgopt_recompress_buffer(const char *name, const void *data, gsize len,
+			 const ImgoptHash *hash, const ImgoptSettings *settings,
+			 GPtrArray *out, GError **error)
+{
+	g_return_val_if_fail(name != NULL && hash != NULL, false);
+	g_return_val_if_fail(settings != NULL && out != NULL, false);
+	g_return_val_if_fail(error == NULL || *error == NULL, false);
+
+	return recompress_buffer(name, data, len, hash, settings, NULL, out,
+				 error);
+}
+
+bool
 imgopt_recompress_asset(const char *root, const ImgoptAsset *asset,
 			const ImgoptSettings *settings, GPtrArray *out,
 			GError **error)
 {
+	return imgopt_recompress_asset_only(root, asset, settings, NULL, out,
+					    error);
+}
+
+bool
+imgopt_recompress_asset_only(const char *root, const ImgoptAsset *asset,
+			     const ImgoptSettings *settings,
+			     const ImgoptWanted *wanted, GPtrArray *out,
+			     GError **error)
+{
 	g_return_val_if_fail(root != NULL && asset != NULL, false);
+	g_return_val_if_fail(settings != NULL && out != NULL, false);
 	g_return_val_if_fail(error == NULL || *error == NULL, false);
 
 	/* Read, not mapped: a file truncated by someone else while mapped
@@ -841,8 +909,8 @@ imgopt_recompress_asset(const char *root, const ImgoptAsset *asset,
 			    asset->path);
 		return false;
 	}
-	return imgopt_recompress_buffer(asset->path, data, len, &asset->hash,
-					settings, out, error);
+	return recompress_buffer(asset->path, data, len, &asset->hash, settings,
+				 wanted, out, error);
 }
 
 /*
@@ -868,9 +936,12 @@ imgopt_recompress_asset(const char *root, const ImgoptAsset *asset,
 
 /* One content's trip through the pool. */
 typedef struct {
-	ImgoptAsset *asset; /* owned copy */
-	GPtrArray *encoded; /* ImgoptEncoded, or NULL on failure */
-	GError *error;      /* why it failed, or NULL */
+	ImgoptAsset *asset;   /* owned copy */
+	ImgoptWanted *wanted; /* what to make of it (owned, never NULL) */
+	GPtrArray *gone;      /* (element-type filename) its variant files
+				 gone from the disk, rows to forget */
+	GPtrArray *encoded;   /* ImgoptEncoded, or NULL on failure */
+	GError *error;        /* why it failed, or NULL */
 } Result;
 
 static void
@@ -879,6 +950,8 @@ result_free(Result *result)
 	if (result == NULL)
 		return;
 	imgopt_asset_free(result->asset);
+	imgopt_wanted_free(result->wanted);
+	g_clear_pointer(&result->gone, g_ptr_array_unref);
 	g_clear_pointer(&result->encoded, g_ptr_array_unref);
 	g_clear_error(&result->error);
 	g_free(result);
@@ -901,8 +974,9 @@ work(gpointer item, gpointer user_data)
 
 	result->encoded = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_encoded_free);
-	if (!imgopt_recompress_asset(pool->root, result->asset, pool->settings,
-				     result->encoded, &result->error))
+	if (!imgopt_recompress_asset_only(pool->root, result->asset,
+					  pool->settings, result->wanted,
+					  result->encoded, &result->error))
 		g_clear_pointer(&result->encoded, g_ptr_array_unref);
 	imgopt_vips_thread_done();
 	g_async_queue_push(pool->results, result);
@@ -910,65 +984,222 @@ work(gpointer item, gpointer user_data)
 
 /* The writer's state for one run. */
 typedef struct {
-	const char *root;         /* site root */
-	const char *out_dir;      /* variant folder, site-relative */
-	const char *fingerprint;  /* of the settings */
-	ImgoptManifest *manifest; /* written by this thread only */
+	const char *root;               /* site root */
+	const char *out_dir;            /* variant folder, site-relative */
+	const ImgoptSettings *settings; /* the settings */
+	GHashTable *wanted;             /* hex → ImgoptWanted, or NULL: all */
+	const char *fingerprint;        /* of the settings */
+	ImgoptManifest *manifest;       /* written by this thread only */
 	const ImgoptRecompressObserver *observer; /* nullable */
 	ImgoptRecompressSummary summary;          /* counts so far */
 	bool has_out_dir;                         /* folder created already */
 	uint64_t bytes_done;                      /* source bytes of the results
 						     drained, for progress */
+	bool has_other_dir; /* wrote in another folder (a reference's own) */
 } Writer;
 
-static bool
-files_exist(const Writer *w, const GPtrArray *variants)
+ImgoptWanted *
+imgopt_wanted_new(void)
 {
-	for (guint i = 0; i < variants->len; i++) {
-		const ImgoptVariant *v = g_ptr_array_index(variants, i);
-		g_autofree char *full =
-			g_build_filename(w->root, v->path, NULL);
-		if (!g_file_test(full, G_FILE_TEST_IS_REGULAR))
-			return false;
+	ImgoptWanted *wanted = g_new0(ImgoptWanted, 1);
+
+	wanted->widths = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	return wanted;
+}
+
+void
+imgopt_wanted_free(ImgoptWanted *wanted)
+{
+	if (wanted == NULL)
+		return;
+	g_clear_pointer(&wanted->widths, g_array_unref);
+	g_free(wanted->dir);
+	g_free(wanted);
+}
+
+void
+imgopt_wanted_add(ImgoptWanted *wanted, uint32_t width)
+{
+	guint i = 0;
+
+	while (i < wanted->widths->len &&
+	       g_array_index(wanted->widths, uint32_t, i) < width)
+		i++;
+	if (i == wanted->widths->len ||
+	    g_array_index(wanted->widths, uint32_t, i) != width)
+		g_array_insert_val(wanted->widths, i, width);
+}
+
+/* @wanted, or every width of @settings with the extra formats. */
+static ImgoptWanted *
+wanted_copy(const ImgoptWanted *wanted, const ImgoptSettings *settings)
+{
+	const GArray *widths =
+		wanted != NULL ? wanted->widths : settings->widths;
+	ImgoptWanted *copy = imgopt_wanted_new();
+
+	for (guint i = 0; i < widths->len; i++)
+		imgopt_wanted_add(copy, g_array_index(widths, uint32_t, i));
+	copy->with_extras = wanted != NULL ? wanted->with_extras : true;
+	copy->dir = wanted != NULL ? g_strdup(wanted->dir) : NULL;
+	return copy;
+}
+
+static bool
+is_requested(const GArray *requests, uint32_t width, bool with_extras)
+{
+	for (guint i = 0; i < requests->len; i++) {
+		const ImgoptVariantRequest *rq =
+			&g_array_index(requests, ImgoptVariantRequest, i);
+
+		if (rq->width == width && (rq->with_extras || !with_extras))
+			return true;
 	}
+	return false;
+}
+
+/* The variant files of @rows gone from the disk (a copy of the source
+ * was never written: its path is empty). */
+static GPtrArray *
+gone_files(const char *root, const GPtrArray *rows)
+{
+	GPtrArray *gone = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < rows->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(rows, i);
+		g_autofree char *full = g_build_filename(root, v->path, NULL);
+
+		if (*v->path != '\0' &&
+		    !g_file_test(full, G_FILE_TEST_IS_REGULAR))
+			g_ptr_array_add(gone, g_strdup(v->path));
+	}
+	return gone;
+}
+
+/* The part of @want not made yet (NULL if none), given @rows. */
+static bool
+missing_of(ImgoptManifest *manifest, const ImgoptHash *hash,
+	   const char *fingerprint, const ImgoptWanted *want,
+	   const GPtrArray *rows, ImgoptWanted **missing_out, GError **error)
+{
+	g_autoptr(GArray) requests = NULL;
+	ImgoptWanted *missing = NULL;
+
+	*missing_out = NULL;
+	requests = imgopt_manifest_lookup_requests(manifest, hash, fingerprint,
+						   error);
+	if (requests == NULL)
+		return false;
+	/* Rows without requests: a manifest older than schema 6, whose runs
+	 * made every width. */
+	if (rows->len > 0 && requests->len == 0)
+		return true;
+	for (guint i = 0; i < want->widths->len; i++) {
+		uint32_t w = g_array_index(want->widths, uint32_t, i);
+
+		if (is_requested(requests, w, want->with_extras))
+			continue;
+		if (missing == NULL) {
+			missing = imgopt_wanted_new();
+			missing->dir = g_strdup(want->dir);
+		}
+		missing->with_extras = want->with_extras;
+		imgopt_wanted_add(missing, w);
+	}
+	*missing_out = missing;
 	return true;
 }
 
-/* Whether the manifest already has every variant of @asset's content. */
-static bool
-is_cached(Writer *w, const ImgoptAsset *asset, GError **error)
+bool
+imgopt_recompress_missing(const char *root, ImgoptManifest *manifest,
+			  const ImgoptHash *hash,
+			  const ImgoptSettings *settings,
+			  const ImgoptWanted *wanted,
+			  ImgoptWanted **missing_out, GError **error)
 {
-	g_autoptr(GPtrArray) variants = imgopt_manifest_lookup_variants(
+	g_return_val_if_fail(root != NULL && manifest != NULL, false);
+	g_return_val_if_fail(missing_out != NULL, false);
+
+	g_autofree char *fingerprint = imgopt_settings_fingerprint(settings);
+	g_autoptr(ImgoptWanted) want = wanted_copy(wanted, settings);
+	g_autoptr(GPtrArray) rows = imgopt_manifest_lookup_variants(
+		manifest, hash, fingerprint, error);
+	g_autoptr(GPtrArray) gone = NULL;
+
+	*missing_out = NULL;
+	if (rows == NULL)
+		return false;
+	gone = gone_files(root, rows);
+	if (gone->len > 0) {
+		*missing_out = g_steal_pointer(&want);
+		return true;
+	}
+	return missing_of(manifest, hash, fingerprint, want, rows, missing_out,
+			  error);
+}
+
+/* What of @asset's content is still to make (NULL with *@gone_out NULL:
+ * nothing; its variants are reported as kept). */
+static bool
+to_make(Writer *w, const ImgoptAsset *asset, const ImgoptWanted *wanted,
+	ImgoptWanted **missing_out, GPtrArray **gone_out, GError **error)
+{
+	g_autoptr(ImgoptWanted) want = wanted_copy(wanted, w->settings);
+	g_autoptr(GPtrArray) rows = imgopt_manifest_lookup_variants(
 		w->manifest, &asset->hash, w->fingerprint, error);
 
-	if (variants == NULL || variants->len == 0 || !files_exist(w, variants))
+	*missing_out = NULL;
+	*gone_out = NULL;
+	if (rows == NULL)
 		return false;
-	for (guint i = 0;
-	     w->observer && w->observer->on_variant && i < variants->len; i++)
-		w->observer->on_variant(g_ptr_array_index(variants, i), true,
+	*gone_out = gone_files(w->root, rows);
+	if ((*gone_out)->len > 0) {
+		*missing_out = g_steal_pointer(&want);
+		return true;
+	}
+	g_clear_pointer(gone_out, g_ptr_array_unref);
+	if (!missing_of(w->manifest, &asset->hash, w->fingerprint, want, rows,
+			missing_out, error))
+		return false;
+	for (guint i = 0; *missing_out == NULL && w->observer &&
+			  w->observer->on_variant && i < rows->len;
+	     i++)
+		w->observer->on_variant(g_ptr_array_index(rows, i), true,
 					w->observer->user_data);
 	return true;
 }
 
+/* Writes @encoded in @out_dir (site-relative), then its row. */
 static bool
-write_variant(Writer *w, ImgoptEncoded *encoded, GError **error)
+write_variant(Writer *w, const char *out_dir, ImgoptEncoded *encoded,
+	      GError **error)
 {
 	ImgoptVariant *v = encoded->variant;
-	g_autofree char *dir = g_build_filename(w->root, w->out_dir, NULL);
+	g_autofree char *dir = g_build_filename(w->root, out_dir, NULL);
+	bool is_main = strcmp(out_dir, w->out_dir) == 0;
 
-	if (!w->has_out_dir && g_mkdir_with_parents(dir, 0755) != 0) {
+	if ((!is_main || !w->has_out_dir) &&
+	    g_mkdir_with_parents(dir, 0755) != 0) {
 		int saved = errno;
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
-			    "cannot create '%s': %s", w->out_dir,
+			    "cannot create '%s': %s", out_dir,
 			    g_strerror(saved));
 		return false;
 	}
-	w->has_out_dir = true;
+	w->has_out_dir |= is_main;
+	w->has_other_dir |= !is_main;
 
-	g_autofree char *rel = g_build_filename(w->out_dir, v->path, NULL);
+	g_autofree char *rel = g_build_filename(out_dir, v->path, NULL);
 	g_autofree char *full = g_build_filename(w->root, rel, NULL);
 	gsize len = 0;
 	const void *data = g_bytes_get_data(encoded->data, &len);
+	/* A run links the source where its variant would be its copy: the
+	 * row says so, no file is written. */
+	if (w->wanted != NULL && encoded->kind == IMGOPT_ENCODED_ORIGINAL) {
+		g_free(v->path);
+		v->path = g_strdup("");
+		return imgopt_manifest_put_variant(w->manifest, v, error);
+	}
 	if (!imgopt_atomic_write(full, data, len, 0644, false, error))
 		return false;
 	g_free(v->path);
@@ -988,9 +1219,13 @@ write_variant(Writer *w, ImgoptEncoded *encoded, GError **error)
 static bool
 sync_output(const Writer *w, GError **error)
 {
-	if (!w->has_out_dir)
+	if (!w->has_out_dir && !w->has_other_dir)
 		return true;
-	g_autofree char *dir = g_build_filename(w->root, w->out_dir, NULL);
+	/* One file system: the root's, unless the variant folder is a mount
+	 * of its own. */
+	g_autofree char *dir =
+		w->has_out_dir ? g_build_filename(w->root, w->out_dir, NULL)
+			       : g_strdup(w->root);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || syncfs(fd) != 0) {
 		int saved = errno;
@@ -1025,10 +1260,28 @@ write_result(Writer *w, Result *result, GError **error)
 	}
 	w->summary.n_encoded++;
 	w->summary.bytes_source += result->asset->size;
+	if (result->gone != NULL &&
+	    !imgopt_manifest_forget_variants(w->manifest, &result->asset->hash,
+					     w->fingerprint, result->gone,
+					     error))
+		return false;
 	for (guint i = 0; i < result->encoded->len; i++)
-		if (!write_variant(w, g_ptr_array_index(result->encoded, i),
-				   error))
+		if (!write_variant(
+			    w,
+			    result->wanted->dir != NULL ? result->wanted->dir
+							: w->out_dir,
+			    g_ptr_array_index(result->encoded, i), error))
 			return false;
+	for (guint i = 0; i < result->wanted->widths->len; i++) {
+		ImgoptVariantRequest rq = {
+			g_array_index(result->wanted->widths, uint32_t, i),
+			result->wanted->with_extras};
+
+		if (!imgopt_manifest_put_request(w->manifest,
+						 &result->asset->hash,
+						 w->fingerprint, &rq, error))
+			return false;
+	}
 	return true;
 }
 
@@ -1120,16 +1373,24 @@ queue_work(Writer *w, GThreadPool *pool, const GPtrArray *distinct,
 	*n_pending_out = 0;
 	for (guint i = 0; i < distinct->len; i++) {
 		const ImgoptAsset *asset = g_ptr_array_index(distinct, i);
-		g_autoptr(GError) local = NULL;
-		if (is_cached(w, asset, &local)) {
+		char hex[IMGOPT_HASH_HEX_LEN + 1];
+		const ImgoptWanted *wanted = NULL;
+		ImgoptWanted *missing = NULL;
+		GPtrArray *gone = NULL;
+
+		imgopt_hash_format(&asset->hash, hex);
+		if (w->wanted != NULL &&
+		    (wanted = g_hash_table_lookup(w->wanted, hex)) == NULL)
+			continue;
+		if (!to_make(w, asset, wanted, &missing, &gone, error))
+			return false;
+		if (missing == NULL) {
 			w->summary.n_cached++;
 			continue;
 		}
-		if (local != NULL) {
-			g_propagate_error(error, g_steal_pointer(&local));
-			return false;
-		}
 		Result *result = g_new0(Result, 1);
+		result->wanted = missing;
+		result->gone = gone;
 		result->asset = imgopt_asset_copy(asset);
 		g_thread_pool_push(pool, result, NULL);
 		(*n_pending_out)++;
@@ -1144,6 +1405,18 @@ imgopt_recompress_all(const char *root, const char *out_dir,
 		      const ImgoptRecompressObserver *observer,
 		      ImgoptRecompressSummary *summary_out, GError **error)
 {
+	return imgopt_recompress_wanted(root, out_dir, assets, NULL, settings,
+					manifest, observer, summary_out, error);
+}
+
+bool
+imgopt_recompress_wanted(const char *root, const char *out_dir,
+			 const GPtrArray *assets, GHashTable *wanted,
+			 const ImgoptSettings *settings,
+			 ImgoptManifest *manifest,
+			 const ImgoptRecompressObserver *observer,
+			 ImgoptRecompressSummary *summary_out, GError **error)
+{
 	g_return_val_if_fail(root != NULL && out_dir != NULL, false);
 	g_return_val_if_fail(assets != NULL && settings != NULL, false);
 	g_return_val_if_fail(manifest != NULL, false);
@@ -1152,8 +1425,8 @@ imgopt_recompress_all(const char *root, const char *out_dir,
 	g_autofree char *fingerprint = imgopt_settings_fingerprint(settings);
 	g_autoptr(GPtrArray) distinct = distinct_contents(assets);
 	g_autoptr(GAsyncQueue) results = g_async_queue_new();
-	Writer w = {root,     out_dir, fingerprint, manifest,
-		    observer, {0},     false,       0};
+	Writer w = {root,     out_dir, settings, wanted, fingerprint, manifest,
+		    observer, {0},     false,    0,      false};
 	Pool shared = {root, settings, results};
 	int n_workers = pool_size(settings);
 	guint n_pending = 0;

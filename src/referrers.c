@@ -375,7 +375,9 @@ imgopt_referrers_scan_text(const ImgoptSite *site, ImgoptReferrerKind kind,
 {
 	g_return_val_if_fail(site != NULL, NULL);
 
-	const ImgoptScanOptions opts = {imgopt_site_get_dialect(site)};
+	const ImgoptScanOptions opts = {imgopt_site_get_dialect(site),
+					imgopt_site_get_generator(site) ==
+						IMGOPT_GENERATOR_HUGO};
 	return imgopt_scan_referrer(kind, &opts, path, text, len, error);
 }
 

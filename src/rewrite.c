@@ -401,7 +401,8 @@ format_filter_form(GString *out, const ImgoptUrlStyle *style,
 	g_string_append_len(out, w, q + 1 - w);
 	if (q[1] == '/')
 		g_string_append_c(out, '/');
-	append_escaped(out, style, target);
+	append_escaped(out, style,
+		       style->url_path != NULL ? style->url_path : target);
 	g_string_append(out, q2);
 	return true;
 }
@@ -441,7 +442,9 @@ format_path(GString *out, const ImgoptUrlStyle *style, const char *path,
 						     ? style->fallback
 						     : "/");
 	}
-	append_escaped(out, style, target);
+	/* From the site's URL root: where the generator publishes it. */
+	append_escaped(out, style,
+		       style->url_path != NULL ? style->url_path : target);
 }
 
 char *

@@ -5,14 +5,20 @@
  *   index    imgopt_dupes_run(): posts scanned, files hashed (cached
  *            in the manifest), references and files rows stored; its
  *            result is handed back in the run's
- *   variants imgopt_recompress_all() for every referenced content (apply),
- *            or the manifest's rows, encoding in memory what is missing
- *            (dry run), or only counting it (check)
- *   plan     every post read once, scanned and resolved from those very
- *            bytes; the rewrite stage (imgopt_rewrite_plan_post) decides
- *            one ImgoptEdit per reference to change, the bytes the pages
- *            show are counted here; the new bytes and both hashes
- *            computed in memory
+ *   read     every referrer read once, scanned and resolved from those
+ *            very bytes
+ *   wanted   every post planned against the variants a run could make
+ *            (every width and format, in every folder its references
+ *            need): the variants the edits name are what the run makes
+ *   variants imgopt_recompress_wanted() of those (apply), then copies
+ *            placed in the other folders (place.c), or the manifest's
+ *            rows, encoding in memory what is missing (dry run), or only
+ *            counting it (check)
+ *   plan     the rewrite stage (imgopt_rewrite_plan_post) decides one
+ *            ImgoptEdit per reference to change against the real rows,
+ *            the bytes the pages show are counted here; the new bytes and
+ *            both hashes computed in memory; a variant written now that
+ *            no edit names is removed
  *   write    the rewrites rows committed first (an intent log: undo can
  *            restore a post whatever instant the run died at), then each
  *            post, still holding the planned bytes, replaced atomically
@@ -35,6 +41,7 @@
 #include "imgopt/scan.h"
 
 #include "fault.h"
+#include "place.h"
 #include "fsio.h"
 #include "hash.h"
 #include "atomic.h"
@@ -43,10 +50,14 @@
 typedef struct {
 	char *post;              /* relative to the site root */
 	ImgoptReferrerKind kind; /* what it is to the generator */
-	GBytes *old_bytes;       /* as read */
+	GBytes *old_bytes;       /* as read (NULL if it could not be) */
+	GPtrArray *refs;         /* (element-type ImgoptRef) its references,
+				    resolved (NULL if not scanned) */
+	char *problem;           /* why it was not read or scanned, or NULL */
 	GBytes *new_bytes;       /* after the edits (NULL if none) */
 	GPtrArray *edits;        /* (element-type ImgoptEdit) */
 	int mode;                /* st_mode & 07777 */
+	unsigned long n_links;   /* st_nlink */
 } PostPlan;
 
 static void
@@ -55,6 +66,8 @@ post_plan_free(PostPlan *p)
 	if (p == NULL)
 		return;
 	g_free(p->post);
+	g_free(p->problem);
+	g_clear_pointer(&p->refs, g_ptr_array_unref);
 	g_clear_pointer(&p->old_bytes, g_bytes_unref);
 	g_clear_pointer(&p->new_bytes, g_bytes_unref);
 	g_clear_pointer(&p->edits, g_ptr_array_unref);
@@ -89,7 +102,47 @@ typedef struct {
 	GHashTable *originals;  /* hex → its first original (borrowed):
 				   what posts link where a variant would be
 				   a copy (planning) */
+	GPtrArray *relinked;    /* (element-type ImgoptAsset) the originals
+				   of contents posts link through variants
+				   made with these settings: encoded only
+				   for a width a relink needs */
+	GHashTable *predicted;  /* hex → GPtrArray of the ImgoptVariant a run
+				   would make with every width and format */
+	GHashTable *requested;  /* predicted variant path → Predicted */
+	GHashTable *wanted;     /* hex → ImgoptWanted: what the references
+				   will link, all a run encodes */
+	GHashTable *named;      /* the variant paths the planned posts name
+				   (borrowed) */
+	GHashTable *folders;    /* hex → GPtrArray of the folders its
+				   references need its variants in
+				   (imgopt_site_variant_dir()), first seen
+				   first */
+	GHashTable *placed;     /* hex → GPtrArray of the Predicted the
+				   prediction named (borrowed) */
+	bool has_unplanned;     /* a referrer could not be read or scanned:
+				   what it links is unknown */
 } Run;
+
+/* Which widths of --widths make a predicted variant. */
+typedef struct {
+	char *hex;           /* its content */
+	GArray *widths;      /* (element-type uint32_t) widths of --widths
+				that clamp to it */
+	bool is_extra;       /* a WebP/AVIF variant of a content of another
+				format */
+	char *dir;           /* its folder */
+	uint32_t width;      /* its width */
+	ImgoptFormat format; /* its format */
+} Predicted;
+
+static void
+predicted_free(Predicted *p)
+{
+	g_free(p->hex);
+	g_free(p->dir);
+	g_array_unref(p->widths);
+	g_free(p);
+}
 
 static void
 run_clear(Run *r)
@@ -108,6 +161,13 @@ run_clear(Run *r)
 	g_clear_pointer(&r->current, g_hash_table_unref);
 	g_clear_pointer(&r->variant_of, g_hash_table_unref);
 	g_clear_pointer(&r->all_variants, g_ptr_array_unref);
+	g_clear_pointer(&r->relinked, g_ptr_array_unref);
+	g_clear_pointer(&r->predicted, g_hash_table_unref);
+	g_clear_pointer(&r->requested, g_hash_table_unref);
+	g_clear_pointer(&r->wanted, g_hash_table_unref);
+	g_clear_pointer(&r->named, g_hash_table_unref);
+	g_clear_pointer(&r->folders, g_hash_table_unref);
+	g_clear_pointer(&r->placed, g_hash_table_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
@@ -293,7 +353,9 @@ originals_by_hash(const Run *r)
 		char *hex = NULL;
 
 		if (!a->has_hash || !imgopt_format_is_recompressed(a->format) ||
-		    imgopt_fs_is_below(r->out_dir, a->path))
+		    imgopt_fs_is_below(r->out_dir, a->path) ||
+		    (r->variant_of != NULL &&
+		     g_hash_table_contains(r->variant_of, a->path)))
 			continue;
 		hex = hash_hex(&a->hash);
 		old = g_hash_table_lookup(by_hash, hex);
@@ -303,6 +365,38 @@ originals_by_hash(const Run *r)
 			g_free(hex);
 	}
 	return by_hash;
+}
+
+/* Adds to @linked the files stored references resolve to in the folders
+ * other than the variant folder where variants were placed. */
+static bool
+add_linked_copies(const Run *r, GPtrArray *linked, GError **error)
+{
+	g_autoptr(GHashTable) dirs =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTableIter it;
+	gpointer dir;
+
+	for (guint i = 0; i < r->all_variants->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(r->all_variants, i);
+
+		if (*v->path != '\0' &&
+		    !imgopt_fs_is_below(r->out_dir, v->path))
+			g_hash_table_add(dirs, g_path_get_dirname(v->path));
+	}
+	g_hash_table_iter_init(&it, dirs);
+	while (g_hash_table_iter_next(&it, &dir, NULL)) {
+		g_autoptr(GPtrArray) more =
+			imgopt_manifest_lookup_resolved_under(r->manifest, dir,
+							      error);
+
+		if (more == NULL)
+			return false;
+		for (guint i = 0; i < more->len; i++)
+			g_ptr_array_add(linked,
+					g_steal_pointer(&more->pdata[i]));
+	}
+	return true;
 }
 
 /* The contents posts link through a variant file (a run rewrote them
@@ -318,10 +412,13 @@ collect_linked(Run *r, GError **error)
 	g_autoptr(GPtrArray) linked = imgopt_manifest_lookup_resolved_under(
 		r->manifest, r->out_dir, error);
 
-	if (linked == NULL || !load_variant_rows(r, error))
+	if (linked == NULL || !load_variant_rows(r, error) ||
+	    !add_linked_copies(r, linked, error))
 		return false;
 	r->linked =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	r->relinked = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_asset_free);
 	for (guint i = 0; i < r->assets->len; i++)
 		g_hash_table_add(
 			queued,
@@ -337,15 +434,18 @@ collect_linked(Run *r, GError **error)
 			continue;
 		}
 		g_hash_table_insert(r->linked, hex, (gpointer)v);
-		if (g_hash_table_contains(r->current, hex))
-			continue;
 		if (originals == NULL)
 			originals = originals_by_hash(r);
 		a = g_hash_table_lookup(originals, hex);
-		if (a != NULL && !g_hash_table_contains(queued, a->path)) {
-			g_hash_table_add(queued, a->path);
-			g_ptr_array_add(r->assets, imgopt_asset_copy(a));
-		}
+		if (a == NULL || g_hash_table_contains(queued, a->path))
+			continue;
+		g_hash_table_add(queued, a->path);
+		/* With rows of these settings already, only a width a relink
+		 * needs (another --display-width) is made. */
+		g_ptr_array_add(g_hash_table_contains(r->current, hex)
+					? r->relinked
+					: r->assets,
+				imgopt_asset_copy(a));
 	}
 	return true;
 }
@@ -394,7 +494,9 @@ on_variant(const ImgoptVariant *variant, bool is_cached, void *user_data)
 
 	if (is_cached)
 		return;
-	g_ptr_array_add(r->result->variant_files, g_strdup(variant->path));
+	if (*variant->path != '\0')
+		g_ptr_array_add(r->result->variant_files,
+				g_strdup(variant->path));
 	imgopt_fault_point();
 }
 
@@ -413,24 +515,68 @@ on_encode_progress(uint64_t done, uint64_t total, uint64_t bytes,
 	imgopt_observer_progress(r->observer, "encode", done, total, bytes);
 }
 
-static bool
-variants_on_disk(const Run *r, const GPtrArray *variants)
+/* The rows of @rows a page may link: their file is there (or, for a
+ * variant that would be its source's copy, never written). */
+static GPtrArray *
+rows_on_disk(const Run *r, GPtrArray *rows)
 {
 	const char *root = imgopt_site_get_root(r->site);
 
-	for (guint i = 0; i < variants->len; i++) {
-		const ImgoptVariant *v = g_ptr_array_index(variants, i);
+	for (guint i = rows->len; i > 0; i--) {
+		const ImgoptVariant *v = g_ptr_array_index(rows, i - 1);
 		g_autofree char *full = g_build_filename(root, v->path, NULL);
 
-		if (!g_file_test(full, G_FILE_TEST_IS_REGULAR))
-			return false;
+		if (*v->path != '\0' &&
+		    !g_file_test(full, G_FILE_TEST_IS_REGULAR))
+			g_ptr_array_remove_index(rows, i - 1);
 	}
-	return variants->len > 0;
+	return rows;
 }
 
-/* Dry run: the variants of @asset, encoded in memory, not written. */
+/* Whether @list has a variant of @v's width and format. */
+static bool
+has_same(const GPtrArray *list, const ImgoptVariant *v)
+{
+	for (guint i = 0; i < list->len; i++) {
+		const ImgoptVariant *o = g_ptr_array_index(list, i);
+
+		if (o->width == v->width && o->format == v->format)
+			return true;
+	}
+	return false;
+}
+
+/* Dry run: @v (its path a file name) as written in @dir (NULL: the
+ * variant folder) and placed in every other folder @asset's references
+ * need. */
+static void
+add_in_memory(Run *r, const ImgoptAsset *asset, const char *dir,
+	      const ImgoptVariant *v, GPtrArray *out)
+{
+	g_autofree char *hex = hash_hex(&asset->hash);
+	const GPtrArray *dirs = g_hash_table_lookup(r->folders, hex);
+	const char *main_dir = dir != NULL ? dir : r->out_dir;
+	guint n = dirs != NULL ? dirs->len : 0;
+
+	for (guint d = 0; d <= n; d++) {
+		const char *in = d == 0 ? main_dir : dirs->pdata[d - 1];
+		ImgoptVariant *copy = NULL;
+
+		if (d > 0 && strcmp(in, main_dir) == 0)
+			continue;
+		copy = imgopt_variant_copy(v);
+		g_free(copy->path);
+		copy->path = g_build_filename(in, v->path, NULL);
+		g_ptr_array_add(r->result->variant_files, g_strdup(copy->path));
+		g_ptr_array_add(out, copy);
+	}
+}
+
+/* Dry run: the @missing variants of @asset, encoded in memory, not
+ * written, with its variants already on disk (@rows). */
 static GPtrArray *
-encode_in_memory(Run *r, const ImgoptAsset *asset)
+encode_in_memory(Run *r, const ImgoptAsset *asset, const ImgoptWanted *missing,
+		 const GPtrArray *rows)
 {
 	g_autoptr(GPtrArray) enc = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_encoded_free);
@@ -438,21 +584,32 @@ encode_in_memory(Run *r, const ImgoptAsset *asset)
 	GPtrArray *out = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_variant_free);
 
-	if (!imgopt_recompress_asset(imgopt_site_get_root(r->site), asset,
-				     r->opt->settings, enc, &local)) {
+	if (!imgopt_recompress_asset_only(imgopt_site_get_root(r->site), asset,
+					  r->opt->settings, missing, enc,
+					  &local)) {
 		add_problem(r, asset->path, local->message);
 		r->result->n_failed++;
 		return out;
 	}
 	for (guint i = 0; i < enc->len; i++) {
 		const ImgoptEncoded *e = g_ptr_array_index(enc, i);
-		ImgoptVariant *v = imgopt_variant_copy(e->variant);
+		bool is_copy = e->kind == IMGOPT_ENCODED_ORIGINAL;
 
-		g_free(v->path);
-		v->path = g_build_filename(r->out_dir, e->variant->path, NULL);
-		g_ptr_array_add(r->result->variant_files, g_strdup(v->path));
-		g_ptr_array_add(out, v);
+		if (is_copy) {
+			ImgoptVariant *v = imgopt_variant_copy(e->variant);
+
+			g_free(v->path);
+			v->path = g_strdup("");
+			g_ptr_array_add(out, v);
+			continue;
+		}
+		add_in_memory(r, asset, missing->dir, e->variant, out);
 	}
+	for (guint i = 0; i < rows->len; i++)
+		if (!has_same(out, g_ptr_array_index(rows, i)))
+			g_ptr_array_add(out,
+					imgopt_variant_copy(
+						g_ptr_array_index(rows, i)));
 	r->result->n_encoded++;
 	return out;
 }
@@ -475,100 +632,550 @@ predicted_format(const ImgoptAsset *asset)
 	}
 }
 
-/* Check: the variants a run would make of @asset, named and sized as
- * recompress names them but not encoded, so the plan rewrites what the
- * run would rewrite.  Their bytes are 0 (unknown; count_ref() counts the
- * source's bytes for them) but for a full-width GIF's. */
-static GPtrArray *
-predict_variants(const Run *r, const ImgoptAsset *asset)
+/* One variant a run would make of @asset at @w in @format. */
+static ImgoptVariant *
+predicted_new(const char *dir, const ImgoptAsset *asset, uint32_t w,
+	      ImgoptFormat format)
+{
+	ImgoptVariant *v = imgopt_variant_new();
+	g_autofree char *name =
+		imgopt_variant_file_name(&asset->hash, w, format);
+
+	v->hash = asset->hash;
+	v->width = w;
+	v->height = asset->width > 0 ? (uint32_t)(((uint64_t)asset->height * w +
+						   asset->width / 2) /
+						  asset->width)
+				     : 0;
+	v->n_frames = asset->n_frames;
+	v->format = format;
+	v->path = g_build_filename(dir, name, NULL);
+	/* A GIF re-encoded at its own width rarely saves a byte: predicted
+	 * as a copy, which the plan never links. */
+	if (format == IMGOPT_FORMAT_GIF && w == asset->width)
+		v->bytes = asset->size;
+	return v;
+}
+
+/* Notes in r->requested which widths of --widths make @v. */
+static void
+note_request(Run *r, const ImgoptVariant *v, uint32_t requested, bool is_extra)
+{
+	Predicted *p = NULL;
+
+	if (r->requested == NULL)
+		return;
+	p = g_hash_table_lookup(r->requested, v->path);
+	if (p == NULL) {
+		p = g_new0(Predicted, 1);
+		p->hex = hash_hex(&v->hash);
+		p->widths = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+		p->is_extra = is_extra;
+		p->dir = g_path_get_dirname(v->path);
+		p->width = v->width;
+		p->format = v->format;
+		g_hash_table_insert(r->requested, g_strdup(v->path), p);
+	}
+	g_array_append_val(p->widths, requested);
+}
+
+/* The variants a run would make of @asset in @format, named and sized
+ * as recompress names them but not encoded.  Their bytes are 0 (unknown;
+ * count_ref() counts the source's bytes for them) but for a full-width
+ * GIF's. */
+static void
+predict_format(Run *r, const char *dir, const ImgoptAsset *asset,
+	       ImgoptFormat format, bool is_extra, GPtrArray *out)
 {
 	const GArray *widths = r->opt->settings->widths;
+	ImgoptVariant *last = NULL;
+
+	for (guint i = 0; i < widths->len; i++) {
+		uint32_t requested = g_array_index(widths, uint32_t, i);
+		uint32_t w = asset->width > 0 ? MIN(requested, asset->width)
+					      : requested;
+
+		if (last == NULL || w != last->width) {
+			last = predicted_new(dir, asset, w, format);
+			g_ptr_array_add(out, last);
+		}
+		note_request(r, last, requested, is_extra);
+	}
+}
+
+/* Check: the variants a run would make of @asset (with @with_extras its
+ * WebP and AVIF ones too), so the plan rewrites what the run would. */
+static GPtrArray *
+predict_variants(Run *r, const ImgoptAsset *asset, bool with_extras)
+{
 	ImgoptFormat format = predicted_format(asset);
+	unsigned formats = r->opt->settings->formats;
 	GPtrArray *out = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_variant_free);
-	uint32_t last = 0;
 
-	for (guint i = 0; format != IMGOPT_FORMAT_UNKNOWN && i < widths->len;
-	     i++) {
-		uint32_t w = g_array_index(widths, uint32_t, i);
-		ImgoptVariant *v = NULL;
+	g_autofree char *hex = hash_hex(&asset->hash);
+	const GPtrArray *dirs = r->folders != NULL
+					? g_hash_table_lookup(r->folders, hex)
+					: NULL;
+	guint n_dirs = dirs != NULL ? dirs->len : 1;
 
-		if (asset->width > 0)
-			w = MIN(w, asset->width);
-		if (w == last)
-			continue;
-		last = w;
-		v = imgopt_variant_new();
-		g_autofree char *name =
-			imgopt_variant_file_name(&asset->hash, w, format);
-		v->hash = asset->hash;
-		v->width = w;
-		v->format = format;
-		v->path = g_build_filename(r->out_dir, name, NULL);
-		/* A GIF re-encoded at its own width rarely saves a byte:
-		 * predicted as a copy, which the plan never links. */
-		if (format == IMGOPT_FORMAT_GIF && w == asset->width)
-			v->bytes = asset->size;
-		g_ptr_array_add(out, v);
+	for (guint d = 0; format != IMGOPT_FORMAT_UNKNOWN && d < n_dirs; d++) {
+		const char *dir =
+			dirs != NULL ? g_ptr_array_index(dirs, d) : r->out_dir;
+
+		predict_format(r, dir, asset, format, false, out);
+		if (with_extras && (formats & IMGOPT_OUTPUT_WEBP))
+			predict_format(r, dir, asset, IMGOPT_FORMAT_WEBP, true,
+				       out);
+		if (with_extras && (formats & IMGOPT_OUTPUT_AVIF) &&
+		    asset->n_frames <= 1)
+			predict_format(r, dir, asset, IMGOPT_FORMAT_AVIF, true,
+				       out);
 	}
 	return out;
 }
 
 /* The contents only linked through variants get this run's settings'
- * rows (shared with r->current, or an empty list) in r->variants. */
-static void
-add_linked_variants(Run *r)
+ * rows (or an empty list) in @table. */
+static bool
+add_linked_variants(Run *r, GHashTable *table, GError **error)
 {
 	GHashTableIter it;
-	gpointer key;
+	gpointer key, value;
 
 	g_hash_table_iter_init(&it, r->linked);
-	while (g_hash_table_iter_next(&it, &key, NULL)) {
-		GPtrArray *rows = g_hash_table_lookup(r->current, key);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		const ImgoptVariant *v = value;
 
-		if (g_hash_table_contains(r->variants, key))
+		if (g_hash_table_contains(table, key))
 			continue;
-		g_hash_table_insert(r->variants, g_strdup(key),
-				    rows != NULL ? g_ptr_array_ref(rows)
-						 : g_ptr_array_new());
+		GPtrArray *rows = imgopt_manifest_lookup_variants(
+			r->manifest, &v->hash, r->fingerprint, error);
+		if (rows == NULL)
+			return false;
+		g_hash_table_insert(table, g_strdup(key),
+				    rows_on_disk(r, rows));
+	}
+	return true;
+}
+
+/* ---- 2. which variants the references will link ---- */
+
+/* Reads, scans and resolves one referrer; what fails is kept in the plan
+ * and reported when it is planned, in order. */
+static PostPlan *
+read_post(Run *r, const ImgoptReferrer *referrer)
+{
+	g_autofree char *full = g_build_filename(imgopt_site_get_root(r->site),
+						 referrer->path, NULL);
+	PostPlan *plan = g_new0(PostPlan, 1);
+	g_autoptr(GError) local = NULL;
+	char *text = NULL;
+	gsize len = 0;
+	GStatBuf st;
+
+	plan->post = g_strdup(referrer->path);
+	plan->kind = referrer->kind;
+	plan->edits = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_edit_free);
+	if (g_stat(full, &st) != 0 ||
+	    !g_file_get_contents(full, &text, &len, &local)) {
+		plan->problem = g_strdup_printf(
+			"cannot read '%s': %s", plan->post,
+			local != NULL ? local->message : g_strerror(errno));
+		return plan;
+	}
+	plan->mode = (int)(st.st_mode & 07777);
+	plan->n_links = (unsigned long)st.st_nlink;
+	plan->old_bytes = g_bytes_new_take(text, len);
+	plan->refs = imgopt_referrers_scan_text(r->site, plan->kind, plan->post,
+						text, len, &local);
+	if (plan->refs == NULL) {
+		plan->problem = g_strdup(local->message);
+		return plan;
+	}
+	for (guint i = 0; i < plan->refs->len; i++)
+		imgopt_site_resolve_ref(r->site,
+					g_ptr_array_index(plan->refs, i));
+	return plan;
+}
+
+/* Every variant a run could make of each content (every width, every
+ * format of --formats) in r->predicted, and which widths of --widths
+ * make each in r->requested. */
+static bool
+predict_all(Run *r, GError **error)
+{
+	const GPtrArray *lists[] = {r->assets, r->relinked};
+
+	r->predicted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					     (GDestroyNotify)g_ptr_array_unref);
+	r->requested = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					     (GDestroyNotify)predicted_free);
+	for (gsize l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (guint i = 0; i < lists[l]->len; i++) {
+			const ImgoptAsset *a = g_ptr_array_index(lists[l], i);
+			char *hex = hash_hex(&a->hash);
+
+			if (g_hash_table_contains(r->predicted, hex)) {
+				g_free(hex);
+				continue;
+			}
+			g_hash_table_insert(r->predicted, hex,
+					    predict_variants(r, a, true));
+		}
+	return add_linked_variants(r, r->predicted, error);
+}
+
+/* Adds what the predicted variant at @path needs to r->wanted. */
+static void
+want_path(Run *r, const char *path)
+{
+	const Predicted *p = g_hash_table_lookup(r->requested, path);
+	ImgoptWanted *w = NULL;
+
+	if (p == NULL)
+		return;
+	w = g_hash_table_lookup(r->wanted, p->hex);
+	if (w == NULL) {
+		w = imgopt_wanted_new();
+		g_hash_table_insert(r->wanted, g_strdup(p->hex), w);
+	}
+	GPtrArray *named = g_hash_table_lookup(r->placed, p->hex);
+	if (named == NULL) {
+		named = g_ptr_array_new();
+		g_hash_table_insert(r->placed, g_strdup(p->hex), named);
+	}
+	g_ptr_array_add(named, (gpointer)p);
+	for (guint i = 0; i < p->widths->len; i++)
+		imgopt_wanted_add(w, g_array_index(p->widths, uint32_t, i));
+	w->with_extras |= p->is_extra;
+}
+
+/* The content @ref shows (hex, or NULL): an indexed file's or a variant
+ * file's. */
+static char *
+ref_content(const Run *r, const ImgoptRef *ref)
+{
+	const ImgoptAsset *a = NULL;
+	const ImgoptVariant *v = NULL;
+
+	if (ref->resolved == NULL ||
+	    (ref->status != IMGOPT_REF_STATUS_OK &&
+	     ref->status != IMGOPT_REF_STATUS_REPAIRED))
+		return NULL;
+	a = g_hash_table_lookup(r->files, ref->resolved);
+	if (a != NULL && a->has_hash)
+		return hash_hex(&a->hash);
+	v = g_hash_table_lookup(r->variant_of, ref->resolved);
+	return v != NULL ? hash_hex(&v->hash) : NULL;
+}
+
+/* r->folders: for each content, the folders its references need its
+ * variants in, in the order of the posts. */
+static void
+note_folders(Run *r, const GPtrArray *posts)
+{
+	r->folders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					   (GDestroyNotify)g_ptr_array_unref);
+	for (guint i = 0; i < posts->len; i++) {
+		const PostPlan *plan = g_ptr_array_index(posts, i);
+
+		for (guint j = 0; plan->refs != NULL && j < plan->refs->len;
+		     j++) {
+			const ImgoptRef *ref = g_ptr_array_index(plan->refs, j);
+			char *hex = ref_content(r, ref);
+			GPtrArray *dirs = NULL;
+
+			if (hex == NULL)
+				continue;
+			dirs = g_hash_table_lookup(r->folders, hex);
+			if (dirs == NULL) {
+				dirs = g_ptr_array_new_with_free_func(g_free);
+				g_hash_table_insert(r->folders, hex, dirs);
+			}
+			else
+				g_free(hex);
+			char *dir = imgopt_site_variant_dir(r->site, ref);
+			if (g_ptr_array_find_with_equal_func(dirs, dir,
+							     g_str_equal, NULL))
+				g_free(dir);
+			else
+				g_ptr_array_add(dirs, dir);
+		}
 	}
 }
 
-/* Fills r->variants from the manifest (and, in a dry run, from in-memory
- * encodes of what it lacks). */
+/* Each content's variants are written in the first folder (in the order
+ * of the posts) the prediction named one in; the others get copies. */
+static void
+choose_dirs(Run *r)
+{
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, r->wanted);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		ImgoptWanted *w = value;
+		const GPtrArray *dirs = g_hash_table_lookup(r->folders, key);
+		const GPtrArray *named = g_hash_table_lookup(r->placed, key);
+
+		for (guint d = 0;
+		     dirs != NULL && w->dir == NULL && d < dirs->len; d++)
+			for (guint i = 0; named != NULL && i < named->len; i++)
+				if (strcmp(((const Predicted *)named->pdata[i])
+						   ->dir,
+					   dirs->pdata[d]) == 0) {
+					w->dir = g_strdup(dirs->pdata[d]);
+					break;
+				}
+	}
+}
+
+/* Says once why a run that found images to show rewrites none of them. */
+static void
+note_nothing_rewritable(Run *r, guint n_images)
+{
+	if (n_images == 0 || g_hash_table_size(r->wanted) > 0 ||
+	    g_hash_table_size(r->linked) > 0)
+		return;
+	g_autofree char *msg = g_strdup_printf(
+		"%u image reference%s found, none rewritable (pinned by the "
+		"page, or tags the generator resolves itself): no variants "
+		"made",
+		n_images, n_images == 1 ? "" : "s");
+	g_ptr_array_add(r->result->notices, imgopt_problem_new("", msg));
+}
+
+static ImgoptPlanInput plan_input(const Run *r);
+
+/* Plans every post against the predicted variants: the variants its
+ * edits name are what the run makes (r->wanted). */
+static bool
+run_wanted(Run *r, const GPtrArray *posts, GError **error)
+{
+	g_autoptr(GHashTable) named = g_hash_table_new(g_str_hash, g_str_equal);
+	ImgoptPlanInput in = plan_input(r);
+	GHashTableIter it;
+	gpointer path;
+	guint n_images = 0;
+
+	r->originals = originals_by_hash(r);
+	r->wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					  (GDestroyNotify)imgopt_wanted_free);
+	r->placed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					  (GDestroyNotify)g_ptr_array_unref);
+	note_folders(r, posts);
+	if (!predict_all(r, error))
+		return false;
+	in.variants = r->predicted;
+	in.root = NULL;
+	in.named = named;
+	for (guint i = 0; i < posts->len; i++) {
+		const PostPlan *plan = g_ptr_array_index(posts, i);
+		gsize len = 0;
+		const char *text = NULL;
+
+		if (plan->refs == NULL)
+			continue;
+		text = g_bytes_get_data(plan->old_bytes, &len);
+		g_autoptr(GPtrArray) edits = g_ptr_array_new_with_free_func(
+			(GDestroyNotify)imgopt_edit_free);
+		g_autoptr(GArray) planned = imgopt_rewrite_plan_post(
+			&in, text, len, plan->refs, edits);
+		for (guint j = 0; j < planned->len; j++)
+			n_images +=
+				g_array_index(planned, ImgoptRefPlan, j).kind ==
+				IMGOPT_REF_PLAN_KEPT;
+	}
+	g_hash_table_iter_init(&it, named);
+	while (g_hash_table_iter_next(&it, &path, NULL))
+		want_path(r, path);
+	choose_dirs(r);
+	note_nothing_rewritable(r, n_images);
+	return true;
+}
+
+/* ---- 3. variants ---- */
+
+/* The variants a run would make of @asset that are its copies (a GIF at
+ * its own width): none is made, but a page shows the first of its
+ * duplicate copies instead, as with a copy made. */
+static GPtrArray *
+predicted_copies(Run *r, const ImgoptAsset *asset)
+{
+	GPtrArray *vs = predict_variants(r, asset, false);
+
+	for (guint i = vs->len; i > 0; i--)
+		if (((ImgoptVariant *)g_ptr_array_index(vs, i - 1))->bytes == 0)
+			g_ptr_array_remove_index(vs, i - 1);
+	return vs;
+}
+
+/* The variants of one referenced content with these settings: the rows
+ * made (a check's predicted ones, a dry run's encoded in memory, for what
+ * is missing). */
+static GPtrArray *
+content_variants(Run *r, const ImgoptAsset *a, GError **error)
+{
+	g_autofree char *hex = hash_hex(&a->hash);
+	const ImgoptWanted *wanted = g_hash_table_lookup(r->wanted, hex);
+	g_autoptr(ImgoptWanted) missing = NULL;
+	g_autoptr(GPtrArray) rows = imgopt_manifest_lookup_variants(
+		r->manifest, &a->hash, r->fingerprint, error);
+
+	if (rows == NULL)
+		return NULL;
+	if (wanted == NULL && rows_on_disk(r, rows)->len == 0)
+		return predicted_copies(r, a);
+	if (r->opt->mode == IMGOPT_RUN_APPLY || wanted == NULL)
+		return rows_on_disk(r, g_steal_pointer(&rows));
+	if (!imgopt_recompress_missing(imgopt_site_get_root(r->site),
+				       r->manifest, &a->hash, r->opt->settings,
+				       wanted, &missing, error))
+		return NULL;
+	if (missing == NULL)
+		return rows_on_disk(r, g_steal_pointer(&rows));
+	rows_on_disk(r, rows);
+	if (r->opt->mode == IMGOPT_RUN_CHECK) {
+		r->result->n_to_encode++;
+		return predict_variants(r, a, true);
+	}
+	return encode_in_memory(r, a, missing, rows);
+}
+
+/* The referenced assets and the relinked originals, for the encoder. */
+static GPtrArray *
+assets_to_encode(const Run *r)
+{
+	GPtrArray *all = g_ptr_array_new();
+
+	for (guint i = 0; i < r->assets->len; i++)
+		g_ptr_array_add(all, g_ptr_array_index(r->assets, i));
+	for (guint i = 0; i < r->relinked->len; i++)
+		g_ptr_array_add(all, g_ptr_array_index(r->relinked, i));
+	return all;
+}
+
+/* Fills r->variants from the manifest (and, in a dry run or a check,
+ * from what a run would make). */
 static bool
 load_variants(Run *r, GError **error)
 {
+	g_clear_pointer(&r->requested, g_hash_table_unref);
 	r->variants = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					    (GDestroyNotify)g_ptr_array_unref);
-	for (guint i = 0; i < r->assets->len; i++) {
-		const ImgoptAsset *a = g_ptr_array_index(r->assets, i);
+	g_autoptr(GPtrArray) all = assets_to_encode(r);
+
+	for (guint i = 0; i < all->len; i++) {
+		const ImgoptAsset *a = g_ptr_array_index(all, i);
 		g_autofree char *hex = hash_hex(&a->hash);
 
 		if (g_hash_table_contains(r->variants, hex))
 			continue;
-		r->result->n_sources++;
-		g_autoptr(GPtrArray) vs = imgopt_manifest_lookup_variants(
-			r->manifest, &a->hash, r->fingerprint, error);
+		/* The relinked contents were counted by the run that linked
+		 * them. */
+		if (i < r->assets->len && g_hash_table_contains(r->wanted, hex))
+			r->result->n_sources++;
+		GPtrArray *vs = content_variants(r, a, error);
 		if (vs == NULL)
 			return false;
-		if (!variants_on_disk(r, vs)) {
-			g_clear_pointer(&vs, g_ptr_array_unref);
-			if (r->opt->mode == IMGOPT_RUN_CHECK) {
-				r->result->n_to_encode++;
-				vs = predict_variants(r, a);
-			}
-			if (r->opt->mode == IMGOPT_RUN_DRY_RUN)
-				vs = encode_in_memory(r, a);
-		}
-		/* An empty list marks a content seen without variants. */
-		if (vs == NULL)
-			vs = g_ptr_array_new();
-		g_hash_table_insert(r->variants, g_steal_pointer(&hex),
-				    g_steal_pointer(&vs));
+		g_hash_table_insert(r->variants, g_steal_pointer(&hex), vs);
 	}
-	add_linked_variants(r);
+	return add_linked_variants(r, r->variants, error);
+}
+
+/* Whether @v is of the kind @p predicted: its extra format, or one a
+ * page links directly (variants_for() in plan.c splits them so). */
+static bool
+is_kind_of(const ImgoptVariant *v, const Predicted *p, ImgoptFormat source)
+{
+	bool is_extra = (v->format == IMGOPT_FORMAT_WEBP ||
+			 v->format == IMGOPT_FORMAT_AVIF) &&
+			v->format != source;
+
+	return p->is_extra ? v->format == p->format : !is_extra;
+}
+
+/* The row of @rows to place in @p's folder: of its kind, not in that
+ * folder, at its width or the narrowest wider one (what the plan picks
+ * there); NULL if that folder has it already or there is none. */
+static const ImgoptVariant *
+row_to_place(const GPtrArray *rows, const Predicted *p, ImgoptFormat source)
+{
+	g_autoptr(GPtrArray) elsewhere = g_ptr_array_new();
+	const ImgoptVariant *pick = NULL;
+
+	for (guint i = 0; i < rows->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(rows, i);
+		g_autofree char *dir = g_path_get_dirname(v->path);
+
+		if (*v->path == '\0' || !is_kind_of(v, p, source) ||
+		    strcmp(dir, p->dir) == 0)
+			continue;
+		g_ptr_array_add(elsewhere, (gpointer)v);
+	}
+	pick = imgopt_rewrite_pick_covering(elsewhere, IMGOPT_FORMAT_UNKNOWN,
+					    p->width);
+	for (guint i = 0; pick != NULL && i < rows->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(rows, i);
+		g_autofree char *dir = g_path_get_dirname(v->path);
+
+		if (v->width == pick->width && v->format == pick->format &&
+		    strcmp(dir, p->dir) == 0)
+			return NULL;
+	}
+	return pick;
+}
+
+/* Places @hex's variants in the other folders its references need. */
+static bool
+place_content(Run *r, const char *hex, const GPtrArray *named, GError **error)
+{
+	const ImgoptAsset *source = g_hash_table_lookup(r->originals, hex);
+	ImgoptHash hash;
+
+	if (source == NULL || !imgopt_hash_parse(hex, &hash))
+		return true;
+	g_autoptr(GPtrArray) rows = imgopt_manifest_lookup_variants(
+		r->manifest, &hash, r->fingerprint, error);
+	if (rows == NULL)
+		return false;
+	rows_on_disk(r, rows);
+	for (guint i = 0; i < named->len; i++) {
+		const Predicted *p = g_ptr_array_index(named, i);
+		const ImgoptVariant *v = row_to_place(rows, p, source->format);
+		ImgoptVariant *copy = NULL;
+
+		if (v == NULL)
+			continue;
+		if (!imgopt_place_variant(imgopt_site_get_root(r->site),
+					  r->manifest, v, p->dir, &copy, error))
+			return false;
+		g_ptr_array_add(r->result->variant_files, g_strdup(copy->path));
+		r->result->n_written++;
+		g_ptr_array_add(rows, copy);
+	}
 	return true;
+}
+
+/* Every variant a reference needs in another folder than the one it was
+ * written in gets its copy there. */
+static bool
+place_all(Run *r, GError **error)
+{
+	GHashTableIter it;
+	gpointer key, value;
+
+	if (!imgopt_manifest_begin(r->manifest, error))
+		return false;
+	g_hash_table_iter_init(&it, r->placed);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		if (!place_content(r, key, value, error)) {
+			imgopt_manifest_rollback(r->manifest);
+			return false;
+		}
+	return imgopt_manifest_commit(r->manifest, error);
 }
 
 static bool
@@ -579,20 +1186,24 @@ run_variants(Run *r, GError **error)
 	ImgoptRecompressSummary sum = {0};
 
 	if (r->opt->mode == IMGOPT_RUN_APPLY) {
-		if (!imgopt_recompress_all(imgopt_site_get_root(r->site),
-					   r->out_dir, r->assets,
-					   r->opt->settings, r->manifest, &rep,
-					   &sum, error))
+		g_autoptr(GPtrArray) all = assets_to_encode(r);
+
+		if (!imgopt_recompress_wanted(imgopt_site_get_root(r->site),
+					      r->out_dir, all, r->wanted,
+					      r->opt->settings, r->manifest,
+					      &rep, &sum, error))
 			return false;
 		imgopt_fault_point();
 		r->result->n_encoded = sum.n_encoded;
 		r->result->n_failed = sum.n_failed;
 		r->result->n_written = sum.n_written;
+		if (!place_all(r, error))
+			return false;
 	}
 	return load_variants(r, error);
 }
 
-/* ---- 3. plan: the rewrite stage's edits, and what the posts show ---- */
+/* ---- 4. plan: the rewrite stage's edits, and what the posts show ---- */
 
 static uint64_t
 file_size(const Run *r, const char *path)
@@ -696,7 +1307,9 @@ plan_input(const Run *r)
 	ImgoptPlanInput in = {
 		.baseurl = imgopt_site_get_baseurl(r->site),
 		.originals = r->originals,
-		.root = r->opt->mode != IMGOPT_RUN_DRY_RUN
+		/* A dry run's new variants exist only in memory, a check's
+		 * only in name. */
+		.root = r->opt->mode == IMGOPT_RUN_APPLY
 				? imgopt_site_get_root(r->site)
 				: NULL,
 		.out_dir = r->out_dir,
@@ -708,6 +1321,8 @@ plan_input(const Run *r)
 					? g_array_index(w, uint32_t, w->len - 1)
 					: G_MAXUINT32,
 		.use_srcset = r->opt->use_srcset,
+		.site = r->site,
+		.named = r->named,
 	};
 
 	return in;
@@ -721,16 +1336,9 @@ plan_edits(Run *r, PostPlan *plan)
 	gsize len = 0;
 	const char *text = g_bytes_get_data(plan->old_bytes, &len);
 	g_autoptr(GError) local = NULL;
-	g_autoptr(GPtrArray) refs = imgopt_referrers_scan_text(
-		r->site, plan->kind, plan->post, text, len, &local);
+	const GPtrArray *refs = plan->refs;
 	ImgoptPlanInput in = plan_input(r);
 
-	if (refs == NULL) {
-		add_problem(r, plan->post, local->message);
-		return;
-	}
-	for (guint i = 0; i < refs->len; i++)
-		imgopt_site_resolve_ref(r->site, g_ptr_array_index(refs, i));
 	r->result->references += refs->len;
 	g_autoptr(GArray) planned =
 		imgopt_rewrite_plan_post(&in, text, len, refs, plan->edits);
@@ -755,51 +1363,34 @@ plan_edits(Run *r, PostPlan *plan)
  * name a new inode, so a file with several hard links would be split:
  * the other names would keep the old bytes. */
 static bool
-may_rewrite(Run *r, const char *post, const GStatBuf *st)
+may_rewrite(Run *r, const PostPlan *plan)
 {
-	if (st->st_nlink <= 1)
+	if (plan->n_links <= 1)
 		return true;
 	g_autofree char *msg = g_strdup_printf(
 		"'%s' has %lu hard links: rewriting it would split them; "
 		"not rewritten",
-		post, (unsigned long)st->st_nlink);
-	add_problem(r, post, msg);
+		plan->post, plan->n_links);
+	add_problem(r, plan->post, msg);
 	return false;
 }
 
-static PostPlan *
-plan_post(Run *r, const ImgoptReferrer *referrer)
+/* Plans one referrer read and scanned before (its problem, if it could
+ * not be, reported now). */
+static void
+plan_post(Run *r, PostPlan *plan)
 {
-	const char *post = referrer->path;
-	g_autofree char *full =
-		g_build_filename(imgopt_site_get_root(r->site), post, NULL);
-	g_autoptr(PostPlan) plan = g_new0(PostPlan, 1);
-	g_autoptr(GError) local = NULL;
-	char *text = NULL;
-	gsize len = 0;
-	GStatBuf st;
-
-	plan->post = g_strdup(post);
-	plan->kind = referrer->kind;
-	plan->edits = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_edit_free);
-	if (g_stat(full, &st) != 0 ||
-	    !g_file_get_contents(full, &text, &len, &local)) {
-		g_autofree char *msg = g_strdup_printf(
-			"cannot read '%s': %s", post,
-			local != NULL ? local->message : g_strerror(errno));
-		add_problem(r, post, msg);
-		return NULL;
+	if (plan->problem != NULL) {
+		add_problem(r, plan->post, plan->problem);
+		r->has_unplanned = true;
+		return;
 	}
-	plan->mode = (int)(st.st_mode & 07777);
-	plan->old_bytes = g_bytes_new_take(text, len);
 	uint64_t rewritten = r->result->rewritten;
 	plan_edits(r, plan);
-	if (plan->new_bytes != NULL && !may_rewrite(r, post, &st)) {
+	if (plan->new_bytes != NULL && !may_rewrite(r, plan)) {
 		g_clear_pointer(&plan->new_bytes, g_bytes_unref);
 		r->result->rewritten = rewritten;
 	}
-	return g_steal_pointer(&plan);
 }
 
 static ImgoptPostChange *
@@ -856,10 +1447,9 @@ remove_debris(const Run *r, const GPtrArray *referrers, GError **error)
 	return true;
 }
 
-/* Plans every referrer (the posts alone with --only-posts); those that
- * change go to @plans. */
+/* Reads every referrer (the posts alone with --only-posts) into @posts. */
 static bool
-run_plan(Run *r, GPtrArray *plans, GError **error)
+run_read(Run *r, GPtrArray *posts, GError **error)
 {
 	g_autoptr(GPtrArray) referrers = imgopt_referrers_list_scope(
 		r->site, r->opt->only_posts, NULL, error);
@@ -869,29 +1459,83 @@ run_plan(Run *r, GPtrArray *plans, GError **error)
 	if (r->opt->mode == IMGOPT_RUN_APPLY &&
 	    !remove_debris(r, referrers, error))
 		return false;
-	r->originals = originals_by_hash(r);
 	for (guint i = 0; i < referrers->len; i++) {
 		const ImgoptReferrer *referrer =
 			g_ptr_array_index(referrers, i);
-		PostPlan *plan = plan_post(r, referrer);
 
 		r->result->posts += referrer->kind == IMGOPT_REFERRER_POST;
-		if (r->observer != NULL && r->observer->progress != NULL)
-			r->observer->progress("plan", i + 1, referrers->len, 0,
-					      r->observer->user_data);
-		if (plan == NULL || plan->new_bytes == NULL) {
-			post_plan_free(plan);
-			continue;
-		}
-		g_ptr_array_add(
-			r->result->changes,
-			change_new(plan, r->opt->mode == IMGOPT_RUN_DRY_RUN));
-		g_ptr_array_add(plans, plan);
+		g_ptr_array_add(posts, read_post(r, referrer));
 	}
 	return true;
 }
 
-/* ---- 4. write ---- */
+/* Plans every referrer read; those that change go to @plans. */
+static void
+run_plan(Run *r, GPtrArray *posts, GPtrArray *plans)
+{
+	r->named = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < posts->len; i++) {
+		PostPlan *plan = g_ptr_array_index(posts, i);
+
+		plan_post(r, plan);
+		if (r->observer != NULL && r->observer->progress != NULL)
+			r->observer->progress("plan", i + 1, posts->len, 0,
+					      r->observer->user_data);
+		if (plan->new_bytes == NULL)
+			continue;
+		g_ptr_array_add(
+			r->result->changes,
+			change_new(plan, r->opt->mode == IMGOPT_RUN_DRY_RUN));
+		g_ptr_array_add(plans, g_steal_pointer(&posts->pdata[i]));
+	}
+}
+
+/* A variant written (or, in a dry run, to write) that no planned post
+ * names after all: a wider one, wanted for a page that shows its source
+ * instead, where the width it links turned out no smaller than the
+ * source.  Not with --only-posts, nor when a referrer could not be read:
+ * those files were not planned. */
+static bool
+is_unlinked(const Run *r, const char *path)
+{
+	return !r->opt->only_posts && !r->has_unplanned &&
+	       !g_hash_table_contains(r->named, path);
+}
+
+/* Removes the variant files this run wrote that nothing links: files
+ * first, then their rows (a row whose file is gone is made again). */
+static bool
+drop_unlinked(Run *r, GError **error)
+{
+	GPtrArray *files = r->result->variant_files;
+	g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+	const char *root = imgopt_site_get_root(r->site);
+
+	for (guint i = files->len; i > 0; i--) {
+		const char *path = g_ptr_array_index(files, i - 1);
+		g_autofree char *full = g_build_filename(root, path, NULL);
+
+		if (!is_unlinked(r, path))
+			continue;
+		if (r->opt->mode == IMGOPT_RUN_APPLY && g_unlink(full) != 0 &&
+		    errno != ENOENT)
+			continue;
+		g_ptr_array_add(gone, g_strdup(path));
+		g_ptr_array_remove_index(files, i - 1);
+		r->result->n_written -= r->result->n_written > 0;
+	}
+	if (r->opt->mode != IMGOPT_RUN_APPLY || gone->len == 0)
+		return true;
+	if (!imgopt_manifest_begin(r->manifest, error))
+		return false;
+	if (!imgopt_manifest_delete_variants(r->manifest, gone, error)) {
+		imgopt_manifest_rollback(r->manifest);
+		return false;
+	}
+	return imgopt_manifest_commit(r->manifest, error);
+}
+
+/* ---- 5. write ---- */
 
 /* The intent log: every rewrite recorded before any post changes. */
 static bool
@@ -1038,6 +1682,8 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 			 .result = result_new()};
 	g_autoptr(GPtrArray) plans =
 		g_ptr_array_new_with_free_func((GDestroyNotify)post_plan_free);
+	g_autoptr(GPtrArray) posts =
+		g_ptr_array_new_with_free_func((GDestroyNotify)post_plan_free);
 	const char *images = imgopt_site_get_images_dir(site);
 
 	*result_out = NULL;
@@ -1049,10 +1695,12 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 	if (!run_index(&r, error))
 		return false;
 	gint64 t1 = g_get_monotonic_time();
-	if (!run_variants(&r, error))
+	if (!run_read(&r, posts, error) || !run_wanted(&r, posts, error) ||
+	    !run_variants(&r, error))
 		return false;
 	gint64 t2 = g_get_monotonic_time();
-	if (!run_plan(&r, plans, error))
+	run_plan(&r, posts, plans);
+	if (!drop_unlinked(&r, error))
 		return false;
 	gint64 t3 = g_get_monotonic_time();
 	if (options->mode == IMGOPT_RUN_APPLY && !run_write(&r, plans, error))

@@ -36,7 +36,10 @@
  *   style         each url(...) of style="..." on any tag
  *   front-matter  header-img image cover thumbnail featured_image og_image
  *                 teaser image.path header.image header.teaser
- *                 header.overlay_image
+ *                 header.overlay_image cover.image, each item of images
+ *                 (a flow or block list); Hugo's TOML front matter
+ *                 (scan_shortcode.c)
+ *   shortcode     Hugo {{< figure src="x.png" >}} (scan_shortcode.c)
  *   liquid-tag    {% asset_img x.png title %}   (Hexo)
  *
  * Two passes, as CommonMark itself needs them (a definition may follow its
@@ -110,6 +113,7 @@ static const char *const fm_keys[] = {
 	"featured_image", "og_image", "teaser", NULL,
 };
 static const char *const fm_image_keys[] = {"path", NULL};
+static const char *const fm_cover_keys[] = {"image", NULL};
 static const char *const fm_header_keys[] = {
 	"image",
 	"teaser",
@@ -533,47 +537,112 @@ fm_flow(Scanner *sc, const char *parent, const char *const *keys, gsize pos,
 /* State of the block-mapping walk: the top-level key whose nested
  * children we are reading, if it is one we care about. */
 typedef struct {
-	const char *parent;      /* "image" or "header", or NULL */
-	const char *const *keys; /* its wanted children */
+	const char *parent;      /* "image", "header", "cover" or "images",
+				    or NULL */
+	const char *const *keys; /* its wanted children (NULL for the items
+				    of the images list) */
 } FmNest;
+
+/* A flow list `[a, "b"]` at @pos (its '['): reports each item under
+ * @key. */
+static void
+fm_flow_list(Scanner *sc, const char *key, gsize pos, gsize limit)
+{
+	const char *s = sc->text;
+
+	pos++; /* '[' */
+	while (pos < limit && s[pos] != ']') {
+		pos = imgopt_scan_skip_blanks(s, limit, pos);
+		pos = fm_scalar(sc, key, pos, limit, ",]");
+		pos = imgopt_scan_skip_blanks(s, limit, pos);
+		if (pos < limit && s[pos] == ',')
+			pos++;
+		else if (pos < limit && s[pos] != ']')
+			return;
+	}
+}
+
+/* A line inside a nested value: a wanted child `key: v`, or an item
+ * `- v` of the images list. */
+static void
+fm_nested(Scanner *sc, const FmLine *line, const FmNest *nest, gsize pos)
+{
+	const char *s = sc->text;
+	gsize n = 0, after;
+
+	if (nest->keys == NULL) {
+		if (s[pos] == '-' && pos + 1 < line->end &&
+		    (s[pos + 1] == ' ' || s[pos + 1] == '\t'))
+			fm_scalar(
+				sc, nest->parent,
+				imgopt_scan_skip_blanks(s, line->end, pos + 1),
+				line->end, "");
+		return;
+	}
+	after = fm_key(sc, pos, line->end, "", &n);
+	if (after == 0 || !in_list(nest->keys, s + pos, n))
+		return;
+	g_autofree char *key =
+		g_strdup_printf("%s.%.*s", nest->parent, (int)n, s + pos);
+	fm_scalar(sc, key, imgopt_scan_skip_blanks(s, line->end, after),
+		  line->end, "");
+}
+
+/* The nested keys wanted under top-level key [@k, @k + @n), or NULL. */
+static const char *const *
+fm_nest_keys(const char *k, gsize n, const char **parent_out)
+{
+	static const struct {
+		const char *name;
+		const char *const *keys;
+	} nests[] = {
+		{"image", fm_image_keys},
+		{"header", fm_header_keys},
+		{"cover", fm_cover_keys},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(nests); i++)
+		if (strlen(nests[i].name) == n &&
+		    memcmp(nests[i].name, k, n) == 0) {
+			*parent_out = nests[i].name;
+			return nests[i].keys;
+		}
+	return NULL;
+}
 
 static void
 fm_line(Scanner *sc, const FmLine *line, FmNest *nest)
 {
 	const char *s = sc->text;
 	gsize pos = imgopt_scan_skip_blanks(s, line->end, line->start);
-	bool is_top = pos == line->start;
 	gsize n = 0, after;
+	const char *parent = NULL;
 
 	if (pos == line->end || s[pos] == '#')
 		return;
-	if (is_top)
-		nest->parent = NULL;
+	if (pos != line->start || (nest->keys == NULL && s[pos] == '-')) {
+		if (nest->parent != NULL)
+			fm_nested(sc, line, nest, pos);
+		return;
+	}
+	nest->parent = NULL;
 	after = fm_key(sc, pos, line->end, "", &n);
 	if (after == 0)
 		return;
 	gsize value = imgopt_scan_skip_blanks(s, line->end, after);
 	bool is_empty = value == line->end || s[value] == '#';
-	if (is_top) {
-		bool is_image = n == 5 && memcmp(s + pos, "image", 5) == 0;
-		bool is_header = n == 6 && memcmp(s + pos, "header", 6) == 0;
-		const char *const *keys = is_image    ? fm_image_keys
-					  : is_header ? fm_header_keys
-						      : NULL;
-		g_autofree char *key = g_strndup(s + pos, n);
+	const char *const *keys = fm_nest_keys(s + pos, n, &parent);
+	bool is_list = n == 6 && memcmp(s + pos, "images", 6) == 0;
+	g_autofree char *key = g_strndup(s + pos, n);
 
-		if (keys != NULL && is_empty)
-			*nest = (FmNest){is_image ? "image" : "header", keys};
-		else if (keys != NULL && s[value] == '{')
-			fm_flow(sc, key, keys, value, line->end);
-		else if (in_list(fm_keys, s + pos, n))
-			fm_scalar(sc, key, value, line->end, "");
-	}
-	else if (nest->parent != NULL && in_list(nest->keys, s + pos, n)) {
-		g_autofree char *key = g_strdup_printf("%s.%.*s", nest->parent,
-						       (int)n, s + pos);
+	if ((keys != NULL || is_list) && is_empty)
+		*nest = (FmNest){is_list ? "images" : parent, keys};
+	else if (keys != NULL && s[value] == '{')
+		fm_flow(sc, key, keys, value, line->end);
+	else if (is_list && s[value] == '[')
+		fm_flow_list(sc, key, value, line->end);
+	else if (in_list(fm_keys, s + pos, n))
 		fm_scalar(sc, key, value, line->end, "");
-	}
 }
 
 /* Scans the front matter starting at @pos (after the BOM).  Returns where
@@ -669,12 +738,15 @@ imgopt_scan_text_full(const char *post_path, const char *text, gsize len,
 		.leaf_segs = leaf_segs,
 		.refs = refs,
 		.raw_state = SCAN_RAW_NONE,
+		.is_hugo = opts != NULL && opts->is_hugo,
 	};
 	gsize body = 0;
 
 	if (len >= 3 && memcmp(sc.text, "\xEF\xBB\xBF", 3) == 0)
 		body = 3;
 	body = scan_front_matter(&sc, body);
+	if (sc.is_hugo)
+		body = imgopt_scan_toml_front_matter(&sc, body);
 	sc.strict_tags =
 		sc.dialect == IMGOPT_SCAN_KRAMDOWN && !is_html_post(post_path);
 	if (is_html_post(post_path))
@@ -682,6 +754,8 @@ imgopt_scan_text_full(const char *post_path, const char *text, gsize len,
 	else
 		imgopt_scan_blocks(&sc, body);
 	imgopt_scan_leaves(&sc);
+	if (sc.is_hugo)
+		imgopt_scan_shortcodes(&sc, body);
 	g_clear_pointer(&sc.line_starts, g_array_unref);
 	g_clear_pointer(&sc.defs, g_hash_table_unref);
 	return g_steal_pointer(&refs);

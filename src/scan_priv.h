@@ -109,6 +109,7 @@ typedef struct {
 	int raw_state;      /* ScanRawState after the raw HTML so far */
 	guint media_depth;  /* <video> and <audio> elements raw HTML
 			       opened and has not closed */
+	bool is_hugo;       /* Hugo's shortcodes and TOML front matter */
 } Scanner;
 
 /* ---- scan.c: shared helpers ---- */
@@ -272,6 +273,28 @@ void imgopt_scan_html_range(Scanner *sc, const ScanLines *lines,
  */
 void imgopt_scan_html_tag(Scanner *sc, const ScanLines *lines,
 			  GPtrArray *pending, gsize start, gsize end);
+
+/* ---- scan_shortcode.c ---- */
+
+/**
+ * imgopt_scan_toml_front_matter:
+ * @pos: where the post's text starts (after a BOM)
+ *
+ * Hugo's TOML front matter (`+++` lines around it) at @pos: adds its
+ * strings that name an image to @sc->refs (kind front-matter).  Returns
+ * where the body starts: after the closing `+++`, or @pos if there is
+ * none.
+ */
+gsize imgopt_scan_toml_front_matter(Scanner *sc, gsize pos);
+
+/**
+ * imgopt_scan_shortcodes:
+ * @body: where the body starts
+ *
+ * Adds the images of the Hugo shortcodes of the body to @sc->refs (kind
+ * shortcode), keeping the references in document order.
+ */
+void imgopt_scan_shortcodes(Scanner *sc, gsize body);
 
 /* ---- scan_tag.c ---- */
 

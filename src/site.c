@@ -57,6 +57,13 @@ struct ImgoptSite {
 	GPtrArray *exclude;  /* (element-type utf8) Jekyll's exclude list */
 	ImgoptScanDialect dialect; /* how its Markdown renders */
 	ImgoptGenerator generator; /* what builds it */
+	char *content_dir;         /* Hugo: its contentDir ("content") */
+	GPtrArray *static_dirs;    /* (element-type utf8) Hugo: its staticDir
+				      folders ("static"), whether they exist
+				      or not; empty for other generators */
+	ImgoptSiteVariantDirFunc variant_dir_func; /* tests: decides
+						      variant_dir, or NULL */
+	void *variant_dir_data;                    /* its user data */
 };
 
 /* Folders a static-site generator publishes at `/` besides the root. */
@@ -371,22 +378,38 @@ check_images(const ImgoptSite *site, GError **error)
 	return dir != NULL;
 }
 
+/* Where `/x` is looked up.  Hugo publishes its static folders at `/`
+ * and the files of its content folder at their path below it, and
+ * nothing of the root itself: those that exist, in that order.  Hexo:
+ * the root, then its source_dir and theme's source (site_hexo.c).  Other
+ * generators: the root, then `static/` and `source/` if they exist. */
 static void
 find_web_dirs(ImgoptSite *site)
 {
+	const bool is_hugo = site->generator == IMGOPT_GENERATOR_HUGO;
+	g_autoptr(GPtrArray) names = g_ptr_array_new();
+
 	site->web_dirs = g_ptr_array_new_with_free_func(g_free);
-	g_ptr_array_add(site->web_dirs, g_strdup(""));
 	if (site->generator == IMGOPT_GENERATOR_HEXO) {
+		g_ptr_array_add(site->web_dirs, g_strdup(""));
 		imgopt_hexo_add_web_dirs(site->root, site->web_dirs);
 		return;
 	}
-	for (size_t i = 0; i < G_N_ELEMENTS(web_dir_names); i++) {
-		g_autofree char *abs =
-			g_build_filename(site->root, web_dir_names[i], NULL);
+	if (!is_hugo)
+		g_ptr_array_add(site->web_dirs, g_strdup(""));
+	for (guint i = 0; is_hugo && i < site->static_dirs->len; i++)
+		g_ptr_array_add(names, g_ptr_array_index(site->static_dirs, i));
+	if (is_hugo)
+		g_ptr_array_add(names, site->content_dir);
+	for (size_t i = 0; !is_hugo && i < G_N_ELEMENTS(web_dir_names); i++)
+		g_ptr_array_add(names, (char *)web_dir_names[i]);
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = g_ptr_array_index(names, i);
+		g_autofree char *abs = g_build_filename(site->root, name, NULL);
 
-		if (g_file_test(abs, G_FILE_TEST_IS_DIR))
-			g_ptr_array_add(site->web_dirs,
-					g_strdup(web_dir_names[i]));
+		if (imgopt_fs_is_inside_root(name) &&
+		    g_file_test(abs, G_FILE_TEST_IS_DIR))
+			g_ptr_array_add(site->web_dirs, g_strdup(name));
 	}
 }
 
@@ -411,8 +434,8 @@ set_dirs(ImgoptSite *site, const char *posts, const char *posts_as_given,
 }
 
 /* What layout.c reads of the site's own config: Jekyll's exclude list
- * (posts matching it are not listed) and Hugo's baseURL when no Jekyll
- * baseurl was found. */
+ * (posts matching it are not listed), Hugo's baseURL when no Jekyll
+ * baseurl was found, and Hugo's content and static folders. */
 static void
 apply_site_config(ImgoptSite *site)
 {
@@ -421,34 +444,46 @@ apply_site_config(ImgoptSite *site)
 	if (site->baseurl == NULL)
 		site->baseurl = g_steal_pointer(&sc->baseurl);
 	site->exclude = g_steal_pointer(&sc->exclude);
+	site->static_dirs = g_ptr_array_new_with_free_func(g_free);
+	if (site->generator != IMGOPT_GENERATOR_HUGO)
+		return;
+	site->content_dir = sc->content_dir != NULL
+				    ? g_steal_pointer(&sc->content_dir)
+				    : g_strdup("content");
+	for (guint i = 0; i < sc->static_dirs->len; i++)
+		g_ptr_array_add(
+			site->static_dirs,
+			g_strdup(g_ptr_array_index(sc->static_dirs, i)));
+	if (site->static_dirs->len == 0)
+		g_ptr_array_add(site->static_dirs, g_strdup("static"));
+	/* a theme's static folder is published at `/` too, under the
+	 * site's own (which wins where both hold a file) */
+	for (guint i = 0; i < sc->themes->len; i++)
+		g_ptr_array_add(site->static_dirs,
+				g_strdup_printf("themes/%s/static",
+						(char *)g_ptr_array_index(
+							sc->themes, i)));
 }
 
-/* Why POSTS and IMAGES may not both be @dir (relative to @root), or NULL
- * if they may: the variants go to @dir/IMGOPT_OUTPUT_DIR and posts link
- * them there, so @dir must be published at its own path.  Jekyll and Hexo
- * publish no folder whose name starts with `_`; Hugo publishes a page
- * bundle's images at the page's URL, never under `/content/`. */
+/* Why POSTS and IMAGES may not both be @dir (relative to the root), or
+ * NULL if they may: the variants go to @dir/IMGOPT_OUTPUT_DIR and posts
+ * link them there, so @dir must be published at its own path.  Jekyll
+ * and Hexo publish no folder whose name starts with `_`.  Hugo's content
+ * folder may be both: a bundle's variants live in the bundle
+ * (site_hugo.c), published beside its page. */
 static char *
-same_dir_problem(const char *root, const char *dir)
+same_dir_problem(const ImgoptSite *site, const char *dir)
 {
-	g_autoptr(ImgoptSiteLayout) sc = NULL;
 	g_auto(GStrv) parts = g_strsplit(dir, "/", -1);
 
+	if (site->generator == IMGOPT_GENERATOR_HUGO)
+		return NULL;
 	for (guint i = 0; parts[i] != NULL; i++)
 		if (parts[i][0] == '_')
 			return g_strdup_printf(
 				"'%s' is not published by Jekyll or Hexo (a "
 				"folder starting with '_')",
 				dir);
-	if (!imgopt_layout_is_hugo(root))
-		return NULL;
-	sc = imgopt_site_layout_read(root);
-	const char *content = sc->content_dir ? sc->content_dir : "content";
-	if (strcmp(dir, content) == 0 || imgopt_fs_is_below(content, dir))
-		return g_strdup_printf(
-			"Hugo publishes the page bundles of '%s' at the pages' "
-			"URLs, not '%s/" IMGOPT_OUTPUT_DIR "/'",
-			content, dir);
 	return NULL;
 }
 
@@ -475,7 +510,7 @@ check_same_dir(const ImgoptSite *site, GError **error)
 {
 	if (strcmp(site->posts_dir, site->images_dir) != 0)
 		return true;
-	g_autofree char *why = same_dir_problem(site->root, site->posts_dir);
+	g_autofree char *why = same_dir_problem(site, site->posts_dir);
 	if (why == NULL)
 		return true;
 	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -509,12 +544,12 @@ imgopt_site_open(const char *posts_dir, const char *images_dir,
 
 	g_autoptr(ImgoptSite) site = g_new0(ImgoptSite, 1);
 	site->root = g_steal_pointer(&root);
+	site->generator = imgopt_layout_generator(site->root);
 	if (!set_dirs(site, posts, posts_dir, images, images_dir, error) ||
 	    !check_same_dir(site, error) || !check_state_dir(site, error))
 		return NULL;
 	site->baseurl = read_baseurl(site->root);
 	site->dialect = read_dialect(site->root);
-	site->generator = imgopt_layout_generator(site->root);
 	apply_site_config(site);
 	find_web_dirs(site);
 	if (!check_images(site, error))
@@ -536,6 +571,8 @@ imgopt_site_free(ImgoptSite *site)
 	g_free(site->output_dir);
 	g_free(site->baseurl);
 	g_clear_pointer(&site->exclude, g_ptr_array_unref);
+	g_free(site->content_dir);
+	g_clear_pointer(&site->static_dirs, g_ptr_array_unref);
 	g_free(site);
 }
 
@@ -889,6 +926,21 @@ stylesheet_folder(const ImgoptSite *site, const char *path)
 	return g_strdup(g_file_test(css, G_FILE_TEST_IS_DIR) ? "css" : "");
 }
 
+/* A front matter, config or data value is a site path: the root, or for
+ * Hugo (whose templates pass it to relURL or absURL) what is published
+ * at `/`. */
+static void
+add_site_path_bases(const ImgoptSite *site, GPtrArray *bases)
+{
+	if (site->generator != IMGOPT_GENERATOR_HUGO) {
+		g_ptr_array_add(bases, g_strdup(""));
+		return;
+	}
+	for (guint i = 0; i < site->web_dirs->len; i++)
+		g_ptr_array_add(bases,
+				g_strdup(g_ptr_array_index(site->web_dirs, i)));
+}
+
 /* The folders a stylesheet's, data file's or script's reference is looked
  * up in (see site.h). */
 static void
@@ -901,10 +953,35 @@ add_file_bases(const ImgoptSite *site, const ImgoptRef *ref, GPtrArray *bases)
 		return;
 	}
 	if (ref->kind == IMGOPT_REF_DATA)
-		g_ptr_array_add(bases, g_strdup(""));
+		add_site_path_bases(site, bases);
 	g_ptr_array_add(bases, post_folder(path));
 	if (ref->kind == IMGOPT_REF_STRING)
 		g_ptr_array_add(bases, g_strdup(""));
+}
+
+/* Whether @post is a page of a Hugo site's content folder. */
+static bool
+is_hugo_page(const ImgoptSite *site, const char *post)
+{
+	return site->content_dir != NULL && post != NULL &&
+	       imgopt_fs_is_below(site->content_dir, post);
+}
+
+/* A Hugo page that is no bundle (`content/posts/a.md`) is published at
+ * `/posts/a/`: a relative path from it names what Hugo publishes there,
+ * from @page_dir (`content/posts/a`, transfer full) or from the same
+ * path in a static folder. */
+static void
+add_hugo_page_bases(const ImgoptSite *site, char *page_dir, GPtrArray *bases)
+{
+	const char *below = page_dir + strlen(site->content_dir) + 1;
+
+	g_ptr_array_add(bases, page_dir);
+	for (guint i = 0; i < site->static_dirs->len; i++)
+		g_ptr_array_add(
+			bases,
+			imgopt_fs_join(g_ptr_array_index(site->static_dirs, i),
+				       below));
 }
 
 /* The folders to look in, in order (see site.h). */
@@ -935,7 +1012,11 @@ candidate_bases(const ImgoptSite *site, const ImgoptRef *ref, const Dest *d)
 		return bases;
 	}
 	if (ref->kind == IMGOPT_REF_FRONT_MATTER)
-		g_ptr_array_add(bases, g_strdup(""));
+		add_site_path_bases(site, bases);
+	if (asset_dir != NULL && is_hugo_page(site, ref->post)) {
+		add_hugo_page_bases(site, asset_dir, bases);
+		return bases;
+	}
 	g_ptr_array_add(bases, g_steal_pointer(&post_dir));
 	if (asset_dir != NULL)
 		g_ptr_array_add(bases, asset_dir);
@@ -1205,7 +1286,8 @@ imgopt_site_scan_text(const ImgoptSite *site, const char *post,
 {
 	g_return_val_if_fail(site != NULL, NULL);
 
-	const ImgoptScanOptions opts = {site->dialect};
+	const ImgoptScanOptions opts = {
+		site->dialect, site->generator == IMGOPT_GENERATOR_HUGO};
 	return imgopt_scan_text_full(post, text, len, &opts, error);
 }
 
@@ -1245,6 +1327,18 @@ imgopt_site_get_web_dirs(const ImgoptSite *site)
 	return site->web_dirs;
 }
 
+const char *
+imgopt_site_get_content_dir(const ImgoptSite *site)
+{
+	return site->content_dir;
+}
+
+const GPtrArray *
+imgopt_site_get_static_dirs(const ImgoptSite *site)
+{
+	return site->static_dirs;
+}
+
 ImgoptGenerator
 imgopt_site_get_generator(const ImgoptSite *site)
 {
@@ -1257,6 +1351,8 @@ imgopt_site_variant_dir(const ImgoptSite *site, const ImgoptRef *ref)
 {
 	g_return_val_if_fail(site != NULL && ref != NULL, NULL);
 
+	if (site->variant_dir_func != NULL)
+		return site->variant_dir_func(ref, site->variant_dir_data);
 	switch (site->generator) {
 	case IMGOPT_GENERATOR_HUGO:
 		return imgopt_hugo_variant_dir(site, ref);
@@ -1282,4 +1378,14 @@ imgopt_site_url_path(const ImgoptSite *site, const char *path)
 	default:
 		return g_strdup(path);
 	}
+}
+
+void
+imgopt_site_set_variant_dir_func(ImgoptSite *site,
+				 ImgoptSiteVariantDirFunc func, void *user_data)
+{
+	g_return_if_fail(site != NULL);
+
+	site->variant_dir_func = func;
+	site->variant_dir_data = user_data;
 }

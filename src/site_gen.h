@@ -9,6 +9,24 @@
 
 #include "imgopt/site.h"
 
+/**
+ * imgopt_site_get_content_dir:
+ *
+ * Returns: (transfer none) (nullable): a Hugo site's contentDir
+ *   ("content" unless its config says otherwise), NULL for other sites.
+ */
+const char *imgopt_site_get_content_dir(const ImgoptSite *site);
+
+/**
+ * imgopt_site_get_static_dirs:
+ *
+ * Returns: (transfer none) (element-type utf8): a Hugo site's staticDir
+ *   folders (`static` unless its config says otherwise), then its
+ *   themes' (`themes/<theme>/static`), relative to the root, whether they
+ *   exist or not; empty for other sites.
+ */
+const GPtrArray *imgopt_site_get_static_dirs(const ImgoptSite *site);
+
 char *imgopt_hugo_variant_dir(const ImgoptSite *site, const ImgoptRef *ref);
 char *imgopt_hugo_url_path(const ImgoptSite *site, const char *path);
 char *imgopt_hexo_variant_dir(const ImgoptSite *site, const ImgoptRef *ref);

@@ -104,6 +104,8 @@ imgopt_ref_kind_name(ImgoptRefKind kind)
 		return "data";
 	case IMGOPT_REF_STRING:
 		return "string";
+	case IMGOPT_REF_SHORTCODE:
+		return "shortcode";
 	}
 	g_assert_not_reached();
 }

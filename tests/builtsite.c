@@ -8,6 +8,8 @@
 
 #include <glib/gstdio.h>
 
+#include "imgopt/manifest.h"
+
 #include "fsio.h"
 #include "testutil.h"
 
@@ -17,6 +19,7 @@ built_shown_clear(BuiltShown *s)
 	g_clear_pointer(&s->missing, g_hash_table_unref);
 	g_clear_pointer(&s->shown, g_hash_table_unref);
 	g_clear_pointer(&s->named, g_hash_table_unref);
+	g_clear_pointer(&s->kept, g_hash_table_unref);
 }
 
 static void
@@ -353,6 +356,48 @@ variant_checksums(const char *out)
 	return sums;
 }
 
+void
+built_note_kept(BuiltShown *s, const char *site)
+{
+	g_autofree char *db =
+		g_build_filename(site, ".imgopt", "manifest.db", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptManifest) m = imgopt_manifest_open(db, &error);
+	g_assert_no_error(error);
+	g_autoptr(GPtrArray) rows = imgopt_manifest_load_variants(m, &error);
+	g_assert_no_error(error);
+	g_autoptr(GHashTable) files = imgopt_manifest_load_files(m, &error);
+	g_assert_no_error(error);
+	g_autoptr(GHashTable) copies =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTableIter it;
+	gpointer value;
+
+	for (guint i = 0; i < rows->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(rows, i);
+		char hex[IMGOPT_HASH_HEX_LEN + 1];
+
+		imgopt_hash_format(&v->hash, hex);
+		if (*v->path == '\0')
+			g_hash_table_add(copies, g_strdup(hex));
+	}
+	if (s->kept == NULL)
+		s->kept = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						NULL);
+	g_hash_table_iter_init(&it, files);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const ImgoptAsset *a = value;
+		char hex[IMGOPT_HASH_HEX_LEN + 1];
+
+		imgopt_hash_format(&a->hash, hex);
+		if (!a->has_hash || !g_hash_table_contains(copies, hex))
+			continue;
+		g_autofree char *full = g_build_filename(site, a->path, NULL);
+		if (g_file_test(full, G_FILE_TEST_IS_REGULAR))
+			g_hash_table_add(s->kept, file_checksum(full));
+	}
+}
+
 /* Of the distinct raster images the pages show, how many come from the
  * variant folder: a variant, or an original whose very bytes are its best
  * variant (imgopt made nothing smaller, and a variant that is a copy of
@@ -384,7 +429,9 @@ built_count_variants(const BuiltShown *s, guint *n_raster_out,
 		if (is_variant(key)) {
 			(*n_variants_out)++;
 		}
-		else if (g_hash_table_contains(sums, sum)) {
+		else if (g_hash_table_contains(sums, sum) ||
+			 (s->kept != NULL &&
+			  g_hash_table_contains(s->kept, sum))) {
 			(*n_variants_out)++;
 			n_kept++;
 		}

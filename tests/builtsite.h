@@ -27,6 +27,9 @@ typedef struct {
 	guint n_images;       /* local images shown (with repeats) */
 	guint n_sources;      /* <source> tags */
 	guint n_pictures;     /* <picture> tags holding a <source> */
+	GHashTable *kept;     /* checksums of the originals imgopt keeps as
+				 their own best variant (built_note_kept()),
+				 or NULL */
 } BuiltShown;
 
 void built_shown_clear(BuiltShown *s);
@@ -41,9 +44,14 @@ void built_collect(const char *out, const char *site_url, BuiltShown *s);
  * as many images, and the images its pages show weigh less. */
 void built_compare(const BuiltShown *before, const BuiltShown *after);
 
+/* Notes in @s the originals of the source site @site that imgopt keeps
+ * as their own best variant: its manifest has, for their content, a
+ * variant row without a file (a run writes no copy of a source). */
+void built_note_kept(BuiltShown *s, const char *site);
+
 /* Of the distinct raster images @s's pages show, how many come from a
  * variant folder (`optimized/`) of the output: a variant, or an original
- * whose very bytes are a variant's. */
+ * whose very bytes are a variant's, or one built_note_kept() noted. */
 void built_count_variants(const BuiltShown *s, guint *n_raster_out,
 			  guint *n_variants_out);
 

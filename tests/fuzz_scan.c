@@ -51,11 +51,14 @@ static const struct {
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* each file in both dialects */
+	/* each file in both dialects; CommonMark with Hugo's shortcodes and
+	 * TOML front matter (a superset of plain CommonMark's code) */
 	for (guint k = 0; k < 2 * G_N_ELEMENTS(files); k++) {
+		bool is_kramdown = k >= G_N_ELEMENTS(files);
 		const ImgoptScanOptions opts = {
-			k >= G_N_ELEMENTS(files) ? IMGOPT_SCAN_KRAMDOWN
-						 : IMGOPT_SCAN_COMMONMARK};
+			is_kramdown ? IMGOPT_SCAN_KRAMDOWN
+				    : IMGOPT_SCAN_COMMONMARK,
+			!is_kramdown};
 		guint f = k % G_N_ELEMENTS(files);
 		g_autoptr(GPtrArray) refs = imgopt_scan_referrer(
 			files[f].kind, &opts, files[f].path, (const char *)data,

@@ -146,8 +146,73 @@ test_site_config(void)
 	g_autoptr(ImgoptSiteLayout) h = imgopt_site_layout_read(dir);
 	g_assert_cmpstr(h->baseurl, ==, "/site");
 	g_assert_cmpstr(h->content_dir, ==, "posts-here");
-	g_assert_cmpstr(h->static_dir, ==, "assets");
+	g_assert_cmpuint(h->static_dirs->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(h->static_dirs, 0), ==, "assets");
 	g_assert_cmpuint(h->exclude->len, ==, 0);
+	g_assert_cmpint(g_unlink(hugo), ==, 0);
+	tu_rmtree(dir);
+}
+
+/* Issue 17: Hugo's TOML and YAML configs, staticDir as a list, and the
+ * first config Hugo would read wins. */
+static void
+test_hugo_config(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *toml = g_build_filename(dir, "config.toml", NULL);
+	g_autofree char *yaml = g_build_filename(dir, "hugo.yaml", NULL);
+
+	tu_write(toml, "baseurl = \"https://example.org/blog/\"\n"
+		       "staticDir = [\"static\",\n  'more' ]\n"
+		       "assetDir = \"src\"\ntheme = \"t\"\n");
+	g_autoptr(ImgoptSiteLayout) t = imgopt_site_layout_read(dir);
+	g_assert_cmpstr(t->baseurl, ==, "/blog");
+	g_assert_cmpuint(t->static_dirs->len, ==, 2);
+	g_assert_cmpstr(g_ptr_array_index(t->static_dirs, 1), ==, "more");
+	g_assert_cmpstr(t->asset_dir, ==, "src");
+	g_assert_cmpuint(t->themes->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(t->themes, 0), ==, "t");
+	g_assert_null(t->content_dir);
+	tu_write(yaml, "baseURL: https://example.org/y/ # comment\n"
+		       "contentDir: 'posts'\nstaticDir:\n  - s1\n  - s2\n"
+		       "theme: [a, b]\nparams:\n  contentDir: no\n");
+	g_autoptr(ImgoptSiteLayout) y = imgopt_site_layout_read(dir);
+	g_assert_cmpstr(y->baseurl, ==, "/y");
+	g_assert_cmpstr(y->content_dir, ==, "posts");
+	g_assert_cmpuint(y->static_dirs->len, ==, 2);
+	g_assert_cmpstr(g_ptr_array_index(y->static_dirs, 0), ==, "s1");
+	g_assert_null(y->asset_dir);
+	g_assert_cmpuint(y->themes->len, ==, 2);
+	tu_rmtree(dir);
+}
+
+/* Hugo's config folder (config/_default/), merged under the root's
+ * config as Hugo does: what the root's sets wins. */
+static void
+test_hugo_config_dir(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *sub =
+		g_build_filename(dir, "config", "_default", NULL);
+	g_autofree char *conf = g_build_filename(sub, "hugo.yaml", NULL);
+	g_autofree char *root = g_build_filename(dir, "hugo.toml", NULL);
+
+	g_assert_cmpint(g_mkdir_with_parents(sub, 0755), ==, 0);
+	g_assert_false(imgopt_layout_is_site_root(dir));
+	tu_write(conf, "baseURL: https://example.org/docs/\n"
+		       "contentDir: pages\ntheme: docsy\n");
+	g_assert_true(imgopt_layout_is_site_root(dir));
+	g_assert_cmpint(imgopt_layout_generator(dir), ==,
+			IMGOPT_GENERATOR_HUGO);
+	g_autoptr(ImgoptSiteLayout) only = imgopt_site_layout_read(dir);
+	g_assert_cmpstr(only->baseurl, ==, "/docs");
+	g_assert_cmpstr(only->content_dir, ==, "pages");
+	tu_write(root, "baseURL = \"https://example.org/site/\"\n"
+		       "contentDir = \"content\"\n");
+	g_autoptr(ImgoptSiteLayout) both = imgopt_site_layout_read(dir);
+	g_assert_cmpstr(both->baseurl, ==, "/site");
+	g_assert_cmpstr(both->content_dir, ==, "content");
+	g_assert_cmpuint(both->themes->len, ==, 1);
 	tu_rmtree(dir);
 }
 
@@ -246,6 +311,8 @@ main(int argc, char **argv)
 	g_test_add_func("/config/find-stops-at-site-root",
 			test_find_stops_at_site_root);
 	g_test_add_func("/config/site-config", test_site_config);
+	g_test_add_func("/config/hugo-config", test_hugo_config);
+	g_test_add_func("/config/hugo-config-dir", test_hugo_config_dir);
 	g_test_add_func("/config/detect-dirs", test_detect_dirs);
 	g_test_add_func("/config/dirs-stay-inside", test_dirs_stay_inside);
 	return g_test_run();

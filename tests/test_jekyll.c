@@ -58,6 +58,12 @@ check_site(const char *tmp, const char *site, const char *images,
 	jekyll_build(site, out2);
 	built_collect(out2, NULL, &after);
 	built_compare(&before, &after);
+	/* A run makes only what it links (issue 17). */
+	g_autoptr(GPtrArray) unlinked = built_unlinked_variants(site, &after);
+	for (guint i = 0; i < unlinked->len; i++)
+		g_test_message("linked by nothing: %s",
+			       (char *)g_ptr_array_index(unlinked, i));
+	g_assert_cmpuint(unlinked->len, ==, 0);
 	if (after_out != NULL) {
 		*after_out = after;
 		after.missing = NULL;
@@ -118,6 +124,7 @@ test_hux_full(void)
 	jekyll_build(site, out2);
 	built_collect(out2, "https://huangxuan.me", &after);
 	built_compare(&before, &after);
+	built_note_kept(&after, site);
 	built_count_variants(&after, &n_raster, &n_variants);
 	g_test_message("%u of %u distinct raster images shown come from the "
 		       "variant folder",
@@ -125,6 +132,10 @@ test_hux_full(void)
 	g_assert_cmpuint(n_variants * 100, >=, 95 * n_raster);
 	g_autoptr(GPtrArray) unlinked = built_unlinked_variants(site, &after);
 	g_test_message("%u variant files linked by nothing", unlinked->len);
+	for (guint i = 0; i < unlinked->len; i++)
+		g_test_message("linked by nothing: %s",
+			       (char *)g_ptr_array_index(unlinked, i));
+	g_assert_cmpuint(unlinked->len, ==, 0);
 	imgopt_in(site, "undo");
 	imgopt_in(site, "restore");
 	g_autoptr(GHashTable) back = tu_load_tree(site, ".imgopt");

@@ -182,7 +182,7 @@ compare_post(const char *path, const char *input)
 {
 	gsize len = 0;
 	g_autofree char *text = tu_read(path, &len);
-	const ImgoptScanOptions opts = {IMGOPT_SCAN_KRAMDOWN};
+	const ImgoptScanOptions opts = {IMGOPT_SCAN_KRAMDOWN, false};
 	g_autoptr(GPtrArray) refs =
 		imgopt_scan_text_full(path, text, len, &opts, NULL);
 	g_autoptr(GPtrArray) mine = g_ptr_array_new_with_free_func(g_free);

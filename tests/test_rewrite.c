@@ -369,9 +369,9 @@ test_format_url(void)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS(url_cases); i++) {
 		const UrlCase *c = &url_cases[i];
-		ImgoptUrlStyle style = {c->written, c->resolved, c->post,
-					c->baseurl, c->fallback, c->kind,
-					c->is_angle};
+		ImgoptUrlStyle style = {c->written,  c->resolved, c->post,
+					c->baseurl,  c->fallback, c->kind,
+					c->is_angle, NULL};
 		g_autofree char *got =
 			imgopt_rewrite_format_url(&style, c->target);
 

@@ -106,7 +106,7 @@ scan_in(ImgoptScanDialect dialect, const char *path, const char *text,
 	gsize len)
 {
 	g_autoptr(GError) error = NULL;
-	const ImgoptScanOptions opts = {dialect};
+	const ImgoptScanOptions opts = {dialect, false};
 	GPtrArray *refs =
 		dialect == IMGOPT_SCAN_COMMONMARK
 			? imgopt_scan_text(path, text, len, &error)

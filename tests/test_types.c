@@ -47,6 +47,8 @@ test_names(void)
 			"front-matter");
 	g_assert_cmpstr(imgopt_ref_kind_name(IMGOPT_REF_LIQUID_TAG), ==,
 			"liquid-tag");
+	g_assert_cmpstr(imgopt_ref_kind_name(IMGOPT_REF_SHORTCODE), ==,
+			"shortcode");
 	g_assert_cmpstr(imgopt_ref_status_name(IMGOPT_REF_STATUS_REPAIRED), ==,
 			"repaired");
 	g_assert_cmpstr(imgopt_ref_status_name(IMGOPT_REF_STATUS_OUTSIDE), ==,

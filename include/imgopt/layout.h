@@ -18,7 +18,7 @@
  * @dir: a folder
  *
  * Returns: whether @dir holds a static-site generator's configuration
- *   (`_config.yml`/`.yaml`, `hugo.toml`/`.yaml`, `config.toml`/`.yaml`),
+ *   (`_config.yml`/`.yaml`, or a Hugo config: imgopt_layout_is_hugo()),
  *   which makes it a site root.
  */
 bool imgopt_layout_is_site_root(const char *dir);
@@ -28,7 +28,8 @@ bool imgopt_layout_is_site_root(const char *dir);
  * @root: a site root
  *
  * Returns: whether the site at @root is built by Hugo (it has a Hugo
- *   config: `hugo.toml`/`.yaml`, `config.toml`/`.yaml`).
+ *   config: `hugo.toml`/`.yaml`, `config.toml`/`.yaml`, at the root or
+ *   in its config folder, `config/_default/`).
  */
 bool imgopt_layout_is_hugo(const char *root);
 
@@ -63,7 +64,12 @@ typedef struct {
 				   baseURL), or NULL */
 	GPtrArray *exclude;     /* (element-type utf8) Jekyll's exclude list */
 	char *content_dir;      /* Hugo contentDir ("content"), or NULL */
-	char *static_dir;       /* Hugo staticDir ("static"), or NULL */
+	GPtrArray *static_dirs; /* (element-type utf8) Hugo staticDir, one
+				   or a list; empty if the config sets none
+				   (then Hugo uses "static") */
+	char *asset_dir;        /* Hugo assetDir ("assets"), or NULL */
+	GPtrArray *themes;      /* (element-type utf8) Hugo theme, one or a
+				   list (under themes/), else empty */
 	char *source_dir;       /* Hexo source_dir ("source"), or NULL */
 	char *theme;            /* Hexo theme (its folder under themes/), or
 				   NULL */
@@ -79,10 +85,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptSiteLayout, imgopt_site_layout_free)
  * imgopt_site_layout_read:
  * @root: the site root
  *
- * Reads `_config.yml` (or `_config.yaml`), then `hugo.toml` (or
- * `config.toml`), the simple way: top-level `key: value` / `key = "value"`
- * lines and a flow (`[a, b]`) or block (`- a`) list for exclude.  Missing
- * or unreadable files give empty fields.  For a Hexo site
+ * Reads `_config.yml` (or `_config.yaml`), then the first of Hugo's
+ * `hugo.toml`, `hugo.yaml`, `config.toml`, `config.yaml` at the root and
+ * then in `config/_default/` (for what the root's left unset), the
+ * simple way:
+ * top-level `key: value` / `key = "value"` lines (Hugo's keys in any
+ * case, TOML before its first [table]) and a flow (`[a, b]`, over
+ * several lines too) or block (`- a`) list for exclude, staticDir and
+ * theme.
+ * Missing or unreadable files give empty fields.  For a Hexo site
  * (imgopt_layout_generator()) the base URL is the path of `root:`, else
  * of `url:`, and `source_dir:`, `theme:` and `post_asset_folder:` are
  * read too.
@@ -113,10 +124,11 @@ bool imgopt_layout_is_excluded(const GPtrArray *exclude, const char *path);
  * `_posts` (Jekyll), `source/_posts` (Hexo), Hugo's contentDir or
  * `content`; IMAGES is, of the folders the posts' local references
  * resolve into, the one holding the most referenced files, counted by
- * their first path component (two for `static/`, `source/`, `assets/`);
- * ties go to the first in byte order.  A Hexo site's POSTS is
- * `<source_dir>/_posts` and its IMAGES `<source_dir>`, the folder Hexo
- * publishes at the site root (post asset folders included).
+ * their first path component (two for `static/`, `source/`, `assets/`
+ * and a Hugo site's other staticDir folders); ties go to the first in
+ * byte order.  A Hexo site's POSTS is `<source_dir>/_posts` and its
+ * IMAGES `<source_dir>`, the folder Hexo publishes at the site root (post
+ * asset folders included).
  *
  * Returns: true, or false with @error set (G_FILE_ERROR_NOENT) if there
  *   is no posts folder or no post references a local image.

@@ -3,7 +3,7 @@
  *
  * The manifest (default `<site root>/.imgopt/manifest.db`) records what
  * every run learnt, so the next run only does new work and every edit can
- * be undone.  Its tables (schema version 4):
+ * be undone.  Its tables (schema version 6):
  *
  *   files       path, size, mtime, inode, device, hash, format, width,
  *               height, frames: the index's cache; a file whose size, mtime
@@ -23,6 +23,15 @@
  *               every file prune moved to the trash or deleted (schema 3)
  *   memos       command, site state, watched paths, output: a command's
  *               result over an unchanged site (schema 4, memo.h)
+ *   undone      run, undo run: the runs an undo put back (schema 5)
+ *   variant_requests  source hash, settings, width, extras: which widths
+ *               of --widths (and whether the extra formats) a run had
+ *               recompress make of a content, so a width that lost to its
+ *               source and left no variants row counts as made (schema 6)
+ *   variant_copies  path, source hash, settings, width, height, format,
+ *               bytes, frames: a variant placed in another folder too,
+ *               where a reference needs it (a page bundle's own); read
+ *               with the variants rows (schema 6)
  *
  * Paths are relative to the site root; hashes are stored as 32 lowercase
  * hex digits in canonical (big-endian) order.  The callers speak domain
@@ -54,7 +63,7 @@
 #include "imgopt/types.h"
 
 /** The schema version a fresh manifest gets and an old one migrates to. */
-#define IMGOPT_MANIFEST_SCHEMA_VERSION 5
+#define IMGOPT_MANIFEST_SCHEMA_VERSION 6
 
 /** An open manifest database.  Opaque. */
 typedef struct ImgoptManifest ImgoptManifest;
@@ -347,8 +356,8 @@ bool imgopt_manifest_put_variant(ImgoptManifest *manifest,
  * @settings: the settings fingerprint
  *
  * Returns: (transfer full) (element-type ImgoptVariant): the variants of
- *   @hash made with @settings, sorted by format then width (empty if
- *   none), or NULL with @error set.
+ *   @hash made with @settings, their placed copies included, sorted by
+ *   format, width and path (empty if none), or NULL with @error set.
  */
 GPtrArray *imgopt_manifest_lookup_variants(ImgoptManifest *manifest,
 					   const ImgoptHash *hash,
@@ -368,6 +377,75 @@ GPtrArray *imgopt_manifest_lookup_variants(ImgoptManifest *manifest,
  */
 GPtrArray *imgopt_manifest_load_variants(ImgoptManifest *manifest,
 					 GError **error);
+
+/** One width of --widths (as given, before recompress clamps it to the
+ * source) a run asked for, with or without the extra formats. */
+typedef struct {
+	uint32_t width;   /* a width of --widths */
+	bool with_extras; /* the WebP/AVIF variants of --formats too */
+} ImgoptVariantRequest;
+
+/**
+ * imgopt_manifest_put_request:
+ * @hash: the source content's hash
+ * @settings: the settings fingerprint
+ * @request: what was made
+ *
+ * Records that recompress made @request of @hash (its variants rows, if
+ * any won, are written in the same transaction).  Inside a transaction.
+ */
+bool imgopt_manifest_put_request(ImgoptManifest *manifest,
+				 const ImgoptHash *hash, const char *settings,
+				 const ImgoptVariantRequest *request,
+				 GError **error);
+
+/**
+ * imgopt_manifest_lookup_requests:
+ *
+ * Returns: (transfer full) (element-type ImgoptVariantRequest): what was
+ *   made of @hash with @settings, by width (empty if nothing was recorded:
+ *   the variants then come from a manifest older than schema 6, made at
+ *   every width), or NULL with @error set.
+ */
+GArray *imgopt_manifest_lookup_requests(ImgoptManifest *manifest,
+					const ImgoptHash *hash,
+					const char *settings, GError **error);
+
+/**
+ * imgopt_manifest_forget_variants:
+ * @paths: (element-type filename): variant files gone from the disk
+ *
+ * Drops the requests recorded for @hash and @settings and the variants
+ * rows of @paths, so what is missing gets made again.  Inside a
+ * transaction.
+ */
+bool imgopt_manifest_forget_variants(ImgoptManifest *manifest,
+				     const ImgoptHash *hash,
+				     const char *settings,
+				     const GPtrArray *paths, GError **error);
+
+/**
+ * imgopt_manifest_delete_variants:
+ * @paths: (element-type filename): variant files removed
+ *
+ * Drops the variants (and variant_copies) rows of @paths.  Inside a
+ * transaction.
+ */
+bool imgopt_manifest_delete_variants(ImgoptManifest *manifest,
+				     const GPtrArray *paths, GError **error);
+
+/**
+ * imgopt_manifest_put_variant_copy:
+ * @variant: a copy (or hard link) of a variant, written at @variant's path
+ *
+ * Records a variant placed in another folder.  The lookups of variants
+ * rows (imgopt_manifest_lookup_variants(), _load_variants(),
+ * _load_variant_sources()) return the copies with them.  Inside a
+ * transaction.
+ */
+bool imgopt_manifest_put_variant_copy(ImgoptManifest *manifest,
+				      const ImgoptVariant *variant,
+				      GError **error);
 
 /* ---- rewrites ---- */
 

@@ -114,6 +114,64 @@ bool imgopt_recompress_asset(const char *root, const ImgoptAsset *asset,
 			     const ImgoptSettings *settings, GPtrArray *out,
 			     GError **error);
 
+/**
+ * ImgoptWanted:
+ *
+ * Which variants of one content a run will link, so only those are
+ * encoded: widths of --widths as given (recompress clamps each to the
+ * source, as for every width), and whether the extra formats of
+ * --formats too.  The quality search still looks at the narrowest width
+ * of --widths, so a variant's bytes do not depend on which others were
+ * wanted.
+ */
+typedef struct {
+	GArray *widths;   /* (element-type uint32_t) ascending, distinct */
+	bool with_extras; /* the WebP/AVIF variants too */
+	char *dir;        /* the folder to write them in, relative to the
+			     root (imgopt_site_variant_dir() of a reference
+			     linking them); NULL: the writer's @out_dir */
+} ImgoptWanted;
+
+/** Returns: (transfer full): an empty set. */
+ImgoptWanted *imgopt_wanted_new(void);
+
+/** Frees @wanted (nullable). */
+void imgopt_wanted_free(ImgoptWanted *wanted);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptWanted, imgopt_wanted_free)
+
+/** Adds @width (a width of --widths) to @wanted, kept sorted. */
+void imgopt_wanted_add(ImgoptWanted *wanted, uint32_t width);
+
+/**
+ * imgopt_recompress_asset_only:
+ * @wanted: (nullable): the widths and formats to make; NULL for all
+ *
+ * imgopt_recompress_asset(), making only @wanted: the other widths are
+ * not encoded (the source-width fallback of the never-larger rule still
+ * comes where a wanted width loses).
+ */
+bool imgopt_recompress_asset_only(const char *root, const ImgoptAsset *asset,
+				  const ImgoptSettings *settings,
+				  const ImgoptWanted *wanted, GPtrArray *out,
+				  GError **error);
+
+/**
+ * imgopt_recompress_missing:
+ * @root: the absolute site root
+ * @wanted: (nullable): what a run needs of @hash; NULL for everything
+ * @missing_out: (out) (transfer full) (nullable): what of it the manifest
+ *   has not made yet with @settings (all of it if one of its variant files
+ *   is gone), NULL if nothing
+ *
+ * Returns: true, or false with @error set (the manifest failed).
+ */
+bool imgopt_recompress_missing(const char *root, ImgoptManifest *manifest,
+			       const ImgoptHash *hash,
+			       const ImgoptSettings *settings,
+			       const ImgoptWanted *wanted,
+			       ImgoptWanted **missing_out, GError **error);
+
 /** Callbacks of imgopt_recompress_all(), called on its calling thread. */
 typedef struct {
 	/* a variant file was written (or, when @is_cached, already there) */
@@ -152,10 +210,11 @@ typedef struct {
  * @summary_out: (out caller-allocates) (optional): counts
  * @error: return location for a #GError
  *
- * Skips contents whose variants the manifest has for these settings and
- * whose files exist; encodes the others on a pool of workers; writes each
- * variant file atomically, then its manifest row (one transaction per
- * batch).  A content that fails is reported and the run goes on.
+ * Skips contents whose variants the manifest has for these settings (every
+ * width of them requested) and whose files exist; encodes the others on a pool
+ * of workers; writes each variant file atomically, then its manifest row (one
+ * transaction per batch).  A content that fails is reported and the run goes
+ * on.
  *
  * Returns: true if the run completed (items may have failed: see
  *   @summary_out), false with @error set on a fatal error (the manifest
@@ -168,5 +227,24 @@ bool imgopt_recompress_all(const char *root, const char *out_dir,
 			   const ImgoptRecompressObserver *observer,
 			   ImgoptRecompressSummary *summary_out,
 			   GError **error);
+
+/**
+ * imgopt_recompress_wanted:
+ * @wanted: (nullable): hex hash → ImgoptWanted: what the run links of each
+ *   content; NULL for every width and format of every content (build)
+ *
+ * imgopt_recompress_all() making only what @wanted names: a content not
+ * in it is not encoded, one whose wanted widths were all made before
+ * (the manifest records each request, won or lost) is kept.  A variant
+ * that would hold its source's own bytes (ImgoptEncodedKind ORIGINAL)
+ * gets a row with an empty path and no file: pages link the source.
+ */
+bool imgopt_recompress_wanted(const char *root, const char *out_dir,
+			      const GPtrArray *assets, GHashTable *wanted,
+			      const ImgoptSettings *settings,
+			      ImgoptManifest *manifest,
+			      const ImgoptRecompressObserver *observer,
+			      ImgoptRecompressSummary *summary_out,
+			      GError **error);
 
 #endif /* IMGOPT_RECOMPRESS_H */

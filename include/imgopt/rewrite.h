@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <glib.h> /* GBytes, GPtrArray, GError */
 
+#include "imgopt/site.h"
 #include "imgopt/types.h"
 
 /**
@@ -146,6 +147,10 @@ typedef struct {
 				 "{{site.baseurl}}/" or "/"; NULL means "/" */
 	ImgoptRefKind kind;   /* where the reference is */
 	bool is_angle;        /* Markdown `<dest>` form */
+	const char *url_path; /* the URL path the generator publishes the
+				 target at (imgopt_site_url_path()), for a
+				 root-relative or Liquid-prefixed link; NULL:
+				 the target's own path */
 } ImgoptUrlStyle;
 
 /**
@@ -318,6 +323,16 @@ typedef struct {
 				   widest configured, or G_MAXUINT32) */
 	bool use_srcset;        /* --srcset: Markdown images become <img
 				   srcset>, an <img> gains a srcset */
+	const ImgoptSite *site; /* (nullable) where each reference's variants
+				   live and at which URL path they are
+				   published (imgopt_site_variant_dir(),
+				   _url_path()); NULL: in @out_dir, at their
+				   own path */
+	GHashTable *named;      /* (nullable) set of paths: receives every
+				   variant path the planned edits name (a
+				   src, each srcset candidate, each <source>)
+				   and every variant a reference already on
+				   one keeps: what a run must make */
 } ImgoptPlanInput;
 
 /**

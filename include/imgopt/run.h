@@ -5,11 +5,16 @@
  * imgopt_run_site() scans every referrer of the site (posts, pages,
  * layouts, includes, config, data, stylesheets…; the posts alone with
  * @only_posts), indexes and groups the images (imgopt_dupes_run(), whose
- * result comes back in the run's), makes the web-size variants of every
- * referenced content (imgopt_recompress_all()), then rewrites every
- * rewritable local reference to its content's variant, in its file's own
- * style (rewrite.h); pinned references (ImgoptRefRole) are never
- * rewritten.  Which variant a reference gets:
+ * result comes back in the run's), plans every file against the variants
+ * a run could make and makes only those the plan links (the widths and
+ * formats a page will name: imgopt_recompress_wanted()), each in the
+ * folder its references need (imgopt_site_variant_dir(), a hard link or
+ * a copy in every other such folder), then rewrites every rewritable
+ * local reference to its content's variant, in its file's own style
+ * (rewrite.h); pinned references (ImgoptRefRole) are never rewritten.  A
+ * variant it made that no file links after all (the page keeps its
+ * source where the width it links lost to it) is removed again.  Which
+ * variant a reference gets:
  *   - Markdown images, reference definitions, `url(...)`: the variant of
  *     the content's primary format (its own format when a variant of it
  *     exists: JPEG, PNG, GIF for animations) at the display width, or the
@@ -145,7 +150,8 @@ typedef struct {
 	uint64_t references;         /* references found */
 	uint64_t rewritten;          /* references changed */
 	uint64_t done;               /* references already on a variant */
-	unsigned n_sources;          /* distinct referenced contents */
+	unsigned n_sources;          /* distinct referenced contents a
+					reference will link a variant of */
 	unsigned n_encoded;          /* contents encoded (0 in check mode) */
 	unsigned n_to_encode;        /* check: contents without variants yet */
 	unsigned n_failed;           /* contents whose encoding failed (run

@@ -21,6 +21,7 @@
 #ifndef IMGOPT_SCAN_H
 #define IMGOPT_SCAN_H
 
+#include <stdbool.h>
 #include <glib.h> /* GPtrArray, GError */
 
 #include "imgopt/types.h"
@@ -39,6 +40,8 @@ typedef enum {
 /** How to scan a post.  Zero-initialised: CommonMark. */
 typedef struct {
 	ImgoptScanDialect dialect; /* the renderer to follow */
+	bool is_hugo; /* Hugo's forms too: shortcodes ({{< figure src=… >}}),
+			 TOML front matter (`+++`); docs/references.md */
 } ImgoptScanOptions;
 
 /**

@@ -25,18 +25,24 @@
  *   4. Candidates are tried in this order; the first existing regular file
  *      inside the site root wins (status OK):
  *      - `/x` and Liquid-prefixed paths: the site root, then `static/`
- *        (Hugo) and `source/` (Hexo) when those folders exist;
- *      - front matter values: the site root, then the post's folder, then
- *        the post asset folder;
+ *        and `source/` (Hexo) when those folders exist; for Hugo, which
+ *        publishes nothing of the root itself, its staticDir folders
+ *        (one or a list, `static/` by default) then its contentDir;
+ *      - front matter values: the site root (for Hugo the folders `/x`
+ *        is looked up in: its templates pass the value to relURL), then
+ *        the post's folder, then the post asset folder;
  *      - Hexo `{% asset_img x %}`: the post asset folder only;
  *      - any other relative `x`: the post's folder, then the post asset
- *        folder;
- *      - a value of a config or data file: the site root, then the file's
- *        folder; a stylesheet's url(): the stylesheet's folder (for a Sass
- *        or Less source under `_sass/`, `sass/`, `scss/`, `less/`…: the
- *        root's `css/` if it exists, else the root); a script's or JSON
- *        file's string: the file's folder, then the root.
- *      The post asset folder of `_posts/2020-01-01-foo.md` is
+ *        folder; for a Hugo page that is no bundle
+ *        (`content/posts/a.md`, published at `/posts/a/`) where Hugo
+ *        publishes that URL from: `content/posts/a/`, then
+ *        `posts/a/` in each static folder;
+ *      - a value of a config or data file: the site root (for Hugo the
+ *        folders `/x` is looked up in), then the file's folder; a stylesheet's
+ * url(): the stylesheet's folder (for a Sass or Less source under `_sass/`,
+ * `sass/`, `scss/`, `less/`…: the root's `css/` if it exists, else the root); a
+ * script's or JSON file's string: the file's folder, then the root. The post
+ * asset folder of `_posts/2020-01-01-foo.md` is
  *      `_posts/2020-01-01-foo/` (Hexo); for a Hugo page bundle
  *      (`content/posts/foo/index.md`) it is the post's folder itself.
  *   5. If no candidate exists, the reference is repaired when exactly one
@@ -105,8 +111,9 @@ typedef struct ImgoptSite ImgoptSite;
  *   @posts_dir or @images_dir lie outside the site root,
  *   G_OPTION_ERROR_BAD_VALUE (a usage error) if they are one folder that
  *   the site's generator does not publish at its own path (a folder
- *   starting with `_` for Jekyll and Hexo, Hugo's content folder), so
- *   links to its IMGOPT_OUTPUT_DIR would be broken.
+ *   starting with `_` for Jekyll and Hexo; Hugo's content folder may be
+ *   both, its bundles' variants living in the bundles), so links to its
+ *   IMGOPT_OUTPUT_DIR would be broken.
  */
 ImgoptSite *imgopt_site_open(const char *posts_dir, const char *images_dir,
 			     const char *site_root, GError **error);
@@ -325,13 +332,34 @@ char *imgopt_site_variant_dir(const ImgoptSite *site, const ImgoptRef *ref);
  *
  * The path, below the site's base URL and without a leading `/`, at
  * which the generator publishes @path: @path itself for Jekyll; for Hugo
- * a file of `static/` at the site root (`static/img/a.jpg` →
- * `img/a.jpg`); for Hexo a file of `source/` likewise.
+ * a file of a static folder at the site root (`static/img/a.jpg` →
+ * `img/a.jpg`) and any other file of the content folder but a leaf
+ * bundle's at its path below it (`content/posts/a.jpg` → `posts/a.jpg`);
+ * for Hexo a file of `source/` likewise.
  *
  * Returns: (transfer full) (nullable): the URL path, or NULL if the
  *   generator does not publish @path at a path of its own (a Hugo page
- *   bundle's file is published at its page's URL: link it relatively).
+ *   bundle's file is published at its page's URL: link it relatively)
+ *   or at all (Hugo's `assets/`, `layouts/`, files at the root).
  */
 char *imgopt_site_url_path(const ImgoptSite *site, const char *path);
+
+/** Where a reference's variant must live (see imgopt_site_variant_dir()):
+ * a folder relative to the root, transfer full. */
+typedef char *(*ImgoptSiteVariantDirFunc)(const ImgoptRef *ref,
+					  void *user_data);
+
+/**
+ * imgopt_site_set_variant_dir_func:
+ * @func: (nullable): decides imgopt_site_variant_dir() for @site instead
+ *   of its generator; NULL to go back to the generator's
+ *
+ * For tests: a site whose references need their variants in folders of
+ * the test's choosing (a page bundle's own, without Hugo).  Not
+ * thread-safe: call before the site is shared.
+ */
+void imgopt_site_set_variant_dir_func(ImgoptSite *site,
+				      ImgoptSiteVariantDirFunc func,
+				      void *user_data);
 
 #endif /* IMGOPT_SITE_H */

@@ -108,13 +108,17 @@ typedef enum {
 				    config file that names an image */
 	IMGOPT_REF_STRING,       /* a string literal of a script or a JSON
 				    file that names an image */
+	IMGOPT_REF_SHORTCODE,    /* a Hugo shortcode's src= or image= (or an
+				    image shortcode's first) parameter:
+				    {{< figure src="x.png" >}} */
 } ImgoptRefKind;
 
 /**
  * imgopt_ref_kind_name:
  *
  * Returns: (transfer none): "markdown", "markdown-ref", "html", "srcset",
- *   "front-matter", "style", "liquid-tag", "css", "data" or "string".
+ *   "front-matter", "style", "liquid-tag", "css", "data", "string" or
+ *   "shortcode".
  */
 const char *imgopt_ref_kind_name(ImgoptRefKind kind);
 
