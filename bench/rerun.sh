@@ -1,21 +1,29 @@
 #!/bin/bash
-# bench/rerun.sh: the cost of an unchanged re-run against the first run.
+# bench/rerun.sh: an unchanged re-run of `dupes`, `check` and `run` against
+# one stat walk of the tree, side by side.
 #
 #   bench/rerun.sh [BUILD_DIR] [POSTS] [IMAGES]     (default: build 5000 20000)
 #
-# Writes a genblog blog (seed-like, "real" image sizes: 1080 px wide JPEGs,
-# animated GIFs, PNGs, mostly 20-200 KB) into a temporary folder, times
-# `imgopt run` on it (everything encoded, every post rewritten), then an
-# unchanged second run (which must rewrite and encode nothing), and writes
-# the table to bench/results/rerun.md.  Wall-clock and CPU seconds (user +
-# system) are both given: on a shared machine the CPU figure is the one
-# that does not depend on the neighbours.  The issue's target: the re-run
-# takes at most 2% of the first run.
+# Writes a genblog blog (SIZES=tiny by default: 64x48 images, so the first
+# run takes minutes, not the half hour of SIZES=real; an unchanged re-run
+# reads no image either way) into a temporary folder, runs `imgopt run` on
+# it once (everything encoded, every post rewritten) and `imgopt dupes`
+# once (it keeps its result), then ROUNDS (default 3) rounds of, the tree
+# unchanged and the page cache warm:
+#
+#   imgopt dupes, imgopt check, imgopt run, find DIR -printf '%s %T@ %i\n'
+#
+# each timed (wall, and user+system CPU: on a shared machine the CPU
+# figure is the one that does not depend on the neighbours), and writes
+# the medians, with each command's ratio to `find`, to
+# bench/results/rerun.md.  The issue's target: at most 2x `find`.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
 posts=${2:-5000}
 images=${3:-20000}
+sizes=${SIZES:-tiny}
+rounds=${ROUNDS:-3}
 imgopt="$here/$build/src/imgopt"
 genblog="$here/$build/tools/genblog"
 [ -x "$imgopt" ] && [ -x "$genblog" ] || {
@@ -25,40 +33,59 @@ genblog="$here/$build/tools/genblog"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-"$genblog" --posts "$posts" --images "$images" --seed 2026 --sizes real \
+"$genblog" --posts "$posts" --images "$images" --seed 2026 --sizes "$sizes" \
 	--out "$tmp/blog" >/dev/null
 blog_bytes=$(du -sb "$tmp/blog" | cut -f1)
-n_files=$(find "$tmp/blog/postimg" -type f | wc -l)
+n_entries=$(find "$tmp/blog" | wc -l)
 
-# "wall user sys" of one run, its JSON in $2.
-timed_run() {
-	local TIMEFORMAT='%R %U %S'
-	{ time "$imgopt" run "$tmp/blog/_posts" "$tmp/blog/postimg" --json \
-		>"$1" 2>/dev/null || true; } 2>&1
+# timed NAME CMD...: "wall cpu" of one run in the blog, its stdout in
+# $tmp/NAME.out
+timed() {
+	local name=$1 TIMEFORMAT='%R %U %S' w u s
+	shift
+	read -r w u s < <({ time (cd "$tmp/blog" && "$@" >"$tmp/$name.out" \
+		2>/dev/null) || true; } 2>&1)
+	echo "$w $(echo "$u + $s" | bc -l)"
 }
-read -r w1 u1 s1 < <(timed_run "$tmp/first.json")
-read -r w2 u2 s2 < <(timed_run "$tmp/second.json")
+median() { sort -g | sed -n "$(((rounds + 1) / 2))p"; }
+
+read -r w1 c1 < <(timed first "$imgopt" run _posts postimg --json)
+timed dupes-first "$imgopt" dupes _posts postimg --json >/dev/null
+: >"$tmp/times"
+for r in $(seq 1 "$rounds"); do
+	echo "dupes $(timed dupes "$imgopt" dupes _posts postimg --json)" >>"$tmp/times"
+	echo "check $(timed check "$imgopt" check _posts postimg --json)" >>"$tmp/times"
+	echo "run $(timed run "$imgopt" run _posts postimg --json)" >>"$tmp/times"
+	echo "find $(timed find find . -printf '%s %T@ %i\n')" >>"$tmp/times"
+done
+col() { awk -v n="$1" -v c="$2" '$1 == n {print $c}' "$tmp/times" | median; }
+fw=$(col find 2)
+fc=$(col find 3)
 
 field() { sed -n "s/^ *\"$2\" : \\([0-9]*\\).*/\\1/p" "$1" | head -1; }
 row() {
-	printf '| %s | %.2f | %.2f | %s | %s | %s |\n' "$1" "$2" \
-		"$(echo "$3 + $4" | bc -l)" "$(field "$5" posts_changed)" \
-		"$(field "$5" encoded)" "$(field "$5" variant_files_written)"
+	local w c
+	w=$(col "$1" 2)
+	c=$(col "$1" 3)
+	printf '| %s | %.2f | %.2f | %.2fx | %.2fx | %s |\n' "$2" "$w" "$c" \
+		"$(echo "$w / $fw" | bc -l)" "$(echo "$c / $fc" | bc -l)" "$3"
 }
 out="$here/bench/results/rerun.md"
 {
-	echo "# Unchanged re-run vs first run"
+	echo "# Unchanged re-run vs one stat walk"
 	echo
-	echo "\`bench/rerun.sh $build $posts $images\` on $(uname -m), $(nproc) cores, $(date -u +%Y-%m-%d)."
-	echo "Blog: $posts posts, $n_files image files ($blog_bytes bytes in all), genblog --sizes real."
+	echo "\`bench/rerun.sh $build $posts $images\` (SIZES=$sizes) on $(uname -m), $(nproc) cores, $(date -u +%Y-%m-%d), load average $(cut -d' ' -f1 /proc/loadavg) at the end."
+	echo "Blog: $posts posts, $n_entries entries ($blog_bytes bytes in all). First run: $w1 s wall, $c1 s CPU ($(field "$tmp/first.out" encoded) contents encoded, $(field "$tmp/first.out" posts_changed) posts rewritten)."
+	echo "Medians of $rounds rounds, the four commands interleaved in each, the page cache warm."
 	echo
-	echo "| run | wall s | CPU s | posts changed | contents encoded | variant files written |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-	row "first" "$w1" "$u1" "$s1" "$tmp/first.json"
-	row "unchanged re-run" "$w2" "$u2" "$s2" "$tmp/second.json"
+	echo "| unchanged re-run | wall s | CPU s | wall vs find | CPU vs find | |"
+	echo "| --- | ---: | ---: | ---: | ---: | --- |"
+	row dupes "imgopt dupes" "its stored result after a stat walk"
+	row check "imgopt check" "$(field "$tmp/check.out" to_encode) to encode, $(field "$tmp/check.out" posts_changed) posts to change"
+	row run "imgopt run" "$(field "$tmp/run.out" encoded) encoded, $(field "$tmp/run.out" posts_changed) posts rewritten"
+	row find "find . -printf '%s %T@ %i\\n'" "one stat of every entry"
 	echo
-	printf 'The re-run takes **%.2f%%** of the first run in wall-clock time and **%.2f%%** in CPU time (target: at most 2%%).\n' \
-		"$(echo "100 * $w2 / $w1" | bc -l)" \
-		"$(echo "100 * ($u2 + $s2) / ($u1 + $s1)" | bc -l)"
+	printf 'The unchanged run takes %.2f%% of the first run in CPU time.\n' \
+		"$(echo "100 * $(col run 3) / $c1" | bc -l)"
 } >"$out"
 cat "$out"

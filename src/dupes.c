@@ -155,6 +155,8 @@ typedef struct {
 	GHashTable *variants;      /* path → hex: every variant file the
 				      manifest knows, copies placed in other
 				      folders included: imgopt's output */
+	int jobs;                  /* threads (0: one per core) */
+	GMutex problem_lock;       /* problems come from the compare pool */
 } Dupes;
 
 static void
@@ -180,6 +182,7 @@ dupes_clear(Dupes *d)
 	g_clear_pointer(&d->stats, g_ptr_array_unref);
 	g_clear_pointer(&d->unread, g_ptr_array_unref);
 	g_clear_pointer(&d->result, imgopt_dupes_result_free);
+	g_mutex_clear(&d->problem_lock);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Dupes, dupes_clear)
@@ -187,9 +190,11 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Dupes, dupes_clear)
 static void
 notify_problem(Dupes *d, const char *path, const char *message, bool is_error)
 {
+	g_mutex_lock(&d->problem_lock);
 	imgopt_observer_problem(
 		d->observer, is_error ? d->result->errors : d->result->skipped,
 		path, message, is_error);
+	g_mutex_unlock(&d->problem_lock);
 }
 
 static void
@@ -917,7 +922,8 @@ make_token(const ImgoptAsset *rep)
 
 /* ImgoptBytesEqualFunc: from the token cache when both files are
  * unchanged and were confirmed against the same representative, else by
- * reading both. */
+ * reading both.  Runs on the compare pool: it only reads @d's tables
+ * (notify_problem() locks). */
 static bool
 bytes_equal(const char *a, const char *b, bool *equal_out, void *user_data)
 {
@@ -973,7 +979,9 @@ find_groups(Dupes *d)
 		imgopt_group_nominate(d->assets, d->ref_counts);
 
 	notify_progress(d, "compare", 0, nominated->len, 0);
-	d->result->groups = imgopt_group_confirm(nominated, bytes_equal, d);
+	d->result->groups = imgopt_group_confirm_jobs(
+		nominated, bytes_equal, d,
+		d->jobs > 0 ? d->jobs : default_jobs());
 	notify_progress(d, "compare", nominated->len, nominated->len, 0);
 }
 
@@ -1248,6 +1256,8 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 {
 	g_auto(Dupes) d = {0};
 
+	g_mutex_init(&d.problem_lock);
+	d.jobs = options != NULL ? options->jobs : 0;
 	d.is_size_first = is_size_first;
 	d.only_posts = options != NULL && options->only_posts;
 	d.site = site;

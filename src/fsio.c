@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -37,6 +38,63 @@ imgopt_fs_realpath(const char *path, GError **error)
 	char *copy = g_strdup(resolved);
 	free(resolved); /* lint-allow: pairs with realpath() */
 	return copy;
+}
+
+/* Whether @rel is a plain relative path: components neither empty, "."
+ * nor "..". */
+static bool
+is_plain_relative(const char *rel)
+{
+	if (*rel == '\0' || *rel == '/')
+		return false;
+	for (const char *p = rel; *p != '\0';) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += n;
+		if (*p == '/')
+			p++;
+		if (*p == '\0' && p[-1] == '/')
+			return false;
+	}
+	return true;
+}
+
+char *
+imgopt_fs_realpath_below(const char *root, const char *rel, GError **error)
+{
+	g_autofree char *abs = imgopt_fs_join(root, rel);
+	size_t start = strlen(root) + 1;
+	char one;
+
+	if (!is_plain_relative(rel) || strcmp(root, "/") == 0)
+		return imgopt_fs_realpath(abs, error);
+	/* readlink() of each prefix below the root: EINVAL says "not a
+	 * symlink"; a symlink anywhere hands the path to realpath(). */
+	for (size_t i = start;; i++) {
+		char c = abs[i];
+
+		if (c != '/' && c != '\0')
+			continue;
+		abs[i] = '\0';
+		ssize_t n = readlink(abs, &one, 1);
+		int err = errno;
+
+		abs[i] = c;
+		if (n >= 0)
+			return imgopt_fs_realpath(abs, error);
+		if (err != EINVAL) {
+			g_set_error(error, G_FILE_ERROR,
+				    g_file_error_from_errno(err),
+				    "cannot resolve '%s': %s", abs,
+				    g_strerror(err));
+			return NULL;
+		}
+		if (c == '\0')
+			return g_steal_pointer(&abs);
+	}
 }
 
 char *

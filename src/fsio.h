@@ -24,6 +24,25 @@
 char *imgopt_fs_realpath(const char *path, GError **error);
 
 /**
+ * imgopt_fs_realpath_below:
+ * @root: an absolute folder path free of symlinks (a realpath())
+ * @rel: a path relative to @root
+ * @error: return location for a #GError
+ *
+ * imgopt_fs_realpath() of @root/@rel, without resolving @root again:
+ * realpath() calls readlink() on every prefix of the path, each a walk
+ * from `/`, so a deep root costs its depth on every call.  Here only the
+ * prefixes below @root are asked; a symlink among them (or a @rel with
+ * `.`, `..` or empty components) hands the whole path to realpath().
+ * Nothing is opened.
+ *
+ * Returns: (transfer full): as imgopt_fs_realpath(), or NULL with @error
+ *   set (G_FILE_ERROR).
+ */
+char *imgopt_fs_realpath_below(const char *root, const char *rel,
+			       GError **error);
+
+/**
  * imgopt_fs_relative:
  * @root: an absolute folder path without a trailing `/`
  * @path: an absolute path

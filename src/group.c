@@ -257,16 +257,69 @@ confirm_one(const ImgoptGroup *g, ImgoptBytesEqualFunc equal, void *user_data,
 		finish_group(g_ptr_array_index(classes, c), out);
 }
 
+/* What the workers of a parallel confirmation share. */
+typedef struct {
+	const GPtrArray *nominated; /* the groups to confirm */
+	GPtrArray *outs;            /* one GPtrArray of groups per group */
+	ImgoptBytesEqualFunc equal; /* the caller's comparison */
+	void *user_data;            /* for @equal */
+} Confirm;
+
+static void
+confirm_task(gpointer data, gpointer user_data)
+{
+	guint i = GPOINTER_TO_UINT(data) - 1;
+	Confirm *c = user_data;
+
+	confirm_one(g_ptr_array_index(c->nominated, i), c->equal, c->user_data,
+		    g_ptr_array_index(c->outs, i));
+}
+
+/* Confirms every group on @jobs threads, each group's classes in its own
+ * array; false if the pool could not start. */
+static bool
+confirm_pool(Confirm *c, int jobs)
+{
+	GThreadPool *pool =
+		g_thread_pool_new(confirm_task, c, jobs, FALSE, NULL);
+
+	if (pool == NULL)
+		return false;
+	for (guint i = 0; i < c->nominated->len; i++)
+		g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL);
+	g_thread_pool_free(pool, FALSE, TRUE);
+	return true;
+}
+
+GPtrArray *
+imgopt_group_confirm_jobs(const GPtrArray *nominated,
+			  ImgoptBytesEqualFunc equal, void *user_data, int jobs)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_group_free);
+	g_autoptr(GPtrArray) outs = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)g_ptr_array_unref);
+	Confirm c = {nominated, outs, equal, user_data};
+
+	for (guint i = 0; i < nominated->len; i++)
+		g_ptr_array_add(outs, g_ptr_array_new());
+	if (jobs < 2 || nominated->len < 2 || !confirm_pool(&c, jobs))
+		for (guint i = 0; i < nominated->len; i++)
+			confirm_one(g_ptr_array_index(nominated, i), equal,
+				    user_data, g_ptr_array_index(outs, i));
+	for (guint i = 0; i < outs->len; i++) {
+		GPtrArray *one = g_ptr_array_index(outs, i);
+
+		for (guint j = 0; j < one->len; j++)
+			g_ptr_array_add(out, g_ptr_array_index(one, j));
+	}
+	g_ptr_array_sort(out, group_cmp);
+	return out;
+}
+
 GPtrArray *
 imgopt_group_confirm(const GPtrArray *nominated, ImgoptBytesEqualFunc equal,
 		     void *user_data)
 {
-	GPtrArray *out = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_group_free);
-
-	for (guint i = 0; i < nominated->len; i++)
-		confirm_one(g_ptr_array_index(nominated, i), equal, user_data,
-			    out);
-	g_ptr_array_sort(out, group_cmp);
-	return out;
+	return imgopt_group_confirm_jobs(nominated, equal, user_data, 1);
 }

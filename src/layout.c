@@ -346,6 +346,52 @@ read_hugo_first(const char *root, const char *const *names, ImgoptSiteLayout *c)
 	}
 }
 
+/* Whether a Hugo config text turns on Goldmark's raw HTML: an `unsafe`
+ * key set to true in a text that names goldmark (TOML `[markup.goldmark.
+ * renderer]` then `unsafe = true`, the dotted key, or YAML's nesting). */
+static bool
+sets_raw_html(const char *text)
+{
+	g_autoptr(GRegex) re = NULL;
+
+	if (strstr(text, "goldmark") == NULL)
+		return false;
+	re = g_regex_new("^[ \t]*(?:markup\\.goldmark\\.renderer\\.)?unsafe"
+			 "[ \t]*[=:][ \t]*true\\b",
+			 G_REGEX_MULTILINE, 0, NULL);
+	return g_regex_match(re, text, 0, NULL);
+}
+
+/* Whether any Hugo config file of @root (the root's, config/_default/'s,
+ * its markup file) turns on raw HTML. */
+static bool
+reads_raw_html(const char *root)
+{
+	static const char *const names[] = {
+		"hugo.toml",
+		"hugo.yaml",
+		"config.toml",
+		"config.yaml",
+		"config/_default/hugo.toml",
+		"config/_default/hugo.yaml",
+		"config/_default/config.toml",
+		"config/_default/config.yaml",
+		"config/_default/markup.toml",
+		"config/_default/markup.yaml",
+		NULL,
+	};
+
+	for (size_t n = 0; names[n] != NULL; n++) {
+		g_autofree char *p = g_build_filename(root, names[n], NULL);
+		g_autofree char *text = NULL;
+
+		if (g_file_get_contents(p, &text, NULL, NULL) &&
+		    sets_raw_html(text))
+			return true;
+	}
+	return false;
+}
+
 /* The first Hugo config at the root, then (for what it left unset) the
  * first in config/_default/. */
 static void
@@ -353,6 +399,7 @@ read_hugo(const char *root, ImgoptSiteLayout *c)
 {
 	read_hugo_first(root, hugo_configs, c);
 	read_hugo_first(root, hugo_dir_configs, c);
+	c->hugo_raw_html = reads_raw_html(root);
 }
 
 /* Hexo's `_config.yml`: `root:` (else the path of `url:`) is the base

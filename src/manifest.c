@@ -446,7 +446,11 @@ configure(ImgoptManifest *m, bool is_memory, GError **error)
 	sqlite3_busy_timeout(m->db, BUSY_TIMEOUT_MS);
 	if (!is_memory && !exec(m, "PRAGMA journal_mode=WAL", error))
 		return false;
+	/* A page cache of 16 MB instead of 2: a first run over 20,000 files
+	 * spilled dirty pages mid-transaction (sqlite3PcacheFetchStress in
+	 * the profile); the bound keeps memory flat at 100,000 files. */
 	return exec(m, "PRAGMA synchronous=NORMAL", error) &&
+	       exec(m, "PRAGMA cache_size=-16384", error) &&
 	       exec(m, "PRAGMA foreign_keys=ON", error);
 }
 
@@ -728,9 +732,9 @@ static GPtrArray *
 split_paths(const char *blob, size_t len)
 {
 	GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
-	const char *end = blob + len;
+	const char *end = blob != NULL ? blob + len : NULL;
 
-	for (const char *p = blob; p < end;) {
+	for (const char *p = blob; p != NULL && p < end;) {
 		const char *nul = memchr(p, '\0', (size_t)(end - p));
 
 		if (nul == NULL)
@@ -807,8 +811,10 @@ imgopt_manifest_put_memo(ImgoptManifest *manifest, const char *command,
 					    (guint)strlen(p) + 1);
 		}
 		bind_hash(s, 2, state);
-		sqlite3_bind_blob(s, 3, blob->data, (int)blob->len,
-				  SQLITE_TRANSIENT);
+		/* No watched path: an empty blob, not NULL (a NULL pointer
+		 * binds SQL NULL, which the column refuses). */
+		sqlite3_bind_blob(s, 3, blob->len > 0 ? (void *)blob->data : "",
+				  (int)blob->len, SQLITE_TRANSIENT);
 		sqlite3_bind_blob(s, 4, data != NULL ? data : "", (int)n,
 				  SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 5, g_get_real_time());

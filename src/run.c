@@ -1320,7 +1320,10 @@ plan_input(const Run *r)
 		.banner_width = w->len > 0
 					? g_array_index(w, uint32_t, w->len - 1)
 					: G_MAXUINT32,
-		.use_srcset = r->opt->use_srcset,
+		/* A renderer that drops raw HTML would drop the <img> a
+		 * Markdown image becomes: it stays Markdown there. */
+		.use_srcset = r->opt->use_srcset &&
+			      imgopt_site_renders_raw_html(r->site),
 		.site = r->site,
 		.named = r->named,
 	};

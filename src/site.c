@@ -57,6 +57,7 @@ struct ImgoptSite {
 	GPtrArray *exclude;  /* (element-type utf8) Jekyll's exclude list */
 	ImgoptScanDialect dialect; /* how its Markdown renders */
 	ImgoptGenerator generator; /* what builds it */
+	bool renders_raw_html;     /* its Markdown keeps raw HTML */
 	char *content_dir;         /* Hugo: its contentDir ("content") */
 	GPtrArray *static_dirs;    /* (element-type utf8) Hugo: its staticDir
 				      folders ("static"), whether they exist
@@ -445,6 +446,8 @@ apply_site_config(ImgoptSite *site)
 		site->baseurl = g_steal_pointer(&sc->baseurl);
 	site->exclude = g_steal_pointer(&sc->exclude);
 	site->static_dirs = g_ptr_array_new_with_free_func(g_free);
+	site->renders_raw_html =
+		site->generator != IMGOPT_GENERATOR_HUGO || sc->hugo_raw_html;
 	if (site->generator != IMGOPT_GENERATOR_HUGO)
 		return;
 	site->content_dir = sc->content_dir != NULL
@@ -1054,8 +1057,7 @@ check_candidate(const ImgoptSite *site, const char *rel, mode_t *mode_out)
 {
 	if (*rel == '\0')
 		return CANDIDATE_MISSING;
-	g_autofree char *abs = g_build_filename(site->root, rel, NULL);
-	g_autofree char *real = imgopt_fs_realpath(abs, NULL);
+	g_autofree char *real = imgopt_fs_realpath_below(site->root, rel, NULL);
 	GStatBuf st;
 
 	if (real == NULL)
@@ -1388,4 +1390,11 @@ imgopt_site_set_variant_dir_func(ImgoptSite *site,
 
 	site->variant_dir_func = func;
 	site->variant_dir_data = user_data;
+}
+
+bool
+imgopt_site_renders_raw_html(const ImgoptSite *site)
+{
+	g_return_val_if_fail(site != NULL, true);
+	return site->renders_raw_html;
 }

@@ -212,6 +212,45 @@ test_walk_dir(void)
 	tu_rmtree(dir);
 }
 
+/* imgopt_fs_realpath_below() answers as realpath() of the joined path. */
+static void
+assert_same_realpath(const char *root, const char *rel)
+{
+	g_autofree char *abs = g_build_filename(root, rel, NULL);
+	g_autoptr(GError) e1 = NULL;
+	g_autoptr(GError) e2 = NULL;
+	g_autofree char *want = imgopt_fs_realpath(abs, &e1);
+	g_autofree char *got = imgopt_fs_realpath_below(root, rel, &e2);
+
+	g_assert_cmpstr(got, ==, want);
+	if (want == NULL)
+		g_assert_true(e1->code == e2->code);
+}
+
+static void
+test_realpath_below(void)
+{
+	g_autofree char *tmp = tu_tmpdir();
+	g_autofree char *root = imgopt_fs_realpath(tmp, NULL);
+	g_autofree char *a = g_build_filename(root, "img/a.jpg", NULL);
+	g_autofree char *out = g_build_filename(root, "../outside", NULL);
+	g_autofree char *l1 = g_build_filename(root, "link", NULL);
+	g_autofree char *l2 = g_build_filename(root, "img/up", NULL);
+	g_autofree char *l3 = g_build_filename(root, "img/b.jpg", NULL);
+	const char *rels[] = {"img/a.jpg",   "img",         "img/missing.jpg",
+			      "img/a.jpg/x", "link/a.jpg",  "img/up/img/a.jpg",
+			      "img/b.jpg",   "img/./a.jpg", "img/../img/a.jpg",
+			      "img//a.jpg",  "img/",        "nothing/a.jpg"};
+
+	tu_write(a, "x");
+	g_assert_cmpint(symlink("img", l1), ==, 0);
+	g_assert_cmpint(symlink("..", l2), ==, 0);
+	g_assert_cmpint(symlink(out, l3), ==, 0); /* dangling, outside */
+	for (size_t i = 0; i < G_N_ELEMENTS(rels); i++)
+		assert_same_realpath(root, rels[i]);
+	tu_rmtree(tmp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -220,6 +259,7 @@ main(int argc, char **argv)
 	g_test_add_func("/fsio/relative", test_relative);
 	g_test_add_func("/fsio/join", test_join);
 	g_test_add_func("/fsio/write-atomic", test_write_atomic);
+	g_test_add_func("/fsio/realpath-below", test_realpath_below);
 	g_test_add_func("/fsio/walk", test_walk);
 	g_test_add_func("/fsio/walk-dir", test_walk_dir);
 	return g_test_run();

@@ -212,6 +212,59 @@ test_confirm_drops_unreadable(void)
 			 2);
 }
 
+/* Thread-safe: reads the table only. */
+static bool
+table_equal(const char *a, const char *b, bool *equal_out, void *user_data)
+{
+	GHashTable *contents = user_data;
+
+	*equal_out = strcmp(g_hash_table_lookup(contents, a),
+			    g_hash_table_lookup(contents, b)) == 0;
+	return true;
+}
+
+/* Groups spread over threads come out as from one thread: same groups,
+ * same members, same order. */
+static void
+test_confirm_jobs_same_result(void)
+{
+	g_autoptr(GPtrArray) assets = assets_new();
+	g_autoptr(GHashTable) contents =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GPtrArray) nominated = NULL;
+	g_autoptr(GPtrArray) one = NULL;
+	g_autoptr(GPtrArray) four = NULL;
+
+	/* 60 nominated groups of 5; in every third, a collision. */
+	for (int i = 0; i < 300; i++) {
+		char *p = g_strdup_printf("g%02d/f%d", i / 5, i % 5);
+		int variant = (i / 5) % 3 == 0 ? i % 2 : 0;
+
+		g_ptr_array_add(assets, asset(p, i / 5, 100 + i / 5, i));
+		g_hash_table_insert(contents, p,
+				    g_strdup_printf("%d-%d", i / 5, variant));
+	}
+	nominated = imgopt_group_nominate(assets, NULL);
+	g_assert_cmpuint(nominated->len, ==, 60);
+	one = imgopt_group_confirm(nominated, table_equal, contents);
+	four = imgopt_group_confirm_jobs(nominated, table_equal, contents, 4);
+	g_assert_cmpuint(one->len, ==, 80);
+	g_assert_cmpuint(four->len, ==, one->len);
+	for (guint i = 0; i < one->len; i++) {
+		const ImgoptGroup *a = one->pdata[i], *b = four->pdata[i];
+
+		g_assert_cmpuint(a->members->len, ==, b->members->len);
+		g_assert_cmpuint(a->canonical, ==, b->canonical);
+		for (guint j = 0; j < a->members->len; j++)
+			g_assert_cmpstr(
+				((ImgoptGroupMember *)a->members->pdata[j])
+					->path,
+				==,
+				((ImgoptGroupMember *)b->members->pdata[j])
+					->path);
+	}
+}
+
 static void
 test_choose_canonical_single(void)
 {
@@ -227,6 +280,8 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+	g_test_add_func("/group/confirm-jobs-same-result",
+			test_confirm_jobs_same_result);
 	g_test_add_func("/group/same-bytes-different-names",
 			test_same_bytes_different_names);
 	g_test_add_func("/group/canonical-rule", test_canonical_rule);

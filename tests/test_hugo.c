@@ -81,13 +81,14 @@ make_images(const char *site)
 	g_unlink(small);
 }
 
-/* Runs `imgopt -q` with no arguments in @site, as a user would in a
- * site root; returns its exit status (0 or 1, else the test fails). */
+/* Runs `imgopt -q` (and @option, if not NULL) with no folder arguments
+ * in @site, as a user would in a site root; returns its exit status (0
+ * or 1, else the test fails). */
 static int
-imgopt_in(const char *site)
+imgopt_in(const char *site, const char *option)
 {
 	const char *bin = g_getenv("IMGOPT_BIN");
-	const char *argv[] = {bin, "-q", NULL};
+	const char *argv[] = {bin, "-q", option, NULL};
 	g_autofree char *err = NULL;
 	g_autoptr(GError) error = NULL;
 	int status = 0;
@@ -225,9 +226,13 @@ test_scan(void)
 	tu_rmtree(tmp);
 }
 
+/* @data: NULL, or an option of the run: "--srcset" must leave the
+ * Markdown images Markdown, since Hugo's Goldmark (raw HTML off by
+ * default) would drop the <img> they would become. */
 static void
-test_run(void)
+test_run(gconstpointer data)
 {
+	const char *option = data;
 	g_autofree char *tmp = tu_tmpdir();
 	g_autofree char *site = fixture_copy(tmp);
 
@@ -242,7 +247,7 @@ test_run(void)
 	hugo_build(site, out1);
 	built_collect(out1, NULL, &before);
 	g_assert_cmpuint(g_hash_table_size(before.missing), ==, 0);
-	imgopt_in(site);
+	imgopt_in(site, option);
 	hugo_build(site, out2);
 	built_collect(out2, NULL, &after);
 	built_compare(&before, &after);
@@ -260,7 +265,7 @@ test_run(void)
 	g_assert_cmpuint(unlinked->len, ==, 0);
 	/* a second run changes nothing */
 	g_autoptr(GHashTable) once = tu_load_tree(site, ".imgopt");
-	imgopt_in(site);
+	imgopt_in(site, option);
 	g_autoptr(GHashTable) twice = tu_load_tree(site, ".imgopt");
 	tu_assert_same_tree(once, twice, "the site after a second imgopt");
 	tu_rmtree(tmp);
@@ -271,6 +276,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 	g_test_add_func("/hugo/scan", test_scan);
-	g_test_add_func("/hugo/run", test_run);
+	g_test_add_data_func("/hugo/run", NULL, test_run);
+	g_test_add_data_func("/hugo/run-srcset", "--srcset", test_run);
 	return g_test_run();
 }

@@ -227,6 +227,54 @@ test_detect_dirs(void)
 	tu_rmtree(root);
 }
 
+/* Goldmark keeps raw HTML only when the config says so, in any of the
+ * forms Hugo reads: a TOML table, a dotted key, YAML's nesting, a
+ * config/_default/markup file. */
+static void
+test_raw_html(void)
+{
+	static const struct {
+		const char *name, *text;
+		bool raw_html;
+	} cases[] = {
+		{"hugo.toml", "baseURL = \"/\"\n", false},
+		{"hugo.toml", "[markup.goldmark.renderer]\n  unsafe = true\n",
+		 true},
+		{"hugo.toml", "[markup.goldmark.renderer]\n  unsafe = false\n",
+		 false},
+		{"hugo.toml", "markup.goldmark.renderer.unsafe = true\n", true},
+		{"hugo.yaml",
+		 "markup:\n  goldmark:\n    renderer:\n      unsafe: true\n",
+		 true},
+		{"config/_default/markup.toml",
+		 "[goldmark.renderer]\nunsafe = true\n", true},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *root = make_site();
+		g_autofree char *toml =
+			g_build_filename(root, "hugo.toml", NULL);
+		g_autoptr(GError) error = NULL;
+
+		g_assert_cmpint(g_unlink(toml), ==, 0);
+		if (strcmp(cases[i].name, "hugo.toml") != 0)
+			put(root, "hugo.toml", "baseURL = \"/\"\n");
+		put(root, cases[i].name, cases[i].text);
+		g_autofree char *posts =
+			g_build_filename(root, "content", NULL);
+		g_autofree char *images =
+			g_build_filename(root, "static", NULL);
+		g_autoptr(ImgoptSite) site =
+			imgopt_site_open(posts, images, root, &error);
+		g_assert_no_error(error);
+		g_assert_cmpint(imgopt_site_get_generator(site), ==,
+				IMGOPT_GENERATOR_HUGO);
+		g_assert_cmpint(imgopt_site_renders_raw_html(site), ==,
+				cases[i].raw_html);
+		tu_rmtree(root);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -234,5 +282,6 @@ main(int argc, char **argv)
 	g_test_add_func("/hugo-site/variant-dirs", test_variant_dirs);
 	g_test_add_func("/hugo-site/content-is-images", test_content_is_images);
 	g_test_add_func("/hugo-site/detect-dirs", test_detect_dirs);
+	g_test_add_func("/hugo-site/raw-html", test_raw_html);
 	return g_test_run();
 }

@@ -8,6 +8,7 @@
 #include "imgopt/imgopt.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -635,6 +636,75 @@ test_unchanged_rule(void)
 	g_assert_false(imgopt_index_unchanged(NULL, b));
 }
 
+/* Rewrites @path's bytes in place (same inode, same size) and moves its
+ * mtime a second on, as any later write would. */
+static void
+rewrite_in_place(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	struct stat st;
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(write(fd, text, strlen(text)), ==,
+			(gssize)strlen(text));
+	g_assert_cmpint(fstat(fd, &st), ==, 0);
+	st.st_mtim.tv_sec += 1;
+	struct timespec t[2] = {st.st_atim, st.st_mtim};
+	g_assert_cmpint(futimens(fd, t), ==, 0);
+	g_assert_cmpint(close(fd), ==, 0);
+}
+
+/* The first file of a pair is held between comparisons: the answers are
+ * those of reading both, including after it changed in place, and for a
+ * second file longer than the first; files above IMGOPT_INDEX_HOLD_MAX
+ * are streamed. */
+/* Writes @len bytes of @data to @dir/@name. */
+static void
+write_in(const char *dir, const char *name, const void *data, gsize len)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+
+	write_bytes(path, data, len);
+}
+
+static void
+test_files_equal_held(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *a = g_build_filename(dir, "a", NULL);
+	gsize big = IMGOPT_INDEX_HOLD_MAX + 3;
+	g_autofree uint8_t *data = g_malloc0(big);
+	bool equal = false;
+	g_autoptr(GError) error = NULL;
+
+	write_in(dir, "a", "same bytes", 10);
+	write_in(dir, "b", "same bytes", 10);
+	write_in(dir, "c", "other byte", 10);
+	write_in(dir, "long", "same bytes and more", 19);
+	g_assert_true(imgopt_index_files_equal(dir, "a", "b", &equal, &error));
+	g_assert_true(equal);
+	g_assert_true(
+		imgopt_index_files_equal(dir, "a", "long", &equal, &error));
+	g_assert_false(equal);
+	rewrite_in_place(a, "other byte");
+	g_assert_true(imgopt_index_files_equal(dir, "a", "b", &equal, &error));
+	g_assert_false(equal);
+	g_assert_true(imgopt_index_files_equal(dir, "a", "c", &equal, &error));
+	g_assert_true(equal);
+	write_in(dir, "big1", data, big);
+	write_in(dir, "big2", data, big);
+	data[big - 1] = 1;
+	write_in(dir, "big3", data, big);
+	g_assert_true(
+		imgopt_index_files_equal(dir, "big1", "big2", &equal, &error));
+	g_assert_true(equal);
+	g_assert_true(
+		imgopt_index_files_equal(dir, "big1", "big3", &equal, &error));
+	g_assert_false(equal);
+	g_assert_no_error(error);
+	tu_rmtree(dir);
+}
+
 static void
 test_files_equal(void)
 {
@@ -704,6 +774,7 @@ main(int argc, char **argv)
 	g_test_add_func("/index/non-utf8-name", test_non_utf8_name);
 	g_test_add_func("/index/unchanged-rule", test_unchanged_rule);
 	g_test_add_func("/index/files-equal", test_files_equal);
+	g_test_add_func("/index/files-equal-held", test_files_equal_held);
 	g_test_add_func("/index/image-names", test_image_names);
 	return g_test_run();
 }

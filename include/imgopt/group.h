@@ -118,4 +118,22 @@ typedef bool (*ImgoptBytesEqualFunc)(const char *a, const char *b,
 GPtrArray *imgopt_group_confirm(const GPtrArray *nominated,
 				ImgoptBytesEqualFunc equal, void *user_data);
 
+/**
+ * imgopt_group_confirm_jobs:
+ * @nominated: (element-type ImgoptGroup): from imgopt_group_nominate()
+ * @equal: compares two files' bytes; called from up to @jobs threads at
+ *   once (for different groups), so it must be thread-safe
+ * @user_data: passed to @equal
+ * @jobs: threads (below 2: the calling thread alone)
+ *
+ * imgopt_group_confirm() with the groups spread over @jobs threads: the
+ * same comparisons, the same result.
+ *
+ * Returns: (transfer full) (element-type ImgoptGroup): as
+ *   imgopt_group_confirm().
+ */
+GPtrArray *imgopt_group_confirm_jobs(const GPtrArray *nominated,
+				     ImgoptBytesEqualFunc equal,
+				     void *user_data, int jobs);
+
 #endif /* IMGOPT_GROUP_H */

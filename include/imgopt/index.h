@@ -36,6 +36,11 @@
  * worker thread). */
 #define IMGOPT_INDEX_CHUNK (256 * 1024)
 
+/* imgopt_index_files_equal() keeps the first file of a pair in memory,
+ * per thread, when it is at most this big (a group's first member is
+ * compared with every other member). */
+#define IMGOPT_INDEX_HOLD_MAX (1024 * 1024)
+
 /** Bytes read per window by imgopt_index_probe_file(). */
 #define IMGOPT_INDEX_PROBE_WINDOW (16 * 1024)
 
@@ -142,7 +147,10 @@ bool imgopt_index_probe_file(const char *root, ImgoptAsset *asset,
  * @error: return location for a #GError
  *
  * Compares two regular files byte for byte, in chunks (the duplicate
- * groups' confirmation: equal hashes only nominate).
+ * groups' confirmation: equal hashes only nominate).  @a, if at most
+ * IMGOPT_INDEX_HOLD_MAX bytes, is read once and kept by the calling
+ * thread: the next comparison with @a first reads only the other file,
+ * as long as @a's stat (size, mtime, inode, device) is unchanged.
  *
  * Returns: true if the comparison ran, false with @error set if a file
  *   could not be read.

@@ -70,6 +70,9 @@ typedef struct {
 	char *asset_dir;        /* Hugo assetDir ("assets"), or NULL */
 	GPtrArray *themes;      /* (element-type utf8) Hugo theme, one or a
 				   list (under themes/), else empty */
+	bool hugo_raw_html;     /* Hugo's Goldmark renders raw HTML
+				   (`markup.goldmark.renderer.unsafe =
+				   true`); off by default */
 	char *source_dir;       /* Hexo source_dir ("source"), or NULL */
 	char *theme;            /* Hexo theme (its folder under themes/), or
 				   NULL */

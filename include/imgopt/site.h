@@ -362,4 +362,15 @@ void imgopt_site_set_variant_dir_func(ImgoptSite *site,
 				      ImgoptSiteVariantDirFunc func,
 				      void *user_data);
 
+/**
+ * imgopt_site_renders_raw_html:
+ *
+ * Whether the site's Markdown renderer shows raw HTML written in a post:
+ * kramdown (Jekyll) and marked (Hexo) do; Hugo's Goldmark omits it unless
+ * its config sets `markup.goldmark.renderer.unsafe = true`.  Where it does
+ * not, a run must not turn a Markdown image into HTML (`--srcset`): the
+ * image would vanish from the built page.
+ */
+bool imgopt_site_renders_raw_html(const ImgoptSite *site);
+
 #endif /* IMGOPT_SITE_H */
