@@ -27,6 +27,7 @@ struct ImgoptMemo {
 	int64_t began_ns; /* when the walk began (ns since the epoch) */
 	bool is_whole;    /* the variant folders and the manifest too */
 	ImgoptManifestStamp stamp; /* the manifest's, at the lookup */
+	ImgoptHash program;        /* the mapped files when the memo began */
 };
 
 /* Feeds one entry's identity: what lstat() (or stat()) said, or the
@@ -251,6 +252,37 @@ feed_watched(ImgoptHasher *h, const char *root, const char *rel,
 	       MAX(ns_of(&st.st_ctim), ns_of(&st.st_mtim)) >= since_ns;
 }
 
+/* Feeds the identity of every file the process has mapped (the program
+ * and its libraries, as /proc/self/maps lists them): an upgraded
+ * libvips, libjpeg or imgopt makes other variants (the settings'
+ * fingerprint names the libraries' versions, which only initialising
+ * them tells).  Only the mappings of code: a data file mapped (the
+ * manifest's shared memory) changes with every write.  Without /proc, a marker
+ * (and no shortcut lost). */
+static void
+feed_program(ImgoptHasher *h)
+{
+	g_autofree char *maps = NULL;
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+	if (!g_file_get_contents("/proc/self/maps", &maps, NULL, NULL)) {
+		feed_stat(h, "/proc/self/maps", ENOENT, NULL);
+		return;
+	}
+	g_auto(GStrv) lines = g_strsplit(maps, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		const char *perms = strchr(lines[i], ' ');
+		const char *path = strchr(lines[i], '/');
+		struct stat st;
+
+		/* code only: not the manifest's shared memory, say */
+		if (path == NULL || perms == NULL || perms[3] != 'x' ||
+		    !g_hash_table_add(seen, (char *)path))
+			continue;
+		feed_stat(h, path, stat(path, &st) == 0 ? 0 : errno, &st);
+	}
+}
+
 /*
  * The whole state: what was asked, the trees as the memo began, and each
  * watched path and its folder now (the folder's times move when an entry
@@ -270,8 +302,10 @@ full_state(const ImgoptMemo *memo, const GPtrArray *watched, int64_t since_ns,
 	imgopt_hasher_update(h, memo->command, strlen(memo->command) + 1);
 	imgopt_hasher_update(h, memo->what, strlen(memo->what) + 1);
 	imgopt_hasher_update(h, &memo->tree, sizeof memo->tree);
-	if (memo->is_whole)
+	if (memo->is_whole) {
 		imgopt_hasher_update(h, &memo->stamp, sizeof memo->stamp);
+		imgopt_hasher_update(h, &memo->program, sizeof memo->program);
+	}
 	for (guint i = 0; watched != NULL && i < watched->len; i++) {
 		const char *rel = g_ptr_array_index(watched, i);
 		g_autofree char *folder = g_path_get_dirname(rel);
@@ -304,6 +338,13 @@ begin(const ImgoptSite *site, const char *command, const char *what,
 	memo->began_ns = g_get_real_time() * 1000 - 50000000;
 	if (!tree_state(site, is_whole, &memo->tree, error))
 		return NULL;
+	if (is_whole) {
+		/* Before the job: it maps more (libvips' modules). */
+		g_autoptr(ImgoptHasher) h = imgopt_hasher_new();
+
+		feed_program(h);
+		imgopt_hasher_finish(h, &memo->program);
+	}
 	return g_steal_pointer(&memo);
 }
 

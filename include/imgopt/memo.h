@@ -77,7 +77,9 @@ ImgoptMemo *imgopt_memo_begin(const ImgoptSite *site, const char *command,
  * variants and the manifest (`run`, `check`): the walk takes the variant
  * folders too, imgopt_memo_lookup() takes the manifest's stamp
  * (imgopt_manifest_get_stamp(): every run, undo, prune or dupes since
- * changes it) into the state, and imgopt_memo_store_after() stores
+ * changes it) and the identity of every file the process has mapped (the
+ * program and its libraries: an upgraded encoder makes other variants)
+ * into the state, and imgopt_memo_store_after() stores
  * nothing if another command wrote the manifest while the job ran.
  */
 ImgoptMemo *imgopt_memo_begin_whole(const ImgoptSite *site, const char *command,

@@ -277,20 +277,31 @@ print_text(FILE *out, FILE *err, const ImgoptRunResult *res,
 
 /* ---- the handlers ---- */
 
-/* The options the output depends on, for the memo's state. */
+/* An option as given, or "(unset)". */
+static const char *
+given(const char *value)
+{
+	return value != NULL ? value : "(unset)";
+}
+
+/* The options the output depends on, for the memo's state: as given
+ * (imgopt.conf's included); the libraries' versions, which the settings'
+ * fingerprint adds, are the memo's (memo.h: the program's files). */
 static char *
 memo_what(const CliCommon *common, const RunArgs *a,
 	  const ImgoptRunOptions *opt)
 {
-	g_autofree char *settings = imgopt_settings_fingerprint(opt->settings);
+	const CliSettingsArgs *s = &a->settings;
 
-	return g_strdup_printf("json=%d verbose=%d quiet=%d only_posts=%d "
-			       "srcset=%d display_width=%u settings=%s "
-			       "modules=%s",
-			       common->json, common->verbose, common->quiet,
-			       common->only_posts, a->use_srcset,
-			       opt->display_width, settings,
-			       g_getenv("IMGOPT_MODULE_DIR"));
+	return g_strdup_printf(
+		"json=%d verbose=%d quiet=%d only_posts=%d srcset=%d "
+		"display_width=%u widths=%s formats=%s quality=%s target=%s "
+		"max_pixels=%s modules=%s",
+		common->json, common->verbose, common->quiet,
+		common->only_posts, a->use_srcset, opt->display_width,
+		given(s->widths), given(s->formats), given(s->quality),
+		given(s->target), given(s->max_pixels),
+		given(g_getenv("IMGOPT_MODULE_DIR")));
 }
 
 static bool
