@@ -334,6 +334,21 @@ test_changed_during_run(void)
 
 /* ---- the whole memo (run and check: memo_begin_whole) ---- */
 
+/* Opens @s's site and manifest. */
+static void
+open_both(Site *s, ImgoptSite **site_out, ImgoptManifest **m_out)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *posts = g_build_filename(s->tmp, "_posts", NULL);
+	g_autofree char *images = g_build_filename(s->tmp, "postimg", NULL);
+	g_autofree char *db = g_build_filename(s->tmp, ".imgopt", "m.db", NULL);
+
+	*site_out = imgopt_site_open(posts, images, s->tmp, &error);
+	g_assert_no_error(error);
+	*m_out = imgopt_manifest_open(db, &error);
+	g_assert_no_error(error);
+}
+
 /* A whole memo's lookup (returns whether it replayed) and, on a miss, a
  * store after a job that recorded @n_own runs rows of its own in @m
  * (made here, as a run does); returns whether it was stored in
@@ -342,20 +357,14 @@ static bool
 whole_once(Site *s, guint n_own, bool *stored_out)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *posts = g_build_filename(s->tmp, "_posts", NULL);
-	g_autofree char *images = g_build_filename(s->tmp, "postimg", NULL);
-	g_autofree char *db = g_build_filename(s->tmp, ".imgopt", "m.db", NULL);
-	g_autoptr(ImgoptSite) site =
-		imgopt_site_open(posts, images, s->tmp, &error);
+	g_autoptr(ImgoptSite) site = NULL;
 	g_autoptr(ImgoptManifest) m = NULL;
 	g_autoptr(ImgoptMemo) memo = NULL;
 	g_autoptr(GBytes) output = NULL;
 	g_autoptr(GBytes) printed = g_bytes_new_static("ok\n", 3);
 	int64_t own[2] = {0, 0};
 
-	g_assert_no_error(error);
-	m = imgopt_manifest_open(db, &error);
-	g_assert_no_error(error);
+	open_both(s, &site, &m);
 	memo = imgopt_memo_begin_whole(site, "check", "json=0", &error);
 	g_assert_no_error(error);
 	g_assert_true(imgopt_memo_lookup(memo, m, &output, NULL, &error));
@@ -457,20 +466,14 @@ test_whole_foreign_during_job(void)
 	foreign_run(&s, true);
 	{
 		g_autoptr(GError) error = NULL;
-		g_autofree char *posts =
-			g_build_filename(s.tmp, "_posts", NULL);
-		g_autofree char *images =
-			g_build_filename(s.tmp, "postimg", NULL);
-		g_autofree char *db =
-			g_build_filename(s.tmp, ".imgopt", "m.db", NULL);
-		g_autoptr(ImgoptSite) site =
-			imgopt_site_open(posts, images, s.tmp, &error);
-		g_autoptr(ImgoptManifest) m = imgopt_manifest_open(db, &error);
-		g_autoptr(ImgoptMemo) memo = imgopt_memo_begin_whole(
-			site, "check", "json=0", &error);
+		g_autoptr(ImgoptSite) site = NULL;
+		g_autoptr(ImgoptManifest) m = NULL;
+		g_autoptr(ImgoptMemo) memo = NULL;
 		g_autoptr(GBytes) output = NULL;
 		g_autoptr(GBytes) printed = g_bytes_new_static("ok\n", 3);
 
+		open_both(&s, &site, &m);
+		memo = imgopt_memo_begin_whole(site, "check", "json=0", &error);
 		g_assert_no_error(error);
 		g_assert_true(
 			imgopt_memo_lookup(memo, m, &output, NULL, &error));
