@@ -487,11 +487,11 @@ int cli_run_like(const CliCommand *cmd, int argc, char **argv, bool is_check);
  * re-run prints the stored output after one walk of the site.
  *
  * Only a job that changed nothing and would change nothing is stored
- * (nothing encoded or to encode, no post to rewrite, no variant written,
- * no error or notice), with what it printed on stdout and stderr (the
- * broken references) and its exit code (1 with broken references, else
- * 0).  A run that changed files is not: its re-run, the no-op, is.  The state
- * covers the whole site root with the variant folders, the manifest's
+ * (nothing encoded, to encode or reused from disk, no post to rewrite, no
+ * variant written, no error or notice), with what it printed on stdout and
+ * stderr (the broken references) and its exit code (1 with broken references,
+ * else 0).  A run that changed files is not: its re-run, the no-op, is.  The
+ * state covers the whole site root with the variant folders, the manifest's
  * stamp (a run, undo, prune or dupes since is a miss), the site's
  * description and every option the output depends on.  Anything that
  * fails on the way only costs the shortcut: the job is done.

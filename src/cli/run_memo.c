@@ -201,9 +201,10 @@ cli_run_memo_wants(const CliRunMemo *memo, const ImgoptRunResult *res)
 {
 	return memo != NULL && res->changes->len == 0 &&
 	       res->n_to_encode == 0 && res->n_encoded == 0 &&
-	       res->n_failed == 0 && res->n_written == 0 &&
-	       res->variant_files->len == 0 && res->errors->len == 0 &&
-	       res->notices->len == 0 && res->dupes != NULL;
+	       res->n_reused == 0 && res->n_failed == 0 &&
+	       res->n_written == 0 && res->variant_files->len == 0 &&
+	       res->errors->len == 0 && res->notices->len == 0 &&
+	       res->dupes != NULL;
 }
 
 void

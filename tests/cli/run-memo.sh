@@ -38,6 +38,9 @@ imgopt run _posts postimg -q
 imgopt run _posts postimg
 imgopt check _posts postimg
 echo "== a variant deleted"
+# A post links it: check reports that link broken (exit 1) and the next
+# check replays that; run does not make it again (a known gap, see the
+# closing notes), so the variant is put back by hand below.
 v=postimg/optimized/$(ls postimg/optimized | head -1)
 mv "$v" ../variant
 imgopt check _posts postimg
