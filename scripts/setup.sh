@@ -13,7 +13,8 @@ root=$(pwd)
 # Debian packages: build, run, test (cmark, kramdown, jekyll, hugo:
 # differential and real-client tests; ctags, clang-format: lint; clang: fuzzing;
 # strace: the traversal suite; chromium, node: the HTML report and page
-# layout in a browser and the JSON schemas; bsdutils: script(1) for
+# layout in a browser and the JSON schemas; node: Hexo (tests/hexo), the
+# real-client test of a Hexo site; bsdutils: script(1) for
 # terminal tests) and benchmark (rmlint, jdupes, butteraugli,
 # time; node for eleventy-img).
 PACKAGES="gcc pkg-config meson ninja-build git libglib2.0-dev libvips-dev
@@ -64,6 +65,7 @@ demo)
 test)
 	if have_node; then install_packages chromium; else install_packages $TEST_PACKAGES; fi
 	[ -d tests/browser/node_modules ] || sh tests/browser/install.sh
+	[ -d tests/hexo/node_modules ] || sh tests/hexo/install.sh
 	build build
 	meson test -C build --print-errorlogs --num-processes 2
 	# The same suites under AddressSanitizer and UndefinedBehaviorSanitizer,

@@ -97,6 +97,8 @@ imgopt_site_layout_free(ImgoptSiteLayout *config)
 	g_clear_pointer(&config->static_dirs, g_ptr_array_unref);
 	g_clear_pointer(&config->themes, g_ptr_array_unref);
 	g_free(config->asset_dir);
+	g_free(config->source_dir);
+	g_free(config->theme);
 	g_free(config);
 }
 
@@ -400,6 +402,44 @@ read_hugo(const char *root, ImgoptSiteLayout *c)
 	c->hugo_raw_html = reads_raw_html(root);
 }
 
+/* Hexo's `_config.yml`: `root:` (else the path of `url:`) is the base
+ * URL; `source_dir:`, `theme:`, `post_asset_folder:`. */
+static void
+read_hexo(const char *root, ImgoptSiteLayout *c)
+{
+	static const char *const names[] = {"_config.yml", "_config.yaml",
+					    NULL};
+	g_autofree char *text = read_first(root, names);
+	g_autofree char *url = NULL, *web_root = NULL;
+
+	if (text == NULL)
+		return;
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	for (int i = 0; lines[i] != NULL; i++) {
+		g_auto(GStrv) kv = g_strsplit(lines[i], ":", 2);
+		if (kv[0] == NULL || kv[1] == NULL || kv[0][0] == ' ' ||
+		    kv[0][0] == '#')
+			continue;
+		char **slot = strcmp(kv[0], "root") == 0  ? &web_root
+			      : strcmp(kv[0], "url") == 0 ? &url
+			      : strcmp(kv[0], "source_dir") == 0
+				      ? &c->source_dir
+			      : strcmp(kv[0], "theme") == 0 ? &c->theme
+							    : NULL;
+		g_autofree char *value = scalar(kv[1]);
+		if (strcmp(kv[0], "post_asset_folder") == 0)
+			c->post_asset_folder = strcmp(value, "true") == 0;
+		else if (slot != NULL && *value != '\0') {
+			g_free(*slot);
+			*slot = g_steal_pointer(&value);
+		}
+	}
+	g_free(c->baseurl);
+	c->baseurl = url_path(web_root != NULL ? web_root
+			      : url != NULL    ? url
+					       : "/");
+}
+
 ImgoptSiteLayout *
 imgopt_site_layout_read(const char *root)
 {
@@ -410,6 +450,8 @@ imgopt_site_layout_read(const char *root)
 	c->themes = g_ptr_array_new_with_free_func(g_free);
 	read_jekyll(root, c);
 	read_hugo(root, c);
+	if (imgopt_layout_generator(root) == IMGOPT_GENERATOR_HEXO)
+		read_hexo(root, c);
 	return c;
 }
 
@@ -436,7 +478,10 @@ static char *
 detect_posts(const char *root)
 {
 	g_autoptr(ImgoptSiteLayout) sc = imgopt_site_layout_read(root);
-	const char *candidates[] = {"_posts", "source/_posts", sc->content_dir,
+	g_autofree char *hexo_posts = g_build_filename(
+		sc->source_dir != NULL ? sc->source_dir : "source", "_posts",
+		NULL);
+	const char *candidates[] = {"_posts", hexo_posts, sc->content_dir,
 				    "content"};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
@@ -544,6 +589,11 @@ imgopt_layout_detect_dirs(const char *root, char **posts_out, char **images_out,
 			    "content): give POSTS and IMAGES",
 			    root);
 		return false;
+	}
+	if (imgopt_layout_generator(root) == IMGOPT_GENERATOR_HEXO) {
+		*images_out = g_path_get_dirname(posts);
+		*posts_out = g_steal_pointer(&posts);
+		return true;
 	}
 	g_autofree char *abs_posts = g_build_filename(root, posts, NULL);
 	g_autoptr(ImgoptSite) site =

@@ -822,6 +822,32 @@ imgopt_manifest_put_memo(ImgoptManifest *manifest, const char *command,
 	return step_done(manifest, s, "put memo", error);
 }
 
+static void
+stamp_from_row(sqlite3_stmt *s, void *out)
+{
+	ImgoptManifestStamp *st = out;
+
+	st->runs = sqlite3_column_int64(s, 0);
+	st->ended = sqlite3_column_int64(s, 1);
+	st->last_run = sqlite3_column_int64(s, 2);
+	st->undone = sqlite3_column_int64(s, 3);
+}
+
+bool
+imgopt_manifest_get_stamp(ImgoptManifest *manifest,
+			  ImgoptManifestStamp *stamp_out, GError **error)
+{
+	sqlite3_stmt *s = stmt(manifest,
+			       "SELECT count(*), count(ended_us), "
+			       "ifnull(max(id), 0), "
+			       "(SELECT count(*) FROM undone) FROM runs",
+			       error);
+
+	memset(stamp_out, 0, sizeof *stamp_out);
+	return read_rows(manifest, s, stamp_from_row, stamp_out, "get stamp",
+			 error);
+}
+
 /* ---- references ---- */
 
 void

@@ -25,6 +25,9 @@ struct ImgoptMemo {
 	char *what;      /* the command's options, and the site's description */
 	ImgoptHash tree; /* the site's tree when the memo began */
 	int64_t began_ns; /* when the walk began (ns since the epoch) */
+	bool is_whole;    /* the variant folders and the manifest too */
+	ImgoptManifestStamp stamp; /* the manifest's, at the lookup */
+	ImgoptHash program;        /* the mapped files when the memo began */
 };
 
 /* Feeds one entry's identity: what lstat() (or stat()) said, or the
@@ -196,12 +199,13 @@ feed_dir(TreeWalk *w, int fd, const char *rel)
  * stylesheets…) and IMAGES, in one walk of the root, without dot
  * folders, the variant folder, the build output and dependencies. */
 static bool
-feed_site(const ImgoptSite *site, ImgoptHasher *h, GError **error)
+feed_site(const ImgoptSite *site, bool is_whole, ImgoptHasher *h,
+	  GError **error)
 {
 	const char *root = imgopt_site_get_root(site);
 	g_autofree char *out = imgopt_fs_join(imgopt_site_get_images_dir(site),
 					      IMGOPT_OUTPUT_DIR);
-	TreeWalk w = {h, out};
+	TreeWalk w = {h, is_whole ? NULL : out};
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0) {
@@ -216,11 +220,12 @@ feed_site(const ImgoptSite *site, ImgoptHasher *h, GError **error)
 }
 
 static bool
-tree_state(const ImgoptSite *site, ImgoptHash *out, GError **error)
+tree_state(const ImgoptSite *site, bool is_whole, ImgoptHash *out,
+	   GError **error)
 {
 	g_autoptr(ImgoptHasher) h = imgopt_hasher_new();
 
-	if (!feed_site(site, h, error))
+	if (!feed_site(site, is_whole, h, error))
 		return false;
 	imgopt_hasher_finish(h, out);
 	return true;
@@ -247,6 +252,37 @@ feed_watched(ImgoptHasher *h, const char *root, const char *rel,
 	       MAX(ns_of(&st.st_ctim), ns_of(&st.st_mtim)) >= since_ns;
 }
 
+/* Feeds the identity of every file the process has mapped (the program
+ * and its libraries, as /proc/self/maps lists them): an upgraded
+ * libvips, libjpeg or imgopt makes other variants (the settings'
+ * fingerprint names the libraries' versions, which only initialising
+ * them tells).  Only the mappings of code: a data file mapped (the
+ * manifest's shared memory) changes with every write.  Without /proc, a marker
+ * (and no shortcut lost). */
+static void
+feed_program(ImgoptHasher *h)
+{
+	g_autofree char *maps = NULL;
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+	if (!g_file_get_contents("/proc/self/maps", &maps, NULL, NULL)) {
+		feed_stat(h, "/proc/self/maps", ENOENT, NULL);
+		return;
+	}
+	g_auto(GStrv) lines = g_strsplit(maps, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		const char *perms = strchr(lines[i], ' ');
+		const char *path = strchr(lines[i], '/');
+		struct stat st;
+
+		/* code only: not the manifest's shared memory, say */
+		if (path == NULL || perms == NULL || perms[3] != 'x' ||
+		    !g_hash_table_add(seen, (char *)path))
+			continue;
+		feed_stat(h, path, stat(path, &st) == 0 ? 0 : errno, &st);
+	}
+}
+
 /*
  * The whole state: what was asked, the trees as the memo began, and each
  * watched path and its folder now (the folder's times move when an entry
@@ -266,6 +302,10 @@ full_state(const ImgoptMemo *memo, const GPtrArray *watched, int64_t since_ns,
 	imgopt_hasher_update(h, memo->command, strlen(memo->command) + 1);
 	imgopt_hasher_update(h, memo->what, strlen(memo->what) + 1);
 	imgopt_hasher_update(h, &memo->tree, sizeof memo->tree);
+	if (memo->is_whole) {
+		imgopt_hasher_update(h, &memo->stamp, sizeof memo->stamp);
+		imgopt_hasher_update(h, &memo->program, sizeof memo->program);
+	}
 	for (guint i = 0; watched != NULL && i < watched->len; i++) {
 		const char *rel = g_ptr_array_index(watched, i);
 		g_autofree char *folder = g_path_get_dirname(rel);
@@ -277,9 +317,9 @@ full_state(const ImgoptMemo *memo, const GPtrArray *watched, int64_t since_ns,
 	return is_recent;
 }
 
-ImgoptMemo *
-imgopt_memo_begin(const ImgoptSite *site, const char *command, const char *what,
-		  GError **error)
+static ImgoptMemo *
+begin(const ImgoptSite *site, const char *command, const char *what,
+      bool is_whole, GError **error)
 {
 	g_return_val_if_fail(site != NULL, NULL);
 	g_return_val_if_fail(command != NULL, NULL);
@@ -289,15 +329,37 @@ imgopt_memo_begin(const ImgoptSite *site, const char *command, const char *what,
 	g_autofree char *described = imgopt_site_describe(site);
 
 	memo->site = site;
+	memo->is_whole = is_whole;
 	memo->command = g_strdup(command);
 	memo->what =
 		g_strconcat(what != NULL ? what : "", "\n", described, NULL);
 	/* File times come from the kernel's coarse clock (a tick, a few
 	 * ms, behind): a margin of 50 ms. */
 	memo->began_ns = g_get_real_time() * 1000 - 50000000;
-	if (!tree_state(site, &memo->tree, error))
+	if (!tree_state(site, is_whole, &memo->tree, error))
 		return NULL;
+	if (is_whole) {
+		/* Before the job: it maps more (libvips' modules). */
+		g_autoptr(ImgoptHasher) h = imgopt_hasher_new();
+
+		feed_program(h);
+		imgopt_hasher_finish(h, &memo->program);
+	}
 	return g_steal_pointer(&memo);
+}
+
+ImgoptMemo *
+imgopt_memo_begin(const ImgoptSite *site, const char *command, const char *what,
+		  GError **error)
+{
+	return begin(site, command, what, false, error);
+}
+
+ImgoptMemo *
+imgopt_memo_begin_whole(const ImgoptSite *site, const char *command,
+			const char *what, GError **error)
+{
+	return begin(site, command, what, true, error);
 }
 
 bool
@@ -311,6 +373,9 @@ imgopt_memo_lookup(ImgoptMemo *memo, ImgoptManifest *manifest,
 	ImgoptHash now;
 
 	*output_out = NULL;
+	if (memo->is_whole &&
+	    !imgopt_manifest_get_stamp(manifest, &memo->stamp, error))
+		return false;
 	if (!imgopt_manifest_get_memo(manifest, memo->command, &row, error))
 		return false;
 	if (row == NULL)
@@ -339,18 +404,58 @@ put(ImgoptManifest *manifest, const char *command, const ImgoptHash *state,
 	return imgopt_manifest_commit(manifest, error);
 }
 
+/* Whether the manifest's stamp now is the lookup's, but for @own_runs
+ * (the job's own runs rows, ended), and takes it as the memo's.
+ * Anything else means another command wrote while the job ran. */
+static bool
+is_own_stamp(ImgoptMemo *memo, ImgoptManifest *manifest,
+	     const int64_t *own_runs, guint n_own, GError **error)
+{
+	ImgoptManifestStamp now, want = memo->stamp;
+
+	if (!imgopt_manifest_get_stamp(manifest, &now, error))
+		return false;
+	for (guint i = 0; i < n_own; i++) {
+		want.runs++;
+		want.ended++;
+		want.last_run = MAX(want.last_run, own_runs[i]);
+	}
+	if (memcmp(&now, &want, sizeof now) != 0)
+		return false;
+	memo->stamp = now;
+	return true;
+}
+
 bool
 imgopt_memo_store(ImgoptMemo *memo, ImgoptManifest *manifest,
 		  const GPtrArray *watched, GBytes *output, bool *stored_out,
 		  GError **error)
 {
+	return imgopt_memo_store_after(memo, manifest, NULL, 0, watched, output,
+				       stored_out, error);
+}
+
+bool
+imgopt_memo_store_after(ImgoptMemo *memo, ImgoptManifest *manifest,
+			const int64_t *own_runs, guint n_own,
+			const GPtrArray *watched, GBytes *output,
+			bool *stored_out, GError **error)
+{
 	g_return_val_if_fail(memo != NULL, false);
 	g_return_val_if_fail(output != NULL, false);
 
 	ImgoptHash state;
+	g_autoptr(GError) local = NULL;
 
 	if (stored_out != NULL)
 		*stored_out = false;
+	if (memo->is_whole &&
+	    !is_own_stamp(memo, manifest, own_runs, n_own, &local)) {
+		g_debug("memo: %s: the manifest changed during the run%s%s",
+			memo->command, local ? ": " : "",
+			local ? local->message : "");
+		return imgopt_memo_forget(manifest, memo->command, error);
+	}
 	if (full_state(memo, watched, memo->began_ns, &state)) {
 		g_debug("memo: %s: a watched file changed during the run",
 			memo->command);

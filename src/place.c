@@ -4,23 +4,39 @@
 #include "place.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
 #include "atomic.h"
 
-/* Hard-links @from to @to, or copies it where a link cannot be made. */
+/* Whether @to holds @data's @len bytes. */
+static bool
+holds(const char *to, const char *data, gsize len)
+{
+	g_autofree char *there = NULL;
+	gsize there_len = 0;
+
+	return g_file_get_contents(to, &there, &there_len, NULL) &&
+	       there_len == len && memcmp(there, data, len) == 0;
+}
+
+/* Hard-links @from to @to, or copies it where a link cannot be made; a
+ * file at @to already is kept if it holds @from's bytes. */
 static bool
 link_or_copy(const char *from, const char *to, GError **error)
 {
 	g_autofree char *data = NULL;
 	gsize len = 0;
 
-	if (link(from, to) == 0 || errno == EEXIST)
+	if (link(from, to) == 0)
 		return true;
+	bool is_there = errno == EEXIST;
 	if (!g_file_get_contents(from, &data, &len, error))
 		return false;
+	if (is_there && holds(to, data, len))
+		return true;
 	return imgopt_atomic_write(to, data, len, 0644, false, error);
 }
 

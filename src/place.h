@@ -24,9 +24,12 @@
  * @dir: the folder to place it in, relative to @root
  * @copy_out: (out) (transfer full): the copy's row (its path in @dir)
  *
- * Links or copies @variant's file into @dir (a file already there under
- * that name is taken as the copy: variant names are content-named) and
- * records it.
+ * Links or copies @variant's file into @dir and records it.  A file
+ * already there under that name (a copy placed by an earlier run, or
+ * copied in with a cached variant folder or a shard's outputs) is taken
+ * as the copy if it holds the variant's bytes, and replaced otherwise (a
+ * copy cut short, another file under its name): a placed copy is
+ * verified against the variant, itself verified (ondisk.h) or made.
  *
  * Returns: true, or false with @error set (the folder or the file could
  *   not be written, the manifest failed).

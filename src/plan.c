@@ -782,6 +782,31 @@ plan_relink(const RefCtx *c, GPtrArray *edits)
 	return v;
 }
 
+/* Hexo's tags (scan_tag.c): one names a file by its name in the post
+ * asset folder (`{% asset_img x.jpg %}`) or by a site path (`{% img
+ * /x.jpg %}`).  Of @vs, keeps only the variants a relative name can
+ * reach, those under the post's asset folder (the post's path without
+ * its extension); a tag offers no <picture>, so @extras empties. */
+static void
+keep_tag_reachable(const ImgoptRef *ref, GPtrArray *vs, GPtrArray *extras)
+{
+	const char *slash = strrchr(ref->post, '/');
+	const char *dot = strrchr(slash != NULL ? slash : ref->post, '.');
+	g_autofree char *asset =
+		dot != NULL ? g_strndup(ref->post, (gsize)(dot - ref->post))
+			    : g_strdup(ref->post);
+
+	g_ptr_array_set_size(extras, 0);
+	if (ref->url[0] == '/' || g_uri_peek_scheme(ref->url) != NULL)
+		return;
+	for (guint i = vs->len; i > 0; i--) {
+		const ImgoptVariant *v = g_ptr_array_index(vs, i - 1);
+
+		if (!imgopt_fs_is_below(asset, v->path))
+			g_ptr_array_remove_index(vs, i - 1);
+	}
+}
+
 /* Plans one reference; edits, if any, go to @edits. */
 static ImgoptRefPlan
 plan_ref(RefCtx *c, GPtrArray *edits)
@@ -817,13 +842,16 @@ plan_ref(RefCtx *c, GPtrArray *edits)
 		g_hash_table_lookup(c->in->files, ref->resolved);
 
 	rp.kind = IMGOPT_REF_PLAN_KEPT;
-	if (asset == NULL || ref->kind == IMGOPT_REF_LIQUID_TAG)
+	if (asset == NULL)
 		return rp;
 	g_autofree char *dir = variant_dir(c->in, ref);
 	g_autoptr(GPtrArray) vs =
 		variants_for(c->in, &asset->hash, asset->format, false, dir);
 	g_autoptr(GPtrArray) extras =
 		variants_for(c->in, &asset->hash, asset->format, true, dir);
+
+	if (ref->kind == IMGOPT_REF_LIQUID_TAG)
+		keep_tag_reachable(ref, vs, extras);
 
 	c->variants = vs;
 	c->extras = extras;

@@ -101,6 +101,8 @@
 #include "gif.h"
 #include "image.h"
 #include "jpeg.h"
+#include "ondisk.h"
+#include "provenance.h"
 
 /* The quality search: a bisection over [--quality - SEARCH_SPAN,
  * --quality] until the bounds are SEARCH_PRECISION apart. */
@@ -1238,7 +1240,9 @@ typedef struct {
 	bool has_out_dir;                         /* folder created already */
 	uint64_t bytes_done;                      /* source bytes of the results
 						     drained, for progress */
-	bool has_other_dir; /* wrote in another folder (a reference's own) */
+	bool has_other_dir;    /* wrote in another folder (a reference's own) */
+	char settings_id[17];  /* the settings' id in provenance lines */
+	ImgoptOnDisk *on_disk; /* the variant files without rows */
 } Writer;
 
 ImgoptWanted *
@@ -1490,11 +1494,95 @@ commit_batch(const Writer *w, GError **error)
 	       imgopt_manifest_commit(w->manifest, error);
 }
 
-/* Files first, then rows: a row never names a file not yet written. */
+/* Records that @wanted's widths of @hash were made (won or lost). */
+static bool
+put_requests(Writer *w, const ImgoptHash *hash, const ImgoptWanted *wanted,
+	     GError **error)
+{
+	for (guint i = 0; i < wanted->widths->len; i++) {
+		ImgoptVariantRequest rq = {
+			g_array_index(wanted->widths, uint32_t, i),
+			wanted->with_extras};
+
+		if (!imgopt_manifest_put_request(w->manifest, hash,
+						 w->fingerprint, &rq, error))
+			return false;
+	}
+	return true;
+}
+
+/* Records the variant files @missing needs of @asset's content, found in
+ * its folder and verified (ondisk.h), and its requests, as encoding it
+ * would have; *@is_reused_out is false (nothing recorded) when one of
+ * them is not there.  A file that is the source's own bytes (never
+ * larger: no encoded variant has the source's size) gets a row with an
+ * empty path in a run, as write_variant() gives it. */
+static bool
+reuse_on_disk(Writer *w, const ImgoptAsset *asset, const ImgoptWanted *missing,
+	      const GPtrArray *gone, bool *is_reused_out, GError **error)
+{
+	const char *dir = missing->dir != NULL ? missing->dir : w->out_dir;
+	g_autoptr(GPtrArray) found =
+		imgopt_on_disk_find(w->on_disk, dir, asset, missing);
+
+	*is_reused_out = found != NULL;
+	if (found == NULL)
+		return true;
+	if (gone != NULL &&
+	    !imgopt_manifest_forget_variants(w->manifest, &asset->hash,
+					     w->fingerprint, gone, error))
+		return false;
+	for (guint i = 0; i < found->len; i++) {
+		ImgoptVariant *v = g_ptr_array_index(found, i);
+
+		if (w->wanted != NULL && v->bytes == asset->size) {
+			g_free(v->path);
+			v->path = g_strdup("");
+		}
+		if (!imgopt_manifest_put_variant(w->manifest, v, error))
+			return false;
+		if (*v->path != '\0' && w->observer && w->observer->on_variant)
+			w->observer->on_variant(v, true,
+						w->observer->user_data);
+	}
+	w->summary.n_reused++;
+	return put_requests(w, &asset->hash, missing, error);
+}
+
+/* Writes @encoded's provenance line into it (see provenance.h), unless
+ * it is the source's own bytes, its format has no place for one, or the
+ * line would make it as large as the source (@source_size): the
+ * never-larger rule stays whole.  It costs about 90 bytes a variant. */
+static void
+stamp(const Writer *w, ImgoptEncoded *encoded, const ImgoptHash *hash,
+      uint32_t n_variants, uint64_t source_size)
+{
+	ImgoptVariant *v = encoded->variant;
+	ImgoptProvenance prov = {*hash, {0}, v->width, v->format, n_variants};
+	gsize len = 0;
+	const void *data = g_bytes_get_data(encoded->data, &len);
+
+	if (encoded->kind == IMGOPT_ENCODED_ORIGINAL)
+		return;
+	memcpy(prov.settings, w->settings_id, sizeof(prov.settings));
+	g_autofree char *line = imgopt_provenance_format(&prov);
+	g_autoptr(GBytes) stamped =
+		imgopt_provenance_stamp(v->format, data, len, line);
+	if (stamped == NULL || g_bytes_get_size(stamped) >= source_size)
+		return;
+	g_bytes_unref(encoded->data);
+	encoded->data = g_steal_pointer(&stamped);
+	v->bytes = g_bytes_get_size(encoded->data);
+}
+
+/* Files first, then rows (and the requests made): a row never names a
+ * file not yet written. */
 static bool
 write_result(Writer *w, Result *result, GError **error)
 {
-	if (result->encoded == NULL) {
+	GPtrArray *encoded = result->encoded;
+
+	if (encoded == NULL) {
 		w->summary.n_failed++;
 		if (w->observer && w->observer->on_failure)
 			w->observer->on_failure(result->asset, result->error,
@@ -1503,28 +1591,21 @@ write_result(Writer *w, Result *result, GError **error)
 	}
 	w->summary.n_encoded++;
 	w->summary.bytes_source += result->asset->size;
+	const char *dir =
+		result->wanted->dir != NULL ? result->wanted->dir : w->out_dir;
 	if (result->gone != NULL &&
 	    !imgopt_manifest_forget_variants(w->manifest, &result->asset->hash,
 					     w->fingerprint, result->gone,
 					     error))
 		return false;
-	for (guint i = 0; i < result->encoded->len; i++)
-		if (!write_variant(
-			    w,
-			    result->wanted->dir != NULL ? result->wanted->dir
-							: w->out_dir,
-			    g_ptr_array_index(result->encoded, i), error))
+	for (guint i = 0; i < encoded->len; i++)
+		stamp(w, g_ptr_array_index(encoded, i), &result->asset->hash,
+		      encoded->len, result->asset->size);
+	for (guint i = 0; i < encoded->len; i++)
+		if (!write_variant(w, dir, g_ptr_array_index(encoded, i),
+				   error))
 			return false;
-	for (guint i = 0; i < result->wanted->widths->len; i++) {
-		ImgoptVariantRequest rq = {
-			g_array_index(result->wanted->widths, uint32_t, i),
-			result->wanted->with_extras};
-
-		if (!imgopt_manifest_put_request(w->manifest,
-						 &result->asset->hash,
-						 w->fingerprint, &rq, error))
-			return false;
-	}
+	return put_requests(w, &result->asset->hash, result->wanted, error);
 	return true;
 }
 
@@ -1625,9 +1706,17 @@ queue_work(Writer *w, GThreadPool *pool, const GPtrArray *distinct,
 		if (w->wanted != NULL &&
 		    (wanted = g_hash_table_lookup(w->wanted, hex)) == NULL)
 			continue;
-		if (!to_make(w, asset, wanted, &missing, &gone, error))
+		bool is_reused = false;
+		if (!to_make(w, asset, wanted, &missing, &gone, error) ||
+		    (missing != NULL && !reuse_on_disk(w, asset, missing, gone,
+						       &is_reused, error))) {
+			imgopt_wanted_free(missing);
+			g_clear_pointer(&gone, g_ptr_array_unref);
 			return false;
-		if (missing == NULL) {
+		}
+		if (missing == NULL || is_reused) {
+			imgopt_wanted_free(missing);
+			g_clear_pointer(&gone, g_ptr_array_unref);
 			w->summary.n_cached++;
 			continue;
 		}
@@ -1668,8 +1757,15 @@ imgopt_recompress_wanted(const char *root, const char *out_dir,
 	g_autofree char *fingerprint = imgopt_settings_fingerprint(settings);
 	g_autoptr(GPtrArray) distinct = distinct_contents(assets);
 	g_autoptr(GAsyncQueue) results = g_async_queue_new();
-	Writer w = {root,     out_dir, settings, wanted, fingerprint, manifest,
-		    observer, {0},     false,    0,      false};
+	Writer w = {.root = root,
+		    .out_dir = out_dir,
+		    .settings = settings,
+		    .wanted = wanted,
+		    .fingerprint = fingerprint,
+		    .manifest = manifest,
+		    .observer = observer};
+	imgopt_provenance_settings_id(fingerprint, w.settings_id);
+	w.on_disk = imgopt_on_disk_new(root, settings);
 	Pool shared = {root, settings, results};
 	int n_workers = pool_size(settings);
 	guint n_pending = 0;
@@ -1682,8 +1778,9 @@ imgopt_recompress_wanted(const char *root, const char *out_dir,
 		g_thread_pool_new(work, &shared, n_workers, FALSE, error);
 	if (pool == NULL)
 		return false;
-	bool is_ok = queue_work(&w, pool, distinct, &n_pending, error) &&
-		     imgopt_manifest_begin(manifest, error);
+	/* the rows of variants reused from disk go in the first batch */
+	bool is_ok = imgopt_manifest_begin(manifest, error) &&
+		     queue_work(&w, pool, distinct, &n_pending, error);
 	/* Every queued item must come back before the pool and the queue
 	 * go away, whatever failed. */
 	bool is_written = is_ok && drain(&w, results, n_pending, error);
@@ -1696,5 +1793,6 @@ imgopt_recompress_wanted(const char *root, const char *out_dir,
 		imgopt_manifest_rollback(manifest);
 	if (summary_out != NULL)
 		*summary_out = w.summary;
+	g_clear_pointer(&w.on_disk, imgopt_on_disk_free);
 	return is_written;
 }

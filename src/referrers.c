@@ -17,6 +17,7 @@
 #include "imgopt/scan.h"
 
 #include "fsio.h"
+#include "site_gen.h"
 
 void
 imgopt_referrer_free(ImgoptReferrer *referrer)
@@ -143,6 +144,8 @@ typedef struct {
 	bool is_every_text;     /* also what the generator does not publish
 				   (README, docs, excluded files, `_`
 				   folders): the name guard's files */
+	GPtrArray *hexo_dirs;   /* a Hexo site's folders it reads (source_dir,
+				   themes/<theme>), else NULL */
 } Walk;
 
 static void
@@ -150,6 +153,22 @@ walk_clear(Walk *w)
 {
 	g_clear_pointer(&w->output_dir, g_free);
 	g_clear_pointer(&w->collections, g_ptr_array_unref);
+	g_clear_pointer(&w->hexo_dirs, g_ptr_array_unref);
+}
+
+/* Whether Hexo reads @rel: one of @dirs, inside one, or on the way to
+ * one.  Hexo builds from those alone, the root's `_config.yml` aside. */
+static bool
+is_read_by_hexo(const GPtrArray *dirs, const char *rel)
+{
+	for (guint i = 0; i < dirs->len; i++) {
+		const char *dir = g_ptr_array_index(dirs, i);
+
+		if (strcmp(rel, dir) == 0 || imgopt_fs_is_below(dir, rel) ||
+		    imgopt_fs_is_below(rel, dir))
+			return true;
+	}
+	return false;
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Walk, walk_clear)
@@ -180,6 +199,8 @@ keep_dir(const Walk *w, const char *rel, const char *name)
 		return false;
 	if (w->is_every_text)
 		return true;
+	if (w->hexo_dirs != NULL && !is_read_by_hexo(w->hexo_dirs, rel))
+		return false;
 	if (name[0] == '_' &&
 	    !imgopt_fs_is_below(rel, imgopt_site_get_posts_dir(w->site)) &&
 	    strcmp(rel, imgopt_site_get_posts_dir(w->site)) != 0 &&
@@ -199,6 +220,8 @@ keep_entry(const char *rel, const char *name, bool is_dir, void *user_data)
 	if (w->is_every_text)
 		return imgopt_referrers_kind_of(w->site, rel, &kind) ||
 		       has_ext(rel, doc_exts);
+	if (w->hexo_dirs != NULL && strchr(rel, '/') == NULL && !is_config(rel))
+		return false;
 	return !imgopt_site_is_excluded(w->site, rel) &&
 	       imgopt_referrers_kind_of(w->site, rel, &kind);
 }
@@ -288,7 +311,7 @@ walk_referrers(const ImgoptSite *site, bool is_every_text, GPtrArray *skipped,
 	       GError **error)
 {
 	const char *root = imgopt_site_get_root(site);
-	g_auto(Walk) w = {site, NULL, false, NULL, is_every_text};
+	g_auto(Walk) w = {site, NULL, false, NULL, is_every_text, NULL};
 	g_autoptr(GPtrArray) types = NULL;
 
 	w.output_dir = imgopt_fs_join(imgopt_site_get_images_dir(site),
@@ -298,6 +321,8 @@ walk_referrers(const ImgoptSite *site, bool is_every_text, GPtrArray *skipped,
 		root_has(root, "hugo.yaml") || root_has(root, "scaffolds") ||
 		(root_has(root, "_config.yml") && root_has(root, "source"));
 	w.collections = read_collections(root);
+	if (imgopt_site_get_generator(site) == IMGOPT_GENERATOR_HEXO)
+		w.hexo_dirs = imgopt_hexo_read_dirs(root);
 	g_autoptr(GPtrArray) found = imgopt_fs_walk_dir(
 		root, "", keep_entry, &w, &types, NULL, error);
 	if (found == NULL)

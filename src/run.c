@@ -44,6 +44,7 @@
 #include "place.h"
 #include "fsio.h"
 #include "hash.h"
+#include "ondisk.h"
 #include "atomic.h"
 
 /* One referrer's plan (a post, a page, a layout, a stylesheet…). */
@@ -121,6 +122,8 @@ typedef struct {
 				   prediction named (borrowed) */
 	bool has_unplanned;     /* a referrer could not be read or scanned:
 				   what it links is unknown */
+	ImgoptOnDisk *on_disk;  /* variant files without rows (check, dry
+				   run: what a run would reuse), or NULL */
 } Run;
 
 /* Which widths of --widths make a predicted variant. */
@@ -152,6 +155,7 @@ run_clear(Run *r)
 	g_clear_pointer(&r->out_dir, g_free);
 	g_clear_pointer(&r->files, g_hash_table_unref);
 	g_clear_pointer(&r->variants, g_hash_table_unref);
+	g_clear_pointer(&r->on_disk, imgopt_on_disk_free);
 	g_clear_pointer(&r->assets, g_ptr_array_unref);
 	g_clear_pointer(&r->seen_before, g_hash_table_unref);
 	g_clear_pointer(&r->seen_after, g_hash_table_unref);
@@ -906,6 +910,20 @@ note_folders(Run *r, const GPtrArray *posts)
 	}
 }
 
+/* The variant files of @a's content that @missing needs and a run would
+ * take from disk without encoding (ondisk.h), or NULL: for check and dry
+ * runs, which write nothing. */
+static GPtrArray *
+reusable_on_disk(Run *r, const ImgoptAsset *a, const ImgoptWanted *missing)
+{
+	if (r->on_disk == NULL)
+		r->on_disk = imgopt_on_disk_new(imgopt_site_get_root(r->site),
+						r->opt->settings);
+	return imgopt_on_disk_find(
+		r->on_disk, missing->dir != NULL ? missing->dir : r->out_dir, a,
+		missing);
+}
+
 /* Each content's variants are written in the first folder (in the order
  * of the posts) the prediction named one in; the others get copies. */
 static void
@@ -1037,6 +1055,22 @@ content_variants(Run *r, const ImgoptAsset *a, GError **error)
 	if (missing == NULL)
 		return rows_on_disk(r, g_steal_pointer(&rows));
 	rows_on_disk(r, rows);
+	GPtrArray *found = reusable_on_disk(r, a, missing);
+	for (guint i = 0; found != NULL && i < found->len; i++) {
+		ImgoptVariant *v = g_ptr_array_index(found, i);
+
+		if (v->bytes == a->size) { /* the source's copy: not linked */
+			g_free(v->path);
+			v->path = g_strdup("");
+		}
+	}
+	if (found != NULL) {
+		r->result->n_reused++;
+		for (guint i = 0; i < rows->len; i++)
+			g_ptr_array_add(found,
+					imgopt_variant_copy(rows->pdata[i]));
+		return found;
+	}
 	if (r->opt->mode == IMGOPT_RUN_CHECK) {
 		r->result->n_to_encode++;
 		return predict_variants(r, a, true);
@@ -1195,6 +1229,7 @@ run_variants(Run *r, GError **error)
 			return false;
 		imgopt_fault_point();
 		r->result->n_encoded = sum.n_encoded;
+		r->result->n_reused = sum.n_reused;
 		r->result->n_failed = sum.n_failed;
 		r->result->n_written = sum.n_written;
 		if (!place_all(r, error))

@@ -640,54 +640,21 @@ angle(Inline *in, gsize pos)
 
 /* ---- Liquid tags ---- */
 
-/* `{% asset_img [class] x.png [title] %}`: the first argument holding a
- * '.' or '/', else the first argument, is the image. */
+/* A `{% … %}` on one line: Hexo's image tags are read by scan_tag.c;
+ * inside another tag the text is read on. */
 static gsize
 liquid_tag(Inline *in, gsize pos)
 {
-	const char *s = in->s;
-	gsize close = find(&in->find_liquid_tag, s, in->n, pos + 2);
-	gsize eol = find(&in->find_newline, s, in->n, pos);
+	gsize close = find(&in->find_liquid_tag, in->s, in->n, pos + 2);
+	gsize eol = find(&in->find_newline, in->s, in->n, pos);
 
 	if (close == G_MAXSIZE || (eol != G_MAXSIZE && eol < close))
 		return pos + 2;
-	gsize i = imgopt_scan_skip_blanks(s, close,
-					  pos + 2 + (s[pos + 2] == '-'));
-	if (close - i < 10 || memcmp(s + i, "asset_img", 9) != 0 ||
-	    (s[i + 9] != ' ' && s[i + 9] != '\t'))
+	if (in->sc->raw_state != SCAN_RAW_NONE)
 		return pos + 2;
-	gsize end = close > i && s[close - 1] == '-' ? close - 1 : close;
-	gsize a = 0, b = 0;
-	for (i = imgopt_scan_skip_blanks(s, end, i + 9); i < end;
-	     i = imgopt_scan_skip_blanks(s, end, i)) {
-		gsize t0 = i, t1;
-		if (s[i] == '"' || s[i] == '\'') {
-			const char *q = memchr(s + i + 1, s[i], end - i - 1);
-			t1 = q != NULL ? (gsize)(q - s) : end;
-			t0++;
-			i = t1 < end ? t1 + 1 : end;
-		}
-		else {
-			while (i < end && s[i] != ' ' && s[i] != '\t')
-				i++;
-			t1 = i;
-		}
-		bool is_path = memchr(s + t0, '.', t1 - t0) != NULL ||
-			       memchr(s + t0, '/', t1 - t0) != NULL;
-		if (b == 0 || is_path) {
-			a = t0;
-			b = t1;
-		}
-		if (is_path)
-			break;
-	}
-	Match m = {0};
-	if (b > a && in->sc->raw_state == SCAN_RAW_NONE &&
-	    set_span(in, a, b, &m))
-		imgopt_scan_add_ref(in->sc, in->pending, IMGOPT_REF_LIQUID_TAG,
-				    m.offset, m.length, g_strndup(s + a, b - a),
-				    NULL);
-	return close + 2;
+	return imgopt_scan_tag(in->sc, in->lines, in->pending, pos, close)
+		       ? close + 2
+		       : pos + 2;
 }
 
 /* ---- brackets ---- */
@@ -1145,8 +1112,7 @@ imgopt_scan_leaves(Scanner *sc)
 
 		imgopt_scan_leaf_lines(sc, leaf, &lines);
 		if (leaf->kind == SCAN_LEAF_HTML)
-			imgopt_scan_html_range(sc, &lines, sc->refs, 0,
-					       lines.len);
+			imgopt_scan_html_leaf(sc, &lines);
 		else
 			scan_inline_leaf(sc, &lines, leaf->start, &scratch);
 	}

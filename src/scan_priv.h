@@ -5,8 +5,9 @@
  * decoding helpers, the design comment), scan_block.c (CommonMark block
  * structure: containers, code blocks, HTML blocks, paragraphs and link
  * reference definitions), scan_inline.c (CommonMark inlines: code spans,
- * brackets, destinations) and scan_html.c (tags and attributes: src,
- * srcset, style url()).
+ * brackets, destinations), scan_html.c (tags and attributes: src,
+ * srcset, style url()) and scan_tag.c (Hexo's `{% asset_img %}` and
+ * other image tags, in inline and HTML leaves).
  *
  * Calling sequence, all inside imgopt_scan_text(): the block pass turns the
  * body into leaves (ScanLeaf) and fills the definition table; then each
@@ -294,5 +295,30 @@ gsize imgopt_scan_toml_front_matter(Scanner *sc, gsize pos);
  * shortcode), keeping the references in document order.
  */
 void imgopt_scan_shortcodes(Scanner *sc, gsize body);
+
+/* ---- scan_tag.c ---- */
+
+/**
+ * imgopt_scan_tag:
+ * @pos: logical offset of the `{` of `{%`
+ * @close: logical offset of the `%` of the `%}` that closes it, on the
+ *   same line
+ *
+ * Reports the image argument of a Hexo image tag (`asset_img`,
+ * `asset_path`, `asset_link`, `img`) at @pos into @pending.  Returns:
+ * whether it is one of those tags (else the caller reads on inside it).
+ */
+bool imgopt_scan_tag(Scanner *sc, const ScanLines *lines, GPtrArray *pending,
+		     gsize pos, gsize close);
+
+/**
+ * imgopt_scan_html_leaf:
+ *
+ * Scans an HTML block (or a .html body) as raw HTML
+ * (imgopt_scan_html_range()) and for Hexo's image tags, which Hexo
+ * renders before Markdown; appends their references to @sc->refs in
+ * document order.
+ */
+void imgopt_scan_html_leaf(Scanner *sc, const ScanLines *lines);
 
 #endif /* IMGOPT_SCAN_PRIV_H */

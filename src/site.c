@@ -275,6 +275,11 @@ is_skipped_dir(const WalkFilter *f, const char *rel, const char *name)
 	for (size_t i = 0; i < G_N_ELEMENTS(skipped_dirs); i++)
 		if (strcmp(name, skipped_dirs[i]) == 0)
 			return true;
+	/* Hexo: variants live in each post asset folder's and each published
+	 * folder's own IMGOPT_OUTPUT_DIR too (site_hexo.c) */
+	if (f->site->generator == IMGOPT_GENERATOR_HEXO &&
+	    strcmp(name, IMGOPT_OUTPUT_DIR) == 0)
+		return true;
 	return strcmp(rel, f->site->output_dir) == 0;
 }
 
@@ -376,7 +381,8 @@ check_images(const ImgoptSite *site, GError **error)
 
 /* Where `/x` is looked up.  Hugo publishes its static folders at `/`
  * and the files of its content folder at their path below it, and
- * nothing of the root itself: those that exist, in that order.  Other
+ * nothing of the root itself: those that exist, in that order.  Hexo:
+ * the root, then its source_dir and theme's source (site_hexo.c).  Other
  * generators: the root, then `static/` and `source/` if they exist. */
 static void
 find_web_dirs(ImgoptSite *site)
@@ -385,6 +391,11 @@ find_web_dirs(ImgoptSite *site)
 	g_autoptr(GPtrArray) names = g_ptr_array_new();
 
 	site->web_dirs = g_ptr_array_new_with_free_func(g_free);
+	if (site->generator == IMGOPT_GENERATOR_HEXO) {
+		g_ptr_array_add(site->web_dirs, g_strdup(""));
+		imgopt_hexo_add_web_dirs(site->root, site->web_dirs);
+		return;
+	}
 	if (!is_hugo)
 		g_ptr_array_add(site->web_dirs, g_strdup(""));
 	for (guint i = 0; is_hugo && i < site->static_dirs->len; i++)
@@ -1311,6 +1322,12 @@ imgopt_site_scan_post(const ImgoptSite *site, const char *post, GError **error)
 }
 
 /* ---- where variants live, where files are published ---- */
+
+const GPtrArray *
+imgopt_site_get_web_dirs(const ImgoptSite *site)
+{
+	return site->web_dirs;
+}
 
 const char *
 imgopt_site_get_content_dir(const ImgoptSite *site)

@@ -32,4 +32,31 @@ char *imgopt_hugo_url_path(const ImgoptSite *site, const char *path);
 char *imgopt_hexo_variant_dir(const ImgoptSite *site, const ImgoptRef *ref);
 char *imgopt_hexo_url_path(const ImgoptSite *site, const char *path);
 
+/**
+ * imgopt_hexo_add_web_dirs:
+ * @root: a Hexo site root
+ * @dirs: (element-type utf8): receives the folders Hexo publishes at the
+ *   site root that exist, relative to @root: `source_dir` (`source`),
+ *   then the theme's `themes/<theme>/source`
+ */
+void imgopt_hexo_add_web_dirs(const char *root, GPtrArray *dirs);
+
+/**
+ * imgopt_hexo_read_dirs:
+ * @root: a Hexo site root
+ *
+ * Returns: (transfer full) (element-type utf8): the folders Hexo builds
+ *   the site from, relative to @root: `source_dir` (`source`) and, if the
+ *   config names a theme, `themes/<theme>` (layouts and theme source).
+ */
+GPtrArray *imgopt_hexo_read_dirs(const char *root);
+
+/**
+ * imgopt_site_get_web_dirs:
+ *
+ * Returns: (transfer none) (element-type utf8): the folders a `/x` path
+ *   is looked up in, in order, relative to the root ("" for the root).
+ */
+const GPtrArray *imgopt_site_get_web_dirs(const ImgoptSite *site);
+
 #endif /* IMGOPT_SITE_GEN_H */

@@ -326,6 +326,15 @@ file_checksum(const char *path)
 					   (const guchar *)data, len);
 }
 
+/* Whether @rel is in a variant folder, the output root's `optimized/`
+ * (Hexo publishes `source/optimized/` there) included. */
+static bool
+is_variant(const char *rel)
+{
+	return g_str_has_prefix(rel, "optimized/") ||
+	       strstr(rel, "/optimized/") != NULL;
+}
+
 /* The checksums of every file in a variant folder of the built site. */
 static GHashTable *
 variant_checksums(const char *out)
@@ -341,7 +350,7 @@ variant_checksums(const char *out)
 		const char *rel = g_ptr_array_index(files, i);
 		g_autofree char *full = g_build_filename(out, rel, NULL);
 
-		if (strstr(rel, "/optimized/") != NULL)
+		if (is_variant(rel))
 			g_hash_table_add(sums, file_checksum(full));
 	}
 	return sums;
@@ -417,7 +426,7 @@ built_count_variants(const BuiltShown *s, guint *n_raster_out,
 			continue;
 		(*n_raster_out)++;
 		g_autofree char *sum = file_checksum(full);
-		if (strstr(key, "/optimized/") != NULL) {
+		if (is_variant(key)) {
 			(*n_variants_out)++;
 		}
 		else if (g_hash_table_contains(sums, sum) ||
@@ -454,13 +463,6 @@ is_output(const char *rel)
 		if (strcmp(parts[0], dirs[i]) == 0)
 			return true;
 	return false;
-}
-
-static bool
-is_variant(const char *rel)
-{
-	return g_str_has_prefix(rel, "optimized/") ||
-	       strstr(rel, "/optimized/") != NULL;
 }
 
 /* The text of every source file that may link an image. */

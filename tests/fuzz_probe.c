@@ -6,7 +6,13 @@
  *     parser skips (how the index reads big files);
  *   - an unknown format has no size or frames;
  *   - imgopt_probe_check_unsafe() fails exactly when it sets an
- *     IMGOPT_ERROR with a UTF-8 message (messages reach JSON and TAP).
+ *     IMGOPT_ERROR with a UTF-8 message (messages reach JSON and TAP);
+ *   - the provenance reader (provenance.c) finds only printable lines of
+ *     its own prefix, and in the head of a file only the line it finds
+ *     in the whole;
+ *     a line stamped into a JPEG, PNG, GIF or WebP is read back from the
+ *     head (WebP: the tail),
+ *     parsed, and leaves what the probe says unchanged.
  * The same entry point is replayed over a corpus by fuzz_main.c when no
  * fuzzing engine is configured.
  */
@@ -17,6 +23,7 @@
 #include "imgopt/imgopt.h"
 
 #include "probe.h"
+#include "provenance.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -100,11 +107,84 @@ check_unsafe(const uint8_t *data, size_t size, uint64_t max_pixels)
 	g_clear_error(&error);
 }
 
+static void
+check_read(const uint8_t *data, size_t size)
+{
+	char *line = imgopt_provenance_read(data, size);
+	char *head = NULL;
+	char *tail = imgopt_provenance_read_tail(data, size);
+
+	if (tail != NULL && (!g_str_has_prefix(tail, "imgopt:v1 ") ||
+			     strlen(tail) >= IMGOPT_PROVENANCE_MAX))
+		abort();
+	g_free(tail);
+
+	if (line == NULL) {
+		/* nor in the head alone */
+		if (imgopt_provenance_read(
+			    data, MIN(size, (size_t)IMGOPT_PROVENANCE_HEAD)) !=
+		    NULL)
+			abort();
+		return;
+	}
+	if (!g_str_has_prefix(line, "imgopt:v1 ") ||
+	    strlen(line) >= IMGOPT_PROVENANCE_MAX)
+		abort();
+	for (const char *c = line; *c != '\0'; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			abort();
+	/* a line found in the head is the one found in the whole */
+	head = imgopt_provenance_read(
+		data, MIN(size, (size_t)IMGOPT_PROVENANCE_HEAD));
+	if (head != NULL && strcmp(head, line) != 0)
+		abort();
+	g_free(head);
+	g_free(line);
+}
+
+static void
+check_stamp(const uint8_t *data, size_t size)
+{
+	static const char line[] =
+		"imgopt:v1 src=001c4f6096d57b807943e4c3ef505eb2 "
+		"set=0123456789abcdef w=16 f=jpeg n=2";
+	ImgoptProbeFacts before, after;
+	ImgoptProvenance prov;
+
+	imgopt_probe_buffer(data, size, &before);
+	GBytes *stamped =
+		imgopt_provenance_stamp(before.format, data, size, line);
+	if (stamped == NULL)
+		return;
+	gsize n = 0;
+	const uint8_t *s = g_bytes_get_data(stamped, &n);
+	gsize tail = MIN(n, (gsize)IMGOPT_PROVENANCE_TAIL);
+	char *got = before.format == IMGOPT_FORMAT_WEBP
+			    ? imgopt_provenance_read_tail(s + n - tail, tail)
+			    : imgopt_provenance_read(
+				      s, MIN(n, IMGOPT_PROVENANCE_HEAD));
+	if (got == NULL || strcmp(got, line) != 0 ||
+	    !imgopt_provenance_parse(got, &prov))
+		abort();
+	imgopt_probe_buffer(s, n, &after);
+	if (!same_facts(&before, &after))
+		abort();
+	/* the stamp keeps the end as it was */
+	if (imgopt_provenance_ends_whole(before.format, data, size, data, size,
+					 size) !=
+	    imgopt_provenance_ends_whole(before.format, s, n, s, n, n))
+		abort();
+	g_free(got);
+	g_bytes_unref(stamped);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_facts(data, size);
 	check_unsafe(data, size, 64);
 	check_unsafe(data, size, 40000000);
+	check_read(data, size);
+	check_stamp(data, size);
 	return 0;
 }

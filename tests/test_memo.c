@@ -4,7 +4,9 @@
  * with its mtime put back, a new file or FIFO, a file appearing where a
  * broken reference looks, a referenced file outside IMAGES changing, a
  * watched file changing while the job runs.  Changes where the job does
- * not look (dot-folders, imgopt's output folder) keep the memo.
+ * not look (dot-folders, imgopt's output folder) keep the memo.  The
+ * whole memo (run, check) also sees the variant folder and the
+ * manifest's runs: a variant deleted or another command's run is a miss.
  */
 #include "imgopt/imgopt.h"
 
@@ -330,6 +332,161 @@ test_changed_during_run(void)
 	assert_run(&s, false, "1 groups, 1 orphans, json=1");
 }
 
+/* ---- the whole memo (run and check: memo_begin_whole) ---- */
+
+/* Opens @s's site and manifest. */
+static void
+open_both(Site *s, ImgoptSite **site_out, ImgoptManifest **m_out)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *posts = g_build_filename(s->tmp, "_posts", NULL);
+	g_autofree char *images = g_build_filename(s->tmp, "postimg", NULL);
+	g_autofree char *db = g_build_filename(s->tmp, ".imgopt", "m.db", NULL);
+
+	*site_out = imgopt_site_open(posts, images, s->tmp, &error);
+	g_assert_no_error(error);
+	*m_out = imgopt_manifest_open(db, &error);
+	g_assert_no_error(error);
+}
+
+/* A whole memo's lookup (returns whether it replayed) and, on a miss, a
+ * store after a job that recorded @n_own runs rows of its own in @m
+ * (made here, as a run does); returns whether it was stored in
+ * *@stored_out. */
+static bool
+whole_once(Site *s, guint n_own, bool *stored_out)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptSite) site = NULL;
+	g_autoptr(ImgoptManifest) m = NULL;
+	g_autoptr(ImgoptMemo) memo = NULL;
+	g_autoptr(GBytes) output = NULL;
+	g_autoptr(GBytes) printed = g_bytes_new_static("ok\n", 3);
+	int64_t own[2] = {0, 0};
+
+	open_both(s, &site, &m);
+	memo = imgopt_memo_begin_whole(site, "check", "json=0", &error);
+	g_assert_no_error(error);
+	g_assert_true(imgopt_memo_lookup(memo, m, &output, NULL, &error));
+	if (output != NULL)
+		return true;
+	g_assert_cmpuint(n_own, <=, 2);
+	for (guint i = 0; i < n_own; i++) {
+		g_assert_true(imgopt_manifest_begin(m, &error));
+		g_assert_true(
+			imgopt_manifest_begin_run(m, "run", &own[i], &error));
+		g_assert_true(imgopt_manifest_end_run(m, own[i], "ok", &error));
+		g_assert_true(imgopt_manifest_commit(m, &error));
+	}
+	g_assert_true(imgopt_memo_store_after(memo, m, own, n_own, NULL,
+					      printed, stored_out, &error));
+	g_assert_no_error(error);
+	return false;
+}
+
+/* Another command's runs row (a run, an undo, a prune…). */
+static void
+foreign_run(Site *s, bool is_ended)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *db = g_build_filename(s->tmp, ".imgopt", "m.db", NULL);
+	g_autoptr(ImgoptManifest) m = imgopt_manifest_open(db, &error);
+	int64_t id = 0;
+
+	g_assert_no_error(error);
+	g_assert_true(imgopt_manifest_begin(m, &error));
+	g_assert_true(imgopt_manifest_begin_run(m, "undo", &id, &error));
+	if (is_ended)
+		g_assert_true(imgopt_manifest_end_run(m, id, "ok", &error));
+	g_assert_true(imgopt_manifest_commit(m, &error));
+}
+
+static void
+assert_whole(Site *s, guint n_own, bool replayed, bool stored)
+{
+	bool is_stored = !stored;
+
+	g_assert_cmpint(whole_once(s, n_own, &is_stored), ==, replayed);
+	if (!replayed)
+		g_assert_cmpint(is_stored, ==, stored);
+}
+
+/* The variant folder, which the dupes memo leaves out, is in the whole
+ * memo's state: a variant deleted or added is a miss. */
+static void
+test_whole_variants(void)
+{
+	g_auto(Site) s = {0};
+
+	site_make(&s);
+	tu_write(at(&s, "postimg/optimized/a-480.webp"), "a variant");
+	g_usleep(100000);
+	assert_whole(&s, 0, false, true);
+	assert_whole(&s, 0, true, false);
+	g_assert_cmpint(g_unlink(at(&s, "postimg/optimized/a-480.webp")), ==,
+			0);
+	assert_whole(&s, 0, false, true);
+	assert_whole(&s, 0, true, false);
+	tu_write(at(&s, "postimg/optimized/b-480.webp"), "another");
+	assert_whole(&s, 0, false, true);
+	/* The dupes memo does not see it (its own test: unwatched). */
+}
+
+/* A runs row of another command since the store (an undo: ended or
+ * still running) is a miss; the job's own rows, named, are not. */
+static void
+test_whole_manifest(void)
+{
+	g_auto(Site) s = {0};
+
+	site_make(&s);
+	assert_whole(&s, 0, false, true);
+	assert_whole(&s, 0, true, false);
+	foreign_run(&s, true);
+	assert_whole(&s, 0, false, true);
+	assert_whole(&s, 0, true, false);
+	foreign_run(&s, false);
+	assert_whole(&s, 2, false, true);
+	/* The run's own two rows are in the stored stamp. */
+	assert_whole(&s, 0, true, false);
+}
+
+/* A job that names fewer rows than it and others recorded is not
+ * stored: another command wrote the manifest while it ran. */
+static void
+test_whole_foreign_during_job(void)
+{
+	g_auto(Site) s = {0};
+	bool stored = true;
+
+	site_make(&s);
+	/* A job that made two rows of its own, and named them: stored. */
+	g_assert_false(whole_once(&s, 2, &stored));
+	g_assert_true(stored);
+	foreign_run(&s, true);
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(ImgoptSite) site = NULL;
+		g_autoptr(ImgoptManifest) m = NULL;
+		g_autoptr(ImgoptMemo) memo = NULL;
+		g_autoptr(GBytes) output = NULL;
+		g_autoptr(GBytes) printed = g_bytes_new_static("ok\n", 3);
+
+		open_both(&s, &site, &m);
+		memo = imgopt_memo_begin_whole(site, "check", "json=0", &error);
+		g_assert_no_error(error);
+		g_assert_true(
+			imgopt_memo_lookup(memo, m, &output, NULL, &error));
+		g_assert_null(output);
+		foreign_run(&s, true); /* while the job runs */
+		g_assert_true(imgopt_memo_store_after(
+			memo, m, NULL, 0, NULL, printed, &stored, &error));
+		g_assert_false(stored);
+	}
+	/* And the memo was forgotten: the next lookup misses. */
+	assert_whole(&s, 0, false, true);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -343,5 +500,9 @@ main(int argc, char **argv)
 	g_test_add_func("/memo/unwatched-changes", test_unwatched_changes);
 	g_test_add_func("/memo/referrer-changes", test_referrer_changes);
 	g_test_add_func("/memo/changed-during-run", test_changed_during_run);
+	g_test_add_func("/memo/whole-variants", test_whole_variants);
+	g_test_add_func("/memo/whole-manifest", test_whole_manifest);
+	g_test_add_func("/memo/whole-foreign-during-job",
+			test_whole_foreign_during_job);
 	return g_test_run();
 }

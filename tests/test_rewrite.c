@@ -712,6 +712,87 @@ test_plan_link_format(void)
 	plan_site_clear(&ps);
 }
 
+/* Moves img/x.jpg to @dir/x.jpg and its variants to @dir/optimized/. */
+static void
+plan_site_move(PlanSite *ps, const char *dir)
+{
+	ImgoptAsset *a = NULL;
+	GPtrArray *vs = g_hash_table_lookup(ps->variants,
+					    "11111111111111111111111111111111");
+
+	g_hash_table_steal_extended(ps->files, "img/x.jpg", NULL,
+				    (gpointer *)&a);
+	g_free(a->path);
+	a->path = g_strdup_printf("%s/x.jpg", dir);
+	g_hash_table_insert(ps->files, a->path, a);
+	for (guint i = 0; i < vs->len; i++) {
+		ImgoptVariant *v = g_ptr_array_index(vs, i);
+
+		g_hash_table_remove(ps->variant_of, v->path);
+		g_free(v->path);
+		v->path =
+			g_strdup_printf("%s/optimized/x-%u.jpg", dir, v->width);
+		g_hash_table_insert(ps->variant_of, v->path, v);
+	}
+}
+
+/* Hexo's tags: a name in the post asset folder (p/ for p.md) moves to a
+ * variant in that folder, the rest of the tag as it was; a variant it
+ * cannot name (outside the folder) leaves it as it is; a site path is
+ * rewritten as a Markdown image would be. */
+static void
+test_plan_hexo_tags(void)
+{
+	const char *text = "{% asset_img x.jpg \"A title\" %}\n\n"
+			   "<td>{% asset_img left 'x.jpg' 10 %}</td>\n";
+	PlanSite ps;
+	g_autoptr(GArray) plans = NULL;
+	g_autoptr(GPtrArray) refs = NULL;
+
+	plan_site_init(&ps);
+	/* the variants are in img/optimized/: the tags cannot reach them */
+	g_autofree char *kept =
+		plan_text(&ps, "{% asset_img img/x.jpg %}\n", &plans, &refs);
+	g_assert_cmpstr(kept, ==, "{% asset_img img/x.jpg %}\n");
+	g_assert_cmpint(g_array_index(plans, ImgoptRefPlan, 0).kind, ==,
+			IMGOPT_REF_PLAN_KEPT);
+	g_clear_pointer(&plans, g_array_unref);
+	g_clear_pointer(&refs, g_ptr_array_unref);
+	g_autofree char *site =
+		plan_text(&ps, "{% img big /img/x.jpg 10 %}\n", &plans, &refs);
+	g_assert_cmpstr(site, ==,
+			"{% img big /img/optimized/x-960.jpg 10 %}\n");
+	g_clear_pointer(&plans, g_array_unref);
+	g_clear_pointer(&refs, g_ptr_array_unref);
+
+	plan_site_move(&ps, "p");
+	/* plan_text() resolves a url as a path: name the asset folder's
+	 * file by its site path, as resolving would have */
+	g_autofree char *input = g_strdup(text);
+	g_autoptr(GError) error = NULL;
+	refs = imgopt_scan_text("p.md", input, strlen(input), &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(refs->len, ==, 2);
+	for (guint i = 0; i < refs->len; i++) {
+		ImgoptRef *r = g_ptr_array_index(refs, i);
+		r->status = IMGOPT_REF_STATUS_OK;
+		r->resolved = g_strdup("p/x.jpg");
+	}
+	g_autoptr(GPtrArray) edits = new_edits();
+	plans = imgopt_rewrite_plan_post(&ps.in, input, strlen(input), refs,
+					 edits);
+	g_autofree char *out = apply(input, edits, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(out, ==,
+			"{% asset_img optimized/x-960.jpg \"A title\" %}\n\n"
+			"<td>{% asset_img left 'optimized/x-960.jpg' 10 %}"
+			"</td>\n");
+	for (guint i = 0; i < plans->len; i++)
+		g_assert_cmpint(g_array_index(plans, ImgoptRefPlan, i).kind, ==,
+				IMGOPT_REF_PLAN_REWRITTEN);
+	plan_site_clear(&ps);
+}
+
 /* --srcset: the whole inline image, as the scanner recorded it, becomes
  * an <img> keeping its alt and title; the tag already planned stays. */
 static void
@@ -979,6 +1060,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rewrite/plan/post", test_plan_post);
 	g_test_add_func("/rewrite/plan/srcset", test_plan_srcset);
 	g_test_add_func("/rewrite/plan/link-format", test_plan_link_format);
+	g_test_add_func("/rewrite/plan/hexo-tags", test_plan_hexo_tags);
 	g_test_add_func("/rewrite/plan/shared-def", test_plan_shared_def);
 	g_test_add_func("/rewrite/plan/descriptors", test_plan_descriptors);
 	g_test_add_func("/rewrite/plan/narrow", test_plan_narrow);

@@ -191,6 +191,29 @@ static const Case cases[] = {
 	 "1:5 markdown {{ site.url }}{{site.baseurl}}/a.png\n"},
 	{"liquid-asset-img", "{% asset_img a.png Title %}\n",
 	 "1:14 liquid-tag a.png\n"},
+	{"hexo-tags",
+	 "{% asset_img left a.png \"A title\" %} {% asset_path b.png %}\n"
+	 "{% asset_link c.pdf link %} {%- img big /img/d.jpg 10 20 t -%}\n"
+	 "{% img e.png %} {% image http://x/f.png %} {% if a %}g{% endif %}\n"
+	 "{% asset_image 'h i.png' %}\n",
+	 "1:19 liquid-tag a.png\n1:52 liquid-tag b.png\n"
+	 "2:15 liquid-tag c.pdf\n2:41 liquid-tag /img/d.jpg\n"
+	 "3:26 liquid-tag http://x/f.png\n4:17 liquid-tag h i.png\n"},
+	{"hexo-tags-in-html-block",
+	 "<table><tr><td>{% asset_img a.png %}</td>\n"
+	 "<td><img src=\"b.png\">{% asset_img c.png t %}</td></tr>\n"
+	 "</table>\n",
+	 "1:29 liquid-tag a.png\n2:15 html b.png\n2:35 liquid-tag c.png\n"},
+	{"hexo-tags-in-containers",
+	 "- {% asset_img a.png %}\n\n> {% asset_img b.png %}\n\n"
+	 "| x |\n|---|\n| {% asset_img c.png %} |\n",
+	 "1:16 liquid-tag a.png\n3:16 liquid-tag b.png\n"
+	 "7:16 liquid-tag c.png\n"},
+	{"hexo-tags-not-in-code",
+	 "`{% asset_img a.png %}`\n\n    {% asset_img b.png %}\n\n"
+	 "```\n{% asset_img c.png %}\n```\n"
+	 "<div>\n{% asset_img \"unclosed.png\"\n</div>\n",
+	 ""},
 	{"multiline-export", "![](d\nt\\\\i.jpeg)![](d\nt\\\\j.jpeg)\n",
 	 "1:5 markdown d\\nt\\\\i.jpeg\n2:15 markdown d\\nt\\\\j.jpeg\n"},
 	{"multiline-not-prose", "![a](see the\nnext.png) ![b](x\ny.png)\n", ""},
@@ -637,6 +660,26 @@ test_hostile_unclosed(void)
 	g_assert_cmpuint(scan_count(s), ==, 1);
 }
 
+/* Hexo's asset_link links the file itself (the full-size original), not
+ * an image shown: found, pinned; the other tags are rewritable. */
+static void
+test_hexo_link_pinned(void)
+{
+	const char *text = "{% asset_link a.jpg %} {% asset_img b.jpg %}\n";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) refs =
+		imgopt_scan_text("p.md", text, strlen(text), &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(refs->len, ==, 2);
+	const ImgoptRef *link = g_ptr_array_index(refs, 0);
+	const ImgoptRef *img = g_ptr_array_index(refs, 1);
+	g_assert_cmpstr(link->url, ==, "a.jpg");
+	g_assert_cmpint(link->role, ==, IMGOPT_REF_ROLE_PINNED);
+	g_assert_cmpstr(img->url, ==, "b.jpg");
+	g_assert_cmpint(img->role, ==, IMGOPT_REF_ROLE_REWRITABLE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -650,6 +693,7 @@ main(int argc, char **argv)
 	g_test_add_func("/scan/construct/markdown", test_construct_markdown);
 	g_test_add_func("/scan/construct/tag", test_construct_tag);
 	g_test_add_func("/scan/html-post", test_html_post);
+	g_test_add_func("/scan/hexo-link-pinned", test_hexo_link_pinned);
 	g_test_add_func("/scan/kramdown", test_kramdown);
 	add_fixture_tests();
 	g_test_add_func("/scan/hostile/repeats", test_hostile_repeats);

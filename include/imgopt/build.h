@@ -27,6 +27,37 @@
 #include "imgopt/site.h"
 #include "imgopt/types.h"
 
+/**
+ * ImgoptShard:
+ *
+ * One part of a build split across processes or machines: the contents
+ * whose hash's first 8 bytes (big-endian: the first 16 hex digits, which
+ * also start every variant file's name), taken modulo @count, equal
+ * @index.  The same everywhere: it depends on the content only.
+ * {0, 1} (or {0, 0}) is the whole build.
+ */
+typedef struct {
+	uint32_t index; /* 0 ≤ index < count */
+	uint32_t count; /* how many shards */
+} ImgoptShard;
+
+/* The most shards a build may be split into. */
+#define IMGOPT_SHARD_MAX 65536
+
+/**
+ * imgopt_shard_parse:
+ * @text: "I/N", as `--shard` takes it: 0 ≤ I < N ≤ IMGOPT_SHARD_MAX
+ * @shard_out: (out caller-allocates): the shard
+ *
+ * Returns: true, or false with @error set (IMGOPT_ERROR_PARSE; the
+ *   message says what is expected).
+ */
+bool imgopt_shard_parse(const char *text, ImgoptShard *shard_out,
+			GError **error);
+
+/** Returns: true if the content @hash falls in @shard. */
+bool imgopt_shard_has(const ImgoptShard *shard, const ImgoptHash *hash);
+
 /** What imgopt_build_site() did (caller-allocated, zero-initialised). */
 typedef struct {
 	ImgoptRecompressSummary summary; /* counts of the encoding */
@@ -75,5 +106,23 @@ bool imgopt_build_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		       const ImgoptObserver *observer,
 		       const ImgoptRecompressObserver *encode_observer,
 		       ImgoptBuildResult *result, GError **error);
+
+/**
+ * imgopt_build_shard:
+ * @shard: (nullable): the part of the contents to make variants of (NULL:
+ *   all); the site is indexed whole either way
+ *
+ * imgopt_build_site() for the contents of @shard only: each shard needs
+ * the images and its own variant folder, and the variant folders of all
+ * shards together are what one build makes, byte for byte (`imgopt run`
+ * over them encodes nothing: see "Variants on disk without their rows" in
+ * recompress.c).
+ */
+bool imgopt_build_shard(const ImgoptSite *site, ImgoptManifest *manifest,
+			const ImgoptSettings *settings,
+			const ImgoptShard *shard,
+			const ImgoptObserver *observer,
+			const ImgoptRecompressObserver *encode_observer,
+			ImgoptBuildResult *result, GError **error);
 
 #endif /* IMGOPT_BUILD_H */

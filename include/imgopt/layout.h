@@ -73,6 +73,10 @@ typedef struct {
 	bool hugo_raw_html;     /* Hugo's Goldmark renders raw HTML
 				   (`markup.goldmark.renderer.unsafe =
 				   true`); off by default */
+	char *source_dir;       /* Hexo source_dir ("source"), or NULL */
+	char *theme;            /* Hexo theme (its folder under themes/), or
+				   NULL */
+	bool post_asset_folder; /* Hexo post_asset_folder: true */
 } ImgoptSiteLayout;
 
 /** Frees @config (nullable). */
@@ -92,7 +96,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptSiteLayout, imgopt_site_layout_free)
  * case, TOML before its first [table]) and a flow (`[a, b]`, over
  * several lines too) or block (`- a`) list for exclude, staticDir and
  * theme.
- * Missing or unreadable files give empty fields.
+ * Missing or unreadable files give empty fields.  For a Hexo site
+ * (imgopt_layout_generator()) the base URL is the path of `root:`, else
+ * of `url:`, and `source_dir:`, `theme:` and `post_asset_folder:` are
+ * read too.
  *
  * Returns: (transfer full): what was found (never NULL).
  */
@@ -122,7 +129,9 @@ bool imgopt_layout_is_excluded(const GPtrArray *exclude, const char *path);
  * resolve into, the one holding the most referenced files, counted by
  * their first path component (two for `static/`, `source/`, `assets/`
  * and a Hugo site's other staticDir folders); ties go to the first in
- * byte order.
+ * byte order.  A Hexo site's POSTS is `<source_dir>/_posts` and its
+ * IMAGES `<source_dir>`, the folder Hexo publishes at the site root (post
+ * asset folders included).
  *
  * Returns: true, or false with @error set (G_FILE_ERROR_NOENT) if there
  *   is no posts folder or no post references a local image.

@@ -226,6 +226,29 @@ typedef struct {
 	int64_t stored_us;  /* when (µs since the epoch) */
 } ImgoptMemoRow;
 
+/**
+ * ImgoptManifestStamp:
+ *
+ * What the runs of other commands left in the manifest, as counts that
+ * only grow: a run, an undo, a prune or a dupes since changes it (memo.h
+ * keys the output of run and check with it).
+ */
+typedef struct {
+	int64_t runs;     /* runs rows */
+	int64_t ended;    /* of them, those that recorded their end */
+	int64_t last_run; /* the newest run's id (0: none) */
+	int64_t undone;   /* undone rows */
+} ImgoptManifestStamp;
+
+/**
+ * imgopt_manifest_get_stamp:
+ * @stamp_out: (out): the stamp now
+ *
+ * Returns: false with @error set if the manifest cannot be read.
+ */
+bool imgopt_manifest_get_stamp(ImgoptManifest *manifest,
+			       ImgoptManifestStamp *stamp_out, GError **error);
+
 /** Frees @row (nullable). */
 void imgopt_memo_row_free(ImgoptMemoRow *row);
 

@@ -71,6 +71,21 @@ ImgoptMemo *imgopt_memo_begin(const ImgoptSite *site, const char *command,
 			      const char *what, GError **error);
 
 /**
+ * imgopt_memo_begin_whole:
+ *
+ * As imgopt_memo_begin(), for a job whose result also depends on the
+ * variants and the manifest (`run`, `check`): the walk takes the variant
+ * folders too, imgopt_memo_lookup() takes the manifest's stamp
+ * (imgopt_manifest_get_stamp(): every run, undo, prune or dupes since
+ * changes it) and the identity of every file the process has mapped (the
+ * program and its libraries: an upgraded encoder makes other variants)
+ * into the state, and imgopt_memo_store_after() stores
+ * nothing if another command wrote the manifest while the job ran.
+ */
+ImgoptMemo *imgopt_memo_begin_whole(const ImgoptSite *site, const char *command,
+				    const char *what, GError **error);
+
+/**
  * imgopt_memo_lookup:
  * @output_out: (out) (transfer full) (nullable): the stored output if the
  *   site's state is the one it was stored in, else NULL
@@ -99,6 +114,21 @@ bool imgopt_memo_lookup(ImgoptMemo *memo, ImgoptManifest *manifest,
 bool imgopt_memo_store(ImgoptMemo *memo, ImgoptManifest *manifest,
 		       const GPtrArray *watched, GBytes *output,
 		       bool *stored_out, GError **error);
+
+/**
+ * imgopt_memo_store_after:
+ * @own_runs: (array length=n_own) (nullable): the runs rows the job
+ *   itself recorded (and ended) in @manifest
+ *
+ * imgopt_memo_store() for a memo begun with imgopt_memo_begin_whole():
+ * the manifest's stamp must be the lookup's plus @own_runs alone, else
+ * the command's memo is forgotten (another command wrote the manifest
+ * while the job ran).  imgopt_memo_store() is this with no own run.
+ */
+bool imgopt_memo_store_after(ImgoptMemo *memo, ImgoptManifest *manifest,
+			     const int64_t *own_runs, guint n_own,
+			     const GPtrArray *watched, GBytes *output,
+			     bool *stored_out, GError **error);
 
 /**
  * imgopt_memo_forget:

@@ -192,6 +192,9 @@ typedef struct {
 	unsigned n_sources;    /* distinct contents considered */
 	unsigned n_encoded;    /* contents encoded in this run */
 	unsigned n_cached;     /* contents whose variants were up to date */
+	unsigned n_reused;     /* of those, the ones whose files were
+				  verified and recorded without a manifest
+				  row (see recompress.c) */
 	unsigned n_failed;     /* contents that failed */
 	unsigned n_written;    /* variant files written */
 	uint64_t bytes_source; /* bytes of the contents encoded */

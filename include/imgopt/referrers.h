@@ -18,6 +18,9 @@
  * `exclude:`), and Jekyll's folders whose name starts with `_` that
  * Jekyll neither reads nor publishes (any but `_posts`, `_drafts`,
  * `_layouts`, `_includes`, `_data`, `_sass` and the site's collections).
+ * A Hexo site is built from its `source_dir` and its theme alone: only
+ * those two folders (`source/`, `themes/<theme>/`) and the configs at the
+ * root are walked, not `scaffolds/` nor a README.
  *
  * Ownership: results are transfer full.
  * Thread-safety: reentrant.

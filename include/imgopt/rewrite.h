@@ -347,8 +347,8 @@ typedef struct {
 typedef enum {
 	IMGOPT_REF_PLAN_UNUSED,    /* not a file of the site (broken, remote,
 				      outside): nothing shown, no edit */
-	IMGOPT_REF_PLAN_KEPT,      /* shows its file as is: no variants, or a
-				      Liquid tag */
+	IMGOPT_REF_PLAN_KEPT,      /* shows its file as is: no variants, or
+				      none a Hexo tag can name */
 	IMGOPT_REF_PLAN_DONE,      /* already on the variant it should show */
 	IMGOPT_REF_PLAN_REWRITTEN, /* edited to show @variant */
 } ImgoptRefPlanKind;

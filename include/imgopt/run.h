@@ -31,8 +31,10 @@
  *   - front matter values (`header-img`…) and every reference without a
  *     display width (a stylesheet's url(), a config or data value): the
  *     widest variant (page-wide banners and backgrounds);
- *   - Hexo `{% asset_img %}` tags are left alone (they can only name files
- *     in the post's asset folder).
+ *   - Hexo's tags (`{% asset_img %}`, `asset_path`, `asset_link`, `img`):
+ *     the variant for the display width, the tag's name argument alone
+ *     rewritten; a relative name only to a variant in the post's asset
+ *     folder (all a tag can name), else the tag is left alone.
  * References already pointing into IMAGES/IMGOPT_OUTPUT_DIR are done and
  * left alone, so a second run with the same settings changes nothing;
  * when the settings changed (--display-width, --widths, --formats,
@@ -152,6 +154,10 @@ typedef struct {
 					reference will link a variant of */
 	unsigned n_encoded;          /* contents encoded (0 in check mode) */
 	unsigned n_to_encode;        /* check: contents without variants yet */
+	unsigned n_reused;           /* contents whose variant files were on
+					disk without manifest rows, verified
+					and recorded (check, dry run: would
+					be): not encoded */
 	unsigned n_failed;           /* contents whose encoding failed (run
 					and dry run; never up to date) */
 	unsigned n_written;          /* variant files written */

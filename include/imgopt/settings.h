@@ -98,7 +98,7 @@ typedef enum {
 } ImgoptLinkFormat;
 
 /** The command line's --link-format when none is given. */
-#define IMGOPT_DEFAULT_LINK_FORMAT IMGOPT_LINK_AUTO
+#define IMGOPT_DEFAULT_LINK_FORMAT IMGOPT_LINK_ORIGINAL
 
 /**
  * ImgoptSettings:

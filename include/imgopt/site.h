@@ -103,7 +103,8 @@ typedef struct ImgoptSite ImgoptSite;
  * the root's `_config.yml` (or `_config.yaml`; else the path of Hugo's
  * `baseURL`) and its `exclude:` list (layout.h), and indexes the
  * regular files under @images_dir by name (skipping IMGOPT_OUTPUT_DIR,
- * folders whose name starts with `.`, and symlinks).
+ * in a Hexo site every folder of that name, folders whose name starts
+ * with `.`, and symlinks).
  *
  * Returns: (transfer full): the site, or NULL with @error set: G_FILE_ERROR
  *   if a folder does not exist or is not a folder, IMGOPT_ERROR_UNSAFE if

@@ -481,4 +481,72 @@ int cli_cmd_undo(const CliCommand *cmd, int argc, char **argv);
 /* run and check share their options and handler (cmd_run.c). */
 int cli_run_like(const CliCommand *cmd, int argc, char **argv, bool is_check);
 
+/* ---- the memo of run and check ---- */
+
+/*
+ * The memo of `run` and `check` (run_memo.c, memo.h): an unchanged
+ * re-run prints the stored output after one walk of the site.
+ *
+ * Only a job that changed nothing and would change nothing is stored
+ * (nothing encoded, to encode or reused from disk, no post to rewrite, no
+ * variant written, no error or notice), with what it printed on stdout and
+ * stderr (the broken references) and its exit code (1 with broken references,
+ * else 0).  A run that changed files is not: its re-run, the no-op, is.  The
+ * state covers the whole site root with the variant folders, the manifest's
+ * stamp (a run, undo, prune or dupes since is a miss), the site's
+ * description and every option the output depends on.  Anything that
+ * fails on the way only costs the shortcut: the job is done.
+ *
+ * Calling sequence (cmd_run.c):
+ *   if cli_run_memo_replay(common, mode, what, &stored, &memo):
+ *     cli_run_memo_print(&stored), exit with stored.code.
+ *   Else run the job, then if cli_run_memo_wants(memo, res): print
+ *   into buffers, cli_run_memo_print() them and
+ *   cli_run_memo_keep(memo, res, &printed);
+ *   cli_run_memo_free(memo);
+ */
+/** A memo begun for one run or check, and what it was opened with. */
+typedef struct CliRunMemo CliRunMemo;
+
+/** What a job printed, and its exit code. */
+typedef struct {
+	GBytes *out; /* on stdout */
+	GBytes *err; /* on stderr (printed before stdout) */
+	int code;
+} CliRunOutput;
+
+/** Frees the bytes of @o (not @o). */
+void cli_run_output_clear(CliRunOutput *o);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliRunOutput, cli_run_output_clear)
+
+/** Prints @o: its stderr part, then its stdout part. */
+void cli_run_memo_print(const CliRunOutput *o);
+
+/**
+ * cli_run_memo_replay:
+ * @mode: the job's mode (check, dry run, run)
+ * @what: the options the output depends on, as text
+ * @stored_out: (out caller-allocates): the stored output, on a hit
+ * @memo_out: (out) (transfer full) (nullable): the memo to keep this
+ *   job's output with, on a miss (NULL if there is none to keep)
+ *
+ * Returns: whether nothing changed since the stored output was stored.
+ */
+bool cli_run_memo_replay(const CliCommon *common, ImgoptRunMode mode,
+			 const char *what, CliRunOutput *stored_out,
+			 CliRunMemo **memo_out);
+
+/** Whether @res is a job whose output may be stored (see above). */
+bool cli_run_memo_wants(const CliRunMemo *memo, const ImgoptRunResult *res);
+
+/** Stores @printed, what the job printed, with the state. */
+void cli_run_memo_keep(CliRunMemo *memo, const ImgoptRunResult *res,
+		       const CliRunOutput *printed);
+
+/** Frees @memo (nullable). */
+void cli_run_memo_free(CliRunMemo *memo);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CliRunMemo, cli_run_memo_free)
+
 #endif /* IMGOPT_CLI_H */

@@ -3,6 +3,8 @@
  * images the posts reference, and makes the web-size variants of each
  * distinct content into IMAGES/optimized/, recorded in the manifest.
  * Posts are not touched (that is `run`).  Exit 1 if an image failed.
+ * --shard I/N makes only the variants of the contents in shard I (see
+ * ImgoptShard in build.h), for a first build split across machines.
  */
 #include <stdio.h>
 #include <string.h>
@@ -97,6 +99,7 @@ print_json(const ImgoptRecompressSummary *s, const BuildOut *out)
 		{"sources", s->n_sources},
 		{"encoded", s->n_encoded},
 		{"cached", s->n_cached},
+		{"reused", s->n_reused},
 		{"failed", s->n_failed},
 		{"written", s->n_written},
 		{"bytes_source", s->bytes_source},
@@ -130,17 +133,36 @@ print_summary(const ImgoptRecompressSummary *s, const BuildOut *out)
 	}
 	if (out->common->quiet)
 		return;
-	printf("%u distinct images: %u encoded, %u up to date, %u failed; "
+	g_autofree char *reused =
+		s->n_reused > 0
+			? g_strdup_printf(" (%u verified on disk)", s->n_reused)
+			: g_strdup("");
+	printf("%u distinct images: %u encoded, %u up to date%s, %u failed; "
 	       "%u variant files written (%" G_GUINT64_FORMAT " bytes from "
 	       "%" G_GUINT64_FORMAT ")\n",
-	       s->n_sources, s->n_encoded, s->n_cached, s->n_failed,
+	       s->n_sources, s->n_encoded, s->n_cached, reused, s->n_failed,
 	       s->n_written, s->bytes_output, s->bytes_source);
+}
+
+/* --shard I/N (NULL: the whole build) into @shard; a bad value is a
+ * usage error. */
+static bool
+parse_shard(const char *text, ImgoptShard *shard, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	*shard = (ImgoptShard){0, 1};
+	if (text == NULL || imgopt_shard_parse(text, shard, &local))
+		return true;
+	g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    local->message);
+	return false;
 }
 
 static bool
 build(const CliCommand *cmd, const CliCommon *common,
-      const ImgoptSettings *settings, BuildOut *out, ImgoptBuildResult *built,
-      GError **error)
+      const ImgoptSettings *settings, const ImgoptShard *shard, BuildOut *out,
+      ImgoptBuildResult *built, GError **error)
 {
 	g_auto(CliContext) ctx = {0};
 	if (!cli_open(cmd->needs, common, &ctx, error))
@@ -151,8 +173,8 @@ build(const CliCommand *cmd, const CliCommon *common,
 				   progress};
 	ImgoptRecompressObserver encode = {on_variant, on_failure, out,
 					   on_progress};
-	bool is_ok = imgopt_build_site(ctx.site, ctx.manifest, settings,
-				       &observer, &encode, built, error);
+	bool is_ok = imgopt_build_shard(ctx.site, ctx.manifest, settings, shard,
+					&observer, &encode, built, error);
 	out->progress = NULL;
 	return is_ok;
 }
@@ -161,11 +183,22 @@ int
 cli_cmd_build(const CliCommand *cmd, int argc, char **argv)
 {
 	g_auto(CliSettingsArgs) a = {0};
-	GOptionEntry entries[CLI_N_SETTINGS_ENTRIES + 1] = {0};
+	g_autofree char *shard_text = NULL;
+	GOptionEntry entries[CLI_N_SETTINGS_ENTRIES + 2] = {0};
 	g_auto(CliCommon) common = {0};
 	int exit_code = CLI_EXIT_OK;
+	ImgoptShard shard = {0, 1};
 
 	cli_settings_entries(entries, &a);
+	entries[CLI_N_SETTINGS_ENTRIES] = (GOptionEntry){
+		"shard",
+		0,
+		0,
+		G_OPTION_ARG_STRING,
+		&shard_text,
+		"encode only the contents of shard I of N (0 <= I < N), by "
+		"content hash",
+		"I/N"};
 	if (!cli_parse(cmd->name, "POSTS IMAGES",
 		       "Makes the web-size variants of every referenced image "
 		       "into IMAGES/" IMGOPT_OUTPUT_DIR "/.",
@@ -178,8 +211,9 @@ cli_cmd_build(const CliCommand *cmd, int argc, char **argv)
 		(GDestroyNotify)imgopt_variant_free);
 	BuildOut out = {&common, failures, variants, NULL, NULL};
 	g_auto(ImgoptBuildResult) built = {0};
-	if (!cli_settings_make(&a, &common, &settings, &error) ||
-	    !build(cmd, &common, &settings, &out, &built, &error))
+	if (!parse_shard(shard_text, &shard, &error) ||
+	    !cli_settings_make(&a, &common, &settings, &error) ||
+	    !build(cmd, &common, &settings, &shard, &out, &built, &error))
 		return cli_fail(error);
 	out.built = &built;
 	print_summary(&built.summary, &out);

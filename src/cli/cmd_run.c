@@ -6,6 +6,7 @@
  * would do.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,6 +30,13 @@ run_args_clear(RunArgs *a)
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RunArgs, run_args_clear)
+
+/* What was asked: the common options, run's own, and the mode. */
+typedef struct {
+	const CliCommon *common;
+	const RunArgs *a;
+	ImgoptRunMode mode;
+} CommonAndArgs;
 
 static void
 fill_entries(GOptionEntry *e, RunArgs *a, bool with_dry_run)
@@ -145,6 +153,7 @@ add_summary_json(CliJson *b, const ImgoptRunResult *res)
 	cli_json_add_int(b, "errors", res->errors->len);
 	cli_json_add_int(b, "sources", res->n_sources);
 	cli_json_add_int(b, "encoded", res->n_encoded);
+	cli_json_add_int(b, "reused", res->n_reused);
 	cli_json_add_int(b, "to_encode", res->n_to_encode);
 	cli_json_add_int(b, "failed", res->n_failed);
 	cli_json_add_int(b, "variant_files_written", res->n_written);
@@ -157,10 +166,11 @@ add_summary_json(CliJson *b, const ImgoptRunResult *res)
 }
 
 static void
-print_json(const ImgoptSite *site, const ImgoptRunResult *res,
+print_json(FILE *out, const ImgoptSite *site, const ImgoptRunResult *res,
 	   ImgoptRunMode mode, double seconds)
 {
 	g_autoptr(CliJson) b = cli_json_new_document(site);
+	g_autoptr(GString) text = g_string_new(NULL);
 
 	cli_json_add_bool(b, mode == IMGOPT_RUN_CHECK ? "ok" : "dry_run",
 			  mode == IMGOPT_RUN_CHECK
@@ -171,7 +181,8 @@ print_json(const ImgoptSite *site, const ImgoptRunResult *res,
 	cli_json_add_strings(b, "variant_files", res->variant_files);
 	add_summary_json(b, res);
 	cli_json_add_double(b, "seconds", seconds);
-	cli_json_print(b);
+	cli_json_render(b, text);
+	fwrite(text->str, 1, text->len, out);
 }
 
 /* "27.8 kB -> 20.9 kB" */
@@ -186,7 +197,8 @@ before_after(uint64_t before, uint64_t after)
 
 /* The end-of-run summary on stdout, one fact per line. */
 static void
-print_summary(const ImgoptRunResult *res, ImgoptRunMode mode, double seconds)
+print_summary(FILE *out, const ImgoptRunResult *res, ImgoptRunMode mode,
+	      double seconds)
 {
 	const uint64_t *st = res->n_by_status;
 	uint64_t mb = 0, lb = 0, ma = 0, la = 0;
@@ -200,56 +212,59 @@ print_summary(const ImgoptRunResult *res, ImgoptRunMode mode, double seconds)
 	imgopt_run_result_post_bytes(res, true, &ma, &la);
 	g_autofree char *median = before_after(mb, ma);
 	g_autofree char *largest = before_after(lb, la);
-	printf("posts:        %" G_GUINT64_FORMAT " (%u %s)\n", res->posts,
-	       res->changes->len, is_apply ? "rewritten" : "to rewrite");
-	printf("references:   %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
-	       " ok, %" G_GUINT64_FORMAT " repaired, %" G_GUINT64_FORMAT
-	       " broken, %" G_GUINT64_FORMAT " remote, %" G_GUINT64_FORMAT
-	       " outside); %" G_GUINT64_FORMAT " %s\n",
-	       res->references, st[IMGOPT_REF_STATUS_OK],
-	       st[IMGOPT_REF_STATUS_REPAIRED], st[IMGOPT_REF_STATUS_BROKEN],
-	       st[IMGOPT_REF_STATUS_REMOTE], st[IMGOPT_REF_STATUS_OUTSIDE],
-	       res->rewritten, is_apply ? "rewritten" : "to rewrite");
-	printf("duplicates:   %u groups, %s reclaimable\n", res->n_groups,
-	       reclaim);
-	printf("images:       %u %s, %u failed, %u skipped (up to date), "
-	       "%u errors\n",
-	       mode == IMGOPT_RUN_CHECK ? res->n_to_encode : res->n_encoded,
-	       mode == IMGOPT_RUN_CHECK ? "to encode" : "encoded",
-	       res->n_failed, n_skipped(res), res->errors->len);
-	printf("image bytes:  %s\n", bytes);
-	printf("per post:     median %s, largest %s\n", median, largest);
-	printf("time:         %s\n", time);
+	fprintf(out, "posts:        %" G_GUINT64_FORMAT " (%u %s)\n",
+		res->posts, res->changes->len,
+		is_apply ? "rewritten" : "to rewrite");
+	fprintf(out,
+		"references:   %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
+		" ok, %" G_GUINT64_FORMAT " repaired, %" G_GUINT64_FORMAT
+		" broken, %" G_GUINT64_FORMAT " remote, %" G_GUINT64_FORMAT
+		" outside); %" G_GUINT64_FORMAT " %s\n",
+		res->references, st[IMGOPT_REF_STATUS_OK],
+		st[IMGOPT_REF_STATUS_REPAIRED], st[IMGOPT_REF_STATUS_BROKEN],
+		st[IMGOPT_REF_STATUS_REMOTE], st[IMGOPT_REF_STATUS_OUTSIDE],
+		res->rewritten, is_apply ? "rewritten" : "to rewrite");
+	fprintf(out, "duplicates:   %u groups, %s reclaimable\n", res->n_groups,
+		reclaim);
+	fprintf(out,
+		"images:       %u %s, %u failed, %u skipped (up to date), "
+		"%u errors\n",
+		mode == IMGOPT_RUN_CHECK ? res->n_to_encode : res->n_encoded,
+		mode == IMGOPT_RUN_CHECK ? "to encode" : "encoded",
+		res->n_failed, n_skipped(res), res->errors->len);
+	fprintf(out, "image bytes:  %s\n", bytes);
+	fprintf(out, "per post:     median %s, largest %s\n", median, largest);
+	fprintf(out, "time:         %s\n", time);
 }
 
 static void
-print_text(const ImgoptRunResult *res, const CliCommon *common,
-	   ImgoptRunMode mode, double seconds)
+print_text(FILE *out, FILE *err, const ImgoptRunResult *res,
+	   const CliCommon *common, ImgoptRunMode mode, double seconds)
 {
 	for (guint i = 0; mode == IMGOPT_RUN_DRY_RUN && i < res->changes->len;
 	     i++)
 		fputs(((ImgoptPostChange *)g_ptr_array_index(res->changes, i))
 			      ->diff,
-		      stdout);
+		      out);
 	for (guint i = 0; !common->quiet && i < res->changes->len; i++) {
 		const ImgoptPostChange *ch = g_ptr_array_index(res->changes, i);
 
 		if (mode != IMGOPT_RUN_APPLY || common->verbose)
-			printf("%s: %s (%u references)\n",
-			       mode == IMGOPT_RUN_APPLY ? "rewrote"
-							: "would rewrite",
-			       ch->post, ch->n_edits);
+			fprintf(out, "%s: %s (%u references)\n",
+				mode == IMGOPT_RUN_APPLY ? "rewrote"
+							 : "would rewrite",
+				ch->post, ch->n_edits);
 	}
 	for (guint i = 0; mode == IMGOPT_RUN_DRY_RUN && !common->quiet &&
 			  i < res->variant_files->len;
 	     i++)
-		printf("would write: %s\n",
-		       (char *)g_ptr_array_index(res->variant_files, i));
+		fprintf(out, "would write: %s\n",
+			(char *)g_ptr_array_index(res->variant_files, i));
 	for (guint i = 0; i < res->broken->len; i++) {
 		const ImgoptRef *ref = g_ptr_array_index(res->broken, i);
 		g_autofree char *url = cli_one_line(ref->url);
 
-		fprintf(stderr, "imgopt: %s:%zu: %s '%s'%s%s\n", ref->post,
+		fprintf(err, "imgopt: %s:%zu: %s '%s'%s%s\n", ref->post,
 			ref->line, imgopt_ref_status_name(ref->status), url,
 			ref->message ? ": " : "",
 			ref->message ? ref->message : "");
@@ -258,30 +273,150 @@ print_text(const ImgoptRunResult *res, const CliCommon *common,
 	if (!common->quiet)
 		cli_print_problems(res->notices, "note");
 	if (!common->quiet)
-		print_summary(res, mode, seconds);
+		print_summary(out, res, mode, seconds);
 }
 
 /* ---- the handlers ---- */
 
+/* An option as given, or "(unset)". */
+static const char *
+given(const char *value)
+{
+	return value != NULL ? value : "(unset)";
+}
+
+/* The options the output depends on, for the memo's state: as given
+ * (imgopt.conf's included); the libraries' versions, which the settings'
+ * fingerprint adds, are the memo's (memo.h: the program's files). */
+static char *
+memo_what(const CliCommon *common, const RunArgs *a,
+	  const ImgoptRunOptions *opt)
+{
+	const CliSettingsArgs *s = &a->settings;
+
+	return g_strdup_printf(
+		"json=%d verbose=%d quiet=%d only_posts=%d srcset=%d "
+		"display_width=%u widths=%s formats=%s quality=%s target=%s "
+		"max_pixels=%s modules=%s",
+		common->json, common->verbose, common->quiet,
+		common->only_posts, a->use_srcset, opt->display_width,
+		given(s->widths), given(s->formats), given(s->quality),
+		given(s->target), given(s->max_pixels),
+		given(g_getenv("IMGOPT_MODULE_DIR")));
+}
+
 static bool
-run_once(const CliCommand *cmd, const CliCommon *common, const RunArgs *a,
-	 ImgoptRunMode mode, CliContext *ctx, ImgoptRunResult **res_out,
-	 GError **error)
+run_once(const CliCommand *cmd, const CliCommon *common,
+	 const ImgoptRunOptions *opt, CliContext *ctx,
+	 ImgoptRunResult **res_out, GError **error)
 {
 	g_autoptr(CliProgress) progress = cli_progress_new(common->quiet);
 	ImgoptObserver observer = {cli_progress_observer_callback, NULL,
 				   progress};
-	g_auto(ImgoptSettings) settings = {0};
-	ImgoptRunOptions opt = {mode, 0, a->use_srcset, &settings,
-				common->only_posts};
 
-	if (!cli_settings_make(&a->settings, common, &settings, error) ||
-	    !cli_display_width(a->display_width, &opt.display_width, error) ||
-	    !cli_open(cli_needs(cmd, mode == IMGOPT_RUN_DRY_RUN), common, ctx,
-		      error))
+	if (!cli_open(cli_needs(cmd, opt->mode == IMGOPT_RUN_DRY_RUN), common,
+		      ctx, error))
 		return false;
-	return imgopt_run_site(ctx->site, ctx->manifest, &opt, &observer,
+	return imgopt_run_site(ctx->site, ctx->manifest, opt, &observer,
 			       res_out, error);
+}
+
+static void
+print_result(FILE *out, FILE *err, const CliCommon *common,
+	     const ImgoptSite *site, const ImgoptRunResult *res,
+	     ImgoptRunMode mode, double seconds)
+{
+	if (common->json)
+		print_json(out, site, res, mode, seconds);
+	else
+		print_text(out, err, res, common, mode, seconds);
+	fflush(out);
+}
+
+/* What a FILE of open_memstream() wrote, closed. */
+static GBytes *
+take_stream(FILE *f, char **buf, size_t *len)
+{
+	fclose(f);
+	GBytes *bytes = g_bytes_new(*buf, *len);
+	free(*buf); /* lint-allow: open_memstream()'s buffer */
+	return bytes;
+}
+
+/* Prints the result, and keeps it in @memo if it may be replayed. */
+static void
+print_and_keep(CliRunMemo *memo, const CliCommon *common,
+	       const ImgoptSite *site, const ImgoptRunResult *res,
+	       ImgoptRunMode mode, double seconds, int code)
+{
+	char *obuf = NULL, *ebuf = NULL;
+	size_t olen = 0, elen = 0;
+	FILE *out = NULL, *err = NULL;
+
+	if (cli_run_memo_wants(memo, res)) {
+		out = open_memstream(&obuf, &olen);
+		err = out != NULL ? open_memstream(&ebuf, &elen) : NULL;
+	}
+	if (err == NULL) {
+		if (out != NULL)
+			g_bytes_unref(take_stream(out, &obuf, &olen));
+		print_result(stdout, stderr, common, site, res, mode, seconds);
+		return;
+	}
+	print_result(out, err, common, site, res, mode, seconds);
+	g_autoptr(GBytes) o = take_stream(out, &obuf, &olen);
+	g_autoptr(GBytes) e = take_stream(err, &ebuf, &elen);
+	CliRunOutput printed = {o, e, code};
+	cli_run_memo_print(&printed);
+	cli_run_memo_keep(memo, res, &printed);
+}
+
+/* The settings, the display width and the mode, from the options. */
+static bool
+make_options(const CommonAndArgs *in, ImgoptSettings *settings,
+	     ImgoptRunOptions *opt, GError **error)
+{
+	*opt = (ImgoptRunOptions){in->mode, 0, in->a->use_srcset, settings,
+				  in->common->only_posts};
+	return cli_settings_make(&in->a->settings, in->common, settings,
+				 error) &&
+	       cli_display_width(in->a->display_width, &opt->display_width,
+				 error);
+}
+
+/* The job, or its stored output; returns the exit code. */
+static int
+run_or_replay(const CliCommand *cmd, const CommonAndArgs *in)
+{
+	g_autoptr(GError) error = NULL;
+	g_auto(CliContext) ctx = {0};
+	g_autoptr(ImgoptRunResult) res = NULL;
+	g_auto(ImgoptSettings) settings = {0};
+	g_autoptr(CliRunMemo) memo = NULL;
+	ImgoptRunOptions opt;
+
+	if (!make_options(in, &settings, &opt, &error))
+		return cli_fail(error);
+	g_autofree char *what = memo_what(in->common, in->a, &opt);
+	g_auto(CliRunOutput) stored = {0};
+	if (cli_run_memo_replay(in->common, in->mode, what, &stored, &memo)) {
+		cli_run_memo_print(&stored);
+		return stored.code;
+	}
+	gint64 start = g_get_monotonic_time();
+	if (!run_once(cmd, in->common, &opt, &ctx, &res, &error))
+		return cli_fail(error);
+	double seconds =
+		(double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+	int code = in->mode == IMGOPT_RUN_CHECK
+			   ? (imgopt_run_result_has_work(res) ? CLI_EXIT_ITEMS
+							      : CLI_EXIT_OK)
+		   : res->errors->len > 0 || res->broken->len > 0
+			   ? CLI_EXIT_ITEMS
+			   : CLI_EXIT_OK;
+	print_and_keep(memo, in->common, ctx.site, res, in->mode, seconds,
+		       code);
+	return code;
 }
 
 int
@@ -289,9 +424,6 @@ cli_run_like(const CliCommand *cmd, int argc, char **argv, bool is_check)
 {
 	g_auto(CliCommon) common = {0};
 	g_auto(RunArgs) a = {0};
-	g_autoptr(GError) error = NULL;
-	g_auto(CliContext) ctx = {0};
-	g_autoptr(ImgoptRunResult) res = NULL;
 	GOptionEntry extra[2 + CLI_N_SETTINGS_ENTRIES + 2];
 	int code = 0;
 
@@ -305,23 +437,11 @@ cli_run_like(const CliCommand *cmd, int argc, char **argv, bool is_check)
 			       "to the optimized variants.",
 		    extra, 2, 2, &common, argc, argv, &code))
 		return code;
-	ImgoptRunMode mode = is_check       ? IMGOPT_RUN_CHECK
-			     : a.is_dry_run ? IMGOPT_RUN_DRY_RUN
-					    : IMGOPT_RUN_APPLY;
-	gint64 start = g_get_monotonic_time();
-	if (!run_once(cmd, &common, &a, mode, &ctx, &res, &error))
-		return cli_fail(error);
-	double seconds =
-		(double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
-	if (common.json)
-		print_json(ctx.site, res, mode, seconds);
-	else
-		print_text(res, &common, mode, seconds);
-	if (is_check)
-		return imgopt_run_result_has_work(res) ? CLI_EXIT_ITEMS
-						       : CLI_EXIT_OK;
-	return res->errors->len > 0 || res->broken->len > 0 ? CLI_EXIT_ITEMS
-							    : CLI_EXIT_OK;
+	CommonAndArgs in = {&common, &a,
+			    is_check       ? IMGOPT_RUN_CHECK
+			    : a.is_dry_run ? IMGOPT_RUN_DRY_RUN
+					   : IMGOPT_RUN_APPLY};
+	return run_or_replay(cmd, &in);
 }
 
 int

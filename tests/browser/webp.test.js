@@ -1,4 +1,4 @@
-// A page whose links `imgopt run` (--link-format auto, the default) moved
+// A page whose links `imgopt run` (--link-format auto) moved
 // to WebP still shows every image, at the same size: a small site whose
 // raw HTML post shows a photo-like JPEG (a still whose WebP is lighter at
 // the same quality), an animated GIF and an animated WebP (made from the
@@ -133,7 +133,7 @@ async function main() {
 	await serveSite(ctx, root);
 
 	const before = await layout(ctx);
-	const r = imgopt(root, ['run', '_posts', 'postimg']);
+	const r = imgopt(root, ['run', '--link-format', 'auto', '_posts', 'postimg']);
 	t.check(r.status === 0, 'imgopt run exits 0', r.stdout + r.stderr);
 	const text = fs.readFileSync(post, 'utf8');
 	t.check(/id="photo" src="\/postimg\/optimized\/[0-9a-f]+-960\.webp"/.test(text),
@@ -160,7 +160,7 @@ async function main() {
 		'the page shows a WebP still and an animated WebP',
 		after.map((a) => a.current).join('\n'));
 
-	const rerun = imgopt(root, ['run', '_posts', 'postimg']);
+	const rerun = imgopt(root, ['run', '--link-format', 'auto', '_posts', 'postimg']);
 	t.check(rerun.status === 0 && fs.readFileSync(post, 'utf8') === text,
 		'a second run changes nothing', rerun.stdout + rerun.stderr);
 	const orig = path.join(tmp, 'original');

@@ -1,4 +1,4 @@
-# --link-format: by default (auto) a photo's links name its WebP variants,
+# --link-format auto: a photo's links name its WebP variants,
 # lighter at the same quality (the Markdown image and the <img> src with
 # the srcset it gains); a second run changes nothing; original, on the
 # command line or in imgopt.conf, links the JPEG variants as before and
@@ -21,10 +21,10 @@ cp -r site orig
 cp -r site conf
 show() { sed 's/[0-9a-f]\{16\}-/HASH-/g' _posts/2020-01-01-a.md; }
 cd site
-"$IMGOPT" run -q _posts img
+"$IMGOPT" run -q --link-format auto _posts img
 echo "-- auto"; show
 cp _posts/2020-01-01-a.md ../first
-"$IMGOPT" run -q _posts img
+"$IMGOPT" run -q --link-format auto _posts img
 cmp -s ../first _posts/2020-01-01-a.md && echo "second run: no change"
 cd ../orig
 "$IMGOPT" run -q --link-format original _posts img
