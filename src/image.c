@@ -800,6 +800,7 @@ save_image(VipsImage *in, void **buf, size_t *len,
 					   "dither", 0.0, NULL);
 	case IMGOPT_FORMAT_WEBP:
 		return vips_webpsave_buffer(in, buf, len, "Q", options->quality,
+					    "lossless", options->is_lossless,
 					    "strip", TRUE, "effort", 4, NULL);
 	case IMGOPT_FORMAT_AVIF:
 		return vips_heifsave_buffer(in, buf, len, "Q", options->quality,
@@ -918,11 +919,11 @@ image_luma(VipsImage *image, int height)
 }
 
 bool
-imgopt_picture_ssim(const ImgoptPicture *reference, GBytes *encoded,
-		    double *ssim_out, GError **error)
+imgopt_picture_score(const ImgoptPicture *reference, GBytes *encoded,
+		     ImgoptQualityScore *score_out, GError **error)
 {
 	g_return_val_if_fail(reference != NULL && encoded != NULL, false);
-	g_return_val_if_fail(ssim_out != NULL, false);
+	g_return_val_if_fail(score_out != NULL, false);
 
 	gsize len = 0;
 	const void *data = g_bytes_get_data(encoded, &len);
@@ -942,6 +943,19 @@ imgopt_picture_ssim(const ImgoptPicture *reference, GBytes *encoded,
 				  "reference");
 		return false;
 	}
-	*ssim_out = imgopt_quality_ssim(x, y, width, height);
+	imgopt_quality_score(x, y, width, height, score_out);
+	return true;
+}
+
+bool
+imgopt_picture_ssim(const ImgoptPicture *reference, GBytes *encoded,
+		    double *ssim_out, GError **error)
+{
+	ImgoptQualityScore score = {0};
+
+	g_return_val_if_fail(ssim_out != NULL, false);
+	if (!imgopt_picture_score(reference, encoded, &score, error))
+		return false;
+	*ssim_out = score.ssim;
 	return true;
 }

@@ -57,6 +57,7 @@
 #include <glib.h> /* GBytes, GError */
 
 #include "imgopt/types.h"
+#include "quality.h" /* ImgoptQualityScore */
 
 /** What an image's header says (imgopt_vips_probe()). */
 typedef struct {
@@ -80,6 +81,7 @@ typedef struct {
 	ImgoptFormat format; /* JPEG, PNG, GIF, WEBP or AVIF */
 	int quality;         /* 1..100, for the lossy formats */
 	bool is_full_chroma; /* JPEG: 4:4:4 rather than 4:2:0 */
+	bool is_lossless;    /* WebP: lossless (quality ignored) */
 } ImgoptEncodeOptions;
 
 /**
@@ -279,5 +281,17 @@ GBytes *imgopt_picture_encode_animated_webp(const ImgoptPicture *picture,
  */
 bool imgopt_picture_ssim(const ImgoptPicture *reference, GBytes *encoded,
 			 double *ssim_out, GError **error);
+
+/**
+ * imgopt_picture_score:
+ * @reference: the picture that was encoded
+ * @encoded: its encoding
+ * @score_out: (out): imgopt_picture_ssim()'s SSIM and the mean squared
+ *   error of the luminance of the first frame
+ *
+ * Returns: true, or false with @error set if @encoded does not decode.
+ */
+bool imgopt_picture_score(const ImgoptPicture *reference, GBytes *encoded,
+			  ImgoptQualityScore *score_out, GError **error);
 
 #endif /* IMGOPT_IMAGE_H */

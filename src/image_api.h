@@ -92,7 +92,11 @@
 	X(bool, picture_ssim,                                                  \
 	  (const ImgoptPicture *reference, GBytes *encoded, double *ssim_out,  \
 	   GError **error),                                                    \
-	  (reference, encoded, ssim_out, error))
+	  (reference, encoded, ssim_out, error))                               \
+	X(bool, picture_score,                                                 \
+	  (const ImgoptPicture *reference, GBytes *encoded,                    \
+	   ImgoptQualityScore *score_out, GError **error),                     \
+	  (reference, encoded, score_out, error))
 
 /* Every function of image.h. */
 #define IMGOPT_IMAGE_OPS(X)                                                    \

@@ -293,6 +293,115 @@ pick_for(const RefCtx *c)
 	return v;
 }
 
+/*
+ * --link-format: the format a link names
+ * ======================================
+ *
+ * A reference whose link a browser follows (a Markdown image, an HTML
+ * src, front matter, a stylesheet's or style attribute's url()) names,
+ * of the variants of the width it shows, the one with the fewest bytes
+ * among the formats allowed: the primary one and WebP (auto), also AVIF
+ * (avif); webp names the WebP one wherever there is one.  They are all
+ * at the same quality (recompress.c matches WebP and AVIF to the
+ * primary variant), so fewer bytes is lighter for the same picture.
+ * Kept in the primary format: srcset candidates an author wrote (a
+ * <picture>'s <source>s among them), the <img> fallback of the markup
+ * --srcset writes (as any <img> inside a <picture>: a re-run leaves it
+ * so), and references in files that are not pages a browser
+ * draws (feed templates, scripts, JSON, data and config values, which a
+ * feed reader or a social card may read).
+ */
+/* Whether @c's tag sits inside a <picture> (one opens before it and
+ * none closes since). */
+static bool
+is_in_picture(const RefCtx *c)
+{
+	gssize before = (gssize)c->ref->construct_offset;
+	const char *open = g_strrstr_len(c->text, before, "<picture");
+	const char *close = g_strrstr_len(c->text, before, "</picture");
+
+	return open != NULL && (close == NULL || close < open);
+}
+
+static bool
+follows_link_format(const RefCtx *c)
+{
+	const ImgoptRef *ref = c->ref;
+
+	switch (ref->referrer) {
+	case IMGOPT_REFERRER_FEED:
+	case IMGOPT_REFERRER_SCRIPT:
+	case IMGOPT_REFERRER_JSON:
+	case IMGOPT_REFERRER_DATA:
+	case IMGOPT_REFERRER_CONFIG:
+		return false;
+	default:
+		break;
+	}
+	if (ref->kind == IMGOPT_REF_HTML)
+		return !is_in_picture(c);
+	return ref->kind == IMGOPT_REF_MARKDOWN ||
+	       ref->kind == IMGOPT_REF_MARKDOWN_REF ||
+	       ref->kind == IMGOPT_REF_FRONT_MATTER ||
+	       ref->kind == IMGOPT_REF_STYLE || ref->kind == IMGOPT_REF_CSS;
+}
+
+/* Whether @link lets a link name a variant in @format other than the
+ * primary one. */
+static bool
+is_linkable_format(ImgoptLinkFormat link, ImgoptFormat format)
+{
+	return format == IMGOPT_FORMAT_WEBP ||
+	       (format == IMGOPT_FORMAT_AVIF && link == IMGOPT_LINK_AVIF);
+}
+
+/* Whether @link lets a link name @candidate in place of @best. */
+static bool
+is_lighter_link(ImgoptLinkFormat link, const ImgoptVariant *candidate,
+		const ImgoptVariant *best)
+{
+	if (!is_linkable_format(link, candidate->format))
+		return false;
+	if (candidate->format == IMGOPT_FORMAT_WEBP && link == IMGOPT_LINK_WEBP)
+		return best->format != IMGOPT_FORMAT_WEBP ||
+		       candidate->bytes < best->bytes;
+	/* 0: predicted, not made yet: not known to be lighter */
+	return candidate->bytes > 0 && candidate->bytes < best->bytes;
+}
+
+/* The variant a link names in place of @v (not NULL; see above): of
+ * @v's width and height, the lightest the link format allows; @v if
+ * none is. */
+static const ImgoptVariant *
+link_variant(const RefCtx *c, const ImgoptVariant *v)
+{
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+	const GPtrArray *all = NULL;
+	const ImgoptVariant *best = v;
+
+	if (c->in->link_format == IMGOPT_LINK_ORIGINAL ||
+	    !follows_link_format(c))
+		return v;
+	g_autofree char *dir = variant_dir(c->in, c->ref);
+	imgopt_hash_format(&v->hash, hex);
+	all = g_hash_table_lookup(c->in->variants, hex);
+	for (guint i = 0; all != NULL && i < all->len; i++) {
+		const ImgoptVariant *w = g_ptr_array_index(all, i);
+
+		if (w->width != v->width || w->height != v->height ||
+		    !is_in_dir(w, dir) || *w->path == '\0')
+			continue;
+		/* Predicted (its bytes unknown until it is made): it may
+		 * turn out lighter, so it is named to be made. */
+		if (w->bytes == 0 && c->in->named != NULL &&
+		    is_linkable_format(c->in->link_format, w->format))
+			g_hash_table_add(c->in->named, w->path);
+		if (is_lighter_link(c->in->link_format, w, best))
+			best = w;
+	}
+	return best;
+}
+
 /* Markdown `<dest>` and quoted front matter keep their delimiters. */
 static char *
 wrap_like_raw(const char *raw, gsize raw_len, const char *url,
@@ -333,15 +442,19 @@ format_target(const RefCtx *c, ImgoptRefKind kind, const ImgoptVariant *v)
 	return imgopt_rewrite_format_url(&st, path);
 }
 
-/* The srcset candidates of every linkable width; @urls owns the urls. */
+/* The srcset candidates of every linkable width, each in the format
+ * --link-format names if @is_linked; @urls owns the urls. */
 static ImgoptSrcsetItem *
-srcset_items(const RefCtx *c, GPtrArray *urls)
+srcset_items(const RefCtx *c, GPtrArray *urls, bool is_linked)
 {
 	ImgoptSrcsetItem *items =
 		g_new0(ImgoptSrcsetItem, MAX(1, c->variants->len));
 
 	for (guint i = 0; i < c->variants->len; i++) {
 		const ImgoptVariant *v = g_ptr_array_index(c->variants, i);
+
+		if (is_linked)
+			v = link_variant(c, v);
 		char *u = format_target(c, IMGOPT_REF_SRCSET, v);
 
 		g_ptr_array_add(urls, u);
@@ -355,7 +468,7 @@ static char *
 format_all_widths(const RefCtx *c)
 {
 	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
-	g_autofree ImgoptSrcsetItem *items = srcset_items(c, urls);
+	g_autofree ImgoptSrcsetItem *items = srcset_items(c, urls, true);
 
 	return imgopt_rewrite_format_srcset(items, c->variants->len);
 }
@@ -397,7 +510,7 @@ edit_markdown_img(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
 		return false;
 	g_autofree char *src = format_target(c, IMGOPT_REF_HTML, v);
 	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
-	g_autofree ImgoptSrcsetItem *items = srcset_items(c, urls);
+	g_autofree ImgoptSrcsetItem *items = srcset_items(c, urls, false);
 	ImgoptPictureSource sources[2] = {{"image/avif", NULL, 0},
 					  {"image/webp", NULL, 0}};
 	g_autofree ImgoptSrcsetItem *avif =
@@ -541,6 +654,7 @@ edit_ref(const RefCtx *c, GPtrArray *edits)
 	if ((ref->kind == IMGOPT_REF_MARKDOWN || ref->is_shared_def) &&
 	    c->in->use_srcset && edit_markdown_img(c, v, edits))
 		return v;
+	v = link_variant(c, v);
 	/* A variant that saved nothing: the source stays (or the first copy
 	 * of a duplicated source). */
 	if (is_copy(c, v) && strcmp(source_path(c), ref->resolved) == 0)
@@ -598,6 +712,34 @@ variant_on_disk(const ImgoptPlanInput *in, const ImgoptVariant *v)
 	return g_file_test(full, G_FILE_TEST_IS_REGULAR);
 }
 
+/* The format a link on variant @now is planned from: its own, but for
+ * one that follows --link-format and names a WebP or AVIF variant, the
+ * content's primary format (the format of its other variants), which
+ * link_variant() then turns into the lightest again: a re-run links
+ * what the first run linked. */
+static ImgoptFormat
+relink_format(const RefCtx *c, const ImgoptVariant *now)
+{
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+	const GPtrArray *all = NULL;
+
+	if (c->in->link_format == IMGOPT_LINK_ORIGINAL ||
+	    !follows_link_format(c) ||
+	    (now->format != IMGOPT_FORMAT_WEBP &&
+	     now->format != IMGOPT_FORMAT_AVIF))
+		return now->format;
+	imgopt_hash_format(&now->hash, hex);
+	all = g_hash_table_lookup(c->in->variants, hex);
+	for (guint i = 0; all != NULL && i < all->len; i++) {
+		const ImgoptVariant *v = g_ptr_array_index(all, i);
+
+		if (v->format != IMGOPT_FORMAT_WEBP &&
+		    v->format != IMGOPT_FORMAT_AVIF)
+			return v->format;
+	}
+	return now->format;
+}
+
 /* The variant a reference already on a variant file should show instead
  * (another width or these settings' file), or NULL if it is right. */
 static const ImgoptVariant *
@@ -609,11 +751,12 @@ plan_relink(const RefCtx *c, GPtrArray *edits)
 
 	if (now == NULL || c->ref->kind == IMGOPT_REF_LIQUID_TAG)
 		return NULL;
+	ImgoptFormat base = relink_format(c, now);
 	g_autofree char *dir = variant_dir(c->in, c->ref);
 	g_autoptr(GPtrArray) vs =
-		variants_for(c->in, &now->hash, now->format, false, dir);
+		variants_for(c->in, &now->hash, base, false, dir);
 	g_autoptr(GPtrArray) extras =
-		variants_for(c->in, &now->hash, now->format, true, dir);
+		variants_for(c->in, &now->hash, base, true, dir);
 	RefCtx vc = *c;
 
 	/* A link keeps its format (a <source> of a <picture> its own), and
@@ -622,13 +765,15 @@ plan_relink(const RefCtx *c, GPtrArray *edits)
 	for (guint i = vs->len; i > 0; i--) {
 		const ImgoptVariant *o = g_ptr_array_index(vs, i - 1);
 
-		if (o->format != now->format || *o->path == '\0')
+		if (o->format != base || *o->path == '\0')
 			g_ptr_array_remove_index(vs, i - 1);
 	}
 	vc.variants = vs;
 	vc.extras = extras;
 	vc.shown_width = now->width;
 	want = pick_for(&vc);
+	if (want != NULL)
+		want = link_variant(&vc, want);
 	/* A dry run's new variants exist only in memory. */
 	if (want == NULL || strcmp(want->path, c->ref->resolved) == 0 ||
 	    (c->in->root != NULL && !variant_on_disk(c->in, want)))

@@ -263,3 +263,16 @@ imgopt_quality_ssim(const double *x, const double *y, int width, int height)
 	g_array_sort(all, compare_double);
 	return g_array_index(all, double, (guint)(SSIM_WORST * (all->len - 1)));
 }
+
+void
+imgopt_quality_score(const double *x, const double *y, int width, int height,
+		     ImgoptQualityScore *score_out)
+{
+	double sum = 0;
+	gsize n = (gsize)width * height;
+
+	for (gsize i = 0; i < n; i++)
+		sum += (x[i] - y[i]) * (x[i] - y[i]);
+	score_out->mse = n > 0 ? sum / n : 0;
+	score_out->ssim = imgopt_quality_ssim(x, y, width, height);
+}

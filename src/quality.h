@@ -49,4 +49,24 @@ double *imgopt_quality_luma(const uint8_t *pixels, int width, int height,
 double imgopt_quality_ssim(const double *x, const double *y, int width,
 			   int height);
 
+/**
+ * ImgoptQualityScore:
+ *
+ * How close an encoding's luma is to its picture's.
+ */
+typedef struct {
+	double ssim; /* imgopt_quality_ssim()'s value */
+	double mse;  /* mean squared error over every pixel: what SSIM's
+			windows miss where texture is smoothed away
+			everywhere (what WebP's filters do to fine grain) */
+} ImgoptQualityScore;
+
+/**
+ * imgopt_quality_score:
+ * @x: @y: two luma planes of @width x @height (imgopt_quality_luma())
+ * @score_out: (out): both measures of @y against @x
+ */
+void imgopt_quality_score(const double *x, const double *y, int width,
+			  int height, ImgoptQualityScore *score_out);
+
 #endif /* IMGOPT_QUALITY_H */

@@ -202,7 +202,7 @@ primary_format(const ImgoptImageInfo *info)
 static void
 plan_formats(Job *job)
 {
-	unsigned wanted = job->settings->formats;
+	unsigned wanted = imgopt_settings_formats_made(job->settings);
 	ImgoptFormat primary = primary_format(&job->info);
 
 	job->formats[job->n_formats++] = primary;
@@ -352,16 +352,42 @@ is_lossy(ImgoptFormat format)
 }
 
 /* Bisection for the lowest quality whose SSIM reaches the target, to
- * within SEARCH_PRECISION, over the SEARCH_SPAN below --quality (one
- * trial encoding with the spans of today).  The result is the lowest
+ * within SEARCH_PRECISION, over [@low, options->quality] (the
+ * SEARCH_SPAN below --quality: one trial encoding with the spans of
+ * today).  The result is the lowest
  * quality seen to reach it (--quality if none did); *trial_out is the
  * trial encoding at that quality, if there was one (the narrowest
- * variant then needs no encoding of its own), else NULL. */
+ * variant then needs no encoding of its own), else NULL.  With a
+ * target's max_bytes reached, options->quality is 0 and no trial. */
+/* What an encoding must reach: the SSIM where it is worst, and at most
+ * a mean squared error of the luma (a negative value: no matter). */
+typedef struct {
+	double ssim;
+	double mse;
+	gsize max_bytes; /* give up once an encoding that misses the target
+			    has this many bytes (0: never): a higher quality
+			    only takes more, so it cannot be lighter */
+} SsimTarget;
+
+/* Whether @bytes, an encoding of @picture, reaches @target. */
+static bool
+reaches(const ImgoptPicture *picture, GBytes *bytes, const SsimTarget *target,
+	bool *reaches_out, GError **error)
+{
+	ImgoptQualityScore score = {0};
+
+	if (!imgopt_picture_score(picture, bytes, &score, error))
+		return false;
+	*reaches_out = score.ssim >= target->ssim &&
+		       (target->mse < 0 || score.mse <= target->mse);
+	return true;
+}
+
 static bool
 search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
-	       double target, GBytes **trial_out, GError **error)
+	       int low, const SsimTarget *target, GBytes **trial_out,
+	       GError **error)
 {
-	int low = MAX(options->quality - SEARCH_SPAN, 1);
 	int high = options->quality;
 	g_autoptr(GBytes) best = NULL; /* the encoding at @high, if made */
 
@@ -369,14 +395,19 @@ search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
 		options->quality = (low + high) / 2;
 		g_autoptr(GBytes) bytes =
 			encode_picture(picture, options, error);
-		double ssim = 0;
+		bool is_reached = false;
 		if (bytes == NULL ||
-		    !imgopt_picture_ssim(picture, bytes, &ssim, error))
+		    !reaches(picture, bytes, target, &is_reached, error))
 			return false;
-		if (ssim >= target) {
+		if (is_reached) {
 			high = options->quality;
 			g_clear_pointer(&best, g_bytes_unref);
 			best = g_steal_pointer(&bytes);
+		}
+		else if (target->max_bytes > 0 &&
+			 g_bytes_get_size(bytes) >= target->max_bytes) {
+			options->quality = 0; /* hopeless: see SsimTarget */
+			return true;
 		}
 		else {
 			low = options->quality;
@@ -384,6 +415,213 @@ search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
 	}
 	options->quality = high;
 	*trial_out = g_steal_pointer(&best);
+	return true;
+}
+
+/*
+ * The formats a link may name (--link-format)
+ * ===========================================
+ *
+ * A page's link names the variant of its width with the fewest bytes
+ * among the formats --link-format allows (plan.c): WebP for auto and
+ * webp, WebP and AVIF for avif.  Fewer bytes only means lighter if the
+ * quality is the same, so those formats are not searched like the
+ * primary one (the SEARCH_SPAN below --quality, on their own scale) but
+ * matched to it: the lowest quality in [MATCH_FLOOR, MATCH_CEILING]
+ * whose encoding of the same picture (at the width links name most,
+ * match_index()) reaches the SSIM the primary variant reaches there (or
+ * the target, if higher) and has no larger mean squared error of the
+ * luma (SSIM alone let WebP smooth fine grain away: on bench/'s
+ * photo-like pictures a WebP of equal SSIM scored 2.3-3.1 in butteraugli
+ * against the JPEG's 1.4-1.6; with the error matched too, most of them
+ * keep the JPEG).  So a photo and a diagram each get the WebP quality
+ * they need, and a WebP is not linked for being visibly worse.  Where no
+ * quality reaches it the format is not made for this content.  Pictures with
+ * sharp colour edges (the primary keeps 4:4:4 chroma) cannot be matched by
+ * lossy WebP or AVIF, which are 4:2:0, nor can a lossless primary (a PNG or GIF
+ * still: logos, diagrams, screenshots, where SSIM misses the ringing around
+ * text): WebP is then lossless, kept only if its narrowest encoding is smaller
+ * than the primary's (a screenshot's usually is, a photo's never), and
+ * AVIF is not made.  With --target 0 (fixed quality) every format
+ * is at --quality, as before.  Animations keep --quality too.
+ */
+#define MATCH_FLOOR 50
+#define MATCH_CEILING 95
+
+/* Whether formats[@f] is one a link may name, matched to the primary. */
+static bool
+is_matched_format(const Job *job, int f)
+{
+	ImgoptFormat format = job->formats[f];
+	ImgoptLinkFormat link = job->settings->link_format;
+
+	if (f == 0 || job->settings->target <= 0 || is_animated(job))
+		return false;
+	if (format == IMGOPT_FORMAT_WEBP)
+		return link != IMGOPT_LINK_ORIGINAL;
+	return format == IMGOPT_FORMAT_AVIF && link == IMGOPT_LINK_AVIF;
+}
+
+/* The primary variant's encoding of the narrowest picture, at its
+ * chosen quality: the search's trial, else made now (and kept as the
+ * trial, which it is). */
+static GBytes *
+primary_trial(Job *job, const ImgoptEncodeOptions *options,
+	      const ImgoptPicture *picture, GError **error)
+{
+	if (job->trials[0] == NULL)
+		job->trials[0] = encode_picture(picture, options, error);
+	return job->trials[0];
+}
+
+/* The picture formats are matched on: the widest variant's not above
+ * MATCH_WIDTH, the width pages show images at by default (run.h's
+ * IMGOPT_DEFAULT_DISPLAY_WIDTH), the variant most links name.  Not the
+ * narrowest: a quality that matches there need not at twice the width
+ * (a grainy photo's WebP matched the JPEG's SSIM and error at 480 px at
+ * quality 46, and was far worse at 960). */
+#define MATCH_WIDTH 960
+
+static guint
+match_index(const Job *job)
+{
+	guint k = 0;
+
+	for (guint i = 1; i < job->n_decoded; i++)
+		if (width_at(job, i) <= MATCH_WIDTH)
+			k = i;
+	return k;
+}
+
+/* What the other formats must reach on widths[@k]'s @picture: the
+ * primary's SSIM (or the target, if higher) and its luma error. */
+static bool
+match_target(Job *job, const ImgoptEncodeOptions *options, guint k,
+	     const ImgoptPicture *picture, SsimTarget *target_out,
+	     GError **error)
+{
+	ImgoptQualityScore score = {0};
+	g_autoptr(GBytes) made = NULL;
+	GBytes *bytes = NULL;
+
+	*target_out = (SsimTarget){job->settings->target, -1, 0};
+	if (!is_lossy(options->format))
+		return true;
+	if (k == 0)
+		bytes = primary_trial(job, options, picture, error);
+	else
+		bytes = made = encode_picture(picture, options, error);
+	if (bytes == NULL ||
+	    !imgopt_picture_score(picture, bytes, &score, error))
+		return false;
+	target_out->ssim = MAX(score.ssim, job->settings->target);
+	target_out->mse = score.mse;
+	/* webp links WebP even where heavier; the others only the lighter */
+	if (job->settings->link_format != IMGOPT_LINK_WEBP)
+		target_out->max_bytes = g_bytes_get_size(bytes);
+	return true;
+}
+
+/* formats[@f] for a picture with sharp colour edges: lossless WebP if it
+ * beats the primary's bytes at the narrowest width, else nothing. */
+static bool
+match_sharp(Job *job, int f, ImgoptEncodeOptions *options,
+	    const ImgoptPicture *picture, bool *is_matched_out, GError **error)
+{
+	*is_matched_out = false;
+	if (options[f].format != IMGOPT_FORMAT_WEBP)
+		return true;
+	options[f].is_lossless = true;
+	g_autoptr(GBytes) lossless =
+		encode_picture(picture, &options[f], error);
+	GBytes *primary = primary_trial(job, &options[0], picture, error);
+	if (lossless == NULL || primary == NULL)
+		return false;
+	*is_matched_out =
+		g_bytes_get_size(lossless) < g_bytes_get_size(primary);
+	if (*is_matched_out)
+		job->trials[f] = g_steal_pointer(&lossless);
+	return true;
+}
+
+/* formats[@f] at the lowest quality whose encoding of widths[@k]'s
+ * @picture reaches @target (a trial of widths[0] is kept for it). */
+static bool
+match_quality(Job *job, int f, ImgoptEncodeOptions *options, guint k,
+	      const ImgoptPicture *picture, const SsimTarget *target,
+	      bool *is_matched_out, GError **error)
+{
+	g_autoptr(GBytes) trial = NULL;
+
+	options->quality = MATCH_CEILING;
+	if (!search_quality(picture, options, MATCH_FLOOR, target, &trial,
+			    error))
+		return false;
+	*is_matched_out = trial != NULL;
+	if (options->quality == 0) /* heavier than the primary already */
+		return true;
+	/* the bisection takes the ceiling as reaching it: see if it does */
+	if (!*is_matched_out) {
+		trial = encode_picture(picture, options, error);
+		if (trial == NULL ||
+		    !reaches(picture, trial, target, is_matched_out, error))
+			return false;
+	}
+	/* matched, but no lighter than the primary: never linked */
+	if (*is_matched_out && target->max_bytes > 0 &&
+	    g_bytes_get_size(trial) >= target->max_bytes)
+		*is_matched_out = false;
+	if (*is_matched_out && k == 0)
+		job->trials[f] = g_steal_pointer(&trial);
+	return true;
+}
+
+/* Forgets formats[@f]: it is not made for this content. */
+static void
+drop_format(Job *job, ImgoptEncodeOptions *options, int f)
+{
+	g_clear_pointer(&job->trials[f], g_bytes_unref);
+	for (int k = f; k + 1 < job->n_formats; k++) {
+		job->formats[k] = job->formats[k + 1];
+		options[k] = options[k + 1];
+		job->trials[k] = job->trials[k + 1];
+	}
+	job->trials[--job->n_formats] = NULL;
+}
+
+/* Chooses the quality of each format a link may name (see above). */
+static bool
+match_link_formats(Job *job, ImgoptEncodeOptions *options,
+		   const ImgoptPicture *picture, bool is_full_chroma,
+		   GError **error)
+{
+	SsimTarget target = {0, -1, 0};
+	bool is_sharp = is_full_chroma, is_needed = false;
+
+	for (int f = 1; f < job->n_formats; f++)
+		is_needed |= is_matched_format(job, f);
+	if (!is_needed)
+		return true;
+	/* a PNG or GIF still (lossless: logos, diagrams, screenshots) */
+	if (!is_lossy(options[0].format))
+		is_sharp = true;
+	guint k = is_sharp ? 0 : match_index(job);
+	const ImgoptPicture *at = picture_at(job, k, error);
+	if (at == NULL || (!is_sharp && !match_target(job, &options[0], k, at,
+						      &target, error)))
+		return false;
+	for (int f = job->n_formats - 1; f >= 1; f--) {
+		bool is_matched = false;
+		if (!is_matched_format(job, f))
+			continue;
+		if (!(is_sharp ? match_sharp(job, f, options, picture,
+					     &is_matched, error)
+			       : match_quality(job, f, &options[f], k, at,
+					       &target, &is_matched, error)))
+			return false;
+		if (!is_matched)
+			drop_format(job, options, f);
+	}
 	return true;
 }
 
@@ -408,13 +646,16 @@ choose_options(Job *job, ImgoptEncodeOptions *options, GError **error)
 			.is_full_chroma = is_full_chroma,
 		};
 		if (job->settings->target <= 0 || is_animated(job) ||
-		    is_full_chroma || !is_lossy(job->formats[f]))
+		    is_full_chroma || !is_lossy(job->formats[f]) ||
+		    is_matched_format(job, f))
 			continue;
-		if (!search_quality(picture, &options[f], job->settings->target,
-				    &job->trials[f], error))
+		SsimTarget target = {job->settings->target, -1, 0};
+		if (!search_quality(picture, &options[f],
+				    MAX(options[f].quality - SEARCH_SPAN, 1),
+				    &target, &job->trials[f], error))
 			return false;
 	}
-	return true;
+	return match_link_formats(job, options, picture, is_full_chroma, error);
 }
 
 static ImgoptEncoded *
@@ -702,7 +943,9 @@ encode_one(Job *job, guint i, const ImgoptEncodeOptions *options,
 		encoded_new(job, options->format, width_at(job, i),
 			    imgopt_picture_get_height(picture),
 			    imgopt_picture_get_n_frames(picture), bytes);
-	encoded->quality = is_lossy(options->format) ? options->quality : 0;
+	encoded->quality = is_lossy(options->format) && !options->is_lossless
+				   ? options->quality
+				   : 0;
 	add_encoded(job, encoded);
 	return true;
 }

@@ -83,7 +83,7 @@ make_thumbnail(const Page *p, const char *path)
 	g_autofree char *data = NULL;
 	gsize len = 0;
 	ImgoptImageInfo info;
-	ImgoptEncodeOptions enc = {IMGOPT_FORMAT_WEBP, 60, false};
+	ImgoptEncodeOptions enc = {IMGOPT_FORMAT_WEBP, 60, false, false};
 
 	if (!g_file_get_contents(full, &data, &len, NULL) ||
 	    !imgopt_vips_probe(data, len, p->in->max_pixels, &info, NULL))

@@ -713,7 +713,7 @@ static GPtrArray *
 predict_variants(Run *r, const ImgoptAsset *asset, bool with_extras)
 {
 	ImgoptFormat format = predicted_format(asset);
-	unsigned formats = r->opt->settings->formats;
+	unsigned formats = imgopt_settings_formats_made(r->opt->settings);
 	GPtrArray *out = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_variant_free);
 
@@ -1359,6 +1359,7 @@ plan_input(const Run *r)
 		 * Markdown image becomes: it stays Markdown there. */
 		.use_srcset = r->opt->use_srcset &&
 			      imgopt_site_renders_raw_html(r->site),
+		.link_format = r->opt->settings->link_format,
 		.site = r->site,
 		.named = r->named,
 	};

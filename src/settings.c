@@ -167,6 +167,52 @@ imgopt_settings_parse_formats(ImgoptSettings *settings, const char *text,
 	return true;
 }
 
+/* The --link-format names. */
+static const char *const link_names[] = {
+	[IMGOPT_LINK_ORIGINAL] = "original",
+	[IMGOPT_LINK_AUTO] = "auto",
+	[IMGOPT_LINK_WEBP] = "webp",
+	[IMGOPT_LINK_AVIF] = "avif",
+};
+
+bool
+imgopt_settings_parse_link_format(const char *text,
+				  ImgoptLinkFormat *format_out, GError **error)
+{
+	g_return_val_if_fail(text != NULL && format_out != NULL, false);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(link_names); i++)
+		if (g_ascii_strcasecmp(text, link_names[i]) == 0) {
+			*format_out = (ImgoptLinkFormat)i;
+			return true;
+		}
+	g_set_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE,
+		    "'%s' is not a link format (auto, webp, avif, original)",
+		    text);
+	return false;
+}
+
+const char *
+imgopt_settings_link_format_name(ImgoptLinkFormat format)
+{
+	g_return_val_if_fail((size_t)format < G_N_ELEMENTS(link_names), NULL);
+	return link_names[format];
+}
+
+unsigned
+imgopt_settings_formats_made(const ImgoptSettings *settings)
+{
+	g_return_val_if_fail(settings != NULL, IMGOPT_OUTPUT_JPEG);
+
+	unsigned made = settings->formats;
+
+	if (settings->link_format != IMGOPT_LINK_ORIGINAL)
+		made |= IMGOPT_OUTPUT_WEBP;
+	if (settings->link_format == IMGOPT_LINK_AVIF)
+		made |= IMGOPT_OUTPUT_AVIF;
+	return made;
+}
+
 bool
 imgopt_settings_apply_args(ImgoptSettings *settings,
 			   const ImgoptSettingsArgs *args, GError **error)
@@ -181,6 +227,10 @@ imgopt_settings_apply_args(ImgoptSettings *settings,
 		return false;
 	if (args->formats != NULL &&
 	    !imgopt_settings_parse_formats(settings, args->formats, error))
+		return false;
+	if (args->link_format != NULL &&
+	    !imgopt_settings_parse_link_format(args->link_format,
+					       &settings->link_format, error))
 		return false;
 	if (args->quality < 0 || args->quality > 100)
 		bad = "--quality must be from 1 to 100";
@@ -208,9 +258,10 @@ imgopt_settings_format_formats(const ImgoptSettings *settings)
 	g_return_val_if_fail(settings != NULL, NULL);
 
 	g_autoptr(GString) text = g_string_new(NULL);
+	unsigned made = imgopt_settings_formats_made(settings);
 
 	for (size_t i = 0; i < G_N_ELEMENTS(format_names); i++)
-		if (settings->formats & format_names[i].flag)
+		if (made & format_names[i].flag)
 			g_string_append_printf(text, "%s%s",
 					       text->len ? "," : "",
 					       format_names[i].name);
@@ -235,6 +286,10 @@ imgopt_settings_fingerprint(const ImgoptSettings *settings)
 	g_string_append_printf(text, ";f=%s;q=%d;t=%s", formats,
 			       settings->quality,
 			       settings->target > 0 ? target : "0");
+	/* links may name WebP or AVIF: those are searched to the primary
+	 * variant's quality (recompress.c), other bytes than before */
+	if (settings->link_format != IMGOPT_LINK_ORIGINAL)
+		g_string_append(text, ";l=matched");
 	g_string_append_printf(text, ";vips=%s;jpeg=%s;gif=%s",
 			       imgopt_vips_version(), imgopt_jpeg_version(),
 			       imgopt_gif_version());
@@ -312,6 +367,10 @@ imgopt_settings_check_value(const char *key, const char *value, GError **error)
 		return check_uint(value, 1, G_MAXINT64, "a pixel count", error);
 	if (strcmp(key, "manifest") == 0 && value[0] == '\0')
 		return bad(error, value, "a file name");
+	if (strcmp(key, "link-format") == 0) {
+		ImgoptLinkFormat format = IMGOPT_LINK_AUTO;
+		return imgopt_settings_parse_link_format(value, &format, error);
+	}
 	if (strcmp(key, "target") == 0) {
 		d = g_ascii_strtod(value, &end);
 		/* written so that NaN fails too */

@@ -81,6 +81,10 @@ test_check_value(void)
 		{"formats", "", "'' is not a list of formats"},
 		{"widths", "", "'' is not a list of widths"},
 		{"manifest", "", "'' is not a file name"},
+		{"link-format", "WebP", NULL},
+		{"link-format", "original", NULL},
+		{"link-format", "png",
+		 "'png' is not a link format (auto, webp, avif, original)"},
 		{"posts", "anything", NULL},
 	};
 

@@ -400,7 +400,7 @@ test_encode_jpeg_progressive_stripped(void)
 	g_autofree char *path = generate_photo("photo.jpg", 300, 200);
 	g_autoptr(GBytes) source = read_path(path);
 	g_autoptr(ImgoptPicture) picture = decode(source);
-	ImgoptEncodeOptions options = {IMGOPT_FORMAT_JPEG, 80, false};
+	ImgoptEncodeOptions options = {IMGOPT_FORMAT_JPEG, 80, false, false};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) jpeg =
 		imgopt_picture_encode(picture, &options, &error);
@@ -513,7 +513,7 @@ test_encode_jpeg_own_scans(void)
 			imgopt_jpeg_encode(&pixels, 75, full_chroma[k], &error);
 		g_assert_no_error(error);
 		ImgoptEncodeOptions options = {IMGOPT_FORMAT_JPEG, 75,
-					       full_chroma[k]};
+					       full_chroma[k], false};
 		g_autoptr(GBytes) theirs =
 			imgopt_picture_encode(picture, &options, &error);
 		g_assert_no_error(error);
@@ -535,7 +535,7 @@ test_ssim_orders_qualities(void)
 
 	for (int i = 0; i < 2; i++) {
 		ImgoptEncodeOptions options = {IMGOPT_FORMAT_JPEG, qualities[i],
-					       true};
+					       true, false};
 		g_autoptr(GBytes) bytes =
 			imgopt_picture_encode(picture, &options, NULL);
 		g_assert_nonnull(bytes);

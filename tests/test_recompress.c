@@ -292,6 +292,84 @@ test_target_quality(void)
 	g_assert_cmpfloat(ssim, <, 1.0);
 }
 
+/* The SSIM of @e against @path's picture at @e's width. */
+static double
+variant_ssim(const char *path, const ImgoptEncoded *e)
+{
+	gsize len = 0;
+	g_autofree char *src = tu_read(path, &len);
+	g_autoptr(ImgoptPicture) full = imgopt_picture_decode(src, len, NULL);
+	g_autoptr(ImgoptPicture) reference =
+		imgopt_picture_shrink(full, e->variant->width, NULL);
+	double ssim = 0;
+
+	g_assert_true(imgopt_picture_ssim(reference, e->data, &ssim, NULL));
+	return ssim;
+}
+
+static const ImgoptEncoded *
+find_format(const GPtrArray *variants, ImgoptFormat format)
+{
+	for (guint i = 0; i < variants->len; i++) {
+		const ImgoptEncoded *e = g_ptr_array_index(variants, i);
+		if (e->variant->format == format)
+			return e;
+	}
+	return NULL;
+}
+
+/* --link-format webp makes WebP matched to the JPEG's quality: its SSIM
+ * reaches the JPEG's on the same picture, at a quality of its own; auto
+ * keeps it only where lighter than the JPEG; original makes none.  A
+ * lossless primary (a PNG with alpha) gets lossless WebP. */
+static void
+test_link_format_matched(void)
+{
+	g_autofree char *path = make_photo("m.jpg", 960, 640, 95, true);
+	g_auto(ImgoptSettings) settings = {0};
+	gsize len = 0;
+
+	imgopt_settings_init(&settings);
+	g_assert_true(imgopt_settings_parse_widths(&settings, "480", NULL));
+	g_autoptr(GPtrArray) plain = recompress_file(path, &settings, &len);
+	g_assert_null(find_format(plain, IMGOPT_FORMAT_WEBP));
+	/* auto: a WebP only where lighter than the JPEG of its width */
+	settings.link_format = IMGOPT_LINK_AUTO;
+	g_autoptr(GPtrArray) lighter = recompress_file(path, &settings, &len);
+	const ImgoptEncoded *lj = find_format(lighter, IMGOPT_FORMAT_JPEG);
+	const ImgoptEncoded *lw = find_format(lighter, IMGOPT_FORMAT_WEBP);
+	g_assert_true(lj != NULL);
+	if (lj != NULL && lw != NULL)
+		g_assert_cmpuint(lw->variant->bytes, <, lj->variant->bytes);
+	/* webp: made wherever it can be matched, lighter or not */
+	settings.link_format = IMGOPT_LINK_WEBP;
+	g_autoptr(GPtrArray) linked = recompress_file(path, &settings, &len);
+	assert_variants_valid(linked, len);
+	const ImgoptEncoded *jpeg = find_format(linked, IMGOPT_FORMAT_JPEG);
+	const ImgoptEncoded *webp = find_format(linked, IMGOPT_FORMAT_WEBP);
+	if (jpeg == NULL || webp == NULL)
+		g_error("no JPEG or no WebP variant");
+	g_assert_cmpint(webp->quality, >, 0);
+	/* within the decode's rounding of the picture compared */
+	g_assert_cmpfloat(variant_ssim(path, webp), >=,
+			  variant_ssim(path, jpeg) - 0.002);
+
+	g_autofree char *png = g_build_filename(tmp_dir, "logo.png", NULL);
+	g_autofree char *sines = g_build_filename(tmp_dir, "s.v", NULL);
+	g_autofree char *out = g_strdup_printf("%s", png);
+	const char *a1[] = {"sines", sines, "600", "400", NULL};
+	const char *a2[] = {"linear", sines,     out, "120",
+			    "128",    "--uchar", NULL};
+	tu_vips(a1);
+	tu_vips(a2);
+	g_autoptr(GPtrArray) lossless = recompress_file(png, &settings, &len);
+	const ImgoptEncoded *w = find_format(lossless, IMGOPT_FORMAT_WEBP);
+	if (w != NULL) { /* kept only where smaller than the PNG */
+		g_assert_cmpint(w->quality, ==, 0);
+		g_assert_cmpfloat(variant_ssim(png, w), ==, 1.0);
+	}
+}
+
 /* The options build and run share: each checked, each applied only if
  * given, the target on by default and 0 turning it off. */
 static void
@@ -302,13 +380,14 @@ test_apply_args(void)
 
 	imgopt_settings_init(&s);
 	g_assert_cmpfloat(s.target, ==, IMGOPT_DEFAULT_TARGET);
-	ImgoptSettingsArgs none = {NULL, NULL, 0, -1, 0};
+	ImgoptSettingsArgs none = {NULL, NULL, 0, -1, 0, NULL};
 	g_assert_true(imgopt_settings_apply_args(&s, &none, &error));
 	g_assert_cmpint(s.quality, ==, IMGOPT_DEFAULT_QUALITY);
 	g_assert_cmpfloat(s.target, ==, IMGOPT_DEFAULT_TARGET);
 	g_assert_cmpuint(s.max_pixels, ==, IMGOPT_DEFAULT_MAX_PIXELS);
+	g_assert_cmpint(s.link_format, ==, IMGOPT_LINK_ORIGINAL);
 
-	ImgoptSettingsArgs all = {"300,100", "webp", 70, 0, 5000};
+	ImgoptSettingsArgs all = {"300,100", "webp", 70, 0, 5000, "AVIF"};
 	g_assert_true(imgopt_settings_apply_args(&s, &all, &error));
 	g_assert_cmpuint(s.widths->len, ==, 2);
 	g_assert_cmpuint(g_array_index(s.widths, uint32_t, 0), ==, 100);
@@ -317,14 +396,15 @@ test_apply_args(void)
 	g_assert_cmpint(s.quality, ==, 70);
 	g_assert_cmpfloat(s.target, ==, 0);
 	g_assert_cmpuint(s.max_pixels, ==, 5000);
+	g_assert_cmpint(s.link_format, ==, IMGOPT_LINK_AVIF);
 
 	const ImgoptSettingsArgs bad[] = {
-		{NULL, NULL, 101, -1, 0}, {NULL, NULL, 0, 1.0, 0},
-		{NULL, NULL, 0, -1, -2},  {"0", NULL, 0, -1, 0},
-		{NULL, "gif", 0, -1, 0},
+		{NULL, NULL, 101, -1, 0, NULL}, {NULL, NULL, 0, 1.0, 0, NULL},
+		{NULL, NULL, 0, -1, -2, NULL},  {"0", NULL, 0, -1, 0, NULL},
+		{NULL, "gif", 0, -1, 0, NULL},  {NULL, NULL, 0, -1, 0, "png"},
 	};
-	const char *named[] = {"--quality", "--target", "--max-pixels", "'0'",
-			       "'gif'"};
+	const char *named[] = {"--quality", "--target", "--max-pixels",
+			       "'0'",       "'gif'",    "'png'"};
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_assert_false(imgopt_settings_apply_args(&s, &bad[i], &error));
 		g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE);
@@ -351,6 +431,19 @@ test_fingerprint(void)
 	g_autofree char *fc = imgopt_settings_fingerprint(&b);
 	g_assert_cmpstr(fa, !=, fc);
 	g_assert_true(strstr(fa, "vips=") != NULL);
+	/* a link that may name WebP makes WebP, searched anew */
+	b.quality = a.quality;
+	b.link_format = IMGOPT_LINK_AUTO;
+	g_autofree char *fd = imgopt_settings_fingerprint(&b);
+	g_assert_nonnull(strstr(fd, ";f=jpeg,webp;"));
+	g_assert_nonnull(strstr(fd, ";l=matched"));
+	g_assert_null(strstr(fa, ";l="));
+	g_assert_cmpuint(imgopt_settings_formats_made(&b), ==,
+			 IMGOPT_OUTPUT_JPEG | IMGOPT_OUTPUT_WEBP);
+	b.link_format = IMGOPT_LINK_AVIF;
+	g_assert_cmpuint(imgopt_settings_formats_made(&b), ==,
+			 IMGOPT_OUTPUT_JPEG | IMGOPT_OUTPUT_WEBP |
+				 IMGOPT_OUTPUT_AVIF);
 
 	g_assert_false(imgopt_settings_parse_widths(&a, "480,abc", &error));
 	g_assert_error(error, IMGOPT_ERROR, IMGOPT_ERROR_PARSE);
@@ -569,6 +662,8 @@ main(int argc, char **argv)
 	g_test_add_func("/recompress/target-quality", test_target_quality);
 	g_test_add_func("/recompress/apply-args", test_apply_args);
 	g_test_add_func("/recompress/settings-fingerprint", test_fingerprint);
+	g_test_add_func("/recompress/link-format-matched",
+			test_link_format_matched);
 	g_test_add_func("/recompress/second-run-encodes-nothing",
 			test_second_run_encodes_nothing);
 	g_test_add_func("/recompress/swapped-between-hash-and-decode",

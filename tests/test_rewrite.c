@@ -625,6 +625,93 @@ test_plan_post(void)
 	plan_site_clear(&ps);
 }
 
+/* Adds a WebP variant of img/x.jpg's content, @width px, @bytes. */
+static void
+plan_site_add_webp(PlanSite *ps, uint32_t width, uint64_t bytes)
+{
+	GPtrArray *vs = g_hash_table_lookup(ps->variants,
+					    "11111111111111111111111111111111");
+	ImgoptVariant *v = imgopt_variant_copy(g_ptr_array_index(vs, 0));
+
+	v->format = IMGOPT_FORMAT_WEBP;
+	v->width = width;
+	v->height = width / 2;
+	v->bytes = bytes;
+	g_free(v->path);
+	v->path = g_strdup_printf("img/optimized/x-%u.webp", width);
+	g_ptr_array_add(vs, v);
+	g_hash_table_insert(ps->variant_of, v->path, v);
+}
+
+/* Plans @text with @link and returns the new text. */
+static char *
+plan_linked(PlanSite *ps, ImgoptLinkFormat link, const char *text)
+{
+	g_autoptr(GArray) plans = NULL;
+	g_autoptr(GPtrArray) refs = NULL;
+
+	ps->in.link_format = link;
+	return plan_text(ps, text, &plans, &refs);
+}
+
+/* --link-format: a link names the lightest variant of its width among
+ * the formats allowed (the srcset an <img> gains too), original names
+ * the JPEG as before, webp the WebP even where heavier; the <img>
+ * fallback of --srcset markup stays JPEG; a re-run changes nothing. */
+static void
+test_plan_link_format(void)
+{
+	const char *text = "![a](img/x.jpg) <img src=\"/img/x.jpg\">\n";
+	PlanSite ps;
+
+	plan_site_init(&ps); /* JPEG 480: 4800 bytes, 960: 9600 */
+	plan_site_add_webp(&ps, 480, 3000);
+	plan_site_add_webp(&ps, 960, 7000);
+	g_autofree char *orig = plan_linked(&ps, IMGOPT_LINK_ORIGINAL, text);
+	g_assert_cmpstr(orig, ==,
+			"![a](img/optimized/x-960.jpg) <img "
+			"src=\"/img/optimized/x-960.jpg\" srcset=\"/img/"
+			"optimized/x-480.jpg 480w, /img/optimized/x-960.jpg "
+			"960w\" sizes=\"1200px\">\n");
+	g_autofree char *aut = plan_linked(&ps, IMGOPT_LINK_AUTO, text);
+	g_assert_cmpstr(aut, ==,
+			"![a](img/optimized/x-960.webp) <img "
+			"src=\"/img/optimized/x-960.webp\" srcset=\"/img/"
+			"optimized/x-480.webp 480w, /img/optimized/x-960.webp "
+			"960w\" sizes=\"1200px\">\n");
+	g_autofree char *again = plan_linked(&ps, IMGOPT_LINK_AUTO, aut);
+	g_assert_cmpstr(again, ==, aut);
+	/* from today's links, auto moves a link to the lighter WebP (an
+	 * srcset already there keeps its candidates: one a <picture>'s
+	 * fallback <img> holds must stay JPEG) */
+	g_autofree char *moved = plan_linked(&ps, IMGOPT_LINK_AUTO,
+					     "![a](img/optimized/x-960.jpg)\n");
+	g_assert_cmpstr(moved, ==, "![a](img/optimized/x-960.webp)\n");
+
+	ps.in.use_srcset = true;
+	g_autofree char *pic =
+		plan_linked(&ps, IMGOPT_LINK_AUTO, "![a](img/x.jpg)\n");
+	g_assert_nonnull(strstr(pic, "<source type=\"image/webp\""));
+	g_assert_nonnull(strstr(pic, "src=\"img/optimized/x-960.jpg\""));
+	g_autofree char *pic_again = plan_linked(&ps, IMGOPT_LINK_AUTO, pic);
+	g_assert_cmpstr(pic_again, ==, pic);
+	ps.in.use_srcset = false;
+	plan_site_clear(&ps);
+
+	/* a heavier WebP: auto keeps the JPEG, webp takes the WebP */
+	plan_site_init(&ps);
+	plan_site_add_webp(&ps, 960, 12000);
+	g_autofree char *heavy =
+		plan_linked(&ps, IMGOPT_LINK_AUTO, "![a](img/x.jpg)\n");
+	g_assert_cmpstr(heavy, ==, "![a](img/optimized/x-960.jpg)\n");
+	g_autofree char *forced =
+		plan_linked(&ps, IMGOPT_LINK_WEBP, "![a](img/x.jpg)\n");
+	g_assert_cmpstr(forced, ==, "![a](img/optimized/x-960.webp)\n");
+	g_autofree char *kept = plan_linked(&ps, IMGOPT_LINK_WEBP, forced);
+	g_assert_cmpstr(kept, ==, forced);
+	plan_site_clear(&ps);
+}
+
 /* Moves img/x.jpg to @dir/x.jpg and its variants to @dir/optimized/. */
 static void
 plan_site_move(PlanSite *ps, const char *dir)
@@ -972,6 +1059,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rewrite/diff-empty", test_diff_empty);
 	g_test_add_func("/rewrite/plan/post", test_plan_post);
 	g_test_add_func("/rewrite/plan/srcset", test_plan_srcset);
+	g_test_add_func("/rewrite/plan/link-format", test_plan_link_format);
 	g_test_add_func("/rewrite/plan/hexo-tags", test_plan_hexo_tags);
 	g_test_add_func("/rewrite/plan/shared-def", test_plan_shared_def);
 	g_test_add_func("/rewrite/plan/descriptors", test_plan_descriptors);

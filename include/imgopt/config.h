@@ -16,6 +16,7 @@
  *   [output]
  *   formats = jpeg;webp
  *   quality = 80
+ *   link-format = auto
  *   srcset = false
  *   [run]
  *   jobs = 0

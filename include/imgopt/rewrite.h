@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <glib.h> /* GBytes, GPtrArray, GError */
 
+#include "imgopt/settings.h" /* ImgoptLinkFormat */
 #include "imgopt/site.h"
 #include "imgopt/types.h"
 
@@ -323,6 +324,9 @@ typedef struct {
 				   widest configured, or G_MAXUINT32) */
 	bool use_srcset;        /* --srcset: Markdown images become <img
 				   srcset>, an <img> gains a srcset */
+	ImgoptLinkFormat link_format; /* which format a link names: the
+					 lightest of those allowed (plan.c);
+					 0 (ORIGINAL): the primary variant */
 	const ImgoptSite *site; /* (nullable) where each reference's variants
 				   live and at which URL path they are
 				   published (imgopt_site_variant_dir(),

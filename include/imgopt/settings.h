@@ -73,6 +73,34 @@ typedef enum {
 } ImgoptOutputFormats;
 
 /**
+ * ImgoptLinkFormat:
+ * @IMGOPT_LINK_ORIGINAL: links name the primary variant (the source's
+ *   format: JPEG, PNG or GIF), as before --link-format existed
+ * @IMGOPT_LINK_AUTO: links name the WebP variant of the width where it
+ *   has fewer bytes than the primary one, else the primary one
+ * @IMGOPT_LINK_WEBP: links name the WebP variant of the width wherever
+ *   there is one, else the primary one
+ * @IMGOPT_LINK_AVIF: links name whichever of the primary, WebP and AVIF
+ *   variants of the width has the fewest bytes
+ *
+ * --link-format: which format a page's link names (see
+ * imgopt_settings_formats_made() for what each makes).  The WebP and
+ * AVIF variants a link may name are encoded to reach the quality the
+ * primary one reaches (recompress.c), so fewer bytes means lighter at
+ * the same quality.  The library's default (imgopt_settings_init()) is
+ * IMGOPT_LINK_ORIGINAL; the command line's is IMGOPT_LINK_AUTO.
+ */
+typedef enum {
+	IMGOPT_LINK_ORIGINAL = 0,
+	IMGOPT_LINK_AUTO,
+	IMGOPT_LINK_WEBP,
+	IMGOPT_LINK_AVIF,
+} ImgoptLinkFormat;
+
+/** The command line's --link-format when none is given. */
+#define IMGOPT_DEFAULT_LINK_FORMAT IMGOPT_LINK_ORIGINAL
+
+/**
  * ImgoptSettings:
  *
  * Everything the recompress stage is told.
@@ -84,6 +112,7 @@ typedef struct {
 	double target;       /* 0: fixed quality; else the SSIM to reach */
 	uint64_t max_pixels; /* decode limit per frame, see above */
 	int jobs;            /* worker threads; 0 = number of cores */
+	ImgoptLinkFormat link_format; /* which format links name */
 } ImgoptSettings;
 
 /**
@@ -141,6 +170,7 @@ bool imgopt_settings_parse_formats(ImgoptSettings *settings, const char *text,
  * @target: --target, or a negative value if not given (0 turns the
  *   search off: fixed --quality)
  * @max_pixels: --max-pixels, or 0 if not given
+ * @link_format: --link-format text, or NULL
  *
  * The recompression options as a command line (or imgopt.conf) gives
  * them, before they are checked: what `imgopt build` and `imgopt run`
@@ -152,6 +182,7 @@ typedef struct {
 	int quality;
 	double target;
 	int64_t max_pixels;
+	const char *link_format;
 } ImgoptSettingsArgs;
 
 /**
@@ -181,7 +212,8 @@ bool imgopt_settings_apply_args(ImgoptSettings *settings,
  * alike: widths and formats (non-empty lists of 1 to 16383, and of jpeg,
  * webp, avif), quality (1 to 100), display-width (1 to 16383), jobs (0
  * to 4096), max-pixels (1 or more), target (an SSIM from 0 to below 1;
- * NaN is not one), manifest (a non-empty file name).  Other keys pass.
+ * NaN is not one), manifest (a non-empty file name), link-format (auto,
+ * webp, avif or original).  Other keys pass.
  *
  * Returns: true, or false with @error set (IMGOPT_ERROR_PARSE) saying
  *   what is wrong with @value, e.g. "'12x' is not a width".
@@ -190,9 +222,39 @@ bool imgopt_settings_check_value(const char *key, const char *value,
 				 GError **error);
 
 /**
+ * imgopt_settings_parse_link_format:
+ * @text: "auto", "webp", "avif" or "original" (any case)
+ * @format_out: (out): the format it names
+ *
+ * Returns: true, or false with @error set (IMGOPT_ERROR_PARSE).
+ */
+bool imgopt_settings_parse_link_format(const char *text,
+				       ImgoptLinkFormat *format_out,
+				       GError **error);
+
+/**
+ * imgopt_settings_link_format_name:
+ *
+ * Returns: (transfer none): @format's --link-format name ("auto").
+ */
+const char *imgopt_settings_link_format_name(ImgoptLinkFormat format);
+
+/**
+ * imgopt_settings_formats_made:
+ *
+ * The formats the recompress stage makes: --formats, plus WebP when
+ * links may name it (--link-format auto or webp) and WebP and AVIF for
+ * --link-format avif.
+ *
+ * Returns: ImgoptOutputFormats bits.
+ */
+unsigned imgopt_settings_formats_made(const ImgoptSettings *settings);
+
+/**
  * imgopt_settings_format_formats:
  *
- * Returns: (transfer full): the formats as "jpeg,webp,avif" text.
+ * Returns: (transfer full): the formats made
+ *   (imgopt_settings_formats_made()) as "jpeg,webp,avif" text.
  */
 char *imgopt_settings_format_formats(const ImgoptSettings *settings);
 

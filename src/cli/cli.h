@@ -186,11 +186,12 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliContext, cli_context_clear)
 /** The recompression options as given: each the option's text, or NULL
  * if not given (checked by cli_settings_make(), as imgopt.conf's are). */
 typedef struct {
-	char *widths;     /* --widths */
-	char *formats;    /* --formats */
-	char *quality;    /* --quality */
-	char *target;     /* --target (0: off) */
-	char *max_pixels; /* --max-pixels */
+	char *widths;      /* --widths */
+	char *formats;     /* --formats */
+	char *quality;     /* --quality */
+	char *target;      /* --target (0: off) */
+	char *max_pixels;  /* --max-pixels */
+	char *link_format; /* --link-format */
 } CliSettingsArgs;
 
 /* The --dry-run (-n) entry of a command's GOptionEntry list: sets @flag
@@ -201,7 +202,7 @@ typedef struct {
 	}
 
 /** The number of entries cli_settings_entries() writes. */
-#define CLI_N_SETTINGS_ENTRIES 5
+#define CLI_N_SETTINGS_ENTRIES 6
 
 /**
  * cli_settings_entries:

@@ -424,7 +424,7 @@ cli_run_like(const CliCommand *cmd, int argc, char **argv, bool is_check)
 {
 	g_auto(CliCommon) common = {0};
 	g_auto(RunArgs) a = {0};
-	GOptionEntry extra[9];
+	GOptionEntry extra[2 + CLI_N_SETTINGS_ENTRIES + 2];
 	int code = 0;
 
 	fill_entries(extra, &a, !is_check);

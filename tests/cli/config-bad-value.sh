@@ -16,5 +16,5 @@ printf '[output]\nquality = 0\n' > imgopt.conf
 "$IMGOPT" check _posts img --quality 50 || echo "exit $?"
 "$IMGOPT" scan _posts img > /dev/null && echo "scan has no --quality: ok"
 printf '[sizes]\nwidths = 300;600\n' > imgopt.conf
-"$IMGOPT" run -n _posts img | sed -n 's/^would write: .*-\([0-9]*\)\.[a-z]*$/width \1/p'
-"$IMGOPT" run -n --widths 200 _posts img | sed -n 's/^would write: .*-\([0-9]*\)\.[a-z]*$/width \1/p'
+"$IMGOPT" run -n --link-format original _posts img | sed -n 's/^would write: .*-\([0-9]*\)\.[a-z]*$/width \1/p'
+"$IMGOPT" run -n --link-format original --widths 200 _posts img | sed -n 's/^would write: .*-\([0-9]*\)\.[a-z]*$/width \1/p'
