@@ -83,6 +83,7 @@ test_config(void)
 	remove_site(root);
 
 	/* no root: the path of url; a root of "/": no base URL */
+	g_free(root);
 	root = make_site("url: https://example.com/x/\n");
 	g_clear_pointer(&sc, imgopt_site_layout_free);
 	sc = imgopt_site_layout_read(root);
@@ -90,6 +91,7 @@ test_config(void)
 	g_assert_null(sc->theme);
 	g_assert_false(sc->post_asset_folder);
 	remove_site(root);
+	g_free(root);
 	root = make_site("url: https://example.com/x\nroot: /\n");
 	g_clear_pointer(&sc, imgopt_site_layout_free);
 	sc = imgopt_site_layout_read(root);
@@ -113,6 +115,7 @@ test_detect(void)
 	/* another source_dir */
 	g_clear_pointer(&posts, g_free);
 	g_clear_pointer(&images, g_free);
+	g_free(root);
 	root = make_site("source_dir: src/\n");
 	g_autofree char *from = g_build_filename(root, "source", NULL);
 	g_autofree char *to = g_build_filename(root, "src", NULL);
