@@ -524,3 +524,15 @@ built_unlinked_variants(const char *site, const BuiltShown *after)
 	}
 	return unlinked;
 }
+
+void
+built_assert_all_linked(const char *site, const BuiltShown *after)
+{
+	g_autoptr(GPtrArray) unlinked = built_unlinked_variants(site, after);
+
+	g_test_message("%u variant files linked by nothing", unlinked->len);
+	for (guint i = 0; i < unlinked->len; i++)
+		g_test_message("linked by nothing: %s",
+			       (char *)g_ptr_array_index(unlinked, i));
+	g_assert_cmpuint(unlinked->len, ==, 0);
+}

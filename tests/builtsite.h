@@ -63,4 +63,8 @@ void built_count_variants(const BuiltShown *s, guint *n_raster_out,
  * draft).  Paths relative to @site, sorted. */
 GPtrArray *built_unlinked_variants(const char *site, const BuiltShown *after);
 
+/* Asserts built_unlinked_variants() is empty, naming each file it lists
+ * in a test message first. */
+void built_assert_all_linked(const char *site, const BuiltShown *after);
+
 #endif /* BUILTSITE_H */
