@@ -18,16 +18,17 @@
 #   find          `find -printf` of every entry (the floor of a re-run)
 #
 # each under /usr/bin/time (wall, user+sys CPU, peak RSS), and writes
-# bench/results/scale.md: CPU per image, peak RSS, the bytes of RSS each
-# file adds beyond the 1,000-image run's, and each step's CPU per image
+# bench/results/scale.md (scale-real.md with SIZES=real): CPU per image,
+# peak RSS, the bytes of RSS each file adds beyond the 1,000-image run's, and each step's CPU per image
 # relative to the next smaller size's (1.00 = linear; at 1,000 images the
 # start-up, about 20-40 ms, is a large part of a step, so the 10,000 row
 # is mostly start-up amortised and the 100,000 row is the telling one).
 #
 # SIZES=tiny (default) writes 64x48 images that encode in a few ms, so the
 # per-file work (walk, hash, manifest, plan, rewrite) is what grows and is
-# measured; SIZES=real writes seed-sized ones (1080 px JPEGs of 20-200 KB)
-# and the first run becomes an encoding benchmark (hours at 100,000).
+# measured; SIZES=real writes seed-sized ones (1080 px JPEGs of 20-200 KB,
+# genblog's flat pixels padded to size: about 17 ms of CPU per content
+# encoded, 10 minutes for the 100,000-image first run on 2 busy cores, 9 GB).
 # SCALE_100K=1 adds the 100,000-image size (about 125,000 files, 0.5 GB
 # tiny; genblog 15 s, the first run about 10 minutes on 2 busy cores);
 # FIRST_RUN_MAX (default: every size) skips the first run above that many
@@ -42,6 +43,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 IMGOPT=$(cd "$BUILD" && pwd)/src/imgopt
 GENBLOG=$(cd "$BUILD" && pwd)/tools/genblog
 REPORT=$HERE/results/scale.md
+NOTES=$HERE/results/scale-notes.md
+if [ "$SIZES_KIND" != tiny ]; then
+	REPORT=$HERE/results/scale-$SIZES_KIND.md
+	NOTES=$HERE/results/scale-$SIZES_KIND-notes.md
+fi
 COUNTS="1000 10000"
 [ "${SCALE_100K:-0}" = 1 ] && COUNTS="$COUNTS 100000"
 
@@ -161,8 +167,8 @@ for n in counts:
         print("- %s images: genblog took %s s wall, %.2f s CPU." %
               ("{:,}".format(n), w, float(u) + float(sy)))
 EOF
-if [ -f "$HERE/results/scale-notes.md" ]; then
+if [ -f "$NOTES" ]; then
 	printf '\n' >>"$REPORT"
-	cat "$HERE/results/scale-notes.md" >>"$REPORT"
+	cat "$NOTES" >>"$REPORT"
 fi
 cat "$REPORT"
