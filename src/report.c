@@ -158,6 +158,46 @@ put_totals(Page *p)
 	g_string_append(p->html, "</div>");
 }
 
+/* Two cells, a size before and after, that go on a row's open cell. */
+static void
+put_sizes(Page *p, uint64_t before, uint64_t after)
+{
+	g_string_append(p->html, "</td><td class=\"n\">");
+	put_bytes(p, before);
+	g_string_append(p->html, "</td><td class=\"n\">");
+	put_bytes(p, after);
+}
+
+/* The image bytes now and after split by the files' sniffed formats
+ * (JPEG to OTHER, then UNKNOWN for a file the index could not read),
+ * each format shown before or after. */
+static void
+put_formats(Page *p)
+{
+	const ImgoptRunResult *r = p->in->run;
+
+	g_string_append(p->html,
+			"<h2 id=\"formats\">Image bytes per format</h2>"
+			"<p>The distinct files the pages show, each counted "
+			"once, by the format of their bytes.</p><table><thead>"
+			"<tr><th>format</th><th class=\"n\">now</th>"
+			"<th class=\"n\">after</th></tr></thead><tbody>");
+	for (int i = 0; i <= IMGOPT_FORMAT_OTHER; i++) {
+		ImgoptFormat f =
+			(ImgoptFormat)((i + 1) % (IMGOPT_FORMAT_OTHER + 1));
+		uint64_t before = r->bytes_before_by_format[f];
+		uint64_t after = r->bytes_after_by_format[f];
+
+		if (before == 0 && after == 0)
+			continue;
+		g_string_append_printf(p->html, "<tr class=\"format\"><td>%s",
+				       imgopt_format_name(f));
+		put_sizes(p, before, after);
+		g_string_append(p->html, "</td></tr>");
+	}
+	g_string_append(p->html, "</tbody></table>");
+}
+
 static int
 saving_cmp(gconstpointer a, gconstpointer b)
 {
@@ -168,16 +208,6 @@ saving_cmp(gconstpointer a, gconstpointer b)
 	if (sx != sy)
 		return sx > sy ? -1 : 1;
 	return strcmp(x->post, y->post);
-}
-
-/* Two cells, a size before and after, that go on a row's open cell. */
-static void
-put_sizes(Page *p, uint64_t before, uint64_t after)
-{
-	g_string_append(p->html, "</td><td class=\"n\">");
-	put_bytes(p, before);
-	g_string_append(p->html, "</td><td class=\"n\">");
-	put_bytes(p, after);
 }
 
 static void
@@ -380,6 +410,7 @@ imgopt_report_html(const ImgoptReportInput *input)
 	g_string_append(p.html, css);
 	g_string_append(p.html, "</style></head><body>");
 	put_totals(&p);
+	put_formats(&p);
 	put_savings(&p);
 	put_groups(&p);
 	put_broken(&p);

@@ -35,6 +35,7 @@
 
 #include "imgopt/error.h"
 #include "imgopt/diff.h"
+#include "imgopt/index.h"
 #include "imgopt/recompress.h"
 #include "imgopt/referrers.h"
 #include "imgopt/rewrite.h"
@@ -1263,13 +1264,43 @@ seen(GHashTable **set, const char *path)
 	return false;
 }
 
-/* Counts the bytes a reader downloads, each file once per post and once
- * in the run's totals.  Post keys are prefixed so a variant named like a
- * source cannot be confused with it. */
-static void
-count_shown(Run *r, const char *before_path, uint64_t before,
-	    const char *after_path, uint64_t after)
+/* A file the posts show: its path, size and sniffed format. */
+typedef struct {
+	const char *path;
+	uint64_t bytes;
+	ImgoptFormat format;
+} ShownFile;
+
+/* The format of @path, a file the posts show (@asset its index row, or
+ * NULL): the index's, else its variants row's, else sniffed now (the
+ * index records a unique-size file named as an image, such as a variant,
+ * from its stat alone); UNKNOWN if it cannot be read. */
+static ImgoptFormat
+shown_format(const Run *r, const ImgoptAsset *asset, const char *path)
 {
+	const char *root = imgopt_site_get_root(r->site);
+	const ImgoptVariant *v = NULL;
+
+	if (asset != NULL && asset->format != IMGOPT_FORMAT_UNKNOWN)
+		return asset->format;
+	if (r->variant_of != NULL)
+		v = g_hash_table_lookup(r->variant_of, path);
+	if (v != NULL)
+		return v->format;
+	g_autoptr(ImgoptAsset) now = imgopt_index_stat(root, path, NULL);
+	if (now == NULL || !imgopt_index_probe_file(root, now, NULL, NULL))
+		return IMGOPT_FORMAT_UNKNOWN;
+	return now->format;
+}
+
+/* Counts the bytes a reader downloads, each file once per post and once
+ * in the run's totals (and its format's).  Post keys are prefixed so a
+ * variant named like a source cannot be confused with it. */
+static void
+count_shown(Run *r, const ShownFile *was, const ShownFile *will)
+{
+	const char *before_path = was->path, *after_path = will->path;
+	uint64_t before = was->bytes, after = will->bytes;
 	g_autofree char *b = g_strconcat("b:", before_path, NULL);
 	g_autofree char *a = g_strconcat("a:", after_path, NULL);
 
@@ -1282,9 +1313,12 @@ count_shown(Run *r, const char *before_path, uint64_t before,
 		img->after_bytes = after;
 		g_ptr_array_add(r->result->shown, img);
 		r->result->bytes_before += before;
+		r->result->bytes_before_by_format[was->format] += before;
 	}
-	if (!seen(&r->seen_after, after_path))
+	if (!seen(&r->seen_after, after_path)) {
 		r->result->bytes_after += after;
+		r->result->bytes_after_by_format[will->format] += after;
+	}
 	if (!seen(&r->post_seen, b))
 		r->post.before += before;
 	if (!seen(&r->post_seen, a))
@@ -1319,9 +1353,14 @@ count_ref(Run *r, const ImgoptRefPlan *rp)
 	/* A check's predicted variant (0 bytes) counts as its source. */
 	uint64_t after = v != NULL && v->bytes > 0 ? v->bytes : before;
 
+	ShownFile was = {ref->resolved, before,
+			 shown_format(r, asset, ref->resolved)};
+	ShownFile will = {rp->path, after,
+			  v != NULL && v->bytes > 0 ? v->format : was.format};
+
 	res->bytes_shown_before += before;
 	res->bytes_shown_after += after;
-	count_shown(r, ref->resolved, before, rp->path, after);
+	count_shown(r, &was, &will);
 }
 
 /* Starts counting @post's bytes (post_bytes takes r->post at the end). */

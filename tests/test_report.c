@@ -1,8 +1,9 @@
 /*
  * test_report.c: the HTML report in-process: hostile names and URLs are
  * escaped (no markup, no URL the page did not make), duplicate copies
- * share one thumbnail, broken references show post:line, and the per-post
- * download figures of the run result (median, largest).
+ * share one thumbnail, broken references show post:line, the bytes per
+ * format, and the per-post download figures of the run result (median,
+ * largest).
  */
 #include <string.h>
 
@@ -36,6 +37,35 @@ make_site(void)
 		     "<img src=\"/img/<script>alert(1)</script>.png\">\n");
 	tu_write(p2, "![b](/img/%3Cb%3E%22x'.png)\nno more\n");
 	return root;
+}
+
+/* The bytes per format: both PNG copies shown before (the files on
+ * disk), the formats adding up to the totals, and a row on the page for
+ * each format shown. */
+static void
+assert_formats(const char *root, const ImgoptRunResult *run, const char *html)
+{
+	g_autofree char *a = g_build_filename(root, "img", "a.png", NULL);
+	gsize len = 0;
+	g_autofree char *bytes = tu_read(a, &len);
+	uint64_t before = 0, after = 0;
+
+	g_assert_cmpuint(run->bytes_before_by_format[IMGOPT_FORMAT_PNG], ==,
+			 2 * len);
+	for (int f = 0; f <= IMGOPT_FORMAT_OTHER; f++) {
+		g_autofree char *row =
+			g_strdup_printf("<tr class=\"format\"><td>%s</td>",
+					imgopt_format_name(f));
+		bool is_shown = run->bytes_before_by_format[f] > 0 ||
+				run->bytes_after_by_format[f] > 0;
+
+		before += run->bytes_before_by_format[f];
+		after += run->bytes_after_by_format[f];
+		g_assert_true((strstr(html, row) != NULL) == is_shown);
+	}
+	g_assert_cmpuint(before, ==, run->bytes_before);
+	g_assert_cmpuint(after, ==, run->bytes_after);
+	g_assert_cmpuint(after, >, 0);
 }
 
 static void
@@ -83,6 +113,7 @@ test_page(void)
 	     p++)
 		rows++;
 	g_assert_cmpuint(rows, ==, 2);
+	assert_formats(root, run, html);
 	tu_rmtree(root);
 }
 

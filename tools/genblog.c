@@ -3,7 +3,8 @@
  * WeChat articles) for tests and benchmarks, and the ground truth of what
  * `imgopt dupes` must find in it.
  *
- *   genblog --posts N --images M [--seed S] [--sizes tiny|real] --out DIR
+ *   genblog --posts N --images M [--seed S] [--sizes tiny|real]
+ *           [--pixels PHOTOS] --out DIR
  *
  * DIR receives `_config.yml`, `_posts/<date>-post-<n>.md`, `img/the-first.png`
  * (every post's header image) and `postimg/<media id>.<ext>`; the ground
@@ -30,6 +31,16 @@
  * distinct content carries a unique comment (JPEG COM, PNG tEXt, GIF
  * comment extension) of pseudo-random bytes, which also pads it to its
  * target size ("real" sizes: mostly 20-200 KB, some of several MB).
+ *
+ * With --pixels PHOTOS, each distinct JPEG content is instead a crop of
+ * one of the JPEG photos of that folder at the content's own width and
+ * height (a photo at least that large, else one scaled up to cover it),
+ * saved by the `vips` command at quality 85 without metadata, as a
+ * WeChat export is, with a COM segment of its seed (distinct contents
+ * never share bytes); its size is then the encoder's, not the target.
+ * The photo and the place of the crop follow from the content's seed, so
+ * --seed still gives the same bytes, and the blog's names, posts and
+ * duplicate groups are those it has without --pixels.
  *
  * The canonical copy of each group follows group.h's rule: most
  * references, then the shortest path, then the oldest mtime.  Every file
@@ -346,6 +357,179 @@ make_gif(GByteArray *b, Rng *r, unsigned w, unsigned h, unsigned frames,
 	put_byte(b, 0x3B);
 }
 
+/* ---- photographic pixels (--pixels) ---- */
+
+/* A photo of --pixels DIR. */
+typedef struct {
+	char *path;      /* DIR/name */
+	unsigned width;  /* pixels */
+	unsigned height; /* pixels */
+} Photo;
+
+/* The photos, and a scratch folder for the vips commands' files. */
+typedef struct {
+	GArray *photos; /* (element-type Photo) by name */
+	char *tmp;      /* removed by pixels_free() */
+} Pixels;
+
+static void
+photo_clear(gpointer p)
+{
+	g_free(((Photo *)p)->path);
+}
+
+/* The width and height of the JPEG @data from its first SOF marker;
+ * false if it is not a JPEG or has none. */
+static bool
+jpeg_size(const uint8_t *d, gsize len, unsigned *w, unsigned *h)
+{
+	gsize i = 2;
+
+	if (len < 4 || d[0] != 0xFF || d[1] != 0xD8)
+		return false;
+	while (i + 9 < len && d[i] == 0xFF) {
+		uint8_t m = d[i + 1];
+		gsize seg = (gsize)d[i + 2] << 8 | d[i + 3];
+
+		if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 &&
+		    m != 0xCC) {
+			*h = (unsigned)d[i + 5] << 8 | d[i + 6];
+			*w = (unsigned)d[i + 7] << 8 | d[i + 8];
+			return *w > 0 && *h > 0;
+		}
+		if (m == 0xD9 || m == 0xDA)
+			return false;
+		i += 2 + seg;
+	}
+	return false;
+}
+
+/* The JPEG files of @dir (not below it), by name; exits if none. */
+static Pixels *
+pixels_open(const char *dir)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDir) d = g_dir_open(dir, 0, &error);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	Pixels *px = g_new0(Pixels, 1);
+	const char *name;
+
+	if (d == NULL)
+		g_error("genblog: --pixels: %s", error->message);
+	while ((name = g_dir_read_name(d)) != NULL)
+		g_ptr_array_add(names, g_strdup(name));
+	g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+	px->photos = g_array_new(FALSE, TRUE, sizeof(Photo));
+	g_array_set_clear_func(px->photos, photo_clear);
+	for (guint i = 0; i < names->len; i++) {
+		Photo ph = {g_build_filename(dir, names->pdata[i], NULL), 0, 0};
+		g_autofree char *data = NULL;
+		gsize len = 0;
+
+		if (g_file_test(ph.path, G_FILE_TEST_IS_REGULAR) &&
+		    g_file_get_contents(ph.path, &data, &len, NULL) &&
+		    jpeg_size((const uint8_t *)data, len, &ph.width,
+			      &ph.height))
+			g_array_append_val(px->photos, ph);
+		else
+			g_free(ph.path);
+	}
+	if (px->photos->len == 0)
+		g_error("genblog: --pixels: no JPEG photo in %s", dir);
+	px->tmp = g_dir_make_tmp("genblog-XXXXXX", &error);
+	if (px->tmp == NULL)
+		g_error("genblog: %s", error->message);
+	return px;
+}
+
+static void
+pixels_free(Pixels *px)
+{
+	if (px == NULL)
+		return;
+	g_array_unref(px->photos);
+	g_rmdir(px->tmp); /* its files are removed as they are read */
+	g_free(px->tmp);
+	g_free(px);
+}
+
+/* Runs a vips command; exits if it fails. */
+static void
+run_vips(const char *const *argv)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *err = NULL;
+	gint status = 0;
+
+	if (!g_spawn_sync(NULL, (char **)argv, NULL,
+			  G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+			  NULL, NULL, NULL, &err, &status, &error) ||
+	    !g_spawn_check_wait_status(status, &error))
+		g_error("genblog: %s %s: %s%s", argv[0], argv[1],
+			error->message, err != NULL ? err : "");
+}
+
+/* The photo a content's pixels come from: one at least as large as
+ * @w x @h if there is any, else any (scaled up to cover it). */
+static const Photo *
+pick_photo(const Pixels *px, Rng *r, unsigned w, unsigned h)
+{
+	guint n_large = 0;
+
+	for (guint i = 0; i < px->photos->len; i++) {
+		const Photo *ph = &g_array_index(px->photos, Photo, i);
+
+		n_large += ph->width >= w && ph->height >= h;
+	}
+	guint k = (guint)rng_range(r, 0,
+				   (n_large ? n_large : px->photos->len) - 1);
+	for (guint i = 0; i < px->photos->len; i++) {
+		const Photo *ph = &g_array_index(px->photos, Photo, i);
+
+		if (n_large == 0 || (ph->width >= w && ph->height >= h))
+			if (k-- == 0)
+				return ph;
+	}
+	g_assert_not_reached();
+}
+
+/* A crop of @w x @h pixels of one of the photos, at a place chosen by
+ * @r, saved as a WeChat export is (baseline JPEG, quality 85, no
+ * metadata): the JPEG file written to @out. */
+static void
+crop_photo(const Pixels *px, Rng *r, unsigned w, unsigned h, const char *out)
+{
+	const Photo *ph = pick_photo(px, r, w, h);
+	g_autofree char *src = g_strdup(ph->path);
+	g_autofree char *scaled = g_build_filename(px->tmp, "scaled.v", NULL);
+	double scale = MAX((double)w / ph->width, (double)h / ph->height);
+	unsigned pw = ph->width, ph_h = ph->height;
+	char sx[32], sy[32], sw[16], sh[16], ss[32];
+	g_autofree char *save = g_strdup_printf("%s[Q=85,strip]", out);
+
+	if (scale > 1) {
+		/* 1% more, so rounding never leaves it short. */
+		scale *= 1.01;
+		g_snprintf(ss, sizeof ss, "%.6f", scale);
+		run_vips((const char *const[]){"vips", "resize", src, scaled,
+					       ss, NULL});
+		g_free(src);
+		src = g_strdup(scaled);
+		pw = (unsigned)(ph->width * scale);
+		ph_h = (unsigned)(ph->height * scale);
+	}
+	g_snprintf(sx, sizeof sx, "%" G_GUINT64_FORMAT,
+		   rng_range(r, 0, pw - w));
+	g_snprintf(sy, sizeof sy, "%" G_GUINT64_FORMAT,
+		   rng_range(r, 0, ph_h - h));
+	g_snprintf(sw, sizeof sw, "%u", w);
+	g_snprintf(sh, sizeof sh, "%u", h);
+	run_vips((const char *const[]){"vips", "crop", src, save, sx, sy, sw,
+				       sh, NULL});
+	if (scale > 1)
+		g_unlink(scaled);
+}
+
 /* ---- the blog model ---- */
 
 /* A distinct content: files holding it are byte-identical. */
@@ -357,6 +541,7 @@ typedef struct {
 	size_t pad;      /* comment bytes: makes it unique and sized */
 	uint64_t seed;   /* of the comment bytes */
 	size_t bytes;    /* size once built */
+	guint n_files;   /* files holding it */
 } Content;
 
 /* One file under DIR. */
@@ -378,6 +563,7 @@ typedef struct {
 	guint links_ok;      /* references written in the usual form */
 	guint links_repairable; /* two-line Windows links to existing files */
 	guint links_broken;     /* two-line Windows links to missing files */
+	Pixels *pixels;         /* --pixels: the photos, or NULL */
 } Gen;
 
 static void
@@ -411,7 +597,7 @@ target_size(Gen *g, Kind kind)
 static guint
 new_content(Gen *g, Kind kind)
 {
-	Content c = {kind, 0, 0, 1, 0, rng_next(&g->rng) | 1, 0};
+	Content c = {kind, 0, 0, 1, 0, rng_next(&g->rng) | 1, 0, 0};
 	bool real = g->is_real_size;
 
 	if (kind == KIND_JPEG) {
@@ -475,8 +661,10 @@ static File *
 new_file(Gen *g, guint content)
 {
 	File *f = g_new0(File, 1);
-	const Content *c = &g_array_index(g->contents, Content, content);
+	Content *c = &g_array_index(g->contents, Content, content);
 	g_autofree char *id = media_id(g);
+
+	c->n_files++;
 
 	f->path = g_strdup_printf("postimg/%s.%s", id, extension(g, c->kind));
 	f->content = content;
@@ -606,12 +794,46 @@ post_text(Gen *g, guint index, guint n_body)
 
 /* ---- writing ---- */
 
+/* A JPEG content with photographic pixels: a crop of a photo at the
+ * content's size (crop_photo()), chosen by the content's seed alone (the
+ * rest of the blog is as without --pixels), with a COM segment holding
+ * the seed after SOI so that distinct contents never share their bytes. */
 static GBytes *
-build_content(const Content *c)
+photo_jpeg(const Pixels *px, const Content *c)
 {
+	Rng r = {c->seed ^ UINT64_C(0x9E3779B97F4A7C15)};
+	g_autofree char *out = g_build_filename(px->tmp, "crop.jpg", NULL);
+	g_autofree char *data = NULL;
+	gsize len = 0;
 	GByteArray *b = g_byte_array_new();
+	char id[17];
+
+	g_snprintf(id, sizeof id, "%016" G_GINT64_MODIFIER "x", c->seed);
+	if (r.s == 0)
+		r.s = 1;
+	crop_photo(px, &r, c->width, c->height, out);
+	if (!g_file_get_contents(out, &data, &len, NULL) || len < 2)
+		g_error("genblog: vips wrote no %s", out);
+	g_unlink(out);
+	g_byte_array_append(b, (const guint8 *)data, 2);
+	put16be(b, 0xFFFE);
+	put16be(b, 2 + 8 + 16);
+	g_byte_array_append(b, (const guint8 *)"genblog ", 8);
+	g_byte_array_append(b, (const guint8 *)id, 16);
+	g_byte_array_append(b, (const guint8 *)data + 2, (guint)(len - 2));
+	return g_byte_array_free_to_bytes(b);
+}
+
+/* @c's bytes; a JPEG's pixels from a photo with --pixels (@px). */
+static GBytes *
+build_content(const Pixels *px, const Content *c)
+{
+	GByteArray *b = NULL;
 	Rng r = {c->seed};
 
+	if (c->kind == KIND_JPEG && px != NULL)
+		return photo_jpeg(px, c);
+	b = g_byte_array_new();
 	if (c->kind == KIND_JPEG)
 		make_jpeg(b, &r, c->width, c->height, c->pad);
 	else if (c->kind == KIND_PNG)
@@ -685,24 +907,29 @@ write_files(Gen *g, const char *out)
 
 	for (int a = 0; a < 2; a++)
 		for (int b = 0; b < 3; b++)
-			g_hash_table_insert(cache,
-					    GUINT_TO_POINTER(g->banners[a][b]),
-					    build_content(&g_array_index(
-						    g->contents, Content,
-						    g->banners[a][b])));
+			g_hash_table_insert(
+				cache, GUINT_TO_POINTER(g->banners[a][b]),
+				build_content(
+					g->pixels,
+					&g_array_index(g->contents, Content,
+						       g->banners[a][b])));
 	for (guint i = 0; i < g->files->len; i++) {
 		const File *f = g_ptr_array_index(g->files, i);
 		Content *c = &g_array_index(g->contents, Content, f->content);
 		GBytes *cached = g_hash_table_lookup(
 			cache, GUINT_TO_POINTER(f->content));
-		g_autoptr(GBytes) bytes =
-			cached ? g_bytes_ref(cached) : build_content(c);
+		g_autoptr(GBytes) bytes = cached ? g_bytes_ref(cached)
+						 : build_content(g->pixels, c);
 		g_autofree char *path = g_build_filename(out, f->path, NULL);
 		gsize len = 0;
 		gconstpointer data = g_bytes_get_data(bytes, &len);
 
 		c->bytes = len;
 		write_file(path, data, len, f->order);
+		/* A photo crop costs two vips runs: each is made once. */
+		if (cached == NULL && g->pixels != NULL && c->n_files > 1)
+			g_hash_table_insert(cache, GUINT_TO_POINTER(f->content),
+					    g_bytes_ref(bytes));
 	}
 }
 
@@ -840,12 +1067,13 @@ write_truth(Gen *g, const char *path, guint posts)
 /* ---- the whole blog ---- */
 
 typedef struct {
-	gint posts;  /* --posts */
-	gint images; /* --images: about how many image files */
-	gint64 seed; /* --seed */
-	char *sizes; /* --sizes tiny|real */
-	char *out;   /* --out */
-	char *truth; /* --truth, default OUT/genblog-truth.json */
+	gint posts;   /* --posts */
+	gint images;  /* --images: about how many image files */
+	gint64 seed;  /* --seed */
+	char *sizes;  /* --sizes tiny|real */
+	char *out;    /* --out */
+	char *truth;  /* --truth, default OUT/genblog-truth.json */
+	char *pixels; /* --pixels DIR: JPEG pixels from its photos */
 } Options;
 
 static void
@@ -854,6 +1082,7 @@ options_clear(Options *o)
 	g_clear_pointer(&o->sizes, g_free);
 	g_clear_pointer(&o->out, g_free);
 	g_clear_pointer(&o->truth, g_free);
+	g_clear_pointer(&o->pixels, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
@@ -922,6 +1151,7 @@ generate(const Options *o)
 	g.files = g_ptr_array_new_with_free_func((GDestroyNotify)file_free);
 	g.names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g.body = g_ptr_array_new();
+	g.pixels = o->pixels != NULL ? pixels_open(o->pixels) : NULL;
 	header->path = g_strdup("img/the-first.png");
 	header->content = new_content(&g, KIND_PNG);
 	header->refs = (guint)o->posts;
@@ -935,33 +1165,47 @@ generate(const Options *o)
 	g_ptr_array_unref(g.files);
 	g_hash_table_unref(g.names);
 	g_ptr_array_unref(g.body);
+	pixels_free(g.pixels);
 	return 0;
+}
+
+/* Parses the command line into @o. */
+static bool
+parse_options(Options *o, int *argc, char ***argv, GError **error)
+{
+	GOptionEntry entries[] = {
+		{"posts", 0, 0, G_OPTION_ARG_INT, &o->posts, "posts to write",
+		 "N"},
+		{"images", 0, 0, G_OPTION_ARG_INT, &o->images,
+		 "about how many image files", "M"},
+		{"seed", 0, 0, G_OPTION_ARG_INT64, &o->seed, "random seed",
+		 "S"},
+		{"sizes", 0, 0, G_OPTION_ARG_STRING, &o->sizes,
+		 "tiny (default) or real", "KIND"},
+		{"out", 0, 0, G_OPTION_ARG_FILENAME, &o->out,
+		 "the blog's folder", "DIR"},
+		{"truth", 0, 0, G_OPTION_ARG_FILENAME, &o->truth,
+		 "ground truth JSON", "FILE"},
+		{"pixels", 0, 0, G_OPTION_ARG_FILENAME, &o->pixels,
+		 "give each JPEG content a crop of a photo of DIR (Q85; "
+		 "needs the vips command)",
+		 "DIR"},
+		G_OPTION_ENTRY_NULL};
+	g_autoptr(GOptionContext) ctx =
+		g_option_context_new("- write a seed-like blog");
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	return g_option_context_parse(ctx, argc, argv, error);
 }
 
 int
 main(int argc, char **argv)
 {
-	g_auto(Options) o = {10, 100, 1, NULL, NULL, NULL};
-	GOptionEntry entries[] = {
-		{"posts", 0, 0, G_OPTION_ARG_INT, &o.posts, "posts to write",
-		 "N"},
-		{"images", 0, 0, G_OPTION_ARG_INT, &o.images,
-		 "about how many image files", "M"},
-		{"seed", 0, 0, G_OPTION_ARG_INT64, &o.seed, "random seed", "S"},
-		{"sizes", 0, 0, G_OPTION_ARG_STRING, &o.sizes,
-		 "tiny (default) or real", "KIND"},
-		{"out", 0, 0, G_OPTION_ARG_FILENAME, &o.out,
-		 "the blog's folder", "DIR"},
-		{"truth", 0, 0, G_OPTION_ARG_FILENAME, &o.truth,
-		 "ground truth JSON", "FILE"},
-		G_OPTION_ENTRY_NULL};
-	g_autoptr(GOptionContext) ctx =
-		g_option_context_new("- write a seed-like blog");
+	g_auto(Options) o = {10, 100, 1, NULL, NULL, NULL, NULL};
 	g_autoptr(GError) error = NULL;
 
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (g_option_context_parse(ctx, &argc, &argv, &error) &&
-	    o.out != NULL && o.posts > 0 && o.images > 0)
+	if (parse_options(&o, &argc, &argv, &error) && o.out != NULL &&
+	    o.posts > 0 && o.images > 0)
 		return generate(&o);
 	g_printerr("genblog: %s\n", error ? error->message
 					  : "--out DIR is required; "

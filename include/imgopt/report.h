@@ -3,7 +3,8 @@
  * run as one self-contained HTML page, for people deciding what to clean
  * up.
  *
- * The page holds, in this order: the totals; the savings per post (bytes
+ * The page holds, in this order: the totals; the image bytes now and
+ * after per format (of the files' bytes); the savings per post (bytes
  * a reader downloads before and after, largest saving first); every
  * duplicate group as thumbnails side by side, each copy with the posts
  * that use it; the broken references with post and line; the largest

@@ -177,6 +177,12 @@ typedef struct {
 	int64_t run_id;             /* the runs row (0 unless applied) */
 	ImgoptDupesResult *dupes;   /* what the run's dupes job found: the
 				       groups, the posts of each file */
+	/* bytes_before and bytes_after by each file's format (ImgoptFormat,
+	 * sniffed from its bytes; UNKNOWN for a file the index could not
+	 * read): they add up to those two.  A check's predicted variant
+	 * counts as its source, in its source's format. */
+	uint64_t bytes_before_by_format[IMGOPT_FORMAT_OTHER + 1];
+	uint64_t bytes_after_by_format[IMGOPT_FORMAT_OTHER + 1];
 } ImgoptRunResult;
 
 /** Frees @result (nullable). */

@@ -481,6 +481,23 @@ int cli_cmd_undo(const CliCommand *cmd, int argc, char **argv);
 /* run and check share their options and handler (cmd_run.c). */
 int cli_run_like(const CliCommand *cmd, int argc, char **argv, bool is_check);
 
+/**
+ * cli_json_add_bytes_by_format:
+ *
+ * Adds `"by_format": {"jpeg": {"before": N, "after": N}, ...}`: the
+ * distinct files @res's posts show (bytes_before, bytes_after) by their
+ * sniffed format, each format they show before or after (cmd_run.c).
+ */
+void cli_json_add_bytes_by_format(CliJson *json, const ImgoptRunResult *res);
+
+/**
+ * cli_bytes_by_format:
+ *
+ * Returns: (transfer full): the same for people: "jpeg 105.3 MB -> 40.1 MB,
+ *   gif 25.7 MB -> 0 B, webp 0 B -> 21.0 MB", or "none".
+ */
+char *cli_bytes_by_format(const ImgoptRunResult *res);
+
 /* ---- the memo of run and check ---- */
 
 /*

@@ -86,6 +86,7 @@ print_json(const Found *f, const char *html_path)
 	cli_json_add_int(b, "errors", f->run->errors->len);
 	cli_json_add_int(b, "bytes_before", (gint64)f->run->bytes_before);
 	cli_json_add_int(b, "bytes_after", (gint64)f->run->bytes_after);
+	cli_json_add_bytes_by_format(b, f->run);
 	cli_json_end(b);
 	cli_json_print(b);
 }

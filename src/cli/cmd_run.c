@@ -114,6 +114,41 @@ n_skipped(const ImgoptRunResult *res)
 	return res->n_sources - MIN(res->n_sources, work);
 }
 
+/* The formats, JPEG to OTHER then UNKNOWN (which a file only has when
+ * the index could not read it): the order of the by-format facts. */
+static ImgoptFormat
+nth_format(int i)
+{
+	return (ImgoptFormat)((i + 1) % (IMGOPT_FORMAT_OTHER + 1));
+}
+
+/* Whether the posts show files of @format before or after. */
+static bool
+has_format(const ImgoptRunResult *res, ImgoptFormat format)
+{
+	return res->bytes_before_by_format[format] > 0 ||
+	       res->bytes_after_by_format[format] > 0;
+}
+
+void
+cli_json_add_bytes_by_format(CliJson *b, const ImgoptRunResult *res)
+{
+	cli_json_begin(b, CLI_JSON_OBJECT, "by_format");
+	for (int i = 0; i <= IMGOPT_FORMAT_OTHER; i++) {
+		ImgoptFormat f = nth_format(i);
+
+		if (!has_format(res, f))
+			continue;
+		cli_json_begin(b, CLI_JSON_OBJECT, imgopt_format_name(f));
+		cli_json_add_int(b, "before",
+				 (gint64)res->bytes_before_by_format[f]);
+		cli_json_add_int(b, "after",
+				 (gint64)res->bytes_after_by_format[f]);
+		cli_json_end(b);
+	}
+	cli_json_end(b);
+}
+
 /* The facts of the issue-7 summary: references by status, duplicates,
  * bytes before and after, per-post downloads. */
 static void
@@ -138,6 +173,7 @@ add_more_summary_json(CliJson *b, const ImgoptRunResult *res)
 	imgopt_run_result_post_bytes(res, true, &med, &big);
 	cli_json_add_int(b, "post_bytes_median_after", (gint64)med);
 	cli_json_add_int(b, "post_bytes_largest_after", (gint64)big);
+	cli_json_add_bytes_by_format(b, res);
 }
 
 static void
@@ -195,6 +231,28 @@ before_after(uint64_t before, uint64_t after)
 	return g_strdup_printf("%s -> %s", b, a);
 }
 
+char *
+cli_bytes_by_format(const ImgoptRunResult *res)
+{
+	g_autoptr(GString) line = g_string_new(NULL);
+
+	for (int i = 0; i <= IMGOPT_FORMAT_OTHER; i++) {
+		ImgoptFormat f = nth_format(i);
+
+		if (!has_format(res, f))
+			continue;
+		g_autofree char *bytes =
+			before_after(res->bytes_before_by_format[f],
+				     res->bytes_after_by_format[f]);
+		g_string_append_printf(line, "%s%s %s",
+				       line->len > 0 ? ", " : "",
+				       imgopt_format_name(f), bytes);
+	}
+	if (line->len == 0)
+		g_string_append(line, "none");
+	return g_string_free(g_steal_pointer(&line), FALSE);
+}
+
 /* The end-of-run summary on stdout, one fact per line. */
 static void
 print_summary(FILE *out, const ImgoptRunResult *res, ImgoptRunMode mode,
@@ -206,6 +264,7 @@ print_summary(FILE *out, const ImgoptRunResult *res, ImgoptRunMode mode,
 	g_autofree char *reclaim = cli_format_bytes(res->bytes_reclaimable);
 	g_autofree char *bytes =
 		before_after(res->bytes_before, res->bytes_after);
+	g_autofree char *by_format = cli_bytes_by_format(res);
 	g_autofree char *time = cli_format_duration(seconds);
 
 	imgopt_run_result_post_bytes(res, false, &mb, &lb);
@@ -233,6 +292,7 @@ print_summary(FILE *out, const ImgoptRunResult *res, ImgoptRunMode mode,
 		mode == IMGOPT_RUN_CHECK ? "to encode" : "encoded",
 		res->n_failed, n_skipped(res), res->errors->len);
 	fprintf(out, "image bytes:  %s\n", bytes);
+	fprintf(out, "by format:    %s\n", by_format);
 	fprintf(out, "per post:     median %s, largest %s\n", median, largest);
 	fprintf(out, "time:         %s\n", time);
 }
