@@ -124,6 +124,7 @@ typedef struct {
 				   what it links is unknown */
 	ImgoptOnDisk *on_disk;  /* variant files without rows (check, dry
 				   run: what a run would reuse), or NULL */
+	guint n_kept;           /* references to images planned as kept */
 	GPtrArray *remade;      /* (element-type Remade) variant files posts
 				   link that are gone */
 	GPtrArray *remade_placed; /* (element-type Predicted) the copies of
@@ -961,7 +962,7 @@ static void
 note_nothing_rewritable(Run *r, guint n_images)
 {
 	if (n_images == 0 || g_hash_table_size(r->wanted) > 0 ||
-	    g_hash_table_size(r->linked) > 0)
+	    g_hash_table_size(r->linked) > 0 || r->remade->len > 0)
 		return;
 	g_autofree char *msg = g_strdup_printf(
 		"%u image reference%s found, none rewritable (pinned by the "
@@ -1016,7 +1017,7 @@ run_wanted(Run *r, const GPtrArray *posts, GError **error)
 	while (g_hash_table_iter_next(&it, &path, NULL))
 		want_path(r, path);
 	choose_dirs(r);
-	note_nothing_rewritable(r, n_images);
+	r->n_kept = n_images;
 	return true;
 }
 
@@ -1136,11 +1137,23 @@ source_of(Run *r, const char *path)
 	return NULL;
 }
 
-/* Whether @requested, a width of --widths, makes @a's variant of width @w. */
-static bool
-makes_width(const ImgoptAsset *a, uint32_t requested, uint32_t w)
+/* The width of --widths that makes a variant @w wide: the narrowest not
+ * narrower (a source narrower than it, or a variant that lost to the
+ * source's full width, is made at the source's width), else the widest
+ * (an animated GIF is not resized by less than a fifth). */
+static uint32_t
+width_making(const GArray *widths, uint32_t w)
 {
-	return (a->width > 0 ? MIN(requested, a->width) : requested) == w;
+	uint32_t pick = 0, widest = 0;
+
+	for (guint i = 0; i < widths->len; i++) {
+		uint32_t x = g_array_index(widths, uint32_t, i);
+
+		widest = MAX(widest, x);
+		if (x >= w && (pick == 0 || x < pick))
+			pick = x;
+	}
+	return pick != 0 ? pick : widest;
 }
 
 /* Whether @f is an extra format of @a's variants (recompress.h). */
@@ -1174,28 +1187,23 @@ want_siblings(Run *r, const ImgoptAsset *a, const char *dir, ImgoptWanted *want)
 		    !parse_variant_name(name, &prefix, &w, &f))
 			continue;
 		want->with_extras |= is_extra_format(a, f);
-		for (guint i = 0; i < widths->len; i++)
-			if (makes_width(a, g_array_index(widths, uint32_t, i),
-					w))
-				imgopt_wanted_add(
-					want,
-					g_array_index(widths, uint32_t, i));
+		imgopt_wanted_add(want, width_making(widths, w));
 	}
 }
 
-/* Adds to @want what makes @a's variant of width @w: the widths the
- * manifest says were asked of it with these settings (so the encoding
- * is the one that made the file: the same bytes), or else those of
- * --widths that make it and its siblings; *@made_out says whether one
- * does. */
+/* Adds to @want what makes the gone variant file of @a's content @w
+ * wide: the widths the manifest says were asked of the content with
+ * these settings (so the encoding is the one that made the file, and
+ * the same bytes come out), or without its word (a fresh manifest) the
+ * widths of --widths that make it and its siblings still in @dir.  If
+ * that makes no such file after all, its links stay broken. */
 static bool
 want_width(Run *r, const ImgoptAsset *a, uint32_t w, const char *dir,
-	   ImgoptWanted *want, bool *made_out, GError **error)
+	   ImgoptWanted *want, GError **error)
 {
 	g_autoptr(GArray) requests = imgopt_manifest_lookup_requests(
 		r->manifest, &a->hash, r->fingerprint, error);
 	const GArray *widths = r->opt->settings->widths;
-	bool is_made = false;
 
 	if (requests == NULL)
 		return false;
@@ -1203,24 +1211,13 @@ want_width(Run *r, const ImgoptAsset *a, uint32_t w, const char *dir,
 		const ImgoptVariantRequest *rq =
 			&g_array_index(requests, ImgoptVariantRequest, i);
 
-		is_made |= makes_width(a, rq->width, w);
-	}
-	for (guint i = 0; is_made && i < requests->len; i++) {
-		const ImgoptVariantRequest *rq =
-			&g_array_index(requests, ImgoptVariantRequest, i);
-
 		imgopt_wanted_add(want, rq->width);
 		want->with_extras |= rq->with_extras;
 	}
-	for (guint i = 0; !is_made && i < widths->len; i++)
-		if (makes_width(a, g_array_index(widths, uint32_t, i), w)) {
-			imgopt_wanted_add(want,
-					  g_array_index(widths, uint32_t, i));
-			is_made = true;
-		}
-	if (is_made && requests->len == 0)
+	if (requests->len == 0 && widths->len > 0) {
+		imgopt_wanted_add(want, width_making(widths, w));
 		want_siblings(r, a, dir, want);
-	*made_out = is_made;
+	}
 	return true;
 }
 
@@ -1294,34 +1291,25 @@ is_remade(const Run *r, const ImgoptAsset *a)
 
 /* Has the variants stage make @m's file (of width @w, format @f) again:
  * its content in r->wanted, with its folder; placed there from the
- * content's folder when the content's variants are written in another.
- * *@made_out is false if these settings make no such file. */
+ * content's folder when the content's variants are written in another. */
 static bool
-want_again(Run *r, const Remade *m, uint32_t w, ImgoptFormat f, bool *made_out,
-	   GError **error)
+want_again(Run *r, const Remade *m, uint32_t w, ImgoptFormat f, GError **error)
 {
 	const ImgoptAsset *a = m->source;
 	g_autofree char *hex = hash_hex(&a->hash);
 	g_autofree char *dir = g_path_get_dirname(m->path);
 	ImgoptWanted *want = g_hash_table_lookup(r->wanted, hex);
-	g_autoptr(ImgoptWanted) fresh =
-		want == NULL ? imgopt_wanted_new() : NULL;
 	bool is_extra = is_extra_format(a, f);
 
-	if (!want_width(r, a, w, dir, fresh != NULL ? fresh : want, made_out,
-			error))
-		return false;
-	if (!*made_out)
-		return true;
-	if (fresh != NULL) {
-		fresh->dir =
-			strcmp(dir, r->out_dir) != 0 ? g_strdup(dir) : NULL;
-		want = fresh;
-		g_hash_table_insert(r->wanted, g_strdup(hex),
-				    g_steal_pointer(&fresh));
+	if (want == NULL) {
+		want = imgopt_wanted_new();
+		want->dir = strcmp(dir, r->out_dir) != 0 ? g_strdup(dir) : NULL;
+		g_hash_table_insert(r->wanted, g_strdup(hex), want);
 	}
 	else if (strcmp(want->dir != NULL ? want->dir : r->out_dir, dir) != 0)
 		place_again(r, hex, dir, w, f, is_extra);
+	if (!want_width(r, a, w, dir, want, error))
+		return false;
 	want->with_extras |= is_extra;
 	add_folder(r, hex, dir);
 	queue_source(r, a);
@@ -1339,7 +1327,6 @@ remade_new(Run *r, const char *path, Remade **out, GError **error)
 	ImgoptHash prefix;
 	uint32_t w = 0;
 	ImgoptFormat f = IMGOPT_FORMAT_UNKNOWN;
-	bool is_made = false;
 
 	m->path = g_strdup(path);
 	m->refs = g_steal_pointer(&refs);
@@ -1354,16 +1341,7 @@ remade_new(Run *r, const char *path, Remade **out, GError **error)
 			path, imgopt_site_get_images_dir(r->site), name);
 		return true;
 	}
-	if (!want_again(r, m, w, f, &is_made, error))
-		return false;
-	if (!is_made) {
-		m->why = g_strdup_printf(
-			"'%s' is gone, and --widths makes no %u px variant of "
-			"'%s', its source: it cannot be made again",
-			path, w, m->source->path);
-		m->source = NULL;
-	}
-	return true;
+	return want_again(r, m, w, f, error);
 }
 
 /* @ref links the variant file @path, gone: it is taken as linking it
@@ -1427,6 +1405,7 @@ run_remake(Run *r, const GPtrArray *posts, GError **error)
 				return false;
 		}
 	}
+	note_nothing_rewritable(r, r->n_kept);
 	return true;
 }
 
