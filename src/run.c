@@ -1758,8 +1758,16 @@ count_ref(Run *r, const ImgoptRefPlan *rp)
 	    ref->kind == IMGOPT_REF_SRCSET)
 		return;
 	const ImgoptAsset *asset = g_hash_table_lookup(r->files, ref->resolved);
+	const ImgoptVariant *row =
+		asset == NULL
+			? g_hash_table_lookup(r->variant_of, ref->resolved)
+			: NULL;
 	uint64_t before =
 		asset != NULL ? asset->size : file_size(r, ref->resolved);
+
+	/* A variant gone, a check or a dry run makes again: as its row says. */
+	if (before == 0 && row != NULL)
+		before = row->bytes;
 	const ImgoptVariant *v = rp->variant;
 	/* A check's predicted variant (0 bytes) counts as its source. */
 	uint64_t after = v != NULL && v->bytes > 0 ? v->bytes : before;
