@@ -668,6 +668,23 @@ predicted_new(const char *dir, const ImgoptAsset *asset, uint32_t w,
 	return v;
 }
 
+/* A Predicted of content @hex in @dir (both taken), no width of
+ * --widths noted yet. */
+static Predicted *
+predicted_at(char *hex, char *dir, uint32_t width, ImgoptFormat format,
+	     bool is_extra)
+{
+	Predicted *p = g_new0(Predicted, 1);
+
+	p->hex = hex;
+	p->widths = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	p->is_extra = is_extra;
+	p->dir = dir;
+	p->width = width;
+	p->format = format;
+	return p;
+}
+
 /* Notes in r->requested which widths of --widths make @v. */
 static void
 note_request(Run *r, const ImgoptVariant *v, uint32_t requested, bool is_extra)
@@ -678,13 +695,9 @@ note_request(Run *r, const ImgoptVariant *v, uint32_t requested, bool is_extra)
 		return;
 	p = g_hash_table_lookup(r->requested, v->path);
 	if (p == NULL) {
-		p = g_new0(Predicted, 1);
-		p->hex = hash_hex(&v->hash);
-		p->widths = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-		p->is_extra = is_extra;
-		p->dir = g_path_get_dirname(v->path);
-		p->width = v->width;
-		p->format = v->format;
+		p = predicted_at(hash_hex(&v->hash),
+				 g_path_get_dirname(v->path), v->width,
+				 v->format, is_extra);
 		g_hash_table_insert(r->requested, g_strdup(v->path), p);
 	}
 	g_array_append_val(p->widths, requested);
@@ -1241,15 +1254,10 @@ static void
 place_again(Run *r, const char *hex, const char *dir, uint32_t w,
 	    ImgoptFormat f, bool is_extra)
 {
-	Predicted *p = g_new0(Predicted, 1);
 	GPtrArray *named = g_hash_table_lookup(r->placed, hex);
+	Predicted *p =
+		predicted_at(g_strdup(hex), g_strdup(dir), w, f, is_extra);
 
-	p->hex = g_strdup(hex);
-	p->widths = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-	p->is_extra = is_extra;
-	p->dir = g_strdup(dir);
-	p->width = w;
-	p->format = f;
 	g_ptr_array_add(r->remade_placed, p);
 	if (named == NULL) {
 		named = g_ptr_array_new();
