@@ -10,6 +10,11 @@
  *   wanted   every post planned against the variants a run could make
  *            (every width and format, in every folder its references
  *            need): the variants the edits name are what the run makes
+ *   remake   a reference linking a variant file that is gone (deleted,
+ *            left out of a checkout or a restored cache) whose source is
+ *            still there is taken as linking it, and its content wanted
+ *            as the manifest says it was made (same bytes); its link
+ *            stays, and a note says it is made again
  *   variants imgopt_recompress_wanted() of those (apply), then copies
  *            placed in the other folders (place.c), or the manifest's
  *            rows, encoding in memory what is missing (dry run), or only
@@ -129,6 +134,10 @@ typedef struct {
 				   link that are gone */
 	GPtrArray *remade_placed; /* (element-type Predicted) the copies of
 				     them to place (r->placed's) */
+	GHashTable *by_prefix;    /* 16 hex digits → r->originals' asset with
+				     that hash prefix (borrowed) */
+	GHashTable *dir_names;    /* folder → (16 characters → GPtrArray of
+				     the names of its files that begin so) */
 } Run;
 
 /* Which widths of --widths make a predicted variant. */
@@ -179,6 +188,8 @@ run_clear(Run *r)
 	g_clear_pointer(&r->placed, g_hash_table_unref);
 	g_clear_pointer(&r->remade, g_ptr_array_unref);
 	g_clear_pointer(&r->remade_placed, g_ptr_array_unref);
+	g_clear_pointer(&r->by_prefix, g_hash_table_unref);
+	g_clear_pointer(&r->dir_names, g_hash_table_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
@@ -1143,11 +1154,16 @@ source_of(Run *r, const char *path)
 
 		return g_hash_table_lookup(r->originals, hex);
 	}
-	g_hash_table_iter_init(&it, r->originals);
-	while (g_hash_table_iter_next(&it, &key, &value))
-		if (strncmp(key, name, 16) == 0)
-			return value;
-	return NULL;
+	if (r->by_prefix == NULL) {
+		r->by_prefix = g_hash_table_new_full(g_str_hash, g_str_equal,
+						     g_free, NULL);
+		g_hash_table_iter_init(&it, r->originals);
+		while (g_hash_table_iter_next(&it, &key, &value))
+			g_hash_table_insert(r->by_prefix, g_strndup(key, 16),
+					    value);
+	}
+	g_autofree char *prefix = g_strndup(name, 16);
+	return g_hash_table_lookup(r->by_prefix, prefix);
 }
 
 /* The width of --widths that makes a variant @w wide: the narrowest not
@@ -1177,6 +1193,46 @@ is_extra_format(const ImgoptAsset *a, ImgoptFormat f)
 	       f != predicted_format(a);
 }
 
+/* The file names of @dir (relative to the root) that may be variants,
+ * by their first 16 characters (the content's hash prefix), listed once
+ * per folder a run asks about. */
+static GHashTable *
+variant_names_in(Run *r, const char *dir)
+{
+	GHashTable *names = NULL;
+
+	if (r->dir_names == NULL)
+		r->dir_names = g_hash_table_new_full(
+			g_str_hash, g_str_equal, g_free,
+			(GDestroyNotify)g_hash_table_unref);
+	names = g_hash_table_lookup(r->dir_names, dir);
+	if (names != NULL)
+		return names;
+	names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+				      (GDestroyNotify)g_ptr_array_unref);
+	g_hash_table_insert(r->dir_names, g_strdup(dir), names);
+	g_autofree char *full =
+		g_build_filename(imgopt_site_get_root(r->site), dir, NULL);
+	g_autoptr(GDir) d = g_dir_open(full, 0, NULL);
+	const char *name = NULL;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *prefix = g_strndup(name, 16);
+		GPtrArray *same = NULL;
+
+		if (strlen(name) <= 16 || name[16] != '-')
+			continue;
+		same = g_hash_table_lookup(names, prefix);
+		if (same == NULL) {
+			same = g_ptr_array_new_with_free_func(g_free);
+			g_hash_table_insert(names, g_steal_pointer(&prefix),
+					    same);
+		}
+		g_ptr_array_add(same, g_strdup(name));
+	}
+	return names;
+}
+
 /* Without the manifest's word (a fresh one): adds to @want the widths
  * of --widths that make the variant files of @a's content still in @dir
  * (relative to the root), taken as made by the same encoding as the one
@@ -1184,20 +1240,19 @@ is_extra_format(const ImgoptAsset *a, ImgoptFormat f)
 static void
 want_siblings(Run *r, const ImgoptAsset *a, const char *dir, ImgoptWanted *want)
 {
-	g_autofree char *full =
-		g_build_filename(imgopt_site_get_root(r->site), dir, NULL);
-	g_autoptr(GDir) d = g_dir_open(full, 0, NULL);
 	g_autofree char *hex = hash_hex(&a->hash);
 	const GArray *widths = r->opt->settings->widths;
-	const char *name = NULL;
+	const GPtrArray *names = NULL;
 
-	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+	hex[16] = '\0';
+	names = g_hash_table_lookup(variant_names_in(r, dir), hex);
+	for (guint i = 0; names != NULL && i < names->len; i++) {
 		ImgoptHash prefix;
 		uint32_t w = 0;
 		ImgoptFormat f = IMGOPT_FORMAT_UNKNOWN;
 
-		if (strncmp(name, hex, 16) != 0 ||
-		    !parse_variant_name(name, &prefix, &w, &f))
+		if (!parse_variant_name(g_ptr_array_index(names, i), &prefix,
+					&w, &f))
 			continue;
 		want->with_extras |= is_extra_format(a, f);
 		imgopt_wanted_add(want, width_making(widths, w));
