@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -231,6 +232,12 @@ tree_state(const ImgoptSite *site, bool is_whole, ImgoptHash *out,
 	return true;
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int64_t
 ns_of(const struct timespec *t)
 {
@@ -257,8 +264,11 @@ feed_watched(ImgoptHasher *h, const char *root, const char *rel,
  * libvips, libjpeg or imgopt makes other variants (the settings'
  * fingerprint names the libraries' versions, which only initialising
  * them tells).  Only the mappings of code: a data file mapped (the
- * manifest's shared memory) changes with every write.  Without /proc, a marker
- * (and no shortcut lost). */
+ * manifest's shared memory) changes with every write.  In the order of
+ * their names: the maps list them by address, and where the loader puts
+ * each library varies from run to run (under AddressSanitizer it did
+ * every time, so the memo never matched).  Without /proc, a marker (and
+ * no shortcut lost). */
 static void
 feed_program(ImgoptHasher *h)
 {
@@ -273,13 +283,19 @@ feed_program(ImgoptHasher *h)
 	for (guint i = 0; lines[i] != NULL; i++) {
 		const char *perms = strchr(lines[i], ' ');
 		const char *path = strchr(lines[i], '/');
-		struct stat st;
 
 		/* code only: not the manifest's shared memory, say */
-		if (path == NULL || perms == NULL || perms[3] != 'x' ||
-		    !g_hash_table_add(seen, (char *)path))
-			continue;
-		feed_stat(h, path, stat(path, &st) == 0 ? 0 : errno, &st);
+		if (path != NULL && perms != NULL && perms[3] == 'x')
+			g_hash_table_add(seen, (char *)path);
+	}
+	g_autofree const char **paths =
+		(const char **)g_hash_table_get_keys_as_array(seen, NULL);
+	qsort(paths, g_hash_table_size(seen), sizeof *paths, cmp_str);
+	for (guint i = 0; paths[i] != NULL; i++) {
+		struct stat st;
+
+		feed_stat(h, paths[i], stat(paths[i], &st) == 0 ? 0 : errno,
+			  &st);
 	}
 }
 

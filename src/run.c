@@ -10,6 +10,11 @@
  *   wanted   every post planned against the variants a run could make
  *            (every width and format, in every folder its references
  *            need): the variants the edits name are what the run makes
+ *   remake   a reference linking a variant file that is gone (deleted,
+ *            left out of a checkout or a restored cache) whose source is
+ *            still there is taken as linking it, and its content wanted
+ *            as the manifest says it was made (same bytes); its link
+ *            stays, and a note says it is made again
  *   variants imgopt_recompress_wanted() of those (apply), then copies
  *            placed in the other folders (place.c), or the manifest's
  *            rows, encoding in memory what is missing (dry run), or only
@@ -125,6 +130,15 @@ typedef struct {
 				   what it links is unknown */
 	ImgoptOnDisk *on_disk;  /* variant files without rows (check, dry
 				   run: what a run would reuse), or NULL */
+	guint n_kept;           /* references to images planned as kept */
+	GPtrArray *remade;      /* (element-type Remade) variant files posts
+				   link that are gone */
+	GPtrArray *remade_placed; /* (element-type Predicted) the copies of
+				     them to place (r->placed's) */
+	GHashTable *by_prefix;    /* 16 hex digits → r->originals' asset with
+				     that hash prefix (borrowed) */
+	GHashTable *dir_names;    /* folder → (16 characters → GPtrArray of
+				     the names of its files that begin so) */
 } Run;
 
 /* Which widths of --widths make a predicted variant. */
@@ -173,6 +187,10 @@ run_clear(Run *r)
 	g_clear_pointer(&r->named, g_hash_table_unref);
 	g_clear_pointer(&r->folders, g_hash_table_unref);
 	g_clear_pointer(&r->placed, g_hash_table_unref);
+	g_clear_pointer(&r->remade, g_ptr_array_unref);
+	g_clear_pointer(&r->remade_placed, g_ptr_array_unref);
+	g_clear_pointer(&r->by_prefix, g_hash_table_unref);
+	g_clear_pointer(&r->dir_names, g_hash_table_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
@@ -662,6 +680,23 @@ predicted_new(const char *dir, const ImgoptAsset *asset, uint32_t w,
 	return v;
 }
 
+/* A Predicted of content @hex in @dir (both taken), no width of
+ * --widths noted yet. */
+static Predicted *
+predicted_at(char *hex, char *dir, uint32_t width, ImgoptFormat format,
+	     bool is_extra)
+{
+	Predicted *p = g_new0(Predicted, 1);
+
+	p->hex = hex;
+	p->widths = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	p->is_extra = is_extra;
+	p->dir = dir;
+	p->width = width;
+	p->format = format;
+	return p;
+}
+
 /* Notes in r->requested which widths of --widths make @v. */
 static void
 note_request(Run *r, const ImgoptVariant *v, uint32_t requested, bool is_extra)
@@ -672,13 +707,9 @@ note_request(Run *r, const ImgoptVariant *v, uint32_t requested, bool is_extra)
 		return;
 	p = g_hash_table_lookup(r->requested, v->path);
 	if (p == NULL) {
-		p = g_new0(Predicted, 1);
-		p->hex = hash_hex(&v->hash);
-		p->widths = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-		p->is_extra = is_extra;
-		p->dir = g_path_get_dirname(v->path);
-		p->width = v->width;
-		p->format = v->format;
+		p = predicted_at(hash_hex(&v->hash),
+				 g_path_get_dirname(v->path), v->width,
+				 v->format, is_extra);
 		g_hash_table_insert(r->requested, g_strdup(v->path), p);
 	}
 	g_array_append_val(p->widths, requested);
@@ -956,7 +987,7 @@ static void
 note_nothing_rewritable(Run *r, guint n_images)
 {
 	if (n_images == 0 || g_hash_table_size(r->wanted) > 0 ||
-	    g_hash_table_size(r->linked) > 0)
+	    g_hash_table_size(r->linked) > 0 || r->remade->len > 0)
 		return;
 	g_autofree char *msg = g_strdup_printf(
 		"%u image reference%s found, none rewritable (pinned by the "
@@ -1011,8 +1042,479 @@ run_wanted(Run *r, const GPtrArray *posts, GError **error)
 	while (g_hash_table_iter_next(&it, &path, NULL))
 		want_path(r, path);
 	choose_dirs(r);
-	note_nothing_rewritable(r, n_images);
+	r->n_kept = n_images;
 	return true;
+}
+
+/* ---- 3a. variant files posts link that are gone ---- */
+
+/* A variant file a reference links that is gone (deleted, or missing
+ * from a checkout or a restored cache), and the source it is made again
+ * from. */
+typedef struct {
+	char *path;                /* where the references look for it */
+	const ImgoptAsset *source; /* (borrowed) r->originals', or NULL:
+				      it cannot be made again */
+	char *why;                 /* why not, or NULL */
+	GPtrArray *refs;           /* (element-type ImgoptRef) borrowed: the
+				      references that link it */
+} Remade;
+
+static void
+remade_free(Remade *m)
+{
+	g_free(m->path);
+	g_free(m->why);
+	g_ptr_array_unref(m->refs);
+	g_free(m);
+}
+
+/* Parses a variant file name, "<16 hex>-<width>.<ext>" as
+ * imgopt_variant_file_name() writes it: its content's hash prefix (the
+ * rest of @hash_out is zero), width and format. */
+static bool
+parse_variant_name(const char *name, ImgoptHash *hash_out, uint32_t *width_out,
+		   ImgoptFormat *format_out)
+{
+	static const ImgoptFormat formats[] = {
+		IMGOPT_FORMAT_JPEG, IMGOPT_FORMAT_PNG, IMGOPT_FORMAT_GIF,
+		IMGOPT_FORMAT_WEBP, IMGOPT_FORMAT_AVIF};
+	const char *dot = strrchr(name, '.');
+	g_autofree char *hex = g_strnfill(32, '0');
+	guint64 w = 0;
+
+	if (strlen(name) < 20 || name[16] != '-' || dot == NULL ||
+	    dot < name + 18)
+		return false;
+	memcpy(hex, name, 16);
+	g_autofree char *digits =
+		g_strndup(name + 17, (gsize)(dot - name - 17));
+	if (!imgopt_hash_parse(hex, hash_out) ||
+	    !g_ascii_string_to_unsigned(digits, 10, 1, G_MAXUINT32, &w, NULL))
+		return false;
+	for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
+		g_autofree char *again = imgopt_variant_file_name(
+			hash_out, (uint32_t)w, formats[i]);
+
+		if (strcmp(again, name) == 0) {
+			*width_out = (uint32_t)w;
+			*format_out = formats[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Where @ref, broken (or repaired by name), looks for a variant file that
+ * is not there: a path a variants row names, or a variant file name in
+ * the folder imgopt_site_variant_dir() gives for a link to it; or NULL. */
+static char *
+gone_variant_path(const Run *r, const ImgoptRef *ref)
+{
+	g_autoptr(ImgoptRef) probe = imgopt_ref_copy(ref);
+	g_autoptr(GPtrArray) looked = g_ptr_array_new_with_free_func(g_free);
+	const char *root = imgopt_site_get_root(r->site);
+
+	imgopt_site_resolve_ref_watched(r->site, probe, looked);
+	for (guint i = 0; i < looked->len; i++) {
+		const char *path = g_ptr_array_index(looked, i);
+		g_autofree char *full = g_build_filename(root, path, NULL);
+		g_autofree char *dir = g_path_get_dirname(path);
+		g_autofree char *name = g_path_get_basename(path);
+		ImgoptHash hash;
+		uint32_t w = 0;
+		ImgoptFormat f = IMGOPT_FORMAT_UNKNOWN;
+
+		if (g_file_test(full, G_FILE_TEST_EXISTS) ||
+		    !parse_variant_name(name, &hash, &w, &f))
+			continue;
+		if (g_hash_table_contains(r->variant_of, path))
+			return g_strdup(path);
+		probe->status = IMGOPT_REF_STATUS_OK;
+		g_free(probe->resolved);
+		probe->resolved = g_strdup(path);
+		g_autofree char *vdir = imgopt_site_variant_dir(r->site, probe);
+		if (g_strcmp0(vdir, dir) == 0)
+			return g_strdup(path);
+	}
+	return NULL;
+}
+
+/* The original of the content the variant file @path was made of: its
+ * row's, or the one whose hash begins as the file's name does. */
+static const ImgoptAsset *
+source_of(Run *r, const char *path)
+{
+	const ImgoptVariant *row = g_hash_table_lookup(r->variant_of, path);
+	g_autofree char *name = g_path_get_basename(path);
+	GHashTableIter it;
+	gpointer key, value;
+
+	if (row != NULL) {
+		g_autofree char *hex = hash_hex(&row->hash);
+
+		return g_hash_table_lookup(r->originals, hex);
+	}
+	if (r->by_prefix == NULL) {
+		r->by_prefix = g_hash_table_new_full(g_str_hash, g_str_equal,
+						     g_free, NULL);
+		g_hash_table_iter_init(&it, r->originals);
+		while (g_hash_table_iter_next(&it, &key, &value))
+			g_hash_table_insert(r->by_prefix, g_strndup(key, 16),
+					    value);
+	}
+	g_autofree char *prefix = g_strndup(name, 16);
+	return g_hash_table_lookup(r->by_prefix, prefix);
+}
+
+/* The width of --widths that makes a variant @w wide: the narrowest not
+ * narrower (a source narrower than it, or a variant that lost to the
+ * source's full width, is made at the source's width), else the widest
+ * (an animated GIF is not resized by less than a fifth). */
+static uint32_t
+width_making(const GArray *widths, uint32_t w)
+{
+	uint32_t pick = 0, widest = 0;
+
+	for (guint i = 0; i < widths->len; i++) {
+		uint32_t x = g_array_index(widths, uint32_t, i);
+
+		widest = MAX(widest, x);
+		if (x >= w && (pick == 0 || x < pick))
+			pick = x;
+	}
+	return pick != 0 ? pick : widest;
+}
+
+/* Whether @f is an extra format of @a's variants (recompress.h). */
+static bool
+is_extra_format(const ImgoptAsset *a, ImgoptFormat f)
+{
+	return (f == IMGOPT_FORMAT_WEBP || f == IMGOPT_FORMAT_AVIF) &&
+	       f != predicted_format(a);
+}
+
+/* The file names of @dir (relative to the root) that may be variants,
+ * by their first 16 characters (the content's hash prefix), listed once
+ * per folder a run asks about. */
+static GHashTable *
+variant_names_in(Run *r, const char *dir)
+{
+	GHashTable *names = NULL;
+
+	if (r->dir_names == NULL)
+		r->dir_names = g_hash_table_new_full(
+			g_str_hash, g_str_equal, g_free,
+			(GDestroyNotify)g_hash_table_unref);
+	names = g_hash_table_lookup(r->dir_names, dir);
+	if (names != NULL)
+		return names;
+	names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+				      (GDestroyNotify)g_ptr_array_unref);
+	g_hash_table_insert(r->dir_names, g_strdup(dir), names);
+	g_autofree char *full =
+		g_build_filename(imgopt_site_get_root(r->site), dir, NULL);
+	g_autoptr(GDir) d = g_dir_open(full, 0, NULL);
+	const char *name = NULL;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *prefix = g_strndup(name, 16);
+		GPtrArray *same = NULL;
+
+		if (strlen(name) <= 16 || name[16] != '-')
+			continue;
+		same = g_hash_table_lookup(names, prefix);
+		if (same == NULL) {
+			same = g_ptr_array_new_with_free_func(g_free);
+			g_hash_table_insert(names, g_steal_pointer(&prefix),
+					    same);
+		}
+		g_ptr_array_add(same, g_strdup(name));
+	}
+	return names;
+}
+
+/* Without the manifest's word (a fresh one): adds to @want the widths
+ * of --widths that make the variant files of @a's content still in @dir
+ * (relative to the root), taken as made by the same encoding as the one
+ * gone, so that it is made as it was. */
+static void
+want_siblings(Run *r, const ImgoptAsset *a, const char *dir, ImgoptWanted *want)
+{
+	g_autofree char *hex = hash_hex(&a->hash);
+	const GArray *widths = r->opt->settings->widths;
+	const GPtrArray *names = NULL;
+
+	hex[16] = '\0';
+	names = g_hash_table_lookup(variant_names_in(r, dir), hex);
+	for (guint i = 0; names != NULL && i < names->len; i++) {
+		ImgoptHash prefix;
+		uint32_t w = 0;
+		ImgoptFormat f = IMGOPT_FORMAT_UNKNOWN;
+
+		if (!parse_variant_name(g_ptr_array_index(names, i), &prefix,
+					&w, &f))
+			continue;
+		want->with_extras |= is_extra_format(a, f);
+		imgopt_wanted_add(want, width_making(widths, w));
+	}
+}
+
+/* Adds to @want what makes the gone variant file of @a's content @w
+ * wide: the widths the manifest says were asked of the content with
+ * these settings (so the encoding is the one that made the file, and
+ * the same bytes come out), or without its word (a fresh manifest) the
+ * widths of --widths that make it and its siblings still in @dir.  If
+ * that makes no such file after all, its links stay broken. */
+static bool
+want_width(Run *r, const ImgoptAsset *a, uint32_t w, const char *dir,
+	   ImgoptWanted *want, GError **error)
+{
+	g_autoptr(GArray) requests = imgopt_manifest_lookup_requests(
+		r->manifest, &a->hash, r->fingerprint, error);
+	const GArray *widths = r->opt->settings->widths;
+
+	if (requests == NULL)
+		return false;
+	for (guint i = 0; i < requests->len; i++) {
+		const ImgoptVariantRequest *rq =
+			&g_array_index(requests, ImgoptVariantRequest, i);
+
+		imgopt_wanted_add(want, rq->width);
+		want->with_extras |= rq->with_extras;
+	}
+	if (requests->len == 0 && widths->len > 0) {
+		imgopt_wanted_add(want, width_making(widths, w));
+		want_siblings(r, a, dir, want);
+	}
+	return true;
+}
+
+/* Adds @dir to the folders @hex's references need its variants in. */
+static void
+add_folder(Run *r, const char *hex, const char *dir)
+{
+	GPtrArray *dirs = g_hash_table_lookup(r->folders, hex);
+
+	if (dirs == NULL) {
+		dirs = g_ptr_array_new_with_free_func(g_free);
+		g_hash_table_insert(r->folders, g_strdup(hex), dirs);
+	}
+	if (!g_ptr_array_find_with_equal_func(dirs, dir, g_str_equal, NULL))
+		g_ptr_array_add(dirs, g_strdup(dir));
+}
+
+/* The variant of width @w and format @f of @hex to place in @dir, where
+ * the content's variants are written in another folder (place.c). */
+static void
+place_again(Run *r, const char *hex, const char *dir, uint32_t w,
+	    ImgoptFormat f, bool is_extra)
+{
+	GPtrArray *named = g_hash_table_lookup(r->placed, hex);
+	Predicted *p =
+		predicted_at(g_strdup(hex), g_strdup(dir), w, f, is_extra);
+
+	g_ptr_array_add(r->remade_placed, p);
+	if (named == NULL) {
+		named = g_ptr_array_new();
+		g_hash_table_insert(r->placed, g_strdup(hex), named);
+	}
+	g_ptr_array_add(named, p);
+}
+
+/* The source is encoded with the others (a content no post links through
+ * its original joins the relinked ones). */
+static void
+queue_source(Run *r, const ImgoptAsset *a)
+{
+	const GPtrArray *lists[] = {r->assets, r->relinked};
+
+	for (gsize l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (guint i = 0; i < lists[l]->len; i++) {
+			const ImgoptAsset *o = g_ptr_array_index(lists[l], i);
+
+			if (memcmp(&o->hash, &a->hash, sizeof a->hash) == 0)
+				return;
+		}
+	g_ptr_array_add(r->relinked, imgopt_asset_copy(a));
+}
+
+/* Whether a variant file of @a's content is made again. */
+static bool
+is_remade(const Run *r, const ImgoptAsset *a)
+{
+	for (guint i = 0; r->remade != NULL && i < r->remade->len; i++) {
+		const Remade *m = g_ptr_array_index(r->remade, i);
+
+		if (m->source != NULL &&
+		    memcmp(&m->source->hash, &a->hash, sizeof a->hash) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Has the variants stage make @m's file (of width @w, format @f) again:
+ * its content in r->wanted, with its folder; placed there from the
+ * content's folder when the content's variants are written in another. */
+static bool
+want_again(Run *r, const Remade *m, uint32_t w, ImgoptFormat f, GError **error)
+{
+	const ImgoptAsset *a = m->source;
+	g_autofree char *hex = hash_hex(&a->hash);
+	g_autofree char *dir = g_path_get_dirname(m->path);
+	ImgoptWanted *want = g_hash_table_lookup(r->wanted, hex);
+	bool is_extra = is_extra_format(a, f);
+
+	if (want == NULL) {
+		want = imgopt_wanted_new();
+		want->dir = strcmp(dir, r->out_dir) != 0 ? g_strdup(dir) : NULL;
+		g_hash_table_insert(r->wanted, g_strdup(hex), want);
+	}
+	else if (strcmp(want->dir != NULL ? want->dir : r->out_dir, dir) != 0)
+		place_again(r, hex, dir, w, f, is_extra);
+	if (!want_width(r, a, w, dir, want, error))
+		return false;
+	want->with_extras |= is_extra;
+	add_folder(r, hex, dir);
+	queue_source(r, a);
+	return true;
+}
+
+/* What to do about the variant file @path, gone: make it again, or say
+ * why it cannot be (*@out's why). */
+static bool
+remade_new(Run *r, const char *path, Remade **out, GError **error)
+{
+	g_autofree char *name = g_path_get_basename(path);
+	g_autoptr(GPtrArray) refs = g_ptr_array_new();
+	Remade *m = g_new0(Remade, 1);
+	ImgoptHash prefix;
+	uint32_t w = 0;
+	ImgoptFormat f = IMGOPT_FORMAT_UNKNOWN;
+
+	m->path = g_strdup(path);
+	m->refs = g_steal_pointer(&refs);
+	m->source = source_of(r, path);
+	*out = m;
+	if (m->source == NULL || !parse_variant_name(name, &prefix, &w, &f)) {
+		m->source = NULL;
+		m->why = g_strdup_printf(
+			"'%s' is gone, and no image under %s/ holds the "
+			"content "
+			"it was made of (%.16s): it cannot be made again",
+			path, imgopt_site_get_images_dir(r->site), name);
+		return true;
+	}
+	return want_again(r, m, w, f, error);
+}
+
+/* @ref links the variant file @path, gone: it is taken as linking it
+ * (the variants stage makes it again) or says why it stays broken. */
+static bool
+remake_ref(Run *r, ImgoptRef *ref, GHashTable *by_path, GError **error)
+{
+	g_autofree char *path = gone_variant_path(r, ref);
+	Remade *m = NULL;
+
+	if (path == NULL)
+		return true;
+	m = g_hash_table_lookup(by_path, path);
+	if (m == NULL) {
+		if (!remade_new(r, path, &m, error)) {
+			remade_free(m);
+			return false;
+		}
+		g_ptr_array_add(r->remade, m);
+		g_hash_table_insert(by_path, m->path, m);
+	}
+	g_free(ref->message);
+	if (m->source == NULL) {
+		ref->status = IMGOPT_REF_STATUS_BROKEN;
+		g_clear_pointer(&ref->resolved, g_free);
+		ref->message = g_strdup(m->why);
+		return true;
+	}
+	ref->status = IMGOPT_REF_STATUS_OK;
+	g_free(ref->resolved);
+	ref->resolved = g_strdup(path);
+	ref->message = NULL;
+	g_ptr_array_add(m->refs, ref);
+	return true;
+}
+
+/* Every reference that links a variant file that is gone (deleted, or
+ * missing from a checkout or a restored cache) while its source is
+ * still under IMAGES links it again once the variants stage has made it
+ * again, same name, same link: the post does not change.  Those whose
+ * source is gone too stay broken and say so. */
+static bool
+run_remake(Run *r, const GPtrArray *posts, GError **error)
+{
+	g_autoptr(GHashTable) by_path =
+		g_hash_table_new(g_str_hash, g_str_equal);
+
+	r->remade = g_ptr_array_new_with_free_func((GDestroyNotify)remade_free);
+	r->remade_placed =
+		g_ptr_array_new_with_free_func((GDestroyNotify)predicted_free);
+	for (guint i = 0; i < posts->len; i++) {
+		const PostPlan *plan = g_ptr_array_index(posts, i);
+
+		for (guint j = 0; plan->refs != NULL && j < plan->refs->len;
+		     j++) {
+			ImgoptRef *ref = g_ptr_array_index(plan->refs, j);
+
+			if ((ref->status == IMGOPT_REF_STATUS_BROKEN ||
+			     ref->status == IMGOPT_REF_STATUS_REPAIRED) &&
+			    !remake_ref(r, ref, by_path, error))
+				return false;
+		}
+	}
+	note_nothing_rewritable(r, r->n_kept);
+	return true;
+}
+
+/* Says which variant files are made again (or, for a check or a dry
+ * run, would be); a file the variants stage did not make after all (its
+ * source failed) leaves its references broken. */
+static void
+settle_remade(Run *r)
+{
+	const char *root = imgopt_site_get_root(r->site);
+	ImgoptRunMode mode = r->opt->mode;
+
+	for (guint i = 0; i < r->remade->len; i++) {
+		const Remade *m = g_ptr_array_index(r->remade, i);
+		g_autofree char *full = g_build_filename(root, m->path, NULL);
+		const ImgoptRef *first = NULL;
+
+		if (m->source == NULL || m->refs->len == 0)
+			continue;
+		first = g_ptr_array_index(m->refs, 0);
+		if (mode == IMGOPT_RUN_APPLY &&
+		    !g_file_test(full, G_FILE_TEST_IS_REGULAR)) {
+			for (guint j = 0; j < m->refs->len; j++) {
+				ImgoptRef *ref = g_ptr_array_index(m->refs, j);
+
+				ref->status = IMGOPT_REF_STATUS_BROKEN;
+				g_clear_pointer(&ref->resolved, g_free);
+				ref->message = g_strdup_printf(
+					"'%s' is gone, and was not made again "
+					"from '%s'",
+					m->path, m->source->path);
+			}
+			continue;
+		}
+		g_autofree char *msg = g_strdup_printf(
+			"'%s' (linked by %s:%zu) %s from '%s'", m->path,
+			first->post, first->line,
+			mode == IMGOPT_RUN_APPLY ? "was gone: made again"
+			: mode == IMGOPT_RUN_CHECK
+				? "is gone: run makes it again"
+				: "is gone: would be made again",
+			m->source->path);
+		g_ptr_array_add(r->result->notices,
+				imgopt_problem_new(m->path, msg));
+	}
 }
 
 /* ---- 3. variants ---- */
@@ -1055,6 +1557,12 @@ content_variants(Run *r, const ImgoptAsset *a, GError **error)
 		return NULL;
 	if (missing == NULL)
 		return rows_on_disk(r, g_steal_pointer(&rows));
+	/* A check: the files gone are made again as their rows say. */
+	if (r->opt->mode == IMGOPT_RUN_CHECK && rows->len > 0 &&
+	    is_remade(r, a)) {
+		r->result->n_to_encode++;
+		return g_steal_pointer(&rows);
+	}
 	rows_on_disk(r, rows);
 	GPtrArray *found = reusable_on_disk(r, a, missing);
 	for (guint i = 0; found != NULL && i < found->len; i++) {
@@ -1347,8 +1855,16 @@ count_ref(Run *r, const ImgoptRefPlan *rp)
 	    ref->kind == IMGOPT_REF_SRCSET)
 		return;
 	const ImgoptAsset *asset = g_hash_table_lookup(r->files, ref->resolved);
+	const ImgoptVariant *row =
+		asset == NULL
+			? g_hash_table_lookup(r->variant_of, ref->resolved)
+			: NULL;
 	uint64_t before =
 		asset != NULL ? asset->size : file_size(r, ref->resolved);
+
+	/* A variant gone, a check or a dry run makes again: as its row says. */
+	if (before == 0 && row != NULL)
+		before = row->bytes;
 	const ImgoptVariant *v = rp->variant;
 	/* A check's predicted variant (0 bytes) counts as its source. */
 	uint64_t after = v != NULL && v->bytes > 0 ? v->bytes : before;
@@ -1774,8 +2290,9 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 		return false;
 	gint64 t1 = g_get_monotonic_time();
 	if (!run_read(&r, posts, error) || !run_wanted(&r, posts, error) ||
-	    !run_variants(&r, error))
+	    !run_remake(&r, posts, error) || !run_variants(&r, error))
 		return false;
+	settle_remade(&r);
 	gint64 t2 = g_get_monotonic_time();
 	run_plan(&r, posts, plans);
 	if (!drop_unlinked(&r, error))

@@ -42,7 +42,12 @@
  * variant the rules above pick among the current settings' variants of
  * the same content (its original is encoded again if those do not exist
  * yet and it is still there), a srcset candidate getting the new width as
- * its `w` descriptor.  Broken references stay as
+ * its `w` descriptor.  A reference to a variant file that is gone
+ * (deleted, missing from a checkout or a restored cache) while its source
+ * is still in the site stays as written: the file is made again under its
+ * name, as the manifest says it was made (the same bytes), and a notice
+ * says so (check: counted to encode; dry run: would be made).  Broken
+ * references stay as
  * written and are reported; repaired ones are rewritten to the variant of
  * the file they were repaired to.
  *
@@ -142,7 +147,8 @@ typedef struct {
 					know that is no failure: a read-only
 					file rewritten (its mode kept), a file
 					left out (a symlinked post, a FIFO
-					under IMAGES) */
+					under IMAGES), a variant file gone,
+					made again */
 	GPtrArray *variant_files;    /* (element-type filename) variant files
 					written (or, in a dry run, to write),
 					sorted */

@@ -1,0 +1,96 @@
+# A variant file pages link, gone (deleted by hand, a clean checkout, a
+# cache restore that missed optimized/), is made again by the next run
+# from its source still in the site: byte for byte as it was, the links
+# and the posts unchanged, exit 0, a note for each; the run after it
+# encodes nothing.  Check says that run makes it again (exit 1: work),
+# and does not call the link broken.  Jekyll (with its manifest, then a
+# fresh one), Hexo (post asset folders, the theme's folder) and Hugo (a
+# bundle's own folder, a copy placed in a second bundle, static/).  A
+# variant whose source is gone too stays a broken link and says why.
+
+# at DIR ARGS...: imgopt ARGS in DIR: its exit code, images line and
+# notes or broken links (variant hashes masked: Hugo's images are noise)
+at() {
+	d=$1
+	shift
+	status=0
+	(cd "$d" && "$IMGOPT" "$@") >out 2>err || status=$?
+	echo "$1: exit $status"
+	grep -h -E '^images:|note:|broken' out err |
+		sed -E 's/[0-9a-f]{16}-/HASH-/g' || true
+}
+# gone DIR FILE...: DIR kept as it is in ./before, then FILE... deleted
+gone() {
+	d=$1
+	shift
+	rm -rf before
+	cp -R "$d" before
+	for f in "$@"; do rm "$d/$f"; done
+	echo "deleted $#"
+}
+# same DIR: DIR holds what ./before does (but the manifest), byte for byte
+same() {
+	diff -r -x .imgopt before "$1" && echo "$1: variants and posts as they were"
+}
+variants() { (cd "$1" && find . -path '*/optimized/*' -type f | sort); }
+
+echo "== Jekyll"
+cp -R "$FIXTURES/sites/rewrite-basic/input" jekyll
+# The one broken link, so that a clean run exits 0.
+perl -0777 -pi -e 's/!\[\]\(2020-01-03\s+Windows.*?missing\.jpg\)//s' \
+	jekyll/_posts/2020-01-03-windows.md
+at jekyll run _posts postimg >/dev/null
+gone jekyll $(variants jekyll)
+at jekyll check _posts postimg
+at jekyll run _posts postimg
+same jekyll
+at jekyll run _posts postimg
+echo "-- a fresh manifest"
+rm -rf jekyll/.imgopt
+gone jekyll postimg/optimized/5a4acfe89e062ca3-1000.jpg \
+	postimg/optimized/73ee4fd4f1b2426f-960.jpg
+at jekyll run _posts postimg
+same jekyll
+echo "-- its source gone too"
+mv jekyll/postimg/photo.jpg photo.jpg
+gone jekyll postimg/optimized/5a4acfe89e062ca3-1000.jpg
+at jekyll check _posts postimg
+at jekyll run _posts postimg
+echo "-- the source back"
+mv photo.jpg jekyll/postimg/photo.jpg
+at jekyll run _posts postimg
+cmp jekyll/postimg/optimized/5a4acfe89e062ca3-1000.jpg \
+	before/postimg/optimized/5a4acfe89e062ca3-1000.jpg && echo "the same bytes"
+
+echo "== Hexo"
+cp -R "$FIXTURES/hexo-site" hexo
+at hexo run >/dev/null
+gone hexo $(variants hexo)
+at hexo check
+at hexo run
+same hexo
+at hexo run
+
+echo "== Hugo"
+cp -R "$FIXTURES/hugo-site" hugo
+vips gaussnoise small.v 640 400 --sigma 20
+vips copy small.v hugo/content/posts/bundle/diagram.png
+for f in static/img/cover.jpg static/img/shared.jpg static/img/card.jpg \
+	static/img/wide.jpg content/posts/bundle/photo.jpg; do
+	vips gaussnoise noise.v 1200 800 --sigma 30
+	vips copy noise.v "hugo/$f[Q=95]"
+done
+mkdir hugo/content/posts/other
+cp hugo/content/posts/bundle/photo.jpg hugo/content/posts/other/pic.jpg
+printf -- '---\ntitle: other\n---\n\n![a](pic.jpg)\n' \
+	>hugo/content/posts/other/index.md
+at hugo run >/dev/null
+gone hugo $(variants hugo)
+at hugo check
+at hugo run
+same hugo
+at hugo run
+echo "-- the placed copy alone"
+gone hugo $(cd hugo && ls content/posts/other/optimized/*.jpg)
+at hugo run
+same hugo
