@@ -414,6 +414,8 @@ typedef struct {
 	ImgoptAsset *id; /* its path and identity when read; NULL: none */
 	uint8_t *data;   /* its bytes */
 	size_t len;      /* how many */
+	size_t cap;      /* bytes allocated at @data: it only grows, so
+			    that a group after a group is no fresh pages */
 } HeldFile;
 
 static void
@@ -457,7 +459,11 @@ hold(const char *root, ImgoptAsset *now, GError **error)
 	fd = open_regular(root, id, error);
 	if (fd < 0)
 		return NULL;
-	h->data = g_realloc(h->data, MAX(id->size, 1));
+	if (id->size > h->cap || h->data == NULL) {
+		h->cap = MAX(id->size, 1);
+		g_free(h->data);
+		h->data = g_malloc(h->cap);
+	}
 	ok = read_full(fd, h->data, id->size, &got);
 	if (!ok)
 		set_errno_error(error, errno, id->path, "read failed");
