@@ -12,13 +12,17 @@
  *     manifest's files table
  *   push batches of BATCH paths  ──────► lstat; unchanged since the
  *                                         manifest? keep the cached row;
- *                                         else read: hash + probe
+ *                                         else read: hash + probe; files
+ *                                         to hash come by size class and
+ *                                         are compared with the class's
+ *                                         bytes held as they are read
  *   pop batch results ◄────────────────── (GAsyncQueue, results by move)
  *   one transaction per batch:
  *     put_file for each re-hashed file
  *   nominate groups (hash, size)
  *   confirm them byte for byte (skipped
- *     for pairs already confirmed in an
+ *     for pairs proven equal as they were
+ *     read, and for pairs confirmed in an
  *     earlier run and unchanged since)
  *   orphans, references, the runs row
  *
@@ -26,6 +30,18 @@
  * SQLite, they only read the cache table, which nobody modifies while the
  * pool runs.  Results arrive in any order; everything is sorted by path
  * before it leaves.
+ *
+ * Proven as read.  Reading a duplicate twice, once to hash it and once to
+ * compare it, was half of a first run's reading; so the files to hash are
+ * read by size class (sorted by size, a class never split between
+ * batches), whole into memory, and each worker holds the distinct bytes
+ * of the class it reads (imgopt_index_read_matched(), HELD_BUDGET): a file
+ * equal byte for byte to held bytes is recorded as such (@same_as), and
+ * two files recorded equal to the same bytes need no comparison.  Each
+ * file was stable while read (fstat() before and after), so they were
+ * equal when read: the same promise as the token cache below, whose files
+ * are trusted from their stat at the start of the run.  A change after
+ * the read is the memo's to notice (its state is taken before the job).
  *
  * The byte-comparison cache.  Confirming a group reads every member again,
  * which would make an unchanged re-run as slow as the first one.  So each
@@ -49,13 +65,17 @@
 #include "hash.h"
 #include "nameguard.h"
 
-/* Files per work item and per manifest transaction. */
+/* Files per work item and per manifest transaction (the files read:
+ * COMMIT_US). */
 #define BATCH 256
+
+/* How long the rows of the files read wait for their commit at most. */
+#define COMMIT_US G_USEC_PER_SEC
 
 /* Bytes of distinct contents a worker holds while reading a size class
  * (imgopt_index_read_matched()): a class is mostly copies of one file,
- * held once. */
-#define HELD_BUDGET (2 * IMGOPT_INDEX_HOLD_MAX)
+ * held once; the largest file compared so fits. */
+#define HELD_BUDGET IMGOPT_INDEX_MATCH_MAX
 
 /* ---- results ---- */
 
@@ -165,6 +185,8 @@ typedef struct {
 				      folders included: imgopt's output */
 	int jobs;                  /* threads (0: one per core) */
 	char *output_dir;          /* IMAGES/optimized: imgopt's output */
+	gint64 began_us;           /* when read_done()'s open transaction
+				      began, 0: none open */
 	GMutex problem_lock;       /* problems come from the compare pool */
 } Dupes;
 
@@ -828,12 +850,29 @@ count_read(Dupes *d, const FileWork *w)
 	}
 }
 
-/* Phase two: one manifest transaction per batch of files read. */
+/* @a's row; a path without a confirmation (the tokens loaded at the
+ * start: this run is the manifest's only writer) has none to delete. */
+static bool
+put_file(Dupes *d, const ImgoptAsset *a, GError **error)
+{
+	return g_hash_table_contains(d->tokens, a->path)
+		       ? imgopt_manifest_put_file(d->manifest, a, error)
+		       : imgopt_manifest_put_new_file(d->manifest, a, error);
+}
+
+/* Phase two: the rows of the files read, committed once a second (and
+ * at the end: read_all_done()), so that an interrupted run keeps what it
+ * read up to a second before.  A commit per batch wrote the pages each
+ * touched to the journal again: the batches go by size class, so each
+ * touched rows all over the files table (28% more page writes). */
 static bool
 read_done(Dupes *d, GPtrArray *batch, GError **error)
 {
-	if (!imgopt_manifest_begin(d->manifest, error))
-		return false;
+	if (d->began_us == 0) {
+		if (!imgopt_manifest_begin(d->manifest, error))
+			return false;
+		d->began_us = g_get_monotonic_time();
+	}
 	for (guint i = 0; i < batch->len; i++) {
 		FileWork *w = g_ptr_array_index(batch, i);
 
@@ -842,8 +881,9 @@ read_done(Dupes *d, GPtrArray *batch, GError **error)
 			notify_problem(d, w->path, w->error->message, true);
 			continue;
 		}
-		if (!imgopt_manifest_put_file(d->manifest, w->asset, error)) {
+		if (!put_file(d, w->asset, error)) {
 			imgopt_manifest_rollback(d->manifest);
+			d->began_us = 0;
 			return false;
 		}
 		if (w->same_as != NULL)
@@ -854,33 +894,50 @@ read_done(Dupes *d, GPtrArray *batch, GError **error)
 	d->n_read += batch->len;
 	notify_progress(d, "index", d->n_read, d->n_to_read,
 			d->result->hashed_bytes + d->result->probed_bytes);
+	if (g_get_monotonic_time() - d->began_us < COMMIT_US)
+		return true;
+	d->began_us = 0;
+	return imgopt_manifest_commit(d->manifest, error);
+}
+
+/* Commits the rows read_done() left in its open transaction if @ok,
+ * else rolls them back. */
+static bool
+read_all_done(Dupes *d, bool ok, GError **error)
+{
+	if (d->began_us == 0)
+		return ok;
+	d->began_us = 0;
+	if (!ok) {
+		imgopt_manifest_rollback(d->manifest);
+		return false;
+	}
 	return imgopt_manifest_commit(d->manifest, error);
 }
 
 /* Files indexed from their stat alone (size-first, unique size): their
- * rows, a transaction per batch, say what is known (no hash, format not
- * sniffed), so the next run finds them unchanged. */
+ * rows say what is known (no hash, format not sniffed), so the next run
+ * finds them unchanged.  One transaction: nothing is read, so there is no
+ * progress to keep on the way, and each commit writes the pages it
+ * touched to the journal again (13,382 rows: 53 commits were 3% of a
+ * cold run). */
 static bool
 store_unread(Dupes *d, GError **error)
 {
-	for (guint i = 0; i < d->unread->len; i += BATCH) {
-		if (!imgopt_manifest_begin(d->manifest, error))
-			return false;
-		for (guint j = i; j < MIN(i + BATCH, d->unread->len); j++) {
-			ImgoptAsset *a = g_ptr_array_index(d->unread, j);
+	if (!imgopt_manifest_begin(d->manifest, error))
+		return false;
+	for (guint j = 0; j < d->unread->len; j++) {
+		ImgoptAsset *a = g_ptr_array_index(d->unread, j);
 
-			if (!imgopt_manifest_put_file(d->manifest, a, error)) {
-				imgopt_manifest_rollback(d->manifest);
-				return false;
-			}
-			d->unread->pdata[j] = NULL;
-			take_asset(d, a, false);
-			d->result->unread_files++;
-		}
-		if (!imgopt_manifest_commit(d->manifest, error))
+		if (!put_file(d, a, error)) {
+			imgopt_manifest_rollback(d->manifest);
 			return false;
+		}
+		d->unread->pdata[j] = NULL;
+		take_asset(d, a, false);
+		d->result->unread_files++;
 	}
-	return true;
+	return imgopt_manifest_commit(d->manifest, error);
 }
 
 /* How many indexed files have each size (size-first: a file whose size
@@ -976,7 +1033,8 @@ index_files(Dupes *d, const ImgoptDupesOptions *options, GError **error)
 		return false;
 	d->n_to_read = read_work->len;
 	notify_progress(d, "index", 0, d->n_to_read, 0);
-	if (!run_pool(d, jobs, read_work, read_done, error))
+	if (!read_all_done(d, run_pool(d, jobs, read_work, read_done, error),
+			   error))
 		return false;
 	d->result->files = d->assets->len;
 	return true;

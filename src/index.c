@@ -378,7 +378,7 @@ imgopt_index_read_matched(const char *root, ImgoptAsset *asset,
 			  uint64_t *bytes_read, GError **error)
 {
 	*same_as_out = NULL;
-	if (asset->size == 0 || asset->size > IMGOPT_INDEX_HOLD_MAX)
+	if (asset->size == 0 || asset->size > IMGOPT_INDEX_MATCH_MAX)
 		return read_hashed(root, asset, NULL, bytes_read, error);
 	if (asset->size != held->size) {
 		g_array_set_size(held->contents, 0);

@@ -41,6 +41,11 @@
  * compared with every other member). */
 #define IMGOPT_INDEX_HOLD_MAX (1024 * 1024)
 
+/* imgopt_index_read_matched() reads files up to this size into memory
+ * whole, to compare them with the others of their size as they are read
+ * (every image of a 20,000-image blog: the largest are 3 MB). */
+#define IMGOPT_INDEX_MATCH_MAX (4 * 1024 * 1024)
+
 /** Bytes read per window by imgopt_index_probe_file(). */
 #define IMGOPT_INDEX_PROBE_WINDOW (16 * 1024)
 
@@ -144,7 +149,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptIndexHeld, imgopt_index_held_free)
  *   through @held whose bytes are equal to @asset's (compared byte for
  *   byte, after the hashes), @asset's own path if its bytes are new and
  *   now held, or NULL: not compared (empty, larger than
- *   IMGOPT_INDEX_HOLD_MAX, or beyond the budget)
+ *   IMGOPT_INDEX_MATCH_MAX, or beyond the budget)
  *
  * As imgopt_index_read(), the same pieces fed to the hasher and the
  * probe; each file is read into memory whole and stable (fstat() before

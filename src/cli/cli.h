@@ -355,6 +355,17 @@ typedef struct CliJsonWriter CliJsonWriter;
 /** Returns: (transfer full): a writer appending to @out (borrowed). */
 CliJsonWriter *cli_json_writer_new(GString *out);
 
+/**
+ * cli_json_writer_fork:
+ * @writer: a document being written
+ * @out: (transfer none): holds a copy of @writer's text so far
+ *
+ * Returns: (transfer full): a writer going on from where @writer stands,
+ *   appending to @out: two documents that differ only in their ends
+ *   share the writing of the rest.
+ */
+CliJsonWriter *cli_json_writer_fork(const CliJsonWriter *writer, GString *out);
+
 /** Frees @writer (nullable); the text stays in its GString. */
 void cli_json_writer_free(CliJsonWriter *writer);
 

@@ -202,11 +202,20 @@ add_lists_json(CliJsonWriter *b, const ImgoptDupesResult *res)
 	cli_json_writer_end(b);
 }
 
+static void as_unchanged(ImgoptDupesResult *res);
+
 /* Written as it goes, not built as a tree: the document lists every
- * member of every group with its users (CliJsonWriter, cli.h). */
+ * member of every group with its users (CliJsonWriter, cli.h).  Into
+ * @unchanged (nullable), the same document as an unchanged re-run prints
+ * it: only the summary differs, so the rest is copied, not written
+ * twice. */
 static void
-render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out)
+render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out,
+	    GString *unchanged)
 {
+	g_autoptr(CliJsonWriter) u = NULL;
+	ImgoptDupesResult same = *res; /* counters changed, nothing owned */
+
 	g_autoptr(CliJsonWriter) b = cli_json_writer_new(out);
 
 	cli_json_writer_begin(b, CLI_JSON_OBJECT, NULL);
@@ -219,6 +228,13 @@ render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out)
 	cli_json_writer_add_strings(b, "empty", res->empty);
 	add_problems_json(b, "errors", res->errors, "reason");
 	add_problems_json(b, "skipped", res->skipped, "reason");
+	if (unchanged != NULL) {
+		g_string_append_len(unchanged, out->str, out->len);
+		u = cli_json_writer_fork(b, unchanged);
+		as_unchanged(&same);
+		add_summary_json(u, &same);
+		cli_json_writer_finish(u);
+	}
 	add_summary_json(b, res);
 	cli_json_writer_finish(b);
 }
@@ -340,16 +356,28 @@ render_text(const ImgoptSite *site, const ImgoptDupesResult *res,
 			       res->cached_files, res->errors->len);
 }
 
+/* The output; into @unchanged_out (nullable), what an unchanged re-run
+ * prints. */
 static GBytes *
 render(const ImgoptSite *site, const ImgoptDupesResult *res,
-       const CliCommon *common)
+       const CliCommon *common, GBytes **unchanged_out)
 {
 	GString *out = g_string_new(NULL);
+	GString *unchanged = unchanged_out != NULL ? g_string_new(NULL) : NULL;
+	ImgoptDupesResult same = *res; /* counters changed, nothing owned */
 
-	if (common->json)
-		render_json(site, res, out);
-	else
+	if (common->json) {
+		render_json(site, res, out, unchanged);
+	}
+	else {
 		render_text(site, res, common, out);
+		if (unchanged != NULL) {
+			as_unchanged(&same);
+			render_text(site, &same, common, unchanged);
+		}
+	}
+	if (unchanged != NULL)
+		*unchanged_out = g_string_free_to_bytes(unchanged);
 	return g_string_free_to_bytes(out);
 }
 
@@ -421,25 +449,29 @@ replay(const CliCommon *common, const ImgoptSite *site,
 	return output;
 }
 
-/* Keeps what an unchanged re-run will print; a run that failed on a
- * file or skipped one is not kept (its messages went to stderr). */
+/* Whether what this run printed may be printed again by an unchanged
+ * re-run: not if it failed on a file or skipped one (its messages went
+ * to stderr). */
+static bool
+is_keepable(const ImgoptDupesResult *res)
+{
+	return res->errors->len == 0 && res->skipped->len == 0;
+}
+
+/* Keeps @again (render()'s unchanged output), or forgets the last run's
+ * if this one is not keepable. */
 static void
-keep(ImgoptMemo *memo, const CliCommon *common, const ImgoptSite *site,
-     ImgoptManifest *manifest, ImgoptDupesResult *res)
+keep(ImgoptMemo *memo, ImgoptManifest *manifest, const ImgoptDupesResult *res,
+     GBytes *again)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) again = NULL;
 	bool ok;
 
-	if (res->errors->len > 0 || res->skipped->len > 0) {
+	if (!is_keepable(res))
 		ok = imgopt_memo_forget(manifest, "dupes", &error);
-	}
-	else {
-		as_unchanged(res);
-		again = render(site, res, common);
+	else
 		ok = imgopt_memo_store(memo, manifest, res->watched, again,
 				       NULL, &error);
-	}
 	if (!ok)
 		g_debug("memo: %s", error->message);
 }
@@ -456,6 +488,7 @@ cli_cmd_dupes(const CliCommand *cmd, int argc, char **argv)
 	ImgoptObserver observer = {on_progress, on_problem, &ui};
 	g_autoptr(ImgoptMemo) memo = NULL;
 	g_autoptr(GBytes) output = NULL;
+	g_autoptr(GBytes) again = NULL; /* what an unchanged re-run prints */
 	gboolean hash_all = FALSE;
 	gboolean rescan = FALSE;
 	const GOptionEntry extra[] = {
@@ -495,9 +528,10 @@ cli_cmd_dupes(const CliCommand *cmd, int argc, char **argv)
 		return cli_fail(error);
 	}
 	clear_bar(&ui);
-	output = render(site, res, &common);
+	output = render(site, res, &common,
+			memo != NULL && is_keepable(res) ? &again : NULL);
 	write_out(output);
 	if (memo != NULL)
-		keep(memo, &common, site, manifest, res);
+		keep(memo, manifest, res, again);
 	return res->errors->len > 0 ? CLI_EXIT_ITEMS : CLI_EXIT_OK;
 }

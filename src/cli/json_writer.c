@@ -33,6 +33,16 @@ cli_json_writer_new(GString *out)
 	return w;
 }
 
+CliJsonWriter *
+cli_json_writer_fork(const CliJsonWriter *w, GString *out)
+{
+	CliJsonWriter *f = cli_json_writer_new(out);
+
+	g_array_append_vals(f->open, w->open->data, w->open->len);
+	f->is_empty = w->is_empty;
+	return f;
+}
+
 void
 cli_json_writer_free(CliJsonWriter *w)
 {
