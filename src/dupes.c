@@ -750,13 +750,15 @@ work_batch(gpointer data, gpointer user_data)
 
 /* Where the batch starting at @i ends: after BATCH files, or more, so
  * that a size class of files to hash is not split (its files are next to
- * each other: plan_reads()). */
+ * each other: plan_reads()); but at most 4 BATCH, so that a thousand
+ * copies of one file still go to every worker (the pairs across batches
+ * are compared after: bytes_equal()). */
 static guint
 batch_end(const GPtrArray *work, guint i)
 {
 	guint end = MIN(i + BATCH, work->len);
 
-	while (end < work->len) {
+	while (end < work->len && end - i < 4 * BATCH) {
 		const FileWork *last = g_ptr_array_index(work, end - 1);
 		const FileWork *next = g_ptr_array_index(work, end);
 
