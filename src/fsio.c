@@ -62,39 +62,51 @@ is_plain_relative(const char *rel)
 	return true;
 }
 
+static char *
+resolve_error(const char *path, int err, GError **error)
+{
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
+		    "cannot resolve '%s': %s", path, g_strerror(err));
+	return NULL;
+}
+
 char *
-imgopt_fs_realpath_below(const char *root, const char *rel, GError **error)
+imgopt_fs_realpath_below(const char *root, const char *rel, struct stat *st_out,
+			 GError **error)
 {
 	g_autofree char *abs = imgopt_fs_join(root, rel);
 	size_t start = strlen(root) + 1;
+	struct stat st;
 	char one;
 
+	if (st_out != NULL)
+		st_out->st_mode = 0;
 	if (!is_plain_relative(rel) || strcmp(root, "/") == 0)
 		return imgopt_fs_realpath(abs, error);
-	/* readlink() of each prefix below the root: EINVAL says "not a
-	 * symlink"; a symlink anywhere hands the path to realpath(). */
-	for (size_t i = start;; i++) {
-		char c = abs[i];
-
-		if (c != '/' && c != '\0')
+	/* The path itself: there? a symlink?  Its lstat() is the caller's
+	 * stat() if no folder on the way is a symlink either. */
+	if (lstat(abs, &st) != 0)
+		return resolve_error(abs, errno, error);
+	if (S_ISLNK(st.st_mode))
+		return imgopt_fs_realpath(abs, error);
+	/* readlink() of each folder prefix below the root: EINVAL says "not
+	 * a symlink"; a symlink anywhere hands the path to realpath(). */
+	for (size_t i = start; abs[i] != '\0'; i++) {
+		if (abs[i] != '/')
 			continue;
 		abs[i] = '\0';
 		ssize_t n = readlink(abs, &one, 1);
 		int err = errno;
 
-		abs[i] = c;
+		if (n < 0 && err != EINVAL)
+			return resolve_error(abs, err, error);
+		abs[i] = '/';
 		if (n >= 0)
 			return imgopt_fs_realpath(abs, error);
-		if (err != EINVAL) {
-			g_set_error(error, G_FILE_ERROR,
-				    g_file_error_from_errno(err),
-				    "cannot resolve '%s': %s", abs,
-				    g_strerror(err));
-			return NULL;
-		}
-		if (c == '\0')
-			return g_steal_pointer(&abs);
 	}
+	if (st_out != NULL)
+		*st_out = st;
+	return g_steal_pointer(&abs);
 }
 
 char *

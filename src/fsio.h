@@ -11,6 +11,7 @@
 #define IMGOPT_FSIO_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <glib.h> /* GPtrArray, GError */
 
 #include "imgopt/observer.h"
@@ -27,11 +28,15 @@ char *imgopt_fs_realpath(const char *path, GError **error);
  * imgopt_fs_realpath_below:
  * @root: an absolute folder path free of symlinks (a realpath())
  * @rel: a path relative to @root
+ * @st_out: (out) (optional): the lstat() of the path returned, which is
+ *   its stat(), when no symlink was met on the way; else its st_mode is 0
+ *   (the caller stats the target, once it knows where that is)
  * @error: return location for a #GError
  *
  * imgopt_fs_realpath() of @root/@rel, without resolving @root again:
  * realpath() calls readlink() on every prefix of the path, each a walk
- * from `/`, so a deep root costs its depth on every call.  Here only the
+ * from `/`, so a deep root costs its depth on every call.  Here the path
+ * itself is lstat()ed (there at all? a symlink?) and only the folder
  * prefixes below @root are asked; a symlink among them (or a @rel with
  * `.`, `..` or empty components) hands the whole path to realpath().
  * Nothing is opened.
@@ -40,7 +45,7 @@ char *imgopt_fs_realpath(const char *path, GError **error);
  *   set (G_FILE_ERROR).
  */
 char *imgopt_fs_realpath_below(const char *root, const char *rel,
-			       GError **error);
+			       struct stat *st_out, GError **error);
 
 /**
  * imgopt_fs_relative:

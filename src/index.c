@@ -205,22 +205,28 @@ read_once(int fd, uint8_t *buf, size_t want, off_t off, const char *rel,
 	}
 }
 
-/* Reads @fd to the end, feeding the hasher and the probe. */
+/* Reads @fd to the end, feeding the hasher and the probe; into @keep
+ * (nullable, @asset->size bytes) as far as it holds, in the same pieces
+ * as through the chunk buffer, the rest (a file that grew) through it. */
 static bool
-read_all(int fd, ImgoptAsset *asset, ImgoptHasher *hasher, uint64_t *total,
-	 GError **error)
+read_all(int fd, ImgoptAsset *asset, ImgoptHasher *hasher, uint8_t *keep,
+	 uint64_t *total, GError **error)
 {
-	uint8_t *buf = thread_buffer(0);
+	uint8_t *chunk = thread_buffer(0);
 	ImgoptProbe p;
 
 	imgopt_probe_init(&p);
 	take_facts(&p, asset);
 	*total = 0;
 	for (;;) {
+		bool is_kept = keep != NULL && *total < asset->size;
+		uint8_t *buf = is_kept ? keep + *total : chunk;
+		size_t want = is_kept ? (size_t)MIN(asset->size - *total,
+						    IMGOPT_INDEX_CHUNK)
+				      : IMGOPT_INDEX_CHUNK;
 		size_t n = 0;
 
-		if (!read_once(fd, buf, IMGOPT_INDEX_CHUNK, -1, asset->path, &n,
-			       error))
+		if (!read_once(fd, buf, want, -1, asset->path, &n, error))
 			return false;
 		if (n == 0)
 			return true;
@@ -255,9 +261,10 @@ check_stable(int fd, const ImgoptAsset *before, uint64_t total, GError **error)
 	return true;
 }
 
-bool
-imgopt_index_read(const char *root, ImgoptAsset *asset, uint64_t *bytes_read,
-		  GError **error)
+/* imgopt_index_read(), the bytes also into @keep (nullable). */
+static bool
+read_hashed(const char *root, ImgoptAsset *asset, uint8_t *keep,
+	    uint64_t *bytes_read, GError **error)
 {
 	g_autoptr(ImgoptHasher) hasher = imgopt_hasher_new();
 	uint64_t total = 0;
@@ -274,7 +281,7 @@ imgopt_index_read(const char *root, ImgoptAsset *asset, uint64_t *bytes_read,
 	if (asset->size > 2 * IMGOPT_INDEX_CHUNK)
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-	ok = read_all(fd, asset, hasher, &total, error) &&
+	ok = read_all(fd, asset, hasher, keep, &total, error) &&
 	     check_stable(fd, asset, total, error);
 	close(fd);
 	if (bytes_read != NULL)
@@ -283,6 +290,109 @@ imgopt_index_read(const char *root, ImgoptAsset *asset, uint64_t *bytes_read,
 		return false;
 	imgopt_hasher_finish(hasher, &asset->hash);
 	asset->has_hash = true;
+	return true;
+}
+
+bool
+imgopt_index_read(const char *root, ImgoptAsset *asset, uint64_t *bytes_read,
+		  GError **error)
+{
+	return read_hashed(root, asset, NULL, bytes_read, error);
+}
+
+/* ---- reading a size class: duplicates proven as they are read ---- */
+
+typedef struct {
+	char *path;      /* the first file read with these bytes */
+	ImgoptHash hash; /* their hash */
+	uint8_t *data;   /* the bytes (the class's size) */
+} HeldContent;
+
+struct ImgoptIndexHeld {
+	size_t budget;    /* bytes that may be held */
+	size_t used;      /* bytes held */
+	uint64_t size;    /* the class: every file held has this size */
+	GArray *contents; /* (element-type HeldContent) */
+	uint8_t *scratch; /* the file being read */
+	size_t cap;       /* bytes allocated at @scratch */
+};
+
+static void
+held_content_clear(HeldContent *c)
+{
+	g_free(c->path);
+	g_free(c->data);
+}
+
+ImgoptIndexHeld *
+imgopt_index_held_new(size_t budget)
+{
+	ImgoptIndexHeld *held = g_new0(ImgoptIndexHeld, 1);
+
+	held->budget = budget;
+	held->contents = g_array_new(FALSE, FALSE, sizeof(HeldContent));
+	g_array_set_clear_func(held->contents,
+			       (GDestroyNotify)held_content_clear);
+	return held;
+}
+
+void
+imgopt_index_held_free(ImgoptIndexHeld *held)
+{
+	if (held == NULL)
+		return;
+	g_array_unref(held->contents);
+	g_free(held->scratch);
+	g_free(held);
+}
+
+/* The path of the held content equal to the scratch's @asset, else NULL
+ * (and the scratch held as a new content if the budget allows). */
+static char *
+match_scratch(ImgoptIndexHeld *held, const ImgoptAsset *asset)
+{
+	HeldContent c = {0};
+
+	for (guint i = 0; i < held->contents->len; i++) {
+		const HeldContent *h =
+			&g_array_index(held->contents, HeldContent, i);
+
+		if (imgopt_hash_equal(&h->hash, &asset->hash) &&
+		    memcmp(h->data, held->scratch, asset->size) == 0)
+			return g_strdup(h->path);
+	}
+	if (held->used + asset->size > held->budget)
+		return NULL;
+	c.path = g_strdup(asset->path);
+	c.hash = asset->hash;
+	c.data = g_steal_pointer(&held->scratch);
+	held->cap = 0;
+	held->used += asset->size;
+	g_array_append_val(held->contents, c);
+	return g_strdup(asset->path);
+}
+
+bool
+imgopt_index_read_matched(const char *root, ImgoptAsset *asset,
+			  ImgoptIndexHeld *held, char **same_as_out,
+			  uint64_t *bytes_read, GError **error)
+{
+	*same_as_out = NULL;
+	if (asset->size == 0 || asset->size > IMGOPT_INDEX_MATCH_MAX)
+		return read_hashed(root, asset, NULL, bytes_read, error);
+	if (asset->size != held->size) {
+		g_array_set_size(held->contents, 0);
+		held->used = 0;
+		held->size = asset->size;
+	}
+	if (held->cap < asset->size) {
+		g_free(held->scratch);
+		held->scratch = g_malloc(asset->size);
+		held->cap = asset->size;
+	}
+	if (!read_hashed(root, asset, held->scratch, bytes_read, error))
+		return false;
+	*same_as_out = match_scratch(held, asset);
 	return true;
 }
 
@@ -414,6 +524,8 @@ typedef struct {
 	ImgoptAsset *id; /* its path and identity when read; NULL: none */
 	uint8_t *data;   /* its bytes */
 	size_t len;      /* how many */
+	size_t cap;      /* bytes allocated at @data: it only grows, so
+			    that a group after a group is no fresh pages */
 } HeldFile;
 
 static void
@@ -457,7 +569,11 @@ hold(const char *root, ImgoptAsset *now, GError **error)
 	fd = open_regular(root, id, error);
 	if (fd < 0)
 		return NULL;
-	h->data = g_realloc(h->data, MAX(id->size, 1));
+	if (id->size > h->cap || h->data == NULL) {
+		h->cap = MAX(id->size, 1);
+		g_free(h->data);
+		h->data = g_malloc(h->cap);
+	}
 	ok = read_full(fd, h->data, id->size, &got);
 	if (!ok)
 		set_errno_error(error, errno, id->path, "read failed");

@@ -576,22 +576,26 @@ static const char put_file_sql[] =
 	"INSERT OR REPLACE INTO files(path, size, mtime_ns, inode, device, "
 	"hash, format, width, height, frames) VALUES (?,?,?,?,?,?,?,?,?,?)";
 
-bool
-imgopt_manifest_put_file(ImgoptManifest *manifest, const ImgoptAsset *asset,
-			 GError **error)
+/* Writes @asset's row, after deleting its confirmation if
+ * @is_confirmed. */
+static bool
+put_file(ImgoptManifest *manifest, const ImgoptAsset *asset, bool is_confirmed,
+	 GError **error)
 {
 	sqlite3_stmt *s = NULL;
 
 	if (!require_transaction(manifest, error))
 		return false;
 	/* New bytes void any earlier byte comparison of this path. */
-	s = stmt(manifest, "DELETE FROM confirmations WHERE path = ?", error);
-
-	if (s == NULL)
-		return false;
-	bind_text(s, 1, asset->path);
-	if (!step_done(manifest, s, "put file", error))
-		return false;
+	if (is_confirmed) {
+		s = stmt(manifest, "DELETE FROM confirmations WHERE path = ?",
+			 error);
+		if (s == NULL)
+			return false;
+		bind_text(s, 1, asset->path);
+		if (!step_done(manifest, s, "put file", error))
+			return false;
+	}
 	s = stmt(manifest, put_file_sql, error);
 	if (s == NULL)
 		return false;
@@ -609,6 +613,20 @@ imgopt_manifest_put_file(ImgoptManifest *manifest, const ImgoptAsset *asset,
 	sqlite3_bind_int64(s, 9, asset->height);
 	sqlite3_bind_int64(s, 10, asset->n_frames);
 	return step_done(manifest, s, "put file", error);
+}
+
+bool
+imgopt_manifest_put_file(ImgoptManifest *manifest, const ImgoptAsset *asset,
+			 GError **error)
+{
+	return put_file(manifest, asset, true, error);
+}
+
+bool
+imgopt_manifest_put_new_file(ImgoptManifest *manifest, const ImgoptAsset *asset,
+			     GError **error)
+{
+	return put_file(manifest, asset, false, error);
 }
 
 #define FILE_COLUMNS                                                           \

@@ -1057,14 +1057,16 @@ check_candidate(const ImgoptSite *site, const char *rel, mode_t *mode_out)
 {
 	if (*rel == '\0')
 		return CANDIDATE_MISSING;
-	g_autofree char *real = imgopt_fs_realpath_below(site->root, rel, NULL);
 	GStatBuf st;
+	g_autofree char *real =
+		imgopt_fs_realpath_below(site->root, rel, &st, NULL);
 
 	if (real == NULL)
 		return CANDIDATE_MISSING;
 	if (!is_inside(site->root, real))
 		return CANDIDATE_ESCAPES;
-	if (g_stat(real, &st) != 0)
+	/* Met no symlink: its lstat() is its stat(). */
+	if (st.st_mode == 0 && g_stat(real, &st) != 0)
 		return CANDIDATE_MISSING;
 	*mode_out = st.st_mode;
 	return S_ISREG(st.st_mode) ? CANDIDATE_FOUND : CANDIDATE_SPECIAL;

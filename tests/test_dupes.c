@@ -691,6 +691,49 @@ test_referenced_images(void)
 	g_assert_true(has_a && has_d);
 }
 
+/* A size class larger than a batch can hold (4 x 256 files) is split
+ * between workers: the copies proven equal within each part are still
+ * one group with those compared across parts, and a file of the same size
+ * with other bytes is not in it. */
+static void
+test_class_across_batches(void)
+{
+	g_autofree char *root = tu_tmpdir();
+	g_autofree char *posts = g_build_filename(root, "_posts", NULL);
+	g_autofree char *images = g_build_filename(root, "img", NULL);
+	g_autoptr(GError) error = NULL;
+	ImgoptDupesOptions options = {2, false};
+
+	g_assert_cmpint(g_mkdir_with_parents(posts, 0755), ==, 0);
+	g_assert_cmpint(g_mkdir_with_parents(images, 0755), ==, 0);
+	for (int i = 0; i < 1100; i++) {
+		g_autofree char *name = g_strdup_printf("img/c%04d.jpg", i);
+		g_autofree char *path = g_build_filename(root, name, NULL);
+
+		/* Two in the middle hold other bytes of the same size. */
+		tu_write(path, i == 500 || i == 900 ? "\xFF\xD8\xFF other"
+						    : "\xFF\xD8\xFF copy!");
+	}
+	g_autoptr(ImgoptSite) site =
+		imgopt_site_open(posts, images, NULL, &error);
+	g_assert_no_error(error);
+	g_autoptr(ImgoptManifest) m = imgopt_manifest_open(":memory:", &error);
+	g_autoptr(ImgoptDupesResult) res = NULL;
+	g_assert_true(imgopt_dupes_run_size_first(site, &options, m, NULL, &res,
+						  &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(res->hashed_files, ==, 1100);
+	g_assert_cmpuint(res->groups->len, ==, 2);
+	for (guint i = 0; i < res->groups->len; i++) {
+		const ImgoptGroup *g = g_ptr_array_index(res->groups, i);
+		const ImgoptGroupMember *first =
+			g_ptr_array_index(g->members, 0);
+		bool is_other = strcmp(first->path, "img/c0500.jpg") == 0;
+
+		g_assert_cmpuint(g->members->len, ==, is_other ? 2 : 1098);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -707,6 +750,8 @@ main(int argc, char **argv)
 	g_test_add_func("/dupes/bad-entries-reported",
 			test_bad_entries_reported);
 	g_test_add_func("/dupes/vanished-during-run", test_vanished_during_run);
+	g_test_add_func("/dupes/class-across-batches",
+			test_class_across_batches);
 	g_test_add_func("/dupes/manifest-option", test_manifest_option);
 	g_test_add_func("/dupes/referenced-images", test_referenced_images);
 	return g_test_run();

@@ -212,19 +212,28 @@ test_walk_dir(void)
 	tu_rmtree(dir);
 }
 
-/* imgopt_fs_realpath_below() answers as realpath() of the joined path. */
+/* imgopt_fs_realpath_below() answers as realpath() of the joined path;
+ * the stat it gives, when it gives one (@has_stat: it must), is the
+ * target's. */
 static void
-assert_same_realpath(const char *root, const char *rel)
+assert_same_realpath(const char *root, const char *rel, bool has_stat)
 {
 	g_autofree char *abs = g_build_filename(root, rel, NULL);
 	g_autoptr(GError) e1 = NULL;
 	g_autoptr(GError) e2 = NULL;
 	g_autofree char *want = imgopt_fs_realpath(abs, &e1);
-	g_autofree char *got = imgopt_fs_realpath_below(root, rel, &e2);
+	struct stat st, target;
+	g_autofree char *got = imgopt_fs_realpath_below(root, rel, &st, &e2);
 
 	g_assert_cmpstr(got, ==, want);
 	if (want == NULL)
 		g_assert_true(e1->code == e2->code);
+	g_assert_true(has_stat == (st.st_mode != 0));
+	if (st.st_mode == 0)
+		return;
+	g_assert_cmpint(stat(got, &target), ==, 0);
+	g_assert_cmpuint(st.st_ino, ==, target.st_ino);
+	g_assert_cmpuint(st.st_mode, ==, target.st_mode);
 }
 
 static void
@@ -247,7 +256,7 @@ test_realpath_below(void)
 	g_assert_cmpint(symlink("..", l2), ==, 0);
 	g_assert_cmpint(symlink(out, l3), ==, 0); /* dangling, outside */
 	for (size_t i = 0; i < G_N_ELEMENTS(rels); i++)
-		assert_same_realpath(root, rels[i]);
+		assert_same_realpath(root, rels[i], i < 2);
 	tu_rmtree(tmp);
 }
 

@@ -734,6 +734,63 @@ test_files_equal(void)
 	tu_rmtree(dir);
 }
 
+/* Reads @name through @held and checks what it was matched with
+ * (@want: NULL for not compared). */
+static void
+expect_matched(const char *dir, const char *name, ImgoptIndexHeld *held,
+	       const char *want)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptAsset) a = imgopt_index_stat(dir, name, &error);
+	g_autoptr(ImgoptAsset) b = imgopt_index_stat(dir, name, &error);
+	g_autofree char *same_as = NULL;
+	uint64_t n = 0;
+
+	g_assert_nonnull(a);
+	g_assert_true(
+		imgopt_index_read_matched(dir, a, held, &same_as, &n, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(n, ==, a->size);
+	/* The same hash and facts as a plain read. */
+	g_assert_true(imgopt_index_read(dir, b, NULL, &error));
+	g_assert_true(imgopt_hash_equal(&a->hash, &b->hash));
+	g_assert_true(a->has_hash);
+	g_assert_cmpint(a->format, ==, b->format);
+	g_assert_cmpstr(same_as, ==, want);
+}
+
+static void
+test_read_matched(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	gsize len = IMGOPT_INDEX_CHUNK + 5;
+	g_autofree uint8_t *data = g_malloc0(len);
+	g_autoptr(ImgoptIndexHeld) held = imgopt_index_held_new(2 * len);
+	g_autoptr(ImgoptIndexHeld) small = imgopt_index_held_new(len - 1);
+	const char *names[] = {"a", "b", "c", "d", "e"};
+
+	for (int i = 0; i < 5; i++) {
+		g_autofree char *p = g_build_filename(dir, names[i], NULL);
+
+		data[len - 1] = i == 2 ? 1 : i == 4 ? 2 : 0;  /* c, e differ */
+		write_bytes(p, data, i == 3 ? len - 1 : len); /* d is shorter */
+	}
+	/* a is the first of its bytes, b the same bytes, c others. */
+	expect_matched(dir, "a", held, "a");
+	expect_matched(dir, "b", held, "a");
+	expect_matched(dir, "c", held, "c");
+	/* Nothing more fits: e is not compared, b still is. */
+	expect_matched(dir, "e", held, NULL);
+	expect_matched(dir, "b", held, "a");
+	/* Another size: the class is dropped. */
+	expect_matched(dir, "d", held, "d");
+	expect_matched(dir, "b", held, "b");
+	/* A budget smaller than the file: never compared. */
+	expect_matched(dir, "a", small, NULL);
+	expect_matched(dir, "b", small, NULL);
+	tu_rmtree(dir);
+}
+
 static void
 test_image_names(void)
 {
@@ -775,6 +832,7 @@ main(int argc, char **argv)
 	g_test_add_func("/index/unchanged-rule", test_unchanged_rule);
 	g_test_add_func("/index/files-equal", test_files_equal);
 	g_test_add_func("/index/files-equal-held", test_files_equal_held);
+	g_test_add_func("/index/read-matched", test_read_matched);
 	g_test_add_func("/index/image-names", test_image_names);
 	return g_test_run();
 }

@@ -41,6 +41,11 @@
  * compared with every other member). */
 #define IMGOPT_INDEX_HOLD_MAX (1024 * 1024)
 
+/* imgopt_index_read_matched() reads files up to this size into memory
+ * whole, to compare them with the others of their size as they are read
+ * (every image of a 20,000-image blog: the largest are 3 MB). */
+#define IMGOPT_INDEX_MATCH_MAX (4 * 1024 * 1024)
+
 /** Bytes read per window by imgopt_index_probe_file(). */
 #define IMGOPT_INDEX_PROBE_WINDOW (16 * 1024)
 
@@ -116,6 +121,45 @@ bool imgopt_index_unchanged(const ImgoptAsset *cached, const ImgoptAsset *now);
  */
 bool imgopt_index_read(const char *root, ImgoptAsset *asset,
 		       uint64_t *bytes_read, GError **error);
+
+/**
+ * ImgoptIndexHeld:
+ *
+ * The distinct contents of one size class, held while its files are read
+ * (imgopt_index_read_matched()), so that a duplicate is proven equal to an
+ * earlier file as it is read, not read a second time to be compared.  At
+ * most the budget given to imgopt_index_held_new() is held; one per
+ * thread: not thread-safe.
+ */
+typedef struct ImgoptIndexHeld ImgoptIndexHeld;
+
+/** Returns: (transfer full): an empty set holding at most @budget bytes. */
+ImgoptIndexHeld *imgopt_index_held_new(size_t budget);
+
+/** Frees @held (nullable). */
+void imgopt_index_held_free(ImgoptIndexHeld *held);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptIndexHeld, imgopt_index_held_free)
+
+/**
+ * imgopt_index_read_matched:
+ * @held: the contents read before; a file of another size than the last
+ *   one read through it drops them
+ * @same_as_out: (out) (transfer full): the path of the first file read
+ *   through @held whose bytes are equal to @asset's (compared byte for
+ *   byte, after the hashes), @asset's own path if its bytes are new and
+ *   now held, or NULL: not compared (empty, larger than
+ *   IMGOPT_INDEX_MATCH_MAX, or beyond the budget)
+ *
+ * As imgopt_index_read(), the same pieces fed to the hasher and the
+ * probe; each file is read into memory whole and stable (fstat() before
+ * and after), so two files matched were equal byte for byte when read.
+ *
+ * Returns: as imgopt_index_read().
+ */
+bool imgopt_index_read_matched(const char *root, ImgoptAsset *asset,
+			       ImgoptIndexHeld *held, char **same_as_out,
+			       uint64_t *bytes_read, GError **error);
 
 /**
  * imgopt_index_probe_file:

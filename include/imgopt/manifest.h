@@ -157,6 +157,18 @@ bool imgopt_manifest_put_file(ImgoptManifest *manifest,
 			      const ImgoptAsset *asset, GError **error);
 
 /**
+ * imgopt_manifest_put_new_file:
+ *
+ * imgopt_manifest_put_file() for a path the caller knows has no
+ * confirmation row (not in imgopt_manifest_load_confirmations()'s table,
+ * loaded by this writer, which is the only one): the row is written
+ * without first deleting the path's confirmation, a statement less per
+ * file on a first run.
+ */
+bool imgopt_manifest_put_new_file(ImgoptManifest *manifest,
+				  const ImgoptAsset *asset, GError **error);
+
+/**
  * imgopt_manifest_lookup_file:
  * @path: a path relative to the site root
  * @asset_out: (out) (transfer full) (nullable): the stored row, or NULL
