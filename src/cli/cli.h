@@ -341,51 +341,22 @@ void cli_json_add_kept_item(CliJson *json, const void *item);
  */
 void cli_json_render(CliJson *json, GString *out);
 
+/**
+ * cli_json_render_replaced:
+ * @json: a document rendered already (cli_json_render())
+ * @name: a member of its root object
+ * @value: (transfer none): a document, closed and taken as @name's value
+ * @out: receives @json with that member replaced, in its place, rendered
+ *   as cli_json_render() does
+ *
+ * Two documents that differ in one member (dupes' output and what an
+ * unchanged re-run prints) are built once and rendered twice.
+ */
+void cli_json_render_replaced(CliJson *json, const char *name, CliJson *value,
+			      GString *out);
+
 /** Prints what cli_json_render() renders on stdout. */
 void cli_json_print(CliJson *json);
-
-/* ---- JSON written as it goes (json_writer.c) ----
- * The same document as a CliJson's, byte for byte, appended to a GString
- * as the calls come instead of built as a tree: for outputs too large for
- * the tree to be cheap (dupes'). */
-
-/** A JSON document being written.  Opaque. */
-typedef struct CliJsonWriter CliJsonWriter;
-
-/** Returns: (transfer full): a writer appending to @out (borrowed). */
-CliJsonWriter *cli_json_writer_new(GString *out);
-
-/**
- * cli_json_writer_fork:
- * @writer: a document being written
- * @out: (transfer none): holds a copy of @writer's text so far
- *
- * Returns: (transfer full): a writer going on from where @writer stands,
- *   appending to @out: two documents that differ only in their ends
- *   share the writing of the rest.
- */
-CliJsonWriter *cli_json_writer_fork(const CliJsonWriter *writer, GString *out);
-
-/** Frees @writer (nullable); the text stays in its GString. */
-void cli_json_writer_free(CliJsonWriter *writer);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CliJsonWriter, cli_json_writer_free)
-
-/** As cli_json_begin(), cli_json_end(), cli_json_add_string(),
- * cli_json_add_int() and cli_json_add_strings(). */
-void cli_json_writer_begin(CliJsonWriter *writer, CliJsonKind kind,
-			   const char *name);
-void cli_json_writer_end(CliJsonWriter *writer);
-void cli_json_writer_add_string(CliJsonWriter *writer, const char *name,
-				const char *value);
-void cli_json_writer_add_int(CliJsonWriter *writer, const char *name,
-			     int64_t value);
-void cli_json_writer_add_strings(CliJsonWriter *writer, const char *name,
-				 const GPtrArray *strings);
-
-/** Closes what is still open and ends the document with a newline, as
- * cli_json_render() does. */
-void cli_json_writer_finish(CliJsonWriter *writer);
 
 /**
  * cli_print_problems:

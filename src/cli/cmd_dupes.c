@@ -53,53 +53,52 @@ on_problem(const char *path, const char *message, bool is_error,
 
 /* Each user of @path with its kind: posts, pages, layouts… */
 static void
-add_users_json(CliJsonWriter *b, const ImgoptSite *site, const GPtrArray *users)
+add_users_json(CliJson *b, const ImgoptSite *site, const GPtrArray *users)
 {
-	cli_json_writer_begin(b, CLI_JSON_ARRAY, "users");
+	cli_json_begin(b, CLI_JSON_ARRAY, "users");
 	for (guint i = 0; users != NULL && i < users->len; i++) {
 		const char *path = g_ptr_array_index(users, i);
 		ImgoptReferrerKind kind = IMGOPT_REFERRER_POST;
 
 		imgopt_referrers_kind_of(site, path, &kind);
-		cli_json_writer_begin(b, CLI_JSON_OBJECT, NULL);
-		cli_json_writer_add_string(b, "path", path);
-		cli_json_writer_add_string(b, "kind",
-					   imgopt_referrer_kind_name(kind));
-		cli_json_writer_end(b);
+		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
+		cli_json_add_string(b, "path", path);
+		cli_json_add_string(b, "kind", imgopt_referrer_kind_name(kind));
+		cli_json_end(b);
 	}
-	cli_json_writer_end(b);
+	cli_json_end(b);
 }
 
 static void
-add_member_json(CliJsonWriter *b, const ImgoptSite *site,
+add_member_json(CliJson *b, const ImgoptSite *site,
 		const ImgoptDupesResult *res, const ImgoptGroupMember *m)
 {
 	const GPtrArray *posts = imgopt_dupes_result_get_posts(res, m->path);
 
-	cli_json_writer_begin(b, CLI_JSON_OBJECT, NULL);
-	cli_json_writer_add_string(b, "path", m->path);
-	cli_json_writer_add_strings(b, "references", posts);
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
+	cli_json_add_string(b, "path", m->path);
+	cli_json_add_strings(b, "references", posts);
 	add_users_json(b, site, posts);
-	cli_json_writer_end(b);
+	cli_json_end(b);
 }
 
 static void
-add_group_json(CliJsonWriter *b, const ImgoptSite *site,
-	       const ImgoptDupesResult *res, const ImgoptGroup *g)
+add_group_json(CliJson *b, const ImgoptSite *site, const ImgoptDupesResult *res,
+	       const ImgoptGroup *g)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
 	imgopt_hash_format(&g->hash, hex);
-	cli_json_writer_begin(b, CLI_JSON_OBJECT, NULL);
-	cli_json_writer_add_string(b, "hash", hex);
-	cli_json_writer_add_int(b, "bytes", g->bytes);
-	cli_json_writer_add_string(b, "canonical",
-				   imgopt_group_get_canonical(g)->path);
-	cli_json_writer_begin(b, CLI_JSON_ARRAY, "members");
+	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
+	cli_json_add_string(b, "hash", hex);
+	cli_json_add_int(b, "bytes", g->bytes);
+	cli_json_add_string(b, "canonical",
+			    imgopt_group_get_canonical(g)->path);
+	cli_json_begin(b, CLI_JSON_ARRAY, "members");
 	for (guint i = 0; i < g->members->len; i++)
 		add_member_json(b, site, res, g_ptr_array_index(g->members, i));
-	cli_json_writer_end(b);
-	cli_json_writer_end(b);
+	cli_json_end(b);
+	cli_json_end(b);
 }
 
 /* The summary's totals, shared by both output forms. */
@@ -127,116 +126,77 @@ totals_of(const ImgoptDupesResult *res)
 	return t;
 }
 
+/* The members of "summary", into the object open in @b. */
 static void
-add_summary_json(CliJsonWriter *b, const ImgoptDupesResult *res)
+add_summary_json(CliJson *b, const ImgoptDupesResult *res)
 {
 	DupesTotals t = totals_of(res);
 
-	cli_json_writer_begin(b, CLI_JSON_OBJECT, "summary");
-	cli_json_writer_add_int(b, "groups", res->groups->len);
-	cli_json_writer_add_int(b, "duplicate_files", t.duplicate_files);
-	cli_json_writer_add_int(b, "reclaimable_bytes", t.reclaimable_bytes);
-	cli_json_writer_add_int(b, "orphans", res->orphans->len);
-	cli_json_writer_add_int(b, "orphan_bytes", t.orphan_bytes);
-	cli_json_writer_add_int(b, "files", res->files);
-	cli_json_writer_add_int(b, "hashed_files", res->hashed_files);
-	cli_json_writer_add_int(b, "hashed_bytes", res->hashed_bytes);
-	cli_json_writer_add_int(b, "cached_files", res->cached_files);
-	cli_json_writer_add_int(b, "probed_files", res->probed_files);
-	cli_json_writer_add_int(b, "probed_bytes", res->probed_bytes);
-	cli_json_writer_add_int(b, "unread_files", res->unread_files);
-	cli_json_writer_add_int(b, "empty_files", res->empty->len);
-	cli_json_writer_add_int(b, "posts", res->posts);
-	cli_json_writer_add_int(b, "referrers", res->referrers);
-	cli_json_writer_add_int(b, "kept_by_name", res->kept_by_name->len);
-	cli_json_writer_add_int(b, "cached_posts", res->cached_posts);
-	cli_json_writer_add_int(b, "references", res->references);
-	cli_json_writer_add_int(b, "errors", res->errors->len);
-	cli_json_writer_add_int(b, "skipped", res->skipped->len);
-	cli_json_writer_end(b);
+	cli_json_add_int(b, "groups", res->groups->len);
+	cli_json_add_int(b, "duplicate_files", t.duplicate_files);
+	cli_json_add_int(b, "reclaimable_bytes", t.reclaimable_bytes);
+	cli_json_add_int(b, "orphans", res->orphans->len);
+	cli_json_add_int(b, "orphan_bytes", t.orphan_bytes);
+	cli_json_add_int(b, "files", res->files);
+	cli_json_add_int(b, "hashed_files", res->hashed_files);
+	cli_json_add_int(b, "hashed_bytes", res->hashed_bytes);
+	cli_json_add_int(b, "cached_files", res->cached_files);
+	cli_json_add_int(b, "probed_files", res->probed_files);
+	cli_json_add_int(b, "probed_bytes", res->probed_bytes);
+	cli_json_add_int(b, "unread_files", res->unread_files);
+	cli_json_add_int(b, "empty_files", res->empty->len);
+	cli_json_add_int(b, "posts", res->posts);
+	cli_json_add_int(b, "referrers", res->referrers);
+	cli_json_add_int(b, "kept_by_name", res->kept_by_name->len);
+	cli_json_add_int(b, "cached_posts", res->cached_posts);
+	cli_json_add_int(b, "references", res->references);
+	cli_json_add_int(b, "errors", res->errors->len);
+	cli_json_add_int(b, "skipped", res->skipped->len);
 }
 
-/* The array @name of `{"path": ..., @key: ...}` objects, as
- * cli_json_add_problems() writes it. */
 static void
-add_problems_json(CliJsonWriter *b, const char *name, const GPtrArray *problems,
-		  const char *key)
+add_orphan_item(CliJson *j, const void *item)
 {
-	cli_json_writer_begin(b, CLI_JSON_ARRAY, name);
-	for (guint i = 0; i < problems->len; i++) {
-		const ImgoptProblem *p = g_ptr_array_index(problems, i);
+	const ImgoptAsset *a = item;
 
-		cli_json_writer_begin(b, CLI_JSON_OBJECT, NULL);
-		cli_json_writer_add_string(b, "path", p->path);
-		cli_json_writer_add_string(b, key, p->message);
-		cli_json_writer_end(b);
-	}
-	cli_json_writer_end(b);
-}
-
-/* "orphans" and "kept_by_name", as cli_json_add_list() writes them. */
-static void
-add_lists_json(CliJsonWriter *b, const ImgoptDupesResult *res)
-{
-	cli_json_writer_begin(b, CLI_JSON_ARRAY, "orphans");
-	for (guint i = 0; i < res->orphans->len; i++) {
-		const ImgoptAsset *a = g_ptr_array_index(res->orphans, i);
-
-		cli_json_writer_begin(b, CLI_JSON_OBJECT, NULL);
-		cli_json_writer_add_string(b, "path", a->path);
-		cli_json_writer_add_int(b, "bytes", a->size);
-		cli_json_writer_end(b);
-	}
-	cli_json_writer_end(b);
-	cli_json_writer_begin(b, CLI_JSON_ARRAY, "kept_by_name");
-	for (guint i = 0; i < res->kept_by_name->len; i++) {
-		const ImgoptKeptByName *k =
-			g_ptr_array_index(res->kept_by_name, i);
-
-		cli_json_writer_begin(b, CLI_JSON_OBJECT, NULL);
-		cli_json_writer_add_string(b, "path", k->path);
-		cli_json_writer_add_string(b, "named_in", k->named_in);
-		cli_json_writer_add_int(b, "line", k->line);
-		cli_json_writer_end(b);
-	}
-	cli_json_writer_end(b);
+	cli_json_add_string(j, "path", a->path);
+	cli_json_add_int(j, "bytes", a->size);
 }
 
 static void as_unchanged(ImgoptDupesResult *res);
 
-/* Written as it goes, not built as a tree: the document lists every
- * member of every group with its users (CliJsonWriter, cli.h).  Into
- * @unchanged (nullable), the same document as an unchanged re-run prints
- * it: only the summary differs, so the rest is copied, not written
- * twice. */
+/* The document; into @unchanged (nullable), the same document as an
+ * unchanged re-run prints it: only the summary differs, so the rest is
+ * built once and rendered twice. */
 static void
 render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out,
 	    GString *unchanged)
 {
-	g_autoptr(CliJsonWriter) u = NULL;
 	ImgoptDupesResult same = *res; /* counters changed, nothing owned */
+	g_autoptr(CliJson) j = cli_json_new_document(site);
 
-	g_autoptr(CliJsonWriter) b = cli_json_writer_new(out);
-
-	cli_json_writer_begin(b, CLI_JSON_OBJECT, NULL);
-	cli_json_writer_add_string(b, "site_root", imgopt_site_get_root(site));
-	cli_json_writer_begin(b, CLI_JSON_ARRAY, "groups");
+	cli_json_begin(j, CLI_JSON_ARRAY, "groups");
 	for (guint i = 0; i < res->groups->len; i++)
-		add_group_json(b, site, res, g_ptr_array_index(res->groups, i));
-	cli_json_writer_end(b);
-	add_lists_json(b, res);
-	cli_json_writer_add_strings(b, "empty", res->empty);
-	add_problems_json(b, "errors", res->errors, "reason");
-	add_problems_json(b, "skipped", res->skipped, "reason");
+		add_group_json(j, site, res, g_ptr_array_index(res->groups, i));
+	cli_json_end(j);
+	cli_json_add_list(j, "orphans", res->orphans, add_orphan_item);
+	cli_json_add_list(j, "kept_by_name", res->kept_by_name,
+			  cli_json_add_kept_item);
+	cli_json_add_strings(j, "empty", res->empty);
+	cli_json_add_problems(j, "errors", res->errors, "reason");
+	cli_json_add_problems(j, "skipped", res->skipped, "reason");
+	cli_json_begin(j, CLI_JSON_OBJECT, "summary");
+	add_summary_json(j, res);
+	cli_json_end(j);
+	cli_json_render(j, out);
 	if (unchanged != NULL) {
-		g_string_append_len(unchanged, out->str, out->len);
-		u = cli_json_writer_fork(b, unchanged);
+		g_autoptr(CliJson) summary = cli_json_new();
+
 		as_unchanged(&same);
-		add_summary_json(u, &same);
-		cli_json_writer_finish(u);
+		cli_json_begin(summary, CLI_JSON_OBJECT, NULL);
+		add_summary_json(summary, &same);
+		cli_json_render_replaced(j, "summary", summary, unchanged);
 	}
-	add_summary_json(b, res);
-	cli_json_writer_finish(b);
 }
 
 /* "2 posts, 1 layout": how many users of each kind @path has. */

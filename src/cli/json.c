@@ -166,12 +166,18 @@ cli_json_add_kept_item(CliJson *j, const void *item)
 	cli_json_add_int(j, "line", k->line);
 }
 
-void
-cli_json_render(CliJson *j, GString *out)
+/* Closes what is still open in @j; returns its root. */
+static JsonNode *
+finish(CliJson *j)
 {
 	while (j->open->len > 0)
 		cli_json_end(j);
-	g_autoptr(JsonNode) root = json_builder_get_root(j->builder);
+	return json_builder_get_root(j->builder);
+}
+
+static void
+render_node(JsonNode *root, GString *out)
+{
 	g_autoptr(JsonGenerator) gen = json_generator_new();
 
 	json_generator_set_root(gen, root);
@@ -179,6 +185,25 @@ cli_json_render(CliJson *j, GString *out)
 	json_generator_set_indent(gen, 2);
 	json_generator_to_gstring(gen, out);
 	g_string_append_c(out, '\n');
+}
+
+void
+cli_json_render(CliJson *j, GString *out)
+{
+	g_autoptr(JsonNode) root = finish(j);
+
+	render_node(root, out);
+}
+
+void
+cli_json_render_replaced(CliJson *j, const char *name, CliJson *value,
+			 GString *out)
+{
+	g_autoptr(JsonNode) root = finish(j);
+
+	/* json-glib replaces a member where it stands: the order stays */
+	json_object_set_member(json_node_get_object(root), name, finish(value));
+	render_node(root, out);
 }
 
 void
