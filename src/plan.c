@@ -740,6 +740,34 @@ relink_format(const RefCtx *c, const ImgoptVariant *now)
 	return now->format;
 }
 
+/* Adds to @vs, the primary-format variants a re-link picks a width from,
+ * the variants of @extras a link following --link-format may name at a
+ * width @vs lacks: only the variants a run links are kept, so where the
+ * first run linked WebP, that width may have no primary variant left. */
+static void
+add_linked_widths(const RefCtx *c, GPtrArray *vs, const GPtrArray *extras)
+{
+	guint n = vs->len;
+
+	if (c->in->link_format == IMGOPT_LINK_ORIGINAL ||
+	    !follows_link_format(c))
+		return;
+	for (guint i = 0; i < extras->len; i++) {
+		const ImgoptVariant *x = g_ptr_array_index(extras, i);
+		bool is_covered = false;
+
+		if (!is_linkable_format(c->in->link_format, x->format) ||
+		    *x->path == '\0')
+			continue;
+		for (guint j = 0; j < n && !is_covered; j++) {
+			const ImgoptVariant *v = g_ptr_array_index(vs, j);
+			is_covered = v->width == x->width;
+		}
+		if (!is_covered)
+			g_ptr_array_add(vs, (gpointer)x);
+	}
+}
+
 /* The variant a reference already on a variant file should show instead
  * (another width or these settings' file), or NULL if it is right. */
 static const ImgoptVariant *
@@ -768,6 +796,7 @@ plan_relink(const RefCtx *c, GPtrArray *edits)
 		if (o->format != base || *o->path == '\0')
 			g_ptr_array_remove_index(vs, i - 1);
 	}
+	add_linked_widths(c, vs, extras);
 	vc.variants = vs;
 	vc.extras = extras;
 	vc.shown_width = now->width;
