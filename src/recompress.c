@@ -63,7 +63,10 @@
  *   - a smaller width that loses is dropped, and the fallback at the
  *     source's own width is added if it is not there yet, so a page can
  *     always use a variant;
- *   - an extra format (WebP, AVIF) that loses is dropped;
+ *   - an extra format (WebP, AVIF) that loses is dropped; one a link
+ *     may name in place of the primary (matched to it) is not made at a
+ *     width whose primary variant lost, but at the next wider one, as
+ *     the primary (is_lost_with_primary());
  *   - an animated GIF is not re-encoded at its own width at all (see
  *     is_gif_at_full_size()): that variant is the source's bytes;
  *   - an encoding predicted to lose, from the bytes of the same format at
@@ -1086,6 +1089,28 @@ skip_unwanted(const Job *job, int f, uint32_t width, LastEncoding *last)
 	}
 }
 
+/* Whether formats[@f], a format a link may name in place of the primary
+ * one, is not made at @width, where the primary variant lost
+ * (@is_primary_lost), and so is carried to the next wider one, as the
+ * primary is.  It was matched to the primary's encoding of that width,
+ * which no page shows: a page wanting that width links the wider primary
+ * variant, which may weigh less (a 1000 px source's JPEG at 960 px
+ * 9.9 kB, more than the source, its WebP 6.6 kB, its JPEG at 1000 px
+ * 3.4 kB).  Not at the source's own width: the fallback that stands in
+ * for the primary there has that width, and a link names the lighter of
+ * the two.  Its prediction from a narrower width no longer holds two
+ * widths on (see above). */
+static bool
+is_lost_with_primary(const Job *job, int f, uint32_t width,
+		     bool is_primary_lost, LastEncoding *last)
+{
+	if (f == 0 || !is_primary_lost || width == job->full_width ||
+	    !is_matched_format(job, f))
+		return false;
+	*last = (LastEncoding){0};
+	return true;
+}
+
 /* Encodes every wanted width in every format, narrowest first, applying
  * the never-larger rule.  Where a wanted width loses, the next wider one
  * is made instead: the variant a page wanting that width then links. */
@@ -1098,6 +1123,7 @@ encode_all(Job *job, const ImgoptEncodeOptions *options, GError **error)
 
 	for (guint i = 0; i < job->widths->len; i++) {
 		uint32_t width = width_at(job, i);
+		bool is_primary_lost = false;
 		for (int f = 0; f < job->n_formats; f++) {
 			bool is_loser = true;
 			if (!is_carried[f] && !is_wanted(job, f, width)) {
@@ -1106,12 +1132,15 @@ encode_all(Job *job, const ImgoptEncodeOptions *options, GError **error)
 			}
 			if (is_gif_at_full_size(job, options[f].format,
 						width) ||
-			    is_predicted_loser(job, &last[f], width))
+			    is_predicted_loser(job, &last[f], width) ||
+			    is_lost_with_primary(job, f, width, is_primary_lost,
+						 &last[f]))
 				is_loser = true;
 			else if (!encode_one(job, i, f, &options[f], &last[f],
 					     &is_loser, error))
 				return false;
 			needs_fallback |= is_loser && f == 0;
+			is_primary_lost |= is_loser && f == 0;
 			is_carried[f] = is_loser;
 		}
 		if (i < job->n_decoded)
