@@ -78,6 +78,13 @@ mv photo.jpg jekyll/postimg/photo.jpg
 at jekyll run _posts postimg
 cmp jekyll/postimg/optimized/5a4acfe89e062ca3-1000.jpg \
 	before/postimg/optimized/5a4acfe89e062ca3-1000.jpg && echo "the same bytes"
+echo "-- a fresh manifest, a JPEG whose content has no other file"
+# (its WebP, made and left unlinked, counts in its provenance all the same)
+rm -rf jekyll/.imgopt
+gone jekyll postimg/optimized/d2c8d3158cc85a3e-1000.jpg
+at jekyll run _posts postimg
+same jekyll
+as_heavy jekyll "$weight"
 
 echo "== Hexo"
 cp -R "$FIXTURES/hexo-site" hexo
