@@ -1,14 +1,23 @@
 #!/bin/sh
 # bench/lighter.sh BUILD_DIR: what a reader downloads from a seed-like blog,
-# before imgopt, after it with today's links (--link-format original) and
-# after it with the default (--link-format auto), and at what quality.
+# before imgopt and after it with each --link-format (original: today's
+# JPEG links; auto, the default; avif), and at what quality.
 #
 # The blog is genblog's (40 posts in the seed's form, --sizes real), its
-# JPEGs given photo-like pixels (genblog's are flat grey, padded to size
-# with comment bytes: any re-encoding would look perfect and tiny): each
-# distinct JPEG content becomes a crop of one of five textured bases
-# (gradients, blurred noise and grain, as bench/gen_photos.sh makes) at its
-# own size, saved at quality 85 (a WeChat export's), so duplicates stay
+# JPEGs given pixels (genblog's are flat grey, padded to size with comment
+# bytes: any re-encoding would look perfect and tiny) from one of two
+# bases, each measured on its own copy of the blog:
+#   grain   each distinct JPEG content becomes a crop of one of five
+#           textured bases (gradients, blurred noise and grain, as
+#           bench/gen_photos.sh makes) at its own size: a worst case for
+#           WebP, whose smoothing butteraugli sees on grain;
+#   photos  a crop of one of the photos of ../shared/sites/hux/img (the
+#           JPEGs 1600 px wide or more, read from the shared folder at bench
+#           time, never committed), scaled up first where the content is
+#           larger.  These are the photos recompress.c's WebP offset was
+#           calibrated on (other crops, other sizes): not an independent
+#           check of the offset, but real pixels.
+# Either is saved at quality 85 (a WeChat export's), so duplicates stay
 # byte-identical.  GIFs and PNGs stay genblog's.  A feed.xml template that
 # embeds every post's HTML (as a Jekyll blog's feed does) is added.
 #
@@ -16,7 +25,8 @@
 # pages show.  Quality: for LIGHTER_SAMPLE (default 40) distinct still
 # images, butteraugli of the variant each site links against the original
 # resized to the variant's width (vips resize, Lanczos 3), median of each.
-# Writes results/lighter.md.  Takes about ten minutes on two cores.
+# Writes results/lighter.md.  LIGHTER_BASES (default "grain photos")
+# chooses the bases.  Takes about half an hour on two cores.
 set -eu
 build=$(cd "${1:-build-release}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,10 +40,15 @@ command -v butteraugli > /dev/null || {
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lighter.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
+shared=${IMGOPT_SHARED:-$(cd "$here/.." && pwd)/../shared}
+hux=${HUX_DIR:-$shared/sites/hux/img}
+bases=${LIGHTER_BASES:-grain photos}
+sites="before original auto avif"
+
 "$genblog" --posts 40 --images 500 --seed 2026 --sizes real \
-	--out "$tmp/blog" > /dev/null
-rm -f "$tmp/blog/genblog-truth.json"
-cat > "$tmp/blog/feed.xml" << 'EOF'
+	--out "$tmp/blog0" > /dev/null
+rm -f "$tmp/blog0/genblog-truth.json"
+cat > "$tmp/blog0/feed.xml" << 'EOF'
 ---
 layout: null
 ---
@@ -44,92 +59,85 @@ layout: null
 {% endfor %}</channel></rss>
 EOF
 
-# ---- photo-like pixels for the JPEGs ----
-max_h=1600
-for f in "$tmp"/blog/postimg/*; do
-	h=$(vipsheader -f height "$f" 2> /dev/null || echo 0)
-	[ "$h" -gt "$max_h" ] && max_h=$h
-done
-b=0
-while [ "$b" -lt 5 ]; do
-	vips gaussnoise "$tmp/n.v" 2400 "$max_h" --sigma 500 --mean 0
-	vips gaussblur "$tmp/n.v" "$tmp/bl.v" $((6 + b * 2))
-	vips gaussnoise "$tmp/m.v" 2400 "$max_h" --sigma 120 --mean 0
-	vips gaussblur "$tmp/m.v" "$tmp/bm.v" 1.2
-	vips sines "$tmp/s.v" 2400 "$max_h" --hfreq $((1 + b)) --vfreq $((1 + (b * 3) % 4))
-	vips linear "$tmp/s.v" "$tmp/c.v" "60 45 30" "120 110 $((70 + b * 12))"
-	vips add "$tmp/c.v" "$tmp/bl.v" "$tmp/t.v"
-	vips add "$tmp/t.v" "$tmp/bm.v" "$tmp/u.v"
-	vips cast "$tmp/u.v" "$tmp/w.v" uchar
-	vips copy "$tmp/w.v" "$tmp/base$b.v" --interpretation srgb
-	b=$((b + 1))
-done
-rm -f "$tmp"/n.v "$tmp"/bl.v "$tmp"/m.v "$tmp"/bm.v "$tmp"/s.v "$tmp"/c.v \
-	"$tmp"/t.v "$tmp"/u.v "$tmp"/w.v
-mkdir -p "$tmp/px"
-i=0
-for f in "$tmp"/blog/postimg/*; do
-	[ "$(vipsheader -f vips-loader "$f" 2> /dev/null)" = jpegload ] || continue
-	key=$(sha1sum < "$f" | cut -c1-40)
-	if [ ! -f "$tmp/px/$key.jpg" ]; then
-		w=$(vipsheader -f width "$f")
-		h=$(vipsheader -f height "$f")
-		x=$(((i * 211) % (2401 - w)))
-		vips crop "$tmp/base$((i % 5)).v" "$tmp/p.v" "$x" 0 "$w" "$h"
-		vips linear "$tmp/p.v" "$tmp/px/$key.jpg[Q=85,strip]" \
-			"1 0.$((80 + i % 19)) 0.$((70 + (i * 7) % 29))" \
-			"0 $((i % 9)) $((i % 13))" --uchar
-		i=$((i + 1))
-	fi
-	cp "$tmp/px/$key.jpg" "$f"
-done
-rm -f "$tmp"/base*.v "$tmp/p.v"
-
-# ---- the three sites ----
-for site in before original auto; do
-	cp -a "$tmp/blog" "$tmp/$site"
-done
-for link in original auto; do
-	# exit 1: genblog's broken links, reported
-	/usr/bin/time -f "%U %S %e" -o "$tmp/$link.time" \
-		"$imgopt" run -q --link-format "$link" "$tmp/$link/_posts" \
-		"$tmp/$link/postimg" > /dev/null 2> "$tmp/$link.err" ||
-		[ $? -eq 1 ]
-	git -C "$tmp" diff --no-index --quiet "$tmp/blog/_posts" \
-		"$tmp/$link/_posts" && {
-		echo "lighter.sh: --link-format $link rewrote nothing" >&2
+# ---- the pixel bases: $tmp/base$b.v, $n_bases of them ----
+grain_bases() {
+	max_h=1600
+	for f in "$tmp"/blog/postimg/*; do
+		h=$(vipsheader -f height "$f" 2> /dev/null || echo 0)
+		[ "$h" -gt "$max_h" ] && max_h=$h
+	done
+	b=0
+	while [ "$b" -lt 5 ]; do
+		vips gaussnoise "$tmp/n.v" 2400 "$max_h" --sigma 500 --mean 0
+		vips gaussblur "$tmp/n.v" "$tmp/bl.v" $((6 + b * 2))
+		vips gaussnoise "$tmp/m.v" 2400 "$max_h" --sigma 120 --mean 0
+		vips gaussblur "$tmp/m.v" "$tmp/bm.v" 1.2
+		vips sines "$tmp/s.v" 2400 "$max_h" --hfreq $((1 + b)) \
+			--vfreq $((1 + (b * 3) % 4))
+		vips linear "$tmp/s.v" "$tmp/c.v" "60 45 30" \
+			"120 110 $((70 + b * 12))"
+		vips add "$tmp/c.v" "$tmp/bl.v" "$tmp/t.v"
+		vips add "$tmp/t.v" "$tmp/bm.v" "$tmp/u.v"
+		vips cast "$tmp/u.v" "$tmp/w.v" uchar
+		vips copy "$tmp/w.v" "$tmp/base$b.v" --interpretation srgb
+		b=$((b + 1))
+	done
+	n_bases=5
+	rm -f "$tmp"/n.v "$tmp"/bl.v "$tmp"/m.v "$tmp"/bm.v "$tmp"/s.v \
+		"$tmp"/c.v "$tmp"/t.v "$tmp"/u.v "$tmp"/w.v
+}
+photos_bases() {
+	n_bases=0
+	for f in "$hux"/*.jpg; do
+		[ "$(vipsheader -f width "$f")" -ge 1600 ] || continue
+		vips colourspace "$f" "$tmp/base$n_bases.v" srgb
+		n_bases=$((n_bases + 1))
+	done
+	[ "$n_bases" -gt 0 ] || {
+		echo "lighter.sh: no photos in $hux" >&2
 		exit 1
 	}
-done
-# a re-run changes nothing
-cp -a "$tmp/auto/_posts" "$tmp/auto-posts-1"
-"$imgopt" run -q "$tmp/auto/_posts" "$tmp/auto/postimg" > /dev/null 2>&1 ||
-	[ $? -eq 1 ]
-git diff --no-index --quiet "$tmp/auto-posts-1" "$tmp/auto/_posts" &&
-	rerun="no change" || rerun="CHANGED"
-for site in before original auto; do
-	(cd "$tmp/$site" && jekyll build -q -d _site > /dev/null 2>&1)
-	python3 "$here/lighter_pages.py" "$tmp/$site/_site" > "$tmp/$site.json"
-done
+}
 
-# ---- quality: butteraugli of the linked variants ----
-python3 - "$tmp" "$sample" > "$tmp/pairs" << 'EOF'
-import json, sys
-tmp, sample = sys.argv[1], int(sys.argv[2])
-b, o, a = (json.load(open(f"{tmp}/{s}.json"))["shown"]
-           for s in ("before", "original", "auto"))
-seen, out = set(), []
-for x, y, z in zip(b, o, a):
-    if None in (x[2], y[2], z[2]) or x[2] in seen:
-        continue
-    if not x[2].lower().endswith((".jpg", ".jpeg")) or x[2] == y[2]:
-        continue
-    seen.add(x[2])
-    out.append((x[2], y[2], z[2]))
-step = max(1, len(out) // sample)
-for p in out[::step][:sample]:
-    print(" ".join(p))
-EOF
+# A @w x @h crop of base $1 (scaled up first where smaller) into $2.
+crop_base() {
+	bw=$(vipsheader -f width "$1")
+	bh=$(vipsheader -f height "$1")
+	scale=$(awk "BEGIN { s = $w / $bw; t = $h / $bh; if (t > s) s = t;
+		print (s > 1 ? s * 1.01 : 1) }")
+	src=$1
+	if [ "$scale" != 1 ]; then
+		vips resize "$1" "$tmp/r.v" "$scale"
+		src=$tmp/r.v
+		bw=$(vipsheader -f width "$src")
+	fi
+	x=$(((i * 211) % (bw - w + 1)))
+	vips crop "$src" "$2" "$x" 0 "$w" "$h"
+}
+
+# Gives every distinct JPEG of $tmp/blog pixels from the bases.
+paint_jpegs() {
+	rm -rf "$tmp/px"
+	mkdir -p "$tmp/px"
+	i=0
+	for f in "$tmp"/blog/postimg/*; do
+		[ "$(vipsheader -f vips-loader "$f" 2> /dev/null)" = jpegload ] ||
+			continue
+		key=$(sha1sum < "$f" | cut -c1-40)
+		if [ ! -f "$tmp/px/$key.jpg" ]; then
+			w=$(vipsheader -f width "$f")
+			h=$(vipsheader -f height "$f")
+			crop_base "$tmp/base$((i % n_bases)).v" "$tmp/p.v"
+			vips linear "$tmp/p.v" "$tmp/px/$key.jpg[Q=85,strip]" \
+				"1 0.$((80 + i % 19)) 0.$((70 + (i * 7) % 29))" \
+				"0 $((i % 9)) $((i % 13))" --uchar
+			i=$((i + 1))
+		fi
+		cp "$tmp/px/$key.jpg" "$f"
+	done
+	rm -f "$tmp"/base*.v "$tmp/p.v" "$tmp/r.v"
+}
+
 # The butteraugli distance of variant $2 from original $1 resized to its
 # width and height (both cropped to the smaller where rounding differs).
 score() {
@@ -147,52 +155,133 @@ score() {
 	vips crop "$2" "$tmp/var.png" 0 0 "$cw" "$ch"
 	butteraugli "$tmp/ref.png" "$tmp/var.png"
 }
-: > "$tmp/scores"
-while read -r orig jpeg linked; do
-	[ "$(vipsheader -f vips-loader "$tmp/before/_site/$orig")" = jpegload ] ||
-		continue
-	s_jpeg=$(score "$tmp/before/_site/$orig" "$tmp/original/_site/$jpeg")
-	s_link=$(score "$tmp/before/_site/$orig" "$tmp/auto/_site/$linked")
-	echo "$s_jpeg $s_link ${linked##*.}" >> "$tmp/scores"
-done < "$tmp/pairs"
 
-python3 - "$tmp" "$rerun" > "$here/results/lighter.md" << 'EOF'
+# Measures one basis: $tmp/$1/{SITE.json,SITE.time,scores,rerun}.
+measure() {
+	out=$tmp/$1
+	mkdir -p "$out"
+	rm -rf "$tmp/blog"
+	cp -a "$tmp/blog0" "$tmp/blog"
+	"$1_bases"
+	paint_jpegs
+	for site in $sites; do
+		rm -rf "$tmp/$site"
+		cp -a "$tmp/blog" "$tmp/$site"
+	done
+	for link in original auto avif; do
+		# exit 1: genblog's broken links, reported
+		/usr/bin/time -f "%U %S %e" -o "$out/$link.time" \
+			"$imgopt" run -q --link-format "$link" \
+			"$tmp/$link/_posts" "$tmp/$link/postimg" > /dev/null \
+			2> "$tmp/$link.err" || [ $? -eq 1 ]
+		git -C "$tmp" diff --no-index --quiet "$tmp/blog/_posts" \
+			"$tmp/$link/_posts" && {
+			echo "lighter.sh: --link-format $link rewrote nothing" >&2
+			exit 1
+		}
+	done
+	# a re-run (with the default, auto) changes nothing
+	cp -a "$tmp/auto/_posts" "$tmp/auto-posts-1"
+	"$imgopt" run -q "$tmp/auto/_posts" "$tmp/auto/postimg" > /dev/null \
+		2>&1 || [ $? -eq 1 ]
+	if git diff --no-index --quiet "$tmp/auto-posts-1" "$tmp/auto/_posts"; then
+		echo "no change" > "$out/rerun"
+	else
+		echo "CHANGED" > "$out/rerun"
+	fi
+	rm -rf "$tmp/auto-posts-1"
+	for site in $sites; do
+		(cd "$tmp/$site" && jekyll build -q -d _site > /dev/null 2>&1)
+		python3 "$here/lighter_pages.py" "$tmp/$site/_site" \
+			> "$out/$site.json"
+	done
+	python3 - "$out" "$sample" > "$tmp/pairs" << 'EOF'
+import json, sys
+out, sample = sys.argv[1], int(sys.argv[2])
+b, o, a, v = (json.load(open(f"{out}/{s}.json"))["shown"]
+              for s in ("before", "original", "auto", "avif"))
+seen, pairs = set(), []
+for x, y, z, u in zip(b, o, a, v):
+    if None in (x[2], y[2], z[2], u[2]) or x[2] in seen:
+        continue
+    if not x[2].lower().endswith((".jpg", ".jpeg")) or x[2] == y[2]:
+        continue
+    seen.add(x[2])
+    pairs.append((x[2], y[2], z[2], u[2]))
+step = max(1, len(pairs) // sample)
+for p in pairs[::step][:sample]:
+    print(" ".join(p))
+EOF
+	: > "$out/scores"
+	while read -r orig jpeg linked avif; do
+		o=$tmp/before/_site/$orig
+		[ "$(vipsheader -f vips-loader "$o")" = jpegload ] || continue
+		s_jpeg=$(score "$o" "$tmp/original/_site/$jpeg")
+		s_link=$(score "$o" "$tmp/auto/_site/$linked")
+		s_avif=$(score "$o" "$tmp/avif/_site/$avif")
+		echo "$s_jpeg $s_link ${linked##*.} $s_avif ${avif##*.}" \
+			>> "$out/scores"
+	done < "$tmp/pairs"
+	for site in $sites; do
+		rm -rf "${tmp:?}/$site"
+	done
+}
+
+for basis in $bases; do
+	measure "$basis"
+done
+
+python3 - "$tmp" "$bases" > "$here/results/lighter.md" << 'EOF'
 import json, statistics, sys
-tmp, rerun = sys.argv[1], sys.argv[2]
-r = {s: json.load(open(f"{tmp}/{s}.json"))
-     for s in ("before", "original", "auto")}
-scores = [l.split() for l in open(f"{tmp}/scores")]
-# /usr/bin/time's last line (a line before it reports the exit status)
-cpu = {s: [float(x) for x in open(f"{tmp}/{s}.time").read().split("\n")[-2].split()]
-       for s in ("original", "auto")}
+tmp, bases = sys.argv[1], sys.argv[2].split()
+sites = ("before", "original", "auto", "avif")
+names = {"before": "before imgopt", "original": "--link-format original",
+         "auto": "--link-format auto (default)",
+         "avif": "--link-format avif"}
+about = {"grain": "photo-like grain (gradients, blurred noise and grain: "
+                  "a worst case for WebP)",
+         "photos": "crops of the Hux blog's photos (img/*.jpg, 1600 px "
+                   "wide or more)"}
 mb = lambda n: f"{n / 1e6:.1f} MB"
 print("# Lighter pages: what a reader downloads (bench/lighter.sh)\n")
-print(f"genblog --posts 40 --images 500 --seed 2026 --sizes real, JPEGs "
-      f"given photo-like pixels (quality 85); {r['before']['pages']} pages "
-      f"built by jekyll, {r['before']['images']} images shown.\n")
-print("| site | image bytes the pages show | of before | missing | by format "
-      "| feed.xml images (missing) | imgopt CPU (user+sys) |")
-print("|---|---|---|---|---|---|---|")
-for s in ("before", "original", "auto"):
-    x = r[s]
-    fmt = ", ".join(f"{k} {mb(v)}" for k, v in sorted(x["per_format"].items()))
-    c = f"{cpu[s][0] + cpu[s][1]:.1f} s" if s in cpu else "-"
-    name = {"before": "before imgopt", "original": "--link-format original",
-            "auto": "--link-format auto (default)"}[s]
-    print(f"| {name} | {mb(x['bytes'])} | "
-          f"{100 * x['bytes'] / r['before']['bytes']:.1f}% | {x['missing']} "
-          f"| {fmt} | {x['feed']['images']} ({x['feed']['missing']}) | {c} |")
-j = [float(s[0]) for s in scores]
-l = [float(s[1]) for s in scores]
-webp = sum(1 for s in scores if s[2] == "webp")
-print(f"\nButteraugli against the original resized to the variant's width, "
-      f"{len(scores)} distinct still images ({webp} linked as WebP by auto, "
-      f"the rest as JPEG):\n")
-print("| links | median | 90th percentile |")
-print("|---|---|---|")
-for name, v in (("original (JPEG variants)", j), ("auto", l)):
-    q = statistics.quantiles(v, n=10)[-1] if len(v) > 1 else v[0]
-    print(f"| {name} | {statistics.median(v):.3f} | {q:.3f} |")
-print(f"\nA second `imgopt run` with auto: {rerun} in the posts.")
+for basis in bases:
+    out = f"{tmp}/{basis}"
+    r = {s: json.load(open(f"{out}/{s}.json")) for s in sites}
+    # /usr/bin/time's last line (a line before it reports the exit status)
+    cpu = {s: [float(x) for x in
+               open(f"{out}/{s}.time").read().split("\n")[-2].split()]
+           for s in sites[1:]}
+    scores = [l.split() for l in open(f"{out}/scores")]
+    print(f"## JPEG pixels: {about.get(basis, basis)}\n")
+    print(f"genblog --posts 40 --images 500 --seed 2026 --sizes real, each "
+          f"JPEG given these pixels at quality 85; {r['before']['pages']} "
+          f"pages built by jekyll, {r['before']['images']} images shown.\n")
+    print("| site | image bytes the pages show | of before | missing "
+          "| by format | feed.xml images (missing) | imgopt CPU (user+sys) |")
+    print("|---|---|---|---|---|---|---|")
+    for s in sites:
+        x = r[s]
+        fmt = ", ".join(f"{k} {mb(v)}"
+                        for k, v in sorted(x["per_format"].items()))
+        c = f"{cpu[s][0] + cpu[s][1]:.1f} s" if s in cpu else "-"
+        print(f"| {names[s]} | {mb(x['bytes'])} | "
+              f"{100 * x['bytes'] / r['before']['bytes']:.1f}% | "
+              f"{x['missing']} | {fmt} | {x['feed']['images']} "
+              f"({x['feed']['missing']}) | {c} |")
+    cols = (("original (JPEG variants)", 0, None),
+            ("auto", 1, 2), ("avif", 3, 4))
+    webp = sum(1 for s in scores if s[2] == "webp")
+    avif = sum(1 for s in scores if s[4] == "avif")
+    print(f"\nButteraugli against the original resized to the variant's "
+          f"width, {len(scores)} distinct still images (auto linked {webp} "
+          f"as WebP, avif {avif} as AVIF, the rest as JPEG or WebP):\n")
+    print("| links | median | 90th percentile |")
+    print("|---|---|---|")
+    for name, i, _ in cols:
+        v = [float(s[i]) for s in scores]
+        q = statistics.quantiles(v, n=10)[-1] if len(v) > 1 else v[0]
+        print(f"| {name} | {statistics.median(v):.3f} | {q:.3f} |")
+    rerun = open(f"{out}/rerun").read().strip()
+    print(f"\nA second `imgopt run` (auto): {rerun} in the posts.\n")
 EOF
 cat "$here/results/lighter.md"

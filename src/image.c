@@ -799,9 +799,12 @@ save_image(VipsImage *in, void **buf, size_t *len,
 					   TRUE, "interframe_maxerror", 4.0,
 					   "dither", 0.0, NULL);
 	case IMGOPT_FORMAT_WEBP:
+		/* lossless at effort 2: on Hux's PNGs at 480 px 2-3 times
+		 * less CPU than effort 4 for 1-5% more bytes */
 		return vips_webpsave_buffer(in, buf, len, "Q", options->quality,
 					    "lossless", options->is_lossless,
-					    "strip", TRUE, "effort", 4, NULL);
+					    "strip", TRUE, "effort",
+					    options->is_lossless ? 2 : 4, NULL);
 	case IMGOPT_FORMAT_AVIF:
 		return vips_heifsave_buffer(in, buf, len, "Q", options->quality,
 					    "compression",

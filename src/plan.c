@@ -740,6 +740,43 @@ relink_format(const RefCtx *c, const ImgoptVariant *now)
 	return now->format;
 }
 
+/* Adds to @vs, the primary-format variants a re-link on @now picks a
+ * width from, the variants of @extras a link following --link-format may
+ * name at a width @vs lacks: only the variants a run links are kept, so
+ * where the first run linked WebP, that width may have no primary variant
+ * left.  Only for a link on a WebP or AVIF variant (@now not in @base, the
+ * primary format): a link on a primary variant was picked among the
+ * primary ones, and an extra at a width the primary lacks was never a
+ * link's choice.  Such an extra is there when this run made the content
+ * again (a variant file gone): the primary at that width lost to the
+ * source, so the extra was matched to an encoding no page shows, and
+ * may be heavier than the wider primary variant the link names (a 6.7 kB
+ * WebP at 960 px in place of a 3.5 kB JPEG at 1000 px). */
+static void
+add_linked_widths(const RefCtx *c, const ImgoptVariant *now, ImgoptFormat base,
+		  GPtrArray *vs, const GPtrArray *extras)
+{
+	guint n = vs->len;
+
+	if (c->in->link_format == IMGOPT_LINK_ORIGINAL ||
+	    !follows_link_format(c) || now->format == base)
+		return;
+	for (guint i = 0; i < extras->len; i++) {
+		const ImgoptVariant *x = g_ptr_array_index(extras, i);
+		bool is_covered = false;
+
+		if (!is_linkable_format(c->in->link_format, x->format) ||
+		    *x->path == '\0')
+			continue;
+		for (guint j = 0; j < n && !is_covered; j++) {
+			const ImgoptVariant *v = g_ptr_array_index(vs, j);
+			is_covered = v->width == x->width;
+		}
+		if (!is_covered)
+			g_ptr_array_add(vs, (gpointer)x);
+	}
+}
+
 /* The variant a reference already on a variant file should show instead
  * (another width or these settings' file), or NULL if it is right. */
 static const ImgoptVariant *
@@ -768,6 +805,7 @@ plan_relink(const RefCtx *c, GPtrArray *edits)
 		if (o->format != base || *o->path == '\0')
 			g_ptr_array_remove_index(vs, i - 1);
 	}
+	add_linked_widths(c, now, base, vs, extras);
 	vc.variants = vs;
 	vc.extras = extras;
 	vc.shown_width = now->width;

@@ -63,7 +63,10 @@
  *   - a smaller width that loses is dropped, and the fallback at the
  *     source's own width is added if it is not there yet, so a page can
  *     always use a variant;
- *   - an extra format (WebP, AVIF) that loses is dropped;
+ *   - an extra format (WebP, AVIF) that loses is dropped; one a link
+ *     may name in place of the primary (matched to it) is not made at a
+ *     width whose primary variant lost, but at the next wider one, as
+ *     the primary (is_lost_with_primary());
  *   - an animated GIF is not re-encoded at its own width at all (see
  *     is_gif_at_full_size()): that variant is the source's bytes;
  *   - an encoding predicted to lose, from the bytes of the same format at
@@ -135,6 +138,10 @@ typedef struct {
 	GBytes *trials[MAX_FORMATS];       /* the quality search's encoding of
 					    * the narrowest picture, per format,
 					    * if it is at the chosen quality */
+	guint match_k;                     /* the width formats are matched on
+					      (match_index()) */
+	GBytes *matched[MAX_FORMATS];      /* the match's encoding of widths
+					      [match_k], per format, if kept */
 } Job;
 
 static void
@@ -145,8 +152,10 @@ job_clear(Job *job)
 	g_clear_pointer(&job->widths, g_array_unref);
 	g_clear_pointer(&job->pictures, g_ptr_array_unref);
 	g_clear_pointer(&job->out, g_ptr_array_unref);
-	for (int f = 0; f < MAX_FORMATS; f++)
+	for (int f = 0; f < MAX_FORMATS; f++) {
 		g_clear_pointer(&job->trials[f], g_bytes_unref);
+		g_clear_pointer(&job->matched[f], g_bytes_unref);
+	}
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Job, job_clear)
@@ -427,26 +436,77 @@ search_quality(const ImgoptPicture *picture, ImgoptEncodeOptions *options,
  * webp, WebP and AVIF for avif.  Fewer bytes only means lighter if the
  * quality is the same, so those formats are not searched like the
  * primary one (the SEARCH_SPAN below --quality, on their own scale) but
- * matched to it: the lowest quality in [MATCH_FLOOR, MATCH_CEILING]
- * whose encoding of the same picture (at the width links name most,
- * match_index()) reaches the SSIM the primary variant reaches there (or
- * the target, if higher) and has no larger mean squared error of the
- * luma (SSIM alone let WebP smooth fine grain away: on bench/'s
- * photo-like pictures a WebP of equal SSIM scored 2.3-3.1 in butteraugli
- * against the JPEG's 1.4-1.6; with the error matched too, most of them
- * keep the JPEG).  So a photo and a diagram each get the WebP quality
- * they need, and a WebP is not linked for being visibly worse.  Where no
- * quality reaches it the format is not made for this content.  Pictures with
- * sharp colour edges (the primary keeps 4:4:4 chroma) cannot be matched by
- * lossy WebP or AVIF, which are 4:2:0, nor can a lossless primary (a PNG or GIF
- * still: logos, diagrams, screenshots, where SSIM misses the ringing around
- * text): WebP is then lossless, kept only if its narrowest encoding is smaller
- * than the primary's (a screenshot's usually is, a photo's never), and
- * AVIF is not made.  With --target 0 (fixed quality) every format
- * is at --quality, as before.  Animations keep --quality too.
+ * matched to it, on the picture of the width links name most
+ * (match_index()): the quality starts at the primary's plus an offset
+ * learned from butteraugli (MATCH_OFFSET_WEBP, _AVIF), and the encoding
+ * there is kept (as that width's variant) if it has fewer bytes than the
+ * primary's encoding of the same picture and passes a guard: its SSIM at
+ * most MATCH_SSIM_SLACK below the primary's (and at least the target),
+ * its mean squared luma error at most MATCH_MSE_RATIO times the
+ * primary's.  If only the guard fails, one more try MATCH_RETRY above;
+ * where that fails too, or the encoding is not lighter (a higher quality
+ * would only weigh more), the format is not made for this content.  One
+ * or two encodings, each the variant itself when it is kept: a bisection
+ * over 50-95 cost about eight times a JPEG-only run's CPU.
+ *
+ * Why not SSIM and the error alone (the match before): they do not
+ * track butteraugli across formats.  WebP's smoothing keeps SSIM and
+ * the luma error where the JPEG's are while butteraugli sees the texture
+ * go (on bench/lighter.sh's grain a WebP of equal SSIM scored 2.3-3.1
+ * against the JPEG's 1.4-1.6), and requiring both equal asked Hux's
+ * photos for WebP quality 92, heavier than the JPEG, where 86 already
+ * beats the JPEG in butteraugli.  The calibration: 14 of Hux's photos
+ * (JPEGs of img/) and 4 of bench/lighter.sh's grain pictures (1600 px,
+ * saved at quality 85), each resized to 960 px (vips thumbnail), the
+ * JPEG at the quality imgopt's search picks (77 or 80), WebP (effort 4)
+ * from 50 to 95 (every 3), each scored by the butteraugli binary against
+ * the resized picture as PNG.  The lowest WebP quality at least as good
+ * as the JPEG was the JPEG's plus 0 to 9 for 13 of the 14 photos
+ * (median 6), more than 12 for one; at the JPEG's plus 9:
+ *
+ *     picture              JPEG: q KB    ba    WebP: q KB           ba   auto
+ *     post-bg-alibaba      77    15.6  3.18  86    10.5 (0.67x)  2.83 WebP
+ *     home-bg-geek         77    19.5  2.74  86    11.1 (0.57x)  2.66 WebP
+ *     post-bg-android      77    24.5  3.61  86    17.8 (0.73x)  2.75 WebP
+ *     post-bg-kuaidi       80    34.4  2.39  89    26.8 (0.78x)  2.21 WebP
+ *     post-bg-alitrip      80    40.8  2.90  89    36.0 (0.88x)  2.25 WebP
+ *     home-bg-art          80    37.6  3.24  89    34.1 (0.91x)  2.71 WebP
+ *     404-bg               80    41.8  3.46  89    39.4 (0.94x)  2.31 WebP
+ *     bg-walle             80    27.3  2.70  89    28.8 (1.05x)  2.55 JPEG
+ *     post-bg-2015         80    57.9  2.50  89    62.5 (1.08x)  2.11 JPEG
+ *     home-bg              80    77.3  2.67  89    88.9 (1.15x)  1.81 JPEG
+ *     contact-bg           80    61.7  2.39  89    76.2 (1.23x)  2.45 JPEG
+ *     bg-little-universe   80    45.8  2.72  89    56.7 (1.24x)  2.00 JPEG
+ *     post-bg-universe     80    30.0  2.29  89    39.5 (1.32x)  1.89 JPEG
+ *     post-bg-css          80    78.9  4.32  89   105.2 (1.33x)  3.63 JPEG
+ *     grain (4 pictures)   80   187-191 1.54-1.58 89  1.44-1.45x 0.77-0.82 JPEG
+ *
+ * So auto links WebP for 7 of the 14 photos, at 0.57-0.94x the JPEG's
+ * bytes, each with a lower butteraugli than the JPEG (median of what
+ * auto links over the 14: 2.67, the JPEGs' 2.73), and for none of the grain
+ * pictures (at equal butteraugli their WebP is no lighter).  An offset
+ * of 6 would link more WebP, lighter, but some visibly worse (kuaidi at
+ * 86: 2.85 against 2.39).  The guard never decided in the calibration:
+ * it stops a WebP far worse than the JPEG on pictures unlike these.
+ * AVIF (libvips' heifsave, AV1): its quality scale runs lower; quality
+ * 70 matched a JPEG at 78 in butteraugli on two of three of Hux's
+ * photos (alibaba 2.97 against 3.01 at 0.33x the bytes, 2015 2.54
+ * against 2.62), hence the JPEG's minus 8, not calibrated further.
+ *
+ * Pictures with sharp colour edges (the primary keeps 4:4:4 chroma)
+ * cannot be matched by lossy WebP or AVIF, which are 4:2:0, nor can a
+ * lossless primary (a PNG or GIF still: logos, diagrams, screenshots,
+ * where SSIM misses the ringing around text): WebP is then lossless,
+ * kept only if its narrowest encoding is smaller than the primary's (a
+ * screenshot's usually is, a photo's never), and AVIF is not made.  With
+ * --target 0 (fixed quality) every format is at --quality, as before.
+ * Animations keep --quality too.
  */
-#define MATCH_FLOOR 50
-#define MATCH_CEILING 95
+#define MATCH_OFFSET_WEBP 9
+#define MATCH_OFFSET_AVIF (-8)
+#define MATCH_RETRY 4
+#define MATCH_SSIM_SLACK 0.01
+#define MATCH_MSE_RATIO 1.5
 
 /* Whether formats[@f] is one a link may name, matched to the primary. */
 static bool
@@ -493,29 +553,38 @@ match_index(const Job *job)
 	return k;
 }
 
-/* What the other formats must reach on widths[@k]'s @picture: the
- * primary's SSIM (or the target, if higher) and its luma error. */
+/* The primary variant's encoding of widths[@k]: the search's trial for
+ * the narrowest, else made once and kept as that width's variant. */
+static GBytes *
+primary_at(Job *job, const ImgoptEncodeOptions *options, guint k,
+	   const ImgoptPicture *picture, GError **error)
+{
+	if (k == 0)
+		return primary_trial(job, options, picture, error);
+	if (job->matched[0] == NULL)
+		job->matched[0] = encode_picture(picture, options, error);
+	return job->matched[0];
+}
+
+/* What the other formats must reach on widths[@k]'s @picture, from the
+ * primary's encoding there (see above). */
 static bool
 match_target(Job *job, const ImgoptEncodeOptions *options, guint k,
 	     const ImgoptPicture *picture, SsimTarget *target_out,
 	     GError **error)
 {
 	ImgoptQualityScore score = {0};
-	g_autoptr(GBytes) made = NULL;
-	GBytes *bytes = NULL;
 
 	*target_out = (SsimTarget){job->settings->target, -1, 0};
 	if (!is_lossy(options->format))
 		return true;
-	if (k == 0)
-		bytes = primary_trial(job, options, picture, error);
-	else
-		bytes = made = encode_picture(picture, options, error);
+	GBytes *bytes = primary_at(job, options, k, picture, error);
 	if (bytes == NULL ||
 	    !imgopt_picture_score(picture, bytes, &score, error))
 		return false;
-	target_out->ssim = MAX(score.ssim, job->settings->target);
-	target_out->mse = score.mse;
+	target_out->ssim =
+		MAX(score.ssim - MATCH_SSIM_SLACK, job->settings->target);
+	target_out->mse = score.mse * MATCH_MSE_RATIO;
 	/* webp links WebP even where heavier; the others only the lighter */
 	if (job->settings->link_format != IMGOPT_LINK_WEBP)
 		target_out->max_bytes = g_bytes_get_size(bytes);
@@ -544,35 +613,51 @@ match_sharp(Job *job, int f, ImgoptEncodeOptions *options,
 	return true;
 }
 
-/* formats[@f] at the lowest quality whose encoding of widths[@k]'s
- * @picture reaches @target (a trial of widths[0] is kept for it). */
+/* Where formats[@f] starts: the primary's quality @primary plus its
+ * offset (see above), within libvips' scale. */
+static int
+match_start(const Job *job, int f, int primary)
+{
+	int offset = job->formats[f] == IMGOPT_FORMAT_AVIF ? MATCH_OFFSET_AVIF
+							   : MATCH_OFFSET_WEBP;
+
+	return CLAMP(primary + offset, 1, 100);
+}
+
+/* formats[@f] at the quality predicted from the primary's @primary, or
+ * MATCH_RETRY above it, if its encoding of widths[@k]'s @picture reaches
+ * @target with fewer bytes than target->max_bytes; that encoding is
+ * kept as the variant of that width. */
 static bool
-match_quality(Job *job, int f, ImgoptEncodeOptions *options, guint k,
-	      const ImgoptPicture *picture, const SsimTarget *target,
+match_quality(Job *job, int f, ImgoptEncodeOptions *options, int primary,
+	      guint k, const ImgoptPicture *picture, const SsimTarget *target,
 	      bool *is_matched_out, GError **error)
 {
-	g_autoptr(GBytes) trial = NULL;
+	int start = match_start(job, f, primary);
 
-	options->quality = MATCH_CEILING;
-	if (!search_quality(picture, options, MATCH_FLOOR, target, &trial,
-			    error))
-		return false;
-	*is_matched_out = trial != NULL;
-	if (options->quality == 0) /* heavier than the primary already */
-		return true;
-	/* the bisection takes the ceiling as reaching it: see if it does */
-	if (!*is_matched_out) {
-		trial = encode_picture(picture, options, error);
-		if (trial == NULL ||
-		    !reaches(picture, trial, target, is_matched_out, error))
+	*is_matched_out = false;
+	for (int q = start; q <= MIN(start + MATCH_RETRY, 100);
+	     q += MATCH_RETRY) {
+		options->quality = q;
+		g_autoptr(GBytes) bytes =
+			encode_picture(picture, options, error);
+		if (bytes == NULL)
 			return false;
+		/* no lighter than the primary: a higher quality only
+		 * weighs more, and a heavier one is never linked */
+		if (target->max_bytes > 0 &&
+		    g_bytes_get_size(bytes) >= target->max_bytes)
+			return true;
+		if (!reaches(picture, bytes, target, is_matched_out, error))
+			return false;
+		if (*is_matched_out) {
+			GBytes **slot =
+				k == 0 ? &job->trials[f] : &job->matched[f];
+			g_clear_pointer(slot, g_bytes_unref);
+			*slot = g_steal_pointer(&bytes);
+			return true;
+		}
 	}
-	/* matched, but no lighter than the primary: never linked */
-	if (*is_matched_out && target->max_bytes > 0 &&
-	    g_bytes_get_size(trial) >= target->max_bytes)
-		*is_matched_out = false;
-	if (*is_matched_out && k == 0)
-		job->trials[f] = g_steal_pointer(&trial);
 	return true;
 }
 
@@ -581,12 +666,16 @@ static void
 drop_format(Job *job, ImgoptEncodeOptions *options, int f)
 {
 	g_clear_pointer(&job->trials[f], g_bytes_unref);
+	g_clear_pointer(&job->matched[f], g_bytes_unref);
 	for (int k = f; k + 1 < job->n_formats; k++) {
 		job->formats[k] = job->formats[k + 1];
 		options[k] = options[k + 1];
 		job->trials[k] = job->trials[k + 1];
+		job->matched[k] = job->matched[k + 1];
 	}
-	job->trials[--job->n_formats] = NULL;
+	job->n_formats--;
+	job->trials[job->n_formats] = NULL;
+	job->matched[job->n_formats] = NULL;
 }
 
 /* Chooses the quality of each format a link may name (see above). */
@@ -606,6 +695,7 @@ match_link_formats(Job *job, ImgoptEncodeOptions *options,
 	if (!is_lossy(options[0].format))
 		is_sharp = true;
 	guint k = is_sharp ? 0 : match_index(job);
+	job->match_k = k;
 	const ImgoptPicture *at = picture_at(job, k, error);
 	if (at == NULL || (!is_sharp && !match_target(job, &options[0], k, at,
 						      &target, error)))
@@ -616,7 +706,8 @@ match_link_formats(Job *job, ImgoptEncodeOptions *options,
 			continue;
 		if (!(is_sharp ? match_sharp(job, f, options, picture,
 					     &is_matched, error)
-			       : match_quality(job, f, &options[f], k, at,
+			       : match_quality(job, f, &options[f],
+					       options[0].quality, k, at,
 					       &target, &is_matched, error)))
 			return false;
 		if (!is_matched)
@@ -903,12 +994,24 @@ is_predicted_loser(const Job *job, const LastEncoding *last, uint32_t width)
 	       (double)job->len;
 }
 
-/* Encodes one width in one format (or takes *@trial, the quality
- * search's encoding of widths[0], when there is one); adds the result if
- * it wins.  Sets *is_loser if it did not. */
+/* The encoding of widths[@i] in formats[@f] that choosing the quality
+ * made already (transfer full), or NULL. */
+static GBytes *
+take_made(Job *job, int f, guint i)
+{
+	if (i == job->match_k && job->matched[f] != NULL)
+		return g_steal_pointer(&job->matched[f]);
+	if (i == 0 && job->trials[f] != NULL)
+		return g_steal_pointer(&job->trials[f]);
+	return NULL;
+}
+
+/* Encodes one width in one format (or takes the encoding choosing the
+ * quality made of it, take_made()); adds the result if it wins.  Sets
+ * *is_loser if it did not. */
 static bool
-encode_one(Job *job, guint i, const ImgoptEncodeOptions *options,
-	   GBytes **trial, LastEncoding *last, bool *is_loser, GError **error)
+encode_one(Job *job, guint i, int f, const ImgoptEncodeOptions *options,
+	   LastEncoding *last, bool *is_loser, GError **error)
 {
 	bool is_gif_webp = is_gif_to_webp(job, options->format);
 
@@ -920,9 +1023,8 @@ encode_one(Job *job, guint i, const ImgoptEncodeOptions *options,
 
 	if (picture == NULL)
 		return false;
-	if (i == 0 && *trial != NULL)
-		bytes = g_steal_pointer(trial);
-	else
+	bytes = take_made(job, f, i);
+	if (bytes == NULL)
 		bytes = encode_variant(job, picture, options, error);
 
 	if (bytes == NULL)
@@ -987,6 +1089,28 @@ skip_unwanted(const Job *job, int f, uint32_t width, LastEncoding *last)
 	}
 }
 
+/* Whether formats[@f], a format a link may name in place of the primary
+ * one, is not made at @width, where the primary variant lost
+ * (@is_primary_lost), and so is carried to the next wider one, as the
+ * primary is.  It was matched to the primary's encoding of that width,
+ * which no page shows: a page wanting that width links the wider primary
+ * variant, which may weigh less (a 1000 px source's JPEG at 960 px
+ * 9.9 kB, more than the source, its WebP 6.6 kB, its JPEG at 1000 px
+ * 3.4 kB).  Not at the source's own width: the fallback that stands in
+ * for the primary there has that width, and a link names the lighter of
+ * the two.  Its prediction from a narrower width no longer holds two
+ * widths on (see above). */
+static bool
+is_lost_with_primary(const Job *job, int f, uint32_t width,
+		     bool is_primary_lost, LastEncoding *last)
+{
+	if (f == 0 || !is_primary_lost || width == job->full_width ||
+	    !is_matched_format(job, f))
+		return false;
+	*last = (LastEncoding){0};
+	return true;
+}
+
 /* Encodes every wanted width in every format, narrowest first, applying
  * the never-larger rule.  Where a wanted width loses, the next wider one
  * is made instead: the variant a page wanting that width then links. */
@@ -999,6 +1123,7 @@ encode_all(Job *job, const ImgoptEncodeOptions *options, GError **error)
 
 	for (guint i = 0; i < job->widths->len; i++) {
 		uint32_t width = width_at(job, i);
+		bool is_primary_lost = false;
 		for (int f = 0; f < job->n_formats; f++) {
 			bool is_loser = true;
 			if (!is_carried[f] && !is_wanted(job, f, width)) {
@@ -1007,13 +1132,15 @@ encode_all(Job *job, const ImgoptEncodeOptions *options, GError **error)
 			}
 			if (is_gif_at_full_size(job, options[f].format,
 						width) ||
-			    is_predicted_loser(job, &last[f], width))
+			    is_predicted_loser(job, &last[f], width) ||
+			    is_lost_with_primary(job, f, width, is_primary_lost,
+						 &last[f]))
 				is_loser = true;
-			else if (!encode_one(job, i, &options[f],
-					     &job->trials[f], &last[f],
+			else if (!encode_one(job, i, f, &options[f], &last[f],
 					     &is_loser, error))
 				return false;
 			needs_fallback |= is_loser && f == 0;
+			is_primary_lost |= is_loser && f == 0;
 			is_carried[f] = is_loser;
 		}
 		if (i < job->n_decoded)

@@ -1264,8 +1264,11 @@ want_siblings(Run *r, const ImgoptAsset *a, const char *dir, ImgoptWanted *want)
  * wide: the widths the manifest says were asked of the content with
  * these settings (so the encoding is the one that made the file, and
  * the same bytes come out), or without its word (a fresh manifest) the
- * widths of --widths that make it and its siblings still in @dir.  If
- * that makes no such file after all, its links stay broken. */
+ * widths of --widths that make it and its siblings still in @dir, with
+ * the extra formats where a link may name them (--link-format): a page
+ * link asked for them, even where it kept the JPEG (their files count in
+ * every file's provenance).  If that makes no such file after all, its
+ * links stay broken. */
 static bool
 want_width(Run *r, const ImgoptAsset *a, uint32_t w, const char *dir,
 	   ImgoptWanted *want, GError **error)
@@ -1286,6 +1289,8 @@ want_width(Run *r, const ImgoptAsset *a, uint32_t w, const char *dir,
 	if (requests->len == 0 && widths->len > 0) {
 		imgopt_wanted_add(want, width_making(widths, w));
 		want_siblings(r, a, dir, want);
+		want->with_extras |=
+			r->opt->settings->link_format != IMGOPT_LINK_ORIGINAL;
 	}
 	return true;
 }

@@ -286,10 +286,11 @@ imgopt_settings_fingerprint(const ImgoptSettings *settings)
 	g_string_append_printf(text, ";f=%s;q=%d;t=%s", formats,
 			       settings->quality,
 			       settings->target > 0 ? target : "0");
-	/* links may name WebP or AVIF: those are searched to the primary
-	 * variant's quality (recompress.c), other bytes than before */
+	/* links may name WebP or AVIF: those are matched to the primary
+	 * variant's quality (recompress.c), other bytes than before; 2: at
+	 * the primary's quality plus an offset, not by a bisection */
 	if (settings->link_format != IMGOPT_LINK_ORIGINAL)
-		g_string_append(text, ";l=matched");
+		g_string_append(text, ";l=matched2");
 	g_string_append_printf(text, ";vips=%s;jpeg=%s;gif=%s",
 			       imgopt_vips_version(), imgopt_jpeg_version(),
 			       imgopt_gif_version());

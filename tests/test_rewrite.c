@@ -712,6 +712,37 @@ test_plan_link_format(void)
 	plan_site_clear(&ps);
 }
 
+/* A re-link under auto on a variant of the primary format picks among
+ * that format's variants, as the first run did: a WebP at a width the
+ * JPEGs lack (the JPEG there lost to the source, so the WebP was matched
+ * to an encoding no page shows) does not take the link, heavier than the
+ * JPEG linked (6700 against 3500 bytes).  A link on a WebP whose JPEG of
+ * its width the first run left out (only the variants linked are kept)
+ * stays on it. */
+static void
+test_plan_relink_widths(void)
+{
+	static const uint32_t full[] = {1000};
+	static const uint64_t full_bytes[] = {3500};
+	static const uint32_t narrow[] = {480};
+	static const uint64_t narrow_bytes[] = {4800};
+	PlanSite ps;
+
+	plan_site_init_with(&ps, 1000, full, full_bytes, 1);
+	plan_site_add_webp(&ps, 960, 6700);
+	g_autofree char *jpeg = plan_linked(&ps, IMGOPT_LINK_AUTO,
+					    "![a](img/optimized/x-1000.jpg)\n");
+	g_assert_cmpstr(jpeg, ==, "![a](img/optimized/x-1000.jpg)\n");
+	plan_site_clear(&ps);
+
+	plan_site_init_with(&ps, 1200, narrow, narrow_bytes, 1);
+	plan_site_add_webp(&ps, 960, 7000);
+	g_autofree char *webp = plan_linked(&ps, IMGOPT_LINK_AUTO,
+					    "![a](img/optimized/x-960.webp)\n");
+	g_assert_cmpstr(webp, ==, "![a](img/optimized/x-960.webp)\n");
+	plan_site_clear(&ps);
+}
+
 /* Moves img/x.jpg to @dir/x.jpg and its variants to @dir/optimized/. */
 static void
 plan_site_move(PlanSite *ps, const char *dir)
@@ -1060,6 +1091,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rewrite/plan/post", test_plan_post);
 	g_test_add_func("/rewrite/plan/srcset", test_plan_srcset);
 	g_test_add_func("/rewrite/plan/link-format", test_plan_link_format);
+	g_test_add_func("/rewrite/plan/relink-widths", test_plan_relink_widths);
 	g_test_add_func("/rewrite/plan/hexo-tags", test_plan_hexo_tags);
 	g_test_add_func("/rewrite/plan/shared-def", test_plan_shared_def);
 	g_test_add_func("/rewrite/plan/descriptors", test_plan_descriptors);

@@ -578,7 +578,9 @@ assert_relinked(const char *post)
 /* A later run with another --display-width or --widths moves the links
  * that already point at a variant to the new settings' variant (a srcset
  * candidate's `w` descriptor with it); check counts that as work before
- * and nothing after; undo goes back to the earlier run's links. */
+ * and nothing after; undo goes back to the earlier run's links.  The
+ * variants are in whichever format --link-format auto (the default)
+ * finds lighter at each width. */
 static void
 test_relink_on_settings_change(void)
 {
@@ -598,7 +600,7 @@ test_relink_on_settings_change(void)
 	g_assert_cmpint(g_unlink(windows), ==, 0); /* its broken link */
 	g_assert_cmpint(run_cmd(site, "run", NULL, NULL, NULL), ==, 0);
 	g_autofree char *text = tu_read(crlf, NULL);
-	g_assert_nonnull(strstr(text, "73ee4fd4f1b2426f-960.jpg)"));
+	g_assert_nonnull(strstr(text, "73ee4fd4f1b2426f-960."));
 	g_assert_cmpint(
 		summary_int(site, "check", "posts_changed", dw480, &code), ==,
 		2);
@@ -608,8 +610,8 @@ test_relink_on_settings_change(void)
 	g_free(text);
 	text = tu_read(crlf, NULL);
 	g_assert_nonnull(
-		strstr(text, "/postimg/optimized/73ee4fd4f1b2426f-480.jpg)"));
-	g_assert_null(strstr(text, "-960.jpg"));
+		strstr(text, "/postimg/optimized/73ee4fd4f1b2426f-480."));
+	g_assert_null(strstr(text, "-960."));
 	g_assert_nonnull(strstr(text, "\r\n")); /* bytes around kept */
 	g_assert_cmpint(
 		summary_int(site, "check", "posts_changed", dw480, &code), ==,

@@ -1,6 +1,8 @@
-# --link-format auto: a photo's links name its WebP variants,
+# --link-format auto: a photo's links name its WebP variants where
 # lighter at the same quality (the Markdown image and the <img> src with
-# the srcset it gains); a second run changes nothing; original, on the
+# the srcset it gains; at 480 px the JPEG, as the WebP at the quality
+# matched at 960 px is heavier there); a second run changes nothing
+# (its links on WebP files are re-linked to the same files); original, on the
 # command line or in imgopt.conf, links the JPEG variants as before and
 # makes no WebP; a bad value in imgopt.conf is a usage error.
 mkdir -p site/_posts site/img

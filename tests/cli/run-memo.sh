@@ -7,6 +7,10 @@
 # The imgopt-DEBUG lines (stdout) say which it did.
 cp -a "$FIXTURES/sites/rewrite-basic/input" site
 cd site
+# JPEG links only: the memo is the subject (under auto, the run after an
+# image is added stores at once, and undo leaves one post to rewrite, not
+# two: not analysed yet)
+printf '[output]\nlink-format = original\n' >imgopt.conf
 # The one broken link, so that a clean check exits 0.
 perl -0777 -pi -e 's/!\[\]\(2020-01-03\s+Windows.*?missing\.jpg\)//s' _posts/2020-01-03-windows.md
 memo() { sed -n 's/.*imgopt-DEBUG: [0-9:.]*: \(memo: .*\)/\1/p' "$1"; }
