@@ -68,7 +68,9 @@ make_site() {
 	} > "$site/_posts/2020-01-01-bench.md"
 }
 
-# run_imgopt NAME SITE [EXTRA...]: imgopt build on a fresh copy of SITE
+# run_imgopt NAME SITE [EXTRA...]: imgopt build on a fresh copy of SITE,
+# making exactly the files the other tools make (--link-format original:
+# the default, auto, also makes the WebP a link may name)
 run_imgopt() {
 	name=$1 site=$2
 	shift 2
@@ -76,7 +78,8 @@ run_imgopt() {
 	cp -r "$site" "$work/$name"
 	timed "$name" "$imgopt" build "$work/$name/_posts" "$work/$name/img" \
 		--widths "$widths" --formats "$formats" --quality "$quality" \
-		--jobs "$jobs" --json "$@" > "$work/$name.json"
+		--link-format original --jobs "$jobs" --json "$@" \
+		> "$work/$name.json"
 	python3 "$here/recompress_report.py" imgopt-map "$work/$name.json" \
 		"$work/$name" > "$work/$name.map"
 }
