@@ -192,6 +192,39 @@ imgopt_variant_file_name(const ImgoptHash *hash, uint32_t width,
 			       imgopt_format_extension(format));
 }
 
+bool
+imgopt_variant_parse_file_name(const char *name, ImgoptHash *hash_out,
+			       uint32_t *width_out, ImgoptFormat *format_out)
+{
+	static const ImgoptFormat formats[] = {
+		IMGOPT_FORMAT_JPEG, IMGOPT_FORMAT_PNG, IMGOPT_FORMAT_GIF,
+		IMGOPT_FORMAT_WEBP, IMGOPT_FORMAT_AVIF};
+	const char *dot = strrchr(name, '.');
+	g_autofree char *hex = g_strnfill(32, '0');
+	guint64 w = 0;
+
+	if (strlen(name) < 20 || name[16] != '-' || dot == NULL ||
+	    dot < name + 18)
+		return false;
+	memcpy(hex, name, 16);
+	g_autofree char *digits =
+		g_strndup(name + 17, (gsize)(dot - name - 17));
+	if (!imgopt_hash_parse(hex, hash_out) ||
+	    !g_ascii_string_to_unsigned(digits, 10, 1, G_MAXUINT32, &w, NULL))
+		return false;
+	for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
+		g_autofree char *again = imgopt_variant_file_name(
+			hash_out, (uint32_t)w, formats[i]);
+
+		if (strcmp(again, name) == 0) {
+			*width_out = (uint32_t)w;
+			*format_out = formats[i];
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool
 is_animated(const Job *job)
 {

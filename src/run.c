@@ -1069,42 +1069,6 @@ remade_free(Remade *m)
 	g_free(m);
 }
 
-/* Parses a variant file name, "<16 hex>-<width>.<ext>" as
- * imgopt_variant_file_name() writes it: its content's hash prefix (the
- * rest of @hash_out is zero), width and format. */
-static bool
-parse_variant_name(const char *name, ImgoptHash *hash_out, uint32_t *width_out,
-		   ImgoptFormat *format_out)
-{
-	static const ImgoptFormat formats[] = {
-		IMGOPT_FORMAT_JPEG, IMGOPT_FORMAT_PNG, IMGOPT_FORMAT_GIF,
-		IMGOPT_FORMAT_WEBP, IMGOPT_FORMAT_AVIF};
-	const char *dot = strrchr(name, '.');
-	g_autofree char *hex = g_strnfill(32, '0');
-	guint64 w = 0;
-
-	if (strlen(name) < 20 || name[16] != '-' || dot == NULL ||
-	    dot < name + 18)
-		return false;
-	memcpy(hex, name, 16);
-	g_autofree char *digits =
-		g_strndup(name + 17, (gsize)(dot - name - 17));
-	if (!imgopt_hash_parse(hex, hash_out) ||
-	    !g_ascii_string_to_unsigned(digits, 10, 1, G_MAXUINT32, &w, NULL))
-		return false;
-	for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
-		g_autofree char *again = imgopt_variant_file_name(
-			hash_out, (uint32_t)w, formats[i]);
-
-		if (strcmp(again, name) == 0) {
-			*width_out = (uint32_t)w;
-			*format_out = formats[i];
-			return true;
-		}
-	}
-	return false;
-}
-
 /* Where @ref, broken (or repaired by name), looks for a variant file that
  * is not there: a path a variants row names, or a variant file name in
  * the folder imgopt_site_variant_dir() gives for a link to it; or NULL. */
@@ -1126,7 +1090,7 @@ gone_variant_path(const Run *r, const ImgoptRef *ref)
 		ImgoptFormat f = IMGOPT_FORMAT_UNKNOWN;
 
 		if (g_file_test(full, G_FILE_TEST_EXISTS) ||
-		    !parse_variant_name(name, &hash, &w, &f))
+		    !imgopt_variant_parse_file_name(name, &hash, &w, &f))
 			continue;
 		if (g_hash_table_contains(r->variant_of, path))
 			return g_strdup(path);
@@ -1252,8 +1216,8 @@ want_siblings(Run *r, const ImgoptAsset *a, const char *dir, ImgoptWanted *want)
 		uint32_t w = 0;
 		ImgoptFormat f = IMGOPT_FORMAT_UNKNOWN;
 
-		if (!parse_variant_name(g_ptr_array_index(names, i), &prefix,
-					&w, &f))
+		if (!imgopt_variant_parse_file_name(g_ptr_array_index(names, i),
+						    &prefix, &w, &f))
 			continue;
 		want->with_extras |= is_extra_format(a, f);
 		imgopt_wanted_add(want, width_making(widths, w));
@@ -1401,7 +1365,8 @@ remade_new(Run *r, const char *path, Remade **out, GError **error)
 	m->refs = g_steal_pointer(&refs);
 	m->source = source_of(r, path);
 	*out = m;
-	if (m->source == NULL || !parse_variant_name(name, &prefix, &w, &f)) {
+	if (m->source == NULL ||
+	    !imgopt_variant_parse_file_name(name, &prefix, &w, &f)) {
 		m->source = NULL;
 		m->why = g_strdup_printf(
 			"'%s' is gone, and no image under %s/ holds the "

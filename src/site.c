@@ -29,6 +29,7 @@
  */
 #include "imgopt/config.h"
 #include "imgopt/layout.h"
+#include "imgopt/recompress.h"
 #include "imgopt/error.h"
 #include "imgopt/scan.h"
 #include "imgopt/site.h"
@@ -1151,6 +1152,17 @@ resolve_candidates(const ImgoptSite *site, ImgoptRef *ref, const Dest *d,
  * recorded for this URL on an earlier run) belongs here, before the
  * BROKEN verdict, under the same exactly-one rule.
  */
+/* Whether @name is a variant file's (imgopt_variant_file_name()). */
+static bool
+is_variant_name(const char *name)
+{
+	ImgoptHash hash;
+	uint32_t width = 0;
+	ImgoptFormat format = IMGOPT_FORMAT_UNKNOWN;
+
+	return imgopt_variant_parse_file_name(name, &hash, &width, &format);
+}
+
 static void
 repair(const ImgoptSite *site, ImgoptRef *ref, const Dest *d)
 {
@@ -1171,6 +1183,12 @@ repair(const ImgoptSite *site, ImgoptRef *ref, const Dest *d)
 		set_resultf(ref, IMGOPT_REF_STATUS_BROKEN, NULL,
 			    "%u files named '%s': ambiguous%s", same->len, name,
 			    note);
+	else if (is_variant_name(name))
+		set_resultf(ref, IMGOPT_REF_STATUS_BROKEN, NULL,
+			    "no file named '%s': a variant imgopt made, gone; "
+			    "'imgopt run' makes it again from its source if "
+			    "that is still in the site%s",
+			    name, note);
 	else if (*site->images_dir == '\0')
 		set_resultf(ref, IMGOPT_REF_STATUS_BROKEN, NULL,
 			    "no file named '%s' in the site%s", name, note);

@@ -77,6 +77,21 @@ char *imgopt_variant_file_name(const ImgoptHash *hash, uint32_t width,
 			       ImgoptFormat format);
 
 /**
+ * imgopt_variant_parse_file_name:
+ * @name: a file name (no folder)
+ * @hash_out: (out): the content hash's first 16 hex digits (the rest zero)
+ * @width_out: (out): the width
+ * @format_out: (out): the format
+ *
+ * Reads back a name imgopt_variant_file_name() writes.
+ *
+ * Returns: true if @name is one, byte for byte.
+ */
+bool imgopt_variant_parse_file_name(const char *name, ImgoptHash *hash_out,
+				    uint32_t *width_out,
+				    ImgoptFormat *format_out);
+
+/**
  * imgopt_recompress_buffer:
  * @name: the source's path, for messages only
  * @data: @len: the source's bytes

@@ -3,8 +3,9 @@
 # from its source still in the site: byte for byte as it was, the links
 # and the posts unchanged, exit 0, a note for each; the run after it
 # encodes nothing.  Check says that run makes it again (exit 1: work),
-# and does not call the link broken.  Jekyll (with its manifest, then a
-# fresh one), Hexo (post asset folders, the theme's folder) and Hugo (a
+# and does not call the link broken; scan, which reports the site as it
+# is, calls it broken and says that run makes it again.  Jekyll (with its
+# manifest, then a fresh one), Hexo (post asset folders, the theme's folder) and Hugo (a
 # bundle's own folder, a copy placed in a second bundle, static/).  A
 # variant whose source is gone too stays a broken link and says why.
 
@@ -57,6 +58,7 @@ same jekyll
 as_heavy jekyll "$weight"
 echo "-- one JPEG alone, whose content's WebP at 960 px is heavier"
 gone jekyll "postimg/optimized/d2c8d3158cc85a3e-1000.jpg"
+at jekyll scan _posts postimg
 at jekyll run _posts postimg
 same jekyll
 as_heavy jekyll "$weight"
