@@ -712,22 +712,14 @@ variant_on_disk(const ImgoptPlanInput *in, const ImgoptVariant *v)
 	return g_file_test(full, G_FILE_TEST_IS_REGULAR);
 }
 
-/* The format a link on variant @now is planned from: its own, but for
- * one that follows --link-format and names a WebP or AVIF variant, the
- * content's primary format (the format of its other variants), which
- * link_variant() then turns into the lightest again: a re-run links
- * what the first run linked. */
+/* The primary format of @now's content (the format of its variants
+ * that are not WebP or AVIF), or @now's own if it has none. */
 static ImgoptFormat
-relink_format(const RefCtx *c, const ImgoptVariant *now)
+primary_format(const RefCtx *c, const ImgoptVariant *now)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 	const GPtrArray *all = NULL;
 
-	if (c->in->link_format == IMGOPT_LINK_ORIGINAL ||
-	    !follows_link_format(c) ||
-	    (now->format != IMGOPT_FORMAT_WEBP &&
-	     now->format != IMGOPT_FORMAT_AVIF))
-		return now->format;
 	imgopt_hash_format(&now->hash, hex);
 	all = g_hash_table_lookup(c->in->variants, hex);
 	for (guint i = 0; all != NULL && i < all->len; i++) {
@@ -738,6 +730,22 @@ relink_format(const RefCtx *c, const ImgoptVariant *now)
 			return v->format;
 	}
 	return now->format;
+}
+
+/* The format a link on variant @now is planned from: its own, but for
+ * one that follows --link-format and names a WebP or AVIF variant, the
+ * content's primary format (the format of its other variants), which
+ * link_variant() then turns into the lightest again: a re-run links
+ * what the first run linked. */
+static ImgoptFormat
+relink_format(const RefCtx *c, const ImgoptVariant *now)
+{
+	if (c->in->link_format == IMGOPT_LINK_ORIGINAL ||
+	    !follows_link_format(c) ||
+	    (now->format != IMGOPT_FORMAT_WEBP &&
+	     now->format != IMGOPT_FORMAT_AVIF))
+		return now->format;
+	return primary_format(c, now);
 }
 
 /* Adds to @vs, the primary-format variants a re-link on @now picks a
@@ -804,6 +812,16 @@ plan_relink(const RefCtx *c, GPtrArray *edits)
 
 		if (o->format != base || *o->path == '\0')
 			g_ptr_array_remove_index(vs, i - 1);
+	}
+	/* A WebP or AVIF link that keeps its format (a srcset candidate)
+	 * whose content has no variant of it under these settings (heavier
+	 * than the primary at every width now made) moves to the primary. */
+	if (vs->len == 0 && base != primary_format(c, now)) {
+		base = primary_format(c, now);
+		g_ptr_array_unref(vs);
+		g_ptr_array_unref(extras);
+		vs = variants_for(c->in, &now->hash, base, false, dir);
+		extras = variants_for(c->in, &now->hash, base, true, dir);
 	}
 	add_linked_widths(c, now, base, vs, extras);
 	vc.variants = vs;
