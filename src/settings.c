@@ -290,7 +290,7 @@ imgopt_settings_fingerprint(const ImgoptSettings *settings)
 	 * variant's quality (recompress.c), other bytes than before; 2: at
 	 * the primary's quality plus an offset, not by a bisection */
 	if (settings->link_format != IMGOPT_LINK_ORIGINAL)
-		g_string_append(text, ";l=matched2");
+		g_string_append(text, ";l=matched3");
 	g_string_append_printf(text, ";vips=%s;jpeg=%s;gif=%s",
 			       imgopt_vips_version(), imgopt_jpeg_version(),
 			       imgopt_gif_version());

@@ -436,7 +436,7 @@ test_fingerprint(void)
 	b.link_format = IMGOPT_LINK_AUTO;
 	g_autofree char *fd = imgopt_settings_fingerprint(&b);
 	g_assert_nonnull(strstr(fd, ";f=jpeg,webp;"));
-	g_assert_nonnull(strstr(fd, ";l=matched2;"));
+	g_assert_nonnull(strstr(fd, ";l=matched3;"));
 	g_assert_null(strstr(fa, ";l="));
 	g_assert_cmpuint(imgopt_settings_formats_made(&b), ==,
 			 IMGOPT_OUTPUT_JPEG | IMGOPT_OUTPUT_WEBP);

@@ -1,7 +1,7 @@
 # --link-format auto: a photo's links name its WebP variants where
 # lighter at the same quality (the Markdown image and the <img> src with
-# the srcset it gains; at 480 px the JPEG, as the WebP at the quality
-# matched at 960 px is heavier there); a second run changes nothing
+# the srcset it gains, every width; the grain is light, as on the photos
+# auto links WebP for); a second run changes nothing
 # (its links on WebP files are re-linked to the same files); original, on the
 # command line or in imgopt.conf, links the JPEG variants as before and
 # makes no WebP; a bad value in imgopt.conf is a usage error.
@@ -9,7 +9,7 @@ mkdir -p site/_posts site/img
 echo 'title: t' > site/_config.yml
 vips gaussnoise n.v 1200 800 --sigma 500 --seed 7
 vips gaussblur n.v b.v 6
-vips gaussnoise m.v 1200 800 --sigma 120 --seed 8
+vips gaussnoise m.v 1200 800 --sigma 25 --seed 8
 vips gaussblur m.v bm.v 1.2
 vips sines s.v 1200 800 --hfreq 2
 vips linear s.v c.v "60 45 30" "120 110 70"
