@@ -418,21 +418,22 @@ wrap_like_raw(const char *raw, gsize raw_len, const char *url,
 	return g_strdup(url);
 }
 
-/* What a page links for @v: the source itself where @v is a copy. */
+/* The URL of @path (@v's file, or a source when @v is NULL) in the
+ * style of the reference. */
 static char *
-format_target(const RefCtx *c, ImgoptRefKind kind, const ImgoptVariant *v)
+format_path(const RefCtx *c, ImgoptRefKind kind, const ImgoptVariant *v,
+	    const char *path)
 {
 	ImgoptUrlStyle st = style_of(c, kind);
 	const ImgoptRef *ref = c->ref;
-	const char *path = is_copy(c, v) ? source_path(c) : v->path;
 	g_autofree char *url_path =
-		c->in->site != NULL && path == v->path
+		c->in->site != NULL && v != NULL
 			? imgopt_site_url_path(c->in->site, path)
 			: NULL;
 
 	st.url_path = url_path;
 
-	if (c->in->named != NULL && path == v->path)
+	if (c->in->named != NULL && v != NULL)
 		g_hash_table_add(c->in->named, v->path);
 
 	st.is_angle = (ref->length >= 2 && c->text[ref->offset] == '<') ||
@@ -440,6 +441,14 @@ format_target(const RefCtx *c, ImgoptRefKind kind, const ImgoptVariant *v)
 		       ref->offset + ref->length < c->len &&
 		       c->text[ref->offset + ref->length] == '>');
 	return imgopt_rewrite_format_url(&st, path);
+}
+
+/* What a page links for @v: the source itself where @v is a copy. */
+static char *
+format_target(const RefCtx *c, ImgoptRefKind kind, const ImgoptVariant *v)
+{
+	return is_copy(c, v) ? format_path(c, kind, NULL, source_path(c))
+			     : format_path(c, kind, v, v->path);
 }
 
 /* The srcset candidates of every linkable width, each in the format
@@ -863,6 +872,31 @@ keep_tag_reachable(const ImgoptRef *ref, GPtrArray *vs, GPtrArray *extras)
 	}
 }
 
+/* A reference repaired by name (broken across lines, a Windows path, a
+ * wrong folder) whose content no variant replaces (a GIF kept as it is,
+ * an image whose variants all lose to it): its link names the file found,
+ * or the page keeps showing a broken image. */
+static void
+link_repaired(const RefCtx *c, GPtrArray *edits)
+{
+	const ImgoptRef *ref = c->ref;
+
+	if (ref->is_shared_def || ref->kind == IMGOPT_REF_LIQUID_TAG)
+		return;
+	g_autofree char *url = format_path(c, ref->kind, NULL, source_path(c));
+	bool is_angle = false;
+	g_autofree char *repl =
+		ref->kind == IMGOPT_REF_HTML ||
+				ref->kind == IMGOPT_REF_SRCSET ||
+				ref->kind == IMGOPT_REF_STYLE ||
+				ref->kind == IMGOPT_REF_SHORTCODE
+			? g_strdup(url)
+			: wrap_like_raw(c->text + ref->offset, ref->length, url,
+					&is_angle);
+
+	add_edit(edits, c->text, ref->offset, ref->length, repl);
+}
+
 /* Plans one reference; edits, if any, go to @edits. */
 static ImgoptRefPlan
 plan_ref(RefCtx *c, GPtrArray *edits)
@@ -916,6 +950,8 @@ plan_ref(RefCtx *c, GPtrArray *edits)
 	guint n_edits = edits->len;
 	const ImgoptVariant *v = vs->len > 0 ? edit_ref(c, edits) : NULL;
 
+	if (edits->len == n_edits && ref->status == IMGOPT_REF_STATUS_REPAIRED)
+		link_repaired(c, edits);
 	/* New markup may still show an original, where its variant is a
 	 * copy of it. */
 	if (edits->len > n_edits)

@@ -990,9 +990,10 @@ note_nothing_rewritable(Run *r, guint n_images)
 	    g_hash_table_size(r->linked) > 0 || r->remade->len > 0)
 		return;
 	g_autofree char *msg = g_strdup_printf(
-		"%u image reference%s found, none rewritable (pinned by the "
-		"page, or tags the generator resolves itself): no variants "
-		"made",
+		"%u image reference%s found, none to rewrite (pinned by the "
+		"page, tags the generator resolves itself, or images kept as "
+		"they are: a GIF under --link-format original, an image no "
+		"variant is lighter than): no variants made",
 		n_images, n_images == 1 ? "" : "s");
 	g_ptr_array_add(r->result->notices, imgopt_problem_new("", msg));
 }

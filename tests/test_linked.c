@@ -335,7 +335,7 @@ test_nothing_rewritable(void)
 	const char *msg = json_object_get_string_member(
 		json_array_get_object_element(notes, 0), "message");
 	g_assert_nonnull(strstr(msg, "2 image references found, none "
-				     "rewritable"));
+				     "to rewrite"));
 	tu_rmtree(tmp);
 }
 
