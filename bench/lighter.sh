@@ -26,7 +26,7 @@
 # images, butteraugli of the variant each site links against the original
 # resized to the variant's width (vips resize, Lanczos 3), median of each.
 # Writes results/lighter.md.  LIGHTER_BASES (default "grain photos")
-# chooses the bases.  Takes about half an hour on two cores.
+# chooses the bases; LIGHTER_KEEP=1 keeps the work folder (printed).  Takes about half an hour on two cores.
 set -eu
 build=$(cd "${1:-build-release}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,7 +38,9 @@ command -v butteraugli > /dev/null || {
 	exit 1
 }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lighter.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+# LIGHTER_KEEP=1 keeps the sites, the pairs scored and the scores
+[ -n "${LIGHTER_KEEP:-}" ] && echo "lighter.sh: keeping $tmp" >&2 ||
+	trap 'rm -rf "$tmp"' EXIT
 
 shared=${IMGOPT_SHARED:-$(cd "$here/.." && pwd)/../shared}
 hux=${HUX_DIR:-$shared/sites/hux/img}
@@ -200,13 +202,15 @@ import json, sys
 out, sample = sys.argv[1], int(sys.argv[2])
 b, o, a, v = (json.load(open(f"{out}/{s}.json"))["shown"]
               for s in ("before", "original", "auto", "avif"))
+# distinct contents: byte-identical copies under other names share the
+# variant the original site links (y), and count once
 seen, pairs = set(), []
 for x, y, z, u in zip(b, o, a, v):
-    if None in (x[2], y[2], z[2], u[2]) or x[2] in seen:
+    if None in (x[2], y[2], z[2], u[2]) or y[2] in seen:
         continue
     if not x[2].lower().endswith((".jpg", ".jpeg")) or x[2] == y[2]:
         continue
-    seen.add(x[2])
+    seen.add(y[2])
     pairs.append((x[2], y[2], z[2], u[2]))
 step = max(1, len(pairs) // sample)
 for p in pairs[::step][:sample]:
@@ -222,6 +226,7 @@ EOF
 		echo "$s_jpeg $s_link ${linked##*.} $s_avif ${avif##*.}" \
 			>> "$out/scores"
 	done < "$tmp/pairs"
+	[ -n "${LIGHTER_KEEP:-}" ] && return
 	for site in $sites; do
 		rm -rf "${tmp:?}/$site"
 	done
