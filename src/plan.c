@@ -651,6 +651,25 @@ edit_inline_usage(const RefCtx *c, const ImgoptVariant *v, GPtrArray *edits)
 	return true;
 }
 
+/* Replaces the reference's URL with @url, written as the reference
+ * writes its own (a Markdown link's angle brackets or spaces kept). */
+static void
+replace_url(const RefCtx *c, const char *url, GPtrArray *edits)
+{
+	const ImgoptRef *ref = c->ref;
+	bool is_angle = false;
+	g_autofree char *repl =
+		ref->kind == IMGOPT_REF_HTML ||
+				ref->kind == IMGOPT_REF_SRCSET ||
+				ref->kind == IMGOPT_REF_STYLE ||
+				ref->kind == IMGOPT_REF_SHORTCODE
+			? g_strdup(url)
+			: wrap_like_raw(c->text + ref->offset, ref->length, url,
+					&is_angle);
+
+	add_edit(edits, c->text, ref->offset, ref->length, repl);
+}
+
 /* Builds the edits of one reference; returns the variant it now shows. */
 static const ImgoptVariant *
 edit_ref(const RefCtx *c, GPtrArray *edits)
@@ -671,17 +690,8 @@ edit_ref(const RefCtx *c, GPtrArray *edits)
 	if (ref->is_shared_def)
 		return edit_inline_usage(c, v, edits) ? v : NULL;
 	g_autofree char *url = format_target(c, ref->kind, v);
-	bool is_angle = false;
-	g_autofree char *repl =
-		ref->kind == IMGOPT_REF_HTML ||
-				ref->kind == IMGOPT_REF_SRCSET ||
-				ref->kind == IMGOPT_REF_STYLE ||
-				ref->kind == IMGOPT_REF_SHORTCODE
-			? g_strdup(url)
-			: wrap_like_raw(c->text + ref->offset, ref->length, url,
-					&is_angle);
 
-	add_edit(edits, c->text, ref->offset, ref->length, repl);
+	replace_url(c, url, edits);
 	if (ref->kind == IMGOPT_REF_HTML)
 		edit_html_srcset(c, edits);
 	if (ref->kind == IMGOPT_REF_SRCSET)
@@ -884,17 +894,8 @@ link_repaired(const RefCtx *c, GPtrArray *edits)
 	if (ref->is_shared_def || ref->kind == IMGOPT_REF_LIQUID_TAG)
 		return;
 	g_autofree char *url = format_path(c, ref->kind, NULL, source_path(c));
-	bool is_angle = false;
-	g_autofree char *repl =
-		ref->kind == IMGOPT_REF_HTML ||
-				ref->kind == IMGOPT_REF_SRCSET ||
-				ref->kind == IMGOPT_REF_STYLE ||
-				ref->kind == IMGOPT_REF_SHORTCODE
-			? g_strdup(url)
-			: wrap_like_raw(c->text + ref->offset, ref->length, url,
-					&is_angle);
 
-	add_edit(edits, c->text, ref->offset, ref->length, repl);
+	replace_url(c, url, edits);
 }
 
 /* Plans one reference; edits, if any, go to @edits. */
