@@ -9,24 +9,12 @@ n=${2:-100}
 mkdir -p "$dir"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/genphotos.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/grain.sh"
 
 # Five textured bases, each a mix of smooth gradients, coarse texture and
 # fine detail; every photo is a crop of one, tinted differently (two vips
 # calls a photo, so a hundred take about a minute).
-b=0
-while [ "$b" -lt 5 ]; do
-	vips gaussnoise "$tmp/n.v" 2400 1600 --sigma 500 --mean 0
-	vips gaussblur "$tmp/n.v" "$tmp/bl.v" $((6 + b * 2))
-	vips gaussnoise "$tmp/m.v" 2400 1600 --sigma 120 --mean 0
-	vips gaussblur "$tmp/m.v" "$tmp/bm.v" 1.2
-	vips sines "$tmp/s.v" 2400 1600 --hfreq $((1 + b)) --vfreq $((1 + (b * 3) % 4))
-	vips linear "$tmp/s.v" "$tmp/c.v" "60 45 30" "120 110 $((70 + b * 12))"
-	vips add "$tmp/c.v" "$tmp/bl.v" "$tmp/t.v"
-	vips add "$tmp/t.v" "$tmp/bm.v" "$tmp/u.v"
-	vips cast "$tmp/u.v" "$tmp/w.v" uchar
-	vips copy "$tmp/w.v" "$tmp/base$b.v" --interpretation srgb
-	b=$((b + 1))
-done
+make_grain_bases "$tmp" 1600
 
 i=0
 while [ "$i" -lt "$n" ]; do

@@ -30,6 +30,7 @@
 set -eu
 build=$(cd "${1:-build-release}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/grain.sh"
 imgopt=$build/src/imgopt
 genblog=$build/tools/genblog
 sample=${LIGHTER_SAMPLE:-40}
@@ -68,25 +69,8 @@ grain_bases() {
 		h=$(vipsheader -f height "$f" 2> /dev/null || echo 0)
 		[ "$h" -gt "$max_h" ] && max_h=$h
 	done
-	b=0
-	while [ "$b" -lt 5 ]; do
-		vips gaussnoise "$tmp/n.v" 2400 "$max_h" --sigma 500 --mean 0
-		vips gaussblur "$tmp/n.v" "$tmp/bl.v" $((6 + b * 2))
-		vips gaussnoise "$tmp/m.v" 2400 "$max_h" --sigma 120 --mean 0
-		vips gaussblur "$tmp/m.v" "$tmp/bm.v" 1.2
-		vips sines "$tmp/s.v" 2400 "$max_h" --hfreq $((1 + b)) \
-			--vfreq $((1 + (b * 3) % 4))
-		vips linear "$tmp/s.v" "$tmp/c.v" "60 45 30" \
-			"120 110 $((70 + b * 12))"
-		vips add "$tmp/c.v" "$tmp/bl.v" "$tmp/t.v"
-		vips add "$tmp/t.v" "$tmp/bm.v" "$tmp/u.v"
-		vips cast "$tmp/u.v" "$tmp/w.v" uchar
-		vips copy "$tmp/w.v" "$tmp/base$b.v" --interpretation srgb
-		b=$((b + 1))
-	done
+	make_grain_bases "$tmp" "$max_h"
 	n_bases=5
-	rm -f "$tmp"/n.v "$tmp"/bl.v "$tmp"/m.v "$tmp"/bm.v "$tmp"/s.v \
-		"$tmp"/c.v "$tmp"/t.v "$tmp"/u.v "$tmp"/w.v
 }
 photos_bases() {
 	n_bases=0

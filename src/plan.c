@@ -804,6 +804,24 @@ add_linked_widths(const RefCtx *c, const ImgoptVariant *now, ImgoptFormat base,
 	}
 }
 
+/* The variants of @now's content in @base, the format a re-link keeps (a
+ * <source> of a <picture> its own), in @dir, each on a file: a variant
+ * that would be its source's copy has none (its row's path is empty). */
+static GPtrArray *
+linkable_of(const RefCtx *c, const ImgoptVariant *now, ImgoptFormat base,
+	    const char *dir)
+{
+	GPtrArray *vs = variants_for(c->in, &now->hash, base, false, dir);
+
+	for (guint i = vs->len; i > 0; i--) {
+		const ImgoptVariant *o = g_ptr_array_index(vs, i - 1);
+
+		if (o->format != base || *o->path == '\0')
+			g_ptr_array_remove_index(vs, i - 1);
+	}
+	return vs;
+}
+
 /* The variant a reference already on a variant file should show instead
  * (another width or these settings' file), or NULL if it is right. */
 static const ImgoptVariant *
@@ -817,31 +835,20 @@ plan_relink(const RefCtx *c, GPtrArray *edits)
 		return NULL;
 	ImgoptFormat base = relink_format(c, now);
 	g_autofree char *dir = variant_dir(c->in, c->ref);
-	g_autoptr(GPtrArray) vs =
-		variants_for(c->in, &now->hash, base, false, dir);
-	g_autoptr(GPtrArray) extras =
-		variants_for(c->in, &now->hash, base, true, dir);
+	g_autoptr(GPtrArray) vs = linkable_of(c, now, base, dir);
 	RefCtx vc = *c;
 
-	/* A link keeps its format (a <source> of a <picture> its own), and
-	 * stays on a file: a variant that would be its source's copy has
-	 * none (its row's path is empty). */
-	for (guint i = vs->len; i > 0; i--) {
-		const ImgoptVariant *o = g_ptr_array_index(vs, i - 1);
-
-		if (o->format != base || *o->path == '\0')
-			g_ptr_array_remove_index(vs, i - 1);
-	}
 	/* A WebP or AVIF link that keeps its format (a srcset candidate)
 	 * whose content has no variant of it under these settings (heavier
 	 * than the primary at every width now made) moves to the primary. */
-	if (vs->len == 0 && base != primary_format(c, now)) {
+	if (vs->len == 0 && primary_format(c, now) != base) {
 		base = primary_format(c, now);
 		g_ptr_array_unref(vs);
-		g_ptr_array_unref(extras);
-		vs = variants_for(c->in, &now->hash, base, false, dir);
-		extras = variants_for(c->in, &now->hash, base, true, dir);
+		vs = linkable_of(c, now, base, dir);
 	}
+	g_autoptr(GPtrArray) extras =
+		variants_for(c->in, &now->hash, base, true, dir);
+
 	add_linked_widths(c, now, base, vs, extras);
 	vc.variants = vs;
 	vc.extras = extras;
