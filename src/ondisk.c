@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* O_NOFOLLOW with pread() */
 #include "ondisk.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,23 +17,29 @@
 #include "provenance.h"
 
 struct ImgoptOnDisk {
-	char *root;           /* site root */
-	char *fingerprint;    /* the settings' fingerprint */
-	unsigned formats;     /* the settings' --formats */
-	char settings_id[17]; /* its id in provenance lines */
+	char *root;            /* site root */
+	char *fingerprint;     /* the settings' fingerprint */
+	unsigned formats;      /* the formats made: --formats, and WebP (AVIF)
+				  a link may name (--link-format) */
+	char settings_id[17];  /* its id in provenance lines */
+	bool is_source_linked; /* a run: the source is linked in place of
+				  its own bytes' variant, no file (marks) */
 	GHashTable *folders; /* folder → (16 hex digits of a hash → GPtrArray
 				of the variant file names that start with
 				them), each listed when first needed */
 };
 
 ImgoptOnDisk *
-imgopt_on_disk_new(const char *root, const ImgoptSettings *settings)
+imgopt_on_disk_new(const char *root, const ImgoptSettings *settings,
+		   bool is_source_linked)
 {
 	ImgoptOnDisk *d = g_new0(ImgoptOnDisk, 1);
 
+	d->is_source_linked = is_source_linked;
+
 	d->root = g_strdup(root);
 	d->fingerprint = imgopt_settings_fingerprint(settings);
-	d->formats = settings->formats;
+	d->formats = imgopt_settings_formats_made(settings);
 	imgopt_provenance_settings_id(d->fingerprint, d->settings_id);
 	d->folders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					   (GDestroyNotify)g_hash_table_unref);
@@ -211,15 +218,13 @@ check_on_disk(const ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset,
 	return kind;
 }
 
-/* The files of @dir named after @asset's content that verify (of its
- * settings, or its own bytes). */
-static GPtrArray *
-verified_files(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset)
+/* The names in @dir (listed once) that start with @asset's hash prefix,
+ * or NULL. */
+static const GPtrArray *
+names_of(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 	GHashTable *names = g_hash_table_lookup(d->folders, dir);
-	GPtrArray *found = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)imgopt_variant_free);
 
 	if (names == NULL) {
 		names = list_on_disk(d, dir);
@@ -227,7 +232,18 @@ verified_files(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset)
 	}
 	imgopt_hash_format(&asset->hash, hex);
 	hex[16] = '\0';
-	const GPtrArray *mine = g_hash_table_lookup(names, hex);
+	return g_hash_table_lookup(names, hex);
+}
+
+/* The files of @dir named after @asset's content that verify (of its
+ * settings, or its own bytes). */
+static GPtrArray *
+verified_files(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset)
+{
+	GPtrArray *found = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
+	const GPtrArray *mine = names_of(d, dir, asset);
+
 	for (guint i = 0; mine != NULL && i < mine->len; i++) {
 		ImgoptVariant *v = NULL;
 		OnDisk kind = check_on_disk(d, dir, asset,
@@ -298,31 +314,185 @@ file_at(const ImgoptAsset *asset, const GPtrArray *found, uint32_t width,
 	return NULL;
 }
 
-/* Adds to @out (once) the files of @found a wanted @width needs; false if
- * one is not there. */
-static bool
-take_width(const ImgoptOnDisk *d, const ImgoptAsset *asset,
-	   const GPtrArray *found, uint32_t width, bool with_extras,
-	   GPtrArray *out)
+/* The formats a wanted width needs (need[0], UNKNOWN: the primary, its
+ * own format whatever it is), with the extras; how many. */
+static int
+needed_formats(const ImgoptOnDisk *d, const ImgoptAsset *asset,
+	       bool with_extras, ImgoptFormat need[3])
 {
-	ImgoptFormat need[3] = {IMGOPT_FORMAT_UNKNOWN};
 	int n_need = 1;
 	bool is_animated = asset->n_frames > 1;
 
+	need[0] = IMGOPT_FORMAT_UNKNOWN;
 	if (with_extras && (d->formats & IMGOPT_OUTPUT_WEBP) &&
 	    !(asset->format == IMGOPT_FORMAT_WEBP && is_animated))
 		need[n_need++] = IMGOPT_FORMAT_WEBP;
 	if (with_extras && (d->formats & IMGOPT_OUTPUT_AVIF) && !is_animated)
 		need[n_need++] = IMGOPT_FORMAT_AVIF;
+	return n_need;
+}
+
+/* ---- marks: what an encoding made no file for (see ondisk.h) ---- */
+
+/* The name of the mark of @asset's content at @width for @need (see
+ * needed_formats()): the source's own bytes (@is_source), or no file. */
+static char *
+mark_name(const ImgoptAsset *asset, uint32_t width, ImgoptFormat need,
+	  bool is_source)
+{
+	char hex[IMGOPT_HASH_HEX_LEN + 1];
+
+	imgopt_hash_format(&asset->hash, hex);
+	hex[16] = '\0';
+	if (is_source)
+		return g_strdup_printf("%s-%u.source", hex, width);
+	if (need == IMGOPT_FORMAT_UNKNOWN)
+		return g_strdup_printf("%s-%u.none", hex, width);
+	return g_strdup_printf("%s-%u.no%s", hex, width,
+			       imgopt_format_name(need));
+}
+
+/* A mark's one line: the provenance line of what it stands for (the
+ * source's format for the primary), n=0, and a newline. */
+static char *
+mark_line(const ImgoptOnDisk *d, const ImgoptAsset *asset, uint32_t width,
+	  ImgoptFormat need)
+{
+	ImgoptProvenance prov = {asset->hash,
+				 {0},
+				 width,
+				 need == IMGOPT_FORMAT_UNKNOWN ? asset->format
+							       : need,
+				 0};
+
+	memcpy(prov.settings, d->settings_id, sizeof(prov.settings));
+	g_autofree char *line = imgopt_provenance_format(&prov);
+	return g_strconcat(line, "\n", NULL);
+}
+
+/* Whether @dir's mark for @asset's content at @width and @need is there
+ * and verifies: its name lists (see names_of()), and its bytes are the
+ * line this content, these settings, that width and format give. */
+static bool
+has_mark(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset,
+	 uint32_t width, ImgoptFormat need, bool is_source)
+{
+	g_autofree char *marks = g_build_filename(dir, IMGOPT_MARK_DIR, NULL);
+	g_autofree char *name = mark_name(asset, width, need, is_source);
+	const GPtrArray *mine = names_of(d, marks, asset);
+
+	if (mine == NULL || !g_ptr_array_find_with_equal_func(
+				    (GPtrArray *)mine, name, g_str_equal, NULL))
+		return false;
+	g_autofree char *full = g_build_filename(d->root, marks, name, NULL);
+	g_autofree char *line = mark_line(d, asset, width, need);
+	size_t len = strlen(line);
+	char buf[IMGOPT_PROVENANCE_MAX + 2];
+	size_t n = read_at(full, 0, (uint8_t *)buf, sizeof(buf));
+
+	return n == len && memcmp(buf, line, len) == 0;
+}
+
+/* The width of the source's own-bytes mark of @asset's content in @dir
+ * (its full width), or 0. */
+static uint32_t
+source_mark_width(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset)
+{
+	g_autofree char *marks = g_build_filename(dir, IMGOPT_MARK_DIR, NULL);
+	const GPtrArray *mine = names_of(d, marks, asset);
+
+	for (guint i = 0; mine != NULL && i < mine->len; i++) {
+		const char *name = g_ptr_array_index(mine, i);
+		guint64 width = 0;
+		char *end = NULL;
+
+		width = g_ascii_strtoull(name + 17, &end, 10);
+		if (end != name + 17 && strcmp(end, ".source") == 0 &&
+		    width > 0 && width <= G_MAXUINT32 &&
+		    has_mark(d, dir, asset, (uint32_t)width,
+			     IMGOPT_FORMAT_UNKNOWN, true))
+			return (uint32_t)width;
+	}
+	return 0;
+}
+
+/* The source's own bytes as its variant at its full @width, as a mark
+ * stands for it: a run's row for it (no file, the source linked). */
+static ImgoptVariant *
+source_variant(const ImgoptOnDisk *d, const ImgoptAsset *asset, uint32_t width)
+{
+	ImgoptVariant *v = imgopt_variant_new();
+
+	v->hash = asset->hash;
+	v->settings = g_strdup(d->fingerprint);
+	v->width = width;
+	v->height = width == asset->width ? asset->height : asset->width;
+	v->format = asset->format;
+	v->path = g_strdup("");
+	v->bytes = asset->size;
+	v->n_frames = asset->n_frames;
+	return v;
+}
+
+/* Adds to @out (once) the files of @found a wanted @width needs, or what
+ * @dir's marks stand for (the source's own bytes, kept in @made); false
+ * if one is neither there nor marked.  *@is_lost_out: the primary lost
+ * at @width (a `.none` mark), so the fallback at the full width is
+ * needed too. */
+static bool
+take_width(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset,
+	   const GPtrArray *found, uint32_t width, bool with_extras,
+	   GPtrArray *out, GPtrArray *made, bool *is_lost_out)
+{
+	ImgoptFormat need[3];
+	int n_need = needed_formats(d, asset, with_extras, need);
+
 	for (int f = 0; f < n_need; f++) {
 		ImgoptVariant *v = file_at(asset, found, width, need[f]);
 
-		if (v == NULL)
-			return false;
+		if (v == NULL && need[f] == IMGOPT_FORMAT_UNKNOWN &&
+		    d->is_source_linked &&
+		    (v = file_at(asset, made, width, need[f])) == NULL &&
+		    has_mark(d, dir, asset, width, need[f], true)) {
+			v = source_variant(d, asset, width);
+			g_ptr_array_add(made, v);
+		}
+		if (v == NULL) {
+			if (!has_mark(d, dir, asset, width, need[f], false))
+				return false;
+			*is_lost_out |= need[f] == IMGOPT_FORMAT_UNKNOWN;
+			continue;
+		}
 		if (!g_ptr_array_find(out, v, NULL))
 			g_ptr_array_add(out, v);
 	}
 	return true;
+}
+
+/* Takes (see take_width()) what each width @wanted asks for needs, for a
+ * source @full pixels wide upright, and the fallback at @full where a
+ * primary lost (recompress.c's "Never larger"); false if one is
+ * missing. */
+static bool
+take_all(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset,
+	 const GPtrArray *found, const ImgoptWanted *wanted, uint32_t full,
+	 GPtrArray *taken, GPtrArray *made)
+{
+	bool is_lost = false, is_full_lost = false;
+
+	for (guint i = 0; i < wanted->widths->len; i++) {
+		uint32_t width =
+			made_width(asset, full,
+				   g_array_index(wanted->widths, uint32_t, i));
+
+		if (!take_width(d, dir, asset, found, width,
+				wanted->with_extras, taken, made, &is_lost))
+			return false;
+	}
+	return !is_lost ||
+	       (take_width(d, dir, asset, found, full, wanted->with_extras,
+			   taken, made, &is_full_lost) &&
+		!is_full_lost);
 }
 
 GPtrArray *
@@ -333,23 +503,131 @@ imgopt_on_disk_find(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset,
 	g_return_val_if_fail(asset != NULL && wanted != NULL, NULL);
 
 	g_autoptr(GPtrArray) found = verified_files(d, dir, asset);
+	g_autoptr(GPtrArray) made = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)imgopt_variant_free);
 	g_autoptr(GPtrArray) taken = g_ptr_array_new();
+	/* the source's upright width: a file's aspect tells it, or its own
+	 * bytes' mark; with only marks of no file, either side (the index
+	 * reads it before the EXIF orientation) */
+	uint32_t full[2] = {0, 0};
 
-	if (found->len == 0 || asset->width == 0 || asset->height == 0)
+	if (asset->width == 0 || asset->height == 0)
 		return NULL;
-	uint32_t full = upright_width(asset, g_ptr_array_index(found, 0));
-	for (guint i = 0; i < wanted->widths->len; i++) {
-		uint32_t width =
-			made_width(asset, full,
-				   g_array_index(wanted->widths, uint32_t, i));
-
-		if (!take_width(d, asset, found, width, wanted->with_extras,
-				taken))
-			return NULL;
+	if (found->len > 0)
+		full[0] = upright_width(asset, g_ptr_array_index(found, 0));
+	else if (d->is_source_linked)
+		full[0] = source_mark_width(d, dir, asset);
+	if (full[0] == 0 && found->len == 0) {
+		full[0] = asset->width;
+		full[1] = asset->height;
 	}
+	bool is_taken = false;
+	for (int i = 0; i < 2 && full[i] > 0 && !is_taken; i++) {
+		g_ptr_array_set_size(taken, 0);
+		is_taken = take_all(d, dir, asset, found, wanted, full[i],
+				    taken, made);
+	}
+	if (!is_taken)
+		return NULL;
 	GPtrArray *out = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_variant_free);
 	for (guint i = 0; i < taken->len; i++)
 		g_ptr_array_add(out, imgopt_variant_copy(taken->pdata[i]));
 	return out;
+}
+
+/* Writes @dir's mark @name holding @line. */
+static bool
+write_mark(const ImgoptOnDisk *d, const char *dir, const char *name,
+	   const char *line, GError **error)
+{
+	g_autofree char *marks =
+		g_build_filename(d->root, dir, IMGOPT_MARK_DIR, NULL);
+	g_autofree char *full = g_build_filename(marks, name, NULL);
+
+	if (g_mkdir_with_parents(marks, 0755) != 0) {
+		int saved = errno;
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+			    "cannot create '%s/%s': %s", dir, IMGOPT_MARK_DIR,
+			    g_strerror(saved));
+		return false;
+	}
+	return imgopt_atomic_write(full, line, strlen(line), 0644, false,
+				   error);
+}
+
+/* The encoding of @encoded at @width that is primary (@format UNKNOWN)
+ * or of @format, or NULL. */
+static const ImgoptEncoded *
+encoded_at(const ImgoptAsset *asset, const GPtrArray *encoded, uint32_t width,
+	   ImgoptFormat format)
+{
+	for (guint i = 0; i < encoded->len; i++) {
+		const ImgoptEncoded *e = g_ptr_array_index(encoded, i);
+		const ImgoptVariant *v = e->variant;
+
+		if (v->width == width &&
+		    (format == IMGOPT_FORMAT_UNKNOWN ? is_primary(asset, v)
+						     : v->format == format))
+			return e;
+	}
+	return NULL;
+}
+
+/* Writes the marks of @encoded at @width (see imgopt_on_disk_mark());
+ * *@is_lost_out: its primary lost there. */
+static bool
+mark_width(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset,
+	   bool with_extras, const GPtrArray *encoded, uint32_t width,
+	   bool *is_lost_out, GError **error)
+{
+	ImgoptFormat need[3];
+	int n_need = needed_formats(d, asset, with_extras, need);
+
+	for (int f = 0; f < n_need; f++) {
+		const ImgoptEncoded *e =
+			encoded_at(asset, encoded, width, need[f]);
+		bool is_source = e != NULL &&
+				 need[f] == IMGOPT_FORMAT_UNKNOWN &&
+				 e->kind == IMGOPT_ENCODED_ORIGINAL &&
+				 d->is_source_linked;
+
+		if (e != NULL && !is_source)
+			continue;
+		*is_lost_out |= e == NULL && need[f] == IMGOPT_FORMAT_UNKNOWN;
+		g_autofree char *name =
+			mark_name(asset, width, need[f], is_source);
+		g_autofree char *line = mark_line(d, asset, width, need[f]);
+		if (!write_mark(d, dir, name, line, error))
+			return false;
+	}
+	return true;
+}
+
+bool
+imgopt_on_disk_mark(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset,
+		    const ImgoptWanted *wanted, const GPtrArray *encoded,
+		    GError **error)
+{
+	g_return_val_if_fail(d != NULL && dir != NULL && asset != NULL, false);
+	g_return_val_if_fail(wanted != NULL && encoded != NULL, false);
+
+	if (encoded->len == 0 || asset->width == 0 || asset->height == 0)
+		return true;
+	const ImgoptEncoded *first = g_ptr_array_index(encoded, 0);
+	uint32_t full = upright_width(asset, first->variant);
+	bool is_lost = false, is_full_lost = false;
+
+	for (guint i = 0; i < wanted->widths->len; i++) {
+		uint32_t width =
+			made_width(asset, full,
+				   g_array_index(wanted->widths, uint32_t, i));
+
+		if (!mark_width(d, dir, asset, wanted->with_extras, encoded,
+				width, &is_lost, error))
+			return false;
+	}
+	/* the fallback a lost width is shown by (never lost itself) */
+	return !is_lost || mark_width(d, dir, asset, wanted->with_extras,
+				      encoded, full, &is_full_lost, error);
 }

@@ -21,27 +21,50 @@
  * Files with no line, or another content's or settings' line (stale
  * variants of other settings, bytes copied over), are not reused; nor is
  * a file whose line names this content and settings but whose header
- * disagrees.  If one file a wanted width needs is not there (never made,
- * or an encoding that lost: nothing on disk says it lost), the content is
- * encoded (and its files replaced).  AVIF variants carry no line: a run
- * wanting them encodes.  Reading costs one listing per folder, then a
- * stat, the header and the last bytes of each file named after a content
- * asked about; a file of the source's size is hashed whole.
+ * disagrees.
  *
- * Nothing is written: the writer (recompress.c) records what it finds in
- * the manifest, rows and requests, as an encoding would; `check` and
- * `run --dry-run` only count on it.
+ * Marks: what an encoding made no file for.  Where a wanted width has no
+ * primary variant (every encoding there was heavier than the source), no
+ * WebP or AVIF (not lighter than the primary, under --link-format auto),
+ * or, in a run, the source's own bytes as its variant (the page links the
+ * source; no copy is written), the writer leaves a mark in the variant
+ * folder's `.imgopt-kept/` (a dot folder: site generators do not publish
+ * it, imgopt's walkers skip it): a file named as the variant would be,
+ * with `.none`, `.nowebp`, `.noavif` or `.source` for its extension,
+ * holding that variant's provenance line with n=0.  A mark verifies if
+ * its bytes are exactly the line this content, these settings, its width
+ * and format give; it then stands for the file (no variant, or for
+ * `.source` a row with an empty path, as the run that made it wrote).
+ * Without marks, a content whose encoding lost anywhere would be encoded
+ * again by every run with a fresh manifest (on Hux's blog, 31 of 76
+ * contents after a sharded build).  Marks travel with the folder (a
+ * cache, the shards' outputs copied together); prune leaves them (they
+ * are a few dozen bytes, and stay true).
+ *
+ * If one file a wanted width needs is neither there nor marked, the
+ * content is encoded (and its files replaced).  Reading costs one listing
+ * per folder (and of its marks), then a stat, the header and the last
+ * bytes of each file named after a content asked about; a file of the
+ * source's size is hashed whole.
+ *
+ * imgopt_on_disk_find() writes nothing: the writer (recompress.c) records
+ * what it finds in the manifest, rows and requests, as an encoding would;
+ * `check` and `run --dry-run` only count on it.
  *
  * Thread-safety: one thread per ImgoptOnDisk.
  */
 #ifndef IMGOPT_ONDISK_H
 #define IMGOPT_ONDISK_H
 
+#include <stdbool.h>
 #include <glib.h> /* GPtrArray */
 
 #include "imgopt/recompress.h"
 #include "imgopt/settings.h"
 #include "imgopt/types.h"
+
+/* The folder of the marks, inside a variant folder (see above). */
+#define IMGOPT_MARK_DIR ".imgopt-kept"
 
 typedef struct ImgoptOnDisk ImgoptOnDisk;
 
@@ -49,12 +72,17 @@ typedef struct ImgoptOnDisk ImgoptOnDisk;
  * imgopt_on_disk_new:
  * @root: the absolute site root
  * @settings: the run's settings
+ * @is_source_linked: a run's (true) or a build's (false): a run links the
+ *   source where its variant would be its own bytes and writes no copy,
+ *   so a `.source` mark stands for that variant; a build writes the
+ *   copy, so it needs the file
  *
  * Returns: (transfer full): a finder; each folder is listed on the first
  *   imgopt_on_disk_find() that looks in it.
  */
 ImgoptOnDisk *imgopt_on_disk_new(const char *root,
-				 const ImgoptSettings *settings);
+				 const ImgoptSettings *settings,
+				 bool is_source_linked);
 
 /** Frees @d (nullable). */
 void imgopt_on_disk_free(ImgoptOnDisk *d);
@@ -75,5 +103,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImgoptOnDisk, imgopt_on_disk_free)
 GPtrArray *imgopt_on_disk_find(ImgoptOnDisk *d, const char *dir,
 			       const ImgoptAsset *asset,
 			       const ImgoptWanted *wanted);
+
+/**
+ * imgopt_on_disk_mark:
+ * @dir: the variant folder the encoding's files were written in,
+ *   relative to the root
+ * @asset: the source encoded
+ * @wanted: the widths (and whether the extra formats) it was asked for
+ * @encoded: (element-type ImgoptEncoded): what the encoding made
+ *
+ * Writes @dir's marks (see above) for what @wanted needs that @encoded
+ * has no file for, each atomically (made durable with the variant files).
+ *
+ * Returns: true, or false with @error set (G_FILE_ERROR).
+ */
+bool imgopt_on_disk_mark(ImgoptOnDisk *d, const char *dir,
+			 const ImgoptAsset *asset, const ImgoptWanted *wanted,
+			 const GPtrArray *encoded, GError **error);
 
 #endif /* IMGOPT_ONDISK_H */

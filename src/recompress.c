@@ -1778,8 +1778,11 @@ write_result(Writer *w, Result *result, GError **error)
 		if (!write_variant(w, dir, g_ptr_array_index(encoded, i),
 				   error))
 			return false;
+	/* what no file is written for, said where the files are */
+	if (!imgopt_on_disk_mark(w->on_disk, dir, result->asset, result->wanted,
+				 encoded, error))
+		return false;
 	return put_requests(w, &result->asset->hash, result->wanted, error);
-	return true;
 }
 
 /* The canonical copy of each content: the first path in byte order. */
@@ -1938,7 +1941,7 @@ imgopt_recompress_wanted(const char *root, const char *out_dir,
 		    .manifest = manifest,
 		    .observer = observer};
 	imgopt_provenance_settings_id(fingerprint, w.settings_id);
-	w.on_disk = imgopt_on_disk_new(root, settings);
+	w.on_disk = imgopt_on_disk_new(root, settings, wanted != NULL);
 	Pool shared = {root, settings, results};
 	int n_workers = pool_size(settings);
 	guint n_pending = 0;

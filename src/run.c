@@ -950,7 +950,7 @@ reusable_on_disk(Run *r, const ImgoptAsset *a, const ImgoptWanted *missing)
 {
 	if (r->on_disk == NULL)
 		r->on_disk = imgopt_on_disk_new(imgopt_site_get_root(r->site),
-						r->opt->settings);
+						r->opt->settings, true);
 	return imgopt_on_disk_find(
 		r->on_disk, missing->dir != NULL ? missing->dir : r->out_dir, a,
 		missing);
@@ -2004,7 +2004,9 @@ remove_debris(const Run *r, const GPtrArray *referrers, GError **error)
 		if (!imgopt_atomic_remove_stale(full, false, removed, error))
 			return false;
 	}
-	if (!imgopt_atomic_remove_stale(out, true, removed, error))
+	g_autofree char *marks = g_build_filename(out, IMGOPT_MARK_DIR, NULL);
+	if (!imgopt_atomic_remove_stale(out, true, removed, error) ||
+	    !imgopt_atomic_remove_stale(marks, true, removed, error))
 		return false;
 	for (guint i = 0; i < removed->len; i++)
 		g_debug("removed '%s', left by an interrupted write",

@@ -129,13 +129,17 @@ make_reference(Reference *ref, const char *tmp)
 }
 
 /* A file name a killed write leaves: `.<post>.imgopt-XXXXXX` beside a
- * post, `<variant>.XXXXXX` in the variant folder. */
+ * post, `<variant>.XXXXXX` in the variant folder, `<mark>.XXXXXX` in its
+ * marks (`<hash>-<width>.<what>`, one dot: ondisk.h). */
 static bool
 is_temp_file(const char *rel)
 {
 	g_autofree char *base = g_path_get_basename(rel);
 	gsize n = strlen(base);
+	const char *dot = strchr(base, '.');
 
+	if (strstr(rel, "optimized/.imgopt-kept/") != NULL)
+		return dot != NULL && strchr(dot + 1, '.') != NULL;
 	return (base[0] == '.' && strstr(base, ".imgopt-") != NULL) ||
 	       (n > 7 && base[n - 7] == '.' && strstr(rel, "optimized/"));
 }

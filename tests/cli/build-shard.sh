@@ -2,7 +2,9 @@
 # copy of a generated blog (tools/genblog): the union of their variant
 # folders is what one `build` makes, byte for byte, and a `run` with a
 # fresh manifest over that union encodes nothing and links everything
-# (its posts come out as the single build's `run` writes them).  A
+# (its posts come out as the single build's `run` writes them), a photo
+# whose 960 px encodings all lose to its source included (the shard's
+# mark says so: ondisk.h).  A
 # variant whose file fails verification is encoded again and replaced;
 # bad --shard values are usage errors (exit 2).  docs/scale.md's recipes
 # run these same commands.
@@ -10,6 +12,11 @@
 # JPEG links only: the shards are the subject, and auto's WebP encodings
 # would make the builds slow enough to print progress
 printf '[output]\nlink-format = original\n' >site/imgopt.conf
+vips gaussnoise n.v 1200 800 --sigma 30 --mean 128 --seed 1
+vips gaussblur n.v b.v 1.5
+vips copy b.v "site/postimg/lost.jpg[Q=10,strip]"
+post=$(ls site/_posts/* | head -1)
+printf '\n![lost](/postimg/lost.jpg)\n' >>"$post"
 for i in 0 1 2; do cp -a site shard$i; done
 cp -a site one
 cp -a site merged
@@ -22,16 +29,17 @@ for i in 0 1 2; do cat shard$i.out; done
 (cd one && "$IMGOPT" build _posts postimg --jobs 1)
 # the union, byte for byte, and no name in two shards
 mkdir union
-for i in 0 1 2; do cp -n shard$i/postimg/optimized/* union/; done
+for i in 0 1 2; do cp -Rn shard$i/postimg/optimized/. union/; done
 ls shard0/postimg/optimized shard1/postimg/optimized \
 	shard2/postimg/optimized | grep -v : | grep . | LC_ALL=C sort | uniq -d
 diff -r union one/postimg/optimized
 echo "union of 3 shards = one build: $(ls union | wc -l) files"
+ls union/.imgopt-kept
 # what the deploy step does: the shards' variants copied in, a fresh
 # checkout (no manifest); check counts nothing to encode, run encodes
 # nothing
 mkdir -p merged/postimg/optimized
-cp union/* merged/postimg/optimized/
+cp -R union/. merged/postimg/optimized/
 (cd merged && "$IMGOPT" check _posts postimg --json 2>/dev/null) |
 	grep -E '"(sources|reused|to_encode)"' || true
 (cd merged && "$IMGOPT" run _posts postimg --json 2>/dev/null) |
@@ -43,7 +51,7 @@ diff -r one/postimg merged/postimg
 # name) is encoded again and replaced; the others are reused
 cp -a site tamper
 mkdir -p tamper/postimg/optimized
-cp union/* tamper/postimg/optimized/
+cp -R union/. tamper/postimg/optimized/
 cd tamper
 set -- postimg/optimized/*.jpg
 cp "$1" "$2"

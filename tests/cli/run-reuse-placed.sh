@@ -3,7 +3,8 @@
 # (no .imgopt) with those folders restored encodes nothing and comes out
 # as the first run left the site, and the run after it has nothing to
 # reuse (the first recorded what it reused); a placed copy cut short is
-# replaced.  (A copy kept counts as written, as place.c reports it.)
+# replaced.  (A copy kept counts as written, as place.c reports it.)  The
+# folders restored hold 7 variant files and 4 marks (.imgopt-kept/).
 cp -R "$FIXTURES/hugo-site" site
 cd site
 vips gaussnoise ../small.v 640 400 --sigma 20

@@ -33,7 +33,8 @@ gone() {
 same() {
 	diff -r -x .imgopt before "$1" && echo "$1: variants and posts as they were"
 }
-variants() { (cd "$1" && find . -path '*/optimized/*' -type f | sort); }
+# (the marks of what no file was made for are not variants: ondisk.h)
+variants() { (cd "$1" && find . -path '*/optimized/*' ! -path '*/.imgopt-kept/*' -type f | sort); }
 # weighs: what the pages weigh after the last `at` run (its image bytes)
 weighs() { sed -n 's/^image bytes: .*-> //p' out; }
 # as_heavy DIR WEIGHT: the pages weigh WEIGHT still.  Under auto a file
