@@ -8,6 +8,8 @@
 # .imgopt-kept/ say so (ondisk.h); without them each of those contents is
 # encoded again; a mark that does not verify is not trusted, and written
 # again right.
+# no progress lines (a sanitizer build on a loaded machine is slow)
+export IMGOPT_PROGRESS_INTERVAL_MS=3600000
 mkdir -p site/_posts site/postimg
 vips gaussnoise n.v 1200 800 --sigma 30 --mean 128 --seed 1
 vips gaussblur n.v b.v 1.5
