@@ -39,7 +39,11 @@
  * again by every run with a fresh manifest (on Hux's blog, 31 of 76
  * contents after a sharded build).  Marks travel with the folder (a
  * cache, the shards' outputs copied together); prune leaves them (they
- * are a few dozen bytes, and stay true).
+ * are a few dozen bytes, and stay true).  A variant a run wrote and
+ * removed because no page links it (under auto, the JPEG of a width
+ * whose WebP pages link) is not marked: a link picks its width among
+ * the primary variants, so without that row a run would link otherwise;
+ * its content is encoded again.
  *
  * If one file a wanted width needs is neither there nor marked, the
  * content is encoded (and its files replaced).  Reading costs one listing
