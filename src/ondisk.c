@@ -297,6 +297,17 @@ is_primary(const ImgoptAsset *asset, const ImgoptVariant *v)
 	       v->format != IMGOPT_FORMAT_AVIF;
 }
 
+/* Whether @v is @width wide and primary (@format UNKNOWN) or of
+ * @format. */
+static bool
+is_at(const ImgoptAsset *asset, const ImgoptVariant *v, uint32_t width,
+      ImgoptFormat format)
+{
+	return v->width == width &&
+	       (format == IMGOPT_FORMAT_UNKNOWN ? is_primary(asset, v)
+						: v->format == format);
+}
+
 /* The file of @found at @width that is primary (@format UNKNOWN) or of
  * @format, or NULL. */
 static ImgoptVariant *
@@ -306,9 +317,7 @@ file_at(const ImgoptAsset *asset, const GPtrArray *found, uint32_t width,
 	for (guint i = 0; i < found->len; i++) {
 		ImgoptVariant *v = g_ptr_array_index(found, i);
 
-		if (v->width == width &&
-		    (format == IMGOPT_FORMAT_UNKNOWN ? is_primary(asset, v)
-						     : v->format == format))
+		if (is_at(asset, v, width, format))
 			return v;
 	}
 	return NULL;
@@ -564,11 +573,8 @@ encoded_at(const ImgoptAsset *asset, const GPtrArray *encoded, uint32_t width,
 {
 	for (guint i = 0; i < encoded->len; i++) {
 		const ImgoptEncoded *e = g_ptr_array_index(encoded, i);
-		const ImgoptVariant *v = e->variant;
 
-		if (v->width == width &&
-		    (format == IMGOPT_FORMAT_UNKNOWN ? is_primary(asset, v)
-						     : v->format == format))
+		if (is_at(asset, e->variant, width, format))
 			return e;
 	}
 	return NULL;
