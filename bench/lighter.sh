@@ -27,6 +27,14 @@
 # resized to the variant's width (vips resize, Lanczos 3), median of each.
 # Writes results/lighter.md.  LIGHTER_BASES (default "grain photos")
 # chooses the bases; LIGHTER_KEEP=1 keeps the work folder (printed).  Takes about half an hour on two cores.
+#
+# LIGHTER_CEILING=1 adds what any per-picture choice could reach (twenty
+# minutes more a basis): for each sampled content, WebP (quality 80-96)
+# and AVIF (50-85), encoded as imgopt encodes them (libvips, WebP effort 4,
+# AVIF AV1 effort 2) from the very reference butteraugli scores against,
+# and the lightest of them and the JPEG variant that butteraugli finds no
+# worse than the JPEG variant: an oracle that knows the judge's score of
+# every encoding, so no matcher can link lighter at that quality.
 set -eu
 build=$(cd "${1:-build-release}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -142,6 +150,59 @@ score() {
 	butteraugli "$tmp/ref.png" "$tmp/var.png"
 }
 
+# The ceiling's ladder for JPEG variant $2 of original $1 (see the top):
+# lines "VARIANT FORMAT QUALITY BYTES BUTTERAUGLI" on stdout.
+ladder() {
+	echo "$2 jpeg 0 $(stat -c %s "$tmp/original/_site/$2") \
+$(score "$1" "$tmp/original/_site/$2")"
+	# score() left the reference, at the variant's size, in ref.png
+	for q in 80 82 84 86 88 90 92 94 96; do
+		vips webpsave "$tmp/ref.png" "$tmp/l.webp" --Q "$q" --effort 4 \
+			--strip
+		vips copy "$tmp/l.webp" "$tmp/l.png"
+		echo "$2 webp $q $(stat -c %s "$tmp/l.webp") \
+$(butteraugli "$tmp/ref.png" "$tmp/l.png")"
+	done
+	for q in 50 55 60 65 70 75 80 85; do
+		vips heifsave "$tmp/ref.png" "$tmp/l.avif" --Q "$q" \
+			--compression av1 --effort 2 --strip
+		vips copy "$tmp/l.avif" "$tmp/l.png"
+		echo "$2 avif $q $(stat -c %s "$tmp/l.avif") \
+$(butteraugli "$tmp/ref.png" "$tmp/l.png")"
+	done 2> /dev/null
+	rm -f "$tmp/l.webp" "$tmp/l.avif" "$tmp/l.png"
+}
+
+# For the ceiling, while this basis' sites are there: the bytes the
+# pages show of the JPEG contents (the pairs' rule: a JPEG original that
+# original links to a variant) as original and auto link them, of
+# everything else as auto links it, and how many pages show each JPEG
+# variant (a page counts an image once, as lighter_pages.py does).
+weigh() {
+	python3 - "$tmp" "$1" << 'EOF'
+import json, os, sys
+tmp, out = sys.argv[1:3]
+sh = {s: json.load(open(f"{out}/{s}.json"))["shown"]
+      for s in ("before", "original", "auto")}
+size = lambda site, f: os.path.getsize(f"{tmp}/{site}/_site/{f}")
+pages, seen = {}, set()
+w = {"jpeg_original": 0, "jpeg_auto": 0, "rest_auto": 0}
+for x, y, z in zip(sh["before"], sh["original"], sh["auto"]):
+    is_jpeg = (None not in (x[2], y[2]) and x[2] != y[2] and
+               x[2].lower().endswith((".jpg", ".jpeg")))
+    if is_jpeg:
+        pages.setdefault(y[2], set()).add(y[0])
+        if ("o", y[0], y[2]) not in seen:
+            w["jpeg_original"] += size("original", y[2])
+            seen.add(("o", y[0], y[2]))
+    if z[2] is not None and ("a", z[0], z[2]) not in seen:
+        w["jpeg_auto" if is_jpeg else "rest_auto"] += size("auto", z[2])
+        seen.add(("a", z[0], z[2]))
+w["pages"] = {k: len(v) for k, v in pages.items()}
+json.dump(w, sys.stdout)
+EOF
+}
+
 # Measures one basis: $tmp/$1/{SITE.json,SITE.time,scores,rerun}.
 measure() {
 	out=$tmp/$1
@@ -201,6 +262,7 @@ for p in pairs[::step][:sample]:
     print(" ".join(p))
 EOF
 	: > "$out/scores"
+	rm -f "$out/ladder"
 	while read -r orig jpeg linked avif; do
 		o=$tmp/before/_site/$orig
 		[ "$(vipsheader -f vips-loader "$o")" = jpegload ] || continue
@@ -209,7 +271,10 @@ EOF
 		s_avif=$(score "$o" "$tmp/avif/_site/$avif")
 		echo "$s_jpeg $s_link ${linked##*.} $s_avif ${avif##*.}" \
 			>> "$out/scores"
+		[ -z "${LIGHTER_CEILING:-}" ] || ladder "$o" "$jpeg" \
+			>> "$out/ladder"
 	done < "$tmp/pairs"
+	[ -z "${LIGHTER_CEILING:-}" ] || weigh "$out" > "$out/weights.json"
 	[ -n "${LIGHTER_KEEP:-}" ] && return
 	for site in $sites; do
 		rm -rf "${tmp:?}/$site"
@@ -221,7 +286,7 @@ for basis in $bases; do
 done
 
 python3 - "$tmp" "$bases" > "$here/results/lighter.md" << 'EOF'
-import json, statistics, sys
+import json, os, statistics, sys
 tmp, bases = sys.argv[1], sys.argv[2].split()
 sites = ("before", "original", "auto", "avif")
 names = {"before": "before imgopt", "original": "--link-format original",
@@ -272,5 +337,41 @@ for basis in bases:
         print(f"| {name} | {statistics.median(v):.3f} | {q:.3f} |")
     rerun = open(f"{out}/rerun").read().strip()
     print(f"\nA second `imgopt run` (auto): {rerun} in the posts.\n")
+    try:
+        ladder = [l.split() for l in open(f"{out}/ladder")]
+    except FileNotFoundError:
+        continue
+    wt = json.load(open(f"{out}/weights.json"))
+    jpeg_bytes, rest, auto_jpeg = (wt["jpeg_original"], wt["rest_auto"],
+                                   wt["jpeg_auto"])
+    best, ratio = {}, [0, 0]
+    for v, fmt, q, size, score in ladder:
+        best.setdefault(v, []).append((fmt, int(q), int(size), float(score)))
+    chosen = []
+    for v, e in best.items():
+        jpeg = e[0]
+        c = min((x for x in e if x[3] <= jpeg[3]), key=lambda x: x[2])
+        w = wt["pages"].get(v, 1)
+        ratio[0] += w * c[2]
+        ratio[1] += w * jpeg[2]
+        chosen.append(c)
+    k = ratio[0] / ratio[1]
+    total = rest + jpeg_bytes * k
+    by = {f: sum(1 for c in chosen if c[0] == f) for f in ("jpeg", "webp",
+                                                          "avif")}
+    print(f"The ceiling of any per-picture choice (LIGHTER_CEILING=1): for "
+          f"each of the {len(chosen)} contents, the lightest of its JPEG "
+          f"variant, WebP at quality 80-96 and AVIF at 50-85 (libvips, as "
+          f"imgopt encodes them, from the reference butteraugli scores "
+          f"against) whose butteraugli is no more than the JPEG variant's: "
+          f"{by['jpeg']} stay JPEG, {by['webp']} WebP, {by['avif']} AVIF; "
+          f"median {statistics.median(c[3] for c in chosen):.3f}, "
+          f"**{k:.3f}x the JPEG variants' bytes** (each content weighted by "
+          f"the pages that show it; what auto links for all of them: "
+          f"{auto_jpeg / jpeg_bytes:.3f}x).  The JPEG contents weigh "
+          f"{mb(jpeg_bytes)} as original links them, everything else "
+          f"{mb(rest)} as auto links it: at that ratio the pages would show "
+          f"{mb(total)}, **{100 * total / r['before']['bytes']:.1f}% of "
+          f"before**.\n")
 EOF
 cat "$here/results/lighter.md"
