@@ -14,6 +14,7 @@
 #include "imgopt/recompress.h"
 
 #include "atomic.h"
+#include "fsio.h"
 #include "provenance.h"
 
 struct ImgoptOnDisk {
@@ -553,7 +554,12 @@ write_mark(const ImgoptOnDisk *d, const char *dir, const char *name,
 	g_autofree char *marks =
 		g_build_filename(d->root, dir, IMGOPT_MARK_DIR, NULL);
 	g_autofree char *full = g_build_filename(marks, name, NULL);
+	g_autofree char *rel_dir = g_build_filename(dir, IMGOPT_MARK_DIR, NULL);
+	g_autofree char *rel = g_build_filename(rel_dir, name, NULL);
 
+	/* not through a symlink leading out of the site */
+	if (!imgopt_fs_check_site_path(d->root, rel_dir, error))
+		return false;
 	if (g_mkdir_with_parents(marks, 0755) != 0) {
 		int saved = errno;
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
@@ -561,7 +567,8 @@ write_mark(const ImgoptOnDisk *d, const char *dir, const char *name,
 			    g_strerror(saved));
 		return false;
 	}
-	return imgopt_atomic_write(full, line, strlen(line), 0644, false,
+	return imgopt_fs_check_site_path(d->root, rel, error) &&
+	       imgopt_atomic_write(full, line, strlen(line), 0644, false,
 				   error);
 }
 
