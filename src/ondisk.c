@@ -413,10 +413,8 @@ source_mark_width(ImgoptOnDisk *d, const char *dir, const ImgoptAsset *asset)
 
 	for (guint i = 0; mine != NULL && i < mine->len; i++) {
 		const char *name = g_ptr_array_index(mine, i);
-		guint64 width = 0;
 		char *end = NULL;
-
-		width = g_ascii_strtoull(name + 17, &end, 10);
+		guint64 width = g_ascii_strtoull(name + 17, &end, 10);
 		if (end != name + 17 && strcmp(end, ".source") == 0 &&
 		    width > 0 && width <= G_MAXUINT32 &&
 		    has_mark(d, dir, asset, (uint32_t)width,
@@ -551,11 +549,9 @@ static bool
 write_mark(const ImgoptOnDisk *d, const char *dir, const char *name,
 	   const char *line, GError **error)
 {
-	g_autofree char *marks =
-		g_build_filename(d->root, dir, IMGOPT_MARK_DIR, NULL);
-	g_autofree char *full = g_build_filename(marks, name, NULL);
 	g_autofree char *rel_dir = g_build_filename(dir, IMGOPT_MARK_DIR, NULL);
-	g_autofree char *rel = g_build_filename(rel_dir, name, NULL);
+	g_autofree char *marks = g_build_filename(d->root, rel_dir, NULL);
+	g_autofree char *full = g_build_filename(marks, name, NULL);
 
 	/* not through a symlink leading out of the site */
 	if (!imgopt_fs_check_site_path(d->root, rel_dir, error))
@@ -567,8 +563,7 @@ write_mark(const ImgoptOnDisk *d, const char *dir, const char *name,
 			    g_strerror(saved));
 		return false;
 	}
-	return imgopt_fs_check_site_path(d->root, rel, error) &&
-	       imgopt_atomic_write(full, line, strlen(line), 0644, false,
+	return imgopt_atomic_write(full, line, strlen(line), 0644, false,
 				   error);
 }
 

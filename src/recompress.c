@@ -1598,8 +1598,9 @@ write_variant(Writer *w, const char *out_dir, ImgoptEncoded *encoded,
 	g_autofree char *dir = g_build_filename(w->root, out_dir, NULL);
 	bool is_main = strcmp(out_dir, w->out_dir) == 0;
 
-	/* a variant folder (or a file in it) that is a symlink leading out
-	 * of the site, as a repository may hold, is not written through */
+	/* a variant folder that is a symlink leading out of the site, as a
+	 * repository may hold, is not written through (a file in it that is
+	 * a symlink is replaced by the rename, not followed) */
 	if ((!is_main || !w->has_out_dir) &&
 	    !imgopt_fs_check_site_path(w->root, out_dir, error))
 		return false;
@@ -1625,8 +1626,7 @@ write_variant(Writer *w, const char *out_dir, ImgoptEncoded *encoded,
 		v->path = g_strdup("");
 		return imgopt_manifest_put_variant(w->manifest, v, error);
 	}
-	if (!imgopt_fs_check_site_path(w->root, rel, error) ||
-	    !imgopt_atomic_write(full, data, len, 0644, false, error))
+	if (!imgopt_atomic_write(full, data, len, 0644, false, error))
 		return false;
 	g_free(v->path);
 	v->path = g_steal_pointer(&rel);
