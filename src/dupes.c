@@ -17,19 +17,27 @@
  *                                         are compared with the class's
  *                                         bytes held as they are read
  *   pop batch results ◄────────────────── (GAsyncQueue, results by move)
- *   one transaction per batch:
- *     put_file for each re-hashed file
  *   nominate groups (hash, size)
  *   confirm them byte for byte (skipped
  *     for pairs proven equal as they were
  *     read, and for pairs confirmed in an
  *     earlier run and unchanged since)
- *   orphans, references, the runs row
+ *   orphans; the result handed out
+ *     (on_result) while the writer ends
  *
- * The main thread is the manifest's single writer: workers never touch
- * SQLite, they only read the cache table, which nobody modifies while the
- * pool runs.  Results arrive in any order; everything is sorted by path
- * before it leaves.
+ *   writer thread (writer.h), from the end of the scan on, in order:
+ *     the references of the posts scanned, the rows of the files
+ *     indexed (as the batches come back), the confirmation tokens,
+ *     the rows of vanished files and the runs row; committed once a
+ *     second and at the end.
+ *
+ * Until the scan is done the main thread reads and writes the manifest;
+ * from then on the writer alone does: the main thread queues the rows to
+ * write and goes on.  The writes only read what the main thread no longer
+ * changes (the posts' references and records once scanned, each file's
+ * ImgoptAsset once indexed, the groups once confirmed).  Workers never
+ * touch SQLite.  Results arrive in any order; everything is sorted by
+ * path before it leaves.
  *
  * Proven as read.  Reading a duplicate twice, once to hash it and once to
  * compare it, was half of a first run's reading; so the files to hash are
@@ -64,12 +72,12 @@
 #include "fsio.h"
 #include "hash.h"
 #include "nameguard.h"
+#include "writer.h"
 
-/* Files per work item and per manifest transaction (the files read:
- * COMMIT_US). */
+/* Files per work item. */
 #define BATCH 256
 
-/* How long the rows of the files read wait for their commit at most. */
+/* How long the rows written wait for their commit at most (writer.h). */
 #define COMMIT_US G_USEC_PER_SEC
 
 /* Bytes of distinct contents a worker holds while reading a size class
@@ -147,6 +155,7 @@ typedef struct {
 	const ImgoptSite *site;         /* the site */
 	const char *root;               /* its absolute root */
 	ImgoptManifest *manifest;       /* the single writer's connection */
+	ImgoptWriter *writer;           /* owns @manifest after the scan */
 	const ImgoptObserver *observer; /* nullable */
 	ImgoptDupesResult *result;      /* being filled */
 	GHashTable *ref_counts;    /* path → references (GUINT_TO_POINTER) */
@@ -185,14 +194,15 @@ typedef struct {
 				      folders included: imgopt's output */
 	int jobs;                  /* threads (0: one per core) */
 	char *output_dir;          /* IMAGES/optimized: imgopt's output */
-	gint64 began_us;           /* when read_done()'s open transaction
-				      began, 0: none open */
 	GMutex problem_lock;       /* problems come from the compare pool */
+	const char *status;        /* the run's, once the result is done */
 } Dupes;
 
 static void
 dupes_clear(Dupes *d)
 {
+	/* first: its writes read the tables below */
+	g_clear_pointer(&d->writer, imgopt_writer_free);
 	g_clear_pointer(&d->ref_counts, g_hash_table_unref);
 	g_clear_pointer(&d->refs, g_ptr_array_unref);
 	g_clear_pointer(&d->posts, g_ptr_array_unref);
@@ -853,7 +863,8 @@ count_read(Dupes *d, const FileWork *w)
 }
 
 /* @a's row; a path without a confirmation (the tokens loaded at the
- * start: this run is the manifest's only writer) has none to delete. */
+ * start: this run is the manifest's only writer) has none to delete.
+ * On the writer's thread. */
 static bool
 put_file(Dupes *d, const ImgoptAsset *a, GError **error)
 {
@@ -862,19 +873,58 @@ put_file(Dupes *d, const ImgoptAsset *a, GError **error)
 		       : imgopt_manifest_put_new_file(d->manifest, a, error);
 }
 
-/* Phase two: the rows of the files read, committed once a second (and
- * at the end: read_all_done()), so that an interrupted run keeps what it
- * read up to a second before.  A commit per batch wrote the pages each
- * touched to the journal again: the batches go by size class, so each
- * touched rows all over the files table (28% more page writes). */
+/* Rows of files indexed, for the writer: the assets are @d's (in
+ * d->assets, unchanged once taken), only borrowed. */
+typedef struct {
+	Dupes *d;
+	GPtrArray *assets; /* (element-type ImgoptAsset) (transfer none) */
+} FileRows;
+
+static void
+file_rows_free(FileRows *rows)
+{
+	g_ptr_array_unref(rows->assets);
+	g_free(rows);
+}
+
+/* ImgoptWriteFunc */
+static bool
+write_file_rows(ImgoptManifest *manifest, gpointer data, GError **error)
+{
+	const FileRows *rows = data;
+
+	(void)manifest;
+	for (guint i = 0; i < rows->assets->len; i++)
+		if (!put_file(rows->d, g_ptr_array_index(rows->assets, i),
+			      error))
+			return false;
+	return true;
+}
+
+/* Queues the rows of @assets (borrowed) for the writer. */
+static void
+queue_file_rows(Dupes *d, GPtrArray *assets)
+{
+	FileRows *rows = g_new0(FileRows, 1);
+
+	rows->d = d;
+	rows->assets = assets;
+	imgopt_writer_push(d->writer, write_file_rows, rows,
+			   (GDestroyNotify)file_rows_free);
+}
+
+/* Phase two: the files read.  Their rows go to the writer, which commits
+ * them once a second (and at the end), so that an interrupted run keeps
+ * what it read up to a second before.  A commit per batch wrote the
+ * pages each touched to the journal again: the batches go by size
+ * class, so each touched rows all over the files table (28% more page
+ * writes). */
 static bool
 read_done(Dupes *d, GPtrArray *batch, GError **error)
 {
-	if (d->began_us == 0) {
-		if (!imgopt_manifest_begin(d->manifest, error))
-			return false;
-		d->began_us = g_get_monotonic_time();
-	}
+	GPtrArray *rows = g_ptr_array_sized_new(batch->len);
+
+	(void)error;
 	for (guint i = 0; i < batch->len; i++) {
 		FileWork *w = g_ptr_array_index(batch, i);
 
@@ -883,63 +933,38 @@ read_done(Dupes *d, GPtrArray *batch, GError **error)
 			notify_problem(d, w->path, w->error->message, true);
 			continue;
 		}
-		if (!put_file(d, w->asset, error)) {
-			imgopt_manifest_rollback(d->manifest);
-			d->began_us = 0;
-			return false;
-		}
 		if (w->same_as != NULL)
 			g_hash_table_insert(d->same_as, w->asset->path,
 					    g_steal_pointer(&w->same_as));
+		g_ptr_array_add(rows, w->asset);
 		take_asset(d, g_steal_pointer(&w->asset), false);
 	}
+	queue_file_rows(d, rows);
 	d->n_read += batch->len;
 	notify_progress(d, "index", d->n_read, d->n_to_read,
 			d->result->hashed_bytes + d->result->probed_bytes);
-	if (g_get_monotonic_time() - d->began_us < COMMIT_US)
-		return true;
-	d->began_us = 0;
-	return imgopt_manifest_commit(d->manifest, error);
-}
-
-/* Commits the rows read_done() left in its open transaction if @ok,
- * else rolls them back. */
-static bool
-read_all_done(Dupes *d, bool ok, GError **error)
-{
-	if (d->began_us == 0)
-		return ok;
-	d->began_us = 0;
-	if (!ok) {
-		imgopt_manifest_rollback(d->manifest);
-		return false;
-	}
-	return imgopt_manifest_commit(d->manifest, error);
+	return true;
 }
 
 /* Files indexed from their stat alone (size-first, unique size): their
  * rows say what is known (no hash, format not sniffed), so the next run
- * finds them unchanged.  One transaction: nothing is read, so there is no
- * progress to keep on the way, and each commit writes the pages it
- * touched to the journal again (13,382 rows: 53 commits were 3% of a
- * cold run). */
-static bool
-store_unread(Dupes *d, GError **error)
+ * finds them unchanged.  Queued as one write: nothing is read, so there
+ * is no progress to keep on the way (13,382 rows: a commit per batch was
+ * 3% of a cold run). */
+static void
+store_unread(Dupes *d)
 {
-	if (!imgopt_manifest_begin(d->manifest, error))
-		return false;
+	GPtrArray *rows = g_ptr_array_sized_new(d->unread->len);
+
 	for (guint j = 0; j < d->unread->len; j++) {
 		ImgoptAsset *a = g_ptr_array_index(d->unread, j);
 
-		if (!put_file(d, a, error)) {
-			imgopt_manifest_rollback(d->manifest);
-			return false;
-		}
 		d->unread->pdata[j] = NULL;
+		g_ptr_array_add(rows, a);
 		take_asset(d, a, false);
 		d->result->unread_files++;
 	}
-	return imgopt_manifest_commit(d->manifest, error);
+	queue_file_rows(d, rows);
 }
 
 /* How many indexed files have each size (size-first: a file whose size
@@ -1031,12 +1056,10 @@ index_files(Dupes *d, const ImgoptDupesOptions *options, GError **error)
 	if (!run_pool(d, jobs, stat_work, stat_done, error))
 		return false;
 	read_work = plan_reads(d, d->is_size_first);
-	if (!store_unread(d, error))
-		return false;
+	store_unread(d);
 	d->n_to_read = read_work->len;
 	notify_progress(d, "index", 0, d->n_to_read, 0);
-	if (!read_all_done(d, run_pool(d, jobs, read_work, read_done, error),
-			   error))
+	if (!run_pool(d, jobs, read_work, read_done, error))
 		return false;
 	d->result->files = d->assets->len;
 	return true;
@@ -1329,22 +1352,40 @@ collect_watched(Dupes *d)
 	}
 }
 
-/* The closing transaction: tokens, references, vanished rows, the run. */
-static bool
-store_outcome(Dupes *d, GError **error)
-{
-	const char *status = d->result->errors->len > 0 ? "failed" : "ok";
+static bool timed(const char *step, bool ok);
 
-	if (!imgopt_manifest_begin(d->manifest, error))
-		return false;
-	if (!store_tokens(d, d->result->groups, error) ||
-	    !store_refs(d, error) || !forget_vanished(d, error) ||
-	    !imgopt_manifest_end_run(d->manifest, d->result->run_id, status,
-				     error)) {
-		imgopt_manifest_rollback(d->manifest);
-		return false;
-	}
-	return imgopt_manifest_commit(d->manifest, error);
+/* ImgoptWriteFunc: the references scanned, queued once the scan is
+ * done (the writer's first write). */
+static bool
+write_refs(ImgoptManifest *manifest, gpointer data, GError **error)
+{
+	(void)manifest;
+	return store_refs(data, error);
+}
+
+/* ImgoptWriteFunc: the last write: tokens, vanished rows, the run. */
+static bool
+write_outcome(ImgoptManifest *manifest, gpointer data, GError **error)
+{
+	Dupes *d = data;
+
+	return store_tokens(d, d->result->groups, error) &&
+	       forget_vanished(d, error) &&
+	       imgopt_manifest_end_run(manifest, d->result->run_id, d->status,
+				       error);
+}
+
+/* Queues the last write, hands the result to @options' on_result while
+ * the writer works, and waits for the writer. */
+static bool
+store_outcome(Dupes *d, const ImgoptDupesOptions *options, GError **error)
+{
+	d->status = d->result->errors->len > 0 ? "failed" : "ok";
+	imgopt_writer_push(d->writer, write_outcome, d, NULL);
+	if (options != NULL && options->on_result != NULL)
+		options->on_result(d->result, options->user_data);
+	timed("on_result", true);
+	return imgopt_writer_finish(d->writer, error);
 }
 
 static bool
@@ -1421,8 +1462,11 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 	*result_out = NULL;
 	if (!timed("begin", begin(&d, error)) ||
 	    !timed("scan",
-		   scan_referrers(&d, options ? options->jobs : 0, error)) ||
-	    !timed("list", list_candidates(&d, error)) ||
+		   scan_referrers(&d, options ? options->jobs : 0, error)))
+		return false;
+	d.writer = imgopt_writer_start(manifest, COMMIT_US);
+	imgopt_writer_push(d.writer, write_refs, &d, NULL);
+	if (!timed("list", list_candidates(&d, error)) ||
 	    !timed("index", index_files(&d, options, error)))
 		return false;
 	find_groups(&d);
@@ -1430,7 +1474,7 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 	sort_result(d.result);
 	collect_watched(&d);
 	timed("group", true);
-	if (!timed("store", store_outcome(&d, error)))
+	if (!timed("store", store_outcome(&d, options, error)))
 		return false;
 	*result_out = g_steal_pointer(&d.result);
 	return true;

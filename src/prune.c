@@ -859,7 +859,8 @@ plan_prune(const ImgoptSite *site, ImgoptManifest *manifest,
 	g_autoptr(ImgoptDupesResult) dupes = NULL;
 	g_auto(Needs) needs = {0};
 	g_auto(Plan) p = {0};
-	ImgoptDupesOptions dopt = {options->jobs, options->only_posts};
+	ImgoptDupesOptions dopt = {.jobs = options->jobs,
+				   .only_posts = options->only_posts};
 
 	if (!imgopt_prune_recover(site, manifest, &r->n_recovered, error) ||
 	    !imgopt_dupes_run(site, &dopt, manifest, observer, &dupes, error) ||

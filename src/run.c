@@ -478,7 +478,8 @@ collect_linked(Run *r, GError **error)
 static bool
 run_index(Run *r, GError **error)
 {
-	ImgoptDupesOptions dopt = {r->opt->settings->jobs, r->opt->only_posts};
+	ImgoptDupesOptions dopt = {.jobs = r->opt->settings->jobs,
+				   .only_posts = r->opt->only_posts};
 	ImgoptDupesResult *dupes = NULL;
 
 	if (!imgopt_dupes_run(r->site, &dopt, r->manifest, r->observer,

@@ -702,7 +702,7 @@ test_class_across_batches(void)
 	g_autofree char *posts = g_build_filename(root, "_posts", NULL);
 	g_autofree char *images = g_build_filename(root, "img", NULL);
 	g_autoptr(GError) error = NULL;
-	ImgoptDupesOptions options = {2, false};
+	ImgoptDupesOptions options = {.jobs = 2};
 
 	g_assert_cmpint(g_mkdir_with_parents(posts, 0755), ==, 0);
 	g_assert_cmpint(g_mkdir_with_parents(images, 0755), ==, 0);

@@ -30,11 +30,29 @@
 #include "imgopt/site.h"
 #include "imgopt/types.h"
 
+typedef struct ImgoptDupesResult ImgoptDupesResult;
+
+/**
+ * ImgoptDupesResultFunc:
+ * @result: the complete result, read-only
+ * @user_data: the options' user_data
+ *
+ * Called on the thread that runs imgopt_dupes_run() as soon as the
+ * result is complete, while the job's last manifest rows are still being
+ * written on a thread of their own: the CLI renders the output
+ * meanwhile.  The run may still fail after it (the manifest failing);
+ * then nothing of @result may be shown.  Must not use the manifest.
+ */
+typedef void (*ImgoptDupesResultFunc)(const ImgoptDupesResult *result,
+				      void *user_data);
+
 /** How imgopt_dupes_run() works (not what it finds). */
 typedef struct {
 	int jobs;        /* indexing threads; 0 = 4 per core (I/O-bound) */
 	bool only_posts; /* the posts alone are scanned (--only-posts), not
 			    every referrer of the site (referrers.h) */
+	ImgoptDupesResultFunc on_result; /* nullable */
+	void *user_data;                 /* for @on_result */
 } ImgoptDupesOptions;
 
 /** An image no reference resolves to, kept because a text file of the
@@ -49,7 +67,7 @@ typedef struct {
 void imgopt_kept_by_name_free(ImgoptKeptByName *kept);
 
 /** What imgopt_dupes_run() found.  Everything sorted by path. */
-typedef struct {
+struct ImgoptDupesResult {
 	GPtrArray *groups;       /* (element-type ImgoptGroup) confirmed,
 				    by canonical path */
 	GPtrArray *orphans;      /* (element-type ImgoptAsset) image files under
@@ -91,7 +109,7 @@ typedef struct {
 				  for (imgopt_site_resolve_ref_watched()).
 				  With the two folders' trees, what a stored
 				  result must check (memo.h). */
-} ImgoptDupesResult;
+};
 
 /** Frees @result (nullable). */
 void imgopt_dupes_result_free(ImgoptDupesResult *result);

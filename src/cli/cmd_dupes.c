@@ -436,6 +436,26 @@ keep(ImgoptMemo *memo, ImgoptManifest *manifest, const ImgoptDupesResult *res,
 		g_debug("memo: %s", error->message);
 }
 
+/* What render_result() needs and gives. */
+typedef struct {
+	const ImgoptSite *site;
+	const CliCommon *common;
+	bool has_memo;  /* a memo to keep: render the unchanged output too */
+	GBytes *output; /* (out) */
+	GBytes *again;  /* (out) what an unchanged re-run prints, or NULL */
+} Rendering;
+
+/* ImgoptDupesResultFunc: renders while the job's last rows are written
+ * (printed only once the run succeeded). */
+static void
+render_result(const ImgoptDupesResult *res, void *user_data)
+{
+	Rendering *r = user_data;
+
+	r->output = render(r->site, res, r->common,
+			   r->has_memo && is_keepable(res) ? &r->again : NULL);
+}
+
 int
 cli_cmd_dupes(const CliCommand *cmd, int argc, char **argv)
 {
@@ -449,6 +469,7 @@ cli_cmd_dupes(const CliCommand *cmd, int argc, char **argv)
 	g_autoptr(ImgoptMemo) memo = NULL;
 	g_autoptr(GBytes) output = NULL;
 	g_autoptr(GBytes) again = NULL; /* what an unchanged re-run prints */
+	Rendering rendering = {0};
 	gboolean hash_all = FALSE;
 	gboolean rescan = FALSE;
 	const GOptionEntry extra[] = {
@@ -463,6 +484,7 @@ cli_cmd_dupes(const CliCommand *cmd, int argc, char **argv)
 		G_OPTION_ENTRY_NULL,
 	};
 	int code = 0;
+	bool ok;
 
 	if (!cli_parse(cmd->name, "POSTS IMAGES",
 		       "Lists groups of byte-identical image files, the posts "
@@ -472,7 +494,8 @@ cli_cmd_dupes(const CliCommand *cmd, int argc, char **argv)
 	ui.is_quiet = common.quiet;
 	progress = cli_progress_new(common.quiet);
 	ui.progress = progress;
-	ImgoptDupesOptions options = {common.jobs, common.only_posts};
+	ImgoptDupesOptions options = {common.jobs, common.only_posts,
+				      render_result, &rendering};
 	if (!cli_open(cmd->needs, &common, &ctx, &error))
 		return cli_fail(error);
 	const ImgoptSite *site = ctx.site;
@@ -482,14 +505,14 @@ cli_cmd_dupes(const CliCommand *cmd, int argc, char **argv)
 		write_out(output);
 		return CLI_EXIT_OK;
 	}
-	if (!(hash_all ? imgopt_dupes_run : imgopt_dupes_run_size_first)(
-		    site, &options, manifest, &observer, &res, &error)) {
-		clear_bar(&ui);
-		return cli_fail(error);
-	}
+	rendering = (Rendering){site, &common, memo != NULL, NULL, NULL};
+	ok = (hash_all ? imgopt_dupes_run : imgopt_dupes_run_size_first)(
+		site, &options, manifest, &observer, &res, &error);
+	output = g_steal_pointer(&rendering.output);
+	again = g_steal_pointer(&rendering.again);
 	clear_bar(&ui);
-	output = render(site, res, &common,
-			memo != NULL && is_keepable(res) ? &again : NULL);
+	if (!ok)
+		return cli_fail(error);
 	write_out(output);
 	if (memo != NULL)
 		keep(memo, manifest, res, again);
