@@ -1048,11 +1048,18 @@ index_files(Dupes *d, const ImgoptDupesOptions *options, GError **error)
 		g_ptr_array_new_with_free_func((GDestroyNotify)file_work_free);
 	g_autoptr(GPtrArray) read_work = NULL;
 
-	for (guint i = 0; i < d->candidates->len; i++)
-		g_ptr_array_add(
-			stat_work,
-			file_work_new(g_ptr_array_index(d->candidates, i),
-				      WORK_STAT));
+	for (guint i = 0; i < d->candidates->len; i++) {
+		const char *path = g_ptr_array_index(d->candidates, i);
+		const struct stat *st = imgopt_site_lookup_entry(d->site, path);
+
+		/* the memo's walk stat'ed it a moment ago */
+		if (st != NULL && S_ISREG(st->st_mode))
+			g_ptr_array_add(d->stats,
+					imgopt_index_from_stat(path, st, NULL));
+		else
+			g_ptr_array_add(stat_work,
+					file_work_new(path, WORK_STAT));
+	}
 	if (!run_pool(d, jobs, stat_work, stat_done, error))
 		return false;
 	read_work = plan_reads(d, d->is_size_first);

@@ -114,6 +114,18 @@ imgopt_index_stat(const char *root, const char *rel, GError **error)
 	return g_steal_pointer(&asset);
 }
 
+ImgoptAsset *
+imgopt_index_from_stat(const char *rel, const struct stat *st, GError **error)
+{
+	g_autoptr(ImgoptAsset) asset = NULL;
+
+	if (!check_regular(rel, st, error))
+		return NULL;
+	asset = imgopt_asset_new(rel);
+	fill_identity(asset, st);
+	return g_steal_pointer(&asset);
+}
+
 bool
 imgopt_index_unchanged(const ImgoptAsset *cached, const ImgoptAsset *now)
 {

@@ -29,6 +29,8 @@ struct ImgoptMemo {
 	bool is_whole;    /* the variant folders and the manifest too */
 	ImgoptManifestStamp stamp; /* the manifest's, at the lookup */
 	ImgoptHash program;        /* the mapped files when the memo began */
+	GPtrArray *walked; /* (element-type WalkedDir) each folder's entries
+			      as the walk stat'ed them */
 };
 
 /* Feeds one entry's identity: what lstat() (or stat()) said, or the
@@ -66,11 +68,6 @@ feed_stat(ImgoptHasher *h, const char *name, int err, const struct stat *st)
 	imgopt_hasher_update(h, rec, sizeof rec);
 }
 
-typedef struct {
-	ImgoptHasher *h;
-	const char *skip; /* the output folder, relative to the site root */
-} TreeWalk;
-
 /* One entry of a folder, and what fstatat() said of it. */
 typedef struct {
 	char *name;
@@ -83,6 +80,27 @@ entry_clear(Entry *e)
 {
 	g_free(e->name);
 }
+
+/* A folder walked: its path from the root ("" for the root) and its
+ * entries (element-type Entry), kept for imgopt_memo_take_entries(). */
+typedef struct {
+	char *rel;
+	GArray *entries;
+} WalkedDir;
+
+static void
+walked_dir_free(WalkedDir *w)
+{
+	g_free(w->rel);
+	g_array_unref(w->entries);
+	g_free(w);
+}
+
+typedef struct {
+	ImgoptHasher *h;
+	const char *skip;  /* the output folder, relative to the site root */
+	GPtrArray *walked; /* (element-type WalkedDir) receives the folders */
+} TreeWalk;
 
 /* A share of a folder's entries to stat, on its own thread. */
 typedef struct {
@@ -156,6 +174,7 @@ feed_dir(TreeWalk *w, int fd, const char *rel)
 	DIR *dir = fdopendir(fd);
 	const struct dirent *d;
 	g_autoptr(GArray) entries = g_array_new(FALSE, TRUE, sizeof(Entry));
+	WalkedDir *walked = NULL;
 
 	if (dir == NULL) {
 		close(fd);
@@ -194,6 +213,12 @@ feed_dir(TreeWalk *w, int fd, const char *rel)
 		feed_dir(w, child, path);
 	}
 	closedir(dir);
+	if (w->walked == NULL)
+		return;
+	walked = g_new0(WalkedDir, 1);
+	walked->rel = g_strdup(rel);
+	walked->entries = g_steal_pointer(&entries);
+	g_ptr_array_add(w->walked, walked);
 }
 
 /* Feeds the whole site: every referrer (posts, pages, layouts, config,
@@ -201,12 +226,12 @@ feed_dir(TreeWalk *w, int fd, const char *rel)
  * folders, the variant folder, the build output and dependencies. */
 static bool
 feed_site(const ImgoptSite *site, bool is_whole, ImgoptHasher *h,
-	  GError **error)
+	  GPtrArray *walked, GError **error)
 {
 	const char *root = imgopt_site_get_root(site);
 	g_autofree char *out = imgopt_fs_join(imgopt_site_get_images_dir(site),
 					      IMGOPT_OUTPUT_DIR);
-	TreeWalk w = {h, is_whole ? NULL : out};
+	TreeWalk w = {h, is_whole ? NULL : out, walked};
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0) {
@@ -222,11 +247,11 @@ feed_site(const ImgoptSite *site, bool is_whole, ImgoptHasher *h,
 
 static bool
 tree_state(const ImgoptSite *site, bool is_whole, ImgoptHash *out,
-	   GError **error)
+	   GPtrArray *walked, GError **error)
 {
 	g_autoptr(ImgoptHasher) h = imgopt_hasher_new();
 
-	if (!feed_site(site, is_whole, h, error))
+	if (!feed_site(site, is_whole, h, walked, error))
 		return false;
 	imgopt_hasher_finish(h, out);
 	return true;
@@ -352,7 +377,12 @@ begin(const ImgoptSite *site, const char *command, const char *what,
 	/* File times come from the kernel's coarse clock (a tick, a few
 	 * ms, behind): a margin of 50 ms. */
 	memo->began_ns = g_get_real_time() * 1000 - 50000000;
-	if (!tree_state(site, is_whole, &memo->tree, error))
+	/* kept for imgopt_memo_take_entries(): dupes' alone (a whole walk's
+	 * job writes the tree it walked) */
+	if (!is_whole)
+		memo->walked = g_ptr_array_new_with_free_func(
+			(GDestroyNotify)walked_dir_free);
+	if (!tree_state(site, is_whole, &memo->tree, memo->walked, error))
 		return NULL;
 	if (is_whole) {
 		/* Before the job: it maps more (libvips' modules). */
@@ -500,5 +530,36 @@ imgopt_memo_free(ImgoptMemo *memo)
 		return;
 	g_free(memo->command);
 	g_free(memo->what);
+	g_clear_pointer(&memo->walked, g_ptr_array_unref);
 	g_free(memo);
+}
+
+GHashTable *
+imgopt_memo_take_entries(ImgoptMemo *memo)
+{
+	g_return_val_if_fail(memo != NULL, NULL);
+
+	g_autoptr(GPtrArray) walked = g_steal_pointer(&memo->walked);
+	GHashTable *out = NULL;
+
+	if (walked == NULL)
+		return NULL;
+	out = g_hash_table_new_full(imgopt_str_hash, g_str_equal, g_free,
+				    g_free);
+	for (guint i = 0; i < walked->len; i++) {
+		const WalkedDir *dir = g_ptr_array_index(walked, i);
+
+		for (guint j = 0; j < dir->entries->len; j++) {
+			const Entry *e = &g_array_index(dir->entries, Entry, j);
+
+			if (e->err != 0)
+				continue;
+			g_hash_table_replace(
+				out,
+				*dir->rel ? imgopt_fs_join(dir->rel, e->name)
+					  : g_strdup(e->name),
+				g_memdup2(&e->st, sizeof e->st));
+		}
+	}
+	return out;
 }

@@ -66,6 +66,8 @@ struct ImgoptSite {
 	ImgoptSiteVariantDirFunc variant_dir_func; /* tests: decides
 						      variant_dir, or NULL */
 	void *variant_dir_data;                    /* its user data */
+	GHashTable *entries; /* path → struct stat: a walk's, or NULL
+				(imgopt_site_set_entries()) */
 };
 
 /* Folders a static-site generator publishes at `/` besides the root. */
@@ -577,7 +579,24 @@ imgopt_site_free(ImgoptSite *site)
 	g_clear_pointer(&site->exclude, g_ptr_array_unref);
 	g_free(site->content_dir);
 	g_clear_pointer(&site->static_dirs, g_ptr_array_unref);
+	g_clear_pointer(&site->entries, g_hash_table_unref);
 	g_free(site);
+}
+
+void
+imgopt_site_set_entries(ImgoptSite *site, GHashTable *entries)
+{
+	g_return_if_fail(site != NULL);
+	g_clear_pointer(&site->entries, g_hash_table_unref);
+	site->entries = entries;
+}
+
+const struct stat *
+imgopt_site_lookup_entry(const ImgoptSite *site, const char *rel)
+{
+	g_return_val_if_fail(site != NULL && rel != NULL, NULL);
+	return site->entries != NULL ? g_hash_table_lookup(site->entries, rel)
+				     : NULL;
 }
 
 const char *
@@ -1058,6 +1077,13 @@ check_candidate(const ImgoptSite *site, const char *rel, mode_t *mode_out)
 {
 	if (*rel == '\0')
 		return CANDIDATE_MISSING;
+	/* A regular file the walk met through real folders: its lstat() is
+	 * its stat(), and it is inside. */
+	const struct stat *walked = imgopt_site_lookup_entry(site, rel);
+	if (walked != NULL && S_ISREG(walked->st_mode)) {
+		*mode_out = walked->st_mode;
+		return CANDIDATE_FOUND;
+	}
 	GStatBuf st;
 	g_autofree char *real =
 		imgopt_fs_realpath_below(site->root, rel, &st, NULL);

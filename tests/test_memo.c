@@ -432,6 +432,66 @@ test_whole_variants(void)
 	/* The dupes memo does not see it (its own test: unwatched). */
 }
 
+/* The walk's entries, for the job: every entry it stat'ed, as lstat()
+ * saw it, none of the folders it skips; taken once; a whole walk keeps
+ * none.  A dupes job given them finds what it finds without them. */
+static void
+test_entries_taken(void)
+{
+	g_auto(Site) s = {0};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ImgoptSite) site = NULL;
+	g_autoptr(ImgoptMemo) memo = NULL;
+	g_autoptr(ImgoptMemo) whole = NULL;
+	g_autoptr(GHashTable) entries = NULL;
+	g_autoptr(ImgoptManifest) m = NULL;
+	g_autoptr(ImgoptDupesResult) res = NULL;
+	g_autofree char *posts = NULL, *images = NULL;
+	const struct stat *st = NULL;
+	struct stat disk;
+
+	site_make(&s);
+	tu_write(at(&s, "postimg/optimized/a-480.webp"), "a variant");
+	tu_write(at(&s, ".git/HEAD"), "ref");
+	posts = g_build_filename(s.tmp, "_posts", NULL);
+	images = g_build_filename(s.tmp, "postimg", NULL);
+	site = imgopt_site_open(posts, images, s.tmp, &error);
+	g_assert_no_error(error);
+	memo = imgopt_memo_begin(site, "dupes", "json=1", &error);
+	g_assert_no_error(error);
+	entries = imgopt_memo_take_entries(memo);
+	g_assert_nonnull(entries);
+	g_assert_null(imgopt_memo_take_entries(memo));
+	st = g_hash_table_lookup(entries, "postimg/a.jpg");
+	g_assert_nonnull(st);
+	g_assert_cmpint(lstat(at(&s, "postimg/a.jpg"), &disk), ==, 0);
+	g_assert_cmpint(st->st_size, ==, 10);
+	g_assert_cmpint(st->st_ino, ==, disk.st_ino);
+	g_assert_cmpint(st->st_mtim.tv_nsec, ==, disk.st_mtim.tv_nsec);
+	g_assert_nonnull(
+		g_hash_table_lookup(entries, "_posts/2020-01-01-a.md"));
+	g_assert_nonnull(g_hash_table_lookup(entries, "img/out.jpg"));
+	g_assert_true(S_ISDIR(
+		((const struct stat *)g_hash_table_lookup(entries, "postimg"))
+			->st_mode));
+	g_assert_null(
+		g_hash_table_lookup(entries, "postimg/optimized/a-480.webp"));
+	g_assert_null(g_hash_table_lookup(entries, ".git/HEAD"));
+	whole = imgopt_memo_begin_whole(site, "run", "json=1", &error);
+	g_assert_no_error(error);
+	g_assert_null(imgopt_memo_take_entries(whole));
+
+	imgopt_site_set_entries(site, g_steal_pointer(&entries));
+	m = imgopt_manifest_open(":memory:", &error);
+	g_assert_no_error(error);
+	g_assert_true(
+		imgopt_dupes_run_size_first(site, NULL, m, NULL, &res, &error));
+	g_assert_cmpuint(res->groups->len, ==, 1);
+	g_assert_cmpuint(res->orphans->len, ==, 1);
+	g_assert_cmpuint(res->files, ==, 4);
+	g_assert_cmpuint(res->watched->len, ==, 2);
+}
+
 /* A runs row of another command since the store (an undo: ended or
  * still running) is a miss; the job's own rows, named, are not. */
 static void
@@ -501,6 +561,7 @@ main(int argc, char **argv)
 	g_test_add_func("/memo/referrer-changes", test_referrer_changes);
 	g_test_add_func("/memo/changed-during-run", test_changed_during_run);
 	g_test_add_func("/memo/whole-variants", test_whole_variants);
+	g_test_add_func("/memo/entries-taken", test_entries_taken);
 	g_test_add_func("/memo/whole-manifest", test_whole_manifest);
 	g_test_add_func("/memo/whole-foreign-during-job",
 			test_whole_foreign_during_job);

@@ -160,6 +160,41 @@ test_root_config(void)
 	g_assert_cmpstr(imgopt_site_get_images_dir(site), ==, "postimg");
 }
 
+/* A walk's entries (imgopt_site_set_entries()): a regular file there is
+ * found without asking the disk; anything else is looked up on disk. */
+static void
+test_entries_resolve(void)
+{
+	static const char *const files[] = {"site/_config.yml",
+					    "site/_posts/a.md",
+					    "site/postimg/a.png", NULL};
+	g_auto(TmpSite) t = {0};
+	g_autoptr(GHashTable) entries =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	struct stat st = {0};
+
+	tmp_site_init(&t, files);
+	g_autoptr(ImgoptSite) site =
+		open_site(&t, "site/_posts", "site/postimg", NULL);
+	assert_resolves(site, "_posts/a.md", IMGOPT_REF_MARKDOWN,
+			"/postimg/ghost.png", IMGOPT_REF_STATUS_BROKEN, NULL);
+	st.st_mode = S_IFREG | 0644;
+	g_hash_table_insert(entries, g_strdup("postimg/ghost.png"),
+			    g_memdup2(&st, sizeof st));
+	st.st_mode = S_IFLNK | 0777; /* not a regular file: the disk says */
+	g_hash_table_insert(entries, g_strdup("postimg/a.png"),
+			    g_memdup2(&st, sizeof st));
+	imgopt_site_set_entries(site, g_steal_pointer(&entries));
+	g_assert_nonnull(imgopt_site_lookup_entry(site, "postimg/ghost.png"));
+	assert_ok(site, "_posts/a.md", "/postimg/ghost.png",
+		  "postimg/ghost.png");
+	assert_ok(site, "_posts/a.md", "/postimg/a.png", "postimg/a.png");
+	imgopt_site_set_entries(site, NULL);
+	g_assert_null(imgopt_site_lookup_entry(site, "postimg/ghost.png"));
+	assert_resolves(site, "_posts/a.md", IMGOPT_REF_MARKDOWN,
+			"/postimg/ghost.png", IMGOPT_REF_STATUS_BROKEN, NULL);
+}
+
 /* The nearest config wins, but only if it also holds IMAGES. */
 static void
 test_root_config_nearest(void)
@@ -1340,6 +1375,7 @@ main(int argc, char **argv)
 			test_scan_post_unreadable);
 	g_test_add_func("/site/scan-post/resolves", test_scan_post_resolves);
 	g_test_add_func("/site/seed/json", test_seed_json);
+	g_test_add_func("/site/entries-resolve", test_entries_resolve);
 	g_test_add_func("/site/seed/text", test_seed_text);
 	return g_test_run();
 }

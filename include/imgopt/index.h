@@ -32,6 +32,8 @@
 
 #include "imgopt/types.h"
 
+struct stat; /* <sys/stat.h> */
+
 /** Bytes read from a file per read() call (and the index's memory per
  * worker thread). */
 #define IMGOPT_INDEX_CHUNK (256 * 1024)
@@ -90,6 +92,20 @@ void imgopt_index_probe_buffer(const void *data, size_t len,
  */
 ImgoptAsset *imgopt_index_stat(const char *root, const char *rel,
 			       GError **error);
+
+/**
+ * imgopt_index_from_stat:
+ * @rel: a path relative to the site root
+ * @st: what lstat() said of it a moment ago (a walk's)
+ * @error: return location for a #GError
+ *
+ * imgopt_index_stat() with the lstat() already made.
+ *
+ * Returns: (transfer full): the asset, or NULL with @error set
+ *   (IMGOPT_ERROR_UNSUPPORTED: not a regular file).
+ */
+ImgoptAsset *imgopt_index_from_stat(const char *rel, const struct stat *st,
+				    GError **error);
 
 /**
  * imgopt_index_unchanged:

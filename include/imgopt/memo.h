@@ -71,6 +71,23 @@ ImgoptMemo *imgopt_memo_begin(const ImgoptSite *site, const char *command,
 			      const char *what, GError **error);
 
 /**
+ * imgopt_memo_take_entries:
+ *
+ * What imgopt_memo_begin()'s walk saw, for a job that would otherwise
+ * list and stat the same files again (dupes): every entry it stat'ed,
+ * its path relative to the site root mapped to what lstat() said (a
+ * struct stat).  The walk follows no symlink, so a path found there
+ * leads through real folders only.  The entries of folders the walk
+ * skips (dot folders, the variant folder, the build output) are not
+ * there.  Kept from imgopt_memo_begin() until taken or the memo is
+ * freed; imgopt_memo_begin_whole() keeps none.
+ *
+ * Returns: (transfer full) (nullable): the entries (keys: filename,
+ *   values: struct stat), or NULL if not kept or already taken.
+ */
+GHashTable *imgopt_memo_take_entries(ImgoptMemo *memo);
+
+/**
  * imgopt_memo_begin_whole:
  *
  * As imgopt_memo_begin(), for a job whose result also depends on the

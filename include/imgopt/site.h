@@ -71,6 +71,8 @@
 #include "imgopt/scan.h"
 #include "imgopt/types.h"
 
+struct stat; /* <sys/stat.h> */
+
 /**
  * IMGOPT_OUTPUT_DIR:
  *
@@ -348,6 +350,32 @@ char *imgopt_site_url_path(const ImgoptSite *site, const char *path);
  * a folder relative to the root, transfer full. */
 typedef char *(*ImgoptSiteVariantDirFunc)(const ImgoptRef *ref,
 					  void *user_data);
+
+/**
+ * imgopt_site_set_entries:
+ * @entries: (transfer full) (nullable): every entry of a walk of the site
+ *   made just before (imgopt_memo_take_entries()): path relative to the
+ *   root → struct stat from lstat(); NULL to forget them
+ *
+ * Lets the next job take what the walk saw instead of asking the disk
+ * again: a reference resolving to a regular file the walk met (through
+ * real folders only) is found without a stat(), and dupes takes the
+ * files' identities from it (reading a file still checks that it did not
+ * change since).  Only for a job that does not change the tree it walked
+ * (dupes); a path the walk did not see is looked up on disk as before.
+ * Not thread-safe: call before a job shares the site.
+ */
+void imgopt_site_set_entries(ImgoptSite *site, GHashTable *entries);
+
+/**
+ * imgopt_site_lookup_entry:
+ * @rel: a path relative to the site root
+ *
+ * Returns: (transfer none) (nullable): what the walk of
+ *   imgopt_site_set_entries() said of @rel, or NULL (not seen, or none).
+ */
+const struct stat *imgopt_site_lookup_entry(const ImgoptSite *site,
+					    const char *rel);
 
 /**
  * imgopt_site_set_variant_dir_func:

@@ -505,6 +505,10 @@ cli_cmd_dupes(const CliCommand *cmd, int argc, char **argv)
 		write_out(output);
 		return CLI_EXIT_OK;
 	}
+	/* the memo's walk saw every file: the job need not stat them again */
+	if (memo != NULL)
+		imgopt_site_set_entries(ctx.site,
+					imgopt_memo_take_entries(memo));
 	rendering = (Rendering){site, &common, memo != NULL, NULL, NULL};
 	ok = (hash_all ? imgopt_dupes_run : imgopt_dupes_run_size_first)(
 		site, &options, manifest, &observer, &res, &error);
