@@ -198,11 +198,10 @@ typedef struct {
 	const char *status;        /* the run's, once the result is done */
 } Dupes;
 
+/* Frees the job's tables (not its result). */
 static void
-dupes_clear(Dupes *d)
+release_tables(Dupes *d)
 {
-	/* first: its writes read the tables below */
-	g_clear_pointer(&d->writer, imgopt_writer_free);
 	g_clear_pointer(&d->ref_counts, g_hash_table_unref);
 	g_clear_pointer(&d->refs, g_ptr_array_unref);
 	g_clear_pointer(&d->posts, g_ptr_array_unref);
@@ -224,6 +223,14 @@ dupes_clear(Dupes *d)
 	g_clear_pointer(&d->stats, g_ptr_array_unref);
 	g_clear_pointer(&d->unread, g_ptr_array_unref);
 	g_clear_pointer(&d->output_dir, g_free);
+}
+
+static void
+dupes_clear(Dupes *d)
+{
+	/* first: its writes read the tables */
+	g_clear_pointer(&d->writer, imgopt_writer_free);
+	release_tables(d);
 	g_clear_pointer(&d->result, imgopt_dupes_result_free);
 	g_mutex_clear(&d->problem_lock);
 }
@@ -1370,16 +1377,21 @@ write_refs(ImgoptManifest *manifest, gpointer data, GError **error)
 	return store_refs(data, error);
 }
 
-/* ImgoptWriteFunc: the last write: tokens, vanished rows, the run. */
+/* ImgoptWriteFunc: the last write: tokens, vanished rows, the run.
+ * Then nothing reads the job's tables any more: they are freed here,
+ * while the caller renders the result (tens of thousands of paths). */
 static bool
 write_outcome(ImgoptManifest *manifest, gpointer data, GError **error)
 {
 	Dupes *d = data;
 
-	return store_tokens(d, d->result->groups, error) &&
-	       forget_vanished(d, error) &&
-	       imgopt_manifest_end_run(manifest, d->result->run_id, d->status,
-				       error);
+	if (!store_tokens(d, d->result->groups, error) ||
+	    !forget_vanished(d, error) ||
+	    !imgopt_manifest_end_run(manifest, d->result->run_id, d->status,
+				     error))
+		return false;
+	release_tables(d);
+	return true;
 }
 
 /* Queues the last write, hands the result to @options' on_result while
