@@ -1243,8 +1243,20 @@ forget_vanished(Dupes *d, GError **error)
 	return true;
 }
 
+/* Feeds @s (nullable) and its length, so that no two rows feed alike. */
+static void
+digest_str(ImgoptHasher *h, const char *s)
+{
+	uint64_t n = s != NULL ? strlen(s) + 1 : 0;
+
+	imgopt_hasher_update(h, &n, sizeof n);
+	if (s != NULL)
+		imgopt_hasher_update(h, s, n);
+}
+
 /* A digest of what the manifest stores of @refs: equal digests, equal
- * rows, so an unchanged post's rows are not rewritten. */
+ * rows, so an unchanged post's rows are not rewritten.  Fed field by
+ * field (a formatted row per reference was 14% of writing them). */
 static char *
 refs_digest(const GPtrArray *refs)
 {
@@ -1252,16 +1264,18 @@ refs_digest(const GPtrArray *refs)
 	ImgoptHash digest;
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
 
+	imgopt_hasher_update(h, "refs 2", 7);
 	for (guint i = 0; i < refs->len; i++) {
 		const ImgoptRef *r = g_ptr_array_index(refs, i);
-		g_autofree char *row = g_strdup_printf(
-			"%zu:%zu:%zu:%zu:%d:%d:%s\x1f%s\x1f%s\x1f%s\x1e",
-			r->offset, r->length, r->line, r->column, (int)r->kind,
-			(int)r->status, r->raw ? r->raw : "",
-			r->url ? r->url : "", r->resolved ? r->resolved : "",
-			r->message ? r->message : "");
+		const uint64_t nums[] = {
+			r->offset, r->length,         r->line,
+			r->column, (uint64_t)r->kind, (uint64_t)r->status};
 
-		imgopt_hasher_update(h, row, strlen(row));
+		imgopt_hasher_update(h, nums, sizeof nums);
+		digest_str(h, r->raw != NULL ? r->raw : "");
+		digest_str(h, r->url);
+		digest_str(h, r->resolved);
+		digest_str(h, r->message);
 	}
 	imgopt_hasher_finish(h, &digest);
 	imgopt_hash_format(&digest, hex);
