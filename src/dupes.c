@@ -156,6 +156,12 @@ typedef struct {
 	const char *root;               /* its absolute root */
 	ImgoptManifest *manifest;       /* the single writer's connection */
 	ImgoptWriter *writer;           /* owns @manifest after the scan */
+	GThread *lister;                /* list_images(), during the scan */
+	GThread *namer;                 /* the site's name index, then */
+	GError *list_error;             /* why it failed */
+	GPtrArray *list_errors;         /* (element-type ImgoptProblem) what
+					   it met, reported after it */
+	GPtrArray *list_skipped;        /* (element-type ImgoptProblem) */
 	const ImgoptObserver *observer; /* nullable */
 	ImgoptDupesResult *result;      /* being filled */
 	GHashTable *ref_counts;    /* path → references (GUINT_TO_POINTER) */
@@ -225,12 +231,20 @@ release_tables(Dupes *d)
 	g_clear_pointer(&d->output_dir, g_free);
 }
 
+static bool join_listing(Dupes *d, GError **error);
+
 static void
 dupes_clear(Dupes *d)
 {
-	/* first: its writes read the tables */
+	/* first: they fill or read the tables */
+	if (d->namer != NULL)
+		g_thread_join(g_steal_pointer(&d->namer));
+	join_listing(d, NULL);
 	g_clear_pointer(&d->writer, imgopt_writer_free);
 	release_tables(d);
+	g_clear_pointer(&d->list_errors, g_ptr_array_unref);
+	g_clear_pointer(&d->list_skipped, g_ptr_array_unref);
+	g_clear_error(&d->list_error);
 	g_clear_pointer(&d->result, imgopt_dupes_result_free);
 	g_mutex_clear(&d->problem_lock);
 }
@@ -593,7 +607,8 @@ add_image_entry(Dupes *d, const char *path, ImgoptFsType type)
 				: "not a regular file (FIFO, socket or "
 				  "device)");
 
-		notify_problem(d, path, message, false);
+		g_ptr_array_add(d->list_skipped,
+				imgopt_problem_new(path, message));
 	}
 }
 
@@ -612,7 +627,10 @@ keep_image_entry(const char *rel, const char *name, bool is_dir,
 /* Lists IMAGES and below, without following symlinks (a symlinked folder
  * is listed as a link: no loop can form).  The walk takes types from
  * readdir(), sparing a stat per file: the index stats each file once,
- * later.  A folder that cannot be listed is an error of its own. */
+ * later.  A folder that cannot be listed is an error of its own.  Runs
+ * on a thread of its own while the posts are scanned (list_thread()):
+ * fills d->candidates, d->under_images and the problems to report
+ * (d->list_errors, d->list_skipped), nothing else. */
 static bool
 list_images(Dupes *d, GError **error)
 {
@@ -631,15 +649,69 @@ list_images(Dupes *d, GError **error)
 				   &unlisted, error);
 	if (found == NULL)
 		return false;
-	for (guint i = 0; i < unlisted->len; i++) {
-		const ImgoptProblem *p = g_ptr_array_index(unlisted, i);
-
-		notify_problem(d, p->path, p->message, true);
-	}
+	for (guint i = 0; i < unlisted->len; i++)
+		g_ptr_array_add(d->list_errors,
+				imgopt_problem_copy(unlisted->pdata[i]));
 	for (guint i = 0; i < found->len; i++)
 		add_image_entry(d, g_ptr_array_index(found, i),
 				GPOINTER_TO_UINT(g_ptr_array_index(types, i)));
 	return true;
+}
+
+/* The site's name index (its own walk of IMAGES), which scan_context()
+ * and resolving need: built beside the walk of the referrers. */
+static gpointer
+name_thread(gpointer data)
+{
+	(void)imgopt_site_get_images(data);
+	return NULL;
+}
+
+static gpointer
+list_thread(gpointer data)
+{
+	Dupes *d = data;
+
+	return GINT_TO_POINTER(list_images(d, &d->list_error));
+}
+
+/* Starts listing IMAGES (list_images()) on a thread of its own: the walk
+ * of a big folder need not wait for the scan. */
+static void
+start_listing(Dupes *d)
+{
+	d->candidates = g_ptr_array_new_with_free_func(g_free);
+	d->under_images = g_hash_table_new_full(imgopt_str_hash, g_str_equal,
+						g_free, NULL);
+	d->list_errors = imgopt_problem_list_new();
+	d->list_skipped = imgopt_problem_list_new();
+	d->lister = g_thread_new("imgopt-list", list_thread, d);
+	d->namer = g_thread_new("imgopt-names", name_thread, (gpointer)d->site);
+}
+
+/* Waits for the listing; reports what it met.  False with @error set if
+ * IMAGES could not be listed. */
+static bool
+join_listing(Dupes *d, GError **error)
+{
+	bool ok;
+
+	if (d->lister == NULL)
+		return true;
+	ok = GPOINTER_TO_INT(g_thread_join(g_steal_pointer(&d->lister)));
+	for (guint i = 0; i < d->list_errors->len; i++) {
+		const ImgoptProblem *p = g_ptr_array_index(d->list_errors, i);
+
+		notify_problem(d, p->path, p->message, true);
+	}
+	for (guint i = 0; i < d->list_skipped->len; i++) {
+		const ImgoptProblem *p = g_ptr_array_index(d->list_skipped, i);
+
+		notify_problem(d, p->path, p->message, false);
+	}
+	if (!ok)
+		g_propagate_error(error, g_steal_pointer(&d->list_error));
+	return ok;
 }
 
 /* IMAGES' files, then referenced files outside IMAGES, sorted. */
@@ -649,10 +721,7 @@ list_candidates(Dupes *d, GError **error)
 	GHashTableIter iter;
 	gpointer key;
 
-	d->candidates = g_ptr_array_new_with_free_func(g_free);
-	d->under_images = g_hash_table_new_full(imgopt_str_hash, g_str_equal,
-						g_free, NULL);
-	if (!list_images(d, error))
+	if (!join_listing(d, error))
 		return false;
 	g_hash_table_iter_init(&iter, d->ref_counts);
 	while (g_hash_table_iter_next(&iter, &key, NULL))
@@ -1493,8 +1562,10 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 	d.stats = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)imgopt_asset_free);
 	*result_out = NULL;
-	if (!timed("begin", begin(&d, error)) ||
-	    !timed("scan",
+	if (!timed("begin", begin(&d, error)))
+		return false;
+	start_listing(&d);
+	if (!timed("scan",
 		   scan_referrers(&d, options ? options->jobs : 0, error)))
 		return false;
 	d.writer = imgopt_writer_start(manifest, COMMIT_US);
