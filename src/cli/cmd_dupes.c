@@ -166,8 +166,8 @@ add_orphan_item(CliJson *j, const void *item)
 static void as_unchanged(ImgoptDupesResult *res);
 
 /* The document; into @unchanged (nullable), the same document as an
- * unchanged re-run prints it: only the summary differs, so the rest is
- * built once and rendered twice. */
+ * unchanged re-run prints it: only the summary, the last member, differs,
+ * so the rest is built and generated once. */
 static void
 render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out,
 	    GString *unchanged)
@@ -188,15 +188,16 @@ render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out,
 	cli_json_begin(j, CLI_JSON_OBJECT, "summary");
 	add_summary_json(j, res);
 	cli_json_end(j);
-	cli_json_render(j, out);
 	if (unchanged != NULL) {
 		g_autoptr(CliJson) summary = cli_json_new();
 
 		as_unchanged(&same);
 		cli_json_begin(summary, CLI_JSON_OBJECT, NULL);
 		add_summary_json(summary, &same);
-		cli_json_render_replaced(j, "summary", summary, unchanged);
+		cli_json_render_replaced(j, "summary", summary, out, unchanged);
 	}
+	else
+		cli_json_render(j, out);
 }
 
 /* "2 posts, 1 layout": how many users of each kind @path has. */

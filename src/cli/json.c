@@ -4,6 +4,7 @@
  * never see a JsonBuilder.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <json-glib/json-glib.h>
 
@@ -195,15 +196,56 @@ cli_json_render(CliJson *j, GString *out)
 	render_node(root, out);
 }
 
+/* @value as the member @name of a root object, rendered as render_node()
+ * writes the last member of one: from its indentation to the end. */
+static void
+render_last_member(const char *name, JsonNode *value, GString *out)
+{
+	g_autoptr(JsonObject) object = json_object_new();
+	g_autoptr(JsonNode) root =
+		json_node_init_object(json_node_alloc(), object);
+	g_autoptr(GString) text = g_string_new(NULL);
+	static const char open[] = "{\n"; /* the root's, before its members */
+
+	json_object_set_member(object, name, json_node_copy(value));
+	render_node(root, text);
+	g_assert(g_str_has_prefix(text->str, open));
+	g_string_append_len(out, text->str + strlen(open),
+			    (gssize)(text->len - strlen(open)));
+}
+
+/* Whether @out, from @start, ends with @tail on a line of its own. */
+static bool
+ends_with_line(const GString *out, gsize start, const GString *tail)
+{
+	return out->len - start > tail->len &&
+	       out->str[out->len - tail->len - 1] == '\n' &&
+	       memcmp(out->str + out->len - tail->len, tail->str, tail->len) ==
+		       0;
+}
+
 void
 cli_json_render_replaced(CliJson *j, const char *name, CliJson *value,
-			 GString *out)
+			 GString *out, GString *replaced)
 {
 	g_autoptr(JsonNode) root = finish(j);
+	g_autoptr(JsonNode) other = finish(value);
+	JsonObject *object = json_node_get_object(root);
+	g_autoptr(GString) was = g_string_new(NULL);
+	gsize start = out->len;
 
-	/* json-glib replaces a member where it stands: the order stays */
-	json_object_set_member(json_node_get_object(root), name, finish(value));
 	render_node(root, out);
+	render_last_member(name, json_object_get_member(object, name), was);
+	if (!ends_with_line(out, start, was)) {
+		/* not the last member: the whole document again; json-glib
+		 * replaces a member where it stands, the order stays */
+		json_object_set_member(object, name, g_steal_pointer(&other));
+		render_node(root, replaced);
+		return;
+	}
+	g_string_append_len(replaced, out->str + start,
+			    (gssize)(out->len - start - was->len));
+	render_last_member(name, other, replaced);
 }
 
 void
