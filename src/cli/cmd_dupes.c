@@ -273,14 +273,14 @@ render_orphans_text(const ImgoptDupesResult *res, GString *out)
 	}
 }
 
+/* The text up to its last line (render_counts_text()), which alone
+ * differs for an unchanged re-run. */
 static void
 render_text(const ImgoptSite *site, const ImgoptDupesResult *res,
 	    const CliCommon *common, GString *out)
 {
 	DupesTotals t = totals_of(res);
 
-	if (common->quiet)
-		return;
 	for (guint i = 0; i < res->groups->len; i++)
 		render_group_text(site, res, g_ptr_array_index(res->groups, i),
 				  out);
@@ -305,6 +305,12 @@ render_text(const ImgoptSite *site, const ImgoptDupesResult *res,
 			"orphans: a text file names them%s\n",
 			res->kept_by_name->len,
 			common->verbose ? "" : " (--verbose lists them)");
+}
+
+/* The text's last line: the files, how each was read. */
+static void
+render_counts_text(const ImgoptDupesResult *res, GString *out)
+{
 	g_string_append_printf(out,
 			       "%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT
 			       " hashed (%" G_GUINT64_FORMAT
@@ -330,12 +336,15 @@ render(const ImgoptSite *site, const ImgoptDupesResult *res,
 	if (common->json) {
 		render_json(site, res, out, unchanged);
 	}
-	else {
+	else if (!common->quiet) {
 		render_text(site, res, common, out);
 		if (unchanged != NULL) {
+			g_string_append_len(unchanged, out->str,
+					    (gssize)out->len);
 			as_unchanged(&same);
-			render_text(site, &same, common, unchanged);
+			render_counts_text(&same, unchanged);
 		}
+		render_counts_text(res, out);
 	}
 	if (unchanged != NULL)
 		*unchanged_out = g_string_free_to_bytes(unchanged);
