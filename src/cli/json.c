@@ -272,13 +272,13 @@ render_last_member(const char *name, JsonNode *value, GString *out)
 	g_autoptr(JsonNode) root =
 		json_node_init_object(json_node_alloc(), object);
 	g_autoptr(GString) text = g_string_new(NULL);
-	static const char open[] = "{\n"; /* the root's, before its members */
+	static const char head[] = "{\n"; /* the root's, before its members */
 
 	json_object_set_member(object, name, json_node_copy(value));
 	render_node(root, text);
-	g_assert(g_str_has_prefix(text->str, open));
-	g_string_append_len(out, text->str + strlen(open),
-			    (gssize)(text->len - strlen(open)));
+	g_assert(g_str_has_prefix(text->str, head));
+	g_string_append_len(out, text->str + strlen(head),
+			    (gssize)(text->len - strlen(head)));
 }
 
 /* Whether @out, from @start, ends with @tail on a line of its own. */
