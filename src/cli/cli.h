@@ -343,17 +343,20 @@ void cli_json_render(CliJson *json, GString *out);
 
 /**
  * cli_json_render_replaced:
- * @json: a document rendered already (cli_json_render())
- * @name: a member of its root object
+ * @json: one document; what is still open (the root object) is closed
+ * @name: a member of its root object, best its last
  * @value: (transfer none): a document, closed and taken as @name's value
- * @out: receives @json with that member replaced, in its place, rendered
- *   as cli_json_render() does
+ * @out: receives @json, rendered as cli_json_render() does
+ * @replaced: receives @json with that member replaced, in its place,
+ *   rendered the same way
  *
  * Two documents that differ in one member (dupes' output and what an
- * unchanged re-run prints) are built once and rendered twice.
+ * unchanged re-run prints) are built once.  When @name is the last member
+ * the rest is generated once too: @replaced is @out up to that member,
+ * then the member generated with @value.
  */
 void cli_json_render_replaced(CliJson *json, const char *name, CliJson *value,
-			      GString *out);
+			      GString *out, GString *replaced);
 
 /** Prints what cli_json_render() renders on stdout. */
 void cli_json_print(CliJson *json);

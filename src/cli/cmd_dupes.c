@@ -51,16 +51,38 @@ on_problem(const char *path, const char *message, bool is_error,
 		shown);
 }
 
+/* The kind of each referrer the output names, worked out once: a post
+ * uses many images. */
+typedef struct {
+	const ImgoptSite *site; /* the open site */
+	GHashTable *known;      /* referrer path (not owned) ->
+				   GUINT_TO_POINTER(kind + 1) */
+} Kinds;
+
+/* @path's kind (imgopt_referrers_kind_of()); a post if it has none. */
+static ImgoptReferrerKind
+kind_of(Kinds *kinds, const char *path)
+{
+	gpointer known = g_hash_table_lookup(kinds->known, path);
+	ImgoptReferrerKind kind = IMGOPT_REFERRER_POST;
+
+	if (known != NULL)
+		return (ImgoptReferrerKind)(GPOINTER_TO_UINT(known) - 1);
+	imgopt_referrers_kind_of(kinds->site, path, &kind);
+	g_hash_table_insert(kinds->known, (gpointer)path,
+			    GUINT_TO_POINTER((guint)kind + 1));
+	return kind;
+}
+
 /* Each user of @path with its kind: posts, pages, layouts… */
 static void
-add_users_json(CliJson *b, const ImgoptSite *site, const GPtrArray *users)
+add_users_json(CliJson *b, Kinds *kinds, const GPtrArray *users)
 {
 	cli_json_begin(b, CLI_JSON_ARRAY, "users");
 	for (guint i = 0; users != NULL && i < users->len; i++) {
 		const char *path = g_ptr_array_index(users, i);
-		ImgoptReferrerKind kind = IMGOPT_REFERRER_POST;
+		ImgoptReferrerKind kind = kind_of(kinds, path);
 
-		imgopt_referrers_kind_of(site, path, &kind);
 		cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 		cli_json_add_string(b, "path", path);
 		cli_json_add_string(b, "kind", imgopt_referrer_kind_name(kind));
@@ -70,20 +92,20 @@ add_users_json(CliJson *b, const ImgoptSite *site, const GPtrArray *users)
 }
 
 static void
-add_member_json(CliJson *b, const ImgoptSite *site,
-		const ImgoptDupesResult *res, const ImgoptGroupMember *m)
+add_member_json(CliJson *b, Kinds *kinds, const ImgoptDupesResult *res,
+		const ImgoptGroupMember *m)
 {
 	const GPtrArray *posts = imgopt_dupes_result_get_posts(res, m->path);
 
 	cli_json_begin(b, CLI_JSON_OBJECT, NULL);
 	cli_json_add_string(b, "path", m->path);
 	cli_json_add_strings(b, "references", posts);
-	add_users_json(b, site, posts);
+	add_users_json(b, kinds, posts);
 	cli_json_end(b);
 }
 
 static void
-add_group_json(CliJson *b, const ImgoptSite *site, const ImgoptDupesResult *res,
+add_group_json(CliJson *b, Kinds *kinds, const ImgoptDupesResult *res,
 	       const ImgoptGroup *g)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
@@ -96,7 +118,8 @@ add_group_json(CliJson *b, const ImgoptSite *site, const ImgoptDupesResult *res,
 			    imgopt_group_get_canonical(g)->path);
 	cli_json_begin(b, CLI_JSON_ARRAY, "members");
 	for (guint i = 0; i < g->members->len; i++)
-		add_member_json(b, site, res, g_ptr_array_index(g->members, i));
+		add_member_json(b, kinds, res,
+				g_ptr_array_index(g->members, i));
 	cli_json_end(b);
 	cli_json_end(b);
 }
@@ -166,18 +189,19 @@ add_orphan_item(CliJson *j, const void *item)
 static void as_unchanged(ImgoptDupesResult *res);
 
 /* The document; into @unchanged (nullable), the same document as an
- * unchanged re-run prints it: only the summary differs, so the rest is
- * built once and rendered twice. */
+ * unchanged re-run prints it: only the summary, the last member, differs,
+ * so the rest is built and generated once. */
 static void
-render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out,
+render_json(Kinds *kinds, const ImgoptDupesResult *res, GString *out,
 	    GString *unchanged)
 {
 	ImgoptDupesResult same = *res; /* counters changed, nothing owned */
-	g_autoptr(CliJson) j = cli_json_new_document(site);
+	g_autoptr(CliJson) j = cli_json_new_document(kinds->site);
 
 	cli_json_begin(j, CLI_JSON_ARRAY, "groups");
 	for (guint i = 0; i < res->groups->len; i++)
-		add_group_json(j, site, res, g_ptr_array_index(res->groups, i));
+		add_group_json(j, kinds, res,
+			       g_ptr_array_index(res->groups, i));
 	cli_json_end(j);
 	cli_json_add_list(j, "orphans", res->orphans, add_orphan_item);
 	cli_json_add_list(j, "kept_by_name", res->kept_by_name,
@@ -188,31 +212,27 @@ render_json(const ImgoptSite *site, const ImgoptDupesResult *res, GString *out,
 	cli_json_begin(j, CLI_JSON_OBJECT, "summary");
 	add_summary_json(j, res);
 	cli_json_end(j);
-	cli_json_render(j, out);
 	if (unchanged != NULL) {
 		g_autoptr(CliJson) summary = cli_json_new();
 
 		as_unchanged(&same);
 		cli_json_begin(summary, CLI_JSON_OBJECT, NULL);
 		add_summary_json(summary, &same);
-		cli_json_render_replaced(j, "summary", summary, unchanged);
+		cli_json_render_replaced(j, "summary", summary, out, unchanged);
 	}
+	else
+		cli_json_render(j, out);
 }
 
 /* "2 posts, 1 layout": how many users of each kind @path has. */
 static char *
-users_text(const ImgoptSite *site, const GPtrArray *users)
+users_text(Kinds *kinds, const GPtrArray *users)
 {
 	guint n[IMGOPT_REFERRER_FEED + 1] = {0};
 	GString *out = g_string_new(NULL);
 
-	for (guint i = 0; users != NULL && i < users->len; i++) {
-		ImgoptReferrerKind kind = IMGOPT_REFERRER_POST;
-
-		imgopt_referrers_kind_of(site, g_ptr_array_index(users, i),
-					 &kind);
-		n[kind]++;
-	}
+	for (guint i = 0; users != NULL && i < users->len; i++)
+		n[kind_of(kinds, g_ptr_array_index(users, i))]++;
 	if (users == NULL || users->len == 0)
 		g_string_append(out, "0 posts");
 	for (guint k = 0; k < G_N_ELEMENTS(n); k++) {
@@ -226,7 +246,7 @@ users_text(const ImgoptSite *site, const GPtrArray *users)
 }
 
 static void
-render_group_text(const ImgoptSite *site, const ImgoptDupesResult *res,
+render_group_text(Kinds *kinds, const ImgoptDupesResult *res,
 		  const ImgoptGroup *g, GString *out)
 {
 	char hex[IMGOPT_HASH_HEX_LEN + 1];
@@ -238,7 +258,7 @@ render_group_text(const ImgoptSite *site, const ImgoptDupesResult *res,
 	for (guint i = 0; i < g->members->len; i++) {
 		const ImgoptGroupMember *m = g_ptr_array_index(g->members, i);
 		g_autofree char *users = users_text(
-			site, imgopt_dupes_result_get_posts(res, m->path));
+			kinds, imgopt_dupes_result_get_posts(res, m->path));
 		g_autofree char *shown = cli_shown_name(m->path);
 
 		g_string_append_printf(out, "  %c %s  (%s)\n",
@@ -272,16 +292,16 @@ render_orphans_text(const ImgoptDupesResult *res, GString *out)
 	}
 }
 
+/* The text up to its last line (render_counts_text()), which alone
+ * differs for an unchanged re-run. */
 static void
-render_text(const ImgoptSite *site, const ImgoptDupesResult *res,
-	    const CliCommon *common, GString *out)
+render_text(Kinds *kinds, const ImgoptDupesResult *res, const CliCommon *common,
+	    GString *out)
 {
 	DupesTotals t = totals_of(res);
 
-	if (common->quiet)
-		return;
 	for (guint i = 0; i < res->groups->len; i++)
-		render_group_text(site, res, g_ptr_array_index(res->groups, i),
+		render_group_text(kinds, res, g_ptr_array_index(res->groups, i),
 				  out);
 	if (res->groups->len > 0)
 		g_string_append(out, "(* = canonical copy: most referenced, "
@@ -304,6 +324,12 @@ render_text(const ImgoptSite *site, const ImgoptDupesResult *res,
 			"orphans: a text file names them%s\n",
 			res->kept_by_name->len,
 			common->verbose ? "" : " (--verbose lists them)");
+}
+
+/* The text's last line: the files, how each was read. */
+static void
+render_counts_text(const ImgoptDupesResult *res, GString *out)
+{
 	g_string_append_printf(out,
 			       "%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT
 			       " hashed (%" G_GUINT64_FORMAT
@@ -325,16 +351,21 @@ render(const ImgoptSite *site, const ImgoptDupesResult *res,
 	GString *out = g_string_new(NULL);
 	GString *unchanged = unchanged_out != NULL ? g_string_new(NULL) : NULL;
 	ImgoptDupesResult same = *res; /* counters changed, nothing owned */
+	g_autoptr(GHashTable) known = g_hash_table_new(g_str_hash, g_str_equal);
+	Kinds kinds = {site, known};
 
 	if (common->json) {
-		render_json(site, res, out, unchanged);
+		render_json(&kinds, res, out, unchanged);
 	}
-	else {
-		render_text(site, res, common, out);
+	else if (!common->quiet) {
+		render_text(&kinds, res, common, out);
 		if (unchanged != NULL) {
+			g_string_append_len(unchanged, out->str,
+					    (gssize)out->len);
 			as_unchanged(&same);
-			render_text(site, &same, common, unchanged);
+			render_counts_text(&same, unchanged);
 		}
+		render_counts_text(res, out);
 	}
 	if (unchanged != NULL)
 		*unchanged_out = g_string_free_to_bytes(unchanged);
