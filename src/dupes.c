@@ -471,6 +471,7 @@ typedef struct {
 				   while the pool runs */
 	GPtrArray **refs;       /* one slot per referrer */
 	GError **errors;        /* one slot per referrer */
+	GAsyncQueue *done;      /* receives i + 1 once slot i is filled */
 } ScanShared;
 
 static void
@@ -481,16 +482,54 @@ scan_one(gpointer data, gpointer user_data)
 
 	sh->refs[i] = imgopt_referrers_scan(
 		sh->site, g_ptr_array_index(sh->referrers, i), &sh->errors[i]);
+	g_async_queue_push(sh->done, data);
+}
+
+/* Takes the scanned references of referrer @i (or its error). */
+static void
+take_refs(Dupes *d, guint i, GPtrArray *refs, GError *error)
+{
+	const ImgoptReferrer *referrer = g_ptr_array_index(d->referrers, i);
+
+	if (refs == NULL) {
+		notify_problem(d, referrer->path, error->message, true);
+		g_error_free(error);
+		g_ptr_array_add(d->refs, NULL);
+		return;
+	}
+	for (guint j = 0; j < refs->len; j++)
+		count_ref(d, g_ptr_array_index(refs, j));
+	d->result->references += refs->len;
+	g_ptr_array_add(d->refs, refs);
+}
+
+/* Takes the referrers' references in their order, each as soon as it and
+ * those before it are scanned, while the pool scans the rest. */
+static void
+take_in_order(Dupes *d, ScanShared *sh, bool *ready)
+{
+	for (guint next = 0; next < sh->posts->len;) {
+		if (!ready[next]) {
+			guint i = GPOINTER_TO_UINT(g_async_queue_pop(sh->done));
+
+			ready[i - 1] = true;
+			continue;
+		}
+		take_refs(d, next, sh->refs[next], sh->errors[next]);
+		next++;
+		notify_progress(d, "scan", next, sh->posts->len, 0);
+	}
 }
 
 /* Reading and resolving posts waits on the disk: the posts not found
  * unchanged in the manifest are scanned on a pool, in any order, into
- * their own slots. */
+ * their own slots, and taken in order as they come (take_in_order()). */
 static void
 scan_changed(Dupes *d, ScanShared *sh, int jobs)
 {
 	GThreadPool *pool = g_thread_pool_new(
 		scan_one, sh, jobs > 0 ? jobs : default_jobs(), FALSE, NULL);
+	g_autofree bool *ready = g_new0(bool, sh->posts->len + 1);
 
 	for (guint i = 0; i < sh->posts->len; i++) {
 		g_autofree char *abs =
@@ -505,11 +544,13 @@ scan_changed(Dupes *d, ScanShared *sh, int jobs)
 			((const ImgoptReferrer *)sh->referrers->pdata[i])
 					->kind == IMGOPT_REFERRER_POST;
 		g_ptr_array_add(d->scanned, post_record_new(&st, d->context));
+		ready[i] = sh->refs[i] != NULL;
 		if (sh->refs[i] == NULL && pool != NULL)
 			g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL);
 		else if (sh->refs[i] == NULL)
 			scan_one(GUINT_TO_POINTER(i + 1), sh);
 	}
+	take_in_order(d, sh, ready);
 	if (pool != NULL)
 		g_thread_pool_free(pool, FALSE, TRUE);
 }
@@ -532,24 +573,6 @@ list_referrers(Dupes *d, GError **error)
 	return out;
 }
 
-/* Takes the scanned references of referrer @i (or its error). */
-static void
-take_refs(Dupes *d, guint i, GPtrArray *refs, GError *error)
-{
-	const ImgoptReferrer *referrer = g_ptr_array_index(d->referrers, i);
-
-	if (refs == NULL) {
-		notify_problem(d, referrer->path, error->message, true);
-		g_error_free(error);
-		g_ptr_array_add(d->refs, NULL);
-		return;
-	}
-	for (guint j = 0; j < refs->len; j++)
-		count_ref(d, g_ptr_array_index(refs, j));
-	d->result->references += refs->len;
-	g_ptr_array_add(d->refs, refs);
-}
-
 /* Every referrer of the site (the posts alone with --only-posts) scanned
  * and resolved, or taken unchanged from the manifest. */
 static bool
@@ -557,6 +580,7 @@ scan_referrers(Dupes *d, int jobs, GError **error)
 {
 	g_autofree GPtrArray **refs = NULL;
 	g_autofree GError **errors = NULL;
+	g_autoptr(GAsyncQueue) done = g_async_queue_new();
 	ScanShared sh;
 
 	d->referrers = list_referrers(d, error);
@@ -579,12 +603,8 @@ scan_referrers(Dupes *d, int jobs, GError **error)
 	}
 	refs = g_new0(GPtrArray *, d->posts->len + 1);
 	errors = g_new0(GError *, d->posts->len + 1);
-	sh = (ScanShared){d->site, d->posts, d->referrers, refs, errors};
+	sh = (ScanShared){d->site, d->posts, d->referrers, refs, errors, done};
 	scan_changed(d, &sh, jobs);
-	for (guint i = 0; i < d->posts->len; i++) {
-		take_refs(d, i, refs[i], errors[i]);
-		notify_progress(d, "scan", i + 1, d->posts->len, 0);
-	}
 	d->result->referrers = d->posts->len;
 	return true;
 }
