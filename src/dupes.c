@@ -156,6 +156,7 @@ typedef struct {
 	const char *root;               /* its absolute root */
 	ImgoptManifest *manifest;       /* the single writer's connection */
 	ImgoptWriter *writer;           /* owns @manifest after the scan */
+	guint64 refs_written;           /* its ticket of write_refs() */
 	GThread *lister;                /* list_images(), during the scan */
 	GThread *namer;                 /* the site's name index, then */
 	GError *list_error;             /* why it failed */
@@ -204,9 +205,10 @@ typedef struct {
 	const char *status;        /* the run's, once the result is done */
 } Dupes;
 
-/* Frees the job's tables (not its result). */
+/* Frees the tables the job's last write (write_outcome()) does not
+ * read: on the main thread, beside it. */
 static void
-release_tables(Dupes *d)
+release_scan_tables(Dupes *d)
 {
 	g_clear_pointer(&d->ref_counts, g_hash_table_unref);
 	g_clear_pointer(&d->refs, g_ptr_array_unref);
@@ -219,16 +221,23 @@ release_tables(Dupes *d)
 	g_clear_pointer(&d->clean, g_hash_table_unref);
 	g_clear_pointer(&d->candidates, g_ptr_array_unref);
 	g_clear_pointer(&d->under_images, g_hash_table_unref);
-	g_clear_pointer(&d->cache, g_hash_table_unref);
-	g_clear_pointer(&d->tokens, g_hash_table_unref);
 	g_clear_pointer(&d->cached_now, g_hash_table_unref);
 	g_clear_pointer(&d->same_as, g_hash_table_unref);
-	g_clear_pointer(&d->asset_by_path, g_hash_table_unref);
 	g_clear_pointer(&d->variants, g_hash_table_unref);
-	g_clear_pointer(&d->assets, g_ptr_array_unref);
 	g_clear_pointer(&d->stats, g_ptr_array_unref);
 	g_clear_pointer(&d->unread, g_ptr_array_unref);
 	g_clear_pointer(&d->output_dir, g_free);
+}
+
+/* Frees the tables write_outcome() reads: on the writer's thread, after
+ * it. */
+static void
+release_index_tables(Dupes *d)
+{
+	g_clear_pointer(&d->cache, g_hash_table_unref);
+	g_clear_pointer(&d->tokens, g_hash_table_unref);
+	g_clear_pointer(&d->asset_by_path, g_hash_table_unref);
+	g_clear_pointer(&d->assets, g_ptr_array_unref);
 }
 
 static bool join_listing(Dupes *d, GError **error);
@@ -241,7 +250,8 @@ dupes_clear(Dupes *d)
 		g_thread_join(g_steal_pointer(&d->namer));
 	join_listing(d, NULL);
 	g_clear_pointer(&d->writer, imgopt_writer_free);
-	release_tables(d);
+	release_scan_tables(d);
+	release_index_tables(d);
 	g_clear_pointer(&d->list_errors, g_ptr_array_unref);
 	g_clear_pointer(&d->list_skipped, g_ptr_array_unref);
 	g_clear_error(&d->list_error);
@@ -1481,7 +1491,7 @@ write_refs(ImgoptManifest *manifest, gpointer data, GError **error)
 }
 
 /* ImgoptWriteFunc: the last write: tokens, vanished rows, the run.
- * Then nothing reads the job's tables any more: they are freed here,
+ * Then nothing reads the index's tables any more: they are freed here,
  * while the caller renders the result (tens of thousands of paths). */
 static bool
 write_outcome(ImgoptManifest *manifest, gpointer data, GError **error)
@@ -1493,7 +1503,7 @@ write_outcome(ImgoptManifest *manifest, gpointer data, GError **error)
 	    !imgopt_manifest_end_run(manifest, d->result->run_id, d->status,
 				     error))
 		return false;
-	release_tables(d);
+	release_index_tables(d);
 	return true;
 }
 
@@ -1506,6 +1516,10 @@ store_outcome(Dupes *d, const ImgoptDupesOptions *options, GError **error)
 	imgopt_writer_push(d->writer, write_outcome, d, NULL);
 	if (options != NULL && options->on_result != NULL)
 		options->on_result(d->result, options->user_data);
+	/* the references written (the writer's first write), the rest of
+	 * the scan's tables can go while the last rows are written */
+	imgopt_writer_wait(d->writer, d->refs_written);
+	release_scan_tables(d);
 	timed("on_result", true);
 	return imgopt_writer_finish(d->writer, error);
 }
@@ -1589,7 +1603,7 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 		   scan_referrers(&d, options ? options->jobs : 0, error)))
 		return false;
 	d.writer = imgopt_writer_start(manifest, COMMIT_US);
-	imgopt_writer_push(d.writer, write_refs, &d, NULL);
+	d.refs_written = imgopt_writer_push(d.writer, write_refs, &d, NULL);
 	if (!timed("list", list_candidates(&d, error)) ||
 	    !timed("index", index_files(&d, options, error)))
 		return false;

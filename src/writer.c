@@ -21,6 +21,11 @@ struct ImgoptWriter {
 	GAsyncQueue *queue; /* (element-type Task) */
 	gint skip;          /* atomic: abort asked, run nothing more */
 	bool commit_at_end; /* the end was asked by finish(), not abort() */
+	guint64 n_pushed;   /* writes queued (the last ticket) */
+	GMutex done_lock;
+	GCond done_cond;
+	guint64 n_done; /* writes run or skipped, in order; G_MAXUINT64
+			   once the thread ended (done_lock) */
 	/* on the writer's thread until it is joined: */
 	gint64 began_us; /* when the open transaction began, 0: none open */
 	GError *error;   /* the first failure */
@@ -73,6 +78,16 @@ end_writing(ImgoptWriter *w)
 	imgopt_manifest_commit(w->manifest, &w->error);
 }
 
+/* Publishes how many writes are done (on the writer's thread). */
+static void
+count_done(ImgoptWriter *w, guint64 n)
+{
+	g_mutex_lock(&w->done_lock);
+	w->n_done = n;
+	g_cond_broadcast(&w->done_cond);
+	g_mutex_unlock(&w->done_lock);
+}
+
 static gpointer
 writer_main(gpointer data)
 {
@@ -87,8 +102,10 @@ writer_main(gpointer data)
 		task_free(t);
 		if (is_end)
 			break;
+		count_done(w, w->n_done + 1);
 	}
 	end_writing(w);
+	count_done(w, G_MAXUINT64);
 	return NULL;
 }
 
@@ -100,21 +117,33 @@ imgopt_writer_start(ImgoptManifest *manifest, gint64 commit_us)
 	w->manifest = manifest;
 	w->commit_us = commit_us;
 	w->queue = g_async_queue_new();
+	g_mutex_init(&w->done_lock);
+	g_cond_init(&w->done_cond);
 	w->thread = g_thread_new("imgopt-writer", writer_main, w);
 	return w;
 }
 
-void
+guint64
 imgopt_writer_push(ImgoptWriter *writer, ImgoptWriteFunc func, gpointer data,
 		   GDestroyNotify free)
 {
 	Task *t = g_new0(Task, 1);
 
-	g_return_if_fail(writer->thread != NULL && func != NULL);
+	g_return_val_if_fail(writer->thread != NULL && func != NULL, 0);
 	t->func = func;
 	t->data = data;
 	t->free = free;
 	g_async_queue_push(writer->queue, t);
+	return ++writer->n_pushed;
+}
+
+void
+imgopt_writer_wait(ImgoptWriter *writer, guint64 ticket)
+{
+	g_mutex_lock(&writer->done_lock);
+	while (writer->n_done < ticket)
+		g_cond_wait(&writer->done_cond, &writer->done_lock);
+	g_mutex_unlock(&writer->done_lock);
 }
 
 /* Queues the end and waits for the thread. */
@@ -156,5 +185,7 @@ imgopt_writer_free(ImgoptWriter *writer)
 	imgopt_writer_abort(writer);
 	g_clear_error(&writer->error);
 	g_async_queue_unref(writer->queue);
+	g_mutex_clear(&writer->done_lock);
+	g_cond_clear(&writer->done_cond);
 	g_free(writer);
 }

@@ -20,7 +20,8 @@
  *
  * Calling sequence (all on the thread that owns the writer):
  *   w = imgopt_writer_start(manifest, G_USEC_PER_SEC);
- *   imgopt_writer_push(w, write_rows, rows, free_rows); …
+ *   t = imgopt_writer_push(w, write_rows, rows, free_rows); …
+ *   imgopt_writer_wait(w, t);          optional: rows read no more
  *   imgopt_writer_finish(w, &error);   commit, wait; or
  *   imgopt_writer_abort(w);            roll back, wait
  *   imgopt_writer_free(w);
@@ -64,9 +65,21 @@ ImgoptWriter *imgopt_writer_start(ImgoptManifest *manifest, gint64 commit_us);
  * @free: (nullable): frees @data once @func ran or was skipped
  *
  * Queues one write.  Never blocks.
+ *
+ * Returns: its ticket, for imgopt_writer_wait().
  */
-void imgopt_writer_push(ImgoptWriter *writer, ImgoptWriteFunc func,
-			gpointer data, GDestroyNotify free);
+guint64 imgopt_writer_push(ImgoptWriter *writer, ImgoptWriteFunc func,
+			   gpointer data, GDestroyNotify free);
+
+/**
+ * imgopt_writer_wait:
+ * @ticket: what imgopt_writer_push() gave
+ *
+ * Waits until that write, and every write queued before it, has run or
+ * was skipped (after a failure, or an abort): what they read may then be
+ * freed.  Never waits for a write queued after it.
+ */
+void imgopt_writer_wait(ImgoptWriter *writer, guint64 ticket);
 
 /**
  * imgopt_writer_finish:

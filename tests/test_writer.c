@@ -76,7 +76,7 @@ write_free(gpointer data)
 	g_free(w);
 }
 
-static void
+static guint64
 push(ImgoptWriter *writer, Shared *sh, int id, const char *path, bool fails)
 {
 	Write *w = g_new0(Write, 1);
@@ -85,7 +85,7 @@ push(ImgoptWriter *writer, Shared *sh, int id, const char *path, bool fails)
 	w->id = id;
 	w->path = path;
 	w->fails = fails;
-	imgopt_writer_push(writer, do_write, w, write_free);
+	return imgopt_writer_push(writer, do_write, w, write_free);
 }
 
 static ImgoptManifest *
@@ -227,6 +227,41 @@ test_abort_rolls_back(void)
 	teardown(&sh, &m, dir);
 }
 
+/* A ticket's wait returns once that write and those before it ran, or
+ * were skipped after a failure; not before. */
+static void
+test_wait_for_ticket(void)
+{
+	Shared sh = {0};
+	g_autofree char *dir = NULL;
+	g_autoptr(ImgoptManifest) m = setup(&sh, &dir);
+	g_autoptr(ImgoptWriter) w = imgopt_writer_start(m, G_MAXINT64);
+	g_autoptr(GError) error = NULL;
+	const int order[] = {1, 2, 3};
+	guint64 t1, t2, t3, t4;
+
+	t1 = push(w, &sh, 1, "a.jpg", false);
+	t2 = push(w, &sh, 2, "b.jpg", false);
+	g_assert_cmpuint(t2, ==, t1 + 1);
+	imgopt_writer_wait(w, t2);
+	g_mutex_lock(&sh.lock);
+	g_assert_cmpuint(sh.ran->len, ==, 2);
+	g_assert_cmpint(sh.n_freed, ==, 2);
+	g_mutex_unlock(&sh.lock);
+	t3 = push(w, &sh, 3, NULL, true);
+	t4 = push(w, &sh, 4, "d.jpg", false);
+	imgopt_writer_wait(w, t4); /* skipped after 3 failed: done */
+	g_mutex_lock(&sh.lock);
+	g_assert_cmpint(sh.n_freed, ==, 4);
+	g_mutex_unlock(&sh.lock);
+	imgopt_writer_wait(w, t3);
+	g_assert_false(imgopt_writer_finish(w, &error));
+	assert_ran(&sh, order, 3);
+	imgopt_writer_wait(w, t4 + 10); /* the thread ended: nothing to wait */
+	g_clear_pointer(&w, imgopt_writer_free);
+	teardown(&sh, &m, dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -237,5 +272,6 @@ main(int argc, char **argv)
 			test_failure_ends_writing);
 	g_test_add_func("/writer/commits-as-it-goes", test_commits_as_it_goes);
 	g_test_add_func("/writer/abort-rolls-back", test_abort_rolls_back);
+	g_test_add_func("/writer/wait-for-ticket", test_wait_for_ticket);
 	return g_test_run();
 }
