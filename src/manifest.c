@@ -578,9 +578,17 @@ imgopt_manifest_end_run(ImgoptManifest *manifest, int64_t run_id,
 
 /* ---- files ---- */
 
+/* An upsert, not INSERT OR REPLACE: a replace deletes the old row first,
+ * and with foreign keys on that made every insert open a statement
+ * journal and search confirmations for children of the deleted row. */
 static const char put_file_sql[] =
-	"INSERT OR REPLACE INTO files(path, size, mtime_ns, inode, device, "
-	"hash, format, width, height, frames) VALUES (?,?,?,?,?,?,?,?,?,?)";
+	"INSERT INTO files(path, size, mtime_ns, inode, device, hash, "
+	"format, width, height, frames) VALUES (?,?,?,?,?,?,?,?,?,?) "
+	"ON CONFLICT(path) DO UPDATE SET size = excluded.size, "
+	"mtime_ns = excluded.mtime_ns, inode = excluded.inode, "
+	"device = excluded.device, hash = excluded.hash, "
+	"format = excluded.format, width = excluded.width, "
+	"height = excluded.height, frames = excluded.frames";
 
 /* Writes @asset's row, after deleting its confirmation if
  * @is_confirmed. */
@@ -720,11 +728,11 @@ bool
 imgopt_manifest_put_confirmation(ImgoptManifest *manifest, const char *path,
 				 const char *token, GError **error)
 {
-	sqlite3_stmt *s =
-		write_stmt(manifest,
-			   "INSERT OR REPLACE INTO confirmations(path, token) "
-			   "VALUES (?, ?)",
-			   error);
+	sqlite3_stmt *s = write_stmt(manifest,
+				     "INSERT INTO confirmations(path, token) "
+				     "VALUES (?, ?) ON CONFLICT(path) "
+				     "DO UPDATE SET token = excluded.token",
+				     error);
 	if (s == NULL)
 		return false;
 	bind_text(s, 1, path);
