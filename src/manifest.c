@@ -164,6 +164,13 @@ static const Migration migrations[] = {
 	 "  frames INTEGER NOT NULL);"
 	 "CREATE INDEX IF NOT EXISTS variant_copies_by_hash "
 	 "  ON variant_copies(hash, settings);"},
+	{7,
+	 /* refs.url equal to raw (nearly every row) is stored as an empty
+	  * blob, not a second copy: see put_ref().  A blob is neither text
+	  * nor NULL, so the mark is unambiguous; the step is idempotent (a
+	  * blob never equals text), and an older imgopt, which would read
+	  * the mark as an empty url, refuses the newer schema. */
+	 "UPDATE refs SET url = X'' WHERE url = raw;"},
 };
 
 static void
@@ -965,6 +972,7 @@ static bool
 put_ref(ImgoptManifest *m, const ImgoptRef *ref, int seq, GError **error)
 {
 	sqlite3_stmt *s = stmt(m, put_ref_sql, error);
+	const char *raw = ref->raw != NULL ? ref->raw : "";
 
 	if (s == NULL)
 		return false;
@@ -975,8 +983,11 @@ put_ref(ImgoptManifest *m, const ImgoptRef *ref, int seq, GError **error)
 	sqlite3_bind_int64(s, 5, (sqlite3_int64)ref->line);
 	sqlite3_bind_int64(s, 6, (sqlite3_int64)ref->column);
 	bind_text(s, 7, imgopt_ref_kind_name(ref->kind));
-	bind_text(s, 8, ref->raw != NULL ? ref->raw : "");
-	bind_text(s, 9, ref->url);
+	bind_text(s, 8, raw);
+	if (ref->url != NULL && strcmp(ref->url, raw) == 0)
+		sqlite3_bind_zeroblob(s, 9, 0); /* the same as raw */
+	else
+		bind_text(s, 9, ref->url);
 	bind_text(s, 10, ref->resolved);
 	bind_text(s, 11, imgopt_ref_status_name(ref->status));
 	bind_text(s, 12, ref->message);
@@ -1041,7 +1052,9 @@ ref_from_row(sqlite3_stmt *s)
 	ref->raw = column_dup(s, 6);
 	/* Not a column: a destination broken across lines holds a newline. */
 	ref->is_multiline = ref->raw != NULL && strchr(ref->raw, '\n') != NULL;
-	ref->url = column_dup(s, 7);
+	/* An empty blob: the url is the raw text (put_ref()). */
+	ref->url = sqlite3_column_type(s, 7) == SQLITE_BLOB ? g_strdup(ref->raw)
+							    : column_dup(s, 7);
 	ref->resolved = column_dup(s, 8);
 	ref->status =
 		enum_from_name((const char *)sqlite3_column_text(s, 9),
