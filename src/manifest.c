@@ -167,10 +167,44 @@ static const Migration migrations[] = {
 	{7,
 	 /* refs.url equal to raw (nearly every row) is stored as an empty
 	  * blob, not a second copy: see put_ref().  A blob is neither text
-	  * nor NULL, so the mark is unambiguous; the step is idempotent (a
-	  * blob never equals text), and an older imgopt, which would read
-	  * the mark as an empty url, refuses the newer schema. */
-	 "UPDATE refs SET url = X'' WHERE url = raw;"},
+	  * nor NULL, so the mark is unambiguous; the copy below makes it,
+	  * idempotently (a blob never equals text), and an older imgopt, which
+	  * would read the mark as an empty url, refuses the newer schema.
+	  *
+	  * refs and confirmations become WITHOUT ROWID: a row is stored
+	  * once, in its primary key's B-tree, not in a rowid table plus an
+	  * index of the key (a B-tree insert less per row, and loading
+	  * every reference in key order is a plain scan).  Rebuilt by copy,
+	  * which is idempotent too.  Not files: its files_by_hash entries
+	  * would then carry the path instead of a rowid (measured slower);
+	  * nor post_digests (1,600 rows: the rebuild costs what it saves). */
+	 "CREATE TABLE refs_v7 ("
+	 "  post TEXT NOT NULL,"
+	 "  seq INTEGER NOT NULL,"
+	 "  offset INTEGER NOT NULL,"
+	 "  length INTEGER NOT NULL,"
+	 "  line INTEGER NOT NULL,"
+	 "  col INTEGER NOT NULL,"
+	 "  kind TEXT NOT NULL,"
+	 "  raw TEXT NOT NULL,"
+	 "  url TEXT,"
+	 "  resolved TEXT,"
+	 "  status TEXT NOT NULL,"
+	 "  message TEXT,"
+	 "  PRIMARY KEY (post, seq)) WITHOUT ROWID;"
+	 "INSERT INTO refs_v7 SELECT post, seq, offset, length, line, col,"
+	 "  kind, raw, CASE WHEN url = raw THEN X'' ELSE url END, resolved,"
+	 "  status, message FROM refs;"
+	 "DROP TABLE refs;"
+	 "ALTER TABLE refs_v7 RENAME TO refs;"
+	 "CREATE INDEX refs_by_resolved ON refs(resolved);"
+	 "CREATE TABLE confirmations_v7 ("
+	 "  path TEXT PRIMARY KEY REFERENCES files(path) ON DELETE CASCADE,"
+	 "  token TEXT NOT NULL) WITHOUT ROWID;"
+	 "INSERT INTO confirmations_v7 SELECT path, token FROM confirmations"
+	 "  WHERE path IN (SELECT path FROM files);"
+	 "DROP TABLE confirmations;"
+	 "ALTER TABLE confirmations_v7 RENAME TO confirmations;"},
 };
 
 static void

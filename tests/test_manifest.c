@@ -395,11 +395,66 @@ sqlite_shell(const char *path, const char *sql)
 }
 
 static void
+sqlite_exec(const char *path, const char *sql)
+{
+	g_free(sqlite_shell(path, sql));
+}
+
+/* refs and confirmations as schema 6 made them (its other tables are
+ * those of 7). */
+static const char schema6_tables[] =
+	"DROP TABLE refs; DROP TABLE confirmations;"
+	"CREATE TABLE refs (post TEXT NOT NULL, seq INTEGER NOT NULL,"
+	"  offset INTEGER NOT NULL, length INTEGER NOT NULL,"
+	"  line INTEGER NOT NULL, col INTEGER NOT NULL, kind TEXT NOT NULL,"
+	"  raw TEXT NOT NULL, url TEXT, resolved TEXT, status TEXT NOT NULL,"
+	"  message TEXT, PRIMARY KEY (post, seq));"
+	"CREATE INDEX refs_by_resolved ON refs(resolved);"
+	"CREATE TABLE confirmations ("
+	"  path TEXT PRIMARY KEY REFERENCES files(path) ON DELETE CASCADE,"
+	"  token TEXT NOT NULL);";
+
+/* Rows as schema 6 wrote them: every url as text, the first a second
+ * copy of raw. */
+static const char schema6_rows[] =
+	"INSERT INTO refs VALUES "
+	"('_posts/u.md', 0, 1, 6, 3, 5, 'markdown', 'a.jpeg', 'a.jpeg',"
+	"  'postimg/a.jpeg', 'ok', NULL),"
+	"('_posts/u.md', 1, 2, 6, 3, 5, 'markdown', 'a.jpeg', NULL, NULL,"
+	"  'broken', 'no url'),"
+	"('_posts/u.md', 2, 3, 5, 3, 5, 'markdown', 'b.png', '../b.png',"
+	"  NULL, 'broken', NULL);"
+	"INSERT INTO files VALUES ('postimg/a.jpeg', 1, 2, 3, 4, NULL,"
+	"  'jpeg', 5, 6, 1);"
+	"INSERT INTO confirmations VALUES ('postimg/a.jpeg', 'tok');"
+	"PRAGMA user_version = 6;";
+
+/* The confirmation of schema6_rows is there, and still goes with its
+ * file. */
+static void
+assert_confirmation_kept(ImgoptManifest *m)
+{
+	g_autoptr(GHashTable) tokens = NULL;
+	g_autoptr(GError) error = NULL;
+
+	tokens = imgopt_manifest_load_confirmations(m, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(g_hash_table_lookup(tokens, "postimg/a.jpeg"), ==,
+			"tok");
+	g_clear_pointer(&tokens, g_hash_table_unref);
+	begin(m);
+	g_assert_true(imgopt_manifest_delete_file(m, "postimg/a.jpeg", &error));
+	commit(m);
+	tokens = imgopt_manifest_load_confirmations(m, &error);
+	g_assert_cmpuint(g_hash_table_size(tokens), ==, 0);
+}
+
+static void
 test_schema6_migrated(void)
 {
 	g_autofree char *dir = tu_tmpdir();
 	g_autofree char *path = g_build_filename(dir, "m.db", NULL);
-	g_autofree char *typeofs = NULL;
+	g_autofree char *out = NULL;
 	g_autoptr(GPtrArray) back = NULL;
 	g_autoptr(GError) error = NULL;
 	static const char *const urls[] = {"a.jpeg", NULL, "../b.png"};
@@ -412,17 +467,8 @@ test_schema6_migrated(void)
 	}
 	m = open_or_fail(path);
 	imgopt_manifest_close(m);
-	/* The rows as schema 6 wrote them (its tables are those of 7):
-	 * every url as text, a second copy of raw in the first. */
-	g_free(sqlite_shell(
-		path, "INSERT INTO refs VALUES "
-		      "('_posts/u.md', 0, 1, 6, 3, 5, 'markdown', 'a.jpeg', "
-		      "'a.jpeg', 'postimg/a.jpeg', 'ok', NULL),"
-		      "('_posts/u.md', 1, 2, 6, 3, 5, 'markdown', 'a.jpeg', "
-		      "NULL, NULL, 'broken', 'no url'),"
-		      "('_posts/u.md', 2, 3, 5, 3, 5, 'markdown', 'b.png', "
-		      "'../b.png', NULL, 'broken', NULL);"
-		      "PRAGMA user_version = 6;"));
+	sqlite_exec(path, schema6_tables);
+	sqlite_exec(path, schema6_rows);
 	m = open_or_fail(path);
 	g_assert_cmpint(imgopt_manifest_schema_version(m), ==, 7);
 	back = imgopt_manifest_lookup_refs(m, "_posts/u.md", &error);
@@ -432,11 +478,17 @@ test_schema6_migrated(void)
 			"postimg/a.jpeg");
 	g_assert_cmpstr(((ImgoptRef *)g_ptr_array_index(back, 1))->message, ==,
 			"no url");
+	assert_confirmation_kept(m);
 	imgopt_manifest_close(m);
 	/* The copy of raw became the mark; the other urls are untouched. */
-	typeofs = sqlite_shell(path, "SELECT group_concat(typeof(url)) FROM "
-				     "(SELECT url FROM refs ORDER BY seq)");
-	g_assert_cmpstr(typeofs, ==, "blob,null,text\n");
+	out = sqlite_shell(path, "SELECT group_concat(typeof(url)) FROM "
+				 "(SELECT url FROM refs ORDER BY seq)");
+	g_assert_cmpstr(out, ==, "blob,null,text\n");
+	g_free(out);
+	out = sqlite_shell(path, "SELECT group_concat(name) FROM (SELECT name "
+				 "FROM sqlite_schema WHERE sql LIKE "
+				 "'%WITHOUT ROWID' ORDER BY name)");
+	g_assert_cmpstr(out, ==, "confirmations,refs\n");
 	tu_rmtree(dir);
 }
 
