@@ -235,8 +235,11 @@ exec(ImgoptManifest *m, const char *sql, GError **error)
 	return true;
 }
 
-/* Returns the cached statement for @sql (a string literal), reset and with
- * its bindings cleared; NULL with @error set if it does not compile. */
+/* Returns the cached statement for @sql (a string literal), reset; NULL
+ * with @error set if it does not compile.  Its bindings were cleared by
+ * step_done() or read_rows() when it was last used: every caller steps
+ * the statement it gets (clearing them here as well was 0.3% of a cold
+ * dupes run). */
 static sqlite3_stmt *
 stmt(ImgoptManifest *m, const char *sql, GError **error)
 {
@@ -252,7 +255,6 @@ stmt(ImgoptManifest *m, const char *sql, GError **error)
 		g_hash_table_insert(m->stmts, (gpointer)sql, s);
 	}
 	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
 	return s;
 }
 
