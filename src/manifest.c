@@ -519,6 +519,20 @@ make_parent(const char *path, GError **error)
 	return true;
 }
 
+/* Turns SQLite's memory statistics off, once per process and before
+ * its first use: with them on, every allocation and free takes a global
+ * mutex to count. */
+static void
+configure_library(void)
+{
+	static gsize done = 0;
+
+	if (g_once_init_enter(&done)) {
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		g_once_init_leave(&done, 1);
+	}
+}
+
 ImgoptManifest *
 imgopt_manifest_open(const char *path, GError **error)
 {
@@ -527,6 +541,7 @@ imgopt_manifest_open(const char *path, GError **error)
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 		    SQLITE_OPEN_NOMUTEX;
 
+	configure_library();
 	m->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 					 (GDestroyNotify)stmt_finalize);
 	if (!is_memory && !make_parent(path, error))
