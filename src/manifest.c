@@ -10,10 +10,11 @@
  * opening a fresh file at once cannot both migrate it.  A database newer
  * than this build is refused rather than guessed at.
  *
- * Connection set-up: WAL (readers never block the writer, and a commit is
- * one append to the log), synchronous=NORMAL (durable at checkpoints, safe
- * against corruption in WAL mode), foreign_keys=ON, and a busy timeout so
- * a second process waits for the first's transaction instead of failing.
+ * Connection set-up: 8 KB pages for a new database, WAL (readers never
+ * block the writer, and a commit is one append to the log),
+ * synchronous=NORMAL (durable at checkpoints, safe against corruption in
+ * WAL mode), foreign_keys=ON, and a busy timeout so a second process
+ * waits for the first's transaction instead of failing.
  *
  * Statements are prepared once per connection and cached by their SQL
  * text's address: the index writes tens of thousands of rows per run and
@@ -493,6 +494,11 @@ static bool
 configure(ImgoptManifest *m, bool is_memory, GError **error)
 {
 	sqlite3_busy_timeout(m->db, BUSY_TIMEOUT_MS);
+	/* 8 KB pages for a new manifest (an existing one keeps its own):
+	 * half as many page splits under a cold run's 130,000 B-tree
+	 * inserts (0.8% of its instructions; 16 KB measured no better). */
+	if (!exec(m, "PRAGMA page_size=8192", error))
+		return false;
 	if (!is_memory && !exec(m, "PRAGMA journal_mode=WAL", error))
 		return false;
 	/* A page cache of 16 MB instead of 2: a first run over 20,000 files
