@@ -1042,7 +1042,7 @@ put_ref(ImgoptManifest *m, const ImgoptRef *ref, int seq, GError **error)
 	bind_text(s, 7, imgopt_ref_kind_name(ref->kind));
 	bind_text(s, 8, raw);
 	if (ref->url != NULL && strcmp(ref->url, raw) == 0)
-		sqlite3_bind_zeroblob(s, 9, 0); /* the same as raw */
+		sqlite3_bind_blob(s, 9, "", 0, SQLITE_STATIC); /* as raw */
 	else
 		bind_text(s, 9, ref->url);
 	bind_text(s, 10, ref->resolved);
