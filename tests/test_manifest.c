@@ -328,6 +328,170 @@ test_refs_roundtrip(void)
 	g_assert_cmpstr(r->message, ==, "repaired by name");
 }
 
+/* A reference of _posts/u.md with @raw and @url (nullable). */
+static ImgoptRef *
+ref_with_url(const char *raw, gsize offset, const char *url)
+{
+	ImgoptRef *r = sample_ref("_posts/u.md", offset, raw);
+
+	g_free(r->url);
+	r->url = g_strdup(url);
+	return r;
+}
+
+/* Checks the url of each reference of _posts/u.md, in offset order. */
+static void
+assert_urls(const GPtrArray *refs, const char *const *urls, guint n)
+{
+	g_assert_cmpuint(refs->len, ==, n);
+	for (guint i = 0; i < n; i++) {
+		const ImgoptRef *r = g_ptr_array_index(refs, i);
+
+		g_assert_cmpstr(r->url, ==, urls[i]);
+	}
+}
+
+static void
+test_ref_urls_roundtrip(void)
+{
+	g_autoptr(ImgoptManifest) m = open_or_fail(":memory:");
+	g_autoptr(GPtrArray) refs =
+		g_ptr_array_new_with_free_func((GDestroyNotify)imgopt_ref_free);
+	g_autoptr(GPtrArray) back = NULL;
+	g_autoptr(GHashTable) all = NULL;
+	g_autoptr(GError) error = NULL;
+	/* The url equal to raw is stored as a mark: none of the others may
+	 * come back as raw, nor the mark as anything else. */
+	static const char *const urls[] = {"a.jpeg", NULL, "", "../b.png", ""};
+
+	g_ptr_array_add(refs, ref_with_url("a.jpeg", 1, urls[0]));
+	g_ptr_array_add(refs, ref_with_url("a.jpeg", 2, urls[1]));
+	g_ptr_array_add(refs, ref_with_url("a.jpeg", 3, urls[2]));
+	g_ptr_array_add(refs, ref_with_url("b.png", 4, urls[3]));
+	g_ptr_array_add(refs, ref_with_url("", 5, urls[4]));
+	begin(m);
+	g_assert_true(
+		imgopt_manifest_replace_refs(m, "_posts/u.md", refs, &error));
+	commit(m);
+	back = imgopt_manifest_lookup_refs(m, "_posts/u.md", &error);
+	g_assert_no_error(error);
+	assert_urls(back, urls, G_N_ELEMENTS(urls));
+	all = imgopt_manifest_load_all_refs(m, &error);
+	g_assert_no_error(error);
+	assert_urls(g_hash_table_lookup(all, "_posts/u.md"), urls,
+		    G_N_ELEMENTS(urls));
+}
+
+/* Runs @sql on the database at @path with the sqlite3 shell; its
+ * output. */
+static char *
+sqlite_shell(const char *path, const char *sql)
+{
+	const char *argv[] = {"sqlite3", path, sql, NULL};
+	char *out = NULL;
+
+	g_assert_cmpint(tu_run(argv, &out, NULL), ==, 0);
+	return out;
+}
+
+static void
+sqlite_exec(const char *path, const char *sql)
+{
+	g_free(sqlite_shell(path, sql));
+}
+
+/* refs and confirmations as schema 6 made them (its other tables are
+ * those of 7). */
+static const char schema6_tables[] =
+	"DROP TABLE refs; DROP TABLE confirmations;"
+	"CREATE TABLE refs (post TEXT NOT NULL, seq INTEGER NOT NULL,"
+	"  offset INTEGER NOT NULL, length INTEGER NOT NULL,"
+	"  line INTEGER NOT NULL, col INTEGER NOT NULL, kind TEXT NOT NULL,"
+	"  raw TEXT NOT NULL, url TEXT, resolved TEXT, status TEXT NOT NULL,"
+	"  message TEXT, PRIMARY KEY (post, seq));"
+	"CREATE INDEX refs_by_resolved ON refs(resolved);"
+	"CREATE TABLE confirmations ("
+	"  path TEXT PRIMARY KEY REFERENCES files(path) ON DELETE CASCADE,"
+	"  token TEXT NOT NULL);";
+
+/* Rows as schema 6 wrote them: every url as text, the first a second
+ * copy of raw. */
+static const char schema6_rows[] =
+	"INSERT INTO refs VALUES "
+	"('_posts/u.md', 0, 1, 6, 3, 5, 'markdown', 'a.jpeg', 'a.jpeg',"
+	"  'postimg/a.jpeg', 'ok', NULL),"
+	"('_posts/u.md', 1, 2, 6, 3, 5, 'markdown', 'a.jpeg', NULL, NULL,"
+	"  'broken', 'no url'),"
+	"('_posts/u.md', 2, 3, 5, 3, 5, 'markdown', 'b.png', '../b.png',"
+	"  NULL, 'broken', NULL);"
+	"INSERT INTO files VALUES ('postimg/a.jpeg', 1, 2, 3, 4, NULL,"
+	"  'jpeg', 5, 6, 1);"
+	"INSERT INTO confirmations VALUES ('postimg/a.jpeg', 'tok');"
+	"PRAGMA user_version = 6;";
+
+/* The confirmation of schema6_rows is there, and still goes with its
+ * file. */
+static void
+assert_confirmation_kept(ImgoptManifest *m)
+{
+	g_autoptr(GHashTable) tokens = NULL;
+	g_autoptr(GError) error = NULL;
+
+	tokens = imgopt_manifest_load_confirmations(m, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(g_hash_table_lookup(tokens, "postimg/a.jpeg"), ==,
+			"tok");
+	g_clear_pointer(&tokens, g_hash_table_unref);
+	begin(m);
+	g_assert_true(imgopt_manifest_delete_file(m, "postimg/a.jpeg", &error));
+	commit(m);
+	tokens = imgopt_manifest_load_confirmations(m, &error);
+	g_assert_cmpuint(g_hash_table_size(tokens), ==, 0);
+}
+
+static void
+test_schema6_migrated(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "m.db", NULL);
+	g_autofree char *out = NULL;
+	g_autoptr(GPtrArray) back = NULL;
+	g_autoptr(GError) error = NULL;
+	static const char *const urls[] = {"a.jpeg", NULL, "../b.png"};
+	g_autofree char *shell = g_find_program_in_path("sqlite3");
+	ImgoptManifest *m = NULL;
+
+	if (shell == NULL) {
+		g_test_skip("no sqlite3 shell");
+		return;
+	}
+	m = open_or_fail(path);
+	imgopt_manifest_close(m);
+	sqlite_exec(path, schema6_tables);
+	sqlite_exec(path, schema6_rows);
+	m = open_or_fail(path);
+	g_assert_cmpint(imgopt_manifest_schema_version(m), ==, 7);
+	back = imgopt_manifest_lookup_refs(m, "_posts/u.md", &error);
+	g_assert_no_error(error);
+	assert_urls(back, urls, G_N_ELEMENTS(urls));
+	g_assert_cmpstr(((ImgoptRef *)g_ptr_array_index(back, 0))->resolved, ==,
+			"postimg/a.jpeg");
+	g_assert_cmpstr(((ImgoptRef *)g_ptr_array_index(back, 1))->message, ==,
+			"no url");
+	assert_confirmation_kept(m);
+	imgopt_manifest_close(m);
+	/* The copy of raw became the mark; the other urls are untouched. */
+	out = sqlite_shell(path, "SELECT group_concat(typeof(url)) FROM "
+				 "(SELECT url FROM refs ORDER BY seq)");
+	g_assert_cmpstr(out, ==, "blob,null,text\n");
+	g_free(out);
+	out = sqlite_shell(path, "SELECT group_concat(name) FROM (SELECT name "
+				 "FROM sqlite_schema WHERE sql LIKE "
+				 "'%WITHOUT ROWID' ORDER BY name)");
+	g_assert_cmpstr(out, ==, "confirmations,refs\n");
+	tu_rmtree(dir);
+}
+
 static void
 test_variants_roundtrip(void)
 {
@@ -450,6 +614,9 @@ main(int argc, char **argv)
 	g_test_add_func("/manifest/confirmation-dropped-on-change",
 			test_confirmation_dropped_on_change);
 	g_test_add_func("/manifest/refs-roundtrip", test_refs_roundtrip);
+	g_test_add_func("/manifest/ref-urls-roundtrip",
+			test_ref_urls_roundtrip);
+	g_test_add_func("/manifest/schema6-migrated", test_schema6_migrated);
 	g_test_add_func("/manifest/variants-roundtrip",
 			test_variants_roundtrip);
 	g_test_add_func("/manifest/runs-and-rewrites", test_runs_and_rewrites);

@@ -63,7 +63,7 @@
 #include "imgopt/types.h"
 
 /** The schema version a fresh manifest gets and an old one migrates to. */
-#define IMGOPT_MANIFEST_SCHEMA_VERSION 6
+#define IMGOPT_MANIFEST_SCHEMA_VERSION 7
 
 /** An open manifest database.  Opaque. */
 typedef struct ImgoptManifest ImgoptManifest;
