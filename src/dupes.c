@@ -1490,30 +1490,45 @@ write_refs(ImgoptManifest *manifest, gpointer data, GError **error)
 	return store_refs(data, error);
 }
 
-/* ImgoptWriteFunc: the last write: tokens, vanished rows, the run.
- * Then nothing reads the index's tables any more: they are freed here,
- * while the caller renders the result (tens of thousands of paths). */
+/* ImgoptWriteFunc: the last write, queued once the groups are
+ * confirmed (the orphans, found meanwhile, add no problem): tokens,
+ * vanished rows, the run.  It only reads the tables. */
 static bool
 write_outcome(ImgoptManifest *manifest, gpointer data, GError **error)
 {
 	Dupes *d = data;
 
-	if (!store_tokens(d, d->result->groups, error) ||
-	    !forget_vanished(d, error) ||
-	    !imgopt_manifest_end_run(manifest, d->result->run_id, d->status,
-				     error))
-		return false;
-	release_index_tables(d);
+	return store_tokens(d, d->result->groups, error) &&
+	       forget_vanished(d, error) &&
+	       imgopt_manifest_end_run(manifest, d->result->run_id, d->status,
+				       error);
+}
+
+/* ImgoptWriteFunc: not a write: the index's tables, which the last write
+ * reads, freed on the writer's thread after it, while the caller renders
+ * the result (tens of thousands of paths). */
+static bool
+write_release(ImgoptManifest *manifest, gpointer data, GError **error)
+{
+	(void)manifest;
+	(void)error;
+	release_index_tables(data);
 	return true;
 }
 
-/* Queues the last write, hands the result to @options' on_result while
- * the writer works, and waits for the writer. */
-static bool
-store_outcome(Dupes *d, const ImgoptDupesOptions *options, GError **error)
+static void
+queue_outcome(Dupes *d)
 {
 	d->status = d->result->errors->len > 0 ? "failed" : "ok";
 	imgopt_writer_push(d->writer, write_outcome, d, NULL);
+}
+
+/* Hands the result to @options' on_result while the writer works, and
+ * waits for the writer. */
+static bool
+store_outcome(Dupes *d, const ImgoptDupesOptions *options, GError **error)
+{
+	imgopt_writer_push(d->writer, write_release, d, NULL);
 	if (options != NULL && options->on_result != NULL)
 		options->on_result(d->result, options->user_data);
 	/* the references written (the writer's first write), the rest of
@@ -1608,6 +1623,7 @@ dupes_job(const ImgoptSite *site, const ImgoptDupesOptions *options,
 	    !timed("index", index_files(&d, options, error)))
 		return false;
 	find_groups(&d);
+	queue_outcome(&d);
 	find_orphans(&d);
 	sort_result(d.result);
 	collect_watched(&d);
