@@ -1529,6 +1529,7 @@ static bool
 store_outcome(Dupes *d, const ImgoptDupesOptions *options, GError **error)
 {
 	imgopt_writer_push(d->writer, write_release, d, NULL);
+	imgopt_writer_end(d->writer);
 	if (options != NULL && options->on_result != NULL)
 		options->on_result(d->result, options->user_data);
 	/* the references written (the writer's first write), the rest of

@@ -21,6 +21,7 @@ struct ImgoptWriter {
 	GAsyncQueue *queue; /* (element-type Task) */
 	gint skip;          /* atomic: abort asked, run nothing more */
 	bool commit_at_end; /* the end was asked by finish(), not abort() */
+	bool is_ended;      /* the end is queued: no more writes */
 	guint64 n_pushed;   /* writes queued (the last ticket) */
 	GMutex done_lock;
 	GCond done_cond;
@@ -129,7 +130,8 @@ imgopt_writer_push(ImgoptWriter *writer, ImgoptWriteFunc func, gpointer data,
 {
 	Task *t = g_new0(Task, 1);
 
-	g_return_val_if_fail(writer->thread != NULL && func != NULL, 0);
+	g_return_val_if_fail(writer->thread != NULL && !writer->is_ended, 0);
+	g_return_val_if_fail(func != NULL, 0);
 	t->func = func;
 	t->data = data;
 	t->free = free;
@@ -146,18 +148,34 @@ imgopt_writer_wait(ImgoptWriter *writer, guint64 ticket)
 	g_mutex_unlock(&writer->done_lock);
 }
 
+/* Queues the end, once. */
+static void
+queue_end(ImgoptWriter *w, bool commit)
+{
+	if (w->thread == NULL || w->is_ended)
+		return;
+	w->is_ended = true;
+	w->commit_at_end = commit;
+	g_async_queue_push(w->queue, g_new0(Task, 1));
+}
+
 /* Queues the end and waits for the thread. */
 static void
 join(ImgoptWriter *w, bool commit)
 {
 	if (w->thread == NULL)
 		return;
-	w->commit_at_end = commit;
 	if (!commit)
 		g_atomic_int_set(&w->skip, 1);
-	g_async_queue_push(w->queue, g_new0(Task, 1));
+	queue_end(w, commit);
 	g_thread_join(w->thread);
 	w->thread = NULL;
+}
+
+void
+imgopt_writer_end(ImgoptWriter *writer)
+{
+	queue_end(writer, true);
 }
 
 bool

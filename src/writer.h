@@ -22,6 +22,7 @@
  *   w = imgopt_writer_start(manifest, G_USEC_PER_SEC);
  *   t = imgopt_writer_push(w, write_rows, rows, free_rows); …
  *   imgopt_writer_wait(w, t);          optional: rows read no more
+ *   imgopt_writer_end(w);              optional: commit when done
  *   imgopt_writer_finish(w, &error);   commit, wait; or
  *   imgopt_writer_abort(w);            roll back, wait
  *   imgopt_writer_free(w);
@@ -80,6 +81,16 @@ guint64 imgopt_writer_push(ImgoptWriter *writer, ImgoptWriteFunc func,
  * freed.  Never waits for a write queued after it.
  */
 void imgopt_writer_wait(ImgoptWriter *writer, guint64 ticket);
+
+/**
+ * imgopt_writer_end:
+ *
+ * Says that no more writes come: the open transaction is committed as
+ * soon as the queued writes ran, without waiting for
+ * imgopt_writer_finish() (which then only waits, and returns the
+ * outcome).  Never blocks; no write may be pushed after it.
+ */
+void imgopt_writer_end(ImgoptWriter *writer);
 
 /**
  * imgopt_writer_finish:

@@ -262,6 +262,31 @@ test_wait_for_ticket(void)
 	teardown(&sh, &m, dir);
 }
 
+/* After imgopt_writer_end(), the writes are committed once they ran,
+ * finish() or not: another connection sees them (its open waits for the
+ * writer's transaction, and would fail if it were never committed). */
+static void
+test_end_commits(void)
+{
+	Shared sh = {0};
+	g_autofree char *dir = NULL;
+	g_autoptr(ImgoptManifest) m = setup(&sh, &dir);
+	g_autoptr(ImgoptWriter) w = imgopt_writer_start(m, G_MAXINT64);
+	g_autoptr(GError) error = NULL;
+	guint64 t;
+
+	push(w, &sh, 1, "a.jpg", false);
+	t = push(w, &sh, 2, "b.jpg", false);
+	imgopt_writer_end(w);
+	imgopt_writer_end(w);     /* once is enough */
+	imgopt_writer_wait(w, t); /* written, the transaction still open */
+	g_assert_cmpuint(count_rows(sh.db), ==, 2);
+	g_assert_true(imgopt_writer_finish(w, &error));
+	g_assert_no_error(error);
+	g_clear_pointer(&w, imgopt_writer_free);
+	teardown(&sh, &m, dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -273,5 +298,6 @@ main(int argc, char **argv)
 	g_test_add_func("/writer/commits-as-it-goes", test_commits_as_it_goes);
 	g_test_add_func("/writer/abort-rolls-back", test_abort_rolls_back);
 	g_test_add_func("/writer/wait-for-ticket", test_wait_for_ticket);
+	g_test_add_func("/writer/end-commits", test_end_commits);
 	return g_test_run();
 }
