@@ -1432,6 +1432,14 @@ store_refs(Dupes *d, GError **error)
 	return forget_posts(d, error);
 }
 
+/* Whether the memo's walk covers @path (IMAGES and POSTS). */
+static bool
+is_walked(const Dupes *d, const char *path)
+{
+	return is_under_images(d, path) ||
+	       imgopt_fs_is_below(imgopt_site_get_posts_dir(d->site), path);
+}
+
 /* Where the result looked outside the two walked folders: a referenced
  * file there, and every candidate of a broken or outside reference
  * (resolved again, now telling where it looks).  Sorted, unique. */
@@ -1450,7 +1458,8 @@ collect_watched(Dupes *d)
 
 			if (r->status == IMGOPT_REF_STATUS_OK ||
 			    r->status == IMGOPT_REF_STATUS_REPAIRED) {
-				if (r->resolved != NULL)
+				if (r->resolved != NULL &&
+				    !is_walked(d, r->resolved))
 					g_ptr_array_add(looked,
 							g_strdup(r->resolved));
 				continue;
@@ -1470,8 +1479,7 @@ collect_watched(Dupes *d)
 	for (guint i = 0; i < looked->len; i++) {
 		const char *p = g_ptr_array_index(looked, i);
 
-		if (is_under_images(d, p) ||
-		    imgopt_fs_is_below(imgopt_site_get_posts_dir(d->site), p) ||
+		if (is_walked(d, p) ||
 		    (out->len > 0 &&
 		     strcmp(p, g_ptr_array_index(out, out->len - 1)) == 0))
 			continue;
