@@ -145,7 +145,7 @@ def timing(name):
 
 def spread(name):
     walls = [timing1("%s.%d" % (name, r))[0] for r in range(1, rounds + 1)]
-    return "%.1f-%.1f" % (min(walls), max(walls))
+    return "%.2f-%.2f" % (min(walls), max(walls))
 
 def imgopt_groups(name):
     doc = json.load(open(os.path.join(out, name + ".1.out")))

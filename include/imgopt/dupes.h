@@ -109,6 +109,9 @@ struct ImgoptDupesResult {
 				  for (imgopt_site_resolve_ref_watched()).
 				  With the two folders' trees, what a stored
 				  result must check (memo.h). */
+	GThread *cleaner;      /* private: the job's tables being freed
+				  behind it; imgopt_dupes_result_free()
+				  waits for it */
 };
 
 /** Frees @result (nullable). */
