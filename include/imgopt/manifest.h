@@ -3,7 +3,7 @@
  *
  * The manifest (default `<site root>/.imgopt/manifest.db`) records what
  * every run learnt, so the next run only does new work and every edit can
- * be undone.  Its tables (schema version 6):
+ * be undone.  Its tables (schema version 7):
  *
  *   files       path, size, mtime, inode, device, hash, format, width,
  *               height, frames: the index's cache; a file whose size, mtime
@@ -11,6 +11,8 @@
  *   variants    source hash, settings fingerprint, width, height, format,
  *               path, bytes, frames: what recompress wrote
  *   refs        post, span, kind, raw text, url, resolved file, status
+ *               (schema 7: keyed by post and order, WITHOUT ROWID, a url
+ *               equal to the raw text stored once)
  *   rewrites    run, post, hash before, hash after, edits (for undo)
  *   runs        id, command, start and end time, status ("running"
  *               until the run records its end: a killed run keeps it)
