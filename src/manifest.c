@@ -599,6 +599,18 @@ imgopt_manifest_commit(ImgoptManifest *manifest, GError **error)
 }
 
 void
+imgopt_manifest_checkpoint(ImgoptManifest *manifest)
+{
+	g_return_if_fail(manifest != NULL);
+	/* PASSIVE: copies what no reader holds, never waits; a failure only
+	 * leaves the work to the next checkpoint. */
+	if (sqlite3_get_autocommit(manifest->db))
+		sqlite3_wal_checkpoint_v2(manifest->db, NULL,
+					  SQLITE_CHECKPOINT_PASSIVE, NULL,
+					  NULL);
+}
+
+void
 imgopt_manifest_rollback(ImgoptManifest *manifest)
 {
 	if (!sqlite3_get_autocommit(manifest->db))

@@ -76,7 +76,10 @@ end_writing(ImgoptWriter *w)
 		imgopt_manifest_rollback(w->manifest);
 		return;
 	}
-	imgopt_manifest_commit(w->manifest, &w->error);
+	/* and the log copied into the database here, not by the caller's
+	 * close */
+	if (imgopt_manifest_commit(w->manifest, &w->error))
+		imgopt_manifest_checkpoint(w->manifest);
 }
 
 /* Publishes how many writes are done (on the writer's thread). */

@@ -9,8 +9,9 @@
  * their own runs in the order queued, each inside a transaction the
  * writer opens when none is open and commits once @commit_us have
  * passed since it began (so that an interrupted job keeps what it wrote
- * up to then) and at imgopt_writer_finish().  The caller goes on with
- * its job meanwhile.
+ * up to then) and at imgopt_writer_finish() (then the log is
+ * checkpointed too: imgopt_manifest_checkpoint()).  The caller goes on
+ * with its job meanwhile.
  *
  * While a writer runs, nothing else may use its manifest; and whatever a
  * queued write reads must not change until the writer is finished.

@@ -253,6 +253,50 @@ test_rollback_discards(void)
 	g_assert_null(back);
 }
 
+/* Whether a copy of @path's database file alone (not its write-ahead
+ * log) holds the row "a". */
+static bool
+file_alone_has_a(const char *path, const char *dir)
+{
+	g_autofree char *copy = g_build_filename(dir, "copy.db", NULL);
+	g_autofree char *data = NULL;
+	g_autoptr(ImgoptManifest) m = NULL;
+	g_autoptr(ImgoptAsset) back = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+
+	g_assert_true(g_file_get_contents(path, &data, &len, &error));
+	g_assert_true(g_file_set_contents(copy, data, (gssize)len, &error));
+	m = open_or_fail(copy);
+	g_assert_true(imgopt_manifest_lookup_file(m, "a", &back, &error));
+	g_clear_pointer(&m, imgopt_manifest_close);
+	g_assert_cmpint(g_unlink(copy), ==, 0);
+	return back != NULL;
+}
+
+/* A committed row lives in the write-ahead log until a checkpoint copies
+ * it into the database file. */
+static void
+test_checkpoint_copies_log(void)
+{
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "m.db", NULL);
+	g_autoptr(ImgoptManifest) m = open_or_fail(path);
+	g_autoptr(ImgoptAsset) a = sample_asset("a", 1);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_false(file_alone_has_a(path, dir));
+	begin(m);
+	g_assert_true(imgopt_manifest_put_file(m, a, &error));
+	imgopt_manifest_checkpoint(m); /* inside a transaction: nothing */
+	commit(m);
+	g_assert_false(file_alone_has_a(path, dir));
+	imgopt_manifest_checkpoint(m);
+	g_assert_true(file_alone_has_a(path, dir));
+	g_clear_pointer(&m, imgopt_manifest_close);
+	tu_rmtree(dir);
+}
+
 static void
 test_confirmation_dropped_on_change(void)
 {
@@ -611,6 +655,8 @@ main(int argc, char **argv)
 	g_test_add_func("/manifest/write-outside-transaction-refused",
 			test_write_outside_transaction_refused);
 	g_test_add_func("/manifest/rollback-discards", test_rollback_discards);
+	g_test_add_func("/manifest/checkpoint-copies-log",
+			test_checkpoint_copies_log);
 	g_test_add_func("/manifest/confirmation-dropped-on-change",
 			test_confirmation_dropped_on_change);
 	g_test_add_func("/manifest/refs-roundtrip", test_refs_roundtrip);

@@ -121,6 +121,17 @@ bool imgopt_manifest_begin(ImgoptManifest *manifest, GError **error);
 /** Commits the open transaction.  Returns: true, or false with @error set. */
 bool imgopt_manifest_commit(ImgoptManifest *manifest, GError **error);
 
+/**
+ * imgopt_manifest_checkpoint:
+ *
+ * Copies the committed pages of the write-ahead log into the database
+ * (a passive checkpoint: it never waits for readers), work that closing
+ * the manifest would otherwise do.  Outside a transaction only; does
+ * nothing inside one.  Never fails (what it could not copy, a later
+ * checkpoint does).
+ */
+void imgopt_manifest_checkpoint(ImgoptManifest *manifest);
+
 /** Rolls back the open transaction, if any.  Never fails. */
 void imgopt_manifest_rollback(ImgoptManifest *manifest);
 
