@@ -52,6 +52,7 @@
 #include "hash.h"
 #include "ondisk.h"
 #include "atomic.h"
+#include "site_gen.h"
 
 /* One referrer's plan (a post, a page, a layout, a stylesheet…). */
 typedef struct {
@@ -2274,6 +2275,10 @@ imgopt_run_site(const ImgoptSite *site, ImgoptManifest *manifest,
 	gint64 t3 = g_get_monotonic_time();
 	if (options->mode == IMGOPT_RUN_APPLY && !run_write(&r, plans, error))
 		return false;
+	/* a variant placed or a post rewritten: Hexo must read them afresh */
+	if (options->mode == IMGOPT_RUN_APPLY &&
+	    (r.result->changes->len > 0 || r.result->variant_files->len > 0))
+		imgopt_hexo_forget_cache(site);
 	g_debug("run: index %.3f s, variants %.3f s, plan %.3f s, write %.3f s",
 		(t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6,
 		(g_get_monotonic_time() - t3) / 1e6);

@@ -42,6 +42,18 @@ char *imgopt_hexo_url_path(const ImgoptSite *site, const char *path);
 void imgopt_hexo_add_web_dirs(const char *root, GPtrArray *dirs);
 
 /**
+ * imgopt_hexo_forget_cache:
+ * @site: any site; only a Hexo site's cache is touched
+ *
+ * Removes Hexo's cache (`db.json` at the site root), as `hexo clean` does:
+ * it remembers a post asset folder as Hexo last read it, and the next
+ * `hexo generate` left out the variants a run had placed there (the
+ * pages linked files that were not published).  Hexo builds it again.
+ * A cache that cannot be removed is logged (g_debug), not an error.
+ */
+void imgopt_hexo_forget_cache(const ImgoptSite *site);
+
+/**
  * imgopt_hexo_read_dirs:
  * @root: a Hexo site root
  *

@@ -15,7 +15,10 @@
  * `themes/<theme>/source/optimized/`), so that a stylesheet of the theme
  * reaches it by a relative path as well as a page by its URL path.
  */
+#include <errno.h>
 #include <string.h>
+
+#include <glib/gstdio.h>
 
 #include "imgopt/layout.h"
 
@@ -151,4 +154,17 @@ imgopt_hexo_url_path(const ImgoptSite *site, const char *path)
 		if (parts[i][0] == '_')
 			return NULL; /* not published, or at a post's URL */
 	return g_strdup(rest);
+}
+
+void
+imgopt_hexo_forget_cache(const ImgoptSite *site)
+{
+	g_autofree char *db = NULL;
+
+	if (imgopt_site_get_generator(site) != IMGOPT_GENERATOR_HEXO)
+		return;
+	db = imgopt_fs_join(imgopt_site_get_root(site), "db.json");
+	if (g_unlink(db) != 0 && errno != ENOENT)
+		g_debug("site: cannot remove Hexo's cache %s: %s", db,
+			g_strerror(errno));
 }
