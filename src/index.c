@@ -101,17 +101,13 @@ ImgoptAsset *
 imgopt_index_stat(const char *root, const char *rel, GError **error)
 {
 	g_autofree char *path = imgopt_fs_join(root, rel);
-	g_autoptr(ImgoptAsset) asset = imgopt_asset_new(rel);
 	struct stat st;
 
 	if (lstat(path, &st) != 0) {
 		set_errno_error(error, errno, rel, "cannot stat");
 		return NULL;
 	}
-	if (!check_regular(rel, &st, error))
-		return NULL;
-	fill_identity(asset, &st);
-	return g_steal_pointer(&asset);
+	return imgopt_index_from_stat(rel, &st, error);
 }
 
 ImgoptAsset *

@@ -46,6 +46,23 @@ typedef struct {
 	const char *sql; /* statements run in the migration transaction */
 } Migration;
 
+/* The columns of refs, closing parenthesis included: migration 1 made
+ * the table, migration 7 rebuilds it WITHOUT ROWID. */
+#define REFS_COLUMNS                                                           \
+	"  post TEXT NOT NULL,"                                                \
+	"  seq INTEGER NOT NULL,"                                              \
+	"  offset INTEGER NOT NULL,"                                           \
+	"  length INTEGER NOT NULL,"                                           \
+	"  line INTEGER NOT NULL,"                                             \
+	"  col INTEGER NOT NULL,"                                              \
+	"  kind TEXT NOT NULL,"                                                \
+	"  raw TEXT NOT NULL,"                                                 \
+	"  url TEXT,"                                                          \
+	"  resolved TEXT,"                                                     \
+	"  status TEXT NOT NULL,"                                              \
+	"  message TEXT,"                                                      \
+	"  PRIMARY KEY (post, seq))"
+
 static const Migration migrations[] = {
 	{1, "CREATE TABLE IF NOT EXISTS migrations ("
 	    "  version INTEGER PRIMARY KEY,"
@@ -78,20 +95,7 @@ static const Migration migrations[] = {
 	    "  bytes INTEGER NOT NULL,"
 	    "  frames INTEGER NOT NULL,"
 	    "  PRIMARY KEY (hash, settings, width, format));"
-	    "CREATE TABLE refs ("
-	    "  post TEXT NOT NULL,"
-	    "  seq INTEGER NOT NULL,"
-	    "  offset INTEGER NOT NULL,"
-	    "  length INTEGER NOT NULL,"
-	    "  line INTEGER NOT NULL,"
-	    "  col INTEGER NOT NULL,"
-	    "  kind TEXT NOT NULL,"
-	    "  raw TEXT NOT NULL,"
-	    "  url TEXT,"
-	    "  resolved TEXT,"
-	    "  status TEXT NOT NULL,"
-	    "  message TEXT,"
-	    "  PRIMARY KEY (post, seq));"
+	    "CREATE TABLE refs (" REFS_COLUMNS ";"
 	    "CREATE INDEX refs_by_resolved ON refs(resolved);"
 	    "CREATE TABLE rewrites ("
 	    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -179,20 +183,7 @@ static const Migration migrations[] = {
 	  * which is idempotent too.  Not files: its files_by_hash entries
 	  * would then carry the path instead of a rowid (measured slower);
 	  * nor post_digests (1,600 rows: the rebuild costs what it saves). */
-	 "CREATE TABLE refs_v7 ("
-	 "  post TEXT NOT NULL,"
-	 "  seq INTEGER NOT NULL,"
-	 "  offset INTEGER NOT NULL,"
-	 "  length INTEGER NOT NULL,"
-	 "  line INTEGER NOT NULL,"
-	 "  col INTEGER NOT NULL,"
-	 "  kind TEXT NOT NULL,"
-	 "  raw TEXT NOT NULL,"
-	 "  url TEXT,"
-	 "  resolved TEXT,"
-	 "  status TEXT NOT NULL,"
-	 "  message TEXT,"
-	 "  PRIMARY KEY (post, seq)) WITHOUT ROWID;"
+	 "CREATE TABLE refs_v7 (" REFS_COLUMNS " WITHOUT ROWID;"
 	 "INSERT INTO refs_v7 SELECT post, seq, offset, length, line, col,"
 	 "  kind, raw, CASE WHEN url = raw THEN X'' ELSE url END, resolved,"
 	 "  status, message FROM refs;"
